@@ -1,0 +1,31 @@
+//! One module per subcommand. Each exposes `Args` (clap) and `run(Args) -> anyhow::Result<()>`.
+//! Analysis commands read files, call a pure crate and print; they hold no logic of their own.
+
+pub mod design;
+pub mod econ;
+pub mod instruments;
+pub mod plan;
+pub mod stats;
+
+#[cfg(feature = "server")]
+pub mod audit;
+#[cfg(feature = "server")]
+pub mod demo;
+#[cfg(feature = "server")]
+pub mod migrate;
+#[cfg(feature = "server")]
+pub mod serve;
+#[cfg(feature = "server")]
+pub mod user;
+
+/// Output format shared by analysis commands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// One JSON object on standard output.
+    Json,
+    /// A self-contained HTML page (where the command supports it).
+    Html,
+}

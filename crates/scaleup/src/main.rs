@@ -1,0 +1,75 @@
+//! `scaleup`: one binary for the server, data management and the analysis commands.
+//!
+//! This file only defines the command line and dispatches; each subcommand lives in
+//! `cmd/<name>.rs` with its own `Args` and `run`.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Task-shared mental health care at scale: care records, implementation outcomes,
+/// statistics, economics and interoperability.
+#[derive(Parser)]
+#[command(name = "scaleup", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the HTTP server (JSON API under /api/v1/).
+    #[cfg(feature = "server")]
+    Serve(cmd::serve::Args),
+    /// Apply database migrations and exit.
+    #[cfg(feature = "server")]
+    Migrate(cmd::migrate::Args),
+    /// Build a realistic synthetic dataset (optionally serve it).
+    #[cfg(feature = "server")]
+    Demo(cmd::demo::Args),
+    /// Manage user accounts.
+    #[cfg(feature = "server")]
+    User(cmd::user::Args),
+    /// Inspect and verify the hash-chained audit log.
+    #[cfg(feature = "server")]
+    Audit(cmd::audit::Args),
+    /// List, show and score instruments (PHQ-9, GAD-7, SSQ-14, ...).
+    Instruments(cmd::instruments::Args),
+    /// Statistical models: lmm, glmm, gee, meta.
+    Stats(cmd::stats::Args),
+    /// Study design: power and sample size.
+    Design(cmd::design::Args),
+    /// Health economics: icers, markov, psa, evpi, bia, roi.
+    Econ(cmd::econ::Args),
+    /// Scale-up planner: workforce, coverage and budget projection.
+    Plan(cmd::plan::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        #[cfg(feature = "server")]
+        Command::Serve(args) => cmd::serve::run(args),
+        #[cfg(feature = "server")]
+        Command::Migrate(args) => cmd::migrate::run(args),
+        #[cfg(feature = "server")]
+        Command::Demo(args) => cmd::demo::run(args),
+        #[cfg(feature = "server")]
+        Command::User(args) => cmd::user::run(args),
+        #[cfg(feature = "server")]
+        Command::Audit(args) => cmd::audit::run(args),
+        Command::Instruments(args) => cmd::instruments::run(args),
+        Command::Stats(args) => cmd::stats::run(args),
+        Command::Design(args) => cmd::design::run(args),
+        Command::Econ(args) => cmd::econ::run(args),
+        Command::Plan(args) => cmd::plan::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
