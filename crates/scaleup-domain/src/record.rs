@@ -1,0 +1,761 @@
+//! Care records: what a counsellor's or supervisor's device creates and edits, offline, and syncs.
+//!
+//! Every record has a client-generated UUID and a kind. Its body (`data`) is parsed into a typed
+//! payload here, so storage only ever holds bodies that passed these rules; the canonical JSON of
+//! the typed payload is what is stored, hashed for idempotent replay, and sent back on pull.
+//!
+//! Identifying details (name, phone, address, exact birth date) are a kind of their own
+//! ([`ClientIdentity`]) so that storage can encrypt them and every other kind stays pseudonymous.
+
+use crate::date::Date;
+use crate::error::FieldError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// The kinds of record a device may sync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    Client,
+    ClientIdentity,
+    Consent,
+    Assessment,
+    Eligibility,
+    Episode,
+    Session,
+    Referral,
+    SupervisionSession,
+    CompetencyAssessment,
+    TrainingRecord,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 11] = [
+        RecordKind::Client,
+        RecordKind::ClientIdentity,
+        RecordKind::Consent,
+        RecordKind::Assessment,
+        RecordKind::Eligibility,
+        RecordKind::Episode,
+        RecordKind::Session,
+        RecordKind::Referral,
+        RecordKind::SupervisionSession,
+        RecordKind::CompetencyAssessment,
+        RecordKind::TrainingRecord,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Client => "client",
+            RecordKind::ClientIdentity => "client_identity",
+            RecordKind::Consent => "consent",
+            RecordKind::Assessment => "assessment",
+            RecordKind::Eligibility => "eligibility",
+            RecordKind::Episode => "episode",
+            RecordKind::Session => "session",
+            RecordKind::Referral => "referral",
+            RecordKind::SupervisionSession => "supervision_session",
+            RecordKind::CompetencyAssessment => "competency_assessment",
+            RecordKind::TrainingRecord => "training_record",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Whether records of this kind belong to one client (and so to that client's caseload).
+    pub fn is_client_level(self) -> bool {
+        !matches!(
+            self,
+            RecordKind::SupervisionSession
+                | RecordKind::CompetencyAssessment
+                | RecordKind::TrainingRecord
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Female,
+    Male,
+    Other,
+    Unknown,
+}
+
+/// A client: pseudonymous by construction. Only the birth year is kept here; the exact birth
+/// date lives in [`ClientIdentity`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    pub programme_id: Uuid,
+    pub facility_id: Uuid,
+    pub registered_on: Date,
+    pub sex: Sex,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_year: Option<i32>,
+    /// The counsellor whose caseload holds the client; defaults to the registering counsellor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counsellor_id: Option<Uuid>,
+}
+
+/// Identifying details: encrypted at rest, readable only by roles with `ReadIdentity`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientIdentity {
+    pub client_id: Uuid,
+    pub given_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<Date>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentScope {
+    Treatment,
+    Research,
+    DataSharing,
+    FollowUpContact,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    pub client_id: Uuid,
+    pub scope: ConsentScope,
+    pub given: bool,
+    pub on: Date,
+}
+
+/// When in the pathway an instrument was administered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Occasion {
+    Screening,
+    Baseline,
+    Session,
+    Endpoint,
+    FollowUp,
+}
+
+/// One administration of an instrument. Scores are computed by the server from the responses
+/// with the instrument definition, never trusted from the device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assessment {
+    pub client_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub episode_id: Option<Uuid>,
+    /// Instrument code from the catalogue, e.g. `phq9`.
+    pub instrument: String,
+    pub occasion: Occasion,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_number: Option<u32>,
+    pub administered_on: Date,
+    /// Item id → response code; `null` for an item left unanswered.
+    pub responses: BTreeMap<String, Option<f64>>,
+}
+
+/// Reasons a client declined treatment, as codes (RE-AIM reach reports the reasons).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclineReason {
+    NoTime,
+    Distance,
+    Cost,
+    FamilyObjection,
+    Stigma,
+    NotNeeded,
+    PrefersOtherCare,
+    Other,
+}
+
+/// The decision after screening: eligible or not, offered, accepted or declined with a reason.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Eligibility {
+    pub client_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessment_id: Option<Uuid>,
+    pub decided_on: Date,
+    pub eligible: bool,
+    pub offered: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decline_reason: Option<DeclineReason>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureReason {
+    Completed,
+    DroppedOut,
+    Referred,
+    Transferred,
+    Died,
+}
+
+/// A course of treatment under a programme, from enrolment to closure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Episode {
+    pub client_id: Uuid,
+    pub programme_id: Uuid,
+    pub enrolled_on: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arm: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_on: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closure_reason: Option<ClosureReason>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Modality {
+    Individual,
+    Group,
+    Remote,
+}
+
+/// One treatment session, attended or missed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Session {
+    pub client_id: Uuid,
+    pub episode_id: Uuid,
+    pub number: u32,
+    pub on: Date,
+    pub attended: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_minutes: Option<u32>,
+    pub modality: Modality,
+    /// Protocol component codes delivered in this session (fidelity checklist).
+    #[serde(default)]
+    pub components: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Routine,
+    Urgent,
+    Emergency,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralStatus {
+    Made,
+    Attended,
+    NotAttended,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Referral {
+    pub client_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub episode_id: Option<Uuid>,
+    pub on: Date,
+    /// Service code, e.g. `primary_care_doctor`, `psychiatry`, `social_services`.
+    pub to_service: String,
+    /// Reason code, e.g. `suicide_risk`, `no_improvement`, `psychosis`, `medical`.
+    pub reason: String,
+    pub urgency: Urgency,
+    pub status: ReferralStatus,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupervisionFormat {
+    Individual,
+    Group,
+    Remote,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisionSession {
+    pub supervisor_id: Uuid,
+    pub on: Date,
+    pub duration_minutes: u32,
+    pub format: SupervisionFormat,
+    pub counsellor_ids: Vec<Uuid>,
+    /// Clients whose cases were reviewed.
+    #[serde(default)]
+    pub cases_reviewed: Vec<Uuid>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompetencyMethod {
+    RolePlay,
+    ObservedSession,
+    RecordedSession,
+}
+
+/// An ENACT/EQUIP rating: one level (1–4) per competency. Any level 1 (harmful behaviour
+/// observed) is a supervision safety flag (implementation-science.md §4.2).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompetencyAssessment {
+    pub counsellor_id: Uuid,
+    pub assessor_id: Uuid,
+    pub on: Date,
+    /// Competency framework code, e.g. `enact_equip`.
+    pub tool: String,
+    pub method: CompetencyMethod,
+    /// Competency number (as text, "1".."15") → level 1..4.
+    pub levels: BTreeMap<String, u8>,
+}
+
+impl CompetencyAssessment {
+    /// The EQUIP safety rule: any competency rated level 1.
+    pub fn safety_flag(&self) -> bool {
+        self.levels.values().any(|&l| l == 1)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingRecord {
+    pub person_id: Uuid,
+    /// Course code, e.g. `hap_foundation`, `pm_plus`, `equip_foundational_helping_skills`.
+    pub course: String,
+    pub started_on: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_on: Option<Date>,
+    pub hours: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passed: Option<bool>,
+}
+
+/// A parsed, validated record body.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordPayload {
+    Client(Client),
+    ClientIdentity(ClientIdentity),
+    Consent(Consent),
+    Assessment(Assessment),
+    Eligibility(Eligibility),
+    Episode(Episode),
+    Session(Session),
+    Referral(Referral),
+    SupervisionSession(SupervisionSession),
+    CompetencyAssessment(CompetencyAssessment),
+    TrainingRecord(TrainingRecord),
+}
+
+/// Parses a record body of the given kind, then checks the rules serde cannot express.
+/// Errors carry the field path (`data.` prefix included) and never the value.
+pub fn parse_payload(
+    kind: RecordKind,
+    data: &serde_json::Value,
+) -> Result<RecordPayload, FieldError> {
+    fn typed<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, FieldError> {
+        serde_path_to_error::deserialize(data).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.inner().to_string();
+            // serde's own text may quote the rejected value; keep only messages about field names.
+            let message =
+                if inner.starts_with("missing field") || inner.starts_with("unknown field") {
+                    inner.split(" at line").next().unwrap_or(&inner).to_string()
+                } else if inner.starts_with("must be") {
+                    // Our own messages (e.g. from `Date`), which never include the value.
+                    inner.split(" at line").next().unwrap_or(&inner).to_string()
+                } else {
+                    // serde's messages quote the offending value ("invalid type: string \"x\"").
+                    "has the wrong type or a value outside the allowed set".to_string()
+                };
+            let field = if path == "." {
+                "data".to_string()
+            } else {
+                format!("data.{path}")
+            };
+            FieldError::new(field, message)
+        })
+    }
+    let payload = match kind {
+        RecordKind::Client => RecordPayload::Client(typed(data)?),
+        RecordKind::ClientIdentity => RecordPayload::ClientIdentity(typed(data)?),
+        RecordKind::Consent => RecordPayload::Consent(typed(data)?),
+        RecordKind::Assessment => RecordPayload::Assessment(typed(data)?),
+        RecordKind::Eligibility => RecordPayload::Eligibility(typed(data)?),
+        RecordKind::Episode => RecordPayload::Episode(typed(data)?),
+        RecordKind::Session => RecordPayload::Session(typed(data)?),
+        RecordKind::Referral => RecordPayload::Referral(typed(data)?),
+        RecordKind::SupervisionSession => RecordPayload::SupervisionSession(typed(data)?),
+        RecordKind::CompetencyAssessment => RecordPayload::CompetencyAssessment(typed(data)?),
+        RecordKind::TrainingRecord => RecordPayload::TrainingRecord(typed(data)?),
+    };
+    payload.check()?;
+    Ok(payload)
+}
+
+fn non_empty(text: &str, field: &str) -> Result<(), FieldError> {
+    if text.trim().is_empty() {
+        Err(FieldError::new(field, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+fn code(text: &str, field: &str) -> Result<(), FieldError> {
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && text.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-' || c == '.'
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            field,
+            "must be a code of 1-64 characters a-z, 0-9, _ - .",
+        ))
+    }
+}
+
+impl RecordPayload {
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            RecordPayload::Client(_) => RecordKind::Client,
+            RecordPayload::ClientIdentity(_) => RecordKind::ClientIdentity,
+            RecordPayload::Consent(_) => RecordKind::Consent,
+            RecordPayload::Assessment(_) => RecordKind::Assessment,
+            RecordPayload::Eligibility(_) => RecordKind::Eligibility,
+            RecordPayload::Episode(_) => RecordKind::Episode,
+            RecordPayload::Session(_) => RecordKind::Session,
+            RecordPayload::Referral(_) => RecordKind::Referral,
+            RecordPayload::SupervisionSession(_) => RecordKind::SupervisionSession,
+            RecordPayload::CompetencyAssessment(_) => RecordKind::CompetencyAssessment,
+            RecordPayload::TrainingRecord(_) => RecordKind::TrainingRecord,
+        }
+    }
+
+    /// Rules beyond types: ranges, cross-field consistency.
+    fn check(&self) -> Result<(), FieldError> {
+        match self {
+            RecordPayload::Client(c) => {
+                if let Some(y) = c.birth_year {
+                    if !(1900..=2100).contains(&y) {
+                        return Err(FieldError::new(
+                            "data.birth_year",
+                            "must be between 1900 and 2100",
+                        ));
+                    }
+                    if y > c.registered_on.year() {
+                        return Err(FieldError::new(
+                            "data.birth_year",
+                            "must not be after the registration year",
+                        ));
+                    }
+                }
+            }
+            RecordPayload::ClientIdentity(i) => {
+                non_empty(&i.given_name, "data.given_name")?;
+                if let Some(p) = &i.phone {
+                    let ok = p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+                        && p.len() <= 32;
+                    if !ok {
+                        return Err(FieldError::new(
+                            "data.phone",
+                            "must contain only digits, spaces and + - ( )",
+                        ));
+                    }
+                }
+            }
+            RecordPayload::Consent(_) => {}
+            RecordPayload::Assessment(a) => {
+                code(&a.instrument, "data.instrument")?;
+                if a.responses.is_empty() {
+                    return Err(FieldError::new(
+                        "data.responses",
+                        "must contain at least one item",
+                    ));
+                }
+                for (item, value) in &a.responses {
+                    if let Some(v) = value {
+                        if !v.is_finite() {
+                            return Err(FieldError::new(
+                                format!("data.responses.{item}"),
+                                "must be a finite number",
+                            ));
+                        }
+                    }
+                }
+                if a.occasion == Occasion::Session && a.session_number.is_none() {
+                    return Err(FieldError::new(
+                        "data.session_number",
+                        "is required when occasion is session",
+                    ));
+                }
+            }
+            RecordPayload::Eligibility(e) => {
+                if e.offered && !e.eligible {
+                    return Err(FieldError::new(
+                        "data.offered",
+                        "treatment can only be offered to an eligible client",
+                    ));
+                }
+                if !e.offered && e.accepted.is_some() {
+                    return Err(FieldError::new(
+                        "data.accepted",
+                        "must be absent when treatment was not offered",
+                    ));
+                }
+                if e.accepted == Some(false) && e.decline_reason.is_none() {
+                    return Err(FieldError::new(
+                        "data.decline_reason",
+                        "is required when the offer was declined",
+                    ));
+                }
+                if e.accepted != Some(false) && e.decline_reason.is_some() {
+                    return Err(FieldError::new(
+                        "data.decline_reason",
+                        "is only allowed when the offer was declined",
+                    ));
+                }
+            }
+            RecordPayload::Episode(e) => {
+                if let Some(a) = &e.arm {
+                    code(a, "data.arm")?;
+                }
+                match (e.closed_on, e.closure_reason) {
+                    (Some(closed), Some(_)) => {
+                        if closed < e.enrolled_on {
+                            return Err(FieldError::new(
+                                "data.closed_on",
+                                "must not be before enrolled_on",
+                            ));
+                        }
+                    }
+                    (None, None) => {}
+                    (Some(_), None) => {
+                        return Err(FieldError::new(
+                            "data.closure_reason",
+                            "is required when closed_on is set",
+                        ));
+                    }
+                    (None, Some(_)) => {
+                        return Err(FieldError::new(
+                            "data.closed_on",
+                            "is required when closure_reason is set",
+                        ));
+                    }
+                }
+            }
+            RecordPayload::Session(s) => {
+                if s.number == 0 || s.number > 100 {
+                    return Err(FieldError::new("data.number", "must be between 1 and 100"));
+                }
+                if let Some(d) = s.duration_minutes {
+                    if d == 0 || d > 600 {
+                        return Err(FieldError::new(
+                            "data.duration_minutes",
+                            "must be between 1 and 600",
+                        ));
+                    }
+                }
+                if !s.attended && !s.components.is_empty() {
+                    return Err(FieldError::new(
+                        "data.components",
+                        "must be empty for a missed session",
+                    ));
+                }
+                for (i, c) in s.components.iter().enumerate() {
+                    code(c, &format!("data.components.{i}"))?;
+                }
+            }
+            RecordPayload::Referral(r) => {
+                code(&r.to_service, "data.to_service")?;
+                code(&r.reason, "data.reason")?;
+            }
+            RecordPayload::SupervisionSession(s) => {
+                if s.duration_minutes == 0 || s.duration_minutes > 600 {
+                    return Err(FieldError::new(
+                        "data.duration_minutes",
+                        "must be between 1 and 600",
+                    ));
+                }
+                if s.counsellor_ids.is_empty() {
+                    return Err(FieldError::new(
+                        "data.counsellor_ids",
+                        "must name at least one counsellor",
+                    ));
+                }
+            }
+            RecordPayload::CompetencyAssessment(c) => {
+                code(&c.tool, "data.tool")?;
+                if c.levels.is_empty() {
+                    return Err(FieldError::new(
+                        "data.levels",
+                        "must rate at least one competency",
+                    ));
+                }
+                for (k, &level) in &c.levels {
+                    if !(1..=4).contains(&level) {
+                        return Err(FieldError::new(
+                            format!("data.levels.{k}"),
+                            "must be a level from 1 to 4",
+                        ));
+                    }
+                }
+            }
+            RecordPayload::TrainingRecord(t) => {
+                code(&t.course, "data.course")?;
+                if !(t.hours.is_finite() && t.hours >= 0.0 && t.hours <= 2000.0) {
+                    return Err(FieldError::new("data.hours", "must be between 0 and 2000"));
+                }
+                if let Some(done) = t.completed_on {
+                    if done < t.started_on {
+                        return Err(FieldError::new(
+                            "data.completed_on",
+                            "must not be before started_on",
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The client a client-level record belongs to (for a client record, the record's own id).
+    pub fn client_id(&self, record_id: Uuid) -> Option<Uuid> {
+        match self {
+            RecordPayload::Client(_) => Some(record_id),
+            RecordPayload::ClientIdentity(x) => Some(x.client_id),
+            RecordPayload::Consent(x) => Some(x.client_id),
+            RecordPayload::Assessment(x) => Some(x.client_id),
+            RecordPayload::Eligibility(x) => Some(x.client_id),
+            RecordPayload::Episode(x) => Some(x.client_id),
+            RecordPayload::Session(x) => Some(x.client_id),
+            RecordPayload::Referral(x) => Some(x.client_id),
+            RecordPayload::SupervisionSession(_)
+            | RecordPayload::CompetencyAssessment(_)
+            | RecordPayload::TrainingRecord(_) => None,
+        }
+    }
+
+    pub fn episode_id(&self, record_id: Uuid) -> Option<Uuid> {
+        match self {
+            RecordPayload::Episode(_) => Some(record_id),
+            RecordPayload::Assessment(x) => x.episode_id,
+            RecordPayload::Session(x) => Some(x.episode_id),
+            RecordPayload::Referral(x) => x.episode_id,
+            _ => None,
+        }
+    }
+
+    /// The date the record is about: used for period filters and indicators.
+    pub fn occurred_on(&self) -> Option<Date> {
+        Some(match self {
+            RecordPayload::Client(x) => x.registered_on,
+            RecordPayload::ClientIdentity(_) => return None,
+            RecordPayload::Consent(x) => x.on,
+            RecordPayload::Assessment(x) => x.administered_on,
+            RecordPayload::Eligibility(x) => x.decided_on,
+            RecordPayload::Episode(x) => x.enrolled_on,
+            RecordPayload::Session(x) => x.on,
+            RecordPayload::Referral(x) => x.on,
+            RecordPayload::SupervisionSession(x) => x.on,
+            RecordPayload::CompetencyAssessment(x) => x.on,
+            RecordPayload::TrainingRecord(x) => x.started_on,
+        })
+    }
+
+    /// Canonical JSON of the body: field order fixed by the type, absent options omitted.
+    pub fn to_json(&self) -> serde_json::Value {
+        let value = match self {
+            RecordPayload::Client(x) => serde_json::to_value(x),
+            RecordPayload::ClientIdentity(x) => serde_json::to_value(x),
+            RecordPayload::Consent(x) => serde_json::to_value(x),
+            RecordPayload::Assessment(x) => serde_json::to_value(x),
+            RecordPayload::Eligibility(x) => serde_json::to_value(x),
+            RecordPayload::Episode(x) => serde_json::to_value(x),
+            RecordPayload::Session(x) => serde_json::to_value(x),
+            RecordPayload::Referral(x) => serde_json::to_value(x),
+            RecordPayload::SupervisionSession(x) => serde_json::to_value(x),
+            RecordPayload::CompetencyAssessment(x) => serde_json::to_value(x),
+            RecordPayload::TrainingRecord(x) => serde_json::to_value(x),
+        };
+        value.expect("plain data types always serialise")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(kind: RecordKind, data: serde_json::Value) -> FieldError {
+        parse_payload(kind, &data).unwrap_err()
+    }
+
+    #[test]
+    fn errors_name_the_field_and_hide_the_value() {
+        let c = "6f1c1f3e-8d7b-4c8e-9a55-000000000001";
+        let e = err(
+            RecordKind::Session,
+            json!({"client_id": c, "episode_id": c, "number": 0, "on": "2025-01-02", "attended": true, "modality": "individual"}),
+        );
+        assert_eq!(e.field, "data.number");
+        let e = err(
+            RecordKind::Session,
+            json!({"client_id": c, "episode_id": c, "number": 1, "on": "2025-13-02", "attended": true, "modality": "individual"}),
+        );
+        assert_eq!(e.field, "data.on");
+        assert!(!e.message.contains("2025-13-02"));
+        let e = err(
+            RecordKind::Assessment,
+            json!({"client_id": c, "instrument": "phq9", "occasion": "baseline", "administered_on": "2025-01-02", "responses": {"9": "often"}}),
+        );
+        assert_eq!(e.field, "data.responses.9");
+        assert!(!e.message.contains("often"));
+        let e = err(
+            RecordKind::Eligibility,
+            json!({"client_id": c, "decided_on": "2025-01-02", "eligible": true, "offered": true, "accepted": false}),
+        );
+        assert_eq!(e.field, "data.decline_reason");
+        let e = err(
+            RecordKind::Client,
+            json!({"programme_id": c, "facility_id": c, "registered_on": "2025-01-02", "sex": "female", "nickname": "x"}),
+        );
+        assert_eq!(e.field, "data.nickname");
+        assert!(e.message.contains("unknown field"));
+    }
+
+    #[test]
+    fn canonical_json_is_stable_and_parses_back() {
+        let c = "6f1c1f3e-8d7b-4c8e-9a55-000000000001";
+        let data = json!({"sex": "male", "registered_on": "2025-03-01", "facility_id": c, "programme_id": c, "birth_year": 1990});
+        let p = parse_payload(RecordKind::Client, &data).unwrap();
+        let canon = p.to_json();
+        assert_eq!(parse_payload(RecordKind::Client, &canon).unwrap(), p);
+        assert_eq!(
+            serde_json::to_string(&canon).unwrap(),
+            serde_json::to_string(&p.to_json()).unwrap()
+        );
+    }
+
+    #[test]
+    fn competency_level_one_is_a_safety_flag() {
+        let c = "6f1c1f3e-8d7b-4c8e-9a55-000000000001";
+        let p = parse_payload(RecordKind::CompetencyAssessment, &json!({"counsellor_id": c, "assessor_id": c, "on": "2025-01-01", "tool": "enact_equip", "method": "role_play", "levels": {"1": 3, "7": 1}})).unwrap();
+        let RecordPayload::CompetencyAssessment(a) = p else {
+            panic!()
+        };
+        assert!(a.safety_flag());
+        assert_eq!(err(RecordKind::CompetencyAssessment, json!({"counsellor_id": c, "assessor_id": c, "on": "2025-01-01", "tool": "enact_equip", "method": "role_play", "levels": {"1": 5}})).field, "data.levels.1");
+    }
+}
