@@ -1,1 +1,197 @@
-//! scaleup-storage.
+//! scaleup-storage: every byte scaleup keeps, behind one interface, on SQLite or PostgreSQL.
+//!
+//! [`Store`] is the only type the rest of the system talks to. It runs on sqlx's `Any` driver
+//! so that one set of SQL serves both backends; the rules that makes necessary (UUIDs and
+//! timestamps as text, booleans as 0/1, `$n` placeholders, casts on aggregates) are listed in
+//! ARCHITECTURE.md. The conformance suite in `tests/conformance.rs` runs the same tests on both.
+//!
+//! Invariants:
+//! - Every write of care data happens in one transaction together with its audit event and its
+//!   change-sequence number; a write that is acknowledged is committed.
+//! - Writers serialise on the single `store_state` row (the first statement of every writing
+//!   transaction updates it), so change sequence numbers commit in order and a pull cursor never
+//!   skips a row committed late. On SQLite this is the database lock anyway.
+//! - Identifying details are encrypted before they reach SQL; the key never enters the database.
+//! - Nothing here logs identifiers or clinical values.
+
+mod audit;
+mod auth;
+mod crypto;
+mod migrate;
+mod records;
+mod scope;
+mod setup;
+mod time_util;
+
+pub use audit::{AuditEvent, AuditVerification};
+pub use auth::{LoginOutcome, NewUser, SessionKind, UserRecord};
+pub use crypto::{KeyError, MasterKey};
+pub use records::{
+    Ack, AckStatus, AlertRow, Change, ClientRow, ConflictRow, IncomingRecord, PullPage, RecordRow,
+    RiskFlagSummary, ScoreSummary, Scorer, SummaryCell,
+};
+pub use scope::Actor;
+pub use setup::{HubRow, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow};
+pub use time_util::now_timestamp;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::sync::Arc;
+
+/// Which database a store runs on. Chosen from the URL at start, never by cfg flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Errors from the store. Bad input is a [`StoreError::Invalid`] naming the field; a denied or
+/// invisible row is [`StoreError::NotFound`] (no existence leak); the rest are internal.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("too many failed login attempts; try again later")]
+    RateLimited,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration {version} failed: {source}")]
+    Migration { version: i64, source: sqlx::Error },
+    #[error(
+        "the database was migrated by a newer scaleup (schema version {found}, this build knows {known})"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("encryption error: {0}")]
+    Crypto(&'static str),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        StoreError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<scaleup_domain::error::FieldError> for StoreError {
+    fn from(e: scaleup_domain::error::FieldError) -> Self {
+        StoreError::Invalid {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The store: a connection pool plus the keys derived from the configured master key.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    keys: Arc<crypto::Keys>,
+    scorer: Arc<dyn Scorer>,
+}
+
+/// How to open a store.
+pub struct StoreOptions {
+    /// `postgres://...`, `sqlite://path`, or a plain file path (SQLite).
+    pub url: String,
+    pub master_key: MasterKey,
+    pub max_connections: u32,
+    /// Scores assessments and finds risk flags (the instrument catalogue).
+    pub scorer: Arc<dyn Scorer>,
+}
+
+impl Store {
+    /// Connects, and brings the schema up to date (migrations run at every start; they are
+    /// idempotent and serialised between servers starting at once).
+    pub async fn open(options: StoreOptions) -> Result<Store> {
+        install_default_drivers();
+        let (url, backend) = normalise_url(&options.url);
+        let mut pool_options =
+            AnyPoolOptions::new().max_connections(options.max_connections.max(1));
+        if backend == Backend::Sqlite {
+            pool_options = pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the writer; FULL sync makes every commit durable
+                    // before it is acknowledged (the crash test kills the server mid-sync).
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool_options.connect(&url).await?;
+        let store = Store {
+            pool,
+            backend,
+            keys: Arc::new(options.master_key.derive()),
+            scorer: options.scorer,
+        };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes the pool, waiting for connections to finish (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a writing transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`)
+    /// so two writers never deadlock upgrading a read lock.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// Schema version currently applied.
+    pub async fn schema_version(&self) -> Result<i64> {
+        migrate::current_version(self).await
+    }
+}
+
+/// Accepts `postgres://`, `postgresql://`, `sqlite://` and plain paths (SQLite, created if missing).
+fn normalise_url(url: &str) -> (String, Backend) {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        (url.to_string(), Backend::Postgres)
+    } else if let Some(rest) = url.strip_prefix("sqlite://") {
+        let sep = if rest.contains('?') { "&" } else { "?" };
+        let url = if rest.contains("mode=") {
+            url.to_string()
+        } else {
+            format!("{url}{sep}mode=rwc")
+        };
+        (url, Backend::Sqlite)
+    } else if url == ":memory:" || url == "sqlite::memory:" {
+        ("sqlite::memory:".to_string(), Backend::Sqlite)
+    } else {
+        (format!("sqlite://{url}?mode=rwc"), Backend::Sqlite)
+    }
+}
+
+#[cfg(feature = "test-support")]
+pub mod testing;

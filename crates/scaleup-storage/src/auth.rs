@@ -1,0 +1,528 @@
+//! Accounts, passwords, sessions and login rate limiting — all in the database, so any number
+//! of stateless servers can serve the same users.
+//!
+//! Passwords are hashed with argon2id (the crate's default parameters: 19 MiB, 2 passes).
+//! Session tokens are 256-bit random values; only their SHA-256 is stored, so a database dump
+//! does not yield usable tokens.
+
+use crate::audit::AuditEvent;
+use crate::crypto::sha256_hex;
+use crate::scope::Actor;
+use crate::time_util::{now_timestamp, timestamp_ago_seconds, timestamp_in};
+use crate::{Result, Store, StoreError};
+use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
+use base64::Engine;
+use rand::RngCore;
+use scaleup_domain::role::Role;
+use sqlx::Row;
+
+/// Failed logins allowed per username (and, ×4, per remote address) in the window.
+const MAX_FAILURES: i64 = 5;
+const FAILURE_WINDOW_SECONDS: i64 = 15 * 60;
+const SESSION_HOURS_COOKIE: i64 = 12;
+const SESSION_HOURS_BEARER: i64 = 24 * 30;
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    pub hub_id: Option<String>,
+    pub supervisor_id: Option<String>,
+    pub site_ids: Vec<String>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct UserRecord {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub hub_id: Option<String>,
+    pub supervisor_id: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    /// Browser session: HttpOnly cookie, shorter life.
+    Cookie,
+    /// Device or integration: `Authorization: Bearer`.
+    Bearer,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Bearer => "bearer",
+        }
+    }
+}
+
+pub enum LoginOutcome {
+    Success {
+        token: String,
+        user: UserRecord,
+        expires_at: String,
+    },
+    Invalid,
+}
+
+fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| StoreError::Internal("password hashing failed".into()))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+fn check_password_rules(password: &str) -> Result<()> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(StoreError::invalid(
+            "password",
+            format!("must be at least {MIN_PASSWORD_LEN} characters"),
+        ));
+    }
+    if password.len() > 512 {
+        return Err(StoreError::invalid("password", "must be at most 512 bytes"));
+    }
+    Ok(())
+}
+
+fn check_username(username: &str) -> Result<()> {
+    let ok = (3..=64).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "username",
+            "must be 3-64 characters: letters, digits, . _ - @",
+        ))
+    }
+}
+
+pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord> {
+    let role: String = row.try_get("role")?;
+    Ok(UserRecord {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Internal("unknown role in users table".into()))?,
+        hub_id: row.try_get("hub_id")?,
+        supervisor_id: row.try_get("supervisor_id")?,
+        active: row.try_get::<i64, _>("active")? != 0,
+    })
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, role, hub_id, supervisor_id, active";
+
+impl Store {
+    /// Creates an account. `actor` is `None` only for the command line (`scaleup user add`),
+    /// which runs with the operator's authority over the database.
+    pub async fn create_user(&self, actor: Option<&Actor>, new: NewUser) -> Result<UserRecord> {
+        check_username(&new.username)?;
+        check_password_rules(&new.password)?;
+        if new.display_name.trim().is_empty() {
+            return Err(StoreError::invalid("display_name", "must not be empty"));
+        }
+        if new.role != Role::Admin && new.hub_id.is_none() {
+            return Err(StoreError::invalid(
+                "hub_id",
+                "is required for every role but admin",
+            ));
+        }
+        if let Some(actor) = actor {
+            match actor.role {
+                Role::Admin => {}
+                Role::HubManager => {
+                    if new.role == Role::Admin
+                        || new.hub_id.as_deref().is_none_or(|h| !actor.may_see_hub(h))
+                    {
+                        return Err(StoreError::Forbidden(
+                            "hub managers create accounts in their own hub only",
+                        ));
+                    }
+                }
+                _ => return Err(StoreError::Forbidden("not allowed to create accounts")),
+            }
+        }
+        let hash = {
+            let pw = new.password.clone();
+            tokio::task::spawn_blocking(move || hash_password(&pw))
+                .await
+                .map_err(|_| StoreError::Internal("hashing task failed".into()))??
+        };
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_timestamp();
+        let mut tx = self.begin_write().await?;
+        if let Some(hub) = &new.hub_id {
+            let exists = sqlx::query("SELECT id FROM hubs WHERE id = $1")
+                .bind(hub.clone())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Err(StoreError::invalid("hub_id", "no such hub"));
+            }
+        }
+        if let Some(sup) = &new.supervisor_id {
+            let row = sqlx::query("SELECT role, hub_id FROM users WHERE id = $1")
+                .bind(sup.clone())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let ok = row.is_some_and(|r| {
+                let role: String = r.get("role");
+                let hub: Option<String> = r.get("hub_id");
+                matches!(role.as_str(), "supervisor" | "hub_manager") && hub == new.hub_id
+            });
+            if !ok {
+                return Err(StoreError::invalid(
+                    "supervisor_id",
+                    "must be a supervisor or hub manager of the same hub",
+                ));
+            }
+        }
+        let taken = sqlx::query("SELECT id FROM users WHERE username = $1")
+            .bind(new.username.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::invalid("username", "is already taken"));
+        }
+        sqlx::query(
+            "INSERT INTO users (id, username, display_name, password_hash, role, hub_id, supervisor_id, active, created_at, password_changed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
+        )
+        .bind(id.clone())
+        .bind(new.username.clone())
+        .bind(new.display_name.clone())
+        .bind(hash)
+        .bind(new.role.as_str())
+        .bind(new.hub_id.clone())
+        .bind(new.supervisor_id.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        for site in &new.site_ids {
+            let ok = sqlx::query("SELECT id FROM org_units WHERE id = $1 AND hub_id = $2")
+                .bind(site.clone())
+                .bind(new.hub_id.clone().unwrap_or_default())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if ok.is_none() {
+                return Err(StoreError::invalid(
+                    "site_ids",
+                    "each site must be an org unit of the user's hub",
+                ));
+            }
+            sqlx::query("INSERT INTO user_sites (user_id, org_unit_id) VALUES ($1, $2)")
+                .bind(id.clone())
+                .bind(site.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        self.audit_in(
+            &mut tx,
+            actor,
+            &AuditEvent::new("user.create", "user")
+                .entity(id.clone())
+                .hub(new.hub_id.clone())
+                .detail(serde_json::json!({"role": new.role.as_str()})),
+        )
+        .await?;
+        tx.commit().await?;
+        self.user(&id).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn user(&self, id: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+        )))
+        .bind(username.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// Users the actor may administer or supervise: admins all, hub managers their hubs,
+    /// supervisors their supervisees.
+    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRecord>> {
+        let mut sql =
+            crate::scope::Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE 1 = 1"));
+        match actor.role {
+            Role::Admin => {}
+            Role::HubManager => {
+                sql.push(" AND u.hub_id IN (");
+                for (i, h) in actor.hubs.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind_text(h.clone());
+                }
+                if actor.hubs.is_empty() {
+                    sql.push("NULL");
+                }
+                sql.push(")");
+            }
+            Role::Supervisor => {
+                sql.push(" AND (u.supervisor_id = ")
+                    .bind_text(actor.user_id.clone())
+                    .push(" OR u.id = ")
+                    .bind_text(actor.user_id.clone())
+                    .push(")");
+            }
+            _ => return Err(StoreError::Forbidden("not allowed to list users")),
+        }
+        sql.push(" ORDER BY u.username");
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// Sets a new password (admin reset, or `scaleup user reset-password`) and ends the user's sessions.
+    pub async fn set_password(
+        &self,
+        actor: Option<&Actor>,
+        user_id: &str,
+        password: &str,
+    ) -> Result<()> {
+        check_password_rules(password)?;
+        if let Some(a) = actor {
+            if a.role != Role::Admin {
+                return Err(StoreError::Forbidden("only an admin resets passwords"));
+            }
+        }
+        let hash = {
+            let pw = password.to_string();
+            tokio::task::spawn_blocking(move || hash_password(&pw))
+                .await
+                .map_err(|_| StoreError::Internal("hashing task failed".into()))??
+        };
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+        )
+        .bind(hash)
+        .bind(now_timestamp())
+        .bind(user_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1")
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            &AuditEvent::new("user.password_reset", "user").entity(user_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Checks a password and opens a session. Failed attempts are counted per username and per
+    /// remote address; past the limit every attempt is refused for the window, right or wrong.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        remote: &str,
+        kind: SessionKind,
+    ) -> Result<LoginOutcome> {
+        let since = timestamp_ago_seconds(FAILURE_WINDOW_SECONDS);
+        let row = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM login_attempts WHERE username = $1 AND at > $2 AND success = 0",
+        )
+        .bind(username.to_string())
+        .bind(since.clone())
+        .fetch_one(&self.pool)
+        .await?;
+        let by_user: i64 = row.try_get("n")?;
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM login_attempts WHERE remote = $1 AND at > $2 AND success = 0")
+            .bind(remote.to_string())
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        let by_remote: i64 = row.try_get("n")?;
+        if by_user >= MAX_FAILURES || by_remote >= MAX_FAILURES * 4 {
+            return Err(StoreError::RateLimited);
+        }
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1"
+        )))
+        .bind(username.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        // Verify against a fixed hash when the user does not exist, so timing does not reveal it.
+        const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2NhbGV1cGR1bW15c2FsdA$1BW6GzwTvDfTXEYpD1i1Xa8bQmJpBLo7cQXVf3P8T3E";
+        let stored = row
+            .as_ref()
+            .map(|r| r.get::<String, _>("password_hash"))
+            .unwrap_or_else(|| DUMMY.to_string());
+        let pw = password.to_string();
+        let matches = tokio::task::spawn_blocking(move || verify_password(&pw, &stored))
+            .await
+            .map_err(|_| StoreError::Internal("verification task failed".into()))?;
+        let user = match row.as_ref().map(user_from_row).transpose()? {
+            Some(u) if matches && u.active => u,
+            _ => {
+                sqlx::query("INSERT INTO login_attempts (username, remote, at, success) VALUES ($1, $2, $3, 0)")
+                    .bind(username.to_string())
+                    .bind(remote.to_string())
+                    .bind(now_timestamp())
+                    .execute(&self.pool)
+                    .await?;
+                return Ok(LoginOutcome::Invalid);
+            }
+        };
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let hours = if kind == SessionKind::Cookie {
+            SESSION_HOURS_COOKIE
+        } else {
+            SESSION_HOURS_BEARER
+        };
+        let expires_at = timestamp_in(hours);
+        let actor = self.actor_for(&user).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO auth_sessions (token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(user.id.clone())
+            .bind(kind.as_str())
+            .bind(now_timestamp())
+            .bind(expires_at.clone())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO login_attempts (username, remote, at, success) VALUES ($1, $2, $3, 1)",
+        )
+        .bind(username.to_string())
+        .bind(remote.to_string())
+        .bind(now_timestamp())
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(
+            &mut tx,
+            Some(&actor),
+            &AuditEvent::new("auth.login", "session")
+                .hub(user.hub_id.clone())
+                .detail(serde_json::json!({"kind": kind.as_str()})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(LoginOutcome::Success {
+            token,
+            user,
+            expires_at,
+        })
+    }
+
+    /// The actor behind a session token, if the session is live and the account active.
+    pub async fn session_actor(&self, token: &str) -> Result<Option<(Actor, UserRecord)>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+            USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+        )))
+        .bind(sha256_hex(token.as_bytes()))
+        .bind(now_timestamp())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user = user_from_row(&row)?;
+        let actor = self.actor_for(&user).await?;
+        Ok(Some((actor, user)))
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM auth_sessions WHERE token_hash = $1")
+            .bind(sha256_hex(token.as_bytes()))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Builds the actor for a user: their hub plus any hubs granted to them.
+    pub async fn actor_for(&self, user: &UserRecord) -> Result<Actor> {
+        let mut hubs: Vec<String> = user.hub_id.iter().cloned().collect();
+        let rows = sqlx::query("SELECT hub_id FROM hub_grants WHERE user_id = $1")
+            .bind(user.id.clone())
+            .fetch_all(&self.pool)
+            .await?;
+        for r in rows {
+            let h: String = r.try_get("hub_id")?;
+            if !hubs.contains(&h) {
+                hubs.push(h);
+            }
+        }
+        Ok(Actor {
+            user_id: user.id.clone(),
+            role: user.role,
+            hubs,
+        })
+    }
+
+    /// Grants a user read access to another hub (researchers in a network analysis, say).
+    pub async fn grant_hub(
+        &self,
+        actor: Option<&Actor>,
+        user_id: &str,
+        hub_id: &str,
+    ) -> Result<()> {
+        if actor.is_some_and(|a| a.role != Role::Admin) {
+            return Err(StoreError::Forbidden(
+                "only an admin grants cross-hub access",
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO hub_grants (user_id, hub_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id.to_string())
+        .bind(hub_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            &AuditEvent::new("user.grant_hub", "user")
+                .entity(user_id)
+                .hub(Some(hub_id.to_string())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

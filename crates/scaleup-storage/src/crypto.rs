@@ -1,0 +1,162 @@
+//! Keys and encryption of identifying details.
+//!
+//! One 32-byte master key comes from configuration (a key file or an environment variable),
+//! never from the database. Two subkeys are derived from it with HMAC-SHA256 and a label:
+//! one encrypts identities (XChaCha20-Poly1305, random 192-bit nonce, the client id as
+//! associated data so a ciphertext cannot be moved to another client), one keys the audit chain.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// The configured master key. Its `Debug` never prints the bytes.
+#[derive(Clone)]
+pub struct MasterKey([u8; 32]);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(..)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("the key must be 32 bytes, base64-encoded (generate one with `scaleup key generate`)")]
+    Malformed,
+}
+
+impl MasterKey {
+    /// Parses the base64 form stored in a key file or `SCALEUP_MASTER_KEY`.
+    pub fn from_base64(text: &str) -> Result<Self, KeyError> {
+        let bytes = B64.decode(text.trim()).map_err(|_| KeyError::Malformed)?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
+        Ok(MasterKey(bytes))
+    }
+
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        MasterKey(bytes)
+    }
+
+    pub fn to_base64(&self) -> String {
+        B64.encode(self.0)
+    }
+
+    pub(crate) fn derive(&self) -> Keys {
+        let sub = |label: &[u8]| -> [u8; 32] {
+            let mut mac =
+                <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+            mac.update(label);
+            mac.finalize().into_bytes().into()
+        };
+        let identity = sub(b"scaleup/identity-encryption/v1");
+        let audit = sub(b"scaleup/audit-chain/v1");
+        // A short public fingerprint, stored beside each ciphertext, tells which key encrypted it
+        // (for rotation) without revealing anything about the key.
+        let key_id = hex(&Sha256::digest(sub(b"scaleup/key-id/v1"))[..6]);
+        Keys {
+            identity,
+            audit,
+            key_id,
+        }
+    }
+}
+
+pub(crate) struct Keys {
+    identity: [u8; 32],
+    pub(crate) audit: [u8; 32],
+    pub(crate) key_id: String,
+}
+
+impl Keys {
+    /// Encrypts `plaintext` for `client_id`: base64(nonce || ciphertext).
+    pub(crate) fn seal(&self, client_id: &str, plaintext: &[u8]) -> String {
+        let cipher = XChaCha20Poly1305::new((&self.identity).into());
+        let mut nonce = [0u8; 24];
+        rand::rng().fill_bytes(&mut nonce);
+        let sealed = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: client_id.as_bytes(),
+                },
+            )
+            .expect("encryption of an in-memory buffer cannot fail");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        B64.encode(out)
+    }
+
+    pub(crate) fn open(&self, client_id: &str, sealed: &str) -> Result<Vec<u8>, crate::StoreError> {
+        let bytes = B64
+            .decode(sealed)
+            .map_err(|_| crate::StoreError::Crypto("ciphertext is not base64"))?;
+        if bytes.len() < 24 {
+            return Err(crate::StoreError::Crypto("ciphertext too short"));
+        }
+        let cipher = XChaCha20Poly1305::new((&self.identity).into());
+        cipher
+            .decrypt(
+                XNonce::from_slice(&bytes[..24]),
+                Payload {
+                    msg: &bytes[24..],
+                    aad: client_id.as_bytes(),
+                },
+            )
+            .map_err(|_| {
+                crate::StoreError::Crypto("identity could not be decrypted with the configured key")
+            })
+    }
+
+    pub(crate) fn audit_mac(&self, message: &[u8]) -> String {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.audit).expect("HMAC takes any key length");
+        mac.update(message);
+        hex(&mac.finalize().into_bytes())
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_identity_opens_only_for_its_client_and_key() {
+        let keys = MasterKey::generate().derive();
+        let sealed = keys.seal("client-a", b"Amina, 0712 000 000");
+        assert_eq!(
+            keys.open("client-a", &sealed).unwrap(),
+            b"Amina, 0712 000 000"
+        );
+        assert!(keys.open("client-b", &sealed).is_err());
+        assert!(
+            MasterKey::generate()
+                .derive()
+                .open("client-a", &sealed)
+                .is_err()
+        );
+        assert!(!sealed.contains("Amina"));
+    }
+
+    #[test]
+    fn master_key_round_trips_and_rejects_short_keys() {
+        let k = MasterKey::generate();
+        assert_eq!(MasterKey::from_base64(&k.to_base64()).unwrap().0, k.0);
+        assert!(MasterKey::from_base64("c2hvcnQ=").is_err());
+        assert_eq!(format!("{k:?}"), "MasterKey(..)");
+    }
+}

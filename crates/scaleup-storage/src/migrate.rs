@@ -1,0 +1,117 @@
+//! Embedded migrations, one folder per backend, applied in order at every start.
+//!
+//! A small runner of our own rather than sqlx's: it embeds the SQL in the binary (no files at
+//! run time), checks that each applied migration still has the checksum it was applied with,
+//! refuses to run against a database migrated by a newer build, and serialises concurrent
+//! starts (PostgreSQL advisory lock; SQLite's write lock).
+
+use crate::crypto::sha256_hex;
+use crate::{Backend, Result, Store, StoreError};
+use sqlx::Row;
+
+pub(crate) struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+/// All migrations, oldest first. Add new ones at the end; never edit an applied one.
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+const LOCK_ID: i64 = 0x5ca1_e0b0;
+
+pub(crate) async fn run(store: &Store) -> Result<()> {
+    let mut conn = store.pool.acquire().await?;
+    if store.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(LOCK_ID)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let result = apply_pending(store, &mut conn).await;
+    if store.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(LOCK_ID)
+            .execute(&mut *conn)
+            .await?;
+    }
+    result
+}
+
+async fn apply_pending(store: &Store, conn: &mut sqlx::AnyConnection) -> Result<()> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let applied = sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+        .fetch_all(&mut *conn)
+        .await?;
+    let known = MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
+    for row in &applied {
+        let version: i64 = row.try_get("version")?;
+        let checksum: String = row.try_get("checksum")?;
+        match MIGRATIONS.iter().find(|m| m.version == version) {
+            None => {
+                return Err(StoreError::SchemaTooNew {
+                    found: version,
+                    known,
+                });
+            }
+            Some(m) if sha256_hex(sql_for(m, store.backend).as_bytes()) != checksum => {
+                return Err(StoreError::Internal(format!(
+                    "migration {} was changed after it was applied (checksum mismatch)",
+                    m.name
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    for m in MIGRATIONS.iter().filter(|m| {
+        !applied
+            .iter()
+            .any(|r| r.get::<i64, _>("version") == m.version)
+    }) {
+        let sql = sql_for(m, store.backend);
+        let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
+        sqlx::raw_sql(sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|source| StoreError::Migration {
+                version: m.version,
+                source,
+            })?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(sha256_hex(sql.as_bytes()))
+            .bind(crate::time_util::now_timestamp())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version = m.version, name = m.name, "applied migration");
+    }
+    Ok(())
+}
+
+fn sql_for(m: &Migration, backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => m.sqlite,
+        Backend::Postgres => m.postgres,
+    }
+}
+
+pub(crate) async fn current_version(store: &Store) -> Result<i64> {
+    let row =
+        sqlx::query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM schema_migrations")
+            .fetch_one(&store.pool)
+            .await?;
+    Ok(row.try_get("v")?)
+}

@@ -1,0 +1,1718 @@
+//! Care records: offline sync (push and pull), client queries, scores, risk alerts and conflicts.
+//!
+//! Push processes a batch in one transaction with a savepoint per record: a record that fails
+//! validation or authorisation is rejected with its own error and rolled back alone; the rest
+//! commit together, and only then are acknowledgements returned. Each accepted record's
+//! acknowledgement is stored under (record id, content hash), so replaying a batch returns the
+//! same acknowledgements and changes nothing.
+//!
+//! Versions: a device sends `base_version`, the version it edited. If the server's current
+//! version is different and the content differs, the edit lost a race with another device: it
+//! is kept in `sync_conflicts` for supervisor review and the server version stays current.
+
+use crate::audit::AuditEvent;
+use crate::crypto::sha256_hex;
+use crate::scope::{Actor, Sql};
+use crate::time_util::{normalise_timestamp, now_timestamp, timestamp_in};
+use crate::{Result, Store, StoreError};
+use scaleup_domain::error::FieldError;
+use scaleup_domain::record::{Assessment, RecordKind, RecordPayload, parse_payload};
+use scaleup_domain::role::{Capability, Role};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::collections::BTreeSet;
+
+/// Scores assessments: implemented over the instrument catalogue by the caller, so storage does
+/// not depend on how instruments are defined.
+pub trait Scorer: Send + Sync {
+    /// Scores one assessment. An unknown instrument or an invalid response is a `FieldError`
+    /// naming `data.instrument` or `data.responses.<item>`.
+    fn score(&self, assessment: &Assessment) -> std::result::Result<ScoreSummary, FieldError>;
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ScoreSummary {
+    pub total: Option<f64>,
+    pub band: Option<String>,
+    /// Whether the instrument's default cut-off is met.
+    pub positive: Option<bool>,
+    pub risk_flags: Vec<RiskFlagSummary>,
+    /// The full scoring result, kept for display and export.
+    pub detail: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RiskFlagSummary {
+    pub rule_id: String,
+    /// `urgent` or `routine`.
+    pub level: String,
+}
+
+/// A record as a device sends it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct IncomingRecord {
+    pub kind: serde_json::Value,
+    pub id: serde_json::Value,
+    #[serde(default)]
+    pub base_version: Option<i64>,
+    #[serde(default)]
+    pub device_time: Option<String>,
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AckStatus {
+    Created,
+    Updated,
+    Unchanged,
+    Conflict,
+    Rejected,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AckError {
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+/// The server's answer for one record.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Ack {
+    pub id: serde_json::Value,
+    pub status: AckStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflict_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<AckError>,
+}
+
+impl Ack {
+    fn rejected(
+        id: &serde_json::Value,
+        code: &str,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Ack {
+        Ack {
+            id: id.clone(),
+            status: AckStatus::Rejected,
+            version: None,
+            conflict_id: None,
+            error: Some(AckError {
+                code: code.into(),
+                message: message.into(),
+                field: field.map(str::to_string),
+            }),
+        }
+    }
+}
+
+/// One change in a pull.
+#[derive(Clone, Debug, Serialize)]
+pub struct Change {
+    pub kind: String,
+    pub id: String,
+    pub version: i64,
+    pub seq: i64,
+    pub data: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PullPage {
+    pub changes: Vec<Change>,
+    pub next_cursor: String,
+    pub has_more: bool,
+}
+
+/// A client as lists show it: pseudonymous fields only.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClientRow {
+    pub id: String,
+    pub hub_id: String,
+    pub programme_id: Option<String>,
+    pub facility_id: Option<String>,
+    pub counsellor_id: Option<String>,
+    pub registered_on: Option<String>,
+    pub sex: Option<String>,
+    pub birth_year: Option<i64>,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordRow {
+    pub id: String,
+    pub kind: String,
+    pub version: i64,
+    pub occurred_on: Option<String>,
+    pub data: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AlertRow {
+    pub id: String,
+    pub hub_id: String,
+    pub client_id: String,
+    pub record_id: String,
+    pub rule_id: String,
+    pub level: String,
+    pub counsellor_id: Option<String>,
+    pub supervisor_id: Option<String>,
+    pub raised_at: String,
+    pub due_at: String,
+    pub status: String,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub action: Option<String>,
+    pub escalated_at: Option<String>,
+    pub escalated_to: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ConflictRow {
+    pub id: String,
+    pub record_id: String,
+    pub kind: String,
+    pub client_id: Option<String>,
+    pub counsellor_id: Option<String>,
+    pub base_version: Option<i64>,
+    pub server_version: i64,
+    pub server_data: serde_json::Value,
+    pub incoming_data: serde_json::Value,
+    pub author_id: String,
+    pub device_time: String,
+    pub status: String,
+    pub resolution: Option<String>,
+}
+
+/// One cell of the aggregate summary: counts per facility and month.
+#[derive(Clone, Debug, Serialize)]
+pub struct SummaryCell {
+    pub facility_id: String,
+    pub month: String,
+    pub indicator: String,
+    /// `None` when suppressed (fewer than the small-cell threshold but more than zero).
+    pub value: Option<i64>,
+    pub suppressed: bool,
+}
+
+/// Acknowledgement actions a supervisor may record for a risk alert.
+pub const ALERT_ACTIONS: &[&str] = &[
+    "contacted_client",
+    "safety_plan_made",
+    "referred_emergency",
+    "referred_specialist",
+    "home_visit",
+    "risk_assessed_low",
+];
+
+/// Cells between 1 and this minus one are suppressed in aggregate output.
+pub const SMALL_CELL_THRESHOLD: i64 = 5;
+
+/// What a record is attached to, resolved on the server.
+struct Placement {
+    hub_id: String,
+    client_id: Option<String>,
+    episode_id: Option<String>,
+    counsellor_id: Option<String>,
+    facility_id: Option<String>,
+    programme_id: Option<String>,
+}
+
+enum Rejection {
+    Field(FieldError),
+    Forbidden(&'static str),
+    NotFound(&'static str),
+}
+
+impl From<FieldError> for Rejection {
+    fn from(e: FieldError) -> Self {
+        Rejection::Field(e)
+    }
+}
+
+type Tx = sqlx::AnyConnection;
+
+fn opt_text(row: &sqlx::any::AnyRow, col: &str) -> Result<Option<String>> {
+    Ok(row.try_get::<Option<String>, _>(col)?)
+}
+
+impl Store {
+    /// Applies a batch pushed by a device. Never fails for one bad record; fails as a whole only
+    /// if the database itself fails, in which case nothing of the batch was acknowledged.
+    pub async fn push(
+        &self,
+        actor: &Actor,
+        device_id: &str,
+        records: Vec<IncomingRecord>,
+    ) -> Result<Vec<Ack>> {
+        let mut acks = Vec::with_capacity(records.len());
+        let mut tx = self.begin_write().await?;
+        let mut accepted = 0usize;
+        for incoming in records {
+            let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
+            match self.push_one(&mut *sp, actor, device_id, &incoming).await {
+                Ok(ack) => {
+                    sp.commit().await?;
+                    if ack.status != AckStatus::Rejected {
+                        accepted += 1;
+                    }
+                    acks.push(ack);
+                }
+                Err(StoreError::Database(e)) => return Err(StoreError::Database(e)),
+                Err(other) => {
+                    sp.rollback().await?;
+                    acks.push(Ack::rejected(
+                        &incoming.id,
+                        "internal",
+                        None,
+                        other.to_string(),
+                    ));
+                }
+            }
+        }
+        self.audit_in(
+            &mut tx,
+            Some(actor),
+            &AuditEvent::new("sync.push", "batch")
+                .hub(actor.hubs.first().cloned())
+                .detail(serde_json::json!({
+                    "records": acks.len(), "accepted": accepted, "device": device_id
+                })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(acks)
+    }
+
+    async fn push_one(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        device_id: &str,
+        incoming: &IncomingRecord,
+    ) -> Result<Ack> {
+        let id_value = &incoming.id;
+        let Some(kind) = incoming.kind.as_str().and_then(RecordKind::parse) else {
+            return Ok(Ack::rejected(
+                id_value,
+                "invalid",
+                Some("kind"),
+                "must be one of the record kinds",
+            ));
+        };
+        let Some(id) = id_value
+            .as_str()
+            .and_then(|s| uuid::Uuid::parse_str(s).ok())
+        else {
+            return Ok(Ack::rejected(
+                id_value,
+                "invalid",
+                Some("id"),
+                "must be a UUID generated on the device",
+            ));
+        };
+        let id_text = id.to_string();
+        let Some(device_time) = incoming
+            .device_time
+            .as_deref()
+            .and_then(normalise_timestamp)
+        else {
+            return Ok(Ack::rejected(
+                id_value,
+                "invalid",
+                Some("device_time"),
+                "must be an RFC 3339 timestamp",
+            ));
+        };
+        let payload = match parse_payload(kind, &incoming.data) {
+            Ok(p) => p,
+            Err(e) => {
+                return Ok(Ack::rejected(
+                    id_value,
+                    "invalid",
+                    Some(&e.field),
+                    e.message,
+                ));
+            }
+        };
+        let canonical = payload.to_json();
+        let content_hash = sha256_hex(
+            format!(
+                "{}|{}|{:?}|{}",
+                kind.as_str(),
+                id_text,
+                incoming.base_version,
+                canonical
+            )
+            .as_bytes(),
+        );
+        if let Some(r) =
+            sqlx::query("SELECT ack FROM sync_receipts WHERE record_id = $1 AND content_hash = $2")
+                .bind(id_text.clone())
+                .bind(content_hash.clone())
+                .fetch_optional(&mut *tx)
+                .await?
+        {
+            let ack: Ack = serde_json::from_str(&r.try_get::<String, _>("ack")?).map_err(|_| {
+                StoreError::Internal("stored acknowledgement is not valid JSON".into())
+            })?;
+            return Ok(ack);
+        }
+        let required = match kind {
+            RecordKind::SupervisionSession | RecordKind::CompetencyAssessment => {
+                Capability::Supervise
+            }
+            _ => Capability::WriteCareRecords,
+        };
+        if !actor.role.can(required) {
+            return Ok(Ack::rejected(
+                id_value,
+                "forbidden",
+                None,
+                "your role may not write this kind of record",
+            ));
+        }
+        let placement = match self.place(tx, actor, &id_text, &payload).await? {
+            Ok(p) => p,
+            Err(Rejection::Field(e)) => {
+                return Ok(Ack::rejected(
+                    id_value,
+                    "invalid",
+                    Some(&e.field),
+                    e.message,
+                ));
+            }
+            Err(Rejection::Forbidden(m)) => {
+                return Ok(Ack::rejected(id_value, "forbidden", None, m));
+            }
+            Err(Rejection::NotFound(field)) => {
+                return Ok(Ack::rejected(
+                    id_value,
+                    "not_found",
+                    Some(field),
+                    "refers to a record that does not exist or is not in your caseload",
+                ));
+            }
+        };
+        // Scores are computed before anything is written, so a bad response rejects the record.
+        let score = match &payload {
+            RecordPayload::Assessment(a) => match self.scorer.score(a) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    return Ok(Ack::rejected(
+                        id_value,
+                        "invalid",
+                        Some(&e.field),
+                        e.message,
+                    ));
+                }
+            },
+            _ => None,
+        };
+        let stored_payload = self.sealed_payload(&id_text, &payload, &canonical);
+        let existing = sqlx::query(
+            "SELECT kind, version, payload, hub_id, counsellor_id FROM records WHERE id = $1",
+        )
+        .bind(id_text.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let now = now_timestamp();
+        let ack = match existing {
+            None => {
+                let seq = next_change_seq(tx).await?;
+                sqlx::query(
+                    "INSERT INTO records (id, kind, hub_id, client_id, episode_id, counsellor_id, facility_id, programme_id, occurred_on,
+                        version, change_seq, payload, created_by, created_at, updated_by, updated_at, device_time)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12, $13, $12, $13, $14)",
+                )
+                .bind(id_text.clone())
+                .bind(kind.as_str())
+                .bind(placement.hub_id.clone())
+                .bind(placement.client_id.clone())
+                .bind(placement.episode_id.clone())
+                .bind(placement.counsellor_id.clone())
+                .bind(placement.facility_id.clone())
+                .bind(placement.programme_id.clone())
+                .bind(payload.occurred_on().map(|d| d.to_string()))
+                .bind(seq)
+                .bind(stored_payload.clone())
+                .bind(actor.user_id.clone())
+                .bind(now.clone())
+                .bind(device_time.clone())
+                .execute(&mut *tx)
+                .await?;
+                self.after_write(
+                    tx,
+                    actor,
+                    &id_text,
+                    1,
+                    &payload,
+                    &placement,
+                    score.as_ref(),
+                    &stored_payload,
+                    &device_time,
+                )
+                .await?;
+                Ack {
+                    id: id_value.clone(),
+                    status: AckStatus::Created,
+                    version: Some(1),
+                    conflict_id: None,
+                    error: None,
+                }
+            }
+            Some(row) => {
+                let existing_kind: String = row.try_get("kind")?;
+                if existing_kind != kind.as_str() {
+                    return Ok(Ack::rejected(
+                        id_value,
+                        "invalid",
+                        Some("kind"),
+                        "a record with this id exists with another kind",
+                    ));
+                }
+                let hub: String = row.try_get("hub_id")?;
+                let owner: Option<String> = row.try_get("counsellor_id")?;
+                if !self
+                    .actor_may_write_existing(tx, actor, &hub, owner.as_deref())
+                    .await?
+                {
+                    return Ok(Ack::rejected(
+                        id_value,
+                        "forbidden",
+                        Some("id"),
+                        "this record is not in your caseload",
+                    ));
+                }
+                let current_version: i64 = row.try_get("version")?;
+                let current_payload: String = row.try_get("payload")?;
+                let same = self.same_content(&id_text, kind, &current_payload, &canonical);
+                if same {
+                    Ack {
+                        id: id_value.clone(),
+                        status: AckStatus::Unchanged,
+                        version: Some(current_version),
+                        conflict_id: None,
+                        error: None,
+                    }
+                } else if incoming.base_version == Some(current_version) {
+                    let version = current_version + 1;
+                    let seq = next_change_seq(tx).await?;
+                    sqlx::query(
+                        "UPDATE records SET client_id = $2, episode_id = $3, counsellor_id = $4, facility_id = $5, programme_id = $6,
+                            occurred_on = $7, version = $8, change_seq = $9, payload = $10, updated_by = $11, updated_at = $12, device_time = $13
+                         WHERE id = $1",
+                    )
+                    .bind(id_text.clone())
+                    .bind(placement.client_id.clone())
+                    .bind(placement.episode_id.clone())
+                    .bind(placement.counsellor_id.clone())
+                    .bind(placement.facility_id.clone())
+                    .bind(placement.programme_id.clone())
+                    .bind(payload.occurred_on().map(|d| d.to_string()))
+                    .bind(version)
+                    .bind(seq)
+                    .bind(stored_payload.clone())
+                    .bind(actor.user_id.clone())
+                    .bind(now.clone())
+                    .bind(device_time.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                    self.after_write(
+                        tx,
+                        actor,
+                        &id_text,
+                        version,
+                        &payload,
+                        &placement,
+                        score.as_ref(),
+                        &stored_payload,
+                        &device_time,
+                    )
+                    .await?;
+                    Ack {
+                        id: id_value.clone(),
+                        status: AckStatus::Updated,
+                        version: Some(version),
+                        conflict_id: None,
+                        error: None,
+                    }
+                } else {
+                    let conflict_id = uuid::Uuid::new_v4().to_string();
+                    sqlx::query(
+                        "INSERT INTO sync_conflicts (id, record_id, kind, hub_id, client_id, counsellor_id, base_version, server_version,
+                            incoming_payload, author_id, device_time, received_at, status)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open')",
+                    )
+                    .bind(conflict_id.clone())
+                    .bind(id_text.clone())
+                    .bind(kind.as_str())
+                    .bind(hub.clone())
+                    .bind(placement.client_id.clone())
+                    .bind(owner.clone())
+                    .bind(incoming.base_version)
+                    .bind(current_version)
+                    .bind(stored_payload.clone())
+                    .bind(actor.user_id.clone())
+                    .bind(device_time.clone())
+                    .bind(now.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                    let mut ev = AuditEvent::new("record.conflict", "record")
+                        .entity(id_text.clone())
+                        .hub(Some(hub.clone()));
+                    if let Some(c) = &placement.client_id {
+                        ev = ev.client(c.clone());
+                    }
+                    self.audit_in(tx, Some(actor), &ev.detail(serde_json::json!({"kind": kind.as_str(), "conflict_id": conflict_id, "device": device_id})))
+                        .await?;
+                    Ack {
+                        id: id_value.clone(),
+                        status: AckStatus::Conflict,
+                        version: Some(current_version),
+                        conflict_id: Some(conflict_id),
+                        error: None,
+                    }
+                }
+            }
+        };
+        sqlx::query("INSERT INTO sync_receipts (record_id, content_hash, ack, received_at) VALUES ($1, $2, $3, $4)")
+            .bind(id_text)
+            .bind(content_hash)
+            .bind(serde_json::to_string(&ack).map_err(|e| StoreError::Internal(e.to_string()))?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        Ok(ack)
+    }
+
+    /// For identity records the stored payload is sealed: only the client id stays readable.
+    fn sealed_payload(
+        &self,
+        record_id: &str,
+        payload: &RecordPayload,
+        canonical: &serde_json::Value,
+    ) -> String {
+        match payload {
+            RecordPayload::ClientIdentity(i) => {
+                let client = i.client_id.to_string();
+                let sealed = self.keys.seal(&client, canonical.to_string().as_bytes());
+                serde_json::json!({"client_id": client, "key_id": self.keys.key_id, "sealed": sealed, "record_id": record_id}).to_string()
+            }
+            _ => canonical.to_string(),
+        }
+    }
+
+    /// The plain body of a stored payload (decrypting identities).
+    fn open_payload(&self, kind: &str, stored: &str) -> Result<serde_json::Value> {
+        let value: serde_json::Value = serde_json::from_str(stored)
+            .map_err(|_| StoreError::Internal("stored payload is not JSON".into()))?;
+        if kind == RecordKind::ClientIdentity.as_str() {
+            let client = value["client_id"].as_str().unwrap_or_default();
+            let sealed = value["sealed"].as_str().unwrap_or_default();
+            let plain = self.keys.open(client, sealed)?;
+            return serde_json::from_slice(&plain)
+                .map_err(|_| StoreError::Internal("decrypted identity is not JSON".into()));
+        }
+        Ok(value)
+    }
+
+    fn same_content(
+        &self,
+        _record_id: &str,
+        kind: RecordKind,
+        stored: &str,
+        canonical: &serde_json::Value,
+    ) -> bool {
+        self.open_payload(kind.as_str(), stored)
+            .map(|v| &v == canonical)
+            .unwrap_or(false)
+    }
+
+    async fn actor_may_write_existing(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        hub: &str,
+        owner: Option<&str>,
+    ) -> Result<bool> {
+        if !actor.may_see_hub(hub) {
+            return Ok(false);
+        }
+        Ok(match actor.role {
+            Role::Counsellor => owner == Some(actor.user_id.as_str()),
+            Role::Supervisor => match owner {
+                Some(o) if o == actor.user_id => true,
+                Some(o) => is_supervisee(tx, &actor.user_id, o).await?,
+                None => false,
+            },
+            _ => false,
+        })
+    }
+
+    /// Resolves where a record belongs and checks the actor may write it there.
+    async fn place(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        record_id: &str,
+        payload: &RecordPayload,
+    ) -> Result<std::result::Result<Placement, Rejection>> {
+        let me = actor.user_id.clone();
+        Ok(match payload {
+            RecordPayload::Client(c) => {
+                let prog = sqlx::query("SELECT hub_id FROM programmes WHERE id = $1")
+                    .bind(c.programme_id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(prog) = prog else {
+                    return Ok(Err(Rejection::NotFound("data.programme_id")));
+                };
+                let hub: String = prog.try_get("hub_id")?;
+                if !actor.may_see_hub(&hub) {
+                    return Ok(Err(Rejection::NotFound("data.programme_id")));
+                }
+                let fac = sqlx::query(
+                    "SELECT id FROM org_units WHERE id = $1 AND hub_id = $2 AND level = 'facility'",
+                )
+                .bind(c.facility_id.to_string())
+                .bind(hub.clone())
+                .fetch_optional(&mut *tx)
+                .await?;
+                if fac.is_none() {
+                    return Ok(Err(Rejection::Field(FieldError::new(
+                        "data.facility_id",
+                        "must be a facility of the programme's hub",
+                    ))));
+                }
+                let counsellor = c
+                    .counsellor_id
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|| me.clone());
+                let allowed = match actor.role {
+                    Role::Counsellor => counsellor == me,
+                    Role::Supervisor => {
+                        counsellor == me || is_supervisee(tx, &me, &counsellor).await?
+                    }
+                    _ => false,
+                };
+                if !allowed {
+                    return Ok(Err(Rejection::Forbidden(
+                        "a client can only be assigned to yourself or a counsellor you supervise",
+                    )));
+                }
+                Ok(Placement {
+                    hub_id: hub,
+                    client_id: Some(record_id.to_string()),
+                    episode_id: None,
+                    counsellor_id: Some(counsellor),
+                    facility_id: Some(c.facility_id.to_string()),
+                    programme_id: Some(c.programme_id.to_string()),
+                })
+            }
+            RecordPayload::SupervisionSession(s) => {
+                if s.supervisor_id.to_string() != me {
+                    return Ok(Err(Rejection::Field(FieldError::new(
+                        "data.supervisor_id",
+                        "must be yourself",
+                    ))));
+                }
+                for (i, c) in s.counsellor_ids.iter().enumerate() {
+                    if !self.may_supervise(tx, actor, &c.to_string()).await? {
+                        return Ok(Err(Rejection::Field(FieldError::new(
+                            format!("data.counsellor_ids.{i}"),
+                            "must be a counsellor you supervise",
+                        ))));
+                    }
+                }
+                Ok(Placement {
+                    hub_id: actor.hubs.first().cloned().unwrap_or_default(),
+                    client_id: None,
+                    episode_id: None,
+                    counsellor_id: Some(me),
+                    facility_id: None,
+                    programme_id: None,
+                })
+            }
+            RecordPayload::CompetencyAssessment(a) => {
+                if a.assessor_id.to_string() != me {
+                    return Ok(Err(Rejection::Field(FieldError::new(
+                        "data.assessor_id",
+                        "must be yourself",
+                    ))));
+                }
+                if !self
+                    .may_supervise(tx, actor, &a.counsellor_id.to_string())
+                    .await?
+                {
+                    return Ok(Err(Rejection::Field(FieldError::new(
+                        "data.counsellor_id",
+                        "must be a counsellor you supervise",
+                    ))));
+                }
+                Ok(Placement {
+                    hub_id: actor.hubs.first().cloned().unwrap_or_default(),
+                    client_id: None,
+                    episode_id: None,
+                    counsellor_id: Some(a.counsellor_id.to_string()),
+                    facility_id: None,
+                    programme_id: None,
+                })
+            }
+            RecordPayload::TrainingRecord(t) => {
+                let person = t.person_id.to_string();
+                if person != me && !self.may_supervise(tx, actor, &person).await? {
+                    return Ok(Err(Rejection::Field(FieldError::new(
+                        "data.person_id",
+                        "must be yourself or a counsellor you supervise",
+                    ))));
+                }
+                Ok(Placement {
+                    hub_id: actor.hubs.first().cloned().unwrap_or_default(),
+                    client_id: None,
+                    episode_id: None,
+                    counsellor_id: Some(person),
+                    facility_id: None,
+                    programme_id: None,
+                })
+            }
+            other => {
+                let client_id = other
+                    .client_id(uuid::Uuid::nil())
+                    .expect("client-level kinds have a client")
+                    .to_string();
+                let client = sqlx::query("SELECT hub_id, counsellor_id, facility_id, programme_id FROM records WHERE id = $1 AND kind = 'client'")
+                    .bind(client_id.clone())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(client) = client else {
+                    return Ok(Err(Rejection::NotFound("data.client_id")));
+                };
+                let hub: String = client.try_get("hub_id")?;
+                let owner: Option<String> = client.try_get("counsellor_id")?;
+                if !self
+                    .actor_may_write_existing(tx, actor, &hub, owner.as_deref())
+                    .await?
+                {
+                    return Ok(Err(Rejection::NotFound("data.client_id")));
+                }
+                let episode_id = other
+                    .episode_id(uuid::Uuid::parse_str(record_id).unwrap_or_default())
+                    .map(|e| e.to_string());
+                if let Some(ep) = &episode_id {
+                    if ep != record_id {
+                        let found = sqlx::query(
+                            "SELECT client_id FROM records WHERE id = $1 AND kind = 'episode'",
+                        )
+                        .bind(ep.clone())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        match found {
+                            Some(r)
+                                if r.try_get::<Option<String>, _>("client_id")?.as_deref()
+                                    == Some(client_id.as_str()) => {}
+                            _ => return Ok(Err(Rejection::NotFound("data.episode_id"))),
+                        }
+                    }
+                }
+                if let RecordPayload::Episode(e) = other {
+                    let prog = sqlx::query("SELECT hub_id FROM programmes WHERE id = $1")
+                        .bind(e.programme_id.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if prog.map(|p| p.get::<String, _>("hub_id")) != Some(hub.clone()) {
+                        return Ok(Err(Rejection::NotFound("data.programme_id")));
+                    }
+                }
+                Ok(Placement {
+                    hub_id: hub,
+                    client_id: Some(client_id),
+                    episode_id,
+                    counsellor_id: owner,
+                    facility_id: opt_text(&client, "facility_id")?,
+                    programme_id: opt_text(&client, "programme_id")?,
+                })
+            }
+        })
+    }
+
+    async fn may_supervise(&self, tx: &mut Tx, actor: &Actor, counsellor: &str) -> Result<bool> {
+        match actor.role {
+            Role::Supervisor => is_supervisee(tx, &actor.user_id, counsellor).await,
+            Role::HubManager => {
+                let r = sqlx::query("SELECT hub_id FROM users WHERE id = $1")
+                    .bind(counsellor.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                Ok(r.and_then(|r| r.get::<Option<String>, _>("hub_id"))
+                    .is_some_and(|h| actor.may_see_hub(&h)))
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// History, scores, alerts, caseload moves and the audit event that follow a write.
+    #[allow(clippy::too_many_arguments)]
+    async fn after_write(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        record_id: &str,
+        version: i64,
+        payload: &RecordPayload,
+        placement: &Placement,
+        score: Option<&ScoreSummary>,
+        stored_payload: &str,
+        device_time: &str,
+    ) -> Result<()> {
+        let now = now_timestamp();
+        sqlx::query("INSERT INTO record_versions (record_id, version, payload, author_id, recorded_at, device_time) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(record_id.to_string())
+            .bind(version)
+            .bind(stored_payload.to_string())
+            .bind(actor.user_id.clone())
+            .bind(now.clone())
+            .bind(device_time.to_string())
+            .execute(&mut *tx)
+            .await?;
+        match payload {
+            RecordPayload::Client(_) => {
+                // A client moved to another counsellor takes its whole history along, so the new
+                // counsellor's next pull brings it all.
+                let moved = sqlx::query("SELECT id FROM records WHERE client_id = $1 AND id <> $1 AND (counsellor_id IS NULL OR counsellor_id <> $2)")
+                    .bind(record_id.to_string())
+                    .bind(placement.counsellor_id.clone())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for r in moved {
+                    let seq = next_change_seq(tx).await?;
+                    sqlx::query(
+                        "UPDATE records SET counsellor_id = $1, change_seq = $2 WHERE id = $3",
+                    )
+                    .bind(placement.counsellor_id.clone())
+                    .bind(seq)
+                    .bind(r.try_get::<String, _>("id")?)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query("UPDATE risk_alerts SET counsellor_id = $1 WHERE client_id = $2")
+                    .bind(placement.counsellor_id.clone())
+                    .bind(record_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            RecordPayload::ClientIdentity(i) => {
+                let sealed: serde_json::Value =
+                    serde_json::from_str(stored_payload).unwrap_or_default();
+                let client = i.client_id.to_string();
+                sqlx::query(
+                    "INSERT INTO client_identities (client_id, key_id, ciphertext, version, updated_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (client_id) DO UPDATE SET key_id = $2, ciphertext = $3, version = $4, updated_at = $5",
+                )
+                .bind(client)
+                .bind(self.keys.key_id.clone())
+                .bind(sealed["sealed"].as_str().unwrap_or_default().to_string())
+                .bind(version)
+                .bind(now.clone())
+                .execute(&mut *tx)
+                .await?;
+            }
+            RecordPayload::Assessment(a) => {
+                let s = score.cloned().unwrap_or_default();
+                sqlx::query(
+                    "INSERT INTO assessment_scores (record_id, client_id, instrument, total, band, positive, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (record_id) DO UPDATE SET client_id = $2, instrument = $3, total = $4, band = $5, positive = $6, detail = $7",
+                )
+                .bind(record_id.to_string())
+                .bind(a.client_id.to_string())
+                .bind(a.instrument.clone())
+                .bind(s.total)
+                .bind(s.band.clone())
+                .bind(s.positive.map(i64::from))
+                .bind(s.detail.to_string())
+                .execute(&mut *tx)
+                .await?;
+                for flag in &s.risk_flags {
+                    self.raise_alert(tx, actor, record_id, placement, flag)
+                        .await?;
+                }
+            }
+            _ => {}
+        }
+        let mut ev = AuditEvent::new(
+            if version == 1 {
+                "record.create"
+            } else {
+                "record.update"
+            },
+            "record",
+        )
+        .entity(record_id.to_string())
+        .hub(Some(placement.hub_id.clone()));
+        if let Some(c) = &placement.client_id {
+            ev = ev.client(c.clone());
+        }
+        self.audit_in(
+            tx,
+            Some(actor),
+            &ev.detail(serde_json::json!({"kind": payload.kind().as_str(), "version": version})),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn raise_alert(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        record_id: &str,
+        placement: &Placement,
+        flag: &RiskFlagSummary,
+    ) -> Result<()> {
+        let exists =
+            sqlx::query("SELECT id FROM risk_alerts WHERE record_id = $1 AND rule_id = $2")
+                .bind(record_id.to_string())
+                .bind(flag.rule_id.clone())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if exists.is_some() {
+            return Ok(());
+        }
+        let supervisor = match &placement.counsellor_id {
+            Some(c) => sqlx::query("SELECT supervisor_id FROM users WHERE id = $1")
+                .bind(c.clone())
+                .fetch_optional(&mut *tx)
+                .await?
+                .and_then(|r| r.get::<Option<String>, _>("supervisor_id")),
+            None => None,
+        };
+        let hours: i64 = match &placement.programme_id {
+            Some(p) => sqlx::query("SELECT alert_ack_hours FROM programmes WHERE id = $1")
+                .bind(p.clone())
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.get::<i64, _>("alert_ack_hours"))
+                .unwrap_or(24),
+            None => 24,
+        };
+        // Urgent flags (suicidal thoughts) get a quarter of the programme's limit, at least one hour.
+        let hours = if flag.level == "urgent" {
+            (hours / 4).max(1)
+        } else {
+            hours
+        };
+        let id = uuid::Uuid::new_v4().to_string();
+        let client = placement.client_id.clone().unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO risk_alerts (id, hub_id, client_id, record_id, rule_id, level, counsellor_id, supervisor_id, raised_at, due_at, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open')",
+        )
+        .bind(id.clone())
+        .bind(placement.hub_id.clone())
+        .bind(client.clone())
+        .bind(record_id.to_string())
+        .bind(flag.rule_id.clone())
+        .bind(flag.level.clone())
+        .bind(placement.counsellor_id.clone())
+        .bind(supervisor)
+        .bind(now_timestamp())
+        .bind(timestamp_in(hours))
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(
+            tx,
+            Some(actor),
+            &AuditEvent::new("alert.raise", "risk_alert")
+                .entity(id)
+                .client(client)
+                .hub(Some(placement.hub_id.clone()))
+                .detail(serde_json::json!({"rule": flag.rule_id, "level": flag.level})),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Changes in the actor's caseload after `cursor`, oldest first.
+    pub async fn pull(&self, actor: &Actor, cursor: &str, limit: i64) -> Result<PullPage> {
+        let after: i64 = if cursor.is_empty() {
+            0
+        } else {
+            cursor.parse().map_err(|_| {
+                StoreError::invalid("cursor", "must be a cursor returned by an earlier pull")
+            })?
+        };
+        let limit = limit.clamp(1, 5000);
+        let mut sql = Sql::new(
+            "SELECT r.id, r.kind, r.version, r.change_seq, r.payload, r.client_id, s.detail AS score FROM records r
+             LEFT JOIN assessment_scores s ON s.record_id = r.id WHERE r.change_seq > ",
+        );
+        sql.bind(crate::scope::Bind::Int(after));
+        actor.push_scope(&mut sql, "r");
+        sql.push(" ORDER BY r.change_seq LIMIT ")
+            .bind(crate::scope::Bind::Int(limit + 1));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let has_more = rows.len() as i64 > limit;
+        let mut changes = Vec::new();
+        let mut clients = BTreeSet::new();
+        let may_identity = actor.role.can(Capability::ReadIdentity);
+        let mut next = after;
+        for r in rows.iter().take(limit as usize) {
+            let kind: String = r.try_get("kind")?;
+            let seq: i64 = r.try_get("change_seq")?;
+            next = seq;
+            if kind == RecordKind::ClientIdentity.as_str() && !may_identity {
+                continue;
+            }
+            if let Some(c) = opt_text(r, "client_id")? {
+                clients.insert(c);
+            }
+            let data = self.open_payload(&kind, &r.try_get::<String, _>("payload")?)?;
+            let score = opt_text(r, "score")?.and_then(|s| serde_json::from_str(&s).ok());
+            changes.push(Change {
+                kind,
+                id: r.try_get("id")?,
+                version: r.try_get("version")?,
+                seq,
+                data,
+                score,
+            });
+        }
+        self.audit(
+            Some(actor),
+            AuditEvent::new("sync.pull", "batch").hub(actor.hubs.first().cloned()).detail(serde_json::json!({
+                "changes": changes.len(), "clients": clients.into_iter().collect::<Vec<_>>(), "after": after
+            })),
+        )
+        .await?;
+        Ok(PullPage {
+            changes,
+            next_cursor: next.to_string(),
+            has_more,
+        })
+    }
+
+    /// Clients the actor may see, paginated by id, filtered by site (any org unit: its whole
+    /// subtree) and registration period.
+    pub async fn clients(
+        &self,
+        actor: &Actor,
+        site: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<(Vec<ClientRow>, Option<String>)> {
+        let limit = limit.clamp(1, 1000);
+        let mut sql = Sql::new(
+            "SELECT r.id, r.hub_id, r.counsellor_id, r.facility_id, r.programme_id, r.occurred_on, r.version, r.payload FROM records r WHERE r.kind = 'client'",
+        );
+        actor.push_scope(&mut sql, "r");
+        if let Some(site) = site {
+            sql.push(" AND r.facility_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM org_units WHERE id = ")
+                .bind_text(site)
+                .push(" UNION ALL SELECT o.id FROM org_units o JOIN sub ON o.parent_id = sub.id) SELECT id FROM sub)");
+        }
+        if let Some(from) = from {
+            scaleup_domain::date::Date::parse(from, "from")?;
+            sql.push(" AND r.occurred_on >= ").bind_text(from);
+        }
+        if let Some(to) = to {
+            scaleup_domain::date::Date::parse(to, "to")?;
+            sql.push(" AND r.occurred_on <= ").bind_text(to);
+        }
+        if let Some(c) = cursor {
+            sql.push(" AND r.id > ").bind_text(c);
+        }
+        sql.push(" ORDER BY r.id LIMIT ")
+            .bind(crate::scope::Bind::Int(limit + 1));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let mut out = Vec::new();
+        for r in rows.iter().take(limit as usize) {
+            out.push(client_row(r)?);
+        }
+        let next = if rows.len() as i64 > limit {
+            out.last().map(|c| c.id.clone())
+        } else {
+            None
+        };
+        if !out.is_empty() {
+            self.audit(
+                Some(actor),
+                AuditEvent::new("client.list", "client")
+                    .hub(actor.hubs.first().cloned())
+                    .detail(serde_json::json!({
+                        "clients": out.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
+                    })),
+            )
+            .await?;
+        }
+        Ok((out, next))
+    }
+
+    /// One client, if the actor may see it; `NotFound` otherwise (whether or not it exists).
+    pub async fn client(&self, actor: &Actor, id: &str) -> Result<ClientRow> {
+        let mut sql = Sql::new(
+            "SELECT r.id, r.hub_id, r.counsellor_id, r.facility_id, r.programme_id, r.occurred_on, r.version, r.payload FROM records r WHERE r.kind = 'client' AND r.id = ",
+        );
+        sql.bind_text(id);
+        actor.push_scope(&mut sql, "r");
+        let row = sql
+            .query()
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let client = client_row(&row)?;
+        self.audit(
+            Some(actor),
+            AuditEvent::new("client.read", "client")
+                .entity(id)
+                .client(id)
+                .hub(Some(client.hub_id.clone())),
+        )
+        .await?;
+        Ok(client)
+    }
+
+    /// Every record of one client (identities only for roles that may read them).
+    pub async fn client_records(&self, actor: &Actor, id: &str) -> Result<Vec<RecordRow>> {
+        let client = self.client(actor, id).await?;
+        let rows = sqlx::query(
+            "SELECT r.id, r.kind, r.version, r.occurred_on, r.payload, s.detail AS score FROM records r
+             LEFT JOIN assessment_scores s ON s.record_id = r.id WHERE r.client_id = $1 ORDER BY r.occurred_on, r.change_seq",
+        )
+        .bind(client.id.clone())
+        .fetch_all(&self.pool)
+        .await?;
+        let may_identity = actor.role.can(Capability::ReadIdentity);
+        let mut out = Vec::new();
+        for r in &rows {
+            let kind: String = r.try_get("kind")?;
+            if kind == RecordKind::ClientIdentity.as_str() && !may_identity {
+                continue;
+            }
+            out.push(RecordRow {
+                id: r.try_get("id")?,
+                data: self.open_payload(&kind, &r.try_get::<String, _>("payload")?)?,
+                kind,
+                version: r.try_get("version")?,
+                occurred_on: opt_text(r, "occurred_on")?,
+                score: opt_text(r, "score")?.and_then(|s| serde_json::from_str(&s).ok()),
+            });
+        }
+        self.audit(
+            Some(actor),
+            AuditEvent::new("client.records.read", "client")
+                .entity(id)
+                .client(id)
+                .hub(Some(client.hub_id))
+                .detail(serde_json::json!({"records": out.len()})),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// Decrypted identifying details of one client.
+    pub async fn client_identity(&self, actor: &Actor, id: &str) -> Result<serde_json::Value> {
+        if !actor.role.can(Capability::ReadIdentity) {
+            return Err(StoreError::NotFound);
+        }
+        let mut sql =
+            Sql::new("SELECT r.id, r.hub_id FROM records r WHERE r.kind = 'client' AND r.id = ");
+        sql.bind_text(id);
+        actor.push_scope(&mut sql, "r");
+        let row = sql
+            .query()
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let hub: String = row.try_get("hub_id")?;
+        let ident = sqlx::query("SELECT ciphertext FROM client_identities WHERE client_id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(ident) = ident else {
+            return Err(StoreError::NotFound);
+        };
+        let plain = self
+            .keys
+            .open(id, &ident.try_get::<String, _>("ciphertext")?)?;
+        self.audit(
+            Some(actor),
+            AuditEvent::new("identity.read", "client")
+                .entity(id)
+                .client(id)
+                .hub(Some(hub)),
+        )
+        .await?;
+        serde_json::from_slice(&plain)
+            .map_err(|_| StoreError::Internal("identity is not JSON".into()))
+    }
+
+    /// Risk alerts the actor is responsible for or may see.
+    pub async fn alerts(&self, actor: &Actor, status: Option<&str>) -> Result<Vec<AlertRow>> {
+        let mut sql = Sql::new("SELECT * FROM risk_alerts a WHERE 1 = 1");
+        match actor.role {
+            Role::Supervisor => {
+                sql.push(" AND (a.supervisor_id = ")
+                    .bind_text(actor.user_id.clone())
+                    .push(" OR a.counsellor_id = ")
+                    .bind_text(actor.user_id.clone())
+                    .push(")");
+            }
+            Role::HubManager | Role::Counsellor => actor.push_scope(&mut sql, "a"),
+            Role::Admin => {}
+            Role::Researcher | Role::Viewer => {
+                return Err(StoreError::Forbidden("alerts are for care staff"));
+            }
+        }
+        if let Some(s) = status {
+            if !["open", "acknowledged", "escalated"].contains(&s) {
+                return Err(StoreError::invalid(
+                    "status",
+                    "must be open, acknowledged or escalated",
+                ));
+            }
+            sql.push(" AND a.status = ").bind_text(s);
+        }
+        sql.push(" ORDER BY a.raised_at DESC LIMIT 1000");
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let alerts = rows.iter().map(alert_row).collect::<Result<Vec<_>>>()?;
+        if !alerts.is_empty() {
+            self.audit(Some(actor), AuditEvent::new("alert.list", "risk_alert").detail(serde_json::json!({"clients": alerts.iter().map(|a| a.client_id.clone()).collect::<BTreeSet<_>>()})))
+                .await?;
+        }
+        Ok(alerts)
+    }
+
+    /// A supervisor (or, once escalated, the hub manager) acknowledges an alert with an action.
+    pub async fn acknowledge_alert(
+        &self,
+        actor: &Actor,
+        alert_id: &str,
+        action: &str,
+    ) -> Result<AlertRow> {
+        if !ALERT_ACTIONS.contains(&action) {
+            return Err(StoreError::invalid(
+                "action",
+                format!("must be one of: {}", ALERT_ACTIONS.join(", ")),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT * FROM risk_alerts WHERE id = $1")
+            .bind(alert_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound);
+        };
+        let alert = alert_row(&row)?;
+        let allowed = match actor.role {
+            Role::Supervisor => alert.supervisor_id.as_deref() == Some(actor.user_id.as_str()),
+            Role::HubManager => actor.may_see_hub(&alert.hub_id),
+            _ => false,
+        };
+        if !allowed {
+            return Err(StoreError::NotFound);
+        }
+        if alert.status == "acknowledged" {
+            return Err(StoreError::Conflict(
+                "the alert is already acknowledged".into(),
+            ));
+        }
+        sqlx::query("UPDATE risk_alerts SET status = 'acknowledged', acknowledged_by = $1, acknowledged_at = $2, action = $3 WHERE id = $4")
+            .bind(actor.user_id.clone())
+            .bind(now_timestamp())
+            .bind(action.to_string())
+            .bind(alert_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        self.audit_in(
+            &mut tx,
+            Some(actor),
+            &AuditEvent::new("alert.acknowledge", "risk_alert")
+                .entity(alert_id)
+                .client(alert.client_id.clone())
+                .hub(Some(alert.hub_id.clone()))
+                .detail(serde_json::json!({"action": action})),
+        )
+        .await?;
+        tx.commit().await?;
+        let row = sqlx::query("SELECT * FROM risk_alerts WHERE id = $1")
+            .bind(alert_id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        alert_row(&row)
+    }
+
+    /// Escalates every open alert past its deadline to its hub's manager. Idempotent; every
+    /// server runs it periodically, and running it twice at once escalates each alert once.
+    pub async fn escalate_overdue_alerts(&self) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(
+            "SELECT id, hub_id, client_id FROM risk_alerts WHERE status = 'open' AND due_at < $1",
+        )
+        .bind(now_timestamp())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut n = 0;
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let hub: String = r.try_get("hub_id")?;
+            let manager = sqlx::query("SELECT id FROM users WHERE hub_id = $1 AND role = 'hub_manager' AND active = 1 ORDER BY created_at LIMIT 1")
+                .bind(hub.clone())
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|m| m.get::<String, _>("id"));
+            sqlx::query("UPDATE risk_alerts SET status = 'escalated', escalated_at = $1, escalated_to = $2 WHERE id = $3 AND status = 'open'")
+                .bind(now_timestamp())
+                .bind(manager.clone())
+                .bind(id.clone())
+                .execute(&mut *tx)
+                .await?;
+            self.audit_in(
+                &mut tx,
+                None,
+                &AuditEvent::new("alert.escalate", "risk_alert")
+                    .entity(id)
+                    .client(r.try_get::<String, _>("client_id")?)
+                    .hub(Some(hub))
+                    .detail(serde_json::json!({"to": manager})),
+            )
+            .await?;
+            n += 1;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Open conflicts the actor may review: supervisors for their supervisees, hub managers for their hubs.
+    pub async fn conflicts(&self, actor: &Actor) -> Result<Vec<ConflictRow>> {
+        if !actor.role.can(Capability::ReviewClinical) {
+            return Err(StoreError::Forbidden(
+                "conflict review is for supervisors and hub managers",
+            ));
+        }
+        let mut sql = Sql::new(
+            "SELECT c.*, r.payload AS server_payload FROM sync_conflicts c JOIN records r ON r.id = c.record_id WHERE c.status = 'open'",
+        );
+        actor.push_scope(&mut sql, "c");
+        sql.push(" ORDER BY c.received_at LIMIT 500");
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let kind: String = r.try_get("kind")?;
+            out.push(ConflictRow {
+                id: r.try_get("id")?,
+                record_id: r.try_get("record_id")?,
+                server_data: self
+                    .open_payload(&kind, &r.try_get::<String, _>("server_payload")?)?,
+                incoming_data: self
+                    .open_payload(&kind, &r.try_get::<String, _>("incoming_payload")?)?,
+                kind,
+                client_id: opt_text(r, "client_id")?,
+                counsellor_id: opt_text(r, "counsellor_id")?,
+                base_version: r.try_get("base_version")?,
+                server_version: r.try_get("server_version")?,
+                author_id: r.try_get("author_id")?,
+                device_time: r.try_get("device_time")?,
+                status: r.try_get("status")?,
+                resolution: opt_text(r, "resolution")?,
+            });
+        }
+        if !out.is_empty() {
+            self.audit(Some(actor), AuditEvent::new("conflict.list", "sync_conflict").detail(serde_json::json!({"clients": out.iter().filter_map(|c| c.client_id.clone()).collect::<BTreeSet<_>>()})))
+                .await?;
+        }
+        Ok(out)
+    }
+
+    /// Resolves a conflict: keep the server's version, or make the incoming one current
+    /// (as a new version, so the server's version stays in the history).
+    pub async fn resolve_conflict(
+        &self,
+        actor: &Actor,
+        conflict_id: &str,
+        keep: &str,
+    ) -> Result<()> {
+        if !["server", "incoming"].contains(&keep) {
+            return Err(StoreError::invalid("keep", "must be server or incoming"));
+        }
+        let visible = self
+            .conflicts(actor)
+            .await?
+            .into_iter()
+            .find(|c| c.id == conflict_id)
+            .ok_or(StoreError::NotFound)?;
+        let mut tx = self.begin_write().await?;
+        if keep == "incoming" {
+            let payload = parse_payload(
+                RecordKind::parse(&visible.kind).ok_or(StoreError::NotFound)?,
+                &visible.incoming_data,
+            )?;
+            let stored = self.sealed_payload(&visible.record_id, &payload, &payload.to_json());
+            let cur = sqlx::query("SELECT version FROM records WHERE id = $1")
+                .bind(visible.record_id.clone())
+                .fetch_one(&mut *tx)
+                .await?;
+            let version = cur.try_get::<i64, _>("version")? + 1;
+            let seq = next_change_seq(&mut *tx).await?;
+            sqlx::query("UPDATE records SET payload = $1, version = $2, change_seq = $3, updated_by = $4, updated_at = $5, occurred_on = $6 WHERE id = $7")
+                .bind(stored.clone())
+                .bind(version)
+                .bind(seq)
+                .bind(actor.user_id.clone())
+                .bind(now_timestamp())
+                .bind(payload.occurred_on().map(|d| d.to_string()))
+                .bind(visible.record_id.clone())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO record_versions (record_id, version, payload, author_id, recorded_at, device_time) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(visible.record_id.clone())
+                .bind(version)
+                .bind(stored)
+                .bind(visible.author_id.clone())
+                .bind(now_timestamp())
+                .bind(visible.device_time.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE sync_conflicts SET status = 'resolved', resolved_by = $1, resolved_at = $2, resolution = $3 WHERE id = $4")
+            .bind(actor.user_id.clone())
+            .bind(now_timestamp())
+            .bind(format!("kept_{keep}"))
+            .bind(conflict_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let mut ev = AuditEvent::new("conflict.resolve", "sync_conflict").entity(conflict_id);
+        if let Some(c) = &visible.client_id {
+            ev = ev.client(c.clone());
+        }
+        self.audit_in(
+            &mut tx,
+            Some(actor),
+            &ev.detail(serde_json::json!({"kept": keep, "record_id": visible.record_id})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Aggregate counts per facility and month for the actor's hubs, with small cells suppressed.
+    /// Indicators: registered, screened, enrolled, sessions_attended, episodes_completed.
+    pub async fn summary(
+        &self,
+        actor: &Actor,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<SummaryCell>> {
+        let mut sql = Sql::new(
+            "SELECT r.facility_id, SUBSTR(r.occurred_on, 1, 7) AS month, r.kind, r.payload FROM records r WHERE r.kind IN ('client', 'assessment', 'episode', 'session') AND r.facility_id IS NOT NULL",
+        );
+        // Aggregates cover whole hubs for every role; scoping by caseload does not apply.
+        if actor.role != Role::Admin {
+            sql.push(" AND r.hub_id IN (");
+            if actor.hubs.is_empty() {
+                sql.push("NULL");
+            }
+            for (i, h) in actor.hubs.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind_text(h.clone());
+            }
+            sql.push(")");
+        }
+        if let Some(f) = from {
+            scaleup_domain::date::Date::parse(f, "from")?;
+            sql.push(" AND r.occurred_on >= ").bind_text(f);
+        }
+        if let Some(t) = to {
+            scaleup_domain::date::Date::parse(t, "to")?;
+            sql.push(" AND r.occurred_on <= ").bind_text(t);
+        }
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let mut counts: std::collections::BTreeMap<(String, String, &'static str), i64> =
+            Default::default();
+        for r in &rows {
+            let facility: String = r.try_get("facility_id")?;
+            let month: String = r.try_get::<Option<String>, _>("month")?.unwrap_or_default();
+            let kind: String = r.try_get("kind")?;
+            let payload: serde_json::Value =
+                serde_json::from_str(&r.try_get::<String, _>("payload")?).unwrap_or_default();
+            let indicator = match kind.as_str() {
+                "client" => Some("registered"),
+                "assessment" if payload["occasion"] == "screening" => Some("screened"),
+                "episode" => Some("enrolled"),
+                "session" if payload["attended"] == true => Some("sessions_attended"),
+                _ => None,
+            };
+            if let Some(ind) = indicator {
+                *counts
+                    .entry((facility.clone(), month.clone(), ind))
+                    .or_default() += 1;
+            }
+            if kind == "episode" && payload["closure_reason"] == "completed" {
+                *counts
+                    .entry((facility, month, "episodes_completed"))
+                    .or_default() += 1;
+            }
+        }
+        Ok(counts
+            .into_iter()
+            .map(|((facility_id, month, indicator), n)| {
+                let suppressed = n > 0 && n < SMALL_CELL_THRESHOLD;
+                SummaryCell {
+                    facility_id,
+                    month,
+                    indicator: indicator.to_string(),
+                    value: if suppressed { None } else { Some(n) },
+                    suppressed,
+                }
+            })
+            .collect())
+    }
+
+    /// Per-client summaries of a supervisor's (or hub manager's) caseload, for flags.
+    pub async fn caseload(&self, actor: &Actor) -> Result<Vec<serde_json::Value>> {
+        if !matches!(
+            actor.role,
+            Role::Supervisor | Role::HubManager | Role::Counsellor
+        ) {
+            return Err(StoreError::Forbidden("caseloads are for care staff"));
+        }
+        let mut sql = Sql::new(
+            "SELECT r.id, r.kind, r.client_id, r.counsellor_id, r.occurred_on, r.payload, s.total, s.instrument FROM records r
+             LEFT JOIN assessment_scores s ON s.record_id = r.id WHERE r.kind IN ('client', 'episode', 'session', 'assessment')",
+        );
+        actor.push_scope(&mut sql, "r");
+        sql.push(" ORDER BY r.client_id, r.occurred_on");
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let open_alerts =
+            sqlx::query("SELECT client_id FROM risk_alerts WHERE status <> 'acknowledged'")
+                .fetch_all(&self.pool)
+                .await?;
+        let alert_clients: BTreeSet<String> = open_alerts
+            .iter()
+            .filter_map(|r| r.try_get::<String, _>("client_id").ok())
+            .collect();
+        let mut by_client: std::collections::BTreeMap<String, serde_json::Value> =
+            Default::default();
+        for r in &rows {
+            let Some(client) = opt_text(r, "client_id")? else {
+                continue;
+            };
+            let entry = by_client.entry(client.clone()).or_insert_with(|| {
+                serde_json::json!({"client_id": client, "counsellor_id": null, "episode_status": "none", "closure_reason": null,
+                    "sessions_attended": 0, "sessions_missed": 0, "last_session_on": null, "last_session_number": 0,
+                    "scores": [], "open_risk_alert": alert_clients.contains(&client)})
+            });
+            let payload: serde_json::Value =
+                serde_json::from_str(&r.try_get::<String, _>("payload")?).unwrap_or_default();
+            match r.try_get::<String, _>("kind")?.as_str() {
+                "client" => {
+                    entry["counsellor_id"] = serde_json::json!(opt_text(r, "counsellor_id")?)
+                }
+                "episode" => {
+                    entry["episode_status"] =
+                        serde_json::json!(if payload["closed_on"].is_null() {
+                            "active"
+                        } else {
+                            "closed"
+                        });
+                    entry["closure_reason"] = payload["closure_reason"].clone();
+                }
+                "session" => {
+                    if payload["attended"] == true {
+                        entry["sessions_attended"] =
+                            serde_json::json!(entry["sessions_attended"].as_i64().unwrap_or(0) + 1);
+                        entry["last_session_on"] = payload["on"].clone();
+                        entry["last_session_number"] = payload["number"].clone();
+                    } else {
+                        entry["sessions_missed"] =
+                            serde_json::json!(entry["sessions_missed"].as_i64().unwrap_or(0) + 1);
+                    }
+                }
+                "assessment" => {
+                    if let Some(total) = r.try_get::<Option<f64>, _>("total")? {
+                        let item = serde_json::json!({"instrument": opt_text(r, "instrument")?, "on": payload["administered_on"], "occasion": payload["occasion"], "session_number": payload["session_number"], "total": total});
+                        entry["scores"]
+                            .as_array_mut()
+                            .expect("scores is an array")
+                            .push(item);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let out: Vec<serde_json::Value> = by_client.into_values().collect();
+        if !out.is_empty() {
+            self.audit(Some(actor), AuditEvent::new("caseload.read", "client").detail(serde_json::json!({"clients": out.iter().map(|c| c["client_id"].clone()).collect::<Vec<_>>()})))
+                .await?;
+        }
+        Ok(out)
+    }
+}
+
+async fn next_change_seq(tx: &mut Tx) -> Result<i64> {
+    let row = sqlx::query(
+        "UPDATE store_state SET change_seq = change_seq + 1 WHERE id = 1 RETURNING change_seq",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(row.try_get("change_seq")?)
+}
+
+async fn is_supervisee(tx: &mut Tx, supervisor: &str, counsellor: &str) -> Result<bool> {
+    let r = sqlx::query("SELECT id FROM users WHERE id = $1 AND supervisor_id = $2 AND active = 1")
+        .bind(counsellor.to_string())
+        .bind(supervisor.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+    Ok(r.is_some())
+}
+
+fn client_row(r: &sqlx::any::AnyRow) -> Result<ClientRow> {
+    let payload: serde_json::Value =
+        serde_json::from_str(&r.try_get::<String, _>("payload")?).unwrap_or_default();
+    Ok(ClientRow {
+        id: r.try_get("id")?,
+        hub_id: r.try_get("hub_id")?,
+        programme_id: opt_text(r, "programme_id")?,
+        facility_id: opt_text(r, "facility_id")?,
+        counsellor_id: opt_text(r, "counsellor_id")?,
+        registered_on: opt_text(r, "occurred_on")?,
+        sex: payload["sex"].as_str().map(str::to_string),
+        birth_year: payload["birth_year"].as_i64(),
+        version: r.try_get("version")?,
+    })
+}
+
+fn alert_row(r: &sqlx::any::AnyRow) -> Result<AlertRow> {
+    Ok(AlertRow {
+        id: r.try_get("id")?,
+        hub_id: r.try_get("hub_id")?,
+        client_id: r.try_get("client_id")?,
+        record_id: r.try_get("record_id")?,
+        rule_id: r.try_get("rule_id")?,
+        level: r.try_get("level")?,
+        counsellor_id: opt_text(r, "counsellor_id")?,
+        supervisor_id: opt_text(r, "supervisor_id")?,
+        raised_at: r.try_get("raised_at")?,
+        due_at: r.try_get("due_at")?,
+        status: r.try_get("status")?,
+        acknowledged_by: opt_text(r, "acknowledged_by")?,
+        acknowledged_at: opt_text(r, "acknowledged_at")?,
+        action: opt_text(r, "action")?,
+        escalated_at: opt_text(r, "escalated_at")?,
+        escalated_to: opt_text(r, "escalated_to")?,
+    })
+}

@@ -1,0 +1,54 @@
+//! Timestamps as fixed-width RFC 3339 UTC text, so text order is time order on both backends.
+
+use time::OffsetDateTime;
+
+/// Formats as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (always 27 characters).
+pub fn format_timestamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// The current time in storage form.
+pub fn now_timestamp() -> String {
+    format_timestamp(OffsetDateTime::now_utc())
+}
+
+/// `now + hours` in storage form.
+pub fn timestamp_in(hours: i64) -> String {
+    format_timestamp(OffsetDateTime::now_utc() + time::Duration::hours(hours))
+}
+
+pub fn timestamp_ago_seconds(seconds: i64) -> String {
+    format_timestamp(OffsetDateTime::now_utc() - time::Duration::seconds(seconds))
+}
+
+/// Parses an RFC 3339 timestamp from a device and normalises it; `None` if malformed.
+pub fn normalise_timestamp(text: &str) -> Option<String> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(format_timestamp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_width_and_normalised_to_utc() {
+        assert_eq!(now_timestamp().len(), 27);
+        assert_eq!(
+            normalise_timestamp("2025-01-02T03:04:05+02:00").unwrap(),
+            "2025-01-02T01:04:05.000000Z"
+        );
+        assert!(normalise_timestamp("yesterday").is_none());
+    }
+}

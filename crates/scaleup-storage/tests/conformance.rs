@@ -1,0 +1,782 @@
+//! The storage conformance suite: every test runs on SQLite and on PostgreSQL.
+//!
+//! Each test is an `async fn(Store, Fixture)`; the `conformance!` macro instantiates it once per
+//! backend with a fresh database. Add a test by writing the function and naming it in the macro.
+
+use scaleup_domain::role::Role;
+use scaleup_storage::testing::{FIXTURE_PASSWORD, Fixture, TestDb, TestScorer};
+use scaleup_storage::{
+    Ack, AckStatus, IncomingRecord, LoginOutcome, SessionKind, Store, StoreError,
+};
+use serde_json::{Value, json};
+use sqlx::Row;
+use std::sync::Arc;
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = scaleup_storage::testing::TestDb::sqlite();
+                    super::run(&db, super::$name).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = scaleup_storage::testing::TestDb::postgres().await else { return };
+                    super::run(&db, super::$name).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    migrations_are_idempotent_and_versioned,
+    login_sessions_and_rate_limiting,
+    hub_setup_validates_the_hierarchy,
+    sync_push_is_idempotent_and_isolates_bad_records,
+    concurrent_edits_keep_both_versions,
+    pull_returns_only_the_callers_caseload,
+    identities_are_encrypted_at_rest,
+    risk_items_raise_alerts_that_escalate,
+    client_queries_are_scoped_by_role,
+    audit_chain_detects_tampering,
+);
+
+async fn run<F, Fut>(db: &TestDb, test: F)
+where
+    F: FnOnce(Store, Fixture, Reopen) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let store = db.open(Arc::new(TestScorer)).await;
+    let fixture = Fixture::seed(&store).await;
+    test(
+        store,
+        fixture,
+        Reopen {
+            url: db.url.clone(),
+            key: db.key.clone(),
+        },
+    )
+    .await;
+}
+
+/// What a test needs to open its database a second time.
+struct Reopen {
+    url: String,
+    key: scaleup_storage::MasterKey,
+}
+
+async fn actor(store: &Store, user: &scaleup_storage::UserRecord) -> scaleup_storage::Actor {
+    store.actor_for(user).await.unwrap()
+}
+
+fn rec(kind: &str, id: &str, base: Option<i64>, data: Value) -> IncomingRecord {
+    serde_json::from_value(json!({"kind": kind, "id": id, "base_version": base, "device_time": "2026-03-01T09:00:00+03:00", "data": data})).unwrap()
+}
+
+fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Registers a client with identity, episode and one session for `counsellor`; returns the client id.
+async fn register_client(
+    store: &Store,
+    f: &Fixture,
+    counsellor: &scaleup_storage::UserRecord,
+) -> String {
+    let a = actor(store, counsellor).await;
+    let client = uuid();
+    let episode = uuid();
+    let acks = store
+        .push(&a, "device-1", vec![
+            rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": "female", "birth_year": 1990})),
+            rec("client_identity", &uuid(), None, json!({"client_id": client, "given_name": "Wanjiru", "phone": "+254 700 000000"})),
+            rec("episode", &episode, None, json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-03-01"})),
+            rec("session", &uuid(), None, json!({"client_id": client, "episode_id": episode, "number": 1, "on": "2026-03-01", "attended": true, "duration_minutes": 90, "modality": "individual", "components": ["psychoeducation"]})),
+        ])
+        .await
+        .unwrap();
+    assert!(
+        acks.iter().all(|a| a.status == AckStatus::Created),
+        "{acks:?}"
+    );
+    client
+}
+
+async fn migrations_are_idempotent_and_versioned(store: Store, f: Fixture, db: Reopen) {
+    assert_eq!(store.schema_version().await.unwrap(), 1);
+    // A second server starting on the same database applies nothing and keeps the data;
+    // the same key still verifies the audit chain written by the first.
+    let again = Store::open(scaleup_storage::StoreOptions {
+        url: db.url.clone(),
+        master_key: db.key,
+        max_connections: 2,
+        scorer: Arc::new(TestScorer),
+    })
+    .await
+    .unwrap();
+    assert_eq!(again.schema_version().await.unwrap(), 1);
+    assert_eq!(
+        again
+            .user(&f.counsellor.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .username,
+        "counsellor"
+    );
+    assert!(again.verify_audit().await.unwrap().ok);
+    let applied = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM schema_migrations")
+        .fetch_one(again.pool())
+        .await
+        .unwrap();
+    assert_eq!(applied.get::<i64, _>("n"), 1);
+    // A database migrated by a newer build is refused rather than misread.
+    sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, 'future', 'x', 'now')").execute(again.pool()).await.unwrap();
+    let err = Store::open(scaleup_storage::StoreOptions {
+        url: db.url,
+        master_key: scaleup_storage::MasterKey::generate(),
+        max_connections: 1,
+        scorer: Arc::new(TestScorer),
+    })
+    .await;
+    assert!(matches!(
+        err,
+        Err(StoreError::SchemaTooNew {
+            found: 999,
+            known: 1
+        })
+    ));
+}
+
+async fn login_sessions_and_rate_limiting(store: Store, f: Fixture, _db: Reopen) {
+    let LoginOutcome::Success { token, user, .. } = store
+        .login(
+            "counsellor",
+            FIXTURE_PASSWORD,
+            "10.0.0.1",
+            SessionKind::Bearer,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("correct password must log in")
+    };
+    assert_eq!(user.id, f.counsellor.id);
+    let (a, _) = store
+        .session_actor(&token)
+        .await
+        .unwrap()
+        .expect("live session");
+    assert_eq!(a.role, Role::Counsellor);
+    assert_eq!(a.hubs, vec![f.hub_id.clone()]);
+    assert!(store.session_actor("not-a-token").await.unwrap().is_none());
+    // The stored token is a hash, not the token.
+    let raw = sqlx::query("SELECT token_hash FROM auth_sessions")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert!(
+        raw.iter()
+            .all(|r| r.get::<String, _>("token_hash") != token)
+    );
+    store.logout(&token).await.unwrap();
+    assert!(store.session_actor(&token).await.unwrap().is_none());
+
+    for _ in 0..5 {
+        assert!(matches!(
+            store
+                .login("viewer", "wrong password!", "10.0.0.2", SessionKind::Bearer)
+                .await
+                .unwrap(),
+            LoginOutcome::Invalid
+        ));
+    }
+    // Past the limit even the right password is refused for the window.
+    assert!(matches!(
+        store
+            .login("viewer", FIXTURE_PASSWORD, "10.0.0.2", SessionKind::Bearer)
+            .await,
+        Err(StoreError::RateLimited)
+    ));
+    assert!(matches!(
+        store
+            .login("nobody", "whatever123", "10.0.0.3", SessionKind::Bearer)
+            .await
+            .unwrap(),
+        LoginOutcome::Invalid
+    ));
+
+    // An admin password reset ends the user's sessions.
+    let LoginOutcome::Success { token, .. } = store
+        .login(
+            "researcher",
+            FIXTURE_PASSWORD,
+            "10.0.0.4",
+            SessionKind::Cookie,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    let admin = actor(&store, &f.admin).await;
+    store
+        .set_password(Some(&admin), &f.researcher.id, "a new long password")
+        .await
+        .unwrap();
+    assert!(store.session_actor(&token).await.unwrap().is_none());
+    assert!(matches!(
+        store
+            .login(
+                "researcher",
+                "a new long password",
+                "10.0.0.4",
+                SessionKind::Bearer
+            )
+            .await
+            .unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    let counsellor = actor(&store, &f.counsellor).await;
+    assert!(matches!(
+        store
+            .set_password(Some(&counsellor), &f.researcher.id, "another long password")
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    let short = store
+        .set_password(Some(&admin), &f.researcher.id, "short")
+        .await
+        .unwrap_err();
+    assert!(matches!(short, StoreError::Invalid { ref field, .. } if field == "password"));
+}
+
+async fn hub_setup_validates_the_hierarchy(store: Store, f: Fixture, _db: Reopen) {
+    use scaleup_domain::org::OrgLevel;
+    use scaleup_storage::NewOrgUnit;
+    let manager = actor(&store, &f.manager).await;
+    let bad = store
+        .create_org_unit(
+            Some(&manager),
+            NewOrgUnit {
+                hub_id: f.hub_id.clone(),
+                parent_id: Some(f.facility_id.clone()),
+                level: OrgLevel::Facility,
+                code: "x".into(),
+                name: "X".into(),
+                catchment_population: Some(1),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(bad, StoreError::Invalid { ref field, .. } if field == "level"),
+        "{bad:?}"
+    );
+    let units = store.org_units(&manager, None).await.unwrap();
+    assert_eq!(units.len(), 5, "the manager sees their hub's units only");
+    let district = units
+        .iter()
+        .find(|u| u.level == OrgLevel::District)
+        .unwrap()
+        .id
+        .clone();
+    let no_pop = store
+        .create_org_unit(
+            Some(&manager),
+            NewOrgUnit {
+                hub_id: f.hub_id.clone(),
+                parent_id: Some(district),
+                level: OrgLevel::Facility,
+                code: "new-hc".into(),
+                name: "New".into(),
+                catchment_population: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(no_pop, StoreError::Invalid { ref field, .. } if field == "catchment_population")
+    );
+    // A hub manager cannot set up another hub.
+    let other = store
+        .create_org_unit(
+            Some(&manager),
+            NewOrgUnit {
+                hub_id: f.other_hub_id.clone(),
+                parent_id: None,
+                level: OrgLevel::Country,
+                code: "zz".into(),
+                name: "Z".into(),
+                catchment_population: None,
+            },
+        )
+        .await;
+    assert!(matches!(other, Err(StoreError::Forbidden(_))));
+}
+
+async fn sync_push_is_idempotent_and_isolates_bad_records(store: Store, f: Fixture, _db: Reopen) {
+    let a = actor(&store, &f.counsellor).await;
+    let client = uuid();
+    let batch = vec![
+        rec(
+            "client",
+            &client,
+            None,
+            json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": "male"}),
+        ),
+        rec(
+            "session",
+            &uuid(),
+            None,
+            json!({"client_id": client, "episode_id": uuid(), "number": 1, "on": "2026-03-01", "attended": true, "modality": "group"}),
+        ),
+        rec(
+            "assessment",
+            &uuid(),
+            None,
+            json!({"client_id": client, "instrument": "phq9", "occasion": "screening", "administered_on": "2026-03-01", "responses": {"1": 2, "2": 7}}),
+        ),
+        rec("consent", "not-a-uuid", None, json!({})),
+        rec(
+            "consent",
+            &uuid(),
+            None,
+            json!({"client_id": client, "scope": "treatment", "given": true, "on": "2026-03-01"}),
+        ),
+    ];
+    let first = store.push(&a, "device-1", batch.clone()).await.unwrap();
+    let statuses: Vec<AckStatus> = first.iter().map(|a| a.status).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            AckStatus::Created,
+            AckStatus::Rejected,
+            AckStatus::Rejected,
+            AckStatus::Rejected,
+            AckStatus::Created
+        ]
+    );
+    assert_eq!(
+        first[1].error.as_ref().unwrap().field.as_deref(),
+        Some("data.episode_id")
+    );
+    assert_eq!(
+        first[2].error.as_ref().unwrap().field.as_deref(),
+        Some("data.responses.2")
+    );
+    assert_eq!(
+        first[3].error.as_ref().unwrap().field.as_deref(),
+        Some("id")
+    );
+    let count = |store: Store| async move {
+        sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM records")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+            .get::<i64, _>("n")
+    };
+    let before = count(store.clone()).await;
+    let replay = store.push(&a, "device-1", batch).await.unwrap();
+    assert_eq!(
+        replay, first,
+        "a replayed batch returns the same acknowledgements"
+    );
+    assert_eq!(count(store.clone()).await, before, "and changes nothing");
+    // Another counsellor cannot attach records to this client.
+    let b = actor(&store, &f.counsellor_b).await;
+    let acks = store.push(&b, "device-2", vec![rec("consent", &uuid(), None, json!({"client_id": client, "scope": "research", "given": true, "on": "2026-03-02"}))]).await.unwrap();
+    assert_eq!(acks[0].status, AckStatus::Rejected);
+    assert_eq!(acks[0].error.as_ref().unwrap().code, "not_found");
+    // A viewer may not push at all.
+    let v = actor(&store, &f.viewer).await;
+    let acks = store.push(&v, "device-3", vec![rec("consent", &uuid(), None, json!({"client_id": client, "scope": "research", "given": true, "on": "2026-03-02"}))]).await.unwrap();
+    assert_eq!(acks[0].error.as_ref().unwrap().code, "forbidden");
+}
+
+async fn concurrent_edits_keep_both_versions(store: Store, f: Fixture, _db: Reopen) {
+    let a = actor(&store, &f.counsellor).await;
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let ep = uuid();
+    let data = |d: &str| json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-03-01", "closed_on": d, "closure_reason": "completed"});
+    let open =
+        json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-03-01"});
+    store
+        .push(&a, "phone", vec![rec("episode", &ep, None, open)])
+        .await
+        .unwrap();
+    // Two devices both edit version 1 offline.
+    let first = store
+        .push(
+            &a,
+            "phone",
+            vec![rec("episode", &ep, Some(1), data("2026-04-01"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (first[0].status, first[0].version),
+        (AckStatus::Updated, Some(2))
+    );
+    let second = store
+        .push(
+            &a,
+            "tablet",
+            vec![rec("episode", &ep, Some(1), data("2026-04-02"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(second[0].status, AckStatus::Conflict);
+    let s = actor(&store, &f.supervisor).await;
+    let conflicts = store.conflicts(&s).await.unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].server_data["closed_on"], "2026-04-01");
+    assert_eq!(conflicts[0].incoming_data["closed_on"], "2026-04-02");
+    // Another supervisor does not see it; resolving with the incoming version makes it current.
+    let sb = actor(&store, &f.supervisor_b).await;
+    assert!(store.conflicts(&sb).await.unwrap().is_empty());
+    store
+        .resolve_conflict(&s, &conflicts[0].id, "incoming")
+        .await
+        .unwrap();
+    let recs = store.client_records(&s, &client).await.unwrap();
+    let episode = recs.iter().find(|r| r.id == ep).unwrap();
+    assert_eq!(
+        (episode.version, episode.data["closed_on"].as_str()),
+        (3, Some("2026-04-02"))
+    );
+    let versions = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM record_versions WHERE record_id = $1",
+    )
+    .bind(ep.clone())
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(versions.get::<i64, _>("n"), 3, "every version is kept");
+}
+
+async fn pull_returns_only_the_callers_caseload(store: Store, f: Fixture, _db: Reopen) {
+    let mine = register_client(&store, &f, &f.counsellor).await;
+    let theirs = register_client(&store, &f, &f.counsellor_b).await;
+    let a = actor(&store, &f.counsellor).await;
+    let page = store.pull(&a, "", 1000).await.unwrap();
+    assert!(!page.has_more);
+    assert_eq!(page.changes.len(), 4);
+    assert!(
+        page.changes
+            .iter()
+            .all(|c| c.data.to_string().contains(&mine) || c.id == mine)
+    );
+    assert!(
+        !page
+            .changes
+            .iter()
+            .any(|c| c.data.to_string().contains(&theirs) || c.id == theirs)
+    );
+    let identity = page
+        .changes
+        .iter()
+        .find(|c| c.kind == "client_identity")
+        .unwrap();
+    assert_eq!(
+        identity.data["given_name"], "Wanjiru",
+        "the counsellor's device gets names for its caseload"
+    );
+    // Delta: nothing new, then one new session.
+    let empty = store.pull(&a, &page.next_cursor, 1000).await.unwrap();
+    assert!(empty.changes.is_empty());
+    store.push(&a, "d", vec![rec("referral", &uuid(), None, json!({"client_id": mine, "on": "2026-03-05", "to_service": "primary_care_doctor", "reason": "medical", "urgency": "routine", "status": "made"}))]).await.unwrap();
+    let delta = store.pull(&a, &page.next_cursor, 1000).await.unwrap();
+    assert_eq!(delta.changes.len(), 1);
+    // Pagination with a small limit reaches the same end.
+    let mut cursor = String::new();
+    let mut n = 0;
+    loop {
+        let p = store.pull(&a, &cursor, 2).await.unwrap();
+        n += p.changes.len();
+        cursor = p.next_cursor;
+        if !p.has_more {
+            break;
+        }
+    }
+    assert_eq!(n, 5);
+    // The supervisor of counsellor sees mine, not theirs; a researcher gets no identities.
+    let s = actor(&store, &f.supervisor).await;
+    let sp = store.pull(&s, "", 1000).await.unwrap();
+    assert!(sp.changes.iter().any(|c| c.id == mine) && !sp.changes.iter().any(|c| c.id == theirs));
+    let r = actor(&store, &f.researcher).await;
+    let rp = store.pull(&r, "", 1000).await.unwrap();
+    assert!(rp.changes.iter().all(|c| c.kind != "client_identity"));
+    assert!(rp.changes.iter().any(|c| c.id == theirs));
+    assert!(matches!(
+        store.pull(&a, "garbage", 10).await,
+        Err(StoreError::Invalid { .. })
+    ));
+}
+
+async fn identities_are_encrypted_at_rest(store: Store, f: Fixture, _db: Reopen) {
+    let client = register_client(&store, &f, &f.counsellor).await;
+    for table in [
+        "records",
+        "record_versions",
+        "client_identities",
+        "audit_log",
+    ] {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table}")))
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        for row in rows {
+            for i in 0..sqlx::Row::len(&row) {
+                if let Ok(Some(text)) = row.try_get::<Option<String>, _>(i) {
+                    assert!(
+                        !text.contains("Wanjiru") && !text.contains("700 000000"),
+                        "plaintext identity in {table}"
+                    );
+                }
+            }
+        }
+    }
+    let a = actor(&store, &f.counsellor).await;
+    assert_eq!(
+        store.client_identity(&a, &client).await.unwrap()["given_name"],
+        "Wanjiru"
+    );
+    let r = actor(&store, &f.researcher).await;
+    assert!(matches!(
+        store.client_identity(&r, &client).await,
+        Err(StoreError::NotFound)
+    ));
+    let b = actor(&store, &f.counsellor_b).await;
+    assert!(matches!(
+        store.client_identity(&b, &client).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn risk_items_raise_alerts_that_escalate(store: Store, f: Fixture, _db: Reopen) {
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let a = actor(&store, &f.counsellor).await;
+    // Total 1, but item 9 = 1: the flag is raised regardless of the low total.
+    let assessment = uuid();
+    let acks = store
+        .push(&a, "d", vec![rec("assessment", &assessment, None, json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 0, "9": 1}}))])
+        .await
+        .unwrap();
+    assert_eq!(acks[0].status, AckStatus::Created);
+    let s = actor(&store, &f.supervisor).await;
+    let alerts = store.alerts(&s, Some("open")).await.unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(
+        (
+            alerts[0].rule_id.as_str(),
+            alerts[0].supervisor_id.as_deref()
+        ),
+        ("phq9.item9", Some(f.supervisor.id.as_str()))
+    );
+    let sb = actor(&store, &f.supervisor_b).await;
+    assert!(store.alerts(&sb, None).await.unwrap().is_empty());
+    assert!(matches!(
+        store
+            .acknowledge_alert(&sb, &alerts[0].id, "contacted_client")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.acknowledge_alert(&s, &alerts[0].id, "ignored").await,
+        Err(StoreError::Invalid { .. })
+    ));
+    // Not acknowledged in time: escalates to the hub manager, once.
+    sqlx::query("UPDATE risk_alerts SET due_at = '2000-01-01T00:00:00.000000Z'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(store.escalate_overdue_alerts().await.unwrap(), 1);
+    assert_eq!(store.escalate_overdue_alerts().await.unwrap(), 0);
+    let m = actor(&store, &f.manager).await;
+    let escalated = store.alerts(&m, Some("escalated")).await.unwrap();
+    assert_eq!(
+        escalated[0].escalated_to.as_deref(),
+        Some(f.manager.id.as_str())
+    );
+    let acked = store
+        .acknowledge_alert(&m, &escalated[0].id, "safety_plan_made")
+        .await
+        .unwrap();
+    assert_eq!(
+        (acked.status.as_str(), acked.action.as_deref()),
+        ("acknowledged", Some("safety_plan_made"))
+    );
+    // The same assessment replayed raises no second alert.
+    store.push(&a, "d", vec![rec("assessment", &assessment, Some(1), json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": {"1": 1, "9": 1}}))]).await.unwrap();
+    assert_eq!(store.alerts(&m, None).await.unwrap().len(), 1);
+}
+
+async fn client_queries_are_scoped_by_role(store: Store, f: Fixture, _db: Reopen) {
+    let mine = register_client(&store, &f, &f.counsellor).await;
+    let theirs = register_client(&store, &f, &f.counsellor_b).await;
+    let foreign = {
+        let a = actor(&store, &f.foreign_counsellor).await;
+        let id = uuid();
+        let acks = store.push(&a, "d", vec![rec("client", &id, None, json!({"programme_id": f.other_programme_id, "facility_id": f.other_facility_id, "registered_on": "2026-03-01", "sex": "female"}))]).await.unwrap();
+        assert_eq!(acks[0].status, AckStatus::Created, "{acks:?}");
+        id
+    };
+    let visible = |user: scaleup_storage::UserRecord| {
+        let store = store.clone();
+        async move {
+            let a = store.actor_for(&user).await.unwrap();
+            let (rows, _) = store
+                .clients(&a, None, None, None, None, 100)
+                .await
+                .unwrap();
+            let mut ids: Vec<String> = rows.into_iter().map(|c| c.id).collect();
+            ids.sort();
+            ids
+        }
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(visible(f.counsellor.clone()).await, vec![mine.clone()]);
+    assert_eq!(visible(f.counsellor_b.clone()).await, vec![theirs.clone()]);
+    assert_eq!(visible(f.supervisor.clone()).await, vec![mine.clone()]);
+    assert_eq!(
+        visible(f.manager.clone()).await,
+        sorted(vec![mine.clone(), theirs.clone()])
+    );
+    assert_eq!(
+        visible(f.researcher.clone()).await,
+        sorted(vec![mine.clone(), theirs.clone()])
+    );
+    assert!(visible(f.viewer.clone()).await.is_empty());
+    assert_eq!(
+        visible(f.admin.clone()).await,
+        sorted(vec![mine.clone(), theirs.clone(), foreign.clone()])
+    );
+    // Single reads: invisible is indistinguishable from absent.
+    let a = actor(&store, &f.counsellor).await;
+    assert!(matches!(
+        store.client(&a, &theirs).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.client(&a, &uuid()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.client(&a, &mine).await.unwrap().id, mine);
+    // Cross-hub access only when granted.
+    let r = actor(&store, &f.researcher).await;
+    assert!(matches!(
+        store.client(&r, &foreign).await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .grant_hub(None, &f.researcher.id, &f.other_hub_id)
+        .await
+        .unwrap();
+    let r = actor(&store, &f.researcher).await;
+    assert_eq!(store.client(&r, &foreign).await.unwrap().id, foreign);
+    // Filters: by site subtree and by period; pagination by cursor.
+    let m = actor(&store, &f.manager).await;
+    let (rows, _) = store
+        .clients(
+            &m,
+            Some(&f.facility_id),
+            Some("2026-03-01"),
+            Some("2026-03-31"),
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    let (rows, _) = store
+        .clients(&m, None, Some("2026-04-01"), None, None, 100)
+        .await
+        .unwrap();
+    assert!(rows.is_empty());
+    let (page1, next) = store.clients(&m, None, None, None, None, 1).await.unwrap();
+    let (page2, end) = store
+        .clients(&m, None, None, None, next.as_deref(), 1)
+        .await
+        .unwrap();
+    assert_eq!(page1.len() + page2.len(), 2);
+    assert_ne!(page1[0].id, page2[0].id);
+    assert!(end.is_none());
+    // Aggregates: small cells are suppressed.
+    let v = actor(&store, &f.viewer).await;
+    let cells = store.summary(&v, None, None).await.unwrap();
+    let registered = cells.iter().find(|c| c.indicator == "registered").unwrap();
+    assert!(registered.suppressed && registered.value.is_none());
+}
+
+async fn audit_chain_detects_tampering(store: Store, f: Fixture, _db: Reopen) {
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let a = actor(&store, &f.counsellor).await;
+    store.client(&a, &client).await.unwrap();
+    let reads = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM audit_log WHERE action = 'client.read' AND client_id = $1").bind(client.clone()).fetch_one(store.pool()).await.unwrap();
+    assert_eq!(reads.get::<i64, _>("n"), 1, "reads are audited");
+    let ok = store.verify_audit().await.unwrap();
+    assert!(ok.ok && ok.rows_checked > 20, "{ok:?}");
+
+    // Modify a row.
+    sqlx::query("UPDATE audit_log SET actor_id = 'someone-else' WHERE seq = 5")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let v = store.verify_audit().await.unwrap();
+    assert!(
+        !v.ok && v.problems.iter().any(|p| p.starts_with("row 5:")),
+        "{v:?}"
+    );
+    sqlx::query("UPDATE audit_log SET actor_id = NULL WHERE seq = 5")
+        .execute(store.pool())
+        .await
+        .unwrap();
+
+    // Delete a row in the middle.
+    sqlx::query("DELETE FROM audit_log WHERE seq = 10")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let v = store.verify_audit().await.unwrap();
+    assert!(
+        !v.ok && v.problems.iter().any(|p| p.contains("missing")),
+        "{v:?}"
+    );
+
+    // Truncate the tail.
+    let last = sqlx::query("SELECT CAST(MAX(seq) AS BIGINT) AS m FROM audit_log")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .get::<i64, _>("m");
+    sqlx::query("DELETE FROM audit_log WHERE seq = $1")
+        .bind(last)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let v = store.verify_audit().await.unwrap();
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.contains("at the end were deleted")),
+        "{v:?}"
+    );
+    let _ = Ack {
+        id: json!(null),
+        status: AckStatus::Unchanged,
+        version: None,
+        conflict_id: None,
+        error: None,
+    };
+}
