@@ -27,8 +27,8 @@ pub use audit::{AuditEvent, AuditVerification};
 pub use auth::{LoginOutcome, NewUser, SessionKind, UserRecord};
 pub use crypto::{KeyError, MasterKey};
 pub use records::{
-    Ack, AckStatus, AlertRow, Change, ClientRow, ConflictRow, IncomingRecord, PullPage, RecordRow,
-    RiskFlagSummary, ScoreSummary, Scorer, SummaryCell,
+    ALERT_ACTIONS, Ack, AckStatus, AlertRow, Change, ClientRow, ConflictRow, IncomingRecord,
+    PullPage, RecordRow, RiskFlagSummary, SMALL_CELL_THRESHOLD, ScoreSummary, Scorer, SummaryCell,
 };
 pub use scope::Actor;
 pub use setup::{HubRow, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow};

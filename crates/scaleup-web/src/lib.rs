@@ -1,1 +1,22 @@
-//! scaleup-web.
+//! scaleup-web: the HTTP edge. A JSON API under `/api/v1/`, described by `/api/v1/openapi.json`.
+//!
+//! The layer is thin: authenticate the caller, parse the request into domain values, call one
+//! [`Store`](scaleup_storage::Store) method, serialise the answer. Authorisation by role lives in
+//! `scaleup_domain::role`, scoping by caseload in the store; this crate adds no rules of its own
+//! beyond mapping errors to statuses.
+//!
+//! Invariants:
+//! - The server holds no state between requests: sessions, rate-limit counters and everything
+//!   else live in the database, so any number of servers can share one PostgreSQL.
+//! - Bad input is a 4xx JSON error naming the field; internal failures are a generic 500 whose
+//!   cause is logged without identifiers or clinical values.
+//! - A client the caller may not see is a 404, exactly like one that does not exist.
+
+mod api;
+mod auth;
+mod error;
+pub mod openapi;
+
+pub use api::{AppState, CatalogDocs, MAX_BATCH, router};
+pub use error::ApiError;
+pub use openapi::openapi_document;

@@ -1,0 +1,895 @@
+//! Routes and handlers of `/api/v1/`. One function per route; each authenticates, parses,
+//! calls the store and serialises.
+
+use crate::auth::{Caller, SESSION_COOKIE};
+use crate::error::ApiError;
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode, request::Parts};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use scaleup_domain::org::OrgLevel;
+use scaleup_domain::role::{Capability, Role};
+use scaleup_storage::{
+    IncomingRecord, LoginOutcome, NewOrgUnit, NewProgramme, NewUser, SessionKind, Store,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Everything a handler needs. Cloned per request; holds no per-user state.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// Set the `Secure` attribute on the session cookie (behind TLS).
+    pub secure_cookies: bool,
+    /// The instrument and protocol catalogue as JSON documents for `/instruments` and `/protocols`.
+    pub catalog: Arc<CatalogDocs>,
+}
+
+/// Pre-rendered catalogue documents (the catalogue itself lives in scaleup-domain).
+#[derive(Default)]
+pub struct CatalogDocs {
+    pub instruments: Vec<(String, Value)>,
+    pub protocols: Vec<(String, Value)>,
+}
+
+/// Maximum records in one sync batch.
+pub const MAX_BATCH: usize = 1000;
+
+/// Builds the router. Tests call this with a store and drive it in-process.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/me", get(me))
+        .route("/hubs", get(list_hubs).post(create_hub))
+        .route("/org-units", get(list_org_units).post(create_org_unit))
+        .route("/programmes", get(list_programmes).post(create_programme))
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{id}/password", post(reset_password))
+        .route("/clients", get(list_clients))
+        .route("/clients/{id}", get(get_client))
+        .route("/clients/{id}/records", get(get_client_records))
+        .route("/clients/{id}/identity", get(get_client_identity))
+        .route("/sync", get(sync_pull).post(sync_push))
+        .route("/alerts", get(list_alerts))
+        .route("/alerts/{id}/acknowledge", post(acknowledge_alert))
+        .route("/caseload", get(caseload))
+        .route("/conflicts", get(list_conflicts))
+        .route("/conflicts/{id}/resolve", post(resolve_conflict))
+        .route("/summary", get(summary))
+        .route("/audit", get(list_audit))
+        .route("/audit/verify", get(verify_audit))
+        .route("/instruments", get(list_instruments))
+        .route("/instruments/{code}", get(get_instrument))
+        .route("/protocols", get(list_protocols))
+        .route("/protocols/{code}", get(get_protocol))
+        .fallback(|| async { ApiError::not_found() });
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(|| async { ApiError::not_found() })
+        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
+        .layer(axum::middleware::from_fn(no_store))
+        .with_state(state)
+}
+
+/// Client-level responses must not sit in shared caches.
+async fn no_store(req: Request, next: axum::middleware::Next) -> Response {
+    let mut res = next.run(req).await;
+    res.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// A JSON body whose parse errors name the field (`records.3.data`), in our error format.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the request body is too large or unreadable",
+            )
+        })?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(&mut de)
+            .map(Body)
+            .map_err(|e| {
+                let field = e.path().to_string();
+                let inner = e.inner();
+                let message = if inner.is_syntax() || inner.is_eof() {
+                    "the body is not valid JSON".to_string()
+                } else {
+                    let text = inner.to_string();
+                    if text.starts_with("missing field") || text.starts_with("unknown field") {
+                        text.split(" at line").next().unwrap_or(&text).to_string()
+                    } else {
+                        "has the wrong type or an invalid value".to_string()
+                    }
+                };
+                ApiError {
+                    status: StatusCode::BAD_REQUEST,
+                    code: "invalid",
+                    message,
+                    field: Some(if field == "." { "body".into() } else { field }),
+                }
+            })
+    }
+}
+
+/// Query parameters, with errors in our format.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(t)| Params(t))
+            .map_err(|e| {
+                ApiError::invalid(
+                    "query",
+                    format!(
+                        "invalid query parameters: {}",
+                        e.body_text().split(": ").last().unwrap_or("")
+                    ),
+                )
+            })
+    }
+}
+
+/// The remote address, when the server was started with connection info (for rate limiting).
+struct Remote(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Remote {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_string());
+        Ok(Remote(addr))
+    }
+}
+
+fn uuid_param(id: &str, field: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(id)
+        .map(|u| u.to_string())
+        .map_err(|_| ApiError::invalid(field, "must be a UUID"))
+}
+
+/// A path id that is not a UUID cannot name anything the caller may see: 404, not 400,
+/// so probing with odd ids reveals nothing.
+fn uuid_or_404(id: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(id)
+        .map(|u| u.to_string())
+        .map_err(|_| ApiError::not_found())
+}
+
+async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let version = state.store.schema_version().await?;
+    Ok(Json(json!({"status": "ok", "schema_version": version})))
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::openapi_document())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Remote(remote): Remote,
+    Body(body): Body<LoginBody>,
+) -> Result<Response, ApiError> {
+    if body.username.is_empty() || body.username.len() > 128 {
+        return Err(ApiError::invalid("username", "must be 1-128 characters"));
+    }
+    if body.password.is_empty() || body.password.len() > 512 {
+        return Err(ApiError::invalid("password", "must be 1-512 bytes"));
+    }
+    match state
+        .store
+        .login(&body.username, &body.password, &remote, SessionKind::Bearer)
+        .await?
+    {
+        LoginOutcome::Invalid => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong username or password",
+        )),
+        LoginOutcome::Success {
+            token,
+            user,
+            expires_at,
+        } => {
+            let secure = if state.secure_cookies { "; Secure" } else { "" };
+            let cookie = format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200{secure}"
+            );
+            let body = json!({"token": token, "expires_at": expires_at, "user": user});
+            let mut res = Json(body).into_response();
+            res.headers_mut().insert(
+                SET_COOKIE,
+                HeaderValue::from_str(&cookie).map_err(|_| ApiError::not_found())?,
+            );
+            Ok(res)
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    state.store.logout(&caller.token).await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_static("scaleup_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    Ok(res)
+}
+
+async fn me(caller: Caller) -> Json<Value> {
+    Json(json!({"user": caller.user, "hubs": caller.actor.hubs}))
+}
+
+async fn list_hubs(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({"items": state.store.hubs(Some(&caller.actor)).await?, "next_cursor": null}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HubBody {
+    code: String,
+    name: String,
+    country: String,
+}
+
+async fn create_hub(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(b): Body<HubBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Capability::ManageHubs)?;
+    let hub = state
+        .store
+        .create_hub(Some(&caller.actor), &b.code, &b.name, &b.country)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(hub))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HubFilter {
+    hub_id: Option<String>,
+}
+
+async fn list_org_units(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<HubFilter>,
+) -> Result<Json<Value>, ApiError> {
+    let units = state
+        .store
+        .org_units(&caller.actor, q.hub_id.as_deref())
+        .await?;
+    Ok(Json(json!({"items": units, "next_cursor": null})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrgUnitBody {
+    hub_id: String,
+    parent_id: Option<String>,
+    level: String,
+    code: String,
+    name: String,
+    catchment_population: Option<i64>,
+}
+
+async fn create_org_unit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(b): Body<OrgUnitBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Capability::ManageHubSetup)?;
+    let level = OrgLevel::parse(&b.level).ok_or_else(|| {
+        ApiError::invalid("level", "must be country, region, district or facility")
+    })?;
+    let unit = state
+        .store
+        .create_org_unit(
+            Some(&caller.actor),
+            NewOrgUnit {
+                hub_id: uuid_param(&b.hub_id, "hub_id")?,
+                parent_id: b
+                    .parent_id
+                    .as_deref()
+                    .map(|p| uuid_param(p, "parent_id"))
+                    .transpose()?,
+                level,
+                code: b.code,
+                name: b.name,
+                catchment_population: b.catchment_population,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(unit))))
+}
+
+async fn list_programmes(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({"items": state.store.programmes(&caller.actor).await?, "next_cursor": null}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiteBody {
+    facility_id: String,
+    arm: Option<String>,
+    cluster: Option<String>,
+    crossover_period: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProgrammeBody {
+    hub_id: String,
+    code: String,
+    name: String,
+    protocol_code: String,
+    #[serde(default)]
+    design: Option<Value>,
+    alert_ack_hours: i64,
+    start_date: String,
+    #[serde(default)]
+    sites: Vec<SiteBody>,
+}
+
+async fn create_programme(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(b): Body<ProgrammeBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Capability::ManageHubSetup)?;
+    if !state.catalog.protocols.is_empty()
+        && !state
+            .catalog
+            .protocols
+            .iter()
+            .any(|(c, _)| *c == b.protocol_code)
+    {
+        return Err(ApiError::invalid(
+            "protocol_code",
+            "is not a protocol in the catalogue",
+        ));
+    }
+    let mut sites = Vec::new();
+    for (i, s) in b.sites.into_iter().enumerate() {
+        sites.push((
+            uuid_param(&s.facility_id, &format!("sites.{i}.facility_id"))?,
+            s.arm,
+            s.cluster,
+            s.crossover_period,
+        ));
+    }
+    let p = state
+        .store
+        .create_programme(
+            Some(&caller.actor),
+            NewProgramme {
+                hub_id: uuid_param(&b.hub_id, "hub_id")?,
+                code: b.code,
+                name: b.name,
+                protocol_code: b.protocol_code,
+                design: b.design.unwrap_or_else(|| json!({"type": "routine"})),
+                alert_ack_hours: b.alert_ack_hours,
+                start_date: b.start_date,
+                sites,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(p))))
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    if !matches!(
+        caller.actor.role,
+        Role::Admin | Role::HubManager | Role::Supervisor
+    ) {
+        return Err(ApiError::forbidden("your role may not list accounts"));
+    }
+    Ok(Json(
+        json!({"items": state.store.list_users(&caller.actor).await?, "next_cursor": null}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserBody {
+    username: String,
+    display_name: String,
+    password: String,
+    role: String,
+    hub_id: Option<String>,
+    supervisor_id: Option<String>,
+    #[serde(default)]
+    site_ids: Vec<String>,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(b): Body<UserBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Capability::ManageUsers)?;
+    let role = Role::parse(&b.role).ok_or_else(|| {
+        ApiError::invalid(
+            "role",
+            "must be admin, hub_manager, supervisor, counsellor, researcher or viewer",
+        )
+    })?;
+    let user = state
+        .store
+        .create_user(
+            Some(&caller.actor),
+            NewUser {
+                username: b.username,
+                display_name: b.display_name,
+                password: b.password,
+                role,
+                hub_id: b
+                    .hub_id
+                    .as_deref()
+                    .map(|h| uuid_param(h, "hub_id"))
+                    .transpose()?,
+                supervisor_id: b
+                    .supervisor_id
+                    .as_deref()
+                    .map(|h| uuid_param(h, "supervisor_id"))
+                    .transpose()?,
+                site_ids: b
+                    .site_ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| uuid_param(s, &format!("site_ids.{i}")))
+                    .collect::<Result<_, _>>()?,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(user))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(b): Body<PasswordBody>,
+) -> Result<StatusCode, ApiError> {
+    if caller.actor.role != Role::Admin {
+        return Err(ApiError::forbidden("only an admin resets passwords"));
+    }
+    state
+        .store
+        .set_password(Some(&caller.actor), &uuid_or_404(&id)?, &b.password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientFilter {
+    site: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list_clients(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<ClientFilter>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Capability::ReadClientRecords)?;
+    let site = q
+        .site
+        .as_deref()
+        .map(|s| uuid_param(s, "site"))
+        .transpose()?;
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(|s| uuid_param(s, "cursor"))
+        .transpose()?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
+    }
+    let (items, next) = state
+        .store
+        .clients(
+            &caller.actor,
+            site.as_deref(),
+            q.from.as_deref(),
+            q.to.as_deref(),
+            cursor.as_deref(),
+            limit,
+        )
+        .await?;
+    Ok(Json(json!({"items": items, "next_cursor": next})))
+}
+
+async fn get_client(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller
+        .require(Capability::ReadClientRecords)
+        .map_err(|_| ApiError::not_found())?;
+    Ok(Json(json!(
+        state
+            .store
+            .client(&caller.actor, &uuid_or_404(&id)?)
+            .await?
+    )))
+}
+
+async fn get_client_records(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller
+        .require(Capability::ReadClientRecords)
+        .map_err(|_| ApiError::not_found())?;
+    let items = state
+        .store
+        .client_records(&caller.actor, &uuid_or_404(&id)?)
+        .await?;
+    Ok(Json(json!({"items": items, "next_cursor": null})))
+}
+
+async fn get_client_identity(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller
+        .require(Capability::ReadIdentity)
+        .map_err(|_| ApiError::not_found())?;
+    Ok(Json(
+        state
+            .store
+            .client_identity(&caller.actor, &uuid_or_404(&id)?)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushBody {
+    device_id: String,
+    records: Vec<Value>,
+}
+
+async fn sync_push(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(b): Body<PushBody>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Capability::WriteCareRecords)?;
+    if b.device_id.is_empty() || b.device_id.len() > 128 {
+        return Err(ApiError::invalid("device_id", "must be 1-128 characters"));
+    }
+    if b.records.len() > MAX_BATCH {
+        return Err(ApiError::invalid(
+            "records",
+            format!("at most {MAX_BATCH} records per batch"),
+        ));
+    }
+    // Each record is parsed on its own, so one malformed record is rejected alone.
+    let mut acks: Vec<Option<Value>> = vec![None; b.records.len()];
+    let mut good = Vec::new();
+    let mut positions = Vec::new();
+    for (i, raw) in b.records.into_iter().enumerate() {
+        let id = raw.get("id").cloned().unwrap_or(Value::Null);
+        match serde_json::from_value::<IncomingRecord>(raw) {
+            Ok(r) => {
+                good.push(r);
+                positions.push(i);
+            }
+            Err(_) => {
+                acks[i] = Some(
+                    json!({"id": id, "status": "rejected", "error": {"code": "invalid", "field": format!("records.{i}"), "message": "must be an object with kind, id, device_time and data"}}),
+                );
+            }
+        }
+    }
+    let results = state.store.push(&caller.actor, &b.device_id, good).await?;
+    for (pos, ack) in positions.into_iter().zip(results) {
+        acks[pos] = Some(json!(ack));
+    }
+    Ok(Json(json!({"acks": acks})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PullQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn sync_pull(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<PullQuery>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Capability::ReadClientRecords)?;
+    let limit = q.limit.unwrap_or(1000);
+    if !(1..=5000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 5000"));
+    }
+    let page = state
+        .store
+        .pull(&caller.actor, q.cursor.as_deref().unwrap_or(""), limit)
+        .await?;
+    Ok(Json(json!(page)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertQuery {
+    status: Option<String>,
+}
+
+async fn list_alerts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<AlertQuery>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({"items": state.store.alerts(&caller.actor, q.status.as_deref()).await?, "next_cursor": null}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AckBody {
+    action: String,
+}
+
+async fn acknowledge_alert(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(b): Body<AckBody>,
+) -> Result<Json<Value>, ApiError> {
+    caller
+        .require(Capability::ReviewClinical)
+        .map_err(|_| ApiError::not_found())?;
+    Ok(Json(json!(
+        state
+            .store
+            .acknowledge_alert(&caller.actor, &uuid_or_404(&id)?, &b.action)
+            .await?
+    )))
+}
+
+async fn caseload(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    let items = state.store.caseload(&caller.actor).await?;
+    Ok(Json(
+        json!({"items": crate::api::flags::with_flags(items, &state.catalog), "next_cursor": null}),
+    ))
+}
+
+async fn list_conflicts(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({"items": state.store.conflicts(&caller.actor).await?, "next_cursor": null}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolveBody {
+    keep: String,
+}
+
+async fn resolve_conflict(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(b): Body<ResolveBody>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(Capability::ReviewClinical)?;
+    state
+        .store
+        .resolve_conflict(&caller.actor, &uuid_or_404(&id)?, &b.keep)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn summary(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<PeriodQuery>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Capability::ReadAggregates)?;
+    let cells = state
+        .store
+        .summary(&caller.actor, q.from.as_deref(), q.to.as_deref())
+        .await?;
+    Ok(Json(
+        json!({"items": cells, "small_cell_threshold": scaleup_storage::SMALL_CELL_THRESHOLD, "next_cursor": null}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditQuery {
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn list_audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Capability::ReadAudit)?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let items = state.store.audit_events(q.before, limit).await?;
+    let next = if items.len() as i64 == limit {
+        items
+            .last()
+            .and_then(|i| i["seq"].as_i64())
+            .map(|s| s.to_string())
+    } else {
+        None
+    };
+    Ok(Json(json!({"items": items, "next_cursor": next})))
+}
+
+async fn verify_audit(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Capability::ReadAudit)?;
+    Ok(Json(json!(state.store.verify_audit().await?)))
+}
+
+async fn list_instruments(State(state): State<AppState>, _caller: Caller) -> Json<Value> {
+    let items: Vec<&Value> = state.catalog.instruments.iter().map(|(_, v)| v).collect();
+    Json(json!({"items": items, "next_cursor": null}))
+}
+
+async fn get_instrument(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .catalog
+        .instruments
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, v)| Json(v.clone()))
+        .ok_or_else(ApiError::not_found)
+}
+
+async fn list_protocols(State(state): State<AppState>, _caller: Caller) -> Json<Value> {
+    let items: Vec<&Value> = state.catalog.protocols.iter().map(|(_, v)| v).collect();
+    Json(json!({"items": items, "next_cursor": null}))
+}
+
+async fn get_protocol(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .catalog
+        .protocols
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, v)| Json(v.clone()))
+        .ok_or_else(ApiError::not_found)
+}
+
+pub(crate) mod flags {
+    //! Supervision flags computed from a caseload summary and the protocol rules.
+
+    use super::CatalogDocs;
+    use serde_json::{Value, json};
+
+    /// Adds `flags` to each caseload entry: `risk` (an unacknowledged alert), `missed_sessions`,
+    /// `dropout`, and `no_improvement` (the stepped-care rule: by the protocol's review session,
+    /// less than the required reduction from baseline on the outcome instrument).
+    pub fn with_flags(items: Vec<Value>, catalog: &CatalogDocs) -> Vec<Value> {
+        let _ = catalog;
+        items
+            .into_iter()
+            .map(|mut c| {
+                let mut flags = Vec::new();
+                if c["open_risk_alert"] == true {
+                    flags.push("risk");
+                }
+                if c["sessions_missed"].as_i64().unwrap_or(0) > 0 {
+                    flags.push("missed_sessions");
+                }
+                if c["closure_reason"] == "dropped_out" {
+                    flags.push("dropout");
+                }
+                if no_improvement(&c) {
+                    flags.push("no_improvement");
+                }
+                c["flags"] = json!(flags);
+                c
+            })
+            .collect()
+    }
+
+    /// Default stepped-care rule when the protocol gives none: by session 3, less than a 50 %
+    /// reduction from baseline (HAP's early-response definition, instruments.md §6.2).
+    fn no_improvement(c: &Value) -> bool {
+        let Some(scores) = c["scores"].as_array() else {
+            return false;
+        };
+        let baseline = scores
+            .iter()
+            .find(|s| s["occasion"] == "baseline" || s["occasion"] == "screening")
+            .and_then(|s| s["total"].as_f64());
+        let latest = scores
+            .iter()
+            .rev()
+            .find(|s| s["session_number"].as_i64().unwrap_or(0) >= 3)
+            .and_then(|s| s["total"].as_f64());
+        match (baseline, latest) {
+            (Some(b), Some(l)) if b > 0.0 => (b - l) / b < 0.5,
+            _ => false,
+        }
+    }
+}

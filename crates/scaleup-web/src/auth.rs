@@ -1,0 +1,74 @@
+//! Who is calling: a bearer token (devices, integrations) or the session cookie (browsers).
+
+use crate::api::AppState;
+use crate::error::ApiError;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use scaleup_domain::role::Capability;
+use scaleup_storage::{Actor, UserRecord};
+
+pub const SESSION_COOKIE: &str = "scaleup_session";
+
+/// The authenticated caller. Extracting it from a request without valid credentials is a 401.
+pub struct Caller {
+    pub actor: Actor,
+    pub user: UserRecord,
+    pub token: String,
+}
+
+impl Caller {
+    /// 403 unless the caller's role has the capability.
+    pub fn require(&self, capability: Capability) -> Result<(), ApiError> {
+        if self.actor.role.can(capability) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("your role may not do this"))
+        }
+    }
+}
+
+pub fn token_from_parts(parts: &Parts) -> Option<String> {
+    if let Some(h) = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(t) = h
+            .strip_prefix("Bearer ")
+            .or_else(|| h.strip_prefix("bearer "))
+        {
+            return Some(t.trim().to_string());
+        }
+    }
+    for cookie in parts.headers.get_all(axum::http::header::COOKIE) {
+        let Ok(text) = cookie.to_str() else { continue };
+        for pair in text.split(';') {
+            if let Some((k, v)) = pair.trim().split_once('=') {
+                if k == SESSION_COOKIE && !v.is_empty() {
+                    return Some(v.to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = token_from_parts(parts).ok_or_else(ApiError::unauthenticated)?;
+        if token.len() > 256 {
+            return Err(ApiError::unauthenticated());
+        }
+        let (actor, user) = state
+            .store
+            .session_actor(&token)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        Ok(Caller { actor, user, token })
+    }
+}

@@ -1,0 +1,274 @@
+//! Every route × every role (and no session): the exact allowed or denied outcome.
+//!
+//! The table below must name every operation in the OpenAPI route table; a new route without a
+//! row here fails `every_route_is_in_the_matrix`.
+
+mod common;
+
+use common::{App, rec, uuid};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// Columns: no session, admin, hub_manager, supervisor, counsellor, researcher, viewer.
+const ROLES: [&str; 7] = [
+    "anonymous",
+    "admin",
+    "manager",
+    "supervisor",
+    "counsellor",
+    "researcher",
+    "viewer",
+];
+
+struct Row {
+    method: &'static str,
+    template: &'static str,
+    expected: [u16; 7],
+}
+
+const fn row(method: &'static str, template: &'static str, expected: [u16; 7]) -> Row {
+    Row {
+        method,
+        template,
+        expected,
+    }
+}
+
+//                                                      anon admin mgr  sup  coun res  view
+const MATRIX: &[Row] = &[
+    row("get", "/health", [200, 200, 200, 200, 200, 200, 200]),
+    row("get", "/openapi.json", [200, 200, 200, 200, 200, 200, 200]),
+    row("post", "/auth/login", [200, 200, 200, 200, 200, 200, 200]),
+    row("get", "/auth/me", [401, 200, 200, 200, 200, 200, 200]),
+    row("get", "/hubs", [401, 200, 200, 200, 200, 200, 200]),
+    row("post", "/hubs", [401, 201, 403, 403, 403, 403, 403]),
+    row("get", "/org-units", [401, 200, 200, 200, 200, 200, 200]),
+    row("post", "/org-units", [401, 201, 201, 403, 403, 403, 403]),
+    row("get", "/programmes", [401, 200, 200, 200, 200, 200, 200]),
+    row("post", "/programmes", [401, 201, 201, 403, 403, 403, 403]),
+    row("get", "/users", [401, 200, 200, 200, 403, 403, 403]),
+    row("post", "/users", [401, 201, 201, 403, 403, 403, 403]),
+    row(
+        "post",
+        "/users/{id}/password",
+        [401, 204, 403, 403, 403, 403, 403],
+    ),
+    row("get", "/clients", [401, 200, 200, 200, 200, 200, 403]),
+    row("get", "/clients/{id}", [401, 200, 200, 200, 200, 200, 404]),
+    row(
+        "get",
+        "/clients/{id}/records",
+        [401, 200, 200, 200, 200, 200, 404],
+    ),
+    row(
+        "get",
+        "/clients/{id}/identity",
+        [401, 404, 200, 200, 200, 404, 404],
+    ),
+    row("post", "/sync", [401, 403, 403, 200, 200, 403, 403]),
+    row("get", "/sync", [401, 200, 200, 200, 200, 200, 403]),
+    row("get", "/alerts", [401, 200, 200, 200, 200, 403, 403]),
+    row(
+        "post",
+        "/alerts/{id}/acknowledge",
+        [401, 404, 200, 200, 404, 404, 404],
+    ),
+    row("get", "/caseload", [401, 403, 200, 200, 200, 403, 403]),
+    row("get", "/conflicts", [401, 403, 200, 200, 403, 403, 403]),
+    row(
+        "post",
+        "/conflicts/{id}/resolve",
+        [401, 403, 204, 204, 403, 403, 403],
+    ),
+    row("get", "/summary", [401, 200, 200, 200, 200, 200, 200]),
+    row("get", "/audit", [401, 200, 403, 403, 403, 403, 403]),
+    row("get", "/audit/verify", [401, 200, 403, 403, 403, 403, 403]),
+    row("get", "/instruments", [401, 200, 200, 200, 200, 200, 200]),
+    row(
+        "get",
+        "/instruments/{code}",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    row("get", "/protocols", [401, 200, 200, 200, 200, 200, 200]),
+    row(
+        "get",
+        "/protocols/{code}",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    row("post", "/auth/logout", [401, 204, 204, 204, 204, 204, 204]),
+];
+
+#[test]
+fn every_route_is_in_the_matrix() {
+    let documented: BTreeSet<(String, String)> = scaleup_web::openapi::ROUTES
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    let tested: BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|r| (r.method.to_string(), r.template.to_string()))
+        .collect();
+    assert_eq!(documented, tested);
+}
+
+/// Ids the parameterised routes need, one fresh resource per role where the call consumes it.
+struct Targets {
+    client: String,
+    alerts: Vec<String>,
+    conflicts: Vec<String>,
+}
+
+async fn targets(app: &App) -> Targets {
+    let f = &app.fixture;
+    let counsellor = app.token("counsellor").await;
+    let client = uuid();
+    let episode = uuid();
+    let mut records = vec![
+        rec(
+            "client",
+            &client,
+            None,
+            json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": "female"}),
+        ),
+        rec(
+            "client_identity",
+            &uuid(),
+            None,
+            json!({"client_id": client, "given_name": "Achieng"}),
+        ),
+        rec(
+            "episode",
+            &episode,
+            None,
+            json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-03-01"}),
+        ),
+    ];
+    for _ in 0..7 {
+        records.push(rec("assessment", &uuid(), None, json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": {"9": 2}})));
+    }
+    let (s, body) = app
+        .call(
+            "POST",
+            "/api/v1/sync",
+            Some(&counsellor),
+            Some(json!({"device_id": "phone", "records": records})),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    // Seven stale edits of the episode: one conflict per role column.
+    let mut conflicts = Vec::new();
+    let (_, _) = app
+        .call("POST", "/api/v1/sync", Some(&counsellor), Some(json!({"device_id": "phone", "records": [rec("episode", &episode, Some(1), json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-03-02"}))]})))
+        .await;
+    for i in 0..7 {
+        let (_, body) = app
+            .call("POST", "/api/v1/sync", Some(&counsellor), Some(json!({"device_id": format!("tablet-{i}"), "records": [rec("episode", &episode, Some(1), json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": format!("2026-03-1{i}")}))]})))
+            .await;
+        conflicts.push(
+            body["acks"][0]["conflict_id"]
+                .as_str()
+                .expect("a conflict")
+                .to_string(),
+        );
+    }
+    let supervisor = app.token("supervisor").await;
+    let (_, alerts) = app
+        .call("GET", "/api/v1/alerts", Some(&supervisor), None)
+        .await;
+    let alerts: Vec<String> = alerts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(alerts.len(), 7);
+    Targets {
+        client,
+        alerts,
+        conflicts,
+    }
+}
+
+fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<Value>) {
+    let f = &app.fixture;
+    let role = ROLES[col];
+    let path = r
+        .template
+        .replace(
+            "{id}",
+            match r.template {
+                "/users/{id}/password" => &f.counsellor_b.id,
+                "/alerts/{id}/acknowledge" => &t.alerts[col],
+                "/conflicts/{id}/resolve" => &t.conflicts[col],
+                _ => &t.client,
+            },
+        )
+        .replace(
+            "{code}",
+            if r.template.starts_with("/instruments") {
+                "phq9"
+            } else {
+                "pm_plus_individual"
+            },
+        );
+    let body = match (r.method, r.template) {
+        ("post", "/auth/login") => Some(
+            json!({"username": "viewer", "password": scaleup_storage::testing::FIXTURE_PASSWORD}),
+        ),
+        ("post", "/hubs") => {
+            Some(json!({"code": format!("hub-{role}"), "name": "New hub", "country": "UG"}))
+        }
+        ("post", "/org-units") => Some(
+            json!({"hub_id": f.hub_id, "parent_id": null, "level": "country", "code": format!("c-{role}"), "name": "Country"}),
+        ),
+        ("post", "/programmes") => Some(
+            json!({"hub_id": f.hub_id, "code": format!("p-{role}"), "name": "P", "protocol_code": "pm_plus_individual", "alert_ack_hours": 24, "start_date": "2026-01-01"}),
+        ),
+        ("post", "/users") => Some(
+            json!({"username": format!("new-{role}"), "display_name": "New", "password": "a long enough password", "role": "counsellor", "hub_id": f.hub_id, "supervisor_id": f.supervisor.id}),
+        ),
+        ("post", "/users/{id}/password") => Some(json!({"password": "another long password"})),
+        ("post", "/sync") => Some(
+            json!({"device_id": "d", "records": [rec("consent", &uuid(), None, json!({"client_id": t.client, "scope": "research", "given": true, "on": "2026-03-02"}))]}),
+        ),
+        ("post", "/alerts/{id}/acknowledge") => Some(json!({"action": "contacted_client"})),
+        ("post", "/conflicts/{id}/resolve") => Some(json!({"keep": "server"})),
+        _ => None,
+    };
+    (format!("/api/v1{path}"), body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_for_every_role() {
+    let app = App::sqlite().await;
+    let t = targets(&app).await;
+    let mut tokens: Vec<Option<String>> = vec![None];
+    for name in &ROLES[1..] {
+        tokens.push(Some(app.token(name).await));
+    }
+    let mut failures = Vec::new();
+    for r in MATRIX {
+        for col in 0..ROLES.len() {
+            let (path, body) = request_for(&app, &t, r, col);
+            let token = tokens[col].clone();
+            let (status, value) = app
+                .call(&r.method.to_uppercase(), &path, token.as_deref(), body)
+                .await;
+            if status.as_u16() != r.expected[col] {
+                failures.push(format!(
+                    "{} {} as {}: expected {}, got {} {}",
+                    r.method, r.template, ROLES[col], r.expected[col], status, value
+                ));
+            }
+            if status.is_client_error() {
+                assert!(
+                    value["error"]["code"].is_string(),
+                    "{} {}: error body must be JSON",
+                    r.method,
+                    r.template
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
