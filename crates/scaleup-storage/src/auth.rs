@@ -74,7 +74,7 @@ pub enum LoginOutcome {
     Invalid,
 }
 
-fn hash_password(password: &str) -> Result<String> {
+pub(crate) fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -140,8 +140,31 @@ impl Store {
     /// Creates an account. `actor` is `None` only for the command line (`scaleup user add`),
     /// which runs with the operator's authority over the database.
     pub async fn create_user(&self, actor: Option<&Actor>, new: NewUser) -> Result<UserRecord> {
+        self.create_user_inner(actor, new, None).await
+    }
+
+    /// Creates an account whose password was hashed by [`Store::hash_password_blocking`]
+    /// (generators creating many accounts with one password hash it once).
+    pub async fn create_user_prehashed(
+        &self,
+        actor: Option<&Actor>,
+        new: NewUser,
+        password_hash: String,
+    ) -> Result<UserRecord> {
+        self.create_user_inner(actor, new, Some(password_hash))
+            .await
+    }
+
+    async fn create_user_inner(
+        &self,
+        actor: Option<&Actor>,
+        new: NewUser,
+        prehashed: Option<String>,
+    ) -> Result<UserRecord> {
         check_username(&new.username)?;
-        check_password_rules(&new.password)?;
+        if prehashed.is_none() {
+            check_password_rules(&new.password)?;
+        }
         if new.display_name.trim().is_empty() {
             return Err(StoreError::invalid("display_name", "must not be empty"));
         }
@@ -166,11 +189,14 @@ impl Store {
                 _ => return Err(StoreError::Forbidden("not allowed to create accounts")),
             }
         }
-        let hash = {
-            let pw = new.password.clone();
-            tokio::task::spawn_blocking(move || hash_password(&pw))
-                .await
-                .map_err(|_| StoreError::Internal("hashing task failed".into()))??
+        let hash = match prehashed {
+            Some(h) => h,
+            None => {
+                let pw = new.password.clone();
+                tokio::task::spawn_blocking(move || hash_password(&pw))
+                    .await
+                    .map_err(|_| StoreError::Internal("hashing task failed".into()))??
+            }
         };
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_timestamp();

@@ -16,6 +16,7 @@
 
 mod audit;
 mod auth;
+mod bulk;
 mod crypto;
 mod migrate;
 mod records;
@@ -25,6 +26,7 @@ mod time_util;
 
 pub use audit::{AuditEvent, AuditVerification};
 pub use auth::{LoginOutcome, NewUser, SessionKind, UserRecord};
+pub use bulk::BulkRecord;
 pub use crypto::{KeyError, MasterKey};
 pub use records::{
     ALERT_ACTIONS, Ack, AckStatus, AlertRow, Change, ClientRow, ConflictRow, IncomingRecord,
@@ -32,7 +34,7 @@ pub use records::{
 };
 pub use scope::Actor;
 pub use setup::{HubRow, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow};
-pub use time_util::now_timestamp;
+pub use time_util::{format_timestamp, now_timestamp};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

@@ -612,6 +612,15 @@ impl Store {
         }
     }
 
+    pub(crate) fn sealed_payload_pub(
+        &self,
+        record_id: &str,
+        payload: &RecordPayload,
+        canonical: &serde_json::Value,
+    ) -> String {
+        self.sealed_payload(record_id, payload, canonical)
+    }
+
     /// The plain body of a stored payload (decrypting identities).
     fn open_payload(&self, kind: &str, stored: &str) -> Result<serde_json::Value> {
         let value: serde_json::Value = serde_json::from_str(stored)
