@@ -1,1 +1,5 @@
 //! scaleup-domain.
+pub mod catalog;
+pub mod competency;
+pub mod instrument;
+pub mod protocol;
