@@ -59,9 +59,13 @@ fn responses(spec: &str) -> Responses {
     Responses::parse_pairs(&pairs.join(",")).expect("valid test responses")
 }
 
+fn catalog() -> &'static Catalog {
+    static CAT: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    CAT.get_or_init(Catalog::builtin)
+}
+
 fn score(code: &str, spec: &str, opts: &ScoreOptions) -> Result<Score, ScoreError> {
-    let cat = Catalog::builtin();
-    let inst = cat.instrument(code).expect("built-in instrument");
+    let inst = catalog().instrument(code).expect("built-in instrument");
     inst.score_with(&responses(spec), opts)
 }
 
@@ -395,7 +399,7 @@ fn errors_name_item_and_rule_without_values() {
 
 #[test]
 fn unanswered_risk_items_are_reported() {
-    let cat = Catalog::builtin();
+    let cat = catalog();
     let phq9 = cat.instrument("phq9").unwrap();
     // PHQ-9 with all items answered except 9 fails, but risk_flags() still works.
     let r = responses("1..8=0");
@@ -419,7 +423,7 @@ fn score_round_trips_through_json() {
     let back: Score = serde_json::from_str(&json).unwrap();
     assert_eq!(back, s);
     // Recomputing from stored responses and code+version gives the same score.
-    let cat = Catalog::builtin();
+    let cat = catalog();
     let again = cat
         .instrument_version(&s.instrument, &s.version)
         .unwrap()

@@ -68,7 +68,9 @@ pub(crate) fn parse_toml<T: DeserializeOwned>(
         DefinitionError {
             origin: origin.to_string(),
             line: offset.map(|o| source::line_of(text, o)),
-            field: offset.map(|o| source::path_at(text, o)).unwrap_or_default(),
+            field: offset
+                .map(|o| source::path_at(text, o, message.starts_with("missing field")))
+                .unwrap_or_default(),
             message,
         }
     })

@@ -79,10 +79,10 @@ pub(crate) fn line_of_path(text: &str, path: &str) -> Option<usize> {
     let mut current: &DeValue<'_> = &root;
     let mut best: Option<usize> = None;
     for seg in segments(path) {
-        if let (DeValue::Table(t), Segment::Key(k)) = (current, &seg) {
-            if let Some((key, _)) = table_get(t, k) {
-                best = Some(key.span().start);
-            }
+        if let (DeValue::Table(t), Segment::Key(k)) = (current, &seg)
+            && let Some((key, _)) = table_get(t, k)
+        {
+            best = Some(key.span().start);
         }
         match child(current, &seg) {
             Some(next) => {
@@ -101,7 +101,10 @@ pub(crate) fn line_of_path(text: &str, path: &str) -> Option<usize> {
 ///
 /// Spans of `[[array]]` tables cover only their header, so at each level the child that starts
 /// last at or before `offset` is taken; a scalar that ends before `offset` stops the walk.
-pub(crate) fn path_at(text: &str, offset: usize) -> String {
+///
+/// With `containers_only` the walk never ends on a scalar: a "missing field" error spans the
+/// table that lacks the field, and its first key must not be blamed.
+pub(crate) fn path_at(text: &str, offset: usize, containers_only: bool) -> String {
     let Ok(doc) = DeTable::parse(text) else {
         return String::new();
     };
@@ -111,8 +114,12 @@ pub(crate) fn path_at(text: &str, offset: usize) -> String {
         let next = match &current {
             DeValue::Table(t) => t
                 .iter()
-                .filter(|(k, _)| k.span().start <= offset)
-                .max_by_key(|(k, _)| k.span().start)
+                .filter(|(k, v)| {
+                    k.span().start.min(v.span().start) <= offset
+                        && (!containers_only
+                            || matches!(v.get_ref(), DeValue::Table(_) | DeValue::Array(_)))
+                })
+                .max_by_key(|(k, v)| k.span().start.min(v.span().start))
                 .map(|(k, v)| (format!(".{}", k.get_ref()), v.clone())),
             DeValue::Array(a) => a
                 .iter()
@@ -161,6 +168,6 @@ mod tests {
     #[test]
     fn line_to_path() {
         let offset = DOC.find("label = \"b\"").unwrap();
-        assert_eq!(path_at(DOC, offset), "items[1].options[1].label");
+        assert_eq!(path_at(DOC, offset, false), "items[1].options[1].label");
     }
 }

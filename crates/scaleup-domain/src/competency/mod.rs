@@ -115,10 +115,10 @@ impl CompetencyFramework {
             path: p.to_string(),
             message: m.to_string(),
         };
-        if let Some(k) = &def.kind {
-            if k != "competency_framework" {
-                return Err(e("kind", "must be \"competency_framework\""));
-            }
+        if let Some(k) = &def.kind
+            && k != "competency_framework"
+        {
+            return Err(e("kind", "must be \"competency_framework\""));
         }
         crate::instrument::validate_code("code", &def.code)?;
         if def.citations.is_empty() {

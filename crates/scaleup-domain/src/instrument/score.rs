@@ -413,12 +413,12 @@ impl Instrument {
                     item: id.to_string(),
                 });
             };
-            if let Some(c) = code {
-                if !self.items[k].codes.contains(&c) {
-                    return Err(ScoreError::CodeOutOfRange {
-                        item: id.to_string(),
-                    });
-                }
+            if let Some(c) = code
+                && !self.items[k].codes.contains(&c)
+            {
+                return Err(ScoreError::CodeOutOfRange {
+                    item: id.to_string(),
+                });
             }
         }
         let values = self

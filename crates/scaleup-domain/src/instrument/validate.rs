@@ -78,10 +78,10 @@ fn check_range(path: &str, r: &RangeDef) -> Result<(), FieldError> {
 }
 
 pub(crate) fn validate(def: InstrumentDef) -> Result<Instrument, FieldError> {
-    if let Some(kind) = &def.kind {
-        if kind != "instrument" {
-            return Err(err("kind", "must be \"instrument\""));
-        }
+    if let Some(kind) = &def.kind
+        && kind != "instrument"
+    {
+        return Err(err("kind", "must be \"instrument\""));
     }
     check_code("code", &def.code)?;
     check_nonempty("version", &def.version)?;
@@ -307,24 +307,24 @@ pub(crate) fn validate(def: InstrumentDef) -> Result<Instrument, FieldError> {
             return Err(err(format!("{path}.threshold"), "must be a finite number"));
         }
         check_nonempty(&format!("{path}.source"), &c.source)?;
-        if let Some(coding) = &c.coding {
-            if !def.scoring.codings.iter().any(|k| &k.id == coding) {
-                return Err(err(
-                    format!("{path}.coding"),
-                    "names no coding in scoring.codings",
-                ));
-            }
+        if let Some(coding) = &c.coding
+            && !def.scoring.codings.iter().any(|k| &k.id == coding)
+        {
+            return Err(err(
+                format!("{path}.coding"),
+                "names no coding in scoring.codings",
+            ));
         }
-        if let Some(sub) = &c.subscale {
-            if !def.subscales.iter().any(|s| &s.id == sub) {
-                return Err(err(format!("{path}.subscale"), "names no subscale"));
-            }
+        if let Some(sub) = &c.subscale
+            && !def.subscales.iter().any(|s| &s.id == sub)
+        {
+            return Err(err(format!("{path}.subscale"), "names no subscale"));
         }
     }
-    if let Some(d) = &def.default_cutoff {
-        if !def.cutoffs.iter().any(|c| &c.id == d) {
-            return Err(err("default_cutoff", "names no entry of cutoffs"));
-        }
+    if let Some(d) = &def.default_cutoff
+        && !def.cutoffs.iter().any(|c| &c.id == d)
+    {
+        return Err(err("default_cutoff", "names no entry of cutoffs"));
     }
 
     check_unique(

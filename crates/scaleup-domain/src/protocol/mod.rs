@@ -102,10 +102,10 @@ impl Protocol {
     }
 
     fn validate(def: ProtocolDef, catalog: &Catalog) -> Result<Self, FieldError> {
-        if let Some(k) = &def.kind {
-            if k != "protocol" {
-                return Err(ferr("kind", "must be \"protocol\""));
-            }
+        if let Some(k) = &def.kind
+            && k != "protocol"
+        {
+            return Err(ferr("kind", "must be \"protocol\""));
         }
         crate::instrument::validate_code("code", &def.code)?;
         if def.version.trim().is_empty() {
@@ -139,13 +139,13 @@ impl Protocol {
             if !sessions.insert(s.session) {
                 return Err(ferr(format!("session_plan[{i}].session"), "must be unique"));
             }
-            if let Some(m) = s.modality {
-                if !def.delivery.contains(&m) {
-                    return Err(ferr(
-                        format!("session_plan[{i}].modality"),
-                        "is not one of the protocol's delivery modalities",
-                    ));
-                }
+            if let Some(m) = s.modality
+                && !def.delivery.contains(&m)
+            {
+                return Err(ferr(
+                    format!("session_plan[{i}].modality"),
+                    "is not one of the protocol's delivery modalities",
+                ));
             }
             for c in &s.components {
                 if !codes.contains(c.as_str()) {
@@ -265,10 +265,10 @@ impl Protocol {
                 }
             }
         }
-        if let Some(m) = &def.missed_session {
-            if m.overdue_days == 0 {
-                return Err(ferr("missed_session.overdue_days", "must be at least 1"));
-            }
+        if let Some(m) = &def.missed_session
+            && m.overdue_days == 0
+        {
+            return Err(ferr("missed_session.overdue_days", "must be at least 1"));
         }
         Ok(Protocol { def })
     }
@@ -444,6 +444,9 @@ fn or(a: Option<bool>, b: Option<bool>) -> Option<bool> {
     }
 }
 
+// `fold` rather than `try_fold`: `None` means "undecided", not "stop", and every criterion must
+// be visited so its reason is reported.
+#[allow(clippy::manual_try_fold)]
 fn eval_all(
     list: &[CriterionDef],
     scores: &BTreeMap<String, Score>,
@@ -454,6 +457,7 @@ fn eval_all(
     })
 }
 
+#[allow(clippy::manual_try_fold)]
 fn eval_any(
     list: &[CriterionDef],
     scores: &BTreeMap<String, Score>,
@@ -571,13 +575,13 @@ fn check_criterion(catalog: &Catalog, path: &str, c: &CriterionDef) -> Result<()
             ));
         }
     }
-    if let Some(k) = &c.coding {
-        if !inst.coding_ids().any(|x| x == k) {
-            return Err(ferr(
-                format!("{path}.coding"),
-                "names no coding of that instrument",
-            ));
-        }
+    if let Some(k) = &c.coding
+        && !inst.coding_ids().any(|x| x == k)
+    {
+        return Err(ferr(
+            format!("{path}.coding"),
+            "names no coding of that instrument",
+        ));
     }
     Ok(())
 }
