@@ -11,10 +11,17 @@
 //! - [`record::RecordKind`] and [`record::RecordPayload`]: the care records a device syncs
 //!   (client, consent, assessment, eligibility decision, episode, session, referral, supervision,
 //!   competency assessment, training), each parsed from JSON by [`record::parse_payload`].
+//! - [`instrument::Instrument`], [`protocol::Protocol`], [`competency::CompetencyFramework`] and
+//!   [`catalog::Catalog`]: instruments, protocols and competency frameworks as data, with their
+//!   scoring and rules; the built-in definitions live in `definitions/` with their sources.
 //! - [`error::FieldError`]: "which field, which rule" — never the rejected value, which may be clinical.
 
+pub mod catalog;
+pub mod competency;
 pub mod date;
 pub mod error;
+pub mod instrument;
 pub mod org;
+pub mod protocol;
 pub mod record;
 pub mod role;

@@ -1,0 +1,394 @@
+//! Definition files: the built-ins load, and malformed hub files are rejected with
+//! `file:line: field: message`.
+
+use scaleup_domain::catalog::{BUILTIN_FILES, Catalog, DefinitionKind, Origin};
+use scaleup_domain::instrument::{LicenceStatus, Responses};
+
+#[test]
+fn every_builtin_file_is_valid() {
+    let mut cat = Catalog::new();
+    let mut errors = Vec::new();
+    for (name, text) in BUILTIN_FILES {
+        if let Err(e) = cat.add_file(name, text) {
+            errors.push(e.to_string());
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn builtin_catalogue_contents() {
+    let cat = Catalog::builtin();
+    let codes: Vec<&str> = cat.instruments().map(|(_, i)| i.code()).collect();
+    for code in [
+        "phq9",
+        "phq2",
+        "gad7",
+        "phqa",
+        "srq20",
+        "epds",
+        "pcl5",
+        "audit",
+        "auditc",
+        "whodas12",
+        "k10",
+        "k6",
+        "ssq14",
+        "psychlops",
+        "aim",
+        "iam",
+        "fim",
+    ] {
+        assert!(codes.contains(&code), "missing {code}");
+    }
+    let protocols: Vec<&str> = cat.protocols().map(|(_, p)| p.code()).collect();
+    assert_eq!(
+        protocols,
+        [
+            "pm_plus_individual",
+            "pm_plus_group",
+            "hap",
+            "friendship_bench",
+            "ipt_group",
+            "cpt_group",
+            "thp"
+        ]
+    );
+    assert!(cat.competency_framework("enact_equip").is_some());
+}
+
+/// Licence rule: texts ship only for open or attribution-only instruments, and every
+/// definition cites at least one source.
+#[test]
+fn builtin_item_texts_respect_licences() {
+    let cat = Catalog::builtin();
+    for (_, inst) in cat.instruments() {
+        let d = inst.def();
+        assert!(!d.citations.is_empty(), "{} cites nothing", d.code);
+        if !d.licence.status.allows_item_text() {
+            assert!(
+                d.items.iter().all(|i| i.text.is_none()),
+                "{} ships item text under {:?}",
+                d.code,
+                d.licence.status
+            );
+        }
+    }
+    for code in ["epds", "whodas12", "srq20", "ssq14", "psychlops", "phqa"] {
+        let d = cat.instrument(code).unwrap().def();
+        assert!(matches!(
+            d.licence.status,
+            LicenceStatus::PermissionRequired | LicenceStatus::Unknown
+        ));
+    }
+}
+
+/// A small valid hub instrument; the malformed cases below each change one thing.
+const GOOD: &str = r#"kind = "instrument"
+code = "my_scale"
+version = "1"
+name = "My scale"
+recall_window = "past week"
+
+[licence]
+status = "open"
+text = "Written by the hub."
+source = "Hub"
+
+[[citations]]
+text = "Hub internal validation report, 2025."
+
+[response_sets.yn]
+options = [
+  { code = 0, label = "No" },
+  { code = 1, label = "Yes" },
+]
+
+[[items]]
+id = "1"
+text = "First"
+response_set = "yn"
+
+[[items]]
+id = "2"
+text = "Second"
+response_set = "yn"
+
+[[items]]
+id = "3"
+text = "Third"
+options = [
+  { code = 0, label = "No" },
+  { code = 1, label = "Yes" },
+]
+
+[[items]]
+id = "4"
+text = "Fourth"
+options = [
+  { code = 0, label = "Never" },
+  { code = 1, label = "Sometimes" },
+  { code = 2, label = "Often" },
+]
+
+[scoring]
+method = "prorated_sum"
+max_missing = 1
+range = [0, 5]
+
+[[band_sets]]
+id = "hub"
+label = "Hub bands"
+source = "Hub"
+bands = [
+  { id = "low", label = "Low", min = 0, max = 2 },
+  { id = "high", label = "High", min = 3, max = 5 },
+]
+
+[[risk_rules]]
+id = "item4_often"
+when = { item = "4", comparison = ">=", threshold = 2 }
+escalation = "routine"
+message = "Review at supervision."
+source = "Hub protocol"
+"#;
+
+fn add(text: &str) -> Result<String, String> {
+    let mut cat = Catalog::builtin();
+    cat.add_file("my_scale.toml", text)
+        .map(|a| format!("{:?} {} {}", a.kind, a.code, a.version))
+        .map_err(|e| e.to_string())
+}
+
+/// Applies `replace(from, to)` to GOOD and checks the error.
+fn check_bad(from: &str, to: &str, expect: &str) {
+    assert!(GOOD.contains(from), "fixture lacks {from:?}");
+    let text = GOOD.replacen(from, to, 1);
+    assert_eq!(add(&text), Err(expect.to_string()), "replacing {from:?}");
+}
+
+#[test]
+fn good_hub_instrument_loads_and_prorates() {
+    assert_eq!(add(GOOD), Ok("Instrument my_scale 1".to_string()));
+    let mut cat = Catalog::builtin();
+    cat.add_file("my_scale.toml", GOOD).unwrap();
+    let inst = cat.instrument("my_scale").unwrap();
+    assert_eq!(
+        cat.instruments().last().unwrap().0,
+        &Origin::Hub("my_scale.toml".into())
+    );
+    // Items 1-3 answered (sum 2), item 4 missing: prorated 2 * 4/3 = 2.67.
+    let s = inst
+        .score(&Responses::parse_pairs("1=1,2=1,3=0").unwrap())
+        .unwrap();
+    assert!((s.total - 8.0 / 3.0).abs() < 1e-12);
+    assert!(s.prorated);
+    assert_eq!(s.unanswered_risk_items, vec!["4".to_string()]);
+    // 2.67 lies between the "low" band's max (2) and the "high" band's min (3): it is low.
+    assert_eq!(s.band.unwrap().band, "low");
+}
+
+#[test]
+fn duplicate_option_codes() {
+    check_bad(
+        "{ code = 2, label = \"Often\" }",
+        "{ code = 1, label = \"Often\" }",
+        "my_scale.toml:42: items[3].options: codes must be unique",
+    );
+}
+
+#[test]
+fn toml_syntax_error() {
+    check_bad(
+        "name = \"My scale\"",
+        "name = \"My scale",
+        "my_scale.toml:4: invalid basic string, expected `\"`",
+    );
+}
+
+#[test]
+fn missing_and_unknown_fields() {
+    check_bad(
+        "version = \"1\"\n",
+        "",
+        "my_scale.toml:1: missing field `version`",
+    );
+    check_bad(
+        "text = \"Third\"",
+        "text = \"Third\"\nreverse_keyd = true",
+        "my_scale.toml:34: items[2].reverse_keyd: unknown field `reverse_keyd`, expected one of `id`, `text`, `label`, `response_set`, `options`, `range`, `reverse_keyed`, `scored`",
+    );
+    check_bad(
+        "source = \"Hub\"\n",
+        "",
+        "my_scale.toml:7: licence: missing field `source`",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    check_bad(
+        "max_missing = 1",
+        "max_missing = \"one\"",
+        "my_scale.toml:50: scoring.max_missing: invalid type: string \"one\", expected u32",
+    );
+}
+
+#[test]
+fn semantic_errors_name_the_field() {
+    check_bad(
+        "when = { item = \"4\"",
+        "when = { item = \"40\"",
+        "my_scale.toml:64: risk_rules[0].when.item: names an unknown item id",
+    );
+    check_bad(
+        "range = [0, 5]",
+        "range = [0, 6]",
+        "my_scale.toml:51: scoring.range: does not match the items (computed 0..5)",
+    );
+    check_bad(
+        "method = \"prorated_sum\"",
+        "method = \"sum\"",
+        "my_scale.toml:50: scoring.max_missing: must be 0 for method sum; use prorated_sum or mean to allow missing items",
+    );
+    check_bad(
+        "min = 3, max = 5",
+        "min = 2, max = 5",
+        "my_scale.toml:59: band_sets[0].bands[1].min: bands must be ascending without gaps or overlaps",
+    );
+    check_bad(
+        "response_set = \"yn\"",
+        "response_set = \"yesno\"",
+        "my_scale.toml:24: items[0].response_set: names no entry of response_sets",
+    );
+    check_bad(
+        "id = \"2\"",
+        "id = \"1\"",
+        "my_scale.toml:27: items[1].id: must be unique",
+    );
+    check_bad(
+        "status = \"open\"",
+        "status = \"permission_required\"",
+        "my_scale.toml:23: items[0].text: item text is not allowed under this licence status without licence.permission_note",
+    );
+    check_bad(
+        "code = \"my_scale\"",
+        "code = \"My Scale\"",
+        "my_scale.toml:2: code: must be non-empty lower-case letters, digits or underscores",
+    );
+}
+
+#[test]
+fn permission_note_allows_hub_texts() {
+    let text = GOOD.replacen(
+        "status = \"open\"",
+        "status = \"permission_required\"\npermission_note = \"Written permission from the publisher, 2025\"",
+        1,
+    );
+    assert!(add(&text).is_ok());
+}
+
+#[test]
+fn kind_is_required_and_checked() {
+    assert_eq!(
+        add(&GOOD.replacen("kind = \"instrument\"\n", "", 1)),
+        Err("my_scale.toml:1: kind: missing top-level key (kind = \"instrument\", \"protocol\" or \"competency_framework\")".into())
+    );
+    assert_eq!(
+        add(&GOOD.replacen("kind = \"instrument\"", "kind = \"scale\"", 1)),
+        Err("my_scale.toml:1: kind: must be \"instrument\", \"protocol\" or \"competency_framework\"".into())
+    );
+}
+
+#[test]
+fn same_code_and_version_as_builtin_is_rejected() {
+    let phq9 = BUILTIN_FILES
+        .iter()
+        .find(|(n, _)| n.ends_with("phq9.toml"))
+        .unwrap()
+        .1;
+    let mut cat = Catalog::builtin();
+    let err = cat.add_file("phq9_hub.toml", phq9).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "phq9_hub.toml:7: version: phq9 version 1 is already in the catalogue; use a new version"
+    );
+    // A new version replaces the built-in for lookups by code; the old one stays for recompute.
+    let v2 = phq9.replacen("version = \"1\"", "version = \"2-hub\"", 1);
+    cat.add_file("phq9_hub.toml", &v2).unwrap();
+    assert_eq!(cat.instrument("phq9").unwrap().version(), "2-hub");
+    assert!(cat.instrument_version("phq9", "1").is_some());
+}
+
+const PROTOCOL: &str = r#"kind = "protocol"
+code = "hub_pst"
+version = "1"
+name = "Hub problem solving"
+delivery = ["individual"]
+
+[[sources]]
+text = "Hub manual 2025."
+
+[sessions]
+planned = 4
+typical_minutes = 45
+
+[[components]]
+code = "problem_solving"
+label = "Problem solving"
+
+[[session_plan]]
+session = 1
+components = ["problem_solving"]
+
+[screening]
+instrument = "ssq14"
+
+[eligibility]
+all = [{ instrument = "ssq14", cutoff = "zanzibar_ge7" }]
+
+[dose]
+minimum_sessions = 3
+"#;
+
+fn check_bad_protocol(from: &str, to: &str, expect: &str) {
+    assert!(PROTOCOL.contains(from), "fixture lacks {from:?}");
+    let mut cat = Catalog::builtin();
+    let got = cat
+        .add_file("hub_pst.toml", &PROTOCOL.replacen(from, to, 1))
+        .map(|a| a.code)
+        .map_err(|e| e.to_string());
+    assert_eq!(got, Err(expect.to_string()));
+}
+
+#[test]
+fn hub_protocol_cross_references() {
+    let mut cat = Catalog::builtin();
+    let added = cat.add_file("hub_pst.toml", PROTOCOL).unwrap();
+    assert_eq!(added.kind, DefinitionKind::Protocol);
+    check_bad_protocol(
+        "cutoff = \"zanzibar_ge7\"",
+        "cutoff = \"zanzibar_ge8\"",
+        "hub_pst.toml:26: eligibility.all[0].cutoff: names no cut-off of that instrument",
+    );
+    check_bad_protocol(
+        "instrument = \"ssq14\"\n",
+        "instrument = \"ssq15\"\n",
+        "hub_pst.toml:23: screening.instrument: names an instrument not in the catalogue",
+    );
+    check_bad_protocol(
+        "components = [\"problem_solving\"]",
+        "components = [\"problem_solvin\"]",
+        "hub_pst.toml:20: session_plan[0].components: names a component not listed in components",
+    );
+    check_bad_protocol(
+        "minimum_sessions = 3",
+        "minimum_sessions = 5",
+        "hub_pst.toml:29: dose.minimum_sessions: must be between 1 and sessions.planned",
+    );
+    check_bad_protocol(
+        "delivery = [\"individual\"]",
+        "delivery = [\"online\"]",
+        "hub_pst.toml:5: delivery[0]: unknown variant `online`, expected one of `individual`, `group`, `remote`",
+    );
+}
