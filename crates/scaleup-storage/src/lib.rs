@@ -17,6 +17,7 @@
 mod audit;
 mod auth;
 mod bulk;
+mod catalog_scorer;
 mod crypto;
 mod migrate;
 mod records;
@@ -27,6 +28,7 @@ mod time_util;
 pub use audit::{AuditEvent, AuditVerification};
 pub use auth::{LoginOutcome, NewUser, SessionKind, UserRecord};
 pub use bulk::BulkRecord;
+pub use catalog_scorer::CatalogScorer;
 pub use crypto::{KeyError, MasterKey};
 pub use records::{
     ALERT_ACTIONS, Ack, AckStatus, AlertRow, Change, ClientRow, ConflictRow, IncomingRecord,
