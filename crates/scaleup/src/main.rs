@@ -34,6 +34,9 @@ enum Command {
     /// Inspect and verify the hash-chained audit log.
     #[cfg(feature = "server")]
     Audit(cmd::audit::Args),
+    /// Generate the master key that encrypts identities and keys the audit chain.
+    #[cfg(feature = "server")]
+    Key(cmd::key::Args),
     /// List, show and score instruments (PHQ-9, GAD-7, SSQ-14, ...).
     Instruments(cmd::instruments::Args),
     /// Statistical models: lmm, glmm, gee, meta.
@@ -59,6 +62,8 @@ fn main() -> ExitCode {
         Command::User(args) => cmd::user::run(args),
         #[cfg(feature = "server")]
         Command::Audit(args) => cmd::audit::run(args),
+        #[cfg(feature = "server")]
+        Command::Key(args) => cmd::key::run(args),
         Command::Instruments(args) => cmd::instruments::run(args),
         Command::Stats(args) => cmd::stats::run(args),
         Command::Design(args) => cmd::design::run(args),

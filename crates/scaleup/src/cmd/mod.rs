@@ -10,7 +10,11 @@ pub mod stats;
 #[cfg(feature = "server")]
 pub mod audit;
 #[cfg(feature = "server")]
+pub mod config;
+#[cfg(feature = "server")]
 pub mod demo;
+#[cfg(feature = "server")]
+pub mod key;
 #[cfg(feature = "server")]
 pub mod migrate;
 #[cfg(feature = "server")]

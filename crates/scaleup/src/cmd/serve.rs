@@ -1,9 +1,119 @@
-//! `scaleup serve`.
+//! `scaleup serve`: the HTTP server.
+
+use super::config::{DbArgs, block_on, init_logging};
+use anyhow::Context;
+use scaleup_domain::catalog::Catalog;
+use scaleup_storage::Store;
+use scaleup_web::{AppState, CatalogDocs};
+use std::sync::Arc;
 
 /// Arguments for `scaleup serve`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "SCALEUP_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Mark the session cookie Secure (set when serving behind TLS).
+    #[arg(long, env = "SCALEUP_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`scaleup serve` is not available in this build yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    init_logging();
+    block_on(async move {
+        let store = args.db.open(true).await?;
+        serve(store, &args.addr, args.secure_cookies, |url| {
+            println!("scaleup is listening on {url}")
+        })
+        .await
+    })
+}
+
+/// The catalogue as the API serves it.
+pub fn catalog_docs(catalog: &Catalog) -> CatalogDocs {
+    CatalogDocs {
+        instruments: catalog
+            .instruments()
+            .map(|(_, i)| {
+                (
+                    i.code().to_string(),
+                    serde_json::to_value(i.def()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        protocols: catalog
+            .protocols()
+            .map(|(_, p)| {
+                (
+                    p.code().to_string(),
+                    serde_json::to_value(p.def()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Serves until Ctrl-C or SIGTERM. `announce` receives the URL once the socket is bound.
+pub async fn serve(
+    store: Store,
+    addr: &str,
+    secure_cookies: bool,
+    announce: impl FnOnce(&str),
+) -> anyhow::Result<()> {
+    let catalog = Catalog::builtin();
+    let state = AppState {
+        store: store.clone(),
+        secure_cookies,
+        catalog: Arc::new(catalog_docs(&catalog)),
+    };
+    let app = scaleup_web::router(state);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let local = listener.local_addr()?;
+    announce(&format!("http://{local}"));
+    // Every server sweeps overdue risk alerts; the sweep is idempotent, so several servers
+    // behind a load balancer do not escalate an alert twice.
+    let sweeper = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                match store.escalate_overdue_alerts().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(escalated = n, "escalated overdue risk alerts"),
+                    Err(e) => tracing::warn!(error = %e, "alert escalation sweep failed"),
+                }
+            }
+        })
+    };
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving HTTP")?;
+    sweeper.abort();
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }

@@ -1,0 +1,145 @@
+//! Settings shared by the commands that open the database: where it is and the master key.
+//!
+//! The master key never lives in the database. It comes from `SCALEUP_MASTER_KEY` (base64), or
+//! a key file (`--key-file`, `SCALEUP_KEY_FILE`). For a SQLite database with neither, a key file
+//! beside the database (`<db>.key`, mode 0600) is created on first use, so the demo needs no
+//! set-up; PostgreSQL deployments must supply a key explicitly.
+
+use anyhow::{Context, bail};
+use scaleup_domain::catalog::Catalog;
+use scaleup_storage::{CatalogScorer, MasterKey, Store, StoreOptions};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct DbArgs {
+    /// Database: a SQLite file path (created if missing) or a postgres:// URL.
+    #[arg(long, env = "SCALEUP_DB", default_value = "scaleup.sqlite")]
+    pub db: String,
+    /// File holding the base64 master key (encrypts identities, keys the audit chain).
+    #[arg(long, env = "SCALEUP_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+}
+
+fn is_postgres(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+fn sqlite_path(db: &str) -> &str {
+    db.strip_prefix("sqlite://")
+        .map(|p| p.split('?').next().unwrap_or(p))
+        .unwrap_or(db)
+}
+
+impl DbArgs {
+    /// The key file used when none is given: `<sqlite path>.key`.
+    pub fn default_key_path(&self) -> Option<PathBuf> {
+        if is_postgres(&self.db) {
+            None
+        } else {
+            Some(PathBuf::from(format!("{}.key", sqlite_path(&self.db))))
+        }
+    }
+
+    pub fn master_key(&self, create_if_missing: bool) -> anyhow::Result<MasterKey> {
+        if let Ok(text) = std::env::var("SCALEUP_MASTER_KEY") {
+            return MasterKey::from_base64(&text).context("SCALEUP_MASTER_KEY");
+        }
+        let path = match (&self.key_file, self.default_key_path()) {
+            (Some(p), _) => p.clone(),
+            (None, Some(p)) => p,
+            (None, None) => bail!(
+                "a PostgreSQL database needs a master key: set SCALEUP_MASTER_KEY or --key-file (create one with `scaleup key generate`)"
+            ),
+        };
+        if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading key file {}", path.display()))?;
+            return MasterKey::from_base64(&text)
+                .with_context(|| format!("key file {}", path.display()));
+        }
+        if !create_if_missing {
+            bail!("key file {} does not exist", path.display());
+        }
+        let key = MasterKey::generate();
+        write_key_file(&path, &key)?;
+        eprintln!(
+            "created a new master key in {} — keep it safe and out of backups of the database",
+            path.display()
+        );
+        Ok(key)
+    }
+
+    /// Opens (and migrates) the store with the built-in catalogue as scorer.
+    pub async fn open(&self, create_key: bool) -> anyhow::Result<Store> {
+        let master_key = self.master_key(create_key)?;
+        let scorer = Arc::new(CatalogScorer::new(Arc::new(Catalog::builtin())));
+        Store::open(StoreOptions {
+            url: self.db.clone(),
+            master_key,
+            max_connections: 8,
+            scorer,
+        })
+        .await
+        .with_context(|| format!("opening database {}", redact(&self.db)))
+    }
+}
+
+pub fn write_key_file(path: &Path, key: &MasterKey) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("creating key file {}", path.display()))?;
+    writeln!(f, "{}", key.to_base64())?;
+    Ok(())
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Runs an async body on a fresh multi-threaded runtime.
+pub fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(f: F) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(f)
+}
+
+/// Logs to standard error; `RUST_LOG` overrides the default level.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(super::redact("demo.sqlite"), "demo.sqlite");
+    }
+}
