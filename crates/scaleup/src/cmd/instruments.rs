@@ -253,8 +253,8 @@ fn list(catalog: &Catalog, format: Format) -> Result<()> {
         }
         Format::Text => {
             println!(
-                "{:<10} {:<8} {:<16} {:>5}  {:<19} {}",
-                "CODE", "VERSION", "SHORT NAME", "ITEMS", "LICENCE", "ORIGIN"
+                "{:<10} {:<8} {:<16} {:>5}  {:<19} ORIGIN",
+                "CODE", "VERSION", "SHORT NAME", "ITEMS", "LICENCE"
             );
             for (o, i) in catalog.instruments() {
                 let d = i.def();

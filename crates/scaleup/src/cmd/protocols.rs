@@ -117,8 +117,8 @@ fn list(catalog: &Catalog, format: Format) -> Result<()> {
         }
         Format::Text => {
             println!(
-                "{:<20} {:<8} {:>8} {:>7} {:>5}  {}",
-                "CODE", "VERSION", "SESSIONS", "MINUTES", "DOSE", "NAME"
+                "{:<20} {:<8} {:>8} {:>7} {:>5}  NAME",
+                "CODE", "VERSION", "SESSIONS", "MINUTES", "DOSE"
             );
             for (_, p) in catalog.protocols() {
                 let d = p.def();
