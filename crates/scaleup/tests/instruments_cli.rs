@@ -415,3 +415,55 @@ fn protocols_list_show_validate() {
     let o = run(&["protocols", "show", "nope"]);
     assert!(stderr(&o).contains("no protocol nope"));
 }
+
+#[test]
+fn hub_item_texts_for_a_restricted_instrument() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "epds_en.toml",
+        r#"kind = "item_texts"
+instrument = "epds"
+instrument_version = "1"
+language = "en"
+source = "Hub licensed copy"
+permission_note = "Permission on file"
+
+[[items]]
+id = "10"
+text = "Placeholder wording of item 10"
+options = ["A", "B", "C", "D"]
+"#,
+    );
+    let d = dir.path().display().to_string();
+    let text = ok(&[
+        "instruments",
+        "--definitions",
+        &d,
+        "show",
+        "epds",
+        "--language",
+        "en",
+    ]);
+    assert!(
+        text.contains("10. Placeholder wording of item 10 [reverse-keyed]"),
+        "{text}"
+    );
+    assert!(text.contains("0=A; 1=B; 2=C; 3=D"), "{text}");
+    assert!(text.contains("Item texts: language en"), "{text}");
+    let v = json(&[
+        "instruments",
+        "--definitions",
+        &d,
+        "show",
+        "epds",
+        "--language",
+        "en",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["items"][9]["text"], "Placeholder wording of item 10");
+    // Without the hub file the built-in shows labels only.
+    let o = run(&["instruments", "show", "epds", "--language", "en"]);
+    assert!(stderr(&o).contains("no item texts for epds version 1 in language en"));
+}

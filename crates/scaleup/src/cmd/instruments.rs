@@ -7,7 +7,7 @@ use crate::cmd::Format;
 use anyhow::{Context, Result, bail};
 use scaleup_domain::catalog::{Catalog, DefinitionKind, Origin, detect_kind};
 use scaleup_domain::instrument::{
-    Instrument, ResponseScale, Responses, Score, ScoreError, ScoreOptions, Sex,
+    Instrument, ItemTexts, ResponseScale, Responses, Score, ScoreError, ScoreOptions, Sex,
 };
 use std::path::{Path, PathBuf};
 
@@ -33,6 +33,9 @@ enum Command {
     Show {
         /// Instrument code, e.g. phq9.
         code: String,
+        /// Show item texts from a hub's item-text file in this language (e.g. en, sn).
+        #[arg(long)]
+        language: Option<String>,
         /// Definition version (default: the most recently added).
         #[arg(long = "definition-version", value_name = "VERSION")]
         definition_version: Option<String>,
@@ -84,12 +87,27 @@ pub fn run(args: Args) -> Result<()> {
         Command::List { format } => list(&catalog, format),
         Command::Show {
             code,
+            language,
             definition_version,
             format,
-        } => show(
-            find(&catalog, &code, definition_version.as_deref())?,
-            format,
-        ),
+        } => {
+            let inst = find(&catalog, &code, definition_version.as_deref())?;
+            let texts = match &language {
+                None => None,
+                Some(lang) => Some(
+                    catalog
+                        .item_texts(inst.code(), inst.version(), lang)
+                        .with_context(|| {
+                            format!(
+                                "no item texts for {} version {} in language {lang}",
+                                inst.code(),
+                                inst.version()
+                            )
+                        })?,
+                ),
+            };
+            show(inst, texts, format)
+        }
         Command::Score {
             code,
             responses,
@@ -155,8 +173,9 @@ pub fn load_catalog(dir: Option<&Path>) -> Result<Catalog> {
     Ok(catalog)
 }
 
-/// Adds files in dependency order, calling `report` with each outcome.
-fn add_files(
+/// Adds files in dependency order (instruments and frameworks, then protocols and item texts,
+/// which reference instruments), calling `report` with each outcome.
+pub(crate) fn add_files(
     catalog: &mut Catalog,
     files: &[PathBuf],
     mut report: impl FnMut(&Path, Result<String>) -> Result<()>,
@@ -167,7 +186,7 @@ fn add_files(
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let name = path.display().to_string();
         let rank = match detect_kind(&name, &text) {
-            Ok(DefinitionKind::Protocol) => 1,
+            Ok(DefinitionKind::Protocol | DefinitionKind::ItemTexts) => 1,
             _ => 0,
         };
         loaded.push((rank, path.clone(), name, text));
@@ -276,11 +295,24 @@ fn list(catalog: &Catalog, format: Format) -> Result<()> {
     Ok(())
 }
 
-fn show(inst: &Instrument, format: Format) -> Result<()> {
+fn show(inst: &Instrument, texts: Option<&ItemTexts>, format: Format) -> Result<()> {
     let d = inst.def();
     match format {
         Format::Json => {
-            println!("{}", serde_json::to_string_pretty(d)?);
+            let mut v = serde_json::to_value(d)?;
+            if let Some(t) = texts {
+                // Merge the hub's wording into the items; option labels stay with the scales.
+                v["item_texts"] = serde_json::to_value(t.def())?;
+                if let Some(items) = v["items"].as_array_mut() {
+                    for item in items {
+                        let id = item["id"].as_str().unwrap_or_default().to_string();
+                        if let Some(text) = t.text(&id) {
+                            item["text"] = serde_json::Value::from(text);
+                        }
+                    }
+                }
+            }
+            println!("{}", serde_json::to_string_pretty(&v)?);
             return Ok(());
         }
         Format::Html => bail!("--format html is not supported by `instruments show`"),
@@ -298,8 +330,21 @@ fn show(inst: &Instrument, format: Format) -> Result<()> {
         d.licence.text,
         d.licence.source
     );
-    if !d.licence.status.allows_item_text() {
-        println!("  Item texts are not shipped under this licence; labels only.");
+    match texts {
+        Some(t) => println!(
+            "Item texts: language {} from {}{}",
+            t.language(),
+            t.def().source,
+            t.def()
+                .permission_note
+                .as_ref()
+                .map(|p| format!(" (permission: {p})"))
+                .unwrap_or_default()
+        ),
+        None if !d.licence.status.allows_item_text() => {
+            println!("  Item texts are not shipped under this licence; labels only.")
+        }
+        None => {}
     }
     println!("Citations:");
     for c in &d.citations {
@@ -318,9 +363,9 @@ fn show(inst: &Instrument, format: Format) -> Result<()> {
     }
     println!("Items:");
     for item in &d.items {
-        let wording = item
-            .text
-            .as_deref()
+        let wording = texts
+            .and_then(|t| t.text(&item.id))
+            .or(item.text.as_deref())
             .or(item.label.as_deref())
             .unwrap_or_default();
         let mut flags = Vec::new();

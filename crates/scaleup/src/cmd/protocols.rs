@@ -1,9 +1,9 @@
 //! `scaleup protocols`: list, show and validate protocol definitions (PM+, HAP, ...).
 
 use crate::cmd::Format;
-use crate::cmd::instruments::load_catalog;
+use crate::cmd::instruments::{add_files, load_catalog};
 use anyhow::{Context, Result, bail};
-use scaleup_domain::catalog::{Catalog, Origin, detect_kind};
+use scaleup_domain::catalog::{Catalog, Origin};
 use scaleup_domain::protocol::{CriterionDef, Protocol};
 use std::path::PathBuf;
 
@@ -52,35 +52,18 @@ pub fn run(args: Args) -> Result<()> {
             show(p, format)
         }
         Command::Validate { files } => {
-            // Same loader as `instruments validate`: instruments first, then protocols.
-            let mut failures = 0;
             let mut catalog = catalog;
-            let mut ordered = Vec::new();
-            for path in &files {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                let name = path.display().to_string();
-                let is_protocol = matches!(
-                    detect_kind(&name, &text),
-                    Ok(scaleup_domain::catalog::DefinitionKind::Protocol)
-                );
-                ordered.push((is_protocol, name, text));
-            }
-            ordered.sort_by_key(|(p, ..)| *p);
-            for (_, name, text) in ordered {
-                match catalog.add_file(&name, &text) {
-                    Ok(a) => println!(
-                        "{name}: ok ({} {} version {})",
-                        format!("{:?}", a.kind).to_lowercase(),
-                        a.code,
-                        a.version
-                    ),
+            let mut failures = 0;
+            add_files(&mut catalog, &files, |path, outcome| {
+                match outcome {
+                    Ok(what) => println!("{}: ok ({what})", path.display()),
                     Err(e) => {
                         failures += 1;
                         println!("{e}");
                     }
                 }
-            }
+                Ok(())
+            })?;
             if failures > 0 {
                 bail!("{failures} of {} files are invalid", files.len());
             }
