@@ -385,7 +385,13 @@ fn show(inst: &Instrument, texts: Option<&ItemTexts>, format: Format) -> Result<
             Some(ResponseScale::Options(opts)) => {
                 let o: Vec<String> = opts
                     .iter()
-                    .map(|o| format!("{}={}", o.code, o.label))
+                    .enumerate()
+                    .map(|(k, o)| {
+                        let label = texts
+                            .and_then(|t| t.option_label(&item.id, k))
+                            .unwrap_or(&o.label);
+                        format!("{}={label}", o.code)
+                    })
                     .collect();
                 println!("       {}", o.join("; "));
             }
