@@ -5,6 +5,7 @@ pub mod design;
 pub mod econ;
 pub mod instruments;
 pub mod plan;
+pub mod protocols;
 pub mod stats;
 
 #[cfg(feature = "server")]
