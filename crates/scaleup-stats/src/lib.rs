@@ -1,1 +1,12 @@
-//! scaleup-stats.
+//! scaleup-stats: pure statistical numerics, no I/O.
+//!
+//! - [`data`]: a column table ([`data::Data`]) of numeric and factor columns with missing values.
+//! - [`formula`]: lme4-style model formulas ([`formula::Formula::parse`]).
+//! - [`frame`]: model frames ([`frame::ModelFrame`]): response, fixed-effects design matrix with
+//!   R's coding rules, random-effects blocks, listwise deletion with counts.
+
+#![warn(missing_docs)]
+
+pub mod data;
+pub mod formula;
+pub mod frame;
