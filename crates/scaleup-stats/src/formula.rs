@@ -116,15 +116,10 @@ impl Formula {
                     }
                     let effects = p.eval(&lhs)?;
                     let intercept = effects.intercept.unwrap_or(true);
-                    let groups = p.eval(&group)?;
-                    if groups.intercept.is_some() {
-                        return Err(
-                            p.error_pos(group.pos(), "the grouping factor cannot be a number")
-                        );
-                    }
+                    let groups = p.eval_group(&group)?;
                     let mut eff_terms = effects.terms;
                     sort_terms(&mut eff_terms);
-                    for g in groups.terms {
+                    for g in groups {
                         let group = p.term(&g);
                         let effs: Vec<Term> = eff_terms.iter().map(|t| p.term(t)).collect();
                         if double {
@@ -667,6 +662,54 @@ impl Parser {
         })
     }
 
+    /// Grouping expressions keep lme4's variable order: `a/b` gives `a` and `b:a` (inner
+    /// factor first, as lme4's `expandSlash`), `a:b` stays `a:b`, `a + b` gives both.
+    fn eval_group(&mut self, e: &Expr) -> Result<Vec<Vec<usize>>, FormulaError> {
+        Ok(match e {
+            Expr::Var(_, name) => vec![vec![self.var_id(name)]],
+            Expr::Inter(a, b) => {
+                let (a, b) = (self.eval_group(a)?, self.eval_group(b)?);
+                let mut out = Vec::new();
+                for x in &a {
+                    for y in &b {
+                        let mut t = x.clone();
+                        t.extend(y.iter().filter(|v| !x.contains(v)));
+                        out.push(t);
+                    }
+                }
+                out
+            }
+            Expr::Div(a, b) => {
+                let a = self.eval_group(a)?;
+                let b = self.eval_group(b)?;
+                // The outer term is the last (deepest) term of `a`, e.g. `b:a` in `a/b/c`.
+                let outer = a.last().cloned().unwrap_or_default();
+                let mut out = a;
+                for y in &b {
+                    let mut t = y.clone();
+                    t.extend(outer.iter().filter(|v| !y.contains(v)));
+                    out.push(t);
+                }
+                out
+            }
+            Expr::Add(a, b) => {
+                let mut a = self.eval_group(a)?;
+                for t in self.eval_group(b)? {
+                    if !a.contains(&t) {
+                        a.push(t);
+                    }
+                }
+                a
+            }
+            other => {
+                return Err(self.error_pos(
+                    other.pos(),
+                    "a grouping factor must be a variable, `a:b` or `a/b`",
+                ));
+            }
+        })
+    }
+
     fn no_number(&self, s: &TermSet, e: &Expr) -> Result<(), FormulaError> {
         if s.intercept.is_some() {
             Err(self.error_pos(e.pos(), "numbers cannot take part in `*`, `/` or `:`"))
@@ -738,13 +781,15 @@ mod tests {
                 "(1 || h)",
                 "(0 + x || h)",
                 "(1 | a)",
-                "(1 | a:b)",
+                "(1 | b:a)",
                 "(0 + x | a:b)"
             ]
         );
         let f = Formula::parse("y ~ (x | g)").unwrap();
         assert_eq!(rand(&f), ["(1 + x | g)"]);
         assert_eq!(f.grouping_variables(), ["g"]);
+        let f = Formula::parse("y ~ (1 | a/b/c)").unwrap();
+        assert_eq!(rand(&f), ["(1 | a)", "(1 | b:a)", "(1 | c:b:a)"]);
     }
 
     #[test]

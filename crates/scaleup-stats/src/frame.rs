@@ -497,9 +497,10 @@ mod tests {
         let f = Formula::parse("y ~ 1 + (1 | f/g)").unwrap();
         let m = ModelFrame::new(&f, &data()).unwrap();
         assert_eq!(m.random[0].group, "f");
-        assert_eq!(m.random[1].group, "f:g");
-        assert_eq!(m.random[1].levels, ["A:1", "B:2", "B:10", "C:2"]);
-        assert_eq!(m.random[1].codes, [1, 0, 3, 0, 2]);
+        // lme4 names the nested factor inner-first, `g:f`, with `g` varying slowest.
+        assert_eq!(m.random[1].group, "g:f");
+        assert_eq!(m.random[1].levels, ["1:A", "2:B", "2:C", "10:B"]);
+        assert_eq!(m.random[1].codes, [1, 0, 2, 0, 3]);
     }
 
     #[test]
