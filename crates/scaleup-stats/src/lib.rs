@@ -1,1 +1,19 @@
-//! scaleup-stats.
+//! scaleup-stats: pure statistical numerics, no I/O.
+//!
+//! - [`data`]: a column table ([`data::Data`]) of numeric and factor columns with missing values.
+//! - [`formula`]: lme4-style model formulas ([`formula::Formula::parse`]).
+//! - [`frame`]: model frames ([`frame::ModelFrame`]): response, fixed-effects design matrix with
+//!   R's coding rules, random-effects blocks, listwise deletion with counts.
+//! - [`lmm`]: linear mixed models by lme4's profiled deviance (REML/ML), with Satterthwaite df.
+//! - [`optim`]: the bound-constrained minimiser behind it; [`linalg`], [`dist`]: small helpers.
+
+#![warn(missing_docs)]
+
+pub mod data;
+pub mod dist;
+pub mod formula;
+pub mod frame;
+pub mod glmm;
+pub mod linalg;
+pub mod lmm;
+pub mod optim;
