@@ -6,6 +6,7 @@
 //!   R's coding rules, random-effects blocks, listwise deletion with counts.
 //! - [`lmm`]: linear mixed models by lme4's profiled deviance (REML/ML), with Satterthwaite df.
 //! - [`optim`]: the bound-constrained minimiser behind it; [`linalg`], [`dist`]: small helpers.
+//! - [`gee`]: GEE (gaussian, binomial; independence, exchangeable) with sandwich SEs.
 //! - [`meta`]: fixed-effect, DerSimonian–Laird and REML meta-analysis with forest plots.
 //! - [`power`]: power and sample size for individual, parallel cluster and stepped-wedge trials.
 //! - [`prob`]: normal, t and χ² distribution functions (statrs-based) for `meta`, `power`, `gee`.
@@ -20,6 +21,7 @@ pub mod linalg;
 pub mod lmm;
 pub mod optim;
 
+pub mod gee;
 pub mod meta;
 pub mod power;
 pub mod prob;
