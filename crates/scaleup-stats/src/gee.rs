@@ -198,12 +198,7 @@ fn standardise(family: Family, x: &Matrix, y: &[f64], beta: &DVector<f64>) -> St
 }
 
 /// φ and α from standardised residuals.
-fn scale_and_alpha(
-    e: &[f64],
-    clusters: &[Cluster],
-    p: usize,
-    corr: WorkingCorrelation,
-) -> (f64, f64) {
+fn scale_and_alpha(e: &[f64], clusters: &[Cluster], corr: WorkingCorrelation) -> (f64, f64) {
     let n = e.len();
     let phi = e.iter().map(|r| r * r).sum::<f64>() / n as f64;
     let alpha = match corr {
@@ -397,7 +392,7 @@ pub fn fit_gee(
     for it in 1..=MAXIT {
         iterations = it;
         let s = standardise(family, x, y, &beta);
-        let (_, alpha) = scale_and_alpha(&s.e, &clusters, p, corr);
+        let (_, alpha) = scale_and_alpha(&s.e, &clusters, corr);
         let (b, scores) = bread_and_scores(&s, &clusters, alpha)?;
         let u = scores
             .iter()
@@ -415,7 +410,7 @@ pub fn fit_gee(
 
     // Final φ, α and covariances at the converged β.
     let s = standardise(family, x, y, &beta);
-    let (phi, alpha) = scale_and_alpha(&s.e, &clusters, p, corr);
+    let (phi, alpha) = scale_and_alpha(&s.e, &clusters, corr);
     let (b, scores) = bread_and_scores(&s, &clusters, alpha)?;
     let binv = spd_inverse(&b)?;
     let mut meat = DMatrix::<f64>::zeros(p, p);
