@@ -224,6 +224,33 @@ pub fn factor_from_labels<S: AsRef<str>>(values: &[Option<S>]) -> Column {
     Column::Factor { codes, levels }
 }
 
+/// Builds a factor column from codes into an unsorted level list (e.g. levels interned in
+/// order of first appearance while reading a file): levels are sorted and codes remapped.
+/// Codes equal to [`MISSING`] stay missing.
+pub fn factor_from_interned(codes: Vec<u32>, levels: Vec<String>) -> Column {
+    let mut order: Vec<u32> = (0..levels.len() as u32).collect();
+    order.sort_by(|a, b| levels[*a as usize].cmp(&levels[*b as usize]));
+    let mut remap = vec![0u32; levels.len()];
+    for (new, old) in order.iter().enumerate() {
+        remap[*old as usize] = new as u32;
+    }
+    let codes = codes
+        .into_iter()
+        .map(|c| {
+            if c == MISSING {
+                MISSING
+            } else {
+                remap[c as usize]
+            }
+        })
+        .collect();
+    let sorted = order.iter().map(|k| levels[*k as usize].clone()).collect();
+    Column::Factor {
+        codes,
+        levels: sorted,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
