@@ -355,7 +355,7 @@ pub fn forest_svg(studies: &[Study], result: &MetaResult, axis_label: &str) -> S
     let n = studies.len() as f64;
     let pooled_y = top + (n + 1.0) * row_h;
     let axis_y = pooled_y + row_h;
-    let height = axis_y + 50.0;
+    let height = axis_y + 70.0;
     let x = |v: f64| label_w + (v - lo) / (hi - lo) * plot_w;
     let max_w = result.weights.iter().cloned().fold(0.0, f64::max);
     let mut s = String::new();
@@ -441,11 +441,15 @@ pub fn forest_svg(studies: &[Study], result: &MetaResult, axis_label: &str) -> S
         pooled_y + 4.0
     ));
     s.push_str(&format!(
-        "<text x=\"8\" y=\"{:.2}\" fill=\"#555\">Q = {:.2} (df {}), p = {:.3}; I² = {:.1}%; τ² = {:.4}</text>\n",
-        pooled_y + 20.0,
+        "<text x=\"8\" y=\"{:.2}\" fill=\"#555\">Heterogeneity: Q = {:.2} (df {}), p {}; I² = {:.1}%; τ² = {:.4}</text>\n",
+        axis_y + 58.0,
         result.q,
         result.q_df,
-        result.q_p_value,
+        if result.q_p_value < 0.001 {
+            "&lt; 0.001".to_string()
+        } else {
+            format!("= {:.3}", result.q_p_value)
+        },
         result.i2,
         result.tau2
     ));
@@ -549,5 +553,14 @@ mod tests {
         assert!(svg.contains("A &amp; &lt;B&gt;"));
         assert_eq!(svg.matches("<rect x=").count(), 3);
         assert_eq!(svg.matches("<polygon").count(), 1);
+        // Text content never holds a raw '<' (e.g. "p < 0.001"): the document stays XML.
+        for chunk in svg.split("<text").skip(1) {
+            let content = &chunk[chunk.find('>').unwrap() + 1..chunk.find("</text>").unwrap()];
+            assert!(!content.contains('<'), "{content}");
+        }
+        // Strong heterogeneity gives p < 0.001, written escaped.
+        let het = studies(&[0.0, 3.0, -3.0], &[0.1, 0.1, 0.1]);
+        let r = meta_analysis(&het, MetaMethod::Reml, KnappHartung::Off, 0.95).unwrap();
+        assert!(forest_svg(&het, &r, "x").contains("p &lt; 0.001"));
     }
 }

@@ -6,6 +6,7 @@ pub mod econ;
 pub mod instruments;
 pub mod plan;
 pub mod stats;
+pub mod stats_gee_meta;
 
 #[cfg(feature = "server")]
 pub mod audit;

@@ -25,11 +25,17 @@ pub struct Args {
 enum StatsCommand {
     /// Linear mixed model (lme4-style formula, REML by default).
     Lmm(LmmArgs),
+    /// Generalised estimating equations (gaussian/binomial; independence/exchangeable).
+    Gee(crate::cmd::stats_gee_meta::GeeArgs),
+    /// Meta-analysis of study estimates (fixed effect, DerSimonian-Laird, REML).
+    Meta(crate::cmd::stats_gee_meta::MetaArgs),
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         StatsCommand::Lmm(a) => run_lmm(a),
+        StatsCommand::Gee(a) => crate::cmd::stats_gee_meta::run_gee(a),
+        StatsCommand::Meta(a) => crate::cmd::stats_gee_meta::run_meta(a),
     }
 }
 
