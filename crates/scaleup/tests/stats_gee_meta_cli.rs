@@ -277,3 +277,34 @@ fn meta_missing_and_bad_cells() {
     let (ok, _, err) = meta("study,est,se\nA,0.1,0.2\n");
     assert!(!ok && err.contains("at least 2 studies"), "{err}");
 }
+
+#[test]
+fn icc_from_a_fitted_lmm() {
+    let data = reference("lmm/crt.csv");
+    let out = json_ok(&[
+        "stats",
+        "icc",
+        "--data",
+        data.to_str().unwrap(),
+        "--formula",
+        "phq ~ arm + (1 | cluster)",
+        "--format",
+        "json",
+    ]);
+    // lme4 (tests/reference/lmm/crt_reml.json): cluster variance 0.956287180972505, residual
+    // 22.2701641812706; 24 clusters of 20. ICC = 0.041172..., DE = 1 + 19·ICC.
+    let icc = 0.956287180972505 / (0.956287180972505 + 22.2701641812706);
+    let c = &out["components"][0];
+    assert!((c["icc"].as_f64().unwrap() - icc).abs() < 1e-5 * icc);
+    assert!((c["design_effect"].as_f64().unwrap() - (1.0 + 19.0 * icc)).abs() < 1e-5);
+    assert_eq!(c["n_clusters"], 24);
+    let (ok, _, err) = scaleup(&[
+        "stats",
+        "icc",
+        "--data",
+        data.to_str().unwrap(),
+        "--formula",
+        "phq ~ arm",
+    ]);
+    assert!(!ok && err.contains("random-intercept"), "{err}");
+}

@@ -29,6 +29,8 @@ enum StatsCommand {
     Gee(crate::cmd::stats_gee_meta::GeeArgs),
     /// Meta-analysis of study estimates (fixed effect, DerSimonian-Laird, REML).
     Meta(crate::cmd::stats_gee_meta::MetaArgs),
+    /// ICC and design effect from a random-intercept linear mixed model.
+    Icc(crate::cmd::stats_gee_meta::IccArgs),
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -36,6 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         StatsCommand::Lmm(a) => run_lmm(a),
         StatsCommand::Gee(a) => crate::cmd::stats_gee_meta::run_gee(a),
         StatsCommand::Meta(a) => crate::cmd::stats_gee_meta::run_meta(a),
+        StatsCommand::Icc(a) => crate::cmd::stats_gee_meta::run_icc(a),
     }
 }
 

@@ -443,3 +443,82 @@ fn meta_text(input: &MetaInput, r: &MetaResult) -> String {
     let _ = writeln!(s, "tau² = {:.6}{se}; tau = {:.6}", r.tau2, r.tau);
     s
 }
+
+/// Arguments for `scaleup stats icc`.
+#[derive(clap::Args)]
+pub struct IccArgs {
+    /// CSV file with a header row.
+    #[arg(long)]
+    data: PathBuf,
+    /// Mixed-model formula with random intercepts, e.g. `phq ~ arm + (1 | facility)`.
+    #[arg(long)]
+    formula: String,
+    /// Treat this numeric column as a factor (repeatable).
+    #[arg(long = "factor", value_name = "COL")]
+    factors: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// Runs `scaleup stats icc`: fits the LMM by REML and reports ICCs and design effects.
+pub fn run_icc(args: IccArgs) -> anyhow::Result<()> {
+    if args.format == Format::Html {
+        bail!("`scaleup stats icc` prints text or json; html is not supported");
+    }
+    let formula = Formula::parse(&args.formula).context("invalid --formula")?;
+    if formula.random.is_empty() {
+        bail!("invalid --formula: an ICC needs at least one random-intercept term `(1 | g)`");
+    }
+    let data = read_table(&args.data, &args.factors)?;
+    let frame = crate::cmd::stats::build_frame(&formula, &data, &args.data)?;
+    let fit = scaleup_stats::lmm::fit(&frame, &scaleup_stats::lmm::LmmOptions::default())
+        .with_context(|| format!("cannot fit the model to {}", args.data.display()))?;
+    let report = scaleup_stats::icc::icc_report(&fit, &frame);
+    match args.format {
+        Format::Json => {
+            let mut v = serde_json::to_value(&report)?;
+            let obj = v.as_object_mut().expect("object");
+            obj.insert("formula".into(), json!(args.formula));
+            obj.insert("method".into(), json!("REML"));
+            obj.insert("n_obs".into(), json!(fit.n_obs));
+            obj.insert("converged".into(), json!(fit.converged));
+            obj.insert("singular".into(), json!(fit.singular));
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        _ => {
+            let mut s = String::new();
+            let _ = writeln!(s, "ICC from a REML fit of {}", args.formula);
+            let _ = writeln!(
+                s,
+                "Observations: {}; residual variance {:.6}; total variance {:.6}",
+                fit.n_obs, report.residual_variance, report.total_variance
+            );
+            if fit.singular {
+                let _ = writeln!(s, "note: singular fit (a variance is estimated as zero)");
+            }
+            for c in &report.components {
+                match (c.icc, c.design_effect, c.design_effect_unequal) {
+                    (Some(icc), Some(de), Some(deu)) => {
+                        let _ = writeln!(
+                            s,
+                            "{}: ICC {icc:.6}; {} clusters, mean size {:.2} (CV {:.3}); \
+                             DE {de:.4} (equal), {deu:.4} (unequal sizes)",
+                            c.group, c.n_clusters, c.mean_cluster_size, c.cv_cluster_size
+                        );
+                    }
+                    _ => {
+                        let _ = writeln!(
+                            s,
+                            "{}: not given ({})",
+                            c.group,
+                            c.note.as_deref().unwrap_or("")
+                        );
+                    }
+                }
+            }
+            print!("{s}");
+        }
+    }
+    Ok(())
+}
