@@ -9,10 +9,11 @@
 //! power = Φ((|θ| − z₁₋α/₂·SE₀)/SE₁) + Φ((−|θ| − z₁₋α/₂·SE₀)/SE₁)
 //! ```
 //!
-//! which with SE₀ = SE₁ is Hussey & Hughes (2007) eq. 9 and swCRTdesign's `swPwr`. We always
-//! use the normal, never a t distribution: with few clusters this is optimistic, and the result
-//! carries a note saying so when there are fewer than 20 clusters per arm or 20 clusters in a
-//! stepped-wedge trial.
+//! which with SE₀ = SE₁ is Hussey & Hughes (2007) eq. 9 and swCRTdesign's `swPwr`. The normal
+//! is the default; `distribution = "t"` in the spec switches to a t with a design-based df
+//! (see [`TestDistribution`]). With the normal and few clusters power is optimistic, and the
+//! result carries a note when there are fewer than 20 clusters per arm (parallel) or 20
+//! clusters (stepped-wedge).
 //!
 //! Variance conventions (they matter, and different packages differ):
 //! - The individual-level variance σ² is `sd²` for continuous outcomes and p̄(1 − p̄) with
@@ -33,7 +34,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
-use crate::prob::{norm_cdf, norm_quantile};
+use crate::prob::{norm_cdf, norm_quantile, t_cdf, t_quantile};
 
 /// Errors from invalid design specifications. `field` is the dotted path of the spec field
 /// (as in the TOML spec, e.g. `parallel_crt.cluster_size`) so callers can point at it.
@@ -257,11 +258,31 @@ pub enum Design {
     },
 }
 
+/// Reference distribution for power: the normal (Hussey & Hughes; default) or a t with a
+/// design-based df, for trials with few clusters.
+///
+/// With t, power = T_df((|θ| − t_df,1−α/2·SE₀)/SE₁) + T_df((−|θ| − t_df,1−α/2·SE₀)/SE₁), the
+/// shifted central-t approximation (as in Teerenstra's stepped-wedge SAS macros), not the
+/// noncentral t. df: individual 2n − 2 (n analysed per arm); parallel cluster trial 2k − 2;
+/// partially clustered k − 1 (the intervention arm's clusters; conservative); stepped-wedge
+/// I − 2 (I clusters). These are conventions: with few clusters, state the one used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestDistribution {
+    /// Standard normal.
+    #[default]
+    Normal,
+    /// Student t with design-based df.
+    T,
+}
+
 /// A complete, validated-on-use design specification.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DesignSpec {
     /// Two-sided significance level.
     pub alpha: f64,
+    /// Reference distribution of the test statistic.
+    pub distribution: TestDistribution,
     /// Outcome and effect size.
     pub outcome: Outcome,
     /// Clustering parameters (required for cluster designs, ignored for individual ones).
@@ -282,6 +303,10 @@ pub struct PowerResult {
     pub method: &'static str,
     /// Two-sided significance level.
     pub alpha: f64,
+    /// Reference distribution used for power.
+    pub distribution: TestDistribution,
+    /// Degrees of freedom (t only).
+    pub df: Option<f64>,
     /// Treatment effect θ on the outcome scale.
     pub effect: f64,
     /// Standard error of θ̂ under the alternative.
@@ -321,6 +346,22 @@ pub fn two_sided_power(effect: f64, se_null: f64, se_alt: f64, alpha: f64) -> f6
     let z = z_crit(alpha);
     let d = effect.abs();
     norm_cdf((d - z * se_null) / se_alt) + norm_cdf((-d - z * se_null) / se_alt)
+}
+
+/// Power under `spec.distribution` with design-based `df` (used only for t).
+fn power_for(spec: &DesignSpec, se_null: f64, se_alt: f64, df: f64) -> (f64, Option<f64>) {
+    let effect = spec.outcome.effect();
+    match spec.distribution {
+        TestDistribution::Normal => (two_sided_power(effect, se_null, se_alt, spec.alpha), None),
+        TestDistribution::T => {
+            let df = df.max(1.0);
+            let crit = t_quantile(1.0 - spec.alpha / 2.0, df);
+            let d = effect.abs();
+            let p = t_cdf((d - crit * se_null) / se_alt, df)
+                + t_cdf((-d - crit * se_null) / se_alt, df);
+            (p, Some(df))
+        }
+    }
 }
 
 fn check_positive(field: &'static str, v: f64) -> Result<(), DesignError> {
@@ -375,11 +416,14 @@ fn individual(spec: &DesignSpec, n: f64, ltf: f64) -> Result<PowerResult, Design
     if spec.clustering.is_some() {
         notes.push("[clustering] is ignored for an individually randomised design".into());
     }
+    let (power, df) = power_for(spec, se_null, se, 2.0 * n_an - 2.0);
     Ok(PowerResult {
-        power: two_sided_power(spec.outcome.effect(), se_null, se, spec.alpha),
+        power,
         kind: "individual",
         method: "two-sample",
         alpha: spec.alpha,
+        distribution: spec.distribution,
+        df,
         effect: spec.outcome.effect(),
         se,
         se_null,
@@ -475,18 +519,25 @@ fn parallel(spec: &DesignSpec) -> Result<PowerResult, DesignError> {
         ClusteredArms::Both => 2.0 * k,
         ClusteredArms::Intervention => k,
     };
-    if k < 20.0 {
+    if k < 20.0 && spec.distribution == TestDistribution::Normal {
         notes.push(
             "normal approximation with fewer than 20 clusters per arm is optimistic; \
-             consider adding a cluster per arm (t with 2k − 2 df)"
+             consider distribution = \"t\" (2k − 2 df) or adding a cluster per arm"
                 .into(),
         );
     }
+    let df = match clustered_arms {
+        ClusteredArms::Both => 2.0 * k - 2.0,
+        ClusteredArms::Intervention => k - 1.0,
+    };
+    let (power, df) = power_for(spec, se_null, se, df);
     Ok(PowerResult {
-        power: two_sided_power(spec.outcome.effect(), se_null, se, spec.alpha),
+        power,
         kind: "parallel-crt",
         method,
         alpha: spec.alpha,
+        distribution: spec.distribution,
+        df,
         effect: spec.outcome.effect(),
         se,
         se_null,
@@ -714,7 +765,7 @@ fn stepped_wedge(spec: &DesignSpec) -> Result<PowerResult, DesignError> {
     };
     let n_clusters = k * sequences.len() as f64;
     let mut notes = Vec::new();
-    if n_clusters < 20.0 {
+    if n_clusters < 20.0 && spec.distribution == TestDistribution::Normal {
         notes.push(
             "normal approximation with fewer than 20 clusters is optimistic (Hussey & Hughes 2007)"
                 .into(),
@@ -728,11 +779,14 @@ fn stepped_wedge(spec: &DesignSpec) -> Result<PowerResult, DesignError> {
         );
     }
     let n_total = n_clusters * periods as f64 * n;
+    let (power, df) = power_for(spec, se, se, n_clusters - 2.0);
     Ok(PowerResult {
-        power: two_sided_power(spec.outcome.effect(), se, se, spec.alpha),
+        power,
         kind: "stepped-wedge",
         method,
         alpha: spec.alpha,
+        distribution: spec.distribution,
+        df,
         effect: spec.outcome.effect(),
         se,
         se_null: se,
@@ -875,6 +929,8 @@ pub struct SpecFile {
     pub kind: String,
     /// Two-sided significance level (default 0.05).
     pub alpha: Option<f64>,
+    /// `normal` (default) or `t`; see [`TestDistribution`].
+    pub distribution: Option<String>,
     /// `[outcome]` table.
     pub outcome: Option<OutcomeFile>,
     /// `[clustering]` table.
@@ -1094,8 +1150,14 @@ impl SpecFile {
                 ));
             }
         };
+        let distribution = match self.distribution.as_deref() {
+            None | Some("normal") => TestDistribution::Normal,
+            Some("t") => TestDistribution::T,
+            Some(_) => return Err(invalid("distribution", "must be \"normal\" or \"t\"")),
+        };
         Ok(DesignSpec {
             alpha: self.alpha.unwrap_or(0.05),
+            distribution,
             outcome,
             clustering,
             design,
@@ -1117,6 +1179,7 @@ mod tests {
     fn sw_spec(seq: Vec<Vec<f64>>, k: f64, n: f64, clustering: Clustering) -> DesignSpec {
         DesignSpec {
             alpha: 0.05,
+            distribution: TestDistribution::Normal,
             outcome: Outcome::Binary {
                 p0: 0.05,
                 p1: 0.035,
@@ -1142,6 +1205,7 @@ mod tests {
     fn design_effect_arithmetic() {
         let spec = |cv| DesignSpec {
             alpha: 0.05,
+            distribution: TestDistribution::Normal,
             outcome: Outcome::Continuous {
                 mean_difference: 1.0,
                 sd: 5.0,
@@ -1228,6 +1292,7 @@ mod tests {
     fn solve_is_minimal() {
         let spec = DesignSpec {
             alpha: 0.05,
+            distribution: TestDistribution::Normal,
             outcome: Outcome::Continuous {
                 mean_difference: 0.5,
                 sd: 1.0,
@@ -1251,6 +1316,7 @@ mod tests {
     fn unreachable_cluster_size() {
         let spec = DesignSpec {
             alpha: 0.05,
+            distribution: TestDistribution::Normal,
             outcome: Outcome::Continuous {
                 mean_difference: 0.2,
                 sd: 1.0,

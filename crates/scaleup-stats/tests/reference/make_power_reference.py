@@ -247,6 +247,33 @@ icc, sd = 0.05, 5.0
 sw_case("sw-icc-b2-t2", seqs, 3, 10, {"type": "continuous", "mean_difference": 2.0, "sd": sd}, 2.0, sd ** 2,
         math.sqrt(icc * sd ** 2 / (1 - icc)), clustering={"icc": icc}, woertman_shape=(3, 2, 2))
 
+# --- t reference distribution (shifted central t; df per the conventions in power.rs) ---
+from scipy.stats import t as tdist
+
+
+def t_power(theta, se0, se1, alpha, df):
+    c = tdist.ppf(1 - alpha / 2, df)
+    d = abs(theta)
+    return tdist.cdf((d - c * se0) / se1, df) + tdist.cdf((-d - c * se0) / se1, df)
+
+
+def with_t(base_name, new_name, df, se0=None):
+    base = next(c for c in cases if c["name"] == base_name)
+    spec = json.loads(json.dumps(base["spec"]))
+    spec["distribution"] = "t"
+    se = base["expected"]["se"]
+    theta = (spec["outcome"].get("mean_difference")
+             if spec["outcome"]["type"] == "continuous" else spec["outcome"]["p1"] - spec["outcome"]["p0"])
+    cases.append({"name": new_name, "spec": spec,
+                  "expected": {"power": t_power(theta, se0 or se, se, spec["alpha"], df), "se": se},
+                  "source": f"shifted central t, df {df} (scipy)"})
+
+
+with_t("individual-means-d0.5-sd1.0-n64-a0.05", "individual-means-t", 2 * 64 - 2)
+with_t("parallel-means-k10-m20-icc0.05-cv0.0-ltf0.0", "parallel-means-t", 2 * 10 - 2)
+with_t("parallel-partially-clustered-means", "parallel-partially-clustered-t", 10 - 1)
+with_t("sw-ex1-random-intercept", "sw-ex1-t", 24 - 2)
+
 out = {
     "generator": "crates/scaleup-stats/tests/reference/make_power_reference.py",
     "versions": {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
