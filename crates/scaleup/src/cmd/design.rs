@@ -18,11 +18,42 @@ pub struct Args {
     command: Command,
 }
 
+const SPEC_HELP: &str = "\
+Spec (TOML):
+  kind = \"individual\" | \"parallel-crt\" | \"stepped-wedge\"
+  alpha = 0.05                      # two-sided, default 0.05
+  distribution = \"normal\" | \"t\"     # optional, default normal (Hussey & Hughes)
+  [outcome]       type = \"binary\", p0, p1   |   type = \"continuous\", mean_difference, sd
+  [clustering]    tau (between-cluster SD) or icc; optional cac, eta, eta_correlation
+  [individual]    n_per_arm, loss_to_follow_up
+  [parallel_crt]  clusters_per_arm, cluster_size, cv_cluster_size, loss_to_follow_up,
+                  clustered_arms = \"both\" | \"intervention\"
+  [stepped_wedge] sequences = [[0,1,1],[0,0,1]], clusters_per_sequence, cluster_period_size
+
+Variance conventions: binary sigma^2 = pbar(1 - pbar). Parallel trials with icc treat the
+outcome variance as total (DE = 1 + (m - 1) icc); with tau, sd is within-cluster. Stepped-wedge
+trials follow swCRTdesign::swPwr (sigma^2 within cluster-period; icc/cac as in swPwr).
+
+Example:
+  kind = \"stepped-wedge\"
+  [outcome]
+  type = \"binary\"
+  p0 = 0.05
+  p1 = 0.035
+  [clustering]
+  tau = 0.01
+  [stepped_wedge]
+  sequences = [[0,1,1,1,1],[0,0,1,1,1],[0,0,0,1,1],[0,0,0,0,1]]
+  clusters_per_sequence = 6
+  cluster_period_size = 120";
+
 #[derive(clap::Subcommand)]
 enum Command {
     /// Power of a design described by a TOML spec.
+    #[command(after_long_help = SPEC_HELP)]
     Power(PowerArgs),
     /// Smallest number of clusters, cluster size or participants per arm reaching a target power.
+    #[command(after_long_help = SPEC_HELP)]
     SampleSize(SampleSizeArgs),
 }
 
