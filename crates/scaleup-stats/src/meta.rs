@@ -18,8 +18,13 @@
 //!   q = Σw*(yᵢ − θ̂)²/(k − 1) and inference uses t with k − 1 df. metafor does *not* truncate
 //!   q at 1 under "knha"; its `test = "adhoc"` uses max(1, q) (van Aert & Jackson 2019). Both
 //!   are available here ([`KnappHartung::Untruncated`], [`KnappHartung::Truncated`]).
+//! - Random-effects fits also report the Q-profile interval for τ² (Viechtbauer 2007; metafor
+//!   `confint`, but without metafor's default cap of the search at 10τ̂²) with the matching
+//!   I² and H² limits, and the prediction interval θ̂ ± crit·√(SE² + τ²) (metafor `predict`).
 
 use serde::Serialize;
+
+use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use crate::prob::{chisq_sf, norm_quantile, norm_two_sided_p, t_quantile, t_two_sided_p};
 
@@ -119,6 +124,18 @@ pub struct MetaResult {
     pub tau: f64,
     /// Standard error of τ² (REML and DL; null for FE).
     pub tau2_se: Option<f64>,
+    /// Q-profile confidence interval for τ² (random-effects models; Viechtbauer 2007), as
+    /// metafor's `confint(fit)`.
+    pub tau2_ci: Option<[f64; 2]>,
+    /// I² (percent) at the limits of the τ² interval.
+    pub i2_ci: Option<[f64; 2]>,
+    /// H² at the limits of the τ² interval.
+    pub h2_ci: Option<[f64; 2]>,
+    /// Prediction interval for the effect in a new study: θ̂ ± crit·√(SE² + τ²), with the
+    /// z or t (Knapp–Hartung) critical value, as metafor's `predict(fit)` (random effects only).
+    pub pi_lower: Option<f64>,
+    /// Upper prediction limit.
+    pub pi_upper: Option<f64>,
     /// Cochran's Q.
     pub q: f64,
     /// Degrees of freedom of Q (k − 1).
@@ -249,6 +266,28 @@ pub fn meta_analysis(
         }
     };
 
+    let random = method != MetaMethod::FixedEffect;
+    let (tau2_ci, i2_ci, h2_ci) = if random {
+        let ci = q_profile_ci(&y, &v, level);
+        let (s1, s2, _) = sums(&w_fe);
+        let typical = df * s1 / (s1 * s1 - s2);
+        let i2 = |t: f64| 100.0 * t / (t + typical);
+        let h2 = |t: f64| (t + typical) / typical;
+        (
+            Some(ci),
+            Some([i2(ci[0]), i2(ci[1])]),
+            Some([h2(ci[0]), h2(ci[1])]),
+        )
+    } else {
+        (None, None, None)
+    };
+    let (pi_lower, pi_upper) = if random {
+        let half = crit * (se * se + tau2).sqrt();
+        (Some(estimate - half), Some(estimate + half))
+    } else {
+        (None, None)
+    };
+
     Ok(MetaResult {
         method,
         knapp_hartung: kh,
@@ -265,6 +304,11 @@ pub fn meta_analysis(
         tau2,
         tau: tau2.sqrt(),
         tau2_se,
+        tau2_ci,
+        i2_ci,
+        h2_ci,
+        pi_lower,
+        pi_upper,
         q,
         q_df: df,
         q_p_value: chisq_sf(q, df),
@@ -273,6 +317,45 @@ pub fn meta_analysis(
         weights: w.iter().map(|wi| 100.0 * wi / sw).collect(),
         iterations,
     })
+}
+
+/// Generalised Q statistic Σ wᵢ(τ²)(yᵢ − θ̂(τ²))², decreasing in τ².
+fn generalised_q(y: &[f64], v: &[f64], tau2: f64) -> f64 {
+    let w: Vec<f64> = v.iter().map(|vi| 1.0 / (vi + tau2)).collect();
+    let theta = weighted_mean(y, &w);
+    y.iter()
+        .zip(&w)
+        .map(|(yi, wi)| wi * (yi - theta).powi(2))
+        .sum()
+}
+
+/// Q-profile interval (Viechtbauer 2007): the τ² values where the generalised Q equals the
+/// upper and lower α/2 quantiles of χ²(k − 1); a limit is 0 when Q(0) is already below its
+/// quantile. Solved by bisection to relative precision 1e-13.
+fn q_profile_ci(y: &[f64], v: &[f64], level: f64) -> [f64; 2] {
+    let df = (y.len() - 1) as f64;
+    let chi = ChiSquared::new(df).expect("df > 0");
+    let solve = |target: f64| -> f64 {
+        if generalised_q(y, v, 0.0) <= target {
+            return 0.0;
+        }
+        let mut hi = v.iter().cloned().fold(0.0, f64::max).max(1e-8);
+        while generalised_q(y, v, hi) > target {
+            hi *= 2.0;
+        }
+        let mut lo = 0.0;
+        while hi - lo > 1e-13 * hi {
+            let mid = 0.5 * (lo + hi);
+            if generalised_q(y, v, mid) > target {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    };
+    let a = (1.0 - level) / 2.0;
+    [solve(chi.inverse_cdf(1.0 - a)), solve(chi.inverse_cdf(a))]
 }
 
 /// REML τ² by Fisher scoring: τ² ← τ² + (yᵀPPy − tr P)/tr(PP), where for an intercept-only

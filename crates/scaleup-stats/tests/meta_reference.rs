@@ -16,6 +16,13 @@ fn close(ctx: &str, what: &str, got: f64, want: f64) {
     assert!(ok, "{ctx}: {what} = {got:.15e}, metafor {want:.15e}");
 }
 
+/// Q-profile limits go through a χ² quantile (statrs, inverse by numerical search) and a root
+/// search on both sides (metafor: uniroot with tol 1e-12), so they get 1e-6 relative.
+fn close_ci(ctx: &str, what: &str, got: f64, want: f64) {
+    let ok = (got - want).abs() <= 1e-6 * want.abs() + 1e-12;
+    assert!(ok, "{ctx}: {what} limit = {got:.15e}, metafor {want:.15e}");
+}
+
 #[test]
 fn matches_metafor() {
     let doc: Value = serde_json::from_str(include_str!("reference/meta_reference.json")).unwrap();
@@ -63,6 +70,28 @@ fn matches_metafor() {
         }
         if let Some(se_tau2) = fit["se_tau2"].as_f64() {
             close(&ctx, "se_tau2", r.tau2_se.unwrap(), se_tau2);
+        }
+        match (fit["pi_lb"].as_f64(), fit["pi_ub"].as_f64()) {
+            (Some(lb), Some(ub)) => {
+                close(&ctx, "pi_lower", r.pi_lower.unwrap(), lb);
+                close(&ctx, "pi_upper", r.pi_upper.unwrap(), ub);
+            }
+            _ => assert!(r.pi_lower.is_none() && r.pi_upper.is_none(), "{ctx}"),
+        }
+        for (key, ours) in [
+            ("tau2_ci", r.tau2_ci),
+            ("I2_ci", r.i2_ci),
+            ("H2_ci", r.h2_ci),
+        ] {
+            match fit[key].as_array() {
+                Some(lim) => {
+                    let ours = ours.unwrap();
+                    for (g, w) in ours.iter().zip(lim) {
+                        close_ci(&ctx, key, *g, w.as_f64().unwrap());
+                    }
+                }
+                None => assert!(ours.is_none(), "{ctx}: {key}"),
+            }
         }
         for (g, w) in r.weights.iter().zip(fit["weights"].as_array().unwrap()) {
             close(&ctx, "weight", *g, w.as_f64().unwrap());

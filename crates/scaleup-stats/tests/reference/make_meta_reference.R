@@ -3,6 +3,10 @@
 #
 # REML is run with control = list(threshold = 1e-12) so that the reference is the converged
 # optimum, not metafor's default stopping point (threshold 1e-5 on the change in tau^2).
+# Prediction intervals from predict(fit); Q-profile CIs for tau^2, I^2, H^2 from
+# confint(fit, control = list(tol = 1e-12, tau2.max = 1e6)): uniroot's default tolerance is only
+# ~1e-4, and metafor caps the search at 10 * tau^2 by default (printing ">" limits), while scaleup
+# searches without a cap.
 # Knapp-Hartung: metafor's test = "knha" does NOT truncate the scale factor at 1;
 # test = "adhoc" does (max(1, q)); both are recorded.
 suppressMessages({library(metafor); library(jsonlite)})
@@ -34,7 +38,14 @@ for (name in names(datasets)) {
     for (test in c("z", "knha", "adhoc")) {
       fit <- rma(yi = d$yi, sei = d$sei, method = method, test = test,
                  control = list(threshold = 1e-12, maxiter = 1000))
+      pr <- predict(fit)
+      ci <- if (method == "FE") NULL else confint(fit, control = list(tol = 1e-12, tau2.max = 1e6))$random
       out$fits[[length(out$fits) + 1]] <- list(
+        pi_lb = if (is.null(pr$pi.lb)) NA else pr$pi.lb,
+        pi_ub = if (is.null(pr$pi.ub)) NA else pr$pi.ub,
+        tau2_ci = if (is.null(ci)) NA else unname(ci["tau^2", c("ci.lb", "ci.ub")]),
+        I2_ci = if (is.null(ci)) NA else unname(ci["I^2(%)", c("ci.lb", "ci.ub")]),
+        H2_ci = if (is.null(ci)) NA else unname(ci["H^2", c("ci.lb", "ci.ub")]),
         dataset = name, method = method, test = test, k = fit$k,
         estimate = as.numeric(fit$beta), se = fit$se, statistic = fit$zval, pval = fit$pval,
         ci_lb = fit$ci.lb, ci_ub = fit$ci.ub, tau2 = fit$tau2,

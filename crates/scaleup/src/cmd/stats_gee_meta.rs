@@ -441,6 +441,24 @@ fn meta_text(input: &MetaInput, r: &MetaResult) -> String {
     );
     let se = r.tau2_se.map_or(String::new(), |v| format!(" (SE {v:.4})"));
     let _ = writeln!(s, "tau² = {:.6}{se}; tau = {:.6}", r.tau2, r.tau);
+    if let (Some(t), Some(i)) = (r.tau2_ci, r.i2_ci) {
+        let _ = writeln!(
+            s,
+            "Q-profile {:.0}% CI: tau² [{:.6}, {:.6}]; I² [{:.2}%, {:.2}%]",
+            r.level * 100.0,
+            t[0],
+            t[1],
+            i[0],
+            i[1]
+        );
+    }
+    if let (Some(lo), Some(hi)) = (r.pi_lower, r.pi_upper) {
+        let _ = writeln!(
+            s,
+            "Prediction interval ({:.0}%): [{lo:.6}, {hi:.6}]",
+            r.level * 100.0
+        );
+    }
     s
 }
 
