@@ -55,6 +55,9 @@ pub enum GeeError {
         /// Size of the offending cluster.
         size: usize,
     },
+    /// Fewer than two clusters: the sandwich estimator needs several.
+    #[error("GEE needs at least 2 clusters, the group column has {0}")]
+    TooFewClusters(usize),
     /// A linear system was numerically singular during the iterations.
     #[error("the estimating equations became singular (e.g. complete separation)")]
     Singular,
@@ -385,6 +388,9 @@ pub fn fit_gee(
         });
         clusters[k].rows.push(i);
     }
+    if clusters.len() < 2 {
+        return Err(GeeError::TooFewClusters(clusters.len()));
+    }
 
     let mut beta = glm_start(family, x, y)?;
     let mut converged = false;
@@ -513,6 +519,22 @@ mod tests {
         // φ = RSS/n (geepack) = (1/36 + 1/9 + 1/36)/3 = 1/18; naive slope var = φ/Sxx = 1/36.
         assert!((fit.scale - 1.0 / 18.0).abs() < 1e-12);
         assert!((fit.coefficients[1].naive_se - 1.0 / 6.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn one_cluster_is_an_error() {
+        let x = Matrix::from_column_major(3, 1, vec![1.0, 1.0, 1.0]);
+        let err = fit_gee(
+            &[1.0, 2.0, 4.0],
+            &x,
+            &["(Intercept)".to_string()],
+            &[7, 7, 7],
+            Family::Gaussian,
+            WorkingCorrelation::Exchangeable,
+            SmallSample::None,
+        )
+        .unwrap_err();
+        assert_eq!(err, GeeError::TooFewClusters(1));
     }
 
     #[test]
