@@ -7,6 +7,7 @@ pub mod instruments;
 pub mod plan;
 pub mod protocols;
 pub mod stats;
+pub mod stats_gee_meta;
 
 #[cfg(feature = "server")]
 pub mod audit;

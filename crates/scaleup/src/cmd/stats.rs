@@ -28,12 +28,21 @@ enum StatsCommand {
     Lmm(LmmArgs),
     /// Generalised linear mixed model (binomial logit, Laplace approximation).
     Glmm(GlmmArgs),
+    /// Generalised estimating equations (gaussian/binomial; independence/exchangeable).
+    Gee(crate::cmd::stats_gee_meta::GeeArgs),
+    /// Meta-analysis of study estimates (fixed effect, DerSimonian-Laird, REML).
+    Meta(crate::cmd::stats_gee_meta::MetaArgs),
+    /// ICC and design effect from a random-intercept linear mixed model.
+    Icc(crate::cmd::stats_gee_meta::IccArgs),
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         StatsCommand::Lmm(a) => run_lmm(a),
         StatsCommand::Glmm(a) => run_glmm(a),
+        StatsCommand::Gee(a) => crate::cmd::stats_gee_meta::run_gee(a),
+        StatsCommand::Meta(a) => crate::cmd::stats_gee_meta::run_meta(a),
+        StatsCommand::Icc(a) => crate::cmd::stats_gee_meta::run_icc(a),
     }
 }
 
