@@ -1,9 +1,190 @@
-//! `scaleup econ`: placeholder until its module lands (owned by the econ work branch).
+//! `scaleup econ`: cost-effectiveness commands. This module reads files, calls scaleup-econ and
+//! prints; the economics lives in the library crate.
+
+use anyhow::{Context, Result, bail};
+use scaleup_econ::cea::{self, IcerRow, Strategy};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+use super::Format;
 
 /// Arguments for `scaleup econ`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`scaleup econ` is not available in this build yet")
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Efficiency frontier and ICERs from a strategy table (CSV: strategy,cost,effect).
+    Icers(IcersArgs),
+    /// Budget impact analysis.
+    Bia(super::econ_budget::BiaArgs),
+    /// Return on investment.
+    Roi(super::econ_budget::RoiArgs),
+}
+
+pub fn run(args: Args) -> Result<()> {
+    match args.command {
+        Command::Icers(a) => run_icers(a),
+        Command::Bia(a) => super::econ_budget::run_bia(a),
+        Command::Roi(a) => super::econ_budget::run_roi(a),
+    }
+}
+
+/// Arguments for `scaleup econ icers`.
+#[derive(clap::Args)]
+struct IcersArgs {
+    /// CSV file with columns strategy,cost,effect (header required, any column order).
+    #[arg(long)]
+    input: PathBuf,
+    /// Willingness to pay per unit of effect; adds net monetary benefit to the output.
+    #[arg(long)]
+    wtp: Option<f64>,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+fn run_icers(args: IcersArgs) -> Result<()> {
+    let strategies = read_strategy_csv(&args.input)?;
+    let rows = cea::calculate_icers(&strategies)
+        .with_context(|| format!("{}: cannot compute ICERs", args.input.display()))?;
+    match args.format {
+        Format::Json => {
+            let mut out = json!({ "strategies": icer_rows_json(&rows, args.wtp) });
+            if let Some(w) = args.wtp {
+                out["wtp"] = json!(w);
+            }
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Text => print!("{}", icer_table(&rows, args.wtp)),
+        Format::Html => bail!("--format html is not supported by `econ icers`"),
+    }
+    Ok(())
+}
+
+/// The JSON contract shared by `icers` and `markov`: one object per strategy with
+/// strategy, cost, effect, status and icer (null when not on the frontier or first).
+pub(crate) fn icer_rows_json(rows: &[IcerRow], wtp: Option<f64>) -> Vec<Value> {
+    rows.iter()
+        .map(|r| {
+            let mut v = json!({
+                "strategy": r.name,
+                "cost": r.cost,
+                "effect": r.effect,
+                "status": r.status.code(),
+                "icer": r.icer,
+                "inc_cost": r.inc_cost,
+                "inc_effect": r.inc_effect,
+            });
+            if let Some(w) = wtp {
+                v["nmb"] = json!(cea::net_monetary_benefit(r.cost, r.effect, w));
+            }
+            v
+        })
+        .collect()
+}
+
+pub(crate) fn icer_table(rows: &[IcerRow], wtp: Option<f64>) -> String {
+    let mut s = format!(
+        "{:<24} {:>14} {:>12} {:>6} {:>14}",
+        "strategy", "cost", "effect", "status", "icer"
+    );
+    if wtp.is_some() {
+        s.push_str(&format!(" {:>14}", "nmb"));
+    }
+    s.push('\n');
+    for r in rows {
+        let icer = r.icer.map_or("-".to_string(), |v| format!("{v:.2}"));
+        s.push_str(&format!(
+            "{:<24} {:>14.2} {:>12.5} {:>6} {:>14}",
+            r.name,
+            r.cost,
+            r.effect,
+            r.status.code(),
+            icer
+        ));
+        if let Some(w) = wtp {
+            s.push_str(&format!(
+                " {:>14.2}",
+                cea::net_monetary_benefit(r.cost, r.effect, w)
+            ));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Reads a CSV file with a header and returns, for each record, its 1-based line number and
+/// the cells of the requested columns (by header name).
+pub(crate) fn read_csv_columns(path: &Path, wanted: &[&str]) -> Result<Vec<(u64, Vec<String>)>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let headers = rdr
+        .headers()
+        .with_context(|| format!("{}: cannot read the header line", path.display()))?
+        .clone();
+    let mut idx = Vec::with_capacity(wanted.len());
+    for w in wanted {
+        match headers.iter().position(|h| h.eq_ignore_ascii_case(w)) {
+            Some(i) => idx.push(i),
+            None => bail!(
+                "{}: missing column '{w}' (expected columns: {})",
+                path.display(),
+                wanted.join(",")
+            ),
+        }
+    }
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.with_context(|| format!("{}: malformed CSV", path.display()))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let cells = idx
+            .iter()
+            .map(|&i| rec.get(i).unwrap_or("").to_string())
+            .collect();
+        out.push((line, cells));
+    }
+    Ok(out)
+}
+
+pub(crate) fn parse_num(path: &Path, line: u64, field: &str, cell: &str) -> Result<f64> {
+    let v: f64 = cell.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "{} line {line}: field '{field}' is not a number",
+            path.display()
+        )
+    })?;
+    if !v.is_finite() {
+        bail!(
+            "{} line {line}: field '{field}' is not a finite number",
+            path.display()
+        );
+    }
+    Ok(v)
+}
+
+fn read_strategy_csv(path: &Path) -> Result<Vec<Strategy>> {
+    let rows = read_csv_columns(path, &["strategy", "cost", "effect"])?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (line, cells) in rows {
+        if cells[0].is_empty() {
+            bail!("{} line {line}: field 'strategy' is empty", path.display());
+        }
+        out.push(Strategy {
+            name: cells[0].clone(),
+            cost: parse_num(path, line, "cost", &cells[1])?,
+            effect: parse_num(path, line, "effect", &cells[2])?,
+        });
+    }
+    if out.is_empty() {
+        bail!(
+            "{}: no strategies (the file has only a header)",
+            path.display()
+        );
+    }
+    Ok(out)
 }

@@ -1,0 +1,84 @@
+//! CLI tests for `scaleup econ`: run the built binary on files in a temporary directory and
+//! check the JSON contracts documented in issue 3.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn scaleup(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scaleup"))
+        .args(args)
+        .output()
+        .expect("run scaleup");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json_ok(args: &[&str]) -> Value {
+    let (ok, out, err) = scaleup(args);
+    assert!(ok, "scaleup {args:?} failed: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn icers_herc_example_json_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "s.csv",
+        "strategy,cost,effect\nE,55000,5\nD,35000,4\nC,25000,3\nB,10000,2\nA,12000,1.5\nUC,5000,1\n",
+    );
+    let v = json_ok(&["econ", "icers", "--input", &f, "--format", "json"]);
+    let s = v["strategies"].as_array().unwrap();
+    let want = [
+        ("UC", "ND", None),
+        ("B", "ND", Some(5000.0)),
+        ("D", "ND", Some(12500.0)),
+        ("E", "ND", Some(20000.0)),
+        ("C", "ED", None),
+        ("A", "D", None),
+    ];
+    assert_eq!(s.len(), want.len());
+    for (g, w) in s.iter().zip(want.iter()) {
+        assert_eq!(g["strategy"].as_str(), Some(w.0));
+        assert_eq!(g["status"].as_str(), Some(w.1));
+        assert_eq!(g["icer"].as_f64(), w.2, "icer of {}", w.0);
+        if w.2.is_none() {
+            assert!(g["icer"].is_null());
+        }
+    }
+    assert_eq!(s[0]["cost"].as_f64(), Some(5000.0));
+    assert_eq!(s[0]["effect"].as_f64(), Some(1.0));
+
+    let v = json_ok(&[
+        "econ", "icers", "--input", &f, "--wtp", "10000", "--format", "json",
+    ]);
+    assert_eq!(v["strategies"][0]["nmb"].as_f64(), Some(5000.0));
+    let (ok, out, _) = scaleup(&["econ", "icers", "--input", &f]);
+    assert!(ok && out.contains("UC") && out.contains("ED"));
+}
+
+#[test]
+fn icers_bad_input_names_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "bad.csv",
+        "strategy,cost,effect\na,1,2\nb,x,3\n",
+    );
+    let (ok, _, err) = scaleup(&["econ", "icers", "--input", &f, "--format", "json"]);
+    assert!(!ok);
+    assert!(err.contains("line 3") && err.contains("'cost'"), "{err}");
+    let f = write(dir.path(), "nocol.csv", "strategy,cost\na,1\n");
+    let (ok, _, err) = scaleup(&["econ", "icers", "--input", &f]);
+    assert!(!ok && err.contains("missing column 'effect'"), "{err}");
+}
