@@ -11,3 +11,5 @@
 //! - [`svg`]: small hand-written SVG charts (CE plane, CEAC, tornado).
 
 pub mod cea;
+pub mod markov;
+pub mod psa;

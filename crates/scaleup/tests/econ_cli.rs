@@ -82,3 +82,55 @@ fn icers_bad_input_names_line_and_field() {
     let (ok, _, err) = scaleup(&["econ", "icers", "--input", &f]);
     assert!(!ok && err.contains("missing column 'effect'"), "{err}");
 }
+
+fn hiv_model() -> String {
+    format!(
+        "{}/../scaleup-econ/tests/reference/dmhee_hiv.toml",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// DMHEE HIV model: totals published with heemod's exact reproduction (see the fixture).
+#[test]
+fn markov_dmhee_json_contract() {
+    let v = json_ok(&[
+        "econ",
+        "markov",
+        "--model",
+        &hiv_model(),
+        "--format",
+        "json",
+    ]);
+    let s = &v["strategies"];
+    assert_eq!(s[0]["name"], "mono");
+    assert!((s[0]["cost"].as_f64().unwrap() - 44663.4535637).abs() < 1e-3);
+    assert!((s[1]["effect"].as_f64().unwrap() - 8.9373889).abs() < 1e-6);
+    let icers = v["icers"].as_array().unwrap();
+    assert_eq!(icers[0]["strategy"], "mono");
+    assert!(icers[0]["icer"].is_null());
+    assert_eq!(icers[1]["status"], "ND");
+    assert!((icers[1]["icer"].as_f64().unwrap() - 6275.95560).abs() < 1e-3);
+}
+
+#[test]
+fn markov_bad_model_names_file_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(hiv_model()).unwrap().replace(
+        "[0, 0, 0, 1],\n]\nstate_costs = [\"2756 + cost_zido\", \"3052",
+        "[0, 0, 0.5, 1],\n]\nstate_costs = [\"2756 + cost_zido\", \"3052",
+    );
+    let f = write(dir.path(), "bad.toml", &text);
+    let (ok, _, err) = scaleup(&["econ", "markov", "--model", &f, "--format", "json"]);
+    assert!(!ok);
+    assert!(
+        err.contains("bad.toml")
+            && err.contains("strategy 'mono', phase 1, transitions row 4 ('D')"),
+        "{err}"
+    );
+    let f = write(dir.path(), "broken.toml", "states = [\"a\"\n");
+    let (ok, _, err) = scaleup(&["econ", "markov", "--model", &f]);
+    assert!(
+        !ok && err.contains("broken.toml") && err.contains("line"),
+        "{err}"
+    );
+}

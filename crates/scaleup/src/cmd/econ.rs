@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use scaleup_econ::cea::{self, IcerRow, Strategy};
+use scaleup_econ::markov::{Model, Outcome};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,8 @@ pub struct Args {
 enum Command {
     /// Efficiency frontier and ICERs from a strategy table (CSV: strategy,cost,effect).
     Icers(IcersArgs),
+    /// Deterministic Markov cohort model from a TOML specification.
+    Markov(MarkovArgs),
     /// Budget impact analysis.
     Bia(super::econ_budget::BiaArgs),
     /// Return on investment.
@@ -28,6 +31,7 @@ enum Command {
 pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Icers(a) => run_icers(a),
+        Command::Markov(a) => run_markov(a),
         Command::Bia(a) => super::econ_budget::run_bia(a),
         Command::Roi(a) => super::econ_budget::run_roi(a),
     }
@@ -187,4 +191,76 @@ fn read_strategy_csv(path: &Path) -> Result<Vec<Strategy>> {
         );
     }
     Ok(out)
+}
+
+/// Arguments for `scaleup econ markov`.
+#[derive(clap::Args)]
+struct MarkovArgs {
+    /// Model specification (TOML).
+    #[arg(long)]
+    model: PathBuf,
+    /// Willingness to pay per unit of effect; adds net monetary benefit to the ICER table.
+    #[arg(long)]
+    wtp: Option<f64>,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+/// Reads and validates a model file; errors carry the file name.
+pub(crate) fn load_model(path: &Path) -> Result<Model> {
+    let src =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Model::from_toml_str(&src).with_context(|| format!("{}: invalid model", path.display()))
+}
+
+pub(crate) fn strategies_of(model: &Model, outcomes: &[Outcome]) -> Vec<Strategy> {
+    model
+        .strategy_names()
+        .into_iter()
+        .zip(outcomes)
+        .map(|(n, o)| Strategy {
+            name: n.to_string(),
+            cost: o.cost,
+            effect: o.effect,
+        })
+        .collect()
+}
+
+fn run_markov(args: MarkovArgs) -> Result<()> {
+    let model = load_model(&args.model)?;
+    let outcomes = model
+        .evaluate(&model.base_values())
+        .with_context(|| format!("{}: cannot evaluate the base case", args.model.display()))?;
+    let strategies = strategies_of(&model, &outcomes);
+    let rows = cea::calculate_icers(&strategies)?;
+    match args.format {
+        Format::Json => {
+            let out = json!({
+                "strategies": strategies.iter().map(|s| json!({
+                    "name": s.name, "cost": s.cost, "effect": s.effect
+                })).collect::<Vec<_>>(),
+                "icers": icer_rows_json(&rows, args.wtp),
+                "cycles": model.cycles(),
+                "states": model.states(),
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Text => {
+            println!(
+                "Markov cohort model: {} states, {} cycles\n",
+                model.states().len(),
+                model.cycles()
+            );
+            for s in &strategies {
+                println!(
+                    "{:<24} cost {:>14.4}  effect {:>12.6}",
+                    s.name, s.cost, s.effect
+                );
+            }
+            println!();
+            print!("{}", icer_table(&rows, args.wtp));
+        }
+        Format::Html => bail!("--format html is not supported by `econ markov`"),
+    }
+    Ok(())
 }
