@@ -13,3 +13,4 @@
 pub mod cea;
 pub mod markov;
 pub mod psa;
+pub mod voi;

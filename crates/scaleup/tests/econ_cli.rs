@@ -134,3 +134,50 @@ fn markov_bad_model_names_file_and_row() {
         "{err}"
     );
 }
+
+/// Hand example (see scaleup-econ voi tests): NMB A = (1, 2, 3), B = (3, 0, 4) at wtp 1;
+/// EVPI = 3 − 7/3 = 2/3. Population 1000/year for 2 years at 5 %.
+#[test]
+fn evpi_hand_example_json_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "psa.csv",
+        "draw,strategy,cost,effect\n1,A,0,1\n1,B,0,3\n2,B,0,0\n2,A,0,2\n3,A,0,3\n3,B,0,4\n",
+    );
+    let v = json_ok(&[
+        "econ", "evpi", "--psa", &f, "--wtp", "1", "--format", "json",
+    ]);
+    assert!((v["evpi"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!(v["optimal"], "B");
+    assert!(v["population_evpi"].is_null());
+    let v = json_ok(&[
+        "econ",
+        "evpi",
+        "--psa",
+        &f,
+        "--wtp",
+        "1",
+        "--population",
+        "1000",
+        "--years",
+        "2",
+        "--discount",
+        "0.05",
+        "--format",
+        "json",
+    ]);
+    let want = 2.0 / 3.0 * (1000.0 / 1.05 + 1000.0 / 1.1025);
+    assert!((v["population_evpi"].as_f64().unwrap() - want).abs() < 1e-9);
+
+    let f = write(
+        dir.path(),
+        "gap.csv",
+        "draw,strategy,cost,effect\n1,A,0,1\n1,B,0,3\n2,A,0,2\n",
+    );
+    let (ok, _, err) = scaleup(&["econ", "evpi", "--psa", &f, "--wtp", "1"]);
+    assert!(
+        !ok && err.contains("draw '2' has no row for strategy 'B'"),
+        "{err}"
+    );
+}

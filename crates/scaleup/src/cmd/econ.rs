@@ -4,7 +4,9 @@
 use anyhow::{Context, Result, bail};
 use scaleup_econ::cea::{self, IcerRow, Strategy};
 use scaleup_econ::markov::{Model, Outcome};
+use scaleup_econ::voi::{self, PsaTable};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::Format;
@@ -22,6 +24,8 @@ enum Command {
     Icers(IcersArgs),
     /// Deterministic Markov cohort model from a TOML specification.
     Markov(MarkovArgs),
+    /// Expected value of perfect information from PSA draws (CSV: draw,strategy,cost,effect).
+    Evpi(EvpiArgs),
     /// Budget impact analysis.
     Bia(super::econ_budget::BiaArgs),
     /// Return on investment.
@@ -32,6 +36,7 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Icers(a) => run_icers(a),
         Command::Markov(a) => run_markov(a),
+        Command::Evpi(a) => run_evpi(a),
         Command::Bia(a) => super::econ_budget::run_bia(a),
         Command::Roi(a) => super::econ_budget::run_roi(a),
     }
@@ -261,6 +266,149 @@ fn run_markov(args: MarkovArgs) -> Result<()> {
             print!("{}", icer_table(&rows, args.wtp));
         }
         Format::Html => bail!("--format html is not supported by `econ markov`"),
+    }
+    Ok(())
+}
+
+/// Arguments for `scaleup econ evpi`.
+#[derive(clap::Args)]
+struct EvpiArgs {
+    /// PSA draws in long format: columns draw,strategy,cost,effect (one row per draw and strategy).
+    #[arg(long)]
+    psa: PathBuf,
+    /// Willingness to pay per unit of effect.
+    #[arg(long)]
+    wtp: f64,
+    /// People affected by the decision each year (for population EVPI).
+    #[arg(long)]
+    population: Option<f64>,
+    /// Years over which the decision applies (for population EVPI).
+    #[arg(long, default_value_t = 1)]
+    years: u32,
+    /// Annual discount rate for population EVPI; year t is weighted 1/(1+r)^t, t = 1..years.
+    #[arg(long, default_value_t = 0.0)]
+    discount: f64,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+/// Reads a long-format PSA file into a table; every draw must list every strategy once.
+fn read_psa_csv(path: &Path) -> Result<PsaTable> {
+    let rows = read_csv_columns(path, &["draw", "strategy", "cost", "effect"])?;
+    let mut strategies: Vec<String> = Vec::new();
+    let mut draws: Vec<String> = Vec::new();
+    let mut draw_index: HashMap<String, usize> = HashMap::new();
+    let mut cells: Vec<Vec<Option<(f64, f64)>>> = Vec::new();
+    for (line, c) in &rows {
+        let (line, draw, strat) = (*line, &c[0], &c[1]);
+        if draw.is_empty() || strat.is_empty() {
+            bail!(
+                "{} line {line}: fields 'draw' and 'strategy' must not be empty",
+                path.display()
+            );
+        }
+        let cost = parse_num(path, line, "cost", &c[2])?;
+        let effect = parse_num(path, line, "effect", &c[3])?;
+        let j = match strategies.iter().position(|s| s == strat) {
+            Some(j) => j,
+            None => {
+                strategies.push(strat.clone());
+                cells.iter_mut().for_each(|r| r.push(None));
+                strategies.len() - 1
+            }
+        };
+        let d = *draw_index.entry(draw.clone()).or_insert_with(|| {
+            draws.push(draw.clone());
+            cells.push(vec![None; strategies.len()]);
+            draws.len() - 1
+        });
+        if cells[d][j].is_some() {
+            bail!(
+                "{} line {line}: draw '{draw}' lists strategy '{strat}' twice",
+                path.display()
+            );
+        }
+        cells[d][j] = Some((cost, effect));
+    }
+    if draws.is_empty() {
+        bail!("{}: no draws (the file has only a header)", path.display());
+    }
+    let k = strategies.len();
+    let mut cost = Vec::with_capacity(draws.len() * k);
+    let mut effect = Vec::with_capacity(draws.len() * k);
+    for (d, row) in cells.iter().enumerate() {
+        for (j, cell) in row.iter().enumerate() {
+            let (c, e) = cell.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: draw '{}' has no row for strategy '{}'",
+                    path.display(),
+                    draws[d],
+                    strategies[j]
+                )
+            })?;
+            cost.push(c);
+            effect.push(e);
+        }
+    }
+    Ok(PsaTable::new(strategies, cost, effect)?)
+}
+
+fn run_evpi(args: EvpiArgs) -> Result<()> {
+    let table = read_psa_csv(&args.psa)?;
+    let s = voi::summarise(&table, &[args.wtp]).remove(0);
+    let names = table.strategies();
+    let pop = args.population.map(|n| {
+        let mult = voi::population_multiplier(n, args.years, args.discount);
+        (mult, s.evpi * mult)
+    });
+    match args.format {
+        Format::Json => {
+            let by_name = |v: &[f64]| -> serde_json::Map<String, Value> {
+                names
+                    .iter()
+                    .cloned()
+                    .zip(v.iter().map(|x| json!(x)))
+                    .collect()
+            };
+            let out = json!({
+                "evpi": s.evpi,
+                "wtp": s.wtp,
+                "n_draws": table.n_draws(),
+                "strategies": names,
+                "optimal": names[s.optimal],
+                "expected_nmb": by_name(&s.expected_nmb),
+                "ceac": by_name(&s.prob_optimal),
+                "ceaf": s.ceaf,
+                "population_evpi": pop.map(|p| p.1),
+                "population": pop.map(|p| json!({
+                    "per_year": args.population, "years": args.years,
+                    "discount": args.discount, "effective_population": p.0,
+                })),
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Text => {
+            println!(
+                "EVPI at wtp {}: {:.4} per person ({} draws)",
+                s.wtp,
+                s.evpi,
+                table.n_draws()
+            );
+            println!(
+                "Optimal in expectation: {} (probability optimal {:.4})",
+                names[s.optimal], s.ceaf
+            );
+            for (j, n) in names.iter().enumerate() {
+                println!(
+                    "  {:<24} expected NMB {:>14.2}  P(optimal) {:.4}",
+                    n, s.expected_nmb[j], s.prob_optimal[j]
+                );
+            }
+            if let Some((mult, p)) = pop {
+                println!("Population EVPI: {p:.2} (effective population {mult:.2})");
+            }
+        }
+        Format::Html => bail!("--format html is not supported by `econ evpi`"),
     }
     Ok(())
 }
