@@ -753,14 +753,6 @@ impl Model {
         }
         Outcome { cost, effect }
     }
-
-    /// Samplers for every parameter, in declaration order.
-    pub(crate) fn samplers(&self) -> Result<Vec<crate::psa::dist::Sampler>, DistError> {
-        self.parameters
-            .iter()
-            .map(|p| p.distribution.sampler())
-            .collect()
-    }
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
