@@ -13,4 +13,5 @@
 pub mod cea;
 pub mod markov;
 pub mod psa;
+pub mod svg;
 pub mod voi;
