@@ -12,6 +12,7 @@
 
 pub mod cea;
 pub mod markov;
+pub mod owsa;
 pub mod psa;
 pub mod svg;
 pub mod voi;

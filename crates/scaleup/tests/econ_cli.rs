@@ -256,3 +256,68 @@ fn psa_json_contract_draws_file_and_evpi_agree() {
     assert!((e["evpi"].as_f64().unwrap() - from_psa).abs() < 1e-6 * (1.0 + from_psa));
     assert_eq!(e["n_draws"], 3000);
 }
+
+#[test]
+fn owsa_tornado_json_and_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("tornado.svg");
+    let model = hiv_psa_model();
+    let v = json_ok(&[
+        "econ",
+        "owsa",
+        "--model",
+        &model,
+        "--wtp",
+        "10000",
+        "--svg",
+        svg.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    // Base case is the deterministic DMHEE model: INMB = 10000·ΔLY − ΔC.
+    let want = 10000.0 * (8.9373889 - 7.9912066) - (50601.6513312 - 44663.4535637);
+    assert!((v["base"]["outcome"].as_f64().unwrap() - want).abs() < 1e-2);
+    let p = v["parameters"].as_array().unwrap();
+    assert_eq!(p.len(), 4);
+    let swings: Vec<f64> = p.iter().map(|r| r["swing"].as_f64().unwrap()).collect();
+    assert!(swings.windows(2).all(|w| w[0] >= w[1]));
+    // The relative risk drives the incremental benefit most (it is 2 cycles of lower
+    // progression against per-cycle cost differences of the other parameters).
+    assert_eq!(p[0]["parameter"], "rr");
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+
+    let v = json_ok(&[
+        "econ",
+        "owsa",
+        "--model",
+        &model,
+        "--wtp",
+        "10000",
+        "--parameter",
+        "cost_lami",
+        "--low",
+        "0",
+        "--high",
+        "2086.5",
+        "--format",
+        "json",
+    ]);
+    let r = &v["parameters"][0];
+    assert_eq!(r["parameter"], "cost_lami");
+    assert!((r["outcome_high"].as_f64().unwrap() - want).abs() < 1e-2);
+    let (ok, _, err) = scaleup(&[
+        "econ",
+        "owsa",
+        "--model",
+        &model,
+        "--wtp",
+        "1",
+        "--parameter",
+        "from_A",
+        "--low",
+        "0",
+        "--high",
+        "1",
+    ]);
+    assert!(!ok && err.contains("'from_A' is a vector"), "{err}");
+}

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result, bail};
 use scaleup_econ::cea::{self, IcerRow, Strategy};
 use scaleup_econ::markov::{Model, Outcome};
+use scaleup_econ::owsa::{self, Measure, OwsaSpec};
 use scaleup_econ::psa::{self as psa_core, PsaConfig, PsaResult};
 use scaleup_econ::svg;
 use scaleup_econ::voi::{self, PsaTable};
@@ -31,6 +32,8 @@ enum Command {
     Evpi(EvpiArgs),
     /// Probabilistic sensitivity analysis of a Markov model: CEAC, CEAF, EVPI, charts.
     Psa(PsaArgs),
+    /// One-way sensitivity analysis with a tornado diagram.
+    Owsa(OwsaArgs),
     /// Budget impact analysis.
     Bia(super::econ_budget::BiaArgs),
     /// Return on investment.
@@ -43,6 +46,7 @@ pub fn run(args: Args) -> Result<()> {
         Command::Markov(a) => run_markov(a),
         Command::Evpi(a) => run_evpi(a),
         Command::Psa(a) => run_psa(a),
+        Command::Owsa(a) => run_owsa(a),
         Command::Bia(a) => super::econ_budget::run_bia(a),
         Command::Roi(a) => super::econ_budget::run_roi(a),
     }
@@ -664,4 +668,158 @@ fn psa_charts(r: &PsaResult) -> Vec<(&'static str, String)> {
             ),
         ),
     ]
+}
+
+/// Arguments for `scaleup econ owsa`.
+#[derive(clap::Args)]
+struct OwsaArgs {
+    /// Model specification (TOML).
+    #[arg(long)]
+    model: PathBuf,
+    /// Vary only this parameter (with --low and --high); without it, every parameter that has
+    /// `low` and `high` in the model file is varied.
+    #[arg(long, requires_all = ["low", "high"])]
+    parameter: Option<String>,
+    /// Low value for --parameter.
+    #[arg(long, requires = "parameter", allow_hyphen_values = true)]
+    low: Option<f64>,
+    /// High value for --parameter.
+    #[arg(long, requires = "parameter", allow_hyphen_values = true)]
+    high: Option<f64>,
+    /// Willingness to pay for the net-benefit outcome.
+    #[arg(long)]
+    wtp: f64,
+    /// Strategy whose (incremental) net monetary benefit is shown (default: the last one).
+    #[arg(long)]
+    strategy: Option<String>,
+    /// Comparator for incremental net benefit (default: the first strategy; with a single
+    /// strategy the tornado shows its NMB).
+    #[arg(long)]
+    comparator: Option<String>,
+    /// Write the tornado diagram to this SVG file.
+    #[arg(long)]
+    svg: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+fn run_owsa(args: OwsaArgs) -> Result<()> {
+    let model = load_model(&args.model)?;
+    let names: Vec<String> = model
+        .strategy_names()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let find = |n: &str| {
+        names
+            .iter()
+            .position(|s| s == n)
+            .ok_or_else(|| anyhow::anyhow!("{}: no strategy named '{n}'", args.model.display()))
+    };
+    let strategy = match &args.strategy {
+        Some(n) => find(n)?,
+        None => names.len() - 1,
+    };
+    let comparator = match &args.comparator {
+        Some(n) => Some(find(n)?),
+        None if names.len() > 1 && strategy != 0 => Some(0),
+        None if names.len() > 1 => Some(1),
+        None => None,
+    };
+    let measure = match comparator {
+        Some(c) => Measure::Inmb {
+            strategy,
+            comparator: c,
+            wtp: args.wtp,
+        },
+        None => Measure::Nmb {
+            strategy,
+            wtp: args.wtp,
+        },
+    };
+    let label = match comparator {
+        Some(c) => format!(
+            "Incremental NMB of {} vs {} at wtp {}",
+            names[strategy], names[c], args.wtp
+        ),
+        None => format!("NMB of {} at wtp {}", names[strategy], args.wtp),
+    };
+    let specs = match (&args.parameter, args.low, args.high) {
+        (Some(p), Some(low), Some(high)) => vec![OwsaSpec {
+            parameter: p.clone(),
+            low,
+            high,
+        }],
+        _ => owsa::specs_from_model(&model),
+    };
+    let result = owsa::run_owsa(&model, &specs)
+        .with_context(|| format!("{}: one-way analysis failed", args.model.display()))?;
+    let base = measure.of(&result.base);
+    let bars = owsa::tornado_bars(&result, measure);
+    if let Some(p) = &args.svg {
+        let text = svg::tornado("Tornado diagram", &label, base, &bars);
+        std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    let mut order: Vec<usize> = (0..bars.len()).collect();
+    order.sort_by(|&a, &b| {
+        let sa = (bars[a].at_high - bars[a].at_low).abs();
+        let sb = (bars[b].at_high - bars[b].at_low).abs();
+        sb.partial_cmp(&sa).unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let outcomes_json = |o: &[Outcome]| -> Vec<Value> {
+        names
+            .iter()
+            .zip(o)
+            .map(|(n, o)| json!({"name": n, "cost": o.cost, "effect": o.effect}))
+            .collect()
+    };
+    match args.format {
+        Format::Json => {
+            let out = json!({
+                "outcome": label,
+                "wtp": args.wtp,
+                "base": { "outcome": base, "strategies": outcomes_json(&result.base) },
+                "parameters": order.iter().map(|&i| {
+                    let r = &result.rows[i];
+                    json!({
+                        "parameter": r.parameter,
+                        "base_value": r.base_value,
+                        "low": r.low,
+                        "high": r.high,
+                        "outcome_low": bars[i].at_low,
+                        "outcome_high": bars[i].at_high,
+                        "swing": (bars[i].at_high - bars[i].at_low).abs(),
+                        "strategies_low": outcomes_json(&r.at_low),
+                        "strategies_high": outcomes_json(&r.at_high),
+                    })
+                }).collect::<Vec<_>>(),
+                "svg": args.svg.as_ref().map(|p| p.display().to_string()),
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Text => {
+            println!("{label}: base case {base:.2}\n");
+            println!(
+                "{:<24} {:>12} {:>12} {:>14} {:>14} {:>14}",
+                "parameter", "low", "high", "at low", "at high", "swing"
+            );
+            for &i in &order {
+                let (r, b) = (&result.rows[i], &bars[i]);
+                println!(
+                    "{:<24} {:>12} {:>12} {:>14.2} {:>14.2} {:>14.2}",
+                    r.parameter,
+                    r.low,
+                    r.high,
+                    b.at_low,
+                    b.at_high,
+                    (b.at_high - b.at_low).abs()
+                );
+            }
+            if let Some(p) = &args.svg {
+                println!("\nwrote {}", p.display());
+            }
+        }
+        Format::Html => bail!("--format html is not supported by `econ owsa`"),
+    }
+    Ok(())
 }
