@@ -128,9 +128,16 @@ struct PhaseDef {
     rows: Vec<RowDef>,
     costs: Vec<Expr>,
     effects: Vec<Expr>,
-    /// Non-structural-zero cells as (from, to) in row order; the evaluated matrix is stored in
-    /// the same order so the cohort step skips structural zeros.
+    /// Non-structural-zero cells as (from, to) in row order (the order rows are evaluated).
     nonzero: Vec<(usize, usize)>,
+    /// The same cells in column-major order, as a compressed sparse column matrix: cells of
+    /// column j are `col_start[j]..col_start[j + 1]`, their source rows in `col_from`. The
+    /// cohort step gathers each new occupancy from its column, which skips structural zeros and
+    /// avoids serial read-modify-write chains on one destination.
+    col_start: Vec<usize>,
+    col_from: Vec<usize>,
+    /// Position in column-major order of the k-th row-order cell.
+    perm: Vec<usize>,
     line: Option<usize>,
 }
 
@@ -729,23 +736,34 @@ impl Model {
         m.copy_from_slice(&self.initial);
         let (mut cost, mut effect) = (0.0, 0.0);
         let mut pi = 0;
+        // Values on the occupancy at the start of the cycle; carried over from the previous
+        // cycle's end while the phase (and so the state values) stays the same.
+        let mut start: Option<(f64, f64)> = None;
         for t in 1..=self.cycles {
             while t > s.phases[pi].until {
                 pi += 1;
+                start = None;
             }
             let ph = &s.phases[pi];
             let buf = &phases[si][pi];
-            next.iter_mut().for_each(|x| *x = 0.0);
-            for (&(i, j), &p) in ph.nonzero.iter().zip(&buf.probs) {
-                next[j] += m[i] * p;
+            for (j, x) in next.iter_mut().enumerate() {
+                let (a, b) = (ph.col_start[j], ph.col_start[j + 1]);
+                let mut acc = 0.0;
+                for (&i, &p) in ph.col_from[a..b].iter().zip(&buf.probs[a..b]) {
+                    acc += m[i] * p;
+                }
+                *x = acc;
             }
             let (c, e) = match self.accrual {
                 Accrual::End => (dot(next, &buf.costs), dot(next, &buf.effects)),
                 Accrual::Start => (dot(m, &buf.costs), dot(m, &buf.effects)),
-                Accrual::HalfCycle => (
-                    0.5 * (dot(m, &buf.costs) + dot(next, &buf.costs)),
-                    0.5 * (dot(m, &buf.effects) + dot(next, &buf.effects)),
-                ),
+                Accrual::HalfCycle => {
+                    let (c0, e0) =
+                        start.unwrap_or_else(|| (dot(m, &buf.costs), dot(m, &buf.effects)));
+                    let (c1, e1) = (dot(next, &buf.costs), dot(next, &buf.effects));
+                    start = Some((c1, e1));
+                    (0.5 * (c0 + c1), 0.5 * (e0 + e1))
+                }
             };
             cost += self.cost_weights[t - 1] * c;
             effect += self.effect_weights[t - 1] * e;
@@ -855,7 +873,7 @@ fn fill_phase(
             return Err((r, format!("row sums to {sum:.12}, not 1 (tolerance 1e-9)")));
         }
         while nz < ph.nonzero.len() && ph.nonzero[nz].0 == r {
-            buf.probs[nz] = row[ph.nonzero[nz].1];
+            buf.probs[ph.perm[nz]] = row[ph.nonzero[nz].1];
             nz += 1;
         }
     }
@@ -982,12 +1000,30 @@ fn build_phase(
             })
             .collect()
     };
+    // Column-major layout of the non-zero cells (see PhaseDef).
+    let mut order: Vec<usize> = (0..nonzero.len()).collect();
+    order.sort_by_key(|&k| (nonzero[k].1, nonzero[k].0));
+    let mut perm = vec![0; nonzero.len()];
+    for (pos, &k) in order.iter().enumerate() {
+        perm[k] = pos;
+    }
+    let col_from = order.iter().map(|&k| nonzero[k].0).collect();
+    let mut col_start = vec![0; n + 1];
+    for &(_, j) in &nonzero {
+        col_start[j + 1] += 1;
+    }
+    for j in 0..n {
+        col_start[j + 1] += col_start[j];
+    }
     Ok(PhaseDef {
         until,
         costs: vector(&p.state_costs, "state_costs")?,
         effects: vector(&p.state_effects, "state_effects")?,
         rows,
         nonzero,
+        col_start,
+        col_from,
+        perm,
         line: pline,
     })
 }
