@@ -728,48 +728,63 @@ impl Model {
         Ok(())
     }
 
+    /// Propagates the cohort of strategy `si` through all cycles using the phase buffers in
+    /// `ws` (already filled) and returns its discounted totals.
+    ///
+    /// State values are constant within a phase, so instead of a dot product per cycle the step
+    /// accumulates discount-weighted occupancy vectors (`Σₜ wₜ·mₜ`, element-wise and
+    /// vectorisable) and takes one dot product with the phase's costs and effects when the
+    /// phase ends. This is the same sum in a different order.
     fn run_cohort(&self, si: usize, ws: &mut Workspace) -> Outcome {
         let s = &self.strategies[si];
         let Workspace {
-            phases, m, next, ..
+            phases,
+            m,
+            next,
+            occ_c,
+            occ_e,
+            ..
         } = ws;
         m.copy_from_slice(&self.initial);
         let (mut cost, mut effect) = (0.0, 0.0);
-        let mut pi = 0;
-        // Values on the occupancy at the start of the cycle; carried over from the previous
-        // cycle's end while the phase (and so the state values) stays the same.
-        let mut start: Option<(f64, f64)> = None;
-        for t in 1..=self.cycles {
-            while t > s.phases[pi].until {
-                pi += 1;
-                start = None;
-            }
-            let ph = &s.phases[pi];
+        let mut t = 1;
+        for (pi, ph) in s.phases.iter().enumerate() {
             let buf = &phases[si][pi];
-            for (j, x) in next.iter_mut().enumerate() {
-                let (a, b) = (ph.col_start[j], ph.col_start[j + 1]);
-                let mut acc = 0.0;
-                for (&i, &p) in ph.col_from[a..b].iter().zip(&buf.probs[a..b]) {
-                    acc += m[i] * p;
+            occ_c.iter_mut().for_each(|x| *x = 0.0);
+            occ_e.iter_mut().for_each(|x| *x = 0.0);
+            while t <= ph.until.min(self.cycles) {
+                for (j, x) in next.iter_mut().enumerate() {
+                    let (a, b) = (ph.col_start[j], ph.col_start[j + 1]);
+                    let mut acc = 0.0;
+                    for (&i, &p) in ph.col_from[a..b].iter().zip(&buf.probs[a..b]) {
+                        acc += m[i] * p;
+                    }
+                    *x = acc;
                 }
-                *x = acc;
+                let (wc, we) = (self.cost_weights[t - 1], self.effect_weights[t - 1]);
+                match self.accrual {
+                    Accrual::End => accumulate(occ_c, occ_e, next, wc, we),
+                    Accrual::Start => accumulate(occ_c, occ_e, m, wc, we),
+                    Accrual::HalfCycle => {
+                        accumulate(occ_c, occ_e, m, 0.5 * wc, 0.5 * we);
+                        accumulate(occ_c, occ_e, next, 0.5 * wc, 0.5 * we);
+                    }
+                }
+                std::mem::swap(m, next);
+                t += 1;
             }
-            let (c, e) = match self.accrual {
-                Accrual::End => (dot(next, &buf.costs), dot(next, &buf.effects)),
-                Accrual::Start => (dot(m, &buf.costs), dot(m, &buf.effects)),
-                Accrual::HalfCycle => {
-                    let (c0, e0) =
-                        start.unwrap_or_else(|| (dot(m, &buf.costs), dot(m, &buf.effects)));
-                    let (c1, e1) = (dot(next, &buf.costs), dot(next, &buf.effects));
-                    start = Some((c1, e1));
-                    (0.5 * (c0 + c1), 0.5 * (e0 + e1))
-                }
-            };
-            cost += self.cost_weights[t - 1] * c;
-            effect += self.effect_weights[t - 1] * e;
-            std::mem::swap(m, next);
+            cost += dot(occ_c, &buf.costs);
+            effect += dot(occ_e, &buf.effects);
         }
         Outcome { cost, effect }
+    }
+}
+
+/// `occ_c += wc·m` and `occ_e += we·m`, element-wise.
+fn accumulate(occ_c: &mut [f64], occ_e: &mut [f64], m: &[f64], wc: f64, we: f64) {
+    for ((c, e), &x) in occ_c.iter_mut().zip(occ_e.iter_mut()).zip(m) {
+        *c += wc * x;
+        *e += we * x;
     }
 }
 
@@ -784,6 +799,8 @@ pub struct Workspace {
     m: Vec<f64>,
     next: Vec<f64>,
     row: Vec<f64>,
+    occ_c: Vec<f64>,
+    occ_e: Vec<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -815,6 +832,8 @@ impl Workspace {
             m: vec![0.0; n],
             next: vec![0.0; n],
             row: vec![0.0; n],
+            occ_c: vec![0.0; n],
+            occ_e: vec![0.0; n],
         }
     }
 }
