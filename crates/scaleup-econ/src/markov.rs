@@ -149,8 +149,16 @@ struct RowDef {
 
 #[derive(Clone, Debug)]
 enum RowKind {
-    Cells(Vec<Cell>),
-    Dirichlet { offset: usize },
+    /// Cells given one by one: the non-zero expressions with their column, and the column of
+    /// the complement `"C"` if any. Structural zeros are not stored, so they cost nothing per
+    /// draw.
+    Cells {
+        exprs: Vec<(usize, Expr)>,
+        complement: Option<usize>,
+    },
+    Dirichlet {
+        offset: usize,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -698,44 +706,75 @@ impl Model {
         Ok(out)
     }
 
-    /// Evaluates every strategy into `out`, reusing `ws` between calls (the PSA hot path).
+    /// Evaluates every strategy into `out` (one outcome per strategy), reusing `ws`.
     pub fn evaluate_into(
         &self,
         values: &[f64],
         ws: &mut Workspace,
         out: &mut [Outcome],
     ) -> Result<(), ModelError> {
+        self.evaluate_batch(values, ws, out).map_err(|(_, e)| e)
+    }
+
+    /// Evaluates up to [`LANES`] draws at once (the PSA hot path). `values` holds
+    /// `draws × n_slots` parameter values, `out` receives `draws × strategies` outcomes
+    /// (draw-major). On failure returns the index of the first invalid draw in the batch.
+    ///
+    /// The cohort step runs the draws side by side in SIMD-friendly lanes: the sparse-matrix
+    /// bookkeeping is shared, and the arithmetic on `[f64; LANES]` vectorises.
+    pub fn evaluate_batch(
+        &self,
+        values: &[f64],
+        ws: &mut Workspace,
+        out: &mut [Outcome],
+    ) -> Result<(), (usize, ModelError)> {
+        let slots = self.n_slots;
+        let draws = if slots == 0 {
+            out.len() / self.strategies.len()
+        } else {
+            values.len() / slots
+        };
+        assert!(draws >= 1 && draws <= LANES, "batch of 1..=LANES draws");
+        let k = self.strategies.len();
         for (si, s) in self.strategies.iter().enumerate() {
-            // Evaluate each phase's matrix and state values.
             for (pi, ph) in s.phases.iter().enumerate() {
-                let buf = &mut ws.phases[si][pi];
-                fill_phase(ph, values, &mut ws.row, buf).map_err(|(row, msg)| {
-                    invalid(
-                        ph.rows[row].line.or(ph.line),
-                        &format!(
-                            "strategy '{}', phase {}, transitions row {} ('{}')",
-                            s.name,
-                            pi + 1,
-                            row + 1,
-                            self.states[row]
-                        ),
-                        msg,
-                    )
-                })?;
+                for lane in 0..draws {
+                    let v = &values[lane * slots..(lane + 1) * slots];
+                    let buf = &mut ws.phases[si][pi];
+                    fill_phase(ph, v, &mut ws.row, buf, lane).map_err(|(row, msg)| {
+                        (
+                            lane,
+                            invalid(
+                                ph.rows[row].line.or(ph.line),
+                                &format!(
+                                    "strategy '{}', phase {}, transitions row {} ('{}')",
+                                    s.name,
+                                    pi + 1,
+                                    row + 1,
+                                    self.states[row]
+                                ),
+                                msg,
+                            ),
+                        )
+                    })?;
+                }
             }
-            out[si] = self.run_cohort(si, ws);
+            let res = self.run_cohort(si, ws);
+            for lane in 0..draws {
+                out[lane * k + si] = res[lane];
+            }
         }
         Ok(())
     }
 
-    /// Propagates the cohort of strategy `si` through all cycles using the phase buffers in
-    /// `ws` (already filled) and returns its discounted totals.
+    /// Propagates the cohorts of strategy `si` (one per lane) through all cycles using the
+    /// phase buffers in `ws` (already filled) and returns their discounted totals.
     ///
     /// State values are constant within a phase, so instead of a dot product per cycle the step
-    /// accumulates discount-weighted occupancy vectors (`Σₜ wₜ·mₜ`, element-wise and
-    /// vectorisable) and takes one dot product with the phase's costs and effects when the
-    /// phase ends. This is the same sum in a different order.
-    fn run_cohort(&self, si: usize, ws: &mut Workspace) -> Outcome {
+    /// accumulates discount-weighted occupancy vectors (`Σₜ wₜ·mₜ`, element-wise) and takes one
+    /// dot product with the phase's costs and effects when the phase ends. This is the same
+    /// sum in a different order.
+    fn run_cohort(&self, si: usize, ws: &mut Workspace) -> [Outcome; LANES] {
         let s = &self.strategies[si];
         let Workspace {
             phases,
@@ -745,19 +784,25 @@ impl Model {
             occ_e,
             ..
         } = ws;
-        m.copy_from_slice(&self.initial);
-        let (mut cost, mut effect) = (0.0, 0.0);
+        for (x, &v) in m.iter_mut().zip(&self.initial) {
+            *x = [v; LANES];
+        }
+        let mut cost = [0.0; LANES];
+        let mut effect = [0.0; LANES];
         let mut t = 1;
         for (pi, ph) in s.phases.iter().enumerate() {
             let buf = &phases[si][pi];
-            occ_c.iter_mut().for_each(|x| *x = 0.0);
-            occ_e.iter_mut().for_each(|x| *x = 0.0);
+            occ_c.iter_mut().for_each(|x| *x = [0.0; LANES]);
+            occ_e.iter_mut().for_each(|x| *x = [0.0; LANES]);
             while t <= ph.until.min(self.cycles) {
                 for (j, x) in next.iter_mut().enumerate() {
                     let (a, b) = (ph.col_start[j], ph.col_start[j + 1]);
-                    let mut acc = 0.0;
-                    for (&i, &p) in ph.col_from[a..b].iter().zip(&buf.probs[a..b]) {
-                        acc += m[i] * p;
+                    let mut acc = [0.0; LANES];
+                    for (&i, p) in ph.col_from[a..b].iter().zip(&buf.probs[a..b]) {
+                        let mi = &m[i];
+                        for l in 0..LANES {
+                            acc[l] += mi[l] * p[l];
+                        }
                     }
                     *x = acc;
                 }
@@ -773,41 +818,57 @@ impl Model {
                 std::mem::swap(m, next);
                 t += 1;
             }
-            cost += dot(occ_c, &buf.costs);
-            effect += dot(occ_e, &buf.effects);
+            for j in 0..m.len() {
+                for l in 0..LANES {
+                    cost[l] += occ_c[j][l] * buf.costs[j][l];
+                    effect[l] += occ_e[j][l] * buf.effects[j][l];
+                }
+            }
         }
-        Outcome { cost, effect }
+        std::array::from_fn(|l| Outcome {
+            cost: cost[l],
+            effect: effect[l],
+        })
     }
 }
 
-/// `occ_c += wc·m` and `occ_e += we·m`, element-wise.
-fn accumulate(occ_c: &mut [f64], occ_e: &mut [f64], m: &[f64], wc: f64, we: f64) {
-    for ((c, e), &x) in occ_c.iter_mut().zip(occ_e.iter_mut()).zip(m) {
-        *c += wc * x;
-        *e += we * x;
+/// `occ_c += wc·m` and `occ_e += we·m`, element-wise in every lane.
+fn accumulate(
+    occ_c: &mut [[f64; LANES]],
+    occ_e: &mut [[f64; LANES]],
+    m: &[[f64; LANES]],
+    wc: f64,
+    we: f64,
+) {
+    for ((c, e), x) in occ_c.iter_mut().zip(occ_e.iter_mut()).zip(m) {
+        for l in 0..LANES {
+            c[l] += wc * x[l];
+            e[l] += we * x[l];
+        }
     }
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
+/// Number of draws evaluated side by side by [`Model::evaluate_batch`].
+pub const LANES: usize = 8;
 
 /// Scratch buffers for evaluating a model without allocating.
 #[derive(Clone, Debug)]
 pub struct Workspace {
     phases: Vec<Vec<PhaseBuf>>,
-    m: Vec<f64>,
-    next: Vec<f64>,
+    m: Vec<[f64; LANES]>,
+    next: Vec<[f64; LANES]>,
     row: Vec<f64>,
-    occ_c: Vec<f64>,
-    occ_e: Vec<f64>,
+    occ_c: Vec<[f64; LANES]>,
+    occ_e: Vec<[f64; LANES]>,
 }
 
+/// Evaluated values of one phase, lane-interleaved: `probs[k][lane]` is the k-th non-zero
+/// cell (column-major order) for the draw in `lane`.
 #[derive(Clone, Debug)]
 struct PhaseBuf {
-    probs: Vec<f64>,
-    costs: Vec<f64>,
-    effects: Vec<f64>,
+    probs: Vec<[f64; LANES]>,
+    costs: Vec<[f64; LANES]>,
+    effects: Vec<[f64; LANES]>,
 }
 
 impl Workspace {
@@ -822,54 +883,51 @@ impl Workspace {
                     s.phases
                         .iter()
                         .map(|p| PhaseBuf {
-                            probs: vec![0.0; p.nonzero.len()],
-                            costs: vec![0.0; n],
-                            effects: vec![0.0; n],
+                            probs: vec![[0.0; LANES]; p.nonzero.len()],
+                            costs: vec![[0.0; LANES]; n],
+                            effects: vec![[0.0; LANES]; n],
                         })
                         .collect()
                 })
                 .collect(),
-            m: vec![0.0; n],
-            next: vec![0.0; n],
+            m: vec![[0.0; LANES]; n],
+            next: vec![[0.0; LANES]; n],
             row: vec![0.0; n],
-            occ_c: vec![0.0; n],
-            occ_e: vec![0.0; n],
+            occ_c: vec![[0.0; LANES]; n],
+            occ_e: vec![[0.0; LANES]; n],
         }
     }
 }
 
-/// Evaluates one phase into `buf`, checking that every row is a probability vector.
-/// On failure returns the row index and the rule broken.
+/// Evaluates one phase for one draw into lane `lane` of `buf`, checking that every row is a
+/// probability vector. On failure returns the row index and the rule broken.
 fn fill_phase(
     ph: &PhaseDef,
     values: &[f64],
     row: &mut [f64],
     buf: &mut PhaseBuf,
+    lane: usize,
 ) -> Result<(), (usize, String)> {
     let n = row.len();
     for (k, e) in ph.costs.iter().enumerate() {
-        buf.costs[k] = e.eval(values);
+        buf.costs[k][lane] = e.eval(values);
     }
     for (k, e) in ph.effects.iter().enumerate() {
-        buf.effects[k] = e.eval(values);
+        buf.effects[k][lane] = e.eval(values);
     }
     let mut nz = 0;
     for (r, rd) in ph.rows.iter().enumerate() {
         match &rd.kind {
             RowKind::Dirichlet { offset } => row.copy_from_slice(&values[*offset..*offset + n]),
-            RowKind::Cells(cells) => {
-                let mut comp = None;
+            RowKind::Cells { exprs, complement } => {
+                row.iter_mut().for_each(|x| *x = 0.0);
                 let mut sum = 0.0;
-                for (j, c) in cells.iter().enumerate() {
-                    match c {
-                        Cell::Expr(e) => {
-                            row[j] = e.eval(values);
-                            sum += row[j];
-                        }
-                        Cell::Complement => comp = Some(j),
-                    }
+                for (j, e) in exprs {
+                    let v = e.eval(values);
+                    row[*j] = v;
+                    sum += v;
                 }
-                if let Some(j) = comp {
+                if let Some(j) = *complement {
                     row[j] = 1.0 - sum;
                     // Rounding can leave a tiny negative complement; clamp within tolerance.
                     if row[j] < 0.0 && row[j] > -ROW_SUM_TOLERANCE {
@@ -892,19 +950,19 @@ fn fill_phase(
             return Err((r, format!("row sums to {sum:.12}, not 1 (tolerance 1e-9)")));
         }
         while nz < ph.nonzero.len() && ph.nonzero[nz].0 == r {
-            buf.probs[ph.perm[nz]] = row[ph.nonzero[nz].1];
+            buf.probs[ph.perm[nz]][lane] = row[ph.nonzero[nz].1];
             nz += 1;
         }
     }
-    for (k, v) in buf.costs.iter().chain(buf.effects.iter()).enumerate() {
+    for k in 0..2 * n {
+        let (field, state, v) = if k < n {
+            ("state_costs", k, buf.costs[k][lane])
+        } else {
+            ("state_effects", k - n, buf.effects[k - n][lane])
+        };
         if !v.is_finite() {
-            let (field, state) = if k < n {
-                ("state_costs", k)
-            } else {
-                ("state_effects", k - n)
-            };
             return Err((
-                state.min(n - 1),
+                state,
                 format!("field '{field}' evaluates to a non-finite number"),
             ));
         }
@@ -992,7 +1050,19 @@ fn build_phase(
                         "at most one \"C\" (complement) per row",
                     ));
                 }
-                RowKind::Cells(out)
+                RowKind::Cells {
+                    exprs: out
+                        .into_iter()
+                        .enumerate()
+                        .filter_map(|(j, c)| match c {
+                            Cell::Expr(e) if !e.is_zero() => Some((j, e)),
+                            _ => None,
+                        })
+                        .collect(),
+                    complement: cells
+                        .iter()
+                        .position(|c| matches!(c, RawCell::Text(t) if t.trim() == "C")),
+                }
             }
         };
         rows.push(RowDef { kind, line });
