@@ -12,6 +12,7 @@
 
 #![warn(missing_docs)]
 
+pub mod budget_impact;
 pub mod input;
 pub mod planner;
 pub mod planner_svg;
