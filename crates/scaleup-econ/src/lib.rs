@@ -16,3 +16,4 @@ pub mod budget_impact;
 pub mod input;
 pub mod planner;
 pub mod planner_svg;
+pub mod roi;

@@ -51,6 +51,16 @@ pub fn run_bia(args: BiaArgs) -> anyhow::Result<()> {
 
 /// Runs `scaleup econ roi`.
 pub fn run_roi(args: RoiArgs) -> anyhow::Result<()> {
-    let _ = (&args.scenario, args.format);
-    anyhow::bail!("`scaleup econ roi` lands in the next commit of the econ-plan branch")
+    use scaleup_econ::roi;
+    let path = &args.scenario;
+    let text = read(path)?;
+    let ctx = || format!("invalid scenario file {}", path.display());
+    let model = roi::parse_roi_file(&text).with_context(ctx)?;
+    let report = roi::roi(&model).with_context(ctx)?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Text => print!("{}", roi::render_text(&report)),
+        Format::Html => print!("{}", roi::render_html(&report)),
+    }
+    Ok(())
 }
