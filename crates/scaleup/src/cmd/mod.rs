@@ -3,6 +3,7 @@
 
 pub mod design;
 pub mod econ;
+pub mod econ_budget;
 pub mod instruments;
 pub mod plan;
 pub mod stats;
