@@ -78,7 +78,7 @@ fn bia_error_names_file_line_and_field() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("bad_bia.toml")
-            && err.contains("line 20")
+            && err.contains("line 19")
             && err.contains("scenario[1].shares"),
         "{err}"
     );
