@@ -20,6 +20,7 @@
 
 pub mod budget_impact;
 pub mod cea;
+pub mod costing;
 pub mod input;
 pub mod markov;
 pub mod planner;
