@@ -21,6 +21,7 @@
 pub mod budget_impact;
 pub mod cea;
 pub mod costing;
+pub mod daly;
 pub mod input;
 pub mod markov;
 pub mod planner;
