@@ -510,6 +510,255 @@ pub fn cost_file(f: &CostingFile) -> Result<Vec<CostResult>, CostingError> {
     }
 }
 
+/// Columns of an activity CSV; the first five are required.
+pub const ACTIVITY_COLUMNS: [&str; 12] = [
+    "hub",
+    "year",
+    "clients",
+    "sessions",
+    "session_minutes",
+    "admin_minutes_per_session",
+    "supervision_hours",
+    "counsellor_supervision_hours",
+    "training_days",
+    "training_events",
+    "responders",
+    "remissions",
+];
+
+/// Parses activity records from CSV text with a header row naming [`ACTIVITY_COLUMNS`]
+/// (any order; optional columns may be absent or left empty). Errors name the line and column.
+pub fn parse_activity_csv(text: &str) -> Result<Vec<Activity>, FileError> {
+    let syntax = |line: usize, field: Option<&str>, message: String| FileError::Syntax {
+        line,
+        field: field.map(String::from),
+        message,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header = rdr
+        .headers()
+        .map_err(|e| syntax(1, None, e.to_string()))?
+        .clone();
+    for h in header.iter() {
+        if !ACTIVITY_COLUMNS.contains(&h) {
+            return Err(syntax(1, Some(h), "unknown column".into()));
+        }
+    }
+    for required in &ACTIVITY_COLUMNS[..5] {
+        if !header.iter().any(|h| h == *required) {
+            return Err(syntax(
+                1,
+                Some(required),
+                "required column is missing".into(),
+            ));
+        }
+    }
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+            syntax(line, None, e.to_string())
+        })?;
+        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+        let cell = |name: &str| col(name).and_then(|i| rec.get(i)).filter(|s| !s.is_empty());
+        let num = |name: &'static str| -> Result<Option<f64>, FileError> {
+            match cell(name) {
+                None => Ok(None),
+                Some(s) => s
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .map(Some)
+                    .ok_or_else(|| syntax(line, Some(name), "is not a number".into())),
+            }
+        };
+        let req = |name: &'static str| -> Result<f64, FileError> {
+            num(name)?.ok_or_else(|| syntax(line, Some(name), "is required".into()))
+        };
+        let hub = cell("hub").ok_or_else(|| syntax(line, Some("hub"), "is required".into()))?;
+        let year = cell("year")
+            .and_then(|s| s.parse::<i32>().ok())
+            .ok_or_else(|| syntax(line, Some("year"), "must be a whole year".into()))?;
+        let a = Activity {
+            hub: hub.to_string(),
+            year,
+            clients: req("clients")?,
+            sessions: req("sessions")?,
+            session_minutes: req("session_minutes")?,
+            admin_minutes_per_session: num("admin_minutes_per_session")?.unwrap_or(0.0),
+            supervision_hours: num("supervision_hours")?.unwrap_or(0.0),
+            counsellor_supervision_hours: num("counsellor_supervision_hours")?.unwrap_or(0.0),
+            training_days: num("training_days")?.unwrap_or(0.0),
+            training_events: num("training_events")?.unwrap_or(0.0),
+            responders: num("responders")?,
+            remissions: num("remissions")?,
+        };
+        a.validate()
+            .map_err(|e| syntax(line, Some(&e.field), e.message))?;
+        out.push(a);
+    }
+    Ok(out)
+}
+
+/// Results of a costing run and, when every result shares one currency and price year, their
+/// sum with unit costs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostReport {
+    /// One result per activity record, in input order.
+    pub results: Vec<CostResult>,
+    /// Sum over records (null when currencies or price years differ).
+    pub summary: Option<CostSummary>,
+}
+
+/// Sum over activity records in one currency and price year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostSummary {
+    /// Currency.
+    pub currency: String,
+    /// Price year.
+    pub year: i32,
+    /// Intervention cost.
+    pub intervention: f64,
+    /// Implementation cost.
+    pub implementation: f64,
+    /// Total.
+    pub total: f64,
+    /// Total per client reached.
+    pub per_client: Option<f64>,
+    /// Total per session.
+    pub per_session: Option<f64>,
+}
+
+/// Builds a report, summing when currencies and price years agree. Client and session counts
+/// come from `activity` (same order as `results`).
+pub fn report(results: Vec<CostResult>, activity: &[Activity]) -> CostReport {
+    let same = results
+        .windows(2)
+        .all(|w| w[0].currency == w[1].currency && w[0].year == w[1].year);
+    let summary = (same && !results.is_empty()).then(|| {
+        let intervention: f64 = results.iter().map(|r| r.intervention).sum();
+        let implementation: f64 = results.iter().map(|r| r.implementation).sum();
+        let total = intervention + implementation;
+        let clients: f64 = activity.iter().map(|a| a.clients).sum();
+        let sessions: f64 = activity.iter().map(|a| a.sessions).sum();
+        CostSummary {
+            currency: results[0].currency.clone(),
+            year: results[0].year,
+            intervention,
+            implementation,
+            total,
+            per_client: div(total, Some(clients)),
+            per_session: div(total, Some(sessions)),
+        }
+    });
+    CostReport { results, summary }
+}
+
+/// Plain-text report.
+pub fn render_text(r: &CostReport) -> String {
+    use crate::planner_svg::fmt_num;
+    use std::fmt::Write;
+    let o = |v: Option<f64>| v.map(|x| fmt_num(x, 2)).unwrap_or_else(|| "–".into());
+    let mut out = String::new();
+    for c in &r.results {
+        let _ = writeln!(
+            out,
+            "== {} {} ({} {}) ==",
+            c.hub, c.year, c.currency, c.year
+        );
+        for l in &c.lines {
+            let _ = writeln!(
+                out,
+                "  {:<32} {:<15} {:>14}",
+                l.name,
+                format!("{:?}", l.kind).to_lowercase(),
+                fmt_num(l.amount, 2)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  intervention {}, implementation {}, total {}\n  per client {}, per session {}, per responder {}, per remission {}",
+            fmt_num(c.intervention, 2),
+            fmt_num(c.implementation, 2),
+            fmt_num(c.total, 2),
+            o(c.per_client),
+            o(c.per_session),
+            o(c.per_responder),
+            o(c.per_remission)
+        );
+    }
+    if let Some(s) = &r.summary {
+        let _ = writeln!(
+            out,
+            "\nAll records ({} {}): total {} (intervention {}, implementation {}); per client {}, per session {}",
+            s.currency,
+            s.year,
+            fmt_num(s.total, 2),
+            fmt_num(s.intervention, 2),
+            fmt_num(s.implementation, 2),
+            o(s.per_client),
+            o(s.per_session)
+        );
+    }
+    out
+}
+
+/// Self-contained HTML report.
+pub fn render_html(r: &CostReport) -> String {
+    use crate::planner_svg::{esc, fmt_num, table};
+    let o = |v: Option<f64>| v.map(|x| fmt_num(x, 2)).unwrap_or_else(|| "–".into());
+    let rows: Vec<Vec<String>> = r
+        .results
+        .iter()
+        .map(|c| {
+            vec![
+                c.hub.clone(),
+                format!("{} {}", c.currency, c.year),
+                fmt_num(c.intervention, 2),
+                fmt_num(c.implementation, 2),
+                fmt_num(c.total, 2),
+                o(c.per_client),
+                o(c.per_session),
+                o(c.per_responder),
+                o(c.per_remission),
+            ]
+        })
+        .collect();
+    let mut body = table(
+        &[
+            "Hub",
+            "Prices",
+            "Intervention",
+            "Implementation",
+            "Total",
+            "Per client",
+            "Per session",
+            "Per responder",
+            "Per remission",
+        ],
+        &rows,
+    );
+    for c in &r.results {
+        body.push_str(&format!("<h2>{} {}</h2>", esc(&c.hub), c.year));
+        let lines: Vec<Vec<String>> = c
+            .lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.name.clone(),
+                    format!("{:?}", l.kind).to_lowercase(),
+                    fmt_num(l.amount, 2),
+                ]
+            })
+            .collect();
+        body.push_str(&table(&["Cost line", "Kind", "Amount"], &lines));
+    }
+    crate::planner_svg::page("Activity-based costing", &body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,6 +837,27 @@ USD = { 2022 = 1.0 }
     }
 
     #[test]
+    fn activity_csv_parses_and_reports_line_and_column() {
+        let csv = "hub,year,clients,sessions,session_minutes,responders\nHarare,2020,100,500,22500,60\nGweru,2020,10,40,1800,\n";
+        let a = parse_activity_csv(csv).unwrap();
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[0].responders, Some(60.0));
+        assert_eq!(a[1].responders, None);
+        let e = parse_activity_csv(&csv.replace("1800", "lots")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 3, field `session_minutes`: is not a number"
+        );
+        let e = parse_activity_csv(&csv.replace("sessions,session", "visits,session")).unwrap_err();
+        assert_eq!(e.to_string(), "line 1, field `visits`: unknown column");
+        let e = parse_activity_csv(&csv.replace(",60", ",160")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 2, field `responders`: cannot exceed clients"
+        );
+    }
+
+    #[test]
     fn conversion_local_currency() {
         // 1,000 KES at 2019 prices → 2021: CPI 120/100 → 1,200 KES; ÷ 110 KES/US$ = 10.909 US$;
         // to I$: ÷ PPP 40 KES/I$ = 30 I$.
@@ -633,5 +903,22 @@ USD = { 2022 = 1.0 }
             cost_all(&f.price_lists, &f.activity),
             Err(CostingError::NoPrices { .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod model_file_tests {
+    #[test]
+    fn shipped_costing_example_costs() {
+        let mut f =
+            super::parse_costing_file(include_str!("../models/costing_prices_example.toml"))
+                .unwrap();
+        f.activity =
+            super::parse_activity_csv(include_str!("../models/costing_activity_example.csv"))
+                .unwrap();
+        let r = super::report(super::cost_file(&f).unwrap(), &f.activity);
+        let s = r.summary.unwrap();
+        assert_eq!((s.currency.as_str(), s.year), ("I$", 2022));
+        assert!(s.total > 0.0 && (s.intervention + s.implementation - s.total).abs() < 1e-9);
     }
 }
