@@ -542,6 +542,8 @@ struct RawFile {
     base: RawParams,
     #[serde(default)]
     scenario: Vec<RawParams>,
+    #[serde(default)]
+    sensitivity: BTreeMap<String, Vec<f64>>,
 }
 
 /// A parsed planner file: shared labels and the scenarios, each fully specified.
@@ -557,6 +559,8 @@ pub struct PlannerFile {
     pub sources: BTreeMap<String, String>,
     /// Scenarios, in file order.
     pub scenarios: Vec<PlannerParams>,
+    /// One-way sensitivity ranges: parameter → (low, high).
+    pub sensitivity: BTreeMap<String, (f64, f64)>,
 }
 
 /// Parses a planner scenario file: optional `title`, `currency`, `price_year`, a `[base]`
@@ -581,13 +585,98 @@ pub fn parse_scenario_file(text: &str) -> Result<PlannerFile, FileError> {
             .map_err(|e| locate_param(text, e.within(&prefix), &["base"]))?;
         scenarios.push(params);
     }
+    let mut sensitivity = BTreeMap::new();
+    for (name, range) in &raw.sensitivity {
+        let field = format!("sensitivity.{name}");
+        let err = |m: &str| locate_param(text, ParamError::new(field.clone(), m), &[]);
+        let &[low, high] = range.as_slice() else {
+            return Err(err("needs two values: [low, high]"));
+        };
+        for p in &scenarios {
+            for v in [low, high] {
+                let mut q = p.clone();
+                set_param(&mut q, name, v).map_err(|e| err(&e.message))?;
+                q.validate()
+                    .map_err(|e| err(&format!("value out of range ({})", e.message)))?;
+            }
+        }
+        sensitivity.insert(name.clone(), (low, high));
+    }
     Ok(PlannerFile {
         title: raw.title.unwrap_or_else(|| "Scale-up plan".into()),
         currency: raw.currency.unwrap_or_else(|| "USD".into()),
         price_year: raw.price_year,
         sources: raw.sources,
         scenarios,
+        sensitivity,
     })
+}
+
+/// Parameters that one-way sensitivity analysis can vary.
+pub const SENSITIVITY_PARAMS: [&str; 14] = [
+    "population",
+    "prevalence",
+    "hours_per_client",
+    "hours_per_year",
+    "productive_fraction",
+    "supervision_span",
+    "attrition",
+    "supervisor_attrition",
+    "training_completion",
+    "cohort_size",
+    "max_cohorts_per_year",
+    "counsellor_annual_cost",
+    "supervisor_annual_cost",
+    "training_cost_per_trainee",
+];
+
+/// Sets one scalar parameter by name (for sensitivity analysis).
+pub fn set_param(p: &mut PlannerParams, name: &str, v: f64) -> Result<(), ParamError> {
+    match name {
+        "population" => p.population = v,
+        "prevalence" => p.prevalence = v,
+        "hours_per_client" => p.hours_per_client = v,
+        "hours_per_year" => p.hours_per_year = v,
+        "productive_fraction" => p.productive_fraction = v,
+        "supervision_span" => p.supervision_span = v,
+        "attrition" => p.attrition = v,
+        "supervisor_attrition" => p.supervisor_attrition = v,
+        "training_completion" => p.training_completion = v,
+        "cohort_size" => p.cohort_size = v,
+        "max_cohorts_per_year" => p.max_cohorts_per_year = Some(v),
+        "counsellor_annual_cost" => p.counsellor_annual_cost = v,
+        "supervisor_annual_cost" => p.supervisor_annual_cost = v,
+        "training_cost_per_trainee" => p.training_cost_per_trainee = v,
+        _ => {
+            return Err(ParamError::new(
+                name,
+                format!(
+                    "cannot be varied; use one of {}",
+                    SENSITIVITY_PARAMS.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One-way sensitivity of one scenario to one parameter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SensitivityRow {
+    /// Scenario label.
+    pub scenario: String,
+    /// Parameter varied.
+    pub parameter: String,
+    /// Low value.
+    pub low: f64,
+    /// High value.
+    pub high: f64,
+    /// Total cost over the horizon at the low and high value.
+    pub total_cost: (f64, f64),
+    /// Counsellors in post in the last year at the low and high value.
+    pub final_counsellors: (f64, f64),
+    /// Clients served over the horizon at the low and high value.
+    pub clients_served: (f64, f64),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -609,6 +698,8 @@ pub struct PlanReport {
     pub parameters: Vec<PlannerParams>,
     /// Projections, one per scenario, in file order.
     pub scenarios: Vec<Projection>,
+    /// One-way sensitivity, per scenario and parameter (empty without `[sensitivity]`).
+    pub sensitivity: Vec<SensitivityRow>,
 }
 
 /// Projects every scenario of a parsed file.
@@ -619,6 +710,28 @@ pub fn plan(file: &PlannerFile) -> Result<PlanReport, ParamError> {
         .enumerate()
         .map(|(i, p)| project(p).map_err(|e| e.within(&format!("scenario[{i}]"))))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut sensitivity = Vec::new();
+    for p in &file.scenarios {
+        for (name, &(low, high)) in &file.sensitivity {
+            let run = |v: f64| -> Result<Projection, ParamError> {
+                let mut q = p.clone();
+                set_param(&mut q, name, v).map_err(|e| e.within("sensitivity"))?;
+                project(&q).map_err(|e| ParamError::new(format!("sensitivity.{name}"), e.message))
+            };
+            let (a, b) = (run(low)?, run(high)?);
+            let last =
+                |r: &Projection| r.years.last().map(|y| y.counsellors_in_post).unwrap_or(0.0);
+            sensitivity.push(SensitivityRow {
+                scenario: p.name.clone(),
+                parameter: name.clone(),
+                low,
+                high,
+                total_cost: (a.totals.cost, b.totals.cost),
+                final_counsellors: (last(&a), last(&b)),
+                clients_served: (a.totals.clients_served, b.totals.clients_served),
+            });
+        }
+    }
     Ok(PlanReport {
         title: file.title.clone(),
         currency: file.currency.clone(),
@@ -626,6 +739,7 @@ pub fn plan(file: &PlannerFile) -> Result<PlanReport, ParamError> {
         sources: file.sources.clone(),
         parameters: file.scenarios.clone(),
         scenarios,
+        sensitivity,
     })
 }
 
@@ -731,6 +845,20 @@ pub fn render_text(r: &PlanReport) -> String {
                 .unwrap_or_default()
         );
     }
+    for s in &r.sensitivity {
+        let _ = writeln!(
+            out,
+            "Sensitivity {} / {} {}..{}: total cost {}..{}, last-year counsellors {:.1}..{:.1}",
+            s.scenario,
+            s.parameter,
+            s.low,
+            s.high,
+            crate::planner_svg::fmt_num(s.total_cost.0, 0),
+            crate::planner_svg::fmt_num(s.total_cost.1, 0),
+            s.final_counsellors.0,
+            s.final_counsellors.1
+        );
+    }
     if r.scenarios
         .iter()
         .any(|p| p.years.iter().any(|y| y.workforce_limited))
@@ -742,7 +870,7 @@ pub fn render_text(r: &PlanReport) -> String {
 
 /// Self-contained HTML report with the scenarios side by side in SVG charts.
 pub fn render_html(r: &PlanReport) -> String {
-    use crate::planner_svg::{Series, bar_chart, esc, line_chart, table};
+    use crate::planner_svg::{Series, bar_chart, esc, fmt_num, line_chart, table};
     let labels: Vec<String> = r
         .scenarios
         .first()
@@ -829,6 +957,46 @@ hours are user inputs without published defaults.</p><div class=\"charts\">",
                 "Total",
             ],
             &cost_rows,
+        ));
+    }
+    if !r.sensitivity.is_empty() {
+        body.push_str("<h2>One-way sensitivity</h2><p class=\"note\">Each parameter set to its low and high value with all others at the scenario's value.</p>");
+        let rows: Vec<Vec<String>> = r
+            .sensitivity
+            .iter()
+            .map(|s| {
+                vec![
+                    s.scenario.clone(),
+                    s.parameter.clone(),
+                    format!("{} – {}", s.low, s.high),
+                    format!(
+                        "{} – {}",
+                        fmt_num(s.total_cost.0, 0),
+                        fmt_num(s.total_cost.1, 0)
+                    ),
+                    format!(
+                        "{} – {}",
+                        fmt_num(s.final_counsellors.0, 1),
+                        fmt_num(s.final_counsellors.1, 1)
+                    ),
+                    format!(
+                        "{} – {}",
+                        fmt_num(s.clients_served.0, 0),
+                        fmt_num(s.clients_served.1, 0)
+                    ),
+                ]
+            })
+            .collect();
+        body.push_str(&table(
+            &[
+                "Scenario",
+                "Parameter",
+                "Low – high",
+                "Total cost",
+                "Counsellors, last year",
+                "Clients served",
+            ],
+            &rows,
         ));
     }
     body.push_str("<h2>Parameters</h2>");
@@ -1083,6 +1251,27 @@ coverage = 0.2
         let bad = text.replace("name = \"flat\"", "name = \"flat\"\ncoverage_start = 0.1");
         let err = parse_scenario_file(&bad).unwrap_err();
         assert!(err.to_string().contains("scenario[1].coverage"), "{err}");
+        let sens =
+            format!("{text}\n[sensitivity]\nattrition = [0.0, 0.3]\nsupervision_span = [5, 15]\n");
+        let f = parse_scenario_file(&sens).unwrap();
+        let r = plan(&f).unwrap();
+        assert_eq!(r.sensitivity.len(), 4);
+        // Higher attrition never lowers the cost of meeting the same coverage.
+        let row = r
+            .sensitivity
+            .iter()
+            .find(|s| s.parameter == "attrition")
+            .unwrap();
+        assert!(row.total_cost.1 >= row.total_cost.0);
+        let bad = format!("{text}\n[sensitivity]\nattrition = [0.0, 1.3]\n");
+        let err = parse_scenario_file(&bad).unwrap_err().to_string();
+        assert!(
+            err.contains("line 27") && err.contains("sensitivity.attrition"),
+            "{err}"
+        );
+        let bad = format!("{text}\n[sensitivity]\ncolour = [0.0, 1.3]\n");
+        let err = parse_scenario_file(&bad).unwrap_err().to_string();
+        assert!(err.contains("cannot be varied"), "{err}");
         let bad = text.replace("title = \"t\"", "title = \"t\"\nsurprise = 1");
         let err = parse_scenario_file(&bad).unwrap_err();
         assert!(err.to_string().starts_with("line 3"), "{err}");
