@@ -128,9 +128,16 @@ struct PhaseDef {
     rows: Vec<RowDef>,
     costs: Vec<Expr>,
     effects: Vec<Expr>,
-    /// Non-structural-zero cells as (from, to) in row order; the evaluated matrix is stored in
-    /// the same order so the cohort step skips structural zeros.
+    /// Non-structural-zero cells as (from, to) in row order (the order rows are evaluated).
     nonzero: Vec<(usize, usize)>,
+    /// The same cells in column-major order, as a compressed sparse column matrix: cells of
+    /// column j are `col_start[j]..col_start[j + 1]`, their source rows in `col_from`. The
+    /// cohort step gathers each new occupancy from its column, which skips structural zeros and
+    /// avoids serial read-modify-write chains on one destination.
+    col_start: Vec<usize>,
+    col_from: Vec<usize>,
+    /// Position in column-major order of the k-th row-order cell.
+    perm: Vec<usize>,
     line: Option<usize>,
 }
 
@@ -721,45 +728,63 @@ impl Model {
         Ok(())
     }
 
+    /// Propagates the cohort of strategy `si` through all cycles using the phase buffers in
+    /// `ws` (already filled) and returns its discounted totals.
+    ///
+    /// State values are constant within a phase, so instead of a dot product per cycle the step
+    /// accumulates discount-weighted occupancy vectors (`Σₜ wₜ·mₜ`, element-wise and
+    /// vectorisable) and takes one dot product with the phase's costs and effects when the
+    /// phase ends. This is the same sum in a different order.
     fn run_cohort(&self, si: usize, ws: &mut Workspace) -> Outcome {
         let s = &self.strategies[si];
         let Workspace {
-            phases, m, next, ..
+            phases,
+            m,
+            next,
+            occ_c,
+            occ_e,
+            ..
         } = ws;
         m.copy_from_slice(&self.initial);
         let (mut cost, mut effect) = (0.0, 0.0);
-        let mut pi = 0;
-        for t in 1..=self.cycles {
-            while t > s.phases[pi].until {
-                pi += 1;
-            }
-            let ph = &s.phases[pi];
+        let mut t = 1;
+        for (pi, ph) in s.phases.iter().enumerate() {
             let buf = &phases[si][pi];
-            next.iter_mut().for_each(|x| *x = 0.0);
-            for (&(i, j), &p) in ph.nonzero.iter().zip(&buf.probs) {
-                next[j] += m[i] * p;
+            occ_c.iter_mut().for_each(|x| *x = 0.0);
+            occ_e.iter_mut().for_each(|x| *x = 0.0);
+            while t <= ph.until.min(self.cycles) {
+                for (j, x) in next.iter_mut().enumerate() {
+                    let (a, b) = (ph.col_start[j], ph.col_start[j + 1]);
+                    let mut acc = 0.0;
+                    for (&i, &p) in ph.col_from[a..b].iter().zip(&buf.probs[a..b]) {
+                        acc += m[i] * p;
+                    }
+                    *x = acc;
+                }
+                let (wc, we) = (self.cost_weights[t - 1], self.effect_weights[t - 1]);
+                match self.accrual {
+                    Accrual::End => accumulate(occ_c, occ_e, next, wc, we),
+                    Accrual::Start => accumulate(occ_c, occ_e, m, wc, we),
+                    Accrual::HalfCycle => {
+                        accumulate(occ_c, occ_e, m, 0.5 * wc, 0.5 * we);
+                        accumulate(occ_c, occ_e, next, 0.5 * wc, 0.5 * we);
+                    }
+                }
+                std::mem::swap(m, next);
+                t += 1;
             }
-            let (c, e) = match self.accrual {
-                Accrual::End => (dot(next, &buf.costs), dot(next, &buf.effects)),
-                Accrual::Start => (dot(m, &buf.costs), dot(m, &buf.effects)),
-                Accrual::HalfCycle => (
-                    0.5 * (dot(m, &buf.costs) + dot(next, &buf.costs)),
-                    0.5 * (dot(m, &buf.effects) + dot(next, &buf.effects)),
-                ),
-            };
-            cost += self.cost_weights[t - 1] * c;
-            effect += self.effect_weights[t - 1] * e;
-            std::mem::swap(m, next);
+            cost += dot(occ_c, &buf.costs);
+            effect += dot(occ_e, &buf.effects);
         }
         Outcome { cost, effect }
     }
+}
 
-    /// Samplers for every parameter, in declaration order.
-    pub(crate) fn samplers(&self) -> Result<Vec<crate::psa::dist::Sampler>, DistError> {
-        self.parameters
-            .iter()
-            .map(|p| p.distribution.sampler())
-            .collect()
+/// `occ_c += wc·m` and `occ_e += we·m`, element-wise.
+fn accumulate(occ_c: &mut [f64], occ_e: &mut [f64], m: &[f64], wc: f64, we: f64) {
+    for ((c, e), &x) in occ_c.iter_mut().zip(occ_e.iter_mut()).zip(m) {
+        *c += wc * x;
+        *e += we * x;
     }
 }
 
@@ -774,6 +799,8 @@ pub struct Workspace {
     m: Vec<f64>,
     next: Vec<f64>,
     row: Vec<f64>,
+    occ_c: Vec<f64>,
+    occ_e: Vec<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -805,6 +832,8 @@ impl Workspace {
             m: vec![0.0; n],
             next: vec![0.0; n],
             row: vec![0.0; n],
+            occ_c: vec![0.0; n],
+            occ_e: vec![0.0; n],
         }
     }
 }
@@ -863,7 +892,7 @@ fn fill_phase(
             return Err((r, format!("row sums to {sum:.12}, not 1 (tolerance 1e-9)")));
         }
         while nz < ph.nonzero.len() && ph.nonzero[nz].0 == r {
-            buf.probs[nz] = row[ph.nonzero[nz].1];
+            buf.probs[ph.perm[nz]] = row[ph.nonzero[nz].1];
             nz += 1;
         }
     }
@@ -990,12 +1019,30 @@ fn build_phase(
             })
             .collect()
     };
+    // Column-major layout of the non-zero cells (see PhaseDef).
+    let mut order: Vec<usize> = (0..nonzero.len()).collect();
+    order.sort_by_key(|&k| (nonzero[k].1, nonzero[k].0));
+    let mut perm = vec![0; nonzero.len()];
+    for (pos, &k) in order.iter().enumerate() {
+        perm[k] = pos;
+    }
+    let col_from = order.iter().map(|&k| nonzero[k].0).collect();
+    let mut col_start = vec![0; n + 1];
+    for &(_, j) in &nonzero {
+        col_start[j + 1] += 1;
+    }
+    for j in 0..n {
+        col_start[j + 1] += col_start[j];
+    }
     Ok(PhaseDef {
         until,
         costs: vector(&p.state_costs, "state_costs")?,
         effects: vector(&p.state_effects, "state_effects")?,
         rows,
         nonzero,
+        col_start,
+        col_from,
+        perm,
         line: pline,
     })
 }

@@ -181,3 +181,143 @@ fn evpi_hand_example_json_contract() {
         "{err}"
     );
 }
+
+fn hiv_psa_model() -> String {
+    format!(
+        "{}/../scaleup-econ/tests/reference/dmhee_hiv_psa.toml",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// PSA output shape, determinism across thread counts, charts, and consistency with
+/// `econ evpi` run on the draws file the PSA wrote.
+#[test]
+fn psa_json_contract_draws_file_and_evpi_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let draws = dir.path().join("draws.csv");
+    let svg = dir.path().join("svg");
+    let model = hiv_psa_model();
+    let base = [
+        "econ",
+        "psa",
+        "--model",
+        &model,
+        "--draws",
+        "3000",
+        "--seed",
+        "42",
+        "--wtp",
+        "0,5000,10000",
+        "--chunk-size",
+        "500",
+        "--format",
+        "json",
+    ];
+    let mut a1 = base.to_vec();
+    a1.extend(["--threads", "1", "--out", draws.to_str().unwrap()]);
+    a1.extend(["--svg-dir", svg.to_str().unwrap()]);
+    let v1 = json_ok(&a1);
+    let mut a2 = base.to_vec();
+    a2.extend(["--threads", "2"]);
+    let v2 = json_ok(&a2);
+    assert_eq!(v1["strategies"], v2["strategies"]);
+    assert_eq!(v1["by_wtp"], v2["by_wtp"]);
+    assert_eq!(v1["draws"], 3000);
+    let s = v1["strategies"].as_array().unwrap();
+    assert_eq!(s[0]["name"], "mono");
+    // PSA means sit near the deterministic base case (MC and non-linearity tolerance).
+    assert!((s[0]["mean_cost"].as_f64().unwrap() - 44663.45).abs() < 500.0);
+    let by = v1["by_wtp"].as_array().unwrap();
+    assert_eq!(by.len(), 3);
+    assert_eq!(by[0]["optimal"], "mono");
+    let p: f64 = by[2]["ceac"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|x| x.as_f64().unwrap())
+        .sum();
+    assert!((p - 1.0).abs() < 1e-12);
+    assert!(svg.join("ce_plane.svg").exists() && svg.join("ceac.svg").exists());
+
+    let text = std::fs::read_to_string(&draws).unwrap();
+    assert_eq!(text.lines().count(), 1 + 2 * 3000);
+    assert!(text.starts_with("draw,strategy,cost,effect,from_A[1]"));
+    let e = json_ok(&[
+        "econ",
+        "evpi",
+        "--psa",
+        draws.to_str().unwrap(),
+        "--wtp",
+        "10000",
+        "--format",
+        "json",
+    ]);
+    let from_psa = by[2]["evpi"].as_f64().unwrap();
+    assert!((e["evpi"].as_f64().unwrap() - from_psa).abs() < 1e-6 * (1.0 + from_psa));
+    assert_eq!(e["n_draws"], 3000);
+}
+
+#[test]
+fn owsa_tornado_json_and_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("tornado.svg");
+    let model = hiv_psa_model();
+    let v = json_ok(&[
+        "econ",
+        "owsa",
+        "--model",
+        &model,
+        "--wtp",
+        "10000",
+        "--svg",
+        svg.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    // Base case is the deterministic DMHEE model: INMB = 10000·ΔLY − ΔC.
+    let want = 10000.0 * (8.9373889 - 7.9912066) - (50601.6513312 - 44663.4535637);
+    assert!((v["base"]["outcome"].as_f64().unwrap() - want).abs() < 1e-2);
+    let p = v["parameters"].as_array().unwrap();
+    assert_eq!(p.len(), 4);
+    let swings: Vec<f64> = p.iter().map(|r| r["swing"].as_f64().unwrap()).collect();
+    assert!(swings.windows(2).all(|w| w[0] >= w[1]));
+    // The relative risk drives the incremental benefit most (it is 2 cycles of lower
+    // progression against per-cycle cost differences of the other parameters).
+    assert_eq!(p[0]["parameter"], "rr");
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+
+    let v = json_ok(&[
+        "econ",
+        "owsa",
+        "--model",
+        &model,
+        "--wtp",
+        "10000",
+        "--parameter",
+        "cost_lami",
+        "--low",
+        "0",
+        "--high",
+        "2086.5",
+        "--format",
+        "json",
+    ]);
+    let r = &v["parameters"][0];
+    assert_eq!(r["parameter"], "cost_lami");
+    assert!((r["outcome_high"].as_f64().unwrap() - want).abs() < 1e-2);
+    let (ok, _, err) = scaleup(&[
+        "econ",
+        "owsa",
+        "--model",
+        &model,
+        "--wtp",
+        "1",
+        "--parameter",
+        "from_A",
+        "--low",
+        "0",
+        "--high",
+        "1",
+    ]);
+    assert!(!ok && err.contains("'from_A' is a vector"), "{err}");
+}
