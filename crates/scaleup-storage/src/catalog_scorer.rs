@@ -70,6 +70,7 @@ impl Scorer for CatalogScorer {
                 allowed,
                 risk_flags,
             }) => Ok(ScoreSummary {
+                instrument_version: Some(instrument.version().to_string()),
                 total: None,
                 band: None,
                 positive: None,

@@ -87,9 +87,10 @@ async fn apply_pending(store: &Store, conn: &mut sqlx::AnyConnection, upto: i64)
         }
     }
     for m in MIGRATIONS.iter().filter(|m| {
-        !applied
-            .iter()
-            .any(|r| r.get::<i64, _>("version") == m.version)
+        m.version <= upto
+            && !applied
+                .iter()
+                .any(|r| r.get::<i64, _>("version") == m.version)
     }) {
         let sql = sql_for(m, store.backend);
         let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
