@@ -36,7 +36,7 @@ pub use records::{
     PullPage, RecordRow, RiskFlagSummary, SMALL_CELL_THRESHOLD, ScoreSummary, Scorer, SummaryCell,
 };
 pub use scope::Actor;
-pub use setup::{HubRow, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow};
+pub use setup::{DefinitionRow, HubRow, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow};
 pub use time_util::{format_timestamp, now_timestamp};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -154,6 +154,13 @@ impl Store {
         };
         migrate::run(&store, version).await?;
         Ok(store)
+    }
+
+    /// The same store with another scorer (e.g. a catalogue extended by hub definitions that
+    /// were themselves read from this store).
+    pub fn with_scorer(mut self, scorer: Arc<dyn Scorer>) -> Store {
+        self.scorer = scorer;
+        self
     }
 
     pub fn backend(&self) -> Backend {

@@ -62,7 +62,8 @@ pub async fn serve(
     secure_cookies: bool,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
-    let catalog = Catalog::builtin();
+    // The same catalogue the store scores with: built-ins plus the hub's stored definitions.
+    let catalog = super::config::load_catalog(&store).await?;
     let state = AppState {
         store: store.clone(),
         secure_cookies,
