@@ -455,3 +455,17 @@ fn item_texts_overlay() {
         "epds_en.toml:3: instrument_version: no instrument with this code and version in the catalogue"
     );
 }
+
+#[test]
+fn stepped_care_needs_a_lower_is_better_instrument() {
+    let mut cat = Catalog::builtin();
+    let text = PROTOCOL.replacen(
+        "[dose]",
+        "[stepped_care]\ninstrument = \"aim\"\nby_session = 2\nmin_reduction_points = 1\naction = \"review\"\nsource = \"x\"\n\n[dose]",
+        1,
+    );
+    assert_eq!(
+        cat.add_file("hub_pst.toml", &text).unwrap_err().to_string(),
+        "hub_pst.toml:29: stepped_care.instrument: higher scores are better on this instrument; the rule measures a reduction"
+    );
+}
