@@ -96,10 +96,10 @@ pub fn run(args: Args) -> Result<()> {
             definition_version,
             format,
         } => {
-            if catalog.instrument(&code).is_none() {
-                if let Some(framework) = catalog.competency_framework(&code) {
-                    return show_framework(framework, format);
-                }
+            if catalog.instrument(&code).is_none()
+                && let Some(framework) = catalog.competency_framework(&code)
+            {
+                return show_framework(framework, format);
             }
             let inst = find(&catalog, &code, definition_version.as_deref())?;
             let texts = match &language {
@@ -134,10 +134,10 @@ pub fn run(args: Args) -> Result<()> {
                 (None, Some(path)) => read_responses(&path)?,
                 _ => bail!("give exactly one of --responses or --responses-file"),
             };
-            if catalog.instrument(&code).is_none() {
-                if let Some(framework) = catalog.competency_framework(&code) {
-                    return assess(framework, &responses, format);
-                }
+            if catalog.instrument(&code).is_none()
+                && let Some(framework) = catalog.competency_framework(&code)
+            {
+                return assess(framework, &responses, format);
             }
             let inst = find(&catalog, &code, definition_version.as_deref())?;
             let mut overrides = BTreeMap::new();
