@@ -311,7 +311,7 @@ fn same_code_and_version_as_builtin_is_rejected() {
     let err = cat.add_file("phq9_hub.toml", phq9).unwrap_err().to_string();
     assert_eq!(
         err,
-        "phq9_hub.toml:7: version: phq9 version 1 is already in the catalogue; use a new version"
+        "phq9_hub.toml:9: version: phq9 version 1 is already in the catalogue; use a new version"
     );
     // A new version replaces the built-in for lookups by code; the old one stays for recompute.
     let v2 = phq9.replacen("version = \"1\"", "version = \"2-hub\"", 1);
