@@ -97,6 +97,59 @@ pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
     beta_inc(df / 2.0, 0.5, df / (df + t * t))
 }
 
+/// Regularised upper incomplete gamma `Q(a, x)` (series or continued fraction).
+pub fn gamma_q(a: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 1.0;
+    }
+    let ln_front = a * x.ln() - x - ln_gamma(a);
+    if x < a + 1.0 {
+        let (mut sum, mut term, mut ap) = (1.0 / a, 1.0 / a, a);
+        for _ in 0..10_000 {
+            ap += 1.0;
+            term *= x / ap;
+            sum += term;
+            if term.abs() < sum.abs() * 1e-17 {
+                break;
+            }
+        }
+        1.0 - sum * ln_front.exp()
+    } else {
+        const TINY: f64 = 1e-300;
+        let mut b = x + 1.0 - a;
+        let mut c = 1.0 / TINY;
+        let mut d = 1.0 / b;
+        let mut h = d;
+        for i in 1..10_000 {
+            let an = -(i as f64) * (i as f64 - a);
+            b += 2.0;
+            d = an * d + b;
+            if d.abs() < TINY {
+                d = TINY;
+            }
+            c = b + an / c;
+            if c.abs() < TINY {
+                c = TINY;
+            }
+            d = 1.0 / d;
+            let del = d * c;
+            h *= del;
+            if (del - 1.0).abs() < 1e-16 {
+                break;
+            }
+        }
+        ln_front.exp() * h
+    }
+}
+
+/// Two-sided normal p-value `P(|Z| ≥ |z|) = Q(1/2, z²/2)`.
+pub fn normal_two_sided_p(z: f64) -> f64 {
+    if !z.is_finite() {
+        return f64::NAN;
+    }
+    gamma_q(0.5, z * z / 2.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +159,9 @@ mod tests {
         // R: 2 * pt(-2.0, 10) = 0.07338803477074; 2 * pt(-1.0, 3.5) = 0.381337253563446.
         assert!((t_two_sided_p(2.0, 10.0) - 0.073_388_034_770_74).abs() < 1e-12);
         assert!((t_two_sided_p(-1.0, 3.5) - 0.381_337_253_563_446).abs() < 1e-10);
+        // R: 2 * pnorm(-1.96) = 0.0499957902964; 2 * pnorm(-0.5) = 0.617075077451974.
+        assert!((normal_two_sided_p(1.96) - 0.049_995_790_296_4).abs() < 1e-12);
+        assert!((normal_two_sided_p(-0.5) - 0.617_075_077_451_974).abs() < 1e-12);
         // ln Γ(0.5) = ln √π.
         assert!((ln_gamma(0.5) - std::f64::consts::PI.sqrt().ln()).abs() < 1e-14);
     }

@@ -18,6 +18,7 @@ pub mod data;
 pub mod dist;
 pub mod formula;
 pub mod frame;
+pub mod glmm;
 pub mod linalg;
 pub mod lmm;
 pub mod optim;

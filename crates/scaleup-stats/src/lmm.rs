@@ -472,9 +472,6 @@ impl Model {
         Ok(model)
     }
 
-    /// Rank check of X from `X'X` scaled to unit diagonal: a pivot below 1e-10 marks a column
-    /// that is (numerically) a combination of earlier ones, matching lme4's rank-deficiency
-    /// check in spirit (it uses a pivoted QR with tolerance 1e-7 on the scaled columns).
     fn check_rank(&self, names: &[String]) -> Result<(), LmmError> {
         let p = self.p;
         let mut xtx = vec![0.0; p * p];
@@ -483,40 +480,7 @@ impl Model {
                 xtx[a * p + b] = self.dd[(self.qr + a) * self.d + self.qr + b];
             }
         }
-        let scale: Vec<f64> = (0..p).map(|a| xtx[a * p + a].sqrt()).collect();
-        let mut bad = Vec::new();
-        let mut l = vec![0.0; p * p];
-        for j in 0..p {
-            if scale[j] == 0.0 {
-                bad.push(names[j].clone());
-                continue;
-            }
-            let mut dj: f64 = 1.0;
-            for k in 0..j {
-                dj -= l[j * p + k] * l[j * p + k];
-            }
-            if dj < 1e-10 {
-                bad.push(names[j].clone());
-                continue;
-            }
-            let dj = dj.sqrt();
-            l[j * p + j] = dj;
-            for i in j + 1..p {
-                if scale[i] == 0.0 {
-                    continue;
-                }
-                let mut s = xtx[i * p + j] / (scale[i] * scale[j]);
-                for k in 0..j {
-                    s -= l[i * p + k] * l[j * p + k];
-                }
-                l[i * p + j] = s / dj;
-            }
-        }
-        if bad.is_empty() {
-            Ok(())
-        } else {
-            Err(LmmError::RankDeficient { columns: bad })
-        }
+        check_rank_xtx(&xtx, names)
     }
 
     fn evaluate(&self, theta: &[f64], keep: bool) -> Option<Eval> {
@@ -964,6 +928,63 @@ impl Model {
     }
 }
 
+/// Rank check of a design matrix: errors with the columns that are (numerically) linear
+/// combinations of earlier ones.
+pub(crate) fn check_rank(x: &crate::frame::Matrix, names: &[String]) -> Result<(), LmmError> {
+    let p = x.ncols();
+    let mut xtx = vec![0.0; p * p];
+    for a in 0..p {
+        for b in 0..=a {
+            let v: f64 = x.col(a).iter().zip(x.col(b)).map(|(u, w)| u * w).sum();
+            xtx[a * p + b] = v;
+            xtx[b * p + a] = v;
+        }
+    }
+    check_rank_xtx(&xtx, names)
+}
+
+/// Rank check from `X'X` scaled to unit diagonal: a pivot below 1e-10 marks a column that is
+/// (numerically) a combination of earlier ones, in the spirit of lme4's rank-deficiency check
+/// (a pivoted QR with tolerance 1e-7 on the scaled columns). lme4 drops such columns with a
+/// message; here the fit stops and names them, so no coefficient is silently missing.
+fn check_rank_xtx(xtx: &[f64], names: &[String]) -> Result<(), LmmError> {
+    let p = names.len();
+    let scale: Vec<f64> = (0..p).map(|a| xtx[a * p + a].sqrt()).collect();
+    let mut bad = Vec::new();
+    let mut l = vec![0.0; p * p];
+    for j in 0..p {
+        if scale[j] == 0.0 {
+            bad.push(names[j].clone());
+            continue;
+        }
+        let mut dj: f64 = 1.0;
+        for k in 0..j {
+            dj -= l[j * p + k] * l[j * p + k];
+        }
+        if dj < 1e-10 {
+            bad.push(names[j].clone());
+            continue;
+        }
+        let dj = dj.sqrt();
+        l[j * p + j] = dj;
+        for i in j + 1..p {
+            if scale[i] == 0.0 {
+                continue;
+            }
+            let mut s = xtx[i * p + j] / (scale[i] * scale[j]);
+            for k in 0..j {
+                s -= l[i * p + k] * l[j * p + k];
+            }
+            l[i * p + j] = s / dj;
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(LmmError::RankDeficient { columns: bad })
+    }
+}
+
 fn cov_from_template(t: &[f64], q: usize, sigma2: f64) -> Vec<Vec<f64>> {
     (0..q)
         .map(|a| {
@@ -997,7 +1018,7 @@ fn richardson(mut a: Vec<f64>) -> f64 {
 }
 
 /// Hessian of `f` at `x` by Richardson-extrapolated central differences (row-major).
-fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
+pub(crate) fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
     let k = x.len();
     let f0 = f(x);
     let mut h = vec![0.0; k * k];

@@ -218,3 +218,40 @@ fn bad_input_gives_clear_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn glmm_binomial_json_matches_glmer() {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../scaleup-stats/tests/reference/lmm/binary_crt.csv");
+    let (ok, out, err) = scaleup(&[
+        "stats",
+        "glmm",
+        "--family",
+        "binomial",
+        "--data",
+        &data.to_string_lossy(),
+        "--formula",
+        "remit ~ arm + severity + (1 | cluster)",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    // lme4 1.1-31 glmer(nAGQ = 1): logLik -446.101935150202 (tests/reference/lmm/glmm_crt.json).
+    assert!(rel(v["log_likelihood"].as_f64().unwrap(), -446.101935150202) < 1e-7);
+    assert_eq!(v["fixed_effects"][1]["term"], "arm");
+    assert_eq!(v["random_effects"][0]["group"], "cluster");
+    assert_eq!(v["converged"], true);
+
+    let (ok, _, err) = scaleup(&[
+        "stats",
+        "glmm",
+        "--family",
+        "binomial",
+        "--data",
+        &data.to_string_lossy(),
+        "--formula",
+        "severity ~ arm + (1 | cluster)",
+    ]);
+    assert!(!ok && err.contains("0 or 1"), "{err}");
+}

@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use scaleup_stats::data::{Column, Data, MISSING, factor_from_interned};
 use scaleup_stats::formula::Formula;
 use scaleup_stats::frame::{FrameError, ModelFrame};
+use scaleup_stats::glmm::{self, GlmmOptions};
 use scaleup_stats::lmm::{self, LmmFit, LmmOptions, Method};
 use serde_json::{Value, json};
 
@@ -25,6 +26,8 @@ pub struct Args {
 enum StatsCommand {
     /// Linear mixed model (lme4-style formula, REML by default).
     Lmm(LmmArgs),
+    /// Generalised linear mixed model (binomial logit, Laplace approximation).
+    Glmm(GlmmArgs),
     /// Generalised estimating equations (gaussian/binomial; independence/exchangeable).
     Gee(crate::cmd::stats_gee_meta::GeeArgs),
     /// Meta-analysis of study estimates (fixed effect, DerSimonian-Laird, REML).
@@ -36,6 +39,7 @@ enum StatsCommand {
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         StatsCommand::Lmm(a) => run_lmm(a),
+        StatsCommand::Glmm(a) => run_glmm(a),
         StatsCommand::Gee(a) => crate::cmd::stats_gee_meta::run_gee(a),
         StatsCommand::Meta(a) => crate::cmd::stats_gee_meta::run_meta(a),
         StatsCommand::Icc(a) => crate::cmd::stats_gee_meta::run_icc(a),
@@ -88,6 +92,146 @@ fn run_lmm(args: LmmArgs) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
         _ => print!("{}", lmm_text(&fit, &frame, &args.formula, args.blups)),
+    }
+    Ok(())
+}
+
+/// GLMM families.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum GlmmFamily {
+    /// Bernoulli response (0/1) with the logit link.
+    Binomial,
+}
+
+/// Arguments for `scaleup stats glmm`.
+#[derive(clap::Args)]
+pub struct GlmmArgs {
+    /// Response distribution.
+    #[arg(long, value_enum)]
+    family: GlmmFamily,
+    /// CSV file with a header row.
+    #[arg(long)]
+    data: PathBuf,
+    /// Model formula with one random-effects term, e.g. `remit ~ arm + (1 | site)`.
+    #[arg(long)]
+    formula: String,
+    /// Treat this numeric column as a factor (repeatable).
+    #[arg(long = "factor", value_name = "COL")]
+    factors: Vec<String>,
+    /// Include BLUPs (conditional modes) and their conditional variances.
+    #[arg(long)]
+    blups: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+fn run_glmm(args: GlmmArgs) -> anyhow::Result<()> {
+    if args.format == Format::Html {
+        bail!("`scaleup stats glmm` prints text or json; html is not supported");
+    }
+    let formula = Formula::parse(&args.formula).context("invalid --formula")?;
+    let data = read_table(&args.data, &args.factors)?;
+    let frame = build_frame(&formula, &data, &args.data)?;
+    let fit = match args.family {
+        GlmmFamily::Binomial => glmm::fit_binomial(&frame, &GlmmOptions::default()),
+    }
+    .with_context(|| format!("cannot fit the model to {}", args.data.display()))?;
+    let fixed: Vec<Value> = fit
+        .fixed
+        .iter()
+        .map(|f| {
+            json!({"term": f.term, "estimate": f.estimate, "std_error": f.std_error,
+                   "z_value": f.z_value, "p_value": f.p_value})
+        })
+        .collect();
+    let random: Vec<Value> = fit
+        .random
+        .iter()
+        .map(|r| {
+            let mut v = json!({"group": r.group, "terms": r.terms,
+                               "covariance": matrix(&r.covariance), "n_levels": r.levels.len()});
+            if args.blups {
+                v["blups"] = r
+                    .levels
+                    .iter()
+                    .zip(&r.blups)
+                    .zip(&r.cond_var)
+                    .map(|((l, b), c)| json!({"level": l, "values": b, "cond_var": c}))
+                    .collect();
+            }
+            v
+        })
+        .collect();
+    match args.format {
+        Format::Json => {
+            let groups: serde_json::Map<String, Value> = fit
+                .groups
+                .iter()
+                .map(|(g, n)| (g.clone(), json!(n)))
+                .collect();
+            let v = json!({
+                "family": "binomial", "link": "logit", "method": "Laplace",
+                "formula": args.formula, "n_obs": fit.n_obs,
+                "fixed_effects": fixed, "vcov": matrix(&fit.vcov), "random_effects": random,
+                "log_likelihood": fit.log_likelihood, "deviance": fit.deviance,
+                "aic": fit.aic, "bic": fit.bic, "df_model": fit.df_model, "theta": fit.theta,
+                "converged": fit.converged, "singular": fit.singular,
+                "evaluations": fit.evaluations, "groups": groups,
+                "missing": {"n_input": frame.missing.n_input, "n_dropped": frame.missing.n_dropped},
+            });
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        _ => {
+            let mut s = String::new();
+            let _ = writeln!(
+                s,
+                "Generalised linear mixed model fit by maximum likelihood (Laplace)"
+            );
+            let _ = writeln!(s, "Family: binomial (logit)\nFormula: {}", args.formula);
+            let _ = writeln!(
+                s,
+                "logLik: {:.4}   deviance: {:.4}   AIC: {:.4}   BIC: {:.4}",
+                fit.log_likelihood, fit.deviance, fit.aic, fit.bic
+            );
+            let _ = writeln!(
+                s,
+                "Observations: {}; groups: {}, {}",
+                fit.n_obs, fit.groups[0].0, fit.groups[0].1
+            );
+            let _ = writeln!(s, "\nRandom effects:");
+            for r in &fit.random {
+                for (i, t) in r.terms.iter().enumerate() {
+                    let var = r.covariance[i][i];
+                    let g = if i == 0 { r.group.as_str() } else { "" };
+                    let _ = writeln!(
+                        s,
+                        "  {g:<20} {t:<16} variance {var:.6}  sd {:.6}",
+                        var.sqrt()
+                    );
+                }
+            }
+            let _ = writeln!(s, "\nFixed effects:");
+            let _ = writeln!(
+                s,
+                "  {:<20} {:>12} {:>12} {:>9} {:>11}",
+                "Term", "Estimate", "Std. Error", "z value", "Pr(>|z|)"
+            );
+            for f in &fit.fixed {
+                let _ = writeln!(
+                    s,
+                    "  {:<20} {:>12.6} {:>12.6} {:>9.3} {:>11.4e}",
+                    f.term, f.estimate, f.std_error, f.z_value, f.p_value
+                );
+            }
+            let _ = writeln!(
+                s,
+                "\nConverged: {}   Singular fit: {}",
+                if fit.converged { "yes" } else { "NO" },
+                if fit.singular { "yes" } else { "no" }
+            );
+            print!("{s}");
+        }
     }
     Ok(())
 }
