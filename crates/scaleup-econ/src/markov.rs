@@ -141,15 +141,18 @@ struct PhaseDef {
     /// Position in column-major order of the k-th row-order cell.
     perm: Vec<usize>,
     line: Option<usize>,
+    /// An earlier phase (strategy, phase) with identical cells and values; its evaluated
+    /// buffers are copied instead of evaluating the same expressions again.
+    same_as: Option<(usize, usize)>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct RowDef {
     kind: RowKind,
     line: Option<usize>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum RowKind {
     /// Cells given one by one: the non-zero expressions with their column, and the column of
     /// the complement `"C"` if any. Structural zeros are not stored, so they cost nothing per
@@ -627,6 +630,23 @@ impl Model {
             });
         }
 
+        // Find phases identical to an earlier one (commonly the "after treatment" phase of an
+        // intervention equals usual care).
+        for si in 0..strategies.len() {
+            for pi in 0..strategies[si].phases.len() {
+                let found = (0..=si).find_map(|sj| {
+                    let limit = if sj == si { pi } else { strategies[sj].phases.len() };
+                    (0..limit).find_map(|pj| {
+                        let (a, b) = (&strategies[si].phases[pi], &strategies[sj].phases[pj]);
+                        (a.rows.iter().map(|r| &r.kind).eq(b.rows.iter().map(|r| &r.kind))
+                            && a.costs == b.costs
+                            && a.effects == b.effects)
+                            .then_some((sj, pj))
+                    })
+                });
+                strategies[si].phases[pi].same_as = found;
+            }
+        }
         let weights = |r: f64| -> Vec<f64> {
             (1..=raw.cycles)
                 .map(|t| {
@@ -741,6 +761,10 @@ impl Model {
         let k = self.strategies.len();
         for (si, s) in self.strategies.iter().enumerate() {
             for (pi, ph) in s.phases.iter().enumerate() {
+                if let Some((sj, pj)) = ph.same_as {
+                    copy_phase(&mut ws.phases, (sj, pj), (si, pi));
+                    continue;
+                }
                 for lane in 0..draws {
                     let v = &values[lane * slots..(lane + 1) * slots];
                     let buf = &mut ws.phases[si][pi];
@@ -914,6 +938,20 @@ fn accumulate(
             }
         }
     }
+}
+
+/// Copies the evaluated buffers of phase `from` into phase `to` (`from` comes earlier).
+fn copy_phase(phases: &mut [Vec<PhaseBuf>], from: (usize, usize), to: (usize, usize)) {
+    let (src, dst) = if from.0 == to.0 {
+        let (a, b) = phases[to.0].split_at_mut(to.1);
+        (&a[from.1], &mut b[0])
+    } else {
+        let (a, b) = phases.split_at_mut(to.0);
+        (&a[from.0][from.1], &mut b[0][to.1])
+    };
+    dst.probs.copy_from_slice(&src.probs);
+    dst.costs.copy_from_slice(&src.costs);
+    dst.effects.copy_from_slice(&src.effects);
 }
 
 /// Number of draws evaluated side by side by [`Model::evaluate_batch`].
@@ -1182,6 +1220,7 @@ fn build_phase(
         col_from,
         perm,
         line: pline,
+        same_as: None,
     })
 }
 
