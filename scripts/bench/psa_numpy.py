@@ -64,7 +64,9 @@ def transitions(v, n, tx):
     pb = v["p_better"] * (v["or_tx"] if tx else 1.0)
     pw = v["p_worse"] * (v["rr_tx"] if tx else 1.0)
     P = np.zeros((n, N_STATES, N_STATES))
-    P[:, 0, :] = v["from_S1"]
+    P[:, 0, 0] = v["from_S1"][:, 0]
+    P[:, 0, 1] = v["from_S1"][:, 1]
+    P[:, 0, N_STATES - 1] = v["from_S1"][:, 2]
     for i in range(1, N_ALIVE):
         die = v["p_die"] * v["hr_die"] ** i
         P[:, i, i - 1] = pb
