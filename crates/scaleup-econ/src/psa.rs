@@ -3,7 +3,7 @@
 
 pub mod dist;
 
-use crate::markov::{Model, ModelError, Outcome, Workspace};
+use crate::markov::{LANES, Model, ModelError, Outcome, Workspace};
 use crate::voi::{NmbAccumulator, WtpSummary};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -174,13 +174,25 @@ fn run_chunk(
                 &mut values[p.offset..p.offset + p.distribution.dim()],
             );
         }
-        let out = &mut outcomes[d * k..(d + 1) * k];
+    }
+    // Evaluate in batches of LANES draws (see Model::evaluate_batch).
+    let mut b = 0;
+    while b < n {
+        let e = (b + LANES).min(n);
         model
-            .evaluate_into(values, &mut ws, out)
-            .map_err(|source| PsaError::Draw {
-                draw: first + d + 1,
+            .evaluate_batch(
+                &params[b * slots..e * slots],
+                &mut ws,
+                &mut outcomes[b * k..e * k],
+            )
+            .map_err(|(lane, source)| PsaError::Draw {
+                draw: first + b + lane + 1,
                 source,
             })?;
+        b = e;
+    }
+    for d in 0..n {
+        let out = &outcomes[d * k..(d + 1) * k];
         for j in 0..k {
             cbuf[j] = out[j].cost;
             ebuf[j] = out[j].effect;
