@@ -38,6 +38,8 @@ enum Command {
     Bia(super::econ_budget::BiaArgs),
     /// Return on investment.
     Roi(super::econ_budget::RoiArgs),
+    /// Activity-based costing from price lists and recorded activity.
+    Cost(super::econ_budget::CostArgs),
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -49,6 +51,7 @@ pub fn run(args: Args) -> Result<()> {
         Command::Owsa(a) => run_owsa(a),
         Command::Bia(a) => super::econ_budget::run_bia(a),
         Command::Roi(a) => super::econ_budget::run_roi(a),
+        Command::Cost(a) => super::econ_budget::run_cost(a),
     }
 }
 
