@@ -790,12 +790,11 @@ impl Model {
         out: &mut [Outcome],
     ) -> Result<(), (usize, ModelError)> {
         let slots = self.n_slots;
-        let draws = if slots == 0 {
-            out.len() / self.strategies.len()
-        } else {
-            values.len() / slots
-        };
-        assert!(draws >= 1 && draws <= LANES, "batch of 1..=LANES draws");
+        let draws = values
+            .len()
+            .checked_div(slots)
+            .unwrap_or(out.len() / self.strategies.len());
+        assert!((1..=LANES).contains(&draws), "batch of 1..=LANES draws");
         let k = self.strategies.len();
         // Parameter values lane by lane; unused lanes repeat the first draw so that every lane
         // holds valid numbers.

@@ -276,10 +276,11 @@ impl Parser<'_> {
         if self.peek_sym('^') {
             self.pos += 1;
             let exp = self.unary()?;
-            if let Expr::Const(k) = exp {
-                if k.fract() == 0.0 && k.abs() <= 64.0 {
-                    return Ok(fold(Expr::PowI(Box::new(base), k as i32)));
-                }
+            if let Expr::Const(k) = exp
+                && k.fract() == 0.0
+                && k.abs() <= 64.0
+            {
+                return Ok(fold(Expr::PowI(Box::new(base), k as i32)));
             }
             return Ok(fold(Expr::Bin(Op::Pow, Box::new(base), Box::new(exp))));
         }
