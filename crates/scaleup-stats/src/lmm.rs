@@ -1077,3 +1077,85 @@ fn jacobian(f: &dyn Fn(&[f64]) -> Option<Vec<f64>>, x: &[f64], m: usize) -> Vec<
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Data;
+    use crate::formula::Formula;
+
+    /// 6 groups × 5 rows with a deterministic response.
+    fn data() -> Data {
+        let mut d = Data::new();
+        let n = 30;
+        let g: Vec<f64> = (0..n).map(|i| (i / 5) as f64).collect();
+        let x: Vec<f64> = (0..n).map(|i| ((i * 7) % 11) as f64 / 3.0).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| 1.0 + 0.5 * x[i] + (g[i] * 1.7).sin() + ((i * 13) % 7) as f64 / 4.0)
+            .collect();
+        d.add_numeric("y", y).unwrap();
+        d.add_numeric("x", x).unwrap();
+        d.add_numeric("g", g).unwrap();
+        d.add_numeric("id", (0..n).map(|i| i as f64).collect())
+            .unwrap();
+        d
+    }
+
+    fn fit_formula(f: &str) -> Result<LmmFit, LmmError> {
+        let frame = ModelFrame::new(&Formula::parse(f).unwrap(), &data()).unwrap();
+        fit(&frame, &LmmOptions::default())
+    }
+
+    #[test]
+    fn structural_errors_are_typed() {
+        assert_eq!(fit_formula("y ~ x").unwrap_err(), LmmError::NoRandomEffects);
+        assert!(matches!(
+            fit_formula("y ~ x + (1 | id)").unwrap_err(),
+            LmmError::TooManyRandomEffects { .. }
+        ));
+    }
+
+    #[test]
+    fn no_fixed_effects_and_ml_equals_reml_then() {
+        // With p = 0 the REML criterion equals the ML deviance.
+        let frame = ModelFrame::new(&Formula::parse("y ~ 0 + (1 | g)").unwrap(), &data()).unwrap();
+        let reml = fit(&frame, &LmmOptions::default()).unwrap();
+        let ml = fit(
+            &frame,
+            &LmmOptions {
+                method: Method::Ml,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(reml.fixed.is_empty());
+        assert!((reml.criterion - ml.criterion).abs() < 1e-9 * ml.criterion.abs());
+        assert_eq!(reml.df_model, 2);
+    }
+
+    #[test]
+    fn profiled_optimum_is_stationary_in_sigma() {
+        // At (θ̂, σ̂) the unprofiled deviance has zero derivative in σ: a check that the
+        // profiled and unprofiled forms agree.
+        let frame =
+            ModelFrame::new(&Formula::parse("y ~ x + (1 + x | g)").unwrap(), &data()).unwrap();
+        let f = fit(&frame, &LmmOptions::default()).unwrap();
+        let model = Model::new(&frame, true).unwrap();
+        let s = f.residual_variance.sqrt();
+        let mut vp = f.theta.clone();
+        vp.push(s);
+        let d0 = model.deviance_vp(&vp);
+        assert!(
+            (d0 - f.criterion).abs() < 1e-8 * d0.abs(),
+            "{d0} vs {}",
+            f.criterion
+        );
+        let h = 1e-5 * s;
+        let mut up = vp.clone();
+        *up.last_mut().unwrap() += h;
+        let mut dn = vp.clone();
+        *dn.last_mut().unwrap() -= h;
+        let slope = (model.deviance_vp(&up) - model.deviance_vp(&dn)) / (2.0 * h);
+        assert!(slope.abs() < 1e-4, "d dev / d sigma = {slope}");
+    }
+}
