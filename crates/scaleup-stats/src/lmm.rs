@@ -34,7 +34,9 @@ use crate::linalg::{backward_solve_t, chol_inverse, cholesky_in_place, forward_s
 use crate::optim::minimize;
 
 /// Largest dense Schur complement (random effects beyond the first term, plus `p + 1`).
-pub const MAX_DENSE: usize = 6000;
+/// At this size one dense Cholesky costs about 2.7 GFlop, so a fit (a few hundred evaluations)
+/// takes minutes; beyond it a sparse factorisation would be needed.
+pub const MAX_DENSE: usize = 2000;
 
 /// Estimation method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -200,6 +202,29 @@ pub struct LmmFit {
     pub evaluations: usize,
     /// Number of levels per grouping factor, by factor name (first-appearance order).
     pub groups: Vec<(String, usize)>,
+}
+
+impl LmmFit {
+    /// Intraclass correlations for random-intercept-only models: for each term,
+    /// `τ²_k / (Σ_j τ²_j + σ²)`, in the order of [`LmmFit::random`]. `None` when some term
+    /// has random slopes (the ICC then depends on the covariates).
+    pub fn icc(&self) -> Option<Vec<f64>> {
+        if self
+            .random
+            .iter()
+            .any(|r| r.terms.len() != 1 || r.terms[0] != "(Intercept)")
+        {
+            return None;
+        }
+        let total: f64 =
+            self.random.iter().map(|r| r.covariance[0][0]).sum::<f64>() + self.residual_variance;
+        Some(
+            self.random
+                .iter()
+                .map(|r| r.covariance[0][0] / total)
+                .collect(),
+        )
+    }
 }
 
 struct TermInfo {
@@ -1129,6 +1154,9 @@ mod tests {
         )
         .unwrap();
         assert!(reml.fixed.is_empty());
+        let icc = reml.icc().unwrap();
+        let tau2 = reml.random[0].covariance[0][0];
+        assert!((icc[0] - tau2 / (tau2 + reml.residual_variance)).abs() < 1e-15);
         assert!((reml.criterion - ml.criterion).abs() < 1e-9 * ml.criterion.abs());
         assert_eq!(reml.df_model, 2);
     }
