@@ -34,7 +34,9 @@ use crate::linalg::{backward_solve_t, chol_inverse, cholesky_in_place, forward_s
 use crate::optim::minimize;
 
 /// Largest dense Schur complement (random effects beyond the first term, plus `p + 1`).
-pub const MAX_DENSE: usize = 6000;
+/// At this size one dense Cholesky costs about 2.7 GFlop, so a fit (a few hundred evaluations)
+/// takes minutes; beyond it a sparse factorisation would be needed.
+pub const MAX_DENSE: usize = 2000;
 
 /// Estimation method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -200,6 +202,29 @@ pub struct LmmFit {
     pub evaluations: usize,
     /// Number of levels per grouping factor, by factor name (first-appearance order).
     pub groups: Vec<(String, usize)>,
+}
+
+impl LmmFit {
+    /// Intraclass correlations for random-intercept-only models: for each term,
+    /// `τ²_k / (Σ_j τ²_j + σ²)`, in the order of [`LmmFit::random`]. `None` when some term
+    /// has random slopes (the ICC then depends on the covariates).
+    pub fn icc(&self) -> Option<Vec<f64>> {
+        if self
+            .random
+            .iter()
+            .any(|r| r.terms.len() != 1 || r.terms[0] != "(Intercept)")
+        {
+            return None;
+        }
+        let total: f64 =
+            self.random.iter().map(|r| r.covariance[0][0]).sum::<f64>() + self.residual_variance;
+        Some(
+            self.random
+                .iter()
+                .map(|r| r.covariance[0][0] / total)
+                .collect(),
+        )
+    }
 }
 
 struct TermInfo {
@@ -1076,4 +1101,89 @@ fn jacobian(f: &dyn Fn(&[f64]) -> Option<Vec<f64>>, x: &[f64], m: usize) -> Vec<
                 .collect()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Data;
+    use crate::formula::Formula;
+
+    /// 6 groups × 5 rows with a deterministic response.
+    fn data() -> Data {
+        let mut d = Data::new();
+        let n = 30;
+        let g: Vec<f64> = (0..n).map(|i| (i / 5) as f64).collect();
+        let x: Vec<f64> = (0..n).map(|i| ((i * 7) % 11) as f64 / 3.0).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| 1.0 + 0.5 * x[i] + (g[i] * 1.7).sin() + ((i * 13) % 7) as f64 / 4.0)
+            .collect();
+        d.add_numeric("y", y).unwrap();
+        d.add_numeric("x", x).unwrap();
+        d.add_numeric("g", g).unwrap();
+        d.add_numeric("id", (0..n).map(|i| i as f64).collect())
+            .unwrap();
+        d
+    }
+
+    fn fit_formula(f: &str) -> Result<LmmFit, LmmError> {
+        let frame = ModelFrame::new(&Formula::parse(f).unwrap(), &data()).unwrap();
+        fit(&frame, &LmmOptions::default())
+    }
+
+    #[test]
+    fn structural_errors_are_typed() {
+        assert_eq!(fit_formula("y ~ x").unwrap_err(), LmmError::NoRandomEffects);
+        assert!(matches!(
+            fit_formula("y ~ x + (1 | id)").unwrap_err(),
+            LmmError::TooManyRandomEffects { .. }
+        ));
+    }
+
+    #[test]
+    fn no_fixed_effects_and_ml_equals_reml_then() {
+        // With p = 0 the REML criterion equals the ML deviance.
+        let frame = ModelFrame::new(&Formula::parse("y ~ 0 + (1 | g)").unwrap(), &data()).unwrap();
+        let reml = fit(&frame, &LmmOptions::default()).unwrap();
+        let ml = fit(
+            &frame,
+            &LmmOptions {
+                method: Method::Ml,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(reml.fixed.is_empty());
+        let icc = reml.icc().unwrap();
+        let tau2 = reml.random[0].covariance[0][0];
+        assert!((icc[0] - tau2 / (tau2 + reml.residual_variance)).abs() < 1e-15);
+        assert!((reml.criterion - ml.criterion).abs() < 1e-9 * ml.criterion.abs());
+        assert_eq!(reml.df_model, 2);
+    }
+
+    #[test]
+    fn profiled_optimum_is_stationary_in_sigma() {
+        // At (θ̂, σ̂) the unprofiled deviance has zero derivative in σ: a check that the
+        // profiled and unprofiled forms agree.
+        let frame =
+            ModelFrame::new(&Formula::parse("y ~ x + (1 + x | g)").unwrap(), &data()).unwrap();
+        let f = fit(&frame, &LmmOptions::default()).unwrap();
+        let model = Model::new(&frame, true).unwrap();
+        let s = f.residual_variance.sqrt();
+        let mut vp = f.theta.clone();
+        vp.push(s);
+        let d0 = model.deviance_vp(&vp);
+        assert!(
+            (d0 - f.criterion).abs() < 1e-8 * d0.abs(),
+            "{d0} vs {}",
+            f.criterion
+        );
+        let h = 1e-5 * s;
+        let mut up = vp.clone();
+        *up.last_mut().unwrap() += h;
+        let mut dn = vp.clone();
+        *dn.last_mut().unwrap() -= h;
+        let slope = (model.deviance_vp(&up) - model.deviance_vp(&dn)) / (2.0 * h);
+        assert!(slope.abs() < 1e-4, "d dev / d sigma = {slope}");
+    }
 }

@@ -149,3 +149,42 @@ arm <- as.integer(cl > 12)
 y <- 12 - 2 * arm + rnorm(24, sd = sqrt(1.25))[cl] + rnorm(length(cl), sd = sqrt(23.75))
 crt <- write_data(data.frame(phq = y, arm = arm, cluster = cl), "crt")
 fit_case("crt_reml", "crt", "phq ~ arm + (1 | cluster)", crt)
+
+# 8. Stepped-wedge trial: 12 clusters in 4 sequences, 5 periods, 10 individuals per
+#    cluster-period; fixed period effects and treatment, random cluster and cluster-by-period
+#    intercepts (Hooper/Girling model), written as the interaction grouping `cluster:period`.
+cl <- rep(1:12, each = 50)
+period <- rep(rep(1:5, each = 10), times = 12)
+sequence <- ceiling((1:12) / 3)
+treat <- as.integer(period > sequence[cl])
+cp <- (cl - 1) * 5 + period
+y <- 15 - 0.3 * period - 1.5 * treat + rnorm(12, sd = 1.2)[cl] + rnorm(60, sd = 0.6)[cp] +
+  rnorm(length(cl), sd = 3)
+sw <- write_data(data.frame(y = y, period = period, period_f = paste0("p", period), treat = treat,
+                            cluster = paste0("k", sprintf("%02d", cl))), "stepped_wedge")
+fit_case("stepped_wedge_reml", "stepped_wedge",
+         "y ~ period_f + treat + (1 | cluster) + (1 | cluster:period)", sw)
+
+# 9. A sweep of small random datasets over the supported structures, with variance components
+#    drawn so that some fits are singular: catches optimiser failures (e.g. a boundary local
+#    minimum) that a handful of hand-made cases would miss. Cases where lme4 itself reports a
+#    convergence problem are written with lme4_converged_cleanly = false and skipped by the test.
+structures <- c("y ~ x + (1 | g)", "y ~ x + (1 + x | g)", "y ~ x + (1 + x || g)",
+                "y ~ x + (1 | g) + (1 | h)", "y ~ x + (1 | g/h)", "y ~ x * f + (1 + x | g)")
+for (s in 1:24) {
+  structure <- structures[(s - 1) %% length(structures) + 1]
+  m <- sample(5:25, 1)
+  sizes <- sample(2:15, m, replace = TRUE)
+  g <- rep(seq_len(m), sizes)
+  n <- length(g)
+  h <- sample(1:sample(3:8, 1), n, replace = TRUE)
+  x <- rnorm(n, mean = sample(c(0, 3), 1))
+  f <- sample(c("p", "q"), n, replace = TRUE)
+  sd0 <- sample(c(0, 0.2, 1, 3), 1); sd1 <- sample(c(0, 0.3, 1), 1); sdh <- sample(c(0, 0.5, 1), 1)
+  y <- 1 + 0.5 * x + (f == "q") * 0.3 + rnorm(m, sd = sd0)[g] + rnorm(m, sd = sd1)[g] * x +
+    rnorm(8, sd = sdh)[h] + rnorm(n)
+  name <- sprintf("sweep_%02d", s)
+  d <- write_data(data.frame(y = y, x = x, f = f, g = g, h = h), name)
+  method <- s %% 3 != 0
+  fit_case(name, name, structure, d, reml = method)
+}

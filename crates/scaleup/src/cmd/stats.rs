@@ -417,14 +417,19 @@ fn lmm_json(fit: &LmmFit, frame: &ModelFrame, formula: &str, blups: bool) -> Val
             })
         })
         .collect();
+    let icc = fit.icc();
     let random: Vec<Value> = fit
         .random
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(k, r)| {
             let mut v = json!({
                 "group": r.group, "terms": r.terms, "covariance": matrix(&r.covariance),
                 "n_levels": r.levels.len(),
             });
+            if let Some(icc) = &icc {
+                v["icc"] = json!(icc[k]);
+            }
             if blups {
                 v["blups"] = r
                     .levels
@@ -547,6 +552,15 @@ fn lmm_text(fit: &LmmFit, frame: &ModelFrame, formula: &str, blups: bool) -> Str
         fit.residual_variance,
         fit.residual_variance.sqrt()
     );
+    if let Some(icc) = fit.icc() {
+        let parts: Vec<String> = fit
+            .random
+            .iter()
+            .zip(icc)
+            .map(|(r, v)| format!("{} {v:.4}", r.group))
+            .collect();
+        let _ = writeln!(s, "  ICC: {}", parts.join(", "));
+    }
     let _ = writeln!(s, "\nFixed effects (Satterthwaite df):");
     let _ = writeln!(
         s,
