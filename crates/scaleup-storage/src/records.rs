@@ -1603,7 +1603,7 @@ impl Store {
             return Err(StoreError::Forbidden("caseloads are for care staff"));
         }
         let mut sql = Sql::new(
-            "SELECT r.id, r.kind, r.client_id, r.counsellor_id, r.occurred_on, r.payload, s.total, s.instrument FROM records r
+            "SELECT r.id, r.kind, r.client_id, r.counsellor_id, r.programme_id, r.occurred_on, r.payload, s.total, s.instrument, s.detail FROM records r
              LEFT JOIN assessment_scores s ON s.record_id = r.id WHERE r.kind IN ('client', 'episode', 'session', 'assessment')",
         );
         actor.push_scope(&mut sql, "r");
@@ -1632,7 +1632,8 @@ impl Store {
                 serde_json::from_str(&r.try_get::<String, _>("payload")?).unwrap_or_default();
             match r.try_get::<String, _>("kind")?.as_str() {
                 "client" => {
-                    entry["counsellor_id"] = serde_json::json!(opt_text(r, "counsellor_id")?)
+                    entry["counsellor_id"] = serde_json::json!(opt_text(r, "counsellor_id")?);
+                    entry["programme_id"] = serde_json::json!(opt_text(r, "programme_id")?);
                 }
                 "episode" => {
                     entry["episode_status"] =
@@ -1656,7 +1657,10 @@ impl Store {
                 }
                 "assessment" => {
                     if let Some(total) = r.try_get::<Option<f64>, _>("total")? {
-                        let item = serde_json::json!({"instrument": opt_text(r, "instrument")?, "on": payload["administered_on"], "occasion": payload["occasion"], "session_number": payload["session_number"], "total": total});
+                        let detail: serde_json::Value = opt_text(r, "detail")?
+                            .and_then(|d| serde_json::from_str(&d).ok())
+                            .unwrap_or_default();
+                        let item = serde_json::json!({"instrument": opt_text(r, "instrument")?, "on": payload["administered_on"], "occasion": payload["occasion"], "session_number": payload["session_number"], "total": total, "detail": detail});
                         entry["scores"]
                             .as_array_mut()
                             .expect("scores is an array")
