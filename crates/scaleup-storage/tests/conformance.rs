@@ -46,6 +46,7 @@ conformance!(
     risk_items_raise_alerts_that_escalate,
     client_queries_are_scoped_by_role,
     audit_chain_detects_tampering,
+    summary_counts_indicators_and_suppresses_small_cells,
 );
 
 /// A database created by the first release (schema 1) with data in it upgrades in place.
@@ -848,4 +849,60 @@ async fn audit_chain_detects_tampering(store: Store, f: Fixture, _db: Reopen) {
         conflict_id: None,
         error: None,
     };
+}
+
+async fn summary_counts_indicators_and_suppresses_small_cells(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let mut clients = Vec::new();
+    for _ in 0..6 {
+        clients.push(register_client(&store, &f, &f.counsellor).await);
+    }
+    let a = actor(&store, &f.counsellor).await;
+    store
+        .push(&a, "d", vec![rec("eligibility", &uuid(), None, json!({"client_id": clients[0], "decided_on": "2026-03-01", "eligible": true, "offered": true, "accepted": false, "decline_reason": "stigma"}))])
+        .await
+        .unwrap();
+    let v = actor(&store, &f.viewer).await;
+    let cells = store
+        .summary(&v, Some("2026-03-01"), Some("2026-03-31"))
+        .await
+        .unwrap();
+    let get = |ind: &str| {
+        cells
+            .iter()
+            .find(|c| c.indicator == ind && c.facility_id == f.facility_id && c.month == "2026-03")
+            .map(|c| (c.value, c.suppressed))
+    };
+    assert_eq!(get("registered"), Some((Some(6), false)));
+    assert_eq!(get("enrolled"), Some((Some(6), false)));
+    assert_eq!(get("sessions_attended"), Some((Some(6), false)));
+    assert_eq!(
+        get("declined"),
+        Some((None, true)),
+        "a count of 1 is suppressed"
+    );
+    assert_eq!(get("screened"), None);
+    assert!(
+        store
+            .summary(&v, Some("2026-04-01"), None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A viewer of another hub sees nothing of this one.
+    let foreign = scaleup_storage::Actor {
+        user_id: "x".into(),
+        role: Role::Viewer,
+        hubs: vec![f.other_hub_id.clone()],
+    };
+    assert!(
+        store
+            .summary(&foreign, None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
