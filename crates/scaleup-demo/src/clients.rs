@@ -49,6 +49,12 @@ fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// Person-level heterogeneity of self-harm risk: SD and shift of the log-odds offset. The shift
+/// keeps the marginal rate near that of `params::PHQ9_ITEM9_LOGIT` (a logistic-normal mean is
+/// close to `logistic(μ / sqrt(1 + π·σ²/8))`). ASSUMED.
+const RISK_SD: f64 = 1.5;
+const RISK_SHIFT: f64 = -1.0;
+
 /// Share of the 12-week change reached `t` days after enrolment.
 fn g(t: i64) -> f64 {
     (t.max(0) as f64 / 84.0).min(1.0)
@@ -64,6 +70,8 @@ struct Trajectory {
     phq_offset: f64,
     /// Kenya: person offset of WHODAS.
     whodas_offset: f64,
+    /// Person-level shift of the log-odds of a positive self-harm item (persistent risk).
+    risk_offset: f64,
 }
 
 impl Trajectory {
@@ -77,11 +85,11 @@ impl Trajectory {
         match (self.kind, instrument) {
             (HubKind::ZimbabweFriendshipBench, "ssq14") => {
                 let total = (l + self.occasion_sd * n01(rng)).round() as i32;
-                items::ssq14(rng, total)
+                items::ssq14(rng, total, self.risk_offset)
             }
             (HubKind::ZimbabweFriendshipBench, _) => {
                 let total = (1.5 * l + 1.0 + self.phq_offset + 2.0 * n01(rng)).round() as i32;
-                items::phq9(rng, total)
+                items::phq9(rng, total, self.risk_offset)
             }
             (_, "whodas12") => {
                 let total =
@@ -90,7 +98,7 @@ impl Trajectory {
             }
             _ => {
                 let total = (l + self.occasion_sd * n01(rng)).round() as i32;
-                items::phq9(rng, total)
+                items::phq9(rng, total, self.risk_offset)
             }
         }
     }
@@ -298,6 +306,7 @@ impl<'a> ClientStream<'a> {
             occasion_sd: p.occasion_sd,
             phq_offset: 2.0 * n01(&mut rng),
             whodas_offset: 4.0 * n01(&mut rng),
+            risk_offset: RISK_SD * n01(&mut rng) + RISK_SHIFT,
         };
         let screening_instruments: Vec<&str> = match p.kind {
             HubKind::IndiaHap => vec!["phq9"],

@@ -4,7 +4,8 @@
 //! total over the items at random (every item starts at its minimum and random items with room
 //! left get one more point until the total is reached), after first deciding the self-harm item
 //! from its own probability given the total, so risk items are positive at a realistic rate and
-//! the scorer's risk flags — and so the stored alerts — follow.
+//! the scorer's risk flags — and so the stored alerts — follow. A person-level `risk_offset` on
+//! the log-odds makes risk persist within a person instead of striking each occasion afresh.
 
 use crate::params::{PHQ9_ITEM9_LOGIT, SSQ14_ITEM11_LOGIT};
 use rand::Rng;
@@ -38,11 +39,11 @@ fn spread<R: Rng>(rng: &mut R, values: &mut [i32], mut left: i32, max: i32) {
 }
 
 /// PHQ-9: nine items 0–3 summing to `total` (0–27); item 10 (difficulty, unscored) added.
-pub(crate) fn phq9<R: Rng>(rng: &mut R, total: i32) -> ItemResponses {
+pub(crate) fn phq9<R: Rng>(rng: &mut R, total: i32, risk_offset: f64) -> ItemResponses {
     let total = total.clamp(0, 27);
     let (a, b) = PHQ9_ITEM9_LOGIT;
     // Item 9 first: positive with probability logistic(a + b·total); mostly "several days".
-    let item9 = if total > 0 && rng.random_bool(logistic(a + b * total as f64)) {
+    let item9 = if total > 0 && rng.random_bool(logistic(a + b * total as f64 + risk_offset)) {
         let v = if rng.random_bool(0.8) { 1 } else { 2 };
         v.min(total)
     } else {
@@ -64,10 +65,11 @@ pub(crate) fn phq9<R: Rng>(rng: &mut R, total: i32) -> ItemResponses {
 }
 
 /// SSQ-14: fourteen yes/no items summing to `total` (0–14), item 11 the suicide item.
-pub(crate) fn ssq14<R: Rng>(rng: &mut R, total: i32) -> ItemResponses {
+pub(crate) fn ssq14<R: Rng>(rng: &mut R, total: i32, risk_offset: f64) -> ItemResponses {
     let total = total.clamp(0, 14);
     let (a, b) = SSQ14_ITEM11_LOGIT;
-    let item11 = i32::from(total > 0 && rng.random_bool(logistic(a + b * total as f64)));
+    let item11 =
+        i32::from(total > 0 && rng.random_bool(logistic(a + b * total as f64 + risk_offset)));
     let rest = (total - item11).min(13);
     let item11 = total - rest;
     let mut values = [0i32; 13];
@@ -113,12 +115,12 @@ mod tests {
     fn items_sum_to_the_target_total() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
         for t in 0..=27 {
-            let r = phq9(&mut rng, t);
+            let r = phq9(&mut rng, t, 0.0);
             assert_eq!(sum(&r, &["10"]), t as f64);
             assert!(r.values().all(|v| (0.0..=3.0).contains(&v.unwrap())));
         }
         for t in 0..=14 {
-            assert_eq!(sum(&ssq14(&mut rng, t), &[]), t as f64);
+            assert_eq!(sum(&ssq14(&mut rng, t, 0.0), &[]), t as f64);
         }
         for t in 12..=60 {
             let r = whodas12(&mut rng, t);

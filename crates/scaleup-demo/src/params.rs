@@ -163,9 +163,9 @@ pub fn hubs() -> [HubParams; 3] {
             screen_positive_note: "about 9 % of attenders score PHQ-9 > 14 (assumed)",
             p_offer: 0.97,
             p_accept: 0.80,
-            p_miss: 0.12,
-            dropout_hazard: 0.05,
-            dropout_after_miss: 0.30,
+            p_miss: 0.10,
+            dropout_hazard: 0.04,
+            dropout_after_miss: 0.25,
             remote_share: 0.10,
             // Remission (PHQ-9 < 10) at 3 months is the PREMIUM endpoint; with these values about
             // 55–65 % of treated clients remit, against about 45 % without treatment.
@@ -287,8 +287,8 @@ pub const DECLINE_WEIGHTS: [(scaleup_domain::record::DeclineReason, f64); 8] = {
 /// `logit p = a + b · total`. ASSUMED: PHQ-9 item 9 is positive in about 2 % of people scoring
 /// 5 and about 18 % of those scoring 20, which gives a few per cent of all screens.
 pub const PHQ9_ITEM9_LOGIT: (f64, f64) = (-4.5, 0.15);
-/// SSQ-14 item 11 (suicidal thoughts): about 3 % at a total of 5, 16 % at 11. ASSUMED.
-pub const SSQ14_ITEM11_LOGIT: (f64, f64) = (-5.0, 0.3);
+/// SSQ-14 item 11 (suicidal thoughts): about 2 % at a total of 5, 10 % at 11. ASSUMED.
+pub const SSQ14_ITEM11_LOGIT: (f64, f64) = (-5.5, 0.3);
 /// Per-session probabilities of leaving care other than by dropout. ASSUMED, rare.
 pub const P_TRANSFER_PER_SESSION: f64 = 0.004;
 pub const P_DEATH_PER_SESSION: f64 = 0.0004;
