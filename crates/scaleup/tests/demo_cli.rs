@@ -202,4 +202,24 @@ fn demo_prints_accounts_that_log_in_and_rerun_is_idempotent() {
     // The viewer sees no client rows.
     let (s, _) = count("demo.viewer");
     assert_eq!(s, 403);
+    drop(server);
+
+    // --force starts a SQLite file afresh.
+    let forced = scaleup()
+        .args([
+            "demo",
+            "--db",
+            db,
+            "--clients",
+            "200",
+            "--seed",
+            "8",
+            "--json",
+            "--force",
+        ])
+        .output()
+        .unwrap();
+    assert!(forced.status.success());
+    let forced: Value = serde_json::from_slice(&forced.stdout).unwrap();
+    assert_ne!(forced, json);
 }

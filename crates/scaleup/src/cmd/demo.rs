@@ -164,6 +164,16 @@ async fn existing_demo(store: &Store, plan: &Plan) -> anyhow::Result<Existing> {
         .and_then(|g| g.get("clients"))
         .and_then(|s| s.as_u64());
     if seed == Some(plan.seed) && clients == Some(plan.clients) && hubs.len() == plan.hubs.len() {
+        // The grants of the researcher are written last (see `build`).
+        let finished = match store.user_by_username("demo.researcher").await? {
+            Some(user) => store.actor_for(&user).await?.hubs.len() == plan.hubs.len(),
+            None => false,
+        };
+        if !finished {
+            bail!(
+                "an earlier demo build into this database did not finish; use a new --db path, or --force to delete a SQLite file"
+            );
+        }
         return Ok(Existing::Same);
     }
     bail!(
@@ -241,6 +251,16 @@ async fn build(store: &Store, plan: &Plan, show_progress: bool) -> anyhow::Resul
         .join()
         .map_err(|_| anyhow::anyhow!("the demo generator thread panicked"))??;
     progress.finish_and_clear();
+    // Cross-hub grants come last: a researcher with every hub marks a finished build, so an
+    // interrupted one is recognised on the next run.
+    for (a, id) in plan.accounts.iter().zip(&dir.accounts) {
+        for &g in &a.grants {
+            store
+                .grant_hub(None, &id.to_string(), &dir.hubs[g].to_string())
+                .await
+                .with_context(|| format!("granting {} a hub", a.username))?;
+        }
+    }
     Ok(Summary {
         facilities: plan.facility_count(),
         staff: plan.accounts.len(),
@@ -391,12 +411,6 @@ async fn create_plan(store: &Store, plan: &Plan) -> anyhow::Result<Directory> {
             )
             .await
             .with_context(|| format!("creating account {}", a.username))?;
-        for &g in &a.grants {
-            store
-                .grant_hub(None, &row.id, &dir.hubs[g].to_string())
-                .await
-                .with_context(|| format!("granting {} a hub", a.username))?;
-        }
         user_ids.push(row.id);
     }
     dir.accounts = user_ids
@@ -444,13 +458,11 @@ fn print_accounts(plan: &Plan, json: bool, summary: Option<&Summary>, started: I
                 .count()
         };
         println!(
-            "  {}: {} supervisors ({}.sup01..) and {} counsellors ({}.c001..) share the password of the listed {} supervisor and counsellor",
+            "  {}: all {} supervisors ({p}.sup01..) and {} counsellors ({p}.c001..) use the passwords shown for {p}.sup01 and {p}.c001",
             hub.params.code,
             count(Role::Supervisor),
-            hub.params.prefix,
             count(Role::Counsellor),
-            hub.params.prefix,
-            hub.params.prefix
+            p = hub.params.prefix,
         );
     }
     if let Some(s) = summary {
