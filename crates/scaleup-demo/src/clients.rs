@@ -582,9 +582,7 @@ impl<'a> ClientStream<'a> {
                     .filter(|_| rng.random_bool(couns.fidelity))
                     .collect();
                 if comps.is_empty() {
-                    if let Some(first) = plan_entry.and_then(|s| s.components.first()) {
-                        comps.push(first.clone());
-                    }
+                    comps.extend(plan_entry.and_then(|s| s.components.first()).cloned());
                 }
                 (Some(minutes.clamp(10, 240)), comps)
             } else {
@@ -619,33 +617,34 @@ impl<'a> ClientStream<'a> {
                 let responses = traj.responses(&mut rng, inst, t);
                 let score = self.score(inst, &responses);
                 risk |= !score.risk_flags.is_empty();
-                if let Some(base) = baseline_scores.get(*inst) {
-                    if let Some(flag) = protocol.stepped_care_flag(base, &score, slot.number) {
-                        if slot.number == pdef.stepped_care.as_ref().map_or(0, |s| s.by_session) {
-                            let p_ref = match flag.action {
-                                StepAction::StepUp => 0.6,
-                                _ => 0.15,
-                            };
-                            if rng.random_bool(p_ref) {
-                                let status = referral_status(&mut rng);
-                                push(
-                                    &mut rng,
-                                    &mut out,
-                                    RecordPayload::Referral(Referral {
-                                        client_id,
-                                        episode_id: ep,
-                                        on: slot.on,
-                                        to_service: "primary_care_doctor".into(),
-                                        reason: "no_improvement".into(),
-                                        urgency: Urgency::Routine,
-                                        status,
-                                    }),
-                                    slot.on,
-                                    ep,
-                                );
-                            }
-                        }
-                    }
+                // The stepped-care rule is checked at the session it names.
+                let by_session = pdef.stepped_care.as_ref().map_or(0, |s| s.by_session);
+                let flag = baseline_scores
+                    .get(*inst)
+                    .and_then(|base| protocol.stepped_care_flag(base, &score, slot.number))
+                    .filter(|_| slot.number == by_session);
+                let p_ref = match flag.map(|f| f.action) {
+                    Some(StepAction::StepUp) => 0.6,
+                    Some(_) => 0.15,
+                    None => 0.0,
+                };
+                if p_ref > 0.0 && rng.random_bool(p_ref) {
+                    let status = referral_status(&mut rng);
+                    push(
+                        &mut rng,
+                        &mut out,
+                        RecordPayload::Referral(Referral {
+                            client_id,
+                            episode_id: ep,
+                            on: slot.on,
+                            to_service: "primary_care_doctor".into(),
+                            reason: "no_improvement".into(),
+                            urgency: Urgency::Routine,
+                            status,
+                        }),
+                        slot.on,
+                        ep,
+                    );
                 }
                 push(
                     &mut rng,
@@ -724,11 +723,11 @@ impl<'a> ClientStream<'a> {
                 }
             }
         }
-        if closed_on <= census {
-            if let RecordPayload::Episode(e) = &mut out[episode_pos].payload {
-                e.closed_on = Some(closed_on);
-                e.closure_reason = Some(reason);
-            }
+        if let (true, RecordPayload::Episode(e)) =
+            (closed_on <= census, &mut out[episode_pos].payload)
+        {
+            e.closed_on = Some(closed_on);
+            e.closure_reason = Some(reason);
         }
         out
     }

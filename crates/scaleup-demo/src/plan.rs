@@ -234,7 +234,7 @@ fn build_hub<R: Rng>(
     }
     let mut org_units = vec![
         OrgUnitPlan {
-            code: format!("{}", p.country.to_ascii_lowercase()),
+            code: p.country.to_ascii_lowercase(),
             name: p.country_name.into(),
             level: OrgLevel::Country,
             parent: None,

@@ -197,10 +197,11 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
             .unwrap();
         a.swap(col, piv);
         b.swap(col, piv);
+        let pivot = a[col].clone();
         for row in col + 1..n {
-            let f = a[row][col] / a[col][col];
-            for k in col..n {
-                a[row][k] -= f * a[col][k];
+            let f = a[row][col] / pivot[col];
+            for (v, p) in a[row].iter_mut().zip(&pivot).skip(col) {
+                *v -= f * p;
             }
             b[row] -= f * b[col];
         }
