@@ -292,11 +292,11 @@ fn permission_note_allows_hub_texts() {
 fn kind_is_required_and_checked() {
     assert_eq!(
         add(&GOOD.replacen("kind = \"instrument\"\n", "", 1)),
-        Err("my_scale.toml:1: kind: missing top-level key (kind = \"instrument\", \"protocol\" or \"competency_framework\")".into())
+        Err("my_scale.toml:1: kind: missing top-level key (kind = \"instrument\", \"protocol\", \"competency_framework\" or \"item_texts\")".into())
     );
     assert_eq!(
         add(&GOOD.replacen("kind = \"instrument\"", "kind = \"scale\"", 1)),
-        Err("my_scale.toml:1: kind: must be \"instrument\", \"protocol\" or \"competency_framework\"".into())
+        Err("my_scale.toml:1: kind: must be \"instrument\", \"protocol\", \"competency_framework\" or \"item_texts\"".into())
     );
 }
 
@@ -390,5 +390,68 @@ fn hub_protocol_cross_references() {
         "delivery = [\"individual\"]",
         "delivery = [\"online\"]",
         "hub_pst.toml:5: delivery[0]: unknown variant `online`, expected one of `individual`, `group`, `remote`",
+    );
+}
+
+/// A hub with permission loads EPDS wording as an overlay; placeholders stand in for the
+/// copyrighted text here.
+const EPDS_TEXTS: &str = r#"kind = "item_texts"
+instrument = "epds"
+instrument_version = "1"
+language = "en"
+source = "Hub licensed copy"
+permission_note = "Permission granted to the hub by the copyright holder (reference on file)"
+
+[[items]]
+id = "1"
+text = "Placeholder wording of item 1"
+options = ["Option A", "Option B", "Option C", "Option D"]
+
+[[items]]
+id = "10"
+text = "Placeholder wording of item 10"
+"#;
+
+#[test]
+fn item_texts_overlay() {
+    let mut cat = Catalog::builtin();
+    let added = cat.add_file("epds_en.toml", EPDS_TEXTS).unwrap();
+    assert_eq!(added.kind, DefinitionKind::ItemTexts);
+    let t = cat.item_texts("epds", "1", "en").unwrap();
+    assert_eq!(t.text("10"), Some("Placeholder wording of item 10"));
+    assert_eq!(t.option_label("1", 2), Some("Option C"));
+    assert_eq!(t.text("2"), None);
+    assert!(cat.item_texts("epds", "1", "sn").is_none());
+    // The same language twice is rejected.
+    let again = cat.add_file("epds_en2.toml", EPDS_TEXTS).unwrap_err();
+    assert_eq!(
+        again.to_string(),
+        "epds_en2.toml:4: language: texts for this instrument version and language are already loaded"
+    );
+
+    let bad = |from: &str, to: &str| {
+        let mut cat = Catalog::builtin();
+        cat.add_file("epds_en.toml", &EPDS_TEXTS.replacen(from, to, 1))
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        bad(
+            "permission_note = \"Permission granted to the hub by the copyright holder (reference on file)\"\n",
+            ""
+        ),
+        "epds_en.toml:1: permission_note: required: the instrument's licence does not allow shipping item texts"
+    );
+    assert_eq!(
+        bad("\"Option D\"]", "]"),
+        "epds_en.toml:11: items[0].options: needs one label per option of the item"
+    );
+    assert_eq!(
+        bad("id = \"10\"", "id = \"11\""),
+        "epds_en.toml:14: items[1].id: names no item of the instrument"
+    );
+    assert_eq!(
+        bad("instrument_version = \"1\"", "instrument_version = \"9\""),
+        "epds_en.toml:3: instrument_version: no instrument with this code and version in the catalogue"
     );
 }

@@ -143,7 +143,7 @@ impl Store {
                 RecordPayload::Assessment(a) => {
                     let s = r.score.clone().unwrap_or_default();
                     sqlx::query(
-                        "INSERT INTO assessment_scores (record_id, client_id, instrument, total, band, positive, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                        "INSERT INTO assessment_scores (record_id, client_id, instrument, total, band, positive, detail, instrument_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                          ON CONFLICT (record_id) DO NOTHING",
                     )
                     .bind(r.id.clone())
@@ -153,6 +153,7 @@ impl Store {
                     .bind(s.band.clone())
                     .bind(s.positive.map(i64::from))
                     .bind(s.detail.to_string())
+                    .bind(s.instrument_version.clone())
                     .execute(&mut *tx)
                     .await?;
                     for flag in &s.risk_flags {

@@ -7,6 +7,8 @@ use scaleup_domain::instrument::{Escalation, Responses, ScoreError};
 use scaleup_domain::record::Assessment;
 use std::sync::Arc;
 
+// Scores always use the newest version of an instrument; the version is stored with the score.
+
 /// Scores with the built-in catalogue plus any hub-supplied definitions.
 pub struct CatalogScorer {
     catalog: Arc<Catalog>,
@@ -55,6 +57,7 @@ impl Scorer for CatalogScorer {
         };
         match instrument.score(&responses) {
             Ok(s) => Ok(ScoreSummary {
+                instrument_version: Some(s.version.clone()),
                 total: Some(s.total),
                 band: s.band.as_ref().map(|b| b.band.clone()),
                 positive: s.positive,
@@ -67,6 +70,7 @@ impl Scorer for CatalogScorer {
                 allowed,
                 risk_flags,
             }) => Ok(ScoreSummary {
+                instrument_version: Some(instrument.version().to_string()),
                 total: None,
                 band: None,
                 positive: None,

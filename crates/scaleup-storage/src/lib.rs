@@ -30,6 +30,7 @@ pub use auth::{LoginOutcome, NewUser, SessionKind, UserRecord};
 pub use bulk::BulkRecord;
 pub use catalog_scorer::CatalogScorer;
 pub use crypto::{KeyError, MasterKey};
+pub use migrate::LATEST_VERSION;
 pub use records::{
     ALERT_ACTIONS, Ack, AckStatus, AlertRow, Change, ClientRow, ConflictRow, IncomingRecord,
     PullPage, RecordRow, RiskFlagSummary, SMALL_CELL_THRESHOLD, ScoreSummary, Scorer, SummaryCell,
@@ -120,6 +121,12 @@ impl Store {
     /// Connects, and brings the schema up to date (migrations run at every start; they are
     /// idempotent and serialised between servers starting at once).
     pub async fn open(options: StoreOptions) -> Result<Store> {
+        Self::open_at_schema(options, i64::MAX).await
+    }
+
+    /// Opens and migrates only up to schema `version`: how tests build a database "from an
+    /// older version" to prove that it upgrades in place.
+    pub async fn open_at_schema(options: StoreOptions, version: i64) -> Result<Store> {
         install_default_drivers();
         let (url, backend) = normalise_url(&options.url);
         let mut pool_options =
@@ -145,7 +152,7 @@ impl Store {
             keys: Arc::new(options.master_key.derive()),
             scorer: options.scorer,
         };
-        migrate::run(&store).await?;
+        migrate::run(&store, version).await?;
         Ok(store)
     }
 

@@ -17,16 +17,28 @@ pub(crate) struct Migration {
 }
 
 /// All migrations, oldest first. Add new ones at the end; never edit an applied one.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_score_instrument_version",
+        sqlite: include_str!("../migrations/sqlite/0002_score_instrument_version.sql"),
+        postgres: include_str!("../migrations/postgres/0002_score_instrument_version.sql"),
+    },
+];
+
+/// The newest schema version this build knows.
+pub const LATEST_VERSION: i64 = 2;
 
 const LOCK_ID: i64 = 0x5ca1_e0b0;
 
-pub(crate) async fn run(store: &Store) -> Result<()> {
+/// Applies every pending migration up to and including `upto`.
+pub(crate) async fn run(store: &Store, upto: i64) -> Result<()> {
     let mut conn = store.pool.acquire().await?;
     if store.backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_lock($1)")
@@ -34,7 +46,7 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
             .execute(&mut *conn)
             .await?;
     }
-    let result = apply_pending(store, &mut conn).await;
+    let result = apply_pending(store, &mut conn, upto).await;
     if store.backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(LOCK_ID)
@@ -44,7 +56,7 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
     result
 }
 
-async fn apply_pending(store: &Store, conn: &mut sqlx::AnyConnection) -> Result<()> {
+async fn apply_pending(store: &Store, conn: &mut sqlx::AnyConnection, upto: i64) -> Result<()> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)",
@@ -75,9 +87,10 @@ async fn apply_pending(store: &Store, conn: &mut sqlx::AnyConnection) -> Result<
         }
     }
     for m in MIGRATIONS.iter().filter(|m| {
-        !applied
-            .iter()
-            .any(|r| r.get::<i64, _>("version") == m.version)
+        m.version <= upto
+            && !applied
+                .iter()
+                .any(|r| r.get::<i64, _>("version") == m.version)
     }) {
         let sql = sql_for(m, store.backend);
         let mut tx = sqlx::Acquire::begin(&mut *conn).await?;

@@ -32,6 +32,9 @@ pub trait Scorer: Send + Sync {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ScoreSummary {
+    /// Version of the instrument definition the score was computed with.
+    #[serde(default)]
+    pub instrument_version: Option<String>,
     pub total: Option<f64>,
     pub band: Option<String>,
     /// Whether the instrument's default cut-off is met.
@@ -938,8 +941,8 @@ impl Store {
             RecordPayload::Assessment(a) => {
                 let s = score.cloned().unwrap_or_default();
                 sqlx::query(
-                    "INSERT INTO assessment_scores (record_id, client_id, instrument, total, band, positive, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                     ON CONFLICT (record_id) DO UPDATE SET client_id = $2, instrument = $3, total = $4, band = $5, positive = $6, detail = $7",
+                    "INSERT INTO assessment_scores (record_id, client_id, instrument, total, band, positive, detail, instrument_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     ON CONFLICT (record_id) DO UPDATE SET client_id = $2, instrument = $3, total = $4, band = $5, positive = $6, detail = $7, instrument_version = $8",
                 )
                 .bind(record_id.to_string())
                 .bind(a.client_id.to_string())
@@ -948,6 +951,7 @@ impl Store {
                 .bind(s.band.clone())
                 .bind(s.positive.map(i64::from))
                 .bind(s.detail.to_string())
+                .bind(s.instrument_version.clone())
                 .execute(&mut *tx)
                 .await?;
                 for flag in &s.risk_flags {

@@ -398,6 +398,7 @@ impl Scorer for TestScorer {
         }
         let item9 = a.responses.get("9").copied().flatten().unwrap_or(0.0);
         Ok(crate::ScoreSummary {
+            instrument_version: Some("1".into()),
             total: Some(total),
             band: None,
             positive: Some(total >= 10.0),

@@ -48,6 +48,69 @@ conformance!(
     audit_chain_detects_tampering,
 );
 
+/// A database created by the first release (schema 1) with data in it upgrades in place.
+async fn older_database_upgrades_in_place(db: TestDb) {
+    let options = |key: scaleup_storage::MasterKey| scaleup_storage::StoreOptions {
+        url: db.url.clone(),
+        master_key: key,
+        max_connections: 2,
+        scorer: Arc::new(TestScorer),
+    };
+    let old = Store::open_at_schema(options(db.key.clone()), 1)
+        .await
+        .unwrap();
+    assert_eq!(old.schema_version().await.unwrap(), 1);
+    let f = Fixture::seed(&old).await;
+    sqlx::query("INSERT INTO assessment_scores (record_id, client_id, instrument, total, band, positive, detail) VALUES ('r1', 'c1', 'phq9', 12, 'moderate', 1, '{}')")
+        .execute(old.pool())
+        .await
+        .unwrap();
+    old.close().await;
+    let new = Store::open(options(db.key.clone())).await.unwrap();
+    assert_eq!(
+        new.schema_version().await.unwrap(),
+        scaleup_storage::LATEST_VERSION
+    );
+    let row = sqlx::query(
+        "SELECT total, instrument_version FROM assessment_scores WHERE record_id = 'r1'",
+    )
+    .fetch_one(new.pool())
+    .await
+    .unwrap();
+    assert_eq!(row.get::<f64, _>("total"), 12.0);
+    assert_eq!(
+        row.get::<Option<String>, _>("instrument_version")
+            .as_deref(),
+        Some("1")
+    );
+    assert!(matches!(
+        new.login("counsellor", FIXTURE_PASSWORD, "x", SessionKind::Bearer)
+            .await
+            .unwrap(),
+        LoginOutcome::Success { .. }
+    ));
+    assert!(
+        new.verify_audit().await.unwrap().ok,
+        "the audit chain spans the upgrade"
+    );
+    assert_eq!(
+        new.user(&f.counsellor.id).await.unwrap().unwrap().username,
+        "counsellor"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_older_database_upgrades_in_place() {
+    older_database_upgrades_in_place(TestDb::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_older_database_upgrades_in_place() {
+    if let Some(db) = TestDb::postgres().await {
+        older_database_upgrades_in_place(db).await;
+    }
+}
+
 async fn run<F, Fut>(db: &TestDb, test: F)
 where
     F: FnOnce(Store, Fixture, Reopen) -> Fut,
@@ -110,7 +173,10 @@ async fn register_client(
 }
 
 async fn migrations_are_idempotent_and_versioned(store: Store, f: Fixture, db: Reopen) {
-    assert_eq!(store.schema_version().await.unwrap(), 1);
+    assert_eq!(
+        store.schema_version().await.unwrap(),
+        scaleup_storage::LATEST_VERSION
+    );
     // A second server starting on the same database applies nothing and keeps the data;
     // the same key still verifies the audit chain written by the first.
     let again = Store::open(scaleup_storage::StoreOptions {
@@ -121,7 +187,10 @@ async fn migrations_are_idempotent_and_versioned(store: Store, f: Fixture, db: R
     })
     .await
     .unwrap();
-    assert_eq!(again.schema_version().await.unwrap(), 1);
+    assert_eq!(
+        again.schema_version().await.unwrap(),
+        scaleup_storage::LATEST_VERSION
+    );
     assert_eq!(
         again
             .user(&f.counsellor.id)
@@ -136,7 +205,7 @@ async fn migrations_are_idempotent_and_versioned(store: Store, f: Fixture, db: R
         .fetch_one(again.pool())
         .await
         .unwrap();
-    assert_eq!(applied.get::<i64, _>("n"), 1);
+    assert_eq!(applied.get::<i64, _>("n"), scaleup_storage::LATEST_VERSION);
     // A database migrated by a newer build is refused rather than misread.
     sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, 'future', 'x', 'now')").execute(again.pool()).await.unwrap();
     let err = Store::open(scaleup_storage::StoreOptions {
@@ -150,7 +219,7 @@ async fn migrations_are_idempotent_and_versioned(store: Store, f: Fixture, db: R
         err,
         Err(StoreError::SchemaTooNew {
             found: 999,
-            known: 1
+            known: scaleup_storage::LATEST_VERSION
         })
     ));
 }

@@ -75,6 +75,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .fallback(|| async { ApiError::not_found() })
         .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
+        // Devices on metered mobile data ask for gzip; sync pulls shrink several-fold.
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        // Devices may also send gzip-compressed batches (Content-Encoding: gzip).
+        .layer(tower_http::decompression::RequestDecompressionLayer::new().gzip(true))
         .layer(axum::middleware::from_fn(no_store))
         .with_state(state)
 }

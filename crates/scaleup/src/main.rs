@@ -39,6 +39,8 @@ enum Command {
     Key(cmd::key::Args),
     /// List, show and score instruments (PHQ-9, GAD-7, SSQ-14, ...).
     Instruments(cmd::instruments::Args),
+    /// List, show and validate intervention protocols (PM+, HAP, Friendship Bench, ...).
+    Protocols(cmd::protocols::Args),
     /// Statistical models: lmm, glmm, gee, meta.
     Stats(cmd::stats::Args),
     /// Study design: power and sample size.
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "server")]
         Command::Key(args) => cmd::key::run(args),
         Command::Instruments(args) => cmd::instruments::run(args),
+        Command::Protocols(args) => cmd::protocols::run(args),
         Command::Stats(args) => cmd::stats::run(args),
         Command::Design(args) => cmd::design::run(args),
         Command::Econ(args) => cmd::econ::run(args),

@@ -12,7 +12,7 @@
 pub(crate) mod source;
 
 use crate::competency::CompetencyFramework;
-use crate::instrument::Instrument;
+use crate::instrument::{Instrument, ItemTexts};
 use crate::protocol::Protocol;
 use serde::de::DeserializeOwned;
 
@@ -86,6 +86,8 @@ pub enum DefinitionKind {
     Protocol,
     /// `kind = "competency_framework"`.
     CompetencyFramework,
+    /// `kind = "item_texts"`.
+    ItemTexts,
 }
 
 /// Reads the top-level `kind` key.
@@ -101,13 +103,14 @@ pub fn detect_kind(origin: &str, text: &str) -> Result<DefinitionKind, Definitio
         Some("instrument") => Ok(DefinitionKind::Instrument),
         Some("protocol") => Ok(DefinitionKind::Protocol),
         Some("competency_framework") => Ok(DefinitionKind::CompetencyFramework),
+        Some("item_texts") => Ok(DefinitionKind::ItemTexts),
         Some(_) => Err(located(
-            "must be \"instrument\", \"protocol\" or \"competency_framework\"",
+            "must be \"instrument\", \"protocol\", \"competency_framework\" or \"item_texts\"",
         )),
         None => Err(DefinitionError {
             line: Some(1),
             ..located(
-                "missing top-level key (kind = \"instrument\", \"protocol\" or \"competency_framework\")",
+                "missing top-level key (kind = \"instrument\", \"protocol\", \"competency_framework\" or \"item_texts\")",
             )
         }),
     }
@@ -140,6 +143,7 @@ pub struct Catalog {
     instruments: Vec<(Origin, Instrument)>,
     protocols: Vec<(Origin, Protocol)>,
     frameworks: Vec<(Origin, CompetencyFramework)>,
+    texts: Vec<(Origin, ItemTexts)>,
 }
 
 /// The embedded definition files: (file name, text). Instruments come before protocols so that
@@ -319,6 +323,28 @@ impl Catalog {
                 self.frameworks.push((origin, f));
                 out
             }
+            DefinitionKind::ItemTexts => {
+                let t = ItemTexts::from_toml(name, text, |c, v| self.instrument_version(c, v))?;
+                let exists = self
+                    .item_texts(t.instrument(), t.instrument_version(), t.language())
+                    .is_some();
+                if exists {
+                    return Err(DefinitionError {
+                        origin: name.to_string(),
+                        line: source::line_of_path(text, "language"),
+                        field: "language".to_string(),
+                        message:
+                            "texts for this instrument version and language are already loaded"
+                                .to_string(),
+                    });
+                }
+                let out = (
+                    t.instrument().to_string(),
+                    format!("{} ({})", t.instrument_version(), t.language()),
+                );
+                self.texts.push((origin, t));
+                out
+            }
         };
         Ok(Added {
             kind,
@@ -370,6 +396,23 @@ impl Catalog {
             .rev()
             .find(|(_, f)| f.code() == code)
             .map(|(_, f)| f)
+    }
+
+    /// Item texts for an instrument version in a language, if a hub loaded them.
+    pub fn item_texts(&self, code: &str, version: &str, language: &str) -> Option<&ItemTexts> {
+        self.texts
+            .iter()
+            .find(|(_, t)| {
+                t.instrument() == code
+                    && t.instrument_version() == version
+                    && t.language() == language
+            })
+            .map(|(_, t)| t)
+    }
+
+    /// All loaded item-text files with their origin.
+    pub fn all_item_texts(&self) -> impl Iterator<Item = (&Origin, &ItemTexts)> {
+        self.texts.iter().map(|(o, t)| (o, t))
     }
 
     /// All competency frameworks with their origin.

@@ -13,6 +13,7 @@
 pub mod change;
 pub mod def;
 mod score;
+pub mod texts;
 mod validate;
 
 pub use change::{ChangeError, RciDirection, ReliableChange, reliable_change, remission, response};
@@ -21,6 +22,7 @@ pub use score::{
     BandResult, CodedTotal, CutoffResult, ResponseParseError, Responses, RiskFlag, RuleResult,
     Score, ScoreError, ScoreOptions, SubscaleScore,
 };
+pub use texts::{ItemTextDef, ItemTexts, ItemTextsDef};
 
 use crate::catalog::{DefinitionError, FieldError};
 

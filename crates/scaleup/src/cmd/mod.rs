@@ -3,9 +3,12 @@
 
 pub mod design;
 pub mod econ;
+pub mod econ_budget;
 pub mod instruments;
 pub mod plan;
+pub mod protocols;
 pub mod stats;
+pub mod stats_gee_meta;
 
 #[cfg(feature = "server")]
 pub mod audit;

@@ -1,0 +1,211 @@
+//! Tests for the PSA runner.
+
+use super::*;
+use crate::psa::dist::Distribution;
+
+/// One state, one cycle, accrual at the start: each strategy's cost and effect equal the
+/// expressions in its state values, so PSA outputs are the sampled parameters themselves.
+const PASS_THROUGH: &str = r#"
+states = ["alive"]
+initial = [1]
+cycles = 1
+accrual = "start"
+
+[[parameter]]
+name = "c"
+distribution = "gamma"
+mean = 2000
+se = 400
+
+[[parameter]]
+name = "u"
+distribution = "beta"
+mean = 0.7
+se = 0.1
+
+[[parameter]]
+name = "inb"
+distribution = "normal"
+mean = 0.02
+se = 0.05
+
+[[parameter]]
+name = "rr"
+distribution = "lognormal"
+mean = 0.8
+se = 0.2
+
+[[parameter]]
+name = "row"
+distribution = "dirichlet"
+mean = [0.5, 0.15, 0.35]
+se = 0.035
+
+[[parameter]]
+name = "tri"
+distribution = "triangular"
+min = 0
+mode = 1
+max = 4
+
+[[strategy]]
+name = "ref"
+[[strategy.phase]]
+transitions = [[1]]
+state_costs = ["c"]
+state_effects = ["u"]
+
+[[strategy]]
+name = "new"
+[[strategy.phase]]
+transitions = [[1]]
+state_costs = ["rr * 1000 + tri"]
+state_effects = ["row[2] + inb"]
+"#;
+
+fn model() -> Model {
+    Model::from_toml_str(PASS_THROUGH).unwrap()
+}
+
+/// Method-of-moments identities through the whole pipeline: the sample mean and SD of the
+/// PSA outputs match the requested mean and SE. Tolerances: 5 standard errors for means and
+/// 3 % relative for SDs (n = 100,000).
+#[test]
+fn psa_outputs_reproduce_requested_moments() {
+    let m = model();
+    let cfg = PsaConfig::new(100_000, 11, vec![0.0]);
+    let r = run_psa(&m, &cfg, |_| Ok(())).unwrap();
+    let n = 100_000f64;
+    let check = |got_mean: f64, got_sd: f64, mean: f64, sd: f64, what: &str| {
+        assert!(
+            (got_mean - mean).abs() < 5.0 * sd / n.sqrt(),
+            "{what} mean {got_mean} vs {mean}"
+        );
+        assert!(
+            (got_sd / sd - 1.0).abs() < 0.03,
+            "{what} sd {got_sd} vs {sd}"
+        );
+    };
+    check(r.mean_cost[0], r.sd_cost[0], 2000.0, 400.0, "gamma");
+    check(r.mean_effect[0], r.sd_effect[0], 0.7, 0.1, "beta");
+    // new effect = Dirichlet component 2 (mean 0.15) + normal(0.02, 0.05), independent.
+    let d = Distribution::dirichlet_from_moments(&[0.5, 0.15, 0.35], 0.035).unwrap();
+    let var_row2 = d.variance()[1];
+    check(
+        r.mean_effect[1],
+        r.sd_effect[1],
+        0.17,
+        (var_row2 + 0.0025).sqrt(),
+        "dirichlet + normal",
+    );
+    // new cost = 1000·lognormal(mean 0.8, se 0.2) + triangular(0, 1, 4) (mean 5/3, var 13/18).
+    check(
+        r.mean_cost[1],
+        r.sd_cost[1],
+        800.0 + 5.0 / 3.0,
+        (200.0f64.powi(2) + 13.0 / 18.0).sqrt(),
+        "lognormal + triangular",
+    );
+}
+
+#[test]
+fn deterministic_by_seed_and_independent_of_threads() {
+    let m = model();
+    let mut cfg = PsaConfig::new(10_000, 5, vec![0.0, 10_000.0, 50_000.0]);
+    cfg.chunk_size = 1000;
+    let collect = |cfg: &PsaConfig| {
+        let mut all = Vec::new();
+        let r = run_psa(&m, cfg, |c| {
+            assert_eq!(c.first_draw, all.len() / 2);
+            all.extend(c.outcomes.iter().map(|o| (o.cost, o.effect)));
+            Ok(())
+        })
+        .unwrap();
+        (r, all)
+    };
+    let (a, da) = collect(&cfg);
+    cfg.threads = 3;
+    let (b, db) = collect(&cfg);
+    assert_eq!(da, db);
+    assert_eq!(a.mean_cost, b.mean_cost);
+    assert_eq!(a.by_wtp, b.by_wtp);
+    assert_eq!(da.len(), 20_000);
+    assert_eq!(a.points.len(), 2000);
+    cfg.seed = 6;
+    let (c, _) = collect(&cfg);
+    assert_ne!(a.mean_cost, c.mean_cost);
+}
+
+/// EVPI through the PSA runner against the closed form for normal INB: two strategies, INB =
+/// effect difference at wtp 1 = N(0.02, 0.05²) here via a model where only `inb` differs.
+#[test]
+fn psa_evpi_matches_closed_form() {
+    let src = r#"
+states = ["s"]
+initial = [1]
+cycles = 1
+accrual = "end"
+[[parameter]]
+name = "inb"
+distribution = "normal"
+mean = 0.02
+se = 0.05
+[[strategy]]
+name = "a"
+[[strategy.phase]]
+transitions = [[1]]
+state_costs = [0]
+state_effects = [0]
+[[strategy]]
+name = "b"
+[[strategy.phase]]
+transitions = [[1]]
+state_costs = [0]
+state_effects = ["inb"]
+"#;
+    let m = Model::from_toml_str(src).unwrap();
+    let mut cfg = PsaConfig::new(400_000, 3, vec![1.0]);
+    cfg.threads = 2;
+    let r = run_psa(&m, &cfg, |_| Ok(())).unwrap();
+    let (mu, sigma) = (0.02f64, 0.05f64);
+    let z = mu / sigma;
+    let pdf = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    // Φ(-0.4) = 0.34457825838967582 (standard normal table / scipy.stats.norm.cdf(-0.4)).
+    let exact = sigma * pdf - mu * 0.344_578_258_389_675_8;
+    // The per-draw loss has SD below σ; 5 SE of the mean.
+    let tol = 5.0 * sigma / (400_000f64).sqrt();
+    let s = &r.by_wtp[0];
+    assert!((s.evpi - exact).abs() < tol, "{} vs {exact}", s.evpi);
+    assert_eq!(s.optimal, 1);
+    // CEAC of b = P(INB > 0) = Φ(0.4) = 0.6554217416103242.
+    assert!((s.prob_optimal[1] - 0.655_421_741_610_324_2).abs() < 5.0 * 0.5 / 632.0);
+}
+
+#[test]
+fn invalid_draw_names_the_draw() {
+    let src = r#"
+states = ["a", "b"]
+initial = [1, 0]
+cycles = 1
+accrual = "end"
+[[parameter]]
+name = "p"
+distribution = "normal"
+mean = 0.5
+se = 0.5
+[[strategy]]
+name = "s"
+[[strategy.phase]]
+transitions = [["C", "p"], [0, 1]]
+state_costs = [0, 0]
+state_effects = [1, 0]
+"#;
+    let m = Model::from_toml_str(src).unwrap();
+    let e = run_psa(&m, &PsaConfig::new(1000, 1, vec![0.0]), |_| Ok(())).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("draw ") && msg.contains("transitions row 1 ('a')"),
+        "{msg}"
+    );
+    assert!(run_psa(&m, &PsaConfig::new(0, 1, vec![0.0]), |_| Ok(())).is_err());
+}

@@ -1,0 +1,810 @@
+//! lme4-style model formulas: `y ~ x + f + x:f + a*b + (1 + x | g) + (1 || h) + (1 | a/b)`.
+//!
+//! Parsing follows R's operator precedence (`:` binds tighter than `*` and `/`, which bind
+//! tighter than `+` and `-`) and R's term algebra: `a*b` is `a + b + a:b`, `a/b` is `a + a:b`,
+//! `0 +` or `- 1` drops the intercept. Random-effect terms are expanded as lme4 does:
+//! `(e || g)` becomes one independent term per effect (`(1|g) + (0 + x|g)`), and a nested
+//! grouping `(e | a/b)` becomes `(e | a) + (e | a:b)`. Fixed terms are ordered by interaction
+//! order, then by first appearance, as in R's `terms()`; variables inside an interaction are
+//! ordered by their first appearance in the formula, which fixes column names such as `x:fB`.
+
+use std::fmt;
+
+/// A formula parse error, naming the 1-based character position and the offending token.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("formula error at position {pos} near `{token}`: {message}")]
+pub struct FormulaError {
+    /// 1-based character position in the formula text.
+    pub pos: usize,
+    /// The token at that position (`<end>` at the end of the text).
+    pub token: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// One term: a main effect (one variable) or an interaction (several), e.g. `x:f`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// Variables in the term, in order of first appearance in the formula.
+    pub vars: Vec<String>,
+}
+
+impl Term {
+    /// R's label for the term: variables joined by `:`.
+    pub fn label(&self) -> String {
+        self.vars.join(":")
+    }
+}
+
+impl fmt::Display for Term {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+/// A random-effects term `(effects | group)` after expansion of `||` and `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RandomTerm {
+    /// Whether the term has a random intercept.
+    pub intercept: bool,
+    /// Non-intercept effects, ordered like fixed terms.
+    pub effects: Vec<Term>,
+    /// The grouping factor (an interaction such as `a:b` for nested or interaction grouping).
+    pub group: Term,
+    /// False when the term came from `||` (each effect then has its own term).
+    pub correlated: bool,
+}
+
+/// A parsed formula.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Formula {
+    /// Name of the response variable.
+    pub response: String,
+    /// Whether the fixed part has an intercept.
+    pub intercept: bool,
+    /// Fixed-effect terms in R's order.
+    pub fixed: Vec<Term>,
+    /// Random-effect terms, in formula order (after expansion).
+    pub random: Vec<RandomTerm>,
+}
+
+impl Formula {
+    /// Parses an lme4-style formula.
+    pub fn parse(text: &str) -> Result<Formula, FormulaError> {
+        let tokens = tokenize(text)?;
+        let mut p = Parser {
+            tokens,
+            at: 0,
+            vars: Vec::new(),
+        };
+        let lhs = p.sum()?;
+        let tilde = p.peek().clone();
+        if tilde.kind != Tok::Tilde {
+            return Err(p.error_at(&tilde, "expected `~` after the response"));
+        }
+        p.at += 1;
+        let rhs = p.sum()?;
+        let end = p.peek().clone();
+        if end.kind != Tok::End {
+            return Err(p.error_at(&end, "unexpected token"));
+        }
+        let response = match lhs {
+            Expr::Var(_, name) => name,
+            other => {
+                return Err(FormulaError {
+                    pos: other.pos(),
+                    token: p.token_text(other.pos()),
+                    message: "the response must be a single variable".into(),
+                });
+            }
+        };
+        // Variable ids follow first appearance on the right-hand side.
+        let mut summands = Vec::new();
+        flatten_sum(rhs, &mut summands);
+        let mut fixed_parts = Vec::new();
+        let mut random = Vec::new();
+        for (sign, e) in summands {
+            match e {
+                Expr::Bar {
+                    pos,
+                    lhs,
+                    group,
+                    double,
+                } => {
+                    if !sign {
+                        return Err(p.error_pos(pos, "a random-effects term cannot be subtracted"));
+                    }
+                    let effects = p.eval(&lhs)?;
+                    let intercept = effects.intercept.unwrap_or(true);
+                    let groups = p.eval_group(&group)?;
+                    let mut eff_terms = effects.terms;
+                    sort_terms(&mut eff_terms);
+                    for g in groups {
+                        let group = p.term(&g);
+                        let effs: Vec<Term> = eff_terms.iter().map(|t| p.term(t)).collect();
+                        if double {
+                            if intercept {
+                                random.push(RandomTerm {
+                                    intercept: true,
+                                    effects: vec![],
+                                    group: group.clone(),
+                                    correlated: false,
+                                });
+                            }
+                            for e in effs {
+                                random.push(RandomTerm {
+                                    intercept: false,
+                                    effects: vec![e],
+                                    group: group.clone(),
+                                    correlated: false,
+                                });
+                            }
+                        } else {
+                            if !intercept && effs.is_empty() {
+                                return Err(p.error_pos(pos, "random-effects term has no effects"));
+                            }
+                            random.push(RandomTerm {
+                                intercept,
+                                effects: effs,
+                                group,
+                                correlated: true,
+                            });
+                        }
+                    }
+                }
+                other => fixed_parts.push((sign, other)),
+            }
+        }
+        let mut set = TermSet::default();
+        for (sign, e) in fixed_parts {
+            let s = p.eval(&e)?;
+            set = if sign { set.add(s) } else { set.sub(s) };
+        }
+        let mut terms = set.terms;
+        sort_terms(&mut terms);
+        let fixed = terms.iter().map(|t| p.term(t)).collect();
+        Ok(Formula {
+            response,
+            intercept: set.intercept.unwrap_or(true),
+            fixed,
+            random,
+        })
+    }
+
+    /// Every variable the formula uses: response, fixed, random effects and grouping factors,
+    /// without duplicates, in that order.
+    pub fn variables(&self) -> Vec<String> {
+        let mut out = vec![self.response.clone()];
+        let mut push = |v: &String| {
+            if !out.contains(v) {
+                out.push(v.clone());
+            }
+        };
+        for t in &self.fixed {
+            t.vars.iter().for_each(&mut push);
+        }
+        for r in &self.random {
+            r.effects
+                .iter()
+                .flat_map(|t| t.vars.iter())
+                .for_each(&mut push);
+            r.group.vars.iter().for_each(&mut push);
+        }
+        out
+    }
+
+    /// Names of the grouping variables (always treated as factors).
+    pub fn grouping_variables(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.random {
+            for v in &r.group.vars {
+                if !out.contains(v) {
+                    out.push(v.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+fn sort_terms(terms: &mut [Vec<usize>]) {
+    // Stable: within one interaction order, terms keep their order of appearance.
+    terms.sort_by_key(|t| t.len());
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Num(String),
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    Colon,
+    Caret,
+    Tilde,
+    Bar,
+    DoubleBar,
+    LParen,
+    RParen,
+    End,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    kind: Tok,
+    pos: usize,
+    text: String,
+}
+
+fn tokenize(text: &str) -> Result<Vec<Token>, FormulaError> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let pos = i + 1;
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let simple = match c {
+            '+' => Some(Tok::Plus),
+            '-' => Some(Tok::Minus),
+            '*' => Some(Tok::Star),
+            '/' => Some(Tok::Slash),
+            ':' => Some(Tok::Colon),
+            '^' => Some(Tok::Caret),
+            '~' => Some(Tok::Tilde),
+            '(' => Some(Tok::LParen),
+            ')' => Some(Tok::RParen),
+            _ => None,
+        };
+        if let Some(kind) = simple {
+            out.push(Token {
+                kind,
+                pos,
+                text: c.to_string(),
+            });
+            i += 1;
+            continue;
+        }
+        if c == '|' {
+            if chars.get(i + 1) == Some(&'|') {
+                out.push(Token {
+                    kind: Tok::DoubleBar,
+                    pos,
+                    text: "||".into(),
+                });
+                i += 2;
+            } else {
+                out.push(Token {
+                    kind: Tok::Bar,
+                    pos,
+                    text: "|".into(),
+                });
+                i += 1;
+            }
+            continue;
+        }
+        if c == '`' {
+            let start = i + 1;
+            let mut j = start;
+            while j < chars.len() && chars[j] != '`' {
+                j += 1;
+            }
+            if j >= chars.len() {
+                return Err(FormulaError {
+                    pos,
+                    token: "`".into(),
+                    message: "unterminated back-quoted name".into(),
+                });
+            }
+            let name: String = chars[start..j].iter().collect();
+            out.push(Token {
+                kind: Tok::Ident(name.clone()),
+                pos,
+                text: format!("`{name}`"),
+            });
+            i = j + 1;
+            continue;
+        }
+        if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
+            let mut j = i;
+            while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
+                j += 1;
+            }
+            let s: String = chars[i..j].iter().collect();
+            out.push(Token {
+                kind: Tok::Num(s.clone()),
+                pos,
+                text: s,
+            });
+            i = j;
+            continue;
+        }
+        if c.is_alphabetic() || c == '.' || c == '_' {
+            let mut j = i;
+            while j < chars.len()
+                && (chars[j].is_alphanumeric() || chars[j] == '.' || chars[j] == '_')
+            {
+                j += 1;
+            }
+            let s: String = chars[i..j].iter().collect();
+            out.push(Token {
+                kind: Tok::Ident(s.clone()),
+                pos,
+                text: s,
+            });
+            i = j;
+            continue;
+        }
+        return Err(FormulaError {
+            pos,
+            token: c.to_string(),
+            message: "unexpected character".into(),
+        });
+    }
+    out.push(Token {
+        kind: Tok::End,
+        pos: chars.len() + 1,
+        text: "<end>".into(),
+    });
+    Ok(out)
+}
+
+#[derive(Debug, Clone)]
+enum Expr {
+    Var(usize, String),
+    Num(usize, String),
+    Add(Box<Expr>, Box<Expr>),
+    Sub(Box<Expr>, Box<Expr>),
+    Neg(usize, Box<Expr>),
+    Mul(Box<Expr>, Box<Expr>),
+    Div(Box<Expr>, Box<Expr>),
+    Inter(Box<Expr>, Box<Expr>),
+    Bar {
+        pos: usize,
+        lhs: Box<Expr>,
+        group: Box<Expr>,
+        double: bool,
+    },
+}
+
+impl Expr {
+    fn pos(&self) -> usize {
+        match self {
+            Expr::Var(p, _) | Expr::Num(p, _) | Expr::Neg(p, _) => *p,
+            Expr::Bar { pos, .. } => *pos,
+            Expr::Add(a, _) | Expr::Sub(a, _) | Expr::Mul(a, _) | Expr::Div(a, _) => a.pos(),
+            Expr::Inter(a, _) => a.pos(),
+        }
+    }
+}
+
+/// Splits a right-hand side into signed summands (`true` = added).
+fn flatten_sum(e: Expr, out: &mut Vec<(bool, Expr)>) {
+    match e {
+        Expr::Add(a, b) => {
+            flatten_sum(*a, out);
+            flatten_sum(*b, out);
+        }
+        Expr::Sub(a, b) => {
+            flatten_sum(*a, out);
+            out.push((false, *b));
+        }
+        Expr::Neg(_, b) => out.push((false, *b)),
+        other => out.push((true, other)),
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+struct TermSet {
+    /// Terms as sorted variable ids.
+    terms: Vec<Vec<usize>>,
+    /// `Some(true)` for `1`, `Some(false)` for `0` / `-1`, `None` when not mentioned.
+    intercept: Option<bool>,
+}
+
+impl TermSet {
+    fn add(mut self, other: TermSet) -> TermSet {
+        for t in other.terms {
+            if !self.terms.contains(&t) {
+                self.terms.push(t);
+            }
+        }
+        if other.intercept.is_some() {
+            self.intercept = other.intercept;
+        }
+        self
+    }
+
+    fn sub(mut self, other: TermSet) -> TermSet {
+        self.terms.retain(|t| !other.terms.contains(t));
+        match other.intercept {
+            Some(true) => self.intercept = Some(false),
+            Some(false) => self.intercept = Some(true),
+            None => {}
+        }
+        self
+    }
+
+    fn interact(&self, other: &TermSet) -> TermSet {
+        let mut out = TermSet::default();
+        for a in &self.terms {
+            for b in &other.terms {
+                let mut t: Vec<usize> = a.iter().chain(b.iter()).copied().collect();
+                t.sort_unstable();
+                t.dedup();
+                if !out.terms.contains(&t) {
+                    out.terms.push(t);
+                }
+            }
+        }
+        out
+    }
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    at: usize,
+    vars: Vec<String>,
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        &self.tokens[self.at]
+    }
+
+    fn error_at(&self, t: &Token, msg: &str) -> FormulaError {
+        FormulaError {
+            pos: t.pos,
+            token: t.text.clone(),
+            message: msg.into(),
+        }
+    }
+
+    fn token_text(&self, pos: usize) -> String {
+        self.tokens
+            .iter()
+            .find(|t| t.pos == pos)
+            .map(|t| t.text.clone())
+            .unwrap_or_default()
+    }
+
+    fn error_pos(&self, pos: usize, msg: &str) -> FormulaError {
+        FormulaError {
+            pos,
+            token: self.token_text(pos),
+            message: msg.into(),
+        }
+    }
+
+    fn var_id(&mut self, name: &str) -> usize {
+        match self.vars.iter().position(|v| v == name) {
+            Some(k) => k,
+            None => {
+                self.vars.push(name.to_string());
+                self.vars.len() - 1
+            }
+        }
+    }
+
+    fn term(&self, ids: &[usize]) -> Term {
+        Term {
+            vars: ids.iter().map(|k| self.vars[*k].clone()).collect(),
+        }
+    }
+
+    fn sum(&mut self) -> Result<Expr, FormulaError> {
+        let mut lhs = if self.peek().kind == Tok::Minus {
+            let pos = self.peek().pos;
+            self.at += 1;
+            Expr::Neg(pos, Box::new(self.product()?))
+        } else {
+            if self.peek().kind == Tok::Plus {
+                self.at += 1;
+            }
+            self.product()?
+        };
+        loop {
+            match self.peek().kind {
+                Tok::Plus => {
+                    self.at += 1;
+                    lhs = Expr::Add(Box::new(lhs), Box::new(self.product()?));
+                }
+                Tok::Minus => {
+                    self.at += 1;
+                    lhs = Expr::Sub(Box::new(lhs), Box::new(self.product()?));
+                }
+                _ => return Ok(lhs),
+            }
+        }
+    }
+
+    fn product(&mut self) -> Result<Expr, FormulaError> {
+        let mut lhs = self.interaction()?;
+        loop {
+            match self.peek().kind {
+                Tok::Star => {
+                    self.at += 1;
+                    lhs = Expr::Mul(Box::new(lhs), Box::new(self.interaction()?));
+                }
+                Tok::Slash => {
+                    self.at += 1;
+                    lhs = Expr::Div(Box::new(lhs), Box::new(self.interaction()?));
+                }
+                Tok::Caret => {
+                    let t = self.peek().clone();
+                    return Err(self.error_at(&t, "the `^` operator is not supported"));
+                }
+                _ => return Ok(lhs),
+            }
+        }
+    }
+
+    fn interaction(&mut self) -> Result<Expr, FormulaError> {
+        let mut lhs = self.atom()?;
+        while self.peek().kind == Tok::Colon {
+            self.at += 1;
+            lhs = Expr::Inter(Box::new(lhs), Box::new(self.atom()?));
+        }
+        Ok(lhs)
+    }
+
+    fn atom(&mut self) -> Result<Expr, FormulaError> {
+        let t = self.peek().clone();
+        match &t.kind {
+            Tok::Ident(name) => {
+                self.at += 1;
+                if self.peek().kind == Tok::LParen {
+                    return Err(self.error_at(
+                        &t,
+                        "function calls are not supported in formulas; compute the variable first",
+                    ));
+                }
+                self.var_id(name);
+                Ok(Expr::Var(t.pos, name.clone()))
+            }
+            Tok::Num(s) => {
+                self.at += 1;
+                Ok(Expr::Num(t.pos, s.clone()))
+            }
+            Tok::LParen => {
+                self.at += 1;
+                let inner = self.sum()?;
+                let next = self.peek().clone();
+                let e = match next.kind {
+                    Tok::Bar | Tok::DoubleBar => {
+                        self.at += 1;
+                        let group = self.sum()?;
+                        Expr::Bar {
+                            pos: t.pos,
+                            lhs: Box::new(inner),
+                            group: Box::new(group),
+                            double: next.kind == Tok::DoubleBar,
+                        }
+                    }
+                    _ => inner,
+                };
+                let close = self.peek().clone();
+                if close.kind != Tok::RParen {
+                    return Err(self.error_at(&close, "expected `)`"));
+                }
+                self.at += 1;
+                Ok(e)
+            }
+            Tok::End => Err(self.error_at(&t, "unexpected end of formula")),
+            _ => Err(self.error_at(&t, "expected a variable, a number or `(`")),
+        }
+    }
+
+    fn eval(&mut self, e: &Expr) -> Result<TermSet, FormulaError> {
+        Ok(match e {
+            Expr::Var(_, name) => TermSet {
+                terms: vec![vec![self.var_id(name)]],
+                intercept: None,
+            },
+            Expr::Num(pos, s) => match s.as_str() {
+                "1" => TermSet {
+                    terms: vec![],
+                    intercept: Some(true),
+                },
+                "0" => TermSet {
+                    terms: vec![],
+                    intercept: Some(false),
+                },
+                _ => return Err(self.error_pos(*pos, "only the numbers 0 and 1 may appear")),
+            },
+            Expr::Add(a, b) => {
+                let a = self.eval(a)?;
+                a.add(self.eval(b)?)
+            }
+            Expr::Sub(a, b) => {
+                let a = self.eval(a)?;
+                a.sub(self.eval(b)?)
+            }
+            Expr::Neg(_, b) => TermSet::default().sub(self.eval(b)?),
+            Expr::Mul(a, b) => {
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                self.no_number(&a, e)?;
+                self.no_number(&b, e)?;
+                let ab = a.interact(&b);
+                a.add(b).add(ab)
+            }
+            Expr::Div(a, b) => {
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                self.no_number(&a, e)?;
+                self.no_number(&b, e)?;
+                let mut all: Vec<usize> = a.terms.iter().flatten().copied().collect();
+                all.sort_unstable();
+                all.dedup();
+                let outer = TermSet {
+                    terms: vec![all],
+                    intercept: None,
+                };
+                let nested = outer.interact(&b);
+                a.add(nested)
+            }
+            Expr::Inter(a, b) => {
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                self.no_number(&a, e)?;
+                self.no_number(&b, e)?;
+                a.interact(&b)
+            }
+            Expr::Bar { pos, .. } => {
+                return Err(self.error_pos(
+                    *pos,
+                    "a random-effects term must be a top-level summand of the right-hand side",
+                ));
+            }
+        })
+    }
+
+    /// Grouping expressions keep lme4's variable order: `a/b` gives `a` and `b:a` (inner
+    /// factor first, as lme4's `expandSlash`), `a:b` stays `a:b`, `a + b` gives both.
+    fn eval_group(&mut self, e: &Expr) -> Result<Vec<Vec<usize>>, FormulaError> {
+        Ok(match e {
+            Expr::Var(_, name) => vec![vec![self.var_id(name)]],
+            Expr::Inter(a, b) => {
+                let (a, b) = (self.eval_group(a)?, self.eval_group(b)?);
+                let mut out = Vec::new();
+                for x in &a {
+                    for y in &b {
+                        let mut t = x.clone();
+                        t.extend(y.iter().filter(|v| !x.contains(v)));
+                        out.push(t);
+                    }
+                }
+                out
+            }
+            Expr::Div(a, b) => {
+                let a = self.eval_group(a)?;
+                let b = self.eval_group(b)?;
+                // The outer term is the last (deepest) term of `a`, e.g. `b:a` in `a/b/c`.
+                let outer = a.last().cloned().unwrap_or_default();
+                let mut out = a;
+                for y in &b {
+                    let mut t = y.clone();
+                    t.extend(outer.iter().filter(|v| !y.contains(v)));
+                    out.push(t);
+                }
+                out
+            }
+            Expr::Add(a, b) => {
+                let mut a = self.eval_group(a)?;
+                for t in self.eval_group(b)? {
+                    if !a.contains(&t) {
+                        a.push(t);
+                    }
+                }
+                a
+            }
+            other => {
+                return Err(self.error_pos(
+                    other.pos(),
+                    "a grouping factor must be a variable, `a:b` or `a/b`",
+                ));
+            }
+        })
+    }
+
+    fn no_number(&self, s: &TermSet, e: &Expr) -> Result<(), FormulaError> {
+        if s.intercept.is_some() {
+            Err(self.error_pos(e.pos(), "numbers cannot take part in `*`, `/` or `:`"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(f: &Formula) -> Vec<String> {
+        f.fixed.iter().map(|t| t.label()).collect()
+    }
+
+    fn rand(f: &Formula) -> Vec<String> {
+        f.random
+            .iter()
+            .map(|r| {
+                let mut e: Vec<String> = r.effects.iter().map(|t| t.label()).collect();
+                if r.intercept {
+                    e.insert(0, "1".into());
+                } else {
+                    e.insert(0, "0".into());
+                }
+                format!(
+                    "({} {} {})",
+                    e.join(" + "),
+                    if r.correlated { "|" } else { "||" },
+                    r.group.label()
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fixed_terms_follow_r_order() {
+        let f = Formula::parse("y ~ x + f + x:f + a*b").unwrap();
+        assert_eq!(f.response, "y");
+        assert!(f.intercept);
+        assert_eq!(labels(&f), ["x", "f", "a", "b", "x:f", "a:b"]);
+        let f = Formula::parse("y ~ f:x + x + f").unwrap();
+        assert_eq!(labels(&f), ["x", "f", "f:x"]);
+    }
+
+    #[test]
+    fn intercept_can_be_dropped() {
+        assert!(!Formula::parse("y ~ 0 + x").unwrap().intercept);
+        assert!(!Formula::parse("y ~ x - 1").unwrap().intercept);
+        assert!(!Formula::parse("y ~ -1 + x").unwrap().intercept);
+        assert!(Formula::parse("y ~ 1 + x").unwrap().intercept);
+        assert_eq!(
+            labels(&Formula::parse("y ~ a*b - a:b").unwrap()),
+            ["a", "b"]
+        );
+    }
+
+    #[test]
+    fn random_terms_expand_like_lme4() {
+        let f = Formula::parse("y ~ x + (1 + x | g) + (1 + x || h) + (1 | a/b) + (0 + x | a:b)")
+            .unwrap();
+        assert_eq!(labels(&f), ["x"]);
+        assert_eq!(
+            rand(&f),
+            [
+                "(1 + x | g)",
+                "(1 || h)",
+                "(0 + x || h)",
+                "(1 | a)",
+                "(1 | b:a)",
+                "(0 + x | a:b)"
+            ]
+        );
+        let f = Formula::parse("y ~ (x | g)").unwrap();
+        assert_eq!(rand(&f), ["(1 + x | g)"]);
+        assert_eq!(f.grouping_variables(), ["g"]);
+        let f = Formula::parse("y ~ (1 | a/b/c)").unwrap();
+        assert_eq!(rand(&f), ["(1 | a)", "(1 | b:a)", "(1 | c:b:a)"]);
+    }
+
+    #[test]
+    fn errors_name_position_and_token() {
+        let e = Formula::parse("y ~ x + + ").unwrap_err();
+        assert_eq!(e.pos, 9);
+        assert_eq!(e.token, "+");
+        let e = Formula::parse("y ~ x + (1 | g").unwrap_err();
+        assert_eq!(e.token, "<end>");
+        let e = Formula::parse("y ~ x $ z").unwrap_err();
+        assert_eq!((e.pos, e.token.as_str()), (7, "$"));
+        let e = Formula::parse("y ~ log(x)").unwrap_err();
+        assert_eq!(e.token, "log");
+        let e = Formula::parse("y ~ x:(1|g)").unwrap_err();
+        assert!(e.message.contains("top-level"), "{e}");
+        assert!(Formula::parse("y x").is_err());
+    }
+}

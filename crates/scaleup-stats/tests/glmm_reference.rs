@@ -1,0 +1,173 @@
+//! Binomial GLMM (Laplace) against lme4 1.1-31 `glmer(nAGQ = 1)` (R 4.2.2).
+//!
+//! Data and reference values: `tests/reference/make_glmm_reference.R` and its output under
+//! `tests/reference/lmm/`. Tolerances: fixed effects, variance components and log-likelihood
+//! within 1e-5 relative (near-zero values on the scale of their SE or 1e-3); standard errors
+//! within 1e-3 relative, because both sides take them from a finite-difference Hessian of the
+//! Laplace deviance (lme4's step 1e-4 without extrapolation); BLUPs 1e-4 relative.
+
+use std::path::PathBuf;
+
+use scaleup_stats::data::{Data, factor_from_labels};
+use scaleup_stats::formula::Formula;
+use scaleup_stats::frame::ModelFrame;
+use scaleup_stats::glmm::{self, GlmmOptions};
+use serde_json::Value;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/lmm")
+}
+
+fn read_csv(name: &str) -> Data {
+    let text = std::fs::read_to_string(dir().join(format!("{name}.csv"))).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|s| s.trim_matches('"').to_string())
+        .collect();
+    let mut cells: Vec<Vec<String>> = vec![Vec::new(); header.len()];
+    for line in lines.filter(|l| !l.is_empty()) {
+        for (k, c) in line.split(',').enumerate() {
+            cells[k].push(c.trim_matches('"').to_string());
+        }
+    }
+    let mut data = Data::new();
+    for (name, col) in header.iter().zip(cells) {
+        let parsed: Option<Vec<f64>> = col
+            .iter()
+            .map(|c| {
+                if c == "NA" {
+                    Some(f64::NAN)
+                } else {
+                    c.parse().ok()
+                }
+            })
+            .collect();
+        match parsed {
+            Some(v) => data.add_numeric(name, v).unwrap(),
+            None => {
+                let labels: Vec<Option<&str>> = col
+                    .iter()
+                    .map(|c| (c != "NA").then_some(c.as_str()))
+                    .collect();
+                data.add_column(name, factor_from_labels(&labels)).unwrap()
+            }
+        }
+    }
+    data
+}
+
+fn nums(v: &Value) -> Vec<f64> {
+    match v {
+        Value::Number(n) => vec![n.as_f64().unwrap()],
+        Value::Array(a) => a.iter().flat_map(nums).collect(),
+        other => panic!("not numeric: {other}"),
+    }
+}
+
+fn close(what: &str, got: f64, want: f64, rel: f64, floor: f64) {
+    let tol = rel * want.abs().max(floor);
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got}, lme4 {want} (|diff| {:.3e} > tol {tol:.3e})",
+        (got - want).abs()
+    );
+}
+
+fn check(case: &str) {
+    let text = std::fs::read_to_string(dir().join(format!("{case}.json"))).unwrap();
+    let r: Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        r["lme4_converged_cleanly"].as_bool().unwrap(),
+        "{case}: lme4 did not converge cleanly"
+    );
+    let data = read_csv(r["dataset"].as_str().unwrap());
+    let formula = Formula::parse(r["formula"].as_str().unwrap()).unwrap();
+    let frame = ModelFrame::new(&formula, &data).unwrap();
+    let fit = glmm::fit_binomial(&frame, &GlmmOptions::default()).unwrap();
+    assert_eq!(fit.n_obs as u64, r["n_obs"].as_u64().unwrap());
+    assert!(fit.converged, "{case}: not converged");
+    assert_eq!(
+        fit.singular,
+        r["singular"].as_bool().unwrap(),
+        "{case}: singular"
+    );
+    for (got, want) in fit.fixed.iter().zip(r["fixed_effects"].as_array().unwrap()) {
+        assert_eq!(got.term, want["term"].as_str().unwrap());
+        let se = want["std_error"].as_f64().unwrap();
+        close(
+            &format!("{case}: {} estimate", got.term),
+            got.estimate,
+            want["estimate"].as_f64().unwrap(),
+            1e-5,
+            se,
+        );
+        close(
+            &format!("{case}: {} SE", got.term),
+            got.std_error,
+            se,
+            1e-3,
+            0.0,
+        );
+        close(
+            &format!("{case}: {} p", got.term),
+            got.p_value,
+            want["p_value"].as_f64().unwrap(),
+            1e-2,
+            1e-12,
+        );
+    }
+    close(
+        &format!("{case}: logLik"),
+        fit.log_likelihood,
+        r["log_likelihood"].as_f64().unwrap(),
+        1e-7,
+        1.0,
+    );
+    close(
+        &format!("{case}: AIC"),
+        fit.aic,
+        r["aic"].as_f64().unwrap(),
+        1e-7,
+        1.0,
+    );
+    close(
+        &format!("{case}: BIC"),
+        fit.bic,
+        r["bic"].as_f64().unwrap(),
+        1e-7,
+        1.0,
+    );
+    let want_cov = nums(&r["random_effects"][0]["covariance"]);
+    let got_cov: Vec<f64> = fit.random[0].covariance.iter().flatten().copied().collect();
+    for (g, w) in got_cov.iter().zip(&want_cov) {
+        close(&format!("{case}: covariance"), *g, *w, 1e-5, 1e-3);
+    }
+    let b = &r["blups"];
+    for k in 0..3 {
+        assert_eq!(fit.random[0].levels[k], b["levels"][k].as_str().unwrap());
+        for (g, w) in fit.random[0].blups[k].iter().zip(nums(&b["values"][k])) {
+            close(&format!("{case}: BLUP {k}"), *g, w, 1e-4, 1e-2);
+        }
+        let cg: Vec<f64> = fit.random[0].cond_var[k]
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
+        for (g, w) in cg.iter().zip(nums(&b["cond_var"][k])) {
+            close(&format!("{case}: condVar {k}"), *g, w, 1e-4, 1e-3);
+        }
+    }
+}
+
+#[test]
+fn binary_cluster_trial_random_intercept() {
+    check("glmm_crt");
+}
+
+#[test]
+fn binary_correlated_random_slope_with_factor() {
+    check("glmm_slope");
+}

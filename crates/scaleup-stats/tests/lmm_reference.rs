@@ -1,0 +1,309 @@
+//! Linear mixed models against lme4 1.1-31 / lmerTest 3.1-3 (R 4.2.2).
+//!
+//! The data and the reference values come from `tests/reference/make_lmm_reference.R`
+//! (committed, with its output under `tests/reference/lmm/`). Every case goes through one
+//! `check` function. Tolerances: fixed effects, standard errors, variance components, residual
+//! variance and log-likelihood within 1e-5 relative (values near zero: 1e-5 of a scale such as
+//! the residual variance); Satterthwaite df within 1e-3 relative (both sides use numerical
+//! derivatives); BLUPs and conditional variances within 1e-4 relative.
+
+use std::path::PathBuf;
+
+use scaleup_stats::data::{Data, factor_from_labels};
+use scaleup_stats::formula::Formula;
+use scaleup_stats::frame::ModelFrame;
+use scaleup_stats::lmm::{self, LmmOptions, Method};
+use serde_json::Value;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/lmm")
+}
+
+/// Reads an R `write.csv` file: numeric columns stay numeric (`NA` missing), others are factors.
+fn read_csv(name: &str) -> Data {
+    let text = std::fs::read_to_string(dir().join(format!("{name}.csv"))).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|s| s.trim_matches('"').to_string())
+        .collect();
+    let mut cells: Vec<Vec<String>> = vec![Vec::new(); header.len()];
+    for line in lines.filter(|l| !l.is_empty()) {
+        for (k, c) in line.split(',').enumerate() {
+            cells[k].push(c.trim_matches('"').to_string());
+        }
+    }
+    let mut data = Data::new();
+    for (name, col) in header.iter().zip(cells) {
+        let parsed: Option<Vec<f64>> = col
+            .iter()
+            .map(|c| {
+                if c == "NA" {
+                    Some(f64::NAN)
+                } else {
+                    c.parse().ok()
+                }
+            })
+            .collect();
+        match parsed {
+            Some(v) => data.add_numeric(name, v).unwrap(),
+            None => {
+                let labels: Vec<Option<&str>> = col
+                    .iter()
+                    .map(|c| (c != "NA").then_some(c.as_str()))
+                    .collect();
+                data.add_column(name, factor_from_labels(&labels)).unwrap()
+            }
+        }
+    }
+    data
+}
+
+/// Flattens a JSON number or (nested) array of numbers (jsonlite unboxes length-1 vectors).
+fn nums(v: &Value) -> Vec<f64> {
+    match v {
+        Value::Number(n) => vec![n.as_f64().unwrap()],
+        Value::Array(a) => a.iter().flat_map(nums).collect(),
+        other => panic!("not numeric: {other}"),
+    }
+}
+
+fn close(what: &str, got: f64, want: f64, rel: f64, floor: f64) {
+    let tol = rel * want.abs().max(floor);
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got}, lme4 {want} (|diff| {:.3e} > tol {tol:.3e})",
+        (got - want).abs()
+    );
+}
+
+fn check(case: &str) {
+    let text = std::fs::read_to_string(dir().join(format!("{case}.json"))).unwrap();
+    let r: Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        r["lme4_converged_cleanly"].as_bool().unwrap(),
+        "{case}: lme4 did not converge cleanly"
+    );
+    let data = read_csv(r["dataset"].as_str().unwrap());
+    let formula = Formula::parse(r["formula"].as_str().unwrap()).unwrap();
+    let frame = ModelFrame::new(&formula, &data).unwrap();
+    let method = if r["method"] == "REML" {
+        Method::Reml
+    } else {
+        Method::Ml
+    };
+    let fit = lmm::fit(
+        &frame,
+        &LmmOptions {
+            method,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let sigma2 = r["residual_variance"].as_f64().unwrap();
+
+    assert_eq!(
+        fit.n_obs as u64,
+        r["n_obs"].as_u64().unwrap(),
+        "{case}: n_obs"
+    );
+    assert!(fit.converged, "{case}: not converged");
+    assert_eq!(
+        fit.singular,
+        r["singular"].as_bool().unwrap(),
+        "{case}: singular flag"
+    );
+    let fe = r["fixed_effects"].as_array().unwrap();
+    assert_eq!(fit.fixed.len(), fe.len(), "{case}: number of fixed effects");
+    let se_scale = fe
+        .iter()
+        .map(|f| f["std_error"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    for (got, want) in fit.fixed.iter().zip(fe) {
+        assert_eq!(
+            got.term,
+            want["term"].as_str().unwrap(),
+            "{case}: term names"
+        );
+        let what = format!("{case}: {}", got.term);
+        // An estimate near zero is compared on the scale of its standard error.
+        let se = want["std_error"].as_f64().unwrap();
+        close(
+            &format!("{what} estimate"),
+            got.estimate,
+            want["estimate"].as_f64().unwrap(),
+            1e-5,
+            se,
+        );
+        close(&format!("{what} SE"), got.std_error, se, 1e-5, 0.0);
+        close(
+            &format!("{what} df"),
+            got.df,
+            want["df"].as_f64().unwrap(),
+            1e-3,
+            0.0,
+        );
+        close(
+            &format!("{what} p"),
+            got.p_value,
+            want["p_value"].as_f64().unwrap(),
+            1e-3,
+            1e-12,
+        );
+    }
+    let vc_want = nums(&r["vcov"]);
+    let vc_got: Vec<f64> = fit.vcov.iter().flatten().copied().collect();
+    for (g, w) in vc_got.iter().zip(&vc_want) {
+        close(
+            &format!("{case}: vcov"),
+            *g,
+            *w,
+            1e-5,
+            se_scale * se_scale * 1e-3,
+        );
+    }
+    close(
+        &format!("{case}: sigma2"),
+        fit.residual_variance,
+        sigma2,
+        1e-5,
+        0.0,
+    );
+    close(
+        &format!("{case}: logLik"),
+        fit.log_likelihood,
+        r["log_likelihood"].as_f64().unwrap(),
+        1e-7,
+        1.0,
+    );
+    close(
+        &format!("{case}: AIC"),
+        fit.aic,
+        r["aic"].as_f64().unwrap(),
+        1e-7,
+        1.0,
+    );
+    close(
+        &format!("{case}: BIC"),
+        fit.bic,
+        r["bic"].as_f64().unwrap(),
+        1e-7,
+        1.0,
+    );
+    let re = r["random_effects"].as_array().unwrap();
+    assert_eq!(
+        fit.random.len(),
+        re.len(),
+        "{case}: number of random-effect terms"
+    );
+    for (got, want) in fit.random.iter().zip(re) {
+        assert_eq!(
+            got.group,
+            want["group_factor"].as_str().unwrap(),
+            "{case}: group order"
+        );
+        let terms: Vec<String> = match &want["terms"] {
+            Value::String(s) => vec![s.clone()],
+            v => v
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_string())
+                .collect(),
+        };
+        assert_eq!(got.terms, terms, "{case}: random terms");
+        let cw = nums(&want["covariance"]);
+        let cg: Vec<f64> = got.covariance.iter().flatten().copied().collect();
+        for (g, w) in cg.iter().zip(&cw) {
+            close(
+                &format!("{case}: {} covariance", got.group),
+                *g,
+                *w,
+                1e-5,
+                1e-3 * sigma2,
+            );
+        }
+    }
+    // BLUPs and conditional variances of the first term's first levels.
+    let b = &r["blups"];
+    let first = &fit.random[0];
+    assert_eq!(first.group, b["group"].as_str().unwrap());
+    let levels: Vec<String> = match &b["levels"] {
+        Value::String(s) => vec![s.clone()],
+        v => v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect(),
+    };
+    let vals = b["values"].as_array().unwrap();
+    let cvs = b["cond_var"].as_array().unwrap();
+    let blup_scale = first.covariance[0][0].sqrt().max(1e-3 * sigma2.sqrt());
+    for (k, level) in levels.iter().enumerate() {
+        assert_eq!(&first.levels[k], level, "{case}: level order");
+        for (g, w) in first.blups[k].iter().zip(nums(&vals[k])) {
+            close(&format!("{case}: BLUP {level}"), *g, w, 1e-4, blup_scale);
+        }
+        let cg: Vec<f64> = first.cond_var[k].iter().flatten().copied().collect();
+        for (g, w) in cg.iter().zip(nums(&cvs[k])) {
+            close(
+                &format!("{case}: condVar {level}"),
+                *g,
+                w,
+                1e-4,
+                1e-3 * sigma2,
+            );
+        }
+    }
+}
+
+#[test]
+fn sleepstudy_correlated_reml() {
+    check("sleep_corr_reml");
+}
+
+#[test]
+fn sleepstudy_correlated_ml() {
+    check("sleep_corr_ml");
+}
+
+#[test]
+fn sleepstudy_independent_slopes() {
+    check("sleep_indep_reml");
+}
+
+#[test]
+fn unbalanced_random_intercept_with_missing_values() {
+    check("unbalanced_reml");
+    check("unbalanced_ml");
+}
+
+#[test]
+fn crossed_random_intercepts() {
+    check("crossed_reml");
+}
+
+#[test]
+fn nested_random_intercepts() {
+    check("nested_reml");
+}
+
+#[test]
+fn singular_fits() {
+    check("singular_reml");
+    check("singular_slope_reml");
+}
+
+#[test]
+fn factor_fixed_effect_with_interaction() {
+    check("factor_interaction_reml");
+    check("factor_interaction_ml");
+}
+
+#[test]
+fn parallel_cluster_rct() {
+    check("crt_reml");
+}

@@ -1,0 +1,79 @@
+# Reference values for scaleup-stats' binomial GLMM (Laplace), from R's lme4 glmer (nAGQ = 1).
+#
+# Run from this directory:  Rscript make_glmm_reference.R
+# Writes lmm/<dataset>.csv (written then read back) and lmm/<case>.json. The Rust test
+# crates/scaleup-stats/tests/glmm_reference.rs reads them. glmer runs with bobyqa in both
+# stages, tighter tolerances than the defaults, and a tight PIRLS tolerance, so the reference
+# is converged well below the comparison tolerance.
+suppressPackageStartupMessages({
+  library(lme4)
+  library(jsonlite)
+})
+set.seed(20261127)
+dir.create("lmm", showWarnings = FALSE)
+
+write_data <- function(df, name) {
+  path <- file.path("lmm", paste0(name, ".csv"))
+  write.csv(df, path, row.names = FALSE)
+  read.csv(path)
+}
+
+ctrl <- glmerControl(optimizer = c("bobyqa", "bobyqa"), tolPwrss = 1e-12,
+                     optCtrl = list(rhoend = 1e-11, maxfun = 1e5),
+                     check.conv.singular = "ignore")
+
+fit_case <- function(case, dataset, formula, data) {
+  fit <- glmer(as.formula(formula), data = data, family = binomial, nAGQ = 1, control = ctrl)
+  co <- summary(fit)$coefficients
+  vc <- VarCorr(fit)
+  m <- vc[[1]]
+  msgs <- fit@optinfo$conv$lme4$messages
+  rr <- ranef(fit, condVar = TRUE)
+  g1 <- names(rr)[1]
+  pv <- attr(rr[[g1]], "postVar")
+  nl <- 3
+  out <- list(
+    case = case, dataset = dataset, formula = formula, family = "binomial",
+    n_obs = nobs(fit),
+    fixed_effects = lapply(seq_len(nrow(co)), function(i) list(
+      term = rownames(co)[i], estimate = co[i, "Estimate"], std_error = co[i, "Std. Error"],
+      z_value = co[i, "z value"], p_value = co[i, "Pr(>|z|)"])),
+    vcov = unname(lapply(seq_len(nrow(co)), function(i) unname(as.matrix(vcov(fit))[i, ]))),
+    random_effects = list(list(group = names(vc)[1], terms = colnames(m),
+      covariance = unname(lapply(seq_len(nrow(m)), function(i) unname(m[i, ]))))),
+    log_likelihood = as.numeric(logLik(fit)),
+    aic = AIC(fit), bic = BIC(fit),
+    theta = unname(getME(fit, "theta")),
+    singular = isSingular(fit),
+    lme4_converged_cleanly = is.null(msgs) || length(msgs) == 0,
+    blups = list(group = g1, levels = rownames(rr[[g1]])[1:nl],
+      values = unname(lapply(1:nl, function(i) unname(as.numeric(rr[[g1]][i, ])))),
+      cond_var = unname(lapply(1:nl, function(i) {
+        mm <- pv[, , i, drop = TRUE]
+        if (is.null(dim(mm))) list(list(mm)) else lapply(seq_len(nrow(mm)), function(r) unname(mm[r, ]))
+      }))),
+    versions = list(R = R.version.string, lme4 = as.character(packageVersion("lme4")))
+  )
+  write_json(out, file.path("lmm", paste0(case, ".json")), auto_unbox = TRUE, digits = NA,
+             pretty = TRUE)
+}
+
+# 1. Cluster trial with a binary remission outcome: 30 clusters of 10-40, arm and a covariate.
+k <- sample(10:40, 30, replace = TRUE)
+cl <- rep(1:30, k)
+arm <- as.integer(cl > 15)
+sev <- rnorm(length(cl))
+eta <- -0.4 + 0.7 * arm - 0.5 * sev + rnorm(30, sd = 0.6)[cl]
+remit <- rbinom(length(cl), 1, plogis(eta))
+crt <- write_data(data.frame(remit = remit, arm = arm, severity = sev, cluster = cl), "binary_crt")
+fit_case("glmm_crt", "binary_crt", "remit ~ arm + severity + (1 | cluster)", crt)
+
+# 2. Correlated random intercept and slope, 40 groups of 30, with a string factor.
+g <- rep(1:40, each = 30)
+x <- rnorm(length(g))
+f <- sample(c("a", "b", "c"), length(g), replace = TRUE)
+u0 <- rnorm(40, sd = 0.8); u1 <- 0.3 * u0 + rnorm(40, sd = 0.4)
+eta <- 0.2 + 0.6 * x + c(a = 0, b = -0.5, c = 0.4)[f] + u0[g] + u1[g] * x
+y <- rbinom(length(g), 1, plogis(eta))
+slope <- write_data(data.frame(y = y, x = x, f = f, g = paste0("s", sprintf("%02d", g))), "binary_slope")
+fit_case("glmm_slope", "binary_slope", "y ~ x + f + (1 + x | g)", slope)

@@ -1,0 +1,185 @@
+//! `scaleup econ bia`, `scaleup econ roi` and `scaleup econ cost`: budget impact, return on
+//! investment and activity-based costing from scenario files. Reading and printing only; the
+//! models live in scaleup_econ::{budget_impact, roi, costing}. Dispatched from `cmd/econ.rs`.
+
+use crate::cmd::Format;
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// Arguments for `scaleup econ bia`.
+#[derive(clap::Args)]
+pub struct BiaArgs {
+    /// Budget impact scenario file (TOML): `years`, `[population]`, `[[treatment]]`, `[[scenario]]`.
+    #[arg(long)]
+    pub scenario: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Arguments for `scaleup econ roi`.
+#[derive(clap::Args)]
+pub struct RoiArgs {
+    /// Investment-case scenario file (TOML): coverage path, costs, health and productivity parameters.
+    #[arg(long)]
+    pub scenario: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read scenario file {}", path.display()))
+}
+
+/// Runs `scaleup econ bia`.
+pub fn run_bia(args: BiaArgs) -> anyhow::Result<()> {
+    use scaleup_econ::budget_impact as bia;
+    let path = &args.scenario;
+    let text = read(path)?;
+    let ctx = || format!("invalid scenario file {}", path.display());
+    let model = bia::parse_bia_file(&text).with_context(ctx)?;
+    let report = bia::budget_impact(&model).with_context(ctx)?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Text => print!("{}", bia::render_text(&report)),
+        Format::Html => print!("{}", bia::render_html(&report)),
+    }
+    Ok(())
+}
+
+/// Runs `scaleup econ roi`.
+pub fn run_roi(args: RoiArgs) -> anyhow::Result<()> {
+    use scaleup_econ::roi;
+    let path = &args.scenario;
+    let text = read(path)?;
+    let ctx = || format!("invalid scenario file {}", path.display());
+    let model = roi::parse_roi_file(&text).with_context(ctx)?;
+    let report = roi::roi(&model).with_context(ctx)?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Text => print!("{}", roi::render_text(&report)),
+        Format::Html => print!("{}", roi::render_html(&report)),
+    }
+    Ok(())
+}
+
+/// Arguments for `scaleup econ cost`.
+#[derive(clap::Args)]
+pub struct CostArgs {
+    /// Price lists (TOML): `[[price_list]]` with `[[price_list.overhead]]`, optional
+    /// `[conversion]` tables, `target_currency`, `target_year` and `[[activity]]` records.
+    #[arg(long)]
+    pub prices: PathBuf,
+    /// Activity records (CSV) with columns hub, year, clients, sessions, session_minutes and
+    /// optional admin_minutes_per_session, supervision_hours, counsellor_supervision_hours,
+    /// training_days, training_events, responders, remissions.
+    #[arg(long)]
+    pub activity: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Reads the files of `scaleup econ cost` and costs every activity record.
+pub fn cost_report(args: &CostArgs) -> anyhow::Result<scaleup_econ::costing::CostReport> {
+    use scaleup_econ::costing;
+    let text = read(&args.prices)?;
+    let mut file = costing::parse_costing_file(&text)
+        .with_context(|| format!("invalid price file {}", args.prices.display()))?;
+    if let Some(path) = &args.activity {
+        let csv = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read activity file {}", path.display()))?;
+        let rows = costing::parse_activity_csv(&csv)
+            .with_context(|| format!("invalid activity file {}", path.display()))?;
+        file.activity.extend(rows);
+    }
+    if file.activity.is_empty() {
+        anyhow::bail!(
+            "no activity records: give --activity FILE.csv or [[activity]] tables in {}",
+            args.prices.display()
+        );
+    }
+    let results = costing::cost_file(&file)
+        .with_context(|| format!("cannot cost the activity with {}", args.prices.display()))?;
+    Ok(costing::report(results, &file.activity))
+}
+
+/// Runs `scaleup econ cost`.
+pub fn run_cost(args: CostArgs) -> anyhow::Result<()> {
+    use scaleup_econ::costing;
+    let report = cost_report(&args)?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Text => print!("{}", costing::render_text(&report)),
+        Format::Html => print!("{}", costing::render_html(&report)),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PRICES: &str = r#"
+target_currency = "I$"
+target_year = 2022
+
+[[price_list]]
+hub = "Harare"
+year = 2020
+currency = "USD"
+counsellor_hourly = 2.0
+supervisor_hourly = 10.0
+
+[conversion.cpi]
+USD = { 2020 = 100.0, 2022 = 110.0 }
+[conversion.ppp]
+USD = { 2022 = 1.0 }
+"#;
+
+    #[test]
+    fn cost_from_files_and_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let prices = dir.path().join("prices.toml");
+        let activity = dir.path().join("activity.csv");
+        std::fs::write(&prices, PRICES).unwrap();
+        // 600 min = 10 h × 2 = 20 US$ 2020; 4 supervision h × 10 = 40; total 60 → × 1.1 = 66 I$.
+        std::fs::write(
+            &activity,
+            "hub,year,clients,sessions,session_minutes,supervision_hours\nHarare,2020,5,20,600,4\n",
+        )
+        .unwrap();
+        let args = CostArgs {
+            prices: prices.clone(),
+            activity: Some(activity.clone()),
+            format: Format::Json,
+        };
+        let r = cost_report(&args).unwrap();
+        let s = r.summary.unwrap();
+        assert!((s.total - 66.0).abs() < 1e-9);
+        assert_eq!(s.currency, "I$");
+
+        std::fs::write(
+            &activity,
+            "hub,year,clients,sessions,session_minutes\nGweru,2020,5,20,600\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", cost_report(&args).unwrap_err());
+        assert!(
+            err.contains("prices.toml") && err.contains("Gweru"),
+            "{err}"
+        );
+        std::fs::write(
+            &activity,
+            "hub,year,clients,sessions,session_minutes\nHarare,2020,5,x,600\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", cost_report(&args).unwrap_err());
+        assert!(
+            err.contains("activity.csv") && err.contains("line 2") && err.contains("sessions"),
+            "{err}"
+        );
+    }
+}

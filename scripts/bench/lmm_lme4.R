@@ -1,0 +1,14 @@
+# Peer for scripts/bench/lmm.sh: REML fit of y ~ x + (1 + x | g) with lme4 defaults.
+# Usage: Rscript lmm_lme4.R FILE.csv
+suppressPackageStartupMessages(library(lme4))
+args <- commandArgs(trailingOnly = TRUE)
+t0 <- proc.time()[["elapsed"]]
+d <- read.csv(args[1])
+t1 <- proc.time()[["elapsed"]]
+fit <- lmer(y ~ x + (1 + x | g), data = d, REML = TRUE)
+t2 <- proc.time()[["elapsed"]]
+msgs <- fit@optinfo$conv$lme4$messages
+cat(sprintf("lme4 %s: read %.3f s, fit %.3f s, logLik %.4f, fixef %.6f %.6f, converged %s\n",
+            packageVersion("lme4"), t1 - t0, t2 - t1, as.numeric(logLik(fit)),
+            fixef(fit)[1], fixef(fit)[2],
+            if (is.null(msgs)) "yes" else paste("NO:", paste(msgs, collapse = "; "))))
