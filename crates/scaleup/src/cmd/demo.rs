@@ -1,9 +1,481 @@
-//! `scaleup demo`.
+//! `scaleup demo`: builds the synthetic dataset of `scaleup-demo` into a database, prints the
+//! accounts, and optionally serves it.
+//!
+//! The plan (hubs, org units, programmes, staff) goes through the ordinary `Store` set-up calls;
+//! the client records are generated on a separate thread and loaded with `Store::bulk_insert`
+//! batch by batch, so generation and insertion overlap and memory stays flat at any size.
+//! Running it again on a database that already holds the demo with the same seed and size
+//! changes nothing and prints the same accounts; anything else already in the database makes
+//! it stop (or, with `--force` on a SQLite file, start from an empty file).
+
+use super::config::{DbArgs, block_on, init_logging};
+use super::serve::serve;
+use anyhow::{Context, bail};
+use scaleup_demo::{ClientStream, DemoConfig, DemoRecord, Directory, Plan};
+use scaleup_domain::catalog::Catalog;
+use scaleup_domain::record::RecordPayload;
+use scaleup_domain::role::Role;
+use scaleup_storage::{
+    Actor, BulkRecord, CatalogScorer, NewOrgUnit, NewProgramme, NewUser, Scorer, Store,
+};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
 
 /// Arguments for `scaleup demo`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Database: a SQLite file path (created if missing) or a postgres:// URL.
+    #[arg(long, default_value = "scaleup-demo.sqlite")]
+    pub db: String,
+    /// File holding the base64 master key (default for SQLite: `<db>.key`, created if missing).
+    #[arg(long, env = "SCALEUP_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Number of clients to generate (screened people, of whom a minority enrol).
+    #[arg(long, default_value_t = 3000)]
+    pub clients: u64,
+    /// Random seed: the same seed and size give the same data and passwords.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print only `{"accounts": [...]}` on standard output.
+    #[arg(long)]
+    pub json: bool,
+    /// Delete an existing SQLite database file first (not supported for PostgreSQL).
+    #[arg(long)]
+    pub force: bool,
+    /// Start the server on the demo database afterwards.
+    #[arg(long)]
+    pub serve: bool,
+    /// Address for `--serve`.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`scaleup demo` is not available in this build yet")
+/// Clients per generated batch (one insert transaction each).
+const BATCH_CLIENTS: u64 = 2_000;
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.serve {
+        init_logging();
+    }
+    if !(1..=scaleup_demo::MAX_CLIENTS).contains(&args.clients) {
+        bail!(
+            "--clients must be between 1 and {}",
+            scaleup_demo::MAX_CLIENTS
+        );
+    }
+    let db = DbArgs {
+        db: args.db.clone(),
+        key_file: args.key_file.clone(),
+    };
+    if args.force {
+        remove_sqlite_file(&args.db)?;
+    }
+    let config = DemoConfig {
+        clients: args.clients,
+        seed: args.seed,
+    };
+    let plan = Plan::new(&config).context("planning the demo")?;
+    block_on(async move {
+        let store = db.open(true).await?;
+        let started = Instant::now();
+        let summary = match existing_demo(&store, &plan).await? {
+            Existing::Same => {
+                eprintln!(
+                    "{} already holds this demo (seed {}, {} clients): nothing written",
+                    args.db, args.seed, args.clients
+                );
+                None
+            }
+            Existing::Empty => Some(build(&store, &plan, !args.json).await?),
+        };
+        print_accounts(&plan, args.json, summary.as_ref(), started);
+        if args.serve {
+            let json = args.json;
+            serve(store, &args.addr, false, |url| {
+                if json {
+                    eprintln!("scaleup is listening on {url}");
+                } else {
+                    println!("scaleup is listening on {url}");
+                }
+            })
+            .await?;
+        }
+        Ok(())
+    })
+}
+
+fn remove_sqlite_file(db: &str) -> anyhow::Result<()> {
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        bail!("--force only deletes SQLite files; empty a PostgreSQL database yourself");
+    }
+    let path = db
+        .strip_prefix("sqlite://")
+        .map(|p| p.split('?').next().unwrap_or(p))
+        .unwrap_or(db);
+    for suffix in ["", "-wal", "-shm"] {
+        let file = format!("{path}{suffix}");
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("deleting {file}")),
+        }
+    }
+    Ok(())
+}
+
+enum Existing {
+    Empty,
+    Same,
+}
+
+/// What the database already holds: nothing, or this very demo. Anything else is an error,
+/// so a demo is never mixed into real data or into another demo.
+async fn existing_demo(store: &Store, plan: &Plan) -> anyhow::Result<Existing> {
+    let hubs = store.hubs(None).await?;
+    if hubs.is_empty() {
+        return Ok(Existing::Empty);
+    }
+    let demo_codes: Vec<&str> = plan.hubs.iter().map(|h| h.params.code).collect();
+    if !hubs.iter().any(|h| demo_codes.contains(&h.code.as_str())) {
+        bail!(
+            "the database already holds {} hub(s) and no demo; use a new --db path (or --force to delete a SQLite file)",
+            hubs.len()
+        );
+    }
+    let admin = Actor {
+        user_id: String::new(),
+        role: Role::Admin,
+        hubs: vec![],
+    };
+    let generator = store
+        .programmes(&admin)
+        .await?
+        .into_iter()
+        .find_map(|p| p.design.get("generator").cloned());
+    let seed = generator
+        .as_ref()
+        .and_then(|g| g.get("seed"))
+        .and_then(|s| s.as_u64());
+    let clients = generator
+        .as_ref()
+        .and_then(|g| g.get("clients"))
+        .and_then(|s| s.as_u64());
+    if seed == Some(plan.seed) && clients == Some(plan.clients) && hubs.len() == plan.hubs.len() {
+        // The grants of the researcher are written last (see `build`).
+        let finished = match store.user_by_username("demo.researcher").await? {
+            Some(user) => store.actor_for(&user).await?.hubs.len() == plan.hubs.len(),
+            None => false,
+        };
+        if !finished {
+            bail!(
+                "an earlier demo build into this database did not finish; use a new --db path, or --force to delete a SQLite file"
+            );
+        }
+        return Ok(Existing::Same);
+    }
+    bail!(
+        "the database already holds a demo built with seed {} and {} clients; use the same --seed and --clients to reuse it, a new --db path, or --force to delete a SQLite file",
+        seed.map_or("?".into(), |s| s.to_string()),
+        clients.map_or("?".into(), |c| c.to_string()),
+    )
+}
+
+/// Counts reported after a build.
+struct Summary {
+    facilities: usize,
+    staff: usize,
+    records: usize,
+    by_kind: BTreeMap<&'static str, usize>,
+}
+
+async fn build(store: &Store, plan: &Plan, show_progress: bool) -> anyhow::Result<Summary> {
+    let dir = create_plan(store, plan).await?;
+    let progress = if show_progress && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(plan.clients);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} clients {pos}/{len} [{bar:30}] {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+
+    // Generation runs on its own thread, one batch ahead of the inserts.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, Vec<BulkRecord>)>(2);
+    let gen_plan = plan.clone();
+    let gen_dir = dir.clone();
+    let generator = std::thread::spawn(move || -> anyhow::Result<()> {
+        let scorer = CatalogScorer::new(Arc::new(Catalog::builtin()));
+        let mut stream = ClientStream::new(&gen_plan, &gen_dir, BATCH_CLIENTS)?;
+        while let Some(batch) = stream.next() {
+            let rows = batch
+                .into_iter()
+                .map(|r| to_bulk(&gen_dir, &scorer, r))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if tx.blocking_send((stream.clients_done(), rows)).is_err() {
+                return Ok(());
+            }
+        }
+        let staff = stream.staff_records();
+        for chunk in staff.chunks(20_000) {
+            let rows = chunk
+                .iter()
+                .cloned()
+                .map(|r| to_bulk(&gen_dir, &scorer, r))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if tx.blocking_send((gen_plan.clients, rows)).is_err() {
+                return Ok(());
+            }
+        }
+        Ok(())
+    });
+    let mut records = 0;
+    let mut by_kind: BTreeMap<&'static str, usize> = BTreeMap::new();
+    while let Some((done, rows)) = rx.recv().await {
+        for r in &rows {
+            *by_kind.entry(r.payload.kind().as_str()).or_default() += 1;
+        }
+        records += store
+            .bulk_insert(&rows, "scaleup demo")
+            .await
+            .context("loading demo records")?;
+        progress.set_position(done);
+    }
+    generator
+        .join()
+        .map_err(|_| anyhow::anyhow!("the demo generator thread panicked"))??;
+    progress.finish_and_clear();
+    // Cross-hub grants come last: a researcher with every hub marks a finished build, so an
+    // interrupted one is recognised on the next run.
+    for (a, id) in plan.accounts.iter().zip(&dir.accounts) {
+        for &g in &a.grants {
+            store
+                .grant_hub(None, &id.to_string(), &dir.hubs[g].to_string())
+                .await
+                .with_context(|| format!("granting {} a hub", a.username))?;
+        }
+    }
+    Ok(Summary {
+        facilities: plan.facility_count(),
+        staff: plan.accounts.len(),
+        records,
+        by_kind,
+    })
+}
+
+fn to_bulk(dir: &Directory, scorer: &CatalogScorer, r: DemoRecord) -> anyhow::Result<BulkRecord> {
+    let score = match &r.payload {
+        RecordPayload::Assessment(a) => Some(
+            scorer
+                .score(a)
+                .map_err(|e| anyhow::anyhow!("generated assessment does not score: {e}"))?,
+        ),
+        _ => None,
+    };
+    let s = |u: Option<uuid::Uuid>| u.map(|u| u.to_string());
+    Ok(BulkRecord {
+        id: r.id.to_string(),
+        hub_id: dir.hubs[r.hub].to_string(),
+        client_id: s(r.client_id),
+        episode_id: s(r.episode_id),
+        counsellor_id: s(r.counsellor_id),
+        facility_id: s(r.facility_id),
+        programme_id: s(r.programme_id),
+        created_by: r.created_by.to_string(),
+        recorded_at: format!(
+            "{}T{:02}:{:02}:00.000000Z",
+            r.recorded_on,
+            r.recorded_minute / 60,
+            r.recorded_minute % 60
+        ),
+        score,
+        payload: r.payload,
+    })
+}
+
+fn uuid(text: &str) -> anyhow::Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(text).context("the store returned an id that is not a UUID")
+}
+
+/// Creates hubs, org units, programmes and accounts; returns their ids in plan order.
+async fn create_plan(store: &Store, plan: &Plan) -> anyhow::Result<Directory> {
+    let mut dir = Directory {
+        hubs: vec![],
+        org_units: vec![],
+        programmes: vec![],
+        accounts: vec![],
+    };
+    for hub in &plan.hubs {
+        let p = &hub.params;
+        let row = store
+            .create_hub(None, p.code, p.name, p.country)
+            .await
+            .with_context(|| format!("creating hub {}", p.code))?;
+        let hub_id = row.id.clone();
+        dir.hubs.push(uuid(&row.id)?);
+        let mut ids: Vec<String> = Vec::new();
+        for ou in &hub.org_units {
+            let row = store
+                .create_org_unit(
+                    None,
+                    NewOrgUnit {
+                        hub_id: hub_id.clone(),
+                        parent_id: ou.parent.map(|i| ids[i].clone()),
+                        level: ou.level,
+                        code: ou.code.clone(),
+                        name: ou.name.clone(),
+                        catchment_population: ou.catchment_population,
+                    },
+                )
+                .await
+                .with_context(|| format!("creating org unit {}", ou.code))?;
+            ids.push(row.id);
+        }
+        let pr = &hub.programme;
+        let row = store
+            .create_programme(
+                None,
+                NewProgramme {
+                    hub_id: hub_id.clone(),
+                    code: pr.code.clone(),
+                    name: pr.name.clone(),
+                    protocol_code: pr.protocol_code.clone(),
+                    design: pr.design.clone(),
+                    alert_ack_hours: pr.alert_ack_hours,
+                    start_date: pr.start_date.to_string(),
+                    sites: pr
+                        .sites
+                        .iter()
+                        .map(|s| {
+                            (
+                                ids[s.org_unit].clone(),
+                                s.arm.clone(),
+                                s.cluster.clone(),
+                                s.crossover_period,
+                            )
+                        })
+                        .collect(),
+                },
+            )
+            .await
+            .with_context(|| format!("creating programme {}", pr.code))?;
+        dir.programmes.push(uuid(&row.id)?);
+        dir.org_units
+            .push(ids.iter().map(|i| uuid(i)).collect::<anyhow::Result<_>>()?);
+    }
+    // argon2 is deliberately slow: hash each distinct password once, on blocking threads.
+    let mut distinct: Vec<String> = plan.accounts.iter().map(|a| a.password.clone()).collect();
+    distinct.sort();
+    distinct.dedup();
+    let mut hashes: BTreeMap<String, String> = BTreeMap::new();
+    let tasks: Vec<_> = distinct
+        .into_iter()
+        .map(|pw| {
+            tokio::task::spawn_blocking(move || Store::hash_password_blocking(&pw).map(|h| (pw, h)))
+        })
+        .collect();
+    for t in tasks {
+        let (pw, h) = t.await.context("hashing task")??;
+        hashes.insert(pw, h);
+    }
+    let mut user_ids: Vec<String> = Vec::new();
+    for a in &plan.accounts {
+        let hub_id = a.hub.map(|h| dir.hubs[h].to_string());
+        let sites = match a.hub {
+            Some(h) => a
+                .sites
+                .iter()
+                .map(|&s| dir.org_units[h][s].to_string())
+                .collect(),
+            None => vec![],
+        };
+        let row = store
+            .create_user_prehashed(
+                None,
+                NewUser {
+                    username: a.username.clone(),
+                    display_name: a.display_name.clone(),
+                    password: String::new(),
+                    role: a.role,
+                    hub_id,
+                    supervisor_id: a.supervisor.map(|s| user_ids[s].clone()),
+                    site_ids: sites,
+                },
+                hashes[&a.password].clone(),
+            )
+            .await
+            .with_context(|| format!("creating account {}", a.username))?;
+        user_ids.push(row.id);
+    }
+    dir.accounts = user_ids
+        .iter()
+        .map(|i| uuid(i))
+        .collect::<anyhow::Result<_>>()?;
+    Ok(dir)
+}
+
+fn print_accounts(plan: &Plan, json: bool, summary: Option<&Summary>, started: Instant) {
+    let listed: Vec<_> = plan.accounts.iter().filter(|a| a.listed).collect();
+    if json {
+        let accounts: Vec<_> = listed
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "role": a.role.as_str(),
+                    "username": a.username,
+                    "password": a.password,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::json!({ "accounts": accounts }));
+        return;
+    }
+    println!("Demo accounts (seed {}):", plan.seed);
+    println!("  {:<12} {:<18} password", "role", "username");
+    for a in &listed {
+        println!(
+            "  {:<12} {:<18} {}",
+            a.role.as_str(),
+            a.username,
+            a.password
+        );
+    }
+    for hub in &plan.hubs {
+        let count = |role: Role| {
+            plan.accounts
+                .iter()
+                .filter(|a| {
+                    a.role == role
+                        && a.hub
+                            .is_some_and(|h| plan.hubs[h].params.code == hub.params.code)
+                })
+                .count()
+        };
+        println!(
+            "  {}: all {} supervisors ({p}.sup01..) and {} counsellors ({p}.c001..) use the passwords shown for {p}.sup01 and {p}.c001",
+            hub.params.code,
+            count(Role::Supervisor),
+            count(Role::Counsellor),
+            p = hub.params.prefix,
+        );
+    }
+    if let Some(s) = summary {
+        println!(
+            "Built {} hubs, {} facilities, {} staff accounts, {} clients, {} records in {:.1} s",
+            plan.hubs.len(),
+            s.facilities,
+            s.staff,
+            plan.clients,
+            s.records,
+            started.elapsed().as_secs_f64()
+        );
+        let kinds: Vec<String> = s.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!("  records by kind: {}", kinds.join(", "));
+    }
 }
