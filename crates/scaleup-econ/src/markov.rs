@@ -977,18 +977,24 @@ fn accumulate(
     we: f64,
     same: bool,
 ) {
+    // Whole-array loads and stores let the compiler keep each lane group in vector registers.
     if same {
         for (c, x) in occ_c.iter_mut().zip(m) {
+            let (mut cc, xx) = (*c, *x);
             for l in 0..LANES {
-                c[l] += wc * x[l];
+                cc[l] += wc * xx[l];
             }
+            *c = cc;
         }
     } else {
         for ((c, e), x) in occ_c.iter_mut().zip(occ_e.iter_mut()).zip(m) {
+            let (mut cc, mut ee, xx) = (*c, *e, *x);
             for l in 0..LANES {
-                c[l] += wc * x[l];
-                e[l] += we * x[l];
+                cc[l] += wc * xx[l];
+                ee[l] += we * xx[l];
             }
+            *c = cc;
+            *e = ee;
         }
     }
 }
