@@ -663,15 +663,14 @@ impl Model {
         }
         // Intern every expression so that one shared by several cells or phases is evaluated
         // once per draw.
+        // The Debug rendering is a faithful key: it prints every constant exactly.
         let mut exprs: Vec<Expr> = Vec::new();
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         let mut intern = |e: &Expr| -> usize {
-            match exprs.iter().position(|x| x == e) {
-                Some(i) => i,
-                None => {
-                    exprs.push(e.clone());
-                    exprs.len() - 1
-                }
-            }
+            *seen.entry(format!("{e:?}")).or_insert_with(|| {
+                exprs.push(e.clone());
+                exprs.len() - 1
+            })
         };
         for st in strategies.iter_mut() {
             for ph in st.phases.iter_mut() {
