@@ -18,6 +18,14 @@
 //! `expr`). In a transitions row, the string `"C"` is the complement (1 minus the other cells;
 //! at most one per row), and a row given as a single string names a Dirichlet parameter that
 //! supplies the whole row.
+//!
+//! `[[parameter]]` tables declare named parameters with an uncertainty distribution (see
+//! `psa::dist`), a base-case value and an optional one-way range (`low`, `high`). The full
+//! format, with examples, is in docs/econ-markov-models.md.
+//!
+//! Evaluation (the PSA hot path) interns every distinct expression, evaluates it once per batch
+//! of [`LANES`] draws, and propagates the cohorts of those draws side by side over a sparse
+//! column layout of each phase's matrix.
 
 mod expr;
 
@@ -795,7 +803,7 @@ impl Model {
             .unwrap_or(out.len() / self.strategies.len());
         assert!((1..=LANES).contains(&draws), "batch of 1..=LANES draws");
         let k = self.strategies.len();
-        // Parameter values lane by lane; unused lanes repeat the first draw so that every lane
+        // Parameter values lane by lane; unused lanes repeat the last draw so that every lane
         // holds valid numbers.
         for (slot, lv) in ws.lane_vals.iter_mut().enumerate() {
             for (lane, x) in lv.iter_mut().enumerate() {
