@@ -371,13 +371,20 @@ pub fn project(p: &PlannerParams) -> Result<Projection, ParamError> {
             // kept (a plan does not dismiss counsellors), so a year can stay over budget even
             // with no trainees; `over_budget` reports that.
             budget_limited = true;
-            let mut k = trainees;
-            while k > 0.0 {
-                k -= 1.0;
-                o = outcome(k);
-                if o.costs.total <= cap {
-                    break;
+            // Cost never falls when trainees are added (every component is non-decreasing in
+            // the number of trainees), so bisect for the largest count that fits.
+            let (mut lo, mut hi) = (0.0f64, trainees);
+            o = outcome(0.0);
+            if o.costs.total <= cap {
+                while hi - lo > 1.0 {
+                    let mid = ((lo + hi) / 2.0).floor();
+                    if outcome(mid).costs.total <= cap {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
                 }
+                o = outcome(lo);
             }
         }
         let over_budget = cap.is_some_and(|c| o.costs.total > c + 1e-9);
