@@ -14,10 +14,18 @@
 //! Cycle t is weighted 1/(1+r)^(y·t) when `first_cycle_discounted = true` (the default) and
 //! 1/(1+r)^(y·(t−1)) otherwise, where y is `cycle_years` (default 1).
 //!
-//! Matrix and vector cells are numbers or expression strings over parameter names (see
-//! `expr`). In a transitions row, the string `"C"` is the complement (1 minus the other cells;
+//! Matrix and vector cells are numbers or expression strings over parameter names and the
+//! cycle number `cycle` (see `expr`); a phase whose cells use `cycle` is evaluated per cycle. In a transitions row, the string `"C"` is the complement (1 minus the other cells;
 //! at most one per row), and a row given as a single string names a Dirichlet parameter that
 //! supplies the whole row.
+//!
+//! `[[parameter]]` tables declare named parameters with an uncertainty distribution (see
+//! `psa::dist`), a base-case value and an optional one-way range (`low`, `high`). The full
+//! format, with examples, is in docs/econ-markov-models.md.
+//!
+//! Evaluation (the PSA hot path) interns every distinct expression, evaluates it once per batch
+//! of [`LANES`] draws, and propagates the cohorts of those draws side by side over a sparse
+//! column layout of each phase's matrix.
 
 mod expr;
 
@@ -117,6 +125,8 @@ pub struct Model {
     same_weights: bool,
     /// Every distinct cell expression of the model, evaluated once per draw.
     exprs: Vec<Expr>,
+    /// Indices in `exprs` of the expressions that use `cycle`.
+    cycle_exprs: Vec<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -149,6 +159,10 @@ struct PhaseDef {
     /// An earlier phase (strategy, phase) with identical cells and values; its evaluated
     /// buffers are copied instead of evaluating the same expressions again.
     same_as: Option<(usize, usize)>,
+    /// First cycle the phase covers.
+    first: usize,
+    /// Some cell uses `cycle`: the phase is evaluated once per cycle it covers.
+    time_dependent: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -464,7 +478,10 @@ fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')
-        && !matches!(name, "C" | "exp" | "ln" | "log" | "sqrt" | "min" | "max")
+        && !matches!(
+            name,
+            "C" | "cycle" | "exp" | "ln" | "log" | "sqrt" | "min" | "max"
+        )
 }
 
 impl Model {
@@ -547,7 +564,7 @@ impl Model {
                     line,
                     &ctx,
                     "field 'name' must be letters, digits and '_', not starting with a digit, \
-                     and not C, exp, ln, log, sqrt, min or max",
+                     and not C, cycle, exp, ln, log, sqrt, min or max",
                 ));
             }
             if parameters.iter().any(|q| q.name == p.name) {
@@ -637,8 +654,21 @@ impl Model {
             });
         }
 
+        for st in strategies.iter_mut() {
+            let mut first = 1;
+            for ph in st.phases.iter_mut() {
+                ph.first = first;
+                first = ph.until + 1;
+                ph.time_dependent = ph.costs.iter().chain(&ph.effects).any(Expr::uses_cycle)
+                    || ph.rows.iter().any(|r| match &r.kind {
+                        RowKind::Cells { exprs, .. } => exprs.iter().any(|(_, e)| e.uses_cycle()),
+                        RowKind::Dirichlet { .. } => false,
+                    });
+            }
+        }
         // Find phases identical to an earlier one (commonly the "after treatment" phase of an
-        // intervention equals usual care).
+        // intervention equals usual care). Time-dependent phases are left out: the same cells
+        // over different cycles give different values.
         for si in 0..strategies.len() {
             for pi in 0..strategies[si].phases.len() {
                 let found = (0..=si).find_map(|sj| {
@@ -649,10 +679,12 @@ impl Model {
                     };
                     (0..limit).find_map(|pj| {
                         let (a, b) = (&strategies[si].phases[pi], &strategies[sj].phases[pj]);
-                        (a.rows
-                            .iter()
-                            .map(|r| &r.kind)
-                            .eq(b.rows.iter().map(|r| &r.kind))
+                        (!a.time_dependent
+                            && !b.time_dependent
+                            && a.rows
+                                .iter()
+                                .map(|r| &r.kind)
+                                .eq(b.rows.iter().map(|r| &r.kind))
                             && a.costs == b.costs
                             && a.effects == b.effects)
                             .then_some((sj, pj))
@@ -663,15 +695,14 @@ impl Model {
         }
         // Intern every expression so that one shared by several cells or phases is evaluated
         // once per draw.
+        // The Debug rendering is a faithful key: it prints every constant exactly.
         let mut exprs: Vec<Expr> = Vec::new();
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         let mut intern = |e: &Expr| -> usize {
-            match exprs.iter().position(|x| x == e) {
-                Some(i) => i,
-                None => {
-                    exprs.push(e.clone());
-                    exprs.len() - 1
-                }
-            }
+            *seen.entry(format!("{e:?}")).or_insert_with(|| {
+                exprs.push(e.clone());
+                exprs.len() - 1
+            })
         };
         for st in strategies.iter_mut() {
             for ph in st.phases.iter_mut() {
@@ -700,6 +731,9 @@ impl Model {
             cost_weights: weights(discount.costs),
             effect_weights: weights(discount.effects),
             same_weights: discount.costs == discount.effects,
+            cycle_exprs: (0..exprs.len())
+                .filter(|&i| exprs[i].uses_cycle())
+                .collect(),
             exprs,
             states: raw.states,
             initial: raw.initial,
@@ -796,15 +830,16 @@ impl Model {
             .unwrap_or(out.len() / self.strategies.len());
         assert!((1..=LANES).contains(&draws), "batch of 1..=LANES draws");
         let k = self.strategies.len();
-        // Parameter values lane by lane; unused lanes repeat the first draw so that every lane
+        // Parameter values lane by lane; unused lanes repeat the last draw so that every lane
         // holds valid numbers.
         for (slot, lv) in ws.lane_vals.iter_mut().enumerate() {
             for (lane, x) in lv.iter_mut().enumerate() {
                 *x = values[lane.min(draws - 1) * slots + slot];
             }
         }
+        // Cycle-dependent expressions get their values per cycle below.
         for (x, e) in ws.expr_vals.iter_mut().zip(&self.exprs) {
-            *x = e.eval_lanes(&ws.lane_vals);
+            *x = e.eval_lanes(&ws.lane_vals, f64::NAN);
         }
         for (si, s) in self.strategies.iter().enumerate() {
             for (pi, ph) in s.phases.iter().enumerate() {
@@ -812,29 +847,42 @@ impl Model {
                     copy_phase(&mut ws.phases, (sj, pj), (si, pi));
                     continue;
                 }
-                let buf = &mut ws.phases[si][pi];
-                fill_phase(ph, &ws.expr_vals, &ws.lane_vals, &mut ws.row, buf, draws).map_err(
-                    |f| {
-                        let ctx = format!("strategy '{}', phase {}", s.name, pi + 1);
-                        let err = match f.what {
-                            FillProblem::Row(row, msg) => invalid(
-                                ph.rows[row].line.or(ph.line),
-                                &format!(
-                                    "{ctx}, transitions row {} ('{}')",
-                                    row + 1,
-                                    self.states[row]
+                let n_bufs = ws.phases[si][pi].len();
+                for b in 0..n_bufs {
+                    let cycle = ph.first + b;
+                    if ph.time_dependent {
+                        for &i in &self.cycle_exprs {
+                            ws.expr_vals[i] = self.exprs[i].eval_lanes(&ws.lane_vals, cycle as f64);
+                        }
+                    }
+                    let buf = &mut ws.phases[si][pi][b];
+                    fill_phase(ph, &ws.expr_vals, &ws.lane_vals, &mut ws.row, buf, draws).map_err(
+                        |f| {
+                            let ctx = if ph.time_dependent {
+                                format!("strategy '{}', phase {} (cycle {cycle})", s.name, pi + 1)
+                            } else {
+                                format!("strategy '{}', phase {}", s.name, pi + 1)
+                            };
+                            let err = match f.what {
+                                FillProblem::Row(row, msg) => invalid(
+                                    ph.rows[row].line.or(ph.line),
+                                    &format!(
+                                        "{ctx}, transitions row {} ('{}')",
+                                        row + 1,
+                                        self.states[row]
+                                    ),
+                                    msg,
                                 ),
-                                msg,
-                            ),
-                            FillProblem::Value(field, state) => invalid(
-                                ph.line,
-                                &format!("{ctx}, field '{field}' ('{}')", self.states[state]),
-                                "evaluates to a number that is not finite",
-                            ),
-                        };
-                        (f.lane, err)
-                    },
-                )?;
+                                FillProblem::Value(field, state) => invalid(
+                                    ph.line,
+                                    &format!("{ctx}, field '{field}' ('{}')", self.states[state]),
+                                    "evaluates to a number that is not finite",
+                                ),
+                            };
+                            (f.lane, err)
+                        },
+                    )?;
+                }
             }
             let res = self.run_cohort(si, ws);
             for lane in 0..draws {
@@ -887,75 +935,83 @@ impl Model {
         let mut effect = [0.0; LANES];
         let mut t = 1;
         for (pi, ph) in s.phases.iter().enumerate() {
-            let buf = &phases[si][pi];
-            occ_c.iter_mut().for_each(|x| *x = [0.0; LANES]);
-            occ_e.iter_mut().for_each(|x| *x = [0.0; LANES]);
-            let phase_start = t;
-            while t <= ph.until.min(self.cycles) {
-                for (j, x) in next.iter_mut().enumerate() {
-                    let (a, b) = (ph.col_start[j], ph.col_start[j + 1]);
-                    let mut acc = [0.0; LANES];
-                    for (&i, p) in ph.col_from[a..b].iter().zip(&buf.probs[a..b]) {
-                        let mi = &m[i];
-                        for l in 0..LANES {
-                            acc[l] += mi[l] * p[l];
+            let phase_end = ph.until.min(self.cycles);
+            // A time-dependent phase runs as one-cycle segments, each with its own buffer.
+            while t <= phase_end {
+                let (segment_end, buf) = if ph.time_dependent {
+                    (t, &phases[si][pi][t - ph.first])
+                } else {
+                    (phase_end, &phases[si][pi][0])
+                };
+                occ_c.iter_mut().for_each(|x| *x = [0.0; LANES]);
+                occ_e.iter_mut().for_each(|x| *x = [0.0; LANES]);
+                let phase_start = t;
+                while t <= segment_end {
+                    for (j, x) in next.iter_mut().enumerate() {
+                        let (a, b) = (ph.col_start[j], ph.col_start[j + 1]);
+                        let mut acc = [0.0; LANES];
+                        for (&i, p) in ph.col_from[a..b].iter().zip(&buf.probs[a..b]) {
+                            let mi = &m[i];
+                            for l in 0..LANES {
+                                acc[l] += mi[l] * p[l];
+                            }
                         }
+                        *x = acc;
                     }
-                    *x = acc;
-                }
-                // Weight of the occupancy counted in this step. Half-cycle: cycle t values
-                // 0.5·(m_{t-1} + m_t); m_{t-1} was already counted with the previous cycle's
-                // half, except at the start of a phase, and m_t also carries the next
-                // cycle's half while the phase continues. So each occupancy is added once.
-                let last = t == ph.until.min(self.cycles);
-                let (wc, we) = match self.accrual {
-                    Accrual::End => (self.cost_weights[t - 1], self.effect_weights[t - 1]),
-                    Accrual::Start => {
-                        accumulate(
-                            occ_c,
-                            occ_e,
-                            m,
-                            self.cost_weights[t - 1],
-                            self.effect_weights[t - 1],
-                            self.same_weights,
-                        );
-                        (0.0, 0.0)
-                    }
-                    Accrual::HalfCycle => {
-                        if t == phase_start {
+                    // Weight of the occupancy counted in this step. Half-cycle: cycle t values
+                    // 0.5·(m_{t-1} + m_t); m_{t-1} was already counted with the previous cycle's
+                    // half, except at the start of a phase, and m_t also carries the next
+                    // cycle's half while the phase continues. So each occupancy is added once.
+                    let last = t == segment_end;
+                    let (wc, we) = match self.accrual {
+                        Accrual::End => (self.cost_weights[t - 1], self.effect_weights[t - 1]),
+                        Accrual::Start => {
                             accumulate(
                                 occ_c,
                                 occ_e,
                                 m,
-                                0.5 * self.cost_weights[t - 1],
-                                0.5 * self.effect_weights[t - 1],
+                                self.cost_weights[t - 1],
+                                self.effect_weights[t - 1],
                                 self.same_weights,
                             );
+                            (0.0, 0.0)
                         }
-                        if last {
-                            (
-                                0.5 * self.cost_weights[t - 1],
-                                0.5 * self.effect_weights[t - 1],
-                            )
-                        } else {
-                            (
-                                0.5 * (self.cost_weights[t - 1] + self.cost_weights[t]),
-                                0.5 * (self.effect_weights[t - 1] + self.effect_weights[t]),
-                            )
+                        Accrual::HalfCycle => {
+                            if t == phase_start {
+                                accumulate(
+                                    occ_c,
+                                    occ_e,
+                                    m,
+                                    0.5 * self.cost_weights[t - 1],
+                                    0.5 * self.effect_weights[t - 1],
+                                    self.same_weights,
+                                );
+                            }
+                            if last {
+                                (
+                                    0.5 * self.cost_weights[t - 1],
+                                    0.5 * self.effect_weights[t - 1],
+                                )
+                            } else {
+                                (
+                                    0.5 * (self.cost_weights[t - 1] + self.cost_weights[t]),
+                                    0.5 * (self.effect_weights[t - 1] + self.effect_weights[t]),
+                                )
+                            }
                         }
+                    };
+                    if self.accrual != Accrual::Start {
+                        accumulate(occ_c, occ_e, next, wc, we, self.same_weights);
                     }
-                };
-                if self.accrual != Accrual::Start {
-                    accumulate(occ_c, occ_e, next, wc, we, self.same_weights);
+                    std::mem::swap(m, next);
+                    t += 1;
                 }
-                std::mem::swap(m, next);
-                t += 1;
-            }
-            let occ_e: &[[f64; LANES]] = if self.same_weights { occ_c } else { occ_e };
-            for j in 0..m.len() {
-                for l in 0..LANES {
-                    cost[l] += occ_c[j][l] * buf.costs[j][l];
-                    effect[l] += occ_e[j][l] * buf.effects[j][l];
+                let occ_e: &[[f64; LANES]] = if self.same_weights { occ_c } else { occ_e };
+                for j in 0..m.len() {
+                    for l in 0..LANES {
+                        cost[l] += occ_c[j][l] * buf.costs[j][l];
+                        effect[l] += occ_e[j][l] * buf.effects[j][l];
+                    }
                 }
             }
         }
@@ -977,30 +1033,37 @@ fn accumulate(
     we: f64,
     same: bool,
 ) {
+    // Whole-array loads and stores let the compiler keep each lane group in vector registers.
     if same {
         for (c, x) in occ_c.iter_mut().zip(m) {
+            let (mut cc, xx) = (*c, *x);
             for l in 0..LANES {
-                c[l] += wc * x[l];
+                cc[l] += wc * xx[l];
             }
+            *c = cc;
         }
     } else {
         for ((c, e), x) in occ_c.iter_mut().zip(occ_e.iter_mut()).zip(m) {
+            let (mut cc, mut ee, xx) = (*c, *e, *x);
             for l in 0..LANES {
-                c[l] += wc * x[l];
-                e[l] += we * x[l];
+                cc[l] += wc * xx[l];
+                ee[l] += we * xx[l];
             }
+            *c = cc;
+            *e = ee;
         }
     }
 }
 
 /// Copies the evaluated buffers of phase `from` into phase `to` (`from` comes earlier).
-fn copy_phase(phases: &mut [Vec<PhaseBuf>], from: (usize, usize), to: (usize, usize)) {
+fn copy_phase(phases: &mut [Vec<Vec<PhaseBuf>>], from: (usize, usize), to: (usize, usize)) {
+    // Aliased phases are never time-dependent, so each has exactly one buffer.
     let (src, dst) = if from.0 == to.0 {
         let (a, b) = phases[to.0].split_at_mut(to.1);
-        (&a[from.1], &mut b[0])
+        (&a[from.1][0], &mut b[0][0])
     } else {
         let (a, b) = phases.split_at_mut(to.0);
-        (&a[from.0][from.1], &mut b[0][to.1])
+        (&a[from.0][from.1][0], &mut b[0][to.1][0])
     };
     dst.probs.copy_from_slice(&src.probs);
     dst.costs.copy_from_slice(&src.costs);
@@ -1013,7 +1076,8 @@ pub const LANES: usize = 8;
 /// Scratch buffers for evaluating a model without allocating.
 #[derive(Clone, Debug)]
 pub struct Workspace {
-    phases: Vec<Vec<PhaseBuf>>,
+    /// Per strategy, per phase: one buffer, or one per cycle for time-dependent phases.
+    phases: Vec<Vec<Vec<PhaseBuf>>>,
     m: Vec<[f64; LANES]>,
     next: Vec<[f64; LANES]>,
     row: Vec<[f64; LANES]>,
@@ -1043,10 +1107,20 @@ impl Workspace {
                 .map(|s| {
                     s.phases
                         .iter()
-                        .map(|p| PhaseBuf {
-                            probs: vec![[0.0; LANES]; p.nonzero.len()],
-                            costs: vec![[0.0; LANES]; n],
-                            effects: vec![[0.0; LANES]; n],
+                        .map(|p| {
+                            let copies = if p.time_dependent {
+                                p.until.min(model.cycles) + 1 - p.first
+                            } else {
+                                1
+                            };
+                            vec![
+                                PhaseBuf {
+                                    probs: vec![[0.0; LANES]; p.nonzero.len()],
+                                    costs: vec![[0.0; LANES]; n],
+                                    effects: vec![[0.0; LANES]; n],
+                                };
+                                copies
+                            ]
                         })
                         .collect()
                 })
@@ -1314,6 +1388,8 @@ fn build_phase(
         perm,
         line: pline,
         same_as: None,
+        first: 1,
+        time_dependent: false,
         cost_idx: Vec::new(),
         effect_idx: Vec::new(),
     })
