@@ -14,6 +14,7 @@
 //! - Identifying details are encrypted before they reach SQL; the key never enters the database.
 //! - Nothing here logs identifiers or clinical values.
 
+mod activity;
 mod audit;
 mod auth;
 mod bulk;
@@ -25,6 +26,7 @@ mod scope;
 mod setup;
 mod time_util;
 
+pub use activity::{HubYearActivity, OutcomeRule};
 pub use audit::{AuditEvent, AuditVerification};
 pub use auth::{LoginOutcome, NewUser, SessionKind, UserRecord};
 pub use bulk::BulkRecord;
