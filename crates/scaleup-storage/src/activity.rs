@@ -187,3 +187,92 @@ fn entry<'a>(
             ..Default::default()
         }))
 }
+
+/// One client's outcome pair for an effectiveness analysis.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct OutcomePair {
+    pub client_id: String,
+    pub facility_id: String,
+    /// Date of the baseline assessment (YYYY-MM-DD).
+    pub baseline_on: String,
+    pub baseline: f64,
+    /// Last assessment on the follow-up occasion, if any.
+    pub follow_up: Option<f64>,
+}
+
+impl Store {
+    /// Baseline and follow-up totals of one instrument for every client of a programme
+    /// (operator analysis; audited as an export of pseudonymised, client-level data).
+    pub async fn outcome_pairs(
+        &self,
+        programme_id: &str,
+        instrument: &str,
+        follow_up_tag: &str,
+    ) -> Result<Vec<OutcomePair>> {
+        let mut rows = sqlx::query(
+            "SELECT r.client_id, r.facility_id, r.tag, r.occurred_on, s.total FROM records r
+             JOIN assessment_scores s ON s.record_id = r.id
+             WHERE r.programme_id = $1 AND r.kind = 'assessment' AND s.instrument = $2 AND s.total IS NOT NULL
+               AND r.tag IN ('baseline', $3)
+             ORDER BY r.client_id, r.occurred_on",
+        )
+        .bind(programme_id.to_string())
+        .bind(instrument.to_string())
+        .bind(follow_up_tag.to_string())
+        .fetch(&self.pool);
+        let mut out: Vec<OutcomePair> = Vec::new();
+        while let Some(r) = rows.try_next().await? {
+            let client: String = r
+                .try_get::<Option<String>, _>("client_id")?
+                .unwrap_or_default();
+            let tag: Option<String> = r.try_get("tag")?;
+            let total: f64 = r.try_get("total")?;
+            let on: String = r
+                .try_get::<Option<String>, _>("occurred_on")?
+                .unwrap_or_default();
+            let facility: String = r
+                .try_get::<Option<String>, _>("facility_id")?
+                .unwrap_or_default();
+            let same = out.last().is_some_and(|p| p.client_id == client);
+            match tag.as_deref() {
+                Some("baseline") if !same => out.push(OutcomePair {
+                    client_id: client,
+                    facility_id: facility,
+                    baseline_on: on,
+                    baseline: total,
+                    follow_up: None,
+                }),
+                Some(t) if t == follow_up_tag && same => {
+                    if let Some(p) = out.last_mut() {
+                        p.follow_up = Some(total);
+                    }
+                }
+                _ => {}
+            }
+        }
+        drop(rows);
+        self.audit(
+            None,
+            AuditEvent::new("export.outcomes", "programme")
+                .entity(programme_id)
+                .detail(serde_json::json!({"clients": out.len(), "instrument": instrument})),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// A programme by code within a hub given by code, or by code alone when unique.
+    pub async fn programme_by_code(&self, code: &str) -> Result<Vec<crate::ProgrammeRow>> {
+        let rows = sqlx::query("SELECT id FROM programmes WHERE code = $1")
+            .bind(code.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            if let Some(p) = self.programme(&r.try_get::<String, _>("id")?).await? {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -26,7 +26,7 @@ mod scope;
 mod setup;
 mod time_util;
 
-pub use activity::{HubYearActivity, OutcomeRule};
+pub use activity::{HubYearActivity, OutcomePair, OutcomeRule};
 pub use audit::{AuditEvent, AuditVerification};
 pub use auth::{LoginOutcome, NewUser, SessionKind, UserRecord};
 pub use bulk::BulkRecord;

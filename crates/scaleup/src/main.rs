@@ -34,6 +34,9 @@ enum Command {
     /// Inspect and verify the hash-chained audit log.
     #[cfg(feature = "server")]
     Audit(cmd::audit::Args),
+    /// Analyse a programme's data in place (effectiveness by its design's standard model).
+    #[cfg(feature = "server")]
+    Analyze(cmd::analyze::Args),
     /// Store a hub's own instrument, protocol or item-text files in the database.
     #[cfg(feature = "server")]
     Definitions(cmd::definitions::Args),
@@ -71,6 +74,8 @@ fn main() -> ExitCode {
         Command::Key(args) => cmd::key::run(args),
         #[cfg(feature = "server")]
         Command::Definitions(args) => cmd::definitions::run(args),
+        #[cfg(feature = "server")]
+        Command::Analyze(args) => cmd::analyze::run(args),
         Command::Instruments(args) => cmd::instruments::run(args),
         Command::Protocols(args) => cmd::protocols::run(args),
         Command::Stats(args) => cmd::stats::run(args),

@@ -11,6 +11,8 @@ pub mod stats;
 pub mod stats_gee_meta;
 
 #[cfg(feature = "server")]
+pub mod analyze;
+#[cfg(feature = "server")]
 pub mod audit;
 #[cfg(feature = "server")]
 pub mod config;
