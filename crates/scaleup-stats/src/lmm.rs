@@ -275,6 +275,61 @@ struct Eval {
     prim_w: Vec<(Vec<usize>, Vec<f64>)>,
 }
 
+/// Conditional modes per term (frame order) and `log|L_θ|²`.
+pub(crate) type Modes = (Vec<Vec<f64>>, f64);
+
+/// Penalised least squares for a frame without fixed effects (rows already weighted): the
+/// conditional modes `u` per term (frame order) and `log|Λ'Z'ZΛ + I|`. Used by the GLMM's
+/// PIRLS iteration for models with several random-effects terms.
+pub(crate) fn pls_modes(frame: &ModelFrame, theta: &[f64]) -> Result<Option<Modes>, LmmError> {
+    let model = Model::new(frame, false)?;
+    Ok(model.modes(theta))
+}
+
+/// The θ layout lme4 uses for `frame`'s random terms (ordered by decreasing number of levels):
+/// per term `(frame index, q, correlated, offset into θ)`, and the lower bounds of θ.
+pub(crate) type ThetaLayout = (Vec<(usize, usize, bool, usize)>, Vec<f64>);
+
+/// See [`ThetaLayout`].
+pub(crate) fn theta_layout(frame: &ModelFrame) -> Result<ThetaLayout, LmmError> {
+    let model = Model::new(frame, false)?;
+    let terms = model
+        .terms
+        .iter()
+        .map(|t| (t.frame_index, t.q, t.correlated, t.theta_off))
+        .collect();
+    Ok((terms, model.lower))
+}
+
+/// Random-effect summaries (BLUPs `Λu` and conditional covariances `Λ(Λ'Z'ZΛ + I)⁻¹Λ'`, both
+/// unscaled by σ²) at `θ` for a weighted frame without fixed effects; used by the GLMM.
+pub(crate) fn pls_components(
+    frame: &ModelFrame,
+    theta: &[f64],
+) -> Result<Vec<RandomComponent>, LmmError> {
+    let model = Model::new(frame, false)?;
+    let options = LmmOptions {
+        method: Method::Ml,
+        max_evals: 0,
+        satterthwaite: false,
+    };
+    let f = model.finish(frame, &options, theta.to_vec(), 0.0, true, 0)?;
+    let s2 = f.residual_variance;
+    let tm = templates(&model.terms, theta);
+    Ok(f.random
+        .into_iter()
+        .zip(&tm)
+        .map(|(mut r, t)| {
+            let q = r.terms.len();
+            r.covariance = cov_from_template(t, q, 1.0);
+            for cv in &mut r.cond_var {
+                cv.iter_mut().flatten().for_each(|v| *v /= s2);
+            }
+            r
+        })
+        .collect())
+}
+
 /// Fits a linear mixed model to a model frame.
 pub fn fit(frame: &ModelFrame, options: &LmmOptions) -> Result<LmmFit, LmmError> {
     let model = Model::new(frame, options.method == Method::Reml)?;
@@ -715,6 +770,50 @@ impl Model {
         chol_inverse(&lx, p)
     }
 
+    /// Conditional modes of the spherical random effects `u` (per term, in frame order, level
+    /// by level) and `log|L_θ|²`, for a model without fixed effects: the penalised least-squares
+    /// step of the GLMM's PIRLS iteration.
+    fn modes(&self, theta: &[f64]) -> Option<Modes> {
+        let e = self.evaluate(theta, true)?;
+        let (d, qr, q1) = (self.d, self.qr, self.q1);
+        let mut sol: Vec<f64> = (0..d - 1).map(|j| e.s[(d - 1) * d + j]).collect();
+        let mut lc = vec![0.0; (d - 1) * (d - 1)];
+        for a in 0..d - 1 {
+            for b in 0..=a {
+                lc[a * (d - 1) + b] = e.s[a * d + b];
+            }
+        }
+        backward_solve_t(&lc, d - 1, &mut sol);
+        let mut out = vec![Vec::new(); self.terms.len()];
+        for (k, t) in self.terms.iter().enumerate() {
+            let mut u_all = Vec::with_capacity(t.levels.len() * t.q);
+            for l in 0..t.levels.len() {
+                if k == 0 {
+                    let li = &e.prim_l[l * q1 * q1..(l + 1) * q1 * q1];
+                    let (cols, w) = &e.prim_w[l];
+                    let nc = cols.len();
+                    let mut u: Vec<f64> = (0..q1)
+                        .map(|a| {
+                            let mut v = w[a * nc + nc - 1];
+                            for (c, col) in cols[..nc - 1].iter().enumerate() {
+                                v -= w[a * nc + c] * sol[*col];
+                            }
+                            v
+                        })
+                        .collect();
+                    backward_solve_t(li, q1, &mut u);
+                    u_all.extend(u);
+                } else {
+                    let c0 = self.sec_off[k] + l * t.q;
+                    u_all.extend_from_slice(&sol[c0..c0 + t.q]);
+                }
+            }
+            let _ = qr;
+            out[t.frame_index] = u_all;
+        }
+        Some((out, e.ldl2))
+    }
+
     fn finish(
         &self,
         frame: &ModelFrame,
@@ -1044,6 +1143,11 @@ fn richardson(mut a: Vec<f64>) -> f64 {
 
 /// Hessian of `f` at `x` by Richardson-extrapolated central differences (row-major).
 pub(crate) fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
+    hessian_levels(f, x, 4)
+}
+
+/// As [`hessian`] with `levels` step halvings in the extrapolation.
+pub(crate) fn hessian_levels(f: &dyn Fn(&[f64]) -> f64, x: &[f64], levels: i32) -> Vec<f64> {
     let k = x.len();
     let f0 = f(x);
     let mut h = vec![0.0; k * k];
@@ -1056,7 +1160,7 @@ pub(crate) fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
     for i in 0..k {
         for j in i..k {
             let (hi, hj) = (base_step(x[i], 0.1), base_step(x[j], 0.1));
-            let seq: Vec<f64> = (0..4)
+            let seq: Vec<f64> = (0..levels)
                 .map(|r| {
                     let s = 0.5f64.powi(r);
                     let (a, b) = (hi * s, hj * s);

@@ -140,10 +140,25 @@ fn check(case: &str) {
         1e-7,
         1.0,
     );
-    let want_cov = nums(&r["random_effects"][0]["covariance"]);
-    let got_cov: Vec<f64> = fit.random[0].covariance.iter().flatten().copied().collect();
-    for (g, w) in got_cov.iter().zip(&want_cov) {
-        close(&format!("{case}: covariance"), *g, *w, 1e-5, 1e-3);
+    let re = r["random_effects"].as_array().unwrap();
+    assert_eq!(fit.random.len(), re.len(), "{case}: random terms");
+    for (got, want) in fit.random.iter().zip(re) {
+        assert_eq!(
+            got.group,
+            want["group"].as_str().unwrap(),
+            "{case}: group order"
+        );
+        let want_cov = nums(&want["covariance"]);
+        let got_cov: Vec<f64> = got.covariance.iter().flatten().copied().collect();
+        for (g, w) in got_cov.iter().zip(&want_cov) {
+            close(
+                &format!("{case}: {} covariance", got.group),
+                *g,
+                *w,
+                1e-5,
+                1e-3,
+            );
+        }
     }
     let b = &r["blups"];
     for k in 0..3 {
@@ -170,4 +185,14 @@ fn binary_cluster_trial_random_intercept() {
 #[test]
 fn binary_correlated_random_slope_with_factor() {
     check("glmm_slope");
+}
+
+#[test]
+fn binary_stepped_wedge_two_terms() {
+    check("glmm_sw");
+}
+
+#[test]
+fn binary_stepped_wedge_singular() {
+    check("glmm_sw_singular");
 }

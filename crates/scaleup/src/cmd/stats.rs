@@ -103,7 +103,7 @@ pub struct GlmmArgs {
     /// CSV file with a header row.
     #[arg(long)]
     data: PathBuf,
-    /// Model formula with one random-effects term, e.g. `remit ~ arm + (1 | site)`.
+    /// Model formula, e.g. `remit ~ arm + (1 | site)`.
     #[arg(long)]
     formula: String,
     /// Treat this numeric column as a factor (repeatable).
