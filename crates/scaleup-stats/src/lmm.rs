@@ -30,13 +30,16 @@ use std::collections::HashMap;
 
 use crate::dist::t_two_sided_p;
 use crate::frame::ModelFrame;
-use crate::linalg::{backward_solve_t, chol_inverse, cholesky_in_place, forward_solve, sym_eigen};
+use crate::linalg::{
+    backward_solve_t, chol_inverse, cholesky_in_place, cholesky_skip_zeros, forward_solve,
+    forward_solve_cm_skip, sym_eigen,
+};
 use crate::optim::minimize;
 
 /// Largest dense Schur complement (random effects beyond the first term, plus `p + 1`).
-/// At this size one dense Cholesky costs about 2.7 GFlop, so a fit (a few hundred evaluations)
-/// takes minutes; beyond it a sparse factorisation would be needed.
-pub const MAX_DENSE: usize = 2000;
+/// The factorisation skips structural zeros, so nested designs stay cheap; a fully crossed
+/// design at this size costs about 9 GFlop per evaluation, and memory is three `d × d` buffers.
+pub const MAX_DENSE: usize = 3000;
 
 /// Estimation method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -570,26 +573,47 @@ impl Model {
         let pb = self.p + 1;
         let tm = templates(&self.terms, theta);
         let mut s = self.dd.clone();
-        // Λ' S Λ on the rest-of-random-effects block, then + I.
+        // Λ' S Λ on the rest-of-random-effects block, then + I. Rows first (contiguous row
+        // blocks), then columns row by row, so memory is walked sequentially.
+        let mut tmp = vec![0.0; d.max(1)];
         for k in 1..self.terms.len() {
             let qk = self.terms[k].q;
             let t = &tm[k];
             for l in 0..self.terms[k].levels.len() {
                 let c0 = self.sec_off[k] + l * qk;
-                let mut tmp = vec![0.0; qk];
-                for r in 0..d {
-                    for (j, tj) in tmp.iter_mut().enumerate() {
-                        *tj = (0..qk).map(|a| s[r * d + c0 + a] * t[a * qk + j]).sum();
-                    }
-                    s[r * d + c0..r * d + c0 + qk].copy_from_slice(&tmp);
+                if qk == 1 {
+                    let f = t[0];
+                    s[c0 * d..(c0 + 1) * d].iter_mut().for_each(|v| *v *= f);
+                    continue;
                 }
+                // Rows c0..c0+q ← T' rows.
                 for c in 0..d {
-                    for (j, tj) in tmp.iter_mut().enumerate() {
-                        *tj = (0..qk).map(|a| t[a * qk + j] * s[(c0 + a) * d + c]).sum();
+                    for j in 0..qk {
+                        tmp[j] = (j..qk).map(|a| t[a * qk + j] * s[(c0 + a) * d + c]).sum();
                     }
                     for j in 0..qk {
                         s[(c0 + j) * d + c] = tmp[j];
                     }
+                }
+            }
+        }
+        for r in 0..d {
+            let row = &mut s[r * d..(r + 1) * d];
+            for k in 1..self.terms.len() {
+                let qk = self.terms[k].q;
+                let t = &tm[k];
+                let off = self.sec_off[k];
+                let width = qk * self.terms[k].levels.len();
+                if qk == 1 {
+                    let f = t[0];
+                    row[off..off + width].iter_mut().for_each(|v| *v *= f);
+                    continue;
+                }
+                for seg in row[off..off + width].chunks_mut(qk) {
+                    for j in 0..qk {
+                        tmp[j] = (j..qk).map(|a| seg[a] * t[a * qk + j]).sum();
+                    }
+                    seg.copy_from_slice(&tmp[..qk]);
                 }
             }
         }
@@ -690,7 +714,8 @@ impl Model {
                 prim_w.push((cols.clone(), w.clone()));
             }
         }
-        if cholesky_in_place(&mut s, d).is_err() {
+        let mut scratch = Vec::new();
+        if cholesky_skip_zeros(&mut s, d, &mut scratch).is_err() {
             // A non-positive last pivot means a perfect fit (r² = 0); others are numerical
             // failures. Either way the deviance is not finite here.
             return None;
@@ -858,6 +883,12 @@ impl Model {
         } else {
             Vec::new()
         };
+        let mut lu_cm = vec![0.0; qr * qr];
+        for a in 0..qr {
+            for b in 0..=a {
+                lu_cm[b * qr + a] = lu[a * qr + b];
+            }
+        }
         let mut random = Vec::new();
         for (k, t) in self.terms.iter().enumerate() {
             let q = t.q;
@@ -894,7 +925,7 @@ impl Model {
                             for c in 0..nsec {
                                 v[cols[c]] = w[a * nc + c];
                             }
-                            forward_solve(&lu, qr, &mut v);
+                            forward_solve_cm_skip(&lu_cm, qr, &mut v);
                             vs.push(v);
                         }
                         for a in 0..q1 {

@@ -330,3 +330,8 @@ fn random_sweep_of_structures() {
         check(&case);
     }
 }
+
+#[test]
+fn crossed_with_slope_on_the_smaller_factor() {
+    check("crossed_slope_reml");
+}

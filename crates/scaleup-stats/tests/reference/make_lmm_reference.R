@@ -188,3 +188,13 @@ for (s in 1:24) {
   method <- s %% 3 != 0
   fit_case(name, name, structure, d, reml = method)
 }
+
+# 10. Crossed with a correlated random slope on the factor with fewer levels, so that a term
+#     with two effects per level is not the first (largest) term.
+a <- rep(1:30, each = 10)
+b <- rep(1:10, times = 30)
+x <- rnorm(300)
+ub0 <- rnorm(10, sd = 0.8); ub1 <- 0.5 * ub0 + rnorm(10, sd = 0.5)
+y <- 1 + 0.4 * x + rnorm(30, sd = 0.7)[a] + ub0[b] + ub1[b] * x + rnorm(300, sd = 0.6)
+cs <- write_data(data.frame(y = y, x = x, subj = a, item = paste0("i", sprintf("%02d", b))), "crossed_slope")
+fit_case("crossed_slope_reml", "crossed_slope", "y ~ x + (1 | subj) + (1 + x | item)", cs)
