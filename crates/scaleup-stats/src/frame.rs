@@ -237,7 +237,7 @@ impl ModelFrame {
             let (term_names, z) = design(&r.effects, r.intercept, n, &|v| lookup(v, false));
             let (codes, levels) = grouping_factor(&r.group, n, &|v| lookup(v, true));
             random.push(RandomBlock {
-                group: r.group.label(),
+                group: r.group_label.clone(),
                 term_names,
                 correlated: r.correlated,
                 z,
