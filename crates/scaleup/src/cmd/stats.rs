@@ -341,7 +341,8 @@ pub(crate) fn read_table(path: &Path, factors: &[String]) -> anyhow::Result<Data
         .headers()
         .with_context(|| format!("{}: cannot read the header row", path.display()))?
         .iter()
-        .map(|h| h.trim().to_string())
+        // A byte-order mark (spreadsheet exports) must not become part of the first name.
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
     if header.is_empty() || header.iter().all(String::is_empty) {
         bail!("{}: the header row is empty", path.display());
