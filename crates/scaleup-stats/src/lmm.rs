@@ -242,6 +242,10 @@ struct TermInfo {
 
 /// Sufficient statistics and structure of a model, independent of θ.
 struct Model {
+    /// Reusable d × d buffers (the objective is evaluated hundreds of times; fresh multi-MB
+    /// allocations cost page faults).
+    bufs: std::cell::RefCell<Vec<Vec<f64>>>,
+    scratch: std::cell::RefCell<Vec<f64>>,
     n: usize,
     p: usize,
     reml: bool,
@@ -256,9 +260,12 @@ struct Model {
     ztz: Vec<f64>,
     /// Per primary level, `Z_i'[X y]` (q1 × (p+1), row-major).
     ztd: Vec<f64>,
-    /// Per primary level, `Z_i'Z_k` blocks for later terms: (term, level, q1 × q_k row-major),
-    /// sorted by dense column.
-    sparse: Vec<Vec<(usize, usize, Vec<f64>)>>,
+    /// Per primary level `g`, entries `sp_off[g]..sp_off[g+1]` of `sp_entries`: the `Z_i'Z_k`
+    /// blocks for later terms as (term, level, offset of the q1 × q_k row-major block in
+    /// `sp_vals`), sorted by dense column. Flat arrays keep the hot loop cache-friendly.
+    sp_off: Vec<usize>,
+    sp_entries: Vec<(usize, usize, usize)>,
+    sp_vals: Vec<f64>,
     /// Dense cross-products of `[Z_rest X y]` (d × d, full, row-major).
     dd: Vec<f64>,
     ntheta: usize,
@@ -531,10 +538,20 @@ impl Model {
                 "the data contain non-finite values".into(),
             ));
         }
-        for s in &mut sparse {
-            s.sort_by_key(|(k, l, _)| sec_off[*k] + l * terms[*k].q);
+        let mut sp_off = vec![0usize; m1 + 1];
+        let mut sp_entries = Vec::new();
+        let mut sp_vals = Vec::new();
+        for (g, mut entries) in sparse.into_iter().enumerate() {
+            entries.sort_by_key(|(k, l, _)| sec_off[*k] + l * terms[*k].q);
+            for (k, l, blk) in entries {
+                sp_entries.push((k, l, sp_vals.len()));
+                sp_vals.extend_from_slice(&blk);
+            }
+            sp_off[g + 1] = sp_entries.len();
         }
         let model = Model {
+            bufs: std::cell::RefCell::new(Vec::new()),
+            scratch: std::cell::RefCell::new(Vec::new()),
             n,
             p,
             reml,
@@ -546,7 +563,9 @@ impl Model {
             m1,
             ztz,
             ztd,
-            sparse,
+            sp_off,
+            sp_entries,
+            sp_vals,
             dd,
             ntheta,
             lower,
@@ -572,11 +591,32 @@ impl Model {
         let q1 = self.q1;
         let pb = self.p + 1;
         let tm = templates(&self.terms, theta);
-        let mut s = self.dd.clone();
+        let mut s = self.bufs.borrow_mut().pop().unwrap_or_default();
+        s.clear();
+        s.extend_from_slice(&self.dd);
         // Λ' S Λ on the rest-of-random-effects block, then + I. Rows first (contiguous row
         // blocks), then columns row by row, so memory is walked sequentially.
         let mut tmp = vec![0.0; d.max(1)];
+        if self.terms[1..].iter().all(|t| t.q == 1) && self.terms.len() > 1 {
+            // Scalar terms: Λ is diagonal on this block, one pass s[r][c] *= f[r] f[c].
+            let mut f = vec![1.0; d];
+            for k in 1..self.terms.len() {
+                let off = self.sec_off[k];
+                let m = self.terms[k].levels.len();
+                f[off..off + m].iter_mut().for_each(|v| *v = tm[k][0]);
+            }
+            for (r, row) in s.chunks_mut(d).enumerate() {
+                let fr = f[r];
+                for (v, fc) in row.iter_mut().zip(&f) {
+                    *v *= fr * fc;
+                }
+            }
+        }
+        let general = self.terms[1..].iter().any(|t| t.q > 1);
         for k in 1..self.terms.len() {
+            if !general {
+                break;
+            }
             let qk = self.terms[k].q;
             let t = &tm[k];
             for l in 0..self.terms[k].levels.len() {
@@ -598,6 +638,9 @@ impl Model {
             }
         }
         for r in 0..d {
+            if !general {
+                break;
+            }
             let row = &mut s[r * d..(r + 1) * d];
             for k in 1..self.terms.len() {
                 let qk = self.terms[k].q;
@@ -655,17 +698,14 @@ impl Model {
             }
             // B = T1' [Z_i'Z_rest Λ_rest, Z_i'X, Z_i'y], columns in increasing order.
             cols.clear();
-            let sp = if self.sparse.is_empty() {
-                &[][..]
-            } else {
-                &self.sparse[g][..]
-            };
+            let sp = &self.sp_entries[self.sp_off[g]..self.sp_off[g + 1]];
             let nc = sp.iter().map(|(k, _, _)| self.terms[*k].q).sum::<usize>() + pb;
             w.clear();
             w.resize(q1 * nc, 0.0);
             let mut c = 0;
-            for (k, l, blk) in sp {
+            for (k, l, off) in sp {
                 let qk = self.terms[*k].q;
+                let blk = &self.sp_vals[*off..*off + q1 * qk];
                 let tk = &tm[*k];
                 let c0 = self.sec_off[*k] + l * qk;
                 for j in 0..qk {
@@ -714,8 +754,8 @@ impl Model {
                 prim_w.push((cols.clone(), w.clone()));
             }
         }
-        let mut scratch = Vec::new();
-        if cholesky_skip_zeros(&mut s, d, &mut scratch).is_err() {
+        let failed = cholesky_skip_zeros(&mut s, d, &mut self.scratch.borrow_mut()).is_err();
+        if failed {
             // A non-positive last pivot means a perfect fit (r² = 0); others are numerical
             // failures. Either way the deviance is not finite here.
             return None;
@@ -751,7 +791,11 @@ impl Model {
 
     fn deviance(&self, theta: &[f64]) -> f64 {
         match self.evaluate(theta, false) {
-            Some(e) => self.profiled(&e),
+            Some(e) => {
+                let v = self.profiled(&e);
+                self.bufs.borrow_mut().push(e.s);
+                v
+            }
             None => f64::INFINITY,
         }
     }
@@ -766,11 +810,13 @@ impl Model {
         let two_pi = 2.0 * std::f64::consts::PI;
         let n = self.n as f64;
         let dev = e.ldl2 + e.r2 / s2 + n * (two_pi * s2).ln();
-        if self.reml {
+        let out = if self.reml {
             dev + e.ldrx2 - self.p as f64 * (two_pi * s2).ln()
         } else {
             dev
-        }
+        };
+        self.bufs.borrow_mut().push(e.s);
+        out
     }
 
     /// `σ² (R_X'R_X)⁻¹` at `(θ, σ)`, row-major p × p.
