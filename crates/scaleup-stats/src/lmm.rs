@@ -18,8 +18,13 @@
 //! pass over the data; the remaining terms, `X` and `y` form a dense Schur complement of size
 //! `q_rest + p + 1`. Each deviance evaluation therefore costs `O(m q³ + (q_rest + p)³)`,
 //! independent of the number of observations. A model with one grouping factor (the common
-//! case) has `q_rest = 0`. Crossed or nested models whose later terms have many levels pay the
-//! dense cost; above [`MAX_DENSE`] columns the fit is refused with [`LmmError::TooLarge`].
+//! case) has `q_rest = 0`. The Schur complement is factorised by a row-wise Cholesky that skips
+//! structural zeros, so nested designs (where it stays nearly block diagonal) are cheap; crossed
+//! designs with many levels in a later term pay the dense cost. Above [`MAX_DENSE`] columns the
+//! fit is refused with [`LmmError::TooLarge`] rather than running for hours.
+//!
+//! Optimisation: Nelder–Mead on the bounded θ, then a projected Newton polish, and boundary
+//! solutions are challenged by scanning interior values (see [`crate::optim::minimize`]).
 //!
 //! Inference: standard errors from `σ² (R_X'R_X)⁻¹`; Satterthwaite degrees of freedom as in
 //! lmerTest (Kuznetsova, Brockhoff & Christensen 2017, J Stat Softw 82(13)): the asymptotic
@@ -197,7 +202,8 @@ pub struct LmmFit {
     pub df_model: usize,
     /// Relative covariance parameters θ (lme4 order).
     pub theta: Vec<f64>,
-    /// Whether the optimiser met its tolerances and the projected gradient is small.
+    /// Whether the optimiser met its tolerances (simplex converged or the Newton polish
+    /// stopped on a negligible step) before its evaluation limit.
     pub converged: bool,
     /// Whether some θ on a lower bound is below 1e-4 (lme4's `isSingular`).
     pub singular: bool,
