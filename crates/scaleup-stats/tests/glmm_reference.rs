@@ -2,7 +2,8 @@
 //!
 //! Data and reference values: `tests/reference/make_glmm_reference.R` and its output under
 //! `tests/reference/lmm/`. Tolerances: fixed effects, variance components and log-likelihood
-//! within 1e-5 relative (near-zero values on the scale of their SE or 1e-3); standard errors
+//! within 1e-5 relative (near-zero values on the scale of their SE or 1e-3), loosened to 1e-4
+//! for parameters only where our log-likelihood beats lme4's (see `check`); standard errors
 //! within 1e-3 relative, because both sides take them from a finite-difference Hessian of the
 //! Laplace deviance (lme4's step 1e-4 without extrapolation); BLUPs 1e-4 relative.
 
@@ -94,6 +95,21 @@ fn check(case: &str) {
         r["singular"].as_bool().unwrap(),
         "{case}: singular"
     );
+    // lme4's PIRLS stops at a relative change of `tolPwrss` (1e-12 here; tighter fails with
+    // "PIRLS step-halvings failed"), which leaves ~1e-7 of noise in its Laplace deviance. Where
+    // our log-likelihood is higher than lme4's (by over 1e-10 relative), lme4 stopped short on a
+    // flat likelihood and parameters are compared at 1e-4 instead of 1e-5.
+    let ll_want = r["log_likelihood"].as_f64().unwrap();
+    let rel = if fit.log_likelihood > ll_want + 1e-10 * ll_want.abs() {
+        1e-4
+    } else {
+        1e-5
+    };
+    assert!(
+        fit.log_likelihood >= ll_want - 1e-9 * ll_want.abs(),
+        "{case}: log-likelihood {} below lme4's {ll_want}",
+        fit.log_likelihood
+    );
     for (got, want) in fit.fixed.iter().zip(r["fixed_effects"].as_array().unwrap()) {
         assert_eq!(got.term, want["term"].as_str().unwrap());
         let se = want["std_error"].as_f64().unwrap();
@@ -101,7 +117,7 @@ fn check(case: &str) {
             &format!("{case}: {} estimate", got.term),
             got.estimate,
             want["estimate"].as_f64().unwrap(),
-            1e-5,
+            rel,
             se,
         );
         close(
@@ -155,7 +171,7 @@ fn check(case: &str) {
                 &format!("{case}: {} covariance", got.group),
                 *g,
                 *w,
-                1e-5,
+                rel,
                 1e-3,
             );
         }
@@ -195,4 +211,12 @@ fn binary_stepped_wedge_two_terms() {
 #[test]
 fn binary_stepped_wedge_singular() {
     check("glmm_sw_singular");
+}
+
+/// Eight small random binary datasets (half of them singular fits).
+#[test]
+fn random_sweep_of_binary_datasets() {
+    for s in 1..=8 {
+        check(&format!("glmm_sweep_{s:02}"));
+    }
 }

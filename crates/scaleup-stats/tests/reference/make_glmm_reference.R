@@ -97,3 +97,23 @@ y0 <- rbinom(length(cl), 1, plogis(-0.5 + 0.1 * period + 0.6 * treat))
 sw0 <- write_data(transform(sw, y = y0), "binary_sw_singular")
 fit_case("glmm_sw_singular", "binary_sw_singular",
          "y ~ period_f + treat + (1 | cluster) + (1 | cluster:period)", sw0)
+
+# 4. A sweep of small random binary datasets (some singular), to catch optimiser failures.
+structures <- c("y ~ x + (1 | g)", "y ~ x + (1 + x | g)", "y ~ x + (1 | g) + (1 | h)",
+                "y ~ x + f + (1 | g)")
+for (s in 1:8) {
+  structure <- structures[(s - 1) %% length(structures) + 1]
+  m <- sample(8:30, 1)
+  g <- rep(seq_len(m), sample(5:30, m, replace = TRUE))
+  n <- length(g)
+  h <- sample(1:6, n, replace = TRUE)
+  x <- rnorm(n)
+  f <- sample(c("u", "v", "w"), n, replace = TRUE)
+  sd0 <- sample(c(0, 0.5, 1.2), 1); sd1 <- sample(c(0, 0.4), 1); sdh <- sample(c(0, 0.6), 1)
+  eta <- -0.3 + 0.7 * x + (f == "w") * 0.5 + rnorm(m, sd = sd0)[g] + rnorm(m, sd = sd1)[g] * x +
+    rnorm(6, sd = sdh)[h]
+  y <- rbinom(n, 1, plogis(eta))
+  name <- sprintf("glmm_sweep_%02d", s)
+  d <- write_data(data.frame(y = y, x = x, f = f, g = g, h = h), name)
+  fit_case(name, name, structure, d)
+}
