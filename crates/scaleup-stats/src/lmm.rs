@@ -252,6 +252,8 @@ struct Model {
     /// allocations cost page faults).
     bufs: std::cell::RefCell<Vec<Vec<f64>>>,
     scratch: std::cell::RefCell<Vec<f64>>,
+    /// Centred sum of squares of the response.
+    y_css: f64,
     n: usize,
     p: usize,
     reml: bool,
@@ -398,6 +400,12 @@ impl Model {
             return Err(LmmError::Degenerate(
                 "the response has non-finite values".into(),
             ));
+        }
+        let mean = frame.y.iter().sum::<f64>() / n as f64;
+        let y_css: f64 = frame.y.iter().map(|v| (v - mean) * (v - mean)).sum();
+        let scale = frame.y.iter().map(|v| v * v).sum::<f64>();
+        if y_css == 0.0 || y_css <= 1e-24 * scale {
+            return Err(LmmError::Degenerate("the response is constant".into()));
         }
         // Order terms by decreasing number of levels (stable), as lme4 does.
         let mut order: Vec<usize> = (0..frame.random.len()).collect();
@@ -558,6 +566,7 @@ impl Model {
         let model = Model {
             bufs: std::cell::RefCell::new(Vec::new()),
             scratch: std::cell::RefCell::new(Vec::new()),
+            y_css,
             n,
             p,
             reml,
@@ -907,6 +916,13 @@ impl Model {
             return Err(LmmError::Degenerate("the deviance is not finite".into()));
         }
         let (n, p, d, qr, q1) = (self.n, self.p, self.d, self.qr, self.q1);
+        // A response fitted exactly (e.g. constant, or a linear function of X) leaves a
+        // residual sum of squares at rounding level: every variance would be noise.
+        if e.r2 <= 1e-12 * self.y_css {
+            return Err(LmmError::Degenerate(
+                "the fixed effects fit the response exactly (zero residual variance)".into(),
+            ));
+        }
         let sigma2 = e.r2 / if self.reml { (n - p) as f64 } else { n as f64 };
         // Fixed effects and the rest-of-random-effects modes: L_c' [u_r; β] = w.
         let mut sol: Vec<f64> = (0..d - 1).map(|j| e.s[(d - 1) * d + j]).collect();
@@ -1321,6 +1337,13 @@ mod tests {
     #[test]
     fn structural_errors_are_typed() {
         assert_eq!(fit_formula("y ~ x").unwrap_err(), LmmError::NoRandomEffects);
+        let mut d = data();
+        d.add_numeric("c", vec![1.0; 30]).unwrap();
+        let frame = ModelFrame::new(&Formula::parse("c ~ x + (1 | g)").unwrap(), &d).unwrap();
+        assert!(matches!(
+            fit(&frame, &LmmOptions::default()),
+            Err(LmmError::Degenerate(_))
+        ));
         assert!(matches!(
             fit_formula("y ~ x + (1 | id)").unwrap_err(),
             LmmError::TooManyRandomEffects { .. }
