@@ -320,6 +320,13 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
     if let Some(k) = frame.y.iter().position(|v| *v != 0.0 && *v != 1.0) {
         return Err(GlmmError::ResponseNotBinary { row: k + 1 });
     }
+    if frame.y.iter().all(|v| *v == frame.y[0]) {
+        return Err(LmmError::Degenerate(format!(
+            "the response is {} in every row; a binomial model needs both outcomes",
+            frame.y[0]
+        ))
+        .into());
+    }
     if frame.random.len() > 1 {
         return fit_general(frame, options);
     }
@@ -406,6 +413,7 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
     let min = minimize(&mut objective, &x0, &all_lower, options.max_evals);
     let theta = min.x[..ntheta].to_vec();
     let beta = min.x[ntheta..].to_vec();
+    check_separation(frame, &beta)?;
     let mut modes = Vec::with_capacity(m);
     let dev = pr.laplace(&theta, &beta, Some(&mut modes));
     if !dev.is_finite() {
@@ -729,6 +737,7 @@ fn fit_general(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit, Glm
     let min = minimize(&mut objective, &x0, &all_lower, options.max_evals);
     let theta = min.x[..ntheta].to_vec();
     let beta = min.x[ntheta..].to_vec();
+    check_separation(frame, &beta)?;
     let dev = g.laplace(&theta, &beta);
     if !dev.is_finite() {
         return Err(LmmError::Degenerate("the Laplace deviance is not finite".into()).into());
@@ -770,6 +779,19 @@ fn fit_general(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit, Glm
         evaluations: min.evals,
         groups,
     })
+}
+
+/// Refuses estimates that ran off towards infinity: on the logit scale |β| > 25 means odds
+/// ratios beyond e²⁵, which in practice signals complete or quasi-complete separation.
+fn check_separation(frame: &ModelFrame, beta: &[f64]) -> Result<(), GlmmError> {
+    match beta.iter().position(|b| b.abs() > 25.0) {
+        Some(j) => Err(LmmError::Degenerate(format!(
+            "the estimate for `{}` diverges (|β| > 25 on the logit scale): the outcome looks (quasi-)completely separated by the covariates",
+            frame.x_names[j]
+        ))
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// `[2 H⁻¹]_ββ` (lme4's default GLMM covariance), or from the β block alone when the full
