@@ -781,12 +781,24 @@ fn fit_general(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit, Glm
     })
 }
 
-/// Refuses estimates that ran off towards infinity: on the logit scale |β| > 25 means odds
-/// ratios beyond e²⁵, which in practice signals complete or quasi-complete separation.
+/// Refuses estimates that ran off towards infinity: a logit-scale effect above 25 per standard
+/// deviation of its column (odds ratios beyond e²⁵) signals complete or quasi-complete
+/// separation in practice.
 fn check_separation(frame: &ModelFrame, beta: &[f64]) -> Result<(), GlmmError> {
-    match beta.iter().position(|b| b.abs() > 25.0) {
+    // Scale each coefficient by its column's standard deviation (a covariate in small units
+    // legitimately has a large β); constant columns such as the intercept are taken as is.
+    let n = frame.n_obs() as f64;
+    let scaled: Vec<f64> = (0..beta.len())
+        .map(|j| {
+            let col = frame.x.col(j);
+            let mean = col.iter().sum::<f64>() / n;
+            let sd = (col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+            beta[j].abs() * if sd > 0.0 { sd } else { 1.0 }
+        })
+        .collect();
+    match scaled.iter().position(|b| *b > 25.0) {
         Some(j) => Err(LmmError::Degenerate(format!(
-            "the estimate for `{}` diverges (|β| > 25 on the logit scale): the outcome looks (quasi-)completely separated by the covariates",
+            "the estimate for `{}` diverges (above 25 on the logit scale per SD): the outcome looks (quasi-)completely separated by the covariates",
             frame.x_names[j]
         ))
         .into()),
