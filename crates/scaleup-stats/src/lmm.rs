@@ -600,6 +600,8 @@ impl Model {
         check_rank_xtx(&xtx, names)
     }
 
+    // Term index k addresses several parallel arrays (terms, templates, offsets).
+    #[allow(clippy::needless_range_loop)]
     fn evaluate(&self, theta: &[f64], keep: bool) -> Option<Eval> {
         let d = self.d;
         let qr = self.qr;
