@@ -249,6 +249,11 @@ fn nelder_mead(
         simplex.push(v);
     }
     let mut values: Vec<f64> = simplex.iter().map(|v| obj.projected(v)).collect();
+    // Stagnation guard: an objective with rounding noise (an inner iteration) can keep the
+    // value spread above tolerance forever; stop when the best value has not improved
+    // meaningfully for many iterations and leave the rest to the Newton polish.
+    let mut best_seen = f64::INFINITY;
+    let mut stale = 0usize;
     loop {
         let mut order: Vec<usize> = (0..=n).collect();
         order.sort_by(|a, b| values[*a].total_cmp(&values[*b]));
@@ -264,6 +269,15 @@ fn nelder_mead(
         }
         if obj.evals >= max_evals {
             return (simplex[0].clone(), values[0], false);
+        }
+        if values[0] < best_seen - 1e-13 * (1.0 + values[0].abs()) {
+            best_seen = values[0];
+            stale = 0;
+        } else {
+            stale += 1;
+            if stale > 100 * (n + 1) {
+                return (simplex[0].clone(), values[0], size <= 1e-6);
+            }
         }
         let centroid: Vec<f64> = (0..n)
             .map(|j| simplex[..n].iter().map(|v| v[j]).sum::<f64>() / n as f64)

@@ -330,3 +330,13 @@ fn random_sweep_of_structures() {
         check(&case);
     }
 }
+
+#[test]
+fn crossed_with_slope_on_the_smaller_factor() {
+    check("crossed_slope_reml");
+}
+
+#[test]
+fn three_level_nesting() {
+    check("three_level_reml");
+}

@@ -5,6 +5,9 @@
 # numbers) and lmm/<case>.json (lme4 results). The Rust test crates/scaleup-stats/tests/lmm_reference.rs
 # reads them. lme4 is run with its default optimiser (nloptwrap BOBYQA) but tighter tolerances
 # than the defaults so the reference is converged well below the 1e-5 comparison tolerance.
+# With such tolerances nloptwrap may warn NLOPT_ROUNDOFF_LIMITED on a case: it has reached
+# machine precision; lme4's own convergence check (recorded per case) still decides.
+# lme4's answers vary in about the 10th digit between runs, so re-running rewrites some JSON.
 suppressPackageStartupMessages({
   library(lme4)
   library(lmerTest)
@@ -188,3 +191,27 @@ for (s in 1:24) {
   method <- s %% 3 != 0
   fit_case(name, name, structure, d, reml = method)
 }
+
+# 10. Crossed with a correlated random slope on the factor with fewer levels, so that a term
+#     with two effects per level is not the first (largest) term.
+a <- rep(1:30, each = 10)
+b <- rep(1:10, times = 30)
+x <- rnorm(300)
+ub0 <- rnorm(10, sd = 0.8); ub1 <- 0.5 * ub0 + rnorm(10, sd = 0.5)
+y <- 1 + 0.4 * x + rnorm(30, sd = 0.7)[a] + ub0[b] + ub1[b] * x + rnorm(300, sd = 0.6)
+cs <- write_data(data.frame(y = y, x = x, subj = a, item = paste0("i", sprintf("%02d", b))), "crossed_slope")
+fit_case("crossed_slope_reml", "crossed_slope", "y ~ x + (1 | subj) + (1 + x | item)", cs)
+
+# 11. Three-level nesting: repeated measures within clients within counsellors within
+#     facilities; lme4 names the deepest factor `client:(counsellor:facility)`.
+fac <- rep(1:6, each = 4 * 5 * 3)
+cou <- rep(rep(1:4, each = 5 * 3), times = 6)
+cli <- rep(rep(1:5, each = 3), times = 24)
+x <- rnorm(length(fac))
+ic <- (fac - 1) * 4 + cou
+ik <- (ic - 1) * 5 + cli
+y <- 5 + 0.3 * x + rnorm(6, sd = 1)[fac] + rnorm(24, sd = 0.6)[ic] + rnorm(120, sd = 0.8)[ik] +
+  rnorm(length(fac), sd = 0.7)
+three <- write_data(data.frame(y = y, x = x, facility = paste0("F", fac), counsellor = cou,
+                               client = cli), "three_level")
+fit_case("three_level_reml", "three_level", "y ~ x + (1 | facility/counsellor/client)", three)
