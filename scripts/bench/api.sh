@@ -30,7 +30,7 @@ echo "| endpoint (role) | requests/s | p50 | p99 |"
 echo "|---|---|---|---|"
 run() {
   local label=$1 tok=$2 path=$3
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $tok" -H 'Accept-Encoding: gzip' "$url$path")
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency -H "Authorization: Bearer $tok" -H 'Accept-Encoding: gzip' "$url$path")
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')

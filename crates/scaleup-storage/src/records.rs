@@ -1127,38 +1127,61 @@ impl Store {
         limit: i64,
     ) -> Result<(Vec<ClientRow>, Option<String>)> {
         let limit = limit.clamp(1, 1000);
-        let mut sql = Sql::new(
-            "SELECT r.id, r.hub_id, r.counsellor_id, r.facility_id, r.programme_id, r.occurred_on, r.version, r.payload FROM records r WHERE r.kind = 'client'",
-        );
-        actor.push_scope(&mut sql, "r");
-        if let Some(site) = site {
-            sql.push(" AND r.facility_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM org_units WHERE id = ")
-                .bind_text(site)
-                .push(" UNION ALL SELECT o.id FROM org_units o JOIN sub ON o.parent_id = sub.id) SELECT id FROM sub)");
-        }
         if let Some(from) = from {
             scaleup_domain::date::Date::parse(from, "from")?;
-            sql.push(" AND r.occurred_on >= ").bind_text(from);
         }
         if let Some(to) = to {
             scaleup_domain::date::Date::parse(to, "to")?;
-            sql.push(" AND r.occurred_on <= ").bind_text(to);
         }
-        if let Some(c) = cursor {
-            sql.push(" AND r.id > ").bind_text(c);
+        // An index gives id order within one hub, not across several: a caller who sees several
+        // hubs gets one ordered query per hub, merged here, instead of a sort of all their clients.
+        let per_hub: Vec<Actor> = if !actor.role.is_caseload_scoped() && actor.hubs.len() > 1 {
+            actor
+                .hubs
+                .iter()
+                .map(|h| Actor {
+                    hubs: vec![h.clone()],
+                    ..actor.clone()
+                })
+                .collect()
+        } else {
+            vec![actor.clone()]
+        };
+        let mut rows = Vec::new();
+        for scoped in &per_hub {
+            let mut sql = Sql::new(
+                "SELECT r.id, r.hub_id, r.counsellor_id, r.facility_id, r.programme_id, r.occurred_on, r.version, r.payload FROM records r WHERE r.kind = 'client'",
+            );
+            scoped.push_scope(&mut sql, "r");
+            if let Some(site) = site {
+                sql.push(" AND r.facility_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM org_units WHERE id = ")
+                    .bind_text(site)
+                    .push(" UNION ALL SELECT o.id FROM org_units o JOIN sub ON o.parent_id = sub.id) SELECT id FROM sub)");
+            }
+            if let Some(from) = from {
+                sql.push(" AND r.occurred_on >= ").bind_text(from);
+            }
+            if let Some(to) = to {
+                sql.push(" AND r.occurred_on <= ").bind_text(to);
+            }
+            if let Some(c) = cursor {
+                sql.push(" AND r.id > ").bind_text(c);
+            }
+            sql.push(" ORDER BY r.id LIMIT ")
+                .bind(crate::scope::Bind::Int(limit + 1));
+            for r in sql.query().fetch_all(&self.pool).await? {
+                rows.push(client_row(&r)?);
+            }
         }
-        sql.push(" ORDER BY r.id LIMIT ")
-            .bind(crate::scope::Bind::Int(limit + 1));
-        let rows = sql.query().fetch_all(&self.pool).await?;
-        let mut out = Vec::new();
-        for r in rows.iter().take(limit as usize) {
-            out.push(client_row(r)?);
-        }
-        let next = if rows.len() as i64 > limit {
-            out.last().map(|c| c.id.clone())
+        rows.sort_by(|a, b| a.id.cmp(&b.id));
+        let has_more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next = if has_more {
+            rows.last().map(|c| c.id.clone())
         } else {
             None
         };
+        let out = rows;
         if !out.is_empty() {
             self.audit(
                 Some(actor),

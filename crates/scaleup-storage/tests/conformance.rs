@@ -977,3 +977,21 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
     assert!((r.training_hours - 40.0).abs() < 1e-9 && r.training_courses == 1);
     assert_eq!((r.responders, r.remissions), (1, 1));
 }
+
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+    let names = |backend: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(format!("{dir}/{backend}"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+    assert_eq!(
+        names("sqlite").len() as i64,
+        scaleup_storage::LATEST_VERSION
+    );
+}
