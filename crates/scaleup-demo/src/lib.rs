@@ -124,6 +124,8 @@ pub enum DemoError {
     ClientCount { max: u64 },
     #[error("the directory does not match the plan: {0}")]
     Directory(&'static str),
+    #[error("protocol {0} is not in the built-in catalogue")]
+    UnknownProtocol(String),
 }
 
 /// Database ids of the plan's entities, in plan order.
