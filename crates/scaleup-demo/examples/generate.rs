@@ -24,7 +24,10 @@ fn main() {
     }
     let total: u64 = by_kind.values().sum();
     let secs = t0.elapsed().as_secs_f64();
-    println!("{clients} clients, {total} records in {secs:.2} s ({:.0} records/s)", total as f64 / secs);
+    println!(
+        "{clients} clients, {total} records in {secs:.2} s ({:.0} records/s)",
+        total as f64 / secs
+    );
     for (k, n) in by_kind {
         println!("  {k:<22} {n}");
     }
