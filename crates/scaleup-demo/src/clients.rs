@@ -7,7 +7,7 @@ use crate::params::{
     SW_PERIOD_TREND, SW_PERIODS,
 };
 use crate::plan::{FacilityPlan, HubPlan, Plan};
-use crate::{DemoError, DemoRecord, Directory, names, sub_rng, uuid_from};
+use crate::{DemoError, DemoRecord, Directory, client_order, names, ordered_uuid, sub_rng};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -210,19 +210,21 @@ impl<'a> ClientStream<'a> {
         let programme_id = self.dir.programmes[h];
         let (w0, w1) = p.window;
         let registered = w0.add_days(rng.random_range(0..=w0.days_until(w1)));
-        let client_id = uuid_from(&mut rng);
+        let client_id = ordered_uuid(client_order(k, 0), &mut rng);
+        let mut seq = 0u64;
 
         let mut out: Vec<DemoRecord> = Vec::with_capacity(8);
-        let push = |rng: &mut ChaCha8Rng,
-                    out: &mut Vec<DemoRecord>,
-                    payload: RecordPayload,
-                    on: Date,
-                    episode: Option<Uuid>|
+        let mut push = |rng: &mut ChaCha8Rng,
+                        out: &mut Vec<DemoRecord>,
+                        payload: RecordPayload,
+                        on: Date,
+                        episode: Option<Uuid>|
          -> Uuid {
             let id = if matches!(payload, RecordPayload::Client(_)) {
                 client_id
             } else {
-                uuid_from(rng)
+                seq += 1;
+                ordered_uuid(client_order(k, seq), rng)
             };
             let episode_id = match &payload {
                 RecordPayload::Episode(_) => Some(id),

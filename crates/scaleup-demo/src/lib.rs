@@ -124,6 +124,8 @@ pub enum DemoError {
     ClientCount { max: u64 },
     #[error("the directory does not match the plan: {0}")]
     Directory(&'static str),
+    #[error("protocol {0} is not in the built-in catalogue")]
+    UnknownProtocol(String),
 }
 
 /// Database ids of the plan's entities, in plan order.
@@ -218,9 +220,26 @@ pub(crate) fn sub_rng(seed: u64, stream: u64, _word: u64) -> ChaCha8Rng {
     rng
 }
 
-/// A version-4 UUID from the generator's random stream (deterministic in the seed).
-pub(crate) fn uuid_from<R: RngCore>(rng: &mut R) -> Uuid {
+/// A UUID in the version-7 layout whose 48-bit prefix is `order` (instead of a clock) and whose
+/// other bits come from the generator's random stream. Ids of one client are consecutive and
+/// clients follow each other, so a bulk load appends to the primary-key B-trees instead of
+/// touching random pages: loading is several times faster once the database outgrows SQLite's
+/// page cache. Devices generate random (v4) ids; any UUID is a valid record id.
+pub(crate) fn ordered_uuid<R: RngCore>(order: u64, rng: &mut R) -> Uuid {
     let mut bytes = [0u8; 16];
-    rng.fill_bytes(&mut bytes);
-    uuid::Builder::from_random_bytes(bytes).into_uuid()
+    rng.fill_bytes(&mut bytes[6..]);
+    bytes[..6].copy_from_slice(&order.to_be_bytes()[2..]);
+    bytes[6] = 0x70 | (bytes[6] & 0x0F);
+    bytes[8] = 0x80 | (bytes[8] & 0x3F);
+    Uuid::from_bytes(bytes)
+}
+
+/// Order prefix of the `n`-th record of client `k` (at most 4,096 records per client).
+pub(crate) fn client_order(k: u64, n: u64) -> u64 {
+    (k << 12) | (n & 0xFFF)
+}
+
+/// Order prefix of the `n`-th staff record: after every client's.
+pub(crate) fn staff_order(n: u64) -> u64 {
+    (1 << 47) | n
 }

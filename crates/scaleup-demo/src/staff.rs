@@ -4,7 +4,7 @@
 use crate::clients::ClientStream;
 use crate::params::{self, HubKind};
 use crate::plan::AccountPlan;
-use crate::{DemoRecord, sub_rng, uuid_from};
+use crate::{DemoRecord, ordered_uuid, staff_order, sub_rng};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -32,6 +32,7 @@ impl ClientStream<'_> {
         let census = params::census_date();
         let mut rng = sub_rng(plan.seed, u64::MAX - 1, 0);
         let mut out = Vec::new();
+        let mut n = 0u64;
         let mut record = |rng: &mut ChaCha8Rng,
                           payload: RecordPayload,
                           hub: usize,
@@ -39,7 +40,10 @@ impl ClientStream<'_> {
                           author: Uuid,
                           on: Date| {
             out.push(DemoRecord {
-                id: uuid_from(rng),
+                id: {
+                    n += 1;
+                    ordered_uuid(staff_order(n), rng)
+                },
                 payload,
                 hub,
                 client_id: None,

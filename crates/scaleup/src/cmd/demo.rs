@@ -36,7 +36,8 @@ pub struct Args {
     /// Number of clients to generate (screened people, of whom a minority enrol).
     #[arg(long, default_value_t = 3000)]
     pub clients: u64,
-    /// Random seed: the same seed and size give the same data and passwords.
+    /// Random seed: the same seed and size give the same records and passwords (only the ids of
+    /// hubs, org units, programmes and accounts come from the database).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Print only `{"accounts": [...]}` on standard output.
