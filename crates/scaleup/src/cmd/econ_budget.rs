@@ -114,6 +114,22 @@ pub struct StoreActivityArgs {
     pub remission_below: f64,
 }
 
+#[cfg(feature = "server")]
+impl Default for StoreActivityArgs {
+    /// The command-line defaults, without a database.
+    fn default() -> Self {
+        StoreActivityArgs {
+            db: None,
+            key_file: None,
+            admin_minutes_per_session: 0.0,
+            training_hours_per_day: 8.0,
+            outcome_instrument: "phq9".into(),
+            response_fraction: 0.5,
+            remission_below: 10.0,
+        }
+    }
+}
+
 /// Recorded activity from the database, in the costing model's units.
 #[cfg(feature = "server")]
 fn activity_from_store(
@@ -231,6 +247,8 @@ USD = { 2022 = 1.0 }
         let args = CostArgs {
             prices: prices.clone(),
             activity: Some(activity.clone()),
+            #[cfg(feature = "server")]
+            store: StoreActivityArgs::default(),
             format: Format::Json,
         };
         let r = cost_report(&args).unwrap();
