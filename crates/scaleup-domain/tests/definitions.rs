@@ -311,7 +311,7 @@ fn same_code_and_version_as_builtin_is_rejected() {
     let err = cat.add_file("phq9_hub.toml", phq9).unwrap_err().to_string();
     assert_eq!(
         err,
-        "phq9_hub.toml:7: version: phq9 version 1 is already in the catalogue; use a new version"
+        "phq9_hub.toml:9: version: phq9 version 1 is already in the catalogue; use a new version"
     );
     // A new version replaces the built-in for lookups by code; the old one stays for recompute.
     let v2 = phq9.replacen("version = \"1\"", "version = \"2-hub\"", 1);
@@ -453,5 +453,19 @@ fn item_texts_overlay() {
     assert_eq!(
         bad("instrument_version = \"1\"", "instrument_version = \"9\""),
         "epds_en.toml:3: instrument_version: no instrument with this code and version in the catalogue"
+    );
+}
+
+#[test]
+fn stepped_care_needs_a_lower_is_better_instrument() {
+    let mut cat = Catalog::builtin();
+    let text = PROTOCOL.replacen(
+        "[dose]",
+        "[stepped_care]\ninstrument = \"aim\"\nby_session = 2\nmin_reduction_points = 1\naction = \"review\"\nsource = \"x\"\n\n[dose]",
+        1,
+    );
+    assert_eq!(
+        cat.add_file("hub_pst.toml", &text).unwrap_err().to_string(),
+        "hub_pst.toml:29: stepped_care.instrument: higher scores are better on this instrument; the rule measures a reduction"
     );
 }

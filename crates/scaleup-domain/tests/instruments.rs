@@ -431,3 +431,41 @@ fn score_round_trips_through_json() {
         .unwrap();
     assert_eq!(again, s);
 }
+
+/// End-to-end check of every built-in: the lowest-scoring and highest-scoring answers reach the
+/// ends of the declared range, fall in a band of every band set, and every cut-off carries its
+/// provenance.
+#[test]
+fn every_instrument_spans_its_range() {
+    use scaleup_domain::instrument::ResponseScale;
+    for (_, inst) in catalog().instruments() {
+        let d = inst.def();
+        let mut low = Responses::new();
+        let mut high = Responses::new();
+        for item in &d.items {
+            let (min, max) = match inst.response_scale(&item.id).unwrap() {
+                ResponseScale::Options(o) => (
+                    o.iter().map(|o| o.code).min().unwrap(),
+                    o.iter().map(|o| o.code).max().unwrap(),
+                ),
+                ResponseScale::Range(r) => (r.min, r.max),
+            };
+            let (lo, hi) = if item.reverse_keyed {
+                (max, min)
+            } else {
+                (min, max)
+            };
+            low.insert(item.id.clone(), Some(lo));
+            high.insert(item.id.clone(), Some(hi));
+        }
+        let (l, h) = (inst.score(&low).unwrap(), inst.score(&high).unwrap());
+        assert_eq!([l.total, h.total], d.scoring.range, "{}", d.code);
+        assert_eq!(l.bands.len(), d.band_sets.len(), "{}", d.code);
+        assert_eq!(h.bands.len(), d.band_sets.len(), "{}", d.code);
+        for c in &d.cutoffs {
+            for field in [&c.source, &c.population, &c.language, &c.label] {
+                assert!(!field.trim().is_empty(), "{} {}", d.code, c.id);
+            }
+        }
+    }
+}

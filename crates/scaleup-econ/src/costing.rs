@@ -129,8 +129,10 @@ pub struct Activity {
 pub struct CostResult {
     /// Hub.
     pub hub: String,
-    /// Year of the activity and the prices.
+    /// Year of the activity.
     pub year: i32,
+    /// Price year of every amount (the activity year until converted).
+    pub price_year: i32,
     /// Currency of every amount.
     pub currency: String,
     /// Cost lines in order: name, kind, amount.
@@ -323,6 +325,7 @@ pub fn cost_activity(prices: &PriceList, a: &Activity) -> Result<CostResult, Cos
     Ok(CostResult {
         hub: a.hub.clone(),
         year: a.year,
+        price_year: prices.year,
         currency: prices.currency.clone(),
         per_client: div(total, Some(a.clients)),
         per_session: div(total, Some(a.sessions)),
@@ -432,12 +435,13 @@ impl CostResult {
         target: &str,
         target_year: i32,
     ) -> Result<CostResult, CostingError> {
-        let f = tables.convert(1.0, &self.currency, self.year, target, target_year)?;
+        let f = tables.convert(1.0, &self.currency, self.price_year, target, target_year)?;
         let s = |v: f64| v * f;
         let o = |v: Option<f64>| v.map(|v| v * f);
         Ok(CostResult {
             hub: self.hub.clone(),
-            year: target_year,
+            year: self.year,
+            price_year: target_year,
             currency: target.to_string(),
             lines: self
                 .lines
@@ -637,7 +641,7 @@ pub struct CostSummary {
 pub fn report(results: Vec<CostResult>, activity: &[Activity]) -> CostReport {
     let same = results
         .windows(2)
-        .all(|w| w[0].currency == w[1].currency && w[0].year == w[1].year);
+        .all(|w| w[0].currency == w[1].currency && w[0].price_year == w[1].price_year);
     let summary = (same && !results.is_empty()).then(|| {
         let intervention: f64 = results.iter().map(|r| r.intervention).sum();
         let implementation: f64 = results.iter().map(|r| r.implementation).sum();
@@ -646,7 +650,7 @@ pub fn report(results: Vec<CostResult>, activity: &[Activity]) -> CostReport {
         let sessions: f64 = activity.iter().map(|a| a.sessions).sum();
         CostSummary {
             currency: results[0].currency.clone(),
-            year: results[0].year,
+            year: results[0].price_year,
             intervention,
             implementation,
             total,
@@ -666,8 +670,8 @@ pub fn render_text(r: &CostReport) -> String {
     for c in &r.results {
         let _ = writeln!(
             out,
-            "== {} {} ({} {}) ==",
-            c.hub, c.year, c.currency, c.year
+            "== {} {} ({}, {} prices) ==",
+            c.hub, c.year, c.currency, c.price_year
         );
         for l in &c.lines {
             let _ = writeln!(
@@ -716,7 +720,7 @@ pub fn render_html(r: &CostReport) -> String {
         .map(|c| {
             vec![
                 c.hub.clone(),
-                format!("{} {}", c.currency, c.year),
+                format!("{} {}", c.currency, c.price_year),
                 fmt_num(c.intervention, 2),
                 fmt_num(c.implementation, 2),
                 fmt_num(c.total, 2),
@@ -730,7 +734,7 @@ pub fn render_html(r: &CostReport) -> String {
     let mut body = table(
         &[
             "Hub",
-            "Prices",
+            "Currency, price year",
             "Intervention",
             "Implementation",
             "Total",
@@ -833,7 +837,7 @@ USD = { 2022 = 1.0 }
         let conv = cost_file(&f).unwrap();
         close(conv[0].total, r.total * 1.1);
         assert_eq!(conv[0].currency, "I$");
-        assert_eq!(conv[0].year, 2022);
+        assert_eq!((conv[0].year, conv[0].price_year), (2020, 2022));
     }
 
     #[test]

@@ -14,10 +14,18 @@
 //! Cycle t is weighted 1/(1+r)^(y·t) when `first_cycle_discounted = true` (the default) and
 //! 1/(1+r)^(y·(t−1)) otherwise, where y is `cycle_years` (default 1).
 //!
-//! Matrix and vector cells are numbers or expression strings over parameter names (see
-//! `expr`). In a transitions row, the string `"C"` is the complement (1 minus the other cells;
+//! Matrix and vector cells are numbers or expression strings over parameter names and the
+//! cycle number `cycle` (see `expr`); a phase whose cells use `cycle` is evaluated per cycle. In a transitions row, the string `"C"` is the complement (1 minus the other cells;
 //! at most one per row), and a row given as a single string names a Dirichlet parameter that
 //! supplies the whole row.
+//!
+//! `[[parameter]]` tables declare named parameters with an uncertainty distribution (see
+//! `psa::dist`), a base-case value and an optional one-way range (`low`, `high`). The full
+//! format, with examples, is in docs/econ-markov-models.md.
+//!
+//! Evaluation (the PSA hot path) interns every distinct expression, evaluates it once per batch
+//! of [`LANES`] draws, and propagates the cohorts of those draws side by side over a sparse
+//! column layout of each phase's matrix.
 
 mod expr;
 
@@ -113,6 +121,12 @@ pub struct Model {
     strategies: Vec<StrategyDef>,
     cost_weights: Vec<f64>,
     effect_weights: Vec<f64>,
+    /// Costs and effects are discounted alike, so one weighted occupancy serves both.
+    same_weights: bool,
+    /// Every distinct cell expression of the model, evaluated once per draw.
+    exprs: Vec<Expr>,
+    /// Indices in `exprs` of the expressions that use `cycle`.
+    cycle_exprs: Vec<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -128,6 +142,9 @@ struct PhaseDef {
     rows: Vec<RowDef>,
     costs: Vec<Expr>,
     effects: Vec<Expr>,
+    /// Indices in `Model::exprs` of `costs` and `effects`.
+    cost_idx: Vec<usize>,
+    effect_idx: Vec<usize>,
     /// Non-structural-zero cells as (from, to) in row order (the order rows are evaluated).
     nonzero: Vec<(usize, usize)>,
     /// The same cells in column-major order, as a compressed sparse column matrix: cells of
@@ -139,15 +156,24 @@ struct PhaseDef {
     /// Position in column-major order of the k-th row-order cell.
     perm: Vec<usize>,
     line: Option<usize>,
+    /// An earlier phase (strategy, phase) with identical cells and values; its evaluated
+    /// buffers are copied instead of evaluating the same expressions again.
+    same_as: Option<(usize, usize)>,
+    /// First cycle the phase covers.
+    first: usize,
+    /// Some cell uses `cycle`: the phase is evaluated once per cycle it covers.
+    time_dependent: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct RowDef {
     kind: RowKind,
     line: Option<usize>,
+    /// For `Cells` rows: index in `Model::exprs` of each non-zero expression, in order.
+    expr_idx: Vec<usize>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum RowKind {
     /// Cells given one by one: the non-zero expressions with their column, and the column of
     /// the complement `"C"` if any. Structural zeros are not stored, so they cost nothing per
@@ -452,7 +478,10 @@ fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')
-        && !matches!(name, "C" | "exp" | "ln" | "log" | "sqrt" | "min" | "max")
+        && !matches!(
+            name,
+            "C" | "cycle" | "exp" | "ln" | "log" | "sqrt" | "min" | "max"
+        )
 }
 
 impl Model {
@@ -535,7 +564,7 @@ impl Model {
                     line,
                     &ctx,
                     "field 'name' must be letters, digits and '_', not starting with a digit, \
-                     and not C, exp, ln, log, sqrt, min or max",
+                     and not C, cycle, exp, ln, log, sqrt, min or max",
                 ));
             }
             if parameters.iter().any(|q| q.name == p.name) {
@@ -625,6 +654,67 @@ impl Model {
             });
         }
 
+        for st in strategies.iter_mut() {
+            let mut first = 1;
+            for ph in st.phases.iter_mut() {
+                ph.first = first;
+                first = ph.until + 1;
+                ph.time_dependent = ph.costs.iter().chain(&ph.effects).any(Expr::uses_cycle)
+                    || ph.rows.iter().any(|r| match &r.kind {
+                        RowKind::Cells { exprs, .. } => exprs.iter().any(|(_, e)| e.uses_cycle()),
+                        RowKind::Dirichlet { .. } => false,
+                    });
+            }
+        }
+        // Find phases identical to an earlier one (commonly the "after treatment" phase of an
+        // intervention equals usual care). Time-dependent phases are left out: the same cells
+        // over different cycles give different values.
+        for si in 0..strategies.len() {
+            for pi in 0..strategies[si].phases.len() {
+                let found = (0..=si).find_map(|sj| {
+                    let limit = if sj == si {
+                        pi
+                    } else {
+                        strategies[sj].phases.len()
+                    };
+                    (0..limit).find_map(|pj| {
+                        let (a, b) = (&strategies[si].phases[pi], &strategies[sj].phases[pj]);
+                        (!a.time_dependent
+                            && !b.time_dependent
+                            && a.rows
+                                .iter()
+                                .map(|r| &r.kind)
+                                .eq(b.rows.iter().map(|r| &r.kind))
+                            && a.costs == b.costs
+                            && a.effects == b.effects)
+                            .then_some((sj, pj))
+                    })
+                });
+                strategies[si].phases[pi].same_as = found;
+            }
+        }
+        // Intern every expression so that one shared by several cells or phases is evaluated
+        // once per draw.
+        // The Debug rendering is a faithful key: it prints every constant exactly.
+        let mut exprs: Vec<Expr> = Vec::new();
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut intern = |e: &Expr| -> usize {
+            *seen.entry(format!("{e:?}")).or_insert_with(|| {
+                exprs.push(e.clone());
+                exprs.len() - 1
+            })
+        };
+        for st in strategies.iter_mut() {
+            for ph in st.phases.iter_mut() {
+                ph.cost_idx = ph.costs.iter().map(&mut intern).collect();
+                ph.effect_idx = ph.effects.iter().map(&mut intern).collect();
+                for row in ph.rows.iter_mut() {
+                    if let RowKind::Cells { exprs: cells, .. } = &row.kind {
+                        row.expr_idx = cells.iter().map(|(_, e)| intern(e)).collect();
+                    }
+                }
+            }
+        }
         let weights = |r: f64| -> Vec<f64> {
             (1..=raw.cycles)
                 .map(|t| {
@@ -640,6 +730,11 @@ impl Model {
         let model = Model {
             cost_weights: weights(discount.costs),
             effect_weights: weights(discount.effects),
+            same_weights: discount.costs == discount.effects,
+            cycle_exprs: (0..exprs.len())
+                .filter(|&i| exprs[i].uses_cycle())
+                .collect(),
+            exprs,
             states: raw.states,
             initial: raw.initial,
             cycles: raw.cycles,
@@ -729,34 +824,64 @@ impl Model {
         out: &mut [Outcome],
     ) -> Result<(), (usize, ModelError)> {
         let slots = self.n_slots;
-        let draws = if slots == 0 {
-            out.len() / self.strategies.len()
-        } else {
-            values.len() / slots
-        };
-        assert!(draws >= 1 && draws <= LANES, "batch of 1..=LANES draws");
+        let draws = values
+            .len()
+            .checked_div(slots)
+            .unwrap_or(out.len() / self.strategies.len());
+        assert!((1..=LANES).contains(&draws), "batch of 1..=LANES draws");
         let k = self.strategies.len();
+        // Parameter values lane by lane; unused lanes repeat the last draw so that every lane
+        // holds valid numbers.
+        for (slot, lv) in ws.lane_vals.iter_mut().enumerate() {
+            for (lane, x) in lv.iter_mut().enumerate() {
+                *x = values[lane.min(draws - 1) * slots + slot];
+            }
+        }
+        // Cycle-dependent expressions get their values per cycle below.
+        for (x, e) in ws.expr_vals.iter_mut().zip(&self.exprs) {
+            *x = e.eval_lanes(&ws.lane_vals, f64::NAN);
+        }
         for (si, s) in self.strategies.iter().enumerate() {
             for (pi, ph) in s.phases.iter().enumerate() {
-                for lane in 0..draws {
-                    let v = &values[lane * slots..(lane + 1) * slots];
-                    let buf = &mut ws.phases[si][pi];
-                    fill_phase(ph, v, &mut ws.row, buf, lane).map_err(|(row, msg)| {
-                        (
-                            lane,
-                            invalid(
-                                ph.rows[row].line.or(ph.line),
-                                &format!(
-                                    "strategy '{}', phase {}, transitions row {} ('{}')",
-                                    s.name,
-                                    pi + 1,
-                                    row + 1,
-                                    self.states[row]
+                if let Some((sj, pj)) = ph.same_as {
+                    copy_phase(&mut ws.phases, (sj, pj), (si, pi));
+                    continue;
+                }
+                let n_bufs = ws.phases[si][pi].len();
+                for b in 0..n_bufs {
+                    let cycle = ph.first + b;
+                    if ph.time_dependent {
+                        for &i in &self.cycle_exprs {
+                            ws.expr_vals[i] = self.exprs[i].eval_lanes(&ws.lane_vals, cycle as f64);
+                        }
+                    }
+                    let buf = &mut ws.phases[si][pi][b];
+                    fill_phase(ph, &ws.expr_vals, &ws.lane_vals, &mut ws.row, buf, draws).map_err(
+                        |f| {
+                            let ctx = if ph.time_dependent {
+                                format!("strategy '{}', phase {} (cycle {cycle})", s.name, pi + 1)
+                            } else {
+                                format!("strategy '{}', phase {}", s.name, pi + 1)
+                            };
+                            let err = match f.what {
+                                FillProblem::Row(row, msg) => invalid(
+                                    ph.rows[row].line.or(ph.line),
+                                    &format!(
+                                        "{ctx}, transitions row {} ('{}')",
+                                        row + 1,
+                                        self.states[row]
+                                    ),
+                                    msg,
                                 ),
-                                msg,
-                            ),
-                        )
-                    })?;
+                                FillProblem::Value(field, state) => invalid(
+                                    ph.line,
+                                    &format!("{ctx}, field '{field}' ('{}')", self.states[state]),
+                                    "evaluates to a number that is not finite",
+                                ),
+                            };
+                            (f.lane, err)
+                        },
+                    )?;
                 }
             }
             let res = self.run_cohort(si, ws);
@@ -775,6 +900,25 @@ impl Model {
     /// dot product with the phase's costs and effects when the phase ends. This is the same
     /// sum in a different order.
     fn run_cohort(&self, si: usize, ws: &mut Workspace) -> [Outcome; LANES] {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { self.run_cohort_avx2(si, ws) };
+        }
+        self.run_cohort_body(si, ws)
+    }
+
+    /// The cohort step compiled with AVX2 enabled, so the lane arithmetic uses 4-wide vectors.
+    /// FMA is deliberately not enabled: without fused multiply-add the results are bit for bit
+    /// the same as the portable build.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_cohort_avx2(&self, si: usize, ws: &mut Workspace) -> [Outcome; LANES] {
+        self.run_cohort_body(si, ws)
+    }
+
+    #[inline(always)]
+    fn run_cohort_body(&self, si: usize, ws: &mut Workspace) -> [Outcome; LANES] {
         let s = &self.strategies[si];
         let Workspace {
             phases,
@@ -791,37 +935,83 @@ impl Model {
         let mut effect = [0.0; LANES];
         let mut t = 1;
         for (pi, ph) in s.phases.iter().enumerate() {
-            let buf = &phases[si][pi];
-            occ_c.iter_mut().for_each(|x| *x = [0.0; LANES]);
-            occ_e.iter_mut().for_each(|x| *x = [0.0; LANES]);
-            while t <= ph.until.min(self.cycles) {
-                for (j, x) in next.iter_mut().enumerate() {
-                    let (a, b) = (ph.col_start[j], ph.col_start[j + 1]);
-                    let mut acc = [0.0; LANES];
-                    for (&i, p) in ph.col_from[a..b].iter().zip(&buf.probs[a..b]) {
-                        let mi = &m[i];
-                        for l in 0..LANES {
-                            acc[l] += mi[l] * p[l];
+            let phase_end = ph.until.min(self.cycles);
+            // A time-dependent phase runs as one-cycle segments, each with its own buffer.
+            while t <= phase_end {
+                let (segment_end, buf) = if ph.time_dependent {
+                    (t, &phases[si][pi][t - ph.first])
+                } else {
+                    (phase_end, &phases[si][pi][0])
+                };
+                occ_c.iter_mut().for_each(|x| *x = [0.0; LANES]);
+                occ_e.iter_mut().for_each(|x| *x = [0.0; LANES]);
+                let phase_start = t;
+                while t <= segment_end {
+                    for (j, x) in next.iter_mut().enumerate() {
+                        let (a, b) = (ph.col_start[j], ph.col_start[j + 1]);
+                        let mut acc = [0.0; LANES];
+                        for (&i, p) in ph.col_from[a..b].iter().zip(&buf.probs[a..b]) {
+                            let mi = &m[i];
+                            for l in 0..LANES {
+                                acc[l] += mi[l] * p[l];
+                            }
                         }
+                        *x = acc;
                     }
-                    *x = acc;
-                }
-                let (wc, we) = (self.cost_weights[t - 1], self.effect_weights[t - 1]);
-                match self.accrual {
-                    Accrual::End => accumulate(occ_c, occ_e, next, wc, we),
-                    Accrual::Start => accumulate(occ_c, occ_e, m, wc, we),
-                    Accrual::HalfCycle => {
-                        accumulate(occ_c, occ_e, m, 0.5 * wc, 0.5 * we);
-                        accumulate(occ_c, occ_e, next, 0.5 * wc, 0.5 * we);
+                    // Weight of the occupancy counted in this step. Half-cycle: cycle t values
+                    // 0.5·(m_{t-1} + m_t); m_{t-1} was already counted with the previous cycle's
+                    // half, except at the start of a phase, and m_t also carries the next
+                    // cycle's half while the phase continues. So each occupancy is added once.
+                    let last = t == segment_end;
+                    let (wc, we) = match self.accrual {
+                        Accrual::End => (self.cost_weights[t - 1], self.effect_weights[t - 1]),
+                        Accrual::Start => {
+                            accumulate(
+                                occ_c,
+                                occ_e,
+                                m,
+                                self.cost_weights[t - 1],
+                                self.effect_weights[t - 1],
+                                self.same_weights,
+                            );
+                            (0.0, 0.0)
+                        }
+                        Accrual::HalfCycle => {
+                            if t == phase_start {
+                                accumulate(
+                                    occ_c,
+                                    occ_e,
+                                    m,
+                                    0.5 * self.cost_weights[t - 1],
+                                    0.5 * self.effect_weights[t - 1],
+                                    self.same_weights,
+                                );
+                            }
+                            if last {
+                                (
+                                    0.5 * self.cost_weights[t - 1],
+                                    0.5 * self.effect_weights[t - 1],
+                                )
+                            } else {
+                                (
+                                    0.5 * (self.cost_weights[t - 1] + self.cost_weights[t]),
+                                    0.5 * (self.effect_weights[t - 1] + self.effect_weights[t]),
+                                )
+                            }
+                        }
+                    };
+                    if self.accrual != Accrual::Start {
+                        accumulate(occ_c, occ_e, next, wc, we, self.same_weights);
                     }
+                    std::mem::swap(m, next);
+                    t += 1;
                 }
-                std::mem::swap(m, next);
-                t += 1;
-            }
-            for j in 0..m.len() {
-                for l in 0..LANES {
-                    cost[l] += occ_c[j][l] * buf.costs[j][l];
-                    effect[l] += occ_e[j][l] * buf.effects[j][l];
+                let occ_e: &[[f64; LANES]] = if self.same_weights { occ_c } else { occ_e };
+                for j in 0..m.len() {
+                    for l in 0..LANES {
+                        cost[l] += occ_c[j][l] * buf.costs[j][l];
+                        effect[l] += occ_e[j][l] * buf.effects[j][l];
+                    }
                 }
             }
         }
@@ -832,20 +1022,52 @@ impl Model {
     }
 }
 
-/// `occ_c += wc·m` and `occ_e += we·m`, element-wise in every lane.
+/// `occ_c += wc·m` and `occ_e += we·m`, element-wise in every lane. When costs and effects
+/// share their discount weights only `occ_c` is kept (and read for both).
+#[inline(always)]
 fn accumulate(
     occ_c: &mut [[f64; LANES]],
     occ_e: &mut [[f64; LANES]],
     m: &[[f64; LANES]],
     wc: f64,
     we: f64,
+    same: bool,
 ) {
-    for ((c, e), x) in occ_c.iter_mut().zip(occ_e.iter_mut()).zip(m) {
-        for l in 0..LANES {
-            c[l] += wc * x[l];
-            e[l] += we * x[l];
+    // Whole-array loads and stores let the compiler keep each lane group in vector registers.
+    if same {
+        for (c, x) in occ_c.iter_mut().zip(m) {
+            let (mut cc, xx) = (*c, *x);
+            for l in 0..LANES {
+                cc[l] += wc * xx[l];
+            }
+            *c = cc;
+        }
+    } else {
+        for ((c, e), x) in occ_c.iter_mut().zip(occ_e.iter_mut()).zip(m) {
+            let (mut cc, mut ee, xx) = (*c, *e, *x);
+            for l in 0..LANES {
+                cc[l] += wc * xx[l];
+                ee[l] += we * xx[l];
+            }
+            *c = cc;
+            *e = ee;
         }
     }
+}
+
+/// Copies the evaluated buffers of phase `from` into phase `to` (`from` comes earlier).
+fn copy_phase(phases: &mut [Vec<Vec<PhaseBuf>>], from: (usize, usize), to: (usize, usize)) {
+    // Aliased phases are never time-dependent, so each has exactly one buffer.
+    let (src, dst) = if from.0 == to.0 {
+        let (a, b) = phases[to.0].split_at_mut(to.1);
+        (&a[from.1][0], &mut b[0][0])
+    } else {
+        let (a, b) = phases.split_at_mut(to.0);
+        (&a[from.0][from.1][0], &mut b[0][to.1][0])
+    };
+    dst.probs.copy_from_slice(&src.probs);
+    dst.costs.copy_from_slice(&src.costs);
+    dst.effects.copy_from_slice(&src.effects);
 }
 
 /// Number of draws evaluated side by side by [`Model::evaluate_batch`].
@@ -854,12 +1076,15 @@ pub const LANES: usize = 8;
 /// Scratch buffers for evaluating a model without allocating.
 #[derive(Clone, Debug)]
 pub struct Workspace {
-    phases: Vec<Vec<PhaseBuf>>,
+    /// Per strategy, per phase: one buffer, or one per cycle for time-dependent phases.
+    phases: Vec<Vec<Vec<PhaseBuf>>>,
     m: Vec<[f64; LANES]>,
     next: Vec<[f64; LANES]>,
-    row: Vec<f64>,
+    row: Vec<[f64; LANES]>,
     occ_c: Vec<[f64; LANES]>,
     occ_e: Vec<[f64; LANES]>,
+    lane_vals: Vec<[f64; LANES]>,
+    expr_vals: Vec<[f64; LANES]>,
 }
 
 /// Evaluated values of one phase, lane-interleaved: `probs[k][lane]` is the k-th non-zero
@@ -882,89 +1107,133 @@ impl Workspace {
                 .map(|s| {
                     s.phases
                         .iter()
-                        .map(|p| PhaseBuf {
-                            probs: vec![[0.0; LANES]; p.nonzero.len()],
-                            costs: vec![[0.0; LANES]; n],
-                            effects: vec![[0.0; LANES]; n],
+                        .map(|p| {
+                            let copies = if p.time_dependent {
+                                p.until.min(model.cycles) + 1 - p.first
+                            } else {
+                                1
+                            };
+                            vec![
+                                PhaseBuf {
+                                    probs: vec![[0.0; LANES]; p.nonzero.len()],
+                                    costs: vec![[0.0; LANES]; n],
+                                    effects: vec![[0.0; LANES]; n],
+                                };
+                                copies
+                            ]
                         })
                         .collect()
                 })
                 .collect(),
             m: vec![[0.0; LANES]; n],
             next: vec![[0.0; LANES]; n],
-            row: vec![0.0; n],
+            row: vec![[0.0; LANES]; n],
             occ_c: vec![[0.0; LANES]; n],
             occ_e: vec![[0.0; LANES]; n],
+            lane_vals: vec![[0.0; LANES]; model.n_slots],
+            expr_vals: vec![[0.0; LANES]; model.exprs.len()],
         }
     }
 }
 
-/// Evaluates one phase for one draw into lane `lane` of `buf`, checking that every row is a
-/// probability vector. On failure returns the row index and the rule broken.
+/// Why a phase could not be filled for one draw.
+struct FillError {
+    lane: usize,
+    what: FillProblem,
+}
+
+enum FillProblem {
+    /// Transition row index and the rule broken.
+    Row(usize, String),
+    /// Field name and state index of a non-finite state value.
+    Value(&'static str, usize),
+}
+
+/// Assembles one phase for all lanes from the evaluated expressions, checking that every row
+/// of the first `draws` lanes is a probability vector and every state value is finite.
 fn fill_phase(
     ph: &PhaseDef,
-    values: &[f64],
-    row: &mut [f64],
+    expr_vals: &[[f64; LANES]],
+    lane_vals: &[[f64; LANES]],
+    row: &mut [[f64; LANES]],
     buf: &mut PhaseBuf,
-    lane: usize,
-) -> Result<(), (usize, String)> {
+    draws: usize,
+) -> Result<(), FillError> {
     let n = row.len();
-    for (k, e) in ph.costs.iter().enumerate() {
-        buf.costs[k][lane] = e.eval(values);
+    for (k, &i) in ph.cost_idx.iter().enumerate() {
+        buf.costs[k] = expr_vals[i];
     }
-    for (k, e) in ph.effects.iter().enumerate() {
-        buf.effects[k][lane] = e.eval(values);
+    for (k, &i) in ph.effect_idx.iter().enumerate() {
+        buf.effects[k] = expr_vals[i];
     }
     let mut nz = 0;
     for (r, rd) in ph.rows.iter().enumerate() {
         match &rd.kind {
-            RowKind::Dirichlet { offset } => row.copy_from_slice(&values[*offset..*offset + n]),
+            RowKind::Dirichlet { offset } => row.copy_from_slice(&lane_vals[*offset..*offset + n]),
             RowKind::Cells { exprs, complement } => {
-                row.iter_mut().for_each(|x| *x = 0.0);
-                let mut sum = 0.0;
-                for (j, e) in exprs {
-                    let v = e.eval(values);
+                row.iter_mut().for_each(|x| *x = [0.0; LANES]);
+                let mut sum = [0.0; LANES];
+                for ((j, _), &i) in exprs.iter().zip(&rd.expr_idx) {
+                    let v = expr_vals[i];
                     row[*j] = v;
-                    sum += v;
+                    for l in 0..LANES {
+                        sum[l] += v[l];
+                    }
                 }
                 if let Some(j) = *complement {
-                    row[j] = 1.0 - sum;
-                    // Rounding can leave a tiny negative complement; clamp within tolerance.
-                    if row[j] < 0.0 && row[j] > -ROW_SUM_TOLERANCE {
-                        row[j] = 0.0;
+                    for l in 0..LANES {
+                        let c = 1.0 - sum[l];
+                        // Rounding can leave a tiny negative complement; clamp within tolerance.
+                        row[j][l] = if c < 0.0 && c > -ROW_SUM_TOLERANCE {
+                            0.0
+                        } else {
+                            c
+                        };
                     }
                 }
             }
         }
-        let mut sum = 0.0;
-        for &p in row.iter() {
-            if !(0.0..=1.0).contains(&p) {
-                return Err((
-                    r,
-                    "a probability is outside [0, 1] (or not a number)".into(),
-                ));
+        let mut sum = [0.0; LANES];
+        let mut bad = [false; LANES];
+        for p in row.iter() {
+            for l in 0..LANES {
+                bad[l] |= !(0.0..=1.0).contains(&p[l]);
+                sum[l] += p[l];
             }
-            sum += p;
         }
-        if (sum - 1.0).abs() > ROW_SUM_TOLERANCE {
-            return Err((r, format!("row sums to {sum:.12}, not 1 (tolerance 1e-9)")));
+        for l in 0..draws {
+            if bad[l] {
+                return Err(FillError {
+                    lane: l,
+                    what: FillProblem::Row(
+                        r,
+                        "a probability is outside [0, 1] (or not a number)".into(),
+                    ),
+                });
+            }
+            if (sum[l] - 1.0).abs() > ROW_SUM_TOLERANCE {
+                return Err(FillError {
+                    lane: l,
+                    what: FillProblem::Row(
+                        r,
+                        format!("row sums to {:.12}, not 1 (tolerance 1e-9)", sum[l]),
+                    ),
+                });
+            }
         }
         while nz < ph.nonzero.len() && ph.nonzero[nz].0 == r {
-            buf.probs[ph.perm[nz]][lane] = row[ph.nonzero[nz].1];
+            buf.probs[ph.perm[nz]] = row[ph.nonzero[nz].1];
             nz += 1;
         }
     }
-    for k in 0..2 * n {
-        let (field, state, v) = if k < n {
-            ("state_costs", k, buf.costs[k][lane])
-        } else {
-            ("state_effects", k - n, buf.effects[k - n][lane])
-        };
-        if !v.is_finite() {
-            return Err((
-                state,
-                format!("field '{field}' evaluates to a non-finite number"),
-            ));
+    for (field, vals) in [("state_costs", &buf.costs), ("state_effects", &buf.effects)] {
+        for (state, v) in vals.iter().enumerate() {
+            if let Some(l) = (0..draws).find(|&l| !v[l].is_finite()) {
+                return Err(FillError {
+                    lane: l,
+                    what: FillProblem::Value(field, state),
+                });
+            }
         }
     }
     Ok(())
@@ -1065,7 +1334,11 @@ fn build_phase(
                 }
             }
         };
-        rows.push(RowDef { kind, line });
+        rows.push(RowDef {
+            kind,
+            line,
+            expr_idx: Vec::new(),
+        });
     }
     let vector = |cells: &[RawCell], field: &str| -> Result<Vec<Expr>, ModelError> {
         if cells.len() != n {
@@ -1114,6 +1387,11 @@ fn build_phase(
         col_from,
         perm,
         line: pline,
+        same_as: None,
+        first: 1,
+        time_dependent: false,
+        cost_idx: Vec::new(),
+        effect_idx: Vec::new(),
     })
 }
 

@@ -100,6 +100,9 @@ pub enum OwsaError {
     /// Low or high is not finite or low > high.
     #[error("parameter '{0}': low and high must be finite with low <= high")]
     Range(String),
+    /// The model is invalid at its base case.
+    #[error("base case: {0}")]
+    Base(ModelError),
     /// The model is invalid at a tested value.
     #[error("parameter '{parameter}' at its {which} value: {source}")]
     Model {
@@ -134,13 +137,7 @@ pub fn run_owsa(model: &Model, specs: &[OwsaSpec]) -> Result<OwsaResult, OwsaErr
         return Err(OwsaError::Nothing);
     }
     let base_values = model.base_values();
-    let base = model
-        .evaluate(&base_values)
-        .map_err(|source| OwsaError::Model {
-            parameter: String::new(),
-            which: "base",
-            source,
-        })?;
+    let base = model.evaluate(&base_values).map_err(OwsaError::Base)?;
     let mut rows = Vec::with_capacity(specs.len());
     for s in specs {
         let p = model

@@ -88,6 +88,8 @@ pub struct PlannerParams {
     pub fixed_annual_cost: f64,
     /// One-off cost in the first year (needs assessment, set-up).
     pub one_off_cost: f64,
+    /// Optional budget ceiling per year; trainees are cut to stay within it.
+    pub budget_cap: Option<Vec<f64>>,
 }
 
 /// One year of a projection.
@@ -115,6 +117,13 @@ pub struct PlanYear {
     pub counsellors_in_post: f64,
     /// Whether training throughput kept the workforce below the need.
     pub workforce_limited: bool,
+    /// Budget ceiling for the year, when given.
+    pub budget_cap: Option<f64>,
+    /// Whether the budget ceiling reduced this year's trainees.
+    pub budget_limited: bool,
+    /// Whether the year costs more than the ceiling even with no trainees (staff in post and
+    /// fixed costs alone exceed it).
+    pub over_budget: bool,
     /// Supervisors in post.
     pub supervisors: f64,
     /// New supervisors prepared this year (expected).
@@ -133,6 +142,17 @@ pub struct PlanYear {
     pub costs: PlanCosts,
     /// Total cost per client served (null when none served).
     pub cost_per_client_served: Option<f64>,
+}
+
+struct YearOutcome {
+    trainees: f64,
+    cohorts: f64,
+    in_post: f64,
+    supervisors: f64,
+    new_supervisors: f64,
+    capacity_clients: f64,
+    clients_served: f64,
+    costs: PlanCosts,
 }
 
 /// Costs of one year, by category.
@@ -249,6 +269,19 @@ impl PlannerParams {
         ] {
             check_nonneg(f, v)?;
         }
+        if let Some(cap) = &self.budget_cap {
+            if cap.len() != self.years {
+                return Err(ParamError::new(
+                    "budget_cap",
+                    format!(
+                        "has {} values but the horizon is {} years",
+                        cap.len(),
+                        self.years
+                    ),
+                ));
+            }
+            check_range("budget_cap", cap, 0.0, f64::MAX)?;
+        }
         Ok(())
     }
 }
@@ -286,43 +319,90 @@ pub fn project(p: &PlannerParams) -> Result<Projection, ParamError> {
             None => wanted,
         };
         let workforce_limited = trainees < wanted;
-        let cohorts = ceil_count(trainees / p.cohort_size);
-        let in_post = retained + trainees * p.training_completion;
-
-        let supervisors = ceil_count(in_post / p.supervision_span);
         let sup_retained = if t == 0 {
             p.initial_supervisors
         } else {
             prev_supervisors * (1.0 - p.supervisor_attrition)
         };
-        let new_supervisors = (supervisors - sup_retained).max(0.0);
-
-        let client_hours = (in_post * capacity_h - site_hours).max(0.0);
-        let capacity_clients = client_hours / p.hours_per_client;
-        let clients_served = target_clients.min(capacity_clients);
+        // Everything that follows from the number of trainees enrolled this year.
+        let outcome = |trainees: f64| -> YearOutcome {
+            let cohorts = ceil_count(trainees / p.cohort_size);
+            let in_post = retained + trainees * p.training_completion;
+            let supervisors = ceil_count(in_post / p.supervision_span);
+            let new_supervisors = (supervisors - sup_retained).max(0.0);
+            let client_hours = (in_post * capacity_h - site_hours).max(0.0);
+            let capacity_clients = client_hours / p.hours_per_client;
+            let clients_served = target_clients.min(capacity_clients);
+            let mut costs = PlanCosts {
+                counsellors: in_post * p.counsellor_annual_cost,
+                supervisors: supervisors * p.supervisor_annual_cost,
+                training: trainees * p.training_cost_per_trainee
+                    + cohorts * p.training_cost_per_cohort
+                    + new_supervisors * p.supervisor_training_cost,
+                per_client: clients_served * p.cost_per_client,
+                fixed: p.fixed_annual_cost,
+                one_off: if t == 0 { p.one_off_cost } else { 0.0 },
+                total: 0.0,
+            };
+            costs.total = costs.counsellors
+                + costs.supervisors
+                + costs.training
+                + costs.per_client
+                + costs.fixed
+                + costs.one_off;
+            YearOutcome {
+                trainees,
+                cohorts,
+                in_post,
+                supervisors,
+                new_supervisors,
+                capacity_clients,
+                clients_served,
+                costs,
+            }
+        };
+        let mut o = outcome(trainees);
+        let cap = p.budget_cap.as_ref().map(|c| c[t]);
+        let mut budget_limited = false;
+        if let Some(cap) = cap
+            && o.costs.total > cap
+        {
+            // Enrol fewer trainees until the year fits the budget. Staff already in post are
+            // kept (a plan does not dismiss counsellors), so a year can stay over budget even
+            // with no trainees; `over_budget` reports that.
+            budget_limited = true;
+            // Cost never falls when trainees are added (every component is non-decreasing in
+            // the number of trainees), so bisect for the largest count that fits.
+            let (mut lo, mut hi) = (0.0f64, trainees);
+            o = outcome(0.0);
+            if o.costs.total <= cap {
+                while hi - lo > 1.0 {
+                    let mid = ((lo + hi) / 2.0).floor();
+                    if outcome(mid).costs.total <= cap {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                o = outcome(lo);
+            }
+        }
+        let over_budget = cap.is_some_and(|c| o.costs.total > c + 1e-9);
+        let YearOutcome {
+            trainees,
+            cohorts,
+            in_post,
+            supervisors,
+            new_supervisors,
+            capacity_clients,
+            clients_served,
+            costs,
+        } = o;
         let coverage_achieved = if need > 0.0 {
             clients_served / need
         } else {
             0.0
         };
-
-        let mut costs = PlanCosts {
-            counsellors: in_post * p.counsellor_annual_cost,
-            supervisors: supervisors * p.supervisor_annual_cost,
-            training: trainees * p.training_cost_per_trainee
-                + cohorts * p.training_cost_per_cohort
-                + new_supervisors * p.supervisor_training_cost,
-            per_client: clients_served * p.cost_per_client,
-            fixed: p.fixed_annual_cost,
-            one_off: if t == 0 { p.one_off_cost } else { 0.0 },
-            total: 0.0,
-        };
-        costs.total = costs.counsellors
-            + costs.supervisors
-            + costs.training
-            + costs.per_client
-            + costs.fixed
-            + costs.one_off;
         let cost_per_client_served = (clients_served > 0.0).then(|| costs.total / clients_served);
 
         years.push(PlanYear {
@@ -337,6 +417,9 @@ pub fn project(p: &PlannerParams) -> Result<Projection, ParamError> {
             cohorts,
             counsellors_in_post: in_post,
             workforce_limited,
+            budget_cap: cap,
+            budget_limited,
+            over_budget,
             supervisors,
             new_supervisors,
             capacity_clients,
@@ -415,6 +498,7 @@ struct RawParams {
     cost_per_client: Option<f64>,
     fixed_annual_cost: Option<f64>,
     one_off_cost: Option<f64>,
+    budget_cap: Option<PerYear>,
 }
 
 macro_rules! merge {
@@ -432,7 +516,7 @@ impl RawParams {
             initial_counsellors, initial_supervisors, training_completion, cohort_size,
             max_cohorts_per_year, sites, site_hours_per_month, counsellor_annual_cost,
             supervisor_annual_cost, training_cost_per_trainee, training_cost_per_cohort,
-            supervisor_training_cost, cost_per_client, fixed_annual_cost, one_off_cost)
+            supervisor_training_cost, cost_per_client, fixed_annual_cost, one_off_cost, budget_cap)
     }
 
     fn into_params(self, index: usize) -> Result<PlannerParams, ParamError> {
@@ -515,6 +599,11 @@ impl RawParams {
             cost_per_client: self.cost_per_client.unwrap_or(0.0),
             fixed_annual_cost: self.fixed_annual_cost.unwrap_or(0.0),
             one_off_cost: self.one_off_cost.unwrap_or(0.0),
+            budget_cap: self
+                .budget_cap
+                .as_ref()
+                .map(|c| c.expand("budget_cap", years))
+                .transpose()?,
         })
     }
 }
@@ -757,9 +846,10 @@ fn year_rows(p: &Projection) -> Vec<Vec<String>> {
                 fmt_num(y.trainees, 0),
                 fmt_num(y.cohorts, 0),
                 format!(
-                    "{}{}",
+                    "{}{}{}",
                     fmt_num(y.counsellors_in_post, 1),
-                    if y.workforce_limited { "*" } else { "" }
+                    if y.workforce_limited { "*" } else { "" },
+                    if y.budget_limited { "†" } else { "" }
                 ),
                 fmt_num(y.supervisors, 0),
                 fmt_num(y.clients_served, 0),
@@ -815,7 +905,7 @@ pub fn render_text(r: &PlanReport) -> String {
         let widths: Vec<usize> = (0..YEAR_HEADER.len())
             .map(|c| {
                 rows.iter()
-                    .map(|r| r[c].len())
+                    .map(|r| r[c].chars().count())
                     .chain([YEAR_HEADER[c].len()])
                     .max()
                     .unwrap_or(0)
@@ -865,6 +955,21 @@ pub fn render_text(r: &PlanReport) -> String {
     {
         out.push_str("\n* training throughput kept the workforce below the requirement\n");
     }
+    if r.scenarios
+        .iter()
+        .any(|p| p.years.iter().any(|y| y.budget_limited))
+    {
+        out.push_str("† the budget ceiling reduced the number of trainees\n");
+    }
+    for p in &r.scenarios {
+        for y in p.years.iter().filter(|y| y.over_budget) {
+            let _ = writeln!(
+                out,
+                "{} {}: over the budget ceiling even without new trainees",
+                p.name, y.year
+            );
+        }
+    }
     out
 }
 
@@ -889,7 +994,8 @@ pub fn render_html(r: &PlanReport) -> String {
     body.push_str(&format!(
         "<p class=\"note\">Costs in {}{}. Head counts in post are expected values after attrition; \
 requirements, trainees and supervisors are whole people. Span of control, attrition and productive \
-hours are user inputs without published defaults.</p><div class=\"charts\">",
+hours are user inputs without published defaults. * training throughput limited the workforce; \
+† the budget ceiling reduced trainees.</p><div class=\"charts\">",
         esc(&r.currency),
         r.price_year
             .map(|y| format!(", {y} prices"))
@@ -1102,6 +1208,7 @@ mod tests {
             cost_per_client: 0.0,
             fixed_annual_cost: 0.0,
             one_off_cost: 0.0,
+            budget_cap: None,
         }
     }
 
@@ -1187,6 +1294,54 @@ mod tests {
         assert_eq!(a.trainees, 4.0);
         assert!((a.clients_served - 160.0).abs() < 1e-9);
         assert!((a.coverage_achieved - 0.32).abs() < 1e-12);
+    }
+
+    #[test]
+    fn budget_cap_cuts_trainees_by_hand() {
+        // The two-year hand case above costs 1,408 in year 1 with 5 trainees. With a ceiling of
+        // 1,300: 4 trainees → 3.2 in post; supervisors ceil(3.2/3) = 2 (2 new); 1 cohort;
+        // 160 clients served. Cost 320 + 600 + (40 + 50 + 40) + 160 + 7 + 11 = 1,228 ≤ 1,300.
+        let p = PlannerParams {
+            years: 2,
+            population: 1000.0,
+            prevalence: 0.5,
+            coverage: vec![0.4, 0.6],
+            hours_per_client: 10.0,
+            hours_per_year: 1000.0,
+            productive_fraction: 0.5,
+            supervision_span: 3.0,
+            attrition: 0.25,
+            supervisor_attrition: 0.5,
+            training_completion: 0.8,
+            cohort_size: 4.0,
+            max_cohorts_per_year: Some(2.0),
+            counsellor_annual_cost: 100.0,
+            supervisor_annual_cost: 300.0,
+            training_cost_per_trainee: 10.0,
+            training_cost_per_cohort: 50.0,
+            supervisor_training_cost: 20.0,
+            cost_per_client: 1.0,
+            fixed_annual_cost: 7.0,
+            one_off_cost: 11.0,
+            budget_cap: Some(vec![1300.0, 1e9]),
+            ..worked_example()
+        };
+        let r = project(&p).unwrap();
+        let a = &r.years[0];
+        assert!(a.budget_limited && !a.over_budget);
+        assert_eq!(a.trainees, 4.0);
+        assert!((a.costs.total - 1228.0).abs() < 1e-9);
+        assert!((a.clients_served - 160.0).abs() < 1e-9);
+        assert!(!r.years[1].budget_limited);
+
+        // A ceiling below the fixed costs alone: no trainees and still over budget.
+        let r = project(&PlannerParams {
+            budget_cap: Some(vec![10.0, 10.0]),
+            ..p
+        })
+        .unwrap();
+        assert_eq!(r.years[0].trainees, 0.0);
+        assert!(r.years[0].over_budget);
     }
 
     #[test]
@@ -1286,7 +1441,7 @@ mod model_file_tests {
     fn friendship_bench_planner_model_parses() {
         let text = include_str!("../models/friendship_bench_planner.toml");
         let file = super::parse_scenario_file(text).unwrap();
-        assert_eq!(file.scenarios.len(), 3);
+        assert_eq!(file.scenarios.len(), 4);
         // 3.35 + 3.35 + 0.23 + 0.44 = 7.37 LHW hours per user (Healey et al. 2022 Table 1).
         assert!((file.scenarios[0].hours_per_client - 7.37).abs() < 1e-12);
         let report = super::plan(&file).unwrap();

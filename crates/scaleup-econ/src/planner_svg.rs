@@ -24,6 +24,35 @@ pub fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Vertical axis: [lo, hi] with a tick step; lo ≤ 0 ≤ hi so bars grow from the zero line and
+/// negative values (savings, negative impacts) are drawn below it.
+#[derive(Clone, Copy)]
+struct Axis {
+    lo: f64,
+    hi: f64,
+    step: f64,
+}
+
+impl Axis {
+    fn new(series: &[Series]) -> Axis {
+        let vals = series
+            .iter()
+            .flat_map(|s| s.values.iter().copied())
+            .filter(|v| v.is_finite());
+        let (min, max) = vals.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+        let (_, step) = nice_axis(max - min);
+        let lo = (min / step).floor() * step;
+        let hi = ((max / step).ceil() * step).max(lo + step);
+        Axis { lo, hi, step }
+    }
+
+    /// Pixel y of value v.
+    fn y(&self, v: f64) -> f64 {
+        let ph = H - TOP - BOTTOM;
+        TOP + ph - (v.clamp(self.lo, self.hi) - self.lo) / (self.hi - self.lo) * ph
+    }
+}
+
 /// A "nice" axis maximum and tick step (1, 2 or 5 × 10^k) covering `max`.
 fn nice_axis(max: f64) -> (f64, f64) {
     if !max.is_finite() || max <= 0.0 {
@@ -62,7 +91,7 @@ const RIGHT: f64 = 16.0;
 const TOP: f64 = 32.0;
 const BOTTOM: f64 = 64.0;
 
-fn frame(out: &mut String, title: &str, x_labels: &[String], y_max: f64, step: f64, y_label: &str) {
+fn frame(out: &mut String, title: &str, x_labels: &[String], axis: Axis, y_label: &str) {
     let pw = W - LEFT - RIGHT;
     let ph = H - TOP - BOTTOM;
     let _ = write!(
@@ -70,9 +99,10 @@ fn frame(out: &mut String, title: &str, x_labels: &[String], y_max: f64, step: f
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" font-family="sans-serif" font-size="11"><title>{t}</title><text x="{LEFT}" y="18" font-size="13" font-weight="bold">{t}</text>"#,
         t = esc(title)
     );
-    let mut v = 0.0;
-    while v <= y_max + step * 1e-9 {
-        let y = TOP + ph - v / y_max * ph;
+    let ticks = ((axis.hi - axis.lo) / axis.step).round() as usize;
+    for i in 0..=ticks {
+        let v = axis.lo + i as f64 * axis.step;
+        let y = axis.y(v);
         let _ = write!(
             out,
             r##"<line x1="{LEFT}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{lx}" y="{ty:.1}" text-anchor="end">{l}</text>"##,
@@ -81,7 +111,6 @@ fn frame(out: &mut String, title: &str, x_labels: &[String], y_max: f64, step: f
             ty = y + 4.0,
             l = short_number(v)
         );
-        v += step;
     }
     let n = x_labels.len().max(1);
     for (i, l) in x_labels.iter().enumerate() {
@@ -117,21 +146,12 @@ fn legend(out: &mut String, series: &[Series]) {
     }
 }
 
-fn series_max(series: &[Series]) -> f64 {
-    series
-        .iter()
-        .flat_map(|s| s.values.iter().copied())
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::max)
-}
-
 /// A line chart with one line per series over categorical x labels (years).
 pub fn line_chart(title: &str, y_label: &str, x_labels: &[String], series: &[Series]) -> String {
-    let (y_max, step) = nice_axis(series_max(series));
+    let axis = Axis::new(series);
     let mut out = String::new();
-    frame(&mut out, title, x_labels, y_max, step, y_label);
+    frame(&mut out, title, x_labels, axis, y_label);
     let pw = W - LEFT - RIGHT;
-    let ph = H - TOP - BOTTOM;
     let n = x_labels.len().max(1) as f64;
     for (i, s) in series.iter().enumerate() {
         let c = PALETTE[i % PALETTE.len()];
@@ -140,13 +160,7 @@ pub fn line_chart(title: &str, y_label: &str, x_labels: &[String], series: &[Ser
             .iter()
             .enumerate()
             .filter(|(_, v)| v.is_finite())
-            .map(|(j, v)| {
-                format!(
-                    "{:.1},{:.1}",
-                    LEFT + (j as f64 + 0.5) * pw / n,
-                    TOP + ph - v.max(0.0) / y_max * ph
-                )
-            })
+            .map(|(j, v)| format!("{:.1},{:.1}", LEFT + (j as f64 + 0.5) * pw / n, axis.y(*v)))
             .collect();
         let _ = write!(
             out,
@@ -165,11 +179,10 @@ pub fn line_chart(title: &str, y_label: &str, x_labels: &[String], series: &[Ser
 
 /// A grouped bar chart: for each x label, one bar per series.
 pub fn bar_chart(title: &str, y_label: &str, x_labels: &[String], series: &[Series]) -> String {
-    let (y_max, step) = nice_axis(series_max(series));
+    let axis = Axis::new(series);
     let mut out = String::new();
-    frame(&mut out, title, x_labels, y_max, step, y_label);
+    frame(&mut out, title, x_labels, axis, y_label);
     let pw = W - LEFT - RIGHT;
-    let ph = H - TOP - BOTTOM;
     let n = x_labels.len().max(1) as f64;
     let group = pw / n;
     let k = series.len().max(1) as f64;
@@ -180,12 +193,13 @@ pub fn bar_chart(title: &str, y_label: &str, x_labels: &[String], series: &[Seri
             if !v.is_finite() {
                 continue;
             }
-            let h = v.max(0.0) / y_max * ph;
+            let (y0, y1) = (axis.y(0.0), axis.y(*v));
+            let h = (y0 - y1).abs();
             let x = LEFT + j as f64 * group + group * 0.1 + i as f64 * bar;
             let _ = write!(
                 out,
                 r#"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{h:.1}" fill="{c}"><title>{n}: {v:.2}</title></rect>"#,
-                y = TOP + ph - h,
+                y = y0.min(y1),
                 n = esc(&s.name)
             );
         }
@@ -277,5 +291,11 @@ mod tests {
         assert_eq!(fmt_num(-1234.0, 0), "-1,234");
         assert_eq!(fmt_num(-0.0001, 2), "0.00");
         assert_eq!(nice_axis(54.0), (60.0, 20.0));
+        let a = Axis::new(&[Series {
+            name: "x".into(),
+            values: vec![-30.0, 54.0],
+        }]);
+        assert_eq!((a.lo, a.hi, a.step), (-40.0, 60.0, 20.0));
+        assert!((a.y(0.0) - (TOP + (H - TOP - BOTTOM) * 0.6)).abs() < 1e-9);
     }
 }

@@ -76,7 +76,7 @@ fn fmt_tick(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 {
         "0".into()
-    } else if a >= 1e6 || a < 1e-3 {
+    } else if !(1e-3..1e6).contains(&a) {
         format!("{v:.2e}")
     } else if a >= 100.0 {
         format!("{v:.0}")
@@ -365,7 +365,7 @@ mod tests {
         assert_eq!(nice_ticks(0.0, 1.0, 5), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
         let t = nice_ticks(-1234.0, 5678.0, 6);
         assert!(t[0] <= -1234.0 && *t.last().unwrap() >= 5678.0);
-        assert_eq!(nice_ticks(3.0, 3.0, 5).len() >= 2, true);
+        assert!(nice_ticks(3.0, 3.0, 5).len() >= 2);
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl PsaTable {
         if k == 0 || cost.is_empty() {
             return Err(VoiError::Empty);
         }
-        if cost.len() % k != 0 || effect.len() != cost.len() {
+        if !cost.len().is_multiple_of(k) || effect.len() != cost.len() {
             return Err(VoiError::Shape {
                 expected: cost.len().div_ceil(k) * k,
                 found: effect.len().min(cost.len()),

@@ -2,7 +2,8 @@
 //!
 //! `cargo bench -p scaleup-stats --bench lmm -- --csv FILE --n N --groups G` writes a dataset
 //! for `y ~ x + (1 + x | g)` (shared by scripts/bench/lmm.sh with lme4 and statsmodels);
-//! without `--csv` it times in-process REML fits at 10k, 100k and 1M observations.
+//! `--nested-csv FILE` writes the three-level nested dataset of the script's second part;
+//! without either it times in-process REML fits at 10k, 100k and 1M observations.
 //!
 //! Simulated model: `y = 2 + 0.5 x + u0_g + u1_g x + e`, `x ~ N(0, 1)`, `u0 ~ N(0, 1)`,
 //! `u1 ~ N(0, 0.3²)` with correlation 0.3, `e ~ N(0, 1)`; groups assigned cyclically.
@@ -68,6 +69,29 @@ fn main() {
             .cloned()
     };
     let groups: usize = get("--groups").map_or(1000, |s| s.parse().expect("--groups"));
+    if let Some(path) = get("--nested-csv") {
+        // Three-level nesting: 50 facilities × 10 counsellors × 20 clients × 4 visits, SDs
+        // 1, 0.7, 0.5 and residual 1; `y = 1 + 0.5 x + u_f + u_c + u_k + e`.
+        let mut rng = Rng(20261126);
+        let f = std::fs::File::create(&path).expect("create csv");
+        let mut w = std::io::BufWriter::new(f);
+        writeln!(w, "y,x,facility,counsellor,client").unwrap();
+        for fa in 0..50 {
+            let uf = rng.normal();
+            for co in 0..10 {
+                let uc = 0.7 * rng.normal();
+                for cl in 0..20 {
+                    let uk = 0.5 * rng.normal();
+                    for _visit in 0..4 {
+                        let x = rng.normal();
+                        let y = 1.0 + 0.5 * x + uf + uc + uk + rng.normal();
+                        writeln!(w, "{y:.10},{x:.10},F{fa},C{co},K{cl}").unwrap();
+                    }
+                }
+            }
+        }
+        return;
+    }
     if let Some(path) = get("--csv") {
         let n: usize = get("--n").map_or(10_000, |s| s.parse().expect("--n"));
         let (y, x, g) = simulate(n, groups, 20261126 + n as u64);

@@ -51,6 +51,10 @@ pub struct RandomTerm {
     pub effects: Vec<Term>,
     /// The grouping factor (an interaction such as `a:b` for nested or interaction grouping).
     pub group: Term,
+    /// lme4's name for the grouping factor: `a:b` for an interaction, and for a nested
+    /// expansion the inner factor with the outer one in parentheses when it is itself an
+    /// interaction, e.g. `c:(b:a)` from `(1 | a/b/c)`.
+    pub group_label: String,
     /// False when the term came from `||` (each effect then has its own term).
     pub correlated: bool,
 }
@@ -119,7 +123,7 @@ impl Formula {
                     let groups = p.eval_group(&group)?;
                     let mut eff_terms = effects.terms;
                     sort_terms(&mut eff_terms);
-                    for g in groups {
+                    for (g, group_label) in groups {
                         let group = p.term(&g);
                         let effs: Vec<Term> = eff_terms.iter().map(|t| p.term(t)).collect();
                         if double {
@@ -128,6 +132,7 @@ impl Formula {
                                     intercept: true,
                                     effects: vec![],
                                     group: group.clone(),
+                                    group_label: group_label.clone(),
                                     correlated: false,
                                 });
                             }
@@ -136,6 +141,7 @@ impl Formula {
                                     intercept: false,
                                     effects: vec![e],
                                     group: group.clone(),
+                                    group_label: group_label.clone(),
                                     correlated: false,
                                 });
                             }
@@ -147,6 +153,7 @@ impl Formula {
                                 intercept,
                                 effects: effs,
                                 group,
+                                group_label,
                                 correlated: true,
                             });
                         }
@@ -664,17 +671,17 @@ impl Parser {
 
     /// Grouping expressions keep lme4's variable order: `a/b` gives `a` and `b:a` (inner
     /// factor first, as lme4's `expandSlash`), `a:b` stays `a:b`, `a + b` gives both.
-    fn eval_group(&mut self, e: &Expr) -> Result<Vec<Vec<usize>>, FormulaError> {
+    fn eval_group(&mut self, e: &Expr) -> Result<Vec<(Vec<usize>, String)>, FormulaError> {
         Ok(match e {
-            Expr::Var(_, name) => vec![vec![self.var_id(name)]],
+            Expr::Var(_, name) => vec![(vec![self.var_id(name)], name.clone())],
             Expr::Inter(a, b) => {
                 let (a, b) = (self.eval_group(a)?, self.eval_group(b)?);
                 let mut out = Vec::new();
-                for x in &a {
-                    for y in &b {
+                for (x, lx) in &a {
+                    for (y, ly) in &b {
                         let mut t = x.clone();
                         t.extend(y.iter().filter(|v| !x.contains(v)));
-                        out.push(t);
+                        out.push((t, format!("{lx}:{ly}")));
                     }
                 }
                 out
@@ -683,19 +690,24 @@ impl Parser {
                 let a = self.eval_group(a)?;
                 let b = self.eval_group(b)?;
                 // The outer term is the last (deepest) term of `a`, e.g. `b:a` in `a/b/c`.
-                let outer = a.last().cloned().unwrap_or_default();
+                let (outer, outer_label) = a.last().cloned().unwrap_or_default();
+                let outer_label = if outer.len() > 1 {
+                    format!("({outer_label})")
+                } else {
+                    outer_label
+                };
                 let mut out = a;
-                for y in &b {
+                for (y, ly) in &b {
                     let mut t = y.clone();
                     t.extend(outer.iter().filter(|v| !y.contains(v)));
-                    out.push(t);
+                    out.push((t, format!("{ly}:{outer_label}")));
                 }
                 out
             }
             Expr::Add(a, b) => {
                 let mut a = self.eval_group(a)?;
                 for t in self.eval_group(b)? {
-                    if !a.contains(&t) {
+                    if !a.iter().any(|(x, _)| *x == t.0) {
                         a.push(t);
                     }
                 }
@@ -741,7 +753,7 @@ mod tests {
                     "({} {} {})",
                     e.join(" + "),
                     if r.correlated { "|" } else { "||" },
-                    r.group.label()
+                    r.group_label
                 )
             })
             .collect()
@@ -789,7 +801,8 @@ mod tests {
         assert_eq!(rand(&f), ["(1 + x | g)"]);
         assert_eq!(f.grouping_variables(), ["g"]);
         let f = Formula::parse("y ~ (1 | a/b/c)").unwrap();
-        assert_eq!(rand(&f), ["(1 | a)", "(1 | b:a)", "(1 | c:b:a)"]);
+        assert_eq!(rand(&f), ["(1 | a)", "(1 | b:a)", "(1 | c:(b:a))"]);
+        assert_eq!(f.random[2].group.vars, ["c", "b", "a"]);
     }
 
     #[test]

@@ -131,6 +131,10 @@ pub enum FrameError {
     /// No row is complete.
     #[error("no complete rows: every row has a missing value in some variable of the model")]
     NoCompleteRows,
+    /// A factor in the fixed or random-effects design has a single level on the complete rows
+    /// (R: "contrasts can be applied only to factors with 2 or more levels").
+    #[error("factor `{0}` has only one level on the complete rows; it cannot be estimated")]
+    SingleLevelFactor(String),
 }
 
 /// A variable restricted to the complete rows.
@@ -231,13 +235,13 @@ impl ModelFrame {
             }
         };
         let n = rows.len();
-        let (x_names, x) = design(&formula.fixed, formula.intercept, n, &|v| lookup(v, false));
+        let (x_names, x) = design(&formula.fixed, formula.intercept, n, &|v| lookup(v, false))?;
         let mut random = Vec::with_capacity(formula.random.len());
         for r in &formula.random {
-            let (term_names, z) = design(&r.effects, r.intercept, n, &|v| lookup(v, false));
+            let (term_names, z) = design(&r.effects, r.intercept, n, &|v| lookup(v, false))?;
             let (codes, levels) = grouping_factor(&r.group, n, &|v| lookup(v, true));
             random.push(RandomBlock {
-                group: r.group.label(),
+                group: r.group_label.clone(),
                 term_names,
                 correlated: r.correlated,
                 z,
@@ -324,7 +328,7 @@ fn design<'a>(
     intercept: bool,
     n: usize,
     lookup: &dyn Fn(&str) -> &'a Var,
-) -> (Vec<String>, Matrix) {
+) -> Result<(Vec<String>, Matrix), FrameError> {
     let mut names = Vec::new();
     let mut data: Vec<f64> = Vec::new();
     if intercept {
@@ -357,6 +361,9 @@ fn design<'a>(
             })
             .collect();
         let widths: Vec<usize> = codings.iter().map(Coding::width).collect();
+        if let Some(k) = widths.iter().position(|w| *w == 0) {
+            return Err(FrameError::SingleLevelFactor(term.vars[k].clone()));
+        }
         let total: usize = widths.iter().product();
         for combo in 0..total {
             // Decompose `combo` with the first variable varying fastest.
@@ -398,7 +405,7 @@ fn design<'a>(
         }
     }
     let p = names.len();
-    (names, Matrix::from_column_major(n, p, data))
+    Ok((names, Matrix::from_column_major(n, p, data)))
 }
 
 /// Builds the grouping factor for `group` (an interaction of variables), keeping only the
@@ -501,6 +508,17 @@ mod tests {
         assert_eq!(m.random[1].group, "g:f");
         assert_eq!(m.random[1].levels, ["1:A", "2:B", "2:C", "10:B"]);
         assert_eq!(m.random[1].codes, [1, 0, 2, 0, 3]);
+    }
+
+    #[test]
+    fn single_level_factor_is_an_error() {
+        let mut d = data();
+        d.add_factor("k", &[Some("a"); 6]).unwrap();
+        let f = Formula::parse("y ~ x + k").unwrap();
+        assert_eq!(
+            ModelFrame::new(&f, &d),
+            Err(FrameError::SingleLevelFactor("k".into()))
+        );
     }
 
     #[test]

@@ -176,28 +176,39 @@ fn linear_predictor(x: &Matrix, beta: &DVector<f64>) -> Vec<f64> {
     eta
 }
 
-/// Standardised design rows ã = (dμ/dη/√V)·x and residuals e = (y − μ)/√V.
+/// Standardised design rows ã = (dμ/dη/√V)·x (row-major, n × p) and residuals
+/// e = (y − μ)/√V.
 struct Standardised {
-    a: DMatrix<f64>, // n × p
+    a: Vec<f64>,
+    p: usize,
     e: Vec<f64>,
+}
+
+impl Standardised {
+    fn row(&self, i: usize) -> &[f64] {
+        &self.a[i * self.p..(i + 1) * self.p]
+    }
 }
 
 fn standardise(family: Family, x: &Matrix, y: &[f64], beta: &DVector<f64>) -> Standardised {
     let n = x.nrows();
     let p = x.ncols();
     let eta = linear_predictor(x, beta);
-    let mut a = DMatrix::<f64>::zeros(n, p);
+    let mut a = vec![0.0; n * p];
     let mut e = vec![0.0; n];
+    let mut scale = vec![0.0; n];
     for i in 0..n {
         let (mu, dmu, v) = moments(family, eta[i]);
         let sd = v.sqrt();
         e[i] = (y[i] - mu) / sd;
-        let s = dmu / sd;
-        for j in 0..p {
-            a[(i, j)] = s * x.get(i, j);
+        scale[i] = dmu / sd;
+    }
+    for j in 0..p {
+        for (i, xv) in x.col(j).iter().enumerate() {
+            a[i * p + j] = scale[i] * xv;
         }
     }
-    Standardised { a, e }
+    Standardised { a, p, e }
 }
 
 /// φ and α from standardised residuals.
@@ -231,33 +242,66 @@ fn exch_inverse(alpha: f64, m: usize) -> Result<(f64, f64), GeeError> {
     Ok((1.0 / (1.0 - alpha), alpha / denom))
 }
 
-/// B = Σ ÃᵢᵀRᵢ⁻¹Ãᵢ and per-cluster scores Uᵢ = ÃᵢᵀRᵢ⁻¹eᵢ (both without φ).
+/// Per-cluster pieces of the estimating equations (all without φ).
+struct Pieces {
+    /// B = Σ ÃᵢᵀRᵢ⁻¹Ãᵢ.
+    bread: DMatrix<f64>,
+    /// Uᵢ = ÃᵢᵀRᵢ⁻¹eᵢ per cluster.
+    scores: Vec<DVector<f64>>,
+    /// Cᵢ = ÃᵢᵀRᵢ⁻¹Ãᵢ per cluster (kept only for Mancl–DeRouen).
+    blocks: Vec<DMatrix<f64>>,
+}
+
+/// Accumulates B and the scores with R⁻¹ = c(I − dJ), in O(nᵢp²) per cluster.
 fn bread_and_scores(
     s: &Standardised,
     clusters: &[Cluster],
     alpha: f64,
-) -> Result<(DMatrix<f64>, Vec<DVector<f64>>), GeeError> {
-    let p = s.a.ncols();
-    let mut b = DMatrix::<f64>::zeros(p, p);
+    keep_blocks: bool,
+) -> Result<Pieces, GeeError> {
+    let p = s.p;
+    let mut bread = DMatrix::<f64>::zeros(p, p);
     let mut scores = Vec::with_capacity(clusters.len());
+    let mut blocks = Vec::new();
+    let mut ata = vec![0.0; p * p];
+    let mut sum_a = vec![0.0; p];
+    let mut ate = vec![0.0; p];
     for c in clusters {
         let (cc, d) = exch_inverse(alpha, c.rows.len())?;
-        let mut sum_a = DVector::<f64>::zeros(p);
-        let mut ata = DMatrix::<f64>::zeros(p, p);
-        let mut ate = DVector::<f64>::zeros(p);
+        ata.fill(0.0);
+        sum_a.fill(0.0);
+        ate.fill(0.0);
         let mut sum_e = 0.0;
         for &i in &c.rows {
-            let row = s.a.row(i).transpose();
-            ata.ger(1.0, &row, &row, 1.0);
-            ate.axpy(s.e[i], &row, 1.0);
-            sum_a += &row;
-            sum_e += s.e[i];
+            let row = s.row(i);
+            let ei = s.e[i];
+            for j in 0..p {
+                let rj = row[j];
+                sum_a[j] += rj;
+                ate[j] += ei * rj;
+                for k in 0..=j {
+                    ata[j * p + k] += rj * row[k];
+                }
+            }
+            sum_e += ei;
         }
-        ata.ger(-d, &sum_a, &sum_a, 1.0);
-        b += ata * cc;
-        scores.push((ate - sum_a * (d * sum_e)) * cc);
+        let block = DMatrix::from_fn(p, p, |j, k| {
+            let (hi, lo) = if j >= k { (j, k) } else { (k, j) };
+            cc * (ata[hi * p + lo] - d * sum_a[hi] * sum_a[lo])
+        });
+        bread += &block;
+        scores.push(DVector::from_fn(p, |j, _| {
+            cc * (ate[j] - d * sum_e * sum_a[j])
+        }));
+        if keep_blocks {
+            blocks.push(block);
+        }
     }
-    Ok((b, scores))
+    Ok(Pieces {
+        bread,
+        scores,
+        blocks,
+    })
 }
 
 fn spd_inverse(m: &DMatrix<f64>) -> Result<DMatrix<f64>, GeeError> {
@@ -274,8 +318,10 @@ fn glm_start(family: Family, x: &Matrix, y: &[f64]) -> Result<DVector<f64>, GeeE
     if family == Family::Gaussian {
         // One weighted least squares step from zero is the OLS solution.
         let s = standardise(family, x, y, &beta);
-        let xtx = s.a.transpose() * &s.a;
-        let xte = s.a.transpose() * DVector::from_column_slice(&s.e);
+        let n = y.len();
+        let a = DMatrix::from_row_slice(n, p, &s.a);
+        let xtx = a.transpose() * &a;
+        let xte = a.transpose() * DVector::from_column_slice(&s.e);
         return Ok(spd_inverse(&xtx)? * xte);
     }
     // R's binomial mustart: (y + 0.5)/2, i.e. start from a working response on that mean.
@@ -399,11 +445,12 @@ pub fn fit_gee(
         iterations = it;
         let s = standardise(family, x, y, &beta);
         let (_, alpha) = scale_and_alpha(&s.e, &clusters, corr);
-        let (b, scores) = bread_and_scores(&s, &clusters, alpha)?;
-        let u = scores
+        let pieces = bread_and_scores(&s, &clusters, alpha, false)?;
+        let u = pieces
+            .scores
             .iter()
             .fold(DVector::<f64>::zeros(p), |acc, s| acc + s);
-        let delta = spd_inverse(&b)? * u;
+        let delta = spd_inverse(&pieces.bread)? * u;
         beta += &delta;
         if !beta.iter().all(|v| v.is_finite()) {
             return Err(GeeError::Singular);
@@ -417,17 +464,22 @@ pub fn fit_gee(
     // Final φ, α and covariances at the converged β.
     let s = standardise(family, x, y, &beta);
     let (phi, alpha) = scale_and_alpha(&s.e, &clusters, corr);
-    let (b, scores) = bread_and_scores(&s, &clusters, alpha)?;
-    let binv = spd_inverse(&b)?;
+    let pieces = bread_and_scores(
+        &s,
+        &clusters,
+        alpha,
+        small_sample == SmallSample::ManclDerouen,
+    )?;
+    let binv = spd_inverse(&pieces.bread)?;
     let mut meat = DMatrix::<f64>::zeros(p, p);
-    for u in &scores {
+    for u in &pieces.scores {
         meat.ger(1.0, u, u, 1.0);
     }
     let robust = &binv * meat * &binv;
     let naive = &binv * phi;
     let md = match small_sample {
         SmallSample::None => None,
-        SmallSample::ManclDerouen => Some(mancl_derouen(&s, &clusters, alpha, &binv)?),
+        SmallSample::ManclDerouen => Some(mancl_derouen(&pieces, &binv)?),
     };
     let used = md.as_ref().unwrap_or(&robust);
     let coefficients = (0..p)
@@ -463,30 +515,18 @@ pub fn fit_gee(
     })
 }
 
-/// Mancl–DeRouen meat: Uᵢ = ÃᵢᵀRᵢ⁻¹(I − Gᵢ)⁻¹eᵢ with Gᵢ = ÃᵢB⁻¹ÃᵢᵀRᵢ⁻¹ (the standardised
-/// form of Hᵢ = DᵢB⁻¹DᵢᵀVᵢ⁻¹; φ cancels).
-fn mancl_derouen(
-    s: &Standardised,
-    clusters: &[Cluster],
-    alpha: f64,
-    binv: &DMatrix<f64>,
-) -> Result<DMatrix<f64>, GeeError> {
-    let p = s.a.ncols();
+/// Mancl–DeRouen covariance. The corrected score is Uᵢ* = ÃᵢᵀRᵢ⁻¹(I − Gᵢ)⁻¹eᵢ with
+/// Gᵢ = ÃᵢB⁻¹ÃᵢᵀRᵢ⁻¹ (the standardised form of Hᵢ = DᵢB⁻¹DᵢᵀVᵢ⁻¹; φ cancels). By the
+/// Woodbury identity (I − ÃB⁻¹ÃᵀR⁻¹)⁻¹ = I + Ã(I − B⁻¹C)⁻¹B⁻¹ÃᵀR⁻¹ with C = ÃᵀR⁻¹Ã, so
+/// Uᵢ* = Uᵢ + Cᵢ(I − B⁻¹Cᵢ)⁻¹B⁻¹Uᵢ: p × p work per cluster instead of nᵢ × nᵢ.
+fn mancl_derouen(pieces: &Pieces, binv: &DMatrix<f64>) -> Result<DMatrix<f64>, GeeError> {
+    let p = binv.nrows();
     let mut meat = DMatrix::<f64>::zeros(p, p);
-    for c in clusters {
-        let m = c.rows.len();
-        let (cc, d) = exch_inverse(alpha, m)?;
-        let mut rinv = DMatrix::<f64>::from_element(m, m, -cc * d);
-        for j in 0..m {
-            rinv[(j, j)] += cc;
-        }
-        let a = DMatrix::from_fn(m, p, |r, k| s.a[(c.rows[r], k)]);
-        let e = DVector::from_iterator(m, c.rows.iter().map(|&i| s.e[i]));
-        let g = &a * binv * a.transpose() * &rinv;
-        let i_minus_g = DMatrix::<f64>::identity(m, m) - g;
-        let adj = i_minus_g.lu().solve(&e).ok_or(GeeError::Singular)?;
-        let u = a.transpose() * (&rinv * adj);
-        meat.ger(1.0, &u, &u, 1.0);
+    for (u, c) in pieces.scores.iter().zip(&pieces.blocks) {
+        let m = DMatrix::<f64>::identity(p, p) - binv * c;
+        let inner = m.lu().solve(&(binv * u)).ok_or(GeeError::Singular)?;
+        let adj = u + c * inner;
+        meat.ger(1.0, &adj, &adj, 1.0);
     }
     Ok(binv * meat * binv)
 }

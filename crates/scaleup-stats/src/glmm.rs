@@ -7,10 +7,11 @@
 //! optimisation stage). Standard errors come, as in lme4's default `vcov` for `glmer`, from
 //! twice the inverse Hessian of that deviance in `(θ, β)`, taking the `β` block.
 //!
-//! Scope: Bernoulli responses (0/1) and one random-effects term (one grouping factor with a
-//! random intercept and/or correlated slopes); the per-group Newton steps are independent,
-//! which keeps each deviance evaluation `O(n q²)`. Other structures return
-//! [`GlmmError::Unsupported`].
+//! Scope: Bernoulli responses (0/1). With one random-effects term the per-group Newton steps
+//! are independent, which keeps each deviance evaluation `O(n q²)`. With several terms
+//! (crossed, nested, `||`, cluster-by-period) each PIRLS step is the penalised least-squares
+//! solve of the linear mixed model code on working responses and weights (rows scaled by
+//! `√w`), warm-started from the previous evaluation's modes.
 
 use crate::dist::normal_two_sided_p;
 use crate::frame::ModelFrame;
@@ -213,9 +214,19 @@ impl Problem {
                 let mut delta = g.clone();
                 forward_solve(&m, q, &mut delta);
                 backward_solve_t(&m, q, &mut delta);
-                let decrement: f64 = delta.iter().zip(&g).map(|(d, gg)| d * gg).sum();
-                if decrement < 1e-14 * (1.0 + f) {
+                // Stop on the Newton step itself: the Laplace term log|M| depends on the modes
+                // to first order, so they must be exact to rounding for the outer optimiser to
+                // see a smooth deviance (a decrement test left noise of ~1e-7 in it).
+                let step = delta.iter().fold(0.0f64, |m, d| m.max(d.abs()));
+                if step < 1e-11 {
                     break;
+                }
+                if step < 1e-6 {
+                    for (v, d) in u.iter_mut().zip(&delta) {
+                        *v += d;
+                    }
+                    f = objective(&u);
+                    continue;
                 }
                 let mut step = 1.0;
                 let mut improved = false;
@@ -306,13 +317,18 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
     if frame.random.is_empty() {
         return Err(LmmError::NoRandomEffects.into());
     }
-    if frame.random.len() > 1 {
-        return Err(GlmmError::Unsupported(
-            "the binomial GLMM handles one random-effects term (one `( | group)`); use `|`, not `||`, and a single grouping factor".into(),
-        ));
-    }
     if let Some(k) = frame.y.iter().position(|v| *v != 0.0 && *v != 1.0) {
         return Err(GlmmError::ResponseNotBinary { row: k + 1 });
+    }
+    if frame.y.iter().all(|v| *v == frame.y[0]) {
+        return Err(LmmError::Degenerate(format!(
+            "the response is {} in every row; a binomial model needs both outcomes",
+            frame.y[0]
+        ))
+        .into());
+    }
+    if frame.random.len() > 1 {
+        return fit_general(frame, options);
     }
     if n <= p {
         return Err(LmmError::TooFewObservations { n_obs: n, p }.into());
@@ -397,6 +413,7 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
     let min = minimize(&mut objective, &x0, &all_lower, options.max_evals);
     let theta = min.x[..ntheta].to_vec();
     let beta = min.x[ntheta..].to_vec();
+    check_separation(frame, &beta)?;
     let mut modes = Vec::with_capacity(m);
     let dev = pr.laplace(&theta, &beta, Some(&mut modes));
     if !dev.is_finite() {
@@ -512,4 +529,325 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
         evaluations: min.evals,
         groups: vec![(block.group.clone(), m)],
     })
+}
+
+/// Row-major lower-triangular relative covariance factor of one term.
+fn term_template(q: usize, correlated: bool, theta: &[f64]) -> Vec<f64> {
+    let mut t = vec![0.0; q * q];
+    let mut k = 0;
+    for j in 0..q {
+        if correlated {
+            for i in j..q {
+                t[i * q + j] = theta[k];
+                k += 1;
+            }
+        } else {
+            t[j * q + j] = theta[k];
+            k += 1;
+        }
+    }
+    t
+}
+
+/// Several random-effects terms: PIRLS through the LMM's penalised least squares.
+struct General<'a> {
+    frame: &'a ModelFrame,
+    /// Per term in θ order: (frame index, q, correlated, θ offset).
+    layout: Vec<(usize, usize, bool, usize)>,
+    /// Working frame (no fixed effects); its `y` and `z` are overwritten each PIRLS step.
+    work: std::cell::RefCell<ModelFrame>,
+    /// Modes from the last evaluation, per term in frame order (warm start).
+    last_u: std::cell::RefCell<Vec<Vec<f64>>>,
+}
+
+impl General<'_> {
+    /// `Σ_k z_k(i)' T_k u_{k, level(i)}` for every row.
+    fn random_part(&self, theta: &[f64], u: &[Vec<f64>]) -> Vec<f64> {
+        let n = self.frame.n_obs();
+        let mut rp = vec![0.0; n];
+        for &(fi, q, corr, off) in &self.layout {
+            let t = term_template(q, corr, &theta[off..]);
+            let b = &self.frame.random[fi];
+            // b_l = T u_l per level.
+            let bl: Vec<f64> = (0..b.levels.len())
+                .flat_map(|l| {
+                    let ul = &u[fi][l * q..(l + 1) * q];
+                    (0..q)
+                        .map(|a| (0..=a).map(|c| t[a * q + c] * ul[c]).sum::<f64>())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            for (i, r) in rp.iter_mut().enumerate() {
+                let l = b.codes[i] as usize;
+                for j in 0..q {
+                    *r += b.z.get(i, j) * bl[l * q + j];
+                }
+            }
+        }
+        rp
+    }
+
+    fn penalised(&self, eta_f: &[f64], rp: &[f64], u: &[Vec<f64>]) -> f64 {
+        let dev: f64 = eta_f
+            .iter()
+            .zip(rp)
+            .zip(&self.frame.y)
+            .map(|((a, b), y)| dev_res(*y, a + b))
+            .sum();
+        dev + u.iter().flatten().map(|v| v * v).sum::<f64>()
+    }
+
+    /// Loads working response and √w-scaled Z at the current linear predictor.
+    fn load(&self, eta_f: &[f64], rp: &[f64]) {
+        let mut work = self.work.borrow_mut();
+        let n = self.frame.n_obs();
+        let mut sw = vec![0.0; n];
+        for i in 0..n {
+            let mu = mu_of(eta_f[i] + rp[i]);
+            let w = (mu * (1.0 - mu)).max(1e-300);
+            sw[i] = w.sqrt();
+            work.y[i] = (self.frame.y[i] - mu) / sw[i] + sw[i] * rp[i];
+        }
+        for (k, b) in self.frame.random.iter().enumerate() {
+            for j in 0..b.z.ncols() {
+                for (i, s) in sw.iter().enumerate() {
+                    work.random[k].z.set(i, j, b.z.get(i, j) * s);
+                }
+            }
+        }
+    }
+
+    fn laplace(&self, theta: &[f64], beta: &[f64]) -> f64 {
+        let p = self.frame.x.ncols();
+        let n = self.frame.n_obs();
+        let eta_f: Vec<f64> = (0..n)
+            .map(|i| (0..p).map(|j| self.frame.x.get(i, j) * beta[j]).sum())
+            .collect();
+        let mut u = self.last_u.borrow().clone();
+        let mut rp = self.random_part(theta, &u);
+        let mut pdev = self.penalised(&eta_f, &rp, &u);
+        if !pdev.is_finite() {
+            u.iter_mut().flatten().for_each(|v| *v = 0.0);
+            rp = self.random_part(theta, &u);
+            pdev = self.penalised(&eta_f, &rp, &u);
+        }
+        for _ in 0..100 {
+            self.load(&eta_f, &rp);
+            let Ok(Some((target, _))) = crate::lmm::pls_modes(&self.work.borrow(), theta) else {
+                return f64::INFINITY;
+            };
+            // Newton (Fisher scoring, canonical link) converges quadratically: stop on the
+            // size of the full step, so the modes, and log|L|² through them, are exact to
+            // rounding and the deviance is a smooth function for the optimiser.
+            let step = u
+                .iter()
+                .zip(&target)
+                .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (y - x).abs()))
+                .fold(0.0, f64::max);
+            if step < 1e-11 {
+                break;
+            }
+            if step < 1e-6 {
+                // Inside the region of quadratic convergence the full step is safe, and a
+                // line search would only compare values equal to rounding.
+                u = target;
+                rp = self.random_part(theta, &u);
+                pdev = self.penalised(&eta_f, &rp, &u);
+                continue;
+            }
+            let mut alpha = 1.0;
+            let mut accepted = false;
+            for _ in 0..30 {
+                let trial: Vec<Vec<f64>> = u
+                    .iter()
+                    .zip(&target)
+                    .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x + alpha * (y - x)).collect())
+                    .collect();
+                let rp_t = self.random_part(theta, &trial);
+                let pd = self.penalised(&eta_f, &rp_t, &trial);
+                if pd <= pdev * (1.0 + 1e-15) {
+                    u = trial;
+                    rp = rp_t;
+                    pdev = pd;
+                    accepted = true;
+                    break;
+                }
+                alpha *= 0.5;
+            }
+            if !accepted {
+                break;
+            }
+        }
+        self.load(&eta_f, &rp);
+        let Ok(Some((_, ldl2))) = crate::lmm::pls_modes(&self.work.borrow(), theta) else {
+            return f64::INFINITY;
+        };
+        *self.last_u.borrow_mut() = u;
+        pdev + ldl2
+    }
+}
+
+fn fit_general(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit, GlmmError> {
+    let n = frame.n_obs();
+    let p = frame.x.ncols();
+    crate::lmm::check_rank(&frame.x, &frame.x_names)?;
+    let mut work = frame.clone();
+    work.x = crate::frame::Matrix::zeros(n, 0);
+    work.x_names.clear();
+    let (layout, lower) = crate::lmm::theta_layout(&work)?;
+    let ntheta = lower.len();
+    let g = General {
+        frame,
+        layout,
+        last_u: std::cell::RefCell::new(
+            frame
+                .random
+                .iter()
+                .map(|b| vec![0.0; b.levels.len() * b.z.ncols()])
+                .collect(),
+        ),
+        work: std::cell::RefCell::new(work),
+    };
+    // Starting values: logistic regression for β, θ = 1 on the diagonals (lme4's start).
+    let glm = {
+        let pr = Problem {
+            n,
+            p,
+            q: 0,
+            m: 0,
+            correlated: false,
+            offsets: vec![],
+            x: (0..n)
+                .flat_map(|i| (0..p).map(move |j| frame.x.get(i, j)))
+                .collect(),
+            z: vec![],
+            y: frame.y.clone(),
+            lower: vec![],
+        };
+        glm_start(&pr)
+    };
+    let mut x0: Vec<f64> = lower
+        .iter()
+        .map(|l| if *l == 0.0 { 1.0 } else { 0.0 })
+        .collect();
+    x0.extend_from_slice(&glm);
+    let mut all_lower = lower.clone();
+    all_lower.extend(std::iter::repeat_n(f64::NEG_INFINITY, p));
+    let mut objective = |v: &[f64]| g.laplace(&v[..ntheta], &v[ntheta..]);
+    let min = minimize(&mut objective, &x0, &all_lower, options.max_evals);
+    let theta = min.x[..ntheta].to_vec();
+    let beta = min.x[ntheta..].to_vec();
+    check_separation(frame, &beta)?;
+    let dev = g.laplace(&theta, &beta);
+    if !dev.is_finite() {
+        return Err(LmmError::Degenerate("the Laplace deviance is not finite".into()).into());
+    }
+    let h = crate::lmm::hessian_levels(
+        &|v: &[f64]| g.laplace(&v[..ntheta], &v[ntheta..]),
+        &min.x,
+        2,
+    );
+    let vcov = vcov_from_hessian(&h, ntheta, p)?;
+    // Random-effect summaries at the modes, with W at the modes.
+    let _ = g.laplace(&theta, &beta);
+    let random = crate::lmm::pls_components(&g.work.borrow(), &theta)?;
+    let fixed = fixed_effects(frame, &beta, &vcov);
+    let df_model = p + ntheta;
+    let singular = theta
+        .iter()
+        .zip(&lower)
+        .any(|(v, l)| *l == 0.0 && *v < 1e-4);
+    let mut groups: Vec<(String, usize)> = Vec::new();
+    for r in &random {
+        if !groups.iter().any(|(x, _)| *x == r.group) {
+            groups.push((r.group.clone(), r.levels.len()));
+        }
+    }
+    Ok(GlmmFit {
+        n_obs: n,
+        fixed,
+        vcov,
+        random,
+        log_likelihood: -dev / 2.0,
+        deviance: dev,
+        aic: dev + 2.0 * df_model as f64,
+        bic: dev + df_model as f64 * (n as f64).ln(),
+        df_model,
+        theta,
+        converged: min.converged,
+        singular,
+        evaluations: min.evals,
+        groups,
+    })
+}
+
+/// Refuses estimates that ran off towards infinity: a logit-scale effect above 25 per standard
+/// deviation of its column (odds ratios beyond e²⁵) signals complete or quasi-complete
+/// separation in practice.
+fn check_separation(frame: &ModelFrame, beta: &[f64]) -> Result<(), GlmmError> {
+    // Scale each coefficient by its column's standard deviation (a covariate in small units
+    // legitimately has a large β); constant columns such as the intercept are taken as is.
+    let n = frame.n_obs() as f64;
+    let scaled: Vec<f64> = (0..beta.len())
+        .map(|j| {
+            let col = frame.x.col(j);
+            let mean = col.iter().sum::<f64>() / n;
+            let sd = (col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+            beta[j].abs() * if sd > 0.0 { sd } else { 1.0 }
+        })
+        .collect();
+    match scaled.iter().position(|b| *b > 25.0) {
+        Some(j) => Err(LmmError::Degenerate(format!(
+            "the estimate for `{}` diverges (above 25 on the logit scale per SD): the outcome looks (quasi-)completely separated by the covariates",
+            frame.x_names[j]
+        ))
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// `[2 H⁻¹]_ββ` (lme4's default GLMM covariance), or from the β block alone when the full
+/// Hessian is not positive definite (a boundary fit).
+fn vcov_from_hessian(h: &[f64], ntheta: usize, p: usize) -> Result<Vec<Vec<f64>>, GlmmError> {
+    let k = ntheta + p;
+    let mut hh = h.to_vec();
+    if cholesky_in_place(&mut hh, k).is_ok() {
+        let inv = chol_inverse(&hh, k);
+        return Ok((0..p)
+            .map(|a| {
+                (0..p)
+                    .map(|b| 2.0 * inv[(ntheta + a) * k + ntheta + b])
+                    .collect()
+            })
+            .collect());
+    }
+    let mut hb = vec![0.0; p * p];
+    for a in 0..p {
+        for b in 0..p {
+            hb[a * p + b] = h[(ntheta + a) * k + ntheta + b];
+        }
+    }
+    if cholesky_in_place(&mut hb, p).is_err() {
+        return Err(LmmError::Degenerate("the Hessian of the deviance is singular".into()).into());
+    }
+    let inv = chol_inverse(&hb, p);
+    Ok((0..p)
+        .map(|a| (0..p).map(|b| 2.0 * inv[a * p + b]).collect())
+        .collect())
+}
+
+fn fixed_effects(frame: &ModelFrame, beta: &[f64], vcov: &[Vec<f64>]) -> Vec<GlmmFixedEffect> {
+    (0..beta.len())
+        .map(|j| {
+            let se = vcov[j][j].sqrt();
+            let zv = beta[j] / se;
+            GlmmFixedEffect {
+                term: frame.x_names[j].clone(),
+                estimate: beta[j],
+                std_error: se,
+                z_value: zv,
+                p_value: normal_two_sided_p(zv),
+            }
+        })
+        .collect()
 }

@@ -18,8 +18,13 @@
 //! pass over the data; the remaining terms, `X` and `y` form a dense Schur complement of size
 //! `q_rest + p + 1`. Each deviance evaluation therefore costs `O(m q³ + (q_rest + p)³)`,
 //! independent of the number of observations. A model with one grouping factor (the common
-//! case) has `q_rest = 0`. Crossed or nested models whose later terms have many levels pay the
-//! dense cost; above [`MAX_DENSE`] columns the fit is refused with [`LmmError::TooLarge`].
+//! case) has `q_rest = 0`. The Schur complement is factorised by a row-wise Cholesky that skips
+//! structural zeros, so nested designs (where it stays nearly block diagonal) are cheap; crossed
+//! designs with many levels in a later term pay the dense cost. Above [`MAX_DENSE`] columns the
+//! fit is refused with [`LmmError::TooLarge`] rather than running for hours.
+//!
+//! Optimisation: Nelder–Mead on the bounded θ, then a projected Newton polish, and boundary
+//! solutions are challenged by scanning interior values (see [`crate::optim::minimize`]).
 //!
 //! Inference: standard errors from `σ² (R_X'R_X)⁻¹`; Satterthwaite degrees of freedom as in
 //! lmerTest (Kuznetsova, Brockhoff & Christensen 2017, J Stat Softw 82(13)): the asymptotic
@@ -30,11 +35,16 @@ use std::collections::HashMap;
 
 use crate::dist::t_two_sided_p;
 use crate::frame::ModelFrame;
-use crate::linalg::{backward_solve_t, chol_inverse, cholesky_in_place, forward_solve, sym_eigen};
+use crate::linalg::{
+    backward_solve_t, chol_inverse, cholesky_in_place, cholesky_skip_zeros, forward_solve,
+    forward_solve_cm_skip, sym_eigen,
+};
 use crate::optim::minimize;
 
 /// Largest dense Schur complement (random effects beyond the first term, plus `p + 1`).
-pub const MAX_DENSE: usize = 6000;
+/// The factorisation skips structural zeros, so nested designs stay cheap; a fully crossed
+/// design at this size costs about 9 GFlop per evaluation, and memory is three `d × d` buffers.
+pub const MAX_DENSE: usize = 3000;
 
 /// Estimation method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -192,7 +202,8 @@ pub struct LmmFit {
     pub df_model: usize,
     /// Relative covariance parameters θ (lme4 order).
     pub theta: Vec<f64>,
-    /// Whether the optimiser met its tolerances and the projected gradient is small.
+    /// Whether the optimiser met its tolerances (simplex converged or the Newton polish
+    /// stopped on a negligible step) before its evaluation limit.
     pub converged: bool,
     /// Whether some θ on a lower bound is below 1e-4 (lme4's `isSingular`).
     pub singular: bool,
@@ -200,6 +211,29 @@ pub struct LmmFit {
     pub evaluations: usize,
     /// Number of levels per grouping factor, by factor name (first-appearance order).
     pub groups: Vec<(String, usize)>,
+}
+
+impl LmmFit {
+    /// Intraclass correlations for random-intercept-only models: for each term,
+    /// `τ²_k / (Σ_j τ²_j + σ²)`, in the order of [`LmmFit::random`]. `None` when some term
+    /// has random slopes (the ICC then depends on the covariates).
+    pub fn icc(&self) -> Option<Vec<f64>> {
+        if self
+            .random
+            .iter()
+            .any(|r| r.terms.len() != 1 || r.terms[0] != "(Intercept)")
+        {
+            return None;
+        }
+        let total: f64 =
+            self.random.iter().map(|r| r.covariance[0][0]).sum::<f64>() + self.residual_variance;
+        Some(
+            self.random
+                .iter()
+                .map(|r| r.covariance[0][0] / total)
+                .collect(),
+        )
+    }
 }
 
 struct TermInfo {
@@ -214,6 +248,12 @@ struct TermInfo {
 
 /// Sufficient statistics and structure of a model, independent of θ.
 struct Model {
+    /// Reusable d × d buffers (the objective is evaluated hundreds of times; fresh multi-MB
+    /// allocations cost page faults).
+    bufs: std::cell::RefCell<Vec<Vec<f64>>>,
+    scratch: std::cell::RefCell<Vec<f64>>,
+    /// Centred sum of squares of the response.
+    y_css: f64,
     n: usize,
     p: usize,
     reml: bool,
@@ -228,9 +268,12 @@ struct Model {
     ztz: Vec<f64>,
     /// Per primary level, `Z_i'[X y]` (q1 × (p+1), row-major).
     ztd: Vec<f64>,
-    /// Per primary level, `Z_i'Z_k` blocks for later terms: (term, level, q1 × q_k row-major),
-    /// sorted by dense column.
-    sparse: Vec<Vec<(usize, usize, Vec<f64>)>>,
+    /// Per primary level `g`, entries `sp_off[g]..sp_off[g+1]` of `sp_entries`: the `Z_i'Z_k`
+    /// blocks for later terms as (term, level, offset of the q1 × q_k row-major block in
+    /// `sp_vals`), sorted by dense column. Flat arrays keep the hot loop cache-friendly.
+    sp_off: Vec<usize>,
+    sp_entries: Vec<(usize, usize, usize)>,
+    sp_vals: Vec<f64>,
     /// Dense cross-products of `[Z_rest X y]` (d × d, full, row-major).
     dd: Vec<f64>,
     ntheta: usize,
@@ -248,6 +291,61 @@ struct Eval {
     prim_l: Vec<f64>,
     /// Per primary level: the columns and `L_i⁻¹ B_i` (q1 × cols) when kept.
     prim_w: Vec<(Vec<usize>, Vec<f64>)>,
+}
+
+/// Conditional modes per term (frame order) and `log|L_θ|²`.
+pub(crate) type Modes = (Vec<Vec<f64>>, f64);
+
+/// Penalised least squares for a frame without fixed effects (rows already weighted): the
+/// conditional modes `u` per term (frame order) and `log|Λ'Z'ZΛ + I|`. Used by the GLMM's
+/// PIRLS iteration for models with several random-effects terms.
+pub(crate) fn pls_modes(frame: &ModelFrame, theta: &[f64]) -> Result<Option<Modes>, LmmError> {
+    let model = Model::new(frame, false)?;
+    Ok(model.modes(theta))
+}
+
+/// The θ layout lme4 uses for `frame`'s random terms (ordered by decreasing number of levels):
+/// per term `(frame index, q, correlated, offset into θ)`, and the lower bounds of θ.
+pub(crate) type ThetaLayout = (Vec<(usize, usize, bool, usize)>, Vec<f64>);
+
+/// See [`ThetaLayout`].
+pub(crate) fn theta_layout(frame: &ModelFrame) -> Result<ThetaLayout, LmmError> {
+    let model = Model::new(frame, false)?;
+    let terms = model
+        .terms
+        .iter()
+        .map(|t| (t.frame_index, t.q, t.correlated, t.theta_off))
+        .collect();
+    Ok((terms, model.lower))
+}
+
+/// Random-effect summaries (BLUPs `Λu` and conditional covariances `Λ(Λ'Z'ZΛ + I)⁻¹Λ'`, both
+/// unscaled by σ²) at `θ` for a weighted frame without fixed effects; used by the GLMM.
+pub(crate) fn pls_components(
+    frame: &ModelFrame,
+    theta: &[f64],
+) -> Result<Vec<RandomComponent>, LmmError> {
+    let model = Model::new(frame, false)?;
+    let options = LmmOptions {
+        method: Method::Ml,
+        max_evals: 0,
+        satterthwaite: false,
+    };
+    let f = model.finish(frame, &options, theta.to_vec(), 0.0, true, 0)?;
+    let s2 = f.residual_variance;
+    let tm = templates(&model.terms, theta);
+    Ok(f.random
+        .into_iter()
+        .zip(&tm)
+        .map(|(mut r, t)| {
+            let q = r.terms.len();
+            r.covariance = cov_from_template(t, q, 1.0);
+            for cv in &mut r.cond_var {
+                cv.iter_mut().flatten().for_each(|v| *v /= s2);
+            }
+            r
+        })
+        .collect())
 }
 
 /// Fits a linear mixed model to a model frame.
@@ -302,6 +400,12 @@ impl Model {
             return Err(LmmError::Degenerate(
                 "the response has non-finite values".into(),
             ));
+        }
+        let mean = frame.y.iter().sum::<f64>() / n as f64;
+        let y_css: f64 = frame.y.iter().map(|v| (v - mean) * (v - mean)).sum();
+        let scale = frame.y.iter().map(|v| v * v).sum::<f64>();
+        if y_css == 0.0 || y_css <= 1e-24 * scale {
+            return Err(LmmError::Degenerate("the response is constant".into()));
         }
         // Order terms by decreasing number of levels (stable), as lme4 does.
         let mut order: Vec<usize> = (0..frame.random.len()).collect();
@@ -448,10 +552,21 @@ impl Model {
                 "the data contain non-finite values".into(),
             ));
         }
-        for s in &mut sparse {
-            s.sort_by_key(|(k, l, _)| sec_off[*k] + l * terms[*k].q);
+        let mut sp_off = vec![0usize; m1 + 1];
+        let mut sp_entries = Vec::new();
+        let mut sp_vals = Vec::new();
+        for (g, mut entries) in sparse.into_iter().enumerate() {
+            entries.sort_by_key(|(k, l, _)| sec_off[*k] + l * terms[*k].q);
+            for (k, l, blk) in entries {
+                sp_entries.push((k, l, sp_vals.len()));
+                sp_vals.extend_from_slice(&blk);
+            }
+            sp_off[g + 1] = sp_entries.len();
         }
         let model = Model {
+            bufs: std::cell::RefCell::new(Vec::new()),
+            scratch: std::cell::RefCell::new(Vec::new()),
+            y_css,
             n,
             p,
             reml,
@@ -463,7 +578,9 @@ impl Model {
             m1,
             ztz,
             ztd,
-            sparse,
+            sp_off,
+            sp_entries,
+            sp_vals,
             dd,
             ntheta,
             lower,
@@ -483,33 +600,80 @@ impl Model {
         check_rank_xtx(&xtx, names)
     }
 
+    // Term index k addresses several parallel arrays (terms, templates, offsets).
+    #[allow(clippy::needless_range_loop)]
     fn evaluate(&self, theta: &[f64], keep: bool) -> Option<Eval> {
         let d = self.d;
         let qr = self.qr;
         let q1 = self.q1;
         let pb = self.p + 1;
         let tm = templates(&self.terms, theta);
-        let mut s = self.dd.clone();
-        // Λ' S Λ on the rest-of-random-effects block, then + I.
+        let mut s = self.bufs.borrow_mut().pop().unwrap_or_default();
+        s.clear();
+        s.extend_from_slice(&self.dd);
+        // Λ' S Λ on the rest-of-random-effects block, then + I. Rows first (contiguous row
+        // blocks), then columns row by row, so memory is walked sequentially.
+        let mut tmp = vec![0.0; d.max(1)];
+        if self.terms[1..].iter().all(|t| t.q == 1) && self.terms.len() > 1 {
+            // Scalar terms: Λ is diagonal on this block, one pass s[r][c] *= f[r] f[c].
+            let mut f = vec![1.0; d];
+            for k in 1..self.terms.len() {
+                let off = self.sec_off[k];
+                let m = self.terms[k].levels.len();
+                f[off..off + m].iter_mut().for_each(|v| *v = tm[k][0]);
+            }
+            for (r, row) in s.chunks_mut(d).enumerate() {
+                let fr = f[r];
+                for (v, fc) in row.iter_mut().zip(&f) {
+                    *v *= fr * fc;
+                }
+            }
+        }
+        let general = self.terms[1..].iter().any(|t| t.q > 1);
         for k in 1..self.terms.len() {
+            if !general {
+                break;
+            }
             let qk = self.terms[k].q;
             let t = &tm[k];
             for l in 0..self.terms[k].levels.len() {
                 let c0 = self.sec_off[k] + l * qk;
-                let mut tmp = vec![0.0; qk];
-                for r in 0..d {
-                    for (j, tj) in tmp.iter_mut().enumerate() {
-                        *tj = (0..qk).map(|a| s[r * d + c0 + a] * t[a * qk + j]).sum();
-                    }
-                    s[r * d + c0..r * d + c0 + qk].copy_from_slice(&tmp);
+                if qk == 1 {
+                    let f = t[0];
+                    s[c0 * d..(c0 + 1) * d].iter_mut().for_each(|v| *v *= f);
+                    continue;
                 }
+                // Rows c0..c0+q ← T' rows.
                 for c in 0..d {
-                    for (j, tj) in tmp.iter_mut().enumerate() {
-                        *tj = (0..qk).map(|a| t[a * qk + j] * s[(c0 + a) * d + c]).sum();
+                    for j in 0..qk {
+                        tmp[j] = (j..qk).map(|a| t[a * qk + j] * s[(c0 + a) * d + c]).sum();
                     }
                     for j in 0..qk {
                         s[(c0 + j) * d + c] = tmp[j];
                     }
+                }
+            }
+        }
+        for r in 0..d {
+            if !general {
+                break;
+            }
+            let row = &mut s[r * d..(r + 1) * d];
+            for k in 1..self.terms.len() {
+                let qk = self.terms[k].q;
+                let t = &tm[k];
+                let off = self.sec_off[k];
+                let width = qk * self.terms[k].levels.len();
+                if qk == 1 {
+                    let f = t[0];
+                    row[off..off + width].iter_mut().for_each(|v| *v *= f);
+                    continue;
+                }
+                for seg in row[off..off + width].chunks_mut(qk) {
+                    for j in 0..qk {
+                        tmp[j] = (j..qk).map(|a| seg[a] * t[a * qk + j]).sum();
+                    }
+                    seg.copy_from_slice(&tmp[..qk]);
                 }
             }
         }
@@ -551,17 +715,14 @@ impl Model {
             }
             // B = T1' [Z_i'Z_rest Λ_rest, Z_i'X, Z_i'y], columns in increasing order.
             cols.clear();
-            let sp = if self.sparse.is_empty() {
-                &[][..]
-            } else {
-                &self.sparse[g][..]
-            };
+            let sp = &self.sp_entries[self.sp_off[g]..self.sp_off[g + 1]];
             let nc = sp.iter().map(|(k, _, _)| self.terms[*k].q).sum::<usize>() + pb;
             w.clear();
             w.resize(q1 * nc, 0.0);
             let mut c = 0;
-            for (k, l, blk) in sp {
+            for (k, l, off) in sp {
                 let qk = self.terms[*k].q;
+                let blk = &self.sp_vals[*off..*off + q1 * qk];
                 let tk = &tm[*k];
                 let c0 = self.sec_off[*k] + l * qk;
                 for j in 0..qk {
@@ -610,7 +771,8 @@ impl Model {
                 prim_w.push((cols.clone(), w.clone()));
             }
         }
-        if cholesky_in_place(&mut s, d).is_err() {
+        let failed = cholesky_skip_zeros(&mut s, d, &mut self.scratch.borrow_mut()).is_err();
+        if failed {
             // A non-positive last pivot means a perfect fit (r² = 0); others are numerical
             // failures. Either way the deviance is not finite here.
             return None;
@@ -646,7 +808,11 @@ impl Model {
 
     fn deviance(&self, theta: &[f64]) -> f64 {
         match self.evaluate(theta, false) {
-            Some(e) => self.profiled(&e),
+            Some(e) => {
+                let v = self.profiled(&e);
+                self.bufs.borrow_mut().push(e.s);
+                v
+            }
             None => f64::INFINITY,
         }
     }
@@ -661,11 +827,13 @@ impl Model {
         let two_pi = 2.0 * std::f64::consts::PI;
         let n = self.n as f64;
         let dev = e.ldl2 + e.r2 / s2 + n * (two_pi * s2).ln();
-        if self.reml {
+        let out = if self.reml {
             dev + e.ldrx2 - self.p as f64 * (two_pi * s2).ln()
         } else {
             dev
-        }
+        };
+        self.bufs.borrow_mut().push(e.s);
+        out
     }
 
     /// `σ² (R_X'R_X)⁻¹` at `(θ, σ)`, row-major p × p.
@@ -690,6 +858,50 @@ impl Model {
         chol_inverse(&lx, p)
     }
 
+    /// Conditional modes of the spherical random effects `u` (per term, in frame order, level
+    /// by level) and `log|L_θ|²`, for a model without fixed effects: the penalised least-squares
+    /// step of the GLMM's PIRLS iteration.
+    fn modes(&self, theta: &[f64]) -> Option<Modes> {
+        let e = self.evaluate(theta, true)?;
+        let (d, qr, q1) = (self.d, self.qr, self.q1);
+        let mut sol: Vec<f64> = (0..d - 1).map(|j| e.s[(d - 1) * d + j]).collect();
+        let mut lc = vec![0.0; (d - 1) * (d - 1)];
+        for a in 0..d - 1 {
+            for b in 0..=a {
+                lc[a * (d - 1) + b] = e.s[a * d + b];
+            }
+        }
+        backward_solve_t(&lc, d - 1, &mut sol);
+        let mut out = vec![Vec::new(); self.terms.len()];
+        for (k, t) in self.terms.iter().enumerate() {
+            let mut u_all = Vec::with_capacity(t.levels.len() * t.q);
+            for l in 0..t.levels.len() {
+                if k == 0 {
+                    let li = &e.prim_l[l * q1 * q1..(l + 1) * q1 * q1];
+                    let (cols, w) = &e.prim_w[l];
+                    let nc = cols.len();
+                    let mut u: Vec<f64> = (0..q1)
+                        .map(|a| {
+                            let mut v = w[a * nc + nc - 1];
+                            for (c, col) in cols[..nc - 1].iter().enumerate() {
+                                v -= w[a * nc + c] * sol[*col];
+                            }
+                            v
+                        })
+                        .collect();
+                    backward_solve_t(li, q1, &mut u);
+                    u_all.extend(u);
+                } else {
+                    let c0 = self.sec_off[k] + l * t.q;
+                    u_all.extend_from_slice(&sol[c0..c0 + t.q]);
+                }
+            }
+            let _ = qr;
+            out[t.frame_index] = u_all;
+        }
+        Some((out, e.ldl2))
+    }
+
     fn finish(
         &self,
         frame: &ModelFrame,
@@ -706,6 +918,13 @@ impl Model {
             return Err(LmmError::Degenerate("the deviance is not finite".into()));
         }
         let (n, p, d, qr, q1) = (self.n, self.p, self.d, self.qr, self.q1);
+        // A response fitted exactly (e.g. constant, or a linear function of X) leaves a
+        // residual sum of squares at rounding level: every variance would be noise.
+        if e.r2 <= 1e-12 * self.y_css {
+            return Err(LmmError::Degenerate(
+                "the fixed effects fit the response exactly (zero residual variance)".into(),
+            ));
+        }
         let sigma2 = e.r2 / if self.reml { (n - p) as f64 } else { n as f64 };
         // Fixed effects and the rest-of-random-effects modes: L_c' [u_r; β] = w.
         let mut sol: Vec<f64> = (0..d - 1).map(|j| e.s[(d - 1) * d + j]).collect();
@@ -734,6 +953,12 @@ impl Model {
         } else {
             Vec::new()
         };
+        let mut lu_cm = vec![0.0; qr * qr];
+        for a in 0..qr {
+            for b in 0..=a {
+                lu_cm[b * qr + a] = lu[a * qr + b];
+            }
+        }
         let mut random = Vec::new();
         for (k, t) in self.terms.iter().enumerate() {
             let q = t.q;
@@ -770,7 +995,7 @@ impl Model {
                             for c in 0..nsec {
                                 v[cols[c]] = w[a * nc + c];
                             }
-                            forward_solve(&lu, qr, &mut v);
+                            forward_solve_cm_skip(&lu_cm, qr, &mut v);
                             vs.push(v);
                         }
                         for a in 0..q1 {
@@ -1019,6 +1244,11 @@ fn richardson(mut a: Vec<f64>) -> f64 {
 
 /// Hessian of `f` at `x` by Richardson-extrapolated central differences (row-major).
 pub(crate) fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
+    hessian_levels(f, x, 4)
+}
+
+/// As [`hessian`] with `levels` step halvings in the extrapolation.
+pub(crate) fn hessian_levels(f: &dyn Fn(&[f64]) -> f64, x: &[f64], levels: i32) -> Vec<f64> {
     let k = x.len();
     let f0 = f(x);
     let mut h = vec![0.0; k * k];
@@ -1031,7 +1261,7 @@ pub(crate) fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
     for i in 0..k {
         for j in i..k {
             let (hi, hj) = (base_step(x[i], 0.1), base_step(x[j], 0.1));
-            let seq: Vec<f64> = (0..4)
+            let seq: Vec<f64> = (0..levels)
                 .map(|r| {
                     let s = 0.5f64.powi(r);
                     let (a, b) = (hi * s, hj * s);
@@ -1076,4 +1306,96 @@ fn jacobian(f: &dyn Fn(&[f64]) -> Option<Vec<f64>>, x: &[f64], m: usize) -> Vec<
                 .collect()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Data;
+    use crate::formula::Formula;
+
+    /// 6 groups × 5 rows with a deterministic response.
+    fn data() -> Data {
+        let mut d = Data::new();
+        let n = 30;
+        let g: Vec<f64> = (0..n).map(|i| (i / 5) as f64).collect();
+        let x: Vec<f64> = (0..n).map(|i| ((i * 7) % 11) as f64 / 3.0).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| 1.0 + 0.5 * x[i] + (g[i] * 1.7).sin() + ((i * 13) % 7) as f64 / 4.0)
+            .collect();
+        d.add_numeric("y", y).unwrap();
+        d.add_numeric("x", x).unwrap();
+        d.add_numeric("g", g).unwrap();
+        d.add_numeric("id", (0..n).map(|i| i as f64).collect())
+            .unwrap();
+        d
+    }
+
+    fn fit_formula(f: &str) -> Result<LmmFit, LmmError> {
+        let frame = ModelFrame::new(&Formula::parse(f).unwrap(), &data()).unwrap();
+        fit(&frame, &LmmOptions::default())
+    }
+
+    #[test]
+    fn structural_errors_are_typed() {
+        assert_eq!(fit_formula("y ~ x").unwrap_err(), LmmError::NoRandomEffects);
+        let mut d = data();
+        d.add_numeric("c", vec![1.0; 30]).unwrap();
+        let frame = ModelFrame::new(&Formula::parse("c ~ x + (1 | g)").unwrap(), &d).unwrap();
+        assert!(matches!(
+            fit(&frame, &LmmOptions::default()),
+            Err(LmmError::Degenerate(_))
+        ));
+        assert!(matches!(
+            fit_formula("y ~ x + (1 | id)").unwrap_err(),
+            LmmError::TooManyRandomEffects { .. }
+        ));
+    }
+
+    #[test]
+    fn no_fixed_effects_and_ml_equals_reml_then() {
+        // With p = 0 the REML criterion equals the ML deviance.
+        let frame = ModelFrame::new(&Formula::parse("y ~ 0 + (1 | g)").unwrap(), &data()).unwrap();
+        let reml = fit(&frame, &LmmOptions::default()).unwrap();
+        let ml = fit(
+            &frame,
+            &LmmOptions {
+                method: Method::Ml,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(reml.fixed.is_empty());
+        let icc = reml.icc().unwrap();
+        let tau2 = reml.random[0].covariance[0][0];
+        assert!((icc[0] - tau2 / (tau2 + reml.residual_variance)).abs() < 1e-15);
+        assert!((reml.criterion - ml.criterion).abs() < 1e-9 * ml.criterion.abs());
+        assert_eq!(reml.df_model, 2);
+    }
+
+    #[test]
+    fn profiled_optimum_is_stationary_in_sigma() {
+        // At (θ̂, σ̂) the unprofiled deviance has zero derivative in σ: a check that the
+        // profiled and unprofiled forms agree.
+        let frame =
+            ModelFrame::new(&Formula::parse("y ~ x + (1 + x | g)").unwrap(), &data()).unwrap();
+        let f = fit(&frame, &LmmOptions::default()).unwrap();
+        let model = Model::new(&frame, true).unwrap();
+        let s = f.residual_variance.sqrt();
+        let mut vp = f.theta.clone();
+        vp.push(s);
+        let d0 = model.deviance_vp(&vp);
+        assert!(
+            (d0 - f.criterion).abs() < 1e-8 * d0.abs(),
+            "{d0} vs {}",
+            f.criterion
+        );
+        let h = 1e-5 * s;
+        let mut up = vp.clone();
+        *up.last_mut().unwrap() += h;
+        let mut dn = vp.clone();
+        *dn.last_mut().unwrap() -= h;
+        let slope = (model.deviance_vp(&up) - model.deviance_vp(&dn)) / (2.0 * h);
+        assert!(slope.abs() < 1e-4, "d dev / d sigma = {slope}");
+    }
 }

@@ -29,7 +29,9 @@
 //!   γ² = ICC·σ²(1 − CAC)/(1 − ICC), τ² = ICC·σ²·CAC/(1 − ICC).
 //!   The variance of θ̂ is the GLS variance on cluster-period means,
 //!   `[(Σᵢ Zᵢᵀ Wᵢ⁻¹ Zᵢ)⁻¹]_θθ`, with W = τ²J + (σ²/n + γ²)I + η²xxᵀ + ρητ(x1ᵀ + 1xᵀ); with
-//!   γ = η = 0 the Hussey & Hughes closed form is used (they agree to rounding; a test checks).
+//!   γ = η = 0 and 0/1 exposure the Hussey & Hughes closed form is used (they agree to
+//!   rounding; a test checks). Fractional exposure (a partial effect in transition periods)
+//!   always uses GLS: the closed form does not hold for it.
 
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
@@ -738,7 +740,9 @@ fn stepped_wedge(spec: &DesignSpec) -> Result<PowerResult, DesignError> {
     })?;
     let v = SwVariance::from_spec(&spec.outcome, &clustering);
     let gls = gls_variance(sequences, k, n, &v)?;
-    let closed_form = v.gamma2 == 0.0 && v.eta2 == 0.0;
+    // The closed form assumes 0/1 exposure; fractional (partial-effect) periods need GLS.
+    let binary = sequences.iter().flatten().all(|&x| x == 0.0 || x == 1.0);
+    let closed_form = v.gamma2 == 0.0 && v.eta2 == 0.0 && binary;
     let (method, var) = if closed_form {
         let clusters: Vec<Vec<f64>> = sequences
             .iter()

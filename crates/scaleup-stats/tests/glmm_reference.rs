@@ -2,7 +2,8 @@
 //!
 //! Data and reference values: `tests/reference/make_glmm_reference.R` and its output under
 //! `tests/reference/lmm/`. Tolerances: fixed effects, variance components and log-likelihood
-//! within 1e-5 relative (near-zero values on the scale of their SE or 1e-3); standard errors
+//! within 1e-5 relative (near-zero values on the scale of their SE or 1e-3), loosened to 1e-4
+//! for parameters only where our log-likelihood beats lme4's (see `check`); standard errors
 //! within 1e-3 relative, because both sides take them from a finite-difference Hessian of the
 //! Laplace deviance (lme4's step 1e-4 without extrapolation); BLUPs 1e-4 relative.
 
@@ -94,6 +95,21 @@ fn check(case: &str) {
         r["singular"].as_bool().unwrap(),
         "{case}: singular"
     );
+    // lme4's PIRLS stops at a relative change of `tolPwrss` (1e-12 here; tighter fails with
+    // "PIRLS step-halvings failed"), which leaves ~1e-7 of noise in its Laplace deviance. Where
+    // our log-likelihood is higher than lme4's (by over 1e-10 relative), lme4 stopped short on a
+    // flat likelihood and parameters are compared at 1e-4 instead of 1e-5.
+    let ll_want = r["log_likelihood"].as_f64().unwrap();
+    let rel = if fit.log_likelihood > ll_want + 1e-10 * ll_want.abs() {
+        1e-4
+    } else {
+        1e-5
+    };
+    assert!(
+        fit.log_likelihood >= ll_want - 1e-9 * ll_want.abs(),
+        "{case}: log-likelihood {} below lme4's {ll_want}",
+        fit.log_likelihood
+    );
     for (got, want) in fit.fixed.iter().zip(r["fixed_effects"].as_array().unwrap()) {
         assert_eq!(got.term, want["term"].as_str().unwrap());
         let se = want["std_error"].as_f64().unwrap();
@@ -101,7 +117,7 @@ fn check(case: &str) {
             &format!("{case}: {} estimate", got.term),
             got.estimate,
             want["estimate"].as_f64().unwrap(),
-            1e-5,
+            rel,
             se,
         );
         close(
@@ -140,10 +156,25 @@ fn check(case: &str) {
         1e-7,
         1.0,
     );
-    let want_cov = nums(&r["random_effects"][0]["covariance"]);
-    let got_cov: Vec<f64> = fit.random[0].covariance.iter().flatten().copied().collect();
-    for (g, w) in got_cov.iter().zip(&want_cov) {
-        close(&format!("{case}: covariance"), *g, *w, 1e-5, 1e-3);
+    let re = r["random_effects"].as_array().unwrap();
+    assert_eq!(fit.random.len(), re.len(), "{case}: random terms");
+    for (got, want) in fit.random.iter().zip(re) {
+        assert_eq!(
+            got.group,
+            want["group"].as_str().unwrap(),
+            "{case}: group order"
+        );
+        let want_cov = nums(&want["covariance"]);
+        let got_cov: Vec<f64> = got.covariance.iter().flatten().copied().collect();
+        for (g, w) in got_cov.iter().zip(&want_cov) {
+            close(
+                &format!("{case}: {} covariance", got.group),
+                *g,
+                *w,
+                rel,
+                1e-3,
+            );
+        }
     }
     let b = &r["blups"];
     for k in 0..3 {
@@ -170,4 +201,22 @@ fn binary_cluster_trial_random_intercept() {
 #[test]
 fn binary_correlated_random_slope_with_factor() {
     check("glmm_slope");
+}
+
+#[test]
+fn binary_stepped_wedge_two_terms() {
+    check("glmm_sw");
+}
+
+#[test]
+fn binary_stepped_wedge_singular() {
+    check("glmm_sw_singular");
+}
+
+/// Eight small random binary datasets (half of them singular fits).
+#[test]
+fn random_sweep_of_binary_datasets() {
+    for s in 1..=8 {
+        check(&format!("glmm_sweep_{s:02}"));
+    }
 }

@@ -307,3 +307,36 @@ fn factor_fixed_effect_with_interaction() {
 fn parallel_cluster_rct() {
     check("crt_reml");
 }
+
+#[test]
+fn stepped_wedge_cluster_by_period() {
+    check("stepped_wedge_reml");
+}
+
+/// Every case of the random sweep (24 small datasets, half of them singular fits).
+#[test]
+fn random_sweep_of_structures() {
+    let mut cases: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            (name.starts_with("sweep_") && name.ends_with(".json"))
+                .then(|| name.trim_end_matches(".json").to_string())
+        })
+        .collect();
+    cases.sort();
+    assert_eq!(cases.len(), 24);
+    for case in cases {
+        check(&case);
+    }
+}
+
+#[test]
+fn crossed_with_slope_on_the_smaller_factor() {
+    check("crossed_slope_reml");
+}
+
+#[test]
+fn three_level_nesting() {
+    check("three_level_reml");
+}

@@ -82,7 +82,10 @@ fn client_records(f: &Fixture, sessions: u32) -> Vec<Value> {
         ),
     ];
     for s in 1..=sessions {
-        let on = format!("2026-02-{:02}", 1 + 7 * s);
+        let on = scaleup_domain::date::Date::from_ymd(2026, 2, 1)
+            .unwrap()
+            .add_days(7 * s as i64)
+            .to_string();
         v.push(rec("session", &uuid(), json!({"client_id": client, "episode_id": episode, "number": s, "on": on, "attended": true, "duration_minutes": 90, "modality": "individual", "components": ["problem_solving", "stress_management"]})));
         if s % 2 == 0 {
             v.push(rec(

@@ -66,16 +66,16 @@ impl Store {
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut sql = String::from(
                 "INSERT INTO records (id, kind, hub_id, client_id, episode_id, counsellor_id, facility_id, programme_id, occurred_on,
-                    version, change_seq, payload, created_by, created_at, updated_by, updated_at, device_time) VALUES ",
+                    version, change_seq, payload, created_by, created_at, updated_by, updated_at, device_time, tag) VALUES ",
             );
             for (n, _) in chunk.iter().enumerate() {
-                let b = n * 14;
+                let b = n * 15;
                 if n > 0 {
                     sql.push_str(", ");
                 }
                 sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, b + 13, b + 12, b + 13, b + 14
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, b + 13, b + 12, b + 13, b + 14, b + 15
                 ));
             }
             sql.push_str(" ON CONFLICT (id) DO NOTHING");
@@ -95,7 +95,8 @@ impl Store {
                     .bind(stored.clone())
                     .bind(r.created_by.clone())
                     .bind(r.recorded_at.clone())
-                    .bind(r.recorded_at.clone());
+                    .bind(r.recorded_at.clone())
+                    .bind(crate::records::record_tag(&r.payload));
             }
             q.execute(&mut *tx).await?;
 

@@ -14,6 +14,7 @@
 //! - Identifying details are encrypted before they reach SQL; the key never enters the database.
 //! - Nothing here logs identifiers or clinical values.
 
+mod activity;
 mod audit;
 mod auth;
 mod bulk;
@@ -25,6 +26,7 @@ mod scope;
 mod setup;
 mod time_util;
 
+pub use activity::{HubYearActivity, OutcomePair, OutcomeRule};
 pub use audit::{AuditEvent, AuditVerification};
 pub use auth::{LoginOutcome, NewUser, SessionKind, UserRecord};
 pub use bulk::BulkRecord;
@@ -36,7 +38,7 @@ pub use records::{
     PullPage, RecordRow, RiskFlagSummary, SMALL_CELL_THRESHOLD, ScoreSummary, Scorer, SummaryCell,
 };
 pub use scope::Actor;
-pub use setup::{HubRow, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow};
+pub use setup::{DefinitionRow, HubRow, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow};
 pub use time_util::{format_timestamp, now_timestamp};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -154,6 +156,13 @@ impl Store {
         };
         migrate::run(&store, version).await?;
         Ok(store)
+    }
+
+    /// The same store with another scorer (e.g. a catalogue extended by hub definitions that
+    /// were themselves read from this store).
+    pub fn with_scorer(mut self, scorer: Arc<dyn Scorer>) -> Store {
+        self.scorer = scorer;
+        self
     }
 
     pub fn backend(&self) -> Backend {

@@ -30,10 +30,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_score_instrument_version.sql"),
         postgres: include_str!("../migrations/postgres/0002_score_instrument_version.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_list_indexes",
+        sqlite: include_str!("../migrations/sqlite/0003_list_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0003_list_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 2;
+pub const LATEST_VERSION: i64 = 3;
 
 const LOCK_ID: i64 = 0x5ca1_e0b0;
 

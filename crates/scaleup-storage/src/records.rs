@@ -434,8 +434,8 @@ impl Store {
                 let seq = next_change_seq(tx).await?;
                 sqlx::query(
                     "INSERT INTO records (id, kind, hub_id, client_id, episode_id, counsellor_id, facility_id, programme_id, occurred_on,
-                        version, change_seq, payload, created_by, created_at, updated_by, updated_at, device_time)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12, $13, $12, $13, $14)",
+                        version, change_seq, payload, created_by, created_at, updated_by, updated_at, device_time, tag)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12, $13, $12, $13, $14, $15)",
                 )
                 .bind(id_text.clone())
                 .bind(kind.as_str())
@@ -451,6 +451,7 @@ impl Store {
                 .bind(actor.user_id.clone())
                 .bind(now.clone())
                 .bind(device_time.clone())
+                .bind(record_tag(&payload))
                 .execute(&mut *tx)
                 .await?;
                 self.after_write(
@@ -512,7 +513,7 @@ impl Store {
                     let seq = next_change_seq(tx).await?;
                     sqlx::query(
                         "UPDATE records SET client_id = $2, episode_id = $3, counsellor_id = $4, facility_id = $5, programme_id = $6,
-                            occurred_on = $7, version = $8, change_seq = $9, payload = $10, updated_by = $11, updated_at = $12, device_time = $13
+                            occurred_on = $7, version = $8, change_seq = $9, payload = $10, updated_by = $11, updated_at = $12, device_time = $13, tag = $14
                          WHERE id = $1",
                     )
                     .bind(id_text.clone())
@@ -528,6 +529,7 @@ impl Store {
                     .bind(actor.user_id.clone())
                     .bind(now.clone())
                     .bind(device_time.clone())
+                    .bind(record_tag(&payload))
                     .execute(&mut *tx)
                     .await?;
                     self.after_write(
@@ -1125,38 +1127,61 @@ impl Store {
         limit: i64,
     ) -> Result<(Vec<ClientRow>, Option<String>)> {
         let limit = limit.clamp(1, 1000);
-        let mut sql = Sql::new(
-            "SELECT r.id, r.hub_id, r.counsellor_id, r.facility_id, r.programme_id, r.occurred_on, r.version, r.payload FROM records r WHERE r.kind = 'client'",
-        );
-        actor.push_scope(&mut sql, "r");
-        if let Some(site) = site {
-            sql.push(" AND r.facility_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM org_units WHERE id = ")
-                .bind_text(site)
-                .push(" UNION ALL SELECT o.id FROM org_units o JOIN sub ON o.parent_id = sub.id) SELECT id FROM sub)");
-        }
         if let Some(from) = from {
             scaleup_domain::date::Date::parse(from, "from")?;
-            sql.push(" AND r.occurred_on >= ").bind_text(from);
         }
         if let Some(to) = to {
             scaleup_domain::date::Date::parse(to, "to")?;
-            sql.push(" AND r.occurred_on <= ").bind_text(to);
         }
-        if let Some(c) = cursor {
-            sql.push(" AND r.id > ").bind_text(c);
+        // An index gives id order within one hub, not across several: a caller who sees several
+        // hubs gets one ordered query per hub, merged here, instead of a sort of all their clients.
+        let per_hub: Vec<Actor> = if !actor.role.is_caseload_scoped() && actor.hubs.len() > 1 {
+            actor
+                .hubs
+                .iter()
+                .map(|h| Actor {
+                    hubs: vec![h.clone()],
+                    ..actor.clone()
+                })
+                .collect()
+        } else {
+            vec![actor.clone()]
+        };
+        let mut rows = Vec::new();
+        for scoped in &per_hub {
+            let mut sql = Sql::new(
+                "SELECT r.id, r.hub_id, r.counsellor_id, r.facility_id, r.programme_id, r.occurred_on, r.version, r.payload FROM records r WHERE r.kind = 'client'",
+            );
+            scoped.push_scope(&mut sql, "r");
+            if let Some(site) = site {
+                sql.push(" AND r.facility_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM org_units WHERE id = ")
+                    .bind_text(site)
+                    .push(" UNION ALL SELECT o.id FROM org_units o JOIN sub ON o.parent_id = sub.id) SELECT id FROM sub)");
+            }
+            if let Some(from) = from {
+                sql.push(" AND r.occurred_on >= ").bind_text(from);
+            }
+            if let Some(to) = to {
+                sql.push(" AND r.occurred_on <= ").bind_text(to);
+            }
+            if let Some(c) = cursor {
+                sql.push(" AND r.id > ").bind_text(c);
+            }
+            sql.push(" ORDER BY r.id LIMIT ")
+                .bind(crate::scope::Bind::Int(limit + 1));
+            for r in sql.query().fetch_all(&self.pool).await? {
+                rows.push(client_row(&r)?);
+            }
         }
-        sql.push(" ORDER BY r.id LIMIT ")
-            .bind(crate::scope::Bind::Int(limit + 1));
-        let rows = sql.query().fetch_all(&self.pool).await?;
-        let mut out = Vec::new();
-        for r in rows.iter().take(limit as usize) {
-            out.push(client_row(r)?);
-        }
-        let next = if rows.len() as i64 > limit {
-            out.last().map(|c| c.id.clone())
+        rows.sort_by(|a, b| a.id.cmp(&b.id));
+        let has_more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next = if has_more {
+            rows.last().map(|c| c.id.clone())
         } else {
             None
         };
+        let out = rows;
         if !out.is_empty() {
             self.audit(
                 Some(actor),
@@ -1478,7 +1503,7 @@ impl Store {
                 .await?;
             let version = cur.try_get::<i64, _>("version")? + 1;
             let seq = next_change_seq(&mut *tx).await?;
-            sqlx::query("UPDATE records SET payload = $1, version = $2, change_seq = $3, updated_by = $4, updated_at = $5, occurred_on = $6 WHERE id = $7")
+            sqlx::query("UPDATE records SET payload = $1, version = $2, change_seq = $3, updated_by = $4, updated_at = $5, occurred_on = $6, tag = $8 WHERE id = $7")
                 .bind(stored.clone())
                 .bind(version)
                 .bind(seq)
@@ -1486,6 +1511,7 @@ impl Store {
                 .bind(now_timestamp())
                 .bind(payload.occurred_on().map(|d| d.to_string()))
                 .bind(visible.record_id.clone())
+                .bind(record_tag(&payload))
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("INSERT INTO record_versions (record_id, version, payload, author_id, recorded_at, device_time) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -1520,7 +1546,9 @@ impl Store {
     }
 
     /// Aggregate counts per facility and month for the actor's hubs, with small cells suppressed.
-    /// Indicators: registered, screened, enrolled, sessions_attended, episodes_completed.
+    /// Indicators: registered, screened, eligible, offered, accepted, declined, enrolled,
+    /// sessions_attended, sessions_missed, episodes_completed, episodes_dropped_out (episodes
+    /// are counted in their enrolment month). Grouped in SQL: no client row leaves the database.
     pub async fn summary(
         &self,
         actor: &Actor,
@@ -1528,7 +1556,8 @@ impl Store {
         to: Option<&str>,
     ) -> Result<Vec<SummaryCell>> {
         let mut sql = Sql::new(
-            "SELECT r.facility_id, SUBSTR(r.occurred_on, 1, 7) AS month, r.kind, r.payload FROM records r WHERE r.kind IN ('client', 'assessment', 'episode', 'session') AND r.facility_id IS NOT NULL",
+            "SELECT r.facility_id, SUBSTR(r.occurred_on, 1, 7) AS month, r.kind, r.tag, CAST(COUNT(*) AS BIGINT) AS n FROM records r
+             WHERE r.kind IN ('client', 'assessment', 'eligibility', 'episode', 'session') AND r.facility_id IS NOT NULL",
         );
         // Aggregates cover whole hubs for every role; scoping by caseload does not apply.
         if actor.role != Role::Admin {
@@ -1552,6 +1581,7 @@ impl Store {
             scaleup_domain::date::Date::parse(t, "to")?;
             sql.push(" AND r.occurred_on <= ").bind_text(t);
         }
+        sql.push(" GROUP BY r.facility_id, SUBSTR(r.occurred_on, 1, 7), r.kind, r.tag");
         let rows = sql.query().fetch_all(&self.pool).await?;
         let mut counts: std::collections::BTreeMap<(String, String, &'static str), i64> =
             Default::default();
@@ -1559,24 +1589,26 @@ impl Store {
             let facility: String = r.try_get("facility_id")?;
             let month: String = r.try_get::<Option<String>, _>("month")?.unwrap_or_default();
             let kind: String = r.try_get("kind")?;
-            let payload: serde_json::Value =
-                serde_json::from_str(&r.try_get::<String, _>("payload")?).unwrap_or_default();
-            let indicator = match kind.as_str() {
-                "client" => Some("registered"),
-                "assessment" if payload["occasion"] == "screening" => Some("screened"),
-                "episode" => Some("enrolled"),
-                "session" if payload["attended"] == true => Some("sessions_attended"),
-                _ => None,
+            let tag: Option<String> = r.try_get("tag")?;
+            let n: i64 = r.try_get("n")?;
+            let indicators: &[&'static str] = match (kind.as_str(), tag.as_deref()) {
+                ("client", _) => &["registered"],
+                ("assessment", Some("screening")) => &["screened"],
+                ("eligibility", Some("accepted")) => &["eligible", "offered", "accepted"],
+                ("eligibility", Some("declined")) => &["eligible", "offered", "declined"],
+                ("eligibility", Some("offered")) => &["eligible", "offered"],
+                ("eligibility", Some("not_offered")) => &["eligible"],
+                ("episode", Some("completed")) => &["enrolled", "episodes_completed"],
+                ("episode", Some("dropped_out")) => &["enrolled", "episodes_dropped_out"],
+                ("episode", _) => &["enrolled"],
+                ("session", Some("attended")) => &["sessions_attended"],
+                ("session", Some("missed")) => &["sessions_missed"],
+                _ => &[],
             };
-            if let Some(ind) = indicator {
+            for ind in indicators {
                 *counts
                     .entry((facility.clone(), month.clone(), ind))
-                    .or_default() += 1;
-            }
-            if kind == "episode" && payload["closure_reason"] == "completed" {
-                *counts
-                    .entry((facility, month, "episodes_completed"))
-                    .or_default() += 1;
+                    .or_default() += n;
             }
         }
         Ok(counts
@@ -1603,7 +1635,7 @@ impl Store {
             return Err(StoreError::Forbidden("caseloads are for care staff"));
         }
         let mut sql = Sql::new(
-            "SELECT r.id, r.kind, r.client_id, r.counsellor_id, r.occurred_on, r.payload, s.total, s.instrument FROM records r
+            "SELECT r.id, r.kind, r.client_id, r.counsellor_id, r.programme_id, r.occurred_on, r.payload, s.total, s.instrument, s.detail FROM records r
              LEFT JOIN assessment_scores s ON s.record_id = r.id WHERE r.kind IN ('client', 'episode', 'session', 'assessment')",
         );
         actor.push_scope(&mut sql, "r");
@@ -1632,7 +1664,8 @@ impl Store {
                 serde_json::from_str(&r.try_get::<String, _>("payload")?).unwrap_or_default();
             match r.try_get::<String, _>("kind")?.as_str() {
                 "client" => {
-                    entry["counsellor_id"] = serde_json::json!(opt_text(r, "counsellor_id")?)
+                    entry["counsellor_id"] = serde_json::json!(opt_text(r, "counsellor_id")?);
+                    entry["programme_id"] = serde_json::json!(opt_text(r, "programme_id")?);
                 }
                 "episode" => {
                     entry["episode_status"] =
@@ -1656,7 +1689,10 @@ impl Store {
                 }
                 "assessment" => {
                     if let Some(total) = r.try_get::<Option<f64>, _>("total")? {
-                        let item = serde_json::json!({"instrument": opt_text(r, "instrument")?, "on": payload["administered_on"], "occasion": payload["occasion"], "session_number": payload["session_number"], "total": total});
+                        let detail: serde_json::Value = opt_text(r, "detail")?
+                            .and_then(|d| serde_json::from_str(&d).ok())
+                            .unwrap_or_default();
+                        let item = serde_json::json!({"instrument": opt_text(r, "instrument")?, "on": payload["administered_on"], "occasion": payload["occasion"], "session_number": payload["session_number"], "total": total, "detail": detail});
                         entry["scores"]
                             .as_array_mut()
                             .expect("scores is an array")
@@ -1673,6 +1709,36 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// The short status kept in `records.tag` so aggregates group in SQL (see the migration).
+pub(crate) fn record_tag(payload: &RecordPayload) -> Option<String> {
+    use scaleup_domain::record::Occasion;
+    Some(match payload {
+        RecordPayload::Assessment(a) => match a.occasion {
+            Occasion::Screening => "screening",
+            Occasion::Baseline => "baseline",
+            Occasion::Session => "session",
+            Occasion::Endpoint => "endpoint",
+            Occasion::FollowUp => "follow_up",
+        }
+        .to_string(),
+        RecordPayload::Session(s) => if s.attended { "attended" } else { "missed" }.to_string(),
+        RecordPayload::Episode(e) => match e.closure_reason {
+            None => "open".to_string(),
+            Some(r) => serde_json::to_value(r).ok()?.as_str()?.to_string(),
+        },
+        RecordPayload::Eligibility(e) => match (e.eligible, e.offered, e.accepted) {
+            (false, _, _) => "ineligible",
+            (true, false, _) => "not_offered",
+            (true, true, Some(true)) => "accepted",
+            (true, true, Some(false)) => "declined",
+            (true, true, None) => "offered",
+        }
+        .to_string(),
+        RecordPayload::Referral(r) => serde_json::to_value(r.status).ok()?.as_str()?.to_string(),
+        _ => return None,
+    })
 }
 
 async fn next_change_seq(tx: &mut Tx) -> Result<i64> {

@@ -441,3 +441,80 @@ impl Store {
         Ok(out)
     }
 }
+
+/// A hub-supplied definition file as stored.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DefinitionRow {
+    pub kind: String,
+    pub code: String,
+    pub origin: String,
+    pub source: String,
+}
+
+impl Store {
+    /// Stores a validated hub definition file (instrument, protocol, competency framework or
+    /// item texts), replacing an earlier file with the same kind and code. Kept in the database
+    /// so every server behind a load balancer loads the same catalogue.
+    pub async fn put_definition(
+        &self,
+        actor: Option<&Actor>,
+        kind: &str,
+        code: &str,
+        origin: &str,
+        source: &str,
+    ) -> Result<()> {
+        if actor.is_some_and(|a| !matches!(a.role, Role::Admin | Role::HubManager)) {
+            return Err(StoreError::Forbidden(
+                "definitions are managed by admins and hub managers",
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO definitions (kind, code, hub_id, source, added_by, added_at) VALUES ($1, $2, NULL, $3, $4, $5)
+             ON CONFLICT (kind, code) DO UPDATE SET source = $3, added_by = $4, added_at = $5",
+        )
+        .bind(kind.to_string())
+        .bind(code.to_string())
+        .bind(format!("# origin: {origin}\n{source}"))
+        .bind(actor.map(|a| a.user_id.clone()).unwrap_or_else(|| "cli".into()))
+        .bind(now_timestamp())
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            &AuditEvent::new("definition.put", "definition")
+                .entity(format!("{kind}:{code}"))
+                .detail(serde_json::json!({"origin": origin})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Hub definition files, in the order they were added.
+    pub async fn definitions(&self) -> Result<Vec<DefinitionRow>> {
+        let rows =
+            sqlx::query("SELECT kind, code, source FROM definitions ORDER BY added_at, kind, code")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                let stored: String = r.try_get("source")?;
+                let (origin, source) = match stored.split_once('\n') {
+                    Some((first, rest)) if first.starts_with("# origin: ") => (
+                        first.trim_start_matches("# origin: ").to_string(),
+                        rest.to_string(),
+                    ),
+                    _ => ("database".to_string(), stored.clone()),
+                };
+                Ok(DefinitionRow {
+                    kind: r.try_get("kind")?,
+                    code: r.try_get("code")?,
+                    origin,
+                    source,
+                })
+            })
+            .collect()
+    }
+}

@@ -46,6 +46,8 @@ conformance!(
     risk_items_raise_alerts_that_escalate,
     client_queries_are_scoped_by_role,
     audit_chain_detects_tampering,
+    summary_counts_indicators_and_suppresses_small_cells,
+    activity_for_costing_is_aggregated_per_hub_and_year,
 );
 
 /// A database created by the first release (schema 1) with data in it upgrades in place.
@@ -848,4 +850,148 @@ async fn audit_chain_detects_tampering(store: Store, f: Fixture, _db: Reopen) {
         conflict_id: None,
         error: None,
     };
+}
+
+async fn summary_counts_indicators_and_suppresses_small_cells(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let mut clients = Vec::new();
+    for _ in 0..6 {
+        clients.push(register_client(&store, &f, &f.counsellor).await);
+    }
+    let a = actor(&store, &f.counsellor).await;
+    store
+        .push(&a, "d", vec![rec("eligibility", &uuid(), None, json!({"client_id": clients[0], "decided_on": "2026-03-01", "eligible": true, "offered": true, "accepted": false, "decline_reason": "stigma"}))])
+        .await
+        .unwrap();
+    let v = actor(&store, &f.viewer).await;
+    let cells = store
+        .summary(&v, Some("2026-03-01"), Some("2026-03-31"))
+        .await
+        .unwrap();
+    let get = |ind: &str| {
+        cells
+            .iter()
+            .find(|c| c.indicator == ind && c.facility_id == f.facility_id && c.month == "2026-03")
+            .map(|c| (c.value, c.suppressed))
+    };
+    assert_eq!(get("registered"), Some((Some(6), false)));
+    assert_eq!(get("enrolled"), Some((Some(6), false)));
+    assert_eq!(get("sessions_attended"), Some((Some(6), false)));
+    assert_eq!(
+        get("declined"),
+        Some((None, true)),
+        "a count of 1 is suppressed"
+    );
+    assert_eq!(get("screened"), None);
+    assert!(
+        store
+            .summary(&v, Some("2026-04-01"), None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A viewer of another hub sees nothing of this one.
+    let foreign = scaleup_storage::Actor {
+        user_id: "x".into(),
+        role: Role::Viewer,
+        hubs: vec![f.other_hub_id.clone()],
+    };
+    assert!(
+        store
+            .summary(&foreign, None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn activity_for_costing_is_aggregated_per_hub_and_year(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    // Three clients, each with one attended 90-minute session (register_client).
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(register_client(&store, &f, &f.counsellor).await);
+    }
+    let a = actor(&store, &f.counsellor).await;
+    // Client 0: PHQ-9 baseline 16 -> session 8 (responder, remission below 10); client 1: 16 -> 14.
+    let scores = |client: &str, baseline: u32, later: u32| {
+        let resp = |v: u32| json!({"1": v.min(3), "2": v.saturating_sub(3).min(3), "3": v.saturating_sub(6).min(3), "4": v.saturating_sub(9).min(3), "5": v.saturating_sub(12).min(3), "6": v.saturating_sub(15).min(3)});
+        vec![
+            rec(
+                "assessment",
+                &uuid(),
+                None,
+                json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": resp(baseline)}),
+            ),
+            rec(
+                "assessment",
+                &uuid(),
+                None,
+                json!({"client_id": client, "instrument": "phq9", "occasion": "session", "session_number": 4, "administered_on": "2026-04-01", "responses": resp(later)}),
+            ),
+        ]
+    };
+    let mut batch = scores(&clients[0], 16, 8);
+    batch.extend(scores(&clients[1], 16, 14));
+    assert!(
+        store
+            .push(&a, "d", batch)
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.status == AckStatus::Created)
+    );
+    let s = actor(&store, &f.supervisor).await;
+    let acks = store
+        .push(&s, "t", vec![
+            rec("supervision_session", &uuid(), None, json!({"supervisor_id": f.supervisor.id, "on": "2026-03-10", "duration_minutes": 90, "format": "group", "counsellor_ids": [f.counsellor.id], "cases_reviewed": [clients[0]]})),
+            rec("training_record", &uuid(), None, json!({"person_id": f.counsellor.id, "course": "pm_plus", "started_on": "2026-01-10", "completed_on": "2026-01-17", "hours": 40.0, "passed": true})),
+        ])
+        .await
+        .unwrap();
+    assert!(
+        acks.iter().all(|a| a.status == AckStatus::Created),
+        "{acks:?}"
+    );
+    let rule = scaleup_storage::OutcomeRule {
+        instrument: "phq9".into(),
+        response_fraction: 0.5,
+        remission_below: 10.0,
+    };
+    let rows = store.activity_by_hub_year(&rule).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let r = &rows[0];
+    assert_eq!((r.hub_code.as_str(), r.year), ("ke-pmplus", 2026));
+    assert_eq!((r.clients, r.sessions), (3, 3));
+    assert!((r.session_minutes - 270.0).abs() < 1e-9);
+    assert!(
+        (r.supervision_hours - 1.5).abs() < 1e-9
+            && (r.counsellor_supervision_hours - 1.5).abs() < 1e-9
+    );
+    assert!((r.training_hours - 40.0).abs() < 1e-9 && r.training_courses == 1);
+    assert_eq!((r.responders, r.remissions), (1, 1));
+}
+
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+    let names = |backend: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(format!("{dir}/{backend}"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+    assert_eq!(
+        names("sqlite").len() as i64,
+        scaleup_storage::LATEST_VERSION
+    );
 }

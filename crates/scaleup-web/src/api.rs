@@ -11,6 +11,7 @@ use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use scaleup_domain::catalog::Catalog;
 use scaleup_domain::org::OrgLevel;
 use scaleup_domain::role::{Capability, Role};
 use scaleup_storage::{
@@ -30,11 +31,37 @@ pub struct AppState {
     pub catalog: Arc<CatalogDocs>,
 }
 
-/// Pre-rendered catalogue documents (the catalogue itself lives in scaleup-domain).
-#[derive(Default)]
+/// The catalogue: the rules (scoring, protocols) and its documents as the API serves them.
 pub struct CatalogDocs {
     pub instruments: Vec<(String, Value)>,
     pub protocols: Vec<(String, Value)>,
+    pub rules: Arc<Catalog>,
+}
+
+impl CatalogDocs {
+    pub fn from_catalog(catalog: Arc<Catalog>) -> CatalogDocs {
+        CatalogDocs {
+            instruments: catalog
+                .instruments()
+                .map(|(_, i)| {
+                    (
+                        i.code().to_string(),
+                        serde_json::to_value(i.def()).unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            protocols: catalog
+                .protocols()
+                .map(|(_, p)| {
+                    (
+                        p.code().to_string(),
+                        serde_json::to_value(p.def()).unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            rules: catalog,
+        }
+    }
 }
 
 /// Maximum records in one sync batch.
@@ -715,9 +742,14 @@ async fn acknowledge_alert(
 
 async fn caseload(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     let items = state.store.caseload(&caller.actor).await?;
-    Ok(Json(
-        json!({"items": crate::api::flags::with_flags(items, &state.catalog), "next_cursor": null}),
-    ))
+    let programmes = state.store.programmes(&caller.actor).await?;
+    let protocols: std::collections::HashMap<String, String> = programmes
+        .into_iter()
+        .map(|p| (p.id, p.protocol_code))
+        .collect();
+    let today = time::OffsetDateTime::now_utc().date().to_julian_day();
+    let items = crate::api::flags::with_flags(items, &state.catalog.rules, &protocols, today);
+    Ok(Json(json!({"items": items, "next_cursor": null})))
 }
 
 async fn list_conflicts(
@@ -844,19 +876,35 @@ async fn get_protocol(
 }
 
 pub(crate) mod flags {
-    //! Supervision flags computed from a caseload summary and the protocol rules.
+    //! Supervision flags computed from a caseload summary and the programme's protocol rules.
 
-    use super::CatalogDocs;
+    use scaleup_domain::catalog::Catalog;
+    use scaleup_domain::date::Date;
+    use scaleup_domain::instrument::Score;
+    use scaleup_domain::protocol::Protocol;
     use serde_json::{Value, json};
+    use std::collections::HashMap;
 
-    /// Adds `flags` to each caseload entry: `risk` (an unacknowledged alert), `missed_sessions`,
-    /// `dropout`, and `no_improvement` (the stepped-care rule: by the protocol's review session,
-    /// less than the required reduction from baseline on the outcome instrument).
-    pub fn with_flags(items: Vec<Value>, catalog: &CatalogDocs) -> Vec<Value> {
-        let _ = catalog;
+    /// Adds `flags` (and `adequate_dose`) to each caseload entry:
+    /// - `risk`: an unacknowledged risk alert;
+    /// - `missed_sessions`: a session recorded as missed;
+    /// - `overdue`: an active episode whose next session is past the protocol's missed-session limit;
+    /// - `dropout`: the episode closed as dropped out;
+    /// - `no_improvement`: the protocol's stepped-care rule fired (from the session it names, less
+    ///   than the required change from baseline on its outcome instrument).
+    pub fn with_flags(
+        items: Vec<Value>,
+        catalog: &Catalog,
+        programme_protocol: &HashMap<String, String>,
+        today_julian: i32,
+    ) -> Vec<Value> {
         items
             .into_iter()
             .map(|mut c| {
+                let protocol = c["programme_id"]
+                    .as_str()
+                    .and_then(|p| programme_protocol.get(p))
+                    .and_then(|code| catalog.protocol(code));
                 let mut flags = Vec::new();
                 if c["open_risk_alert"] == true {
                     flags.push("risk");
@@ -864,11 +912,27 @@ pub(crate) mod flags {
                 if c["sessions_missed"].as_i64().unwrap_or(0) > 0 {
                     flags.push("missed_sessions");
                 }
+                if let Some(p) = protocol {
+                    if c["episode_status"] == "active" && overdue(&c, p, today_julian) {
+                        flags.push("overdue");
+                    }
+                    if no_improvement(&c, p) {
+                        flags.push("no_improvement");
+                    }
+                    c["adequate_dose"] =
+                        json!(p.adequate_dose(c["sessions_attended"].as_u64().unwrap_or(0) as u32));
+                    c["protocol"] = json!(p.code());
+                }
                 if c["closure_reason"] == "dropped_out" {
                     flags.push("dropout");
                 }
-                if no_improvement(&c) {
-                    flags.push("no_improvement");
+                if let Some(scores) = c["scores"].as_array_mut() {
+                    for s in scores {
+                        // The full scoring detail stays on the server; the list shows totals.
+                        if let Some(o) = s.as_object_mut() {
+                            o.remove("detail");
+                        }
+                    }
                 }
                 c["flags"] = json!(flags);
                 c
@@ -876,24 +940,43 @@ pub(crate) mod flags {
             .collect()
     }
 
-    /// Default stepped-care rule when the protocol gives none: by session 3, less than a 50 %
-    /// reduction from baseline (HAP's early-response definition, instruments.md §6.2).
-    fn no_improvement(c: &Value) -> bool {
+    fn overdue(c: &Value, p: &Protocol, today_julian: i32) -> bool {
+        let Some(last) = c["last_session_on"]
+            .as_str()
+            .and_then(|d| Date::parse(d, "d").ok())
+        else {
+            return false;
+        };
+        let interval = p.def().sessions.interval_days.unwrap_or(7) as i32;
+        let days_overdue = today_julian - last.julian_day() - interval;
+        days_overdue > 0 && p.session_missed(days_overdue as u32)
+    }
+
+    fn no_improvement(c: &Value, p: &Protocol) -> bool {
         let Some(scores) = c["scores"].as_array() else {
             return false;
         };
-        let baseline = scores
+        let parsed: Vec<(&Value, Score)> = scores
             .iter()
-            .find(|s| s["occasion"] == "baseline" || s["occasion"] == "screening")
-            .and_then(|s| s["total"].as_f64());
-        let latest = scores
+            .filter_map(|s| {
+                serde_json::from_value::<Score>(s["detail"].clone())
+                    .ok()
+                    .map(|sc| (s, sc))
+            })
+            .collect();
+        let Some((_, baseline)) = parsed
+            .iter()
+            .find(|(s, _)| s["occasion"] == "baseline" || s["occasion"] == "screening")
+        else {
+            return false;
+        };
+        parsed
             .iter()
             .rev()
-            .find(|s| s["session_number"].as_i64().unwrap_or(0) >= 3)
-            .and_then(|s| s["total"].as_f64());
-        match (baseline, latest) {
-            (Some(b), Some(l)) if b > 0.0 => (b - l) / b < 0.5,
-            _ => false,
-        }
+            .filter(|(s, sc)| s["session_number"].is_u64() && sc.instrument == baseline.instrument)
+            .any(|(s, current)| {
+                let n = s["session_number"].as_u64().unwrap_or(0) as u32;
+                p.stepped_care_flag(baseline, current, n).is_some()
+            })
     }
 }

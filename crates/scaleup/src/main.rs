@@ -34,6 +34,12 @@ enum Command {
     /// Inspect and verify the hash-chained audit log.
     #[cfg(feature = "server")]
     Audit(cmd::audit::Args),
+    /// Analyse a programme's data in place (effectiveness by its design's standard model).
+    #[cfg(feature = "server")]
+    Analyze(cmd::analyze::Args),
+    /// Store a hub's own instrument, protocol or item-text files in the database.
+    #[cfg(feature = "server")]
+    Definitions(cmd::definitions::Args),
     /// Generate the master key that encrypts identities and keys the audit chain.
     #[cfg(feature = "server")]
     Key(cmd::key::Args),
@@ -66,6 +72,10 @@ fn main() -> ExitCode {
         Command::Audit(args) => cmd::audit::run(args),
         #[cfg(feature = "server")]
         Command::Key(args) => cmd::key::run(args),
+        #[cfg(feature = "server")]
+        Command::Definitions(args) => cmd::definitions::run(args),
+        #[cfg(feature = "server")]
+        Command::Analyze(args) => cmd::analyze::run(args),
         Command::Instruments(args) => cmd::instruments::run(args),
         Command::Protocols(args) => cmd::protocols::run(args),
         Command::Stats(args) => cmd::stats::run(args),

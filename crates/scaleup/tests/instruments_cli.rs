@@ -467,3 +467,84 @@ options = ["A", "B", "C", "D"]
     let o = run(&["instruments", "show", "epds", "--language", "en"]);
     assert!(stderr(&o).contains("no item texts for epds version 1 in language en"));
 }
+
+#[test]
+fn enact_framework_and_threshold_override() {
+    let list = json(&["instruments", "list", "--format", "json"]);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "enact_equip" && r["kind"] == "competency_framework")
+    );
+    let shown = ok(&["instruments", "show", "enact_equip"]);
+    assert!(shown.contains(
+        "1: Any unhelpful or potentially harmful behaviour observed [supervision safety flag]"
+    ));
+    assert!(shown.contains("7. Assessment of harm and collaborative response plan"));
+    let ratings: Vec<String> = (1..=15)
+        .map(|i| format!("{i}={}", if i == 7 { 1 } else { 3 }))
+        .collect();
+    let a = json(&[
+        "instruments",
+        "score",
+        "enact_equip",
+        "--responses",
+        &ratings.join(","),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(a["safety_flag"], true);
+    assert_eq!(a["safety_flag_competencies"][0], "7");
+    assert_eq!(a["all_competent"], false);
+    let o = run(&["instruments", "score", "enact_equip", "--responses", "1=9"]);
+    assert!(stderr(&o).contains("competency 1: level is not one of the framework's levels"));
+
+    let eight = "1=1,2=1,3=1,4=1,5=1,6=1,7=1,8=1,9=0,10=0,11=0,12=0,13=0,14=0";
+    let v = json(&[
+        "instruments",
+        "score",
+        "ssq14",
+        "--responses",
+        eight,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["positive"], false);
+    let v = json(&[
+        "instruments",
+        "score",
+        "ssq14",
+        "--responses",
+        eight,
+        "--threshold",
+        "fb_rct_ge9=8",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["positive"], true);
+    assert_eq!(v["cutoffs"][0]["overridden"], true);
+    let v = json(&[
+        "instruments",
+        "score",
+        "ssq14",
+        "--responses",
+        eight,
+        "--cutoff",
+        "zanzibar_ge7",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["selected_cutoff"], "zanzibar_ge7");
+    assert_eq!(v["positive"], true);
+    let o = run(&[
+        "instruments",
+        "score",
+        "ssq14",
+        "--responses",
+        eight,
+        "--threshold",
+        "x",
+    ]);
+    assert!(stderr(&o).contains("--threshold: expected CUTOFF=NUMBER"));
+}

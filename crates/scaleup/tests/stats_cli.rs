@@ -255,3 +255,37 @@ fn glmm_binomial_json_matches_glmer() {
     ]);
     assert!(!ok && err.contains("0 or 1"), "{err}");
 }
+
+#[test]
+fn mixed_numeric_columns_are_named_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.csv");
+    let mut csv = String::from("y,x,g\n");
+    for i in 0..40 {
+        let y = if i == 7 {
+            "12,5".to_string()
+        } else {
+            format!("{}", i % 7)
+        };
+        let x = if i == 9 {
+            "n/a".to_string()
+        } else {
+            format!("{}", i % 5)
+        };
+        csv.push_str(&format!("\"{y}\",{x},{}\n", i % 4));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let p = path.to_string_lossy();
+    // Line 9 holds row 8 (i = 7), whose response is `12,5`.
+    let (ok, _, err) = scaleup(&["stats", "lmm", "--data", &p, "--formula", "y ~ x + (1 | g)"]);
+    assert!(
+        !ok && err.contains("line 9") && err.contains("`y`"),
+        "{err}"
+    );
+    let (ok, _, err) = scaleup(&["stats", "lmm", "--data", &p, "--formula", "g ~ x + (1 | y)"]);
+    assert!(ok || err.contains("warning"), "{err}");
+    assert!(
+        err.contains("column `x`") && err.contains("line 11"),
+        "{err}"
+    );
+}

@@ -222,7 +222,13 @@ impl Protocol {
             ));
         }
         if let Some(s) = &def.stepped_care {
-            instrument("stepped_care.instrument".into(), &s.instrument)?;
+            let inst = instrument("stepped_care.instrument".into(), &s.instrument)?;
+            if inst.def().higher_is_better {
+                return Err(ferr(
+                    "stepped_care.instrument",
+                    "higher scores are better on this instrument; the rule measures a reduction",
+                ));
+            }
             if s.by_session == 0 || s.by_session > planned {
                 return Err(ferr(
                     "stepped_care.by_session",

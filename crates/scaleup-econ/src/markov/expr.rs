@@ -12,7 +12,8 @@
 //! func   := exp | ln | log | sqrt | min | max
 //! ```
 //!
-//! A bare `name` refers to a scalar parameter; `name[i]` to component `i` (1-based, as in the
+//! The name `cycle` is the current cycle number t (1-based); a cell that uses it makes its
+//! phase time-dependent (re-evaluated every cycle). A bare `name` refers to a scalar parameter; `name[i]` to component `i` (1-based, as in the
 //! order of the `alpha` or `mean` list) of a Dirichlet parameter. Expressions without names are
 //! folded to a constant when the model is loaded.
 
@@ -22,6 +23,8 @@
 pub(crate) enum Expr {
     Const(f64),
     Slot(usize),
+    /// The current cycle number t (1-based), for time-dependent cells.
+    Cycle,
     Neg(Box<Expr>),
     /// Integer power, much cheaper than `powf` (for example `hr^3`).
     PowI(Box<Expr>, i32),
@@ -56,15 +59,16 @@ pub(crate) trait Resolver {
 }
 
 impl Expr {
-    /// Evaluates the expression with parameter values `slots`.
-    pub(crate) fn eval(&self, slots: &[f64]) -> f64 {
+    /// Evaluates the expression with parameter values `slots` at cycle `cycle`.
+    pub(crate) fn eval(&self, slots: &[f64], cycle: f64) -> f64 {
         match self {
             Expr::Const(v) => *v,
             Expr::Slot(i) => slots[*i],
-            Expr::Neg(e) => -e.eval(slots),
-            Expr::PowI(e, k) => e.eval(slots).powi(*k),
+            Expr::Cycle => cycle,
+            Expr::Neg(e) => -e.eval(slots, cycle),
+            Expr::PowI(e, k) => e.eval(slots, cycle).powi(*k),
             Expr::Bin(op, a, b) => {
-                let (x, y) = (a.eval(slots), b.eval(slots));
+                let (x, y) = (a.eval(slots, cycle), b.eval(slots, cycle));
                 match op {
                     Op::Add => x + y,
                     Op::Sub => x - y,
@@ -74,18 +78,62 @@ impl Expr {
                 }
             }
             Expr::Call(f, args) => match f {
-                Func::Exp => args[0].eval(slots).exp(),
-                Func::Ln => args[0].eval(slots).ln(),
-                Func::Sqrt => args[0].eval(slots).sqrt(),
+                Func::Exp => args[0].eval(slots, cycle).exp(),
+                Func::Ln => args[0].eval(slots, cycle).ln(),
+                Func::Sqrt => args[0].eval(slots, cycle).sqrt(),
                 Func::Min => args
                     .iter()
-                    .map(|a| a.eval(slots))
+                    .map(|a| a.eval(slots, cycle))
                     .fold(f64::INFINITY, f64::min),
                 Func::Max => args
                     .iter()
-                    .map(|a| a.eval(slots))
+                    .map(|a| a.eval(slots, cycle))
                     .fold(f64::NEG_INFINITY, f64::max),
             },
+        }
+    }
+
+    /// Evaluates the expression for `L` draws at once; `slots[i][lane]` is slot `i` of the
+    /// draw in `lane`. Walking the tree once per batch instead of once per draw is what makes
+    /// PSA evaluation cheap.
+    pub(crate) fn eval_lanes<const L: usize>(&self, slots: &[[f64; L]], cycle: f64) -> [f64; L] {
+        match self {
+            Expr::Const(v) => [*v; L],
+            Expr::Slot(i) => slots[*i],
+            Expr::Cycle => [cycle; L],
+            Expr::Neg(e) => e.eval_lanes(slots, cycle).map(|x| -x),
+            Expr::PowI(e, k) => e.eval_lanes(slots, cycle).map(|x| x.powi(*k)),
+            Expr::Bin(op, a, b) => {
+                let (x, y) = (a.eval_lanes(slots, cycle), b.eval_lanes(slots, cycle));
+                std::array::from_fn(|l| match op {
+                    Op::Add => x[l] + y[l],
+                    Op::Sub => x[l] - y[l],
+                    Op::Mul => x[l] * y[l],
+                    Op::Div => x[l] / y[l],
+                    Op::Pow => x[l].powf(y[l]),
+                })
+            }
+            Expr::Call(f, args) => {
+                let vals: Vec<[f64; L]> = args.iter().map(|a| a.eval_lanes(slots, cycle)).collect();
+                std::array::from_fn(|l| match f {
+                    Func::Exp => vals[0][l].exp(),
+                    Func::Ln => vals[0][l].ln(),
+                    Func::Sqrt => vals[0][l].sqrt(),
+                    Func::Min => vals.iter().map(|v| v[l]).fold(f64::INFINITY, f64::min),
+                    Func::Max => vals.iter().map(|v| v[l]).fold(f64::NEG_INFINITY, f64::max),
+                })
+            }
+        }
+    }
+
+    /// Whether the expression reads the cycle number (so its value changes every cycle).
+    pub(crate) fn uses_cycle(&self) -> bool {
+        match self {
+            Expr::Cycle => true,
+            Expr::Const(_) | Expr::Slot(_) => false,
+            Expr::Neg(e) | Expr::PowI(e, _) => e.uses_cycle(),
+            Expr::Bin(_, a, b) => a.uses_cycle() || b.uses_cycle(),
+            Expr::Call(_, args) => args.iter().any(Expr::uses_cycle),
         }
     }
 
@@ -244,10 +292,11 @@ impl Parser<'_> {
         if self.peek_sym('^') {
             self.pos += 1;
             let exp = self.unary()?;
-            if let Expr::Const(k) = exp {
-                if k.fract() == 0.0 && k.abs() <= 64.0 {
-                    return Ok(fold(Expr::PowI(Box::new(base), k as i32)));
-                }
+            if let Expr::Const(k) = exp
+                && k.fract() == 0.0
+                && k.abs() <= 64.0
+            {
+                return Ok(fold(Expr::PowI(Box::new(base), k as i32)));
             }
             return Ok(fold(Expr::Bin(Op::Pow, Box::new(base), Box::new(exp))));
         }
@@ -302,6 +351,8 @@ impl Parser<'_> {
                     self.pos += 1;
                     self.expect(']')?;
                     Ok(Expr::Slot(self.resolver.component(&name, idx)?))
+                } else if name == "cycle" {
+                    Ok(Expr::Cycle)
                 } else {
                     Ok(Expr::Slot(self.resolver.scalar(&name)?))
                 }
@@ -320,7 +371,7 @@ fn fold(e: Expr) -> Expr {
         _ => false,
     };
     if constant {
-        Expr::Const(e.eval(&[]))
+        Expr::Const(e.eval(&[], f64::NAN))
     } else {
         e
     }
@@ -349,7 +400,12 @@ mod tests {
     }
 
     fn ev(src: &str) -> f64 {
-        parse(src, &R).unwrap().eval(&[0.25, 2.0, 0.2, 0.3, 0.5])
+        let e = parse(src, &R).unwrap();
+        let v = e.eval(&[0.25, 2.0, 0.2, 0.3, 0.5], 3.0);
+        // The lane-wise evaluation agrees bit for bit with the scalar one.
+        let lanes = e.eval_lanes(&[[0.25; 2], [2.0; 2], [0.2; 2], [0.3; 2], [0.5; 2]], 3.0);
+        assert_eq!(lanes, [v; 2]);
+        v
     }
 
     #[test]
@@ -366,6 +422,9 @@ mod tests {
         assert!((ev("1 - exp(-q * 0.5)") - (1.0 - (-1.0f64).exp())).abs() < 1e-15);
         assert_eq!(ev("max(p, q, 1)"), 2.0);
         assert_eq!(ev("1e-3 * 2E2"), 0.2);
+        assert_eq!(ev("p * cycle"), 0.75);
+        assert!(parse("p * cycle", &R).unwrap().uses_cycle());
+        assert!(!parse("p * q", &R).unwrap().uses_cycle());
     }
 
     #[test]

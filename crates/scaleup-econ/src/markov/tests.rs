@@ -34,6 +34,23 @@ fn dmhee_hiv_matches_heemod_reproduction() {
     assert!(rel(rows[1].icer.unwrap(), 6275.95560) < 1e-8);
 }
 
+/// DMHEE Example 3.5 (total hip replacement): time-dependent revision hazard through `cycle`,
+/// age-banded mortality as phases, start-of-cycle accrual without discounting the first
+/// cycle. Totals from heemod's exact reproduction (tests/testthat/test_dmhee.R), compared at
+/// 1e-8 relative.
+#[test]
+fn dmhee_thr_matches_heemod_reproduction() {
+    let m = Model::from_toml_str(include_str!("../../tests/reference/dmhee_thr.toml")).unwrap();
+    let out = m.evaluate(&m.base_values()).unwrap();
+    let rel = |a: f64, b: f64| ((a - b) / b).abs();
+    assert!(rel(out[0].cost, 512.434658) < 1e-8, "{}", out[0].cost);
+    assert!(rel(out[0].effect, 14.6531896) < 1e-8, "{}", out[0].effect);
+    assert!(rel(out[1].cost, 610.311818) < 1e-8, "{}", out[1].cost);
+    assert!(rel(out[1].effect, 14.69770986) < 1e-8, "{}", out[1].effect);
+    let icer = (out[1].cost - out[0].cost) / (out[1].effect - out[0].effect);
+    assert!(rel(icer, 2198.486665) < 1e-8, "{icer}");
+}
+
 fn two_state(accrual: &str, discount: &str) -> String {
     format!(
         r#"
@@ -189,4 +206,44 @@ state_effects = [1, 0.6, 0]
     );
     let e = err(&src.replace("se = 0.05", "se = 0.9"));
     assert!(e.contains("beta se²"), "{e}");
+}
+
+/// Time-dependent transitions through `cycle`: death probability 0.1·t in cycle t, three
+/// cycles, end accrual. Alive: m1 = 0.9, m2 = 0.9·0.8 = 0.72, m3 = 0.72·0.7 = 0.504, so the
+/// effect is 2.124; the cost of 10 per alive cycle plus 1·t gives 10·2.124 + (0.9 + 1.44 +
+/// 1.512) = 25.092.
+#[test]
+fn cycle_variable_makes_phases_time_dependent() {
+    let src = r#"
+states = ["alive", "dead"]
+initial = [1, 0]
+cycles = 3
+accrual = "end"
+[[strategy]]
+name = "s"
+[[strategy.phase]]
+transitions = [["C", "0.1 * cycle"], [0, 1]]
+state_costs = ["10 + cycle", 0]
+state_effects = [1, 0]
+[[strategy]]
+name = "same cells, constant"
+[[strategy.phase]]
+transitions = [["C", "0.1"], [0, 1]]
+state_costs = [10, 0]
+state_effects = [1, 0]
+"#;
+    let m = Model::from_toml_str(src).unwrap();
+    let out = m.evaluate(&m.base_values()).unwrap();
+    assert!((out[0].effect - 2.124).abs() < 1e-12, "{}", out[0].effect);
+    assert!((out[0].cost - 25.092).abs() < 1e-12, "{}", out[0].cost);
+    assert!((out[1].effect - (0.9 + 0.81 + 0.729)).abs() < 1e-12);
+    // Half-cycle across time-dependent segments: 0.5·(1 + 0.9) + 0.5·(0.9 + 0.72) + 0.5·(0.72 + 0.504).
+    let half = Model::from_toml_str(&src.replace("\"end\"", "\"half-cycle\"")).unwrap();
+    let e = half.evaluate(&half.base_values()).unwrap()[0].effect;
+    assert!((e - 0.5 * (1.9 + 1.62 + 1.224)).abs() < 1e-12, "{e}");
+    // A probability that leaves [0, 1] in a later cycle is reported with that cycle.
+    let e = err(&src.replace("0.1 * cycle", "0.4 * cycle"));
+    assert!(e.contains("phase 1 (cycle 3), transitions row 1"), "{e}");
+    let e = err(&src.replace("[[strategy]]\nname = \"s\"", "[[parameter]]\nname = \"cycle\"\ndistribution = \"fixed\"\nvalue = 1\n[[strategy]]\nname = \"s\""));
+    assert!(e.contains("not C, cycle"), "{e}");
 }

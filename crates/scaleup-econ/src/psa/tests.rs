@@ -170,14 +170,14 @@ state_effects = ["inb"]
     let (mu, sigma) = (0.02f64, 0.05f64);
     let z = mu / sigma;
     let pdf = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
-    // Φ(-0.4) = 0.34457825838967582 (standard normal table / scipy.stats.norm.cdf(-0.4)).
+    // Φ(-0.4) = 0.3445782583896758, from Python 3.11: 0.5 * math.erfc(0.4 / math.sqrt(2)).
     let exact = sigma * pdf - mu * 0.344_578_258_389_675_8;
     // The per-draw loss has SD below σ; 5 SE of the mean.
     let tol = 5.0 * sigma / (400_000f64).sqrt();
     let s = &r.by_wtp[0];
     assert!((s.evpi - exact).abs() < tol, "{} vs {exact}", s.evpi);
     assert_eq!(s.optimal, 1);
-    // CEAC of b = P(INB > 0) = Φ(0.4) = 0.6554217416103242.
+    // CEAC of b = P(INB > 0) = Φ(0.4) = 0.6554217416103242 (same Python expression, 1 − Φ(−0.4)).
     assert!((s.prob_optimal[1] - 0.655_421_741_610_324_2).abs() < 5.0 * 0.5 / 632.0);
 }
 

@@ -26,7 +26,6 @@ fit_case <- function(case, dataset, formula, data) {
   fit <- glmer(as.formula(formula), data = data, family = binomial, nAGQ = 1, control = ctrl)
   co <- summary(fit)$coefficients
   vc <- VarCorr(fit)
-  m <- vc[[1]]
   msgs <- fit@optinfo$conv$lme4$messages
   rr <- ranef(fit, condVar = TRUE)
   g1 <- names(rr)[1]
@@ -39,8 +38,11 @@ fit_case <- function(case, dataset, formula, data) {
       term = rownames(co)[i], estimate = co[i, "Estimate"], std_error = co[i, "Std. Error"],
       z_value = co[i, "z value"], p_value = co[i, "Pr(>|z|)"])),
     vcov = unname(lapply(seq_len(nrow(co)), function(i) unname(as.matrix(vcov(fit))[i, ]))),
-    random_effects = list(list(group = names(vc)[1], terms = colnames(m),
-      covariance = unname(lapply(seq_len(nrow(m)), function(i) unname(m[i, ]))))),
+    random_effects = lapply(seq_along(vc), function(k) {
+      m <- vc[[k]]
+      list(group = names(vc)[k], terms = colnames(m),
+           covariance = unname(lapply(seq_len(nrow(m)), function(i) unname(m[i, ]))))
+    }),
     log_likelihood = as.numeric(logLik(fit)),
     aic = AIC(fit), bic = BIC(fit),
     theta = unname(getME(fit, "theta")),
@@ -77,3 +79,41 @@ eta <- 0.2 + 0.6 * x + c(a = 0, b = -0.5, c = 0.4)[f] + u0[g] + u1[g] * x
 y <- rbinom(length(g), 1, plogis(eta))
 slope <- write_data(data.frame(y = y, x = x, f = f, g = paste0("s", sprintf("%02d", g))), "binary_slope")
 fit_case("glmm_slope", "binary_slope", "y ~ x + f + (1 + x | g)", slope)
+
+# 3. Stepped wedge with a binary outcome: 12 clusters, 5 periods, 15 per cluster-period;
+#    random cluster and cluster-by-period intercepts (two terms: the general PIRLS path).
+#    The second dataset drops the cluster-by-period variation, giving a singular fit.
+cl <- rep(1:12, each = 100)
+period <- rep(rep(1:5, each = 20), times = 12)
+sequence <- ceiling((1:12) / 3)
+treat <- as.integer(period > sequence[cl])
+cp <- (cl - 1) * 5 + period
+eta <- -0.5 + 0.1 * period + 0.6 * treat + rnorm(12, sd = 0.5)[cl] + rnorm(60, sd = 0.6)[cp]
+y <- rbinom(length(cl), 1, plogis(eta))
+sw <- write_data(data.frame(y = y, period = period, period_f = paste0("p", period), treat = treat,
+                            cluster = paste0("k", sprintf("%02d", cl))), "binary_sw")
+fit_case("glmm_sw", "binary_sw", "y ~ period_f + treat + (1 | cluster) + (1 | cluster:period)", sw)
+y0 <- rbinom(length(cl), 1, plogis(-0.5 + 0.1 * period + 0.6 * treat))
+sw0 <- write_data(transform(sw, y = y0), "binary_sw_singular")
+fit_case("glmm_sw_singular", "binary_sw_singular",
+         "y ~ period_f + treat + (1 | cluster) + (1 | cluster:period)", sw0)
+
+# 4. A sweep of small random binary datasets (some singular), to catch optimiser failures.
+structures <- c("y ~ x + (1 | g)", "y ~ x + (1 + x | g)", "y ~ x + (1 | g) + (1 | h)",
+                "y ~ x + f + (1 | g)")
+for (s in 1:8) {
+  structure <- structures[(s - 1) %% length(structures) + 1]
+  m <- sample(8:30, 1)
+  g <- rep(seq_len(m), sample(5:30, m, replace = TRUE))
+  n <- length(g)
+  h <- sample(1:6, n, replace = TRUE)
+  x <- rnorm(n)
+  f <- sample(c("u", "v", "w"), n, replace = TRUE)
+  sd0 <- sample(c(0, 0.5, 1.2), 1); sd1 <- sample(c(0, 0.4), 1); sdh <- sample(c(0, 0.6), 1)
+  eta <- -0.3 + 0.7 * x + (f == "w") * 0.5 + rnorm(m, sd = sd0)[g] + rnorm(m, sd = sd1)[g] * x +
+    rnorm(6, sd = sdh)[h]
+  y <- rbinom(n, 1, plogis(eta))
+  name <- sprintf("glmm_sweep_%02d", s)
+  d <- write_data(data.frame(y = y, x = x, f = f, g = g, h = h), name)
+  fit_case(name, name, structure, d)
+}

@@ -5,6 +5,9 @@
 # numbers) and lmm/<case>.json (lme4 results). The Rust test crates/scaleup-stats/tests/lmm_reference.rs
 # reads them. lme4 is run with its default optimiser (nloptwrap BOBYQA) but tighter tolerances
 # than the defaults so the reference is converged well below the 1e-5 comparison tolerance.
+# With such tolerances nloptwrap may warn NLOPT_ROUNDOFF_LIMITED on a case: it has reached
+# machine precision; lme4's own convergence check (recorded per case) still decides.
+# lme4's answers vary in about the 10th digit between runs, so re-running rewrites some JSON.
 suppressPackageStartupMessages({
   library(lme4)
   library(lmerTest)
@@ -149,3 +152,66 @@ arm <- as.integer(cl > 12)
 y <- 12 - 2 * arm + rnorm(24, sd = sqrt(1.25))[cl] + rnorm(length(cl), sd = sqrt(23.75))
 crt <- write_data(data.frame(phq = y, arm = arm, cluster = cl), "crt")
 fit_case("crt_reml", "crt", "phq ~ arm + (1 | cluster)", crt)
+
+# 8. Stepped-wedge trial: 12 clusters in 4 sequences, 5 periods, 10 individuals per
+#    cluster-period; fixed period effects and treatment, random cluster and cluster-by-period
+#    intercepts (Hooper/Girling model), written as the interaction grouping `cluster:period`.
+cl <- rep(1:12, each = 50)
+period <- rep(rep(1:5, each = 10), times = 12)
+sequence <- ceiling((1:12) / 3)
+treat <- as.integer(period > sequence[cl])
+cp <- (cl - 1) * 5 + period
+y <- 15 - 0.3 * period - 1.5 * treat + rnorm(12, sd = 1.2)[cl] + rnorm(60, sd = 0.6)[cp] +
+  rnorm(length(cl), sd = 3)
+sw <- write_data(data.frame(y = y, period = period, period_f = paste0("p", period), treat = treat,
+                            cluster = paste0("k", sprintf("%02d", cl))), "stepped_wedge")
+fit_case("stepped_wedge_reml", "stepped_wedge",
+         "y ~ period_f + treat + (1 | cluster) + (1 | cluster:period)", sw)
+
+# 9. A sweep of small random datasets over the supported structures, with variance components
+#    drawn so that some fits are singular: catches optimiser failures (e.g. a boundary local
+#    minimum) that a handful of hand-made cases would miss. Cases where lme4 itself reports a
+#    convergence problem are written with lme4_converged_cleanly = false and skipped by the test.
+structures <- c("y ~ x + (1 | g)", "y ~ x + (1 + x | g)", "y ~ x + (1 + x || g)",
+                "y ~ x + (1 | g) + (1 | h)", "y ~ x + (1 | g/h)", "y ~ x * f + (1 + x | g)")
+for (s in 1:24) {
+  structure <- structures[(s - 1) %% length(structures) + 1]
+  m <- sample(5:25, 1)
+  sizes <- sample(2:15, m, replace = TRUE)
+  g <- rep(seq_len(m), sizes)
+  n <- length(g)
+  h <- sample(1:sample(3:8, 1), n, replace = TRUE)
+  x <- rnorm(n, mean = sample(c(0, 3), 1))
+  f <- sample(c("p", "q"), n, replace = TRUE)
+  sd0 <- sample(c(0, 0.2, 1, 3), 1); sd1 <- sample(c(0, 0.3, 1), 1); sdh <- sample(c(0, 0.5, 1), 1)
+  y <- 1 + 0.5 * x + (f == "q") * 0.3 + rnorm(m, sd = sd0)[g] + rnorm(m, sd = sd1)[g] * x +
+    rnorm(8, sd = sdh)[h] + rnorm(n)
+  name <- sprintf("sweep_%02d", s)
+  d <- write_data(data.frame(y = y, x = x, f = f, g = g, h = h), name)
+  method <- s %% 3 != 0
+  fit_case(name, name, structure, d, reml = method)
+}
+
+# 10. Crossed with a correlated random slope on the factor with fewer levels, so that a term
+#     with two effects per level is not the first (largest) term.
+a <- rep(1:30, each = 10)
+b <- rep(1:10, times = 30)
+x <- rnorm(300)
+ub0 <- rnorm(10, sd = 0.8); ub1 <- 0.5 * ub0 + rnorm(10, sd = 0.5)
+y <- 1 + 0.4 * x + rnorm(30, sd = 0.7)[a] + ub0[b] + ub1[b] * x + rnorm(300, sd = 0.6)
+cs <- write_data(data.frame(y = y, x = x, subj = a, item = paste0("i", sprintf("%02d", b))), "crossed_slope")
+fit_case("crossed_slope_reml", "crossed_slope", "y ~ x + (1 | subj) + (1 + x | item)", cs)
+
+# 11. Three-level nesting: repeated measures within clients within counsellors within
+#     facilities; lme4 names the deepest factor `client:(counsellor:facility)`.
+fac <- rep(1:6, each = 4 * 5 * 3)
+cou <- rep(rep(1:4, each = 5 * 3), times = 6)
+cli <- rep(rep(1:5, each = 3), times = 24)
+x <- rnorm(length(fac))
+ic <- (fac - 1) * 4 + cou
+ik <- (ic - 1) * 5 + cli
+y <- 5 + 0.3 * x + rnorm(6, sd = 1)[fac] + rnorm(24, sd = 0.6)[ic] + rnorm(120, sd = 0.8)[ik] +
+  rnorm(length(fac), sd = 0.7)
+three <- write_data(data.frame(y = y, x = x, facility = paste0("F", fac), counsellor = cou,
+                               client = cli), "three_level")
+fit_case("three_level_reml", "three_level", "y ~ x + (1 | facility/counsellor/client)", three)

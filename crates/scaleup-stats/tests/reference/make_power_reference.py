@@ -247,6 +247,13 @@ icc, sd = 0.05, 5.0
 sw_case("sw-icc-b2-t2", seqs, 3, 10, {"type": "continuous", "mean_difference": 2.0, "sd": sd}, 2.0, sd ** 2,
         math.sqrt(icc * sd ** 2 / (1 - icc)), clustering={"icc": icc}, woertman_shape=(3, 2, 2))
 
+# Fractional exposure in the crossover period (half effect), where only GLS applies.
+frac = [[0, 0.5, 1, 1, 1], [0, 0, 0.5, 1, 1], [0, 0, 0, 0.5, 1], [0, 0, 0, 0, 0.5]]
+frac = [[float(v) for v in r] for r in frac]
+sw_case("sw-fractional-exposure", frac, 3, 50, {"type": "continuous", "mean_difference": 0.3, "sd": 1.0},
+        0.3, 1.0, 0.3)
+cases[-1]["expected"].pop("se_closed_form")
+
 # --- t reference distribution (shifted central t; df per the conventions in power.rs) ---
 from scipy.stats import t as tdist
 

@@ -109,6 +109,9 @@ CREATE TABLE records (
     facility_id    TEXT,
     programme_id   TEXT,
     occurred_on    TEXT,
+    -- A short status derived from the body (assessment occasion, session attended/missed,
+    -- episode closure, eligibility outcome) so aggregates group in SQL without parsing JSON.
+    tag            TEXT,
     version        BIGINT NOT NULL,
     change_seq     BIGINT NOT NULL,
     payload        TEXT NOT NULL,

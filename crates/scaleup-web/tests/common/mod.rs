@@ -21,13 +21,7 @@ pub struct App {
 }
 
 pub fn catalog() -> scaleup_web::CatalogDocs {
-    scaleup_web::CatalogDocs {
-        instruments: vec![("phq9".into(), json!({"code": "phq9"}))],
-        protocols: vec![(
-            "pm_plus_individual".into(),
-            json!({"code": "pm_plus_individual"}),
-        )],
-    }
+    scaleup_web::CatalogDocs::from_catalog(Arc::new(scaleup_domain::catalog::Catalog::builtin()))
 }
 
 impl App {
@@ -35,8 +29,21 @@ impl App {
         Self::with(TestDb::sqlite()).await
     }
 
+    /// An app whose store scores with the real instrument catalogue.
+    pub async fn with_catalog_scorer() -> App {
+        let db = TestDb::sqlite();
+        let scorer = Arc::new(scaleup_storage::CatalogScorer::new(Arc::new(
+            scaleup_domain::catalog::Catalog::builtin(),
+        )));
+        Self::build(db, scorer).await
+    }
+
     pub async fn with(db: TestDb) -> App {
-        let store = db.open(Arc::new(TestScorer)).await;
+        Self::build(db, Arc::new(TestScorer)).await
+    }
+
+    async fn build(db: TestDb, scorer: Arc<dyn scaleup_storage::Scorer>) -> App {
+        let store = db.open(scorer).await;
         let fixture = Fixture::seed(&store).await;
         let state = AppState {
             store: store.clone(),

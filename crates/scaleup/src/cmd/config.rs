@@ -70,19 +70,43 @@ impl DbArgs {
         Ok(key)
     }
 
-    /// Opens (and migrates) the store with the built-in catalogue as scorer.
-    pub async fn open(&self, create_key: bool) -> anyhow::Result<Store> {
+    /// Opens (and migrates) the store; returns it with its catalogue (built-ins plus the hub
+    /// definitions stored in the database) installed as the scorer.
+    pub async fn open_with_catalog(
+        &self,
+        create_key: bool,
+    ) -> anyhow::Result<(Store, Arc<Catalog>)> {
         let master_key = self.master_key(create_key)?;
-        let scorer = Arc::new(CatalogScorer::new(Arc::new(Catalog::builtin())));
-        Store::open(StoreOptions {
+        let builtin = Arc::new(CatalogScorer::new(Arc::new(Catalog::builtin())));
+        let store = Store::open(StoreOptions {
             url: self.db.clone(),
             master_key,
             max_connections: 8,
-            scorer,
+            scorer: builtin,
         })
         .await
-        .with_context(|| format!("opening database {}", redact(&self.db)))
+        .with_context(|| format!("opening database {}", redact(&self.db)))?;
+        let catalog = Arc::new(load_catalog(&store).await?);
+        let store = store.with_scorer(Arc::new(CatalogScorer::new(catalog.clone())));
+        Ok((store, catalog))
     }
+
+    /// Opens (and migrates) the store with the full catalogue as scorer.
+    pub async fn open(&self, create_key: bool) -> anyhow::Result<Store> {
+        Ok(self.open_with_catalog(create_key).await?.0)
+    }
+}
+
+/// The built-in catalogue plus every hub definition stored in the database.
+pub async fn load_catalog(store: &Store) -> anyhow::Result<Catalog> {
+    let mut catalog = Catalog::builtin();
+    for def in store.definitions().await? {
+        catalog
+            .add_file(&def.origin, &def.source)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("hub definition {} stored in the database", def.origin))?;
+    }
+    Ok(catalog)
 }
 
 pub fn write_key_file(path: &Path, key: &MasterKey) -> anyhow::Result<()> {

@@ -10,6 +10,7 @@ use scaleup_econ::svg;
 use scaleup_econ::voi::{self, PsaTable};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -513,15 +514,17 @@ fn run_psa(args: PsaArgs) -> Result<()> {
             for (j, name) in names.iter().enumerate() {
                 let o = chunk.outcomes[d * k + j];
                 line.clear();
-                line.push_str(&format!(
+                // Writing into a String cannot fail.
+                let _ = write!(
+                    line,
                     "{},{},{},{}",
                     chunk.first_draw + d + 1,
                     name,
                     o.cost,
                     o.effect
-                ));
+                );
                 for v in params {
-                    line.push_str(&format!(",{v}"));
+                    let _ = write!(line, ",{v}");
                 }
                 line.push('\n');
                 w.write_all(line.as_bytes()).map_err(|e| e.to_string())?;

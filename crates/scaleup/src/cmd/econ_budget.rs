@@ -77,9 +77,82 @@ pub struct CostArgs {
     /// training_days, training_events, responders, remissions.
     #[arg(long)]
     pub activity: Option<PathBuf>,
+    /// Take the activity from a scaleup database instead: sessions, minutes, supervision,
+    /// training and outcomes per hub (by hub code) and year, as recorded.
+    #[cfg(feature = "server")]
+    #[command(flatten)]
+    pub store: StoreActivityArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// Options for costing from the activity recorded in a database.
+#[cfg(feature = "server")]
+#[derive(clap::Args, Debug, Clone)]
+pub struct StoreActivityArgs {
+    /// Database (SQLite path or postgres:// URL) to read recorded activity from.
+    #[arg(long = "db")]
+    pub db: Option<String>,
+    /// Master key file for that database.
+    #[arg(long = "key-file")]
+    pub key_file: Option<PathBuf>,
+    /// Counsellor administration minutes per session (not recorded; an assumption to state).
+    #[arg(long, default_value_t = 0.0)]
+    pub admin_minutes_per_session: f64,
+    /// Hours in one training day, to turn recorded training hours into trainee-days.
+    #[arg(long, default_value_t = 8.0)]
+    pub training_hours_per_day: f64,
+    /// Outcome instrument for responders and remissions.
+    #[arg(long, default_value = "phq9")]
+    pub outcome_instrument: String,
+    /// Response: at least this fractional reduction from baseline.
+    #[arg(long, default_value_t = 0.5)]
+    pub response_fraction: f64,
+    /// Remission: last score strictly below this.
+    #[arg(long, default_value_t = 10.0)]
+    pub remission_below: f64,
+}
+
+/// Recorded activity from the database, in the costing model's units.
+#[cfg(feature = "server")]
+fn activity_from_store(
+    a: &StoreActivityArgs,
+    db: &str,
+) -> anyhow::Result<Vec<scaleup_econ::costing::Activity>> {
+    let db_args = super::config::DbArgs {
+        db: db.to_string(),
+        key_file: a.key_file.clone(),
+    };
+    let rule = scaleup_storage::OutcomeRule {
+        instrument: a.outcome_instrument.clone(),
+        response_fraction: a.response_fraction,
+        remission_below: a.remission_below,
+    };
+    let mut rows = Vec::new();
+    super::config::block_on(async {
+        let store = db_args.open(false).await?;
+        rows = store.activity_by_hub_year(&rule).await?;
+        store.close().await;
+        Ok(())
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|r| scaleup_econ::costing::Activity {
+            hub: r.hub_code,
+            year: r.year,
+            clients: r.clients as f64,
+            sessions: r.sessions as f64,
+            session_minutes: r.session_minutes,
+            admin_minutes_per_session: a.admin_minutes_per_session,
+            supervision_hours: r.supervision_hours,
+            counsellor_supervision_hours: r.counsellor_supervision_hours,
+            training_days: r.training_hours / a.training_hours_per_day,
+            training_events: r.training_courses as f64,
+            responders: Some(r.responders as f64),
+            remissions: Some(r.remissions as f64),
+        })
+        .collect())
 }
 
 /// Reads the files of `scaleup econ cost` and costs every activity record.
@@ -94,6 +167,10 @@ pub fn cost_report(args: &CostArgs) -> anyhow::Result<scaleup_econ::costing::Cos
         let rows = costing::parse_activity_csv(&csv)
             .with_context(|| format!("invalid activity file {}", path.display()))?;
         file.activity.extend(rows);
+    }
+    #[cfg(feature = "server")]
+    if let Some(db) = &args.store.db {
+        file.activity.extend(activity_from_store(&args.store, db)?);
     }
     if file.activity.is_empty() {
         anyhow::bail!(

@@ -6,9 +6,11 @@
 use crate::cmd::Format;
 use anyhow::{Context, Result, bail};
 use scaleup_domain::catalog::{Catalog, DefinitionKind, Origin, detect_kind};
+use scaleup_domain::competency::CompetencyFramework;
 use scaleup_domain::instrument::{
     Instrument, ItemTexts, ResponseScale, Responses, Score, ScoreError, ScoreOptions, Sex,
 };
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Arguments for `scaleup instruments`.
@@ -66,6 +68,9 @@ enum Command {
         /// Cut-off id used for the positive/negative result.
         #[arg(long)]
         cutoff: Option<String>,
+        /// Programme override of a cut-off's threshold, e.g. fb_rct_ge9=8 (repeatable).
+        #[arg(long = "threshold", value_name = "CUTOFF=VALUE")]
+        thresholds: Vec<String>,
         /// Respondent's sex for sex-specific cut-offs (AUDIT-C).
         #[arg(long, value_parser = ["male", "female"])]
         sex: Option<String>,
@@ -91,6 +96,11 @@ pub fn run(args: Args) -> Result<()> {
             definition_version,
             format,
         } => {
+            if catalog.instrument(&code).is_none()
+                && let Some(framework) = catalog.competency_framework(&code)
+            {
+                return show_framework(framework, format);
+            }
             let inst = find(&catalog, &code, definition_version.as_deref())?;
             let texts = match &language {
                 None => None,
@@ -115,20 +125,36 @@ pub fn run(args: Args) -> Result<()> {
             definition_version,
             coding,
             cutoff,
+            thresholds,
             sex,
             format,
         } => {
-            let inst = find(&catalog, &code, definition_version.as_deref())?;
             let responses = match (responses, responses_file) {
                 (Some(text), None) => Responses::parse_pairs(&text).context("--responses")?,
                 (None, Some(path)) => read_responses(&path)?,
                 _ => bail!("give exactly one of --responses or --responses-file"),
             };
+            if catalog.instrument(&code).is_none()
+                && let Some(framework) = catalog.competency_framework(&code)
+            {
+                return assess(framework, &responses, format);
+            }
+            let inst = find(&catalog, &code, definition_version.as_deref())?;
+            let mut overrides = BTreeMap::new();
+            for t in &thresholds {
+                let parsed = t.split_once('=').and_then(|(id, v)| {
+                    Some((id.trim().to_string(), v.trim().parse::<f64>().ok()?))
+                });
+                let Some((id, value)) = parsed else {
+                    bail!("--threshold: expected CUTOFF=NUMBER");
+                };
+                overrides.insert(id, value);
+            }
             let options = ScoreOptions {
                 coding,
                 cutoff,
+                thresholds: overrides,
                 sex: sex.map(|s| if s == "male" { Sex::Male } else { Sex::Female }),
-                ..ScoreOptions::default()
             };
             match inst.score_with(&responses, &options) {
                 Ok(score) => print_score(inst, &score, format),
@@ -258,6 +284,7 @@ fn list(catalog: &Catalog, format: Format) -> Result<()> {
                 .map(|(o, i)| {
                     let d = i.def();
                     serde_json::json!({
+                        "kind": "instrument",
                         "code": d.code,
                         "version": d.version,
                         "name": d.name,
@@ -267,6 +294,18 @@ fn list(catalog: &Catalog, format: Format) -> Result<()> {
                         "origin": origin_label(o),
                     })
                 })
+                .chain(catalog.competency_frameworks().map(|(o, f)| {
+                    let d = f.def();
+                    serde_json::json!({
+                        "kind": "competency_framework",
+                        "code": d.code,
+                        "version": d.version,
+                        "name": d.name,
+                        "items": d.competencies.len(),
+                        "licence": d.licence.status,
+                        "origin": origin_label(o),
+                    })
+                }))
                 .collect();
             println!("{}", serde_json::to_string_pretty(&rows)?);
         }
@@ -283,6 +322,20 @@ fn list(catalog: &Catalog, format: Format) -> Result<()> {
                     d.version,
                     d.short_name.as_deref().unwrap_or(&d.name),
                     d.items.len(),
+                    serde_json::to_value(d.licence.status)?
+                        .as_str()
+                        .unwrap_or_default(),
+                    origin_label(o)
+                );
+            }
+            for (o, f) in catalog.competency_frameworks() {
+                let d = f.def();
+                println!(
+                    "{:<10} {:<8} {:<16} {:>5}  {:<19} {} (competency framework)",
+                    d.code,
+                    d.version,
+                    "ENACT/EQUIP",
+                    d.competencies.len(),
                     serde_json::to_value(d.licence.status)?
                         .as_str()
                         .unwrap_or_default(),
@@ -556,8 +609,13 @@ fn print_score(inst: &Instrument, s: &Score, format: Format) -> Result<()> {
         } else {
             ""
         };
+        let overridden = if c.overridden {
+            " (programme override)"
+        } else {
+            ""
+        };
         println!(
-            "Cut-off {}{selected}: {} {} -> {result}",
+            "Cut-off {}{selected}: {} {}{overridden} -> {result}",
             c.id,
             c.comparison.symbol(),
             fmt_num(c.threshold)
@@ -589,6 +647,94 @@ fn print_score(inst: &Instrument, s: &Score, format: Format) -> Result<()> {
             "Unanswered risk items: {}",
             s.unanswered_risk_items.join(", ")
         );
+    }
+    Ok(())
+}
+
+fn show_framework(f: &CompetencyFramework, format: Format) -> Result<()> {
+    let d = f.def();
+    match format {
+        Format::Json => {
+            println!("{}", serde_json::to_string_pretty(d)?);
+            return Ok(());
+        }
+        Format::Html => bail!("--format html is not supported by `instruments show`"),
+        Format::Text => {}
+    }
+    println!("{} ({}) version {}", d.name, d.code, d.version);
+    println!(
+        "Licence: {} - {} [{}]",
+        serde_json::to_value(d.licence.status)?
+            .as_str()
+            .unwrap_or_default(),
+        d.licence.text,
+        d.licence.source
+    );
+    println!("Citations:");
+    for c in &d.citations {
+        println!("  - {}", c.text);
+    }
+    println!("Levels (per competency):");
+    for l in &d.levels {
+        let flag = if l.safety_flag {
+            " [supervision safety flag]"
+        } else {
+            ""
+        };
+        println!("  {}: {}{flag}", l.level, l.label);
+    }
+    println!("Competent at level {} or above.", d.competent_level);
+    println!("Competencies:");
+    for c in &d.competencies {
+        println!("  {:>3}. {}", c.id, c.name);
+    }
+    for n in &d.notes {
+        println!("Note: {n}");
+    }
+    Ok(())
+}
+
+/// Competency ratings use the same `ITEM=CODE` syntax: competency id = level.
+fn assess(f: &CompetencyFramework, ratings: &Responses, format: Format) -> Result<()> {
+    let mut levels = BTreeMap::new();
+    for (id, level) in ratings.iter() {
+        let Some(level) = level else { continue };
+        let level = u8::try_from(level).map_err(|_| {
+            anyhow::anyhow!("competency {id}: level is not one of the framework's levels")
+        })?;
+        levels.insert(id.to_string(), level);
+    }
+    let a = f
+        .assess(&levels)
+        .with_context(|| format!("assessing {}", f.code()))?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&a)?),
+        Format::Html => bail!("--format html is not supported by `instruments score`"),
+        Format::Text => {
+            println!(
+                "{} version {}: {} competencies rated",
+                a.framework,
+                a.version,
+                a.levels.len()
+            );
+            for (id, level) in &a.levels {
+                println!("  {id}: level {level}");
+            }
+            if !a.unrated.is_empty() {
+                println!("Unrated: {}", a.unrated.join(", "));
+            }
+            match a.all_competent {
+                Some(true) => println!("All competencies at the competent level."),
+                Some(false) => println!("Not all competencies at the competent level."),
+                None => {}
+            }
+            if a.safety_flag {
+                println!(
+                    "SAFETY FLAG: harmful or unhelpful behaviour observed in competencies {}",
+                    a.safety_flag_competencies.join(", ")
+                );
+            }
+        }
     }
     Ok(())
 }

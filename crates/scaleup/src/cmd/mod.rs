@@ -11,9 +11,13 @@ pub mod stats;
 pub mod stats_gee_meta;
 
 #[cfg(feature = "server")]
+pub mod analyze;
+#[cfg(feature = "server")]
 pub mod audit;
 #[cfg(feature = "server")]
 pub mod config;
+#[cfg(feature = "server")]
+pub mod definitions;
 #[cfg(feature = "server")]
 pub mod demo;
 #[cfg(feature = "server")]

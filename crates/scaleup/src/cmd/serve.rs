@@ -2,7 +2,6 @@
 
 use super::config::{DbArgs, block_on, init_logging};
 use anyhow::Context;
-use scaleup_domain::catalog::Catalog;
 use scaleup_storage::Store;
 use scaleup_web::{AppState, CatalogDocs};
 use std::sync::Arc;
@@ -31,30 +30,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     })
 }
 
-/// The catalogue as the API serves it.
-pub fn catalog_docs(catalog: &Catalog) -> CatalogDocs {
-    CatalogDocs {
-        instruments: catalog
-            .instruments()
-            .map(|(_, i)| {
-                (
-                    i.code().to_string(),
-                    serde_json::to_value(i.def()).unwrap_or_default(),
-                )
-            })
-            .collect(),
-        protocols: catalog
-            .protocols()
-            .map(|(_, p)| {
-                (
-                    p.code().to_string(),
-                    serde_json::to_value(p.def()).unwrap_or_default(),
-                )
-            })
-            .collect(),
-    }
-}
-
 /// Serves until Ctrl-C or SIGTERM. `announce` receives the URL once the socket is bound.
 pub async fn serve(
     store: Store,
@@ -62,11 +37,12 @@ pub async fn serve(
     secure_cookies: bool,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
-    let catalog = Catalog::builtin();
+    // The same catalogue the store scores with: built-ins plus the hub's stored definitions.
+    let catalog = super::config::load_catalog(&store).await?;
     let state = AppState {
         store: store.clone(),
         secure_cookies,
-        catalog: Arc::new(catalog_docs(&catalog)),
+        catalog: Arc::new(CatalogDocs::from_catalog(Arc::new(catalog))),
     };
     let app = scaleup_web::router(state);
     let listener = tokio::net::TcpListener::bind(addr)

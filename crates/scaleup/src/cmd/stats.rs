@@ -77,8 +77,9 @@ fn run_lmm(args: LmmArgs) -> anyhow::Result<()> {
         bail!("`scaleup stats lmm` prints text or json; html is not supported");
     }
     let formula = Formula::parse(&args.formula).context("invalid --formula")?;
-    let data = read_table(&args.data, &args.factors)?;
-    let frame = build_frame(&formula, &data, &args.data)?;
+    let table = read_table_checked(&args.data, &args.factors)?;
+    table.check_formula(&formula, &args.factors, &args.data)?;
+    let frame = build_frame(&formula, &table.data, &args.data)?;
     let options = LmmOptions {
         method: if args.ml { Method::Ml } else { Method::Reml },
         satterthwaite: !args.no_df,
@@ -112,7 +113,7 @@ pub struct GlmmArgs {
     /// CSV file with a header row.
     #[arg(long)]
     data: PathBuf,
-    /// Model formula with one random-effects term, e.g. `remit ~ arm + (1 | site)`.
+    /// Model formula, e.g. `remit ~ arm + (1 | site)`.
     #[arg(long)]
     formula: String,
     /// Treat this numeric column as a factor (repeatable).
@@ -131,8 +132,9 @@ fn run_glmm(args: GlmmArgs) -> anyhow::Result<()> {
         bail!("`scaleup stats glmm` prints text or json; html is not supported");
     }
     let formula = Formula::parse(&args.formula).context("invalid --formula")?;
-    let data = read_table(&args.data, &args.factors)?;
-    let frame = build_frame(&formula, &data, &args.data)?;
+    let table = read_table_checked(&args.data, &args.factors)?;
+    table.check_formula(&formula, &args.factors, &args.data)?;
+    let frame = build_frame(&formula, &table.data, &args.data)?;
     let fit = match args.family {
         GlmmFamily::Binomial => glmm::fit_binomial(&frame, &GlmmOptions::default()),
     }
@@ -339,7 +341,50 @@ fn trim(b: &[u8]) -> &[u8] {
 /// Reads a CSV file with a header into a [`Data`] table. A column is numeric when every
 /// non-missing cell parses as a number, otherwise a factor; columns named in `factors` are
 /// factors in any case. Missing cells: empty, `NA`, `NaN`, `null`, `.`.
+// Kept for the other `stats` subcommands (GEE, meta-analysis) that need only the columns.
+#[allow(dead_code)]
 pub(crate) fn read_table(path: &Path, factors: &[String]) -> anyhow::Result<Data> {
+    Ok(read_table_checked(path, factors)?.data)
+}
+
+/// A table read from CSV with what the reader noticed.
+pub(crate) struct Table {
+    /// The columns.
+    pub data: Data,
+    /// Columns that began with numbers but have a non-numeric cell, with the line of the first
+    /// such cell: they became factors, which is rarely what was meant.
+    pub mixed: Vec<(String, usize)>,
+}
+
+impl Table {
+    /// Errors if the response is a mixed column (naming the line), and warns on standard
+    /// error for other mixed columns the formula uses that were not named with `--factor`.
+    pub(crate) fn check_formula(
+        &self,
+        formula: &Formula,
+        factors: &[String],
+        path: &Path,
+    ) -> anyhow::Result<()> {
+        for (name, line) in &self.mixed {
+            if *name == formula.response {
+                bail!(
+                    "{}: line {line}, column `{name}`: not a number (the response must be numeric)",
+                    path.display()
+                );
+            }
+            if formula.variables().contains(name) && !factors.contains(name) {
+                eprintln!(
+                    "warning: {}: column `{name}` has numbers but line {line} is not a number, so it is treated as a factor; fix the cell, or pass --factor {name} to confirm",
+                    path.display()
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// As [`read_table`], also reporting columns with mixed numeric and non-numeric cells.
+pub(crate) fn read_table_checked(path: &Path, factors: &[String]) -> anyhow::Result<Table> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut reader = csv::ReaderBuilder::new()
@@ -350,7 +395,8 @@ pub(crate) fn read_table(path: &Path, factors: &[String]) -> anyhow::Result<Data
         .headers()
         .with_context(|| format!("{}: cannot read the header row", path.display()))?
         .iter()
-        .map(|h| h.trim().to_string())
+        // A byte-order mark (spreadsheet exports) must not become part of the first name.
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
     if header.is_empty() || header.iter().all(String::is_empty) {
         bail!("{}: the header row is empty", path.display());
@@ -369,6 +415,8 @@ pub(crate) fn read_table(path: &Path, factors: &[String]) -> anyhow::Result<Data
         .collect();
     let mut record = csv::ByteRecord::new();
     let mut line = 1usize;
+    let mut numbers_seen = vec![false; header.len()];
+    let mut mixed: Vec<(String, usize)> = Vec::new();
     loop {
         let more = reader
             .read_byte_record(&mut record)
@@ -378,9 +426,21 @@ pub(crate) fn read_table(path: &Path, factors: &[String]) -> anyhow::Result<Data
         }
         line = record.position().map_or(line + 1, |p| p.line() as usize);
         for (k, (col, cell)) in cols.iter_mut().zip(record.iter()).enumerate() {
+            let was_numeric = matches!(col, Builder::Numeric(_));
             col.push(cell).with_context(|| {
                 format!("{}: line {line}, column `{}`", path.display(), header[k])
             })?;
+            if was_numeric {
+                match col {
+                    Builder::Numeric(v) => {
+                        numbers_seen[k] |= v.last().is_some_and(|x| !x.is_nan());
+                    }
+                    Builder::Factor { .. } if numbers_seen[k] => {
+                        mixed.push((header[k].clone(), line));
+                    }
+                    Builder::Factor { .. } => {}
+                }
+            }
         }
     }
     let mut data = Data::new();
@@ -399,7 +459,7 @@ pub(crate) fn read_table(path: &Path, factors: &[String]) -> anyhow::Result<Data
         data.add_column(name, column)
             .with_context(|| format!("{}: column `{name}`", path.display()))?;
     }
-    Ok(data)
+    Ok(Table { data, mixed })
 }
 
 fn matrix(m: &[Vec<f64>]) -> Value {
@@ -417,14 +477,19 @@ fn lmm_json(fit: &LmmFit, frame: &ModelFrame, formula: &str, blups: bool) -> Val
             })
         })
         .collect();
+    let icc = fit.icc();
     let random: Vec<Value> = fit
         .random
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(k, r)| {
             let mut v = json!({
                 "group": r.group, "terms": r.terms, "covariance": matrix(&r.covariance),
                 "n_levels": r.levels.len(),
             });
+            if let Some(icc) = &icc {
+                v["icc"] = json!(icc[k]);
+            }
             if blups {
                 v["blups"] = r
                     .levels
@@ -547,6 +612,15 @@ fn lmm_text(fit: &LmmFit, frame: &ModelFrame, formula: &str, blups: bool) -> Str
         fit.residual_variance,
         fit.residual_variance.sqrt()
     );
+    if let Some(icc) = fit.icc() {
+        let parts: Vec<String> = fit
+            .random
+            .iter()
+            .zip(icc)
+            .map(|(r, v)| format!("{} {v:.4}", r.group))
+            .collect();
+        let _ = writeln!(s, "  ICC: {}", parts.join(", "));
+    }
     let _ = writeln!(s, "\nFixed effects (Satterthwaite df):");
     let _ = writeln!(
         s,

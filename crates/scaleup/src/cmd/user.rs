@@ -39,6 +39,16 @@ pub enum UserCommand {
         #[arg(long)]
         username: String,
     },
+    /// Grant an account read access to another hub (e.g. a researcher in a network analysis).
+    Grant {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        /// Hub code.
+        #[arg(long)]
+        hub: String,
+    },
     /// List accounts.
     List {
         #[command(flatten)]
@@ -143,6 +153,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        UserCommand::Grant { db, username, hub } => block_on(async move {
+            let store = db.open(false).await?;
+            let user = store
+                .user_by_username(&username)
+                .await?
+                .context("--username: no such user")?;
+            let hub_id = store
+                .hubs(None)
+                .await?
+                .into_iter()
+                .find(|h| h.code == hub)
+                .map(|h| h.id)
+                .context("--hub: no hub with that code")?;
+            store.grant_hub(None, &user.id, &hub_id).await?;
+            println!("{} may now read hub {}", user.username, hub);
+            store.close().await;
+            Ok(())
+        }),
         UserCommand::List { db } => block_on(async move {
             let store = db.open(false).await?;
             let admin = scaleup_storage::Actor {
