@@ -54,8 +54,9 @@ pub struct Args {
     pub addr: String,
 }
 
-/// Clients per generated batch (one insert transaction each).
-const BATCH_CLIENTS: u64 = 2_000;
+/// Clients per generated batch (one insert transaction each): about 7,000 records, small enough
+/// that the batches in flight (one generating, one queued, one inserting) stay in tens of MB.
+const BATCH_CLIENTS: u64 = 1_000;
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     if args.serve {
@@ -208,7 +209,7 @@ async fn build(store: &Store, plan: &Plan, show_progress: bool) -> anyhow::Resul
     };
 
     // Generation runs on its own thread, one batch ahead of the inserts.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, Vec<BulkRecord>)>(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, Vec<BulkRecord>)>(1);
     let gen_plan = plan.clone();
     let gen_dir = dir.clone();
     let generator = std::thread::spawn(move || -> anyhow::Result<()> {
@@ -370,20 +371,27 @@ async fn create_plan(store: &Store, plan: &Plan) -> anyhow::Result<Directory> {
         dir.org_units
             .push(ids.iter().map(|i| uuid(i)).collect::<anyhow::Result<_>>()?);
     }
-    // argon2 is deliberately slow: hash each distinct password once, on blocking threads.
+    // argon2 is deliberately slow and takes 19 MiB per hash: hash each distinct password once,
+    // on two blocking threads (one per core of a small server), not one thread per password.
     let mut distinct: Vec<String> = plan.accounts.iter().map(|a| a.password.clone()).collect();
     distinct.sort();
     distinct.dedup();
-    let mut hashes: BTreeMap<String, String> = BTreeMap::new();
+    let half = distinct.len().div_ceil(2);
     let tasks: Vec<_> = distinct
-        .into_iter()
-        .map(|pw| {
-            tokio::task::spawn_blocking(move || Store::hash_password_blocking(&pw).map(|h| (pw, h)))
+        .chunks(half.max(1))
+        .map(|chunk| {
+            let chunk = chunk.to_vec();
+            tokio::task::spawn_blocking(move || {
+                chunk
+                    .into_iter()
+                    .map(|pw| Store::hash_password_blocking(&pw).map(|h| (pw, h)))
+                    .collect::<Result<Vec<_>, _>>()
+            })
         })
         .collect();
+    let mut hashes: BTreeMap<String, String> = BTreeMap::new();
     for t in tasks {
-        let (pw, h) = t.await.context("hashing task")??;
-        hashes.insert(pw, h);
+        hashes.extend(t.await.context("hashing task")??);
     }
     let mut user_ids: Vec<String> = Vec::new();
     for a in &plan.accounts {
