@@ -307,17 +307,7 @@ impl Store {
         match actor.role {
             Role::Admin => {}
             Role::HubManager => {
-                sql.push(" AND u.hub_id IN (");
-                for (i, h) in actor.hubs.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(", ");
-                    }
-                    sql.bind_text(h.clone());
-                }
-                if actor.hubs.is_empty() {
-                    sql.push("NULL");
-                }
-                sql.push(")");
+                sql.push_in("u.hub_id", &actor.hubs);
             }
             Role::Supervisor => {
                 sql.push(" AND (u.supervisor_id = ")

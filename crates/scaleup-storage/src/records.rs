@@ -1561,17 +1561,7 @@ impl Store {
         );
         // Aggregates cover whole hubs for every role; scoping by caseload does not apply.
         if actor.role != Role::Admin {
-            sql.push(" AND r.hub_id IN (");
-            if actor.hubs.is_empty() {
-                sql.push("NULL");
-            }
-            for (i, h) in actor.hubs.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind_text(h.clone());
-            }
-            sql.push(")");
+            sql.push_in("r.hub_id", &actor.hubs);
         }
         if let Some(f) = from {
             scaleup_domain::date::Date::parse(f, "from")?;

@@ -53,6 +53,21 @@ impl Sql {
         self.bind(Bind::Text(value.into()))
     }
 
+    /// Appends ` AND <column> IN (...)` over `values`; an empty list matches nothing.
+    pub fn push_in(&mut self, column: &str, values: &[String]) -> &mut Self {
+        self.push(&format!(" AND {column} IN ("));
+        if values.is_empty() {
+            self.push("NULL");
+        }
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind_text(v.clone());
+        }
+        self.push(")")
+    }
+
     pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
         // The text is built only from literals in this crate; every value goes through a bind.
         let mut q = sqlx::query(sqlx::AssertSqlSafe(self.text.as_str()));
@@ -71,17 +86,7 @@ impl Actor {
     /// `counsellor_id` columns) to what this actor may see.
     pub(crate) fn push_scope(&self, sql: &mut Sql, alias: &str) {
         if self.role != Role::Admin {
-            sql.push(&format!(" AND {alias}.hub_id IN ("));
-            if self.hubs.is_empty() {
-                sql.push("NULL");
-            }
-            for (i, hub) in self.hubs.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind_text(hub.clone());
-            }
-            sql.push(")");
+            sql.push_in(&format!("{alias}.hub_id"), &self.hubs);
         }
         match self.role {
             Role::Counsellor => {

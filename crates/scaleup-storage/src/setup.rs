@@ -286,17 +286,7 @@ impl Store {
             sql.push(" AND o.hub_id = ").bind_text(h);
         }
         if actor.role != Role::Admin {
-            sql.push(" AND o.hub_id IN (");
-            if actor.hubs.is_empty() {
-                sql.push("NULL");
-            }
-            for (i, h) in actor.hubs.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind_text(h.clone());
-            }
-            sql.push(")");
+            sql.push_in("o.hub_id", &actor.hubs);
         }
         sql.push(" ORDER BY o.hub_id, o.level, o.code");
         let rows = sql.query().fetch_all(&self.pool).await?;
