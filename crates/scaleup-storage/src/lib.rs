@@ -155,6 +155,7 @@ impl Store {
             scorer: options.scorer,
         };
         migrate::run(&store, version).await?;
+        store.optimize().await?;
         Ok(store)
     }
 
@@ -186,6 +187,26 @@ impl Store {
             Backend::Postgres => self.pool.begin().await?,
         };
         Ok(tx)
+    }
+
+    /// Refreshes the query planner's statistics. Without them SQLite picks the hub index for a
+    /// counsellor's client list and scans a whole hub (37 ms instead of 0.4 ms per page at a
+    /// million clients). Sampled (`analysis_limit`), so it takes milliseconds on any size; run at
+    /// every start and after bulk loads. PostgreSQL's autovacuum does the same on its own, but
+    /// an explicit ANALYZE after a bulk load avoids waiting for it.
+    pub async fn optimize(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = self.pool.acquire().await?;
+                sqlx::raw_sql("PRAGMA analysis_limit = 1000; ANALYZE;")
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Backend::Postgres => {
+                sqlx::raw_sql("ANALYZE records").execute(&self.pool).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Schema version currently applied.

@@ -253,6 +253,11 @@ async fn build(store: &Store, plan: &Plan, show_progress: bool) -> anyhow::Resul
         .join()
         .map_err(|_| anyhow::anyhow!("the demo generator thread panicked"))??;
     progress.finish_and_clear();
+    // Planner statistics for the freshly loaded tables (milliseconds; see Store::optimize).
+    store
+        .optimize()
+        .await
+        .context("refreshing planner statistics")?;
     // Cross-hub grants come last: a researcher with every hub marks a finished build, so an
     // interrupted one is recognised on the next run.
     for (a, id) in plan.accounts.iter().zip(&dir.accounts) {
