@@ -34,8 +34,9 @@ pub use catalog_scorer::CatalogScorer;
 pub use crypto::{KeyError, MasterKey};
 pub use migrate::LATEST_VERSION;
 pub use records::{
-    ALERT_ACTIONS, Ack, AckStatus, AlertRow, Change, ClientRow, ConflictRow, IncomingRecord,
-    PullPage, RecordRow, RiskFlagSummary, SMALL_CELL_THRESHOLD, ScoreSummary, Scorer, SummaryCell,
+    ALERT_ACTIONS, Ack, AckStatus, AlertFilter, AlertRow, Change, ClientRow, ConflictRow,
+    IncomingRecord, PullPage, RecordRow, RiskFlagSummary, SMALL_CELL_THRESHOLD, ScoreSummary,
+    Scorer, SummaryCell,
 };
 pub use scope::Actor;
 pub use setup::{DefinitionRow, HubRow, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow};

@@ -179,6 +179,16 @@ pub struct AlertRow {
     pub escalated_to: Option<String>,
 }
 
+/// Filters and page position for [`Store::alerts_page`].
+#[derive(Clone, Debug, Default)]
+pub struct AlertFilter {
+    pub status: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: i64,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ConflictRow {
     pub id: String,
@@ -1297,6 +1307,21 @@ impl Store {
 
     /// Risk alerts the actor is responsible for or may see.
     pub async fn alerts(&self, actor: &Actor, status: Option<&str>) -> Result<Vec<AlertRow>> {
+        let filter = AlertFilter {
+            status: status.map(str::to_string),
+            limit: 1000,
+            ..Default::default()
+        };
+        Ok(self.alerts_page(actor, &filter).await?.0)
+    }
+
+    /// A page of alerts, newest first, filtered by status and by the period they were raised in;
+    /// `next_cursor` continues after the last one.
+    pub async fn alerts_page(
+        &self,
+        actor: &Actor,
+        filter: &AlertFilter,
+    ) -> Result<(Vec<AlertRow>, Option<String>)> {
         let mut sql = Sql::new("SELECT * FROM risk_alerts a WHERE 1 = 1");
         match actor.role {
             Role::Supervisor => {
@@ -1312,23 +1337,54 @@ impl Store {
                 return Err(StoreError::Forbidden("alerts are for care staff"));
             }
         }
-        if let Some(s) = status {
-            if !["open", "acknowledged", "escalated"].contains(&s) {
+        if let Some(s) = &filter.status {
+            if !["open", "acknowledged", "escalated"].contains(&s.as_str()) {
                 return Err(StoreError::invalid(
                     "status",
                     "must be open, acknowledged or escalated",
                 ));
             }
-            sql.push(" AND a.status = ").bind_text(s);
+            sql.push(" AND a.status = ").bind_text(s.clone());
         }
-        sql.push(" ORDER BY a.raised_at DESC LIMIT 1000");
+        // Dates filter on the raised time; `to` includes the whole day.
+        if let Some(from) = &filter.from {
+            scaleup_domain::date::Date::parse(from, "from")?;
+            sql.push(" AND a.raised_at >= ").bind_text(from.clone());
+        }
+        if let Some(to) = &filter.to {
+            scaleup_domain::date::Date::parse(to, "to")?;
+            sql.push(" AND a.raised_at < ")
+                .bind_text(format!("{to}T99"));
+        }
+        if let Some(cursor) = &filter.cursor {
+            let (at, id) = cursor.split_once('|').ok_or_else(|| {
+                StoreError::invalid("cursor", "must be a cursor returned by an earlier page")
+            })?;
+            sql.push(" AND (a.raised_at < ")
+                .bind_text(at)
+                .push(" OR (a.raised_at = ")
+                .bind_text(at)
+                .push(" AND a.id < ")
+                .bind_text(id)
+                .push("))");
+        }
+        let limit = filter.limit.clamp(1, 1000);
+        sql.push(" ORDER BY a.raised_at DESC, a.id DESC LIMIT ")
+            .bind(crate::scope::Bind::Int(limit + 1));
         let rows = sql.query().fetch_all(&self.pool).await?;
-        let alerts = rows.iter().map(alert_row).collect::<Result<Vec<_>>>()?;
+        let mut alerts = rows.iter().map(alert_row).collect::<Result<Vec<_>>>()?;
+        let has_more = alerts.len() as i64 > limit;
+        alerts.truncate(limit as usize);
+        let next = if has_more {
+            alerts.last().map(|a| format!("{}|{}", a.raised_at, a.id))
+        } else {
+            None
+        };
         if !alerts.is_empty() {
             self.audit(Some(actor), AuditEvent::new("alert.list", "risk_alert").detail(serde_json::json!({"clients": alerts.iter().map(|a| a.client_id.clone()).collect::<BTreeSet<_>>()})))
                 .await?;
         }
-        Ok(alerts)
+        Ok((alerts, next))
     }
 
     /// A supervisor (or, once escalated, the hub manager) acknowledges an alert with an action.

@@ -685,6 +685,57 @@ async fn risk_items_raise_alerts_that_escalate(store: Store, f: Fixture, _db: Re
         (acked.status.as_str(), acked.action.as_deref()),
         ("acknowledged", Some("safety_plan_made"))
     );
+    // Pagination and period filters.
+    let (page, next) = store
+        .alerts_page(
+            &m,
+            &scaleup_storage::AlertFilter {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((page.len(), next), (1, None));
+    let today = scaleup_storage::now_timestamp()[..10].to_string();
+    let (page, _) = store
+        .alerts_page(
+            &m,
+            &scaleup_storage::AlertFilter {
+                from: Some(today.clone()),
+                to: Some(today),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 1);
+    let (page, _) = store
+        .alerts_page(
+            &m,
+            &scaleup_storage::AlertFilter {
+                to: Some("2020-01-01".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(page.is_empty());
+    assert!(matches!(
+        store
+            .alerts_page(
+                &m,
+                &scaleup_storage::AlertFilter {
+                    cursor: Some("nonsense".into()),
+                    limit: 10,
+                    ..Default::default()
+                }
+            )
+            .await,
+        Err(StoreError::Invalid { .. })
+    ));
     // The same assessment replayed raises no second alert.
     store.push(&a, "d", vec![rec("assessment", &assessment, Some(1), json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": {"1": 1, "9": 1}}))]).await.unwrap();
     assert_eq!(store.alerts(&m, None).await.unwrap().len(), 1);

@@ -705,6 +705,10 @@ async fn sync_pull(
 #[serde(deny_unknown_fields)]
 struct AlertQuery {
     status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
 }
 
 async fn list_alerts(
@@ -712,9 +716,19 @@ async fn list_alerts(
     caller: Caller,
     Params(q): Params<AlertQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({"items": state.store.alerts(&caller.actor, q.status.as_deref()).await?, "next_cursor": null}),
-    ))
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
+    }
+    let filter = scaleup_storage::AlertFilter {
+        status: q.status,
+        from: q.from,
+        to: q.to,
+        cursor: q.cursor,
+        limit,
+    };
+    let (items, next) = state.store.alerts_page(&caller.actor, &filter).await?;
+    Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
 #[derive(Deserialize)]
