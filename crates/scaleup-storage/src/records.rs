@@ -1685,6 +1685,15 @@ impl Store {
              LEFT JOIN assessment_scores s ON s.record_id = r.id WHERE r.kind IN ('client', 'episode', 'session', 'assessment')",
         );
         actor.push_scope(&mut sql, "r");
+        // The caseload is the clients in care: an episode still open, or enrolled in the last
+        // 180 days (so recent dropouts show). Closed history stays out of supervision lists,
+        // which keeps a hub manager's caseload bounded however large the hub.
+        let cutoff = crate::time_util::format_timestamp(
+            time::OffsetDateTime::now_utc() - time::Duration::days(180),
+        );
+        sql.push(" AND r.client_id IN (SELECT e.client_id FROM records e WHERE e.kind = 'episode' AND (e.tag = 'open' OR e.occurred_on >= ")
+            .bind_text(cutoff[..10].to_string())
+            .push("))");
         sql.push(" ORDER BY r.client_id, r.occurred_on");
         let rows = sql.query().fetch_all(&self.pool).await?;
         let open_alerts =
