@@ -565,7 +565,8 @@ async fn list_clients(
         .as_deref()
         .map(|s| uuid_param(s, "cursor"))
         .transpose()?;
-    let limit = q.limit.unwrap_or(100);
+    // A generous default page: integrations that read one page still see a typical caseload whole.
+    let limit = q.limit.unwrap_or(1000);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
     }
