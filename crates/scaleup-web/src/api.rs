@@ -852,9 +852,22 @@ async fn verify_audit(
     Ok(Json(json!(state.store.verify_audit().await?)))
 }
 
-async fn list_instruments(State(state): State<AppState>, _caller: Caller) -> Json<Value> {
-    let items: Vec<&Value> = state.catalog.instruments.iter().map(|(_, v)| v).collect();
+/// A catalogue listing as the API serves it.
+fn doc_list(docs: &[(String, Value)]) -> Json<Value> {
+    let items: Vec<&Value> = docs.iter().map(|(_, v)| v).collect();
     Json(json!({"items": items, "next_cursor": null}))
+}
+
+/// One catalogue document by code, or 404.
+fn doc_by_code(docs: &[(String, Value)], code: &str) -> Result<Json<Value>, ApiError> {
+    docs.iter()
+        .find(|(c, _)| c == code)
+        .map(|(_, v)| Json(v.clone()))
+        .ok_or_else(ApiError::not_found)
+}
+
+async fn list_instruments(State(state): State<AppState>, _caller: Caller) -> Json<Value> {
+    doc_list(&state.catalog.instruments)
 }
 
 async fn get_instrument(
@@ -862,18 +875,11 @@ async fn get_instrument(
     _caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .catalog
-        .instruments
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, v)| Json(v.clone()))
-        .ok_or_else(ApiError::not_found)
+    doc_by_code(&state.catalog.instruments, &code)
 }
 
 async fn list_protocols(State(state): State<AppState>, _caller: Caller) -> Json<Value> {
-    let items: Vec<&Value> = state.catalog.protocols.iter().map(|(_, v)| v).collect();
-    Json(json!({"items": items, "next_cursor": null}))
+    doc_list(&state.catalog.protocols)
 }
 
 async fn get_protocol(
@@ -881,13 +887,7 @@ async fn get_protocol(
     _caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .catalog
-        .protocols
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, v)| Json(v.clone()))
-        .ok_or_else(ApiError::not_found)
+    doc_by_code(&state.catalog.protocols, &code)
 }
 
 pub(crate) mod flags {
