@@ -5,14 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${SCALEUP_TEST_POSTGRES_URL:-}" ]]; then
-  if url=$(scripts/start-postgres.sh); then
+  if url=$(scripts/start-postgres.sh) && [[ "$url" == postgres://* ]]; then
     export SCALEUP_TEST_POSTGRES_URL="$url"
   elif [[ "${CI:-}" == "true" ]]; then
-    echo "PostgreSQL could not be started and CI=true: failing" >&2
+    echo "test.sh: PostgreSQL could not be started and CI=true: failing (see start-postgres above)" >&2
     exit 1
   else
-    echo "note: PostgreSQL not available; its conformance tests will be skipped locally" >&2
+    echo "test.sh: note: PostgreSQL not available; its conformance tests are skipped locally" >&2
   fi
 fi
+echo "test.sh: PostgreSQL tests use ${SCALEUP_TEST_POSTGRES_URL:-nothing (skipped)}" >&2
 export CARGO_TERM_COLOR=never
 cargo test --workspace --locked "$@"

@@ -34,7 +34,11 @@ pub const POSTGRES_ENV: &str = "SCALEUP_TEST_POSTGRES_URL";
 /// Panics under `CI=true` when unconfigured, so CI cannot pass without PostgreSQL.
 pub fn postgres_admin_url() -> Option<String> {
     match std::env::var(POSTGRES_ENV) {
-        Ok(url) if !url.is_empty() => Some(url),
+        Ok(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Some(url),
+        Ok(url) if !url.is_empty() => {
+            // Not the URL itself: a diagnostic that went to stdout would land here.
+            panic!("{POSTGRES_ENV} is not a postgres:// URL (got {} characters)", url.len())
+        }
         _ => {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("{POSTGRES_ENV} is not set but CI=true: PostgreSQL tests must run in CI");
