@@ -37,7 +37,10 @@ pub fn postgres_admin_url() -> Option<String> {
         Ok(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Some(url),
         Ok(url) if !url.is_empty() => {
             // Not the URL itself: a diagnostic that went to stdout would land here.
-            panic!("{POSTGRES_ENV} is not a postgres:// URL (got {} characters)", url.len())
+            panic!(
+                "{POSTGRES_ENV} is not a postgres:// URL (got {} characters)",
+                url.len()
+            )
         }
         _ => {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
