@@ -45,6 +45,10 @@ pub enum Capability {
     ReadAggregates,
     /// Read the audit log.
     ReadAudit,
+    /// Run analyses (models, power, economics) on uploaded documents and on the aggregates and
+    /// pseudonymised outcomes of the caller's hubs. Results are aggregates; care staff do not
+    /// need them for their work.
+    RunAnalyses,
 }
 
 impl Role {
@@ -90,6 +94,7 @@ impl Role {
             Supervise => matches!(self, HubManager | Supervisor),
             ReadAggregates => true,
             ReadAudit => self == Admin,
+            RunAnalyses => matches!(self, Admin | HubManager | Researcher | Viewer),
         }
     }
 

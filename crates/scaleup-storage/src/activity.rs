@@ -2,7 +2,8 @@
 //! outcomes per hub and year, computed in the database where it can be.
 
 use crate::audit::AuditEvent;
-use crate::{Backend, Result, Store};
+use crate::scope::Actor;
+use crate::{Backend, Result, Store, StoreError};
 use futures_util::TryStreamExt;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -43,8 +44,13 @@ pub struct OutcomeRule {
 }
 
 impl Store {
-    /// Aggregates recorded activity per hub and year (operator export; audited).
-    pub async fn activity_by_hub_year(&self, rule: &OutcomeRule) -> Result<Vec<HubYearActivity>> {
+    /// Aggregates recorded activity per hub and year (audited). `actor` limits the result to
+    /// the hubs the API caller may see; `None` is an operator at the command line (all hubs).
+    pub async fn activity_by_hub_year(
+        &self,
+        actor: Option<&Actor>,
+        rule: &OutcomeRule,
+    ) -> Result<Vec<HubYearActivity>> {
         // JSON field access differs between the backends; everything else is shared SQL.
         let (duration, counsellors, hours, course) = match self.backend {
             Backend::Sqlite => (
@@ -160,8 +166,20 @@ impl Store {
         }
         finish(current.take(), &mut out);
         drop(rows);
+        if let Some(actor) = actor {
+            let visible: Vec<String> = sqlx::query("SELECT id, code FROM hubs")
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .filter_map(|r| {
+                    let id: String = r.try_get("id").ok()?;
+                    actor.may_see_hub(&id).then(|| r.try_get("code").ok())?
+                })
+                .collect();
+            out.retain(|(hub, _), _| visible.contains(hub));
+        }
         self.audit(
-            None,
+            actor,
             AuditEvent::new("export.activity", "aggregate")
                 .detail(serde_json::json!({"hub_years": out.len()})),
         )
@@ -201,14 +219,27 @@ pub struct OutcomePair {
 }
 
 impl Store {
-    /// Baseline and follow-up totals of one instrument for every client of a programme
-    /// (operator analysis; audited as an export of pseudonymised, client-level data).
+    /// Baseline and follow-up totals of one instrument for every client of a programme,
+    /// audited as an export of pseudonymised, client-level data. `actor` is the API caller
+    /// (who must be allowed to see the programme's hub: checked here, so no edge can forget),
+    /// or `None` for an operator at the command line.
     pub async fn outcome_pairs(
         &self,
+        actor: Option<&Actor>,
         programme_id: &str,
         instrument: &str,
         follow_up_tag: &str,
     ) -> Result<Vec<OutcomePair>> {
+        if let Some(actor) = actor {
+            let hub: Option<String> =
+                sqlx::query_scalar("SELECT hub_id FROM programmes WHERE id = $1")
+                    .bind(programme_id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+            if !hub.is_some_and(|h| actor.may_see_hub(&h)) {
+                return Err(StoreError::NotFound);
+            }
+        }
         let mut rows = sqlx::query(
             "SELECT r.client_id, r.facility_id, r.tag, r.occurred_on, s.total FROM records r
              JOIN assessment_scores s ON s.record_id = r.id
@@ -252,7 +283,7 @@ impl Store {
         }
         drop(rows);
         self.audit(
-            None,
+            actor,
             AuditEvent::new("export.outcomes", "programme")
                 .entity(programme_id)
                 .detail(serde_json::json!({"clients": out.len(), "instrument": instrument})),

@@ -1015,7 +1015,7 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
         response_fraction: 0.5,
         remission_below: 10.0,
     };
-    let rows = store.activity_by_hub_year(&rule).await.unwrap();
+    let rows = store.activity_by_hub_year(None, &rule).await.unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     let r = &rows[0];
     assert_eq!((r.hub_code.as_str(), r.year), ("ke-pmplus", 2026));

@@ -1,6 +1,7 @@
 //! Routes and handlers of `/api/v1/`. One function per route; each authenticates, parses,
 //! calls the store and serialises.
 
+use crate::analyses;
 use crate::auth::{Caller, SESSION_COOKIE};
 use crate::error::ApiError;
 use axum::Json;
@@ -97,6 +98,20 @@ pub fn router(state: AppState) -> Router {
         .route("/instruments/{code}", get(get_instrument))
         .route("/protocols", get(list_protocols))
         .route("/protocols/{code}", get(get_protocol))
+        .route(
+            "/programmes/{code}/effectiveness",
+            get(analyses::programme_effectiveness),
+        )
+        .route("/analyses/lmm", post(analyses::lmm).layer(large_upload()))
+        .route("/analyses/glmm", post(analyses::glmm).layer(large_upload()))
+        .route("/analyses/icers", post(analyses::icers))
+        .route("/analyses/markov", post(analyses::markov))
+        .route("/analyses/power", post(analyses::power))
+        .route("/analyses/sample-size", post(analyses::sample_size))
+        .route("/analyses/plan", post(analyses::plan))
+        .route("/analyses/budget-impact", post(analyses::budget_impact))
+        .route("/analyses/roi", post(analyses::roi))
+        .route("/analyses/costs", post(analyses::costs))
         .fallback(|| async { ApiError::not_found() });
     Router::new()
         .nest("/api/v1", api)
@@ -108,6 +123,11 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::decompression::RequestDecompressionLayer::new().gzip(true))
         .layer(axum::middleware::from_fn(no_store))
         .with_state(state)
+}
+
+/// Data tables for model fits may be large (a million rows of CSV is about 40 MB).
+fn large_upload() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024)
 }
 
 /// Client-level responses must not sit in shared caches.

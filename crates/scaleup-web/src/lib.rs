@@ -12,6 +12,7 @@
 //!   cause is logged without identifiers or clinical values.
 //! - A client the caller may not see is a 404, exactly like one that does not exist.
 
+pub mod analyses;
 mod api;
 mod auth;
 mod error;

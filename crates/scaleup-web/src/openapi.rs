@@ -232,7 +232,261 @@ pub const ROUTES: &[RouteDoc] = &[
         "catalogue",
         true,
     ),
+    r(
+        "get",
+        "/programmes/{code}/effectiveness",
+        "Effectiveness of a programme: its design's standard mixed model on outcome change (audited)",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/lmm",
+        "Linear mixed model (lme4-style formula; REML or ML) on a CSV table",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/glmm",
+        "Binomial (logit) GLMM by Laplace approximation on a CSV table",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/icers",
+        "ICERs, dominance and net monetary benefit from a strategy,cost,effect CSV table",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/markov",
+        "Markov cohort model (TOML spec): cost and effect per strategy, and ICERs",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/power",
+        "Power of an individual, parallel cluster or stepped-wedge design (TOML spec)",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/sample-size",
+        "Clusters, cluster size or participants needed to reach a target power (TOML spec)",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/plan",
+        "Scale-up plan: workforce, training, coverage and budget per scenario (TOML scenario)",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/budget-impact",
+        "Budget impact by year and scenario (TOML scenario)",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/roi",
+        "Return on investment, investment-case structure (TOML scenario)",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/costs",
+        "Costs of the activity recorded in the caller's hubs, priced with the TOML price lists sent (audited)",
+        "analysis",
+        true,
+    ),
 ];
+
+/// Query parameters of the analysis routes: (path, name, JSON type, required, description).
+const ANALYSIS_QUERY: &[(&str, &str, &str, bool, &str)] = &[
+    (
+        "/analyses/lmm",
+        "formula",
+        "string",
+        true,
+        "lme4-style formula, e.g. y ~ x + (1 + t | site)",
+    ),
+    (
+        "/analyses/lmm",
+        "factors",
+        "string",
+        false,
+        "comma-separated numeric columns to treat as factors",
+    ),
+    (
+        "/analyses/lmm",
+        "ml",
+        "boolean",
+        false,
+        "maximum likelihood instead of REML",
+    ),
+    (
+        "/analyses/lmm",
+        "blups",
+        "boolean",
+        false,
+        "include BLUPs and conditional variances",
+    ),
+    (
+        "/analyses/lmm",
+        "no_df",
+        "boolean",
+        false,
+        "skip Satterthwaite degrees of freedom",
+    ),
+    ("/analyses/glmm", "family", "string", true, "binomial"),
+    (
+        "/analyses/glmm",
+        "formula",
+        "string",
+        true,
+        "formula with a 0/1 response",
+    ),
+    (
+        "/analyses/glmm",
+        "factors",
+        "string",
+        false,
+        "comma-separated numeric columns to treat as factors",
+    ),
+    (
+        "/analyses/glmm",
+        "blups",
+        "boolean",
+        false,
+        "include BLUPs and conditional variances",
+    ),
+    (
+        "/analyses/icers",
+        "wtp",
+        "number",
+        false,
+        "willingness to pay per unit of effect (adds net monetary benefit)",
+    ),
+    (
+        "/analyses/markov",
+        "wtp",
+        "number",
+        false,
+        "willingness to pay per unit of effect (adds net monetary benefit)",
+    ),
+    (
+        "/analyses/sample-size",
+        "solve",
+        "string",
+        true,
+        "clusters | cluster_size | n_per_arm",
+    ),
+    (
+        "/analyses/sample-size",
+        "target_power",
+        "number",
+        false,
+        "default 0.8",
+    ),
+    (
+        "/analyses/costs",
+        "admin_minutes_per_session",
+        "number",
+        false,
+        "assumed counsellor admin minutes per session (default 0)",
+    ),
+    (
+        "/analyses/costs",
+        "training_hours_per_day",
+        "number",
+        false,
+        "hours in a training day (default 8)",
+    ),
+    (
+        "/analyses/costs",
+        "outcome_instrument",
+        "string",
+        false,
+        "instrument for responders and remissions (default phq9)",
+    ),
+    (
+        "/analyses/costs",
+        "response_fraction",
+        "number",
+        false,
+        "response: at least this fractional reduction (default 0.5)",
+    ),
+    (
+        "/analyses/costs",
+        "remission_below",
+        "number",
+        false,
+        "remission: last score below this (default 10)",
+    ),
+    (
+        "/programmes/{code}/effectiveness",
+        "instrument",
+        "string",
+        false,
+        "outcome instrument (default: the design's)",
+    ),
+    (
+        "/programmes/{code}/effectiveness",
+        "occasion",
+        "string",
+        false,
+        "follow-up occasion compared with baseline (default follow_up)",
+    ),
+    (
+        "/programmes/{code}/effectiveness",
+        "cluster_period",
+        "boolean",
+        false,
+        "stepped wedge: include the cluster-by-period random effect (default true)",
+    ),
+    (
+        "/programmes/{code}/effectiveness",
+        "level",
+        "number",
+        false,
+        "confidence level (default 0.95)",
+    ),
+];
+
+/// The document each analysis route reads as its body.
+fn analysis_body(path: &str) -> Option<(&'static str, &'static str)> {
+    match path {
+        "/analyses/lmm" | "/analyses/glmm" => Some(("text/csv", "data table with a header row")),
+        "/analyses/icers" => Some(("text/csv", "columns strategy,cost,effect")),
+        "/analyses/markov" => Some((
+            "application/toml",
+            "Markov model spec, as `scaleup econ markov --model`",
+        )),
+        "/analyses/power" | "/analyses/sample-size" => Some((
+            "application/toml",
+            "design spec, as `scaleup design power --spec`",
+        )),
+        "/analyses/costs" => Some((
+            "application/toml",
+            "price lists, as `scaleup econ cost --prices`",
+        )),
+        p if p.starts_with("/analyses/") => Some((
+            "application/toml",
+            "scenario file, as the command line reads it",
+        )),
+        _ => None,
+    }
+}
 
 fn error_schema() -> Value {
     json!({
@@ -248,12 +502,25 @@ fn error_schema() -> Value {
 pub fn openapi_document() -> Value {
     let mut paths = serde_json::Map::new();
     for route in ROUTES {
-        let params: Vec<Value> = route
+        let mut params: Vec<Value> = route
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
+        if route.tag == "analysis" {
+            params.extend(
+                ANALYSIS_QUERY
+                    .iter()
+                    .filter(|(p, ..)| *p == route.path)
+                    .map(|(_, name, ty, required, description)| {
+                        json!({"name": name, "in": "query", "required": required, "description": description, "schema": {"type": ty}})
+                    }),
+            );
+            params.push(json!({"name": "format", "in": "query", "required": false,
+                "description": "json (default), text, or html where the analysis has a page",
+                "schema": {"type": "string", "enum": ["json", "text", "html"]}}));
+        }
         let mut responses = json!({
             "200": {"description": "Success", "content": {"application/json": {"schema": {"type": "object"}}}},
             "400": {"description": "Bad input; `field` names the offending field", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
@@ -280,6 +547,11 @@ pub fn openapi_document() -> Value {
         }
         if route.path == "/sync" && route.method == "post" {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SyncPush"}}}});
+        }
+        if let Some((media, description)) = analysis_body(route.path) {
+            op["requestBody"] = json!({"required": true, "description": description,
+                "content": {media: {"schema": {"type": "string"}}}});
+            op["responses"]["422"] = json!({"description": "The document could not be analysed; the message names the line and field", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
         let entry = paths
             .entry(route.path.to_string())

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{App, rec, uuid};
+use common::{App, inputs, rec, uuid};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -94,6 +94,55 @@ const MATRIX: &[Row] = &[
         "get",
         "/protocols/{code}",
         [401, 200, 200, 200, 200, 200, 200],
+    ),
+    // Analyses: aggregate results, for the roles that plan and study programmes. The fixture
+    // programme has too few follow-ups for an effectiveness model: 422 means allowed and run.
+    row(
+        "get",
+        "/programmes/{code}/effectiveness",
+        [401, 422, 422, 403, 403, 422, 422],
+    ),
+    row("post", "/analyses/lmm", [401, 200, 200, 403, 403, 200, 200]),
+    row(
+        "post",
+        "/analyses/glmm",
+        [401, 200, 200, 403, 403, 200, 200],
+    ),
+    row(
+        "post",
+        "/analyses/icers",
+        [401, 200, 200, 403, 403, 200, 200],
+    ),
+    row(
+        "post",
+        "/analyses/markov",
+        [401, 200, 200, 403, 403, 200, 200],
+    ),
+    row(
+        "post",
+        "/analyses/power",
+        [401, 200, 200, 403, 403, 200, 200],
+    ),
+    row(
+        "post",
+        "/analyses/sample-size",
+        [401, 200, 200, 403, 403, 200, 200],
+    ),
+    row(
+        "post",
+        "/analyses/plan",
+        [401, 200, 200, 403, 403, 200, 200],
+    ),
+    row(
+        "post",
+        "/analyses/budget-impact",
+        [401, 200, 200, 403, 403, 200, 200],
+    ),
+    row("post", "/analyses/roi", [401, 200, 200, 403, 403, 200, 200]),
+    row(
+        "post",
+        "/analyses/costs",
+        [401, 200, 200, 403, 403, 200, 200],
     ),
     row("post", "/auth/logout", [401, 204, 204, 204, 204, 204, 204]),
 ];
@@ -207,9 +256,20 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
             "{code}",
             if r.template.starts_with("/instruments") {
                 "phq9"
+            } else if r.template.starts_with("/programmes") {
+                "pmplus-2026"
             } else {
                 "pm_plus_individual"
             },
+        )
+        .replace("/analyses/lmm", "/analyses/lmm?formula=y~x%2B(1%7Cg)")
+        .replace(
+            "/analyses/glmm",
+            "/analyses/glmm?family=binomial&formula=remit~arm%2B(1%7Csite)",
+        )
+        .replace(
+            "/analyses/sample-size",
+            "/analyses/sample-size?solve=n_per_arm",
         );
     let body = match (r.method, r.template) {
         ("post", "/auth/login") => Some(
@@ -233,6 +293,20 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
         ),
         ("post", "/alerts/{id}/acknowledge") => Some(json!({"action": "contacted_client"})),
         ("post", "/conflicts/{id}/resolve") => Some(json!({"keep": "server"})),
+        ("post", "/analyses/lmm") => Some(Value::String(inputs::lmm_csv())),
+        ("post", "/analyses/glmm") => Some(Value::String(inputs::glmm_csv())),
+        ("post", "/analyses/icers") => Some(json!(inputs::ICERS_CSV)),
+        ("post", "/analyses/markov") => Some(json!(inputs::MARKOV_TOML)),
+        ("post", "/analyses/power") => Some(json!(inputs::POWER_TOML)),
+        ("post", "/analyses/sample-size") => Some(json!(inputs::SAMPLE_SIZE_TOML)),
+        ("post", "/analyses/plan") => Some(json!(inputs::PLAN_TOML)),
+        ("post", "/analyses/budget-impact") => Some(json!(inputs::BIA_TOML)),
+        ("post", "/analyses/roi") => Some(json!(inputs::ROI_TOML)),
+        ("post", "/analyses/costs") => Some(json!(format!(
+            "{}{}",
+            inputs::PRICES_TOML,
+            inputs::FILED_ACTIVITY
+        ))),
         _ => None,
     };
     (format!("/api/v1{path}"), body)

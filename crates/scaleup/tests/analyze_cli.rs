@@ -3,9 +3,10 @@
 
 #![cfg(feature = "server")]
 
-use std::process::Command;
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_scaleup");
+use common::{BIN, http, login, start};
+use std::process::Command;
 
 #[test]
 fn stepped_wedge_analysis_recovers_the_true_effect() {
@@ -21,6 +22,7 @@ fn stepped_wedge_analysis_recovers_the_true_effect() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let accounts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let out = Command::new(BIN)
         .args([
             "analyze",
@@ -61,6 +63,65 @@ fn stepped_wedge_analysis_recovers_the_true_effect() {
         v["n_missing_outcome"].as_u64().unwrap() > 0,
         "missing follow-ups are counted, not hidden"
     );
+
+    // The same analysis through the API gives the same JSON, for the roles that run analyses,
+    // and is refused to care staff.
+    let server = start(db.to_str().unwrap());
+    let account = |role: &str| {
+        let a = accounts["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["role"] == role)
+            .unwrap_or_else(|| panic!("no {role} account"));
+        login(
+            &server.addr,
+            a["username"].as_str().unwrap(),
+            a["password"].as_str().unwrap(),
+        )
+    };
+    let path = "/api/v1/programmes/pmplus-sw-trial/effectiveness";
+    let researcher = account("researcher");
+    let (status, api) = http(&server.addr, "GET", path, Some(&researcher), None).unwrap();
+    assert_eq!(status, 200, "{api}");
+    assert_eq!(api, v, "the API and the command line must agree");
+    let (status, api) = http(
+        &server.addr,
+        "GET",
+        &format!("{path}?cluster_period=false&level=0.9"),
+        Some(&researcher),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{api}");
+    assert_eq!(
+        api["formula"],
+        "change ~ treatment + period + (1 | facility)"
+    );
+    assert_eq!(api["effect"]["level"], 0.9);
+    let (status, err) = http(
+        &server.addr,
+        "GET",
+        &format!("{path}?level=2"),
+        Some(&researcher),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["error"]["field"], "level");
+    let counsellor = account("counsellor");
+    let (status, _) = http(&server.addr, "GET", path, Some(&counsellor), None).unwrap();
+    assert_eq!(status, 403);
+    let (status, _) = http(
+        &server.addr,
+        "GET",
+        "/api/v1/programmes/nope/effectiveness",
+        Some(&researcher),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 404);
+    drop(server);
 
     // Unknown programme: a clear error naming the option.
     let out = Command::new(BIN)

@@ -5,64 +5,12 @@
 #![cfg(all(feature = "server", unix))]
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_scaleup");
+mod common;
 
-/// A deliberately small HTTP/1.1 client (no dependency): one request per connection.
-fn http(
-    addr: &str,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> std::io::Result<(u16, Value)> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw);
-    let status: u16 = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status line"))?;
-    let payload = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    Ok((status, serde_json::from_str(payload).unwrap_or(Value::Null)))
-}
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-fn start(db: &str) -> Server {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--db", db, "--addr", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start scaleup serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line.trim().rsplit("http://").next().unwrap().to_string();
-    Server { child, addr }
-}
+use common::{BIN, Server, http, login, start};
 
 fn kill9(server: &mut Server) {
     // SIGKILL: no graceful shutdown, no WAL checkpoint, no flush beyond what commit already did.
@@ -72,19 +20,6 @@ fn kill9(server: &mut Server) {
 
 fn unsafe_kill(pid: u32) {
     let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-}
-
-fn login(addr: &str, username: &str, password: &str) -> String {
-    let (s, body) = http(
-        addr,
-        "POST",
-        "/api/v1/auth/login",
-        None,
-        Some(&json!({"username": username, "password": password})),
-    )
-    .unwrap();
-    assert_eq!(s, 200, "{body}");
-    body["token"].as_str().unwrap().to_string()
 }
 
 fn post(addr: &str, token: &str, path: &str, body: Value) -> Value {

@@ -88,6 +88,11 @@ impl App {
             req = req.header("authorization", format!("Bearer {t}"));
         }
         let req = match body {
+            // A string is a document (CSV, TOML) sent as is.
+            Some(Value::String(text)) => req
+                .header("content-type", "text/plain")
+                .body(Body::from(text))
+                .unwrap(),
             Some(b) => req
                 .header("content-type", "application/json")
                 .body(Body::from(b.to_string()))
@@ -141,4 +146,53 @@ pub fn uuid() -> String {
 
 pub fn rec(kind: &str, id: &str, base: Option<i64>, data: Value) -> Value {
     json!({"kind": kind, "id": id, "base_version": base, "device_time": "2026-03-01T09:00:00Z", "data": data})
+}
+
+/// Small valid documents for each analysis route.
+pub mod inputs {
+    /// y = group effect + noise, 6 groups of 5.
+    pub fn lmm_csv() -> String {
+        let mut s = String::from("y,x,g\n");
+        for g in 0..6 {
+            for i in 0..5 {
+                let x = i as f64;
+                let y = 2.0
+                    + 0.5 * x
+                    + [0.3, -0.4, 0.8, -0.2, 0.1, -0.6][g]
+                    + [0.05, -0.11, 0.07, 0.02, -0.04][(i + g) % 5];
+                s.push_str(&format!("{y},{x},g{g}\n"));
+            }
+        }
+        s
+    }
+
+    /// A 0/1 response, 8 clusters of 10.
+    pub fn glmm_csv() -> String {
+        let mut s = String::from("remit,arm,site\n");
+        for c in 0..8 {
+            for i in 0..10 {
+                let arm = c % 2;
+                let remit = usize::from((i * 7 + c * 3) % 10 < 4 + 2 * arm);
+                s.push_str(&format!("{remit},{arm},s{c}\n"));
+            }
+        }
+        s
+    }
+
+    pub const ICERS_CSV: &str =
+        "strategy,cost,effect\nusual care,0,0\nPM+,120,0.05\nPM+ and booster,400,0.06\n";
+    pub const POWER_TOML: &str = "kind = \"individual\"\n[outcome]\ntype = \"continuous\"\nmean_difference = 0.5\nsd = 1.0\n[individual]\nn_per_arm = 64\n";
+    pub const SAMPLE_SIZE_TOML: &str = "kind = \"individual\"\n[outcome]\ntype = \"continuous\"\nmean_difference = 0.5\nsd = 1.0\n[individual]\nloss_to_follow_up = 0.1\n";
+    pub const MARKOV_TOML: &str =
+        include_str!("../../../scaleup-econ/models/friendship_bench_markov.toml");
+    pub const PLAN_TOML: &str =
+        include_str!("../../../scaleup-econ/models/friendship_bench_planner.toml");
+    pub const BIA_TOML: &str =
+        include_str!("../../../scaleup-econ/models/friendship_bench_bia.toml");
+    pub const ROI_TOML: &str =
+        include_str!("../../../scaleup-econ/models/friendship_bench_roi.toml");
+    /// Price lists for both fixture hubs in the year the tests record activity.
+    pub const PRICES_TOML: &str = "target_currency = \"USD\"\ntarget_year = 2026\n\n[[price_list]]\nhub = \"ke-pmplus\"\nyear = 2026\ncurrency = \"USD\"\ncounsellor_hourly = 2.0\nsupervisor_hourly = 10.0\n\n[[price_list]]\nhub = \"zw-fb\"\nyear = 2026\ncurrency = \"USD\"\ncounsellor_hourly = 1.5\nsupervisor_hourly = 6.0\n";
+    /// One activity record given in the file itself (the rest comes from the store).
+    pub const FILED_ACTIVITY: &str = "\n[[activity]]\nhub = \"zw-fb\"\nyear = 2026\nclients = 10\nsessions = 50\nsession_minutes = 2500\n";
 }

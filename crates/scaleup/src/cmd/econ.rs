@@ -2,7 +2,8 @@
 //! prints; the economics lives in the library crate.
 
 use anyhow::{Context, Result, bail};
-use scaleup_econ::cea::{self, IcerRow, Strategy};
+use scaleup_analysis::cea::{self as analysis, icer_rows_json, icer_table};
+use scaleup_econ::cea::{self, Strategy};
 use scaleup_econ::markov::{Model, Outcome};
 use scaleup_econ::owsa::{self, Measure, OwsaSpec};
 use scaleup_econ::psa::{self as psa_core, PsaConfig, PsaResult};
@@ -70,146 +71,18 @@ struct IcersArgs {
 }
 
 fn run_icers(args: IcersArgs) -> Result<()> {
-    let strategies = read_strategy_csv(&args.input)?;
-    let rows = cea::calculate_icers(&strategies)
-        .with_context(|| format!("{}: cannot compute ICERs", args.input.display()))?;
-    match args.format {
-        Format::Json => {
-            let mut out = json!({ "strategies": icer_rows_json(&rows, args.wtp) });
-            if let Some(w) = args.wtp {
-                out["wtp"] = json!(w);
-            }
-            println!("{}", serde_json::to_string_pretty(&out)?);
-        }
-        Format::Text => print!("{}", icer_table(&rows, args.wtp)),
-        Format::Html => bail!("--format html is not supported by `econ icers`"),
-    }
-    Ok(())
+    let (source, file) = crate::cmd::stats::open_data(&args.input)?;
+    let report = analysis::icers(&source, file, args.wtp)?;
+    crate::cmd::stats::print_report(&report, args.format, "scaleup econ icers")
 }
 
-/// The JSON contract shared by `icers` and `markov`: one object per strategy with
-/// strategy, cost, effect, status and icer (null when not on the frontier or first).
-pub(crate) fn icer_rows_json(rows: &[IcerRow], wtp: Option<f64>) -> Vec<Value> {
-    rows.iter()
-        .map(|r| {
-            let mut v = json!({
-                "strategy": r.name,
-                "cost": r.cost,
-                "effect": r.effect,
-                "status": r.status.code(),
-                "icer": r.icer,
-                "inc_cost": r.inc_cost,
-                "inc_effect": r.inc_effect,
-            });
-            if let Some(w) = wtp {
-                v["nmb"] = json!(cea::net_monetary_benefit(r.cost, r.effect, w));
-            }
-            v
-        })
-        .collect()
+fn read_csv_columns(path: &Path, wanted: &[&str]) -> Result<Vec<(u64, Vec<String>)>> {
+    let (source, file) = crate::cmd::stats::open_data(path)?;
+    analysis::read_csv_columns(&source, file, wanted)
 }
 
-pub(crate) fn icer_table(rows: &[IcerRow], wtp: Option<f64>) -> String {
-    let mut s = format!(
-        "{:<24} {:>14} {:>12} {:>6} {:>14}",
-        "strategy", "cost", "effect", "status", "icer"
-    );
-    if wtp.is_some() {
-        s.push_str(&format!(" {:>14}", "nmb"));
-    }
-    s.push('\n');
-    for r in rows {
-        let icer = r.icer.map_or("-".to_string(), |v| format!("{v:.2}"));
-        s.push_str(&format!(
-            "{:<24} {:>14.2} {:>12.5} {:>6} {:>14}",
-            r.name,
-            r.cost,
-            r.effect,
-            r.status.code(),
-            icer
-        ));
-        if let Some(w) = wtp {
-            s.push_str(&format!(
-                " {:>14.2}",
-                cea::net_monetary_benefit(r.cost, r.effect, w)
-            ));
-        }
-        s.push('\n');
-    }
-    s
-}
-
-/// Reads a CSV file with a header and returns, for each record, its 1-based line number and
-/// the cells of the requested columns (by header name).
-pub(crate) fn read_csv_columns(path: &Path, wanted: &[&str]) -> Result<Vec<(u64, Vec<String>)>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
-    let headers = rdr
-        .headers()
-        .with_context(|| format!("{}: cannot read the header line", path.display()))?
-        .clone();
-    let mut idx = Vec::with_capacity(wanted.len());
-    for w in wanted {
-        match headers.iter().position(|h| h.eq_ignore_ascii_case(w)) {
-            Some(i) => idx.push(i),
-            None => bail!(
-                "{}: missing column '{w}' (expected columns: {})",
-                path.display(),
-                wanted.join(",")
-            ),
-        }
-    }
-    let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.with_context(|| format!("{}: malformed CSV", path.display()))?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let cells = idx
-            .iter()
-            .map(|&i| rec.get(i).unwrap_or("").to_string())
-            .collect();
-        out.push((line, cells));
-    }
-    Ok(out)
-}
-
-pub(crate) fn parse_num(path: &Path, line: u64, field: &str, cell: &str) -> Result<f64> {
-    let v: f64 = cell.parse().map_err(|_| {
-        anyhow::anyhow!(
-            "{} line {line}: field '{field}' is not a number",
-            path.display()
-        )
-    })?;
-    if !v.is_finite() {
-        bail!(
-            "{} line {line}: field '{field}' is not a finite number",
-            path.display()
-        );
-    }
-    Ok(v)
-}
-
-fn read_strategy_csv(path: &Path) -> Result<Vec<Strategy>> {
-    let rows = read_csv_columns(path, &["strategy", "cost", "effect"])?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (line, cells) in rows {
-        if cells[0].is_empty() {
-            bail!("{} line {line}: field 'strategy' is empty", path.display());
-        }
-        out.push(Strategy {
-            name: cells[0].clone(),
-            cost: parse_num(path, line, "cost", &cells[1])?,
-            effect: parse_num(path, line, "effect", &cells[2])?,
-        });
-    }
-    if out.is_empty() {
-        bail!(
-            "{}: no strategies (the file has only a header)",
-            path.display()
-        );
-    }
-    Ok(out)
+fn parse_num(path: &Path, line: u64, field: &str, cell: &str) -> Result<f64> {
+    analysis::parse_num(&path.display().to_string(), line, field, cell)
 }
 
 /// Arguments for `scaleup econ markov`.
@@ -226,62 +99,17 @@ struct MarkovArgs {
 }
 
 /// Reads and validates a model file; errors carry the file name.
-pub(crate) fn load_model(path: &Path) -> Result<Model> {
+fn load_model(path: &Path) -> Result<Model> {
     let src =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Model::from_toml_str(&src).with_context(|| format!("{}: invalid model", path.display()))
-}
-
-pub(crate) fn strategies_of(model: &Model, outcomes: &[Outcome]) -> Vec<Strategy> {
-    model
-        .strategy_names()
-        .into_iter()
-        .zip(outcomes)
-        .map(|(n, o)| Strategy {
-            name: n.to_string(),
-            cost: o.cost,
-            effect: o.effect,
-        })
-        .collect()
+    analysis::load_model(&path.display().to_string(), &src)
 }
 
 fn run_markov(args: MarkovArgs) -> Result<()> {
-    let model = load_model(&args.model)?;
-    let outcomes = model
-        .evaluate(&model.base_values())
-        .with_context(|| format!("{}: cannot evaluate the base case", args.model.display()))?;
-    let strategies = strategies_of(&model, &outcomes);
-    let rows = cea::calculate_icers(&strategies)?;
-    match args.format {
-        Format::Json => {
-            let out = json!({
-                "strategies": strategies.iter().map(|s| json!({
-                    "name": s.name, "cost": s.cost, "effect": s.effect
-                })).collect::<Vec<_>>(),
-                "icers": icer_rows_json(&rows, args.wtp),
-                "cycles": model.cycles(),
-                "states": model.states(),
-            });
-            println!("{}", serde_json::to_string_pretty(&out)?);
-        }
-        Format::Text => {
-            println!(
-                "Markov cohort model: {} states, {} cycles\n",
-                model.states().len(),
-                model.cycles()
-            );
-            for s in &strategies {
-                println!(
-                    "{:<24} cost {:>14.4}  effect {:>12.6}",
-                    s.name, s.cost, s.effect
-                );
-            }
-            println!();
-            print!("{}", icer_table(&rows, args.wtp));
-        }
-        Format::Html => bail!("--format html is not supported by `econ markov`"),
-    }
-    Ok(())
+    let text = std::fs::read_to_string(&args.model)
+        .with_context(|| format!("cannot read {}", args.model.display()))?;
+    let report = analysis::markov(&args.model.display().to_string(), &text, args.wtp)?;
+    crate::cmd::stats::print_report(&report, args.format, "scaleup econ markov")
 }
 
 /// Arguments for `scaleup econ evpi`.

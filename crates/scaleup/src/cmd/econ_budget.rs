@@ -3,7 +3,9 @@
 //! models live in scaleup_econ::{budget_impact, roi, costing}. Dispatched from `cmd/econ.rs`.
 
 use crate::cmd::Format;
+use crate::cmd::stats::print_report;
 use anyhow::Context;
+use scaleup_analysis::econ;
 use std::path::{Path, PathBuf};
 
 /// Arguments for `scaleup econ bia`.
@@ -35,34 +37,16 @@ fn read(path: &Path) -> anyhow::Result<String> {
 
 /// Runs `scaleup econ bia`.
 pub fn run_bia(args: BiaArgs) -> anyhow::Result<()> {
-    use scaleup_econ::budget_impact as bia;
-    let path = &args.scenario;
-    let text = read(path)?;
-    let ctx = || format!("invalid scenario file {}", path.display());
-    let model = bia::parse_bia_file(&text).with_context(ctx)?;
-    let report = bia::budget_impact(&model).with_context(ctx)?;
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Text => print!("{}", bia::render_text(&report)),
-        Format::Html => print!("{}", bia::render_html(&report)),
-    }
-    Ok(())
+    let text = read(&args.scenario)?;
+    let report = econ::budget_impact(&args.scenario.display().to_string(), &text)?;
+    print_report(&report, args.format, "scaleup econ bia")
 }
 
 /// Runs `scaleup econ roi`.
 pub fn run_roi(args: RoiArgs) -> anyhow::Result<()> {
-    use scaleup_econ::roi;
-    let path = &args.scenario;
-    let text = read(path)?;
-    let ctx = || format!("invalid scenario file {}", path.display());
-    let model = roi::parse_roi_file(&text).with_context(ctx)?;
-    let report = roi::roi(&model).with_context(ctx)?;
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Text => print!("{}", roi::render_text(&report)),
-        Format::Html => print!("{}", roi::render_html(&report)),
-    }
-    Ok(())
+    let text = read(&args.scenario)?;
+    let report = econ::roi(&args.scenario.display().to_string(), &text)?;
+    print_report(&report, args.format, "scaleup econ roi")
 }
 
 /// Arguments for `scaleup econ cost`.
@@ -140,75 +124,55 @@ fn activity_from_store(
         db: db.to_string(),
         key_file: a.key_file.clone(),
     };
-    let rule = scaleup_storage::OutcomeRule {
-        instrument: a.outcome_instrument.clone(),
+    let assumptions = scaleup_web::analyses::CostingAssumptions {
+        admin_minutes_per_session: a.admin_minutes_per_session,
+        training_hours_per_day: a.training_hours_per_day,
+        outcome_instrument: a.outcome_instrument.clone(),
         response_fraction: a.response_fraction,
         remission_below: a.remission_below,
     };
+    assumptions.validate().map_err(|e| {
+        anyhow::anyhow!(
+            "--{}: {}",
+            e.field.unwrap_or_default().replace('_', "-"),
+            e.message
+        )
+    })?;
     let mut rows = Vec::new();
     super::config::block_on(async {
         let store = db_args.open(false).await?;
-        rows = store.activity_by_hub_year(&rule).await?;
+        rows = store
+            .activity_by_hub_year(None, &assumptions.outcome_rule())
+            .await?;
         store.close().await;
         Ok(())
     })?;
-    Ok(rows
-        .into_iter()
-        .map(|r| scaleup_econ::costing::Activity {
-            hub: r.hub_code,
-            year: r.year,
-            clients: r.clients as f64,
-            sessions: r.sessions as f64,
-            session_minutes: r.session_minutes,
-            admin_minutes_per_session: a.admin_minutes_per_session,
-            supervision_hours: r.supervision_hours,
-            counsellor_supervision_hours: r.counsellor_supervision_hours,
-            training_days: r.training_hours / a.training_hours_per_day,
-            training_events: r.training_courses as f64,
-            responders: Some(r.responders as f64),
-            remissions: Some(r.remissions as f64),
-        })
-        .collect())
+    Ok(assumptions.activity(rows))
 }
 
 /// Reads the files of `scaleup econ cost` and costs every activity record.
-pub fn cost_report(args: &CostArgs) -> anyhow::Result<scaleup_econ::costing::CostReport> {
-    use scaleup_econ::costing;
+pub fn cost_report(args: &CostArgs) -> anyhow::Result<scaleup_analysis::Report> {
     let text = read(&args.prices)?;
-    let mut file = costing::parse_costing_file(&text)
-        .with_context(|| format!("invalid price file {}", args.prices.display()))?;
+    #[allow(unused_mut)]
+    let mut recorded = Vec::new();
     if let Some(path) = &args.activity {
         let csv = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read activity file {}", path.display()))?;
-        let rows = costing::parse_activity_csv(&csv)
+        let rows = scaleup_econ::costing::parse_activity_csv(&csv)
             .with_context(|| format!("invalid activity file {}", path.display()))?;
-        file.activity.extend(rows);
+        recorded.extend(rows);
     }
     #[cfg(feature = "server")]
     if let Some(db) = &args.store.db {
-        file.activity.extend(activity_from_store(&args.store, db)?);
+        recorded.extend(activity_from_store(&args.store, db)?);
     }
-    if file.activity.is_empty() {
-        anyhow::bail!(
-            "no activity records: give --activity FILE.csv or [[activity]] tables in {}",
-            args.prices.display()
-        );
-    }
-    let results = costing::cost_file(&file)
-        .with_context(|| format!("cannot cost the activity with {}", args.prices.display()))?;
-    Ok(costing::report(results, &file.activity))
+    econ::costs(&args.prices.display().to_string(), &text, recorded)
 }
 
 /// Runs `scaleup econ cost`.
 pub fn run_cost(args: CostArgs) -> anyhow::Result<()> {
-    use scaleup_econ::costing;
     let report = cost_report(&args)?;
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Text => print!("{}", costing::render_text(&report)),
-        Format::Html => print!("{}", costing::render_html(&report)),
-    }
-    Ok(())
+    print_report(&report, args.format, "scaleup econ cost")
 }
 
 #[cfg(test)]
@@ -252,9 +216,9 @@ USD = { 2022 = 1.0 }
             format: Format::Json,
         };
         let r = cost_report(&args).unwrap();
-        let s = r.summary.unwrap();
-        assert!((s.total - 66.0).abs() < 1e-9);
-        assert_eq!(s.currency, "I$");
+        let s = &r.json["summary"];
+        assert!((s["total"].as_f64().unwrap() - 66.0).abs() < 1e-9, "{s}");
+        assert_eq!(s["currency"], "I$");
 
         std::fs::write(
             &activity,

@@ -20,14 +20,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let path = &args.scenario;
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read scenario file {}", path.display()))?;
-    let file = scaleup_econ::planner::parse_scenario_file(&text)
-        .with_context(|| format!("invalid scenario file {}", path.display()))?;
-    let report = scaleup_econ::planner::plan(&file)
-        .with_context(|| format!("invalid scenario file {}", path.display()))?;
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Text => print!("{}", scaleup_econ::planner::render_text(&report)),
-        Format::Html => print!("{}", scaleup_econ::planner::render_html(&report)),
-    }
-    Ok(())
+    let report = scaleup_analysis::econ::plan(&path.display().to_string(), &text)?;
+    crate::cmd::stats::print_report(&report, args.format, "scaleup plan")
 }

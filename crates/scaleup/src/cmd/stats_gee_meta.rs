@@ -14,7 +14,6 @@ use scaleup_stats::meta::{self, KnappHartung, MetaMethod, MetaResult, Study};
 use serde_json::{Value, json};
 
 use crate::cmd::Format;
-use crate::cmd::stats::read_table;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum FamilyArg {
@@ -74,7 +73,10 @@ pub fn run_gee(args: GeeArgs) -> anyhow::Result<()> {
             "invalid --formula: GEE takes fixed effects only; give clusters with --group, not `( | )` terms"
         );
     }
-    let data = read_table(&args.data, &args.factors)?;
+    let data = {
+        let (source, file) = crate::cmd::stats::open_data(&args.data)?;
+        scaleup_analysis::table::read_table(&source, file, &args.factors)?
+    };
     let group_col = data.column(&args.group).with_context(|| {
         format!(
             "{}: --group column `{}` is not in the header",
@@ -488,8 +490,12 @@ pub fn run_icc(args: IccArgs) -> anyhow::Result<()> {
     if formula.random.is_empty() {
         bail!("invalid --formula: an ICC needs at least one random-intercept term `(1 | g)`");
     }
-    let data = read_table(&args.data, &args.factors)?;
-    let frame = crate::cmd::stats::build_frame(&formula, &data, &args.data)?;
+    let data = {
+        let (source, file) = crate::cmd::stats::open_data(&args.data)?;
+        scaleup_analysis::table::read_table(&source, file, &args.factors)?
+    };
+    let frame =
+        scaleup_analysis::table::build_frame(&formula, &data, &args.data.display().to_string())?;
     let fit = scaleup_stats::lmm::fit(&frame, &scaleup_stats::lmm::LmmOptions::default())
         .with_context(|| format!("cannot fit the model to {}", args.data.display()))?;
     let report = scaleup_stats::icc::icc_report(&fit, &frame);

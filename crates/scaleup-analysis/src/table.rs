@@ -1,0 +1,244 @@
+//! CSV tables for the models: a header row, numeric columns where every non-missing cell is a
+//! number, factors otherwise. Errors name the source (a file name, or `body` for an upload),
+//! the line and the column.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, bail};
+use scaleup_stats::data::{Column, Data, MISSING, factor_from_interned};
+use scaleup_stats::formula::Formula;
+use scaleup_stats::frame::{FrameError, ModelFrame};
+
+/// Builds the model frame, turning a factor response into an error that names the first
+/// non-numeric row.
+pub fn build_frame(formula: &Formula, data: &Data, source: &str) -> anyhow::Result<ModelFrame> {
+    ModelFrame::new(formula, data).map_err(|e| match e {
+        FrameError::ResponseNotNumeric(name) => anyhow::anyhow!(
+            "{}: the response column `{name}` must be numeric but has non-numeric values",
+            source
+        ),
+        other => anyhow::anyhow!("{}: {other}", source),
+    })
+}
+
+fn is_missing(cell: &[u8]) -> bool {
+    matches!(
+        cell,
+        b"" | b"NA" | b"NaN" | b"nan" | b"null" | b"NULL" | b"."
+    )
+}
+
+enum Builder {
+    Numeric(Vec<f64>),
+    Factor {
+        codes: Vec<u32>,
+        levels: Vec<String>,
+        index: HashMap<String, u32>,
+    },
+}
+
+impl Builder {
+    fn push(&mut self, cell: &[u8]) -> anyhow::Result<()> {
+        let cell = trim(cell);
+        if let Builder::Numeric(v) = self {
+            if is_missing(cell) {
+                v.push(f64::NAN);
+                return Ok(());
+            }
+            if let Some(x) = std::str::from_utf8(cell)
+                .ok()
+                .and_then(|s| s.parse::<f64>().ok())
+            {
+                v.push(x);
+                return Ok(());
+            }
+            // First non-numeric cell: the column is a factor; earlier numbers become labels.
+            let mut b = Builder::Factor {
+                codes: Vec::with_capacity(v.capacity()),
+                levels: Vec::new(),
+                index: HashMap::new(),
+            };
+            for x in v.iter() {
+                if x.is_nan() {
+                    b.push(b"")?;
+                } else {
+                    b.push(format!("{x}").as_bytes())?;
+                }
+            }
+            *self = b;
+        }
+        if let Builder::Factor {
+            codes,
+            levels,
+            index,
+        } = self
+        {
+            if is_missing(cell) {
+                codes.push(MISSING);
+                return Ok(());
+            }
+            let s = std::str::from_utf8(cell).context("cell is not valid UTF-8")?;
+            let code = match index.get(s) {
+                Some(c) => *c,
+                None => {
+                    let c = levels.len() as u32;
+                    levels.push(s.to_string());
+                    index.insert(s.to_string(), c);
+                    c
+                }
+            };
+            codes.push(code);
+        }
+        Ok(())
+    }
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &b[start..end]
+}
+
+/// Reads a CSV file with a header into a [`Data`] table. A column is numeric when every
+/// non-missing cell parses as a number, otherwise a factor; columns named in `factors` are
+/// factors in any case. Missing cells: empty, `NA`, `NaN`, `null`, `.`.
+pub fn read_table(
+    source: &str,
+    input: impl std::io::Read,
+    factors: &[String],
+) -> anyhow::Result<Data> {
+    Ok(read_table_checked(source, input, factors)?.data)
+}
+
+/// A table read from CSV with what the reader noticed.
+pub struct Table {
+    /// The columns.
+    pub data: Data,
+    /// Columns that began with numbers but have a non-numeric cell, with the line of the first
+    /// such cell: they became factors, which is rarely what was meant.
+    pub mixed: Vec<(String, usize)>,
+    /// Every column read as text, with the line of its first non-numeric cell.
+    pub text_from: Vec<(String, usize)>,
+}
+
+impl Table {
+    /// Errors if the response is a mixed column (naming the line); returns warnings for other
+    /// mixed columns the formula uses that were not named as factors.
+    pub fn check_formula(
+        &self,
+        formula: &Formula,
+        factors: &[String],
+        source: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let mut warnings = Vec::new();
+        if let Some((name, line)) = self.text_from.iter().find(|(n, _)| *n == formula.response) {
+            bail!(
+                "{source}: line {line}, column `{name}`: not a number (the response must be numeric)"
+            );
+        }
+        for (name, line) in &self.mixed {
+            if *name == formula.response {
+                bail!(
+                    "{}: line {line}, column `{name}`: not a number (the response must be numeric)",
+                    source
+                );
+            }
+            if formula.variables().contains(name) && !factors.contains(name) {
+                warnings.push(format!(
+                    "{source}: column `{name}` has numbers but line {line} is not a number, so it is treated as a factor; fix the cell, or name `{name}` as a factor to confirm"
+                ));
+            }
+        }
+        Ok(warnings)
+    }
+}
+
+/// As [`read_table`], also reporting columns with mixed numeric and non-numeric cells.
+pub fn read_table_checked(
+    source: &str,
+    input: impl std::io::Read,
+    factors: &[String],
+) -> anyhow::Result<Table> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(input);
+    let header: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{}: cannot read the header row", source))?
+        .iter()
+        // A byte-order mark (spreadsheet exports) must not become part of the first name.
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    if header.is_empty() || header.iter().all(String::is_empty) {
+        bail!("{}: the header row is empty", source);
+    }
+    for f in factors {
+        if !header.contains(f) {
+            bail!("{}: --factor column `{f}` is not in the header", source);
+        }
+    }
+    let mut cols: Vec<Builder> = header
+        .iter()
+        .map(|_| Builder::Numeric(Vec::new()))
+        .collect();
+    let mut record = csv::ByteRecord::new();
+    let mut line = 1usize;
+    let mut numbers_seen = vec![false; header.len()];
+    let mut mixed: Vec<(String, usize)> = Vec::new();
+    let mut text_from: Vec<(String, usize)> = Vec::new();
+    loop {
+        let more = reader
+            .read_byte_record(&mut record)
+            .with_context(|| format!("{}: malformed CSV after line {line}", source))?;
+        if !more {
+            break;
+        }
+        line = record.position().map_or(line + 1, |p| p.line() as usize);
+        for (k, (col, cell)) in cols.iter_mut().zip(record.iter()).enumerate() {
+            let was_numeric = matches!(col, Builder::Numeric(_));
+            col.push(cell)
+                .with_context(|| format!("{}: line {line}, column `{}`", source, header[k]))?;
+            if was_numeric {
+                match col {
+                    Builder::Numeric(v) => {
+                        numbers_seen[k] |= v.last().is_some_and(|x| !x.is_nan());
+                    }
+                    Builder::Factor { .. } => {
+                        text_from.push((header[k].clone(), line));
+                        if numbers_seen[k] {
+                            mixed.push((header[k].clone(), line));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut data = Data::new();
+    for (name, b) in header.iter().zip(cols) {
+        let column = match b {
+            Builder::Numeric(v) => {
+                let c = Column::Numeric(v);
+                if factors.contains(name) {
+                    c.to_factor()
+                } else {
+                    c
+                }
+            }
+            Builder::Factor { codes, levels, .. } => factor_from_interned(codes, levels),
+        };
+        data.add_column(name, column)
+            .with_context(|| format!("{}: column `{name}`", source))?;
+    }
+    Ok(Table {
+        data,
+        mixed,
+        text_from,
+    })
+}

@@ -1,0 +1,530 @@
+//! `/api/v1/analyses/...` and `/api/v1/programmes/{code}/effectiveness`: the analyses of the
+//! command line, over HTTP, giving the same JSON for the same input (both call
+//! `scaleup_analysis`).
+//!
+//! The body is the document the command reads from a file — a CSV table, a TOML spec or
+//! scenario — sent as is; options go in the query string. `?format=text` returns the text
+//! report, `?format=html` the HTML page where the analysis has one. Store-backed analyses read
+//! only the caller's hubs and are audited by the store.
+//!
+//! Model fits are CPU-bound: they run on the blocking pool, at most [`ANALYSIS_SLOTS`] at a
+//! time, so a burst of analyses cannot starve the sync and care-delivery routes.
+
+use crate::api::{AppState, Params};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use scaleup_analysis::Report;
+use scaleup_analysis::effectiveness;
+use scaleup_domain::role::Capability;
+use scaleup_econ::costing::Activity;
+use scaleup_stats::power::SolveFor;
+use scaleup_storage::{HubYearActivity, OutcomePair, OutcomeRule, ProgrammeRow};
+use serde::Deserialize;
+
+/// Analyses computing at once; further requests wait their turn.
+pub const ANALYSIS_SLOTS: usize = 2;
+static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ANALYSIS_SLOTS);
+
+/// The label errors use for the uploaded document.
+const BODY: &str = "body";
+
+#[derive(Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    #[default]
+    Json,
+    Text,
+    Html,
+}
+
+fn respond(report: Report, format: OutputFormat) -> Result<Response, ApiError> {
+    Ok(match format {
+        OutputFormat::Json => {
+            let mut json = report.json;
+            if !report.warnings.is_empty()
+                && let Some(obj) = json.as_object_mut()
+            {
+                obj.insert("warnings".into(), report.warnings.into());
+            }
+            Json(json).into_response()
+        }
+        OutputFormat::Text => {
+            ([(CONTENT_TYPE, "text/plain; charset=utf-8")], report.text).into_response()
+        }
+        OutputFormat::Html => match report.html {
+            Some(html) => ([(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+            None => {
+                return Err(ApiError::invalid(
+                    "format",
+                    "this analysis has no HTML page; use json or text",
+                ));
+            }
+        },
+    })
+}
+
+/// Runs an analysis on the blocking pool within the concurrency limit. Its errors are about
+/// the input (they name the line and field), so they become 422 with the message.
+async fn compute<F>(f: F) -> Result<Report, ApiError>
+where
+    F: FnOnce() -> anyhow::Result<Report> + Send + 'static,
+{
+    let _permit = SLOTS.acquire().await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "shutting down",
+        )
+    })?;
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(report)) => Ok(report),
+        Ok(Err(e)) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            format!("{e:#}"),
+        )),
+        Err(_) => {
+            tracing::error!("an analysis task panicked");
+            Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "something went wrong on the server",
+            ))
+        }
+    }
+}
+
+fn text_body(body: &Bytes) -> Result<String, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::invalid(
+            BODY,
+            "send the document (CSV or TOML) as the request body",
+        ));
+    }
+    String::from_utf8(body.to_vec()).map_err(|e| {
+        ApiError::invalid(
+            BODY,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
+    })
+}
+
+fn require(caller: &Caller) -> Result<(), ApiError> {
+    caller.require(Capability::RunAnalyses)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ModelQuery {
+    formula: String,
+    /// Comma-separated numeric columns to treat as factors.
+    #[serde(default)]
+    factors: Option<String>,
+    #[serde(default)]
+    ml: bool,
+    #[serde(default)]
+    blups: bool,
+    #[serde(default)]
+    no_df: bool,
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+impl ModelQuery {
+    fn request(&self) -> scaleup_analysis::models::ModelRequest {
+        scaleup_analysis::models::ModelRequest {
+            formula: self.formula.clone(),
+            factors: self
+                .factors
+                .iter()
+                .flat_map(|f| f.split(','))
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty())
+                .collect(),
+            ml: self.ml,
+            blups: self.blups,
+            no_df: self.no_df,
+        }
+    }
+}
+
+pub async fn lmm(
+    caller: Caller,
+    Params(q): Params<ModelQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require(&caller)?;
+    let req = q.request();
+    let report = compute(move || scaleup_analysis::models::lmm(BODY, &body[..], &req)).await?;
+    respond(report, q.format)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GlmmFamily {
+    Binomial,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GlmmQuery {
+    family: GlmmFamily,
+    formula: String,
+    #[serde(default)]
+    factors: Option<String>,
+    #[serde(default)]
+    blups: bool,
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+pub async fn glmm(
+    caller: Caller,
+    Params(q): Params<GlmmQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require(&caller)?;
+    let GlmmFamily::Binomial = q.family;
+    let req = ModelQuery {
+        formula: q.formula,
+        factors: q.factors,
+        blups: q.blups,
+        ..ModelQuery::default()
+    }
+    .request();
+    let report = compute(move || scaleup_analysis::models::glmm(BODY, &body[..], &req)).await?;
+    respond(report, q.format)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatQuery {
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+/// The analyses whose whole input is one TOML document.
+macro_rules! document_route {
+    ($name:ident, $run:path) => {
+        pub async fn $name(
+            caller: Caller,
+            Params(q): Params<FormatQuery>,
+            body: Bytes,
+        ) -> Result<Response, ApiError> {
+            require(&caller)?;
+            let text = text_body(&body)?;
+            let report = compute(move || $run(BODY, &text)).await?;
+            respond(report, q.format)
+        }
+    };
+}
+
+document_route!(power, scaleup_analysis::design::power);
+document_route!(plan, scaleup_analysis::econ::plan);
+document_route!(budget_impact, scaleup_analysis::econ::budget_impact);
+document_route!(roi, scaleup_analysis::econ::roi);
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum Solve {
+    Clusters,
+    ClusterSize,
+    NPerArm,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleSizeQuery {
+    solve: Solve,
+    #[serde(default = "default_power")]
+    target_power: f64,
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+fn default_power() -> f64 {
+    0.8
+}
+
+pub async fn sample_size(
+    caller: Caller,
+    Params(q): Params<SampleSizeQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require(&caller)?;
+    let text = text_body(&body)?;
+    let what = match q.solve {
+        Solve::Clusters => SolveFor::Clusters,
+        Solve::ClusterSize => SolveFor::ClusterSize,
+        Solve::NPerArm => SolveFor::NPerArm,
+    };
+    let target = q.target_power;
+    let report =
+        compute(move || scaleup_analysis::design::sample_size(BODY, &text, what, target)).await?;
+    respond(report, q.format)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WtpQuery {
+    wtp: Option<f64>,
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+pub async fn icers(
+    caller: Caller,
+    Params(q): Params<WtpQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require(&caller)?;
+    text_body(&body)?;
+    let wtp = q.wtp;
+    let report = compute(move || scaleup_analysis::cea::icers(BODY, &body[..], wtp)).await?;
+    respond(report, q.format)
+}
+
+pub async fn markov(
+    caller: Caller,
+    Params(q): Params<WtpQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require(&caller)?;
+    let text = text_body(&body)?;
+    let wtp = q.wtp;
+    let report = compute(move || scaleup_analysis::cea::markov(BODY, &text, wtp)).await?;
+    respond(report, q.format)
+}
+
+/// What costing from recorded activity assumes where nothing is recorded; the defaults are
+/// those of `scaleup econ cost --db`.
+#[derive(Clone, Debug)]
+pub struct CostingAssumptions {
+    /// Counsellor administration minutes per session (not recorded; an assumption to state).
+    pub admin_minutes_per_session: f64,
+    /// Hours in one training day, to turn recorded training hours into trainee-days.
+    pub training_hours_per_day: f64,
+    /// Outcome instrument for responders and remissions.
+    pub outcome_instrument: String,
+    /// Response: at least this fractional reduction from baseline.
+    pub response_fraction: f64,
+    /// Remission: last score strictly below this.
+    pub remission_below: f64,
+}
+
+impl Default for CostingAssumptions {
+    fn default() -> Self {
+        CostingAssumptions {
+            admin_minutes_per_session: 0.0,
+            training_hours_per_day: 8.0,
+            outcome_instrument: "phq9".into(),
+            response_fraction: 0.5,
+            remission_below: 10.0,
+        }
+    }
+}
+
+impl CostingAssumptions {
+    /// Rejects values no costing could use, naming the field.
+    pub fn validate(&self) -> Result<(), ApiError> {
+        if !(self.admin_minutes_per_session >= 0.0 && self.admin_minutes_per_session.is_finite()) {
+            return Err(ApiError::invalid(
+                "admin_minutes_per_session",
+                "must be 0 or more",
+            ));
+        }
+        if !(self.training_hours_per_day > 0.0 && self.training_hours_per_day <= 24.0) {
+            return Err(ApiError::invalid(
+                "training_hours_per_day",
+                "must be above 0 and at most 24",
+            ));
+        }
+        if !(self.response_fraction > 0.0 && self.response_fraction <= 1.0) {
+            return Err(ApiError::invalid(
+                "response_fraction",
+                "must be above 0 and at most 1",
+            ));
+        }
+        if !self.remission_below.is_finite() {
+            return Err(ApiError::invalid("remission_below", "must be a number"));
+        }
+        Ok(())
+    }
+
+    /// The rule the store uses to count responders and remissions.
+    pub fn outcome_rule(&self) -> OutcomeRule {
+        OutcomeRule {
+            instrument: self.outcome_instrument.clone(),
+            response_fraction: self.response_fraction,
+            remission_below: self.remission_below,
+        }
+    }
+
+    /// Recorded activity in the costing model's units.
+    pub fn activity(&self, rows: Vec<HubYearActivity>) -> Vec<Activity> {
+        rows.into_iter()
+            .map(|r| Activity {
+                hub: r.hub_code,
+                year: r.year,
+                clients: r.clients as f64,
+                sessions: r.sessions as f64,
+                session_minutes: r.session_minutes,
+                admin_minutes_per_session: self.admin_minutes_per_session,
+                supervision_hours: r.supervision_hours,
+                counsellor_supervision_hours: r.counsellor_supervision_hours,
+                training_days: r.training_hours / self.training_hours_per_day,
+                training_events: r.training_courses as f64,
+                responders: Some(r.responders as f64),
+                remissions: Some(r.remissions as f64),
+            })
+            .collect()
+    }
+}
+
+/// The assumptions and the format. Spelled out rather than `#[serde(flatten)]`, which makes
+/// query-string numbers arrive as strings.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostsQuery {
+    admin_minutes_per_session: Option<f64>,
+    training_hours_per_day: Option<f64>,
+    outcome_instrument: Option<String>,
+    response_fraction: Option<f64>,
+    remission_below: Option<f64>,
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+impl CostsQuery {
+    fn assumptions(&self) -> CostingAssumptions {
+        let d = CostingAssumptions::default();
+        CostingAssumptions {
+            admin_minutes_per_session: self
+                .admin_minutes_per_session
+                .unwrap_or(d.admin_minutes_per_session),
+            training_hours_per_day: self
+                .training_hours_per_day
+                .unwrap_or(d.training_hours_per_day),
+            outcome_instrument: self
+                .outcome_instrument
+                .clone()
+                .unwrap_or(d.outcome_instrument),
+            response_fraction: self.response_fraction.unwrap_or(d.response_fraction),
+            remission_below: self.remission_below.unwrap_or(d.remission_below),
+        }
+    }
+}
+
+/// Costs the activity recorded in the caller's hubs with the price lists in the body.
+pub async fn costs(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<CostsQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require(&caller)?;
+    let assumptions = q.assumptions();
+    assumptions.validate()?;
+    let text = text_body(&body)?;
+    let rows = state
+        .store
+        .activity_by_hub_year(Some(&caller.actor), &assumptions.outcome_rule())
+        .await?;
+    let recorded = assumptions.activity(rows);
+    let report = compute(move || scaleup_analysis::econ::costs(BODY, &text, recorded)).await?;
+    respond(report, q.format)
+}
+
+/// Runs the effectiveness analysis on a programme as stored (shared with `scaleup analyze`).
+pub fn effectiveness_report(
+    programme: &ProgrammeRow,
+    pairs: &[OutcomePair],
+    options: &effectiveness::Options,
+) -> anyhow::Result<Report> {
+    let changes: Vec<effectiveness::OutcomeChange> = pairs
+        .iter()
+        .map(|p| effectiveness::OutcomeChange {
+            facility_id: &p.facility_id,
+            baseline_on: &p.baseline_on,
+            baseline: p.baseline,
+            follow_up: p.follow_up,
+        })
+        .collect();
+    let input = effectiveness::Programme {
+        code: &programme.code,
+        start_date: &programme.start_date,
+        design: &programme.design,
+        sites: &programme.sites,
+    };
+    effectiveness::effectiveness(&input, &changes, options)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EffectivenessQuery {
+    instrument: Option<String>,
+    occasion: Option<String>,
+    cluster_period: Option<bool>,
+    level: Option<f64>,
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+/// The design's standard effectiveness model on a programme of the caller's hubs.
+pub async fn programme_effectiveness(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Params(q): Params<EffectivenessQuery>,
+) -> Result<Response, ApiError> {
+    require(&caller)?;
+    let defaults = effectiveness::Options::default();
+    let options = effectiveness::Options {
+        instrument: q.instrument,
+        occasion: q.occasion.unwrap_or(defaults.occasion),
+        cluster_period: q.cluster_period.unwrap_or(defaults.cluster_period),
+        level: q.level.unwrap_or(defaults.level),
+    };
+    options.validate().map_err(|e| {
+        let msg = e.to_string();
+        let field = msg.split(':').next().unwrap_or("query").to_string();
+        ApiError::invalid(field, msg)
+    })?;
+    // Programme codes are unique within a hub; the caller's hubs decide which one is meant.
+    let mut found: Vec<ProgrammeRow> = state
+        .store
+        .programmes(&caller.actor)
+        .await?
+        .into_iter()
+        .filter(|p| p.code == code)
+        .collect();
+    if found.len() > 1 {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "ambiguous",
+            format!(
+                "{} of your hubs have a programme with this code",
+                found.len()
+            ),
+        ));
+    }
+    let programme = found.pop().ok_or_else(ApiError::not_found)?;
+    let instrument = options.instrument_for(&programme.design);
+    let pairs = state
+        .store
+        .outcome_pairs(
+            Some(&caller.actor),
+            &programme.id,
+            &instrument,
+            &options.occasion,
+        )
+        .await?;
+    let report = compute(move || effectiveness_report(&programme, &pairs, &options)).await?;
+    respond(report, q.format)
+}

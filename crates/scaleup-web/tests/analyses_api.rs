@@ -1,0 +1,365 @@
+//! The analyses over HTTP: the same JSON as the command line (both call `scaleup_analysis`),
+//! numerically checked against lme4 on one dataset, errors that name the line and field, and
+//! store-backed costing limited to the caller's hubs and audited.
+
+mod common;
+
+use common::{App, inputs, rec, uuid};
+use serde_json::{Value, json};
+
+const SLEEPSTUDY: &str = include_str!("../../scaleup-stats/tests/reference/lmm/sleepstudy.csv");
+/// lme4 1.1.31 / lmerTest 3.1.3, produced by scaleup-stats/tests/reference/make_lmm_reference.R.
+const SLEEP_REML: &str =
+    include_str!("../../scaleup-stats/tests/reference/lmm/sleep_corr_reml.json");
+
+/// A value as a client sees it after the wire: serialised and parsed again (serde_json's
+/// default parser may differ from the original in the last bit of a float).
+fn wire(v: &Value) -> Value {
+    serde_json::from_str(&v.to_string()).unwrap()
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * b.abs().max(1e-8)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lmm_over_http_matches_lme4_and_the_command_line() {
+    let app = App::sqlite().await;
+    let researcher = app.token("researcher").await;
+    let path = "/api/v1/analyses/lmm?formula=Reaction%20~%20Days%20%2B%20(Days%20%7C%20Subject)&factors=Subject";
+    let (status, got) = app
+        .call("POST", path, Some(&researcher), Some(json!(SLEEPSTUDY)))
+        .await;
+    assert_eq!(status, 200, "{got}");
+    let want: Value = serde_json::from_str(SLEEP_REML).unwrap();
+    assert_eq!(got["method"], "REML");
+    assert_eq!(got["n_obs"], 180);
+    for (g, w) in got["fixed_effects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(want["fixed_effects"].as_array().unwrap())
+    {
+        assert_eq!(g["term"], w["term"]);
+        for k in ["estimate", "std_error"] {
+            let (a, b) = (g[k].as_f64().unwrap(), w[k].as_f64().unwrap());
+            assert!(close(a, b, 1e-5), "{k} of {}: {a} vs lme4 {b}", g["term"]);
+        }
+    }
+    let (gc, wc) = (
+        &got["random_effects"][0]["covariance"],
+        &want["random_effects"][0]["covariance"],
+    );
+    for i in 0..2 {
+        for j in 0..2 {
+            let (a, b) = (gc[i][j].as_f64().unwrap(), wc[i][j].as_f64().unwrap());
+            assert!(close(a, b, 1e-5), "covariance[{i}][{j}]: {a} vs lme4 {b}");
+        }
+    }
+    for k in ["residual_variance", "log_likelihood"] {
+        let (a, b) = (got[k].as_f64().unwrap(), want[k].as_f64().unwrap());
+        assert!(close(a, b, 1e-5), "{k}: {a} vs lme4 {b}");
+    }
+
+    // Identical to what `scaleup stats lmm --format json` prints (same function, same input).
+    let req = scaleup_analysis::models::ModelRequest {
+        formula: "Reaction ~ Days + (Days | Subject)".into(),
+        factors: vec!["Subject".into()],
+        ..Default::default()
+    };
+    let direct = scaleup_analysis::models::lmm("body", SLEEPSTUDY.as_bytes(), &req).unwrap();
+    assert_eq!(got, wire(&direct.json));
+
+    // The text report on request; no HTML page for a model fit.
+    let (status, text) = app
+        .call(
+            "POST",
+            &format!("{path}&format=text"),
+            Some(&researcher),
+            Some(json!(SLEEPSTUDY)),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(text.as_str().unwrap().contains("Days"), "{text}");
+    let (status, err) = app
+        .call(
+            "POST",
+            &format!("{path}&format=html"),
+            Some(&researcher),
+            Some(json!(SLEEPSTUDY)),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error"]["field"], "format");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_documents_get_errors_naming_line_and_field() {
+    let app = App::sqlite().await;
+    let viewer = app.token("viewer").await;
+    let call = |path: &'static str, body: String| {
+        let (app, viewer) = (&app, viewer.clone());
+        async move {
+            app.call("POST", path, Some(&viewer), Some(Value::String(body)))
+                .await
+        }
+    };
+
+    // A response cell that is not a number: the line and the column.
+    let mut csv = inputs::lmm_csv();
+    csv = csv.replacen("\n2.", "\nabc,", 1).replacen("abc,", "abc", 1);
+    let (status, err) = call("/api/v1/analyses/lmm?formula=y~x%2B(1%7Cg)", csv).await;
+    assert_eq!(status, 422, "{err}");
+    let msg = err["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("body") && msg.contains("line 2") && msg.contains("`y`"),
+        "{msg}"
+    );
+
+    // A formula naming a column the table lacks.
+    let (status, err) = call(
+        "/api/v1/analyses/lmm?formula=y~dose%2B(1%7Cg)",
+        inputs::lmm_csv(),
+    )
+    .await;
+    assert_eq!(status, 422, "{err}");
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("dose"),
+        "{err}"
+    );
+
+    // A design spec with an impossible value: the line of the field.
+    let spec = inputs::POWER_TOML.replace("sd = 1.0", "sd = -1.0");
+    let (status, err) = call("/api/v1/analyses/power", spec).await;
+    assert_eq!(status, 422, "{err}");
+    let msg = err["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("body: line 5") && msg.contains("sd"), "{msg}");
+
+    // A strategy table with a text cost.
+    let (status, err) = call(
+        "/api/v1/analyses/icers",
+        "strategy,cost,effect\nA,0,0\nB,lots,1\n".into(),
+    )
+    .await;
+    assert_eq!(status, 422, "{err}");
+    let msg = err["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("line 3") && msg.contains("cost"), "{msg}");
+
+    // Empty body, not UTF-8, unknown query parameter, missing formula.
+    let (status, err) = call("/api/v1/analyses/plan", String::new()).await;
+    assert_eq!(
+        (status.as_u16(), err["error"]["field"].as_str()),
+        (400, Some("body"))
+    );
+    let (status, _) = app
+        .raw(
+            "POST",
+            "/api/v1/analyses/lmm?formula=y~x%2B(1%7Cg)&colour=red",
+            Some(&viewer),
+            "y,x,g\n",
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = app
+        .raw("POST", "/api/v1/analyses/lmm", Some(&viewer), "y,x,g\n")
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn design_and_economics_give_the_command_line_json_and_pages() {
+    let app = App::sqlite().await;
+    let manager = app.token("manager").await;
+    let post = |path: String, body: &'static str| {
+        let (app, token) = (&app, manager.clone());
+        async move {
+            app.call("POST", &path, Some(&token), Some(json!(body)))
+                .await
+        }
+    };
+
+    let (status, got) = post("/api/v1/analyses/power".into(), inputs::POWER_TOML).await;
+    assert_eq!(status, 200, "{got}");
+    let direct = scaleup_analysis::design::power("body", inputs::POWER_TOML).unwrap();
+    assert_eq!(got, wire(&direct.json));
+    assert!(got["power"].as_f64().unwrap() > 0.5 && got["power"].as_f64().unwrap() < 1.0);
+
+    let (status, got) = post(
+        "/api/v1/analyses/sample-size?solve=n_per_arm&target_power=0.9".into(),
+        inputs::SAMPLE_SIZE_TOML,
+    )
+    .await;
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got["solved_for"], "participants per arm");
+    assert!(got["power"].as_f64().unwrap() >= 0.9);
+
+    let (status, got) = post("/api/v1/analyses/icers?wtp=3000".into(), inputs::ICERS_CSV).await;
+    assert_eq!(status, 200, "{got}");
+    let statuses: Vec<&str> = got["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["ND", "ND", "ND"]);
+    assert!((got["strategies"][1]["icer"].as_f64().unwrap() - 2400.0).abs() < 1e-9);
+
+    let (status, got) = post("/api/v1/analyses/markov".into(), inputs::MARKOV_TOML).await;
+    assert_eq!(status, 200, "{got}");
+    let direct = scaleup_analysis::cea::markov("body", inputs::MARKOV_TOML, None).unwrap();
+    assert_eq!(got, wire(&direct.json));
+
+    for (route, doc) in [
+        ("plan", inputs::PLAN_TOML),
+        ("budget-impact", inputs::BIA_TOML),
+        ("roi", inputs::ROI_TOML),
+    ] {
+        let (status, json) = post(format!("/api/v1/analyses/{route}"), doc).await;
+        assert_eq!(status, 200, "{route}: {json}");
+        assert!(json.is_object(), "{route}");
+        let (status, page) = post(format!("/api/v1/analyses/{route}?format=html"), doc).await;
+        assert_eq!(status, 200, "{route}");
+        let page = page.as_str().unwrap();
+        assert!(
+            page.contains("<html") && page.contains("<svg"),
+            "{route}: an HTML page with charts"
+        );
+    }
+}
+
+/// Sessions in both fixture hubs: one attended 60-minute session each, in 2026.
+async fn record_sessions(app: &App) {
+    let f = &app.fixture;
+    for (user, programme, facility) in [
+        ("counsellor", &f.programme_id, &f.facility_id),
+        ("zw_counsellor", &f.other_programme_id, &f.other_facility_id),
+    ] {
+        let token = app.token(user).await;
+        let (client, episode) = (uuid(), uuid());
+        let records = vec![
+            rec(
+                "client",
+                &client,
+                None,
+                json!({"programme_id": programme, "facility_id": facility, "registered_on": "2026-02-01", "sex": "male"}),
+            ),
+            rec(
+                "episode",
+                &episode,
+                None,
+                json!({"client_id": client, "programme_id": programme, "enrolled_on": "2026-02-01"}),
+            ),
+            rec(
+                "session",
+                &uuid(),
+                None,
+                json!({"client_id": client, "episode_id": episode, "number": 1, "on": "2026-02-08", "attended": true, "duration_minutes": 60, "modality": "individual", "components": []}),
+            ),
+        ];
+        let (status, body) = app
+            .call(
+                "POST",
+                "/api/v1/sync",
+                Some(&token),
+                Some(json!({"device_id": "phone", "records": records})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body["acks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a["status"] != "rejected"),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn costing_reads_only_the_callers_hubs_and_is_audited() {
+    let app = App::sqlite().await;
+    record_sessions(&app).await;
+    let hubs_costed = |v: &Value| -> Vec<String> {
+        let mut h: Vec<String> = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["hub"].as_str().unwrap().to_string())
+            .collect();
+        h.sort();
+        h
+    };
+    let viewer = app.token("viewer").await;
+    let (status, got) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/costs",
+            Some(&viewer),
+            Some(json!(inputs::PRICES_TOML)),
+        )
+        .await;
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(
+        hubs_costed(&got),
+        ["ke-pmplus"],
+        "a viewer of one hub costs that hub only"
+    );
+    // 60 counsellor minutes at 2 USD an hour.
+    assert!(
+        (got["results"][0]["intervention"].as_f64().unwrap() - 2.0).abs() < 1e-9,
+        "{got}"
+    );
+
+    let admin = app.token("admin").await;
+    let (status, got) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/costs?admin_minutes_per_session=30",
+            Some(&admin),
+            Some(json!(inputs::PRICES_TOML)),
+        )
+        .await;
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(hubs_costed(&got), ["ke-pmplus", "zw-fb"]);
+    // 60 session + 30 admin minutes at 1.5 USD an hour in Zimbabwe.
+    let zw = got["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["hub"] == "zw-fb")
+        .unwrap();
+    assert!(
+        (zw["intervention"].as_f64().unwrap() - 2.25).abs() < 1e-9,
+        "{zw}"
+    );
+
+    let (status, err) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/costs?response_fraction=3",
+            Some(&admin),
+            Some(json!(inputs::PRICES_TOML)),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error"]["field"], "response_fraction");
+
+    // Each costing read is in the audit log, attributed to its caller.
+    let (_, audit) = app
+        .call("GET", "/api/v1/audit?limit=1000", Some(&admin), None)
+        .await;
+    let exports: Vec<&Value> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "export.activity")
+        .collect();
+    assert!(exports.len() >= 2, "{audit}");
+    assert!(
+        exports
+            .iter()
+            .any(|e| e["actor_id"] == app.fixture.viewer.id),
+        "{exports:?}"
+    );
+}
