@@ -14,8 +14,10 @@ pub mod cea;
 pub mod design;
 pub mod econ;
 pub mod effectiveness;
+pub mod gee_meta;
 pub mod models;
 pub mod table;
+pub mod uncertainty;
 
 /// One analysis result in the two forms the edges print: the JSON contract and a text report.
 #[derive(Clone, Debug)]

@@ -15,9 +15,10 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use scaleup_analysis::Report;
 use scaleup_analysis::effectiveness;
@@ -115,8 +116,18 @@ fn text_body(body: &Bytes) -> Result<String, ApiError> {
     })
 }
 
-fn require(caller: &Caller) -> Result<(), ApiError> {
-    caller.require(Capability::RunAnalyses)
+/// A caller whose role may run analyses. As an extractor it runs before the query and body
+/// are parsed, so a refused role gets 403 whatever it sent, never a 400 about its input.
+pub struct Analyst(pub Caller);
+
+impl FromRequestParts<AppState> for Analyst {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require(Capability::RunAnalyses)?;
+        Ok(Analyst(caller))
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -140,13 +151,7 @@ impl ModelQuery {
     fn request(&self) -> scaleup_analysis::models::ModelRequest {
         scaleup_analysis::models::ModelRequest {
             formula: self.formula.clone(),
-            factors: self
-                .factors
-                .iter()
-                .flat_map(|f| f.split(','))
-                .map(|f| f.trim().to_string())
-                .filter(|f| !f.is_empty())
-                .collect(),
+            factors: split_list(self.factors.as_deref()),
             ml: self.ml,
             blups: self.blups,
             no_df: self.no_df,
@@ -155,11 +160,10 @@ impl ModelQuery {
 }
 
 pub async fn lmm(
-    caller: Caller,
+    _: Analyst,
     Params(q): Params<ModelQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require(&caller)?;
     let req = q.request();
     let report = compute(move || scaleup_analysis::models::lmm(BODY, &body[..], &req)).await?;
     respond(report, q.format)
@@ -185,11 +189,10 @@ pub struct GlmmQuery {
 }
 
 pub async fn glmm(
-    caller: Caller,
+    _: Analyst,
     Params(q): Params<GlmmQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require(&caller)?;
     let GlmmFamily::Binomial = q.family;
     let req = ModelQuery {
         formula: q.formula,
@@ -213,11 +216,10 @@ pub struct FormatQuery {
 macro_rules! document_route {
     ($name:ident, $run:path) => {
         pub async fn $name(
-            caller: Caller,
+            _: Analyst,
             Params(q): Params<FormatQuery>,
             body: Bytes,
         ) -> Result<Response, ApiError> {
-            require(&caller)?;
             let text = text_body(&body)?;
             let report = compute(move || $run(BODY, &text)).await?;
             respond(report, q.format)
@@ -253,11 +255,10 @@ fn default_power() -> f64 {
 }
 
 pub async fn sample_size(
-    caller: Caller,
+    _: Analyst,
     Params(q): Params<SampleSizeQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require(&caller)?;
     let text = text_body(&body)?;
     let what = match q.solve {
         Solve::Clusters => SolveFor::Clusters,
@@ -279,11 +280,10 @@ pub struct WtpQuery {
 }
 
 pub async fn icers(
-    caller: Caller,
+    _: Analyst,
     Params(q): Params<WtpQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require(&caller)?;
     text_body(&body)?;
     let wtp = q.wtp;
     let report = compute(move || scaleup_analysis::cea::icers(BODY, &body[..], wtp)).await?;
@@ -291,11 +291,10 @@ pub async fn icers(
 }
 
 pub async fn markov(
-    caller: Caller,
+    _: Analyst,
     Params(q): Params<WtpQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require(&caller)?;
     let text = text_body(&body)?;
     let wtp = q.wtp;
     let report = compute(move || scaleup_analysis::cea::markov(BODY, &text, wtp)).await?;
@@ -424,11 +423,10 @@ impl CostsQuery {
 /// Costs the activity recorded in the caller's hubs with the price lists in the body.
 pub async fn costs(
     State(state): State<AppState>,
-    caller: Caller,
+    Analyst(caller): Analyst,
     Params(q): Params<CostsQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require(&caller)?;
     let assumptions = q.assumptions();
     assumptions.validate()?;
     let text = text_body(&body)?;
@@ -479,11 +477,10 @@ pub struct EffectivenessQuery {
 /// The design's standard effectiveness model on a programme of the caller's hubs.
 pub async fn programme_effectiveness(
     State(state): State<AppState>,
-    caller: Caller,
+    Analyst(caller): Analyst,
     Path(code): Path<String>,
     Params(q): Params<EffectivenessQuery>,
 ) -> Result<Response, ApiError> {
-    require(&caller)?;
     let defaults = effectiveness::Options::default();
     let options = effectiveness::Options {
         instrument: q.instrument,
@@ -526,5 +523,230 @@ pub async fn programme_effectiveness(
         )
         .await?;
     let report = compute(move || effectiveness_report(&programme, &pairs, &options)).await?;
+    respond(report, q.format)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeeQuery {
+    formula: String,
+    family: scaleup_analysis::gee_meta::GeeFamily,
+    #[serde(default)]
+    corr: scaleup_analysis::gee_meta::GeeCorrelation,
+    group: String,
+    small_sample: Option<scaleup_analysis::gee_meta::GeeSmallSample>,
+    factors: Option<String>,
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+pub async fn gee(
+    _: Analyst,
+    Params(q): Params<GeeQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req = scaleup_analysis::gee_meta::GeeRequest {
+        formula: q.formula,
+        family: q.family,
+        corr: q.corr,
+        group: q.group,
+        small_sample: q.small_sample,
+        factors: split_list(q.factors.as_deref()),
+    };
+    let report = compute(move || scaleup_analysis::gee_meta::gee(BODY, &body[..], &req)).await?;
+    respond(report, q.format)
+}
+
+/// `a,b, c` → `["a", "b", "c"]`.
+fn split_list(list: Option<&str>) -> Vec<String> {
+    list.into_iter()
+        .flat_map(|f| f.split(','))
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty())
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaQuery {
+    estimate: String,
+    se: String,
+    label: Option<String>,
+    #[serde(default)]
+    method: scaleup_analysis::gee_meta::MetaMethodArg,
+    #[serde(default)]
+    knapp_hartung: bool,
+    #[serde(default)]
+    kh_truncate: bool,
+    level: Option<f64>,
+    axis_label: Option<String>,
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+pub async fn meta(
+    _: Analyst,
+    Params(q): Params<MetaQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req = scaleup_analysis::gee_meta::MetaRequest {
+        estimate: q.estimate,
+        se: q.se,
+        label: q.label,
+        method: q.method,
+        knapp_hartung: q.knapp_hartung,
+        kh_truncate: q.kh_truncate,
+        level: q.level.unwrap_or(0.95),
+        axis_label: q.axis_label.unwrap_or_else(|| "Estimate".into()),
+    };
+    let report =
+        compute(move || scaleup_analysis::gee_meta::meta(BODY, &body[..], &req).map(|m| m.report))
+            .await?;
+    respond(report, q.format)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IccQuery {
+    formula: String,
+    factors: Option<String>,
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+pub async fn icc(
+    _: Analyst,
+    Params(q): Params<IccQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let factors = split_list(q.factors.as_deref());
+    let formula = q.formula;
+    let report =
+        compute(move || scaleup_analysis::gee_meta::icc(BODY, &body[..], &formula, &factors))
+            .await?;
+    respond(report, q.format)
+}
+
+/// Most PSA draws one request may ask for: a server shares two cores among everyone, and the
+/// command line is there for bigger runs (docs/benchmarks.md: 100k draws of a 10-state model
+/// take seconds).
+pub const MAX_PSA_DRAWS: usize = 100_000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PsaQuery {
+    draws: Option<usize>,
+    seed: Option<u64>,
+    /// Comma-separated willingness-to-pay values.
+    wtp: String,
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+fn parse_wtp(list: &str) -> Result<Vec<f64>, ApiError> {
+    let values: Result<Vec<f64>, _> = list.split(',').map(|v| v.trim().parse::<f64>()).collect();
+    match values {
+        Ok(v) if !v.is_empty() && v.iter().all(|x| x.is_finite() && *x >= 0.0) => Ok(v),
+        _ => Err(ApiError::invalid(
+            "wtp",
+            "comma-separated numbers of at least 0, e.g. 0,1000,5000",
+        )),
+    }
+}
+
+pub async fn psa(
+    _: Analyst,
+    Params(q): Params<PsaQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let draws = q.draws.unwrap_or(1000);
+    if !(1..=MAX_PSA_DRAWS).contains(&draws) {
+        return Err(ApiError::invalid(
+            "draws",
+            format!("must be between 1 and {MAX_PSA_DRAWS}"),
+        ));
+    }
+    let wtp = parse_wtp(&q.wtp)?;
+    let seed = q.seed.unwrap_or(1);
+    let text = text_body(&body)?;
+    let report = compute(move || {
+        let model = scaleup_analysis::cea::load_model(BODY, &text)?;
+        let cfg = scaleup_econ::psa::PsaConfig {
+            draws,
+            seed,
+            wtp,
+            chunk_size: 4096,
+            // One analysis slot, one core: results do not depend on the thread count.
+            threads: 1,
+            keep_points: 1000,
+        };
+        let result = scaleup_econ::psa::run_psa(&model, &cfg, |_| Ok(()))
+            .map_err(|e| anyhow::anyhow!("{BODY}: PSA failed: {e}"))?;
+        scaleup_analysis::uncertainty::psa_report(&model, &result, seed)
+    })
+    .await?;
+    respond(report, q.format)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvpiQuery {
+    wtp: f64,
+    population: Option<f64>,
+    years: Option<u32>,
+    discount: Option<f64>,
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+pub async fn evpi(
+    _: Analyst,
+    Params(q): Params<EvpiQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    text_body(&body)?;
+    let req = scaleup_analysis::uncertainty::EvpiRequest {
+        wtp: q.wtp,
+        population: q.population,
+        years: q.years.unwrap_or(1),
+        discount: q.discount.unwrap_or(0.0),
+    };
+    let report =
+        compute(move || scaleup_analysis::uncertainty::evpi(BODY, &body[..], &req)).await?;
+    respond(report, q.format)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwsaQuery {
+    wtp: f64,
+    parameter: Option<String>,
+    low: Option<f64>,
+    high: Option<f64>,
+    strategy: Option<String>,
+    comparator: Option<String>,
+    #[serde(default)]
+    format: OutputFormat,
+}
+
+pub async fn owsa(
+    _: Analyst,
+    Params(q): Params<OwsaQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let text = text_body(&body)?;
+    let req = scaleup_analysis::uncertainty::OwsaRequest {
+        parameter: q.parameter,
+        low: q.low,
+        high: q.high,
+        wtp: q.wtp,
+        strategy: q.strategy,
+        comparator: q.comparator,
+    };
+    let report = compute(move || {
+        let model = scaleup_analysis::cea::load_model(BODY, &text)?;
+        scaleup_analysis::uncertainty::owsa(BODY, &model, &req).map(|o| o.report)
+    })
+    .await?;
     respond(report, q.format)
 }

@@ -255,6 +255,48 @@ pub const ROUTES: &[RouteDoc] = &[
     ),
     r(
         "post",
+        "/analyses/gee",
+        "GEE (gaussian or binomial; independence or exchangeable) with sandwich SEs on a CSV table",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/icc",
+        "ICCs and design effects from a random-intercept LMM on a CSV table",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/meta",
+        "Meta-analysis (FE, DerSimonian-Laird, REML; Knapp-Hartung) of a CSV of study estimates; html: forest plot",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/psa",
+        "Probabilistic sensitivity analysis of a Markov model: CEAC, CEAF, EVPI; html: CE plane and CEAC",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/evpi",
+        "EVPI and population EVPI from PSA draws (CSV draw,strategy,cost,effect)",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
+        "/analyses/owsa",
+        "One-way sensitivity analysis of a Markov model; html: tornado diagram",
+        "analysis",
+        true,
+    ),
+    r(
+        "post",
         "/analyses/icers",
         "ICERs, dominance and net monetary benefit from a strategy,cost,effect CSV table",
         "analysis",
@@ -466,7 +508,15 @@ const ANALYSIS_QUERY: &[(&str, &str, &str, bool, &str)] = &[
 /// The document each analysis route reads as its body.
 fn analysis_body(path: &str) -> Option<(&'static str, &'static str)> {
     match path {
-        "/analyses/lmm" | "/analyses/glmm" => Some(("text/csv", "data table with a header row")),
+        "/analyses/lmm" | "/analyses/glmm" | "/analyses/gee" | "/analyses/icc" => {
+            Some(("text/csv", "data table with a header row"))
+        }
+        "/analyses/meta" => Some(("text/csv", "one row per study")),
+        "/analyses/evpi" => Some(("text/csv", "PSA draws: columns draw,strategy,cost,effect")),
+        "/analyses/psa" | "/analyses/owsa" => Some((
+            "application/toml",
+            "Markov model spec with parameter distributions, as `scaleup econ psa --model`",
+        )),
         "/analyses/icers" => Some(("text/csv", "columns strategy,cost,effect")),
         "/analyses/markov" => Some((
             "application/toml",

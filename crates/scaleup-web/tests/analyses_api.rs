@@ -363,3 +363,189 @@ async fn costing_reads_only_the_callers_hubs_and_is_audited() {
         "{exports:?}"
     );
 }
+
+const RESPIRATORY: &str = include_str!("../../scaleup-stats/tests/reference/gee/respiratory.csv");
+/// geepack 1.3.9, produced by scaleup-stats/tests/reference/make_gee_reference.R.
+const GEE_REFERENCE: &str =
+    include_str!("../../scaleup-stats/tests/reference/gee/gee_reference.json");
+const BCG: &str = include_str!("../../scaleup-stats/tests/reference/meta_bcg.csv");
+/// metafor 3.8.1, produced by scaleup-stats/tests/reference/make_meta_reference.R.
+const META_REFERENCE: &str =
+    include_str!("../../scaleup-stats/tests/reference/meta_reference.json");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gee_and_meta_over_http_match_geepack_and_metafor() {
+    let app = App::sqlite().await;
+    let researcher = app.token("researcher").await;
+
+    // The first binomial exchangeable respiratory fit of the geepack reference.
+    let reference: Value = serde_json::from_str(GEE_REFERENCE).unwrap();
+    let want = reference["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["data"] == "respiratory" && f["family"] == "binomial" && f["corr"] == "exchangeable"
+        })
+        .expect("a binomial exchangeable respiratory fit in the reference");
+    let formula = want["formula"].as_str().unwrap();
+    let group = want["group"].as_str().unwrap();
+    let path = format!(
+        "/api/v1/analyses/gee?family=binomial&corr=exchangeable&group={group}&formula={}",
+        formula.replace(' ', "%20").replace('+', "%2B")
+    );
+    let (status, got) = app
+        .call("POST", &path, Some(&researcher), Some(json!(RESPIRATORY)))
+        .await;
+    assert_eq!(status, 200, "{got}");
+    let terms = want["terms"].as_array().unwrap();
+    for (k, term) in terms.iter().enumerate() {
+        let g = got["coefficients"]
+            .as_array()
+            .or_else(|| got["fixed_effects"].as_array())
+            .unwrap()
+            .iter()
+            .find(|c| c["term"] == *term)
+            .unwrap_or_else(|| panic!("term {term} in {got}"));
+        let (a, b) = (
+            g["estimate"].as_f64().unwrap(),
+            want["estimate"][k].as_f64().unwrap(),
+        );
+        assert!(close(a, b, 1e-6), "{term}: {a} vs geepack {b}");
+        let se = g["robust_se"]
+            .as_f64()
+            .or_else(|| g["std_error"].as_f64())
+            .unwrap();
+        let want_se = want["robust_se"][k].as_f64().unwrap();
+        assert!(
+            close(se, want_se, 1e-6),
+            "{term} SE: {se} vs geepack {want_se}"
+        );
+    }
+
+    // DerSimonian-Laird on the BCG trials, as metafor computes it.
+    let reference: Value = serde_json::from_str(META_REFERENCE).unwrap();
+    let want = reference["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["dataset"] == "bcg" && f["method"] == "DL" && f["test"] == "z")
+        .expect("bcg DL in the reference");
+    let (status, got) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/meta?estimate=yi&se=sei&label=label&method=dl",
+            Some(&researcher),
+            Some(json!(BCG)),
+        )
+        .await;
+    assert_eq!(status, 200, "{got}");
+    for (ours, theirs) in [
+        ("estimate", "estimate"),
+        ("se", "se"),
+        ("tau2", "tau2"),
+        ("q", "QE"),
+    ] {
+        let (a, b) = (got[ours].as_f64().unwrap(), want[theirs].as_f64().unwrap());
+        assert!(close(a, b, 1e-6), "{ours}: {a} vs metafor {b}");
+    }
+    let (status, page) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/meta?estimate=yi&se=sei&label=label&format=html",
+            Some(&researcher),
+            Some(json!(BCG)),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.as_str().unwrap().contains("<svg"), "forest plot");
+    let (status, err) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/meta?estimate=effect&se=sei",
+            Some(&researcher),
+            Some(json!(BCG)),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`effect`"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psa_over_http_is_reproducible_and_bounded() {
+    let app = App::sqlite().await;
+    let viewer = app.token("viewer").await;
+    let path = "/api/v1/analyses/psa?draws=2000&seed=7&wtp=0,5000,20000";
+    let (status, got) = app
+        .call("POST", path, Some(&viewer), Some(json!(inputs::PSA_TOML)))
+        .await;
+    assert_eq!(status, 200, "{got}");
+    // The server runs one thread; the same seed on two threads gives the same numbers.
+    let model = scaleup_analysis::cea::load_model("body", inputs::PSA_TOML).unwrap();
+    let cfg = scaleup_econ::psa::PsaConfig {
+        draws: 2000,
+        seed: 7,
+        wtp: vec![0.0, 5000.0, 20000.0],
+        chunk_size: 4096,
+        threads: 2,
+        keep_points: 1000,
+    };
+    let result = scaleup_econ::psa::run_psa(&model, &cfg, |_| Ok(())).unwrap();
+    let direct = scaleup_analysis::uncertainty::psa_report(&model, &result, 7).unwrap();
+    assert_eq!(got, wire(&direct.json));
+    assert_eq!(got["by_wtp"].as_array().unwrap().len(), 3);
+
+    let (status, err) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/psa?draws=1000000&wtp=0",
+            Some(&viewer),
+            Some(json!(inputs::PSA_TOML)),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), err["error"]["field"].as_str()),
+        (400, Some("draws"))
+    );
+    let (status, err) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/psa?wtp=cheap",
+            Some(&viewer),
+            Some(json!(inputs::PSA_TOML)),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), err["error"]["field"].as_str()),
+        (400, Some("wtp"))
+    );
+
+    // EVPI from draws, and the tornado page of a one-way analysis.
+    let (status, got) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/evpi?wtp=3000",
+            Some(&viewer),
+            Some(json!(inputs::EVPI_CSV)),
+        )
+        .await;
+    assert_eq!(status, 200, "{got}");
+    // NMB of B at 3000: -40, 30, -120 (A: 0): EV with perfect information 10, without 0.
+    assert!((got["evpi"].as_f64().unwrap() - 10.0).abs() < 1e-9, "{got}");
+    let (status, page) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/owsa?wtp=5000&format=html",
+            Some(&viewer),
+            Some(json!(inputs::PSA_TOML)),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.as_str().unwrap().contains("<svg"), "tornado diagram");
+}

@@ -108,6 +108,24 @@ const MATRIX: &[Row] = &[
         "/analyses/glmm",
         [401, 200, 200, 403, 403, 200, 200],
     ),
+    row("post", "/analyses/gee", [401, 200, 200, 403, 403, 200, 200]),
+    row("post", "/analyses/icc", [401, 200, 200, 403, 403, 200, 200]),
+    row(
+        "post",
+        "/analyses/meta",
+        [401, 200, 200, 403, 403, 200, 200],
+    ),
+    row("post", "/analyses/psa", [401, 200, 200, 403, 403, 200, 200]),
+    row(
+        "post",
+        "/analyses/evpi",
+        [401, 200, 200, 403, 403, 200, 200],
+    ),
+    row(
+        "post",
+        "/analyses/owsa",
+        [401, 200, 200, 403, 403, 200, 200],
+    ),
     row(
         "post",
         "/analyses/icers",
@@ -270,7 +288,19 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
         .replace(
             "/analyses/sample-size",
             "/analyses/sample-size?solve=n_per_arm",
-        );
+        )
+        .replace(
+            "/analyses/gee",
+            "/analyses/gee?formula=y~x&family=gaussian&group=g",
+        )
+        .replace("/analyses/icc", "/analyses/icc?formula=y~x%2B(1%7Cg)")
+        .replace(
+            "/analyses/meta",
+            "/analyses/meta?estimate=yi&se=sei&label=label",
+        )
+        .replace("/analyses/psa", "/analyses/psa?draws=200&wtp=0,5000")
+        .replace("/analyses/evpi", "/analyses/evpi?wtp=3000")
+        .replace("/analyses/owsa", "/analyses/owsa?wtp=5000");
     let body = match (r.method, r.template) {
         ("post", "/auth/login") => Some(
             json!({"username": "viewer", "password": scaleup_storage::testing::FIXTURE_PASSWORD}),
@@ -295,6 +325,10 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
         ("post", "/conflicts/{id}/resolve") => Some(json!({"keep": "server"})),
         ("post", "/analyses/lmm") => Some(Value::String(inputs::lmm_csv())),
         ("post", "/analyses/glmm") => Some(Value::String(inputs::glmm_csv())),
+        ("post", "/analyses/gee" | "/analyses/icc") => Some(Value::String(inputs::lmm_csv())),
+        ("post", "/analyses/meta") => Some(json!(inputs::META_CSV)),
+        ("post", "/analyses/psa" | "/analyses/owsa") => Some(json!(inputs::PSA_TOML)),
+        ("post", "/analyses/evpi") => Some(json!(inputs::EVPI_CSV)),
         ("post", "/analyses/icers") => Some(json!(inputs::ICERS_CSV)),
         ("post", "/analyses/markov") => Some(json!(inputs::MARKOV_TOML)),
         ("post", "/analyses/power") => Some(json!(inputs::POWER_TOML)),

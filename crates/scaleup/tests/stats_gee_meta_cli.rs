@@ -273,7 +273,10 @@ fn meta_missing_and_bad_cells() {
         "{err}"
     );
     let (ok, _, err) = meta("study,estimate,se\nA,0.1,0.2\n");
-    assert!(!ok && err.contains("--estimate column `est`"), "{err}");
+    assert!(
+        !ok && err.contains("estimate column `est` is not in the header"),
+        "{err}"
+    );
     let (ok, _, err) = meta("study,est,se\nA,0.1,0.2\n");
     assert!(!ok && err.contains("at least 2 studies"), "{err}");
 }

@@ -179,6 +179,12 @@ pub mod inputs {
         s
     }
 
+    pub const META_CSV: &str =
+        "label,yi,sei\nA,0.10,0.20\nB,0.35,0.10\nC,-0.05,0.15\nD,0.22,0.12\n";
+    pub const EVPI_CSV: &str = "draw,strategy,cost,effect\n1,A,0,0\n1,B,100,0.02\n2,A,0,0\n2,B,120,0.05\n3,A,0,0\n3,B,90,-0.01\n";
+    /// The HIV model of Briggs, Claxton & Sculpher (DMHEE) with parameter distributions.
+    pub const PSA_TOML: &str =
+        include_str!("../../../scaleup-econ/tests/reference/dmhee_hiv_psa.toml");
     pub const ICERS_CSV: &str =
         "strategy,cost,effect\nusual care,0,0\nPM+,120,0.05\nPM+ and booster,400,0.06\n";
     pub const POWER_TOML: &str = "kind = \"individual\"\n[outcome]\ntype = \"continuous\"\nmean_difference = 0.5\nsd = 1.0\n[individual]\nn_per_arm = 64\n";

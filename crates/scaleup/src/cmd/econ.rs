@@ -1,16 +1,12 @@
-//! `scaleup econ`: cost-effectiveness commands. This module reads files, calls scaleup-econ and
-//! prints; the economics lives in the library crate.
+//! `scaleup econ`: cost-effectiveness commands. This module reads files, runs the analyses of
+//! scaleup-analysis (the PSA itself here, to stream draws to a file) and prints.
 
-use anyhow::{Context, Result, bail};
-use scaleup_analysis::cea::{self as analysis, icer_rows_json, icer_table};
-use scaleup_econ::cea::{self, Strategy};
-use scaleup_econ::markov::{Model, Outcome};
-use scaleup_econ::owsa::{self, Measure, OwsaSpec};
-use scaleup_econ::psa::{self as psa_core, PsaConfig, PsaResult};
-use scaleup_econ::svg;
-use scaleup_econ::voi::{self, PsaTable};
-use serde_json::{Value, json};
-use std::collections::HashMap;
+use anyhow::{Context, Result};
+use scaleup_analysis::cea as analysis;
+use scaleup_analysis::uncertainty;
+use scaleup_econ::markov::Model;
+use scaleup_econ::psa::{self as psa_core, PsaConfig};
+use serde_json::json;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -76,15 +72,6 @@ fn run_icers(args: IcersArgs) -> Result<()> {
     crate::cmd::stats::print_report(&report, args.format, "scaleup econ icers")
 }
 
-fn read_csv_columns(path: &Path, wanted: &[&str]) -> Result<Vec<(u64, Vec<String>)>> {
-    let (source, file) = crate::cmd::stats::open_data(path)?;
-    analysis::read_csv_columns(&source, file, wanted)
-}
-
-fn parse_num(path: &Path, line: u64, field: &str, cell: &str) -> Result<f64> {
-    analysis::parse_num(&path.display().to_string(), line, field, cell)
-}
-
 /// Arguments for `scaleup econ markov`.
 #[derive(clap::Args)]
 struct MarkovArgs {
@@ -134,125 +121,16 @@ struct EvpiArgs {
     format: Format,
 }
 
-/// Reads a long-format PSA file into a table; every draw must list every strategy once.
-fn read_psa_csv(path: &Path) -> Result<PsaTable> {
-    let rows = read_csv_columns(path, &["draw", "strategy", "cost", "effect"])?;
-    let mut strategies: Vec<String> = Vec::new();
-    let mut draws: Vec<String> = Vec::new();
-    let mut draw_index: HashMap<String, usize> = HashMap::new();
-    let mut cells: Vec<Vec<Option<(f64, f64)>>> = Vec::new();
-    for (line, c) in &rows {
-        let (line, draw, strat) = (*line, &c[0], &c[1]);
-        if draw.is_empty() || strat.is_empty() {
-            bail!(
-                "{} line {line}: fields 'draw' and 'strategy' must not be empty",
-                path.display()
-            );
-        }
-        let cost = parse_num(path, line, "cost", &c[2])?;
-        let effect = parse_num(path, line, "effect", &c[3])?;
-        let j = match strategies.iter().position(|s| s == strat) {
-            Some(j) => j,
-            None => {
-                strategies.push(strat.clone());
-                cells.iter_mut().for_each(|r| r.push(None));
-                strategies.len() - 1
-            }
-        };
-        let d = *draw_index.entry(draw.clone()).or_insert_with(|| {
-            draws.push(draw.clone());
-            cells.push(vec![None; strategies.len()]);
-            draws.len() - 1
-        });
-        if cells[d][j].is_some() {
-            bail!(
-                "{} line {line}: draw '{draw}' lists strategy '{strat}' twice",
-                path.display()
-            );
-        }
-        cells[d][j] = Some((cost, effect));
-    }
-    if draws.is_empty() {
-        bail!("{}: no draws (the file has only a header)", path.display());
-    }
-    let k = strategies.len();
-    let mut cost = Vec::with_capacity(draws.len() * k);
-    let mut effect = Vec::with_capacity(draws.len() * k);
-    for (d, row) in cells.iter().enumerate() {
-        for (j, cell) in row.iter().enumerate() {
-            let (c, e) = cell.ok_or_else(|| {
-                anyhow::anyhow!(
-                    "{}: draw '{}' has no row for strategy '{}'",
-                    path.display(),
-                    draws[d],
-                    strategies[j]
-                )
-            })?;
-            cost.push(c);
-            effect.push(e);
-        }
-    }
-    Ok(PsaTable::new(strategies, cost, effect)?)
-}
-
 fn run_evpi(args: EvpiArgs) -> Result<()> {
-    let table = read_psa_csv(&args.psa)?;
-    let s = voi::summarise(&table, &[args.wtp]).remove(0);
-    let names = table.strategies();
-    let pop = args.population.map(|n| {
-        let mult = voi::population_multiplier(n, args.years, args.discount);
-        (mult, s.evpi * mult)
-    });
-    match args.format {
-        Format::Json => {
-            let by_name = |v: &[f64]| -> serde_json::Map<String, Value> {
-                names
-                    .iter()
-                    .cloned()
-                    .zip(v.iter().map(|x| json!(x)))
-                    .collect()
-            };
-            let out = json!({
-                "evpi": s.evpi,
-                "wtp": s.wtp,
-                "n_draws": table.n_draws(),
-                "strategies": names,
-                "optimal": names[s.optimal],
-                "expected_nmb": by_name(&s.expected_nmb),
-                "ceac": by_name(&s.prob_optimal),
-                "ceaf": s.ceaf,
-                "population_evpi": pop.map(|p| p.1),
-                "population": pop.map(|p| json!({
-                    "per_year": args.population, "years": args.years,
-                    "discount": args.discount, "effective_population": p.0,
-                })),
-            });
-            println!("{}", serde_json::to_string_pretty(&out)?);
-        }
-        Format::Text => {
-            println!(
-                "EVPI at wtp {}: {:.4} per person ({} draws)",
-                s.wtp,
-                s.evpi,
-                table.n_draws()
-            );
-            println!(
-                "Optimal in expectation: {} (probability optimal {:.4})",
-                names[s.optimal], s.ceaf
-            );
-            for (j, n) in names.iter().enumerate() {
-                println!(
-                    "  {:<24} expected NMB {:>14.2}  P(optimal) {:.4}",
-                    n, s.expected_nmb[j], s.prob_optimal[j]
-                );
-            }
-            if let Some((mult, p)) = pop {
-                println!("Population EVPI: {p:.2} (effective population {mult:.2})");
-            }
-        }
-        Format::Html => bail!("--format html is not supported by `econ evpi`"),
-    }
-    Ok(())
+    let req = uncertainty::EvpiRequest {
+        wtp: args.wtp,
+        population: args.population,
+        years: args.years,
+        discount: args.discount,
+    };
+    let (source, file) = crate::cmd::stats::open_data(&args.psa)?;
+    let report = uncertainty::evpi(&source, file, &req)?;
+    crate::cmd::stats::print_report(&report, args.format, "scaleup econ evpi")
 }
 
 /// Arguments for `scaleup econ psa`.
@@ -368,140 +246,21 @@ fn run_psa(args: PsaArgs) -> Result<()> {
     let mut svg_files = Vec::new();
     if let Some(dir) = &args.svg_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        for (file, text) in psa_charts(&result) {
+        for (file, text) in uncertainty::psa_charts(&result) {
             let p = dir.join(file);
             std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
             svg_files.push(p.display().to_string());
         }
     }
-    let mean_strategies: Vec<Strategy> = names
-        .iter()
-        .enumerate()
-        .map(|(j, n)| Strategy {
-            name: n.clone(),
-            cost: result.mean_cost[j],
-            effect: result.mean_effect[j],
-        })
-        .collect();
-    let icers = cea::calculate_icers(&mean_strategies)?;
-    match args.format {
-        Format::Json => {
-            let by_name = |v: &[f64]| -> serde_json::Map<String, Value> {
-                names
-                    .iter()
-                    .cloned()
-                    .zip(v.iter().map(|x| json!(x)))
-                    .collect()
-            };
-            let out = json!({
-                "draws": result.draws,
-                "seed": args.seed,
-                "strategies": names.iter().enumerate().map(|(j, n)| json!({
-                    "name": n,
-                    "mean_cost": result.mean_cost[j],
-                    "mean_effect": result.mean_effect[j],
-                    "sd_cost": result.sd_cost[j],
-                    "sd_effect": result.sd_effect[j],
-                })).collect::<Vec<_>>(),
-                "icers": icer_rows_json(&icers, None),
-                "wtp": args.wtp,
-                "evpi": result.by_wtp.iter().map(|s| s.evpi).collect::<Vec<_>>(),
-                "by_wtp": result.by_wtp.iter().map(|s| json!({
-                    "wtp": s.wtp,
-                    "ceac": by_name(&s.prob_optimal),
-                    "optimal": names[s.optimal],
-                    "ceaf": s.ceaf,
-                    "evpi": s.evpi,
-                    "expected_nmb": by_name(&s.expected_nmb),
-                })).collect::<Vec<_>>(),
-                "files": {
-                    "draws": args.out.as_ref().map(|p| p.display().to_string()),
-                    "svg": svg_files,
-                },
-            });
-            println!("{}", serde_json::to_string_pretty(&out)?);
-        }
-        Format::Text => {
-            println!("PSA: {} draws, seed {}\n", result.draws, args.seed);
-            for (j, n) in names.iter().enumerate() {
-                println!(
-                    "{:<24} cost {:>14.2} (sd {:>10.2})  effect {:>10.5} (sd {:>8.5})",
-                    n,
-                    result.mean_cost[j],
-                    result.sd_cost[j],
-                    result.mean_effect[j],
-                    result.sd_effect[j]
-                );
-            }
-            println!();
-            print!("{}", icer_table(&icers, None));
-            println!(
-                "\n{:>12} {:<24} {:>8} {:>14}",
-                "wtp", "optimal", "ceaf", "evpi"
-            );
-            for s in &result.by_wtp {
-                println!(
-                    "{:>12} {:<24} {:>8.4} {:>14.4}",
-                    s.wtp, names[s.optimal], s.ceaf, s.evpi
-                );
-            }
-            for f in &svg_files {
-                println!("wrote {f}");
-            }
-        }
-        Format::Html => bail!("--format html is not supported by `econ psa`"),
+    let mut report = uncertainty::psa_report(&model, &result, args.seed)?;
+    report.json["files"] = json!({
+        "draws": args.out.as_ref().map(|p| p.display().to_string()),
+        "svg": svg_files,
+    });
+    for f in &svg_files {
+        report.text.push_str(&format!("wrote {f}\n"));
     }
-    Ok(())
-}
-
-/// CE plane and CEAC charts for a PSA result.
-fn psa_charts(r: &PsaResult) -> Vec<(&'static str, String)> {
-    let k = r.strategies.len();
-    let plane: Vec<svg::Series> = r
-        .strategies
-        .iter()
-        .enumerate()
-        .map(|(j, n)| svg::Series {
-            name: n.clone(),
-            points: r
-                .points
-                .iter()
-                .skip(j)
-                .step_by(k)
-                .map(|o| (o.effect, o.cost))
-                .collect(),
-        })
-        .collect();
-    let means: Vec<(f64, f64)> = (0..k).map(|j| (r.mean_effect[j], r.mean_cost[j])).collect();
-    let ceac: Vec<svg::Series> = r
-        .strategies
-        .iter()
-        .enumerate()
-        .map(|(j, n)| svg::Series {
-            name: n.clone(),
-            points: r
-                .by_wtp
-                .iter()
-                .map(|s| (s.wtp, s.prob_optimal[j]))
-                .collect(),
-        })
-        .collect();
-    vec![
-        (
-            "ce_plane.svg",
-            svg::scatter("Cost-effectiveness plane", "Effect", "Cost", &plane, &means),
-        ),
-        (
-            "ceac.svg",
-            svg::lines(
-                "Cost-effectiveness acceptability curves",
-                "Willingness to pay",
-                "Probability cost-effective",
-                &ceac,
-                Some((0.0, 1.0)),
-            ),
-        ),
-    ]
+    crate::cmd::stats::print_report(&report, args.format, "scaleup econ psa")
 }
 
 /// Arguments for `scaleup econ owsa`.
@@ -539,121 +298,22 @@ struct OwsaArgs {
 
 fn run_owsa(args: OwsaArgs) -> Result<()> {
     let model = load_model(&args.model)?;
-    let names: Vec<String> = model
-        .strategy_names()
-        .into_iter()
-        .map(String::from)
-        .collect();
-    let find = |n: &str| {
-        names
-            .iter()
-            .position(|s| s == n)
-            .ok_or_else(|| anyhow::anyhow!("{}: no strategy named '{n}'", args.model.display()))
+    let req = uncertainty::OwsaRequest {
+        parameter: args.parameter.clone(),
+        low: args.low,
+        high: args.high,
+        wtp: args.wtp,
+        strategy: args.strategy.clone(),
+        comparator: args.comparator.clone(),
     };
-    let strategy = match &args.strategy {
-        Some(n) => find(n)?,
-        None => names.len() - 1,
-    };
-    let comparator = match &args.comparator {
-        Some(n) => Some(find(n)?),
-        None if names.len() > 1 && strategy != 0 => Some(0),
-        None if names.len() > 1 => Some(1),
-        None => None,
-    };
-    let measure = match comparator {
-        Some(c) => Measure::Inmb {
-            strategy,
-            comparator: c,
-            wtp: args.wtp,
-        },
-        None => Measure::Nmb {
-            strategy,
-            wtp: args.wtp,
-        },
-    };
-    let label = match comparator {
-        Some(c) => format!(
-            "Incremental NMB of {} vs {} at wtp {}",
-            names[strategy], names[c], args.wtp
-        ),
-        None => format!("NMB of {} at wtp {}", names[strategy], args.wtp),
-    };
-    let specs = match (&args.parameter, args.low, args.high) {
-        (Some(p), Some(low), Some(high)) => vec![OwsaSpec {
-            parameter: p.clone(),
-            low,
-            high,
-        }],
-        _ => owsa::specs_from_model(&model),
-    };
-    let result = owsa::run_owsa(&model, &specs)
-        .with_context(|| format!("{}: one-way analysis failed", args.model.display()))?;
-    let base = measure.of(&result.base);
-    let bars = owsa::tornado_bars(&result, measure);
+    let mut out = uncertainty::owsa(&args.model.display().to_string(), &model, &req)?;
     if let Some(p) = &args.svg {
-        let text = svg::tornado("Tornado diagram", &label, base, &bars);
-        std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?;
+        std::fs::write(p, &out.tornado_svg)
+            .with_context(|| format!("cannot write {}", p.display()))?;
+        out.report.json["svg"] = json!(p.display().to_string());
+        out.report
+            .text
+            .push_str(&format!("\nwrote {}\n", p.display()));
     }
-    let mut order: Vec<usize> = (0..bars.len()).collect();
-    order.sort_by(|&a, &b| {
-        let sa = (bars[a].at_high - bars[a].at_low).abs();
-        let sb = (bars[b].at_high - bars[b].at_low).abs();
-        sb.partial_cmp(&sa).unwrap_or(std::cmp::Ordering::Equal)
-    });
-    let outcomes_json = |o: &[Outcome]| -> Vec<Value> {
-        names
-            .iter()
-            .zip(o)
-            .map(|(n, o)| json!({"name": n, "cost": o.cost, "effect": o.effect}))
-            .collect()
-    };
-    match args.format {
-        Format::Json => {
-            let out = json!({
-                "outcome": label,
-                "wtp": args.wtp,
-                "base": { "outcome": base, "strategies": outcomes_json(&result.base) },
-                "parameters": order.iter().map(|&i| {
-                    let r = &result.rows[i];
-                    json!({
-                        "parameter": r.parameter,
-                        "base_value": r.base_value,
-                        "low": r.low,
-                        "high": r.high,
-                        "outcome_low": bars[i].at_low,
-                        "outcome_high": bars[i].at_high,
-                        "swing": (bars[i].at_high - bars[i].at_low).abs(),
-                        "strategies_low": outcomes_json(&r.at_low),
-                        "strategies_high": outcomes_json(&r.at_high),
-                    })
-                }).collect::<Vec<_>>(),
-                "svg": args.svg.as_ref().map(|p| p.display().to_string()),
-            });
-            println!("{}", serde_json::to_string_pretty(&out)?);
-        }
-        Format::Text => {
-            println!("{label}: base case {base:.2}\n");
-            println!(
-                "{:<24} {:>12} {:>12} {:>14} {:>14} {:>14}",
-                "parameter", "low", "high", "at low", "at high", "swing"
-            );
-            for &i in &order {
-                let (r, b) = (&result.rows[i], &bars[i]);
-                println!(
-                    "{:<24} {:>12} {:>12} {:>14.2} {:>14.2} {:>14.2}",
-                    r.parameter,
-                    r.low,
-                    r.high,
-                    b.at_low,
-                    b.at_high,
-                    (b.at_high - b.at_low).abs()
-                );
-            }
-            if let Some(p) = &args.svg {
-                println!("\nwrote {}", p.display());
-            }
-        }
-        Format::Html => bail!("--format html is not supported by `econ owsa`"),
-    }
-    Ok(())
+    crate::cmd::stats::print_report(&out.report, args.format, "scaleup econ owsa")
 }

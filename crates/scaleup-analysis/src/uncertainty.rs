@@ -1,0 +1,487 @@
+//! Uncertainty: probabilistic sensitivity analysis summaries (CE plane, CEAC, CEAF, EVPI),
+//! EVPI from a table of PSA draws, and one-way sensitivity analysis with a tornado diagram.
+//! The JSON shapes are the public contract of `scaleup econ psa|evpi|owsa --format json` and
+//! of `POST /api/v1/analyses/psa|evpi|owsa`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use anyhow::{Context, Result, bail};
+use scaleup_econ::cea::{self, Strategy};
+use scaleup_econ::markov::{Model, Outcome};
+use scaleup_econ::owsa::{self, Measure, OwsaSpec};
+use scaleup_econ::psa::PsaResult;
+use scaleup_econ::svg;
+use scaleup_econ::voi::{self, PsaTable};
+use serde_json::{Value, json};
+
+use crate::Report;
+use crate::cea::{icer_rows_json, icer_table, parse_num, read_csv_columns};
+
+/// A standalone page: a title, charts and the text report.
+pub(crate) fn page(title: &str, charts: &str, text: &str) -> String {
+    let text = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\n<body>\n<h1>{title}</h1>\n{charts}\n<pre>{text}</pre>\n</body></html>\n"
+    )
+}
+
+/// The JSON, text and page (CE plane and CEAC) of a finished PSA. `seed` is reported so the
+/// run can be repeated.
+pub fn psa_report(model: &Model, result: &PsaResult, seed: u64) -> Result<Report> {
+    let names: Vec<String> = model
+        .strategy_names()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let mean_strategies: Vec<Strategy> = names
+        .iter()
+        .enumerate()
+        .map(|(j, n)| Strategy {
+            name: n.clone(),
+            cost: result.mean_cost[j],
+            effect: result.mean_effect[j],
+        })
+        .collect();
+    let json = psa_json_and_text(&names, result, seed, &mean_strategies)?;
+    let charts: String = psa_charts(result).into_iter().map(|(_, svg)| svg).collect();
+    let html = page("Probabilistic sensitivity analysis", &charts, &json.1);
+    Ok(Report {
+        json: json.0,
+        text: json.1,
+        warnings: Vec::new(),
+        html: Some(html),
+    })
+}
+
+fn psa_json_and_text(
+    names: &[String],
+    result: &PsaResult,
+    seed: u64,
+    mean_strategies: &[Strategy],
+) -> Result<(Value, String)> {
+    let icers = cea::calculate_icers(mean_strategies)?;
+    let json = {
+        {
+            let by_name = |v: &[f64]| -> serde_json::Map<String, Value> {
+                names
+                    .iter()
+                    .cloned()
+                    .zip(v.iter().map(|x| json!(x)))
+                    .collect()
+            };
+            let out = json!({
+                "draws": result.draws,
+                "seed": seed,
+                "strategies": names.iter().enumerate().map(|(j, n)| json!({
+                    "name": n,
+                    "mean_cost": result.mean_cost[j],
+                    "mean_effect": result.mean_effect[j],
+                    "sd_cost": result.sd_cost[j],
+                    "sd_effect": result.sd_effect[j],
+                })).collect::<Vec<_>>(),
+                "icers": icer_rows_json(&icers, None),
+                "wtp": result.by_wtp.iter().map(|s| s.wtp).collect::<Vec<_>>(),
+                "evpi": result.by_wtp.iter().map(|s| s.evpi).collect::<Vec<_>>(),
+                "by_wtp": result.by_wtp.iter().map(|s| json!({
+                    "wtp": s.wtp,
+                    "ceac": by_name(&s.prob_optimal),
+                    "optimal": names[s.optimal],
+                    "ceaf": s.ceaf,
+                    "evpi": s.evpi,
+                    "expected_nmb": by_name(&s.expected_nmb),
+                })).collect::<Vec<_>>(),
+            });
+            out
+        }
+    };
+    let mut text = String::new();
+    {
+        {
+            let _ = writeln!(text, "PSA: {} draws, seed {}\n", result.draws, seed);
+            for (j, n) in names.iter().enumerate() {
+                let _ = writeln!(
+                    text,
+                    "{:<24} cost {:>14.2} (sd {:>10.2})  effect {:>10.5} (sd {:>8.5})",
+                    n,
+                    result.mean_cost[j],
+                    result.sd_cost[j],
+                    result.mean_effect[j],
+                    result.sd_effect[j]
+                );
+            }
+            let _ = writeln!(text);
+            text.push_str(&icer_table(&icers, None));
+            let _ = writeln!(
+                text,
+                "\n{:>12} {:<24} {:>8} {:>14}",
+                "wtp", "optimal", "ceaf", "evpi"
+            );
+            for s in &result.by_wtp {
+                let _ = writeln!(
+                    text,
+                    "{:>12} {:<24} {:>8.4} {:>14.4}",
+                    s.wtp, names[s.optimal], s.ceaf, s.evpi
+                );
+            }
+        }
+    }
+    Ok((json, text))
+}
+
+/// CE plane and CEAC charts for a PSA result.
+pub fn psa_charts(r: &PsaResult) -> Vec<(&'static str, String)> {
+    let k = r.strategies.len();
+    let plane: Vec<svg::Series> = r
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(j, n)| svg::Series {
+            name: n.clone(),
+            points: r
+                .points
+                .iter()
+                .skip(j)
+                .step_by(k)
+                .map(|o| (o.effect, o.cost))
+                .collect(),
+        })
+        .collect();
+    let means: Vec<(f64, f64)> = (0..k).map(|j| (r.mean_effect[j], r.mean_cost[j])).collect();
+    let ceac: Vec<svg::Series> = r
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(j, n)| svg::Series {
+            name: n.clone(),
+            points: r
+                .by_wtp
+                .iter()
+                .map(|s| (s.wtp, s.prob_optimal[j]))
+                .collect(),
+        })
+        .collect();
+    vec![
+        (
+            "ce_plane.svg",
+            svg::scatter("Cost-effectiveness plane", "Effect", "Cost", &plane, &means),
+        ),
+        (
+            "ceac.svg",
+            svg::lines(
+                "Cost-effectiveness acceptability curves",
+                "Willingness to pay",
+                "Probability cost-effective",
+                &ceac,
+                Some((0.0, 1.0)),
+            ),
+        ),
+    ]
+}
+
+/// Population EVPI settings: people affected per year, years, annual discount rate.
+#[derive(Clone, Debug)]
+pub struct EvpiRequest {
+    pub wtp: f64,
+    pub population: Option<f64>,
+    pub years: u32,
+    pub discount: f64,
+}
+
+/// EVPI (per person and for the population) from a long table of PSA draws.
+pub fn evpi(source: &str, input: impl std::io::Read, req: &EvpiRequest) -> Result<Report> {
+    if !req.wtp.is_finite() || req.wtp < 0.0 {
+        bail!("wtp must be a number of at least 0");
+    }
+    if req.population.is_some_and(|p| !(p.is_finite() && p >= 0.0)) {
+        bail!("population must be a number of at least 0");
+    }
+    if !(req.discount.is_finite() && req.discount >= 0.0 && req.discount < 1.0) {
+        bail!("discount must be at least 0 and below 1");
+    }
+    let table = read_psa_csv(source, input)?;
+    let s = voi::summarise(&table, &[req.wtp]).remove(0);
+    let names = table.strategies();
+    let pop = req.population.map(|n| {
+        let mult = voi::population_multiplier(n, req.years, req.discount);
+        (mult, s.evpi * mult)
+    });
+    let json = {
+        {
+            let by_name = |v: &[f64]| -> serde_json::Map<String, Value> {
+                names
+                    .iter()
+                    .cloned()
+                    .zip(v.iter().map(|x| json!(x)))
+                    .collect()
+            };
+            let out = json!({
+                "evpi": s.evpi,
+                "wtp": s.wtp,
+                "n_draws": table.n_draws(),
+                "strategies": names,
+                "optimal": names[s.optimal],
+                "expected_nmb": by_name(&s.expected_nmb),
+                "ceac": by_name(&s.prob_optimal),
+                "ceaf": s.ceaf,
+                "population_evpi": pop.map(|p| p.1),
+                "population": pop.map(|p| json!({
+                    "per_year": req.population, "years": req.years,
+                    "discount": req.discount, "effective_population": p.0,
+                })),
+            });
+            out
+        }
+    };
+    let mut text = String::new();
+    {
+        {
+            let _ = writeln!(
+                text,
+                "EVPI at wtp {}: {:.4} per person ({} draws)",
+                s.wtp,
+                s.evpi,
+                table.n_draws()
+            );
+            let _ = writeln!(
+                text,
+                "Optimal in expectation: {} (probability optimal {:.4})",
+                names[s.optimal], s.ceaf
+            );
+            for (j, n) in names.iter().enumerate() {
+                let _ = writeln!(
+                    text,
+                    "  {:<24} expected NMB {:>14.2}  P(optimal) {:.4}",
+                    n, s.expected_nmb[j], s.prob_optimal[j]
+                );
+            }
+            if let Some((mult, p)) = pop {
+                let _ = writeln!(
+                    text,
+                    "Population EVPI: {p:.2} (effective population {mult:.2})"
+                );
+            }
+        }
+    }
+    Ok(Report {
+        json,
+        text,
+        warnings: Vec::new(),
+        html: None,
+    })
+}
+
+/// Reads a long-format PSA file into a table; every draw must list every strategy once.
+pub fn read_psa_csv(source: &str, input: impl std::io::Read) -> Result<PsaTable> {
+    let rows = read_csv_columns(source, input, &["draw", "strategy", "cost", "effect"])?;
+    let mut strategies: Vec<String> = Vec::new();
+    let mut draws: Vec<String> = Vec::new();
+    let mut draw_index: HashMap<String, usize> = HashMap::new();
+    let mut cells: Vec<Vec<Option<(f64, f64)>>> = Vec::new();
+    for (line, c) in &rows {
+        let (line, draw, strat) = (*line, &c[0], &c[1]);
+        if draw.is_empty() || strat.is_empty() {
+            bail!(
+                "{} line {line}: fields 'draw' and 'strategy' must not be empty",
+                source
+            );
+        }
+        let cost = parse_num(source, line, "cost", &c[2])?;
+        let effect = parse_num(source, line, "effect", &c[3])?;
+        let j = match strategies.iter().position(|s| s == strat) {
+            Some(j) => j,
+            None => {
+                strategies.push(strat.clone());
+                cells.iter_mut().for_each(|r| r.push(None));
+                strategies.len() - 1
+            }
+        };
+        let d = *draw_index.entry(draw.clone()).or_insert_with(|| {
+            draws.push(draw.clone());
+            cells.push(vec![None; strategies.len()]);
+            draws.len() - 1
+        });
+        if cells[d][j].is_some() {
+            bail!(
+                "{} line {line}: draw '{draw}' lists strategy '{strat}' twice",
+                source
+            );
+        }
+        cells[d][j] = Some((cost, effect));
+    }
+    if draws.is_empty() {
+        bail!("{}: no draws (the file has only a header)", source);
+    }
+    let k = strategies.len();
+    let mut cost = Vec::with_capacity(draws.len() * k);
+    let mut effect = Vec::with_capacity(draws.len() * k);
+    for (d, row) in cells.iter().enumerate() {
+        for (j, cell) in row.iter().enumerate() {
+            let (c, e) = cell.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: draw '{}' has no row for strategy '{}'",
+                    source,
+                    draws[d],
+                    strategies[j]
+                )
+            })?;
+            cost.push(c);
+            effect.push(e);
+        }
+    }
+    Ok(PsaTable::new(strategies, cost, effect)?)
+}
+
+/// A one-way sensitivity analysis of a Markov model.
+#[derive(Clone, Debug, Default)]
+pub struct OwsaRequest {
+    /// Vary only this parameter between `low` and `high`; without it, every parameter with
+    /// `low` and `high` in the model file.
+    pub parameter: Option<String>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub wtp: f64,
+    /// Strategy whose (incremental) net monetary benefit is shown (default: the last).
+    pub strategy: Option<String>,
+    /// Comparator for incremental net benefit (default: the first strategy).
+    pub comparator: Option<String>,
+}
+
+/// One-way results and the tornado diagram.
+pub struct OwsaReport {
+    pub report: Report,
+    pub tornado_svg: String,
+}
+
+/// Varies each parameter over its range, others at base values; bars sorted by swing.
+pub fn owsa(source: &str, model: &Model, req: &OwsaRequest) -> Result<OwsaReport> {
+    if req.parameter.is_some() != (req.low.is_some() && req.high.is_some()) {
+        bail!("parameter, low and high go together");
+    }
+    let names: Vec<String> = model
+        .strategy_names()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let find = |n: &str| {
+        names
+            .iter()
+            .position(|s| s == n)
+            .ok_or_else(|| anyhow::anyhow!("{}: no strategy named '{n}'", source))
+    };
+    let strategy = match &req.strategy {
+        Some(n) => find(n)?,
+        None => names.len() - 1,
+    };
+    let comparator = match &req.comparator {
+        Some(n) => Some(find(n)?),
+        None if names.len() > 1 && strategy != 0 => Some(0),
+        None if names.len() > 1 => Some(1),
+        None => None,
+    };
+    let measure = match comparator {
+        Some(c) => Measure::Inmb {
+            strategy,
+            comparator: c,
+            wtp: req.wtp,
+        },
+        None => Measure::Nmb {
+            strategy,
+            wtp: req.wtp,
+        },
+    };
+    let label = match comparator {
+        Some(c) => format!(
+            "Incremental NMB of {} vs {} at wtp {}",
+            names[strategy], names[c], req.wtp
+        ),
+        None => format!("NMB of {} at wtp {}", names[strategy], req.wtp),
+    };
+    let specs = match (&req.parameter, req.low, req.high) {
+        (Some(p), Some(low), Some(high)) => vec![OwsaSpec {
+            parameter: p.clone(),
+            low,
+            high,
+        }],
+        _ => owsa::specs_from_model(model),
+    };
+    let result = owsa::run_owsa(model, &specs)
+        .with_context(|| format!("{}: one-way analysis failed", source))?;
+    let base = measure.of(&result.base);
+    let bars = owsa::tornado_bars(&result, measure);
+    let tornado = svg::tornado("Tornado diagram", &label, base, &bars);
+    let mut order: Vec<usize> = (0..bars.len()).collect();
+    order.sort_by(|&a, &b| {
+        let sa = (bars[a].at_high - bars[a].at_low).abs();
+        let sb = (bars[b].at_high - bars[b].at_low).abs();
+        sb.partial_cmp(&sa).unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let outcomes_json = |o: &[Outcome]| -> Vec<Value> {
+        names
+            .iter()
+            .zip(o)
+            .map(|(n, o)| json!({"name": n, "cost": o.cost, "effect": o.effect}))
+            .collect()
+    };
+    let json = {
+        {
+            let out = json!({
+                "outcome": label,
+                "wtp": req.wtp,
+                "base": { "outcome": base, "strategies": outcomes_json(&result.base) },
+                "parameters": order.iter().map(|&i| {
+                    let r = &result.rows[i];
+                    json!({
+                        "parameter": r.parameter,
+                        "base_value": r.base_value,
+                        "low": r.low,
+                        "high": r.high,
+                        "outcome_low": bars[i].at_low,
+                        "outcome_high": bars[i].at_high,
+                        "swing": (bars[i].at_high - bars[i].at_low).abs(),
+                        "strategies_low": outcomes_json(&r.at_low),
+                        "strategies_high": outcomes_json(&r.at_high),
+                    })
+                }).collect::<Vec<_>>(),
+            });
+            out
+        }
+    };
+    let mut text = String::new();
+    {
+        {
+            let _ = writeln!(text, "{label}: base case {base:.2}\n");
+            let _ = writeln!(
+                text,
+                "{:<24} {:>12} {:>12} {:>14} {:>14} {:>14}",
+                "parameter", "low", "high", "at low", "at high", "swing"
+            );
+            for &i in &order {
+                let (r, b) = (&result.rows[i], &bars[i]);
+                let _ = writeln!(
+                    text,
+                    "{:<24} {:>12} {:>12} {:>14.2} {:>14.2} {:>14.2}",
+                    r.parameter,
+                    r.low,
+                    r.high,
+                    b.at_low,
+                    b.at_high,
+                    (b.at_high - b.at_low).abs()
+                );
+            }
+        }
+    }
+    let html = page("One-way sensitivity analysis", &tornado, &text);
+    Ok(OwsaReport {
+        report: Report {
+            json,
+            text,
+            warnings: Vec::new(),
+            html: Some(html),
+        },
+        tornado_svg: tornado,
+    })
+}
