@@ -461,51 +461,47 @@ pub fn icc(
         .with_context(|| format!("cannot fit the model to {}", source))?;
     let report = scaleup_stats::icc::icc_report(&fit, &frame);
     let json = {
-        {
-            let mut v = serde_json::to_value(&report)?;
-            let obj = v.as_object_mut().expect("object");
-            obj.insert("formula".into(), json!(formula_text));
-            obj.insert("method".into(), json!("REML"));
-            obj.insert("n_obs".into(), json!(fit.n_obs));
-            obj.insert("converged".into(), json!(fit.converged));
-            obj.insert("singular".into(), json!(fit.singular));
-            v
-        }
+        let mut v = serde_json::to_value(&report)?;
+        let obj = v.as_object_mut().expect("object");
+        obj.insert("formula".into(), json!(formula_text));
+        obj.insert("method".into(), json!("REML"));
+        obj.insert("n_obs".into(), json!(fit.n_obs));
+        obj.insert("converged".into(), json!(fit.converged));
+        obj.insert("singular".into(), json!(fit.singular));
+        v
     };
     let text = {
-        {
-            let mut s = String::new();
-            let _ = writeln!(s, "ICC from a REML fit of {}", formula_text);
-            let _ = writeln!(
-                s,
-                "Observations: {}; residual variance {:.6}; total variance {:.6}",
-                fit.n_obs, report.residual_variance, report.total_variance
-            );
-            if fit.singular {
-                let _ = writeln!(s, "note: singular fit (a variance is estimated as zero)");
-            }
-            for c in &report.components {
-                match (c.icc, c.design_effect, c.design_effect_unequal) {
-                    (Some(icc), Some(de), Some(deu)) => {
-                        let _ = writeln!(
-                            s,
-                            "{}: ICC {icc:.6}; {} clusters, mean size {:.2} (CV {:.3}); \
-                             DE {de:.4} (equal), {deu:.4} (unequal sizes)",
-                            c.group, c.n_clusters, c.mean_cluster_size, c.cv_cluster_size
-                        );
-                    }
-                    _ => {
-                        let _ = writeln!(
-                            s,
-                            "{}: not given ({})",
-                            c.group,
-                            c.note.as_deref().unwrap_or("")
-                        );
-                    }
+        let mut s = String::new();
+        let _ = writeln!(s, "ICC from a REML fit of {}", formula_text);
+        let _ = writeln!(
+            s,
+            "Observations: {}; residual variance {:.6}; total variance {:.6}",
+            fit.n_obs, report.residual_variance, report.total_variance
+        );
+        if fit.singular {
+            let _ = writeln!(s, "note: singular fit (a variance is estimated as zero)");
+        }
+        for c in &report.components {
+            match (c.icc, c.design_effect, c.design_effect_unequal) {
+                (Some(icc), Some(de), Some(deu)) => {
+                    let _ = writeln!(
+                        s,
+                        "{}: ICC {icc:.6}; {} clusters, mean size {:.2} (CV {:.3}); \
+                         DE {de:.4} (equal), {deu:.4} (unequal sizes)",
+                        c.group, c.n_clusters, c.mean_cluster_size, c.cv_cluster_size
+                    );
+                }
+                _ => {
+                    let _ = writeln!(
+                        s,
+                        "{}: not given ({})",
+                        c.group,
+                        c.note.as_deref().unwrap_or("")
+                    );
                 }
             }
-            s
         }
+        s
     };
     Ok(Report {
         json,

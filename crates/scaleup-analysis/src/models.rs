@@ -84,88 +84,78 @@ pub fn glmm(source: &str, input: impl std::io::Read, req: &ModelRequest) -> anyh
             let mut v = json!({"group": r.group, "terms": r.terms,
                                "covariance": matrix(&r.covariance), "n_levels": r.levels.len()});
             if req.blups {
-                v["blups"] = r
-                    .levels
-                    .iter()
-                    .zip(&r.blups)
-                    .zip(&r.cond_var)
-                    .map(|((l, b), c)| json!({"level": l, "values": b, "cond_var": c}))
-                    .collect();
+                v["blups"] = blups_json(&r.levels, &r.blups, &r.cond_var);
             }
             v
         })
         .collect();
     let json = {
-        {
-            let groups: serde_json::Map<String, Value> = fit
-                .groups
-                .iter()
-                .map(|(g, n)| (g.clone(), json!(n)))
-                .collect();
-            let v = json!({
-                "family": "binomial", "link": "logit", "method": "Laplace",
-                "formula": req.formula, "n_obs": fit.n_obs,
-                "fixed_effects": fixed, "vcov": matrix(&fit.vcov), "random_effects": random,
-                "log_likelihood": fit.log_likelihood, "deviance": fit.deviance,
-                "aic": fit.aic, "bic": fit.bic, "df_model": fit.df_model, "theta": fit.theta,
-                "converged": fit.converged, "singular": fit.singular,
-                "evaluations": fit.evaluations, "groups": groups,
-                "missing": {"n_input": frame.missing.n_input, "n_dropped": frame.missing.n_dropped},
-            });
-            v
-        }
+        let groups: serde_json::Map<String, Value> = fit
+            .groups
+            .iter()
+            .map(|(g, n)| (g.clone(), json!(n)))
+            .collect();
+        let v = json!({
+            "family": "binomial", "link": "logit", "method": "Laplace",
+            "formula": req.formula, "n_obs": fit.n_obs,
+            "fixed_effects": fixed, "vcov": matrix(&fit.vcov), "random_effects": random,
+            "log_likelihood": fit.log_likelihood, "deviance": fit.deviance,
+            "aic": fit.aic, "bic": fit.bic, "df_model": fit.df_model, "theta": fit.theta,
+            "converged": fit.converged, "singular": fit.singular,
+            "evaluations": fit.evaluations, "groups": groups,
+            "missing": {"n_input": frame.missing.n_input, "n_dropped": frame.missing.n_dropped},
+        });
+        v
     };
     let text = {
-        {
-            let mut s = String::new();
-            let _ = writeln!(
-                s,
-                "Generalised linear mixed model fit by maximum likelihood (Laplace)"
-            );
-            let _ = writeln!(s, "Family: binomial (logit)\nFormula: {}", req.formula);
-            let _ = writeln!(
-                s,
-                "logLik: {:.4}   deviance: {:.4}   AIC: {:.4}   BIC: {:.4}",
-                fit.log_likelihood, fit.deviance, fit.aic, fit.bic
-            );
-            let _ = writeln!(
-                s,
-                "Observations: {}; groups: {}, {}",
-                fit.n_obs, fit.groups[0].0, fit.groups[0].1
-            );
-            let _ = writeln!(s, "\nRandom effects:");
-            for r in &fit.random {
-                for (i, t) in r.terms.iter().enumerate() {
-                    let var = r.covariance[i][i];
-                    let g = if i == 0 { r.group.as_str() } else { "" };
-                    let _ = writeln!(
-                        s,
-                        "  {g:<20} {t:<16} variance {var:.6}  sd {:.6}",
-                        var.sqrt()
-                    );
-                }
-            }
-            let _ = writeln!(s, "\nFixed effects:");
-            let _ = writeln!(
-                s,
-                "  {:<20} {:>12} {:>12} {:>9} {:>11}",
-                "Term", "Estimate", "Std. Error", "z value", "Pr(>|z|)"
-            );
-            for f in &fit.fixed {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "Generalised linear mixed model fit by maximum likelihood (Laplace)"
+        );
+        let _ = writeln!(s, "Family: binomial (logit)\nFormula: {}", req.formula);
+        let _ = writeln!(
+            s,
+            "logLik: {:.4}   deviance: {:.4}   AIC: {:.4}   BIC: {:.4}",
+            fit.log_likelihood, fit.deviance, fit.aic, fit.bic
+        );
+        let _ = writeln!(
+            s,
+            "Observations: {}; groups: {}, {}",
+            fit.n_obs, fit.groups[0].0, fit.groups[0].1
+        );
+        let _ = writeln!(s, "\nRandom effects:");
+        for r in &fit.random {
+            for (i, t) in r.terms.iter().enumerate() {
+                let var = r.covariance[i][i];
+                let g = if i == 0 { r.group.as_str() } else { "" };
                 let _ = writeln!(
                     s,
-                    "  {:<20} {:>12.6} {:>12.6} {:>9.3} {:>11.4e}",
-                    f.term, f.estimate, f.std_error, f.z_value, f.p_value
+                    "  {g:<20} {t:<16} variance {var:.6}  sd {:.6}",
+                    var.sqrt()
                 );
             }
+        }
+        let _ = writeln!(s, "\nFixed effects:");
+        let _ = writeln!(
+            s,
+            "  {:<20} {:>12} {:>12} {:>9} {:>11}",
+            "Term", "Estimate", "Std. Error", "z value", "Pr(>|z|)"
+        );
+        for f in &fit.fixed {
             let _ = writeln!(
                 s,
-                "\nConverged: {}   Singular fit: {}",
-                if fit.converged { "yes" } else { "NO" },
-                if fit.singular { "yes" } else { "no" }
+                "  {:<20} {:>12.6} {:>12.6} {:>9.3} {:>11.4e}",
+                f.term, f.estimate, f.std_error, f.z_value, f.p_value
             );
-            s
         }
+        let _ = writeln!(
+            s,
+            "\nConverged: {}   Singular fit: {}",
+            if fit.converged { "yes" } else { "NO" },
+            if fit.singular { "yes" } else { "no" }
+        );
+        s
     };
     Ok(Report {
         json,
@@ -173,6 +163,20 @@ pub fn glmm(source: &str, input: impl std::io::Read, req: &ModelRequest) -> anyh
         warnings,
         html: None,
     })
+}
+
+/// Conditional modes per level of a grouping factor, with their conditional (co)variances.
+fn blups_json<B: serde::Serialize, C: serde::Serialize>(
+    levels: &[String],
+    blups: &[B],
+    cond_var: &[C],
+) -> Value {
+    levels
+        .iter()
+        .zip(blups)
+        .zip(cond_var)
+        .map(|((l, b), c)| json!({"level": l, "values": b, "cond_var": c}))
+        .collect()
 }
 
 fn matrix(m: &[Vec<f64>]) -> Value {
@@ -204,13 +208,7 @@ fn lmm_json(fit: &LmmFit, frame: &ModelFrame, formula: &str, blups: bool) -> Val
                 v["icc"] = json!(icc[k]);
             }
             if blups {
-                v["blups"] = r
-                    .levels
-                    .iter()
-                    .zip(&r.blups)
-                    .zip(&r.cond_var)
-                    .map(|((l, b), c)| json!({"level": l, "values": b, "cond_var": c}))
-                    .collect();
+                v["blups"] = blups_json(&r.levels, &r.blups, &r.cond_var);
             }
             v
         })

@@ -18,6 +18,15 @@ use serde_json::{Value, json};
 use crate::Report;
 use crate::cea::{icer_rows_json, icer_table, parse_num, read_csv_columns};
 
+/// `{strategy name: value}` for one value per strategy.
+fn by_name(names: &[String], values: &[f64]) -> serde_json::Map<String, Value> {
+    names
+        .iter()
+        .cloned()
+        .zip(values.iter().map(|x| json!(x)))
+        .collect()
+}
+
 /// A standalone page: a title, charts and the text report.
 pub(crate) fn page(title: &str, charts: &str, text: &str) -> String {
     let text = text
@@ -65,69 +74,53 @@ fn psa_json_and_text(
 ) -> Result<(Value, String)> {
     let icers = cea::calculate_icers(mean_strategies)?;
     let json = {
-        {
-            let by_name = |v: &[f64]| -> serde_json::Map<String, Value> {
-                names
-                    .iter()
-                    .cloned()
-                    .zip(v.iter().map(|x| json!(x)))
-                    .collect()
-            };
-            let out = json!({
-                "draws": result.draws,
-                "seed": seed,
-                "strategies": names.iter().enumerate().map(|(j, n)| json!({
-                    "name": n,
-                    "mean_cost": result.mean_cost[j],
-                    "mean_effect": result.mean_effect[j],
-                    "sd_cost": result.sd_cost[j],
-                    "sd_effect": result.sd_effect[j],
-                })).collect::<Vec<_>>(),
-                "icers": icer_rows_json(&icers, None),
-                "wtp": result.by_wtp.iter().map(|s| s.wtp).collect::<Vec<_>>(),
-                "evpi": result.by_wtp.iter().map(|s| s.evpi).collect::<Vec<_>>(),
-                "by_wtp": result.by_wtp.iter().map(|s| json!({
-                    "wtp": s.wtp,
-                    "ceac": by_name(&s.prob_optimal),
-                    "optimal": names[s.optimal],
-                    "ceaf": s.ceaf,
-                    "evpi": s.evpi,
-                    "expected_nmb": by_name(&s.expected_nmb),
-                })).collect::<Vec<_>>(),
-            });
-            out
-        }
+        let by_name = |v: &[f64]| by_name(names, v);
+        let out = json!({
+            "draws": result.draws,
+            "seed": seed,
+            "strategies": names.iter().enumerate().map(|(j, n)| json!({
+                "name": n,
+                "mean_cost": result.mean_cost[j],
+                "mean_effect": result.mean_effect[j],
+                "sd_cost": result.sd_cost[j],
+                "sd_effect": result.sd_effect[j],
+            })).collect::<Vec<_>>(),
+            "icers": icer_rows_json(&icers, None),
+            "wtp": result.by_wtp.iter().map(|s| s.wtp).collect::<Vec<_>>(),
+            "evpi": result.by_wtp.iter().map(|s| s.evpi).collect::<Vec<_>>(),
+            "by_wtp": result.by_wtp.iter().map(|s| json!({
+                "wtp": s.wtp,
+                "ceac": by_name(&s.prob_optimal),
+                "optimal": names[s.optimal],
+                "ceaf": s.ceaf,
+                "evpi": s.evpi,
+                "expected_nmb": by_name(&s.expected_nmb),
+            })).collect::<Vec<_>>(),
+        });
+        out
     };
     let mut text = String::new();
-    {
-        {
-            let _ = writeln!(text, "PSA: {} draws, seed {}\n", result.draws, seed);
-            for (j, n) in names.iter().enumerate() {
-                let _ = writeln!(
-                    text,
-                    "{:<24} cost {:>14.2} (sd {:>10.2})  effect {:>10.5} (sd {:>8.5})",
-                    n,
-                    result.mean_cost[j],
-                    result.sd_cost[j],
-                    result.mean_effect[j],
-                    result.sd_effect[j]
-                );
-            }
-            let _ = writeln!(text);
-            text.push_str(&icer_table(&icers, None));
-            let _ = writeln!(
-                text,
-                "\n{:>12} {:<24} {:>8} {:>14}",
-                "wtp", "optimal", "ceaf", "evpi"
-            );
-            for s in &result.by_wtp {
-                let _ = writeln!(
-                    text,
-                    "{:>12} {:<24} {:>8.4} {:>14.4}",
-                    s.wtp, names[s.optimal], s.ceaf, s.evpi
-                );
-            }
-        }
+    let _ = writeln!(text, "PSA: {} draws, seed {}\n", result.draws, seed);
+    for (j, n) in names.iter().enumerate() {
+        let _ = writeln!(
+            text,
+            "{:<24} cost {:>14.2} (sd {:>10.2})  effect {:>10.5} (sd {:>8.5})",
+            n, result.mean_cost[j], result.sd_cost[j], result.mean_effect[j], result.sd_effect[j]
+        );
+    }
+    let _ = writeln!(text);
+    text.push_str(&icer_table(&icers, None));
+    let _ = writeln!(
+        text,
+        "\n{:>12} {:<24} {:>8} {:>14}",
+        "wtp", "optimal", "ceaf", "evpi"
+    );
+    for s in &result.by_wtp {
+        let _ = writeln!(
+            text,
+            "{:>12} {:<24} {:>8.4} {:>14.4}",
+            s.wtp, names[s.optimal], s.ceaf, s.evpi
+        );
     }
     Ok((json, text))
 }
@@ -210,61 +203,49 @@ pub fn evpi(source: &str, input: impl std::io::Read, req: &EvpiRequest) -> Resul
         (mult, s.evpi * mult)
     });
     let json = {
-        {
-            let by_name = |v: &[f64]| -> serde_json::Map<String, Value> {
-                names
-                    .iter()
-                    .cloned()
-                    .zip(v.iter().map(|x| json!(x)))
-                    .collect()
-            };
-            let out = json!({
-                "evpi": s.evpi,
-                "wtp": s.wtp,
-                "n_draws": table.n_draws(),
-                "strategies": names,
-                "optimal": names[s.optimal],
-                "expected_nmb": by_name(&s.expected_nmb),
-                "ceac": by_name(&s.prob_optimal),
-                "ceaf": s.ceaf,
-                "population_evpi": pop.map(|p| p.1),
-                "population": pop.map(|p| json!({
-                    "per_year": req.population, "years": req.years,
-                    "discount": req.discount, "effective_population": p.0,
-                })),
-            });
-            out
-        }
+        let by_name = |v: &[f64]| by_name(names, v);
+        let out = json!({
+            "evpi": s.evpi,
+            "wtp": s.wtp,
+            "n_draws": table.n_draws(),
+            "strategies": names,
+            "optimal": names[s.optimal],
+            "expected_nmb": by_name(&s.expected_nmb),
+            "ceac": by_name(&s.prob_optimal),
+            "ceaf": s.ceaf,
+            "population_evpi": pop.map(|p| p.1),
+            "population": pop.map(|p| json!({
+                "per_year": req.population, "years": req.years,
+                "discount": req.discount, "effective_population": p.0,
+            })),
+        });
+        out
     };
     let mut text = String::new();
-    {
-        {
-            let _ = writeln!(
-                text,
-                "EVPI at wtp {}: {:.4} per person ({} draws)",
-                s.wtp,
-                s.evpi,
-                table.n_draws()
-            );
-            let _ = writeln!(
-                text,
-                "Optimal in expectation: {} (probability optimal {:.4})",
-                names[s.optimal], s.ceaf
-            );
-            for (j, n) in names.iter().enumerate() {
-                let _ = writeln!(
-                    text,
-                    "  {:<24} expected NMB {:>14.2}  P(optimal) {:.4}",
-                    n, s.expected_nmb[j], s.prob_optimal[j]
-                );
-            }
-            if let Some((mult, p)) = pop {
-                let _ = writeln!(
-                    text,
-                    "Population EVPI: {p:.2} (effective population {mult:.2})"
-                );
-            }
-        }
+    let _ = writeln!(
+        text,
+        "EVPI at wtp {}: {:.4} per person ({} draws)",
+        s.wtp,
+        s.evpi,
+        table.n_draws()
+    );
+    let _ = writeln!(
+        text,
+        "Optimal in expectation: {} (probability optimal {:.4})",
+        names[s.optimal], s.ceaf
+    );
+    for (j, n) in names.iter().enumerate() {
+        let _ = writeln!(
+            text,
+            "  {:<24} expected NMB {:>14.2}  P(optimal) {:.4}",
+            n, s.expected_nmb[j], s.prob_optimal[j]
+        );
+    }
+    if let Some((mult, p)) = pop {
+        let _ = writeln!(
+            text,
+            "Population EVPI: {p:.2} (effective population {mult:.2})"
+        );
     }
     Ok(Report {
         json,
@@ -427,52 +408,46 @@ pub fn owsa(source: &str, model: &Model, req: &OwsaRequest) -> Result<OwsaReport
             .collect()
     };
     let json = {
-        {
-            let out = json!({
-                "outcome": label,
-                "wtp": req.wtp,
-                "base": { "outcome": base, "strategies": outcomes_json(&result.base) },
-                "parameters": order.iter().map(|&i| {
-                    let r = &result.rows[i];
-                    json!({
-                        "parameter": r.parameter,
-                        "base_value": r.base_value,
-                        "low": r.low,
-                        "high": r.high,
-                        "outcome_low": bars[i].at_low,
-                        "outcome_high": bars[i].at_high,
-                        "swing": (bars[i].at_high - bars[i].at_low).abs(),
-                        "strategies_low": outcomes_json(&r.at_low),
-                        "strategies_high": outcomes_json(&r.at_high),
-                    })
-                }).collect::<Vec<_>>(),
-            });
-            out
-        }
+        let out = json!({
+            "outcome": label,
+            "wtp": req.wtp,
+            "base": { "outcome": base, "strategies": outcomes_json(&result.base) },
+            "parameters": order.iter().map(|&i| {
+                let r = &result.rows[i];
+                json!({
+                    "parameter": r.parameter,
+                    "base_value": r.base_value,
+                    "low": r.low,
+                    "high": r.high,
+                    "outcome_low": bars[i].at_low,
+                    "outcome_high": bars[i].at_high,
+                    "swing": (bars[i].at_high - bars[i].at_low).abs(),
+                    "strategies_low": outcomes_json(&r.at_low),
+                    "strategies_high": outcomes_json(&r.at_high),
+                })
+            }).collect::<Vec<_>>(),
+        });
+        out
     };
     let mut text = String::new();
-    {
-        {
-            let _ = writeln!(text, "{label}: base case {base:.2}\n");
-            let _ = writeln!(
-                text,
-                "{:<24} {:>12} {:>12} {:>14} {:>14} {:>14}",
-                "parameter", "low", "high", "at low", "at high", "swing"
-            );
-            for &i in &order {
-                let (r, b) = (&result.rows[i], &bars[i]);
-                let _ = writeln!(
-                    text,
-                    "{:<24} {:>12} {:>12} {:>14.2} {:>14.2} {:>14.2}",
-                    r.parameter,
-                    r.low,
-                    r.high,
-                    b.at_low,
-                    b.at_high,
-                    (b.at_high - b.at_low).abs()
-                );
-            }
-        }
+    let _ = writeln!(text, "{label}: base case {base:.2}\n");
+    let _ = writeln!(
+        text,
+        "{:<24} {:>12} {:>12} {:>14} {:>14} {:>14}",
+        "parameter", "low", "high", "at low", "at high", "swing"
+    );
+    for &i in &order {
+        let (r, b) = (&result.rows[i], &bars[i]);
+        let _ = writeln!(
+            text,
+            "{:<24} {:>12} {:>12} {:>14.2} {:>14.2} {:>14.2}",
+            r.parameter,
+            r.low,
+            r.high,
+            b.at_low,
+            b.at_high,
+            (b.at_high - b.at_low).abs()
+        );
     }
     let html = page("One-way sensitivity analysis", &tornado, &text);
     Ok(OwsaReport {
