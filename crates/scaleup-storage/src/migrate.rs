@@ -36,10 +36,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_list_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0003_list_indexes.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_summary_counts",
+        sqlite: include_str!("../migrations/sqlite/0004_summary_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0004_summary_counts.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 3;
+pub const LATEST_VERSION: i64 = 4;
 
 const LOCK_ID: i64 = 0x5ca1_e0b0;
 

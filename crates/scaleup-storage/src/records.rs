@@ -1611,23 +1611,24 @@ impl Store {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Vec<SummaryCell>> {
+        // summary_counts holds per-day counts kept by triggers on records (migration 0004), so
+        // this reads thousands of rows where grouping the records read millions.
         let mut sql = Sql::new(
-            "SELECT r.facility_id, SUBSTR(r.occurred_on, 1, 7) AS month, r.kind, r.tag, CAST(COUNT(*) AS BIGINT) AS n FROM records r
-             WHERE r.kind IN ('client', 'assessment', 'eligibility', 'episode', 'session') AND r.facility_id IS NOT NULL",
+            "SELECT c.facility_id, SUBSTR(c.day, 1, 7) AS month, c.kind, c.tag, CAST(SUM(c.n) AS BIGINT) AS n FROM summary_counts c WHERE 1 = 1",
         );
         // Aggregates cover whole hubs for every role; scoping by caseload does not apply.
         if actor.role != Role::Admin {
-            sql.push_in("r.hub_id", &actor.hubs);
+            sql.push_in("c.hub_id", &actor.hubs);
         }
         if let Some(f) = from {
             scaleup_domain::date::Date::parse(f, "from")?;
-            sql.push(" AND r.occurred_on >= ").bind_text(f);
+            sql.push(" AND c.day >= ").bind_text(f);
         }
         if let Some(t) = to {
             scaleup_domain::date::Date::parse(t, "to")?;
-            sql.push(" AND r.occurred_on <= ").bind_text(t);
+            sql.push(" AND c.day <= ").bind_text(t);
         }
-        sql.push(" GROUP BY r.facility_id, SUBSTR(r.occurred_on, 1, 7), r.kind, r.tag");
+        sql.push(" GROUP BY c.facility_id, SUBSTR(c.day, 1, 7), c.kind, c.tag HAVING SUM(c.n) > 0");
         let rows = sql.query().fetch_all(&self.pool).await?;
         let mut counts: std::collections::BTreeMap<(String, String, &'static str), i64> =
             Default::default();
@@ -1635,9 +1636,10 @@ impl Store {
             let facility: String = r.try_get("facility_id")?;
             let month: String = r.try_get::<Option<String>, _>("month")?.unwrap_or_default();
             let kind: String = r.try_get("kind")?;
-            let tag: Option<String> = r.try_get("tag")?;
+            let tag: String = r.try_get("tag")?;
+            let tag = Some(tag.as_str()).filter(|t| !t.is_empty());
             let n: i64 = r.try_get("n")?;
-            let indicators: &[&'static str] = match (kind.as_str(), tag.as_deref()) {
+            let indicators: &[&'static str] = match (kind.as_str(), tag) {
                 ("client", _) => &["registered"],
                 ("assessment", Some("screening")) => &["screened"],
                 ("eligibility", Some("accepted")) => &["eligible", "offered", "accepted"],

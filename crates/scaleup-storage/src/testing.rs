@@ -421,3 +421,45 @@ impl Scorer for TestScorer {
         })
     }
 }
+
+/// Whether the trigger-maintained `summary_counts` equal a fresh count over the records (the
+/// invariant migration 0004 promises); tests call it after writes of every kind.
+pub async fn summary_counts_match_records(store: &Store) -> bool {
+    use sqlx::Row;
+    let rows = |sql: &'static str| async move {
+        let mut out: Vec<(String, String, String, String, String, i64)> = sqlx::query(sql)
+            .fetch_all(store.pool())
+            .await
+            .expect("summary query")
+            .into_iter()
+            .map(|r| {
+                (
+                    r.get("hub_id"),
+                    r.get("facility_id"),
+                    r.get("day"),
+                    r.get("kind"),
+                    r.get("tag"),
+                    r.get("n"),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let kept = rows(
+        "SELECT hub_id, facility_id, day, kind, tag, CAST(n AS BIGINT) AS n FROM summary_counts WHERE n <> 0",
+    )
+    .await;
+    let fresh = rows(
+        "SELECT hub_id, facility_id, COALESCE(SUBSTR(occurred_on, 1, 10), '') AS day, kind, COALESCE(tag, '') AS tag,
+                CAST(COUNT(*) AS BIGINT) AS n
+         FROM records
+         WHERE kind IN ('client', 'assessment', 'eligibility', 'episode', 'session') AND facility_id IS NOT NULL
+         GROUP BY hub_id, facility_id, COALESCE(SUBSTR(occurred_on, 1, 10), ''), kind, COALESCE(tag, '')",
+    )
+    .await;
+    if kept != fresh {
+        eprintln!("summary_counts: {kept:?}\nrecords:        {fresh:?}");
+    }
+    !fresh.is_empty() && kept == fresh
+}
