@@ -39,6 +39,34 @@ impl Date {
         Date(self.0 + time::Duration::days(days))
     }
 
+    pub fn month(self) -> u8 {
+        self.0.month() as u8
+    }
+
+    pub fn day(self) -> u8 {
+        self.0.day()
+    }
+
+    pub fn first_of_month(self) -> Self {
+        Date(self.0.replace_day(1).expect("day 1 exists in every month"))
+    }
+
+    pub fn last_of_month(self) -> Self {
+        // The 28th plus four days is always in the next month.
+        let next = Date(
+            self.0
+                .replace_day(28)
+                .expect("day 28 exists in every month"),
+        )
+        .add_days(4);
+        next.first_of_month().add_days(-1)
+    }
+
+    /// `YYYY-MM`.
+    pub fn month_key(self) -> String {
+        format!("{:04}-{:02}", self.year(), self.month())
+    }
+
     /// Julian day number: a stable integer for date arithmetic in storage and generators.
     pub fn julian_day(self) -> i32 {
         self.0.to_julian_day()
@@ -82,5 +110,141 @@ mod tests {
         let err = Date::parse("2023-02-29", "data.on").unwrap_err();
         assert_eq!(err.field, "data.on");
         assert!(Date::parse("29/02/2024", "d").is_err());
+    }
+}
+
+/// A day-precision period `[from, to]` (either end open) cut into the whole months it covers and
+/// the day ranges left over at its ends, so aggregates kept per month and per day can answer
+/// it exactly: whole months from the monthly counts, the ends from the daily ones.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthSplit {
+    /// Whole months `[first, last]` as `YYYY-MM` (an open end is `None`); `None` when the
+    /// period covers no whole month.
+    pub months: Option<(Option<String>, Option<String>)>,
+    /// Day ranges `[from, to]`, inclusive, not inside `months`.
+    pub days: Vec<(Date, Date)>,
+}
+
+impl MonthSplit {
+    pub fn new(from: Option<Date>, to: Option<Date>) -> MonthSplit {
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                return MonthSplit {
+                    months: None,
+                    days: Vec::new(),
+                };
+            }
+            if f.first_of_month() == t.first_of_month() {
+                return if f.day() == 1 && t == t.last_of_month() {
+                    MonthSplit {
+                        months: Some((Some(f.month_key()), Some(f.month_key()))),
+                        days: Vec::new(),
+                    }
+                } else {
+                    MonthSplit {
+                        months: None,
+                        days: vec![(f, t)],
+                    }
+                };
+            }
+        }
+        let mut days = Vec::new();
+        // Months are compared as `YYYY-MM` text, so bounds are first or last whole months.
+        let low = match from {
+            None => None,
+            Some(f) if f.day() == 1 => Some(f.month_key()),
+            Some(f) => {
+                days.push((f, f.last_of_month()));
+                Some(f.last_of_month().add_days(1).month_key())
+            }
+        };
+        let high = match to {
+            None => None,
+            Some(t) if t == t.last_of_month() => Some(t.month_key()),
+            Some(t) => {
+                days.push((t.first_of_month(), t));
+                Some(t.first_of_month().add_days(-1).month_key())
+            }
+        };
+        let months = match (&low, &high) {
+            (Some(l), Some(h)) if l > h => None,
+            _ => Some((low, high)),
+        };
+        MonthSplit { months, days }
+    }
+}
+
+#[cfg(test)]
+mod month_split_tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s, "t").unwrap()
+    }
+
+    fn m(l: Option<&str>, h: Option<&str>) -> Option<(Option<String>, Option<String>)> {
+        Some((l.map(String::from), h.map(String::from)))
+    }
+
+    #[test]
+    fn whole_months_and_ragged_ends() {
+        let s = MonthSplit::new(Some(d("2025-01-01")), Some(d("2025-03-31")));
+        assert_eq!(
+            s,
+            MonthSplit {
+                months: m(Some("2025-01"), Some("2025-03")),
+                days: vec![]
+            }
+        );
+        let s = MonthSplit::new(Some(d("2025-01-15")), Some(d("2025-03-10")));
+        assert_eq!(s.months, m(Some("2025-02"), Some("2025-02")));
+        assert_eq!(
+            s.days,
+            vec![
+                (d("2025-01-15"), d("2025-01-31")),
+                (d("2025-03-01"), d("2025-03-10"))
+            ]
+        );
+        // Adjacent months, both ragged: no whole month between them.
+        let s = MonthSplit::new(Some(d("2024-02-10")), Some(d("2024-03-05")));
+        assert_eq!(s.months, None);
+        assert_eq!(
+            s.days,
+            vec![
+                (d("2024-02-10"), d("2024-02-29")),
+                (d("2024-03-01"), d("2024-03-05"))
+            ]
+        );
+        // Inside one month; a whole single month; reversed.
+        let s = MonthSplit::new(Some(d("2025-06-02")), Some(d("2025-06-20")));
+        assert_eq!(
+            s,
+            MonthSplit {
+                months: None,
+                days: vec![(d("2025-06-02"), d("2025-06-20"))]
+            }
+        );
+        let s = MonthSplit::new(Some(d("2025-06-01")), Some(d("2025-06-30")));
+        assert_eq!(s.months, m(Some("2025-06"), Some("2025-06")));
+        assert!(
+            MonthSplit::new(Some(d("2025-06-02")), Some(d("2025-06-01")))
+                .days
+                .is_empty()
+        );
+        // Open ends; December to January.
+        assert_eq!(MonthSplit::new(None, None).months, m(None, None));
+        let s = MonthSplit::new(Some(d("2024-12-31")), None);
+        assert_eq!(s.months, m(Some("2025-01"), None));
+        assert_eq!(s.days, vec![(d("2024-12-31"), d("2024-12-31"))]);
+        let s = MonthSplit::new(None, Some(d("2025-01-01")));
+        assert_eq!(s.months, m(None, Some("2024-12")));
+        assert_eq!(s.days, vec![(d("2025-01-01"), d("2025-01-01"))]);
+    }
+
+    #[test]
+    fn last_of_month_knows_leap_years() {
+        assert_eq!(d("2024-02-11").last_of_month(), d("2024-02-29"));
+        assert_eq!(d("2023-02-11").last_of_month(), d("2023-02-28"));
+        assert_eq!(d("2025-12-05").last_of_month(), d("2025-12-31"));
     }
 }

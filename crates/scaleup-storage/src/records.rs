@@ -207,7 +207,7 @@ pub struct ConflictRow {
 }
 
 /// One cell of the aggregate summary: counts per facility and month.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SummaryCell {
     pub facility_id: String,
     pub month: String,
@@ -1611,67 +1611,64 @@ impl Store {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Vec<SummaryCell>> {
-        // summary_counts holds per-day counts kept by triggers on records (migration 0004), so
-        // this reads thousands of rows where grouping the records read millions.
-        let mut sql = Sql::new(
-            "SELECT c.facility_id, SUBSTR(c.day, 1, 7) AS month, c.kind, c.tag, CAST(SUM(c.n) AS BIGINT) AS n FROM summary_counts c WHERE 1 = 1",
-        );
+        // Counts kept by triggers on records (migration 0004): whole months of the period come
+        // from the monthly table, its ragged ends from the daily one, so a request reads a few
+        // thousand rows however many records there are, and the period keeps day precision.
+        use scaleup_domain::date::{Date, MonthSplit};
+        let from = from.map(|f| Date::parse(f, "from")).transpose()?;
+        let to = to.map(|t| Date::parse(t, "to")).transpose()?;
+        let split = MonthSplit::new(from, to);
         // Aggregates cover whole hubs for every role; scoping by caseload does not apply.
-        if actor.role != Role::Admin {
-            sql.push_in("c.hub_id", &actor.hubs);
+        let scope = |sql: &mut Sql| {
+            if actor.role != Role::Admin {
+                sql.push_in("c.hub_id", &actor.hubs);
+            }
+        };
+        // One row per facility and month with a column per indicator: few rows cross from the
+        // database (each row costs more than its arithmetic), and the indicator rules live in
+        // one table, INDICATORS.
+        let columns = indicator_columns();
+        let mut queries = Vec::new();
+        if let Some((low, high)) = &split.months {
+            let mut sql = Sql::new(&format!(
+                "SELECT c.facility_id, c.month, {columns} FROM summary_counts_monthly c WHERE c.n > 0"
+            ));
+            scope(&mut sql);
+            if from.is_some() || to.is_some() {
+                // Records without a date count only in an unbounded summary, as before.
+                sql.push(" AND c.month <> ''");
+            }
+            if let Some(l) = low {
+                sql.push(" AND c.month >= ").bind_text(l.clone());
+            }
+            if let Some(h) = high {
+                sql.push(" AND c.month <= ").bind_text(h.clone());
+            }
+            sql.push(" GROUP BY c.facility_id, c.month");
+            queries.push(sql);
         }
-        if let Some(f) = from {
-            scaleup_domain::date::Date::parse(f, "from")?;
-            sql.push(" AND c.day >= ").bind_text(f);
+        for (first, last) in &split.days {
+            let mut sql = Sql::new(&format!(
+                "SELECT c.facility_id, SUBSTR(c.day, 1, 7) AS month, {columns} FROM summary_counts c WHERE c.n > 0"
+            ));
+            scope(&mut sql);
+            sql.push(" AND c.day >= ").bind_text(first.to_string());
+            sql.push(" AND c.day <= ").bind_text(last.to_string());
+            sql.push(" GROUP BY c.facility_id, SUBSTR(c.day, 1, 7)");
+            queries.push(sql);
         }
-        if let Some(t) = to {
-            scaleup_domain::date::Date::parse(t, "to")?;
-            sql.push(" AND c.day <= ").bind_text(t);
-        }
-        sql.push(" GROUP BY c.facility_id, SUBSTR(c.day, 1, 7), c.kind, c.tag HAVING SUM(c.n) > 0");
-        let rows = sql.query().fetch_all(&self.pool).await?;
-        let mut counts: std::collections::BTreeMap<(String, String, &'static str), i64> =
-            Default::default();
-        for r in &rows {
-            let facility: String = r.try_get("facility_id")?;
-            let month: String = r.try_get::<Option<String>, _>("month")?.unwrap_or_default();
-            let kind: String = r.try_get("kind")?;
-            let tag: String = r.try_get("tag")?;
-            let tag = Some(tag.as_str()).filter(|t| !t.is_empty());
-            let n: i64 = r.try_get("n")?;
-            let indicators: &[&'static str] = match (kind.as_str(), tag) {
-                ("client", _) => &["registered"],
-                ("assessment", Some("screening")) => &["screened"],
-                ("eligibility", Some("accepted")) => &["eligible", "offered", "accepted"],
-                ("eligibility", Some("declined")) => &["eligible", "offered", "declined"],
-                ("eligibility", Some("offered")) => &["eligible", "offered"],
-                ("eligibility", Some("not_offered")) => &["eligible"],
-                ("episode", Some("completed")) => &["enrolled", "episodes_completed"],
-                ("episode", Some("dropped_out")) => &["enrolled", "episodes_dropped_out"],
-                ("episode", _) => &["enrolled"],
-                ("session", Some("attended")) => &["sessions_attended"],
-                ("session", Some("missed")) => &["sessions_missed"],
-                _ => &[],
-            };
-            for ind in indicators {
-                *counts
-                    .entry((facility.clone(), month.clone(), ind))
-                    .or_default() += n;
+        let mut counts = CellCounts::default();
+        for sql in queries {
+            for r in sql.query().fetch_all(&self.pool).await? {
+                let facility: String = r.try_get("facility_id")?;
+                let month: String = r.try_get::<Option<String>, _>("month")?.unwrap_or_default();
+                for (i, (indicator, ..)) in INDICATORS.iter().enumerate() {
+                    let n: i64 = r.try_get(format!("i{i}").as_str())?;
+                    counts.add(&facility, &month, indicator, n);
+                }
             }
         }
-        Ok(counts
-            .into_iter()
-            .map(|((facility_id, month, indicator), n)| {
-                let suppressed = n > 0 && n < SMALL_CELL_THRESHOLD;
-                SummaryCell {
-                    facility_id,
-                    month,
-                    indicator: indicator.to_string(),
-                    value: if suppressed { None } else { Some(n) },
-                    suppressed,
-                }
-            })
-            .collect())
+        Ok(counts.cells())
     }
 
     /// Per-client summaries of a supervisor's (or hub manager's) caseload, for flags.
@@ -1851,4 +1848,92 @@ fn alert_row(r: &sqlx::any::AnyRow) -> Result<AlertRow> {
         escalated_at: opt_text(r, "escalated_at")?,
         escalated_to: opt_text(r, "escalated_to")?,
     })
+}
+
+/// What each aggregate indicator counts: records of a kind, with one of the tags or any tag.
+const INDICATORS: &[(&str, &str, Option<&[&str]>)] = &[
+    ("registered", "client", None),
+    ("screened", "assessment", Some(&["screening"])),
+    (
+        "eligible",
+        "eligibility",
+        Some(&["accepted", "declined", "offered", "not_offered"]),
+    ),
+    (
+        "offered",
+        "eligibility",
+        Some(&["accepted", "declined", "offered"]),
+    ),
+    ("accepted", "eligibility", Some(&["accepted"])),
+    ("declined", "eligibility", Some(&["declined"])),
+    ("enrolled", "episode", None),
+    ("episodes_completed", "episode", Some(&["completed"])),
+    ("episodes_dropped_out", "episode", Some(&["dropped_out"])),
+    ("sessions_attended", "session", Some(&["attended"])),
+    ("sessions_missed", "session", Some(&["missed"])),
+];
+
+/// `CAST(SUM(CASE WHEN ... THEN c.n ELSE 0 END) AS BIGINT) AS i0, ...`, one column per
+/// indicator, over a table aliased `c` with `kind`, `tag` ('' for none) and `n`. Only the
+/// constant names above go into the text.
+fn indicator_columns() -> String {
+    INDICATORS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, kind, tags))| {
+            let condition = match tags {
+                None => format!("c.kind = '{kind}'"),
+                Some(tags) => {
+                    let list: Vec<String> = tags.iter().map(|t| format!("'{t}'")).collect();
+                    format!("c.kind = '{kind}' AND c.tag IN ({})", list.join(", "))
+                }
+            };
+            format!("CAST(SUM(CASE WHEN {condition} THEN c.n ELSE 0 END) AS BIGINT) AS i{i}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Counts per facility, month and indicator, summed over the rows that carry them.
+#[derive(Default)]
+pub(crate) struct CellCounts(std::collections::BTreeMap<(String, String, &'static str), i64>);
+
+impl CellCounts {
+    pub fn add(&mut self, facility: &str, month: &str, indicator: &'static str, n: i64) {
+        if n != 0 {
+            *self
+                .0
+                .entry((facility.to_string(), month.to_string(), indicator))
+                .or_default() += n;
+        }
+    }
+
+    /// Adds a group of records of one kind and tag to every indicator that counts it (the
+    /// reference computation in `testing`, over the records themselves).
+    #[cfg(feature = "test-support")]
+    pub fn add_records(&mut self, facility: &str, month: &str, kind: &str, tag: &str, n: i64) {
+        for (indicator, k, tags) in INDICATORS {
+            if *k == kind && tags.is_none_or(|t| t.contains(&tag)) {
+                self.add(facility, month, indicator, n);
+            }
+        }
+    }
+
+    /// The cells, small counts suppressed, in facility, month, indicator order.
+    pub fn cells(self) -> Vec<SummaryCell> {
+        self.0
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|((facility_id, month, indicator), n)| {
+                let suppressed = n < SMALL_CELL_THRESHOLD;
+                SummaryCell {
+                    facility_id,
+                    month,
+                    indicator: indicator.to_string(),
+                    value: if suppressed { None } else { Some(n) },
+                    suppressed,
+                }
+            })
+            .collect()
+    }
 }

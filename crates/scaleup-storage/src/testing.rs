@@ -450,6 +450,31 @@ pub async fn summary_counts_match_records(store: &Store) -> bool {
         "SELECT hub_id, facility_id, day, kind, tag, CAST(n AS BIGINT) AS n FROM summary_counts WHERE n <> 0",
     )
     .await;
+    let monthly = rows(
+        "SELECT hub_id, facility_id, month AS day, kind, tag, CAST(n AS BIGINT) AS n FROM summary_counts_monthly WHERE n <> 0",
+    )
+    .await;
+    let mut kept_by_month: std::collections::BTreeMap<_, i64> = Default::default();
+    for (hub, facility, day, kind, tag, n) in &kept {
+        let month = day.chars().take(7).collect::<String>();
+        *kept_by_month
+            .entry((
+                hub.clone(),
+                facility.clone(),
+                month,
+                kind.clone(),
+                tag.clone(),
+            ))
+            .or_default() += n;
+    }
+    let kept_by_month: Vec<_> = kept_by_month
+        .into_iter()
+        .map(|((h, f, m, k, t), n)| (h, f, m, k, t, n))
+        .collect();
+    if monthly != kept_by_month {
+        eprintln!("summary_counts_monthly: {monthly:?}\nby month of daily:     {kept_by_month:?}");
+        return false;
+    }
     let fresh = rows(
         "SELECT hub_id, facility_id, COALESCE(SUBSTR(occurred_on, 1, 10), '') AS day, kind, COALESCE(tag, '') AS tag,
                 CAST(COUNT(*) AS BIGINT) AS n
@@ -462,4 +487,45 @@ pub async fn summary_counts_match_records(store: &Store) -> bool {
         eprintln!("summary_counts: {kept:?}\nrecords:        {fresh:?}");
     }
     !fresh.is_empty() && kept == fresh
+}
+
+/// The aggregate summary computed the slow way, over the records themselves (what `summary`
+/// did before migration 4): the reference its kept counts must reproduce for any period.
+pub async fn summary_from_records(
+    store: &Store,
+    actor: &crate::Actor,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Vec<crate::SummaryCell> {
+    use sqlx::Row;
+    let mut sql = crate::scope::Sql::new(
+        "SELECT r.facility_id, SUBSTR(r.occurred_on, 1, 7) AS month, r.kind, r.tag, CAST(COUNT(*) AS BIGINT) AS n FROM records r
+         WHERE r.kind IN ('client', 'assessment', 'eligibility', 'episode', 'session') AND r.facility_id IS NOT NULL",
+    );
+    if actor.role != Role::Admin {
+        sql.push_in("r.hub_id", &actor.hubs);
+    }
+    if let Some(f) = from {
+        sql.push(" AND r.occurred_on >= ").bind_text(f);
+    }
+    if let Some(t) = to {
+        sql.push(" AND r.occurred_on <= ").bind_text(t);
+    }
+    sql.push(" GROUP BY r.facility_id, SUBSTR(r.occurred_on, 1, 7), r.kind, r.tag");
+    let mut counts = crate::records::CellCounts::default();
+    for r in sql
+        .query()
+        .fetch_all(store.pool())
+        .await
+        .expect("reference summary")
+    {
+        counts.add_records(
+            &r.get::<String, _>("facility_id"),
+            &r.get::<Option<String>, _>("month").unwrap_or_default(),
+            &r.get::<String, _>("kind"),
+            &r.get::<Option<String>, _>("tag").unwrap_or_default(),
+            r.get("n"),
+        );
+    }
+    counts.cells()
 }

@@ -980,6 +980,47 @@ async fn summary_counts_indicators_and_suppresses_small_cells(
             .is_empty()
     );
     assert!(scaleup_storage::testing::summary_counts_match_records(&store).await);
+
+    // Any period, whole months or ragged, gives what counting the records gives.
+    for (i, day) in [
+        "2026-02-27",
+        "2026-03-15",
+        "2026-03-31",
+        "2026-04-02",
+        "2026-05-01",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for k in 0..=i {
+            let acks = store
+                .push(&a, "d", vec![rec("eligibility", &uuid(), None, json!({"client_id": clients[k + 1], "decided_on": day, "eligible": true, "offered": true, "accepted": true}))])
+                .await
+                .unwrap();
+            assert!(acks[0].error.is_none(), "{:?}", acks[0].error);
+        }
+    }
+    let admin = actor(&store, &f.admin).await;
+    let periods = [
+        (None, None),
+        (Some("2026-03-01"), Some("2026-03-31")),
+        (Some("2026-02-01"), Some("2026-04-30")),
+        (Some("2026-03-02"), Some("2026-04-15")),
+        (Some("2026-02-15"), None),
+        (None, Some("2026-03-10")),
+        (Some("2026-03-15"), Some("2026-03-15")),
+        (Some("2026-04-03"), Some("2026-04-30")),
+        (Some("2026-05-01"), Some("2026-02-01")),
+    ];
+    for who in [&v, &admin, &foreign] {
+        for (from, to) in periods {
+            let kept = store.summary(who, from, to).await.unwrap();
+            let counted =
+                scaleup_storage::testing::summary_from_records(&store, who, from, to).await;
+            assert_eq!(kept, counted, "{:?} from {from:?} to {to:?}", who.role);
+        }
+    }
+    assert!(scaleup_storage::testing::summary_counts_match_records(&store).await);
 }
 
 async fn activity_for_costing_is_aggregated_per_hub_and_year(
