@@ -35,8 +35,17 @@ use serde::Deserialize;
 use std::ops::Range;
 use toml::Spanned;
 
+/// Most cycles a model may run: a century of weekly cycles is 5,200. The bound keeps a typo
+/// (or a hostile upload to the API) from holding a core and memory for hours.
+pub const MAX_CYCLES: usize = 100_000;
+
+/// Most state-transition steps (states² × cycles) one evaluation of a model may take: about a
+/// second of arithmetic. Real models are far below it (20 states over 1,200 monthly cycles is
+/// 480,000).
+pub const MAX_STEPS: usize = 1_000_000_000;
+
 /// Tolerance on row sums and on `initial` summing to 1.
-pub const ROW_SUM_TOLERANCE: f64 = 1e-9;
+const ROW_SUM_TOLERANCE: f64 = 1e-9;
 
 /// When in a cycle state values are counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -521,8 +530,26 @@ impl Model {
                 "field 'initial' must hold proportions in [0, 1] summing to 1",
             ));
         }
-        if raw.cycles == 0 {
-            return Err(invalid(None, "", "field 'cycles' must be at least 1"));
+        if raw.cycles == 0 || raw.cycles > MAX_CYCLES {
+            return Err(invalid(
+                None,
+                "",
+                format!("field 'cycles' must be between 1 and {MAX_CYCLES}"),
+            ));
+        }
+        let steps = raw
+            .states
+            .len()
+            .saturating_pow(2)
+            .saturating_mul(raw.cycles);
+        if steps > MAX_STEPS {
+            return Err(invalid(
+                None,
+                "",
+                format!(
+                    "the model is too large: states² × cycles = {steps} exceeds {MAX_STEPS}; use fewer states or longer cycles"
+                ),
+            ));
         }
         let d = raw.discount.as_ref();
         let cycle_years = match (raw.cycle_years, d.and_then(|d| d.cycle_years)) {

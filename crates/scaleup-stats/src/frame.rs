@@ -135,7 +135,23 @@ pub enum FrameError {
     /// (R: "contrasts can be applied only to factors with 2 or more levels").
     #[error("factor `{0}` has only one level on the complete rows; it cannot be estimated")]
     SingleLevelFactor(String),
+    /// The design matrix would be too large (a factor with a level per row as a fixed effect,
+    /// say): a grouping variable belongs in a random-effect term `(1 | g)`.
+    #[error(
+        "the model has {columns} fixed-effect (or random-slope) columns over {rows} rows: too many (at most {MAX_DESIGN_COLUMNS} columns and {MAX_DESIGN_CELLS} cells); a factor with many levels belongs in a random-effect term `(1 | g)`"
+    )]
+    TooManyColumns {
+        /// Columns the design would have.
+        columns: usize,
+        /// Complete rows.
+        rows: usize,
+    },
 }
+
+/// Most columns of a dense design matrix (fixed effects, or random-effect terms' columns).
+pub const MAX_DESIGN_COLUMNS: usize = 2_000;
+/// Most cells (rows × columns) of a dense design matrix: 2 GB of f64.
+pub const MAX_DESIGN_CELLS: usize = 250_000_000;
 
 /// A variable restricted to the complete rows.
 enum Var {
@@ -364,7 +380,11 @@ fn design<'a>(
         if let Some(k) = widths.iter().position(|w| *w == 0) {
             return Err(FrameError::SingleLevelFactor(term.vars[k].clone()));
         }
-        let total: usize = widths.iter().product();
+        let total: usize = widths.iter().fold(1usize, |a, w| a.saturating_mul(*w));
+        let columns = names.len().saturating_add(total);
+        if columns > MAX_DESIGN_COLUMNS || columns.saturating_mul(n) > MAX_DESIGN_CELLS {
+            return Err(FrameError::TooManyColumns { columns, rows: n });
+        }
         for combo in 0..total {
             // Decompose `combo` with the first variable varying fastest.
             let mut rest = combo;

@@ -717,6 +717,17 @@ fn stepped_wedge(spec: &DesignSpec) -> Result<PowerResult, DesignError> {
         ));
     }
     let periods = sequences[0].len();
+    // Published stepped-wedge trials have a few dozen sequences and periods at most; the GLS
+    // power is cubic in the periods, so these bounds keep any spec to well under a second.
+    if sequences.len() > MAX_SW_SEQUENCES || periods > MAX_SW_PERIODS {
+        return Err(invalid(
+            "stepped_wedge.sequences",
+            format!(
+                "at most {MAX_SW_SEQUENCES} sequences and {MAX_SW_PERIODS} periods (this one has {} and {periods})",
+                sequences.len()
+            ),
+        ));
+    }
     for (s, row) in sequences.iter().enumerate() {
         if row.len() != periods {
             return Err(invalid(
@@ -881,6 +892,11 @@ fn with_value(spec: &DesignSpec, what: SolveFor, value: f64) -> Result<DesignSpe
     }
     Ok(s)
 }
+
+/// Most sequences (rows) a stepped-wedge design may have.
+pub const MAX_SW_SEQUENCES: usize = 1_000;
+/// Most periods (columns) a stepped-wedge design may have.
+pub const MAX_SW_PERIODS: usize = 200;
 
 /// Finds the smallest whole value of `what` giving at least `target` power. The value of
 /// `what` in `spec` is ignored. Power is increasing in each solvable quantity, so an

@@ -632,6 +632,9 @@ pub async fn icc(
 /// take seconds).
 pub const MAX_PSA_DRAWS: usize = 100_000;
 
+/// Most state-transition steps one PSA request may take (about ten seconds on one core).
+pub const MAX_PSA_STEPS: usize = 20_000_000_000;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PsaQuery {
@@ -671,6 +674,18 @@ pub async fn psa(
     let text = text_body(&body)?;
     let report = compute(move || {
         let model = scaleup_analysis::cea::load_model(BODY, &text)?;
+        let per_draw = model
+            .states()
+            .len()
+            .saturating_pow(2)
+            .saturating_mul(model.cycles())
+            .saturating_mul(model.strategy_names().len());
+        if per_draw.saturating_mul(draws) > MAX_PSA_STEPS {
+            anyhow::bail!(
+                "draws: this model allows at most {} draws per request (states² × cycles × strategies × draws ≤ {MAX_PSA_STEPS}); run larger analyses with `scaleup econ psa`",
+                (MAX_PSA_STEPS / per_draw.max(1)).max(1)
+            );
+        }
         let cfg = scaleup_econ::psa::PsaConfig {
             draws,
             seed,

@@ -549,3 +549,153 @@ async fn psa_over_http_is_reproducible_and_bounded() {
     assert_eq!(status, 200);
     assert!(page.as_str().unwrap().contains("<svg"), "tornado diagram");
 }
+
+/// No input makes an analysis route fail with a server error: hostile, empty, degenerate and
+/// nonsensical documents all get a 4xx naming what is wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_inputs_never_cause_a_server_error() {
+    let app = App::sqlite().await;
+    let researcher = app.token("researcher").await;
+    let long_line = "y,x,g\n".to_string() + &"1,".repeat(50_000) + "\n";
+    let constant = "y,x,g\n".to_string() + &"1,1,a\n".repeat(40);
+    let one_group =
+        "y,x,g\n".to_string() + &(0..30).map(|i| format!("{i},{i},a\n")).collect::<String>();
+    let nans = "y,x,g\n".to_string() + &"NaN,inf,a\n1e400,-inf,b\n".repeat(10);
+    let csv_bodies: Vec<String> = vec![
+        String::new(),
+        "\u{0}\u{1}garbage".into(),
+        "y,x,g\n".into(),
+        "y,x,g\n1,2,a\n".into(),
+        "\"unterminated,quote\n1,2\n".into(),
+        long_line,
+        constant,
+        one_group,
+        nans,
+        inputs::lmm_csv().replace(",g", ",x"),
+    ];
+    let csv_routes = [
+        "/api/v1/analyses/lmm?formula=y~x%2B(1%7Cg)",
+        "/api/v1/analyses/lmm?formula=y~x%2B(x%7C%7Cg)&ml=true",
+        "/api/v1/analyses/lmm?formula=y~(1%7C)",
+        "/api/v1/analyses/lmm?formula=~~~",
+        "/api/v1/analyses/glmm?family=binomial&formula=y~x%2B(1%7Cg)",
+        "/api/v1/analyses/gee?family=binomial&group=g&formula=y~x",
+        "/api/v1/analyses/gee?family=gaussian&group=nope&formula=y~x",
+        "/api/v1/analyses/icc?formula=y~x%2B(1%7Cg)",
+        "/api/v1/analyses/meta?estimate=y&se=x",
+        "/api/v1/analyses/icers",
+        "/api/v1/analyses/evpi?wtp=1",
+    ];
+    let toml_bodies: Vec<String> = vec![
+        String::new(),
+        "kind = 5".into(),
+        "[[[".into(),
+        "kind = \"stepped-wedge\"\n[outcome]\ntype = \"binary\"\np0 = 2\np1 = -1\n[stepped_wedge]\nsequences = []\nclusters_per_sequence = 0\ncluster_period_size = 0\n".into(),
+        "kind = \"parallel-crt\"\n[outcome]\ntype = \"continuous\"\nmean_difference = 1e308\nsd = 1e-308\n[clustering]\nicc = 1.5\n[parallel_crt]\nclusters_per_arm = 1\ncluster_size = 1\n".into(),
+        "states = [\"a\"]\ninitial = [1]\ncycles = 1000000000\n".into(),
+        "states = [\"a\", \"b\"]\ninitial = [0.5, 0.5]\ncycles = 3\naccrual = \"end\"\n[discount]\ncosts = -2\neffects = 0\n[[strategy]]\nname = \"s\"\n[[strategy.phase]]\nuntil_cycle = 3\ntransitions = [[1, 0], [0.5, 0.6]]\nstate_costs = [1, 2]\nstate_effects = [1, 0]\n".into(),
+        inputs::PLAN_TOML.replace("= ", "= -"),
+        inputs::ROI_TOML.replace("= ", "= 1e309 + "),
+    ];
+    let toml_routes = [
+        "/api/v1/analyses/power",
+        "/api/v1/analyses/sample-size?solve=clusters",
+        "/api/v1/analyses/markov",
+        "/api/v1/analyses/psa?wtp=0&draws=10",
+        "/api/v1/analyses/owsa?wtp=0",
+        "/api/v1/analyses/plan",
+        "/api/v1/analyses/budget-impact",
+        "/api/v1/analyses/roi",
+        "/api/v1/analyses/costs",
+    ];
+    let mut failures = Vec::new();
+    for (routes, bodies) in [
+        (&csv_routes[..], &csv_bodies),
+        (&toml_routes[..], &toml_bodies),
+    ] {
+        for route in routes {
+            for body in bodies.iter() {
+                let (status, value) = app
+                    .call(
+                        "POST",
+                        route,
+                        Some(&researcher),
+                        Some(Value::String(body.clone())),
+                    )
+                    .await;
+                if !status.is_client_error() && status != 200 {
+                    failures.push(format!(
+                        "{route} with {:?}: {status} {value}",
+                        &body[..body.len().min(60)]
+                    ));
+                }
+                if status.is_client_error() && !value["error"]["message"].is_string() {
+                    failures.push(format!("{route}: a {status} without an error message"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Inputs that are valid but would take hours or all the memory are refused up front.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_analyses_are_refused_not_run() {
+    let app = App::sqlite().await;
+    let researcher = app.token("researcher").await;
+    let post = |path: &'static str, body: String| {
+        let (app, token) = (&app, researcher.clone());
+        async move {
+            app.call("POST", path, Some(&token), Some(Value::String(body)))
+                .await
+        }
+    };
+    // A billion Markov cycles.
+    let model = inputs::PSA_TOML.replace("cycles = 20", "cycles = 1000000000");
+    assert_ne!(model, inputs::PSA_TOML, "the test model has 20 cycles");
+    let (status, err) = post("/api/v1/analyses/markov", model).await;
+    assert_eq!(status, 422, "{err}");
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("cycles"),
+        "{err}"
+    );
+    // A PSA whose draws × model size is beyond one request's budget.
+    let model = inputs::PSA_TOML.replace("cycles = 20", "cycles = 90000");
+    let (status, err) = post("/api/v1/analyses/psa?wtp=0&draws=100000", model).await;
+    assert_eq!(status, 422, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most"),
+        "{err}"
+    );
+    // A factor with a level per row as a fixed effect.
+    let mut csv = String::from("y,id,g\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("{},{i}x,g{}\n", i % 7, i % 10));
+    }
+    let (status, err) = post("/api/v1/analyses/lmm?formula=y~id%2B(1%7Cg)", csv).await;
+    assert_eq!(status, 422, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("random-effect term"),
+        "{err}"
+    );
+    // A stepped-wedge design with thousands of periods.
+    let row = format!("[{}]", vec!["0"; 5000].join(","));
+    let spec = format!(
+        "kind = \"stepped-wedge\"\n[outcome]\ntype = \"continuous\"\nmean_difference = 1\nsd = 1\n[clustering]\nicc = 0.05\n[stepped_wedge]\nsequences = [{row}]\nclusters_per_sequence = 2\ncluster_period_size = 10\n"
+    );
+    let (status, err) = post("/api/v1/analyses/power", spec).await;
+    assert_eq!(status, 422, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("periods"),
+        "{err}"
+    );
+}
