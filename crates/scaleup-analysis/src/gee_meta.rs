@@ -80,6 +80,12 @@ pub fn gee(source: &str, input: impl std::io::Read, req: &GeeRequest) -> anyhow:
             ),
             other => anyhow::anyhow!("{}: {other}", source),
         })?;
+    if frame.trials.is_some() {
+        bail!(
+            "invalid formula: GEE takes one numeric response column, not `{}`; for binomial counts fit a GLMM (`scaleup stats glmm`), or give one row per client with a 0/1 outcome",
+            frame.response
+        );
+    }
     let groups: Vec<u32> = frame.rows.iter().map(|&i| group_codes[i]).collect();
     let family = match req.family {
         GeeFamily::Gaussian => Family::Gaussian,

@@ -17,6 +17,12 @@ pub fn build_frame(formula: &Formula, data: &Data, source: &str) -> anyhow::Resu
             "{}: the response column `{name}` must be numeric but has non-numeric values",
             source
         ),
+        // The header is line 1, so input row r is line r + 1.
+        FrameError::CountNotWhole { response, row } => anyhow::anyhow!(
+            "{}: line {}: the counts in `{response}` must be non-negative whole numbers",
+            source,
+            row + 1
+        ),
         other => anyhow::anyhow!("{}: {other}", source),
     })
 }
@@ -137,13 +143,18 @@ impl Table {
         source: &str,
     ) -> anyhow::Result<Vec<String>> {
         let mut warnings = Vec::new();
-        if let Some((name, line)) = self.text_from.iter().find(|(n, _)| *n == formula.response) {
+        let response = formula.response.columns();
+        if let Some((name, line)) = self
+            .text_from
+            .iter()
+            .find(|(n, _)| response.contains(&n.as_str()))
+        {
             bail!(
                 "{source}: line {line}, column `{name}`: not a number (the response must be numeric)"
             );
         }
         for (name, line) in &self.mixed {
-            if *name == formula.response {
+            if response.contains(&name.as_str()) {
                 bail!(
                     "{}: line {line}, column `{name}`: not a number (the response must be numeric)",
                     source

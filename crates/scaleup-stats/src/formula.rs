@@ -1,5 +1,9 @@
 //! lme4-style model formulas: `y ~ x + f + x:f + a*b + (1 + x | g) + (1 || h) + (1 | a/b)`.
 //!
+//! The response is one column, or `cbind(successes, failures)` for aggregated binomial data as
+//! in lme4's `glmer` (two column names; R expressions such as `cbind(k, n - k)` are refused,
+//! so the caller computes the failures column first).
+//!
 //! Parsing follows R's operator precedence (`:` binds tighter than `*` and `/`, which bind
 //! tighter than `+` and `-`) and R's term algebra: `a*b` is `a + b + a:b`, `a/b` is `a + a:b`,
 //! `0 +` or `- 1` drops the intercept. Random-effect terms are expanded as lme4 does:
@@ -59,11 +63,55 @@ pub struct RandomTerm {
     pub correlated: bool,
 }
 
+/// The left-hand side of a formula.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// One numeric column.
+    Column(String),
+    /// `cbind(successes, failures)`: binomial counts per row, as lme4's `glmer` takes them.
+    Counts {
+        /// Column of successes.
+        successes: String,
+        /// Column of failures (trials = successes + failures).
+        failures: String,
+    },
+}
+
+impl Response {
+    /// The response as R prints it: the column name, or `cbind(successes, failures)`.
+    pub fn label(&self) -> String {
+        match self {
+            Response::Column(name) => name.clone(),
+            Response::Counts {
+                successes,
+                failures,
+            } => format!("cbind({successes}, {failures})"),
+        }
+    }
+
+    /// The columns the response reads, in formula order.
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            Response::Column(name) => vec![name.as_str()],
+            Response::Counts {
+                successes,
+                failures,
+            } => vec![successes.as_str(), failures.as_str()],
+        }
+    }
+}
+
+impl fmt::Display for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
 /// A parsed formula.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Formula {
-    /// Name of the response variable.
-    pub response: String,
+    /// The response: one column, or binomial counts.
+    pub response: Response,
     /// Whether the fixed part has an intercept.
     pub intercept: bool,
     /// Fixed-effect terms in R's order.
@@ -81,7 +129,13 @@ impl Formula {
             at: 0,
             vars: Vec::new(),
         };
-        let lhs = p.sum()?;
+        // `cbind(` opens the only function call a formula may contain; it is read here, apart
+        // from the term algebra, because its arguments are columns rather than terms.
+        let counts = p.cbind_response()?;
+        let lhs = match counts {
+            Some(_) => None,
+            None => Some(p.sum()?),
+        };
         let tilde = p.peek().clone();
         if tilde.kind != Tok::Tilde {
             return Err(p.error_at(&tilde, "expected `~` after the response"));
@@ -92,15 +146,19 @@ impl Formula {
         if end.kind != Tok::End {
             return Err(p.error_at(&end, "unexpected token"));
         }
-        let response = match lhs {
-            Expr::Var(_, name) => name,
-            other => {
+        let response = match (lhs, counts) {
+            (_, Some(response)) => response,
+            (Some(Expr::Var(_, name)), None) => Response::Column(name),
+            (Some(other), None) => {
                 return Err(FormulaError {
                     pos: other.pos(),
                     token: p.token_text(other.pos()),
-                    message: "the response must be a single variable".into(),
+                    message:
+                        "the response must be a single variable or `cbind(successes, failures)`"
+                            .into(),
                 });
             }
+            (None, None) => unreachable!("a left-hand side is read unless cbind was"),
         };
         // Variable ids follow first appearance on the right-hand side.
         let mut summands = Vec::new();
@@ -181,7 +239,12 @@ impl Formula {
     /// Every variable the formula uses: response, fixed, random effects and grouping factors,
     /// without duplicates, in that order.
     pub fn variables(&self) -> Vec<String> {
-        let mut out = vec![self.response.clone()];
+        let mut out: Vec<String> = Vec::new();
+        for c in self.response.columns() {
+            if !out.iter().any(|o| o == c) {
+                out.push(c.to_string());
+            }
+        }
         let mut push = |v: &String| {
             if !out.contains(v) {
                 out.push(v.clone());
@@ -230,6 +293,7 @@ enum Tok {
     Colon,
     Caret,
     Tilde,
+    Comma,
     Bar,
     DoubleBar,
     LParen,
@@ -263,6 +327,7 @@ fn tokenize(text: &str) -> Result<Vec<Token>, FormulaError> {
             ':' => Some(Tok::Colon),
             '^' => Some(Tok::Caret),
             '~' => Some(Tok::Tilde),
+            ',' => Some(Tok::Comma),
             '(' => Some(Tok::LParen),
             ')' => Some(Tok::RParen),
             _ => None,
@@ -502,6 +567,44 @@ impl Parser {
         Term {
             vars: ids.iter().map(|k| self.vars[*k].clone()).collect(),
         }
+    }
+
+    /// Reads `cbind(successes, failures)` at the start of the formula, if it is there.
+    fn cbind_response(&mut self) -> Result<Option<Response>, FormulaError> {
+        let is_cbind = matches!(&self.peek().kind, Tok::Ident(name) if name == "cbind")
+            && self.tokens.get(self.at + 1).map(|t| &t.kind) == Some(&Tok::LParen);
+        if !is_cbind {
+            return Ok(None);
+        }
+        self.at += 2;
+        let mut columns = Vec::with_capacity(2);
+        for separator in [Tok::Comma, Tok::RParen] {
+            let t = self.peek().clone();
+            let Tok::Ident(name) = &t.kind else {
+                return Err(self.error_at(
+                    &t,
+                    "cbind takes two column names (successes, failures); compute other expressions as columns first",
+                ));
+            };
+            columns.push(name.clone());
+            self.at += 1;
+            let next = self.peek().clone();
+            if next.kind != separator {
+                let what = if separator == Tok::Comma {
+                    "expected `,` between the successes and failures columns of cbind"
+                } else {
+                    "expected `)`: cbind takes two column names (successes, failures); compute other expressions as columns first"
+                };
+                return Err(self.error_at(&next, what));
+            }
+            self.at += 1;
+        }
+        let failures = columns.pop().expect("two columns were read");
+        let successes = columns.pop().expect("two columns were read");
+        Ok(Some(Response::Counts {
+            successes,
+            failures,
+        }))
     }
 
     fn sum(&mut self) -> Result<Expr, FormulaError> {
@@ -762,7 +865,7 @@ mod tests {
     #[test]
     fn fixed_terms_follow_r_order() {
         let f = Formula::parse("y ~ x + f + x:f + a*b").unwrap();
-        assert_eq!(f.response, "y");
+        assert_eq!(f.response, Response::Column("y".into()));
         assert!(f.intercept);
         assert_eq!(labels(&f), ["x", "f", "a", "b", "x:f", "a:b"]);
         let f = Formula::parse("y ~ f:x + x + f").unwrap();
@@ -803,6 +906,32 @@ mod tests {
         let f = Formula::parse("y ~ (1 | a/b/c)").unwrap();
         assert_eq!(rand(&f), ["(1 | a)", "(1 | b:a)", "(1 | c:(b:a))"]);
         assert_eq!(f.random[2].group.vars, ["c", "b", "a"]);
+    }
+
+    #[test]
+    fn cbind_response_names_two_count_columns() {
+        let f = Formula::parse("cbind(remitted, not_remitted) ~ arm + (1 | site)").unwrap();
+        assert_eq!(
+            f.response,
+            Response::Counts {
+                successes: "remitted".into(),
+                failures: "not_remitted".into()
+            }
+        );
+        assert_eq!(f.response.label(), "cbind(remitted, not_remitted)");
+        assert_eq!(labels(&f), ["arm"]);
+        assert_eq!(f.variables(), ["remitted", "not_remitted", "arm", "site"]);
+        // Expressions inside cbind are R code this parser does not evaluate.
+        let e = Formula::parse("cbind(k, n - k) ~ x").unwrap_err();
+        assert_eq!((e.pos, e.token.as_str()), (12, "-"));
+        let e = Formula::parse("cbind(k) ~ x").unwrap_err();
+        assert_eq!(e.token, ")");
+        // cbind elsewhere is still a function call, and a comma outside cbind is an error.
+        assert_eq!(
+            Formula::parse("y ~ cbind(a, b)").unwrap_err().token,
+            "cbind"
+        );
+        assert_eq!(Formula::parse("y ~ a, b").unwrap_err().token, ",");
     }
 
     #[test]

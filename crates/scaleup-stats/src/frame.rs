@@ -10,9 +10,15 @@
 //! variable fastest and are named like R (`(Intercept)`, `x`, `fB`, `x:fB`). Grouping variables
 //! are always factors, even when numeric; an interaction grouping `a:b` keeps only the level
 //! combinations that occur, ordered with `a` varying slowest, labelled `a1:b1`.
+//!
+//! A `cbind(successes, failures)` response follows lme4's `glmer` (R's `binomial()$initialize`):
+//! `y` is the proportion `successes / trials` and [`ModelFrame::trials`] the prior weights
+//! `trials = successes + failures`. Listwise deletion covers both columns. Counts must be
+//! non-negative whole numbers. Rows with zero trials are kept with `y = 0`, as glmer keeps them:
+//! they count in the number of observations (hence in BIC) but add nothing to the likelihood.
 
 use crate::data::{Column, Data, MISSING};
-use crate::formula::{Formula, Term};
+use crate::formula::{Formula, Response, Term};
 
 /// A dense column-major matrix.
 #[derive(Clone, Debug, PartialEq)]
@@ -103,10 +109,14 @@ pub struct MissingReport {
 /// The response, fixed-effects design and random-effects blocks of a model on complete rows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelFrame {
-    /// Response name.
+    /// The response as R prints it: a column name, or `cbind(successes, failures)`.
     pub response: String,
-    /// Response values on the complete rows.
+    /// Response values on the complete rows (for binomial counts, the proportion of successes,
+    /// 0 when a row has no trials).
     pub y: Vec<f64>,
+    /// Binomial trials per complete row for a `cbind(successes, failures)` response (lme4's
+    /// prior weights); `None` for a single-column response.
+    pub trials: Option<Vec<f64>>,
     /// Fixed-effects design matrix (n × p).
     pub x: Matrix,
     /// Column names of `x`, R style.
@@ -128,6 +138,16 @@ pub enum FrameError {
     /// The response is a factor (string) column.
     #[error("the response `{0}` must be numeric")]
     ResponseNotNumeric(String),
+    /// A `cbind(successes, failures)` count is negative or not a whole number.
+    #[error(
+        "the counts in `{response}` must be non-negative whole numbers (row {row} of the data is not)"
+    )]
+    CountNotWhole {
+        /// The response, `cbind(successes, failures)`.
+        response: String,
+        /// 1-based row of the input table (not counting a header).
+        row: usize,
+    },
     /// No row is complete.
     #[error("no complete rows: every row has a missing value in some variable of the model")]
     NoCompleteRows,
@@ -184,8 +204,13 @@ impl ModelFrame {
                     .ok_or_else(|| FrameError::UnknownVariable(name.clone()))?,
             );
         }
-        if matches!(cols[0], Column::Factor { .. }) {
-            return Err(FrameError::ResponseNotNumeric(formula.response.clone()));
+        let response_columns = formula.response.columns();
+        if let Some(k) =
+            (0..response_columns.len()).find(|k| matches!(cols[*k], Column::Factor { .. }))
+        {
+            return Err(FrameError::ResponseNotNumeric(
+                response_columns[k].to_string(),
+            ));
         }
         let n_input = data.nrows();
         let mut keep = vec![true; n_input];
@@ -244,10 +269,22 @@ impl ModelFrame {
                 .expect("variable was collected")
                 .1
         };
-        let y = match lookup(&formula.response, false) {
-            Var::Numeric(v) => v.clone(),
-            Var::Factor { .. } => {
-                return Err(FrameError::ResponseNotNumeric(formula.response.clone()));
+        let numeric = |name: &str| match lookup(name, false) {
+            Var::Numeric(v) => Ok(v),
+            Var::Factor { .. } => Err(FrameError::ResponseNotNumeric(name.to_string())),
+        };
+        let (y, trials) = match &formula.response {
+            Response::Column(name) => (numeric(name)?.clone(), None),
+            Response::Counts {
+                successes,
+                failures,
+            } => {
+                let (y, trials) = binomial_proportions(numeric(successes)?, numeric(failures)?)
+                    .map_err(|k| FrameError::CountNotWhole {
+                        response: formula.response.label(),
+                        row: rows[k - 1] + 1,
+                    })?;
+                (y, Some(trials))
             }
         };
         let n = rows.len();
@@ -266,8 +303,9 @@ impl ModelFrame {
             });
         }
         Ok(ModelFrame {
-            response: formula.response.clone(),
+            response: formula.response.label(),
             y,
+            trials,
             x,
             x_names,
             random,
@@ -280,6 +318,27 @@ impl ModelFrame {
     pub fn n_obs(&self) -> usize {
         self.y.len()
     }
+}
+
+/// Proportions `k / (k + f)` and trials `k + f` from success and failure counts, as R's
+/// `binomial()$initialize` (proportion 0 for zero trials); `Err(row)` (1-based) for the first
+/// count that is negative or not a whole number.
+fn binomial_proportions(
+    successes: &[f64],
+    failures: &[f64],
+) -> Result<(Vec<f64>, Vec<f64>), usize> {
+    let whole = |v: f64| v >= 0.0 && v.is_finite() && v.fract() == 0.0;
+    let mut y = Vec::with_capacity(successes.len());
+    let mut trials = Vec::with_capacity(successes.len());
+    for (i, (&k, &f)) in successes.iter().zip(failures).enumerate() {
+        if !whole(k) || !whole(f) {
+            return Err(i + 1);
+        }
+        let n = k + f;
+        y.push(if n > 0.0 { k / n } else { 0.0 });
+        trials.push(n);
+    }
+    Ok((y, trials))
 }
 
 fn formula_uses_as_covariate(formula: &Formula, name: &str) -> bool {
@@ -553,5 +612,59 @@ mod tests {
             ModelFrame::new(&f, &data()),
             Err(FrameError::ResponseNotNumeric("f".into()))
         );
+        let f = Formula::parse("cbind(y, f) ~ x").unwrap();
+        assert_eq!(
+            ModelFrame::new(&f, &data()),
+            Err(FrameError::ResponseNotNumeric("f".into()))
+        );
+    }
+
+    fn counts() -> Data {
+        let mut d = Data::new();
+        d.add_numeric("k", vec![1.0, 0.0, 3.0, 2.0, f64::NAN, 0.0])
+            .unwrap();
+        d.add_numeric("f", vec![3.0, 0.0, 0.0, f64::NAN, 1.0, 2.0])
+            .unwrap();
+        d.add_numeric("x", vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+            .unwrap();
+        d
+    }
+
+    #[test]
+    fn cbind_response_is_a_proportion_with_trials() {
+        let f = Formula::parse("cbind(k, f) ~ x").unwrap();
+        let m = ModelFrame::new(&f, &counts()).unwrap();
+        assert_eq!(m.response, "cbind(k, f)");
+        // Rows 3 and 4 miss one count each; the zero-trial row 1 stays, with proportion 0.
+        assert_eq!(m.rows, [0, 1, 2, 5]);
+        assert_eq!(m.y, [0.25, 0.0, 1.0, 0.0]);
+        assert_eq!(m.trials, Some(vec![4.0, 0.0, 3.0, 2.0]));
+        assert_eq!(
+            m.missing.by_variable,
+            vec![("k".to_string(), 1), ("f".to_string(), 1)]
+        );
+        let plain = ModelFrame::new(&Formula::parse("k ~ x").unwrap(), &counts()).unwrap();
+        assert_eq!(plain.trials, None);
+    }
+
+    #[test]
+    fn cbind_counts_must_be_whole_and_non_negative() {
+        let f = Formula::parse("cbind(k, f) ~ x").unwrap();
+        assert!(ModelFrame::new(&f, &counts()).is_ok());
+        // Rows 3 and 4 are incomplete; the error names the input row all the same.
+        for (row, bad) in [(1, -1.0), (5, 0.5)] {
+            let mut fails = vec![3.0, 0.0, 0.0, f64::NAN, 1.0, 2.0];
+            fails[row] = bad;
+            let mut d = counts();
+            d.add_numeric("f2", fails).unwrap();
+            let f2 = Formula::parse("cbind(k, f2) ~ x").unwrap();
+            assert_eq!(
+                ModelFrame::new(&f2, &d),
+                Err(FrameError::CountNotWhole {
+                    response: "cbind(k, f2)".into(),
+                    row: row + 1
+                })
+            );
+        }
     }
 }

@@ -7,13 +7,21 @@
 //! optimisation stage). Standard errors come, as in lme4's default `vcov` for `glmer`, from
 //! twice the inverse Hessian of that deviance in `(θ, β)`, taking the `β` block.
 //!
-//! Scope: Bernoulli responses (0/1). With one random-effects term the per-group Newton steps
+//! Responses: 0/1, or aggregated binomial counts from `cbind(successes, failures)` (see
+//! [`crate::frame`]): the proportion `y` with prior weights `n` (trials), so each row adds
+//! `n·d(y, μ)` to the deviance and `n·μ(1 − μ)` to the PIRLS weights, as lme4's `glmResp`.
+//! lme4's reported log-likelihood is `Σ log dbinom(k; n, μ)`, which includes the binomial
+//! coefficients `log C(n, k)`; they are constant in the parameters, so they are added to the
+//! log-likelihood (and AIC, BIC) after the fit rather than carried through the optimisation.
+//! Rows with zero trials add nothing but still count as observations, as in glmer.
+//!
+//! With one random-effects term the per-group Newton steps
 //! are independent, which keeps each deviance evaluation `O(n q²)`. With several terms
 //! (crossed, nested, `||`, cluster-by-period) each PIRLS step is the penalised least-squares
 //! solve of the linear mixed model code on working responses and weights (rows scaled by
 //! `√w`), warm-started from the previous evaluation's modes.
 
-use crate::dist::normal_two_sided_p;
+use crate::dist::{ln_gamma, normal_two_sided_p};
 use crate::frame::ModelFrame;
 use crate::linalg::{backward_solve_t, chol_inverse, cholesky_in_place, forward_solve};
 use crate::lmm::{LmmError, RandomComponent};
@@ -25,8 +33,10 @@ pub enum GlmmError {
     /// A structural problem shared with linear mixed models.
     #[error(transparent)]
     Model(#[from] LmmError),
-    /// The response is not coded 0/1.
-    #[error("the response must be 0 or 1 for the binomial family (row {row} is not)")]
+    /// A single-column response is not coded 0/1 (aggregated counts use `cbind`).
+    #[error(
+        "the response must be 0 or 1 for the binomial family (row {row} is not); for counts of successes out of trials use `cbind(successes, failures)`"
+    )]
     ResponseNotBinary {
         /// 1-based row among the complete rows.
         row: usize,
@@ -110,6 +120,8 @@ struct Problem {
     /// Row-major n × q, group-sorted.
     z: Vec<f64>,
     y: Vec<f64>,
+    /// Binomial trials per row (prior weights), group-sorted; 1 for 0/1 responses.
+    trials: Vec<f64>,
     lower: Vec<f64>,
 }
 
@@ -117,13 +129,33 @@ fn softplus(x: f64) -> f64 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
-/// Bernoulli deviance residual `-2 log p(y | η)`.
-fn dev_res(y: f64, eta: f64) -> f64 {
-    if y > 0.5 {
-        2.0 * softplus(-eta)
+/// Binomial deviance term `-2 log p(k | n, η)` for the proportion `y = k / n` out of `n`
+/// trials, without the constant `log C(n, k)`. For 0/1 responses (`n = 1`) this is the
+/// Bernoulli term, computed exactly as before counts were supported.
+fn dev_res(y: f64, trials: f64, eta: f64) -> f64 {
+    if y == 1.0 {
+        trials * (2.0 * softplus(-eta))
+    } else if y == 0.0 {
+        trials * (2.0 * softplus(eta))
     } else {
-        2.0 * softplus(eta)
+        trials * (y * (2.0 * softplus(-eta)) + (1.0 - y) * (2.0 * softplus(eta)))
     }
+}
+
+/// `Σ log C(n, k)` over rows with `k = n·y` successes of `n` trials: the part of lme4's binomial
+/// log-likelihood that does not depend on the parameters (zero for 0/1 responses).
+fn log_binomial_coefficients(y: &[f64], trials: &[f64]) -> f64 {
+    y.iter()
+        .zip(trials)
+        .map(|(&y, &n)| {
+            let k = (n * y).round();
+            if k == 0.0 || k == n {
+                0.0
+            } else {
+                ln_gamma(n + 1.0) - ln_gamma(k + 1.0) - ln_gamma(n - k + 1.0)
+            }
+        })
+        .sum()
 }
 
 fn mu_of(eta: f64) -> f64 {
@@ -183,7 +215,7 @@ impl Problem {
                 let mut f: f64 = u.iter().map(|v| v * v).sum();
                 for k in 0..len {
                     let eta = eta0[k] + (0..q).map(|c| zt[k * q + c] * u[c]).sum::<f64>();
-                    f += dev_res(self.y[a + k], eta);
+                    f += dev_res(self.y[a + k], self.trials[a + k], eta);
                 }
                 f
             };
@@ -199,8 +231,9 @@ impl Problem {
                 for k in 0..len {
                     let eta = eta0[k] + (0..q).map(|c| zt[k * q + c] * u[c]).sum::<f64>();
                     let mu = mu_of(eta);
-                    let w = mu * (1.0 - mu);
-                    let res = self.y[a + k] - mu;
+                    let trials = self.trials[a + k];
+                    let w = trials * (mu * (1.0 - mu));
+                    let res = trials * (self.y[a + k] - mu);
                     for c in 0..q {
                         g[c] += res * zt[k * q + c];
                         for e in 0..=c {
@@ -253,7 +286,7 @@ impl Problem {
             for k in 0..len {
                 let eta = eta0[k] + (0..q).map(|c| zt[k * q + c] * u[c]).sum::<f64>();
                 let mu = mu_of(eta);
-                let w = mu * (1.0 - mu);
+                let w = self.trials[a + k] * (mu * (1.0 - mu));
                 for c in 0..q {
                     for e in 0..=c {
                         m[c * q + e] += w * zt[k * q + c] * zt[k * q + e];
@@ -283,8 +316,9 @@ fn glm_start(pr: &Problem) -> Vec<f64> {
             let xr = &pr.x[r * p..(r + 1) * p];
             let eta: f64 = xr.iter().zip(&beta).map(|(a, b)| a * b).sum();
             let mu = mu_of(eta).clamp(1e-10, 1.0 - 1e-10);
-            let w = mu * (1.0 - mu);
-            let zw = eta + (pr.y[r] - mu) / w;
+            let unit_w = mu * (1.0 - mu);
+            let zw = eta + (pr.y[r] - mu) / unit_w;
+            let w = pr.trials[r] * unit_w;
             for a in 0..p {
                 xtwz[a] += w * xr[a] * zw;
                 for b in 0..=a {
@@ -317,18 +351,28 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
     if frame.random.is_empty() {
         return Err(LmmError::NoRandomEffects.into());
     }
-    if let Some(k) = frame.y.iter().position(|v| *v != 0.0 && *v != 1.0) {
-        return Err(GlmmError::ResponseNotBinary { row: k + 1 });
-    }
-    if frame.y.iter().all(|v| *v == frame.y[0]) {
+    let trials: Vec<f64> = match &frame.trials {
+        Some(t) => t.clone(),
+        None => {
+            if let Some(k) = frame.y.iter().position(|v| *v != 0.0 && *v != 1.0) {
+                return Err(GlmmError::ResponseNotBinary { row: k + 1 });
+            }
+            vec![1.0; n]
+        }
+    };
+    // Rows without trials carry no outcome, so both outcomes must occur among the others.
+    let mut outcomes = frame.y.iter().zip(&trials).filter(|(_, n)| **n > 0.0);
+    let any_success = outcomes.clone().any(|(y, _)| *y > 0.0);
+    let any_failure = outcomes.any(|(y, _)| *y < 1.0);
+    if !(any_success && any_failure) {
         return Err(LmmError::Degenerate(format!(
-            "the response is {} in every row; a binomial model needs both outcomes",
-            frame.y[0]
+            "the outcome is {} in every row with trials; a binomial model needs both outcomes",
+            if any_success { 1 } else { 0 }
         ))
         .into());
     }
     if frame.random.len() > 1 {
-        return fit_general(frame, options);
+        return fit_general(frame, &trials, options);
     }
     if n <= p {
         return Err(LmmError::TooFewObservations { n_obs: n, p }.into());
@@ -364,6 +408,7 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
     let mut x = vec![0.0; n * p];
     let mut z = vec![0.0; n * q];
     let mut y = vec![0.0; n];
+    let mut sorted_trials = vec![0.0; n];
     for r in 0..n {
         let g = block.codes[r] as usize;
         let dst = next[g];
@@ -375,6 +420,7 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
             z[dst * q + j] = block.z.get(r, j);
         }
         y[dst] = frame.y[r];
+        sorted_trials[dst] = trials[r];
     }
     let correlated = block.correlated;
     let mut lower = Vec::new();
@@ -398,6 +444,7 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
         x,
         z,
         y,
+        trials: sorted_trials,
         lower,
     };
     let beta0 = glm_start(&pr);
@@ -506,6 +553,7 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
         .iter()
         .zip(&pr.lower)
         .any(|(v, l)| *l == 0.0 && *v < 1e-4);
+    let dev = reported_deviance(frame, dev);
     Ok(GlmmFit {
         n_obs: n,
         fixed,
@@ -531,6 +579,15 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
     })
 }
 
+/// lme4's reported deviance (−2 log-likelihood) from the Laplace deviance the fit minimises:
+/// for counts, minus twice the binomial coefficients that the objective leaves out.
+fn reported_deviance(frame: &ModelFrame, laplace: f64) -> f64 {
+    match &frame.trials {
+        Some(trials) => laplace - 2.0 * log_binomial_coefficients(&frame.y, trials),
+        None => laplace,
+    }
+}
+
 /// Row-major lower-triangular relative covariance factor of one term.
 fn term_template(q: usize, correlated: bool, theta: &[f64]) -> Vec<f64> {
     let mut t = vec![0.0; q * q];
@@ -552,6 +609,8 @@ fn term_template(q: usize, correlated: bool, theta: &[f64]) -> Vec<f64> {
 /// Several random-effects terms: PIRLS through the LMM's penalised least squares.
 struct General<'a> {
     frame: &'a ModelFrame,
+    /// Binomial trials per row (1 for 0/1 responses).
+    trials: &'a [f64],
     /// Per term in θ order: (frame index, q, correlated, θ offset).
     layout: Vec<(usize, usize, bool, usize)>,
     /// Working frame (no fixed effects); its `y` and `z` are overwritten each PIRLS step.
@@ -592,7 +651,8 @@ impl General<'_> {
             .iter()
             .zip(rp)
             .zip(&self.frame.y)
-            .map(|((a, b), y)| dev_res(*y, a + b))
+            .zip(self.trials)
+            .map(|(((a, b), y), n)| dev_res(*y, *n, a + b))
             .sum();
         dev + u.iter().flatten().map(|v| v * v).sum::<f64>()
     }
@@ -604,9 +664,11 @@ impl General<'_> {
         let mut sw = vec![0.0; n];
         for i in 0..n {
             let mu = mu_of(eta_f[i] + rp[i]);
-            let w = (mu * (1.0 - mu)).max(1e-300);
+            // A row without trials gets a negligible weight, so it drops out of the solve.
+            let w = (self.trials[i] * (mu * (1.0 - mu))).max(1e-300);
             sw[i] = w.sqrt();
-            work.y[i] = (self.frame.y[i] - mu) / sw[i] + sw[i] * rp[i];
+            // √w times the working residual (y − μ)/(μ(1 − μ)) is n(y − μ)/√w.
+            work.y[i] = (self.trials[i] * (self.frame.y[i] - mu)) / sw[i] + sw[i] * rp[i];
         }
         for (k, b) in self.frame.random.iter().enumerate() {
             for j in 0..b.z.ncols() {
@@ -687,17 +749,24 @@ impl General<'_> {
     }
 }
 
-fn fit_general(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit, GlmmError> {
+fn fit_general(
+    frame: &ModelFrame,
+    trials: &[f64],
+    options: &GlmmOptions,
+) -> Result<GlmmFit, GlmmError> {
     let n = frame.n_obs();
     let p = frame.x.ncols();
     crate::lmm::check_rank(&frame.x, &frame.x_names)?;
     let mut work = frame.clone();
+    // The working frame is a weighted linear model: its response is a single column.
+    work.trials = None;
     work.x = crate::frame::Matrix::zeros(n, 0);
     work.x_names.clear();
     let (layout, lower) = crate::lmm::theta_layout(&work)?;
     let ntheta = lower.len();
     let g = General {
         frame,
+        trials,
         layout,
         last_u: std::cell::RefCell::new(
             frame
@@ -722,6 +791,7 @@ fn fit_general(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit, Glm
                 .collect(),
             z: vec![],
             y: frame.y.clone(),
+            trials: trials.to_vec(),
             lower: vec![],
         };
         glm_start(&pr)
@@ -757,6 +827,7 @@ fn fit_general(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit, Glm
         .iter()
         .zip(&lower)
         .any(|(v, l)| *l == 0.0 && *v < 1e-4);
+    let dev = reported_deviance(frame, dev);
     let mut groups: Vec<(String, usize)> = Vec::new();
     for r in &random {
         if !groups.iter().any(|(x, _)| *x == r.group) {

@@ -131,6 +131,11 @@ pub enum LmmError {
     /// Non-finite data or a degenerate (perfect) fit.
     #[error("cannot fit: {0}")]
     Degenerate(String),
+    /// The response is `cbind(successes, failures)`, which only the binomial GLMM takes.
+    #[error(
+        "the response `{0}` is binomial counts; a linear mixed model takes one numeric column (fit counts with the binomial GLMM)"
+    )]
+    CountsResponse(String),
     /// The dense part of the random-effects structure is too large for this implementation.
     #[error(
         "random-effects structure too large: {size} random effects outside the first term (limit {MAX_DENSE})"
@@ -350,6 +355,9 @@ pub(crate) fn pls_components(
 
 /// Fits a linear mixed model to a model frame.
 pub fn fit(frame: &ModelFrame, options: &LmmOptions) -> Result<LmmFit, LmmError> {
+    if frame.trials.is_some() {
+        return Err(LmmError::CountsResponse(frame.response.clone()));
+    }
     let model = Model::new(frame, options.method == Method::Reml)?;
     let x0: Vec<f64> = model
         .lower

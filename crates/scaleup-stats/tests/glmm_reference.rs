@@ -220,3 +220,81 @@ fn random_sweep_of_binary_datasets() {
         check(&format!("glmm_sweep_{s:02}"));
     }
 }
+
+// Aggregated binomial responses, `cbind(successes, failures)`: lme4's logLik, AIC and BIC
+// include the binomial coefficients log C(trials, successes), so these cases also check that
+// constant; the tolerances are those of `check`.
+
+#[test]
+fn counts_cluster_trial_facility_months() {
+    check("glmm_agg_crt");
+}
+
+#[test]
+fn counts_correlated_random_slope() {
+    check("glmm_agg_slope");
+}
+
+/// 0-3 trials per row, a quarter with none (kept, as glmer keeps them: they count in n_obs and
+/// BIC) and one row with a missing failure count (dropped).
+#[test]
+fn counts_sparse_with_zero_trial_rows() {
+    check("glmm_agg_sparse");
+}
+
+#[test]
+fn counts_two_terms_general_path() {
+    check("glmm_agg_sw");
+}
+
+/// One row per trial with a 0/1 outcome and the same data as `cbind` counts give the same
+/// estimates; the log-likelihoods differ by exactly Σ log C(n, k), as in lme4.
+#[test]
+fn counts_match_the_expanded_binary_data() {
+    let counts = read_csv("agg_crt");
+    let formula =
+        Formula::parse("cbind(remitted, not_remitted) ~ arm + workload + (1 | facility)").unwrap();
+    let frame = ModelFrame::new(&formula, &counts).unwrap();
+    let aggregated = glmm::fit_binomial(&frame, &GlmmOptions::default()).unwrap();
+    let trials = frame.trials.as_ref().unwrap();
+    let (mut y, mut arm, mut workload, mut facility) = (vec![], vec![], vec![], vec![]);
+    let mut log_choose = 0.0;
+    for i in 0..frame.n_obs() {
+        let n = trials[i] as usize;
+        let k = (frame.y[i] * trials[i]).round() as usize;
+        log_choose += (1..=n).map(|v| (v as f64).ln()).sum::<f64>()
+            - (1..=k).map(|v| (v as f64).ln()).sum::<f64>()
+            - (1..=n - k).map(|v| (v as f64).ln()).sum::<f64>();
+        for t in 0..n {
+            y.push(if t < k { 1.0 } else { 0.0 });
+            arm.push(frame.x.get(i, 1));
+            workload.push(frame.x.get(i, 2));
+            facility.push(frame.random[0].levels[frame.random[0].codes[i] as usize].clone());
+        }
+    }
+    let mut binary = Data::new();
+    binary.add_numeric("y", y).unwrap();
+    binary.add_numeric("arm", arm).unwrap();
+    binary.add_numeric("workload", workload).unwrap();
+    let labels: Vec<Option<&str>> = facility.iter().map(|s| Some(s.as_str())).collect();
+    binary
+        .add_column("facility", factor_from_labels(&labels))
+        .unwrap();
+    let formula = Formula::parse("y ~ arm + workload + (1 | facility)").unwrap();
+    let expanded = glmm::fit_binomial(
+        &ModelFrame::new(&formula, &binary).unwrap(),
+        &GlmmOptions::default(),
+    )
+    .unwrap();
+    for (a, b) in aggregated.fixed.iter().zip(&expanded.fixed) {
+        close(&a.term, a.estimate, b.estimate, 1e-5, b.std_error);
+        close(&a.term, a.std_error, b.std_error, 1e-3, 0.0);
+    }
+    close(
+        "logLik difference",
+        aggregated.log_likelihood - expanded.log_likelihood,
+        log_choose,
+        1e-7,
+        1.0,
+    );
+}

@@ -117,3 +117,61 @@ for (s in 1:8) {
   d <- write_data(data.frame(y = y, x = x, f = f, g = g, h = h), name)
   fit_case(name, name, structure, d)
 }
+
+# 5. Aggregated binomial responses, glmer(cbind(successes, failures) ~ ...): the response is
+#    the proportion successes / trials with prior weights = trials, and logLik includes the
+#    binomial coefficients log C(trials, successes). These cases have their own seed so the
+#    datasets above stay byte-identical when cases are added here.
+set.seed(20261128)
+
+# 5a. Cluster trial, facility-month counts: 24 facilities (half in the intervention arm), 6
+#     months, 5-30 clients treated per facility-month, a facility-month workload covariate.
+fac <- rep(1:24, each = 6)
+month <- rep(1:6, times = 24)
+arm <- as.integer(fac > 12)
+workload <- round(rnorm(length(fac)), 3)
+treated <- sample(5:30, length(fac), replace = TRUE)
+eta <- -0.3 + 0.6 * arm - 0.4 * workload + rnorm(24, sd = 0.5)[fac]
+remitted <- rbinom(length(fac), treated, plogis(eta))
+agg_crt <- write_data(data.frame(remitted = remitted, not_remitted = treated - remitted, arm = arm,
+                                 workload = workload, month = month,
+                                 facility = paste0("f", sprintf("%02d", fac))), "agg_crt")
+fit_case("glmm_agg_crt", "agg_crt",
+         "cbind(remitted, not_remitted) ~ arm + workload + (1 | facility)", agg_crt)
+
+# 5b. Correlated random intercept and slope: 30 groups of 8 rows, 1-20 trials per row.
+g <- rep(1:30, each = 8)
+x <- round(rnorm(length(g)), 3)
+u0 <- rnorm(30, sd = 0.7); u1 <- -0.4 * u0 + rnorm(30, sd = 0.3)
+trials <- sample(1:20, length(g), replace = TRUE)
+k <- rbinom(length(g), trials, plogis(0.1 + 0.5 * x + u0[g] + u1[g] * x))
+agg_slope <- write_data(data.frame(k = k, fails = trials - k, x = x,
+                                   g = paste0("g", sprintf("%02d", g))), "agg_slope")
+fit_case("glmm_agg_slope", "agg_slope", "cbind(k, fails) ~ x + (1 + x | g)", agg_slope)
+
+# 5c. Sparse counts: 0-3 trials per row (about a quarter with 0 trials, which glmer keeps:
+#     they count in nobs, hence in BIC, but add nothing to the likelihood) and a missing
+#     failure count (listwise deletion); 20 groups of 6.
+g <- rep(1:20, each = 6)
+x <- round(rnorm(length(g)), 3)
+trials <- sample(0:3, length(g), replace = TRUE)
+k <- rbinom(length(g), trials, plogis(-0.2 + 0.8 * x + rnorm(20, sd = 0.8)[g]))
+fails <- trials - k
+fails[7] <- NA
+agg_sparse <- write_data(data.frame(k = k, fails = fails, x = x,
+                                    g = paste0("s", sprintf("%02d", g))), "agg_sparse")
+fit_case("glmm_agg_sparse", "agg_sparse", "cbind(k, fails) ~ x + (1 | g)", agg_sparse)
+
+# 5d. Two terms (the general PIRLS path) with weights: 10 facilities, 4 periods, 3 rows per
+#     facility-period; facility and facility-by-period intercepts.
+fac <- rep(1:10, each = 12)
+period <- rep(rep(1:4, each = 3), times = 10)
+treat <- as.integer(period > ceiling((1:10) / 3)[fac])
+fp <- (fac - 1) * 4 + period
+trials <- sample(2:15, length(fac), replace = TRUE)
+k <- rbinom(length(fac), trials,
+            plogis(-0.4 + 0.5 * treat + rnorm(10, sd = 0.5)[fac] + rnorm(40, sd = 0.4)[fp]))
+agg_sw <- write_data(data.frame(k = k, fails = trials - k, treat = treat, period = period,
+                                facility = paste0("h", sprintf("%02d", fac))), "agg_sw")
+fit_case("glmm_agg_sw", "agg_sw", "cbind(k, fails) ~ treat + (1 | facility) + (1 | facility:period)",
+         agg_sw)
