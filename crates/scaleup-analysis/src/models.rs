@@ -64,7 +64,8 @@ pub fn lmm(source: &str, input: impl std::io::Read, req: &ModelRequest) -> anyho
     })
 }
 
-/// Fits a binomial (logit) generalised linear mixed model to a CSV table with a 0/1 response.
+/// Fits a binomial (logit) generalised linear mixed model to a CSV table with a 0/1 response,
+/// or with aggregated counts given as `cbind(successes, failures)` in the formula.
 pub fn glmm(source: &str, input: impl std::io::Read, req: &ModelRequest) -> anyhow::Result<Report> {
     let (frame, warnings) = prepare(source, input, req)?;
     let fit = glmm::fit_binomial(&frame, &GlmmOptions::default())
@@ -97,7 +98,7 @@ pub fn glmm(source: &str, input: impl std::io::Read, req: &ModelRequest) -> anyh
             .collect();
         let v = json!({
             "family": "binomial", "link": "logit", "method": "Laplace",
-            "formula": req.formula, "n_obs": fit.n_obs,
+            "formula": req.formula, "response": frame.response, "n_obs": fit.n_obs,
             "fixed_effects": fixed, "vcov": matrix(&fit.vcov), "random_effects": random,
             "log_likelihood": fit.log_likelihood, "deviance": fit.deviance,
             "aic": fit.aic, "bic": fit.bic, "df_model": fit.df_model, "theta": fit.theta,

@@ -204,13 +204,11 @@ impl ModelFrame {
                     .ok_or_else(|| FrameError::UnknownVariable(name.clone()))?,
             );
         }
-        let response_columns = formula.response.columns();
-        if let Some(k) =
-            (0..response_columns.len()).find(|k| matches!(cols[*k], Column::Factor { .. }))
-        {
-            return Err(FrameError::ResponseNotNumeric(
-                response_columns[k].to_string(),
-            ));
+        // By name: `cols` lists each variable once, so `cbind(k, k)` has one column there.
+        for name in formula.response.columns() {
+            if matches!(data.column(name), Some(Column::Factor { .. })) {
+                return Err(FrameError::ResponseNotNumeric(name.to_string()));
+            }
         }
         let n_input = data.nrows();
         let mut keep = vec![true; n_input];
@@ -643,6 +641,22 @@ mod tests {
             m.missing.by_variable,
             vec![("k".to_string(), 1), ("f".to_string(), 1)]
         );
+        // A column may appear twice (every row then has half successes).
+        let mut d = counts();
+        d.add_factor(
+            "g",
+            &[
+                Some("a"),
+                Some("b"),
+                Some("a"),
+                Some("b"),
+                Some("a"),
+                Some("b"),
+            ],
+        )
+        .unwrap();
+        let twice = ModelFrame::new(&Formula::parse("cbind(k, k) ~ (1 | g)").unwrap(), &d).unwrap();
+        assert_eq!(twice.y, [0.5, 0.0, 0.5, 0.5, 0.0]);
         let plain = ModelFrame::new(&Formula::parse("k ~ x").unwrap(), &counts()).unwrap();
         assert_eq!(plain.trials, None);
     }

@@ -257,6 +257,95 @@ fn glmm_binomial_json_matches_glmer() {
 }
 
 #[test]
+fn glmm_binomial_counts_match_glmer() {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../scaleup-stats/tests/reference/lmm/agg_crt.csv");
+    let (ok, out, err) = scaleup(&[
+        "stats",
+        "glmm",
+        "--family",
+        "binomial",
+        "--data",
+        &data.to_string_lossy(),
+        "--formula",
+        "cbind(remitted, not_remitted) ~ arm + workload + (1 | facility)",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    // lme4 1.1-31 glmer(cbind(remitted, not_remitted) ~ ..., nAGQ = 1), in
+    // tests/reference/lmm/glmm_agg_crt.json: arm 0.998258730203713 (SE 0.196), logLik
+    // -290.002285168606 including the binomial coefficients. Same tolerances as
+    // glmm_reference.rs: estimates 1e-5 relative, logLik 1e-7.
+    assert_eq!(v["response"], "cbind(remitted, not_remitted)");
+    assert_eq!(v["fixed_effects"][1]["term"], "arm");
+    assert!(
+        rel(
+            v["fixed_effects"][1]["estimate"].as_f64().unwrap(),
+            0.998258730203713
+        ) < 1e-5
+    );
+    assert!(rel(v["log_likelihood"].as_f64().unwrap(), -290.002285168606) < 1e-7);
+    assert_eq!(v["n_obs"], 144);
+    assert_eq!(v["groups"]["facility"], 24);
+}
+
+#[test]
+fn glmm_binomial_counts_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let counts = dir.path().join("counts.csv");
+    std::fs::write(&counts, "k,fails,g\n1,3,a\n2,2,a\n0,4,b\n3,-1,b\n2,2,c\n").unwrap();
+    let c = counts.to_string_lossy();
+    let glmm = |formula: &str| {
+        scaleup(&[
+            "stats",
+            "glmm",
+            "--family",
+            "binomial",
+            "--data",
+            &c,
+            "--formula",
+            formula,
+        ])
+    };
+    // The negative failure count is on line 5 (the header is line 1).
+    let (ok, _, err) = glmm("cbind(k, fails) ~ 1 + (1 | g)");
+    assert!(
+        !ok && err.contains("counts.csv: line 5") && err.contains("non-negative whole"),
+        "{err}"
+    );
+    let (ok, _, err) = glmm("cbind(k, k + fails) ~ 1 + (1 | g)");
+    assert!(!ok && err.contains("column names"), "{err}");
+    // Linear models take one numeric response.
+    let (ok, _, err) = scaleup(&[
+        "stats",
+        "lmm",
+        "--data",
+        &c,
+        "--formula",
+        "cbind(k, k) ~ 1 + (1 | g)",
+    ]);
+    assert!(!ok && err.contains("binomial counts"), "{err}");
+    let (ok, _, err) = scaleup(&[
+        "stats",
+        "gee",
+        "--data",
+        &c,
+        "--formula",
+        "cbind(k, k) ~ 1",
+        "--family",
+        "binomial",
+        "--group",
+        "g",
+    ]);
+    assert!(
+        !ok && err.contains("GEE takes one numeric response"),
+        "{err}"
+    );
+}
+
+#[test]
 fn mixed_numeric_columns_are_named_with_their_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.csv");

@@ -121,7 +121,7 @@ fn run_lmm(args: LmmArgs) -> anyhow::Result<()> {
 /// GLMM families.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum GlmmFamily {
-    /// Bernoulli response (0/1) with the logit link.
+    /// Binomial with the logit link: a 0/1 response, or `cbind(successes, failures)` counts.
     Binomial,
 }
 
@@ -134,7 +134,9 @@ pub struct GlmmArgs {
     /// CSV file with a header row.
     #[arg(long)]
     data: PathBuf,
-    /// Model formula, e.g. `remit ~ arm + (1 | site)`.
+    /// Model formula with a 0/1 response, e.g. `remit ~ arm + (1 | site)`, or with aggregated
+    /// counts as in lme4, e.g. `cbind(remitted, not_remitted) ~ arm + (1 | site)` (two count
+    /// columns: successes and failures, so trials = their sum; rows with 0 trials are kept).
     #[arg(long)]
     formula: String,
     /// Treat this numeric column as a factor (repeatable).
