@@ -409,7 +409,7 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
     let mut z = vec![0.0; n * q];
     let mut y = vec![0.0; n];
     let mut sorted_trials = vec![0.0; n];
-    for r in 0..n {
+    for (r, &row_trials) in trials.iter().enumerate() {
         let g = block.codes[r] as usize;
         let dst = next[g];
         next[g] += 1;
@@ -420,7 +420,7 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
             z[dst * q + j] = block.z.get(r, j);
         }
         y[dst] = frame.y[r];
-        sorted_trials[dst] = trials[r];
+        sorted_trials[dst] = row_trials;
     }
     let correlated = block.correlated;
     let mut lower = Vec::new();

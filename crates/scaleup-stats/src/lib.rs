@@ -5,7 +5,8 @@
 //! - [`frame`]: model frames ([`frame::ModelFrame`]): response, fixed-effects design matrix with
 //!   R's coding rules, random-effects blocks, listwise deletion with counts.
 //! - [`lmm`]: linear mixed models by lme4's profiled deviance (REML/ML), with Satterthwaite df.
-//! - [`glmm`]: binomial-logit mixed models by the Laplace approximation (lme4's `glmer`).
+//! - [`glmm`]: binomial-logit mixed models by the Laplace approximation (lme4's `glmer`), for
+//!   0/1 responses or aggregated `cbind(successes, failures)` counts.
 //! - [`optim`]: the bound-constrained minimiser behind both; [`linalg`], [`dist`]: small helpers.
 //! - [`gee`]: GEE (gaussian, binomial; independence, exchangeable) with sandwich SEs.
 //! - [`icc`]: ICC and design effect from a fitted linear mixed model.

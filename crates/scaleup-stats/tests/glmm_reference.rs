@@ -259,9 +259,9 @@ fn counts_match_the_expanded_binary_data() {
     let trials = frame.trials.as_ref().unwrap();
     let (mut y, mut arm, mut workload, mut facility) = (vec![], vec![], vec![], vec![]);
     let mut log_choose = 0.0;
-    for i in 0..frame.n_obs() {
-        let n = trials[i] as usize;
-        let k = (frame.y[i] * trials[i]).round() as usize;
+    for (i, &row_trials) in trials.iter().enumerate() {
+        let n = row_trials as usize;
+        let k = (frame.y[i] * row_trials).round() as usize;
         log_choose += (1..=n).map(|v| (v as f64).ln()).sum::<f64>()
             - (1..=k).map(|v| (v as f64).ln()).sum::<f64>()
             - (1..=n - k).map(|v| (v as f64).ln()).sum::<f64>();
