@@ -386,7 +386,9 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
         }
         .into());
     }
-    if m * q >= n {
+    // As glmer (and unlike lmer), a term may have as many random effects as observations: with
+    // one row per level it is an observation-level effect for overdispersion.
+    if m * q > n {
         return Err(LmmError::TooManyRandomEffects {
             group: block.group.clone(),
             effects: m * q,

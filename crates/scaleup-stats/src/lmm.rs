@@ -108,7 +108,8 @@ pub enum LmmError {
         /// The grouping factor.
         group: String,
     },
-    /// A term has as many random effects as observations (unidentifiable).
+    /// A term has as many random effects as observations (an LMM; unidentifiable, confounded
+    /// with the residual) or more (a GLMM).
     #[error(
         "term for `{group}` has {effects} random effects for {n_obs} observations; the variance components are not identifiable"
     )]
@@ -298,6 +299,16 @@ struct Eval {
     prim_w: Vec<(Vec<usize>, Vec<f64>)>,
 }
 
+/// How many random effects a term may have relative to the observations.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EffectsLimit {
+    /// Fewer than the observations (lmer): with as many, a term is confounded with the residual.
+    BelowObservations,
+    /// Up to the observations (glmer, whose binomial family has no residual scale): an
+    /// observation-level random effect, one level per row, models overdispersion.
+    UpToObservations,
+}
+
 /// Conditional modes per term (frame order) and `log|L_θ|²`.
 pub(crate) type Modes = (Vec<Vec<f64>>, f64);
 
@@ -305,7 +316,7 @@ pub(crate) type Modes = (Vec<Vec<f64>>, f64);
 /// conditional modes `u` per term (frame order) and `log|Λ'Z'ZΛ + I|`. Used by the GLMM's
 /// PIRLS iteration for models with several random-effects terms.
 pub(crate) fn pls_modes(frame: &ModelFrame, theta: &[f64]) -> Result<Option<Modes>, LmmError> {
-    let model = Model::new(frame, false)?;
+    let model = Model::new(frame, false, EffectsLimit::UpToObservations)?;
     Ok(model.modes(theta))
 }
 
@@ -315,7 +326,7 @@ pub(crate) type ThetaLayout = (Vec<(usize, usize, bool, usize)>, Vec<f64>);
 
 /// See [`ThetaLayout`].
 pub(crate) fn theta_layout(frame: &ModelFrame) -> Result<ThetaLayout, LmmError> {
-    let model = Model::new(frame, false)?;
+    let model = Model::new(frame, false, EffectsLimit::UpToObservations)?;
     let terms = model
         .terms
         .iter()
@@ -330,7 +341,7 @@ pub(crate) fn pls_components(
     frame: &ModelFrame,
     theta: &[f64],
 ) -> Result<Vec<RandomComponent>, LmmError> {
-    let model = Model::new(frame, false)?;
+    let model = Model::new(frame, false, EffectsLimit::UpToObservations)?;
     let options = LmmOptions {
         method: Method::Ml,
         max_evals: 0,
@@ -358,7 +369,11 @@ pub fn fit(frame: &ModelFrame, options: &LmmOptions) -> Result<LmmFit, LmmError>
     if frame.trials.is_some() {
         return Err(LmmError::CountsResponse(frame.response.clone()));
     }
-    let model = Model::new(frame, options.method == Method::Reml)?;
+    let model = Model::new(
+        frame,
+        options.method == Method::Reml,
+        EffectsLimit::BelowObservations,
+    )?;
     let x0: Vec<f64> = model
         .lower
         .iter()
@@ -395,7 +410,7 @@ fn templates(terms: &[TermInfo], theta: &[f64]) -> Vec<Vec<f64>> {
 }
 
 impl Model {
-    fn new(frame: &ModelFrame, reml: bool) -> Result<Model, LmmError> {
+    fn new(frame: &ModelFrame, reml: bool, limit: EffectsLimit) -> Result<Model, LmmError> {
         let n = frame.n_obs();
         let p = frame.x.ncols();
         if frame.random.is_empty() {
@@ -430,7 +445,11 @@ impl Model {
                     group: b.group.clone(),
                 });
             }
-            if m * q >= n {
+            let too_many = match limit {
+                EffectsLimit::BelowObservations => m * q >= n,
+                EffectsLimit::UpToObservations => m * q > n,
+            };
+            if too_many {
                 return Err(LmmError::TooManyRandomEffects {
                     group: b.group.clone(),
                     effects: m * q,
@@ -1388,7 +1407,7 @@ mod tests {
         let frame =
             ModelFrame::new(&Formula::parse("y ~ x + (1 + x | g)").unwrap(), &data()).unwrap();
         let f = fit(&frame, &LmmOptions::default()).unwrap();
-        let model = Model::new(&frame, true).unwrap();
+        let model = Model::new(&frame, true, EffectsLimit::BelowObservations).unwrap();
         let s = f.residual_variance.sqrt();
         let mut vp = f.theta.clone();
         vp.push(s);

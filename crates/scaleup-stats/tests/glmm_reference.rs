@@ -298,3 +298,16 @@ fn counts_match_the_expanded_binary_data() {
         1.0,
     );
 }
+
+/// One row per facility, so `(1 | facility)` has a level per observation: glmer allows it (an
+/// observation-level effect for overdispersion), unlike lmer.
+#[test]
+fn counts_one_row_per_facility() {
+    check("glmm_agg_facility");
+}
+
+/// A facility effect plus an observation-level effect (general path).
+#[test]
+fn counts_observation_level_effect_two_terms() {
+    check("glmm_agg_olre");
+}

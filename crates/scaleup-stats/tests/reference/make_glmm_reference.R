@@ -121,7 +121,9 @@ for (s in 1:8) {
 # 5. Aggregated binomial responses, glmer(cbind(successes, failures) ~ ...): the response is
 #    the proportion successes / trials with prior weights = trials, and logLik includes the
 #    binomial coefficients log C(trials, successes). These cases have their own seed so the
-#    datasets above stay byte-identical when cases are added here.
+#    datasets above stay byte-identical when cases are added here. (The datasets are; lme4's
+#    fits are not always bit-reproducible: on one rerun glmm_sweep_03 and glmm_sweep_07 moved
+#    by ~1e-7, well inside the test tolerances; the committed files were kept.)
 set.seed(20261128)
 
 # 5a. Cluster trial, facility-month counts: 24 facilities (half in the intervention arm), 6
@@ -175,3 +177,30 @@ agg_sw <- write_data(data.frame(k = k, fails = trials - k, treat = treat, period
                                 facility = paste0("h", sprintf("%02d", fac))), "agg_sw")
 fit_case("glmm_agg_sw", "agg_sw", "cbind(k, fails) ~ treat + (1 | facility) + (1 | facility:period)",
          agg_sw)
+
+# 5e. Facility-level counts, one row per facility: `(1 | facility)` is then an observation-level
+#     random effect (overdispersion), which glmer allows (levels = observations) and lmer
+#     would not. 30 facilities, 20-60 clients each, arm and a covariate.
+fac <- 1:30
+arm <- as.integer(fac > 15)
+staff <- round(runif(30, 1, 6), 2)
+treated <- sample(20:60, 30, replace = TRUE)
+remitted <- rbinom(30, treated, plogis(-0.5 + 0.6 * arm + 0.1 * staff + rnorm(30, sd = 0.5)))
+agg_facility <- write_data(data.frame(remitted = remitted, not_remitted = treated - remitted,
+                                      arm = arm, staff = staff,
+                                      facility = paste0("f", sprintf("%02d", fac))), "agg_facility")
+fit_case("glmm_agg_facility", "agg_facility",
+         "cbind(remitted, not_remitted) ~ arm + staff + (1 | facility)", agg_facility)
+
+# 5f. Facility-months with a facility effect and an observation-level effect (two terms, the
+#     general path, with one term having a level per row): 15 facilities, 4 months.
+fac <- rep(1:15, each = 4)
+obs <- seq_along(fac)
+arm <- as.integer(fac > 7)
+treated <- sample(5:25, length(fac), replace = TRUE)
+remitted <- rbinom(length(fac), treated,
+                   plogis(-0.2 + 0.5 * arm + rnorm(15, sd = 0.4)[fac] + rnorm(length(fac), sd = 0.4)))
+agg_olre <- write_data(data.frame(remitted = remitted, not_remitted = treated - remitted, arm = arm,
+                                  obs = obs, facility = paste0("f", sprintf("%02d", fac))), "agg_olre")
+fit_case("glmm_agg_olre", "agg_olre",
+         "cbind(remitted, not_remitted) ~ arm + (1 | facility) + (1 | obs)", agg_olre)
