@@ -15,8 +15,8 @@
 //! log-likelihood (and AIC, BIC) after the fit rather than carried through the optimisation.
 //! Rows with zero trials add nothing but still count as observations, as in glmer.
 //!
-//! With one random-effects term the per-group Newton steps
-//! are independent, which keeps each deviance evaluation `O(n q²)`. With several terms
+//! With one random-effects term the per-group Newton steps are independent, which keeps each
+//! deviance evaluation `O(n q²)`. With several terms
 //! (crossed, nested, `||`, cluster-by-period) each PIRLS step is the penalised least-squares
 //! solve of the linear mixed model code on working responses and weights (rows scaled by
 //! `√w`), warm-started from the previous evaluation's modes.
@@ -72,9 +72,10 @@ pub struct GlmmFit {
     pub vcov: Vec<Vec<f64>>,
     /// The random-effects term: covariance (`T T'`), BLUPs and conditional variances.
     pub random: Vec<RandomComponent>,
-    /// Laplace log-likelihood.
+    /// Laplace log-likelihood, as lme4's `logLik` (for counts it includes `Σ log C(n, k)`).
     pub log_likelihood: f64,
-    /// −2 × log-likelihood.
+    /// −2 × log-likelihood: the `deviance` of lme4's `summary` table (not `deviance(fit)`,
+    /// which for a GLMM is a conditional deviance).
     pub deviance: f64,
     /// AIC with df = p + #θ.
     pub aic: f64,
@@ -344,7 +345,8 @@ fn glm_start(pr: &Problem) -> Vec<f64> {
     beta
 }
 
-/// Fits a binomial-logit GLMM with one random-effects term by the Laplace approximation.
+/// Fits a binomial-logit GLMM by the Laplace approximation, to a 0/1 response or to
+/// `cbind(successes, failures)` counts (the frame's [`ModelFrame::trials`]).
 pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit, GlmmError> {
     let n = frame.n_obs();
     let p = frame.x.ncols();
@@ -362,6 +364,9 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
     };
     // Rows without trials carry no outcome, so both outcomes must occur among the others.
     let mut outcomes = frame.y.iter().zip(&trials).filter(|(_, n)| **n > 0.0);
+    if outcomes.clone().next().is_none() {
+        return Err(LmmError::Degenerate("no row has any trials".into()).into());
+    }
     let any_success = outcomes.clone().any(|(y, _)| *y > 0.0);
     let any_failure = outcomes.any(|(y, _)| *y < 1.0);
     if !(any_success && any_failure) {
@@ -923,4 +928,56 @@ fn fixed_effects(frame: &ModelFrame, beta: &[f64], vcov: &[Vec<f64>]) -> Vec<Glm
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Data;
+    use crate::formula::Formula;
+
+    fn frame(formula: &str, k: Vec<f64>, f: Vec<f64>) -> ModelFrame {
+        let mut d = Data::new();
+        let g: Vec<Option<&str>> = (0..k.len())
+            .map(|i| Some(if i % 2 == 0 { "a" } else { "b" }))
+            .collect();
+        d.add_numeric("k", k).unwrap();
+        d.add_numeric("f", f).unwrap();
+        d.add_factor("g", &g).unwrap();
+        ModelFrame::new(&Formula::parse(formula).unwrap(), &d).unwrap()
+    }
+
+    fn degenerate(r: Result<GlmmFit, GlmmError>) -> String {
+        match r {
+            Err(GlmmError::Model(LmmError::Degenerate(m))) => m,
+            other => panic!("expected a degenerate-data error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn counts_need_both_outcomes_among_rows_with_trials() {
+        let o = GlmmOptions::default();
+        // Every client remitted: the zero-trial rows do not count as failures.
+        let all = frame(
+            "cbind(k, f) ~ 1 + (1 | g)",
+            vec![2.0, 0.0, 3.0, 1.0, 0.0],
+            vec![0.0; 5],
+        );
+        assert!(degenerate(fit_binomial(&all, &o)).contains("is 1 in every row"));
+        let none = frame("cbind(k, f) ~ 1 + (1 | g)", vec![0.0; 5], vec![0.0; 5]);
+        assert!(degenerate(fit_binomial(&none, &o)).contains("no row has any trials"));
+    }
+
+    #[test]
+    fn single_column_response_must_be_zero_or_one() {
+        let counts = frame(
+            "k ~ 1 + (1 | g)",
+            vec![0.0, 1.0, 2.0, 1.0, 0.0],
+            vec![0.0; 5],
+        );
+        assert_eq!(
+            fit_binomial(&counts, &GlmmOptions::default()),
+            Err(GlmmError::ResponseNotBinary { row: 3 })
+        );
+    }
 }
