@@ -699,3 +699,44 @@ async fn oversized_analyses_are_refused_not_run() {
         "{err}"
     );
 }
+
+const AGG_CRT: &str = include_str!("../../scaleup-stats/tests/reference/lmm/agg_crt.csv");
+/// lme4 1.1.31 glmer on aggregated counts (scaleup-stats/tests/reference/make_glmm_reference.R).
+const AGG_CRT_REFERENCE: &str =
+    include_str!("../../scaleup-stats/tests/reference/lmm/glmm_agg_crt.json");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aggregated_binomial_glmm_over_http_matches_glmer() {
+    let app = App::sqlite().await;
+    let researcher = app.token("researcher").await;
+    let want: Value = serde_json::from_str(AGG_CRT_REFERENCE).unwrap();
+    let formula = want["formula"].as_str().unwrap();
+    let encoded = formula
+        .replace(' ', "%20")
+        .replace('+', "%2B")
+        .replace('|', "%7C")
+        .replace(',', "%2C");
+    let path = format!("/api/v1/analyses/glmm?family=binomial&formula={encoded}");
+    let (status, got) = app
+        .call("POST", &path, Some(&researcher), Some(json!(AGG_CRT)))
+        .await;
+    assert_eq!(status, 200, "{got}");
+    for w in want["fixed_effects"].as_array().unwrap() {
+        let g = got["fixed_effects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["term"] == w["term"])
+            .unwrap();
+        let (a, b) = (
+            g["estimate"].as_f64().unwrap(),
+            w["estimate"].as_f64().unwrap(),
+        );
+        assert!(close(a, b, 1e-5), "{}: {a} vs glmer {b}", w["term"]);
+    }
+    let (a, b) = (
+        got["log_likelihood"].as_f64().unwrap(),
+        want["log_likelihood"].as_f64().unwrap(),
+    );
+    assert!(close(a, b, 1e-7), "logLik {a} vs glmer {b}");
+}
