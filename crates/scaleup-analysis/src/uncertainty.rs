@@ -182,6 +182,10 @@ pub struct EvpiRequest {
     pub population: Option<f64>,
     pub years: u32,
     pub discount: f64,
+    /// Parameter columns of the draws table whose partial EVPI (EVPPI) to estimate.
+    pub evppi: Vec<String>,
+    /// Blocks for the EVPPI estimator (default: √draws, rounded down).
+    pub evppi_groups: Option<usize>,
 }
 
 /// EVPI (per person and for the population) from a long table of PSA draws.
@@ -195,8 +199,17 @@ pub fn evpi(source: &str, input: impl std::io::Read, req: &EvpiRequest) -> Resul
     if !(req.discount.is_finite() && req.discount >= 0.0 && req.discount < 1.0) {
         bail!("discount must be at least 0 and below 1");
     }
-    let table = read_psa_csv(source, input)?;
+    let (table, parameters) = read_psa_csv(source, input, &req.evppi)?;
     let s = voi::summarise(&table, &[req.wtp]).remove(0);
+    let groups = req
+        .evppi_groups
+        .unwrap_or_else(|| (table.n_draws() as f64).sqrt() as usize);
+    let mut evppi = Vec::new();
+    for (name, values) in req.evppi.iter().zip(&parameters) {
+        let v = voi::evppi_single(&table, values, req.wtp, groups)
+            .with_context(|| format!("{source}: EVPPI of '{name}'"))?;
+        evppi.push((name.clone(), v));
+    }
     let names = table.strategies();
     let pop = req.population.map(|n| {
         let mult = voi::population_multiplier(n, req.years, req.discount);
@@ -214,6 +227,10 @@ pub fn evpi(source: &str, input: impl std::io::Read, req: &EvpiRequest) -> Resul
             "ceac": by_name(&s.prob_optimal),
             "ceaf": s.ceaf,
             "population_evpi": pop.map(|p| p.1),
+            "evppi": evppi.iter().map(|(name, v)| json!({
+                "parameter": name, "evppi": v, "groups": groups,
+                "population_evppi": pop.map(|p| v * p.0),
+            })).collect::<Vec<_>>(),
             "population": pop.map(|p| json!({
                 "per_year": req.population, "years": req.years,
                 "discount": req.discount, "effective_population": p.0,
@@ -247,6 +264,12 @@ pub fn evpi(source: &str, input: impl std::io::Read, req: &EvpiRequest) -> Resul
             "Population EVPI: {p:.2} (effective population {mult:.2})"
         );
     }
+    for (name, v) in &evppi {
+        let _ = writeln!(
+            text,
+            "EVPPI of {name}: {v:.4} per person ({groups} blocks; Strong & Oakley 2014)"
+        );
+    }
     Ok(Report {
         json,
         text,
@@ -256,8 +279,17 @@ pub fn evpi(source: &str, input: impl std::io::Read, req: &EvpiRequest) -> Resul
 }
 
 /// Reads a long-format PSA file into a table; every draw must list every strategy once.
-pub fn read_psa_csv(source: &str, input: impl std::io::Read) -> Result<PsaTable> {
-    let rows = read_csv_columns(source, input, &["draw", "strategy", "cost", "effect"])?;
+/// Reads a long table of PSA draws (draw,strategy,cost,effect, one row per draw and strategy)
+/// and the named parameter columns, one value per draw (the same on each of its rows).
+pub fn read_psa_csv(
+    source: &str,
+    input: impl std::io::Read,
+    parameters: &[String],
+) -> Result<(PsaTable, Vec<Vec<f64>>)> {
+    let mut wanted = vec!["draw", "strategy", "cost", "effect"];
+    wanted.extend(parameters.iter().map(String::as_str));
+    let rows = read_csv_columns(source, input, &wanted)?;
+    let mut parameter_values: Vec<Vec<f64>> = vec![Vec::new(); parameters.len()];
     let mut strategies: Vec<String> = Vec::new();
     let mut draws: Vec<String> = Vec::new();
     let mut draw_index: HashMap<String, usize> = HashMap::new();
@@ -285,6 +317,16 @@ pub fn read_psa_csv(source: &str, input: impl std::io::Read) -> Result<PsaTable>
             cells.push(vec![None; strategies.len()]);
             draws.len() - 1
         });
+        for (p, name) in parameters.iter().enumerate() {
+            let v = parse_num(source, line, name, &c[4 + p])?;
+            match parameter_values[p].get(d) {
+                None => parameter_values[p].push(v),
+                Some(first) if *first != v => bail!(
+                    "{source} line {line}: draw '{draw}' has two values of parameter '{name}'; it must be the same on every row of a draw"
+                ),
+                Some(_) => {}
+            }
+        }
         if cells[d][j].is_some() {
             bail!(
                 "{} line {line}: draw '{draw}' lists strategy '{strat}' twice",
@@ -313,7 +355,7 @@ pub fn read_psa_csv(source: &str, input: impl std::io::Read) -> Result<PsaTable>
             effect.push(e);
         }
     }
-    Ok(PsaTable::new(strategies, cost, effect)?)
+    Ok((PsaTable::new(strategies, cost, effect)?, parameter_values))
 }
 
 /// A one-way sensitivity analysis of a Markov model.

@@ -710,6 +710,9 @@ pub struct EvpiQuery {
     population: Option<f64>,
     years: Option<u32>,
     discount: Option<f64>,
+    /// Comma-separated parameter columns for partial EVPI.
+    evppi: Option<String>,
+    evppi_groups: Option<usize>,
     #[serde(default)]
     format: OutputFormat,
 }
@@ -725,6 +728,8 @@ pub async fn evpi(
         population: q.population,
         years: q.years.unwrap_or(1),
         discount: q.discount.unwrap_or(0.0),
+        evppi: split_list(q.evppi.as_deref()),
+        evppi_groups: q.evppi_groups,
     };
     let report =
         compute(move || scaleup_analysis::uncertainty::evpi(BODY, &body[..], &req)).await?;

@@ -538,6 +538,23 @@ async fn psa_over_http_is_reproducible_and_bounded() {
     assert_eq!(status, 200, "{got}");
     // NMB of B at 3000: -40, 30, -120 (A: 0): EV with perfect information 10, without 0.
     assert!((got["evpi"].as_f64().unwrap() - 10.0).abs() < 1e-9, "{got}");
+    // Partial EVPI of a parameter column: here it explains every difference between draws
+    // (three blocks of one draw each), so it recovers the whole EVPI.
+    let with_p = "draw,strategy,cost,effect,p\n1,A,0,0,0.2\n1,B,100,0.02,0.2\n2,A,0,0,0.9\n2,B,120,0.05,0.9\n3,A,0,0,0.1\n3,B,90,-0.01,0.1\n";
+    let (status, got) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/evpi?wtp=3000&evppi=p&evppi_groups=3",
+            Some(&viewer),
+            Some(json!(with_p)),
+        )
+        .await;
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got["evppi"][0]["parameter"], "p");
+    assert!(
+        (got["evppi"][0]["evppi"].as_f64().unwrap() - 10.0).abs() < 1e-9,
+        "{got}"
+    );
     let (status, page) = app
         .call(
             "POST",

@@ -255,6 +255,66 @@ fn psa_json_contract_draws_file_and_evpi_agree() {
     let from_psa = by[2]["evpi"].as_f64().unwrap();
     assert!((e["evpi"].as_f64().unwrap() - from_psa).abs() < 1e-6 * (1.0 + from_psa));
     assert_eq!(e["n_draws"], 3000);
+
+    // Partial EVPI of the treatment effect and of a drug cost, from the same draws: each is
+    // at most the EVPI of everything; 54 blocks is the square root of 3,000 draws.
+    let p = json_ok(&[
+        "econ",
+        "evpi",
+        "--psa",
+        draws.to_str().unwrap(),
+        "--wtp",
+        "10000",
+        "--evppi",
+        "rr,cost_C",
+        "--format",
+        "json",
+    ]);
+    let evpi = p["evpi"].as_f64().unwrap();
+    let parts = p["evppi"].as_array().unwrap();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(parts[0]["parameter"], "rr");
+    assert_eq!(parts[0]["groups"], 54);
+    for part in parts {
+        let v = part["evppi"].as_f64().unwrap();
+        assert!((0.0..=evpi).contains(&v), "{part} vs EVPI {evpi}");
+    }
+    let (ok, _, err) = scaleup(&[
+        "econ",
+        "evpi",
+        "--psa",
+        draws.to_str().unwrap(),
+        "--wtp",
+        "1",
+        "--evppi",
+        "nope",
+    ]);
+    assert!(
+        !ok && err.contains("draws.csv") && err.contains("'nope'"),
+        "{err}"
+    );
+    // A parameter that differs between the rows of one draw is named with its line.
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut cells: Vec<String> = lines[2].split(',').map(String::from).collect();
+    let col = lines[0].split(',').position(|h| h == "rr").unwrap();
+    cells[col] = "0.123456".into();
+    lines[2] = cells.join(",");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let (ok, _, err) = scaleup(&[
+        "econ",
+        "evpi",
+        "--psa",
+        bad.to_str().unwrap(),
+        "--wtp",
+        "1",
+        "--evppi",
+        "rr",
+    ]);
+    assert!(
+        !ok && err.contains("line 3") && err.contains("'rr'"),
+        "{err}"
+    );
 }
 
 #[test]

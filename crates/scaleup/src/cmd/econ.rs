@@ -117,6 +117,13 @@ struct EvpiArgs {
     /// Annual discount rate for population EVPI; year t is weighted 1/(1+r)^t, t = 1..years.
     #[arg(long, default_value_t = 0.0)]
     discount: f64,
+    /// Also estimate the partial EVPI (EVPPI) of these parameter columns of the draws file
+    /// (comma-separated or repeated), by the one-level method of Strong & Oakley (2014).
+    #[arg(long, value_delimiter = ',', value_name = "PARAMETER")]
+    evppi: Vec<String>,
+    /// Blocks of draws for the EVPPI estimator (default: the square root of the draws).
+    #[arg(long, value_name = "K")]
+    evppi_groups: Option<usize>,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
 }
@@ -127,6 +134,8 @@ fn run_evpi(args: EvpiArgs) -> Result<()> {
         population: args.population,
         years: args.years,
         discount: args.discount,
+        evppi: args.evppi.clone(),
+        evppi_groups: args.evppi_groups,
     };
     let (source, file) = crate::cmd::stats::open_data(&args.psa)?;
     let report = uncertainty::evpi(&source, file, &req)?;
