@@ -1,6 +1,6 @@
 //! `/api/v1/analyses/...` and `/api/v1/programmes/{code}/effectiveness`: the analyses of the
 //! command line, over HTTP, giving the same JSON for the same input (both call
-//! `scaleup_analysis`).
+//! `scaleup_analysis`), plus a `warnings` list where the command would print warnings.
 //!
 //! The body is the document the command reads from a file — a CSV table, a TOML spec or
 //! scenario — sent as is; options go in the query string. `?format=text` returns the text
