@@ -488,8 +488,27 @@ async fn sync_push_is_idempotent_and_isolates_bad_records(store: Store, f: Fixtu
     // A viewer may not push at all.
     let v = actor(&store, &f.viewer).await;
     let acks = store.push(&v, "device-3", vec![rec("consent", &uuid(), None, json!({"client_id": client, "scope": "research", "given": true, "on": "2026-03-02"}))]).await.unwrap();
-    assert_eq!(acks[0].error.as_ref().unwrap().code, "forbidden"); // Replays and rejected records left the kept aggregate counts exact.
+    assert_eq!(acks[0].error.as_ref().unwrap().code, "forbidden");
+    // Replays and rejected records left the kept aggregate counts exact.
     assert!(scaleup_storage::testing::summary_counts_match_records(&store).await);
+    // A batch writes its audit events together at its end: one `record.create` per stored
+    // record (none for rejected ones or replays), and the chain still verifies.
+    let n = |sql: &'static str| {
+        let store = store.clone();
+        async move {
+            sqlx::query(sql)
+                .fetch_one(store.pool())
+                .await
+                .unwrap()
+                .get::<i64, _>("n")
+        }
+    };
+    assert_eq!(
+        n("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM audit_log WHERE action = 'record.create'")
+            .await,
+        n("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM records").await
+    );
+    assert!(store.verify_audit().await.unwrap().ok);
 }
 
 async fn concurrent_edits_keep_both_versions(store: Store, f: Fixture, _db: Reopen) {
