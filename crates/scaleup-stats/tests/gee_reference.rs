@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use scaleup_stats::data::{Data, factor_from_labels};
+use scaleup_stats::data::Data;
 use scaleup_stats::formula::Formula;
 use scaleup_stats::frame::ModelFrame;
 use scaleup_stats::gee::{Family, SmallSample, WorkingCorrelation, fit_gee};
@@ -16,57 +16,19 @@ use serde_json::Value;
 /// estimates, robust and naive SEs, α and φ.
 const REL: f64 = 1e-8;
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/gee")
-}
+mod common;
 
-/// Reads an R `write.csv(..., na = "")` file: numeric columns stay numeric, others are factors.
+use common::nums;
+
 fn read_csv(name: &str) -> Data {
-    let text = std::fs::read_to_string(dir().join(format!("{name}.csv"))).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .map(|s| s.trim_matches('"').to_string())
-        .collect();
-    let mut cells: Vec<Vec<String>> = vec![Vec::new(); header.len()];
-    for line in lines.filter(|l| !l.is_empty()) {
-        for (k, c) in line.split(',').enumerate() {
-            cells[k].push(c.trim_matches('"').to_string());
-        }
-    }
-    let mut data = Data::new();
-    for (name, col) in header.iter().zip(cells) {
-        let parsed: Option<Vec<f64>> = col
-            .iter()
-            .map(|c| {
-                if c.is_empty() {
-                    Some(f64::NAN)
-                } else {
-                    c.parse().ok()
-                }
-            })
-            .collect();
-        match parsed {
-            Some(v) => data.add_numeric(name, v).unwrap(),
-            None => {
-                let labels: Vec<Option<&str>> = col
-                    .iter()
-                    .map(|c| (!c.is_empty()).then_some(c.as_str()))
-                    .collect();
-                data.add_column(name, factor_from_labels(&labels)).unwrap()
-            }
-        }
-    }
-    data
+    common::read_r_csv(
+        &common::reference_dir("gee").join(format!("{name}.csv")),
+        "",
+    )
 }
 
-fn nums(v: &Value) -> Vec<f64> {
-    match v {
-        Value::Array(a) => a.iter().map(|x| x.as_f64().unwrap()).collect(),
-        x => vec![x.as_f64().unwrap()],
-    }
+fn dir() -> PathBuf {
+    common::reference_dir("gee")
 }
 
 fn close(ctx: &str, what: &str, got: f64, want: f64) {

@@ -15,57 +15,19 @@ use scaleup_stats::frame::ModelFrame;
 use scaleup_stats::glmm::{self, GlmmOptions};
 use serde_json::Value;
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/lmm")
-}
+mod common;
+
+use common::nums;
 
 fn read_csv(name: &str) -> Data {
-    let text = std::fs::read_to_string(dir().join(format!("{name}.csv"))).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .map(|s| s.trim_matches('"').to_string())
-        .collect();
-    let mut cells: Vec<Vec<String>> = vec![Vec::new(); header.len()];
-    for line in lines.filter(|l| !l.is_empty()) {
-        for (k, c) in line.split(',').enumerate() {
-            cells[k].push(c.trim_matches('"').to_string());
-        }
-    }
-    let mut data = Data::new();
-    for (name, col) in header.iter().zip(cells) {
-        let parsed: Option<Vec<f64>> = col
-            .iter()
-            .map(|c| {
-                if c == "NA" {
-                    Some(f64::NAN)
-                } else {
-                    c.parse().ok()
-                }
-            })
-            .collect();
-        match parsed {
-            Some(v) => data.add_numeric(name, v).unwrap(),
-            None => {
-                let labels: Vec<Option<&str>> = col
-                    .iter()
-                    .map(|c| (c != "NA").then_some(c.as_str()))
-                    .collect();
-                data.add_column(name, factor_from_labels(&labels)).unwrap()
-            }
-        }
-    }
-    data
+    common::read_r_csv(
+        &common::reference_dir("lmm").join(format!("{name}.csv")),
+        "NA",
+    )
 }
 
-fn nums(v: &Value) -> Vec<f64> {
-    match v {
-        Value::Number(n) => vec![n.as_f64().unwrap()],
-        Value::Array(a) => a.iter().flat_map(nums).collect(),
-        other => panic!("not numeric: {other}"),
-    }
+fn dir() -> PathBuf {
+    common::reference_dir("lmm")
 }
 
 fn close(what: &str, got: f64, want: f64, rel: f64, floor: f64) {

@@ -9,65 +9,25 @@
 
 use std::path::PathBuf;
 
-use scaleup_stats::data::{Data, factor_from_labels};
+use scaleup_stats::data::Data;
 use scaleup_stats::formula::Formula;
 use scaleup_stats::frame::ModelFrame;
 use scaleup_stats::lmm::{self, LmmOptions, Method};
 use serde_json::Value;
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/lmm")
-}
+mod common;
 
-/// Reads an R `write.csv` file: numeric columns stay numeric (`NA` missing), others are factors.
+use common::nums;
+
 fn read_csv(name: &str) -> Data {
-    let text = std::fs::read_to_string(dir().join(format!("{name}.csv"))).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .map(|s| s.trim_matches('"').to_string())
-        .collect();
-    let mut cells: Vec<Vec<String>> = vec![Vec::new(); header.len()];
-    for line in lines.filter(|l| !l.is_empty()) {
-        for (k, c) in line.split(',').enumerate() {
-            cells[k].push(c.trim_matches('"').to_string());
-        }
-    }
-    let mut data = Data::new();
-    for (name, col) in header.iter().zip(cells) {
-        let parsed: Option<Vec<f64>> = col
-            .iter()
-            .map(|c| {
-                if c == "NA" {
-                    Some(f64::NAN)
-                } else {
-                    c.parse().ok()
-                }
-            })
-            .collect();
-        match parsed {
-            Some(v) => data.add_numeric(name, v).unwrap(),
-            None => {
-                let labels: Vec<Option<&str>> = col
-                    .iter()
-                    .map(|c| (c != "NA").then_some(c.as_str()))
-                    .collect();
-                data.add_column(name, factor_from_labels(&labels)).unwrap()
-            }
-        }
-    }
-    data
+    common::read_r_csv(
+        &common::reference_dir("lmm").join(format!("{name}.csv")),
+        "NA",
+    )
 }
 
-/// Flattens a JSON number or (nested) array of numbers (jsonlite unboxes length-1 vectors).
-fn nums(v: &Value) -> Vec<f64> {
-    match v {
-        Value::Number(n) => vec![n.as_f64().unwrap()],
-        Value::Array(a) => a.iter().flat_map(nums).collect(),
-        other => panic!("not numeric: {other}"),
-    }
+fn dir() -> PathBuf {
+    common::reference_dir("lmm")
 }
 
 fn close(what: &str, got: f64, want: f64, rel: f64, floor: f64) {
