@@ -4,6 +4,13 @@
 # Debian packages only. Every other message goes to stderr, and any failure exits non-zero
 # with the reason, so a caller never mistakes a diagnostic for the URL.
 set -euo pipefail
+if [[ "${1:-}" == "--stop" ]]; then
+  # Stops every running cluster (CI stops the server it started, so nothing outlives the run).
+  pg_lsclusters -h 2>/dev/null | awk '$4=="online" {print $1, $2}' | while read -r v c; do
+    pg_ctlcluster "$v" "$c" stop </dev/null >/dev/null 2>&1 || true
+  done
+  exit 0
+fi
 exec 3>&1 1>&2
 say() { echo "start-postgres: $*"; }
 fail() {
@@ -32,7 +39,14 @@ if ! clusters | awk -v v="$version" '$1==v && $2=="main" {found=1} END {exit !fo
 fi
 if ! clusters | awk -v v="$version" '$1==v && $2=="main" && $4=="online" {found=1} END {exit !found}'; then
   say "starting cluster $version/main"
-  pg_ctlcluster "$version" main start || fail "pg_ctlcluster $version main start"
+  # The server is a daemon: it must not inherit our stdout (fd 3 is the caller's `$(...)` pipe)
+  # or stderr, or whoever reads them waits for EOF until the server stops — the CI hang of
+  # stop 6. Its start-up messages go to a file and are copied to stderr.
+  start_log=$(mktemp)
+  if ! pg_ctlcluster "$version" main start </dev/null >"$start_log" 2>&1 3>&-; then
+    cat "$start_log"; fail "pg_ctlcluster $version main start"
+  fi
+  cat "$start_log"; rm -f "$start_log"
 fi
 ready=""
 for _ in $(seq 1 60); do

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 if [[ -z "${SCALEUP_TEST_POSTGRES_URL:-}" ]]; then
   if url=$(scripts/start-postgres.sh) && [[ "$url" == postgres://* ]]; then
     export SCALEUP_TEST_POSTGRES_URL="$url"
+    # In CI nothing may outlive the run: stop the server this script started.
+    if [[ "${CI:-}" == "true" ]]; then trap "scripts/start-postgres.sh --stop" EXIT; fi
   elif [[ "${CI:-}" == "true" ]]; then
     echo "test.sh: PostgreSQL could not be started and CI=true: failing (see start-postgres above)" >&2
     exit 1
