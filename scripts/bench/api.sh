@@ -25,7 +25,7 @@ token() {
   read -r u p < <(account "$1")
   curl -s "$url/api/v1/auth/login" -H 'content-type: application/json' -d "{\"username\":\"$u\",\"password\":\"$p\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
-tc=$(token counsellor); tr=$(token researcher); tv=$(token viewer)
+tc=$(token counsellor); ts=$(token supervisor); tm=$(token hub_manager); tr=$(token researcher); tv=$(token viewer)
 echo "| endpoint (role) | requests/s | p50 | p99 |"
 echo "|---|---|---|---|"
 run() {
@@ -41,6 +41,9 @@ run counsellor "$tc" "/api/v1/clients?limit=50"
 run counsellor "$tc" "/api/v1/sync?limit=500"
 run researcher "$tr" "/api/v1/clients?limit=100"
 run viewer "$tv" "/api/v1/summary?from=2025-01-01&to=2025-03-31"
+run counsellor "$tc" "/api/v1/caseload"
+run supervisor "$ts" "/api/v1/caseload"
+run "hub manager" "$tm" "/api/v1/caseload?limit=500"
 run counsellor "$tc" "/api/v1/health"
 echo
 echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status) (database: $(du -h "$db" | cut -f1), $CLIENTS clients)"

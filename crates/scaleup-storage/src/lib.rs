@@ -34,9 +34,9 @@ pub use catalog_scorer::CatalogScorer;
 pub use crypto::{KeyError, MasterKey};
 pub use migrate::LATEST_VERSION;
 pub use records::{
-    ALERT_ACTIONS, Ack, AckStatus, AlertFilter, AlertRow, Change, ClientRow, ConflictRow,
-    IncomingRecord, PullPage, RecordRow, RiskFlagSummary, SMALL_CELL_THRESHOLD, ScoreSummary,
-    Scorer, SummaryCell,
+    ALERT_ACTIONS, Ack, AckStatus, AlertFilter, AlertRow, CaseloadEntry, CaseloadScore, Change,
+    ClientRow, ConflictRow, IncomingRecord, MAX_CASELOAD_PAGE, PullPage, RecordRow,
+    RiskFlagSummary, SMALL_CELL_THRESHOLD, ScoreSummary, Scorer, SummaryCell,
 };
 pub use scope::Actor;
 pub use setup::{DefinitionRow, HubRow, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow};
@@ -156,7 +156,12 @@ impl Store {
             scorer: options.scorer,
         };
         migrate::run(&store, version).await?;
-        store.optimize().await?;
+        match store.backend {
+            Backend::Sqlite => {
+                store.refresh_statistics_if_stale().await?;
+            }
+            Backend::Postgres => store.optimize().await?,
+        }
         Ok(store)
     }
 
@@ -190,16 +195,19 @@ impl Store {
         Ok(tx)
     }
 
-    /// Refreshes the query planner's statistics. Without them SQLite picks the hub index for a
-    /// counsellor's client list and scans a whole hub (37 ms instead of 0.4 ms per page at a
-    /// million clients). Sampled (`analysis_limit`), so it takes milliseconds on any size; run at
-    /// every start and after bulk loads. PostgreSQL's autovacuum does the same on its own, but
-    /// an explicit ANALYZE after a bulk load avoids waiting for it.
+    /// Recomputes the query planner's statistics in full: run after a bulk load. SQLite plans
+    /// from `sqlite_stat1`, which only ANALYZE writes, and a wrong estimate costs seconds: a
+    /// sampled ANALYZE (`analysis_limit = 1000`) read the first thousand entries of the
+    /// `(hub_id, kind, ...)` indexes, all of one hub, and estimated 1,001 records per hub where
+    /// there were 2.4 million; the planner then walked a whole hub to fetch 500 clients'
+    /// records (1.9 s instead of 25 ms for a hub manager's caseload page at a million clients).
+    /// A full ANALYZE of that table takes 6 s. PostgreSQL samples rows, not index prefixes, and
+    /// its autovacuum keeps statistics current; ANALYZE there only saves waiting for it.
     pub async fn optimize(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => {
                 let mut conn = self.pool.acquire().await?;
-                sqlx::raw_sql("PRAGMA analysis_limit = 1000; ANALYZE;")
+                sqlx::raw_sql("PRAGMA analysis_limit = 0; ANALYZE;")
                     .execute(&mut *conn)
                     .await?;
             }
@@ -208,6 +216,53 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Runs [`Store::optimize`] when the statistics are missing or `records` has doubled (or
+    /// halved) since they were taken; returns whether it ran. Cheap to call often (two indexed
+    /// lookups): the server calls it at start and in its minute sweep, so statistics follow a
+    /// growing database without a full ANALYZE (and its seconds of write lock) at every start.
+    pub async fn refresh_statistics_if_stale(&self) -> Result<bool> {
+        if self.backend == Backend::Postgres {
+            return Ok(false);
+        }
+        // sqlite_stat1 exists only once something was analysed.
+        let has_stats: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let analysed: Option<String> = if has_stats > 0 {
+            sqlx::query_scalar(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = 'records' AND idx IS NOT NULL LIMIT 1",
+            )
+            .fetch_optional(&self.pool)
+            .await?
+        } else {
+            None
+        };
+        // Rowids grow with inserts and records are never deleted, so the largest is the count.
+        let rows: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM records")
+            .fetch_one(&self.pool)
+            .await?;
+        let analysed_rows = analysed
+            .as_deref()
+            .and_then(|s| s.split(' ').next())
+            .and_then(|n| n.parse::<i64>().ok());
+        let stale = match analysed_rows {
+            None => rows > 0,
+            Some(then) => rows > 2 * then + 1000 || 2 * rows + 1000 < then,
+        };
+        if stale {
+            let started = std::time::Instant::now();
+            self.optimize().await?;
+            tracing::info!(
+                records = rows,
+                seconds = started.elapsed().as_secs_f64(),
+                "refreshed planner statistics"
+            );
+        }
+        Ok(stale)
     }
 
     /// Schema version currently applied.

@@ -42,6 +42,7 @@ conformance!(
     sync_push_is_idempotent_and_isolates_bad_records,
     concurrent_edits_keep_both_versions,
     pull_returns_only_the_callers_caseload,
+    caseload_is_scoped_paged_and_audited,
     identities_are_encrypted_at_rest,
     risk_items_raise_alerts_that_escalate,
     client_queries_are_scoped_by_role,
@@ -130,6 +131,49 @@ async fn postgres_older_database_upgrades_in_place() {
     if let Some(db) = TestDb::postgres().await {
         older_database_upgrades_in_place(db).await;
     }
+}
+
+/// SQLite plans from sqlite_stat1: statistics are taken once there is data, kept while the
+/// table keeps its size, and retaken when it no longer matches them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_planner_statistics_follow_the_table() {
+    let db = TestDb::sqlite();
+    let store = db.open(Arc::new(TestScorer)).await;
+    let f = Fixture::seed(&store).await;
+    register_client(&store, &f, &f.counsellor).await;
+    let records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let analysed = |store: Store| async move {
+        let stat: String = sqlx::query_scalar(
+            "SELECT stat FROM sqlite_stat1 WHERE tbl = 'records' AND idx = 'records_client'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        stat.split(' ').next().unwrap().parse::<i64>().unwrap()
+    };
+    assert!(
+        store.refresh_statistics_if_stale().await.unwrap(),
+        "no statistics yet"
+    );
+    assert_eq!(analysed(store.clone()).await, records);
+    assert!(
+        !store.refresh_statistics_if_stale().await.unwrap(),
+        "unchanged table"
+    );
+    // Statistics claiming a far larger table (as after a purge) are retaken.
+    sqlx::query("UPDATE sqlite_stat1 SET stat = '100000 10' WHERE tbl = 'records'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert!(store.refresh_statistics_if_stale().await.unwrap());
+    assert_eq!(analysed(store.clone()).await, records);
+    // A reopened store keeps what it has instead of analysing at every start.
+    drop(store);
+    let store = db.open(Arc::new(TestScorer)).await;
+    assert!(!store.refresh_statistics_if_stale().await.unwrap());
 }
 
 async fn run<F, Fut>(db: &TestDb, test: F)
@@ -631,6 +675,130 @@ async fn pull_returns_only_the_callers_caseload(store: Store, f: Fixture, _db: R
         store.pull(&a, "garbage", 10).await,
         Err(StoreError::Invalid { .. })
     ));
+}
+
+/// Pushes a client with one episode enrolled on `enrolled_on`, closed on `closed_on` if given.
+async fn client_with_episode(
+    store: &Store,
+    f: &Fixture,
+    counsellor: &scaleup_storage::UserRecord,
+    enrolled_on: &str,
+    closed_on: Option<&str>,
+) -> String {
+    let a = actor(store, counsellor).await;
+    let client = uuid();
+    let mut episode =
+        json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": enrolled_on});
+    if let Some(closed) = closed_on {
+        episode["closed_on"] = json!(closed);
+        episode["closure_reason"] = json!("completed");
+    }
+    let acks = store
+        .push(&a, "device-1", vec![
+            rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": enrolled_on, "sex": "male"})),
+            rec("episode", &uuid(), None, episode),
+        ])
+        .await
+        .unwrap();
+    assert!(
+        acks.iter().all(|a| a.status == AckStatus::Created),
+        "{acks:?}"
+    );
+    client
+}
+
+async fn caseload_is_scoped_paged_and_audited(store: Store, f: Fixture, _db: Reopen) {
+    let mut mine = Vec::new();
+    for _ in 0..3 {
+        mine.push(register_client(&store, &f, &f.counsellor).await);
+    }
+    // Closed ten days ago: still shown, so a recent dropout or completion is seen.
+    let recent = (time::OffsetDateTime::now_utc() - time::Duration::days(10)).date();
+    let recent = format!(
+        "{:04}-{:02}-{:02}",
+        recent.year(),
+        u8::from(recent.month()),
+        recent.day()
+    );
+    // The first client (one attended session) gets a risk alert.
+    let flagged = mine[0].clone();
+    let mine_recent = client_with_episode(&store, &f, &f.counsellor, &recent, Some(&recent)).await;
+    mine.push(mine_recent.clone());
+    // Closed years ago: history, not caseload.
+    let old =
+        client_with_episode(&store, &f, &f.counsellor, "2020-01-06", Some("2020-03-02")).await;
+    let theirs = register_client(&store, &f, &f.counsellor_b).await;
+    mine.sort();
+    let a = actor(&store, &f.counsellor).await;
+    store
+        .push(&a, "d", vec![rec("assessment", &uuid(), None, json!({"client_id": flagged, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 0, "9": 1}}))])
+        .await
+        .unwrap();
+
+    let ids = |items: &[scaleup_storage::CaseloadEntry]| -> Vec<String> {
+        items.iter().map(|c| c.client_id.clone()).collect()
+    };
+    let (items, next) = store.caseload(&a, None, 100).await.unwrap();
+    assert_eq!(
+        ids(&items),
+        mine,
+        "the counsellor's own clients in care, by id"
+    );
+    assert!(next.is_none());
+    assert!(!ids(&items).contains(&old));
+    let alerted: Vec<bool> = items.iter().map(|c| c.open_risk_alert).collect();
+    assert_eq!(
+        alerted,
+        mine.iter().map(|c| *c == flagged).collect::<Vec<_>>()
+    );
+    let scored = items.iter().find(|c| c.client_id == flagged).unwrap();
+    assert_eq!(scored.scores[0].total, 1.0);
+    assert_eq!(scored.scores[0].occasion.as_deref(), Some("baseline"));
+    assert_eq!(
+        (scored.sessions_attended, scored.last_session_number),
+        (1, 1),
+        "{scored:?}"
+    );
+    assert_eq!(scored.last_session_on.as_deref(), Some("2026-03-01"));
+    assert_eq!(scored.episode_status, "active");
+    let closed = items.iter().find(|c| c.client_id == mine_recent).unwrap();
+    assert_eq!(
+        (closed.episode_status, closed.closure_reason.as_deref()),
+        ("closed", Some("completed"))
+    );
+
+    let s = actor(&store, &f.supervisor).await;
+    assert_eq!(ids(&store.caseload(&s, None, 100).await.unwrap().0), mine);
+
+    // The hub manager's caseload, two clients a page: every client once, in order, then the end.
+    let m = actor(&store, &f.manager).await;
+    let mut all = mine.clone();
+    all.push(theirs.clone());
+    all.sort();
+    let events_before = store.audit_events(None, 1000).await.unwrap().len();
+    let (mut seen, mut cursor, mut pages) = (Vec::new(), None::<String>, 0);
+    loop {
+        let (items, next) = store.caseload(&m, cursor.as_deref(), 2).await.unwrap();
+        assert!(items.len() <= 2);
+        seen.extend(ids(&items));
+        pages += 1;
+        match next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen, all);
+    assert_eq!(pages, 3);
+    let read_events = store.audit_events(None, 1000).await.unwrap().len() - events_before;
+    assert_eq!(read_events, 3, "each page's read is audited");
+
+    for user in [&f.researcher, &f.viewer, &f.admin] {
+        let who = actor(&store, user).await;
+        assert!(matches!(
+            store.caseload(&who, None, 100).await,
+            Err(StoreError::Forbidden(_))
+        ));
+    }
 }
 
 async fn identities_are_encrypted_at_rest(store: Store, f: Fixture, _db: Reopen) {

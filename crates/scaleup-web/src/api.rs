@@ -781,8 +781,39 @@ async fn acknowledge_alert(
     )))
 }
 
-async fn caseload(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    let items = state.store.caseload(&caller.actor).await?;
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseloadQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn caseload(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<CaseloadQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(|s| uuid_param(s, "cursor"))
+        .transpose()?;
+    // The default page holds a counsellor's or supervisor's whole caseload; a hub manager's
+    // large one comes in pages.
+    let limit = q.limit.unwrap_or(500);
+    if !(1..=scaleup_storage::MAX_CASELOAD_PAGE).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!(
+                "must be between 1 and {}",
+                scaleup_storage::MAX_CASELOAD_PAGE
+            ),
+        ));
+    }
+    let (items, next) = state
+        .store
+        .caseload(&caller.actor, cursor.as_deref(), limit)
+        .await?;
     let programmes = state.store.programmes(&caller.actor).await?;
     let protocols: std::collections::HashMap<String, String> = programmes
         .into_iter()
@@ -790,7 +821,7 @@ async fn caseload(State(state): State<AppState>, caller: Caller) -> Result<Json<
         .collect();
     let today = time::OffsetDateTime::now_utc().date().to_julian_day();
     let items = crate::api::flags::with_flags(items, &state.catalog.rules, &protocols, today);
-    Ok(Json(json!({"items": items, "next_cursor": null})))
+    Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
 async fn list_conflicts(
@@ -923,67 +954,82 @@ pub(crate) mod flags {
     use scaleup_domain::date::Date;
     use scaleup_domain::instrument::Score;
     use scaleup_domain::protocol::Protocol;
-    use serde_json::{Value, json};
+    use scaleup_storage::CaseloadEntry;
+    use serde::Serialize;
     use std::collections::HashMap;
 
-    /// Adds `flags` (and `adequate_dose`) to each caseload entry:
+    /// A caseload entry as the API shows it: the stored summary with the protocol's flags.
+    #[derive(Serialize)]
+    pub struct FlaggedEntry<'c> {
+        #[serde(flatten)]
+        pub entry: CaseloadEntry,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub protocol: Option<&'c str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub adequate_dose: Option<bool>,
+        pub flags: Vec<&'static str>,
+    }
+
+    /// Adds `flags` (and `adequate_dose`, `protocol`) to each caseload entry:
     /// - `risk`: an unacknowledged risk alert;
     /// - `missed_sessions`: a session recorded as missed;
     /// - `overdue`: an active episode whose next session is past the protocol's missed-session limit;
     /// - `dropout`: the episode closed as dropped out;
     /// - `no_improvement`: the protocol's stepped-care rule fired (from the session it names, less
     ///   than the required change from baseline on its outcome instrument).
-    pub fn with_flags(
-        items: Vec<Value>,
-        catalog: &Catalog,
+    pub fn with_flags<'c>(
+        items: Vec<CaseloadEntry>,
+        catalog: &'c Catalog,
         programme_protocol: &HashMap<String, String>,
         today_julian: i32,
-    ) -> Vec<Value> {
+    ) -> Vec<FlaggedEntry<'c>> {
         items
             .into_iter()
-            .map(|mut c| {
-                let protocol = c["programme_id"]
-                    .as_str()
-                    .and_then(|p| programme_protocol.get(p))
-                    .and_then(|code| catalog.protocol(code));
-                let mut flags = Vec::new();
-                if c["open_risk_alert"] == true {
-                    flags.push("risk");
-                }
-                if c["sessions_missed"].as_i64().unwrap_or(0) > 0 {
-                    flags.push("missed_sessions");
-                }
-                if let Some(p) = protocol {
-                    if c["episode_status"] == "active" && overdue(&c, p, today_julian) {
-                        flags.push("overdue");
-                    }
-                    if no_improvement(&c, p) {
-                        flags.push("no_improvement");
-                    }
-                    c["adequate_dose"] =
-                        json!(p.adequate_dose(c["sessions_attended"].as_u64().unwrap_or(0) as u32));
-                    c["protocol"] = json!(p.code());
-                }
-                if c["closure_reason"] == "dropped_out" {
-                    flags.push("dropout");
-                }
-                if let Some(scores) = c["scores"].as_array_mut() {
-                    for s in scores {
-                        // The full scoring detail stays on the server; the list shows totals.
-                        if let Some(o) = s.as_object_mut() {
-                            o.remove("detail");
-                        }
-                    }
-                }
-                c["flags"] = json!(flags);
-                c
-            })
+            .map(|c| flag(c, catalog, programme_protocol, today_julian))
             .collect()
     }
 
-    fn overdue(c: &Value, p: &Protocol, today_julian: i32) -> bool {
-        let Some(last) = c["last_session_on"]
-            .as_str()
+    fn flag<'c>(
+        c: CaseloadEntry,
+        catalog: &'c Catalog,
+        programme_protocol: &HashMap<String, String>,
+        today_julian: i32,
+    ) -> FlaggedEntry<'c> {
+        let protocol = c
+            .programme_id
+            .as_deref()
+            .and_then(|p| programme_protocol.get(p))
+            .and_then(|code| catalog.protocol(code));
+        let mut flags = Vec::new();
+        if c.open_risk_alert {
+            flags.push("risk");
+        }
+        if c.sessions_missed > 0 {
+            flags.push("missed_sessions");
+        }
+        if let Some(p) = protocol {
+            if c.episode_status == "active" && overdue(&c, p, today_julian) {
+                flags.push("overdue");
+            }
+            if no_improvement(&c, p) {
+                flags.push("no_improvement");
+            }
+        }
+        if c.closure_reason.as_deref() == Some("dropped_out") {
+            flags.push("dropout");
+        }
+        FlaggedEntry {
+            protocol: protocol.map(|p| p.code()),
+            adequate_dose: protocol.map(|p| p.adequate_dose(c.sessions_attended)),
+            entry: c,
+            flags,
+        }
+    }
+
+    fn overdue(c: &CaseloadEntry, p: &Protocol, today_julian: i32) -> bool {
+        let Some(last) = c
+            .last_session_on
+            .as_deref()
             .and_then(|d| Date::parse(d, "d").ok())
         else {
             return false;
@@ -993,30 +1039,27 @@ pub(crate) mod flags {
         days_overdue > 0 && p.session_missed(days_overdue as u32)
     }
 
-    fn no_improvement(c: &Value, p: &Protocol) -> bool {
-        let Some(scores) = c["scores"].as_array() else {
-            return false;
-        };
-        let parsed: Vec<(&Value, Score)> = scores
+    fn no_improvement(c: &CaseloadEntry, p: &Protocol) -> bool {
+        let parsed: Vec<(&scaleup_storage::CaseloadScore, Score)> = c
+            .scores
             .iter()
             .filter_map(|s| {
-                serde_json::from_value::<Score>(s["detail"].clone())
-                    .ok()
-                    .map(|sc| (s, sc))
+                let detail = s.detail.as_deref()?;
+                serde_json::from_str::<Score>(detail).ok().map(|sc| (s, sc))
             })
             .collect();
         let Some((_, baseline)) = parsed
             .iter()
-            .find(|(s, _)| s["occasion"] == "baseline" || s["occasion"] == "screening")
+            .find(|(s, _)| matches!(s.occasion.as_deref(), Some("baseline") | Some("screening")))
         else {
             return false;
         };
         parsed
             .iter()
             .rev()
-            .filter(|(s, sc)| s["session_number"].is_u64() && sc.instrument == baseline.instrument)
+            .filter(|(s, sc)| s.session_number.is_some() && sc.instrument == baseline.instrument)
             .any(|(s, current)| {
-                let n = s["session_number"].as_u64().unwrap_or(0) as u32;
+                let n = s.session_number.unwrap_or(0);
                 p.stepped_care_flag(baseline, current, n).is_some()
             })
     }

@@ -353,8 +353,142 @@ pub const ROUTES: &[RouteDoc] = &[
     ),
 ];
 
-/// Query parameters of the analysis routes: (path, name, JSON type, required, description).
-const ANALYSIS_QUERY: &[(&str, &str, &str, bool, &str)] = &[
+/// Query parameters: (path, name, JSON type, required, description). Every route that reads
+/// its query string lists its parameters here (handlers reject unknown ones).
+const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
+    (
+        "/org-units",
+        "hub_id",
+        "string",
+        false,
+        "only this hub's units",
+    ),
+    (
+        "/clients",
+        "site",
+        "string",
+        false,
+        "org unit id: clients registered in its subtree",
+    ),
+    (
+        "/clients",
+        "from",
+        "string",
+        false,
+        "registered on or after this date (YYYY-MM-DD)",
+    ),
+    (
+        "/clients",
+        "to",
+        "string",
+        false,
+        "registered on or before this date (YYYY-MM-DD)",
+    ),
+    (
+        "/clients",
+        "cursor",
+        "string",
+        false,
+        "next_cursor of the previous page",
+    ),
+    (
+        "/clients",
+        "limit",
+        "integer",
+        false,
+        "page size, 1 to 1000 (default 1000)",
+    ),
+    (
+        "/sync",
+        "cursor",
+        "string",
+        false,
+        "next_cursor of the previous pull; empty for the first",
+    ),
+    (
+        "/sync",
+        "limit",
+        "integer",
+        false,
+        "changes per page, 1 to 5000 (default 1000)",
+    ),
+    (
+        "/alerts",
+        "status",
+        "string",
+        false,
+        "open, escalated or acknowledged",
+    ),
+    (
+        "/alerts",
+        "from",
+        "string",
+        false,
+        "raised on or after this date (YYYY-MM-DD)",
+    ),
+    (
+        "/alerts",
+        "to",
+        "string",
+        false,
+        "raised on or before this date (YYYY-MM-DD)",
+    ),
+    (
+        "/alerts",
+        "cursor",
+        "string",
+        false,
+        "next_cursor of the previous page",
+    ),
+    (
+        "/alerts",
+        "limit",
+        "integer",
+        false,
+        "page size, 1 to 1000 (default 100)",
+    ),
+    (
+        "/caseload",
+        "cursor",
+        "string",
+        false,
+        "next_cursor of the previous page (a client id)",
+    ),
+    (
+        "/caseload",
+        "limit",
+        "integer",
+        false,
+        "clients per page, 1 to 1000 (default 500)",
+    ),
+    (
+        "/summary",
+        "from",
+        "string",
+        false,
+        "first day of the period (YYYY-MM-DD)",
+    ),
+    (
+        "/summary",
+        "to",
+        "string",
+        false,
+        "last day of the period (YYYY-MM-DD)",
+    ),
+    (
+        "/audit",
+        "before",
+        "integer",
+        false,
+        "events with a sequence number below this (next_cursor)",
+    ),
+    (
+        "/audit",
+        "limit",
+        "integer",
+        false,
+        "events per page, 1 to 1000 (default 100)",
+    ),
     (
         "/analyses/lmm",
         "formula",
@@ -558,15 +692,17 @@ pub fn openapi_document() -> Value {
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
-        if route.tag == "analysis" {
+        if route.method == "get" || route.tag == "analysis" {
             params.extend(
-                ANALYSIS_QUERY
+                QUERY_PARAMS
                     .iter()
                     .filter(|(p, ..)| *p == route.path)
                     .map(|(_, name, ty, required, description)| {
                         json!({"name": name, "in": "query", "required": required, "description": description, "schema": {"type": ty}})
                     }),
             );
+        }
+        if route.tag == "analysis" {
             params.push(json!({"name": "format", "in": "query", "required": false,
                 "description": "json (default), text, or html where the analysis has a page",
                 "schema": {"type": "string", "enum": ["json", "text", "html"]}}));

@@ -116,4 +116,41 @@ async fn flags_come_from_the_protocol_rules() {
     assert_eq!(flags("improving"), vec!["overdue"]);
     assert_eq!(flags("stuck"), vec!["overdue", "no_improvement"]);
     assert_eq!(flags("at_risk"), vec!["risk", "overdue"]);
+
+    // Pages over HTTP: one client a page, each page flagged, the cursor walks to the end.
+    assert_eq!(caseload["next_cursor"], Value::Null);
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/caseload?limit=1".to_string();
+    loop {
+        let (s, page) = app.call("GET", &path, Some(&sup), None).await;
+        assert_eq!(s, 200, "{page}");
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+        assert!(page["items"][0]["flags"].is_array());
+        seen.push(page["items"][0]["client_id"].clone());
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/caseload?limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    let whole: Vec<Value> = caseload["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["client_id"].clone())
+        .collect();
+    assert_eq!(seen, whole);
+    for (bad, field) in [
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("cursor=not-a-uuid", "cursor"),
+        ("page=2", ""),
+    ] {
+        let (s, body) = app
+            .call("GET", &format!("/api/v1/caseload?{bad}"), Some(&sup), None)
+            .await;
+        assert_eq!(s, 400, "{bad}: {body}");
+        if !field.is_empty() {
+            assert_eq!(body["error"]["field"], field, "{bad}: {body}");
+        }
+    }
 }

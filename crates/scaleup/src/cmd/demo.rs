@@ -253,7 +253,8 @@ async fn build(store: &Store, plan: &Plan, show_progress: bool) -> anyhow::Resul
         .join()
         .map_err(|_| anyhow::anyhow!("the demo generator thread panicked"))??;
     progress.finish_and_clear();
-    // Planner statistics for the freshly loaded tables (milliseconds; see Store::optimize).
+    // Full planner statistics for the freshly loaded tables (6 s at a million clients; see
+    // Store::optimize).
     store
         .optimize()
         .await

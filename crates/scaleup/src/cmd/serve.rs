@@ -50,7 +50,7 @@ pub async fn serve(
         .with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     announce(&format!("http://{local}"));
-    // Every server sweeps overdue risk alerts; the sweep is idempotent, so several servers
+    // Every server sweeps overdue risk alerts (and keeps planner statistics current); the sweep is idempotent, so several servers
     // behind a load balancer do not escalate an alert twice.
     let sweeper = {
         let store = store.clone();
@@ -62,6 +62,10 @@ pub async fn serve(
                     Ok(0) => {}
                     Ok(n) => tracing::info!(escalated = n, "escalated overdue risk alerts"),
                     Err(e) => tracing::warn!(error = %e, "alert escalation sweep failed"),
+                }
+                // Planner statistics follow the database as it grows (a no-op most minutes).
+                if let Err(e) = store.refresh_statistics_if_stale().await {
+                    tracing::warn!(error = %e, "refreshing planner statistics failed");
                 }
             }
         })
