@@ -1732,8 +1732,10 @@ impl Store {
         sql.push_in("r.client_id", &clients);
         actor.push_scope(&mut sql, "r");
         sql.push(" ORDER BY r.client_id, r.occurred_on");
+        // Unacknowledged = open or escalated, named so the (status, due_at) index serves it:
+        // `status <> 'acknowledged'` scanned all 78,000 alerts of a 1M-client database.
         let mut alerts =
-            Sql::new("SELECT client_id FROM risk_alerts WHERE status <> 'acknowledged'");
+            Sql::new("SELECT client_id FROM risk_alerts WHERE status IN ('open', 'escalated')");
         alerts.push_in("client_id", &clients);
         let alert_clients: BTreeSet<String> = alerts
             .query()
