@@ -222,6 +222,8 @@ impl Store {
     /// halved) since they were taken; returns whether it ran. Cheap to call often (two indexed
     /// lookups): the server calls it at start and in its minute sweep, so statistics follow a
     /// growing database without a full ANALYZE (and its seconds of write lock) at every start.
+    /// A doubling re-analyses `records` alone: once per doubling, writers wait a few seconds
+    /// (within their 10 s busy timeout up to about a million clients; sync clients retry).
     pub async fn refresh_statistics_if_stale(&self) -> Result<bool> {
         if self.backend == Backend::Postgres {
             return Ok(false);
@@ -255,7 +257,16 @@ impl Store {
         };
         if stale {
             let started = std::time::Instant::now();
-            self.optimize().await?;
+            if analysed_rows.is_none() {
+                self.optimize().await?;
+            } else {
+                // Only the table that grew: ANALYZE holds SQLite's write lock while it runs
+                // (about 6 s per million clients for records), and writers wait for it.
+                let mut conn = self.pool.acquire().await?;
+                sqlx::raw_sql("PRAGMA analysis_limit = 0; ANALYZE records;")
+                    .execute(&mut *conn)
+                    .await?;
+            }
             tracing::info!(
                 records = rows,
                 seconds = started.elapsed().as_secs_f64(),
