@@ -212,6 +212,15 @@ fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// Pushes `records` from one device and asserts that every one was created.
+async fn push_created(store: &Store, actor: &scaleup_storage::Actor, records: Vec<IncomingRecord>) {
+    let acks = store.push(actor, "device-1", records).await.unwrap();
+    assert!(
+        acks.iter().all(|a| a.status == AckStatus::Created),
+        "{acks:?}"
+    );
+}
+
 /// Registers a client with identity, episode and one session for `counsellor`; returns the client id.
 async fn register_client(
     store: &Store,
@@ -221,19 +230,13 @@ async fn register_client(
     let a = actor(store, counsellor).await;
     let client = uuid();
     let episode = uuid();
-    let acks = store
-        .push(&a, "device-1", vec![
+    push_created(store, &a, vec![
             rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": "female", "birth_year": 1990})),
             rec("client_identity", &uuid(), None, json!({"client_id": client, "given_name": "Wanjiru", "phone": "+254 700 000000"})),
             rec("episode", &episode, None, json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-03-01"})),
             rec("session", &uuid(), None, json!({"client_id": client, "episode_id": episode, "number": 1, "on": "2026-03-01", "attended": true, "duration_minutes": 90, "modality": "individual", "components": ["psychoeducation"]})),
         ])
-        .await
-        .unwrap();
-    assert!(
-        acks.iter().all(|a| a.status == AckStatus::Created),
-        "{acks:?}"
-    );
+        .await;
     client
 }
 
@@ -693,17 +696,11 @@ async fn client_with_episode(
         episode["closed_on"] = json!(closed);
         episode["closure_reason"] = json!("completed");
     }
-    let acks = store
-        .push(&a, "device-1", vec![
+    push_created(store, &a, vec![
             rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": enrolled_on, "sex": "male"})),
             rec("episode", &uuid(), None, episode),
         ])
-        .await
-        .unwrap();
-    assert!(
-        acks.iter().all(|a| a.status == AckStatus::Created),
-        "{acks:?}"
-    );
+        .await;
     client
 }
 
