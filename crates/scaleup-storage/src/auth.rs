@@ -165,9 +165,7 @@ impl Store {
         if prehashed.is_none() {
             check_password_rules(&new.password)?;
         }
-        if new.display_name.trim().is_empty() {
-            return Err(StoreError::invalid("display_name", "must not be empty"));
-        }
+        crate::setup::name_ok(&new.display_name, "display_name")?;
         if new.role != Role::Admin && new.hub_id.is_none() {
             return Err(StoreError::invalid(
                 "hub_id",

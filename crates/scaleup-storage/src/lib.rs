@@ -28,7 +28,7 @@ mod time_util;
 
 pub use activity::{HubYearActivity, OutcomePair, OutcomeRule};
 pub use audit::{AuditEvent, AuditVerification};
-pub use auth::{LoginOutcome, NewUser, SessionKind, UserRecord};
+pub use auth::{LoginOutcome, MIN_PASSWORD_LEN, NewUser, SessionKind, UserRecord};
 pub use bulk::BulkRecord;
 pub use catalog_scorer::CatalogScorer;
 pub use crypto::{KeyError, MasterKey};
@@ -39,7 +39,9 @@ pub use records::{
     RiskFlagSummary, SMALL_CELL_THRESHOLD, ScoreSummary, Scorer, SummaryCell,
 };
 pub use scope::Actor;
-pub use setup::{DefinitionRow, HubRow, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow};
+pub use setup::{
+    DefinitionRow, HubRow, MAX_NAME_CHARS, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow,
+};
 pub use time_util::{format_timestamp, now_timestamp};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

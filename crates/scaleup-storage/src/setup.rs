@@ -68,6 +68,23 @@ pub struct ProgrammeRow {
     pub sites: Vec<serde_json::Value>,
 }
 
+/// A display name: not blank, at most 200 characters (it is shown in lists and reports).
+pub(crate) fn name_ok(name: &str, field: &'static str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(StoreError::invalid(field, "must not be empty"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(StoreError::invalid(
+            field,
+            format!("must be at most {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// The longest display name of a hub, org unit, programme or user.
+pub const MAX_NAME_CHARS: usize = 200;
+
 fn code_ok(code: &str, field: &str) -> Result<()> {
     let ok = !code.is_empty()
         && code.len() <= 64
@@ -107,9 +124,7 @@ impl Store {
             return Err(StoreError::Forbidden("only an admin creates hubs"));
         }
         code_ok(code, "code")?;
-        if name.trim().is_empty() {
-            return Err(StoreError::invalid("name", "must not be empty"));
-        }
+        name_ok(name, "name")?;
         if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
             return Err(StoreError::invalid(
                 "country",
@@ -182,9 +197,7 @@ impl Store {
     ) -> Result<OrgUnitRow> {
         require_setup(actor, &new.hub_id)?;
         code_ok(&new.code, "code")?;
-        if new.name.trim().is_empty() {
-            return Err(StoreError::invalid("name", "must not be empty"));
-        }
+        name_ok(&new.name, "name")?;
         match (new.level, new.catchment_population) {
             (OrgLevel::Facility, None) => {
                 return Err(StoreError::invalid(
@@ -314,6 +327,7 @@ impl Store {
         require_setup(actor, &new.hub_id)?;
         code_ok(&new.code, "code")?;
         code_ok(&new.protocol_code, "protocol_code")?;
+        name_ok(&new.name, "name")?;
         if !(1..=24 * 14).contains(&new.alert_ack_hours) {
             return Err(StoreError::invalid(
                 "alert_ack_hours",

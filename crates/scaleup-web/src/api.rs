@@ -345,10 +345,12 @@ async fn list_org_units(
     caller: Caller,
     Params(q): Params<HubFilter>,
 ) -> Result<Json<Value>, ApiError> {
-    let units = state
-        .store
-        .org_units(&caller.actor, q.hub_id.as_deref())
-        .await?;
+    let hub = q
+        .hub_id
+        .as_deref()
+        .map(|h| uuid_param(h, "hub_id"))
+        .transpose()?;
+    let units = state.store.org_units(&caller.actor, hub.as_deref()).await?;
     Ok(Json(json!({"items": units, "next_cursor": null})))
 }
 
@@ -888,7 +890,10 @@ async fn list_audit(
     Params(q): Params<AuditQuery>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Capability::ReadAudit)?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
+    }
     let items = state.store.audit_events(q.before, limit).await?;
     let next = if items.len() as i64 == limit {
         items

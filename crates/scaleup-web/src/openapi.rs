@@ -353,50 +353,52 @@ pub const ROUTES: &[RouteDoc] = &[
     ),
 ];
 
-/// Query parameters: (path, name, JSON type, required, description). Every route that reads
-/// its query string lists its parameters here (handlers reject unknown ones).
-const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
+/// Query parameters: (path, name, schema, required, description). The schema is a JSON type
+/// name or a JSON Schema object. Every route that reads its query string lists all of its
+/// parameters here: handlers reject unknown ones, and the contract test checks that the names
+/// here are exactly the names each handler accepts.
+pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
     (
         "/org-units",
         "hub_id",
-        "string",
+        r#"{"type": "string", "format": "uuid"}"#,
         false,
         "only this hub's units",
     ),
     (
         "/clients",
         "site",
-        "string",
+        r#"{"type": "string", "format": "uuid"}"#,
         false,
         "org unit id: clients registered in its subtree",
     ),
     (
         "/clients",
         "from",
-        "string",
+        r#"{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#,
         false,
-        "registered on or after this date (YYYY-MM-DD)",
+        "registered on or after this date",
     ),
     (
         "/clients",
         "to",
-        "string",
+        r#"{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#,
         false,
-        "registered on or before this date (YYYY-MM-DD)",
+        "registered on or before this date",
     ),
     (
         "/clients",
         "cursor",
-        "string",
+        r#"{"type": "string", "format": "uuid"}"#,
         false,
         "next_cursor of the previous page",
     ),
     (
         "/clients",
         "limit",
-        "integer",
+        r#"{"type": "integer", "minimum": 1, "maximum": 1000}"#,
         false,
-        "page size, 1 to 1000 (default 1000)",
+        "page size (default 1000)",
     ),
     (
         "/sync",
@@ -408,30 +410,30 @@ const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
     (
         "/sync",
         "limit",
-        "integer",
+        r#"{"type": "integer", "minimum": 1, "maximum": 5000}"#,
         false,
-        "changes per page, 1 to 5000 (default 1000)",
+        "changes per page (default 1000)",
     ),
     (
         "/alerts",
         "status",
-        "string",
+        r#"{"type": "string", "enum": ["open", "escalated", "acknowledged"]}"#,
         false,
-        "open, escalated or acknowledged",
+        "only alerts in this state",
     ),
     (
         "/alerts",
         "from",
-        "string",
+        r#"{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#,
         false,
-        "raised on or after this date (YYYY-MM-DD)",
+        "raised on or after this date",
     ),
     (
         "/alerts",
         "to",
-        "string",
+        r#"{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#,
         false,
-        "raised on or before this date (YYYY-MM-DD)",
+        "raised on or before this date",
     ),
     (
         "/alerts",
@@ -443,37 +445,37 @@ const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
     (
         "/alerts",
         "limit",
-        "integer",
+        r#"{"type": "integer", "minimum": 1, "maximum": 1000}"#,
         false,
-        "page size, 1 to 1000 (default 100)",
+        "page size (default 100)",
     ),
     (
         "/caseload",
         "cursor",
-        "string",
+        r#"{"type": "string", "format": "uuid"}"#,
         false,
         "next_cursor of the previous page (a client id)",
     ),
     (
         "/caseload",
         "limit",
-        "integer",
+        r#"{"type": "integer", "minimum": 1, "maximum": 1000}"#,
         false,
-        "clients per page, 1 to 1000 (default 500)",
+        "clients per page (default 500)",
     ),
     (
         "/summary",
         "from",
-        "string",
+        r#"{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#,
         false,
-        "first day of the period (YYYY-MM-DD)",
+        "first day of the period",
     ),
     (
         "/summary",
         "to",
-        "string",
+        r#"{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#,
         false,
-        "last day of the period (YYYY-MM-DD)",
+        "last day of the period",
     ),
     (
         "/audit",
@@ -485,14 +487,14 @@ const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
     (
         "/audit",
         "limit",
-        "integer",
+        r#"{"type": "integer", "minimum": 1, "maximum": 1000}"#,
         false,
-        "events per page, 1 to 1000 (default 100)",
+        "events per page (default 100)",
     ),
     (
         "/analyses/lmm",
         "formula",
-        "string",
+        r#"{"type": "string", "minLength": 1}"#,
         true,
         "lme4-style formula, e.g. y ~ x + (1 + t | site)",
     ),
@@ -524,13 +526,19 @@ const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
         false,
         "skip Satterthwaite degrees of freedom",
     ),
-    ("/analyses/glmm", "family", "string", true, "binomial"),
+    (
+        "/analyses/glmm",
+        "family",
+        r#"{"type": "string", "enum": ["binomial"]}"#,
+        true,
+        "response family (logit link)",
+    ),
     (
         "/analyses/glmm",
         "formula",
-        "string",
+        r#"{"type": "string", "minLength": 1}"#,
         true,
-        "formula with a 0/1 response",
+        "formula with a 0/1 response or cbind(successes, failures)",
     ),
     (
         "/analyses/glmm",
@@ -547,44 +555,261 @@ const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
         "include BLUPs and conditional variances",
     ),
     (
+        "/analyses/gee",
+        "formula",
+        r#"{"type": "string", "minLength": 1}"#,
+        true,
+        "fixed-effects formula, e.g. y ~ arm + period",
+    ),
+    (
+        "/analyses/gee",
+        "family",
+        r#"{"type": "string", "enum": ["gaussian", "binomial"]}"#,
+        true,
+        "identity link, or logit link with a 0/1 response",
+    ),
+    (
+        "/analyses/gee",
+        "corr",
+        r#"{"type": "string", "enum": ["independence", "exchangeable"]}"#,
+        false,
+        "working correlation (default exchangeable)",
+    ),
+    (
+        "/analyses/gee",
+        "group",
+        r#"{"type": "string", "minLength": 1}"#,
+        true,
+        "cluster column",
+    ),
+    (
+        "/analyses/gee",
+        "small_sample",
+        r#"{"type": "string", "enum": ["mancl-derouen"]}"#,
+        false,
+        "small-sample correction of the sandwich",
+    ),
+    (
+        "/analyses/gee",
+        "factors",
+        "string",
+        false,
+        "comma-separated numeric columns to treat as factors",
+    ),
+    (
+        "/analyses/icc",
+        "formula",
+        r#"{"type": "string", "minLength": 1}"#,
+        true,
+        "random-intercept model, e.g. y ~ 1 + (1 | site)",
+    ),
+    (
+        "/analyses/icc",
+        "factors",
+        "string",
+        false,
+        "comma-separated numeric columns to treat as factors",
+    ),
+    (
+        "/analyses/meta",
+        "estimate",
+        r#"{"type": "string", "minLength": 1}"#,
+        true,
+        "column of study estimates",
+    ),
+    (
+        "/analyses/meta",
+        "se",
+        r#"{"type": "string", "minLength": 1}"#,
+        true,
+        "column of their standard errors",
+    ),
+    (
+        "/analyses/meta",
+        "label",
+        "string",
+        false,
+        "column of study labels",
+    ),
+    (
+        "/analyses/meta",
+        "method",
+        r#"{"type": "string", "enum": ["fe", "dl", "reml"]}"#,
+        false,
+        "fixed effect, DerSimonian-Laird or REML (default reml)",
+    ),
+    (
+        "/analyses/meta",
+        "knapp_hartung",
+        "boolean",
+        false,
+        "Knapp-Hartung adjustment",
+    ),
+    (
+        "/analyses/meta",
+        "kh_truncate",
+        "boolean",
+        false,
+        "truncate the Knapp-Hartung factor at 1",
+    ),
+    (
+        "/analyses/meta",
+        "level",
+        r#"{"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}"#,
+        false,
+        "confidence level (default 0.95)",
+    ),
+    (
+        "/analyses/meta",
+        "axis_label",
+        "string",
+        false,
+        "forest plot axis label",
+    ),
+    (
         "/analyses/icers",
         "wtp",
-        "number",
+        r#"{"type": "number", "minimum": 0}"#,
         false,
         "willingness to pay per unit of effect (adds net monetary benefit)",
     ),
     (
         "/analyses/markov",
         "wtp",
-        "number",
+        r#"{"type": "number", "minimum": 0}"#,
         false,
         "willingness to pay per unit of effect (adds net monetary benefit)",
     ),
     (
+        "/analyses/psa",
+        "draws",
+        r#"{"type": "integer", "minimum": 1, "maximum": 100000}"#,
+        false,
+        "number of draws (default 1000)",
+    ),
+    (
+        "/analyses/psa",
+        "seed",
+        r#"{"type": "integer", "minimum": 0}"#,
+        false,
+        "random seed (same seed, same draws)",
+    ),
+    (
+        "/analyses/psa",
+        "wtp",
+        r#"{"type": "string", "minLength": 1}"#,
+        true,
+        "comma-separated willingness-to-pay values, e.g. 0,500,1000",
+    ),
+    (
+        "/analyses/evpi",
+        "wtp",
+        r#"{"type": "number", "minimum": 0}"#,
+        true,
+        "willingness to pay per unit of effect",
+    ),
+    (
+        "/analyses/evpi",
+        "population",
+        r#"{"type": "number", "minimum": 0}"#,
+        false,
+        "population affected per year (adds population EVPI)",
+    ),
+    (
+        "/analyses/evpi",
+        "years",
+        r#"{"type": "integer", "minimum": 1}"#,
+        false,
+        "years the decision applies",
+    ),
+    (
+        "/analyses/evpi",
+        "discount",
+        r#"{"type": "number", "minimum": 0}"#,
+        false,
+        "annual discount rate for population EVPI",
+    ),
+    (
+        "/analyses/evpi",
+        "evppi",
+        "string",
+        false,
+        "comma-separated parameter columns for partial EVPI",
+    ),
+    (
+        "/analyses/evpi",
+        "evppi_groups",
+        r#"{"type": "integer", "minimum": 1}"#,
+        false,
+        "groups per parameter for the EVPPI estimate",
+    ),
+    (
+        "/analyses/owsa",
+        "wtp",
+        r#"{"type": "number", "minimum": 0}"#,
+        true,
+        "willingness to pay per unit of effect",
+    ),
+    (
+        "/analyses/owsa",
+        "parameter",
+        "string",
+        false,
+        "only this parameter",
+    ),
+    (
+        "/analyses/owsa",
+        "low",
+        "number",
+        false,
+        "low value of that parameter",
+    ),
+    (
+        "/analyses/owsa",
+        "high",
+        "number",
+        false,
+        "high value of that parameter",
+    ),
+    (
+        "/analyses/owsa",
+        "strategy",
+        "string",
+        false,
+        "strategy whose net benefit is compared",
+    ),
+    (
+        "/analyses/owsa",
+        "comparator",
+        "string",
+        false,
+        "comparator strategy",
+    ),
+    (
         "/analyses/sample-size",
         "solve",
-        "string",
+        r#"{"type": "string", "enum": ["clusters", "cluster_size", "n_per_arm"]}"#,
         true,
-        "clusters | cluster_size | n_per_arm",
+        "what to solve for",
     ),
     (
         "/analyses/sample-size",
         "target_power",
-        "number",
+        r#"{"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}"#,
         false,
         "default 0.8",
     ),
     (
         "/analyses/costs",
         "admin_minutes_per_session",
-        "number",
+        r#"{"type": "number", "minimum": 0}"#,
         false,
         "assumed counsellor admin minutes per session (default 0)",
     ),
     (
         "/analyses/costs",
         "training_hours_per_day",
-        "number",
+        r#"{"type": "number", "exclusiveMinimum": 0}"#,
         false,
         "hours in a training day (default 8)",
     ),
@@ -598,7 +823,7 @@ const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
     (
         "/analyses/costs",
         "response_fraction",
-        "number",
+        r#"{"type": "number", "exclusiveMinimum": 0, "maximum": 1}"#,
         false,
         "response: at least this fractional reduction (default 0.5)",
     ),
@@ -619,7 +844,7 @@ const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
     (
         "/programmes/{code}/effectiveness",
         "occasion",
-        "string",
+        r#"{"type": "string", "enum": ["screening", "baseline", "session", "endpoint", "follow_up"]}"#,
         false,
         "follow-up occasion compared with baseline (default follow_up)",
     ),
@@ -633,7 +858,7 @@ const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
     (
         "/programmes/{code}/effectiveness",
         "level",
-        "number",
+        r#"{"type": "number", "minimum": 0.5, "exclusiveMaximum": 1}"#,
         false,
         "confidence level (default 0.95)",
     ),
@@ -682,6 +907,63 @@ fn error_schema() -> Value {
     })
 }
 
+/// The status a route answers with when it succeeds.
+fn success_status(method: &str, path: &str) -> &'static str {
+    match (method, path) {
+        ("post", "/hubs" | "/org-units" | "/programmes" | "/users") => "201",
+        ("post", "/auth/logout" | "/users/{id}/password" | "/conflicts/{id}/resolve") => "204",
+        _ => "200",
+    }
+}
+
+/// The component schema of a route's JSON request body (login and sync push have their own).
+fn json_body(method: &str, path: &str) -> Option<&'static str> {
+    Some(match (method, path) {
+        ("post", "/hubs") => "HubCreate",
+        ("post", "/org-units") => "OrgUnitCreate",
+        ("post", "/programmes") => "ProgrammeCreate",
+        ("post", "/users") => "UserCreate",
+        ("post", "/users/{id}/password") => "PasswordReset",
+        ("post", "/alerts/{id}/acknowledge") => "AlertAcknowledge",
+        ("post", "/conflicts/{id}/resolve") => "ConflictResolve",
+        _ => return None,
+    })
+}
+
+/// A closed object (the handlers reject unknown fields).
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({"type": "object", "required": required, "properties": properties, "additionalProperties": false})
+}
+
+fn uuid() -> Value {
+    json!({"type": "string", "format": "uuid"})
+}
+
+fn date() -> Value {
+    json!({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"})
+}
+
+fn text(max: usize) -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": max})
+}
+
+fn code_schema() -> Value {
+    json!({"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"})
+}
+
+fn password() -> Value {
+    json!({"type": "string", "minLength": scaleup_storage::MIN_PASSWORD_LEN, "maxLength": 512})
+}
+
+/// A parameter's schema: a JSON type name, or a JSON Schema object written out.
+fn param_schema(schema: &str) -> Value {
+    if schema.starts_with('{') {
+        serde_json::from_str(schema).expect("QUERY_PARAMS holds valid JSON (tested)")
+    } else {
+        json!({ "type": schema })
+    }
+}
+
 /// The whole document.
 pub fn openapi_document() -> Value {
     let mut paths = serde_json::Map::new();
@@ -697,8 +979,8 @@ pub fn openapi_document() -> Value {
                 QUERY_PARAMS
                     .iter()
                     .filter(|(p, ..)| *p == route.path)
-                    .map(|(_, name, ty, required, description)| {
-                        json!({"name": name, "in": "query", "required": required, "description": description, "schema": {"type": ty}})
+                    .map(|(_, name, schema, required, description)| {
+                        json!({"name": name, "in": "query", "required": required, "description": description, "schema": param_schema(schema)})
                     }),
             );
         }
@@ -708,9 +990,15 @@ pub fn openapi_document() -> Value {
                 "schema": {"type": "string", "enum": ["json", "text", "html"]}}));
         }
         let mut responses = json!({
-            "200": {"description": "Success", "content": {"application/json": {"schema": {"type": "object"}}}},
             "400": {"description": "Bad input; `field` names the offending field", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         });
+        match success_status(route.method, route.path) {
+            "204" => responses["204"] = json!({"description": "Done; no content"}),
+            status => {
+                responses[status] = json!({"description": if status == "201" { "Created" } else { "Success" },
+                    "content": {"application/json": {"schema": {"type": "object"}}}})
+            }
+        }
         if route.authenticated {
             responses["401"] = json!({"description": "Not signed in", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
             responses["403"] = json!({"description": "The caller's role may not do this", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
@@ -734,9 +1022,12 @@ pub fn openapi_document() -> Value {
         if route.path == "/sync" && route.method == "post" {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SyncPush"}}}});
         }
+        if let Some(schema) = json_body(route.method, route.path) {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+        }
         if let Some((media, description)) = analysis_body(route.path) {
             op["requestBody"] = json!({"required": true, "description": description,
-                "content": {media: {"schema": {"type": "string"}}}});
+                "content": {media: {"schema": {"type": "string", "minLength": 1}}}});
             op["responses"]["422"] = json!({"description": "The document could not be analysed; the message names the line and field", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
         let entry = paths
@@ -762,12 +1053,44 @@ pub fn openapi_document() -> Value {
             },
             "schemas": {
                 "Error": error_schema(),
+                "HubCreate": object(&["code", "name", "country"], json!({
+                    "code": code_schema(), "name": text(scaleup_storage::MAX_NAME_CHARS),
+                    "country": {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2 code, e.g. KE"}})),
+                "OrgUnitCreate": object(&["hub_id", "level", "code", "name"], json!({
+                    "hub_id": uuid(), "parent_id": {"type": ["string", "null"], "format": "uuid"},
+                    "level": {"type": "string", "enum": scaleup_domain::org::OrgLevel::ALL.iter().map(|l| l.as_str()).collect::<Vec<_>>()},
+                    "code": code_schema(), "name": text(scaleup_storage::MAX_NAME_CHARS),
+                    "catchment_population": {"type": ["integer", "null"], "minimum": 0,
+                        "description": "adults in the catchment; required for a facility (coverage denominator)"}})),
+                "ProgrammeCreate": object(&["hub_id", "code", "name", "protocol_code", "alert_ack_hours", "start_date"], json!({
+                    "hub_id": uuid(), "code": code_schema(), "name": text(scaleup_storage::MAX_NAME_CHARS), "protocol_code": text(64),
+                    "design": {"type": ["object", "null"], "description": "trial design: arms, clusters, stepped-wedge steps"},
+                    "alert_ack_hours": {"type": "integer", "minimum": 1, "maximum": 336,
+                        "description": "hours a supervisor has to acknowledge a risk alert before it escalates"},
+                    "start_date": date(),
+                    "sites": {"type": "array", "items": object(&["facility_id"], json!({
+                        "facility_id": uuid(), "arm": {"type": ["string", "null"]},
+                        "cluster": {"type": ["string", "null"]},
+                        "crossover_period": {"type": ["integer", "null"], "minimum": 0}}))}})),
+                "UserCreate": object(&["username", "display_name", "password", "role"], json!({
+                    "username": {"type": "string", "pattern": "^[A-Za-z0-9._@-]{3,64}$"},
+                    "display_name": text(scaleup_storage::MAX_NAME_CHARS), "password": password(),
+                    "role": {"type": "string", "enum": scaleup_domain::role::Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>()},
+                    "hub_id": {"type": ["string", "null"], "format": "uuid"},
+                    "supervisor_id": {"type": ["string", "null"], "format": "uuid"},
+                    "site_ids": {"type": "array", "items": uuid()}})),
+                "PasswordReset": object(&["password"], json!({"password": password()})),
+                "AlertAcknowledge": object(&["action"], json!({
+                    "action": {"type": "string", "enum": scaleup_storage::ALERT_ACTIONS}})),
+                "ConflictResolve": object(&["keep"], json!({
+                    "keep": {"type": "string", "enum": ["server", "incoming"],
+                        "description": "keep the server's version, or make the incoming one current"}})),
                 "SyncPush": {
-                    "type": "object", "required": ["device_id", "records"],
+                    "type": "object", "required": ["device_id", "records"], "additionalProperties": false,
                     "properties": {
-                        "device_id": {"type": "string"},
+                        "device_id": text(128),
                         "records": {"type": "array", "maxItems": crate::api::MAX_BATCH, "items": {
-                            "type": "object", "required": ["kind", "id", "device_time", "data"],
+                            "type": "object", "required": ["kind", "id", "device_time", "data"], "additionalProperties": false,
                             "properties": {
                                 "kind": {"type": "string", "enum": scaleup_domain::record::RecordKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>()},
                                 "id": {"type": "string", "format": "uuid"},

@@ -136,6 +136,33 @@ async fn bad_input_is_a_json_error_naming_the_field() {
         (s.as_u16(), body["error"]["field"].as_str()),
         (400, Some("country"))
     );
+    // Names are bounded (documented as maxLength in the OpenAPI document).
+    let (s, body) = app
+        .call(
+            "POST",
+            "/api/v1/hubs",
+            Some(&admin),
+            Some(json!({"code": "x", "name": "n".repeat(scaleup_storage::MAX_NAME_CHARS + 1), "country": "UG"})),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), body["error"]["field"].as_str()),
+        (400, Some("name"))
+    );
+    let (s, _) = app
+        .call(
+            "POST",
+            "/api/v1/hubs",
+            Some(&admin),
+            Some(json!({"code": "x", "name": "n".repeat(scaleup_storage::MAX_NAME_CHARS), "country": "UG"})),
+        )
+        .await;
+    assert_eq!(
+        s, 201,
+        "the longest allowed name, and the documented status"
+    );
+    let (_, doc) = app.call("GET", "/api/v1/openapi.json", None, None).await;
+    assert!(doc["paths"]["/hubs"]["post"]["responses"]["201"].is_object());
     let (s, body) = app
         .call("GET", "/api/v1/clients?limit=0", Some(&admin), None)
         .await;
@@ -240,5 +267,72 @@ async fn openapi_document_describes_every_route() {
             route.method,
             route.path
         );
+    }
+}
+
+/// The query parameters each route documents are exactly the ones its handler accepts. Handlers
+/// reject unknown parameters, and serde names the accepted ones in that error, so a probe with
+/// an unknown name reads the handler's list without a second copy of it here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documented_query_parameters_are_the_accepted_ones() {
+    let app = App::sqlite().await;
+    let admin = app.token("admin").await;
+    // Logging out ends the session it is called with: it gets its own.
+    let to_log_out = app.token("admin").await;
+    let mut checked = 0;
+    for route in scaleup_web::openapi::ROUTES {
+        let path = route
+            .path
+            .replace("{id}", &uuid())
+            .replace("{code}", "no-such-code");
+        let (_, body) = app
+            .call(
+                &route.method.to_uppercase(),
+                &format!("/api/v1{path}?zz_probe=1"),
+                Some(if route.path == "/auth/logout" {
+                    &to_log_out
+                } else {
+                    &admin
+                }),
+                None,
+            )
+            .await;
+        let message = body["error"]["message"].as_str().unwrap_or("");
+        let mut accepted: Vec<String> = match message.find("unknown field `zz_probe`") {
+            // "expected one of `a`, `b`", "expected `a` or `b`", "expected `a`".
+            Some(at) => message[at + "unknown field `zz_probe`".len()..]
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut documented: Vec<String> = scaleup_web::openapi::QUERY_PARAMS
+            .iter()
+            .filter(|(p, ..)| {
+                *p == route.path && (route.method == "get" || route.tag == "analysis")
+            })
+            .map(|(_, name, ..)| name.to_string())
+            .collect();
+        if route.tag == "analysis" {
+            documented.push("format".into());
+        }
+        accepted.sort();
+        documented.sort();
+        assert_eq!(
+            accepted, documented,
+            "{} {}: accepted (left) vs documented (right); probe said {body}",
+            route.method, route.path
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, scaleup_web::openapi::ROUTES.len());
+    // Every schema written out in the table is JSON.
+    for (path, name, schema, ..) in scaleup_web::openapi::QUERY_PARAMS {
+        if schema.starts_with('{') {
+            serde_json::from_str::<serde_json::Value>(schema)
+                .unwrap_or_else(|e| panic!("{path} {name}: {e}"));
+        }
     }
 }
