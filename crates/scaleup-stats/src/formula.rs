@@ -14,6 +14,17 @@
 
 use std::fmt;
 
+use crate::frame::MAX_DESIGN_COLUMNS;
+
+/// The most tokens a formula may have. Longer formulas are refused before parsing: the parser
+/// and the term algebra recurse once per operator, so this also bounds their stack depth.
+pub const MAX_FORMULA_TOKENS: usize = 2_000;
+
+/// The most fixed-effect terms, random-effect terms or grouping factors a formula may expand
+/// to. `a*b*c*...` doubles the terms with every factor; each term is at least one design
+/// column, so a formula past [`MAX_DESIGN_COLUMNS`] terms could never be fitted anyway.
+pub const MAX_FORMULA_TERMS: usize = MAX_DESIGN_COLUMNS;
+
 /// A formula parse error, naming the 1-based character position and the offending token.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("formula error at position {pos} near `{token}`: {message}")]
@@ -181,6 +192,17 @@ impl Formula {
                     let groups = p.eval_group(&group)?;
                     let mut eff_terms = effects.terms;
                     sort_terms(&mut eff_terms);
+                    let expanded = if double {
+                        groups.len().saturating_mul(eff_terms.len() + 1)
+                    } else {
+                        groups.len()
+                    };
+                    if random.len().saturating_add(expanded) > MAX_FORMULA_TERMS {
+                        return Err(p.error_pos(
+                            pos,
+                            &format!("the formula expands to more than {MAX_FORMULA_TERMS} terms"),
+                        ));
+                    }
                     for (g, group_label) in groups {
                         let group = p.term(&g);
                         let effs: Vec<Term> = eff_terms.iter().map(|t| p.term(t)).collect();
@@ -318,6 +340,15 @@ fn tokenize(text: &str) -> Result<Vec<Token>, FormulaError> {
         if c.is_whitespace() {
             i += 1;
             continue;
+        }
+        if out.len() >= MAX_FORMULA_TOKENS {
+            return Err(FormulaError {
+                pos,
+                token: c.to_string(),
+                message: format!(
+                    "the formula is too long (at most {MAX_FORMULA_TOKENS} names, numbers and operators)"
+                ),
+            });
         }
         let simple = match c {
             '+' => Some(Tok::Plus),
@@ -711,6 +742,14 @@ impl Parser {
     }
 
     fn eval(&mut self, e: &Expr) -> Result<TermSet, FormulaError> {
+        let set = self.eval_unbounded(e)?;
+        if set.terms.len() > MAX_FORMULA_TERMS {
+            return Err(self.too_many_terms(e));
+        }
+        Ok(set)
+    }
+
+    fn eval_unbounded(&mut self, e: &Expr) -> Result<TermSet, FormulaError> {
         Ok(match e {
             Expr::Var(_, name) => TermSet {
                 terms: vec![vec![self.var_id(name)]],
@@ -740,7 +779,7 @@ impl Parser {
                 let (a, b) = (self.eval(a)?, self.eval(b)?);
                 self.no_number(&a, e)?;
                 self.no_number(&b, e)?;
-                let ab = a.interact(&b);
+                let ab = self.interact(&a, &b, e)?;
                 a.add(b).add(ab)
             }
             Expr::Div(a, b) => {
@@ -754,14 +793,14 @@ impl Parser {
                     terms: vec![all],
                     intercept: None,
                 };
-                let nested = outer.interact(&b);
+                let nested = self.interact(&outer, &b, e)?;
                 a.add(nested)
             }
             Expr::Inter(a, b) => {
                 let (a, b) = (self.eval(a)?, self.eval(b)?);
                 self.no_number(&a, e)?;
                 self.no_number(&b, e)?;
-                a.interact(&b)
+                self.interact(&a, &b, e)?
             }
             Expr::Bar { pos, .. } => {
                 return Err(self.error_pos(
@@ -775,10 +814,24 @@ impl Parser {
     /// Grouping expressions keep lme4's variable order: `a/b` gives `a` and `b:a` (inner
     /// factor first, as lme4's `expandSlash`), `a:b` stays `a:b`, `a + b` gives both.
     fn eval_group(&mut self, e: &Expr) -> Result<Vec<(Vec<usize>, String)>, FormulaError> {
+        let groups = self.eval_group_unbounded(e)?;
+        if groups.len() > MAX_FORMULA_TERMS {
+            return Err(self.too_many_terms(e));
+        }
+        Ok(groups)
+    }
+
+    fn eval_group_unbounded(
+        &mut self,
+        e: &Expr,
+    ) -> Result<Vec<(Vec<usize>, String)>, FormulaError> {
         Ok(match e {
             Expr::Var(_, name) => vec![(vec![self.var_id(name)], name.clone())],
             Expr::Inter(a, b) => {
                 let (a, b) = (self.eval_group(a)?, self.eval_group(b)?);
+                if a.len().saturating_mul(b.len()) > MAX_FORMULA_TERMS {
+                    return Err(self.too_many_terms(e));
+                }
                 let mut out = Vec::new();
                 for (x, lx) in &a {
                     for (y, ly) in &b {
@@ -823,6 +876,21 @@ impl Parser {
                 ));
             }
         })
+    }
+
+    /// `a:b` of two term sets, refused before the work when the product is too large.
+    fn interact(&self, a: &TermSet, b: &TermSet, e: &Expr) -> Result<TermSet, FormulaError> {
+        if a.terms.len().saturating_mul(b.terms.len()) > MAX_FORMULA_TERMS {
+            return Err(self.too_many_terms(e));
+        }
+        Ok(a.interact(b))
+    }
+
+    fn too_many_terms(&self, e: &Expr) -> FormulaError {
+        self.error_pos(
+            e.pos(),
+            &format!("the formula expands to more than {MAX_FORMULA_TERMS} terms"),
+        )
     }
 
     fn no_number(&self, s: &TermSet, e: &Expr) -> Result<(), FormulaError> {
@@ -948,5 +1016,43 @@ mod tests {
         let e = Formula::parse("y ~ x:(1|g)").unwrap_err();
         assert!(e.message.contains("top-level"), "{e}");
         assert!(Formula::parse("y x").is_err());
+    }
+
+    // Found by fuzzing: each `*` doubles the term set, so 20-odd distinct factors ran for
+    // minutes and exhausted memory instead of failing.
+    #[test]
+    fn exponential_interactions_are_refused() {
+        let vars: Vec<String> = (0..30).map(|i| format!("x{i}")).collect();
+        let err = Formula::parse(&format!("y ~ {}", vars.join("*"))).unwrap_err();
+        assert!(err.message.contains("more than"), "{err}");
+        let err = Formula::parse(&format!("y ~ ({})^2", vars.join("+"))).unwrap_err();
+        assert!(err.message.contains("not supported"), "{err}");
+        let side: Vec<String> = (0..60).map(|i| format!("g{i}")).collect();
+        let groups = format!("({}):({})", side.join("+"), side.join("+"));
+        let err = Formula::parse(&format!("y ~ x + (1 | {groups})")).unwrap_err();
+        assert!(err.message.contains("more than"), "{err}");
+        let effects: Vec<String> = (0..50).map(|i| format!("e{i}")).collect();
+        let err = Formula::parse(&format!(
+            "y ~ x + ({} || {})",
+            effects.join("+"),
+            side.join("+")
+        ))
+        .unwrap_err();
+        assert!(err.message.contains("more than"), "{err}");
+    }
+
+    #[test]
+    fn overlong_and_deeply_nested_formulas_are_bounded() {
+        let long = format!("y ~ {}", vec!["x"; 50_000].join(" + "));
+        let err = Formula::parse(&long).unwrap_err();
+        assert!(err.message.contains("too long"), "{err}");
+        // Just under the limit, nesting and chains recurse without exhausting a test thread's
+        // stack.
+        let nested = format!("y ~ {}x{}", "(".repeat(990), ")".repeat(990));
+        assert_eq!(labels(&Formula::parse(&nested).unwrap()), ["x"]);
+        let chain = format!("y ~ {}", vec!["x"; 990].join(" + "));
+        assert_eq!(labels(&Formula::parse(&chain).unwrap()), ["x"]);
+        let minus = format!("y ~ x {}", "- ".repeat(900) + "z");
+        let _ = Formula::parse(&minus);
     }
 }

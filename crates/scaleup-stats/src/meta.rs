@@ -49,6 +49,18 @@ pub enum MetaError {
     /// REML did not converge.
     #[error("REML estimation of tau^2 did not converge in {0} iterations")]
     NotConverged(usize),
+    /// The inverse-variance weights overflow or cancel, so the pooled estimate or its
+    /// standard error is not a finite positive number.
+    #[error(
+        "the pooled estimate cannot be computed: the standard errors differ too much in scale (weights are 1/se^2)"
+    )]
+    IllConditioned,
+    /// The Knapp–Hartung scale is zero (every estimate equals the pooled one), so the adjusted
+    /// standard error would be zero.
+    #[error(
+        "the Knapp-Hartung adjusted standard error is zero (all estimates are equal); use the truncated adjustment or none"
+    )]
+    ZeroKnappHartungScale,
 }
 
 /// Estimator of the between-study variance.
@@ -223,6 +235,12 @@ pub fn meta_analysis(
     let sw: f64 = w.iter().sum();
     let estimate = weighted_mean(&y, &w);
     let mut se = (1.0 / sw).sqrt();
+    // Standard errors many orders of magnitude apart make tr(P) cancel to zero (τ² infinite,
+    // every weight zero) or the weights overflow; stop here rather than hand NaN on to the
+    // distribution functions.
+    if !(tau2.is_finite() && estimate.is_finite() && se.is_finite() && se > 0.0) {
+        return Err(MetaError::IllConditioned);
+    }
     let (statistic_kind, df_t) = if kh == KnappHartung::Off {
         ("z", None)
     } else {
@@ -238,6 +256,9 @@ pub fn meta_analysis(
         se *= scale.sqrt();
         ("t", Some(df))
     };
+    if se.is_nan() || se <= 0.0 {
+        return Err(MetaError::ZeroKnappHartungScale);
+    }
     let statistic = estimate / se;
     let (crit, p_value) = match df_t {
         None => (
@@ -610,6 +631,72 @@ mod tests {
         let dl = meta_analysis(&s, MetaMethod::DerSimonianLaird, KnappHartung::Off, 0.95).unwrap();
         assert!((dl.tau2 - 1.0).abs() < 1e-15);
         assert!((dl.se - 1.0).abs() < 1e-15); // 1/(2·1/2)
+    }
+
+    // Found by fuzzing (the BCG example with one SE replaced by 1.4e-11): tr(P) cancelled to
+    // zero, τ² became infinite and every weight zero; the NaN statistic then panicked inside
+    // statrs. Studies this far apart in precision are refused, not pooled into NaN.
+    #[test]
+    fn standard_errors_far_apart_are_an_error_not_a_panic() {
+        let y = [
+            -0.889311333920205,
+            -1.58538865720143,
+            -1.62089822359839,
+            0.0119523335233405,
+            -0.469417648738149,
+            -1.37134480347278,
+            -0.339358828338391,
+            0.445913400571379,
+            -0.0173139482168798,
+        ];
+        let se = [
+            0.570600354892951,
+            1.4411073884755807e-11,
+            0.472247019654243,
+            0.0629410779842364,
+            0.237558856840255,
+            0.270231000466321,
+            0.111410116109623,
+            0.729729981020482,
+            0.267216503390016,
+        ];
+        let s = studies(&y, &se);
+        assert_eq!(
+            meta_analysis(
+                &s,
+                MetaMethod::DerSimonianLaird,
+                KnappHartung::Truncated,
+                0.95
+            )
+            .unwrap_err(),
+            MetaError::IllConditioned
+        );
+        for method in [
+            MetaMethod::FixedEffect,
+            MetaMethod::DerSimonianLaird,
+            MetaMethod::Reml,
+        ] {
+            for kh in [
+                KnappHartung::Off,
+                KnappHartung::Truncated,
+                KnappHartung::Untruncated,
+            ] {
+                // Any answer but a panic.
+                let _ = meta_analysis(&s, method, kh, 0.95);
+            }
+        }
+    }
+
+    // Untruncated Knapp–Hartung with identical estimates has a zero scale: 0/0 reached statrs.
+    #[test]
+    fn zero_knapp_hartung_scale_is_an_error() {
+        let s = studies(&[0.0, 0.0, 0.0], &[1.0, 0.5, 0.2]);
+        assert_eq!(
+            meta_analysis(&s, MetaMethod::FixedEffect, KnappHartung::Untruncated, 0.95)
+                .unwrap_err(),
+            MetaError::ZeroKnappHartungScale
+        );
+        assert!(meta_analysis(&s, MetaMethod::FixedEffect, KnappHartung::Truncated, 0.95).is_ok());
     }
 
     #[test]
