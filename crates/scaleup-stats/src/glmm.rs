@@ -376,6 +376,7 @@ pub fn fit_binomial(frame: &ModelFrame, options: &GlmmOptions) -> Result<GlmmFit
         ))
         .into());
     }
+    crate::lmm::check_magnitudes(frame)?;
     if frame.random.len() > 1 {
         return fit_general(frame, &trials, options);
     }
@@ -966,6 +967,19 @@ mod tests {
         assert!(degenerate(fit_binomial(&all, &o)).contains("is 1 in every row"));
         let none = frame("cbind(k, f) ~ 1 + (1 | g)", vec![0.0; 5], vec![0.0; 5]);
         assert!(degenerate(fit_binomial(&none, &o)).contains("no row has any trials"));
+    }
+
+    /// Fuzzing: a covariate near 1e200 gave a "converged" fit with β = 0 and a zero standard
+    /// error (every cross-product overflowed), for one and for several random-effects terms.
+    #[test]
+    fn overflowing_covariate_is_refused() {
+        let o = GlmmOptions::default();
+        let k = vec![1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0];
+        let f: Vec<f64> = (0..8).map(|i| (i % 3) as f64 * 1e200).collect();
+        for formula in ["k ~ f + (1 | g)", "k ~ 1 + (1 | g) + (0 + f | g)"] {
+            let m = degenerate(fit_binomial(&frame(formula, k.clone(), f.clone()), &o));
+            assert!(m.contains("`f`") && m.contains("too large"), "{m}");
+        }
     }
 
     #[test]

@@ -369,6 +369,7 @@ pub fn fit(frame: &ModelFrame, options: &LmmOptions) -> Result<LmmFit, LmmError>
     if frame.trials.is_some() {
         return Err(LmmError::CountsResponse(frame.response.clone()));
     }
+    check_magnitudes(frame)?;
     let model = Model::new(
         frame,
         options.method == Method::Reml,
@@ -427,6 +428,12 @@ impl Model {
         let mean = frame.y.iter().sum::<f64>() / n as f64;
         let y_css: f64 = frame.y.iter().map(|v| (v - mean) * (v - mean)).sum();
         let scale = frame.y.iter().map(|v| v * v).sum::<f64>();
+        if !y_css.is_finite() || !scale.is_finite() {
+            return Err(LmmError::Degenerate(format!(
+                "the response `{}` has values too large in magnitude (their sum of squares overflows); rescale it",
+                frame.response
+            )));
+        }
         if y_css == 0.0 || y_css <= 1e-24 * scale {
             return Err(LmmError::Degenerate("the response is constant".into()));
         }
@@ -1180,6 +1187,23 @@ impl Model {
     }
 }
 
+/// Refuses a fixed-effect or random-effect column whose sum of squares overflows (values near
+/// 1e154 or beyond): every cross-product of the fit would be infinite or meaningless.
+pub(crate) fn check_magnitudes(frame: &ModelFrame) -> Result<(), LmmError> {
+    let overflows = |c: &[f64]| !c.iter().map(|v| v * v).sum::<f64>().is_finite();
+    let fixed = (0..frame.x.ncols()).map(|j| (&frame.x_names[j], frame.x.col(j)));
+    let random = frame
+        .random
+        .iter()
+        .flat_map(|b| (0..b.z.ncols()).map(move |j| (&b.term_names[j], b.z.col(j))));
+    match fixed.chain(random).find(|(_, c)| overflows(c)) {
+        Some((name, _)) => Err(LmmError::Degenerate(format!(
+            "the column `{name}` has values too large in magnitude (their sum of squares overflows); rescale it"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Rank check of a design matrix: errors with the columns that are (numerically) linear
 /// combinations of earlier ones.
 pub(crate) fn check_rank(x: &crate::frame::Matrix, names: &[String]) -> Result<(), LmmError> {
@@ -1377,6 +1401,34 @@ mod tests {
             fit_formula("y ~ x + (1 | id)").unwrap_err(),
             LmmError::TooManyRandomEffects { .. }
         ));
+    }
+
+    /// Fuzzing: a response with a value of 1e308 was reported as "constant" (its centred sum
+    /// of squares overflowed), and covariates near 1e200 as "non-finite".
+    #[test]
+    fn overflowing_magnitudes_are_named() {
+        let degenerate = |r: Result<LmmFit, LmmError>| match r {
+            Err(LmmError::Degenerate(m)) => m,
+            other => panic!("expected a degenerate-data error, got {other:?}"),
+        };
+        let mut d = data();
+        let mut y = vec![1.0; 30];
+        y[0] = 1e308;
+        y[5] = 1e308;
+        y[7] = 2.0;
+        d.add_numeric("big", y).unwrap();
+        let x: Vec<f64> = (0..30).map(|i| (i % 7) as f64 * 1e200).collect();
+        d.add_numeric("bigx", x).unwrap();
+        let fit_on = |f: &str| {
+            let frame = ModelFrame::new(&Formula::parse(f).unwrap(), &d).unwrap();
+            fit(&frame, &LmmOptions::default())
+        };
+        let m = degenerate(fit_on("big ~ x + (1 | g)"));
+        assert!(m.contains("`big`") && m.contains("too large"), "{m}");
+        let m = degenerate(fit_on("y ~ bigx + (1 | g)"));
+        assert!(m.contains("`bigx`") && m.contains("too large"), "{m}");
+        let m = degenerate(fit_on("y ~ x + (1 + bigx | g)"));
+        assert!(m.contains("`bigx`") && m.contains("too large"), "{m}");
     }
 
     #[test]
