@@ -434,6 +434,12 @@ impl Model {
                 frame.response
             )));
         }
+        if y_css == 0.0 && frame.y.iter().any(|v| *v != frame.y[0]) {
+            return Err(LmmError::Degenerate(format!(
+                "the response `{}` has values too small in magnitude (their sum of squares underflows); rescale it",
+                frame.response
+            )));
+        }
         if y_css == 0.0 || y_css <= 1e-24 * scale {
             return Err(LmmError::Degenerate("the response is constant".into()));
         }
@@ -1403,8 +1409,9 @@ mod tests {
         ));
     }
 
-    /// Fuzzing: a response with a value of 1e308 was reported as "constant" (its centred sum
-    /// of squares overflowed), and covariates near 1e200 as "non-finite".
+    /// Fuzzing: a response with a value of 1e308 (or values near 1e-300) was reported as
+    /// "constant" (its centred sum of squares overflowed, or underflowed), and covariates near
+    /// 1e200 as "non-finite".
     #[test]
     fn overflowing_magnitudes_are_named() {
         let degenerate = |r: Result<LmmFit, LmmError>| match r {
@@ -1419,10 +1426,14 @@ mod tests {
         d.add_numeric("big", y).unwrap();
         let x: Vec<f64> = (0..30).map(|i| (i % 7) as f64 * 1e200).collect();
         d.add_numeric("bigx", x).unwrap();
+        let tiny: Vec<f64> = (0..30).map(|i| (i % 4) as f64 * 1e-300).collect();
+        d.add_numeric("tiny", tiny).unwrap();
         let fit_on = |f: &str| {
             let frame = ModelFrame::new(&Formula::parse(f).unwrap(), &d).unwrap();
             fit(&frame, &LmmOptions::default())
         };
+        let m = degenerate(fit_on("tiny ~ x + (1 | g)"));
+        assert!(m.contains("`tiny`") && m.contains("too small"), "{m}");
         let m = degenerate(fit_on("big ~ x + (1 | g)"));
         assert!(m.contains("`big`") && m.contains("too large"), "{m}");
         let m = degenerate(fit_on("y ~ bigx + (1 | g)"));
