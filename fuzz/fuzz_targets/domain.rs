@@ -10,20 +10,6 @@ use scaleup_domain::date::Date;
 use scaleup_domain::instrument::Responses;
 use scaleup_domain::record::{RecordKind, parse_payload};
 
-const KINDS: [RecordKind; 11] = [
-    RecordKind::Client,
-    RecordKind::ClientIdentity,
-    RecordKind::Consent,
-    RecordKind::Assessment,
-    RecordKind::Eligibility,
-    RecordKind::Episode,
-    RecordKind::Session,
-    RecordKind::Referral,
-    RecordKind::SupervisionSession,
-    RecordKind::CompetencyAssessment,
-    RecordKind::TrainingRecord,
-];
-
 fuzz_target!(|data: &[u8]| {
     if data.len() > 8192 || data.is_empty() {
         return;
@@ -59,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
         }
         _ => {
             if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-                let _ = parse_payload(KINDS[(sel as usize / 4) % KINDS.len()], &v);
+                let _ = parse_payload(RecordKind::ALL[(sel as usize / 4) % RecordKind::ALL.len()], &v);
             }
         }
     }
