@@ -241,10 +241,47 @@ struct Placement {
     programme_id: Option<String>,
 }
 
+/// A record that passed every check and is ready to be written.
+struct PreparedWrite {
+    payload: RecordPayload,
+    canonical: serde_json::Value,
+    placement: Placement,
+    score: Option<ScoreSummary>,
+}
+
+/// Why a record may not be written, as the device will be told.
 enum Rejection {
     Field(FieldError),
     Forbidden(&'static str),
     NotFound(&'static str),
+}
+
+impl Rejection {
+    fn into_ack(self, id: &serde_json::Value) -> Ack {
+        match self {
+            Rejection::Field(e) => Ack::rejected(id, "invalid", Some(&e.field), e.message),
+            Rejection::Forbidden(m) => Ack::rejected(id, "forbidden", None, m),
+            Rejection::NotFound(field) => Ack::rejected(
+                id,
+                "not_found",
+                Some(field),
+                "refers to a record that does not exist or is not in your caseload",
+            ),
+        }
+    }
+
+    /// The same reason as a sentence, for a reviewer rather than a device.
+    fn message(&self) -> String {
+        match self {
+            Rejection::Field(e) => format!("{}: {}", e.field, e.message),
+            Rejection::Forbidden(m) => (*m).to_string(),
+            Rejection::NotFound(field) => {
+                format!(
+                    "{field}: refers to a record that does not exist or is not in the author's caseload"
+                )
+            }
+        }
+    }
 }
 
 impl From<FieldError> for Rejection {
@@ -358,14 +395,50 @@ impl Store {
                 ));
             }
         };
-        let canonical = payload.to_json();
+        // Permission comes before anything that depends on what is stored, the stored receipt
+        // included: a replay from someone who lost access, or a guess at a record's content,
+        // learns nothing.
+        let write = match self.prepare_write(tx, actor, &id_text, payload).await? {
+            Ok(w) => w,
+            Err(rejection) => return Ok(rejection.into_ack(id_value)),
+        };
+        let existing = sqlx::query(
+            "SELECT kind, version, payload, hub_id, counsellor_id FROM records WHERE id = $1",
+        )
+        .bind(id_text.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = &existing {
+            let existing_kind: String = row.try_get("kind")?;
+            if existing_kind != kind.as_str() {
+                return Ok(Ack::rejected(
+                    id_value,
+                    "invalid",
+                    Some("kind"),
+                    "a record with this id exists with another kind",
+                ));
+            }
+            let hub: String = row.try_get("hub_id")?;
+            let owner: Option<String> = row.try_get("counsellor_id")?;
+            if !self
+                .actor_may_write_existing(tx, actor, &hub, owner.as_deref())
+                .await?
+            {
+                return Ok(Ack::rejected(
+                    id_value,
+                    "forbidden",
+                    Some("id"),
+                    "this record is not in your caseload",
+                ));
+            }
+        }
         let content_hash = sha256_hex(
             format!(
                 "{}|{}|{:?}|{}",
                 kind.as_str(),
                 id_text,
                 incoming.base_version,
-                canonical
+                write.canonical
             )
             .as_bytes(),
         );
@@ -381,137 +454,34 @@ impl Store {
             })?;
             return Ok(ack);
         }
-        let required = match kind {
-            RecordKind::SupervisionSession | RecordKind::CompetencyAssessment => {
-                Capability::Supervise
-            }
-            _ => Capability::WriteCareRecords,
-        };
-        if !actor.role.can(required) {
-            return Ok(Ack::rejected(
-                id_value,
-                "forbidden",
-                None,
-                "your role may not write this kind of record",
-            ));
-        }
-        let placement = match self.place(tx, actor, &id_text, &payload).await? {
-            Ok(p) => p,
-            Err(Rejection::Field(e)) => {
-                return Ok(Ack::rejected(
-                    id_value,
-                    "invalid",
-                    Some(&e.field),
-                    e.message,
-                ));
-            }
-            Err(Rejection::Forbidden(m)) => {
-                return Ok(Ack::rejected(id_value, "forbidden", None, m));
-            }
-            Err(Rejection::NotFound(field)) => {
-                return Ok(Ack::rejected(
-                    id_value,
-                    "not_found",
-                    Some(field),
-                    "refers to a record that does not exist or is not in your caseload",
-                ));
-            }
-        };
-        // Scores are computed before anything is written, so a bad response rejects the record.
-        let score = match &payload {
-            RecordPayload::Assessment(a) => match self.scorer.score(a) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    return Ok(Ack::rejected(
-                        id_value,
-                        "invalid",
-                        Some(&e.field),
-                        e.message,
-                    ));
-                }
-            },
-            _ => None,
-        };
-        let stored_payload = self.sealed_payload(&id_text, &payload, &canonical);
-        let existing = sqlx::query(
-            "SELECT kind, version, payload, hub_id, counsellor_id FROM records WHERE id = $1",
-        )
-        .bind(id_text.clone())
-        .fetch_optional(&mut *tx)
-        .await?;
         let now = now_timestamp();
         let ack = match existing {
             None => {
-                let seq = next_change_seq(tx).await?;
-                sqlx::query(
-                    "INSERT INTO records (id, kind, hub_id, client_id, episode_id, counsellor_id, facility_id, programme_id, occurred_on,
-                        version, change_seq, payload, created_by, created_at, updated_by, updated_at, device_time, tag)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12, $13, $12, $13, $14, $15)",
-                )
-                .bind(id_text.clone())
-                .bind(kind.as_str())
-                .bind(placement.hub_id.clone())
-                .bind(placement.client_id.clone())
-                .bind(placement.episode_id.clone())
-                .bind(placement.counsellor_id.clone())
-                .bind(placement.facility_id.clone())
-                .bind(placement.programme_id.clone())
-                .bind(payload.occurred_on().map(|d| d.to_string()))
-                .bind(seq)
-                .bind(stored_payload.clone())
-                .bind(actor.user_id.clone())
-                .bind(now.clone())
-                .bind(device_time.clone())
-                .bind(record_tag(&payload))
-                .execute(&mut *tx)
-                .await?;
-                self.after_write(
-                    tx,
-                    actor,
-                    &id_text,
-                    1,
-                    &payload,
-                    &placement,
-                    score.as_ref(),
-                    &stored_payload,
-                    &device_time,
-                )
-                .await?;
+                let version = self
+                    .write_version(
+                        tx,
+                        actor,
+                        &actor.user_id,
+                        &id_text,
+                        &write,
+                        None,
+                        &device_time,
+                    )
+                    .await?;
                 Ack {
                     id: id_value.clone(),
                     status: AckStatus::Created,
-                    version: Some(1),
+                    version: Some(version),
                     conflict_id: None,
                     error: None,
                 }
             }
             Some(row) => {
-                let existing_kind: String = row.try_get("kind")?;
-                if existing_kind != kind.as_str() {
-                    return Ok(Ack::rejected(
-                        id_value,
-                        "invalid",
-                        Some("kind"),
-                        "a record with this id exists with another kind",
-                    ));
-                }
                 let hub: String = row.try_get("hub_id")?;
                 let owner: Option<String> = row.try_get("counsellor_id")?;
-                if !self
-                    .actor_may_write_existing(tx, actor, &hub, owner.as_deref())
-                    .await?
-                {
-                    return Ok(Ack::rejected(
-                        id_value,
-                        "forbidden",
-                        Some("id"),
-                        "this record is not in your caseload",
-                    ));
-                }
                 let current_version: i64 = row.try_get("version")?;
                 let current_payload: String = row.try_get("payload")?;
-                let same = self.same_content(&id_text, kind, &current_payload, &canonical);
-                if same {
+                if self.same_content(kind, &current_payload, &write.canonical) {
                     Ack {
                         id: id_value.clone(),
                         status: AckStatus::Unchanged,
@@ -520,41 +490,17 @@ impl Store {
                         error: None,
                     }
                 } else if incoming.base_version == Some(current_version) {
-                    let version = current_version + 1;
-                    let seq = next_change_seq(tx).await?;
-                    sqlx::query(
-                        "UPDATE records SET client_id = $2, episode_id = $3, counsellor_id = $4, facility_id = $5, programme_id = $6,
-                            occurred_on = $7, version = $8, change_seq = $9, payload = $10, updated_by = $11, updated_at = $12, device_time = $13, tag = $14
-                         WHERE id = $1",
-                    )
-                    .bind(id_text.clone())
-                    .bind(placement.client_id.clone())
-                    .bind(placement.episode_id.clone())
-                    .bind(placement.counsellor_id.clone())
-                    .bind(placement.facility_id.clone())
-                    .bind(placement.programme_id.clone())
-                    .bind(payload.occurred_on().map(|d| d.to_string()))
-                    .bind(version)
-                    .bind(seq)
-                    .bind(stored_payload.clone())
-                    .bind(actor.user_id.clone())
-                    .bind(now.clone())
-                    .bind(device_time.clone())
-                    .bind(record_tag(&payload))
-                    .execute(&mut *tx)
-                    .await?;
-                    self.after_write(
-                        tx,
-                        actor,
-                        &id_text,
-                        version,
-                        &payload,
-                        &placement,
-                        score.as_ref(),
-                        &stored_payload,
-                        &device_time,
-                    )
-                    .await?;
+                    let version = self
+                        .write_version(
+                            tx,
+                            actor,
+                            &actor.user_id,
+                            &id_text,
+                            &write,
+                            Some(current_version),
+                            &device_time,
+                        )
+                        .await?;
                     Ack {
                         id: id_value.clone(),
                         status: AckStatus::Updated,
@@ -563,6 +509,8 @@ impl Store {
                         error: None,
                     }
                 } else {
+                    let stored_payload =
+                        self.sealed_payload(&id_text, &write.payload, &write.canonical);
                     let conflict_id = uuid::Uuid::new_v4().to_string();
                     sqlx::query(
                         "INSERT INTO sync_conflicts (id, record_id, kind, hub_id, client_id, counsellor_id, base_version, server_version,
@@ -573,7 +521,7 @@ impl Store {
                     .bind(id_text.clone())
                     .bind(kind.as_str())
                     .bind(hub.clone())
-                    .bind(placement.client_id.clone())
+                    .bind(write.placement.client_id.clone())
                     .bind(owner.clone())
                     .bind(incoming.base_version)
                     .bind(current_version)
@@ -586,7 +534,7 @@ impl Store {
                     let mut ev = AuditEvent::new("record.conflict", "record")
                         .entity(id_text.clone())
                         .hub(Some(hub.clone()));
-                    if let Some(c) = &placement.client_id {
+                    if let Some(c) = &write.placement.client_id {
                         ev = ev.client(c.clone());
                     }
                     self.audit_in(tx, Some(actor), &ev.detail(serde_json::json!({"kind": kind.as_str(), "conflict_id": conflict_id, "device": device_id})))
@@ -609,6 +557,133 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         Ok(ack)
+    }
+
+    /// Checks that `author` may write `payload` as record `record_id`, resolves where it
+    /// belongs and scores it. Nothing is written: a rejection leaves no trace.
+    async fn prepare_write(
+        &self,
+        tx: &mut Tx,
+        author: &Actor,
+        record_id: &str,
+        payload: RecordPayload,
+    ) -> Result<std::result::Result<PreparedWrite, Rejection>> {
+        let required = match payload.kind() {
+            RecordKind::SupervisionSession | RecordKind::CompetencyAssessment => {
+                Capability::Supervise
+            }
+            _ => Capability::WriteCareRecords,
+        };
+        if !author.role.can(required) {
+            return Ok(Err(Rejection::Forbidden(
+                "your role may not write this kind of record",
+            )));
+        }
+        let placement = match self.place(tx, author, record_id, &payload).await? {
+            Ok(p) => p,
+            Err(r) => return Ok(Err(r)),
+        };
+        // Scores are computed before anything is written, so a bad response rejects the record.
+        let score = match &payload {
+            RecordPayload::Assessment(a) => match self.scorer.score(a) {
+                Ok(s) => Some(s),
+                Err(e) => return Ok(Err(Rejection::Field(e))),
+            },
+            _ => None,
+        };
+        let canonical = payload.to_json();
+        Ok(Ok(PreparedWrite {
+            payload,
+            canonical,
+            placement,
+            score,
+        }))
+    }
+
+    /// Writes a new current version of a record — version 1 when `current_version` is `None` —
+    /// and everything that follows every write: history, identity, scores, risk alerts,
+    /// caseload moves, audit. The one write path for care records, so that no way of changing
+    /// a record (sync, a resolved conflict) can skip a risk alert. Returns the new version.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_version(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        author_id: &str,
+        record_id: &str,
+        write: &PreparedWrite,
+        current_version: Option<i64>,
+        device_time: &str,
+    ) -> Result<i64> {
+        let payload = &write.payload;
+        let placement = &write.placement;
+        let stored_payload = self.sealed_payload(record_id, payload, &write.canonical);
+        let now = now_timestamp();
+        let seq = next_change_seq(tx).await?;
+        let version = match current_version {
+            None => {
+                sqlx::query(
+                    "INSERT INTO records (id, kind, hub_id, client_id, episode_id, counsellor_id, facility_id, programme_id, occurred_on,
+                        version, change_seq, payload, created_by, created_at, updated_by, updated_at, device_time, tag)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12, $13, $12, $13, $14, $15)",
+                )
+                .bind(record_id.to_string())
+                .bind(payload.kind().as_str())
+                .bind(placement.hub_id.clone())
+                .bind(placement.client_id.clone())
+                .bind(placement.episode_id.clone())
+                .bind(placement.counsellor_id.clone())
+                .bind(placement.facility_id.clone())
+                .bind(placement.programme_id.clone())
+                .bind(payload.occurred_on().map(|d| d.to_string()))
+                .bind(seq)
+                .bind(stored_payload.clone())
+                .bind(actor.user_id.clone())
+                .bind(now.clone())
+                .bind(device_time.to_string())
+                .bind(record_tag(payload))
+                .execute(&mut *tx)
+                .await?;
+                1
+            }
+            Some(current) => {
+                let version = current + 1;
+                sqlx::query(
+                    "UPDATE records SET client_id = $2, episode_id = $3, counsellor_id = $4, facility_id = $5, programme_id = $6,
+                        occurred_on = $7, version = $8, change_seq = $9, payload = $10, updated_by = $11, updated_at = $12, device_time = $13, tag = $14
+                     WHERE id = $1",
+                )
+                .bind(record_id.to_string())
+                .bind(placement.client_id.clone())
+                .bind(placement.episode_id.clone())
+                .bind(placement.counsellor_id.clone())
+                .bind(placement.facility_id.clone())
+                .bind(placement.programme_id.clone())
+                .bind(payload.occurred_on().map(|d| d.to_string()))
+                .bind(version)
+                .bind(seq)
+                .bind(stored_payload.clone())
+                .bind(actor.user_id.clone())
+                .bind(now.clone())
+                .bind(device_time.to_string())
+                .bind(record_tag(payload))
+                .execute(&mut *tx)
+                .await?;
+                version
+            }
+        };
+        self.after_write(
+            tx,
+            actor,
+            author_id,
+            record_id,
+            version,
+            write,
+            &stored_payload,
+            device_time,
+        )
+        .await?;
+        Ok(version)
     }
 
     /// For identity records the stored payload is sealed: only the client id stays readable.
@@ -651,13 +726,7 @@ impl Store {
         Ok(value)
     }
 
-    fn same_content(
-        &self,
-        _record_id: &str,
-        kind: RecordKind,
-        stored: &str,
-        canonical: &serde_json::Value,
-    ) -> bool {
+    fn same_content(&self, kind: RecordKind, stored: &str, canonical: &serde_json::Value) -> bool {
         self.open_payload(kind.as_str(), stored)
             .map(|v| &v == canonical)
             .unwrap_or(false)
@@ -891,20 +960,20 @@ impl Store {
         &self,
         tx: &mut Tx,
         actor: &Actor,
+        author_id: &str,
         record_id: &str,
         version: i64,
-        payload: &RecordPayload,
-        placement: &Placement,
-        score: Option<&ScoreSummary>,
+        write: &PreparedWrite,
         stored_payload: &str,
         device_time: &str,
     ) -> Result<()> {
+        let (payload, placement, score) = (&write.payload, &write.placement, write.score.as_ref());
         let now = now_timestamp();
         sqlx::query("INSERT INTO record_versions (record_id, version, payload, author_id, recorded_at, device_time) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(record_id.to_string())
             .bind(version)
             .bind(stored_payload.to_string())
-            .bind(actor.user_id.clone())
+            .bind(author_id.to_string())
             .bind(now.clone())
             .bind(device_time.to_string())
             .execute(&mut *tx)
@@ -1547,39 +1616,73 @@ impl Store {
             .into_iter()
             .find(|c| c.id == conflict_id)
             .ok_or(StoreError::NotFound)?;
+        // Read before the write transaction: on SQLite it holds the one write lock.
+        let author = if keep == "incoming" {
+            match self.user(&visible.author_id).await? {
+                Some(user) if user.active => Some(self.actor_for(&user).await?),
+                _ => {
+                    return Err(StoreError::invalid(
+                        "keep",
+                        "the incoming version's author no longer has an active account: keep the server's version and re-enter the change",
+                    ));
+                }
+            }
+        } else {
+            None
+        };
         let mut tx = self.begin_write().await?;
-        if keep == "incoming" {
-            let payload = parse_payload(
-                RecordKind::parse(&visible.kind).ok_or(StoreError::NotFound)?,
-                &visible.incoming_data,
-            )?;
-            let stored = self.sealed_payload(&visible.record_id, &payload, &payload.to_json());
-            let cur = sqlx::query("SELECT version FROM records WHERE id = $1")
-                .bind(visible.record_id.clone())
-                .fetch_one(&mut *tx)
-                .await?;
-            let version = cur.try_get::<i64, _>("version")? + 1;
-            let seq = next_change_seq(&mut *tx).await?;
-            sqlx::query("UPDATE records SET payload = $1, version = $2, change_seq = $3, updated_by = $4, updated_at = $5, occurred_on = $6, tag = $8 WHERE id = $7")
-                .bind(stored.clone())
-                .bind(version)
-                .bind(seq)
-                .bind(actor.user_id.clone())
-                .bind(now_timestamp())
-                .bind(payload.occurred_on().map(|d| d.to_string()))
-                .bind(visible.record_id.clone())
-                .bind(record_tag(&payload))
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("INSERT INTO record_versions (record_id, version, payload, author_id, recorded_at, device_time) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(visible.record_id.clone())
-                .bind(version)
-                .bind(stored)
-                .bind(visible.author_id.clone())
-                .bind(now_timestamp())
-                .bind(visible.device_time.clone())
-                .execute(&mut *tx)
-                .await?;
+        if let Some(author) = author {
+            // The incoming version is written as its author would have written it, through the
+            // same checks and the same write path as a sync, so it is rescored and raises its
+            // risk alerts. The reviewer is recorded as the one who made it current.
+            let kind = RecordKind::parse(&visible.kind).ok_or(StoreError::NotFound)?;
+            let payload = parse_payload(kind, &visible.incoming_data)?;
+            let write = match self
+                .prepare_write(&mut tx, &author, &visible.record_id, payload)
+                .await?
+            {
+                Ok(w) => w,
+                Err(rejection) => {
+                    return Err(StoreError::invalid(
+                        "keep",
+                        format!(
+                            "the incoming version can no longer be written: {}",
+                            rejection.message()
+                        ),
+                    ));
+                }
+            };
+            let cur =
+                sqlx::query("SELECT version, hub_id, counsellor_id FROM records WHERE id = $1")
+                    .bind(visible.record_id.clone())
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let current: i64 = cur.try_get("version")?;
+            let owner: Option<String> = cur.try_get("counsellor_id")?;
+            if !self
+                .actor_may_write_existing(
+                    &mut tx,
+                    &author,
+                    &cur.try_get::<String, _>("hub_id")?,
+                    owner.as_deref(),
+                )
+                .await?
+            {
+                return Err(StoreError::invalid(
+                    "keep",
+                    "the incoming version can no longer be written: the record is no longer in its author's caseload",
+                ));
+            }
+            self.write_version(
+                &mut tx,
+                actor,
+                &visible.author_id,
+                &visible.record_id,
+                &write,
+                Some(current),
+                &visible.device_time,
+            )
+            .await?;
         }
         sqlx::query("UPDATE sync_conflicts SET status = 'resolved', resolved_by = $1, resolved_at = $2, resolution = $3 WHERE id = $4")
             .bind(actor.user_id.clone())

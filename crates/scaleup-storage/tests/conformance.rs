@@ -41,6 +41,9 @@ conformance!(
     hub_setup_validates_the_hierarchy,
     sync_push_is_idempotent_and_isolates_bad_records,
     concurrent_edits_keep_both_versions,
+    kept_conflict_rescores_and_raises_alerts,
+    kept_conflict_updates_identity_and_moves_a_client,
+    replay_is_answered_only_after_permission,
     pull_returns_only_the_callers_caseload,
     caseload_is_scoped_paged_and_audited,
     identities_are_encrypted_at_rest,
@@ -619,6 +622,214 @@ async fn concurrent_edits_keep_both_versions(store: Store, f: Fixture, _db: Reop
     assert_eq!(versions.get::<i64, _>("n"), 3, "every version is kept");
     // Edits, a conflict and its resolution moved the episode's tag; the kept counts followed.
     assert!(scaleup_storage::testing::summary_counts_match_records(&store).await);
+}
+
+/// Hardening issue, item 1: a conflict resolved by keeping the device's version goes through the
+/// same write path as every other write. A PHQ-9 whose item 9 is positive, kept this way, raises
+/// the risk alert and replaces the stored score.
+async fn kept_conflict_rescores_and_raises_alerts(store: Store, f: Fixture, _db: Reopen) {
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let a = actor(&store, &f.counsellor).await;
+    let s = actor(&store, &f.supervisor).await;
+    let phq = |item9: i64, item1: i64| {
+        json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01",
+        "responses": {"1": item1, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 0, "9": item9}})
+    };
+    let id = uuid();
+    push_created(&store, &a, vec![rec("assessment", &id, None, phq(0, 1))]).await;
+    let phone = store
+        .push(
+            &a,
+            "phone",
+            vec![rec("assessment", &id, Some(1), phq(0, 2))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(phone[0].status, AckStatus::Updated);
+    let tablet = store
+        .push(
+            &a,
+            "tablet",
+            vec![rec("assessment", &id, Some(1), phq(1, 3))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(tablet[0].status, AckStatus::Conflict);
+    assert!(store.alerts(&s, None).await.unwrap().is_empty());
+    let conflict = store.conflicts(&s).await.unwrap().remove(0);
+    store
+        .resolve_conflict(&s, &conflict.id, "incoming")
+        .await
+        .unwrap();
+    let alerts = store.alerts(&s, Some("open")).await.unwrap();
+    assert_eq!(alerts.len(), 1, "the kept item 9 raised its alert");
+    assert_eq!(
+        (alerts[0].rule_id.as_str(), alerts[0].record_id.as_str()),
+        ("phq9.item9", id.as_str())
+    );
+    let score = sqlx::query("SELECT total FROM assessment_scores WHERE record_id = $1")
+        .bind(id.clone())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(score.get::<f64, _>("total"), 4.0, "rescored: 3 + 1");
+    // The kept version was authored by the counsellor and made current by the supervisor.
+    let v = sqlx::query("SELECT r.updated_by, v.author_id FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version WHERE r.id = $1")
+        .bind(id.clone())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            v.get::<String, _>("updated_by"),
+            v.get::<String, _>("author_id")
+        ),
+        (f.supervisor.id.clone(), f.counsellor.id.clone())
+    );
+    assert!(store.verify_audit().await.unwrap().ok);
+    assert!(scaleup_storage::testing::summary_counts_match_records(&store).await);
+}
+
+/// Hardening issue, item 1: keeping an incoming identity updates the sealed identity that reads
+/// use; keeping an incoming client that names another counsellor moves the client's records.
+/// A version its author could no longer write is refused with the reason.
+async fn kept_conflict_updates_identity_and_moves_a_client(store: Store, f: Fixture, _db: Reopen) {
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let a = actor(&store, &f.counsellor).await;
+    let s = actor(&store, &f.supervisor).await;
+    let identity = uuid();
+    let name = |n: &str| json!({"client_id": client, "given_name": n});
+    push_created(
+        &store,
+        &a,
+        vec![rec("client_identity", &identity, None, name("Amani"))],
+    )
+    .await;
+    store
+        .push(
+            &a,
+            "phone",
+            vec![rec("client_identity", &identity, Some(1), name("Baraka"))],
+        )
+        .await
+        .unwrap();
+    let acks = store
+        .push(
+            &a,
+            "tablet",
+            vec![rec("client_identity", &identity, Some(1), name("Chausiku"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(acks[0].status, AckStatus::Conflict);
+    let conflict = store.conflicts(&s).await.unwrap().remove(0);
+    store
+        .resolve_conflict(&s, &conflict.id, "incoming")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.client_identity(&s, &client).await.unwrap()["given_name"],
+        "Chausiku"
+    );
+
+    // The supervisor reassigns the client to themself on one device while the counsellor edits
+    // it on another; keeping the supervisor's version moves the client's whole history.
+    let base = |sex: &str| json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": sex, "birth_year": 1990});
+    let edited = store
+        .push(
+            &a,
+            "phone",
+            vec![rec("client", &client, Some(1), base("male"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited[0].status, AckStatus::Updated);
+    let mut moved = base("female");
+    moved["counsellor_id"] = json!(f.supervisor.id);
+    let acks = store
+        .push(&s, "laptop", vec![rec("client", &client, Some(1), moved)])
+        .await
+        .unwrap();
+    assert_eq!(acks[0].status, AckStatus::Conflict);
+    let conflict = store.conflicts(&s).await.unwrap().remove(0);
+    store
+        .resolve_conflict(&s, &conflict.id, "incoming")
+        .await
+        .unwrap();
+    let owners = sqlx::query("SELECT DISTINCT counsellor_id FROM records WHERE client_id = $1")
+        .bind(client.clone())
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    let owners: Vec<String> = owners.iter().map(|r| r.get("counsellor_id")).collect();
+    assert_eq!(owners, vec![f.supervisor.id.clone()], "every record moved");
+    assert!(
+        store.client(&a, &client).await.is_err(),
+        "no longer the counsellor's"
+    );
+
+    // A stale edit by the counsellor, who no longer holds the client, cannot be kept.
+    let sup_edit = store
+        .push(
+            &s,
+            "laptop",
+            vec![rec("client", &client, Some(3), {
+                let mut v = base("female");
+                v["counsellor_id"] = json!(f.supervisor.id);
+                v["birth_year"] = json!(1991);
+                v
+            })],
+        )
+        .await
+        .unwrap();
+    assert_eq!(sup_edit[0].status, AckStatus::Updated, "{sup_edit:?}");
+    let conflict_id: String = uuid();
+    sqlx::query("INSERT INTO sync_conflicts (id, record_id, kind, hub_id, client_id, counsellor_id, base_version, server_version, incoming_payload, author_id, device_time, received_at, status)
+                 SELECT $1, id, kind, hub_id, client_id, counsellor_id, 1, version, $2, $3, device_time, updated_at, 'open' FROM records WHERE id = $4")
+        .bind(conflict_id.clone())
+        .bind(base("male").to_string())
+        .bind(f.counsellor.id.clone())
+        .bind(client.clone())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let refused = store.resolve_conflict(&s, &conflict_id, "incoming").await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid { field, message }) if field == "keep" && message.contains("can no longer be written")),
+        "{refused:?}"
+    );
+    assert!(store.verify_audit().await.unwrap().ok);
+}
+
+/// Hardening issue, item 3: the stored acknowledgement of a replay is returned only to someone
+/// who may still write the record. A counsellor whose client moved away, or a counsellor who
+/// guesses a record's exact content, gets a rejection, not "created".
+async fn replay_is_answered_only_after_permission(store: Store, f: Fixture, _db: Reopen) {
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let a = actor(&store, &f.counsellor).await;
+    let b = actor(&store, &f.counsellor_b).await;
+    let s = actor(&store, &f.supervisor).await;
+    let session = rec(
+        "assessment",
+        &uuid(),
+        None,
+        json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": {"1": 1, "2": 1, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 0, "9": 0}}),
+    );
+    push_created(&store, &a, vec![session.clone()]).await;
+    let guessed = store
+        .push(&b, "other", vec![session.clone()])
+        .await
+        .unwrap();
+    assert_eq!(guessed[0].status, AckStatus::Rejected, "{guessed:?}");
+    let mut moved = json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": "female", "birth_year": 1990});
+    moved["counsellor_id"] = json!(f.supervisor.id);
+    let acks = store
+        .push(&s, "laptop", vec![rec("client", &client, Some(1), moved)])
+        .await
+        .unwrap();
+    assert_eq!(acks[0].status, AckStatus::Updated);
+    let replay = store.push(&a, "device-1", vec![session]).await.unwrap();
+    assert_eq!(replay[0].status, AckStatus::Rejected, "{replay:?}");
 }
 
 async fn pull_returns_only_the_callers_caseload(store: Store, f: Fixture, _db: Reopen) {
