@@ -204,23 +204,7 @@ impl Store {
                 if stored_prev != prev_hash {
                     problems.push(format!("row {seq}: link to the previous row is broken (a row before it was changed or deleted)"));
                 }
-                let get = |c: &str| -> Result<Option<String>> {
-                    Ok(row.try_get::<Option<String>, _>(c)?)
-                };
-                let recomputed = self.keys.audit_mac(&chain_message(
-                    seq,
-                    &row.try_get::<String, _>("at")?,
-                    get("actor_id")?.as_deref(),
-                    get("actor_role")?.as_deref(),
-                    &row.try_get::<String, _>("action")?,
-                    &row.try_get::<String, _>("entity_kind")?,
-                    get("entity_id")?.as_deref(),
-                    get("client_id")?.as_deref(),
-                    get("hub_id")?.as_deref(),
-                    &row.try_get::<String, _>("detail")?,
-                    &stored_prev,
-                ));
-                if recomputed != stored_hash {
+                if self.row_mac(row)? != stored_hash {
                     problems.push(format!(
                         "row {seq}: contents do not match its hash (modified)"
                     ));
@@ -257,6 +241,37 @@ impl Store {
             ok: problems.is_empty(),
             problems,
         })
+    }
+
+    /// The MAC a stored audit row should carry under the configured key.
+    fn row_mac(&self, row: &sqlx::any::AnyRow) -> Result<String> {
+        let get = |c: &str| -> Result<Option<String>> { Ok(row.try_get::<Option<String>, _>(c)?) };
+        Ok(self.keys.audit_mac(&chain_message(
+            row.try_get::<i64, _>("seq")?,
+            &row.try_get::<String, _>("at")?,
+            get("actor_id")?.as_deref(),
+            get("actor_role")?.as_deref(),
+            &row.try_get::<String, _>("action")?,
+            &row.try_get::<String, _>("entity_kind")?,
+            get("entity_id")?.as_deref(),
+            get("client_id")?.as_deref(),
+            get("hub_id")?.as_deref(),
+            &row.try_get::<String, _>("detail")?,
+            &row.try_get::<String, _>("prev_hash")?,
+        )))
+    }
+
+    /// Whether the newest audit row's MAC was made with the configured key; `None` for an
+    /// empty log.
+    pub(crate) async fn newest_audit_row_matches_key(&self) -> Result<Option<bool>> {
+        let row = sqlx::query(
+            "SELECT seq, at, actor_id, actor_role, action, entity_kind, entity_id, client_id, hub_id, detail, prev_hash, hash
+             FROM audit_log ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok(self.row_mac(&r)? == r.try_get::<String, _>("hash")?))
+            .transpose()
     }
 
     /// Audit events, newest first (admin view).

@@ -59,10 +59,14 @@ impl MasterKey {
         // A short public fingerprint, stored beside each ciphertext, tells which key encrypted it
         // (for rotation) without revealing anything about the key.
         let key_id = hex(&Sha256::digest(sub(b"scaleup/key-id/v1"))[..6]);
+        // The full-length check value stored in the database: proves a key is the one the
+        // database was made with, and reveals nothing about it (a MAC under its own subkey).
+        let check_value = hex(&sub(b"scaleup/key-check/v1"));
         Keys {
             identity,
             audit,
             key_id,
+            check_value,
         }
     }
 }
@@ -71,6 +75,7 @@ pub(crate) struct Keys {
     identity: [u8; 32],
     pub(crate) audit: [u8; 32],
     pub(crate) key_id: String,
+    pub(crate) check_value: String,
 }
 
 impl Keys {

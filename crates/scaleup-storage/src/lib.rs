@@ -20,6 +20,7 @@ mod auth;
 mod bulk;
 mod catalog_scorer;
 mod crypto;
+mod key_check;
 mod migrate;
 mod records;
 mod scope;
@@ -79,6 +80,15 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("encryption error: {0}")]
     Crypto(&'static str),
+    /// The configured master key is not the one the database was created with.
+    #[error(
+        "the configured master key (key id {configured}) is not the key this database was created with{}: give the original key with --key-file or SCALEUP_MASTER_KEY",
+        .expected.as_ref().map(|k| format!(" (key id {k})")).unwrap_or_default()
+    )]
+    WrongKey {
+        configured: String,
+        expected: Option<String>,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -158,6 +168,9 @@ impl Store {
             scorer: options.scorer,
         };
         migrate::run(&store, version).await?;
+        if version >= 5 {
+            store.check_key().await?;
+        }
         match store.backend {
             Backend::Sqlite => {
                 store.refresh_statistics_if_stale().await?;

@@ -42,10 +42,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_summary_counts.sql"),
         postgres: include_str!("../migrations/postgres/0004_summary_counts.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_key_check",
+        sqlite: include_str!("../migrations/sqlite/0005_key_check.sql"),
+        postgres: include_str!("../migrations/postgres/0005_key_check.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 4;
+pub const LATEST_VERSION: i64 = 5;
 
 const LOCK_ID: i64 = 0x5ca1_e0b0;
 

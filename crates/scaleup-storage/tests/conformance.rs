@@ -136,6 +136,73 @@ async fn postgres_older_database_upgrades_in_place() {
     }
 }
 
+/// Hardening issue, item 2: a database knows the key it was made with and refuses any other.
+/// A database from before key checks is proven against its audit log and identities before it
+/// adopts the configured key.
+async fn a_database_refuses_a_key_it_was_not_made_with(db: TestDb) {
+    let options = |key: &scaleup_storage::MasterKey| scaleup_storage::StoreOptions {
+        url: db.url.clone(),
+        master_key: key.clone(),
+        max_connections: 2,
+        scorer: Arc::new(TestScorer),
+    };
+    // Schema 4 had no key check: seed data under the right key.
+    let old = Store::open_at_schema(options(&db.key), 4).await.unwrap();
+    let f = Fixture::seed(&old).await;
+    register_client(&old, &f, &f.counsellor).await;
+    old.close().await;
+    let wrong = scaleup_storage::MasterKey::generate();
+    let refused = Store::open(options(&wrong)).await;
+    assert!(
+        matches!(&refused, Err(StoreError::WrongKey { expected: None, .. })),
+        "{:?}",
+        refused.err()
+    );
+    // The right key upgrades, is proven by the data, and is recorded.
+    let store = Store::open(options(&db.key)).await.unwrap();
+    assert!(store.database_key_id().await.unwrap().is_some());
+    store.close().await;
+    // From now on the check value alone decides, and the message names both key ids.
+    let refused = Store::open(options(&wrong)).await;
+    let Err(
+        e @ StoreError::WrongKey {
+            expected: Some(_), ..
+        },
+    ) = refused
+    else {
+        panic!("a wrong key was accepted");
+    };
+    assert!(
+        e.to_string()
+            .contains("is not the key this database was created with")
+    );
+    // Nothing was written by the refused starts.
+    let store = Store::open(options(&db.key)).await.unwrap();
+    assert!(store.verify_audit().await.unwrap().ok);
+    let a = actor(&store, &f.counsellor).await;
+    assert_eq!(
+        store
+            .clients(&a, None, None, None, None, 10)
+            .await
+            .unwrap()
+            .0
+            .len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_database_refuses_a_key_it_was_not_made_with() {
+    a_database_refuses_a_key_it_was_not_made_with(TestDb::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_database_refuses_a_key_it_was_not_made_with() {
+    if let Some(db) = TestDb::postgres().await {
+        a_database_refuses_a_key_it_was_not_made_with(db).await;
+    }
+}
+
 /// SQLite plans from sqlite_stat1: statistics are taken once there is data, kept while the
 /// table keeps its size, and retaken when it no longer matches them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,9 +1,11 @@
 //! Settings shared by the commands that open the database: where it is and the master key.
 //!
 //! The master key never lives in the database. It comes from `SCALEUP_MASTER_KEY` (base64), or
-//! a key file (`--key-file`, `SCALEUP_KEY_FILE`). For a SQLite database with neither, a key file
-//! beside the database (`<db>.key`, mode 0600) is created on first use, so the demo needs no
-//! set-up; PostgreSQL deployments must supply a key explicitly.
+//! a key file (`--key-file`, `SCALEUP_KEY_FILE`). For a new SQLite database with neither, a key
+//! file beside the database (`<db>.key`, mode 0600) is created with it, so the demo needs no
+//! set-up; an existing database never gets a new key. PostgreSQL deployments must supply a key
+//! explicitly. The database keeps a check value of its key and refuses any other (storage's
+//! `key_check`).
 
 use anyhow::{Context, bail};
 use scaleup_domain::catalog::Catalog;
@@ -41,6 +43,13 @@ impl DbArgs {
         }
     }
 
+    /// Whether the SQLite file does not exist yet (or is empty). Never true for PostgreSQL,
+    /// whose keys are always supplied.
+    fn sqlite_database_is_new(&self) -> bool {
+        !is_postgres(&self.db)
+            && std::fs::metadata(sqlite_path(&self.db)).map_or(true, |m| m.len() == 0)
+    }
+
     pub fn master_key(&self, create_if_missing: bool) -> anyhow::Result<MasterKey> {
         if let Ok(text) = std::env::var("SCALEUP_MASTER_KEY") {
             return MasterKey::from_base64(&text).context("SCALEUP_MASTER_KEY");
@@ -60,6 +69,15 @@ impl DbArgs {
         }
         if !create_if_missing {
             bail!("key file {} does not exist", path.display());
+        }
+        // A key is made only together with a new database: an existing database already has
+        // its key, and a fresh one would seal new identities where the old ones cannot be read.
+        if !self.sqlite_database_is_new() {
+            bail!(
+                "the database {} exists but its key file {} does not: give the key the database was created with (--key-file or SCALEUP_MASTER_KEY); a new key is made only with a new database",
+                sqlite_path(&self.db),
+                path.display()
+            );
         }
         let key = MasterKey::generate();
         write_key_file(&path, &key)?;
