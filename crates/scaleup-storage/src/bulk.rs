@@ -6,13 +6,21 @@
 //! already guarantee, seals identities, stores scores, raises risk alerts from their flags, and
 //! writes one audit event per call. It is for the operator's own commands (`scaleup demo`,
 //! imports), never reachable from the HTTP API.
+//!
+//! Loaded data is history: the caller says what became of each risk alert
+//! ([`BulkRecord::alert_review`]). An acknowledged alert gets the programme's deadline from the
+//! time it was raised; acknowledged after that deadline, it is recorded as escalated to the hub
+//! manager at the deadline and acknowledged by the manager, as the server's sweep and the
+//! manager would have done. An alert left open gets its deadline from the load, not from when
+//! it was raised: nobody could see it before, and the sweep would otherwise escalate it at once.
 
 use crate::audit::AuditEvent;
-use crate::records::ScoreSummary;
-use crate::time_util::now_timestamp;
-use crate::{Result, Store};
+use crate::records::{ALERT_ACTIONS, ScoreSummary, alert_deadline_hours};
+use crate::time_util::{add_minutes, now_timestamp};
+use crate::{Result, Store, StoreError};
 use scaleup_domain::record::RecordPayload;
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// One record with its placement decided by the caller.
 #[derive(Clone, Debug)]
@@ -31,6 +39,27 @@ pub struct BulkRecord {
     pub recorded_at: String,
     /// Score of an assessment (required for assessments to count in indicators).
     pub score: Option<ScoreSummary>,
+    /// What the supervisor did about the risk alerts the score raises; `None` leaves them open.
+    pub alert_review: Option<AlertReview>,
+}
+
+/// How a risk alert raised by a loaded record was acknowledged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertReview {
+    /// Minutes from `recorded_at` to the acknowledgement (at least 0).
+    pub after_minutes: i64,
+    /// One of [`ALERT_ACTIONS`](crate::ALERT_ACTIONS).
+    pub action: String,
+}
+
+/// What the alerts of one load need to know, looked up once per counsellor, programme and hub.
+#[derive(Default)]
+struct AlertContext {
+    supervisors: HashMap<String, Option<String>>,
+    hours: HashMap<String, i64>,
+    managers: HashMap<String, Option<String>>,
+    /// The load's time, from which open alerts' deadlines run.
+    now: String,
 }
 
 /// Rows per multi-row INSERT statement. Small on purpose: sqlx binds `$n` placeholders on SQLite
@@ -129,6 +158,10 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
         let now = now_timestamp();
+        let mut alerts = AlertContext {
+            now: now.clone(),
+            ..AlertContext::default()
+        };
         for r in records {
             match &r.payload {
                 RecordPayload::ClientIdentity(i) => {
@@ -162,7 +195,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                     for flag in &s.risk_flags {
-                        self.bulk_alert(&mut tx, r, flag).await?;
+                        bulk_alert(&mut tx, &mut alerts, r, flag).await?;
                     }
                 }
                 _ => {}
@@ -179,43 +212,118 @@ impl Store {
         Ok(records.len())
     }
 
-    async fn bulk_alert(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        r: &BulkRecord,
-        flag: &crate::RiskFlagSummary,
-    ) -> Result<()> {
-        let supervisor = match &r.counsellor_id {
-            Some(c) => sqlx::query("SELECT supervisor_id FROM users WHERE id = $1")
-                .bind(c.clone())
-                .fetch_optional(&mut *conn)
-                .await?
-                .and_then(|row| row.get::<Option<String>, _>("supervisor_id")),
-            None => None,
-        };
-        // Historical alerts from generated or imported data are already handled: they are
-        // loaded as acknowledged by the supervisor at the time they were raised.
-        sqlx::query(
-            "INSERT INTO risk_alerts (id, hub_id, client_id, record_id, rule_id, level, counsellor_id, supervisor_id, raised_at, due_at, status,
-                acknowledged_by, acknowledged_at, action)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 'acknowledged', $8, $9, 'contacted_client') ON CONFLICT (record_id, rule_id) DO NOTHING",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(r.hub_id.clone())
-        .bind(r.client_id.clone().unwrap_or_default())
-        .bind(r.id.clone())
-        .bind(flag.rule_id.clone())
-        .bind(flag.level.clone())
-        .bind(r.counsellor_id.clone())
-        .bind(supervisor)
-        .bind(r.recorded_at.clone())
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
-    }
-
     /// Hashes a password with argon2id, for callers creating many accounts with one password.
     pub fn hash_password_blocking(password: &str) -> Result<String> {
         crate::auth::hash_password(password)
     }
+}
+
+/// Inserts the alert `flag` raises on `r`, reviewed as `r.alert_review` says.
+async fn bulk_alert(
+    conn: &mut sqlx::AnyConnection,
+    ctx: &mut AlertContext,
+    r: &BulkRecord,
+    flag: &crate::RiskFlagSummary,
+) -> Result<()> {
+    let supervisor = match &r.counsellor_id {
+        Some(c) => match ctx.supervisors.get(c) {
+            Some(s) => s.clone(),
+            None => {
+                let s = sqlx::query("SELECT supervisor_id FROM users WHERE id = $1")
+                    .bind(c.clone())
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .and_then(|row| row.get::<Option<String>, _>("supervisor_id"));
+                ctx.supervisors.insert(c.clone(), s.clone());
+                s
+            }
+        },
+        None => None,
+    };
+    let programme_hours = match &r.programme_id {
+        Some(p) => match ctx.hours.get(p) {
+            Some(h) => *h,
+            None => {
+                let h = sqlx::query("SELECT alert_ack_hours FROM programmes WHERE id = $1")
+                    .bind(p.clone())
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .map_or(24, |row| row.get::<i64, _>("alert_ack_hours"));
+                ctx.hours.insert(p.clone(), h);
+                h
+            }
+        },
+        None => 24,
+    };
+    let minutes = 60 * alert_deadline_hours(programme_hours, &flag.level);
+    let late = |ts: &str, by: i64| {
+        add_minutes(ts, by)
+            .ok_or_else(|| StoreError::invalid("recorded_at", "must be a storage timestamp"))
+    };
+    // (status, due, acknowledged by, at, action, escalated at, to)
+    let mut row: [Option<String>; 7] = Default::default();
+    match &r.alert_review {
+        None => {
+            row[0] = Some("open".into());
+            row[1] = Some(late(r.recorded_at.as_str().max(ctx.now.as_str()), minutes)?);
+        }
+        Some(review) => {
+            if !ALERT_ACTIONS.contains(&review.action.as_str()) {
+                return Err(StoreError::invalid(
+                    "alert_review.action",
+                    "must be one of the acknowledgement actions",
+                ));
+            }
+            let due = late(&r.recorded_at, minutes)?;
+            let at = late(&r.recorded_at, review.after_minutes.max(0))?;
+            let mut by = supervisor.clone();
+            if at > due {
+                let manager = match ctx.managers.get(&r.hub_id) {
+                    Some(m) => m.clone(),
+                    None => {
+                        let m = sqlx::query("SELECT id FROM users WHERE hub_id = $1 AND role = 'hub_manager' AND active = 1 ORDER BY created_at LIMIT 1")
+                            .bind(r.hub_id.clone())
+                            .fetch_optional(&mut *conn)
+                            .await?
+                            .map(|m| m.get::<String, _>("id"));
+                        ctx.managers.insert(r.hub_id.clone(), m.clone());
+                        m
+                    }
+                };
+                row[5] = Some(due.clone());
+                row[6] = manager.clone();
+                by = manager.or(by);
+            }
+            row[0] = Some("acknowledged".into());
+            row[1] = Some(due);
+            row[2] = by;
+            row[3] = Some(at);
+            row[4] = Some(review.action.clone());
+        }
+    }
+    let [status, due, by, at, action, escalated_at, escalated_to] = row;
+    sqlx::query(
+        "INSERT INTO risk_alerts (id, hub_id, client_id, record_id, rule_id, level, counsellor_id, supervisor_id, raised_at, due_at, status,
+            acknowledged_by, acknowledged_at, action, escalated_at, escalated_to)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (record_id, rule_id) DO NOTHING",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(r.hub_id.clone())
+    .bind(r.client_id.clone().unwrap_or_default())
+    .bind(r.id.clone())
+    .bind(flag.rule_id.clone())
+    .bind(flag.level.clone())
+    .bind(r.counsellor_id.clone())
+    .bind(supervisor)
+    .bind(r.recorded_at.clone())
+    .bind(due)
+    .bind(status)
+    .bind(by)
+    .bind(at)
+    .bind(action)
+    .bind(escalated_at)
+    .bind(escalated_to)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

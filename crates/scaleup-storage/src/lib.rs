@@ -30,7 +30,7 @@ mod time_util;
 pub use activity::{HubYearActivity, OutcomePair, OutcomeRule};
 pub use audit::{AuditEvent, AuditVerification};
 pub use auth::{LoginOutcome, MIN_PASSWORD_LEN, NewUser, SessionKind, UserRecord};
-pub use bulk::BulkRecord;
+pub use bulk::{AlertReview, BulkRecord};
 pub use catalog_scorer::CatalogScorer;
 pub use crypto::{KeyError, MasterKey};
 pub use migrate::LATEST_VERSION;

@@ -228,6 +228,16 @@ pub const ALERT_ACTIONS: &[&str] = &[
     "risk_assessed_low",
 ];
 
+/// Hours a supervisor has to acknowledge an alert of `level` under a programme's limit: urgent
+/// flags (suicidal thoughts) get a quarter of it, at least one hour.
+pub(crate) fn alert_deadline_hours(programme_hours: i64, level: &str) -> i64 {
+    if level == "urgent" {
+        (programme_hours / 4).max(1)
+    } else {
+        programme_hours
+    }
+}
+
 /// Cells between 1 and this minus one are suppressed in aggregate output.
 pub const SMALL_CELL_THRESHOLD: i64 = 5;
 
@@ -1099,12 +1109,7 @@ impl Store {
                 .unwrap_or(24),
             None => 24,
         };
-        // Urgent flags (suicidal thoughts) get a quarter of the programme's limit, at least one hour.
-        let hours = if flag.level == "urgent" {
-            (hours / 4).max(1)
-        } else {
-            hours
-        };
+        let hours = alert_deadline_hours(hours, &flag.level);
         let id = uuid::Uuid::new_v4().to_string();
         let client = placement.client_id.clone().unwrap_or_default();
         sqlx::query(

@@ -31,6 +31,13 @@ pub fn timestamp_ago_seconds(seconds: i64) -> String {
     format_timestamp(OffsetDateTime::now_utc() - time::Duration::seconds(seconds))
 }
 
+/// A stored timestamp `minutes` later; `None` if `stored` is malformed.
+pub fn add_minutes(stored: &str, minutes: i64) -> Option<String> {
+    OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| format_timestamp(t + time::Duration::minutes(minutes)))
+}
+
 /// Parses an RFC 3339 timestamp from a device and normalises it; `None` if malformed.
 pub fn normalise_timestamp(text: &str) -> Option<String> {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
@@ -50,5 +57,9 @@ mod tests {
             "2025-01-02T01:04:05.000000Z"
         );
         assert!(normalise_timestamp("yesterday").is_none());
+        assert_eq!(
+            add_minutes("2025-12-31T23:30:00.000000Z", 45).unwrap(),
+            "2026-01-01T00:15:00.000000Z"
+        );
     }
 }

@@ -48,6 +48,7 @@ conformance!(
     caseload_is_scoped_paged_and_audited,
     identities_are_encrypted_at_rest,
     risk_items_raise_alerts_that_escalate,
+    bulk_loaded_alerts_are_reviewed_as_the_loader_says,
     client_queries_are_scoped_by_role,
     audit_chain_detects_tampering,
     summary_counts_indicators_and_suppresses_small_cells,
@@ -1571,4 +1572,106 @@ fn both_backends_have_the_same_migrations() {
         names("sqlite").len() as i64,
         scaleup_storage::LATEST_VERSION
     );
+}
+
+/// Loaded history says what became of each alert: acknowledged by the supervisor in time,
+/// acknowledged late (so escalated to the hub manager at the deadline first), or still open with
+/// its deadline counted from the load, so the sweep does not escalate it before anyone saw it.
+async fn bulk_loaded_alerts_are_reviewed_as_the_loader_says(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    use scaleup_domain::record::{RecordKind, parse_payload};
+    use scaleup_storage::{AlertReview, BulkRecord, RiskFlagSummary, ScoreSummary};
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let record = |review: Option<(i64, &str)>| {
+        let payload = parse_payload(
+            RecordKind::Assessment,
+            &json!({"client_id": client, "instrument": "phq9", "occasion": "session", "session_number": 2, "administered_on": "2026-03-08", "responses": {"9": 1}}),
+        )
+        .unwrap();
+        BulkRecord {
+            id: uuid(),
+            payload,
+            hub_id: f.hub_id.clone(),
+            client_id: Some(client.clone()),
+            episode_id: None,
+            counsellor_id: Some(f.counsellor.id.clone()),
+            facility_id: Some(f.facility_id.clone()),
+            programme_id: Some(f.programme_id.clone()),
+            created_by: f.counsellor.id.clone(),
+            recorded_at: "2026-03-08T10:00:00.000000Z".into(),
+            score: Some(ScoreSummary {
+                total: Some(1.0),
+                risk_flags: vec![RiskFlagSummary {
+                    rule_id: "phq9.item9".into(),
+                    level: "urgent".into(),
+                }],
+                ..ScoreSummary::default()
+            }),
+            alert_review: review.map(|(after_minutes, action)| AlertReview {
+                after_minutes,
+                action: action.into(),
+            }),
+        }
+    };
+    let in_time = record(Some((90, "contacted_client")));
+    let late = record(Some((600, "home_visit")));
+    let open = record(None);
+    store
+        .bulk_insert(&[in_time.clone(), late.clone(), open.clone()], "test")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .bulk_insert(&[record(Some((5, "ignored")))], "test")
+            .await,
+        Err(StoreError::Invalid { .. })
+    ));
+    let s = actor(&store, &f.supervisor).await;
+    let alerts = store.alerts(&s, None).await.unwrap();
+    let get = |r: &BulkRecord| alerts.iter().find(|a| a.record_id == r.id).unwrap();
+    // The programme allows 24 hours; urgent flags get a quarter: due at 16:00.
+    let a = get(&in_time);
+    assert_eq!(
+        (
+            a.status.as_str(),
+            a.due_at.as_str(),
+            a.acknowledged_at.as_deref(),
+            a.acknowledged_by.as_deref(),
+            a.action.as_deref(),
+            a.escalated_to.as_deref(),
+        ),
+        (
+            "acknowledged",
+            "2026-03-08T16:00:00.000000Z",
+            Some("2026-03-08T11:30:00.000000Z"),
+            Some(f.supervisor.id.as_str()),
+            Some("contacted_client"),
+            None,
+        )
+    );
+    let a = get(&late);
+    assert_eq!(
+        (
+            a.status.as_str(),
+            a.escalated_at.as_deref(),
+            a.escalated_to.as_deref(),
+            a.acknowledged_by.as_deref(),
+            a.acknowledged_at.as_deref(),
+        ),
+        (
+            "acknowledged",
+            Some("2026-03-08T16:00:00.000000Z"),
+            Some(f.manager.id.as_str()),
+            Some(f.manager.id.as_str()),
+            Some("2026-03-08T20:00:00.000000Z"),
+        )
+    );
+    let a = get(&open);
+    assert_eq!(a.status, "open");
+    assert!(a.due_at > scaleup_storage::now_timestamp(), "{}", a.due_at);
+    assert_eq!(store.escalate_overdue_alerts().await.unwrap(), 0);
+    assert_eq!(store.alerts(&s, Some("open")).await.unwrap().len(), 1);
 }

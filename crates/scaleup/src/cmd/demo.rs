@@ -303,6 +303,11 @@ fn to_bulk(dir: &Directory, scorer: &CatalogScorer, r: DemoRecord) -> anyhow::Re
             r.recorded_minute % 60
         ),
         score,
+        // Generated history: every alert acknowledged by the supervisor when it was raised.
+        alert_review: Some(scaleup_storage::AlertReview {
+            after_minutes: 0,
+            action: "contacted_client".into(),
+        }),
         payload: r.payload,
     })
 }
