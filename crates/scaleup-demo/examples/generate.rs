@@ -1,7 +1,7 @@
 //! Generation speed without a database: `cargo run --release -p scaleup-demo --example generate -- CLIENTS [SEED]`.
 //! Prints records per kind and the time taken (plan, client stream, staff records).
 
-use scaleup_demo::{ClientStream, DemoConfig, Directory, Plan};
+use scaleup_demo::{ClientStream, DemoConfig, Directory, Plan, Present};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -10,9 +10,15 @@ fn main() {
     let clients: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
     let t0 = Instant::now();
-    let plan = Plan::new(&DemoConfig { clients, seed }).expect("valid size");
+    let plan = Plan::new(&DemoConfig {
+        clients,
+        seed,
+        today: scaleup_domain::date::Date::from_ymd(2026, 6, 15).expect("a valid date"),
+    })
+    .expect("valid size");
     let dir = Directory::synthetic(&plan);
-    let mut stream = ClientStream::new(&plan, &dir, 2000).expect("directory matches");
+    let present = Present::survey(&plan).expect("a valid plan");
+    let mut stream = ClientStream::new(&plan, &dir, 2000, &present).expect("directory matches");
     let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
     for batch in stream.by_ref() {
         for r in &batch {

@@ -7,7 +7,10 @@ use crate::params::{
     SW_PERIOD_TREND, SW_PERIODS,
 };
 use crate::plan::{FacilityPlan, HubPlan, Plan};
-use crate::{DemoError, DemoRecord, Directory, client_order, names, ordered_uuid, sub_rng};
+use crate::{
+    AlertReview, DemoError, DemoRecord, Directory, Present, client_order, names, ordered_uuid,
+    sub_rng,
+};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -19,7 +22,7 @@ use scaleup_domain::record::{
     Assessment, Client, ClientIdentity, ClosureReason, Consent, ConsentScope, Eligibility, Episode,
     Modality, Occasion, RecordPayload, Referral, ReferralStatus, Session, Sex, Urgency,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// Batches of client-level records, `batch_clients` clients per batch.
@@ -27,14 +30,18 @@ pub struct ClientStream<'a> {
     pub(crate) plan: &'a Plan,
     pub(crate) dir: &'a Directory,
     catalog: Catalog,
-    /// The protocol of each hub's programme.
-    protocols: Vec<Protocol>,
     next: u64,
     batch_clients: u64,
     /// Cumulative catchment weights of each hub's facilities.
     weights: Vec<Vec<f64>>,
     /// Enrolled clients per account index: (enrolment date, client id), in generation order.
     pub(crate) caseloads: Vec<Vec<(Date, Uuid)>>,
+    /// Account index of each account id.
+    pub(crate) account_index: BTreeMap<Uuid, usize>,
+    /// Assessments whose alerts stay open although they are old (see `Present`).
+    held_open: BTreeSet<Uuid>,
+    /// The protocol of each hub's programme.
+    pub(crate) protocols: Vec<Protocol>,
 }
 
 fn n01(rng: &mut ChaCha8Rng) -> f64 {
@@ -120,7 +127,22 @@ enum Ending {
 
 impl<'a> ClientStream<'a> {
     /// A stream over all of the plan's clients, `batch_clients` (≥ 1) clients per batch.
+    /// `present` is the plan's survey ([`Present::survey`]): it says which old alerts are still
+    /// open.
     pub fn new(
+        plan: &'a Plan,
+        dir: &'a Directory,
+        batch_clients: u64,
+        present: &Present,
+    ) -> Result<ClientStream<'a>, DemoError> {
+        let mut stream = ClientStream::bare(plan, dir, batch_clients)?;
+        stream.held_open = present.held_open.clone();
+        Ok(stream)
+    }
+
+    /// A stream that leaves every alert of the last `params::OPEN_ALERT_DAYS` days open and no
+    /// other: what the survey generates the clients with.
+    pub(crate) fn bare(
         plan: &'a Plan,
         dir: &'a Directory,
         batch_clients: u64,
@@ -159,6 +181,13 @@ impl<'a> ClientStream<'a> {
             batch_clients: batch_clients.max(1),
             weights,
             caseloads: vec![Vec::new(); plan.accounts.len()],
+            account_index: dir
+                .accounts
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (*id, i))
+                .collect(),
+            held_open: BTreeSet::new(),
         })
     }
 
@@ -167,7 +196,7 @@ impl<'a> ClientStream<'a> {
         self.next
     }
 
-    fn score(&self, instrument: &str, responses: &ItemResponses) -> Score {
+    pub(crate) fn score(&self, instrument: &str, responses: &ItemResponses) -> Score {
         let mut r = Responses::new();
         for (k, v) in responses {
             r.insert(k.clone(), v.map(|x| x as i32));
@@ -185,8 +214,25 @@ impl<'a> ClientStream<'a> {
         self.client(k)
     }
 
-    /// All records of client `k`.
+    /// All records of client `k`, noting an enrolment in the counsellor's caseload (for
+    /// supervision) and holding open the alerts `held_open` names.
     fn client(&mut self, k: u64) -> Vec<DemoRecord> {
+        let (mut records, enrolment) = self.generate(k);
+        if let Some((ci, on, id)) = enrolment {
+            self.caseloads[ci].push((on, id));
+        }
+        if !self.held_open.is_empty() {
+            for r in &mut records {
+                if self.held_open.contains(&r.id) {
+                    r.alert_review = None;
+                }
+            }
+        }
+        records
+    }
+
+    /// All records of client `k`, and the enrolment (counsellor, date, client) if there is one.
+    pub(crate) fn generate(&self, k: u64) -> (Vec<DemoRecord>, Option<(usize, Date, Uuid)>) {
         let plan = self.plan;
         let h = plan.hub_of_client(k);
         let hub: &HubPlan = &plan.hubs[h];
@@ -195,12 +241,33 @@ impl<'a> ClientStream<'a> {
         let protocol: &Protocol = &self.protocols[h];
         let pdef = protocol.def();
 
-        // Placement.
-        let w = &self.weights[h];
-        let x = rng.random::<f64>() * w[w.len() - 1];
-        let fi = w.partition_point(|&c| c <= x).min(w.len() - 1);
+        // Placement and registration: a client of the present is dealt to the hub's next
+        // counsellor; a client of the history goes to a facility chosen by catchment.
+        let local = k - hub.first_client;
+        let history = hub.clients - hub.current_clients;
+        let (fi, ci, registered) = if local >= history {
+            let ci = hub.counsellors[((local - history) % hub.counsellors.len() as u64) as usize];
+            let fi = plan.accounts[ci]
+                .counsellor
+                .as_ref()
+                .expect("the hub's counsellors have a facility")
+                .facility;
+            let from = hub.current_from;
+            let on = from.add_days(rng.random_range(0..=from.days_until(hub.window.1)));
+            (fi, ci, on)
+        } else {
+            let w = &self.weights[h];
+            let x = rng.random::<f64>() * w[w.len() - 1];
+            let fi = w.partition_point(|&c| c <= x).min(w.len() - 1);
+            let staff = &hub.facilities[fi].counsellors;
+            let ci = staff[rng.random_range(0..staff.len())];
+            let (w0, w1) = (
+                hub.window.0,
+                hub.current_from.add_days(-1).max(hub.window.0),
+            );
+            (fi, ci, w0.add_days(rng.random_range(0..=w0.days_until(w1))))
+        };
         let fac: &FacilityPlan = &hub.facilities[fi];
-        let ci = fac.counsellors[rng.random_range(0..fac.counsellors.len())];
         let couns = plan.accounts[ci]
             .counsellor
             .as_ref()
@@ -208,8 +275,8 @@ impl<'a> ClientStream<'a> {
         let counsellor_id = self.dir.accounts[ci];
         let facility_id = self.dir.org_units[h][fac.org_unit];
         let programme_id = self.dir.programmes[h];
-        let (w0, w1) = p.window;
-        let registered = w0.add_days(rng.random_range(0..=w0.days_until(w1)));
+        let today = plan.today;
+        let last_day = params::last_day(today);
         let client_id = ordered_uuid(client_order(k, 0), &mut rng);
         let mut seq = 0u64;
 
@@ -230,6 +297,10 @@ impl<'a> ClientStream<'a> {
                 RecordPayload::Episode(_) => Some(id),
                 _ => episode,
             };
+            let alert_review = match &payload {
+                RecordPayload::Assessment(_) => AlertReview::draw(rng, on, today),
+                _ => None,
+            };
             out.push(DemoRecord {
                 id,
                 payload,
@@ -242,6 +313,7 @@ impl<'a> ClientStream<'a> {
                 created_by: counsellor_id,
                 recorded_on: on,
                 recorded_minute: rng.random_range(8 * 60..17 * 60),
+                alert_review,
             });
             id
         };
@@ -388,17 +460,16 @@ impl<'a> ClientStream<'a> {
             );
         }
         if !accepted {
-            return out;
+            return (out, None);
         }
 
-        // Enrolment.
-        let census = params::census_date();
+        // Enrolment (one booked for today or later is not recorded yet).
         let enrolled = registered.add_days(rng.random_range(0..=7));
-        if enrolled > census {
-            return out;
+        if enrolled > last_day {
+            return (out, None);
         }
         let (treated, arm, period) = if p.kind == HubKind::KenyaPmPlus {
-            let j = (params::start_date().days_until(enrolled) / SW_PERIOD_DAYS)
+            let j = (hub.window.0.days_until(enrolled) / SW_PERIOD_DAYS)
                 .clamp(0, SW_PERIODS as i64 - 1) as usize;
             let x = fac.crossover_period.is_some_and(|c| j >= c);
             let arm = if x { "intervention" } else { "control" };
@@ -406,7 +477,6 @@ impl<'a> ClientStream<'a> {
         } else {
             (true, None, 0)
         };
-        self.caseloads[ci].push((enrolled, client_id));
         // The episode record is written first (so it precedes its sessions) and completed below.
         let episode_pos = out.len();
         let episode_id = push(
@@ -498,7 +568,13 @@ impl<'a> ClientStream<'a> {
                         break;
                     }
                 }
-                on = on.add_days(interval + rng.random_range(-1..=2));
+                // Appointments keep their weekday; one in four moves by a day or two.
+                let moved = if rng.random_bool(0.25) {
+                    [-1, 1, 2][rng.random_range(0..3)]
+                } else {
+                    0
+                };
+                on = on.add_days(interval + moved);
             }
         } else {
             end_day = enrolled.add_days(p.follow_up_days);
@@ -558,7 +634,7 @@ impl<'a> ClientStream<'a> {
         let mut closure: Option<(Date, ClosureReason)> = None;
         let last_attended = slots.iter().rposition(|s| s.attended);
         for (si, slot) in slots.iter().enumerate() {
-            if slot.on > census {
+            if slot.on > last_day {
                 break;
             }
             let plan_entry = pdef.session_plan.iter().find(|s| s.session == slot.number);
@@ -704,7 +780,7 @@ impl<'a> ClientStream<'a> {
             && rng.random_bool(p.p_follow_up)
         {
             let on = enrolled.add_days(p.follow_up_days + rng.random_range(0..=14));
-            if on <= census {
+            if on <= last_day {
                 for (inst, _, _) in &outcome_instruments {
                     let responses = traj.responses(&mut rng, inst, enrolled.days_until(on));
                     push(
@@ -726,12 +802,12 @@ impl<'a> ClientStream<'a> {
             }
         }
         if let (true, RecordPayload::Episode(e)) =
-            (closed_on <= census, &mut out[episode_pos].payload)
+            (closed_on <= last_day, &mut out[episode_pos].payload)
         {
             e.closed_on = Some(closed_on);
             e.closure_reason = Some(reason);
         }
-        out
+        (out, Some((ci, enrolled, client_id)))
     }
 }
 

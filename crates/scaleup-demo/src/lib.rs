@@ -1,12 +1,16 @@
 //! scaleup-demo: a deterministic synthetic dataset for scaleup, from published parameters.
 //!
 //! Principal types:
-//! - [`DemoConfig`] (seed, number of clients) → [`Plan`]: three hubs (HAP in Goa, India;
-//!   Friendship Bench in Harare, Zimbabwe; PM+ in Nairobi, Kenya, run as a stepped-wedge cluster
-//!   trial), their org units (country > region > district > facility, each facility with its
-//!   catchment adult population), programmes with sites, and staff (admin, hub managers,
+//! - [`DemoConfig`] (seed, number of clients, `today`) → [`Plan`]: three hubs (HAP in Goa,
+//!   India; Friendship Bench in Harare, Zimbabwe; PM+ in Nairobi, Kenya, run as a stepped-wedge
+//!   cluster trial), their org units (country > region > district > facility, each facility with
+//!   its catchment adult population), programmes with sites, and staff (admin, hub managers,
 //!   supervisors, counsellors each with a supervisor, a researcher and a viewer) with passwords
 //!   derived from the seed. The plan is small and lives in memory.
+//! - [`Present`]: a first pass over every client that sees the demo as its users will on
+//!   `today`: it keeps a few older risk alerts open so that every supervisor has one to act on,
+//!   and picks per hub the counsellor (and their supervisor) whose day shows the most, the
+//!   accounts printed for the user ([`Plan::list`]).
 //! - [`Directory`]: the database ids the caller gave the plan's hubs, org units, programmes
 //!   and accounts when it created them.
 //! - [`ClientStream`]: an iterator of [`DemoRecord`] batches, a few thousand clients at a time,
@@ -15,15 +19,41 @@
 //!   exhausted, [`ClientStream::staff_records`] yields supervision sessions (which review the
 //!   clients generated), ENACT/EQUIP competency assessments and training records.
 //!
-//! Nothing here touches a database or a file: the `scaleup demo` command does.
+//! Nothing here touches a database, a file or the clock: the output is a function of
+//! (seed, clients, today), and the `scaleup demo` command does the rest.
 //!
 //! # Generative model
 //!
 //! Indices: hub h, facility f, counsellor c, client i, occasion t (days since enrolment).
 //! Parameters per hub are in [`params`], each with its source or marked ASSUMED.
 //!
-//! **Pathway.** Client i registers at facility f (chosen with probability proportional to its
-//! catchment population) on a day uniform in the hub's window, and is screened the same day:
+//! **Timeline.** Every date is counted back from `today`, so a demo built on any day is a
+//! working day: clients due today, overdue clients, alerts waiting for the supervisor. The day
+//! itself holds no record (the demo opens at its start) and nothing is dated after it. Moving
+//! `today` shifts every date by the same number of days and changes nothing else. Registration
+//! ends [`params::REGISTRATION_LAG_DAYS`] (3) days before `today`; it starts 632 days earlier in
+//! India and Zimbabwe, and with the trial's first period in Kenya, whose 5 × 91-day periods end
+//! with registration. Whatever would fall on or after `today` is not generated: later sessions
+//! are not yet held, follow-ups not yet done (so the trial's last period has no outcome yet),
+//! episodes still running are open.
+//!
+//! **The present and the history.** A small demo has the workforce of a programme but a
+//! fraction of its clients; spread evenly over 21 months they would leave each counsellor a new
+//! client every few weeks and caseloads nearly empty. So the last [`params::CURRENT_DAYS`] (56)
+//! days of each window take `counsellors × CURRENT_ENROLMENTS / enrolment_share` clients, the
+//! number that gives every counsellor about [`params::CURRENT_ENROLMENTS`] (12) new enrolments
+//! in those weeks, dealt to the counsellors in turn. That number is never below the history's own
+//! rate (a full-size demo has a steady flow) and at most the hub's `max_current_share` of its
+//! clients (half in India and Zimbabwe, a third in Kenya, whose trial needs its earlier
+//! periods): below about 10,000 clients the present is busier than the months before it. The
+//! other clients register uniformly before the present. Facilities are staffed for their volume:
+//! one counsellor per 1,000 clients screened over the window, at least one and at most the
+//! hub's range (one per facility at the default 10,000 clients; the full 2–3 from 2,000 clients
+//! per facility, where large runs add facilities).
+//!
+//! **Pathway.** Client i registers at facility f (in the history chosen with probability
+//! proportional to its catchment population, in the present the facility of the counsellor
+//! dealt) and is screened the same day:
 //!
 //! ```text
 //! B_i  = μ_h + u_f + ε_i,          u_f ~ N(0, σ_f²),  ε_i ~ N(0, σ_b²)     latent severity
@@ -42,7 +72,8 @@
 //! [`params::DECLINE_WEIGHTS`].
 //!
 //! **Sessions.** An enrolled client (in Kenya: only in the intervention condition) is scheduled
-//! weekly for the protocol's planned sessions (HAP: 6–8 per client). A scheduled session is
+//! weekly for the protocol's planned sessions (HAP: 6–8 per client), on the same weekday; one
+//! appointment in four moves by a day earlier or one or two days later. A scheduled session is
 //! missed with probability p_miss (first session 8 %); after a miss the client drops out with
 //! probability `dropout_after_miss` (always after two misses in a row); after an attended
 //! session with hazard `h_h · exp(d_f + d_c)`, `d_f ~ N(0, 0.3²)`, `d_c ~ N(0, 0.25²)`. Rarely
@@ -72,6 +103,15 @@
 //! Friendship Bench) obtained with probability p_follow_up. A positive risk item during treatment
 //! leads to an urgent referral (40 %), which closes the episode half the time; a stepped-care flag
 //! (`Protocol::stepped_care_flag`, HAP: < 50 % reduction by session 3) to a routine referral.
+//! A client who drops out is closed 4 weeks after the last session (until then overdue), and
+//! closures that would fall on or after `today` are not recorded.
+//!
+//! **Risk alerts.** Each assessment carries an [`AlertReview`]: what the supervisor did about the
+//! alerts it raises (storage turns the flags into alerts). Those of the last
+//! [`params::OPEN_ALERT_DAYS`] (3) days have none and stay open; older ones were acknowledged
+//! after a log-normal delay (median 2 h, log-SD 0.8, at most 30 h) with an action drawn from
+//! [`ALERT_ACTIONS`]; storage records those later than the programme's deadline as escalated to
+//! the hub manager first. [`Present`] keeps a few older alerts open (see its documentation).
 //!
 //! **The stepped-wedge trial (Kenya PM+).** Facilities are the clusters, shuffled and dealt in turn
 //! to 4 sequences that cross over at the start of periods 1–4 of 5 periods of 91 days (period 0 all
@@ -84,26 +124,33 @@
 //! sequence (arm), cluster code and crossover period. The effect does not depend on dose and
 //! follow-up is missing completely at random, so an intention-to-treat analysis of
 //! `change ~ period + treatment + (1 | facility)` recovers θ up to sampling error and a small
-//! attenuation from the PHQ-9 floor at 0.
+//! attenuation from the PHQ-9 floor at 0. The periods end a few days before `today`, so the last
+//! one (every facility in the intervention condition) has no follow-up yet and the estimate
+//! rests on periods 0–3: a trial in its final follow-ups.
 //!
 //! **Staff.** Supervisors oversee about 6 counsellors at whole facilities; they meet their
 //! supervisees every 2 weeks (weekly for the Friendship Bench), mostly in groups, reviewing up to
-//! two recent clients per counsellor. Counsellors and supervisors have training records;
-//! counsellors have ENACT/EQUIP ratings (15 competencies, levels 1–4) after training and at 6 and
-//! 12 months: `level = clamp(round(2.5 + κ_c + 0.35·k + N(0, 0.6²)), 1, 4)` for the k-th rating.
+//! two recent clients per counsellor, up to the day before `today`. Counsellors and supervisors
+//! have training records; counsellors have ENACT/EQUIP ratings (15 competencies, levels 1–4)
+//! after training and then every six months on a cycle of their own, so the latest lies in the
+//! last six months: `level = clamp(round(2.5 + κ_c + 0.35·min(k, 2) + N(0, 0.6²)), 1, 4)` for
+//! the k-th rating (competence grows over the first year, then holds).
 
 mod clients;
 pub mod items;
 mod names;
 pub mod params;
 pub mod plan;
+mod present;
 mod staff;
 
 pub use clients::ClientStream;
 pub use plan::{AccountPlan, FacilityPlan, HubPlan, OrgUnitPlan, Plan, ProgrammePlan, SitePlan};
+pub use present::{Day, Present};
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rand_distr::Distribution;
 use scaleup_domain::date::Date;
 use scaleup_domain::record::RecordPayload;
 use uuid::Uuid;
@@ -111,11 +158,15 @@ use uuid::Uuid;
 /// Largest `--clients` accepted.
 pub const MAX_CLIENTS: u64 = 5_000_000;
 
-/// What to generate.
+/// What to generate. The output is a function of these three values only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DemoConfig {
     pub clients: u64,
     pub seed: u64,
+    /// The day the demo is opened. Every date is counted back from it and no record is dated on
+    /// or after it. Moving it shifts every date by the same number of days and changes nothing
+    /// else (the stepped-wedge periods and the present move with it).
+    pub today: Date,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -211,6 +262,58 @@ pub struct DemoRecord {
     /// When it was recorded: day and minute of the day (UTC).
     pub recorded_on: Date,
     pub recorded_minute: u32,
+    /// For an assessment, what the supervisor did about any risk alert it raises; `None` for an
+    /// assessment of the last `params::OPEN_ALERT_DAYS` days, whose alerts are still open, and
+    /// for every other kind of record.
+    pub alert_review: Option<AlertReview>,
+}
+
+/// How a supervisor dealt with a risk alert. ASSUMED: half of the urgent alerts are acknowledged
+/// within two hours and about nine in ten within the six-hour limit the demo programmes set
+/// (storage records the others as escalated to the hub manager, who acknowledged them). The
+/// delay is capped at 30 hours, so no acknowledgement is later than the start of `today`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AlertReview {
+    /// Minutes from the recording of the assessment to the acknowledgement.
+    pub after_minutes: u32,
+    /// What was done: one of storage's `ALERT_ACTIONS`.
+    pub action: &'static str,
+}
+
+/// Acknowledgement actions with their weights. ASSUMED: most positive self-harm items at low
+/// severity end with a call and a risk assessment; a few need a referral or an emergency.
+pub const ALERT_ACTIONS: [(&str, f64); 6] = [
+    ("contacted_client", 0.42),
+    ("risk_assessed_low", 0.22),
+    ("safety_plan_made", 0.16),
+    ("referred_specialist", 0.10),
+    ("home_visit", 0.06),
+    ("referred_emergency", 0.04),
+];
+
+impl AlertReview {
+    /// The review of an alert raised on `on`, or `None` if it is recent enough to be open.
+    pub(crate) fn draw<R: rand::Rng>(rng: &mut R, on: Date, today: Date) -> Option<AlertReview> {
+        if on >= today.add_days(-params::OPEN_ALERT_DAYS) {
+            return None;
+        }
+        // Log-normal delay: median 120 minutes, log-SD 0.8 (P(> 6 h) ≈ 8.5 %).
+        let z: f64 = rand_distr::StandardNormal.sample(rng);
+        let after_minutes = (120.0 * (0.8 * z).exp()).clamp(5.0, 30.0 * 60.0) as u32;
+        let mut x = rng.random::<f64>();
+        let mut action = ALERT_ACTIONS[0].0;
+        for (a, w) in ALERT_ACTIONS {
+            if x < w {
+                action = a;
+                break;
+            }
+            x -= w;
+        }
+        Some(AlertReview {
+            after_minutes,
+            action,
+        })
+    }
 }
 
 /// The random stream for (seed, stream): independent streams of one ChaCha8 key.

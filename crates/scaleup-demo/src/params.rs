@@ -95,23 +95,60 @@ pub struct HubParams {
     pub follow_up_days: i64,
     /// Probability that the follow-up assessment is obtained. ASSUMED.
     pub p_follow_up: f64,
-    /// First and last registration date.
-    pub window: (Date, Date),
+    /// Days of the registration window, which ends `REGISTRATION_LAG_DAYS` before today.
+    pub window_days: i64,
+    /// About the share of screened clients who enrol (eligible, offered, accepted), as the
+    /// generator produces it (`tests/generator.rs`, `rates_are_plausible`). Used only to size
+    /// the present.
+    pub enrolment_share: f64,
+    /// Largest share of the hub's clients the present may take from the history (see
+    /// `HubPlan::current_clients`).
+    pub max_current_share: f64,
 }
 
-/// The day the demo data stop: later events are not generated and episodes still running are
-/// left open (caseloads then have active clients). Fixed, so the output depends on the seed only.
-pub fn census_date() -> Date {
-    date(2026, 10, 31)
+impl HubParams {
+    /// First and last registration date for a demo opened on `today`.
+    pub fn window(&self, today: Date) -> (Date, Date) {
+        let end = registration_end(today);
+        (end.add_days(1 - self.window_days), end)
+    }
 }
 
-/// First day of the registration window and of the stepped-wedge trial.
-pub fn start_date() -> Date {
-    date(2025, 1, 6)
+// The timeline. Every date is counted back from `today` (`DemoConfig::today`), so a demo built
+// on any day looks like a programme on a working day: registration runs up to a few days ago,
+// episodes are open, sessions are due, yesterday's alerts wait for the supervisor. The day
+// itself is not generated: the demo opens at the start of `today`, before anything is recorded.
+
+/// Days between the last registration and `today`: the newest clients are still being booked in.
+pub const REGISTRATION_LAG_DAYS: i64 = 3;
+
+/// Length of a routine hub's registration window: 632 days (21 months, January 2025 to
+/// September 2026 in the demo's first version).
+pub const ROUTINE_WINDOW_DAYS: i64 = 632;
+
+/// The present: the last days of every registration window, which the plan fills so that
+/// counsellors have a working caseload whatever the size of the demo (see
+/// `HubPlan::current_clients`). Eight weeks cover a course of 5–8 weekly sessions.
+pub const CURRENT_DAYS: i64 = 56;
+
+/// New enrolments per counsellor the plan aims for over the present. With 5–8 weekly
+/// sessions, dropouts kept open for four weeks and about 30 % of courses closed by today, ten
+/// leave about seven active episodes. ASSUMED: the references give no caseload per lay
+/// counsellor; 8–25 active clients is the range the demo aims for at full size.
+pub const CURRENT_ENROLMENTS: f64 = 12.0;
+
+/// Risk alerts raised on the last this many days before `today` are still open; older ones have
+/// been acknowledged (see `crate::AlertReview`).
+pub const OPEN_ALERT_DAYS: i64 = 3;
+
+/// The last day with records: the day before `today`.
+pub fn last_day(today: Date) -> Date {
+    today.add_days(-1)
 }
 
-pub(crate) fn date(y: i32, m: u8, d: u8) -> Date {
-    Date::from_ymd(y, m, d).expect("literal dates are valid")
+/// The last registration day of every hub.
+pub fn registration_end(today: Date) -> Date {
+    today.add_days(-REGISTRATION_LAG_DAYS)
 }
 
 /// The stepped-wedge trial of the Kenya PM+ programme. Hussey & Hughes 2007 layout
@@ -175,7 +212,9 @@ pub fn hubs() -> [HubParams; 3] {
             counsellor_sd: 1.0,
             follow_up_days: 91,
             p_follow_up: 0.70,
-            window: (start_date(), date(2026, 9, 30)),
+            window_days: ROUTINE_WINDOW_DAYS,
+            enrolment_share: 0.055,
+            max_current_share: 0.5,
         },
         HubParams {
             kind: HubKind::ZimbabweFriendshipBench,
@@ -217,7 +256,9 @@ pub fn hubs() -> [HubParams; 3] {
             counsellor_sd: 0.6,
             follow_up_days: 182,
             p_follow_up: 0.70,
-            window: (start_date(), date(2026, 9, 30)),
+            window_days: ROUTINE_WINDOW_DAYS,
+            enrolment_share: 0.17,
+            max_current_share: 0.5,
         },
         HubParams {
             kind: HubKind::KenyaPmPlus,
@@ -259,10 +300,12 @@ pub fn hubs() -> [HubParams; 3] {
             follow_up_days: 91,
             // Trial follow-up by research staff reaches more clients than routine follow-up.
             p_follow_up: 0.88,
-            window: (
-                start_date(),
-                start_date().add_days(SW_PERIOD_DAYS * SW_PERIODS as i64 - 1),
-            ),
+            // The trial's five periods end with registration, a few days before today: the last
+            // period's follow-ups are not yet due.
+            window_days: SW_PERIOD_DAYS * SW_PERIODS as i64,
+            enrolment_share: 0.27,
+            // Two thirds of the trial's clients stay in the periods whose follow-ups are done.
+            max_current_share: 0.33,
         },
     ]
 }

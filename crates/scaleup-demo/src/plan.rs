@@ -2,8 +2,8 @@
 //! thousand rows even for a million clients), built in memory, pure.
 
 use crate::params::{
-    self, HubKind, HubParams, SW_ICC, SW_PERIOD_DAYS, SW_PERIOD_TREND, SW_PERIODS, SW_SEQUENCES,
-    SW_TRUE_EFFECT,
+    self, CURRENT_DAYS, CURRENT_ENROLMENTS, HubKind, HubParams, SW_ICC, SW_PERIOD_DAYS,
+    SW_PERIOD_TREND, SW_PERIODS, SW_SEQUENCES, SW_TRUE_EFFECT,
 };
 use crate::{DemoConfig, DemoError, sub_rng};
 use rand::Rng;
@@ -17,11 +17,19 @@ use serde_json::json;
 /// Clients per facility above which large runs add facilities.
 const CLIENTS_PER_FACILITY: u64 = 2_500;
 
+/// Clients screened over the window per counsellor a facility needs: `CLIENTS_PER_FACILITY`
+/// over 2.5, the mean of the hubs' 2–3 counsellors per facility. Smaller demos staff each
+/// facility for its volume (at least one counsellor), so that a demo of a few thousand clients
+/// does not spread them over a full-size workforce and leave most counsellors without clients.
+const CLIENTS_PER_COUNSELLOR: f64 = 1_000.0;
+
 /// Everything except the client-level records.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     pub seed: u64,
     pub clients: u64,
+    /// The day the demo is opened: every date is counted back from it (see `params`).
+    pub today: Date,
     pub hubs: Vec<HubPlan>,
     /// Every account, in creation order: a supervisor always comes before its supervisees.
     pub accounts: Vec<AccountPlan>,
@@ -37,6 +45,19 @@ pub struct HubPlan {
     /// Clients of this hub: indices `first_client .. first_client + clients`.
     pub first_client: u64,
     pub clients: u64,
+    /// First and last registration date.
+    pub window: (Date, Date),
+    /// The present: the last `current_clients` of the hub's clients register from
+    /// `current_from` to the end of the window and are dealt to `counsellors` in turn; the
+    /// others register before `current_from`, at facilities chosen by catchment. The number is
+    /// what gives each counsellor about `params::CURRENT_ENROLMENTS` new enrolments over the
+    /// present, never less than the history's own rate (so a full-size demo has a steady flow)
+    /// and never more than the hub's `max_current_share` of its clients (so a small demo keeps
+    /// a history: there the present is busier than the months before it).
+    pub current_clients: u64,
+    pub current_from: Date,
+    /// The hub's counsellors (indices into `Plan::accounts`), in account order.
+    pub counsellors: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -197,9 +218,23 @@ impl Plan {
         Ok(Plan {
             seed: config.seed,
             clients: config.clients,
+            today: config.today,
             hubs,
             accounts,
         })
+    }
+
+    /// Lists `accounts` (indices into `accounts`) as the counsellors and supervisors printed for
+    /// the user, in place of the first of each hub (see `Present::showcase`).
+    pub fn list(&mut self, accounts: &[usize]) {
+        for a in &mut self.accounts {
+            if matches!(a.role, Role::Counsellor | Role::Supervisor) {
+                a.listed = false;
+            }
+        }
+        for &i in accounts {
+            self.accounts[i].listed = true;
+        }
     }
 
     /// The hub a client index belongs to.
@@ -291,6 +326,7 @@ fn build_hub<R: Rng>(
 
     // Staff: the hub manager, then per group of facilities a supervisor followed by the
     // counsellors of those facilities.
+    let first_account = accounts.len();
     let manager_password = password(rng);
     accounts.push(AccountPlan {
         username: format!("{}.manager", p.prefix),
@@ -304,8 +340,14 @@ fn build_hub<R: Rng>(
         listed: true,
         counsellor: None,
     });
+    let staffing = (clients as f64 / n_fac as f64 / CLIENTS_PER_COUNSELLOR)
+        .ceil()
+        .max(1.0) as usize;
     let per_facility: Vec<usize> = (0..n_fac)
-        .map(|_| rng.random_range(p.counsellors_per_facility.0..=p.counsellors_per_facility.1))
+        .map(|_| {
+            rng.random_range(p.counsellors_per_facility.0..=p.counsellors_per_facility.1)
+                .min(staffing)
+        })
         .collect();
     let supervisor_password = password(rng);
     let counsellor_password = password(rng);
@@ -362,11 +404,13 @@ fn build_hub<R: Rng>(
         }
     }
 
+    let window = p.window(config.today);
     let generator = json!({
         "name": "scaleup-demo",
         "version": env!("CARGO_PKG_VERSION"),
         "seed": config.seed,
         "clients": config.clients,
+        "today": config.today.to_string(),
     });
     let (design, sites) = if p.kind == HubKind::KenyaPmPlus {
         let sites = facilities
@@ -385,7 +429,7 @@ fn build_hub<R: Rng>(
             "sequences": SW_SEQUENCES,
             "periods": SW_PERIODS,
             "period_days": SW_PERIOD_DAYS,
-            "start_date": params::start_date().to_string(),
+            "start_date": window.0.to_string(),
             "crossover": "a facility delivers PM+ to clients enrolled from the start of period `crossover_period` (0-based); period 0 is all control",
             "arms": ["control", "intervention"],
             "outcome": {
@@ -414,6 +458,10 @@ fn build_hub<R: Rng>(
             .collect();
         (json!({"type": "routine", "generator": generator}), sites)
     };
+    let counsellors: Vec<usize> = (first_account..accounts.len())
+        .filter(|&i| accounts[i].role == Role::Counsellor)
+        .collect();
+    let current_clients = current_clients(p, clients, counsellors.len());
     HubPlan {
         params: p.clone(),
         org_units,
@@ -423,11 +471,23 @@ fn build_hub<R: Rng>(
             name: p.programme_name.into(),
             protocol_code: p.protocol.into(),
             design,
-            start_date: p.window.0,
+            start_date: window.0,
             alert_ack_hours: 24,
             sites,
         },
         first_client,
         clients,
+        window,
+        current_clients,
+        current_from: window.1.add_days(1 - CURRENT_DAYS),
+        counsellors,
     }
+}
+
+/// How many of a hub's clients register in the present (see `HubPlan::current_clients`).
+fn current_clients(p: &HubParams, clients: u64, counsellors: usize) -> u64 {
+    let n = clients as f64;
+    let steady = n * CURRENT_DAYS as f64 / p.window_days as f64;
+    let wanted = counsellors as f64 * CURRENT_ENROLMENTS / p.enrolment_share;
+    wanted.max(steady).min(n * p.max_current_share).round() as u64
 }

@@ -20,6 +20,9 @@ use uuid::Uuid;
 /// Number of ENACT/EQUIP competencies (implementation-science.md §4.2).
 const COMPETENCIES: usize = 15;
 
+/// Days between a counsellor's competency ratings after the first. ASSUMED: six-monthly.
+const RATING_EVERY_DAYS: i64 = 182;
+
 impl ClientStream<'_> {
     /// Training, competency and supervision records. Call after the stream is exhausted (the
     /// supervision sessions review the clients generated so far).
@@ -29,7 +32,7 @@ impl ClientStream<'_> {
         }
         let plan = self.plan;
         let dir = self.dir;
-        let census = params::census_date();
+        let last_day = params::last_day(plan.today);
         let mut rng = sub_rng(plan.seed, u64::MAX - 1, 0);
         let mut out = Vec::new();
         let mut n = 0u64;
@@ -54,12 +57,13 @@ impl ClientStream<'_> {
                 created_by: author,
                 recorded_on: on,
                 recorded_minute: rng.random_range(8 * 60..17 * 60),
+                alert_review: None,
             });
         };
         let noise = Normal::new(0.0, 0.6).expect("finite SD");
         for (h, hub) in plan.hubs.iter().enumerate() {
             let p = &hub.params;
-            let start = p.window.0;
+            let start = hub.window.0;
             let manager = plan
                 .accounts
                 .iter()
@@ -109,19 +113,26 @@ impl ClientStream<'_> {
                     );
                     day = done.add_days(rng.random_range(1..10));
                 }
-                // Competency ratings for counsellors: after training, at 6 and at 12 months.
+                // Competency ratings for counsellors: one after training, then every six months
+                // on a cycle of the counsellor's own, so that the latest lies in the last six
+                // months and the supervisor has rated someone in the last weeks.
                 if let (Some(c), Some(sup)) = (&a.counsellor, a.supervisor) {
-                    for (k, on) in [start.add_days(-7), start.add_days(180), start.add_days(365)]
-                        .into_iter()
-                        .enumerate()
-                    {
-                        if on > census {
-                            continue;
-                        }
+                    let mut dates = vec![start.add_days(-7)];
+                    let mut on = last_day.add_days(-rng.random_range(0..RATING_EVERY_DAYS));
+                    let mut later = Vec::new();
+                    while on > start.add_days(60) {
+                        later.push(on);
+                        on = on.add_days(-RATING_EVERY_DAYS);
+                    }
+                    dates.extend(later.into_iter().rev());
+                    for (k, on) in dates.into_iter().enumerate() {
                         let levels: BTreeMap<String, u8> = (1..=COMPETENCIES)
                             .map(|n| {
-                                let x =
-                                    2.5 + c.competence + 0.35 * k as f64 + noise.sample(&mut rng);
+                                // Competence grows with the first ratings, then holds.
+                                let x = 2.5
+                                    + c.competence
+                                    + 0.35 * k.min(2) as f64
+                                    + noise.sample(&mut rng);
                                 (n.to_string(), x.round().clamp(1.0, 4.0) as u8)
                             })
                             .collect();
@@ -153,7 +164,7 @@ impl ClientStream<'_> {
             } else {
                 14
             };
-            let end = census.min(p.window.1.add_days(p.follow_up_days));
+            let end = last_day;
             for &(s, _) in staff.iter().filter(|(_, a)| a.role == Role::Supervisor) {
                 let supervisees: Vec<usize> = plan
                     .accounts

@@ -1577,11 +1577,7 @@ fn both_backends_have_the_same_migrations() {
 /// Loaded history says what became of each alert: acknowledged by the supervisor in time,
 /// acknowledged late (so escalated to the hub manager at the deadline first), or still open with
 /// its deadline counted from the load, so the sweep does not escalate it before anyone saw it.
-async fn bulk_loaded_alerts_are_reviewed_as_the_loader_says(
-    store: Store,
-    f: Fixture,
-    _db: Reopen,
-) {
+async fn bulk_loaded_alerts_are_reviewed_as_the_loader_says(store: Store, f: Fixture, _db: Reopen) {
     use scaleup_domain::record::{RecordKind, parse_payload};
     use scaleup_storage::{AlertReview, BulkRecord, RiskFlagSummary, ScoreSummary};
     let client = register_client(&store, &f, &f.counsellor).await;

@@ -1,9 +1,11 @@
 //! `scaleup demo`: the `--json` account contract, logging in with every printed account over the
-//! HTTP API, what each role sees, and re-running on an existing demo database.
+//! HTTP API, what each role sees, re-running on an existing demo database, and `--serve`
+//! printing the address and the accounts of a demo whose caseloads hold a working day.
 //!
 //! Needs the `server` feature (the demo command exists only there).
 #![cfg(feature = "server")]
 
+use scaleup_domain::date::Date;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -17,7 +19,14 @@ fn scaleup() -> Command {
     c
 }
 
+/// The day the first test opens its demo (dates in the past are always accepted).
+const TODAY: &str = "2026-06-15";
+
 fn demo(db: &str, clients: &str, seed: &str) -> std::process::Output {
+    demo_on(db, clients, seed, TODAY)
+}
+
+fn demo_on(db: &str, clients: &str, seed: &str, today: &str) -> std::process::Output {
     scaleup()
         .args([
             "demo",
@@ -27,6 +36,8 @@ fn demo(db: &str, clients: &str, seed: &str) -> std::process::Output {
             clients,
             "--seed",
             seed,
+            "--today",
+            today,
             "--json",
         ])
         .output()
@@ -128,7 +139,8 @@ fn demo_prints_accounts_that_log_in_and_rerun_is_idempotent() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let json: Value = serde_json::from_str(&stdout).expect("stdout is exactly one JSON document");
     let obj = json.as_object().unwrap();
-    assert_eq!(obj.keys().collect::<Vec<_>>(), vec!["accounts"]);
+    assert_eq!(obj.keys().collect::<Vec<_>>(), vec!["accounts", "today"]);
+    assert_eq!(json["today"], TODAY);
     let accounts = json["accounts"].as_array().unwrap();
     for role in [
         "admin",
@@ -160,6 +172,14 @@ fn demo_prints_accounts_that_log_in_and_rerun_is_idempotent() {
     assert!(!other.status.success());
     assert!(other.stdout.is_empty());
     assert!(String::from_utf8_lossy(&other.stderr).contains("already holds a demo"));
+    // Another day: refused too, naming the day it was built for.
+    let other = demo_on(db, "300", "7", "2026-06-16");
+    assert!(!other.status.success());
+    assert!(String::from_utf8_lossy(&other.stderr).contains("today 2026-06-15"));
+    // A day in the future would date records after today: refused before anything is written.
+    let future = demo_on(db, "300", "7", "2999-01-01");
+    assert!(!future.status.success());
+    assert!(String::from_utf8_lossy(&future.stderr).contains("--today"));
 
     let server = start_server(db);
     let addr = &server.1;
@@ -214,6 +234,8 @@ fn demo_prints_accounts_that_log_in_and_rerun_is_idempotent() {
             "200",
             "--seed",
             "8",
+            "--today",
+            TODAY,
             "--json",
             "--force",
         ])
@@ -222,4 +244,125 @@ fn demo_prints_accounts_that_log_in_and_rerun_is_idempotent() {
     assert!(forced.status.success());
     let forced: Value = serde_json::from_slice(&forced.stdout).unwrap();
     assert_ne!(forced, json);
+}
+
+/// The current UTC date as the server sees it (the caseload's flags count from it).
+fn utc_today() -> Date {
+    Date::parse(&scaleup_storage::now_timestamp()[..10], "today").unwrap()
+}
+
+/// `demo --serve` prints the accounts, what to try per role and the address to open; signed in
+/// as the printed counsellor and supervisor, the caseload holds a working day: active clients,
+/// one due today (a session interval after the last), one overdue, one with an open risk alert.
+#[test]
+fn demo_serve_prints_the_address_and_a_working_day() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let db = tmp.path().join("demo.sqlite");
+    let today = utc_today();
+    let mut child = scaleup()
+        .args([
+            "demo",
+            "--db",
+            db.to_str().unwrap(),
+            "--clients",
+            "3000",
+            "--seed",
+            "1",
+        ])
+        .args(["--serve", "--addr", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = Vec::new();
+    let addr = loop {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "no address in {printed:#?}"
+        );
+        if let Some(rest) = line.strip_prefix("Open http://") {
+            break rest.split('/').next().unwrap().to_string();
+        }
+        printed.push(line);
+    };
+    let server = Server(child, addr.clone());
+    // The accounts table: role, username, password; then one line per role saying what to try.
+    let account = |role: &str| {
+        printed
+            .iter()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|w| w.len() == 3 && w[0] == role)
+            .map(|w| (w[1].to_string(), w[2].to_string()))
+            .unwrap_or_else(|| panic!("no {role} in {printed:#?}"))
+    };
+    let tries = printed
+        .iter()
+        .position(|l| l.starts_with("What to try"))
+        .unwrap();
+    for role in [
+        "admin",
+        "hub_manager",
+        "supervisor",
+        "counsellor",
+        "researcher",
+        "viewer",
+    ] {
+        account(role);
+        assert!(
+            printed[tries..]
+                .iter()
+                .any(|l| l.trim_start().starts_with(role)),
+            "nothing to try as {role}"
+        );
+    }
+    for role in ["counsellor", "supervisor"] {
+        let (user, password) = account(role);
+        let (status, body) = http(
+            &addr,
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(&serde_json::json!({"username": user, "password": password})),
+        );
+        assert_eq!(status, 200, "{body}");
+        let token = body["token"].as_str().unwrap();
+        let (status, body) = http(&addr, "GET", "/api/v1/caseload", Some(token), None);
+        assert_eq!(status, 200, "{body}");
+        let items = body["items"].as_array().unwrap();
+        let active: Vec<&Value> = items
+            .iter()
+            .filter(|i| i["episode_status"] == "active")
+            .collect();
+        let has = |flag: &str| {
+            items
+                .iter()
+                .any(|i| i["flags"].as_array().unwrap().iter().any(|f| f == flag))
+        };
+        let due_today = active.iter().any(|i| {
+            i["last_session_on"]
+                .as_str()
+                .is_some_and(|d| Date::parse(d, "d").unwrap().add_days(7) == today)
+        });
+        assert!(!active.is_empty(), "{user}: no active client");
+        assert!(due_today, "{user}: nobody due today ({today})");
+        assert!(has("overdue"), "{user}: nobody overdue");
+        assert!(has("risk"), "{user}: no risk alert");
+        assert!(has("missed_sessions"), "{user}: no missed session");
+        let (status, body) = http(
+            &addr,
+            "GET",
+            "/api/v1/alerts?status=open",
+            Some(token),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            !body["items"].as_array().unwrap().is_empty(),
+            "{user}: no open alert"
+        );
+    }
+    drop(server);
 }

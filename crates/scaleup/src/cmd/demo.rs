@@ -1,18 +1,24 @@
 //! `scaleup demo`: builds the synthetic dataset of `scaleup-demo` into a database, prints the
 //! accounts, and optionally serves it.
 //!
+//! Every date is counted back from `--today` (the current UTC date by default), so a fresh demo
+//! is a working day: clients due today, overdue clients, open risk alerts. The survey of the
+//! present (`Present::survey`) picks the counsellor and supervisor of each hub worth signing in
+//! as, and those are the accounts printed.
+//!
 //! The plan (hubs, org units, programmes, staff) goes through the ordinary `Store` set-up calls;
 //! the client records are generated on a separate thread and loaded with `Store::bulk_insert`
 //! batch by batch, so generation and insertion overlap and memory stays flat at any size.
-//! Running it again on a database that already holds the demo with the same seed and size
+//! Running it again on a database that already holds the demo with the same seed, size and day
 //! changes nothing and prints the same accounts; anything else already in the database makes
 //! it stop (or, with `--force` on a SQLite file, start from an empty file).
 
 use super::config::{DbArgs, block_on, init_logging};
 use super::serve::serve;
 use anyhow::{Context, bail};
-use scaleup_demo::{ClientStream, DemoConfig, DemoRecord, Directory, Plan};
+use scaleup_demo::{ClientStream, DemoConfig, DemoRecord, Directory, Plan, Present};
 use scaleup_domain::catalog::Catalog;
+use scaleup_domain::date::Date;
 use scaleup_domain::record::RecordPayload;
 use scaleup_domain::role::Role;
 use scaleup_storage::{
@@ -33,14 +39,20 @@ pub struct Args {
     /// File holding the base64 master key (default for SQLite: `<db>.key`, created if missing).
     #[arg(long, env = "SCALEUP_KEY_FILE")]
     pub key_file: Option<PathBuf>,
-    /// Number of clients to generate (screened people, of whom a minority enrol).
-    #[arg(long, default_value_t = 3000)]
+    /// Number of clients to generate (screened people, of whom a minority enrol). The default
+    /// is the smallest size at which every counsellor has a caseload of several clients.
+    #[arg(long, default_value_t = 10_000)]
     pub clients: u64,
     /// Random seed: the same seed and size give the same records and passwords (only the ids of
     /// hubs, org units, programmes and accounts come from the database).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Print only `{"accounts": [...]}` on standard output.
+    /// The day the demo is opened, YYYY-MM-DD (default: the current UTC date). Every date is
+    /// counted back from it and nothing is dated on or after it; the same seed, size and day
+    /// give the same data.
+    #[arg(long)]
+    pub today: Option<String>,
+    /// Print only `{"accounts": [...], "today": "YYYY-MM-DD"}` on standard output.
     #[arg(long)]
     pub json: bool,
     /// Delete an existing SQLite database file first (not supported for PostgreSQL).
@@ -75,23 +87,41 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.force {
         remove_sqlite_file(&args.db)?;
     }
+    let current = Date::parse(&scaleup_storage::now_timestamp()[..10], "today")
+        .map_err(|_| anyhow::anyhow!("the system clock gives no valid date"))?;
+    let today = match &args.today {
+        None => current,
+        Some(text) => {
+            let day = Date::parse(text, "--today")
+                .map_err(|_| anyhow::anyhow!("--today must be a date in YYYY-MM-DD form"))?;
+            if day > current {
+                bail!(
+                    "--today must not be after the current date ({current}): the demo would hold records from the future"
+                );
+            }
+            day
+        }
+    };
     let config = DemoConfig {
         clients: args.clients,
         seed: args.seed,
+        today,
     };
-    let plan = Plan::new(&config).context("planning the demo")?;
+    let started = Instant::now();
+    let mut plan = Plan::new(&config).context("planning the demo")?;
+    let present = Present::survey(&plan).context("surveying the demo's present")?;
+    plan.list(present.showcase());
     block_on(async move {
         let store = db.open(true).await?;
-        let started = Instant::now();
         let summary = match existing_demo(&store, &plan).await? {
             Existing::Same => {
                 eprintln!(
-                    "{} already holds this demo (seed {}, {} clients): nothing written",
-                    args.db, args.seed, args.clients
+                    "{} already holds this demo (seed {}, {} clients, today {}): nothing written",
+                    args.db, args.seed, args.clients, plan.today
                 );
                 None
             }
-            Existing::Empty => Some(build(&store, &plan, !args.json).await?),
+            Existing::Empty => Some(build(&store, &plan, &present, !args.json).await?),
         };
         print_accounts(&plan, args.json, summary.as_ref(), started);
         if args.serve {
@@ -101,6 +131,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     eprintln!("scaleup is listening on {url}");
                 } else {
                     println!("scaleup is listening on {url}");
+                    println!("Open {url}/ in a browser and sign in with an account above (Ctrl-C stops the server).");
                 }
             })
             .await?;
@@ -165,7 +196,16 @@ async fn existing_demo(store: &Store, plan: &Plan) -> anyhow::Result<Existing> {
         .as_ref()
         .and_then(|g| g.get("clients"))
         .and_then(|s| s.as_u64());
-    if seed == Some(plan.seed) && clients == Some(plan.clients) && hubs.len() == plan.hubs.len() {
+    let today = generator
+        .as_ref()
+        .and_then(|g| g.get("today"))
+        .and_then(|s| s.as_str());
+    let same_day = today == Some(plan.today.to_string().as_str());
+    if seed == Some(plan.seed)
+        && clients == Some(plan.clients)
+        && same_day
+        && hubs.len() == plan.hubs.len()
+    {
         // The grants of the researcher are written last (see `build`).
         let finished = match store.user_by_username("demo.researcher").await? {
             Some(user) => store.actor_for(&user).await?.hubs.len() == plan.hubs.len(),
@@ -179,9 +219,10 @@ async fn existing_demo(store: &Store, plan: &Plan) -> anyhow::Result<Existing> {
         return Ok(Existing::Same);
     }
     bail!(
-        "the database already holds a demo built with seed {} and {} clients; use the same --seed and --clients to reuse it, a new --db path, or --force to delete a SQLite file",
+        "the database already holds a demo built with seed {}, {} clients and today {}; use the same --seed, --clients and --today to reuse it, a new --db path, or --force to delete a SQLite file",
         seed.map_or("?".into(), |s| s.to_string()),
         clients.map_or("?".into(), |c| c.to_string()),
+        today.unwrap_or("?"),
     )
 }
 
@@ -193,7 +234,12 @@ struct Summary {
     by_kind: BTreeMap<&'static str, usize>,
 }
 
-async fn build(store: &Store, plan: &Plan, show_progress: bool) -> anyhow::Result<Summary> {
+async fn build(
+    store: &Store,
+    plan: &Plan,
+    present: &Present,
+    show_progress: bool,
+) -> anyhow::Result<Summary> {
     let dir = create_plan(store, plan).await?;
     let progress = if show_progress && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(plan.clients);
@@ -212,9 +258,10 @@ async fn build(store: &Store, plan: &Plan, show_progress: bool) -> anyhow::Resul
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, Vec<BulkRecord>)>(1);
     let gen_plan = plan.clone();
     let gen_dir = dir.clone();
+    let gen_present = present.clone();
     let generator = std::thread::spawn(move || -> anyhow::Result<()> {
         let scorer = CatalogScorer::new(Arc::new(Catalog::builtin()));
-        let mut stream = ClientStream::new(&gen_plan, &gen_dir, BATCH_CLIENTS)?;
+        let mut stream = ClientStream::new(&gen_plan, &gen_dir, BATCH_CLIENTS, &gen_present)?;
         while let Some(batch) = stream.next() {
             let rows = batch
                 .into_iter()
@@ -303,10 +350,9 @@ fn to_bulk(dir: &Directory, scorer: &CatalogScorer, r: DemoRecord) -> anyhow::Re
             r.recorded_minute % 60
         ),
         score,
-        // Generated history: every alert acknowledged by the supervisor when it was raised.
-        alert_review: Some(scaleup_storage::AlertReview {
-            after_minutes: 0,
-            action: "contacted_client".into(),
+        alert_review: r.alert_review.map(|review| scaleup_storage::AlertReview {
+            after_minutes: i64::from(review.after_minutes),
+            action: review.action.to_string(),
         }),
         payload: r.payload,
     })
@@ -453,10 +499,30 @@ fn print_accounts(plan: &Plan, json: bool, summary: Option<&Summary>, started: I
                 })
             })
             .collect();
-        println!("{}", serde_json::json!({ "accounts": accounts }));
+        println!(
+            "{}",
+            serde_json::json!({ "accounts": accounts, "today": plan.today.to_string() })
+        );
         return;
     }
-    println!("Demo accounts (seed {}):", plan.seed);
+    if let Some(s) = summary {
+        println!(
+            "Built {} hubs, {} facilities, {} staff accounts, {} clients, {} records in {:.1} s",
+            plan.hubs.len(),
+            s.facilities,
+            s.staff,
+            plan.clients,
+            s.records,
+            started.elapsed().as_secs_f64()
+        );
+        let kinds: Vec<String> = s.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!("  records by kind: {}", kinds.join(", "));
+    }
+    println!(
+        "Demo accounts (seed {}, dates up to {}, the day before today):",
+        plan.seed,
+        scaleup_demo::params::last_day(plan.today)
+    );
     println!("  {:<12} {:<18} password", "role", "username");
     for a in &listed {
         println!(
@@ -478,24 +544,37 @@ fn print_accounts(plan: &Plan, json: bool, summary: Option<&Summary>, started: I
                 .count()
         };
         println!(
-            "  {}: all {} supervisors ({p}.sup01..) and {} counsellors ({p}.c001..) use the passwords shown for {p}.sup01 and {p}.c001",
+            "  {}: all {} supervisors ({p}.sup01..) share one password, and all {} counsellors ({p}.c001..) another: those shown above",
             hub.params.code,
             count(Role::Supervisor),
             count(Role::Counsellor),
             p = hub.params.prefix,
         );
     }
-    if let Some(s) = summary {
-        println!(
-            "Built {} hubs, {} facilities, {} staff accounts, {} clients, {} records in {:.1} s",
-            plan.hubs.len(),
-            s.facilities,
-            s.staff,
-            plan.clients,
-            s.records,
-            started.elapsed().as_secs_f64()
-        );
-        let kinds: Vec<String> = s.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        println!("  records by kind: {}", kinds.join(", "));
+    println!("What to try:");
+    for role in Role::ALL {
+        if listed.iter().any(|a| a.role == role) {
+            println!("  {:<12} {}", role.as_str(), try_as(role));
+        }
+    }
+}
+
+/// What a user signed in with a role should look at first.
+fn try_as(role: Role) -> &'static str {
+    match role {
+        Role::Counsellor => {
+            "sign in, see Today: open risk alerts first, then clients due today, overdue and with missed sessions"
+        }
+        Role::Supervisor => {
+            "sign in, see the queue of flagged clients across your counsellors (risk, no improvement, missed sessions, dropout) and acknowledge an open alert"
+        }
+        Role::HubManager => {
+            "sign in, see your hub's caseload and the alerts escalated to you, then the indicators of /api/v1/summary"
+        }
+        Role::Admin => "sign in, see every hub, programme and account",
+        Role::Researcher => {
+            "sign in, run the stepped-wedge trial's analysis (/api/v1/programmes/pmplus-sw-trial/effectiveness): it recovers the true effect of -3"
+        }
+        Role::Viewer => "sign in, see aggregate indicators only (/api/v1/summary): no client rows",
     }
 }
