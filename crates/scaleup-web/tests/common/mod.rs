@@ -49,6 +49,7 @@ impl App {
             store: store.clone(),
             secure_cookies: false,
             catalog: Arc::new(catalog()),
+            ui: Default::default(),
         };
         App {
             router: router(state),
