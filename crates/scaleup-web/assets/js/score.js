@@ -1,6 +1,6 @@
 // Offline scorer: a mirror of scaleup-domain instrument/score.rs (score_with, risk_flags) on
 // the definition JSON the API serves; tests/js_scorer.rs proves they agree. API: README.md.
-// gzip -9: SIZE bytes (budget 3 KB). Integer item scores are summed in item order; prorated =
+// gzip -9: 2999 bytes (budget 3 KB). Integer item scores are summed in item order; prorated =
 // sum * items / answered, mean = sum / answered, as in Rust: bit-identical totals, no rounding.
 
 const EPS = 1e-9; // Comparison::holds

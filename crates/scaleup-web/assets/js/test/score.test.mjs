@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { riskFlags, scoreInstrument } from '../score.js';
 
 const path = process.env.SCALEUP_INSTRUMENTS;
@@ -169,4 +170,12 @@ test('Errors name the item, in the order Rust reports them', () => {
   // An invalid code gives no flags at all, as in Rust: the form must be fixed first.
   assert.equal(riskFlags(phq9, { 9: 3, 1: 7 }).error.kind, 'code_out_of_range');
   assert.equal(scoreInstrument(phq9, answers(phq9, 0), { cutoff: 'ge99' }).error.kind, 'unknown_cutoff');
+});
+
+test('score.js stays within its 3 KB gzip budget', () => {
+  // The whole app's JavaScript must stay under 30 KB gzipped on low-end phones; the scorer has
+  // 3 KB of it. Node's zlib at level 9 gives `gzip -9c score.js | wc -c` less the 9 bytes of
+  // the file name that gzip stores, so the same limit holds with a little margin.
+  const size = gzipSync(readFileSync(new URL('../score.js', import.meta.url)), { level: 9 }).length;
+  assert.ok(size <= 3072, `score.js is ${size} bytes gzipped, over its 3 KB budget`);
 });
