@@ -262,6 +262,7 @@ app-client-page = Client
 app-screen = Screen with { $instrument }
 app-measure = Record { $instrument }
 app-enrol = Offer treatment
+app-record-decision = Record the decision
 app-record-session = Record a session
 app-refer = Refer
 app-close-episode = Close treatment

@@ -506,7 +506,7 @@ function clientPage(v) {
     else {
       const el = eligibility(p, scores);
       body.push(h('p', { class: el.excluded ? 'risk' : '' }, eligibilityText(el, v)));
-      if (!el.excluded) actions.push(link(`#/c/${v.cid}/enrol`, t('app-enrol'), 'button primary'));
+      if (!v.eligibility.length) actions.push(link(`#/c/${v.cid}/enrol`, el.eligible ? t('app-enrol') : t('app-record-decision'), 'button primary'));
     }
   }
   if (active) {
@@ -625,19 +625,29 @@ function enrolForm(v) {
   const scores = latestScores(v);
   const el = eligibility(v.protocol, scores);
   const reasons = ['no_time', 'distance', 'cost', 'family_objection', 'stigma', 'not_needed', 'prefers_other_care', 'other'];
+  const screening = scores[v.protocol?.screening?.instrument]?.record;
+  const decision = (extra) => {
+    const d = { client_id: v.cid, decided_on: today(), eligible: el.eligible, ...extra };
+    if (screening) d.assessment_id = screening.id;
+    return d;
+  };
+  // Treatment is offered only to an eligible client (the server holds the same rule); for
+  // anyone else the decision is recorded and the counsellor is pointed to referral.
+  if (!el.eligible) {
+    return form(t('app-enrol'), [h('p', { class: el.excluded ? 'risk' : '' }, eligibilityText(el, v))], async () => {
+      await queue([{ kind: 'eligibility', id: uuid(), data: decision({ offered: false }) }]);
+      routeTo(`#/c/${v.cid}/refer` + (el.excluded?.action === 'refer' ? '?urgent' : ''));
+    }, '#/c/' + v.cid);
+  }
   form(t('app-enrol'), [
-    h('p', { class: el.excluded ? 'risk' : '' }, eligibilityText(el, v)),
+    h('p', {}, eligibilityText(el, v)),
     choices('accepted', t('app-enrol'), [['yes', t('app-offer-accepted')], ['no', t('app-offer-declined')]]),
     field(t('app-decline-reason'), select('decline_reason', [['', '—'], ...reasons.map((r) => [r, t('app-decline-' + r)])], '')),
   ], async (d) => {
     if (!d.get('accepted')) return t('app-required');
     const accepted = d.get('accepted') === 'yes';
-    if (accepted && el.excluded) return eligibilityText(el, v);
-    const screening = scores[v.protocol?.screening?.instrument]?.record;
-    const decision = { client_id: v.cid, decided_on: today(), eligible: el.eligible, offered: true, accepted };
-    if (screening) decision.assessment_id = screening.id;
-    if (!accepted && d.get('decline_reason')) decision.decline_reason = d.get('decline_reason');
-    const items = [{ kind: 'eligibility', id: uuid(), data: decision }];
+    if (!accepted && !d.get('decline_reason')) return t('app-decline-reason') + ': ' + t('app-required');
+    const items = [{ kind: 'eligibility', id: uuid(), data: decision(accepted ? { offered: true, accepted } : { offered: true, accepted, decline_reason: d.get('decline_reason') }) }];
     if (accepted) items.push({ kind: 'episode', id: uuid(), data: { client_id: v.cid, programme_id: v.client.data.programme_id, enrolled_on: today() } });
     await queue(items);
     routeTo('#/c/' + v.cid);
