@@ -779,23 +779,3 @@ fn js_scorer_unit_tests_pass() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
-
-/// The app is served as one module, score.js + fluent.js + app.js (`ui::assets::app_js`), so a
-/// top-level name in score.js that app.js also declares would break the whole app with a
-/// SyntaxError on the phone. `node --check` parses the bundle as the browser will.
-#[test]
-fn served_app_bundle_parses_with_the_scorer_in_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("app.mjs");
-    let parts: Vec<String> = ["score.js", "fluent.js", "app.js"]
-        .iter()
-        .map(|f| std::fs::read_to_string(js_dir().join(f)).unwrap())
-        .collect();
-    std::fs::write(&bundle, parts.join("\n")).unwrap();
-    let out = node(&[std::ffi::OsStr::new("--check"), bundle.as_os_str()], &[]);
-    assert!(
-        out.status.success(),
-        "the app bundle does not parse:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}

@@ -13,9 +13,10 @@
 // on "Send now". A record stays in the outbox until the server acknowledged it; a rejected one
 // stays, with the server's reason, until the counsellor discards it.
 //
-// The scorer (score.js) and the message formatter (fluent.js) are part of this module:
-// scoreInstrument(def, responses), riskFlags(def, responses), formatMessage(pattern, args,
-// pluralRules). Scores have the server's shape (assets/js/README.md): a flag's rule is `rule`.
+// The scorer (score.js), the protocol rules (rules.js) and the message formatter (fluent.js)
+// are part of this module: scoreInstrument(def, responses), riskFlags(def, responses),
+// nextSessionOf(...), eligibilityOf(...), formatMessage(pattern, args, pluralRules). Scores have
+// the server's shape (assets/js/README.md): a risk flag's rule id is `rule`.
 
 const $ = (id) => document.getElementById(id);
 const M = JSON.parse($('messages').textContent);
@@ -121,25 +122,8 @@ function clientView(cid) {
   return { cid, client, identity, name, episode, episodes, sessions, assessments, programme, protocol, eligibility: kind('eligibility'), recs };
 }
 
-// The next session by the protocol's schedule; the server computes the same (Protocol::next_session).
-// Next number: one more than the highest recorded (attended or missed). Due: the last session's
-// date plus the protocol's interval (7 days if unset), or the enrolment date before any session.
-// Status: upcoming before the due day, today on it, overdue after it, missed from the protocol's
-// overdue_days on. None after the planned number of sessions.
 function nextSession(v, day = today()) {
-  const ep = v.episode;
-  if (!ep || ep.data.closed_on || !v.protocol) return null;
-  const p = v.protocol;
-  let last = null;
-  for (const s of v.sessions) if (!last || s.number > last.number) last = s;
-  const number = last ? last.number + 1 : 1;
-  if (p.sessions && number > p.sessions.planned) return null;
-  const due = last ? addDays(last.on, p.sessions?.interval_days ?? 7) : ep.data.enrolled_on;
-  const late = dayNo(day) - dayNo(due);
-  const limit = p.missed_session?.overdue_days;
-  const status = late < 0 ? 'upcoming' : late === 0 ? 'today' : limit != null && late >= limit ? 'missed' : 'overdue';
-  const plan = (p.session_plan || []).find((s) => s.session === number);
-  return { number, due, status, late, components: plan ? plan.components : [] };
+  return nextSessionOf(v.protocol, v.episode?.data, v.sessions, day);
 }
 
 // ---------------------------------------------------------------- scoring and protocol rules
@@ -162,29 +146,10 @@ function latestScores(v) {
   }
   return out;
 }
-// Eligibility as Protocol::eligibility decides it: criteria on cut-offs or thresholds (all/any,
-// nestable), then exclusions on risk rules.
 function eligibility(protocol, scores) {
-  const e = protocol?.eligibility;
-  if (!e) return { eligible: true };
-  const crit = (c) => {
-    if (c.all) return c.all.every(crit);
-    if (c.any) return c.any.some(crit);
-    const s = scores[c.instrument]?.s;
-    if (!s) return false;
-    if (c.cutoff) return s.cutoffs.find((x) => x.id === c.cutoff)?.positive === true;
-    const total = c.coding ? (s.totals_by_coding.find((x) => x.coding === c.coding)?.total ?? s.total) : s.total;
-    return compare(total, c.comparison, c.threshold);
-  };
-  for (const x of e.exclusions || []) {
-    const s = scores[x.instrument]?.s;
-    if (s && s.risk_flags.some((f) => f.rule === x.risk_rule)) return { eligible: false, excluded: x };
-  }
-  const eligible = (!e.all || e.all.every(crit)) && (!e.any || e.any.some(crit));
-  return { eligible };
-}
-function compare(a, op, b) {
-  return op === '>=' ? a >= b : op === '>' ? a > b : op === '<=' ? a <= b : op === '<' ? a < b : a === b;
+  const plain = {};
+  for (const [code, x] of Object.entries(scores)) plain[code] = x.s;
+  return eligibilityOf(protocol, plain);
 }
 
 // ---------------------------------------------------------------- queueing records

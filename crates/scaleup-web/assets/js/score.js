@@ -1,26 +1,26 @@
 // Offline scorer: a mirror of scaleup-domain instrument/score.rs (score_with, risk_flags) on
 // the definition JSON the API serves; tests/js_scorer.rs proves they agree. API: README.md.
-// gzip -9: 2999 bytes (budget 3 KB). Integer item scores are summed in item order; prorated =
+// gzip -9: 2993 bytes (budget 3 KB). Integer item scores are summed in item order; prorated =
 // sum * items / answered, mean = sum / answered, as in Rust: bit-identical totals, no rounding.
 
 const EPS = 1e-9; // Comparison::holds
 
-function holds(cmp, v, t) {
+function satisfies(cmp, v, t) {
   if (cmp === '>=') return v >= t - EPS;
   if (cmp === '>') return v > t + EPS;
   if (cmp === '<=') return v <= t + EPS;
   if (cmp === '<') return v < t - EPS;
-  return Math.abs(v - t) <= EPS; // '=='
+  return Math.abs(v - t) <= EPS; // ==
 }
 
-// true, false, or null when an unanswered item or a missing score leaves it undecided.
-function evaluate(c, ctx) {
+// true, false, or null when unanswered items or a missing score leave it undecided.
+function evaluateCondition(c, ctx) {
   const list = c.all || c.any;
   if (list) {
     const decisive = !c.all; // all: the first false decides; any: the first true
     let undecided = false;
     for (const sub of list) {
-      const r = evaluate(sub, ctx);
+      const r = evaluateCondition(sub, ctx);
       if (r === decisive) return decisive;
       if (r === null) undecided = true;
     }
@@ -31,20 +31,20 @@ function evaluate(c, ctx) {
     for (const id of c.items) {
       const v = ctx.values[ctx.index.get(id)];
       if (v === null) unknown++;
-      else if (holds(c.comparison, v, c.threshold)) hits++;
+      else if (satisfies(c.comparison, v, c.threshold)) hits++;
     }
     const need = c.at_least ?? 1;
     return hits >= need ? true : hits + unknown >= need ? null : false;
   }
   const v = c.item != null ? ctx.values[ctx.index.get(c.item)]
     : c.subscale != null ? ctx.subscales.get(c.subscale) : ctx.total;
-  return v === null ? null : holds(c.comparison, v, c.threshold);
+  return v === null ? null : satisfies(c.comparison, v, c.threshold);
 }
 
-function itemsOf(c, out) {
+function conditionItems(c, out) {
   if (c.item != null) out.push(c.item);
   for (const id of c.items || []) out.push(id);
-  for (const sub of c.all || c.any || []) itemsOf(sub, out);
+  for (const sub of c.all || c.any || []) conditionItems(sub, out);
   return out;
 }
 
@@ -62,7 +62,7 @@ export function scoreInstrument(def, responses = {}, options = {}) {
   });
   const fail = (kind, rest) => ({ error: { kind, ...rest } });
 
-  // In item-id order like Rust's BTreeMap, so the first error is the same.
+  // In item-id order, as Rust's BTreeMap: the same first error.
   for (const id of Object.keys(responses).sort()) {
     const k = index.get(id);
     if (k === undefined) return fail('unknown_item', { item: id });
@@ -90,7 +90,7 @@ export function scoreInstrument(def, responses = {}, options = {}) {
   // No coding named: the default one.
   const offsetOf = (id) => codings.find((k) => k.id === id)?.item_offset ?? defaultOffset;
 
-  // [score, prorated] of a list of item positions, or null when it cannot be scored.
+  // [score, prorated] of some item positions, or null if unscorable.
   const aggregate = (idx, offset) => {
     let sum = 0, answered = 0;
     for (const i of idx) {
@@ -99,7 +99,7 @@ export function scoreInstrument(def, responses = {}, options = {}) {
     if (!answered) return null;
     if (method === 'sum') return answered < idx.length ? null : [sum, false];
     if (method === 'prorated_sum') return [(sum * idx.length) / answered, answered < idx.length];
-    return [sum / answered, false]; // mean
+    return [sum / answered, false];
   };
 
   const scoredIdx = [];
@@ -116,9 +116,9 @@ export function scoreInstrument(def, responses = {}, options = {}) {
     subscales: new Map(subscales.map((s, k) => [s.id, aggregate(subscaleIdx[k], defaultOffset)?.[0] ?? null])),
   };
   const risk_flags = risk_rules
-    .filter((r) => evaluate(r.when, ctx) === true)
+    .filter((r) => evaluateCondition(r.when, ctx) === true)
     .map((r) => ({ instrument: def.code, version: def.version, rule: r.id, escalation: r.escalation, message: r.message }));
-  // A missing total never hides a red flag: the flags travel with the error.
+  // A missing total never hides a red flag: it travels with the error.
   if (!defaultTotal) return fail('too_many_missing', { missing, allowed, risk_flags });
 
   const offset = codings[codingIndex]?.item_offset ?? 0;
@@ -145,13 +145,13 @@ export function scoreInstrument(def, responses = {}, options = {}) {
     const applicable = c.sex == null || options.sex === c.sex;
     return {
       id: c.id, comparison: c.comparison, threshold: t, overridden: override != null,
-      positive: applicable && v !== null ? holds(c.comparison, v, t) : null,
+      positive: applicable && v !== null ? satisfies(c.comparison, v, t) : null,
     };
   });
   const selected = options.cutoff ?? def.default_cutoff ?? null;
 
   const riskItems = new Set();
-  for (const r of risk_rules) for (const id of itemsOf(r.when, [])) riskItems.add(index.get(id));
+  for (const r of risk_rules) for (const id of conditionItems(r.when, [])) riskItems.add(index.get(id));
 
   return {
     instrument: def.code, version: def.version, method,
@@ -165,7 +165,7 @@ export function scoreInstrument(def, responses = {}, options = {}) {
     cutoffs: results,
     selected_cutoff: selected,
     positive: results.find((c) => c.id === selected)?.positive ?? null,
-    rules: rules.map((r) => ({ id: r.id, met: evaluate(r.when, ctx) })),
+    rules: rules.map((r) => ({ id: r.id, met: evaluateCondition(r.when, ctx) })),
     risk_flags,
     unanswered_risk_items: [...riskItems].sort((a, b) => a - b)
       .filter((i) => values[i] === null).map((i) => items[i].id),

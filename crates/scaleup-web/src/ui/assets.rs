@@ -23,8 +23,9 @@ pub fn app_js() -> &'static str {
     static JS: OnceLock<String> = OnceLock::new();
     JS.get_or_init(|| {
         format!(
-            "{}\n{}\n{}",
+            "{}\n{}\n{}\n{}",
             include_str!("../../assets/js/score.js"),
+            include_str!("../../assets/js/rules.js"),
             include_str!("../../assets/js/fluent.js"),
             include_str!("../../assets/js/app.js")
         )

@@ -21,6 +21,7 @@ mod pages;
 mod supervisor;
 mod svg;
 
+pub use assets::app_js as app_bundle;
 pub use pages::session_cookie;
 
 use crate::api::AppState;
