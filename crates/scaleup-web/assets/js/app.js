@@ -545,6 +545,14 @@ function assessForm(v, code, occasion) {
     const responses = {};
     for (const item of def.items) { const val = d.get('i' + item.id); responses[item.id] = val == null ? null : +val; }
     const result = scoreInstrument(def, responses);
+    // The server refuses a form its scorer cannot score, so the phone does too, at once: the
+    // counsellor is still with the client and can ask the missing questions. Red flags on the
+    // answered items are shown with the reason, never held back.
+    if (result?.error) {
+      const missing = def.items.map((it, i) => [it, i]).filter(([it]) => responses[it.id] == null && it.scored !== false).map(([, i]) => i + 1);
+      const red = flags(code, responses).map((f) => t('app-risk-flag', { message: f.message }));
+      return [t('app-incomplete-missing', { items: missing.join(', ') }), ...red].join(' ');
+    }
     const id = uuid();
     const data = { client_id: v.cid, instrument: code, occasion: occasion || 'screening', administered_on: today(), responses };
     if (v.episode && !v.episode.data.closed_on) data.episode_id = v.episode.id;
