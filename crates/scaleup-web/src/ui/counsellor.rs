@@ -60,6 +60,11 @@ pub async fn shell(Path(lang): Path<String>) -> Result<Response, PageError> {
     Ok(res)
 }
 
+/// `/app/`: the start address of the installed app, sent to the shell in the visitor's language.
+pub async fn app_root(visitor: Visitor) -> Response {
+    super::redirect(&format!("/app/{}/", visitor.tr.lang()))
+}
+
 /// `/app/defs?lang=xx`: what the device needs to work offline for the signed-in counsellor:
 /// their programmes and facilities, the protocols those follow, every instrument the protocols
 /// use with item texts in the chosen language (English with a marker where a translation is

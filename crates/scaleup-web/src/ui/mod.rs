@@ -21,6 +21,7 @@ mod pages;
 mod supervisor;
 mod svg;
 
+pub use assets::app_js as app_bundle;
 pub use pages::session_cookie;
 
 use crate::api::AppState;
@@ -54,6 +55,8 @@ pub fn routes() -> Router<AppState> {
         .route("/app/manifest.webmanifest", get(assets::manifest))
         .route("/app/defs", get(counsellor::definitions))
         .route("/app/{lang}/", get(counsellor::shell))
+        .route("/app/", get(counsellor::app_root))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/supervise", get(supervisor::queue))
         .route("/supervise/alerts/{id}", get(supervisor::alert))
         .route(
