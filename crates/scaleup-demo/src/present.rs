@@ -20,21 +20,24 @@ use scaleup_domain::role::Role;
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
-/// A counsellor's day on `today`, counted with the rules the API's caseload flags use.
+/// A counsellor's day on `today`, as their Today list shows it. Each active client's next
+/// session follows the protocol's schedule as the app computes it (`nextSessionOf` in
+/// `scaleup-web`'s `rules.js`): one more than the highest session recorded, attended or
+/// missed, due the protocol's interval after it (on the enrolment date before any session),
+/// none once the planned sessions are done.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Day {
     /// Clients with an open episode.
     pub active: u32,
-    /// Active clients whose next session, the protocol's interval after the last attended one,
-    /// is today.
+    /// Active clients whose next session is due today.
     pub due_today: u32,
-    /// Active clients past that date by less than the protocol's `missed_session.overdue_days`.
-    pub late: u32,
-    /// Active clients past it by `overdue_days` or more (the caseload's `overdue` flag).
+    /// Past due by fewer than the protocol's `missed_session.overdue_days`.
     pub overdue: u32,
-    /// Active clients with a missed session.
+    /// Past due by `overdue_days` or more (Today's "missed").
     pub missed: u32,
-    /// Unacknowledged risk alerts on clients in care (the caseload's `risk` flag).
+    /// Active clients with a session recorded as missed (the caseload's `missed_sessions`).
+    pub missed_sessions: u32,
+    /// Unacknowledged risk alerts on clients in care (the caseload's `risk`).
     pub open_alerts: u32,
 }
 
@@ -75,14 +78,15 @@ impl Present {
             };
             let h = first.hub;
             let c = stream.account_index[&first.counsellor_id.expect("client records are placed")];
-            let mut open = false;
-            let mut last: Option<Date> = None;
-            let mut missed = false;
+            // (enrolled, open), and per session (number, date, attended).
+            let mut episode: Option<(Date, bool)> = None;
+            let mut sessions: Vec<(u32, Date, bool)> = Vec::new();
             for r in &records {
                 match &r.payload {
-                    RecordPayload::Episode(e) => open = e.closed_on.is_none(),
-                    RecordPayload::Session(s) if s.attended => last = last.max(Some(s.on)),
-                    RecordPayload::Session(_) => missed = true,
+                    RecordPayload::Episode(e) => {
+                        episode = Some((e.enrolled_on, e.closed_on.is_none()));
+                    }
+                    RecordPayload::Session(s) => sessions.push((s.number, s.on, s.attended)),
                     RecordPayload::Assessment(a)
                         if a.episode_id.is_some() && r.recorded_on >= hold_from =>
                     {
@@ -108,23 +112,28 @@ impl Present {
                     _ => {}
                 }
             }
-            if !open {
+            let Some((enrolled, true)) = episode else {
                 continue;
-            }
+            };
             let day = days.get_mut(&c).expect("clients have a counsellor");
             day.active += 1;
-            day.missed += u32::from(missed);
-            if let Some(last) = last {
-                let protocol = &stream.protocols[h];
-                let interval = i64::from(protocol.def().sessions.interval_days.unwrap_or(7));
-                let late = last.add_days(interval).days_until(plan.today);
-                if late == 0 {
-                    day.due_today += 1;
-                } else if late > 0 && protocol.session_missed(late as u32) {
-                    day.overdue += 1;
-                } else if late > 0 {
-                    day.late += 1;
-                }
+            day.missed_sessions += u32::from(sessions.iter().any(|s| !s.2));
+            let protocol = &stream.protocols[h];
+            let schedule = &protocol.def().sessions;
+            let last = sessions.iter().max_by_key(|s| s.0);
+            if last.map_or(1, |s| s.0 + 1) > schedule.planned {
+                continue;
+            }
+            let due = last.map_or(enrolled, |s| {
+                s.1.add_days(i64::from(schedule.interval_days.unwrap_or(7)))
+            });
+            let late = due.days_until(plan.today);
+            if late == 0 {
+                day.due_today += 1;
+            } else if late > 0 && protocol.session_missed(late as u32) {
+                day.missed += 1;
+            } else if late > 0 {
+                day.overdue += 1;
             }
         }
 
@@ -137,15 +146,15 @@ impl Present {
         };
         let mut showcase = Vec::new();
         for hub in &plan.hubs {
-            // Lexicographic: a client due today, one overdue, a risk alert, a missed session,
-            // then the fullest caseload; the first counsellor wins a tie.
+            // Lexicographic: a client due today, one overdue or missed, a risk alert, a missed
+            // session recorded, then the fullest caseload; the first counsellor wins a tie.
             let show = |c: &usize| {
                 let d = &days[c];
                 (
                     d.due_today > 0,
-                    d.overdue > 0,
+                    d.overdue + d.missed > 0,
                     d.open_alerts > 0 || newest.contains_key(c),
-                    d.missed > 0,
+                    d.missed_sessions > 0,
                     d.active,
                 )
             };
@@ -192,7 +201,7 @@ impl Present {
 
     /// The accounts to print for the user (indices into `Plan::accounts`): per hub, the
     /// counsellor whose day shows the most (a client due today, one overdue, a risk alert, a
-    /// missed session) and their supervisor. Every counsellor of a hub shares a password, and so
+    /// missed session recorded) and their supervisor. Every counsellor of a hub shares a password, and so
     /// does every supervisor, so any of them may sign in; these are the ones worth opening first.
     pub fn showcase(&self) -> &[usize] {
         &self.showcase

@@ -396,9 +396,9 @@ fn working_days(plan: &Plan, records: &[DemoRecord]) -> BTreeMap<usize, (Day, u3
         .enumerate()
         .map(|(i, id)| (*id, i))
         .collect();
-    // Per episode: (counsellor, hub, closed, last attended session, any missed).
-    let mut episodes: BTreeMap<uuid::Uuid, (usize, usize, bool, Option<Date>, bool)> =
-        BTreeMap::new();
+    // Per episode: (counsellor, hub, enrolled, closed, sessions as (number, date, attended)).
+    type Sessions = Vec<(u32, Date, bool)>;
+    let mut episodes: BTreeMap<uuid::Uuid, (usize, usize, Date, bool, Sessions)> = BTreeMap::new();
     let mut days: BTreeMap<usize, (Day, u32, u32)> = plan
         .accounts
         .iter()
@@ -412,15 +412,14 @@ fn working_days(plan: &Plan, records: &[DemoRecord]) -> BTreeMap<usize, (Day, u3
         };
         match &r.payload {
             RecordPayload::Episode(e) => {
-                episodes.insert(r.id, (c, r.hub, e.closed_on.is_some(), None, false));
+                episodes.insert(
+                    r.id,
+                    (c, r.hub, e.enrolled_on, e.closed_on.is_some(), Vec::new()),
+                );
             }
             RecordPayload::Session(s) => {
                 let ep = episodes.get_mut(&s.episode_id).expect("episode first");
-                if s.attended {
-                    ep.3 = ep.3.max(Some(s.on));
-                } else {
-                    ep.4 = true;
-                }
+                ep.4.push((s.number, s.on, s.attended));
             }
             RecordPayload::Assessment(a) => {
                 let mut responses = Responses::new();
@@ -454,36 +453,42 @@ fn working_days(plan: &Plan, records: &[DemoRecord]) -> BTreeMap<usize, (Day, u3
             _ => {}
         }
     }
-    for (c, hub, closed, last, missed) in episodes.into_values() {
+    // The next session as the app's Today list computes it (`nextSessionOf` in rules.js).
+    for (c, hub, enrolled, closed, sessions) in episodes.into_values() {
         if closed {
             continue;
         }
         let protocol = catalog
             .protocol(&plan.hubs[hub].programme.protocol_code)
             .unwrap();
-        let interval = i64::from(protocol.def().sessions.interval_days.unwrap_or(7));
+        let schedule = &protocol.def().sessions;
         let day = &mut days.get_mut(&c).unwrap().0;
         day.active += 1;
-        day.missed += u32::from(missed);
-        if let Some(last) = last {
-            let late = last.add_days(interval).days_until(plan.today);
-            if late == 0 {
-                day.due_today += 1;
-            } else if late > 0 && protocol.session_missed(late as u32) {
-                day.overdue += 1;
-            } else if late > 0 {
-                day.late += 1;
-            }
+        day.missed_sessions += u32::from(sessions.iter().any(|s| !s.2));
+        let last = sessions.iter().max_by_key(|s| s.0);
+        if last.map_or(1, |s| s.0 + 1) > schedule.planned {
+            continue;
+        }
+        let interval = i64::from(schedule.interval_days.unwrap_or(7));
+        let due = last.map_or(enrolled, |s| s.1.add_days(interval));
+        let late = due.days_until(plan.today);
+        if late == 0 {
+            day.due_today += 1;
+        } else if late > 0 && protocol.session_missed(late as u32) {
+            day.missed += 1;
+        } else if late > 0 {
+            day.overdue += 1;
         }
     }
     days
 }
 
-/// A demo of the default size opened on `today` is a working day. Every counsellor has clients
-/// in care. Every supervisor's counsellors have clients due today, just late and overdue, and an
-/// open risk alert on a client in care; an alert older than `OPEN_ALERT_DAYS` is open only when
-/// none is more recent. The counsellor printed for each hub has all of that and a missed
-/// session. Old alerts were acknowledged. The survey agrees with the records.
+/// A demo of the default size opened on `today` is a working day, as the counsellor's Today list
+/// counts it. Every counsellor has clients in care. Every supervisor's counsellors have clients
+/// due today, overdue and past the missed-session limit, and an open risk alert on a client in
+/// care; an alert older than `OPEN_ALERT_DAYS` is open only when none is more recent. The
+/// counsellor printed for each hub has a client due today, one late, an open alert and one with
+/// a missed session. Old alerts were acknowledged. The survey agrees with the records.
 #[test]
 fn the_default_demo_is_a_working_day() {
     let mut p = plan(10_000, 1);
@@ -496,8 +501,8 @@ fn the_default_demo_is_a_working_day() {
     for (i, a) in p.accounts.iter().enumerate() {
         let line = |d: &Day| {
             format!(
-                "active {:>3}  due today {:>2}  late {:>2}  overdue {:>2}  missed {:>2}  open alerts {}",
-                d.active, d.due_today, d.late, d.overdue, d.missed, d.open_alerts
+                "active {:>3}  due today {:>2}  overdue {:>2}  missed {:>2}  with a missed session {:>2}  open alerts {}",
+                d.active, d.due_today, d.overdue, d.missed, d.missed_sessions, d.open_alerts
             )
         };
         match a.role {
@@ -521,7 +526,8 @@ fn the_default_demo_is_a_working_day() {
                 if d.active == 0 {
                     failures.push(format!("{} has no client in care", a.username));
                 }
-                if a.listed && [d.due_today, d.overdue, d.open_alerts, d.missed].contains(&0) {
+                let late = d.overdue + d.missed;
+                if a.listed && [d.due_today, late, d.open_alerts, d.missed_sessions].contains(&0) {
                     failures.push(format!("{}, printed, has a thin day", a.username));
                 }
             }
@@ -538,9 +544,9 @@ fn the_default_demo_is_a_working_day() {
                 for (d, _, h) in &team {
                     sum.active += d.active;
                     sum.due_today += d.due_today;
-                    sum.late += d.late;
                     sum.overdue += d.overdue;
                     sum.missed += d.missed;
+                    sum.missed_sessions += d.missed_sessions;
                     sum.open_alerts += d.open_alerts;
                     held += h;
                 }
@@ -554,8 +560,8 @@ fn the_default_demo_is_a_working_day() {
                 .unwrap();
                 for (what, n) in [
                     ("due today", sum.due_today),
-                    ("just late", sum.late),
                     ("overdue", sum.overdue),
+                    ("missed", sum.missed),
                     ("in care with an open alert", sum.open_alerts),
                 ] {
                     if n == 0 {

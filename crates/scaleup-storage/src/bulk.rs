@@ -11,8 +11,11 @@
 //! ([`BulkRecord::alert_review`]). An acknowledged alert gets the programme's deadline from the
 //! time it was raised; acknowledged after that deadline, it is recorded as escalated to the hub
 //! manager at the deadline and acknowledged by the manager, as the server's sweep and the
-//! manager would have done. An alert left open gets its deadline from the load, not from when
-//! it was raised: nobody could see it before, and the sweep would otherwise escalate it at once.
+//! manager would have done; its acknowledgement is in the alert's history (`alert_actions`) like
+//! one made in the app. An alert left open gets its deadline from the load, not from when it was
+//! raised: nobody could see it before, and the sweep would otherwise escalate it at once. Like an
+//! alert raised by a sync, it is announced to its supervisor (or the hub's managers) through the
+//! notification outbox in the same transaction.
 
 use crate::audit::AuditEvent;
 use crate::records::{ALERT_ACTIONS, ScoreSummary, alert_deadline_hours};
@@ -195,7 +198,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                     for flag in &s.risk_flags {
-                        bulk_alert(&mut tx, &mut alerts, r, flag).await?;
+                        self.bulk_alert(&mut tx, &mut alerts, r, flag).await?;
                     }
                 }
                 _ => {}
@@ -218,112 +221,156 @@ impl Store {
     }
 }
 
-/// Inserts the alert `flag` raises on `r`, reviewed as `r.alert_review` says.
-async fn bulk_alert(
-    conn: &mut sqlx::AnyConnection,
-    ctx: &mut AlertContext,
-    r: &BulkRecord,
-    flag: &crate::RiskFlagSummary,
-) -> Result<()> {
-    let supervisor = match &r.counsellor_id {
-        Some(c) => match ctx.supervisors.get(c) {
-            Some(s) => s.clone(),
+impl Store {
+    /// Inserts the alert `flag` raises on `r`, reviewed as `r.alert_review` says.
+    async fn bulk_alert(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        ctx: &mut AlertContext,
+        r: &BulkRecord,
+        flag: &crate::RiskFlagSummary,
+    ) -> Result<()> {
+        let supervisor = match &r.counsellor_id {
+            Some(c) => match ctx.supervisors.get(c) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = sqlx::query("SELECT supervisor_id FROM users WHERE id = $1")
+                        .bind(c.clone())
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .and_then(|row| row.get::<Option<String>, _>("supervisor_id"));
+                    ctx.supervisors.insert(c.clone(), s.clone());
+                    s
+                }
+            },
+            None => None,
+        };
+        let programme_hours = match &r.programme_id {
+            Some(p) => match ctx.hours.get(p) {
+                Some(h) => *h,
+                None => {
+                    let h = sqlx::query("SELECT alert_ack_hours FROM programmes WHERE id = $1")
+                        .bind(p.clone())
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .map_or(24, |row| row.get::<i64, _>("alert_ack_hours"));
+                    ctx.hours.insert(p.clone(), h);
+                    h
+                }
+            },
+            None => 24,
+        };
+        let minutes = 60 * alert_deadline_hours(programme_hours, &flag.level);
+        let late = |ts: &str, by: i64| {
+            add_minutes(ts, by)
+                .ok_or_else(|| StoreError::invalid("recorded_at", "must be a storage timestamp"))
+        };
+        // (status, due, acknowledged by, at, action, escalated at, to)
+        let mut row: [Option<String>; 7] = Default::default();
+        match &r.alert_review {
             None => {
-                let s = sqlx::query("SELECT supervisor_id FROM users WHERE id = $1")
-                    .bind(c.clone())
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .and_then(|row| row.get::<Option<String>, _>("supervisor_id"));
-                ctx.supervisors.insert(c.clone(), s.clone());
-                s
+                row[0] = Some("open".into());
+                row[1] = Some(late(r.recorded_at.as_str().max(ctx.now.as_str()), minutes)?);
             }
-        },
-        None => None,
-    };
-    let programme_hours = match &r.programme_id {
-        Some(p) => match ctx.hours.get(p) {
-            Some(h) => *h,
-            None => {
-                let h = sqlx::query("SELECT alert_ack_hours FROM programmes WHERE id = $1")
-                    .bind(p.clone())
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .map_or(24, |row| row.get::<i64, _>("alert_ack_hours"));
-                ctx.hours.insert(p.clone(), h);
-                h
-            }
-        },
-        None => 24,
-    };
-    let minutes = 60 * alert_deadline_hours(programme_hours, &flag.level);
-    let late = |ts: &str, by: i64| {
-        add_minutes(ts, by)
-            .ok_or_else(|| StoreError::invalid("recorded_at", "must be a storage timestamp"))
-    };
-    // (status, due, acknowledged by, at, action, escalated at, to)
-    let mut row: [Option<String>; 7] = Default::default();
-    match &r.alert_review {
-        None => {
-            row[0] = Some("open".into());
-            row[1] = Some(late(r.recorded_at.as_str().max(ctx.now.as_str()), minutes)?);
-        }
-        Some(review) => {
-            if !ALERT_ACTIONS.contains(&review.action.as_str()) {
-                return Err(StoreError::invalid(
-                    "alert_review.action",
-                    "must be one of the acknowledgement actions",
-                ));
-            }
-            let due = late(&r.recorded_at, minutes)?;
-            let at = late(&r.recorded_at, review.after_minutes.max(0))?;
-            let mut by = supervisor.clone();
-            if at > due {
-                let manager = match ctx.managers.get(&r.hub_id) {
-                    Some(m) => m.clone(),
-                    None => {
-                        let m = sqlx::query("SELECT id FROM users WHERE hub_id = $1 AND role = 'hub_manager' AND active = 1 ORDER BY created_at LIMIT 1")
+            Some(review) => {
+                if !ALERT_ACTIONS.contains(&review.action.as_str()) {
+                    return Err(StoreError::invalid(
+                        "alert_review.action",
+                        "must be one of the acknowledgement actions",
+                    ));
+                }
+                let due = late(&r.recorded_at, minutes)?;
+                let at = late(&r.recorded_at, review.after_minutes.max(0))?;
+                let mut by = supervisor.clone();
+                if at > due {
+                    let manager = match ctx.managers.get(&r.hub_id) {
+                        Some(m) => m.clone(),
+                        None => {
+                            let m = sqlx::query("SELECT id FROM users WHERE hub_id = $1 AND role = 'hub_manager' AND active = 1 ORDER BY created_at LIMIT 1")
                             .bind(r.hub_id.clone())
                             .fetch_optional(&mut *conn)
                             .await?
                             .map(|m| m.get::<String, _>("id"));
-                        ctx.managers.insert(r.hub_id.clone(), m.clone());
-                        m
-                    }
-                };
-                row[5] = Some(due.clone());
-                row[6] = manager.clone();
-                by = manager.or(by);
+                            ctx.managers.insert(r.hub_id.clone(), m.clone());
+                            m
+                        }
+                    };
+                    row[5] = Some(due.clone());
+                    row[6] = manager.clone();
+                    by = manager.or(by);
+                }
+                row[0] = Some("acknowledged".into());
+                row[1] = Some(due);
+                row[2] = by;
+                row[3] = Some(at);
+                row[4] = Some(review.action.clone());
             }
-            row[0] = Some("acknowledged".into());
-            row[1] = Some(due);
-            row[2] = by;
-            row[3] = Some(at);
-            row[4] = Some(review.action.clone());
         }
-    }
-    let [status, due, by, at, action, escalated_at, escalated_to] = row;
-    sqlx::query(
+        let [status, due, by, at, action, escalated_at, escalated_to] = row;
+        let id = uuid::Uuid::new_v4().to_string();
+        let actions = action.as_ref().map(|a| serde_json::json!([a]).to_string());
+        let inserted = sqlx::query(
         "INSERT INTO risk_alerts (id, hub_id, client_id, record_id, rule_id, level, counsellor_id, supervisor_id, raised_at, due_at, status,
-            acknowledged_by, acknowledged_at, action, escalated_at, escalated_to)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (record_id, rule_id) DO NOTHING",
+            acknowledged_by, acknowledged_at, action, actions, escalated_at, escalated_to)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (record_id, rule_id) DO NOTHING",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(id.clone())
     .bind(r.hub_id.clone())
     .bind(r.client_id.clone().unwrap_or_default())
     .bind(r.id.clone())
     .bind(flag.rule_id.clone())
     .bind(flag.level.clone())
     .bind(r.counsellor_id.clone())
-    .bind(supervisor)
+    .bind(supervisor.clone())
     .bind(r.recorded_at.clone())
-    .bind(due)
+    .bind(due.clone())
     .bind(status)
-    .bind(by)
-    .bind(at)
+    .bind(by.clone())
+    .bind(at.clone())
     .bind(action)
+    .bind(actions.clone())
     .bind(escalated_at)
     .bind(escalated_to)
     .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+        if inserted == 0 {
+            // Loaded before (a resumed load): its history and notification are there too.
+            return Ok(());
+        }
+        match (&r.alert_review, by, at, actions) {
+            // The acknowledgement in the alert's history; its id is the alert's, as for the
+            // acknowledgements migration 6 carried over (an alert is acknowledged once).
+            (Some(_), Some(by), Some(at), Some(actions)) => {
+                sqlx::query(
+                "INSERT INTO alert_actions (id, alert_id, kind, actions, note, note_key_id, by_user_id, at)
+                 VALUES ($1, $1, 'acknowledge', $2, NULL, NULL, $3, $4)",
+            )
+            .bind(id)
+            .bind(actions)
+            .bind(by)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+            }
+            (Some(_), ..) => {}
+            (None, ..) => {
+                let recipients = match supervisor {
+                    Some(s) => vec![s],
+                    None => crate::notifications::hub_managers(conn, &r.hub_id).await?,
+                };
+                let due = due.unwrap_or_default();
+                for recipient in recipients {
+                    self.enqueue_notification(
+                        conn,
+                        crate::notifications::Outgoing::alert_raised(&id, &flag.level, &due),
+                        &r.hub_id,
+                        &recipient,
+                    )
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
 }

@@ -7,6 +7,7 @@
 
 use scaleup_domain::date::Date;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -251,25 +252,95 @@ fn utc_today() -> Date {
     Date::parse(&scaleup_storage::now_timestamp()[..10], "today").unwrap()
 }
 
-/// `demo --serve` prints the accounts, what to try per role and the address to open; signed in
-/// as the printed counsellor and supervisor, the caseload holds a working day: active clients,
-/// one due today (a session interval after the last), one overdue, one with an open risk alert.
+/// What the app's Today list shows the caller on `today` (`nextSessionOf` in the app's
+/// rules.js), from the records a first sync pulls: clients whose next session is due today,
+/// overdue, and past the protocol's missed-session limit.
+fn today_list(addr: &str, token: &str, today: Date) -> (usize, usize, usize) {
+    let catalog = scaleup_domain::catalog::Catalog::builtin();
+    let (status, body) = http(addr, "GET", "/api/v1/programmes", Some(token), None);
+    assert_eq!(status, 200, "{body}");
+    let protocols: BTreeMap<String, String> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["protocol_code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // Episode id -> (programme, enrolled, open); episode id -> sessions (number, date).
+    let mut episodes: BTreeMap<String, (String, Date, bool)> = BTreeMap::new();
+    let mut sessions: BTreeMap<String, Vec<(u64, Date)>> = BTreeMap::new();
+    let mut cursor = String::new();
+    loop {
+        let (status, page) = http(
+            addr,
+            "GET",
+            &format!("/api/v1/sync?limit=5000&cursor={cursor}"),
+            Some(token),
+            None,
+        );
+        assert_eq!(status, 200, "{page}");
+        for c in page["changes"].as_array().unwrap() {
+            let d = &c["data"];
+            let date = |f: &str| Date::parse(d[f].as_str().unwrap(), f).unwrap();
+            match c["kind"].as_str().unwrap() {
+                "episode" => {
+                    let programme = d["programme_id"].as_str().unwrap().to_string();
+                    let open = d["closed_on"].is_null();
+                    episodes.insert(
+                        c["id"].as_str().unwrap().to_string(),
+                        (programme, date("enrolled_on"), open),
+                    );
+                }
+                "session" => sessions
+                    .entry(d["episode_id"].as_str().unwrap().to_string())
+                    .or_default()
+                    .push((d["number"].as_u64().unwrap(), date("on"))),
+                _ => {}
+            }
+        }
+        cursor = page["next_cursor"].as_str().unwrap().to_string();
+        if page["has_more"] != true {
+            break;
+        }
+    }
+    let (mut due, mut overdue, mut missed) = (0, 0, 0);
+    for (id, (programme, enrolled, open)) in &episodes {
+        let protocol = catalog.protocol(&protocols[programme]).unwrap();
+        let schedule = &protocol.def().sessions;
+        let last = sessions.get(id).and_then(|s| s.iter().max_by_key(|s| s.0));
+        if !open || last.map_or(1, |s| s.0 + 1) > u64::from(schedule.planned) {
+            continue;
+        }
+        let interval = i64::from(schedule.interval_days.unwrap_or(7));
+        let late = last
+            .map_or(*enrolled, |s| s.1.add_days(interval))
+            .days_until(today);
+        match late {
+            0 => due += 1,
+            l if l > 0 && protocol.session_missed(l as u32) => missed += 1,
+            l if l > 0 => overdue += 1,
+            _ => {}
+        }
+    }
+    (due, overdue, missed)
+}
+
+/// `demo --serve` prints the accounts, what to try per role and the address to open. Signed in
+/// as the printed counsellor and supervisor: the Today list (computed from a first sync as the
+/// app does) has clients due today and late, and the caseload has clients flagged for risk, for
+/// being overdue and for missed sessions, with an open risk alert.
 #[test]
 fn demo_serve_prints_the_address_and_a_working_day() {
     let tmp = tempfile::TempDir::new().unwrap();
     let db = tmp.path().join("demo.sqlite");
     let today = utc_today();
     let mut child = scaleup()
-        .args([
-            "demo",
-            "--db",
-            db.to_str().unwrap(),
-            "--clients",
-            "3000",
-            "--seed",
-            "1",
-        ])
-        .args(["--serve", "--addr", "127.0.0.1:0"])
+        .args(["demo", "--db", db.to_str().unwrap(), "--clients", "3000"])
+        .args(["--seed", "1", "--serve", "--addr", "127.0.0.1:0"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -329,28 +400,21 @@ fn demo_serve_prints_the_address_and_a_working_day() {
         );
         assert_eq!(status, 200, "{body}");
         let token = body["token"].as_str().unwrap();
+        let (due, overdue, missed) = today_list(&addr, token, today);
+        assert!(due > 0, "{user}: nobody due today ({today})");
+        assert!(overdue + missed > 0, "{user}: nobody late");
         let (status, body) = http(&addr, "GET", "/api/v1/caseload", Some(token), None);
         assert_eq!(status, 200, "{body}");
         let items = body["items"].as_array().unwrap();
-        let active: Vec<&Value> = items
-            .iter()
-            .filter(|i| i["episode_status"] == "active")
-            .collect();
-        let has = |flag: &str| {
-            items
-                .iter()
-                .any(|i| i["flags"].as_array().unwrap().iter().any(|f| f == flag))
-        };
-        let due_today = active.iter().any(|i| {
-            i["last_session_on"]
-                .as_str()
-                .is_some_and(|d| Date::parse(d, "d").unwrap().add_days(7) == today)
-        });
-        assert!(!active.is_empty(), "{user}: no active client");
-        assert!(due_today, "{user}: nobody due today ({today})");
-        assert!(has("overdue"), "{user}: nobody overdue");
-        assert!(has("risk"), "{user}: no risk alert");
-        assert!(has("missed_sessions"), "{user}: no missed session");
+        assert!(items.iter().any(|i| i["episode_status"] == "active"));
+        for flag in ["risk", "overdue", "missed_sessions"] {
+            assert!(
+                items
+                    .iter()
+                    .any(|i| i["flags"].as_array().unwrap().iter().any(|f| f == flag)),
+                "{user}: no client flagged {flag}"
+            );
+        }
         let (status, body) = http(
             &addr,
             "GET",

@@ -1,0 +1,366 @@
+### scaleup interface text: Spanish (español). Same messages as en.ftl, the reference catalogue.
+### Messages starting with app- also travel to the offline app; they use only variables and
+### selectors on a number, and every selector ends with a default *[other] variant.
+###
+### WORKING TRANSLATION drafted on 2026-12-06 without review by a native speaker.
+### meta-reviewed must change to "yes" only after a native speaker has reviewed every message.
+###
+### Written for Latin America, addressing the user as "usted".
+### Terms used (for the reviewer): client = paciente ("usuario" would clash with
+### "nombre de usuario"), counsellor = consejero, supervisor = supervisor, hub = sede,
+### hub manager = responsable de la sede, record = registro, session = sesión,
+### sign in / out = entrar / salir (not "iniciar sesión", to keep "sesión" for counselling
+### sessions), risk alert = alerta de riesgo, acknowledge = confirmar,
+### escalated = enviada a la sede, refer = derivar, screen = tamizaje.
+### Plurals: CLDR Spanish "one" is 1 only; [0] as in English.
+
+## Review status of this catalogue: "yes" once a native speaker has reviewed every message.
+meta-reviewed = no
+
+## Frame
+skip-to-content = Ir al contenido
+nav-label = Principal
+nav-today = Hoy
+nav-queue = Por revisar
+nav-supervision-log = Registro de supervisión
+nav-hub = Sede
+sign-out = Salir
+language-link = Idioma
+language-title = Idioma
+language-choose = Elija el idioma de la interfaz
+language-unreviewed = aún no revisado por un hablante nativo
+language-unreviewed-note = Esta traducción aún no ha sido revisada por un hablante nativo.
+language-unknown = Ese idioma no está disponible.
+save = Guardar
+cancel = Cancelar
+back = Volver
+
+## Sign-in
+signin-title = Entrar
+signin-lead = Entre con el nombre de usuario y la contraseña que le dio su sede.
+field-username = Nombre de usuario
+field-password = Contraseña
+sign-in = Entrar
+signin-missing = Escriba su nombre de usuario y su contraseña.
+signin-invalid = Nombre de usuario o contraseña incorrectos.
+signin-rate-limited = Demasiados intentos fallidos. Espere 15 minutos y vuelva a intentarlo, o pregunte al responsable de su sede.
+
+## Roles and home
+home-title = Bienvenida
+home-role = Ha entrado como { $role }.
+home-api = Los datos del programa, los análisis y las exportaciones están disponibles a través de la API:
+role-admin = administrador
+role-hub_manager = responsable de la sede
+role-supervisor = supervisor
+role-counsellor = consejero
+role-researcher = investigador
+role-viewer = observador
+
+## Errors
+error-forbidden = Su rol no permite abrir esta página.
+error-not-found = Esta página no existe o no corresponde a sus pacientes.
+error-form-expired = Este formulario caducó o no viene de scaleup. Vuelva a cargar la página e inténtelo de nuevo.
+
+## Supervisor: queue
+queue-title = Lista por revisar
+queue-lead = Pacientes de sus consejeros que necesitan atención, los más urgentes primero.
+queue-empty = Nada necesita su atención en este momento.
+queue-alerts = Alertas de riesgo abiertas
+queue-flagged = Pacientes señalados
+queue-client = Paciente
+queue-counsellor = Consejero
+queue-flags = Motivo
+queue-due = Responder antes de
+queue-overdue = atrasado
+flag-risk = Alerta de riesgo
+flag-no_improvement = No mejora
+flag-missed_sessions = Faltó a sesiones
+flag-overdue = Sesión atrasada
+flag-dropout = Abandonó
+acknowledge = Confirmar
+open-client = Ver paciente
+queue-counsellors = Sus consejeros
+queue-coaching = Acompañamiento
+queue-rate = Evaluar competencias
+alert-level-urgent = Urgente
+alert-level-routine = Normal
+alert-status-open = Abierta
+alert-status-acknowledged = Confirmada
+alert-status-escalated = Enviada a la sede
+
+## Supervisor: alert
+alert-title = Alerta de riesgo
+alert-raised = Emitida
+alert-rule = Motivo
+alert-history = Lo que se ha hecho
+alert-history-empty = Aún no hay nada registrado.
+alert-ack-title = Confirmar y actuar
+alert-ack-actions = ¿Qué hizo? Marque todo lo que corresponda.
+alert-note = Nota (opcional)
+alert-note-hint = No escriba aquí el nombre del paciente.
+alert-followup-title = Agregar un seguimiento
+alert-ack-done = Confirmada.
+alert-followup-done = Seguimiento guardado.
+alert-choose-action = Elija al menos una acción.
+action-contacted_client = Se contactó al paciente
+action-safety_plan_made = Se hizo un plan de seguridad
+action-referred_emergency = Derivado a urgencias
+action-referred_specialist = Derivado a un especialista
+action-home_visit = Visita domiciliaria
+action-risk_assessed_low = Riesgo evaluado como bajo
+action-called_counsellor = Se llamó al consejero
+action-visited_with_counsellor = Visita con el consejero
+action-supervision_scheduled = Supervisión programada
+action-client_not_reached = Se intentó, pero no se pudo contactar al paciente
+history-acknowledge = Confirmada
+history-follow_up = Seguimiento
+history-escalate = Enviada a la sede
+
+## Supervisor: client
+client-title = Paciente { $code }
+client-programme = Programa
+client-counsellor = Consejero
+client-status = Estado
+client-sessions = Sesiones a las que asistió
+client-trend = Evolución de los resultados
+client-records = Registros
+client-no-scores = Aún no hay puntajes.
+episode-active = En tratamiento
+episode-closed = Cerrado
+episode-none = No inscrito
+
+## Supervisor: supervision session
+supervision-title = Sesión de supervisión
+supervision-date = Fecha
+supervision-minutes = Duración (minutos)
+supervision-format = Formato
+format-individual = Individual
+format-group = Grupal
+format-remote = A distancia
+supervision-counsellors = Consejeros presentes
+supervision-notes = Notas
+supervision-actions = Acciones a realizar (una por línea)
+supervision-saved = Sesión de supervisión guardada.
+supervision-recent = Sesiones de supervisión recientes
+
+## Supervisor: competency rating
+rating-title = Evaluación de competencias: { $name }
+rating-lead = Para cada competencia, responda tres preguntas. El nivel se calcula a partir de sus respuestas.
+rating-method = ¿Cómo observó?
+method-role_play = Juego de roles
+method-observed_session = Sesión observada
+method-recorded_session = Sesión grabada
+rating-harmful = Se observó una conducta poco útil o dañina
+rating-basic = Habilidades básicas demostradas
+basic-none = Ninguna
+basic-some = Algunas
+basic-all = Todas
+rating-advanced = Al menos una habilidad avanzada demostrada
+rating-level = Nivel { $level }
+rating-saved = Evaluación guardada.
+rating-safety-flag = Una competencia se evaluó en el nivel dañino: se envió un aviso de seguridad de supervisión al responsable clínico de la sede.
+yes = Sí
+no = No
+
+## Supervisor: coaching view
+coaching-title = Acompañamiento: { $name }
+coaching-lead = Para conversaciones de acompañamiento, no para clasificar.
+coaching-caseload = Pacientes activos
+coaching-sessions-week = Sesiones por semana (últimas 8 semanas)
+coaching-components = Componentes del protocolo realizados
+coaching-improving = Pacientes que mejoran
+coaching-competency = Niveles de competencia en el tiempo
+coaching-no-ratings = Aún no hay evaluaciones de competencias.
+
+## Hub
+hub-title = Sede
+hub-flags = Avisos de seguridad de supervisión
+hub-flags-empty = No hay avisos de seguridad abiertos.
+hub-escalated = Alertas de riesgo enviadas a la sede
+hub-escalated-empty = No hay alertas enviadas a la sede.
+
+## The offline app (messages the device formats itself)
+app-title = Hoy
+app-today = Hoy
+app-new-client = Nuevo paciente
+app-send-now = Enviar ahora
+app-pending = { $n ->
+    [0] Nada pendiente
+    [one] { $n } registro pendiente
+   *[other] { $n } registros pendientes
+}
+app-sending = Enviando…
+app-offline = Sin conexión: los registros se guardan en este teléfono y se envían cuando vuelva a tener conexión.
+app-online = En línea
+app-unreachable = No se puede conectar con el servidor. Sus registros se guardan en este teléfono y se enviarán más tarde.
+app-last-sync = Último envío: { $when }
+app-never-synced = Aún no enviado
+app-storage-persisted = Almacenamiento: conservado por el navegador
+app-storage-not-persisted = Almacenamiento: el navegador puede borrarlo si el teléfono se queda sin espacio. Agregue scaleup a la pantalla de inicio para conservarlo.
+app-no-indexeddb = Este navegador no puede guardar registros sin conexión (¿navegación privada?). No registre nada hasta que use una ventana normal del navegador.
+app-signed-out = Ha salido de su cuenta. Entre con conexión a internet para usar scaleup en este teléfono.
+app-session-ended = Su acceso ha caducado. Vuelva a entrar para enviar sus registros; no se ha perdido nada.
+app-sign-in = Entrar
+app-first-sync = Descargando sus pacientes…
+app-first-sync-progress = { $n ->
+    [one] { $n } registro descargado
+   *[other] { $n } registros descargados
+}
+app-update-ready = Hay una actualización lista. Se aplicará cuando termine este formulario.
+app-update-apply = Actualizar ahora
+app-section-alerts = Alertas de riesgo abiertas
+app-section-due = Para hoy
+app-section-overdue = Atrasadas
+app-section-missed = Sesiones perdidas
+app-section-upcoming = Próximas
+app-nothing-due = No hay sesiones para hoy.
+app-session-n = Sesión { $n }
+app-due-on = Prevista para el { $date }
+app-overdue-days = { $n ->
+    [one] { $n } día de atraso
+   *[other] { $n } días de atraso
+}
+app-alert-open = Alerta de riesgo: esperando a su supervisor
+app-alert-acknowledged = Su supervisor confirmó la alerta de riesgo
+app-alert-escalated = Alerta de riesgo enviada a la sede
+app-outbox = Registros en este teléfono
+app-outbox-empty = Todos los registros se han enviado.
+app-status-pending = pendiente
+app-status-sent = enviado
+app-status-rejected = rechazado
+app-status-conflict = enviado, para revisión del supervisor
+app-discard = Descartar
+app-download-unsent = Descargar mis registros no enviados
+app-kind-client = Paciente
+app-kind-client_identity = Datos de contacto
+app-kind-consent = Consentimiento
+app-kind-assessment = Evaluación
+app-kind-eligibility = Elegibilidad
+app-kind-episode = Inscripción
+app-kind-session = Sesión
+app-kind-referral = Derivación
+app-signout-title = Salir
+app-signout-unsent = { $n ->
+    [one] { $n } registro aún no se ha enviado.
+   *[other] { $n } registros aún no se han enviado.
+}
+app-signout-explain = Los registros no enviados se quedan en este teléfono, ocultos para otras personas, y se envían la próxima vez que entre aquí. También puede descargarlos ahora.
+app-signout-anyway = Salir de todos modos
+app-stay = No salir
+app-client-given-name = Nombre
+app-client-family-name = Apellido
+app-client-phone = Teléfono
+app-client-sex = Sexo
+app-sex-female = Mujer
+app-sex-male = Hombre
+app-sex-other = Otro
+app-sex-unknown = No registrado
+app-client-birth-year = Año de nacimiento
+app-client-facility = Establecimiento de salud
+app-client-programme = Programa
+app-consent-treatment = El paciente acepta el tamizaje y el tratamiento
+app-consent-research = El paciente acepta que sus datos anonimizados se usen para investigación
+app-consent-required = El paciente debe aceptar el tamizaje y el tratamiento antes de que usted lo registre.
+app-required = Este dato es obligatorio.
+app-invalid-year = Escriba un año entre { $min } y { $max }.
+app-save = Guardar
+app-cancel = Cancelar
+app-episode-active = En tratamiento
+app-episode-closed = Tratamiento terminado
+app-episode-none = No inscrito
+app-saved-pending = Guardado en este teléfono. Se enviará cuando tenga conexión.
+app-client-page = Paciente
+app-screen = Tamizaje con { $instrument }
+app-measure = Aplicar { $instrument }
+app-enrol = Ofrecer tratamiento
+app-record-decision = Registrar la decisión
+app-record-session = Registrar una sesión
+app-refer = Derivar
+app-close-episode = Cerrar el tratamiento
+app-next-step = Siguiente paso
+app-sessions-attended = { $n ->
+    [one] Asistió a { $n } sesión
+   *[other] Asistió a { $n } sesiones
+}
+app-trend = Evolución de los resultados
+app-no-trend = Aún no hay puntajes.
+app-item-n = Pregunta { $n }
+app-fallback-marker = (en inglés: aún no traducido)
+app-answered = { $n } de { $total } respondidas
+app-score = Puntaje
+app-total = Total: { $total }
+app-band = { $band }
+app-incomplete = Incompleto: responda todas las preguntas para obtener un total.
+app-incomplete-missing = Responda todas las preguntas antes de guardar. Sin respuesta: { $items }.
+app-risk-flag = Riesgo: { $message }
+app-server-score = Confirmado por el servidor: total { $total }
+app-eligible = Elegible para { $programme }: ofrezca el tratamiento.
+app-not-eligible = No elegible para { $programme } según la regla del protocolo.
+app-excluded-refer = Derive: el protocolo excluye el tratamiento en este caso ({ $rule }). Siga los pasos de seguridad.
+app-excluded = No elegible: excluido por el protocolo ({ $rule }).
+app-safety-title = Pasos de seguridad
+app-safety-step = Paso { $n } de { $total }
+app-safety-ask-title = Preguntar
+app-safety-ask = Pregunte con calma y de forma directa: “¿Tiene pensamientos de quitarse la vida? ¿Ha hecho un plan? ¿Tiene los medios para hacerlo?” Escuche sin juzgar.
+app-safety-keep-title = Proteger
+app-safety-keep = Si el paciente tiene un plan o los medios, o ya intentó llevarlo a cabo: no lo deje solo, retire los medios si puede hacerlo sin peligro, e involucre a alguien de su confianza.
+app-safety-call-title = Llamar
+app-safety-call = Llame ahora a su supervisor. Su supervisor ya recibió una alerta y debe responder en un plazo de { $hours } horas.
+app-safety-call-who = Su supervisor: { $name }
+app-safety-emergency = Si hay peligro inmediato, llame al número local de emergencias.
+app-safety-record-title = Registrar
+app-safety-record = Registre lo que hizo. Si derivó al paciente, registre la derivación ahora.
+app-safety-next = Siguiente
+app-safety-done = Listo
+app-safety-source = Según la Guía de Intervención mhGAP 2.0 de la OMS, módulo Autolesión/Suicidio.
+app-offer-accepted = El paciente acepta el tratamiento
+app-offer-declined = El paciente no acepta
+app-decline-reason = Motivo por el que no acepta
+app-decline-no_time = No tiene tiempo
+app-decline-distance = Queda muy lejos
+app-decline-cost = Costo
+app-decline-family_objection = La familia se opone
+app-decline-stigma = Estigma
+app-decline-not_needed = Siente que no lo necesita
+app-decline-prefers_other_care = Prefiere otra atención
+app-decline-other = Otro
+app-session-number = Número de sesión
+app-session-date = Fecha
+app-session-attended = El paciente asistió
+app-session-missed = El paciente no vino
+app-session-minutes = Duración (minutos)
+app-session-modality = Modalidad
+app-modality-individual = En persona
+app-modality-group = Grupal
+app-modality-remote = Por teléfono
+app-session-components = ¿Qué temas trató?
+app-planned = previsto para esta sesión
+app-date-future = La fecha no puede ser futura.
+app-refer-to = Derivar a
+app-service-primary_care_doctor = Médico de atención primaria
+app-service-psychiatry = Psiquiatría
+app-service-emergency = Servicio de urgencias
+app-service-social_services = Servicios sociales
+app-service-other = Otro servicio
+app-refer-reason = Motivo
+app-reason-suicide_risk = Riesgo de suicidio
+app-reason-no_improvement = No mejora
+app-reason-psychosis = Posible psicosis
+app-reason-medical = Problema médico
+app-reason-other = Otro
+app-urgency = Urgencia
+app-urgency-routine = Normal
+app-urgency-urgent = Urgente
+app-urgency-emergency = Emergencia
+app-close-reason = ¿Por qué termina el tratamiento?
+app-closure-completed = Completado
+app-closure-dropped_out = Abandonó
+app-closure-referred = Derivado
+app-closure-transferred = Transferido
+app-closure-died = Falleció
+app-close-date = Fecha
+app-not-found = Este paciente no está en este teléfono.
+app-error-reason = Motivo: { $message }
+app-search = Buscar un paciente
+app-all-clients = Todos mis pacientes
+app-no-clients = Aún no hay pacientes. Registre uno con “Nuevo paciente”.

@@ -1,0 +1,364 @@
+### scaleup interface text: French (français). Same messages as en.ftl, the reference catalogue.
+### Messages starting with app- also travel to the offline app; they use only variables and
+### selectors on a number, and every selector ends with a default *[other] variant.
+###
+### WORKING TRANSLATION drafted on 2026-12-06 without review by a native speaker.
+### meta-reviewed must change to "yes" only after a native speaker has reviewed every message.
+###
+### Terms used (for the reviewer): client = bénéficiaire, counsellor = conseiller,
+### supervisor = superviseur, hub = pôle, hub manager = responsable de pôle, record = fiche,
+### session = séance, risk alert = alerte de risque, acknowledge = prendre en charge,
+### escalated = transmise au pôle, refer = orienter, screen = dépister.
+### Plurals: CLDR French "one" covers 0 and 1 ("0 séance suivie"); [0] as in English.
+### A non-breaking space (U+00A0) stands before : ; ? ! and inside « ».
+
+## Review status of this catalogue: "yes" once a native speaker has reviewed every message.
+meta-reviewed = no
+
+## Frame
+skip-to-content = Aller au contenu
+nav-label = Principal
+nav-today = Aujourd'hui
+nav-queue = À examiner
+nav-supervision-log = Journal de supervision
+nav-hub = Pôle
+sign-out = Se déconnecter
+language-link = Langue
+language-title = Langue
+language-choose = Choisissez la langue de l'interface
+language-unreviewed = pas encore relu par un locuteur natif
+language-unreviewed-note = Cette traduction n'a pas encore été relue par un locuteur natif.
+language-unknown = Cette langue n'est pas disponible.
+save = Enregistrer
+cancel = Annuler
+back = Retour
+
+## Sign-in
+signin-title = Connexion
+signin-lead = Connectez-vous avec le nom d'utilisateur et le mot de passe donnés par votre pôle.
+field-username = Nom d'utilisateur
+field-password = Mot de passe
+sign-in = Se connecter
+signin-missing = Saisissez votre nom d'utilisateur et votre mot de passe.
+signin-invalid = Nom d'utilisateur ou mot de passe incorrect.
+signin-rate-limited = Trop de tentatives échouées. Attendez 15 minutes et réessayez, ou demandez au responsable de votre pôle.
+
+## Roles and home
+home-title = Bienvenue
+home-role = Vous êtes connecté en tant que { $role }.
+home-api = Les données du programme, les analyses et les exports sont disponibles par l'API :
+role-admin = administrateur
+role-hub_manager = responsable de pôle
+role-supervisor = superviseur
+role-counsellor = conseiller
+role-researcher = chercheur
+role-viewer = lecteur
+
+## Errors
+error-forbidden = Votre rôle ne permet pas d'ouvrir cette page.
+error-not-found = Cette page n'existe pas ou ne concerne pas vos bénéficiaires.
+error-form-expired = Ce formulaire a expiré ou ne vient pas de scaleup. Rechargez la page et réessayez.
+
+## Supervisor: queue
+queue-title = Liste à examiner
+queue-lead = Les bénéficiaires de vos conseillers qui ont besoin d'attention, les plus urgents d'abord.
+queue-empty = Rien ne demande votre attention pour le moment.
+queue-alerts = Alertes de risque ouvertes
+queue-flagged = Bénéficiaires signalés
+queue-client = Bénéficiaire
+queue-counsellor = Conseiller
+queue-flags = Motif
+queue-due = Répondre avant
+queue-overdue = en retard
+flag-risk = Alerte de risque
+flag-no_improvement = Pas d'amélioration
+flag-missed_sessions = Séances manquées
+flag-overdue = Séance en retard
+flag-dropout = Abandon
+acknowledge = Prendre en charge
+open-client = Ouvrir le dossier
+queue-counsellors = Vos conseillers
+queue-coaching = Accompagnement
+queue-rate = Évaluer les compétences
+alert-level-urgent = Urgent
+alert-level-routine = Normal
+alert-status-open = Ouverte
+alert-status-acknowledged = Prise en charge
+alert-status-escalated = Transmise au pôle
+
+## Supervisor: alert
+alert-title = Alerte de risque
+alert-raised = Déclenchée
+alert-rule = Motif
+alert-history = Ce qui a été fait
+alert-history-empty = Rien n'est encore enregistré.
+alert-ack-title = Prendre en charge et agir
+alert-ack-actions = Qu'avez-vous fait ? Cochez tout ce qui s'applique.
+alert-note = Note (facultatif)
+alert-note-hint = N'écrivez pas le nom du bénéficiaire ici.
+alert-followup-title = Ajouter un suivi
+alert-ack-done = Prise en charge enregistrée.
+alert-followup-done = Suivi enregistré.
+alert-choose-action = Choisissez au moins une action.
+action-contacted_client = Bénéficiaire contacté
+action-safety_plan_made = Plan de sécurité établi
+action-referred_emergency = Orienté vers les urgences
+action-referred_specialist = Orienté vers un spécialiste
+action-home_visit = Visite à domicile
+action-risk_assessed_low = Risque évalué comme faible
+action-called_counsellor = Conseiller appelé
+action-visited_with_counsellor = Visite avec le conseiller
+action-supervision_scheduled = Supervision programmée
+action-client_not_reached = Essayé, mais bénéficiaire injoignable
+history-acknowledge = Prise en charge
+history-follow_up = Suivi
+history-escalate = Transmise au pôle
+
+## Supervisor: client
+client-title = Bénéficiaire { $code }
+client-programme = Programme
+client-counsellor = Conseiller
+client-status = Statut
+client-sessions = Séances suivies
+client-trend = Évolution des résultats
+client-records = Fiches
+client-no-scores = Pas encore de score.
+episode-active = En traitement
+episode-closed = Clôturé
+episode-none = Non inscrit
+
+## Supervisor: supervision session
+supervision-title = Séance de supervision
+supervision-date = Date
+supervision-minutes = Durée (minutes)
+supervision-format = Format
+format-individual = Individuelle
+format-group = En groupe
+format-remote = À distance
+supervision-counsellors = Conseillers présents
+supervision-notes = Notes
+supervision-actions = Actions à mener (une par ligne)
+supervision-saved = Séance de supervision enregistrée.
+supervision-recent = Séances de supervision récentes
+
+## Supervisor: competency rating
+rating-title = Évaluation des compétences : { $name }
+rating-lead = Pour chaque compétence, répondez à trois questions. Le niveau est calculé à partir de vos réponses.
+rating-method = Comment avez-vous observé ?
+method-role_play = Jeu de rôle
+method-observed_session = Séance observée
+method-recorded_session = Séance enregistrée
+rating-harmful = Comportement peu aidant ou nuisible observé
+rating-basic = Compétences de base montrées
+basic-none = Aucune
+basic-some = Certaines
+basic-all = Toutes
+rating-advanced = Au moins une compétence avancée montrée
+rating-level = Niveau { $level }
+rating-saved = Évaluation enregistrée.
+rating-safety-flag = Une compétence a été évaluée au niveau nuisible : un signalement de sécurité de supervision a été envoyé au responsable clinique du pôle.
+yes = Oui
+no = Non
+
+## Supervisor: coaching view
+coaching-title = Accompagnement : { $name }
+coaching-lead = Pour les échanges d'accompagnement, pas pour faire un classement.
+coaching-caseload = Bénéficiaires actifs
+coaching-sessions-week = Séances par semaine (8 dernières semaines)
+coaching-components = Éléments du protocole réalisés
+coaching-improving = Bénéficiaires qui vont mieux
+coaching-competency = Niveaux de compétence dans le temps
+coaching-no-ratings = Pas encore d'évaluation des compétences.
+
+## Hub
+hub-title = Pôle
+hub-flags = Signalements de sécurité de supervision
+hub-flags-empty = Aucun signalement de sécurité ouvert.
+hub-escalated = Alertes de risque transmises au pôle
+hub-escalated-empty = Aucune alerte transmise.
+
+## The offline app (messages the device formats itself)
+app-title = Aujourd'hui
+app-today = Aujourd'hui
+app-new-client = Nouveau bénéficiaire
+app-send-now = Envoyer
+app-pending = { $n ->
+    [0] Rien en attente
+    [one] { $n } fiche en attente
+   *[other] { $n } fiches en attente
+}
+app-sending = Envoi…
+app-offline = Hors ligne : les fiches sont gardées sur ce téléphone et seront envoyées quand vous serez de nouveau en ligne.
+app-online = En ligne
+app-unreachable = Le serveur est injoignable. Vos fiches sont gardées sur ce téléphone et seront envoyées plus tard.
+app-last-sync = Dernier envoi : { $when }
+app-never-synced = Pas encore envoyé
+app-storage-persisted = Stockage : conservé par le navigateur
+app-storage-not-persisted = Stockage : le navigateur peut l'effacer si le téléphone manque de place. Ajoutez scaleup à l'écran d'accueil pour le garder.
+app-no-indexeddb = Ce navigateur ne peut pas garder les fiches hors ligne (navigation privée ?). N'enregistrez rien avant d'utiliser une fenêtre normale du navigateur.
+app-signed-out = Vous êtes déconnecté. Connectez-vous en ligne pour utiliser scaleup sur ce téléphone.
+app-session-ended = Votre connexion a expiré. Reconnectez-vous pour envoyer vos fiches ; rien n'a été perdu.
+app-sign-in = Se connecter
+app-first-sync = Téléchargement de vos dossiers…
+app-first-sync-progress = { $n ->
+    [one] { $n } fiche téléchargée
+   *[other] { $n } fiches téléchargées
+}
+app-update-ready = Une mise à jour est prête. Elle sera appliquée quand vous aurez fini ce formulaire.
+app-update-apply = Mettre à jour
+app-section-alerts = Alertes de risque ouvertes
+app-section-due = Prévu aujourd'hui
+app-section-overdue = En retard
+app-section-missed = Séances manquées
+app-section-upcoming = À venir
+app-nothing-due = Aucune séance prévue aujourd'hui.
+app-session-n = Séance { $n }
+app-due-on = Prévue le { $date }
+app-overdue-days = { $n ->
+    [one] { $n } jour de retard
+   *[other] { $n } jours de retard
+}
+app-alert-open = Alerte de risque : en attente de votre superviseur
+app-alert-acknowledged = Alerte de risque prise en charge par votre superviseur
+app-alert-escalated = Alerte de risque transmise au pôle
+app-outbox = Fiches sur ce téléphone
+app-outbox-empty = Toutes les fiches ont été envoyées.
+app-status-pending = en attente
+app-status-sent = envoyée
+app-status-rejected = refusée
+app-status-conflict = envoyée, à vérifier par le superviseur
+app-discard = Supprimer
+app-download-unsent = Télécharger mes fiches non envoyées
+app-kind-client = Bénéficiaire
+app-kind-client_identity = Coordonnées
+app-kind-consent = Consentement
+app-kind-assessment = Évaluation
+app-kind-eligibility = Éligibilité
+app-kind-episode = Inscription
+app-kind-session = Séance
+app-kind-referral = Orientation
+app-signout-title = Se déconnecter
+app-signout-unsent = { $n ->
+    [one] { $n } fiche n'a pas encore été envoyée.
+   *[other] { $n } fiches n'ont pas encore été envoyées.
+}
+app-signout-explain = Les fiches non envoyées restent sur ce téléphone, cachées aux autres personnes, et seront envoyées à votre prochaine connexion ici. Vous pouvez aussi les télécharger maintenant.
+app-signout-anyway = Se déconnecter quand même
+app-stay = Rester connecté
+app-client-given-name = Prénom
+app-client-family-name = Nom de famille
+app-client-phone = Téléphone
+app-client-sex = Sexe
+app-sex-female = Femme
+app-sex-male = Homme
+app-sex-other = Autre
+app-sex-unknown = Non renseigné
+app-client-birth-year = Année de naissance
+app-client-facility = Structure de santé
+app-client-programme = Programme
+app-consent-treatment = Le bénéficiaire accepte le dépistage et le traitement
+app-consent-research = Le bénéficiaire accepte que ses données anonymisées servent à la recherche
+app-consent-required = Le bénéficiaire doit accepter le dépistage et le traitement avant que vous l'inscriviez.
+app-required = Ce champ est obligatoire.
+app-invalid-year = Saisissez une année entre { $min } et { $max }.
+app-save = Enregistrer
+app-cancel = Annuler
+app-episode-active = En traitement
+app-episode-closed = Traitement terminé
+app-episode-none = Non inscrit
+app-saved-pending = Enregistré sur ce téléphone. Ce sera envoyé quand vous serez en ligne.
+app-client-page = Bénéficiaire
+app-screen = Dépister avec { $instrument }
+app-measure = Évaluer avec { $instrument }
+app-enrol = Proposer le traitement
+app-record-decision = Enregistrer la décision
+app-record-session = Enregistrer une séance
+app-refer = Orienter
+app-close-episode = Clôturer le traitement
+app-next-step = Prochaine étape
+app-sessions-attended = { $n ->
+    [one] { $n } séance suivie
+   *[other] { $n } séances suivies
+}
+app-trend = Évolution des résultats
+app-no-trend = Pas encore de score.
+app-item-n = Question { $n }
+app-fallback-marker = (en anglais : pas encore traduit)
+app-answered = Réponses : { $n } sur { $total }
+app-score = Score
+app-total = Total : { $total }
+app-band = { $band }
+app-incomplete = Incomplet : répondez à toutes les questions pour obtenir un total.
+app-incomplete-missing = Répondez à toutes les questions avant d'enregistrer. Sans réponse : { $items }.
+app-risk-flag = Risque : { $message }
+app-server-score = Confirmé par le serveur : total { $total }
+app-eligible = Éligible pour { $programme } : proposez le traitement.
+app-not-eligible = Non éligible pour { $programme } selon la règle du protocole.
+app-excluded-refer = Orientez : le protocole exclut le traitement ici ({ $rule }). Suivez les étapes de sécurité.
+app-excluded = Non éligible : exclu par le protocole ({ $rule }).
+app-safety-title = Étapes de sécurité
+app-safety-step = Étape { $n } sur { $total }
+app-safety-ask-title = Demander
+app-safety-ask = Demandez calmement et directement : « Avez-vous des pensées de mettre fin à votre vie ? Avez-vous un plan ? Avez-vous le moyen de le faire ? » Écoutez sans juger.
+app-safety-keep-title = Protéger
+app-safety-keep = Si le bénéficiaire a un plan ou le moyen de le faire, ou est déjà passé à l'acte : ne le laissez pas seul, retirez le moyen si vous pouvez le faire sans danger, et faites venir une personne en qui il a confiance.
+app-safety-call-title = Appeler
+app-safety-call = Appelez votre superviseur maintenant. Votre superviseur a été alerté et doit répondre dans les { $hours } heures.
+app-safety-call-who = Votre superviseur : { $name }
+app-safety-emergency = En cas de danger immédiat, appelez le numéro d'urgence local.
+app-safety-record-title = Noter
+app-safety-record = Notez ce que vous avez fait. Si vous avez orienté le bénéficiaire, enregistrez l'orientation maintenant.
+app-safety-next = Suivant
+app-safety-done = Terminé
+app-safety-source = D'après le Guide d'intervention mhGAP 2.0 de l'OMS, module Auto-agression/suicide.
+app-offer-accepted = Le bénéficiaire accepte le traitement
+app-offer-declined = Le bénéficiaire refuse
+app-decline-reason = Motif du refus
+app-decline-no_time = Pas le temps
+app-decline-distance = Trop loin
+app-decline-cost = Coût
+app-decline-family_objection = La famille s'y oppose
+app-decline-stigma = Stigmatisation
+app-decline-not_needed = N'en voit pas le besoin
+app-decline-prefers_other_care = Préfère d'autres soins
+app-decline-other = Autre
+app-session-number = Numéro de séance
+app-session-date = Date
+app-session-attended = Le bénéficiaire est venu
+app-session-missed = Le bénéficiaire n'est pas venu
+app-session-minutes = Durée (minutes)
+app-session-modality = Comment
+app-modality-individual = En personne
+app-modality-group = En groupe
+app-modality-remote = Par téléphone
+app-session-components = Qu'avez-vous abordé ?
+app-planned = prévu pour cette séance
+app-date-future = La date ne peut pas être dans le futur.
+app-refer-to = Orienter vers
+app-service-primary_care_doctor = Médecin de soins primaires
+app-service-psychiatry = Psychiatrie
+app-service-emergency = Services d'urgence
+app-service-social_services = Services sociaux
+app-service-other = Autre service
+app-refer-reason = Motif
+app-reason-suicide_risk = Risque de suicide
+app-reason-no_improvement = Pas d'amélioration
+app-reason-psychosis = Psychose possible
+app-reason-medical = Problème médical
+app-reason-other = Autre
+app-urgency = Degré d'urgence
+app-urgency-routine = Non urgent
+app-urgency-urgent = Urgent
+app-urgency-emergency = Urgence immédiate
+app-close-reason = Pourquoi le traitement se termine-t-il ?
+app-closure-completed = Terminé
+app-closure-dropped_out = Abandon
+app-closure-referred = Orienté ailleurs
+app-closure-transferred = Transféré
+app-closure-died = Décédé
+app-close-date = Date
+app-not-found = Ce bénéficiaire n'est pas sur ce téléphone.
+app-error-reason = Motif : { $message }
+app-search = Trouver un bénéficiaire
+app-all-clients = Tous mes bénéficiaires
+app-no-clients = Pas encore de bénéficiaire. Inscrivez-en un avec « Nouveau bénéficiaire ».
