@@ -7,7 +7,7 @@
 
 use scaleup_domain::catalog::Catalog;
 use scaleup_storage::testing::{Fixture, TestDb};
-use scaleup_storage::{CatalogScorer, IncomingRecord, Store};
+use scaleup_storage::{CatalogRules, IncomingRecord, Store};
 use serde_json::{Value, json};
 use sqlx::ConnectOptions;
 use std::io::Write;
@@ -134,7 +134,7 @@ async fn main() {
     let batch = 500;
     let db = TestDb::sqlite();
     let store = db
-        .open(Arc::new(CatalogScorer::new(Arc::new(Catalog::builtin()))))
+        .open(Arc::new(CatalogRules::new(Arc::new(Catalog::builtin()))))
         .await;
     let f = Fixture::seed(&store).await;
     let counsellor = store.actor_for(&f.counsellor).await.unwrap();

@@ -18,7 +18,7 @@ mod activity;
 mod audit;
 mod auth;
 mod bulk;
-mod catalog_scorer;
+mod catalog_rules;
 mod crypto;
 mod key_check;
 mod migrate;
@@ -31,13 +31,14 @@ pub use activity::{HubYearActivity, OutcomePair, OutcomeRule};
 pub use audit::{AuditEvent, AuditVerification};
 pub use auth::{LoginOutcome, MIN_PASSWORD_LEN, NewUser, SessionKind, UserRecord};
 pub use bulk::BulkRecord;
-pub use catalog_scorer::CatalogScorer;
+pub use catalog_rules::CatalogRules;
 pub use crypto::{KeyError, MasterKey};
 pub use migrate::LATEST_VERSION;
 pub use records::{
-    ALERT_ACTIONS, Ack, AckStatus, AlertFilter, AlertRow, CaseloadEntry, CaseloadScore, Change,
-    ClientRow, ConflictRow, IncomingRecord, MAX_CASELOAD_PAGE, PullPage, RecordRow,
-    RiskFlagSummary, SMALL_CELL_THRESHOLD, ScoreSummary, Scorer, SummaryCell,
+    ALERT_ACTIONS, Ack, AckAlert, AckRiskFlag, AckScore, AckStatus, AlertFilter, AlertRow,
+    CaseloadEntry, CaseloadScore, Change, ClientRow, ConflictRow, IncomingRecord,
+    MAX_CASELOAD_PAGE, NextSession, PullPage, RecordRow, RiskFlagSummary, Rules,
+    SMALL_CELL_THRESHOLD, ScoreSummary, SummaryCell,
 };
 pub use scope::Actor;
 pub use setup::{
@@ -119,7 +120,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     keys: Arc<crypto::Keys>,
-    scorer: Arc<dyn Scorer>,
+    rules: Arc<dyn Rules>,
 }
 
 /// How to open a store.
@@ -128,8 +129,8 @@ pub struct StoreOptions {
     pub url: String,
     pub master_key: MasterKey,
     pub max_connections: u32,
-    /// Scores assessments and finds risk flags (the instrument catalogue).
-    pub scorer: Arc<dyn Scorer>,
+    /// Scores assessments, finds risk flags and holds the protocols (the catalogue).
+    pub rules: Arc<dyn Rules>,
 }
 
 impl Store {
@@ -165,7 +166,7 @@ impl Store {
             pool,
             backend,
             keys: Arc::new(options.master_key.derive()),
-            scorer: options.scorer,
+            rules: options.rules,
         };
         migrate::run(&store, version).await?;
         if version >= 5 {
@@ -180,10 +181,10 @@ impl Store {
         Ok(store)
     }
 
-    /// The same store with another scorer (e.g. a catalogue extended by hub definitions that
-    /// were themselves read from this store).
-    pub fn with_scorer(mut self, scorer: Arc<dyn Scorer>) -> Store {
-        self.scorer = scorer;
+    /// The same store with other rules (e.g. a catalogue extended by hub definitions that were
+    /// themselves read from this store).
+    pub fn with_rules(mut self, rules: Arc<dyn Rules>) -> Store {
+        self.rules = rules;
         self
     }
 

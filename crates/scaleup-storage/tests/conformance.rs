@@ -4,7 +4,7 @@
 //! backend with a fresh database. Add a test by writing the function and naming it in the macro.
 
 use scaleup_domain::role::Role;
-use scaleup_storage::testing::{FIXTURE_PASSWORD, Fixture, TestDb, TestScorer};
+use scaleup_storage::testing::{FIXTURE_PASSWORD, Fixture, TestDb, TestRules};
 use scaleup_storage::{
     Ack, AckStatus, IncomingRecord, LoginOutcome, SessionKind, Store, StoreError,
 };
@@ -60,7 +60,7 @@ async fn older_database_upgrades_in_place(db: TestDb) {
         url: db.url.clone(),
         master_key: key,
         max_connections: 2,
-        scorer: Arc::new(TestScorer),
+        rules: Arc::new(TestRules),
     };
     let old = Store::open_at_schema(options(db.key.clone()), 1)
         .await
@@ -144,7 +144,7 @@ async fn a_database_refuses_a_key_it_was_not_made_with(db: TestDb) {
         url: db.url.clone(),
         master_key: key.clone(),
         max_connections: 2,
-        scorer: Arc::new(TestScorer),
+        rules: Arc::new(TestRules),
     };
     // Schema 4 had no key check: seed data under the right key.
     let old = Store::open_at_schema(options(&db.key), 4).await.unwrap();
@@ -208,7 +208,7 @@ async fn postgres_a_database_refuses_a_key_it_was_not_made_with() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_planner_statistics_follow_the_table() {
     let db = TestDb::sqlite();
-    let store = db.open(Arc::new(TestScorer)).await;
+    let store = db.open(Arc::new(TestRules)).await;
     let f = Fixture::seed(&store).await;
     register_client(&store, &f, &f.counsellor).await;
     let records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records")
@@ -242,7 +242,7 @@ async fn sqlite_planner_statistics_follow_the_table() {
     assert_eq!(analysed(store.clone()).await, records);
     // A reopened store keeps what it has instead of analysing at every start.
     drop(store);
-    let store = db.open(Arc::new(TestScorer)).await;
+    let store = db.open(Arc::new(TestRules)).await;
     assert!(!store.refresh_statistics_if_stale().await.unwrap());
 }
 
@@ -251,7 +251,7 @@ where
     F: FnOnce(Store, Fixture, Reopen) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let store = db.open(Arc::new(TestScorer)).await;
+    let store = db.open(Arc::new(TestRules)).await;
     let fixture = Fixture::seed(&store).await;
     test(
         store,
@@ -321,7 +321,7 @@ async fn migrations_are_idempotent_and_versioned(store: Store, f: Fixture, db: R
         url: db.url.clone(),
         master_key: db.key,
         max_connections: 2,
-        scorer: Arc::new(TestScorer),
+        rules: Arc::new(TestRules),
     })
     .await
     .unwrap();
@@ -350,7 +350,7 @@ async fn migrations_are_idempotent_and_versioned(store: Store, f: Fixture, db: R
         url: db.url,
         master_key: scaleup_storage::MasterKey::generate(),
         max_connections: 1,
-        scorer: Arc::new(TestScorer),
+        rules: Arc::new(TestRules),
     })
     .await;
     assert!(matches!(
@@ -732,7 +732,7 @@ async fn kept_conflict_rescores_and_raises_alerts(store: Store, f: Fixture, _db:
     assert_eq!(alerts.len(), 1, "the kept item 9 raised its alert");
     assert_eq!(
         (alerts[0].rule_id.as_str(), alerts[0].record_id.as_str()),
-        ("phq9.item9", id.as_str())
+        ("phq9.item9_positive", id.as_str())
     );
     let score = sqlx::query("SELECT total FROM assessment_scores WHERE record_id = $1")
         .bind(id.clone())
@@ -1134,7 +1134,7 @@ async fn risk_items_raise_alerts_that_escalate(store: Store, f: Fixture, _db: Re
             alerts[0].rule_id.as_str(),
             alerts[0].supervisor_id.as_deref()
         ),
-        ("phq9.item9", Some(f.supervisor.id.as_str()))
+        ("phq9.item9_positive", Some(f.supervisor.id.as_str()))
     );
     let sb = actor(&store, &f.supervisor_b).await;
     assert!(store.alerts(&sb, None).await.unwrap().is_empty());
@@ -1384,6 +1384,8 @@ async fn audit_chain_detects_tampering(store: Store, f: Fixture, _db: Reopen) {
         version: None,
         conflict_id: None,
         error: None,
+        score: None,
+        alerts: vec![],
     };
 }
 
