@@ -160,4 +160,37 @@ mod tests {
             .unwrap_err();
         assert_eq!(unknown.field, "data.instrument");
     }
+
+    #[test]
+    fn an_incomplete_score_keeps_its_red_flags_in_the_detail() {
+        let rules = CatalogRules::new(Arc::new(Catalog::builtin()));
+        // Item 1 unanswered: no total under PHQ-9's no-missing rule, but item 9 still flags.
+        let a = assessment(
+            "phq9",
+            serde_json::json!({"1": null, "2": 1, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 0, "9": 2}),
+        );
+        let s = rules.score(&a).unwrap();
+        assert_eq!((s.total, s.band_label.as_deref()), (None, None));
+        assert_eq!(
+            (
+                s.risk_flags[0].rule_id.as_str(),
+                s.risk_flags[0].rule.as_str()
+            ),
+            ("phq9.item9_positive", "item9_positive")
+        );
+        // Storage reads raised rules from `risk_flags[].rule`, as in a complete score's detail.
+        assert_eq!(s.detail["risk_flags"][0]["rule"], "item9_positive");
+        assert_eq!(s.detail["version"], "1");
+        let complete = rules
+            .score(&assessment(
+                "phq9",
+                serde_json::json!({"1": 3, "2": 3, "3": 3, "4": 3, "5": 3, "6": 3, "7": 3, "8": 0, "9": 1}),
+            ))
+            .unwrap();
+        assert_eq!(complete.detail["risk_flags"][0]["rule"], "item9_positive");
+        assert_eq!(
+            (complete.band.as_deref(), complete.band_label.as_deref()),
+            (Some("severe"), Some("Severe"))
+        );
+    }
 }
