@@ -26,7 +26,8 @@ const SESSION_HOURS_COOKIE: i64 = 12;
 const SESSION_HOURS_BEARER: i64 = 24 * 30;
 pub const MIN_PASSWORD_LEN: usize = 10;
 
-#[derive(Clone, Debug)]
+/// An account to create. Its `Debug` never prints the password.
+#[derive(Clone)]
 pub struct NewUser {
     pub username: String,
     pub display_name: String,
@@ -35,6 +36,31 @@ pub struct NewUser {
     pub hub_id: Option<String>,
     pub supervisor_id: Option<String>,
     pub site_ids: Vec<String>,
+    /// One of [`SUPPORTED_LANGUAGES`]: the language of the pages and of notifications.
+    pub language: Option<String>,
+    /// Where notifications reach the user: `tel:+<digits>` or `whatsapp:+<digits>`.
+    pub notify_address: Option<String>,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A NewUser travels through code that may print it on failure (test assertions,
+        // `{:?}` in an error path): the password must not go with it.
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("display_name", &self.display_name)
+            .field("password", &"<redacted>")
+            .field("role", &self.role)
+            .field("hub_id", &self.hub_id)
+            .field("supervisor_id", &self.supervisor_id)
+            .field("site_ids", &self.site_ids)
+            .field("language", &self.language)
+            .field(
+                "notify_address",
+                &self.notify_address.as_ref().map(|_| "<set>"),
+            )
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -46,6 +72,50 @@ pub struct UserRecord {
     pub hub_id: Option<String>,
     pub supervisor_id: Option<String>,
     pub active: bool,
+    /// One of [`SUPPORTED_LANGUAGES`], or `None` for the default (English).
+    pub language: Option<String>,
+    /// Where notifications reach the user (`tel:+...`, `whatsapp:+...`), if anywhere.
+    pub notify_address: Option<String>,
+}
+
+/// The languages the pages and notifications may be set to (BCP-47 tags).
+pub const SUPPORTED_LANGUAGES: &[&str] = &["en", "fr", "pt", "es", "sw", "hi"];
+
+/// The schemes of a notification address; the gateway routes on them (RapidPro URNs).
+pub const NOTIFY_SCHEMES: &[&str] = &["tel", "whatsapp"];
+
+/// Checks a language tag against [`SUPPORTED_LANGUAGES`].
+pub(crate) fn check_language(language: &str) -> Result<()> {
+    if SUPPORTED_LANGUAGES.contains(&language) {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "language",
+            format!("must be one of: {}", SUPPORTED_LANGUAGES.join(", ")),
+        ))
+    }
+}
+
+/// Checks a notification address: a scheme of [`NOTIFY_SCHEMES`], a colon, an optional `+` and
+/// 7 to 15 digits (the length of an E.164 number). The message never repeats the address.
+pub(crate) fn check_notify_address(address: &str) -> Result<()> {
+    let ok = address.split_once(':').is_some_and(|(scheme, number)| {
+        let digits = number.strip_prefix('+').unwrap_or(number);
+        NOTIFY_SCHEMES.contains(&scheme)
+            && (7..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "notify_address",
+            format!(
+                "must be a scheme ({}), a colon and an international number of 7-15 digits, e.g. tel:+254700000000",
+                NOTIFY_SCHEMES.join(", ")
+            ),
+        ))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +135,8 @@ impl SessionKind {
     }
 }
 
+// One value per sign-in, moved once: boxing the account to shrink the enum would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum LoginOutcome {
     Success {
         token: String,
@@ -131,12 +203,28 @@ pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord> {
         hub_id: row.try_get("hub_id")?,
         supervisor_id: row.try_get("supervisor_id")?,
         active: row.try_get::<i64, _>("active")? != 0,
+        language: row.try_get("language")?,
+        notify_address: row.try_get("notify_address")?,
     })
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, role, hub_id, supervisor_id, active";
+const USER_COLUMNS: &str =
+    "id, username, display_name, role, hub_id, supervisor_id, active, language, notify_address";
+
+/// The same columns on a schema before migration 6, which had no staff settings: only tests
+/// that build a database "from an older version" read accounts there.
+const USER_COLUMNS_BEFORE_6: &str = "id, username, display_name, role, hub_id, supervisor_id, active, CAST(NULL AS TEXT) AS language, CAST(NULL AS TEXT) AS notify_address";
 
 impl Store {
+    /// The account columns this database has, for `SELECT`s that [`user_from_row`] reads.
+    fn user_columns(&self) -> &'static str {
+        if self.schema >= 6 {
+            USER_COLUMNS
+        } else {
+            USER_COLUMNS_BEFORE_6
+        }
+    }
+
     /// Creates an account. `actor` is `None` only for the command line (`scaleup user add`),
     /// which runs with the operator's authority over the database.
     pub async fn create_user(&self, actor: Option<&Actor>, new: NewUser) -> Result<UserRecord> {
@@ -166,6 +254,12 @@ impl Store {
             check_password_rules(&new.password)?;
         }
         crate::setup::name_ok(&new.display_name, "display_name")?;
+        if let Some(language) = &new.language {
+            check_language(language)?;
+        }
+        if let Some(address) = &new.notify_address {
+            check_notify_address(address)?;
+        }
         if new.role != Role::Admin && new.hub_id.is_none() {
             return Err(StoreError::invalid(
                 "hub_id",
@@ -246,6 +340,16 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // Settings in their own statement, so accounts without them can still be created on an
+        // older schema (tests of upgrades seed old databases through this code).
+        if new.language.is_some() || new.notify_address.is_some() {
+            sqlx::query("UPDATE users SET language = $1, notify_address = $2 WHERE id = $3")
+                .bind(new.language.clone())
+                .bind(new.notify_address.clone())
+                .bind(id.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
         for site in &new.site_ids {
             let ok = sqlx::query("SELECT id FROM org_units WHERE id = $1 AND hub_id = $2")
                 .bind(site.clone())
@@ -279,7 +383,8 @@ impl Store {
 
     pub async fn user(&self, id: &str) -> Result<Option<UserRecord>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+            "SELECT {} FROM users WHERE id = $1",
+            self.user_columns()
         )))
         .bind(id.to_string())
         .fetch_optional(&self.pool)
@@ -289,7 +394,8 @@ impl Store {
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+            "SELECT {} FROM users WHERE username = $1",
+            self.user_columns()
         )))
         .bind(username.to_string())
         .fetch_optional(&self.pool)
@@ -300,8 +406,10 @@ impl Store {
     /// Users the actor may administer or supervise: admins all, hub managers their hubs,
     /// supervisors their supervisees.
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRecord>> {
-        let mut sql =
-            crate::scope::Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE 1 = 1"));
+        let mut sql = crate::scope::Sql::new(&format!(
+            "SELECT {} FROM users u WHERE 1 = 1",
+            self.user_columns()
+        ));
         match actor.role {
             Role::Admin => {}
             Role::HubManager => {
@@ -319,6 +427,23 @@ impl Store {
         sql.push(" ORDER BY u.username");
         let rows = sql.query().fetch_all(&self.pool).await?;
         rows.iter().map(user_from_row).collect()
+    }
+
+    /// Sets (or, with `None`, clears) the language a user reads scaleup in: the web pages call it
+    /// when a signed-in user picks one. A preference of the user's own, so not audited.
+    pub async fn set_user_language(&self, user_id: &str, language: Option<&str>) -> Result<()> {
+        if let Some(language) = language {
+            check_language(language)?;
+        }
+        let done = sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+            .bind(language.map(str::to_string))
+            .bind(user_id.to_string())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     /// Sets a new password (admin reset, or `scaleup user reset-password`) and ends the user's sessions.
@@ -394,7 +519,8 @@ impl Store {
             return Err(StoreError::RateLimited);
         }
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1"
+            "SELECT {}, password_hash FROM users WHERE username = $1",
+            self.user_columns()
         )))
         .bind(username.to_string())
         .fetch_optional(&self.pool)
@@ -468,7 +594,8 @@ impl Store {
     pub async fn session_actor(&self, token: &str) -> Result<Option<(Actor, UserRecord)>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
-            USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+            // Plain column names get the table's alias; the casts of an older schema stand alone.
+            self.user_columns().split(", ").map(|c| if c.contains(' ') { c.to_string() } else { format!("u.{c}") }).collect::<Vec<_>>().join(", ")
         )))
         .bind(sha256_hex(token.as_bytes()))
         .bind(now_timestamp())
@@ -538,5 +665,64 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_user_debug_never_prints_the_password() {
+        let new = NewUser {
+            username: "amina".into(),
+            display_name: "Amina".into(),
+            password: "hunter2-but-longer".into(),
+            role: Role::Counsellor,
+            hub_id: None,
+            supervisor_id: None,
+            site_ids: vec![],
+            language: Some("sw".into()),
+            notify_address: Some("tel:+254700000000".into()),
+        };
+        let printed = format!("{new:?} {new:#?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("254700000000"), "{printed}");
+        assert!(printed.contains("amina") && printed.contains("<redacted>"));
+    }
+
+    #[test]
+    fn notify_addresses_need_a_known_scheme_and_an_international_number() {
+        for good in [
+            "tel:+254700000000",
+            "whatsapp:+919812345678",
+            "tel:2547000000",
+        ] {
+            assert!(check_notify_address(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "+254700000000",
+            "mailto:+254700000000",
+            "tel:+254 700 000000",
+            "tel:+12345",
+            "tel:+1234567890123456",
+            "tel:",
+            "whatsapp:+25470000000x",
+        ] {
+            let Err(StoreError::Invalid { field, message }) = check_notify_address(bad) else {
+                panic!("{bad} was accepted");
+            };
+            assert_eq!(field, "notify_address");
+            // One fixed sentence for every rejected address: it cannot echo the value.
+            assert!(message.starts_with("must be a scheme (tel, whatsapp), a colon"));
+        }
+        assert!(check_language("sw").is_ok());
+        let Err(StoreError::Invalid { field, message }) = check_language("de") else {
+            panic!("de was accepted");
+        };
+        assert_eq!(
+            (field.as_str(), message.as_str()),
+            ("language", "must be one of: en, fr, pt, es, sw, hi")
+        );
     }
 }

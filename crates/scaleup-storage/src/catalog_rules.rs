@@ -5,7 +5,7 @@ use scaleup_domain::catalog::Catalog;
 use scaleup_domain::error::FieldError;
 use scaleup_domain::instrument::{Escalation, Instrument, Responses, ScoreError};
 use scaleup_domain::protocol::Protocol;
-use scaleup_domain::record::Assessment;
+use scaleup_domain::record::{Assessment, CompetencyAssessment};
 use std::sync::Arc;
 
 /// The built-in catalogue plus any hub-supplied definitions.
@@ -123,6 +123,28 @@ impl Rules for CatalogRules {
             Err(other) => Err(FieldError::new("data", other.to_string())),
         }
     }
+
+    fn harmful_competencies(&self, rating: &CompetencyAssessment) -> Vec<String> {
+        // The framework the rating names decides which levels are harmful (a hub's own file
+        // may differ from ENACT); a rating of a framework the catalogue lacks falls back to
+        // the EQUIP rule rather than raising nothing.
+        let Some(framework) = self.catalog.competency_framework(&rating.tool) else {
+            return crate::records::equip_harmful_competencies(rating);
+        };
+        let harmful: Vec<u8> = framework
+            .def()
+            .levels
+            .iter()
+            .filter(|l| l.safety_flag)
+            .map(|l| l.level)
+            .collect();
+        rating
+            .levels
+            .iter()
+            .filter(|(_, level)| harmful.contains(level))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -191,6 +213,48 @@ mod tests {
         assert_eq!(
             (complete.band.as_deref(), complete.band_label.as_deref()),
             (Some("severe"), Some("Severe"))
+        );
+    }
+
+    fn rating(tool: &str, levels: serde_json::Value) -> CompetencyAssessment {
+        let c = uuid::Uuid::nil();
+        let data = serde_json::json!({"counsellor_id": c, "assessor_id": c, "on": "2026-01-05", "tool": tool, "method": "role_play", "levels": levels});
+        match parse_payload(RecordKind::CompetencyAssessment, &data).unwrap() {
+            RecordPayload::CompetencyAssessment(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn the_rating_framework_decides_which_levels_are_harmful() {
+        let mut catalog = Catalog::builtin();
+        // A hub's own framework where level 2 is also a safety flag.
+        let hub = include_str!("../../scaleup-domain/definitions/competencies/enact_equip.toml")
+            .replace("code = \"enact_equip\"", "code = \"hub_enact\"")
+            .replace(
+                "label = \"No harmful behaviour; none or only some basic skills\"",
+                "label = \"No harmful behaviour; none or only some basic skills\"\nsafety_flag = true",
+            );
+        catalog.add_file("hub_enact.toml", &hub).unwrap();
+        let rules = CatalogRules::new(Arc::new(catalog));
+        let levels = serde_json::json!({"1": 3, "2": 2, "7": 1});
+        assert_eq!(
+            rules.harmful_competencies(&rating("enact_equip", levels.clone())),
+            ["7"]
+        );
+        assert_eq!(
+            rules.harmful_competencies(&rating("hub_enact", levels.clone())),
+            ["2", "7"]
+        );
+        // An unknown framework still counts level 1 as harmful.
+        assert_eq!(
+            rules.harmful_competencies(&rating("no_such_tool", levels)),
+            ["7"]
+        );
+        assert!(
+            rules
+                .harmful_competencies(&rating("enact_equip", serde_json::json!({"1": 2})))
+                .is_empty()
         );
     }
 }

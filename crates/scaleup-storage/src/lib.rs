@@ -15,31 +15,44 @@
 //! - Nothing here logs identifiers or clinical values.
 
 mod activity;
+mod alert_actions;
 mod audit;
 mod auth;
 mod bulk;
+mod care_views;
 mod catalog_rules;
 mod crypto;
 mod key_check;
 mod migrate;
+mod notifications;
 mod records;
+mod safety_flags;
 mod scope;
 mod setup;
 mod time_util;
 
 pub use activity::{HubYearActivity, OutcomePair, OutcomeRule};
+pub use alert_actions::AlertAction;
 pub use audit::{AuditEvent, AuditVerification};
-pub use auth::{LoginOutcome, MIN_PASSWORD_LEN, NewUser, SessionKind, UserRecord};
+pub use auth::{
+    LoginOutcome, MIN_PASSWORD_LEN, NOTIFY_SCHEMES, NewUser, SUPPORTED_LANGUAGES, SessionKind,
+    UserRecord,
+};
 pub use bulk::BulkRecord;
+pub use care_views::{CounsellorWork, WorkRecord};
 pub use catalog_rules::CatalogRules;
 pub use crypto::{KeyError, MasterKey};
 pub use migrate::LATEST_VERSION;
+pub use notifications::{
+    NOTIFICATION_MAX_ATTEMPTS, NOTIFICATION_STATUSES, Notification, retry_delay_minutes,
+};
 pub use records::{
     ALERT_ACTIONS, Ack, AckAlert, AckRiskFlag, AckScore, AckStatus, AlertFilter, AlertRow,
     CaseloadEntry, CaseloadScore, Change, ClientRow, ConflictRow, IncomingRecord,
     MAX_CASELOAD_PAGE, NextSession, PullPage, RecordRow, RiskFlagSummary, Rules,
     SMALL_CELL_THRESHOLD, ScoreSummary, SummaryCell,
 };
+pub use safety_flags::{MAX_NOTE_CHARS, SAFETY_FLAG_RULE, SAFETY_FLAG_STATUSES, SafetyFlagRow};
 pub use scope::Actor;
 pub use setup::{
     DefinitionRow, HubRow, MAX_NAME_CHARS, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow,
@@ -121,6 +134,9 @@ pub struct Store {
     backend: Backend,
     keys: Arc<crypto::Keys>,
     rules: Arc<dyn Rules>,
+    /// The schema version the database is at: [`LATEST_VERSION`] except in tests that open a
+    /// database "from an older version" (`open_at_schema`) and seed it through this code.
+    schema: i64,
 }
 
 /// How to open a store.
@@ -162,13 +178,15 @@ impl Store {
             });
         }
         let pool = pool_options.connect(&url).await?;
-        let store = Store {
+        let mut store = Store {
             pool,
             backend,
             keys: Arc::new(options.master_key.derive()),
             rules: options.rules,
+            schema: 0,
         };
         migrate::run(&store, version).await?;
+        store.schema = store.schema_version().await?;
         if version >= 5 {
             store.check_key().await?;
         }

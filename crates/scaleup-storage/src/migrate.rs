@@ -48,10 +48,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_key_check.sql"),
         postgres: include_str!("../migrations/postgres/0005_key_check.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_alert_actions",
+        sqlite: include_str!("../migrations/sqlite/0006_alert_actions.sql"),
+        postgres: include_str!("../migrations/postgres/0006_alert_actions.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 5;
+pub const LATEST_VERSION: i64 = 6;
 
 const LOCK_ID: i64 = 0x5ca1_e0b0;
 

@@ -19,7 +19,9 @@ use futures_util::TryStreamExt;
 use scaleup_domain::date::Date;
 use scaleup_domain::error::FieldError;
 use scaleup_domain::protocol::Protocol;
-use scaleup_domain::record::{Assessment, RecordKind, RecordPayload, parse_payload};
+use scaleup_domain::record::{
+    Assessment, CompetencyAssessment, RecordKind, RecordPayload, parse_payload,
+};
 use scaleup_domain::role::{Capability, Role};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -38,6 +40,26 @@ pub trait Rules: Send + Sync {
     /// The protocol with this code (its newest version); `None` when the catalogue lacks it,
     /// and then no protocol rule applies.
     fn protocol(&self, code: &str) -> Option<&Protocol>;
+
+    /// The competencies of a rating scored at a level its framework marks as a safety flag
+    /// (ENACT/EQUIP level 1: harmful or unhelpful behaviour observed), in id order; empty when
+    /// none is. This default is the EQUIP rule for rules without frameworks; the catalogue's
+    /// rules ask the framework the rating names, so a hub's own framework decides for its
+    /// ratings. Never an error: a rating the framework does not know still counts by the EQUIP
+    /// rule, so a harmful rating is never lost to a typo in a competency id.
+    fn harmful_competencies(&self, rating: &CompetencyAssessment) -> Vec<String> {
+        equip_harmful_competencies(rating)
+    }
+}
+
+/// The EQUIP rule: the competencies rated at level 1 (any harmful or unhelpful behaviour).
+pub(crate) fn equip_harmful_competencies(rating: &CompetencyAssessment) -> Vec<String> {
+    rating
+        .levels
+        .iter()
+        .filter(|(_, level)| **level == 1)
+        .map(|(id, _)| id.clone())
+        .collect()
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -253,7 +275,10 @@ pub struct AlertRow {
     pub status: String,
     pub acknowledged_by: Option<String>,
     pub acknowledged_at: Option<String>,
+    /// The first acknowledging action, for clients of the API from before `actions`.
     pub action: Option<String>,
+    /// Every action recorded with the acknowledgement (follow-ups are in the alert's history).
+    pub actions: Vec<String>,
     pub escalated_at: Option<String>,
     pub escalated_to: Option<String>,
 }
@@ -296,7 +321,8 @@ pub struct SummaryCell {
     pub suppressed: bool,
 }
 
-/// Acknowledgement actions a supervisor may record for a risk alert.
+/// Actions a supervisor (or hub manager) may record for a risk alert, when acknowledging it
+/// and in follow-ups. Codes are stable: stored, and shown by the pages in the user's language.
 pub const ALERT_ACTIONS: &[&str] = &[
     "contacted_client",
     "safety_plan_made",
@@ -304,6 +330,11 @@ pub const ALERT_ACTIONS: &[&str] = &[
     "referred_specialist",
     "home_visit",
     "risk_assessed_low",
+    // Task sharing: the supervisor often acts through the counsellor who holds the client.
+    "called_counsellor",
+    "visited_with_counsellor",
+    "supervision_scheduled",
+    "client_not_reached",
 ];
 
 /// Cells between 1 and this minus one are suppressed in aggregate output.
@@ -325,6 +356,8 @@ struct PreparedWrite {
     canonical: serde_json::Value,
     placement: Placement,
     score: Option<ScoreSummary>,
+    /// Competencies a competency assessment rates at a harmful level (raise a safety flag).
+    harmful: Vec<String>,
 }
 
 /// What a write produced.
@@ -374,9 +407,9 @@ impl From<FieldError> for Rejection {
     }
 }
 
-type Tx = sqlx::AnyConnection;
+pub(crate) type Tx = sqlx::AnyConnection;
 
-fn opt_text(row: &sqlx::any::AnyRow, col: &str) -> Result<Option<String>> {
+pub(crate) fn opt_text(row: &sqlx::any::AnyRow, col: &str) -> Result<Option<String>> {
     Ok(row.try_get::<Option<String>, _>(col)?)
 }
 
@@ -707,12 +740,17 @@ impl Store {
             },
             _ => None,
         };
+        let harmful = match &payload {
+            RecordPayload::CompetencyAssessment(c) => self.rules.harmful_competencies(c),
+            _ => Vec::new(),
+        };
         let canonical = payload.to_json();
         Ok(Ok(PreparedWrite {
             payload,
             canonical,
             placement,
             score,
+            harmful,
         }))
     }
 
@@ -889,6 +927,28 @@ impl Store {
                 let sealed = self.keys.seal(&client, canonical.to_string().as_bytes());
                 serde_json::json!({"client_id": client, "key_id": self.keys.key_id, "sealed": sealed, "record_id": record_id}).to_string()
             }
+            // Supervision notes and action points are free text about counsellors and clients:
+            // sealed like identities (record id as associated data), while the rest of the
+            // record (date, duration, who attended) stays readable for costing and reports.
+            RecordPayload::SupervisionSession(s)
+                if s.notes.is_some() || !s.action_points.is_empty() =>
+            {
+                let mut value = canonical.clone();
+                if let Some(obj) = value.as_object_mut() {
+                    let private = serde_json::json!({
+                        "notes": obj.remove("notes"),
+                        "action_points": obj.remove("action_points"),
+                    });
+                    obj.insert(
+                        "sealed_notes".into(),
+                        self.keys
+                            .seal(record_id, private.to_string().as_bytes())
+                            .into(),
+                    );
+                    obj.insert("record_id".into(), record_id.into());
+                }
+                value.to_string()
+            }
             _ => canonical.to_string(),
         }
     }
@@ -903,7 +963,7 @@ impl Store {
     }
 
     /// The plain body of a stored payload (decrypting identities).
-    fn open_payload(&self, kind: &str, stored: &str) -> Result<serde_json::Value> {
+    pub(crate) fn open_payload(&self, kind: &str, stored: &str) -> Result<serde_json::Value> {
         let value: serde_json::Value = serde_json::from_str(stored)
             .map_err(|_| StoreError::Internal("stored payload is not JSON".into()))?;
         if kind == RecordKind::ClientIdentity.as_str() {
@@ -912,6 +972,26 @@ impl Store {
             let plain = self.keys.open(client, sealed)?;
             return serde_json::from_slice(&plain)
                 .map_err(|_| StoreError::Internal("decrypted identity is not JSON".into()));
+        }
+        let mut value = value;
+        if kind == RecordKind::SupervisionSession.as_str()
+            && let Some(obj) = value.as_object_mut()
+            && let Some(sealed) = obj.remove("sealed_notes")
+        {
+            let record = obj
+                .remove("record_id")
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let plain = self
+                .keys
+                .open(&record, sealed.as_str().unwrap_or_default())?;
+            let private: serde_json::Value = serde_json::from_slice(&plain)
+                .map_err(|_| StoreError::Internal("decrypted notes are not JSON".into()))?;
+            for key in ["notes", "action_points"] {
+                if let Some(v) = private.get(key).filter(|v| !v.is_null()) {
+                    obj.insert(key.into(), v.clone());
+                }
+            }
         }
         Ok(value)
     }
@@ -1237,6 +1317,18 @@ impl Store {
                     }
                 }
             }
+            RecordPayload::CompetencyAssessment(c) if !write.harmful.is_empty() => {
+                self.raise_safety_flag(
+                    tx,
+                    actor,
+                    record_id,
+                    &c.counsellor_id.to_string(),
+                    &c.assessor_id.to_string(),
+                    &placement.hub_id,
+                    &write.harmful,
+                )
+                .await?;
+            }
             _ => {}
         }
         let mut ev = AuditEvent::new(
@@ -1317,11 +1409,26 @@ impl Store {
         .bind(flag.rule_id.clone())
         .bind(flag.level.clone())
         .bind(placement.counsellor_id.clone())
-        .bind(supervisor)
+        .bind(supervisor.clone())
         .bind(now_timestamp())
         .bind(due_at.clone())
         .execute(&mut *tx)
         .await?;
+        // Whoever must act is told in the same transaction: the supervisor, or the hub's
+        // managers when the counsellor has none. No alert without its notification.
+        let recipients = match supervisor {
+            Some(s) => vec![s],
+            None => crate::notifications::hub_managers(tx, &placement.hub_id).await?,
+        };
+        for recipient in recipients {
+            self.enqueue_notification(
+                tx,
+                crate::notifications::Outgoing::alert_raised(&id, &flag.level, &due_at),
+                &placement.hub_id,
+                &recipient,
+            )
+            .await?;
+        }
         self.audit_in(
             tx,
             Some(actor),
@@ -1661,72 +1768,12 @@ impl Store {
         Ok((alerts, next))
     }
 
-    /// A supervisor (or, once escalated, the hub manager) acknowledges an alert with an action.
-    pub async fn acknowledge_alert(
-        &self,
-        actor: &Actor,
-        alert_id: &str,
-        action: &str,
-    ) -> Result<AlertRow> {
-        if !ALERT_ACTIONS.contains(&action) {
-            return Err(StoreError::invalid(
-                "action",
-                format!("must be one of: {}", ALERT_ACTIONS.join(", ")),
-            ));
-        }
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT * FROM risk_alerts WHERE id = $1")
-            .bind(alert_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else {
-            return Err(StoreError::NotFound);
-        };
-        let alert = alert_row(&row)?;
-        let allowed = match actor.role {
-            Role::Supervisor => alert.supervisor_id.as_deref() == Some(actor.user_id.as_str()),
-            Role::HubManager => actor.may_see_hub(&alert.hub_id),
-            _ => false,
-        };
-        if !allowed {
-            return Err(StoreError::NotFound);
-        }
-        if alert.status == "acknowledged" {
-            return Err(StoreError::Conflict(
-                "the alert is already acknowledged".into(),
-            ));
-        }
-        sqlx::query("UPDATE risk_alerts SET status = 'acknowledged', acknowledged_by = $1, acknowledged_at = $2, action = $3 WHERE id = $4")
-            .bind(actor.user_id.clone())
-            .bind(now_timestamp())
-            .bind(action.to_string())
-            .bind(alert_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        self.audit_in(
-            &mut tx,
-            Some(actor),
-            &AuditEvent::new("alert.acknowledge", "risk_alert")
-                .entity(alert_id)
-                .client(alert.client_id.clone())
-                .hub(Some(alert.hub_id.clone()))
-                .detail(serde_json::json!({"action": action})),
-        )
-        .await?;
-        tx.commit().await?;
-        let row = sqlx::query("SELECT * FROM risk_alerts WHERE id = $1")
-            .bind(alert_id.to_string())
-            .fetch_one(&self.pool)
-            .await?;
-        alert_row(&row)
-    }
-
     /// Escalates every open alert past its deadline to its hub's manager. Idempotent; every
     /// server runs it periodically, and running it twice at once escalates each alert once.
     pub async fn escalate_overdue_alerts(&self) -> Result<usize> {
         let mut tx = self.begin_write().await?;
         let rows = sqlx::query(
-            "SELECT id, hub_id, client_id FROM risk_alerts WHERE status = 'open' AND due_at < $1",
+            "SELECT id, hub_id, client_id, level FROM risk_alerts WHERE status = 'open' AND due_at < $1",
         )
         .bind(now_timestamp())
         .fetch_all(&mut *tx)
@@ -1740,12 +1787,27 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?
                 .map(|m| m.get::<String, _>("id"));
-            sqlx::query("UPDATE risk_alerts SET status = 'escalated', escalated_at = $1, escalated_to = $2 WHERE id = $3 AND status = 'open'")
+            let updated = sqlx::query("UPDATE risk_alerts SET status = 'escalated', escalated_at = $1, escalated_to = $2 WHERE id = $3 AND status = 'open'")
                 .bind(now_timestamp())
                 .bind(manager.clone())
                 .bind(id.clone())
                 .execute(&mut *tx)
                 .await?;
+            // Another server's sweep escalated it first (PostgreSQL re-checks the status after
+            // waiting for its lock): it has been audited and notified there.
+            if updated.rows_affected() == 0 {
+                continue;
+            }
+            if let Some(manager) = &manager {
+                let level: String = r.try_get("level")?;
+                self.enqueue_notification(
+                    &mut tx,
+                    crate::notifications::Outgoing::alert_escalated(&id, &level),
+                    &hub,
+                    manager,
+                )
+                .await?;
+            }
             self.audit_in(
                 &mut tx,
                 None,
@@ -2496,7 +2558,14 @@ fn client_row(r: &sqlx::any::AnyRow) -> Result<ClientRow> {
     })
 }
 
-fn alert_row(r: &sqlx::any::AnyRow) -> Result<AlertRow> {
+pub(crate) fn alert_row(r: &sqlx::any::AnyRow) -> Result<AlertRow> {
+    let action = opt_text(r, "action")?;
+    // Alerts acknowledged before migration 6 (and bulk-loaded ones) may carry only `action`.
+    let actions = match opt_text(r, "actions")? {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|_| StoreError::Internal("stored alert actions are not JSON".into()))?,
+        None => action.iter().cloned().collect(),
+    };
     Ok(AlertRow {
         id: r.try_get("id")?,
         hub_id: r.try_get("hub_id")?,
@@ -2511,7 +2580,8 @@ fn alert_row(r: &sqlx::any::AnyRow) -> Result<AlertRow> {
         status: r.try_get("status")?,
         acknowledged_by: opt_text(r, "acknowledged_by")?,
         acknowledged_at: opt_text(r, "acknowledged_at")?,
-        action: opt_text(r, "action")?,
+        action,
+        actions,
         escalated_at: opt_text(r, "escalated_at")?,
         escalated_to: opt_text(r, "escalated_to")?,
     })

@@ -257,6 +257,8 @@ impl Fixture {
             hub_id: hub.map(str::to_string),
             supervisor_id: sup.map(str::to_string),
             site_ids: vec![],
+            language: None,
+            notify_address: None,
         };
         let admin = store
             .create_user(None, user("admin", Role::Admin, None, None))

@@ -57,6 +57,13 @@ conformance!(
     protocol_rules_and_the_clock_reject_what_cannot_be_right,
     an_exclusion_blocks_enrolment_until_a_clean_screening,
     caseload_shows_the_next_session_of_active_episodes,
+    alert_acknowledgement_keeps_every_action_and_a_sealed_note,
+    alert_follow_ups_build_a_history_only_its_handlers_see,
+    harmful_competency_rating_raises_one_safety_flag_for_the_hub_lead,
+    every_write_path_raises_the_safety_flag,
+    notifications_are_written_with_their_event_and_name_no_client,
+    claimed_notifications_are_sent_once_and_back_off,
+    staff_language_and_notify_address_are_validated_and_kept,
 );
 
 /// A database created by the first release (schema 1) with data in it upgrades in place.
@@ -94,11 +101,52 @@ async fn older_database_upgrades_in_place(db: TestDb) {
             .await
             .unwrap();
     }
+    // An alert acknowledged with the one action of schema 1 keeps it as its history.
+    sqlx::query("INSERT INTO risk_alerts (id, hub_id, client_id, record_id, rule_id, level, counsellor_id, supervisor_id, raised_at, due_at, status, acknowledged_by, acknowledged_at, action)
+                 VALUES ('00000000-0000-4000-8000-00000000a1e7', $1, 'c1', 'r1', 'phq9.item9', 'urgent', $2, $3, '2026-02-03T00:00:00.000000Z', '2026-02-03T06:00:00.000000Z', 'acknowledged', $3, '2026-02-03T01:00:00.000000Z', 'home_visit')")
+        .bind(f.hub_id.clone())
+        .bind(f.counsellor.id.clone())
+        .bind(f.supervisor.id.clone())
+        .execute(old.pool())
+        .await
+        .unwrap();
     old.close().await;
     let new = Store::open(options(db.key.clone())).await.unwrap();
     assert_eq!(
         new.schema_version().await.unwrap(),
         scaleup_storage::LATEST_VERSION
+    );
+    let s = new.actor_for(&f.supervisor).await.unwrap();
+    let (alert, history) = new
+        .alert_detail(&s, "00000000-0000-4000-8000-00000000a1e7")
+        .await
+        .unwrap();
+    assert_eq!(
+        (alert.action.as_deref(), alert.actions.clone()),
+        (Some("home_visit"), codes(&["home_visit"]))
+    );
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        (
+            history[0].kind.as_str(),
+            history[0].actions.clone(),
+            history[0].by_user_id.as_str(),
+            history[0].at.as_str(),
+            history[0].note.as_deref()
+        ),
+        (
+            "acknowledge",
+            codes(&["home_visit"]),
+            f.supervisor.id.as_str(),
+            "2026-02-03T01:00:00.000000Z",
+            None
+        )
+    );
+    // Accounts from before have no language or address.
+    let counsellor = new.user(&f.counsellor.id).await.unwrap().unwrap();
+    assert_eq!(
+        (counsellor.language, counsellor.notify_address),
+        (None, None)
     );
     let row = sqlx::query(
         "SELECT total, instrument_version FROM assessment_scores WHERE record_id = 'r1'",
@@ -308,6 +356,11 @@ fn rejection(ack: &Ack) -> (String, String) {
     assert_eq!(ack.status, AckStatus::Rejected, "{ack:?}");
     let e = ack.error.as_ref().unwrap();
     (e.field.clone().unwrap_or_default(), e.message.clone())
+}
+
+/// Action codes as the store takes them.
+fn codes(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
 }
 
 /// Pushes `records` from one device and asserts that every one was created.
@@ -1168,12 +1221,14 @@ async fn risk_items_raise_alerts_that_escalate(store: Store, f: Fixture, _db: Re
     assert!(store.alerts(&sb, None).await.unwrap().is_empty());
     assert!(matches!(
         store
-            .acknowledge_alert(&sb, &alerts[0].id, "contacted_client")
+            .acknowledge_alert(&sb, &alerts[0].id, &codes(&["contacted_client"]), None)
             .await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        store.acknowledge_alert(&s, &alerts[0].id, "ignored").await,
+        store
+            .acknowledge_alert(&s, &alerts[0].id, &codes(&["ignored"]), None)
+            .await,
         Err(StoreError::Invalid { .. })
     ));
     // Not acknowledged in time: escalates to the hub manager, once.
@@ -1190,7 +1245,7 @@ async fn risk_items_raise_alerts_that_escalate(store: Store, f: Fixture, _db: Re
         Some(f.manager.id.as_str())
     );
     let acked = store
-        .acknowledge_alert(&m, &escalated[0].id, "safety_plan_made")
+        .acknowledge_alert(&m, &escalated[0].id, &codes(&["safety_plan_made"]), None)
         .await
         .unwrap();
     assert_eq!(
@@ -2047,4 +2102,947 @@ async fn caseload_shows_the_next_session_of_active_episodes(store: Store, f: Fix
     assert_eq!(behind.flags, vec!["missed_sessions", "overdue"]);
     assert_eq!(behind.adequate_dose, Some(false));
     assert_eq!(entry(&done).adequate_dose, Some(true));
+}
+
+/// Pushes a PHQ-9 whose item 9 is positive for `client`; returns the alert it raised.
+async fn raise_risk_alert(
+    store: &Store,
+    f: &Fixture,
+    counsellor: &scaleup_storage::UserRecord,
+    client: &str,
+) -> scaleup_storage::AlertRow {
+    let a = actor(store, counsellor).await;
+    let record = uuid();
+    push_created(store, &a, vec![rec("assessment", &record, None, json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 0, "9": 2}}))]).await;
+    let admin = actor(store, &f.admin).await;
+    store
+        .alerts(&admin, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|alert| alert.record_id == record)
+        .expect("the positive item 9 raised an alert")
+}
+
+/// Every audit detail, as text, for checks that something never reaches the log.
+async fn audit_details(store: &Store) -> String {
+    sqlx::query("SELECT detail FROM audit_log")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>("detail"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Care app: acknowledging records every action taken and a note; the note is sealed with the
+/// alert id (it cannot be read as another alert's), and never reaches SQL or the audit log in
+/// clear. Bad input changes nothing.
+async fn alert_acknowledgement_keeps_every_action_and_a_sealed_note(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let alert = raise_risk_alert(&store, &f, &f.counsellor, &client).await;
+    let s = actor(&store, &f.supervisor).await;
+    let invalid = |r: Result<scaleup_storage::AlertRow, StoreError>| match r {
+        Err(StoreError::Invalid { field, message }) => (field, message),
+        other => panic!("expected invalid input, got {other:?}"),
+    };
+    let (field, message) = invalid(store.acknowledge_alert(&s, &alert.id, &[], None).await);
+    assert_eq!(field, "actions");
+    assert!(message.contains("called_counsellor"), "{message}");
+    let (field, message) = invalid(
+        store
+            .acknowledge_alert(&s, &alert.id, &codes(&["contacted_client", "prayed"]), None)
+            .await,
+    );
+    assert_eq!(field, "actions.1");
+    assert_eq!(
+        message,
+        format!(
+            "must be one of: {}",
+            scaleup_storage::ALERT_ACTIONS.join(", ")
+        )
+    );
+    let (field, _) = invalid(
+        store
+            .acknowledge_alert(&s, &alert.id, &codes(&["home_visit", "home_visit"]), None)
+            .await,
+    );
+    assert_eq!(field, "actions.1");
+    let long = "x".repeat(scaleup_storage::MAX_NOTE_CHARS + 1);
+    let (field, _) = invalid(
+        store
+            .acknowledge_alert(&s, &alert.id, &codes(&["home_visit"]), Some(&long))
+            .await,
+    );
+    assert_eq!(field, "note");
+    // Only the alert's supervisor (or a hub manager) may act; to anyone else it does not exist.
+    for other in [&f.supervisor_b, &f.counsellor, &f.admin, &f.researcher] {
+        let o = actor(&store, other).await;
+        assert!(
+            matches!(
+                store
+                    .acknowledge_alert(&o, &alert.id, &codes(&["home_visit"]), None)
+                    .await,
+                Err(StoreError::NotFound)
+            ),
+            "{}",
+            other.username
+        );
+        assert!(matches!(
+            store.alert_detail(&o, &alert.id).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    let untouched = store.alert_detail(&s, &alert.id).await.unwrap();
+    assert_eq!(untouched.0.status, "open");
+    assert!(
+        untouched.1.is_empty(),
+        "refused acknowledgements left nothing"
+    );
+
+    let note = "Spoke with Wanjiru's sister; she stays with her tonight.";
+    let acked = store
+        .acknowledge_alert(
+            &s,
+            &alert.id,
+            &codes(&["contacted_client", "safety_plan_made"]),
+            Some(note),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            acked.status.as_str(),
+            acked.action.as_deref(),
+            acked.actions.clone(),
+            acked.acknowledged_by.as_deref()
+        ),
+        (
+            "acknowledged",
+            Some("contacted_client"),
+            codes(&["contacted_client", "safety_plan_made"]),
+            Some(f.supervisor.id.as_str())
+        )
+    );
+    assert!(matches!(
+        store
+            .acknowledge_alert(&s, &alert.id, &codes(&["home_visit"]), None)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let (read, history) = store.alert_detail(&s, &alert.id).await.unwrap();
+    assert_eq!(read.actions, acked.actions);
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        (
+            history[0].kind.as_str(),
+            history[0].actions.clone(),
+            history[0].note.as_deref(),
+            history[0].by_name.as_str()
+        ),
+        (
+            "acknowledge",
+            codes(&["contacted_client", "safety_plan_made"]),
+            Some(note),
+            "supervisor"
+        )
+    );
+    // Lists carry the actions too.
+    let listed = store.alerts(&s, Some("acknowledged")).await.unwrap();
+    assert_eq!(listed[0].actions, acked.actions);
+    // At rest and in the audit log the note is nowhere in clear.
+    let stored: String = sqlx::query_scalar("SELECT note FROM alert_actions WHERE alert_id = $1")
+        .bind(alert.id.clone())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert!(!stored.contains("sister") && !stored.contains("Wanjiru"));
+    let details = audit_details(&store).await;
+    assert!(!details.contains("sister") && !details.contains("Wanjiru"));
+    let reads = sqlx::query("SELECT client_id FROM audit_log WHERE action = 'alert.read'")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(reads.len(), 2, "every detail read is audited");
+    assert_eq!(reads[1].get::<String, _>("client_id"), client);
+    // Sealed with its alert's id: moved to another alert, the note no longer opens.
+    let other_client = register_client(&store, &f, &f.counsellor).await;
+    let other = raise_risk_alert(&store, &f, &f.counsellor, &other_client).await;
+    sqlx::query("UPDATE alert_actions SET alert_id = $1 WHERE alert_id = $2")
+        .bind(other.id.clone())
+        .bind(alert.id.clone())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.alert_detail(&s, &other.id).await,
+        Err(StoreError::Crypto(_))
+    ));
+    assert!(store.verify_audit().await.unwrap().ok);
+}
+
+/// Care app: follow-ups can be added to an alert in any state, by its supervisor and, after
+/// escalation, the hub manager; the history lists them oldest first, with who wrote them.
+async fn alert_follow_ups_build_a_history_only_its_handlers_see(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let alert = raise_risk_alert(&store, &f, &f.counsellor, &client).await;
+    let s = actor(&store, &f.supervisor).await;
+    let m = actor(&store, &f.manager).await;
+    // A follow-up needs an action or a note; a blank note is no note.
+    assert!(matches!(
+        store.add_alert_follow_up(&s, &alert.id, &[], Some("   ")).await,
+        Err(StoreError::Invalid { field, .. }) if field == "actions"
+    ));
+    assert!(matches!(
+        store
+            .add_alert_follow_up(&s, &alert.id, &codes(&["unheard_of"]), None)
+            .await,
+        Err(StoreError::Invalid { field, .. }) if field == "actions.0"
+    ));
+    let first = store
+        .add_alert_follow_up(&s, &alert.id, &[], Some("Counsellor trying to reach her."))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            first.kind.as_str(),
+            first.actions.len(),
+            first.by_name.as_str()
+        ),
+        ("follow_up", 0, "supervisor")
+    );
+    sqlx::query("UPDATE risk_alerts SET due_at = '2000-01-01T00:00:00.000000Z'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(store.escalate_overdue_alerts().await.unwrap(), 1);
+    store
+        .add_alert_follow_up(&m, &alert.id, &codes(&["called_counsellor"]), None)
+        .await
+        .unwrap();
+    store
+        .acknowledge_alert(&m, &alert.id, &codes(&["visited_with_counsellor"]), None)
+        .await
+        .unwrap();
+    let last = store
+        .add_alert_follow_up(
+            &s,
+            &alert.id,
+            &codes(&["supervision_scheduled", "client_not_reached"]),
+            Some("Next supervision on Friday."),
+        )
+        .await
+        .unwrap();
+    assert_eq!(last.note.as_deref(), Some("Next supervision on Friday."));
+    for other in [&f.supervisor_b, &f.counsellor, &f.viewer] {
+        let o = actor(&store, other).await;
+        assert!(matches!(
+            store
+                .add_alert_follow_up(&o, &alert.id, &codes(&["home_visit"]), None)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    assert!(matches!(
+        store
+            .add_alert_follow_up(&s, &uuid(), &codes(&["home_visit"]), None)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let (alert_now, history) = store.alert_detail(&m, &alert.id).await.unwrap();
+    assert_eq!(alert_now.status, "acknowledged");
+    assert_eq!(alert_now.actions, codes(&["visited_with_counsellor"]));
+    let summary: Vec<(&str, Vec<String>, &str)> = history
+        .iter()
+        .map(|h| (h.kind.as_str(), h.actions.clone(), h.by_name.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("follow_up", vec![], "supervisor"),
+            ("follow_up", codes(&["called_counsellor"]), "manager"),
+            (
+                "acknowledge",
+                codes(&["visited_with_counsellor"]),
+                "manager"
+            ),
+            (
+                "follow_up",
+                codes(&["supervision_scheduled", "client_not_reached"]),
+                "supervisor"
+            ),
+        ]
+    );
+    assert!(history.windows(2).all(|w| w[0].at <= w[1].at));
+    assert_eq!(history[3].id, last.id);
+    let details = audit_details(&store).await;
+    assert!(!details.contains("Friday") && !details.contains("reach her"));
+}
+
+fn rating(f: &Fixture, levels: Value) -> Value {
+    json!({"counsellor_id": f.counsellor.id, "assessor_id": f.supervisor.id, "on": "2026-03-02",
+           "tool": "enact_equip", "method": "role_play", "levels": levels})
+}
+
+/// ENACT/EQUIP: a competency rated at the harmful level raises one supervision safety flag for
+/// the counsellor, seen and acknowledged by the hub's clinical lead (a hub manager), seen by
+/// the rater, and told to the hub's managers in the rating's own transaction.
+async fn harmful_competency_rating_raises_one_safety_flag_for_the_hub_lead(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let s = actor(&store, &f.supervisor).await;
+    let m = actor(&store, &f.manager).await;
+    let rated = uuid();
+    push_created(
+        &store,
+        &s,
+        vec![
+            rec(
+                "competency_assessment",
+                &uuid(),
+                None,
+                rating(&f, json!({"1": 2, "2": 3})),
+            ),
+            rec(
+                "competency_assessment",
+                &rated,
+                None,
+                rating(&f, json!({"1": 3, "7": 1})),
+            ),
+        ],
+    )
+    .await;
+    let (flags, next) = store.safety_flags_page(&m, None, None, 10).await.unwrap();
+    assert_eq!((flags.len(), next), (1, None), "only the harmful rating");
+    let flag = &flags[0];
+    assert_eq!(
+        (
+            flag.hub_id.as_str(),
+            flag.counsellor_id.as_str(),
+            flag.record_id.as_str(),
+            flag.rule.as_str(),
+            flag.competencies.clone(),
+            flag.raised_by.as_str(),
+            flag.status.as_str()
+        ),
+        (
+            f.hub_id.as_str(),
+            f.counsellor.id.as_str(),
+            rated.as_str(),
+            scaleup_storage::SAFETY_FLAG_RULE,
+            vec!["7".to_string()],
+            f.supervisor.id.as_str(),
+            "open"
+        )
+    );
+    // The hub's manager is told, in the same transaction as the rating.
+    let told = sqlx::query("SELECT recipient_user_id, body FROM notifications WHERE event = 'safety_flag.raised' AND subject_id = $1")
+        .bind(flag.id.clone())
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].get::<String, _>("recipient_user_id"), f.manager.id);
+    // Rewriting the rating, still harmful, raises no second flag.
+    let acks = store
+        .push(
+            &s,
+            "d",
+            vec![rec(
+                "competency_assessment",
+                &rated,
+                Some(1),
+                rating(&f, json!({"1": 2, "7": 1, "9": 1})),
+            )],
+        )
+        .await
+        .unwrap();
+    assert_eq!(acks[0].status, AckStatus::Updated);
+    assert_eq!(
+        store
+            .safety_flags_page(&m, None, None, 10)
+            .await
+            .unwrap()
+            .0
+            .len(),
+        1
+    );
+    // Who sees flags: admins all, the rater theirs, another supervisor none, the rest refused.
+    let admin = actor(&store, &f.admin).await;
+    assert_eq!(
+        store
+            .safety_flags_page(&admin, None, None, 10)
+            .await
+            .unwrap()
+            .0
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .safety_flags_page(&s, None, None, 10)
+            .await
+            .unwrap()
+            .0
+            .len(),
+        1
+    );
+    let sb = actor(&store, &f.supervisor_b).await;
+    assert!(
+        store
+            .safety_flags_page(&sb, None, None, 10)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
+    for refused in [&f.counsellor, &f.researcher, &f.viewer] {
+        let r = actor(&store, refused).await;
+        assert!(matches!(
+            store.safety_flags_page(&r, None, None, 10).await,
+            Err(StoreError::Forbidden(_))
+        ));
+    }
+    assert!(matches!(
+        store.safety_flags_page(&m, Some("closed"), None, 10).await,
+        Err(StoreError::Invalid { field, message }) if field == "status" && message == "must be one of: open, acknowledged"
+    ));
+    assert!(matches!(
+        store.safety_flags_page(&m, None, Some("nonsense"), 10).await,
+        Err(StoreError::Invalid { field, .. }) if field == "cursor"
+    ));
+    // Only a hub manager of the flag's hub acknowledges it.
+    for refused in [&s, &admin] {
+        assert!(matches!(
+            store.acknowledge_safety_flag(refused, &flag.id, None).await,
+            Err(StoreError::Forbidden(_))
+        ));
+    }
+    assert!(matches!(
+        store.acknowledge_safety_flag(&m, &uuid(), None).await,
+        Err(StoreError::NotFound)
+    ));
+    let foreign_manager = scaleup_storage::Actor {
+        user_id: f.manager.id.clone(),
+        role: scaleup_domain::role::Role::HubManager,
+        hubs: vec![f.other_hub_id.clone()],
+    };
+    assert!(matches!(
+        store
+            .acknowledge_safety_flag(&foreign_manager, &flag.id, None)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let note = "Observed dismissing disclosure of self-harm; retraining booked.";
+    let acked = store
+        .acknowledge_safety_flag(&m, &flag.id, Some(note))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            acked.status.as_str(),
+            acked.acknowledged_by.as_deref(),
+            acked.note.as_deref()
+        ),
+        ("acknowledged", Some(f.manager.id.as_str()), Some(note))
+    );
+    assert!(matches!(
+        store.acknowledge_safety_flag(&m, &flag.id, None).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let (open, _) = store
+        .safety_flags_page(&m, Some("open"), None, 10)
+        .await
+        .unwrap();
+    let (done, _) = store
+        .safety_flags_page(&s, Some("acknowledged"), None, 10)
+        .await
+        .unwrap();
+    assert_eq!((open.len(), done.len()), (0, 1));
+    assert_eq!(
+        done[0].note.as_deref(),
+        Some(note),
+        "the rater reads the lead's note"
+    );
+    let stored: String = sqlx::query_scalar("SELECT note FROM safety_flags WHERE id = $1")
+        .bind(flag.id.clone())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert!(!stored.contains("self-harm"));
+    let details = audit_details(&store).await;
+    assert!(!details.contains("self-harm"));
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE entity_kind = 'safety_flag' ORDER BY seq",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(audited[0], "safety_flag.raise");
+    assert_eq!(
+        audited
+            .iter()
+            .filter(|a| *a == "safety_flag.acknowledge")
+            .count(),
+        1
+    );
+    assert!(audited.contains(&"safety_flag.list".to_string()));
+    assert!(store.verify_audit().await.unwrap().ok);
+}
+
+/// A harmful rating that arrives through a kept sync conflict raises its flag like a synced
+/// one: the flag hangs on the one write path, not on sync.
+async fn every_write_path_raises_the_safety_flag(store: Store, f: Fixture, _db: Reopen) {
+    let s = actor(&store, &f.supervisor).await;
+    let m = actor(&store, &f.manager).await;
+    let id = uuid();
+    push_created(
+        &store,
+        &s,
+        vec![rec(
+            "competency_assessment",
+            &id,
+            None,
+            rating(&f, json!({"1": 3})),
+        )],
+    )
+    .await;
+    let phone = store
+        .push(
+            &s,
+            "phone",
+            vec![rec(
+                "competency_assessment",
+                &id,
+                Some(1),
+                rating(&f, json!({"1": 4})),
+            )],
+        )
+        .await
+        .unwrap();
+    assert_eq!(phone[0].status, AckStatus::Updated);
+    let tablet = store
+        .push(
+            &s,
+            "tablet",
+            vec![rec(
+                "competency_assessment",
+                &id,
+                Some(1),
+                rating(&f, json!({"1": 1})),
+            )],
+        )
+        .await
+        .unwrap();
+    assert_eq!(tablet[0].status, AckStatus::Conflict);
+    assert!(
+        store
+            .safety_flags_page(&m, None, None, 10)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
+    let conflict = store.conflicts(&m).await.unwrap().remove(0);
+    store
+        .resolve_conflict(&m, &conflict.id, "incoming")
+        .await
+        .unwrap();
+    let (flags, _) = store.safety_flags_page(&m, None, None, 10).await.unwrap();
+    assert_eq!(flags.len(), 1, "the kept harmful rating raised its flag");
+    assert_eq!(
+        (flags[0].record_id.as_str(), flags[0].raised_by.as_str()),
+        (id.as_str(), f.supervisor.id.as_str()),
+        "raised by the rater, not by the reviewer who kept the version"
+    );
+}
+
+/// The outbox: an alert raised tells the supervisor (or, without one, the hub's managers), an
+/// escalation tells the manager it goes to, once; bodies carry ids, level, times, the hub code
+/// and the recipient's address, never a client id, a name or the clinical rule.
+async fn notifications_are_written_with_their_event_and_name_no_client(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    sqlx::query(
+        "UPDATE users SET notify_address = 'tel:+254700000001', language = 'sw' WHERE id = $1",
+    )
+    .bind(f.supervisor.id.clone())
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let alert = raise_risk_alert(&store, &f, &f.counsellor, &client).await;
+    let rows = |event: &'static str| {
+        let store = store.clone();
+        async move {
+            sqlx::query("SELECT recipient_user_id, subject_id, body, status, attempts FROM notifications WHERE event = $1 ORDER BY created_at")
+                .bind(event)
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
+        }
+    };
+    let raised = rows("risk_alert.raised").await;
+    assert_eq!(raised.len(), 1);
+    assert_eq!(
+        raised[0].get::<String, _>("recipient_user_id"),
+        f.supervisor.id
+    );
+    assert_eq!(raised[0].get::<String, _>("status"), "pending");
+    assert_eq!(raised[0].get::<i64, _>("attempts"), 0);
+    let text: String = raised[0].get("body");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["event"], "risk_alert.raised");
+    assert_eq!(body["subject_id"], alert.id.as_str());
+    assert_eq!(body["hub"], "ke-pmplus");
+    assert_eq!(body["level"], "urgent");
+    assert_eq!(body["due_at"], alert.due_at.as_str());
+    assert_eq!(
+        body["recipient"],
+        json!({"user_id": f.supervisor.id, "username": "supervisor", "address": "tel:+254700000001", "language": "sw"})
+    );
+    assert!(
+        body["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("An urgent risk alert in scaleup needs your attention before "),
+        "{body}"
+    );
+    for secret in [
+        client.as_str(),
+        "phq9",
+        "item9",
+        "Wanjiru",
+        f.counsellor.id.as_str(),
+    ] {
+        assert!(!text.contains(secret), "the body names {secret}: {text}");
+    }
+    // A counsellor without a supervisor: the hub's managers are told instead.
+    let alone = store
+        .create_user(
+            None,
+            scaleup_storage::NewUser {
+                username: "alone".into(),
+                display_name: "Alone".into(),
+                password: FIXTURE_PASSWORD.into(),
+                role: scaleup_domain::role::Role::Counsellor,
+                hub_id: Some(f.hub_id.clone()),
+                supervisor_id: None,
+                site_ids: vec![],
+                language: None,
+                notify_address: None,
+            },
+        )
+        .await
+        .unwrap();
+    let their_client = register_client(&store, &f, &alone).await;
+    let unsupervised = raise_risk_alert(&store, &f, &alone, &their_client).await;
+    let raised = rows("risk_alert.raised").await;
+    assert_eq!(raised.len(), 2);
+    assert_eq!(
+        (
+            raised[1].get::<String, _>("recipient_user_id"),
+            raised[1].get::<String, _>("subject_id")
+        ),
+        (f.manager.id.clone(), unsupervised.id.clone())
+    );
+    // Escalation tells the manager it goes to, once however often the sweep runs.
+    sqlx::query("UPDATE risk_alerts SET due_at = '2000-01-01T00:00:00.000000Z' WHERE id = $1")
+        .bind(alert.id.clone())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(store.escalate_overdue_alerts().await.unwrap(), 1);
+    assert_eq!(store.escalate_overdue_alerts().await.unwrap(), 0);
+    let escalated = rows("risk_alert.escalated").await;
+    assert_eq!(escalated.len(), 1);
+    assert_eq!(
+        escalated[0].get::<String, _>("recipient_user_id"),
+        f.manager.id
+    );
+    let body: Value = serde_json::from_str(&escalated[0].get::<String, _>("body")).unwrap();
+    assert_eq!(
+        (
+            body["subject_id"].as_str(),
+            body["level"].as_str(),
+            body["recipient"]["address"].clone()
+        ),
+        (Some(alert.id.as_str()), Some("urgent"), Value::Null)
+    );
+    // A record that is rejected writes no notification.
+    let a = actor(&store, &f.counsellor).await;
+    let acks = store
+        .push(&a, "d", vec![rec("assessment", &uuid(), None, json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": {"9": 7}}))])
+        .await
+        .unwrap();
+    assert_eq!(acks[0].status, AckStatus::Rejected);
+    assert_eq!(rows("risk_alert.raised").await.len(), 2);
+    // Delivery status: hub managers for their hubs, admins everything, nobody else.
+    let m = actor(&store, &f.manager).await;
+    let (page, next) = store.notifications_page(&m, None, None, 2).await.unwrap();
+    assert_eq!(page.len(), 2);
+    let (rest, last) = store
+        .notifications_page(&m, None, next.as_deref(), 2)
+        .await
+        .unwrap();
+    assert_eq!((rest.len(), last), (1, None));
+    assert!(page[0].created_at >= page[1].created_at && page[1].created_at >= rest[0].created_at);
+    let admin = actor(&store, &f.admin).await;
+    assert_eq!(
+        store
+            .notifications_page(&admin, Some("pending"), None, 10)
+            .await
+            .unwrap()
+            .0
+            .len(),
+        3
+    );
+    assert!(matches!(
+        store.notifications_page(&m, Some("lost"), None, 10).await,
+        Err(StoreError::Invalid { field, message }) if field == "status" && message == "must be one of: pending, sent, failed"
+    ));
+    for refused in [&f.supervisor, &f.counsellor, &f.researcher, &f.viewer] {
+        let r = actor(&store, refused).await;
+        assert!(matches!(
+            store.notifications_page(&r, None, None, 10).await,
+            Err(StoreError::Forbidden(_))
+        ));
+    }
+    let foreign = scaleup_storage::Actor {
+        user_id: f.manager.id.clone(),
+        role: scaleup_domain::role::Role::HubManager,
+        hubs: vec![f.other_hub_id.clone()],
+    };
+    assert!(
+        store
+            .notifications_page(&foreign, None, None, 10)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
+}
+
+/// The sender's side of the outbox: a claimed row is not claimed again by a concurrent sender,
+/// a sent row is done, a failed one waits 1, 2, 4 … minutes and is given up after 20 attempts.
+async fn claimed_notifications_are_sent_once_and_back_off(store: Store, f: Fixture, _db: Reopen) {
+    for _ in 0..6 {
+        let client = register_client(&store, &f, &f.counsellor).await;
+        raise_risk_alert(&store, &f, &f.counsellor, &client).await;
+    }
+    // Two senders at once share the due rows without overlap.
+    let (a, b) = tokio::join!(
+        store.claim_due_notifications(4),
+        store.claim_due_notifications(4)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut ids: Vec<String> = a.iter().chain(&b).map(|n| n.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        (a.len() + b.len(), ids.len()),
+        (6, 6),
+        "{} + {}",
+        a.len(),
+        b.len()
+    );
+    assert!(
+        store.claim_due_notifications(10).await.unwrap().is_empty(),
+        "all leased"
+    );
+    let sent = &a[0];
+    assert_eq!(sent.event, "risk_alert.raised");
+    assert_eq!(
+        sent.body["id"],
+        sent.id.as_str(),
+        "the body carries its id for deduplication"
+    );
+    store.notification_sent(&sent.id).await.unwrap();
+    assert!(matches!(
+        store.notification_sent(&sent.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let failing = b.first().or(a.get(1)).unwrap().id.clone();
+    let status = |id: String| {
+        let store = store.clone();
+        async move {
+            let r = sqlx::query("SELECT status, attempts, next_attempt_at, last_error, sent_at FROM notifications WHERE id = $1")
+                .bind(id)
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            (
+                r.get::<String, _>("status"),
+                r.get::<i64, _>("attempts"),
+                r.get::<String, _>("next_attempt_at"),
+                r.get::<Option<String>, _>("last_error"),
+                r.get::<Option<String>, _>("sent_at"),
+            )
+        }
+    };
+    let done = status(sent.id.clone()).await;
+    assert_eq!((done.0.as_str(), done.1), ("sent", 1));
+    assert!(done.4.is_some());
+    let wait_after = |minutes: i64| {
+        let now = time::OffsetDateTime::now_utc();
+        (
+            scaleup_storage::format_timestamp(now + time::Duration::seconds(minutes * 60 - 30)),
+            scaleup_storage::format_timestamp(now + time::Duration::seconds(minutes * 60 + 30)),
+        )
+    };
+    let due_again = |id: String| {
+        let store = store.clone();
+        async move {
+            sqlx::query("UPDATE notifications SET next_attempt_at = '2000-01-01T00:00:00.000000Z' WHERE id = $1")
+                .bind(id)
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+    };
+    for (attempt, minutes) in [(1, 1), (2, 2), (3, 4)] {
+        let (low, high) = wait_after(minutes);
+        store
+            .notification_failed(&failing, "the webhook answered HTTP 500")
+            .await
+            .unwrap();
+        let (state, attempts, next, error, _) = status(failing.clone()).await;
+        assert_eq!((state.as_str(), attempts), ("pending", attempt));
+        assert!(
+            low <= next && next <= high,
+            "{next} not within {low}..{high}"
+        );
+        assert_eq!(error.as_deref(), Some("the webhook answered HTTP 500"));
+        assert!(
+            store.claim_due_notifications(10).await.unwrap().is_empty(),
+            "not due yet"
+        );
+        due_again(failing.clone()).await;
+        let claimed = store.claim_due_notifications(10).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].id, failing);
+    }
+    // The twentieth failure gives up.
+    sqlx::query("UPDATE notifications SET attempts = $1 WHERE id = $2")
+        .bind(scaleup_storage::NOTIFICATION_MAX_ATTEMPTS - 1)
+        .bind(failing.clone())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store
+        .notification_failed(&failing, "timed out")
+        .await
+        .unwrap();
+    let (state, attempts, ..) = status(failing.clone()).await;
+    assert_eq!(
+        (state.as_str(), attempts),
+        ("failed", scaleup_storage::NOTIFICATION_MAX_ATTEMPTS)
+    );
+    due_again(failing.clone()).await;
+    assert!(store.claim_due_notifications(10).await.unwrap().is_empty());
+    assert!(matches!(
+        store.notification_failed(&failing, "again").await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+/// Staff settings: a language from the supported set and a notification address with a scheme
+/// and digits, both checked with errors naming the field; the language can be changed later.
+async fn staff_language_and_notify_address_are_validated_and_kept(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let new =
+        |username: &str, language: Option<&str>, address: Option<&str>| scaleup_storage::NewUser {
+            username: username.into(),
+            display_name: "Achieng".into(),
+            password: FIXTURE_PASSWORD.into(),
+            role: scaleup_domain::role::Role::Supervisor,
+            hub_id: Some(f.hub_id.clone()),
+            supervisor_id: None,
+            site_ids: vec![],
+            language: language.map(str::to_string),
+            notify_address: address.map(str::to_string),
+        };
+    let user = store
+        .create_user(
+            None,
+            new("achieng", Some("sw"), Some("whatsapp:+254711000000")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (user.language.as_deref(), user.notify_address.as_deref()),
+        (Some("sw"), Some("whatsapp:+254711000000"))
+    );
+    let m = actor(&store, &f.manager).await;
+    let listed = store.list_users(&m).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .find(|u| u.id == user.id)
+            .unwrap()
+            .language
+            .as_deref(),
+        Some("sw")
+    );
+    for (bad, field) in [
+        (new("bad-1", Some("de"), None), "language"),
+        (new("bad-2", None, Some("0711000000")), "notify_address"),
+        (
+            new("bad-3", None, Some("sms:+254711000000")),
+            "notify_address",
+        ),
+    ] {
+        assert!(matches!(
+            store.create_user(None, bad).await,
+            Err(StoreError::Invalid { field: f, .. }) if f == field
+        ));
+    }
+    assert!(store.user_by_username("bad-1").await.unwrap().is_none());
+    store.set_user_language(&user.id, Some("fr")).await.unwrap();
+    assert_eq!(
+        store
+            .user(&user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .language
+            .as_deref(),
+        Some("fr")
+    );
+    // The session carries the new language to the pages.
+    let LoginOutcome::Success { token, .. } = store
+        .login("achieng", FIXTURE_PASSWORD, "x", SessionKind::Cookie)
+        .await
+        .unwrap()
+    else {
+        panic!("login failed");
+    };
+    let (_, me) = store.session_actor(&token).await.unwrap().unwrap();
+    assert_eq!(me.language.as_deref(), Some("fr"));
+    store.set_user_language(&user.id, None).await.unwrap();
+    assert_eq!(store.user(&user.id).await.unwrap().unwrap().language, None);
+    assert!(matches!(
+        store.set_user_language(&user.id, Some("klingon")).await,
+        Err(StoreError::Invalid { field, message }) if field == "language" && message.contains("en, fr, pt, es, sw, hi")
+    ));
+    assert!(matches!(
+        store.set_user_language(&uuid(), Some("en")).await,
+        Err(StoreError::NotFound)
+    ));
 }

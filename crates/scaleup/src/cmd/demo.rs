@@ -96,7 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         print_accounts(&plan, args.json, summary.as_ref(), started);
         if args.serve {
             let json = args.json;
-            serve(store, &args.addr, false, |url| {
+            serve(store, &args.addr, false, Default::default(), |url| {
                 if json {
                     eprintln!("scaleup is listening on {url}");
                 } else {
@@ -421,6 +421,8 @@ async fn create_plan(store: &Store, plan: &Plan) -> anyhow::Result<Directory> {
                     hub_id,
                     supervisor_id: a.supervisor.map(|s| user_ids[s].clone()),
                     site_ids: sites,
+                    language: None,
+                    notify_address: None,
                 },
                 hashes[&a.password].clone(),
             )

@@ -3,7 +3,7 @@
 use super::config::{DbArgs, block_on, init_logging};
 use anyhow::Context;
 use scaleup_storage::Store;
-use scaleup_web::{AppState, CatalogDocs};
+use scaleup_web::{AppState, CatalogDocs, UiConfig};
 use std::sync::Arc;
 
 /// Arguments for `scaleup serve`.
@@ -14,16 +14,23 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, env = "SCALEUP_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
-    /// Mark the session cookie Secure (set when serving behind TLS).
+    /// Mark the session cookie Secure and send HSTS (set when serving behind TLS).
     #[arg(long, env = "SCALEUP_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Serve the service-worker kill switch: every phone drops the app's cached shell on its
+    /// next visit (records waiting to be sent are kept). For a broken release in the field.
+    #[arg(long, env = "SCALEUP_NO_SERVICE_WORKER")]
+    pub no_service_worker: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     init_logging();
     block_on(async move {
         let store = args.db.open(true).await?;
-        serve(store, &args.addr, args.secure_cookies, |url| {
+        let ui = UiConfig {
+            service_worker_disabled: args.no_service_worker,
+        };
+        serve(store, &args.addr, args.secure_cookies, ui, |url| {
             println!("scaleup is listening on {url}")
         })
         .await
@@ -35,6 +42,7 @@ pub async fn serve(
     store: Store,
     addr: &str,
     secure_cookies: bool,
+    ui: UiConfig,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
     // The same catalogue the store scores with: built-ins plus the hub's stored definitions.
@@ -43,6 +51,7 @@ pub async fn serve(
         store: store.clone(),
         secure_cookies,
         catalog: Arc::new(CatalogDocs::from_catalog(Arc::new(catalog))),
+        ui,
     };
     let app = scaleup_web::router(state);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -123,6 +123,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                             hub_id,
                             supervisor_id,
                             site_ids: vec![],
+                            language: None,
+                            notify_address: None,
                         },
                     )
                     .await?;
