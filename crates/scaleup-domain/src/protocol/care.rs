@@ -435,7 +435,9 @@ minimum_sessions = 2
     fn next_session_follows_the_documented_rule() {
         let hap = protocol("hap");
         // HAP: 8 sessions, every 7 days, missed 7 days after the due date.
-        let cases: &[(&str, &[(u32, &str, bool)], &str, &str)] = &[
+        // (enrolled on, sessions as (number, on, attended), today, expected rendering)
+        type Case<'a> = (&'a str, &'a [(u32, &'a str, bool)], &'a str, &'a str);
+        let cases: &[Case] = &[
             // No session yet: session 1 is due on the enrolment date.
             (
                 "2026-12-06",
