@@ -400,6 +400,7 @@ impl<'a> ClientStream<'a> {
                     client_id,
                     episode_id: None,
                     instrument: inst.to_string(),
+                    instrument_version: None,
                     occasion: Occasion::Screening,
                     session_number: None,
                     administered_on: registered,
@@ -620,6 +621,7 @@ impl<'a> ClientStream<'a> {
                     client_id,
                     episode_id: ep,
                     instrument: inst.to_string(),
+                    instrument_version: None,
                     occasion: Occasion::Baseline,
                     session_number: None,
                     administered_on: enrolled,
@@ -731,6 +733,7 @@ impl<'a> ClientStream<'a> {
                         client_id,
                         episode_id: ep,
                         instrument: inst.to_string(),
+                        instrument_version: None,
                         occasion: if is_end {
                             Occasion::Endpoint
                         } else {
@@ -790,6 +793,7 @@ impl<'a> ClientStream<'a> {
                             client_id,
                             episode_id: ep,
                             instrument: inst.to_string(),
+                            instrument_version: None,
                             occasion: Occasion::FollowUp,
                             session_number: None,
                             administered_on: on,

@@ -15,16 +15,15 @@ use crate::clients::ClientStream;
 use crate::plan::Plan;
 use crate::{DemoError, Directory, params};
 use scaleup_domain::date::Date;
+use scaleup_domain::protocol::{Due, SessionFact};
 use scaleup_domain::record::RecordPayload;
 use scaleup_domain::role::Role;
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
-/// A counsellor's day on `today`, as their Today list shows it. Each active client's next
-/// session follows the protocol's schedule as the app computes it (`nextSessionOf` in
-/// `scaleup-web`'s `rules.js`): one more than the highest session recorded, attended or
-/// missed, due the protocol's interval after it (on the enrolment date before any session),
-/// none once the planned sessions are done.
+/// A counsellor's day on `today`, as their Today list shows it: each active client's next
+/// session is `Protocol::next_session` (which the app mirrors offline), the session after the
+/// latest recorded one, attended or missed, due the protocol's interval after it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Day {
     /// Clients with an open episode.
@@ -78,15 +77,18 @@ impl Present {
             };
             let h = first.hub;
             let c = stream.account_index[&first.counsellor_id.expect("client records are placed")];
-            // (enrolled, open), and per session (number, date, attended).
             let mut episode: Option<(Date, bool)> = None;
-            let mut sessions: Vec<(u32, Date, bool)> = Vec::new();
+            let mut sessions: Vec<SessionFact> = Vec::new();
             for r in &records {
                 match &r.payload {
                     RecordPayload::Episode(e) => {
                         episode = Some((e.enrolled_on, e.closed_on.is_none()));
                     }
-                    RecordPayload::Session(s) => sessions.push((s.number, s.on, s.attended)),
+                    RecordPayload::Session(s) => sessions.push(SessionFact {
+                        number: s.number,
+                        on: s.on,
+                        attended: s.attended,
+                    }),
                     RecordPayload::Assessment(a)
                         if a.episode_id.is_some() && r.recorded_on >= hold_from =>
                     {
@@ -117,23 +119,15 @@ impl Present {
             };
             let day = days.get_mut(&c).expect("clients have a counsellor");
             day.active += 1;
-            day.missed_sessions += u32::from(sessions.iter().any(|s| !s.2));
-            let protocol = &stream.protocols[h];
-            let schedule = &protocol.def().sessions;
-            let last = sessions.iter().max_by_key(|s| s.0);
-            if last.map_or(1, |s| s.0 + 1) > schedule.planned {
-                continue;
-            }
-            let due = last.map_or(enrolled, |s| {
-                s.1.add_days(i64::from(schedule.interval_days.unwrap_or(7)))
-            });
-            let late = due.days_until(plan.today);
-            if late == 0 {
-                day.due_today += 1;
-            } else if late > 0 && protocol.session_missed(late as u32) {
-                day.missed += 1;
-            } else if late > 0 {
-                day.overdue += 1;
+            day.missed_sessions += u32::from(sessions.iter().any(|s| !s.attended));
+            match stream.protocols[h]
+                .next_session(enrolled, &sessions, plan.today)
+                .status
+            {
+                Due::Today => day.due_today += 1,
+                Due::Overdue { .. } => day.overdue += 1,
+                Due::Missed => day.missed += 1,
+                Due::Upcoming | Due::Done => {}
             }
         }
 

@@ -7,6 +7,7 @@ use scaleup_demo::{ClientStream, Day, DemoConfig, DemoRecord, Directory, Plan, P
 use scaleup_domain::catalog::Catalog;
 use scaleup_domain::date::Date;
 use scaleup_domain::instrument::Responses;
+use scaleup_domain::protocol::{Due, SessionFact};
 use scaleup_domain::record::{ClosureReason, Occasion, RecordPayload, parse_payload};
 use scaleup_domain::role::Role;
 use std::collections::{BTreeMap, BTreeSet};
@@ -396,9 +397,9 @@ fn working_days(plan: &Plan, records: &[DemoRecord]) -> BTreeMap<usize, (Day, u3
         .enumerate()
         .map(|(i, id)| (*id, i))
         .collect();
-    // Per episode: (counsellor, hub, enrolled, closed, sessions as (number, date, attended)).
-    type Sessions = Vec<(u32, Date, bool)>;
-    let mut episodes: BTreeMap<uuid::Uuid, (usize, usize, Date, bool, Sessions)> = BTreeMap::new();
+    // Per episode: (counsellor, hub, enrolled, closed, sessions).
+    type Episode = (usize, usize, Date, bool, Vec<SessionFact>);
+    let mut episodes: BTreeMap<uuid::Uuid, Episode> = BTreeMap::new();
     let mut days: BTreeMap<usize, (Day, u32, u32)> = plan
         .accounts
         .iter()
@@ -419,7 +420,11 @@ fn working_days(plan: &Plan, records: &[DemoRecord]) -> BTreeMap<usize, (Day, u3
             }
             RecordPayload::Session(s) => {
                 let ep = episodes.get_mut(&s.episode_id).expect("episode first");
-                ep.4.push((s.number, s.on, s.attended));
+                ep.4.push(SessionFact {
+                    number: s.number,
+                    on: s.on,
+                    attended: s.attended,
+                });
             }
             RecordPayload::Assessment(a) => {
                 let mut responses = Responses::new();
@@ -453,7 +458,7 @@ fn working_days(plan: &Plan, records: &[DemoRecord]) -> BTreeMap<usize, (Day, u3
             _ => {}
         }
     }
-    // The next session as the app's Today list computes it (`nextSessionOf` in rules.js).
+    // The next session as the Today list shows it (`Protocol::next_session`).
     for (c, hub, enrolled, closed, sessions) in episodes.into_values() {
         if closed {
             continue;
@@ -461,23 +466,17 @@ fn working_days(plan: &Plan, records: &[DemoRecord]) -> BTreeMap<usize, (Day, u3
         let protocol = catalog
             .protocol(&plan.hubs[hub].programme.protocol_code)
             .unwrap();
-        let schedule = &protocol.def().sessions;
         let day = &mut days.get_mut(&c).unwrap().0;
         day.active += 1;
-        day.missed_sessions += u32::from(sessions.iter().any(|s| !s.2));
-        let last = sessions.iter().max_by_key(|s| s.0);
-        if last.map_or(1, |s| s.0 + 1) > schedule.planned {
-            continue;
-        }
-        let interval = i64::from(schedule.interval_days.unwrap_or(7));
-        let due = last.map_or(enrolled, |s| s.1.add_days(interval));
-        let late = due.days_until(plan.today);
-        if late == 0 {
-            day.due_today += 1;
-        } else if late > 0 && protocol.session_missed(late as u32) {
-            day.missed += 1;
-        } else if late > 0 {
-            day.overdue += 1;
+        day.missed_sessions += u32::from(sessions.iter().any(|s| !s.attended));
+        match protocol
+            .next_session(enrolled, &sessions, plan.today)
+            .status
+        {
+            Due::Today => day.due_today += 1,
+            Due::Overdue { .. } => day.overdue += 1,
+            Due::Missed => day.missed += 1,
+            Due::Upcoming | Due::Done => {}
         }
     }
     days

@@ -410,6 +410,17 @@ impl Catalog {
             .map(|(_, i)| i)
     }
 
+    /// Every version of the instrument with this code, in load order (the newest last).
+    pub fn instrument_versions<'a>(
+        &'a self,
+        code: &'a str,
+    ) -> impl Iterator<Item = &'a Instrument> {
+        self.instruments
+            .iter()
+            .filter(move |(_, i)| i.code() == code)
+            .map(|(_, i)| i)
+    }
+
     /// All instruments (every version) with their origin, in load order.
     pub fn instruments(&self) -> impl Iterator<Item = (&Origin, &Instrument)> {
         self.instruments.iter().map(|(o, i)| (o, i))

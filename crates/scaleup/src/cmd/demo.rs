@@ -22,7 +22,7 @@ use scaleup_domain::date::Date;
 use scaleup_domain::record::RecordPayload;
 use scaleup_domain::role::Role;
 use scaleup_storage::{
-    Actor, BulkRecord, CatalogScorer, NewOrgUnit, NewProgramme, NewUser, Scorer, Store,
+    Actor, BulkRecord, CatalogRules, NewOrgUnit, NewProgramme, NewUser, Rules, Store,
 };
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -260,12 +260,12 @@ async fn build(
     let gen_dir = dir.clone();
     let gen_present = present.clone();
     let generator = std::thread::spawn(move || -> anyhow::Result<()> {
-        let scorer = CatalogScorer::new(Arc::new(Catalog::builtin()));
+        let rules = CatalogRules::new(Arc::new(Catalog::builtin()));
         let mut stream = ClientStream::new(&gen_plan, &gen_dir, BATCH_CLIENTS, &gen_present)?;
         while let Some(batch) = stream.next() {
             let rows = batch
                 .into_iter()
-                .map(|r| to_bulk(&gen_dir, &scorer, r))
+                .map(|r| to_bulk(&gen_dir, &rules, r))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             if tx.blocking_send((stream.clients_done(), rows)).is_err() {
                 return Ok(());
@@ -276,7 +276,7 @@ async fn build(
             let rows = chunk
                 .iter()
                 .cloned()
-                .map(|r| to_bulk(&gen_dir, &scorer, r))
+                .map(|r| to_bulk(&gen_dir, &rules, r))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             if tx.blocking_send((gen_plan.clients, rows)).is_err() {
                 return Ok(());
@@ -324,10 +324,10 @@ async fn build(
     })
 }
 
-fn to_bulk(dir: &Directory, scorer: &CatalogScorer, r: DemoRecord) -> anyhow::Result<BulkRecord> {
+fn to_bulk(dir: &Directory, rules: &CatalogRules, r: DemoRecord) -> anyhow::Result<BulkRecord> {
     let score = match &r.payload {
         RecordPayload::Assessment(a) => Some(
-            scorer
+            rules
                 .score(a)
                 .map_err(|e| anyhow::anyhow!("generated assessment does not score: {e}"))?,
         ),
