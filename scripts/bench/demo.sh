@@ -1,12 +1,13 @@
 #!/bin/sh
 # Times `scaleup demo` (release build) at several sizes and reports wall time, peak RSS and the
 # size of the SQLite database (file plus WAL). Usage: scripts/bench/demo.sh [CLIENTS...]
-# Default sizes: 3000 100000. Writes into a temporary directory that is removed afterwards.
+# Default sizes: 10000 (the default of `scaleup demo`) and 100000. Writes into a temporary
+# directory that is removed afterwards.
 set -eu
 cd "$(dirname "$0")/../.."
 cargo build --release -p scaleup >/dev/null
 BIN="$PWD/target/release/scaleup"
-SIZES="${*:-3000 100000}"
+SIZES="${*:-10000 100000}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 echo "machine: $(lscpu | grep 'Model name' | sed 's/Model name: *//'), $(nproc) cores; $(date -u +%Y-%m-%d)"

@@ -575,7 +575,7 @@ fn try_as(role: Role) -> &'static str {
         }
         Role::Admin => "sign in, see every hub, programme and account",
         Role::Researcher => {
-            "sign in, run the stepped-wedge trial's analysis (/api/v1/programmes/pmplus-sw-trial/effectiveness): it recovers the true effect of -3"
+            "sign in, run the stepped-wedge trial's analysis (/api/v1/programmes/pmplus-sw-trial/effectiveness) and compare it with the true effect of -3 the design records"
         }
         Role::Viewer => "sign in, see aggregate indicators only (/api/v1/summary): no client rows",
     }
