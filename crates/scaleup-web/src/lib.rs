@@ -16,6 +16,7 @@ pub mod analyses;
 mod api;
 mod auth;
 mod error;
+pub mod notify;
 pub mod openapi;
 
 pub use api::{AppState, CatalogDocs, MAX_BATCH, router};

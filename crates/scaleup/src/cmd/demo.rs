@@ -421,6 +421,8 @@ async fn create_plan(store: &Store, plan: &Plan) -> anyhow::Result<Directory> {
                     hub_id,
                     supervisor_id: a.supervisor.map(|s| user_ids[s].clone()),
                     site_ids: sites,
+                    language: None,
+                    notify_address: None,
                 },
                 hashes[&a.password].clone(),
             )
