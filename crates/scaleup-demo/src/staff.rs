@@ -207,6 +207,8 @@ impl ClientStream<'_> {
                             format,
                             counsellor_ids: present.iter().map(|&c| dir.accounts[c]).collect(),
                             cases_reviewed: cases,
+                            notes: None,
+                            action_points: Vec::new(),
                         }),
                         h,
                         dir.accounts[s],

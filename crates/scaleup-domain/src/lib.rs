@@ -17,6 +17,7 @@
 //! - [`error::FieldError`]: "which field, which rule" — never the rejected value, which may be clinical.
 
 pub mod catalog;
+pub mod coaching;
 pub mod competency;
 pub mod date;
 pub mod error;

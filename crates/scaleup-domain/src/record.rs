@@ -294,7 +294,19 @@ pub struct SupervisionSession {
     /// Clients whose cases were reviewed.
     #[serde(default)]
     pub cases_reviewed: Vec<Uuid>,
+    /// What was discussed. Free text about counsellors and clients: storage seals it at rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// What the counsellors and the supervisor agreed to do next, one item each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub action_points: Vec<String>,
 }
+
+/// Longest supervision note, in characters.
+pub const MAX_SUPERVISION_NOTES: usize = 4000;
+/// Most action points per supervision session, and the longest one, in characters.
+pub const MAX_ACTION_POINTS: usize = 20;
+pub const MAX_ACTION_POINT_CHARS: usize = 500;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -593,6 +605,30 @@ impl RecordPayload {
                         "data.counsellor_ids",
                         "must name at least one counsellor",
                     ));
+                }
+                if s.notes
+                    .as_ref()
+                    .is_some_and(|n| n.chars().count() > MAX_SUPERVISION_NOTES)
+                {
+                    return Err(FieldError::new(
+                        "data.notes",
+                        format!("must be at most {MAX_SUPERVISION_NOTES} characters"),
+                    ));
+                }
+                if s.action_points.len() > MAX_ACTION_POINTS {
+                    return Err(FieldError::new(
+                        "data.action_points",
+                        format!("must have at most {MAX_ACTION_POINTS} items"),
+                    ));
+                }
+                for (i, a) in s.action_points.iter().enumerate() {
+                    let n = a.trim().chars().count();
+                    if n == 0 || n > MAX_ACTION_POINT_CHARS {
+                        return Err(FieldError::new(
+                            format!("data.action_points.{i}"),
+                            format!("must be 1 to {MAX_ACTION_POINT_CHARS} characters"),
+                        ));
+                    }
                 }
             }
             RecordPayload::CompetencyAssessment(c) => {

@@ -19,6 +19,7 @@ mod alert_actions;
 mod audit;
 mod auth;
 mod bulk;
+mod care_views;
 mod catalog_scorer;
 mod crypto;
 mod key_check;
@@ -38,6 +39,7 @@ pub use auth::{
     UserRecord,
 };
 pub use bulk::BulkRecord;
+pub use care_views::{CounsellorWork, WorkRecord};
 pub use catalog_scorer::CatalogScorer;
 pub use crypto::{KeyError, MasterKey};
 pub use migrate::LATEST_VERSION;

@@ -737,6 +737,28 @@ impl Store {
                 let sealed = self.keys.seal(&client, canonical.to_string().as_bytes());
                 serde_json::json!({"client_id": client, "key_id": self.keys.key_id, "sealed": sealed, "record_id": record_id}).to_string()
             }
+            // Supervision notes and action points are free text about counsellors and clients:
+            // sealed like identities (record id as associated data), while the rest of the
+            // record (date, duration, who attended) stays readable for costing and reports.
+            RecordPayload::SupervisionSession(s)
+                if s.notes.is_some() || !s.action_points.is_empty() =>
+            {
+                let mut value = canonical.clone();
+                if let Some(obj) = value.as_object_mut() {
+                    let private = serde_json::json!({
+                        "notes": obj.remove("notes"),
+                        "action_points": obj.remove("action_points"),
+                    });
+                    obj.insert(
+                        "sealed_notes".into(),
+                        self.keys
+                            .seal(record_id, private.to_string().as_bytes())
+                            .into(),
+                    );
+                    obj.insert("record_id".into(), record_id.into());
+                }
+                value.to_string()
+            }
             _ => canonical.to_string(),
         }
     }
@@ -751,7 +773,7 @@ impl Store {
     }
 
     /// The plain body of a stored payload (decrypting identities).
-    fn open_payload(&self, kind: &str, stored: &str) -> Result<serde_json::Value> {
+    pub(crate) fn open_payload(&self, kind: &str, stored: &str) -> Result<serde_json::Value> {
         let value: serde_json::Value = serde_json::from_str(stored)
             .map_err(|_| StoreError::Internal("stored payload is not JSON".into()))?;
         if kind == RecordKind::ClientIdentity.as_str() {
@@ -760,6 +782,26 @@ impl Store {
             let plain = self.keys.open(client, sealed)?;
             return serde_json::from_slice(&plain)
                 .map_err(|_| StoreError::Internal("decrypted identity is not JSON".into()));
+        }
+        let mut value = value;
+        if kind == RecordKind::SupervisionSession.as_str()
+            && let Some(obj) = value.as_object_mut()
+            && let Some(sealed) = obj.remove("sealed_notes")
+        {
+            let record = obj
+                .remove("record_id")
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let plain = self
+                .keys
+                .open(&record, sealed.as_str().unwrap_or_default())?;
+            let private: serde_json::Value = serde_json::from_slice(&plain)
+                .map_err(|_| StoreError::Internal("decrypted notes are not JSON".into()))?;
+            for key in ["notes", "action_points"] {
+                if let Some(v) = private.get(key).filter(|v| !v.is_null()) {
+                    obj.insert(key.into(), v.clone());
+                }
+            }
         }
         Ok(value)
     }

@@ -2,7 +2,7 @@
 //! calls the store and serialises.
 
 use crate::analyses;
-use crate::auth::{Caller, SESSION_COOKIE};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::Json;
 use axum::Router;
@@ -30,6 +30,16 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The instrument and protocol catalogue as JSON documents for `/instruments` and `/protocols`.
     pub catalog: Arc<CatalogDocs>,
+    /// Settings of the web pages.
+    pub ui: UiConfig,
+}
+
+/// Settings of the web pages.
+#[derive(Clone, Debug, Default)]
+pub struct UiConfig {
+    /// Serve the service-worker kill switch instead of the worker (`--no-service-worker`):
+    /// every phone drops the cached app shell on its next visit; queued records are untouched.
+    pub service_worker_disabled: bool,
 }
 
 /// The catalogue: the rules (scoring, protocols) and its documents as the API serves them.
@@ -127,8 +137,10 @@ pub fn router(state: AppState) -> Router {
         .route("/analyses/roi", post(analyses::roi))
         .route("/analyses/costs", post(analyses::costs))
         .fallback(|| async { ApiError::not_found() });
+    let secure = state.secure_cookies;
     Router::new()
         .nest("/api/v1", api)
+        .merge(crate::ui::routes())
         .fallback(|| async { ApiError::not_found() })
         .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
         // Devices on metered mobile data ask for gzip; sync pulls shrink several-fold.
@@ -136,6 +148,14 @@ pub fn router(state: AppState) -> Router {
         // Devices may also send gzip-compressed batches (Content-Encoding: gzip).
         .layer(tower_http::decompression::RequestDecompressionLayer::new().gzip(true))
         .layer(axum::middleware::from_fn(no_store))
+        // A browser's cross-site request never reaches a handler; every response carries the
+        // security headers (CSP, nosniff, no framing, no referrer, HSTS behind TLS).
+        .layer(axum::middleware::from_fn(
+            crate::ui::security::refuse_cross_site,
+        ))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            crate::ui::security::security_headers(secure, req, next)
+        }))
         .with_state(state)
 }
 
@@ -144,11 +164,13 @@ fn large_upload() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024)
 }
 
-/// Client-level responses must not sit in shared caches.
+/// Client-level responses must not sit in shared caches. Only the app's static assets (which
+/// hold nothing personal) set a cache policy of their own.
 async fn no_store(req: Request, next: axum::middleware::Next) -> Response {
     let mut res = next.run(req).await;
     res.headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        .entry(CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     res
 }
 
@@ -159,6 +181,28 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        // A JSON endpoint takes only JSON: a browser form on another site can send text/plain
+        // or a urlencoded body with the victim's cookie, but not application/json (that needs
+        // a preflight the server never grants).
+        let json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .is_some_and(|v| v == "application/json" || v.ends_with("+json"));
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|_| {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -215,7 +259,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Par
 }
 
 /// The remote address, when the server was started with connection info (for rate limiting).
-struct Remote(String);
+pub(crate) struct Remote(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Remote {
     type Rejection = std::convert::Infallible;
@@ -286,10 +330,7 @@ async fn login(
             user,
             expires_at,
         } => {
-            let secure = if state.secure_cookies { "; Secure" } else { "" };
-            let cookie = format!(
-                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200{secure}"
-            );
+            let cookie = crate::ui::session_cookie(&token, &expires_at, state.secure_cookies);
             let body = json!({"token": token, "expires_at": expires_at, "user": user});
             let mut res = Json(body).into_response();
             res.headers_mut().insert(
@@ -311,8 +352,13 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Respons
     Ok(res)
 }
 
+/// The caller, and the form token of their session (the offline app needs it to sign out).
 async fn me(caller: Caller) -> Json<Value> {
-    Json(json!({"user": caller.user, "hubs": caller.actor.hubs}))
+    Json(json!({
+        "user": caller.user,
+        "hubs": caller.actor.hubs,
+        "csrf": crate::ui::security::csrf_token(&caller.token),
+    }))
 }
 
 async fn list_hubs(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {

@@ -1,4 +1,6 @@
-//! scaleup-web: the HTTP edge. A JSON API under `/api/v1/`, described by `/api/v1/openapi.json`.
+//! scaleup-web: the HTTP edge. A JSON API under `/api/v1/`, described by `/api/v1/openapi.json`,
+//! and the web pages people use ([`ui`]): sign-in, the counsellor's offline app, the
+//! supervisor's pages.
 //!
 //! The layer is thin: authenticate the caller, parse the request into domain values, call one
 //! [`Store`](scaleup_storage::Store) method, serialise the answer. Authorisation by role lives in
@@ -18,7 +20,8 @@ mod auth;
 mod error;
 pub mod notify;
 pub mod openapi;
+pub mod ui;
 
-pub use api::{AppState, CatalogDocs, MAX_BATCH, router};
+pub use api::{AppState, CatalogDocs, MAX_BATCH, UiConfig, router};
 pub use error::ApiError;
 pub use openapi::openapi_document;

@@ -218,3 +218,58 @@ impl CompetencyFramework {
         })
     }
 }
+
+/// How many of a competency's basic skills the rater saw (ENACT's general level rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BasicSkills {
+    /// None of the basic skills.
+    None,
+    /// Some, not all.
+    Some,
+    /// Every basic skill.
+    All,
+}
+
+/// ENACT's general level rule (implementation-science.md section 4.2): level 1 when any
+/// unhelpful or harmful behaviour was observed, whatever else was seen; level 2 with none or
+/// only some basic skills; level 3 with all basic skills; level 4 with all basic skills and at
+/// least one advanced skill. The per-competency rubric that says which behaviours count is not
+/// shipped (its licence); the rater applies it, and this rule turns the answers into a level.
+pub fn enact_level(harmful: bool, basic: BasicSkills, advanced: bool) -> u8 {
+    match (harmful, basic, advanced) {
+        (true, _, _) => 1,
+        (false, BasicSkills::All, true) => 4,
+        (false, BasicSkills::All, false) => 3,
+        (false, _, _) => 2,
+    }
+}
+
+impl CompetencyFramework {
+    /// Whether the framework uses ENACT's four levels (1 harmful .. 4 advanced), so that a
+    /// rating form can ask for observations and compute the level with [`enact_level`].
+    pub fn uses_enact_levels(&self) -> bool {
+        let levels: Vec<u8> = self.def.levels.iter().map(|l| l.level).collect();
+        levels == [1, 2, 3, 4] && self.def.levels[0].safety_flag
+    }
+}
+
+#[cfg(test)]
+mod level_rule_tests {
+    use super::*;
+
+    #[test]
+    fn harmful_behaviour_is_level_one_whatever_else_was_seen() {
+        assert_eq!(enact_level(true, BasicSkills::All, true), 1);
+        assert_eq!(enact_level(false, BasicSkills::None, true), 2);
+        assert_eq!(enact_level(false, BasicSkills::Some, false), 2);
+        assert_eq!(enact_level(false, BasicSkills::All, false), 3);
+        assert_eq!(enact_level(false, BasicSkills::All, true), 4);
+        let catalog = crate::catalog::Catalog::builtin();
+        assert!(
+            catalog
+                .competency_framework("enact_equip")
+                .unwrap()
+                .uses_enact_levels()
+        );
+    }
+}

@@ -42,6 +42,26 @@ impl App {
         Self::build(db, Arc::new(TestScorer)).await
     }
 
+    /// An app whose state the caller adjusts (TLS, the service-worker kill switch).
+    pub async fn sqlite_with(adjust: impl FnOnce(&mut AppState)) -> App {
+        let db = TestDb::sqlite();
+        let store = db.open(Arc::new(TestScorer)).await;
+        let fixture = Fixture::seed(&store).await;
+        let mut state = AppState {
+            store: store.clone(),
+            secure_cookies: false,
+            catalog: Arc::new(catalog()),
+            ui: Default::default(),
+        };
+        adjust(&mut state);
+        App {
+            router: router(state),
+            store,
+            fixture,
+            _db: db,
+        }
+    }
+
     async fn build(db: TestDb, scorer: Arc<dyn scaleup_storage::Scorer>) -> App {
         let store = db.open(scorer).await;
         let fixture = Fixture::seed(&store).await;
@@ -49,6 +69,7 @@ impl App {
             store: store.clone(),
             secure_cookies: false,
             catalog: Arc::new(catalog()),
+            ui: Default::default(),
         };
         App {
             router: router(state),
@@ -138,6 +159,75 @@ impl App {
             serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         )
     }
+}
+
+/// A response as a browser sees it: status, headers, body text.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+impl App {
+    /// Sends a request with the given headers and body text, as a browser would.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Page {
+        let mut req = Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::from(body.to_string())).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// A browser session (cookie) for a fixture account: the cookie header value.
+    pub async fn browser_session(&self, username: &str) -> String {
+        match self
+            .store
+            .login(
+                username,
+                scaleup_storage::testing::FIXTURE_PASSWORD,
+                "127.0.0.1",
+                SessionKind::Cookie,
+            )
+            .await
+            .unwrap()
+        {
+            LoginOutcome::Success { token, .. } => format!("scaleup_session={token}"),
+            LoginOutcome::Invalid => panic!("fixture login failed"),
+        }
+    }
+}
+
+/// The form token of a browser session (what the pages embed in their forms).
+pub fn form_token(cookie: &str) -> String {
+    scaleup_web::ui::security::csrf_token(cookie.trim_start_matches("scaleup_session="))
 }
 
 pub fn uuid() -> String {

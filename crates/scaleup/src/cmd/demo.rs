@@ -96,7 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         print_accounts(&plan, args.json, summary.as_ref(), started);
         if args.serve {
             let json = args.json;
-            serve(store, &args.addr, false, |url| {
+            serve(store, &args.addr, false, Default::default(), |url| {
                 if json {
                     eprintln!("scaleup is listening on {url}");
                 } else {

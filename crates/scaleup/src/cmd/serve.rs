@@ -4,7 +4,7 @@ use super::config::{DbArgs, block_on, init_logging};
 use anyhow::Context;
 use scaleup_storage::Store;
 use scaleup_web::notify::WebhookConfig;
-use scaleup_web::{AppState, CatalogDocs};
+use scaleup_web::{AppState, CatalogDocs, UiConfig};
 use std::sync::Arc;
 
 /// How often the server looks for notifications to send.
@@ -18,7 +18,7 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, env = "SCALEUP_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
-    /// Mark the session cookie Secure (set when serving behind TLS).
+    /// Mark the session cookie Secure and send HSTS (set when serving behind TLS).
     #[arg(long, env = "SCALEUP_SECURE_COOKIES")]
     pub secure_cookies: bool,
     /// Webhook that receives notifications (risk alerts, escalations, safety flags) as JSON,
@@ -29,6 +29,10 @@ pub struct Args {
     /// environment variable: arguments are visible to other users of the machine.
     #[arg(long, env = "SCALEUP_NOTIFY_SECRET", hide_env_values = true)]
     pub notify_secret: Option<String>,
+    /// Serve the service-worker kill switch: every phone drops the app's cached shell on its
+    /// next visit (records waiting to be sent are kept). For a broken release in the field.
+    #[arg(long, env = "SCALEUP_NO_SERVICE_WORKER")]
+    pub no_service_worker: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -45,7 +49,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     block_on(async move {
         let store = args.db.open(true).await?;
-        serve_with(store, &args.addr, args.secure_cookies, notify, |url| {
+        let ui = UiConfig {
+            service_worker_disabled: args.no_service_worker,
+        };
+        serve_with(store, &args.addr, args.secure_cookies, ui, notify, |url| {
             println!("scaleup is listening on {url}")
         })
         .await
@@ -58,9 +65,10 @@ pub async fn serve(
     store: Store,
     addr: &str,
     secure_cookies: bool,
+    ui: UiConfig,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
-    serve_with(store, addr, secure_cookies, None, announce).await
+    serve_with(store, addr, secure_cookies, ui, None, announce).await
 }
 
 /// Serves until Ctrl-C or SIGTERM, posting due notifications to `notify` when it is set.
@@ -68,6 +76,7 @@ pub async fn serve_with(
     store: Store,
     addr: &str,
     secure_cookies: bool,
+    ui: UiConfig,
     notify: Option<WebhookConfig>,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
@@ -77,6 +86,7 @@ pub async fn serve_with(
         store: store.clone(),
         secure_cookies,
         catalog: Arc::new(CatalogDocs::from_catalog(Arc::new(catalog))),
+        ui,
     };
     let app = scaleup_web::router(state);
     let listener = tokio::net::TcpListener::bind(addr)

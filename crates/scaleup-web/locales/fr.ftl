@@ -1,0 +1,354 @@
+### scaleup interface text: English (the reference catalogue; every other language has the
+### same messages).
+### Messages starting with app- also travel to the offline app; they use only variables and
+### selectors on a number, and every selector ends with a default *[other] variant.
+
+## Review status of this catalogue: "yes" once a native speaker has reviewed every message.
+meta-reviewed = no
+
+## Frame
+skip-to-content = Skip to content
+nav-label = Main
+nav-today = Today
+nav-queue = Review queue
+nav-supervision-log = Supervision log
+nav-hub = Hub
+sign-out = Sign out
+language-link = Language
+language-title = Language
+language-choose = Choose the language of the interface
+language-unreviewed = not yet reviewed by a native speaker
+language-unreviewed-note = This translation has not yet been reviewed by a native speaker.
+language-unknown = That language is not available.
+save = Save
+cancel = Cancel
+back = Back
+
+## Sign-in
+signin-title = Sign in
+signin-lead = Sign in with the username and password your hub gave you.
+field-username = Username
+field-password = Password
+sign-in = Sign in
+signin-missing = Enter your username and password.
+signin-invalid = Wrong username or password.
+signin-rate-limited = Too many failed attempts. Wait 15 minutes and try again, or ask your hub manager.
+
+## Roles and home
+home-title = Welcome
+home-role = You are signed in as { $role }.
+home-api = Programme data, analyses and exports are available through the API:
+role-admin = administrator
+role-hub_manager = hub manager
+role-supervisor = supervisor
+role-counsellor = counsellor
+role-researcher = researcher
+role-viewer = viewer
+
+## Errors
+error-forbidden = Your role cannot open this page.
+error-not-found = This page does not exist or is not in your caseload.
+error-form-expired = This form has expired or did not come from scaleup. Reload the page and try again.
+
+## Supervisor: queue
+queue-title = Review queue
+queue-lead = Clients of your counsellors who need attention, most urgent first.
+queue-empty = Nothing needs your attention right now.
+queue-alerts = Open risk alerts
+queue-flagged = Flagged clients
+queue-client = Client
+queue-counsellor = Counsellor
+queue-flags = Why
+queue-due = Respond by
+queue-overdue = overdue
+flag-risk = Risk alert
+flag-no_improvement = Not improving
+flag-missed_sessions = Missed sessions
+flag-overdue = Session overdue
+flag-dropout = Dropped out
+acknowledge = Acknowledge
+open-client = Open client
+queue-counsellors = Your counsellors
+queue-coaching = Coaching view
+queue-rate = Rate competency
+alert-level-urgent = Urgent
+alert-level-routine = Routine
+alert-status-open = Open
+alert-status-acknowledged = Acknowledged
+alert-status-escalated = Escalated
+
+## Supervisor: alert
+alert-title = Risk alert
+alert-raised = Raised
+alert-rule = Reason
+alert-history = What has been done
+alert-history-empty = Nothing recorded yet.
+alert-ack-title = Acknowledge and act
+alert-ack-actions = What did you do? Choose all that apply.
+alert-note = Note (optional)
+alert-note-hint = Do not write the client's name here.
+alert-followup-title = Add a follow-up
+alert-ack-done = Acknowledged.
+alert-followup-done = Follow-up saved.
+alert-choose-action = Choose at least one action.
+action-contacted_client = Contacted the client
+action-safety_plan_made = Made a safety plan
+action-referred_emergency = Referred to emergency care
+action-referred_specialist = Referred to a specialist
+action-home_visit = Home visit
+action-risk_assessed_low = Assessed risk as low
+action-called_counsellor = Called the counsellor
+action-visited_with_counsellor = Visited with the counsellor
+action-supervision_scheduled = Scheduled supervision
+action-client_not_reached = Tried but could not reach the client
+history-acknowledge = Acknowledged
+history-follow_up = Follow-up
+history-escalate = Escalated
+
+## Supervisor: client
+client-title = Client { $code }
+client-programme = Programme
+client-counsellor = Counsellor
+client-status = Status
+client-sessions = Sessions attended
+client-trend = Outcome over time
+client-records = Records
+client-no-scores = No outcome scores yet.
+episode-active = In treatment
+episode-closed = Closed
+episode-none = Not enrolled
+
+## Supervisor: supervision session
+supervision-title = Supervision session
+supervision-date = Date
+supervision-minutes = Duration (minutes)
+supervision-format = Format
+format-individual = Individual
+format-group = Group
+format-remote = Remote
+supervision-counsellors = Counsellors present
+supervision-notes = Notes
+supervision-actions = Action points (one per line)
+supervision-saved = Supervision session saved.
+supervision-recent = Recent supervision sessions
+
+## Supervisor: competency rating
+rating-title = Competency rating: { $name }
+rating-lead = For each competency, answer three questions. The level is computed from your answers.
+rating-method = How did you observe?
+method-role_play = Role play
+method-observed_session = Observed session
+method-recorded_session = Recorded session
+rating-harmful = Unhelpful or harmful behaviour observed
+rating-basic = Basic skills shown
+basic-none = None
+basic-some = Some
+basic-all = All
+rating-advanced = At least one advanced skill shown
+rating-level = Level { $level }
+rating-saved = Rating saved.
+rating-safety-flag = A competency was rated at the harmful level: a supervision safety flag was sent to the hub's clinical lead.
+yes = Yes
+no = No
+
+## Supervisor: coaching view
+coaching-title = Coaching: { $name }
+coaching-lead = For coaching conversations, not for ranking.
+coaching-caseload = Active clients
+coaching-sessions-week = Sessions per week (last 8 weeks)
+coaching-components = Protocol components delivered
+coaching-improving = Clients improving
+coaching-competency = Competency levels over time
+coaching-no-ratings = No competency ratings yet.
+
+## Hub
+hub-title = Hub
+hub-flags = Supervision safety flags
+hub-flags-empty = No open safety flags.
+hub-escalated = Escalated risk alerts
+hub-escalated-empty = No escalated alerts.
+
+## The offline app (messages the device formats itself)
+app-title = Today
+app-today = Today
+app-new-client = New client
+app-send-now = Send now
+app-pending = { $n ->
+    [0] Nothing pending
+    [one] { $n } record pending
+   *[other] { $n } records pending
+}
+app-sending = Sending…
+app-offline = Offline: records are kept on this phone and sent when you are back online.
+app-online = Online
+app-unreachable = The server cannot be reached. Your records are kept on this phone and will be sent later.
+app-last-sync = Last sent: { $when }
+app-never-synced = Not sent yet
+app-storage-persisted = Storage: kept by the browser
+app-storage-not-persisted = Storage: the browser may clear it if the phone runs out of space. Add scaleup to your home screen to keep it.
+app-no-indexeddb = This browser cannot keep records offline (private browsing?). Do not record anything until you use a normal browser window.
+app-signed-out = You are signed out. Sign in while online to use scaleup on this phone.
+app-session-ended = Your session has ended. Sign in again to send your records; nothing has been lost.
+app-sign-in = Sign in
+app-first-sync = Downloading your caseload…
+app-first-sync-progress = { $n ->
+    [one] { $n } record downloaded
+   *[other] { $n } records downloaded
+}
+app-update-ready = An update is ready. It will be applied when you finish this form.
+app-update-apply = Update now
+app-section-alerts = Open risk alerts
+app-section-due = Due today
+app-section-overdue = Overdue
+app-section-missed = Missed sessions
+app-section-upcoming = Coming up
+app-nothing-due = No sessions due today.
+app-session-n = Session { $n }
+app-due-on = Due { $date }
+app-overdue-days = { $n ->
+    [one] { $n } day overdue
+   *[other] { $n } days overdue
+}
+app-alert-open = Risk alert: waiting for your supervisor
+app-alert-acknowledged = Risk alert acknowledged by your supervisor
+app-alert-escalated = Risk alert escalated to the hub
+app-outbox = Records on this phone
+app-outbox-empty = Every record has been sent.
+app-status-pending = pending
+app-status-sent = sent
+app-status-rejected = rejected
+app-status-conflict = sent, for supervisor review
+app-discard = Discard
+app-download-unsent = Download my unsent records
+app-kind-client = Client
+app-kind-client_identity = Contact details
+app-kind-consent = Consent
+app-kind-assessment = Assessment
+app-kind-eligibility = Eligibility
+app-kind-episode = Enrolment
+app-kind-session = Session
+app-kind-referral = Referral
+app-signout-title = Sign out
+app-signout-unsent = { $n ->
+    [one] { $n } record has not been sent yet.
+   *[other] { $n } records have not been sent yet.
+}
+app-signout-explain = Unsent records stay on this phone, hidden from anyone else, and are sent the next time you sign in here. You can also download them now.
+app-signout-anyway = Sign out anyway
+app-stay = Stay signed in
+app-client-given-name = Given name
+app-client-family-name = Family name
+app-client-phone = Phone
+app-client-sex = Sex
+app-sex-female = Female
+app-sex-male = Male
+app-sex-other = Other
+app-sex-unknown = Not recorded
+app-client-birth-year = Year of birth
+app-client-facility = Facility
+app-client-programme = Programme
+app-consent-treatment = The client agrees to be screened and treated
+app-consent-research = The client agrees that their anonymised data is used for research
+app-consent-required = The client must agree to be screened and treated before you register them.
+app-required = This is required.
+app-invalid-year = Enter a year between { $min } and { $max }.
+app-save = Save
+app-cancel = Cancel
+app-episode-active = In treatment
+app-episode-closed = Treatment ended
+app-episode-none = Not enrolled
+app-saved-pending = Saved on this phone. It will be sent when you are online.
+app-client-page = Client
+app-screen = Screen with { $instrument }
+app-measure = Record { $instrument }
+app-enrol = Offer treatment
+app-record-decision = Record the decision
+app-record-session = Record a session
+app-refer = Refer
+app-close-episode = Close treatment
+app-next-step = Next step
+app-sessions-attended = { $n ->
+    [one] { $n } session attended
+   *[other] { $n } sessions attended
+}
+app-trend = Outcome over time
+app-no-trend = No scores yet.
+app-item-n = Item { $n }
+app-fallback-marker = (English: not yet translated)
+app-answered = { $n } of { $total } answered
+app-score = Score
+app-total = Total: { $total }
+app-band = { $band }
+app-incomplete = Incomplete: answer every item to get a total.
+app-risk-flag = Risk: { $message }
+app-server-score = Confirmed by the server: total { $total }
+app-eligible = Eligible for { $programme }: offer treatment.
+app-not-eligible = Not eligible for { $programme } by the protocol's rule.
+app-excluded-refer = Refer: the protocol excludes treatment here ({ $rule }). Follow the safety steps.
+app-excluded = Not eligible: excluded by the protocol ({ $rule }).
+app-safety-title = Safety steps
+app-safety-step = Step { $n } of { $total }
+app-safety-ask-title = Ask
+app-safety-ask = Ask calmly and directly: "Are you having thoughts of ending your life? Have you made a plan? Do you have the means?" Listen without judging.
+app-safety-keep-title = Keep safe
+app-safety-keep = If the client has a plan or the means, or has acted on it: do not leave them alone, remove the means if you safely can, and involve someone they trust.
+app-safety-call-title = Call
+app-safety-call = Call your supervisor now. Your supervisor has been alerted and must respond within { $hours } hours.
+app-safety-call-who = Your supervisor: { $name }
+app-safety-emergency = If there is immediate danger, call the local emergency number.
+app-safety-record-title = Record
+app-safety-record = Record what you did. If you referred the client, record the referral now.
+app-safety-next = Next
+app-safety-done = Done
+app-safety-source = From WHO mhGAP Intervention Guide 2.0, self-harm/suicide module.
+app-offer-accepted = The client accepts treatment
+app-offer-declined = The client declines
+app-decline-reason = Reason for declining
+app-decline-no_time = No time
+app-decline-distance = Too far
+app-decline-cost = Cost
+app-decline-family_objection = Family objects
+app-decline-stigma = Stigma
+app-decline-not_needed = Does not feel it is needed
+app-decline-prefers_other_care = Prefers other care
+app-decline-other = Other
+app-session-number = Session number
+app-session-date = Date
+app-session-attended = The client attended
+app-session-missed = The client did not come
+app-session-minutes = Duration (minutes)
+app-session-modality = How
+app-modality-individual = In person
+app-modality-group = Group
+app-modality-remote = By phone
+app-session-components = What did you cover?
+app-planned = planned for this session
+app-date-future = The date cannot be in the future.
+app-refer-to = Refer to
+app-service-primary_care_doctor = Primary care doctor
+app-service-psychiatry = Psychiatry
+app-service-emergency = Emergency services
+app-service-social_services = Social services
+app-service-other = Other service
+app-refer-reason = Reason
+app-reason-suicide_risk = Suicide risk
+app-reason-no_improvement = Not improving
+app-reason-psychosis = Possible psychosis
+app-reason-medical = Medical problem
+app-reason-other = Other
+app-urgency = Urgency
+app-urgency-routine = Routine
+app-urgency-urgent = Urgent
+app-urgency-emergency = Emergency
+app-close-reason = Why is treatment ending?
+app-closure-completed = Completed
+app-closure-dropped_out = Dropped out
+app-closure-referred = Referred
+app-closure-transferred = Transferred
+app-closure-died = Died
+app-close-date = Date
+app-not-found = This client is not on this phone.
+app-error-reason = Reason: { $message }
+app-search = Find a client
+app-all-clients = All my clients
+app-no-clients = No clients yet. Register one with “New client”.

@@ -1,0 +1,561 @@
+//! The web pages and what the browser brings into play (issue "Care app", Security): refused
+//! cross-site requests, form tokens, security headers, cookie lifetime, sign-in by role, and
+//! the supervisor's acknowledgement, supervision log and competency rating working end to end
+//! through the pages, in-process.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{App, form_token, rec, uuid};
+use serde_json::json;
+
+const SAME_SITE: (&str, &str) = ("sec-fetch-site", "same-origin");
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+/// The reproduction from the issue: a cross-site `text/plain` POST carrying an admin's cookie
+/// created an admin account. Every variant of it is refused and nothing is created.
+#[tokio::test]
+async fn a_cross_site_request_with_an_admins_cookie_creates_nothing() {
+    let app = App::sqlite().await;
+    let cookie = app.browser_session("admin").await;
+    let body = json!({"username": "intruder", "display_name": "x", "password": "correct horse battery", "role": "admin"}).to_string();
+    let attempts: Vec<Vec<(&str, &str)>> = vec![
+        vec![
+            ("cookie", &cookie),
+            ("content-type", "text/plain"),
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:8080"),
+        ],
+        vec![
+            ("cookie", &cookie),
+            ("content-type", "text/plain"),
+            ("sec-fetch-site", "cross-site"),
+        ],
+        vec![
+            ("cookie", &cookie),
+            ("content-type", "application/json"),
+            ("sec-fetch-site", "same-site"),
+        ],
+        // No browser labels at all, but a browser's cookie: not one of our pages.
+        vec![("cookie", &cookie), ("content-type", "text/plain")],
+    ];
+    for headers in &attempts {
+        let res = app.send("POST", "/api/v1/users", headers, &body).await;
+        assert_eq!(
+            res.status,
+            StatusCode::FORBIDDEN,
+            "{headers:?}: {}",
+            res.body
+        );
+    }
+    // From our own page, but not JSON: refused as well (a form cannot send application/json).
+    let res = app
+        .send(
+            "POST",
+            "/api/v1/users",
+            &[
+                ("cookie", &cookie),
+                ("content-type", "text/plain"),
+                SAME_SITE,
+            ],
+            &body,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let token = app.token("admin").await;
+    let (_, users) = app.call("GET", "/api/v1/users", Some(&token), None).await;
+    assert!(
+        !users["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["username"] == "intruder"),
+        "no account was created"
+    );
+    // The app's own JSON request works.
+    let res = app
+        .send(
+            "POST",
+            "/api/v1/users",
+            &[
+                ("cookie", &cookie),
+                ("content-type", "application/json"),
+                SAME_SITE,
+            ],
+            &body.replace("admin\"}", "viewer\"}"),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    // Programs with a bearer token are not browsers and are not affected.
+    let res = app
+        .send(
+            "POST",
+            "/api/v1/auth/login",
+            &[("content-type", "application/json")],
+            &json!({"username": "admin", "password": scaleup_storage::testing::FIXTURE_PASSWORD})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn forms_need_the_sessions_token() {
+    let app = App::sqlite().await;
+    let cookie = app.browser_session("supervisor").await;
+    let res = app
+        .send(
+            "POST",
+            "/logout",
+            &[("cookie", &cookie), FORM, SAME_SITE],
+            "_csrf=forged",
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let still = app
+        .send("GET", "/supervise", &[("cookie", &cookie)], "")
+        .await;
+    assert_eq!(
+        still.status,
+        StatusCode::OK,
+        "the session survived the forged sign-out"
+    );
+    let res = app
+        .send(
+            "POST",
+            "/logout",
+            &[("cookie", &cookie), FORM, SAME_SITE],
+            &format!("_csrf={}", form_token(&cookie)),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let gone = app
+        .send("GET", "/supervise", &[("cookie", &cookie)], "")
+        .await;
+    assert_eq!(
+        (gone.status, gone.header("location")),
+        (StatusCode::SEE_OTHER, "/")
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = App::sqlite().await;
+    let cookie = app.browser_session("counsellor").await;
+    for (method, path) in [
+        ("GET", "/"),
+        ("GET", "/app/en/"),
+        ("GET", "/app/sw.js"),
+        ("GET", "/static/app.css"),
+        ("GET", "/api/v1/health"),
+        ("GET", "/no/such/page"),
+        ("POST", "/api/v1/sync"),
+    ] {
+        let res = app
+            .send(method, path, &[("cookie", &cookie), SAME_SITE], "")
+            .await;
+        let csp = res.header("content-security-policy");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(res.header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(res.header("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(
+            res.header("strict-transport-security"),
+            "",
+            "no HSTS without TLS"
+        );
+    }
+    // No page contains an inline script: the CSP would block it, so it would be a dead feature.
+    let shell = app.send("GET", "/app/en/", &[], "").await;
+    for script in shell.body.split("<script").skip(1) {
+        assert!(
+            script.starts_with(" type=\"module\" src=")
+                || script.starts_with(" type=\"application/json\""),
+            "inline script: {script:.80}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hsts_is_sent_behind_tls() {
+    let app = App::sqlite_with(|state| state.secure_cookies = true).await;
+    let res = app.send("GET", "/", &[], "").await;
+    assert!(
+        res.header("strict-transport-security")
+            .contains("max-age=31536000")
+    );
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_cookie_that_lives_exactly_as_long_as_the_session() {
+    let app = App::sqlite().await;
+    let res = app
+        .send(
+            "POST",
+            "/login",
+            &[FORM, SAME_SITE],
+            &format!(
+                "username=counsellor&password={}",
+                scaleup_storage::testing::FIXTURE_PASSWORD.replace(' ', "+")
+            ),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.header("location"), "/app/en/");
+    let cookie = res.header("set-cookie").to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let max_age: i64 = cookie
+        .split("Max-Age=")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let row = sqlx::query("SELECT expires_at FROM auth_sessions WHERE kind = 'cookie'")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let expires: String = sqlx::Row::get(&row, "expires_at");
+    let expires =
+        time::OffsetDateTime::parse(&expires, &time::format_description::well_known::Rfc3339)
+            .unwrap();
+    let left = (expires - time::OffsetDateTime::now_utc()).whole_seconds();
+    assert!(
+        (left - max_age).abs() <= 5,
+        "cookie {max_age} s, session {left} s"
+    );
+    // A wrong password shows the form again with the reason, in the browser's language.
+    let res = app
+        .send(
+            "POST",
+            "/login",
+            &[FORM, SAME_SITE, ("accept-language", "fr-FR,fr;q=0.9")],
+            "username=counsellor&password=wrong",
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert!(res.body.contains("lang=\"fr\""), "the page is in French");
+    assert!(res.body.contains("role=\"alert\""));
+}
+
+#[tokio::test]
+async fn each_role_starts_on_its_own_page() {
+    let app = App::sqlite().await;
+    let login = |user: &'static str| {
+        format!(
+            "username={user}&password={}",
+            scaleup_storage::testing::FIXTURE_PASSWORD.replace(' ', "+")
+        )
+    };
+    for (user, home) in [
+        ("counsellor", "/app/en/"),
+        ("supervisor", "/supervise"),
+        ("manager", "/hub"),
+        ("researcher", "/?home"),
+    ] {
+        let res = app
+            .send("POST", "/login", &[FORM, SAME_SITE], &login(user))
+            .await;
+        assert_eq!(res.header("location"), home, "{user}");
+    }
+    // The sign-in page names its fields as a person reads them.
+    let page = app.send("GET", "/", &[], "").await;
+    for text in [
+        "<label for=\"username\">Username</label>",
+        "<label for=\"password\">Password</label>",
+        ">Sign in</button>",
+    ] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    // A counsellor cannot open the supervisor's pages.
+    let cookie = app.browser_session("counsellor").await;
+    let res = app
+        .send("GET", "/supervise", &[("cookie", &cookie)], "")
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+}
+
+/// The risk journey on the server side: a counsellor's PHQ-9 with item 9 positive reaches the
+/// supervisor's queue; the supervisor acknowledges with two actions and a note, then adds a
+/// follow-up; the alert's history shows all of it.
+#[tokio::test]
+async fn a_supervisor_acknowledges_an_alert_with_actions_and_a_note() {
+    let app = App::sqlite().await;
+    let f = &app.fixture;
+    let token = app.token("counsellor").await;
+    let client = uuid();
+    let (status, acks) = app
+        .call("POST", "/api/v1/sync", Some(&token), Some(json!({"device_id": "d", "records": [
+            rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": "female"})),
+            rec("client_identity", &uuid(), None, json!({"client_id": client, "given_name": "Zawadi"})),
+            rec("assessment", &uuid(), None, json!({"client_id": client, "instrument": "phq9", "occasion": "screening", "administered_on": "2026-03-01",
+                "responses": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 0, "9": 1}})),
+        ]})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{acks}");
+    let cookie = app.browser_session("supervisor").await;
+    let queue = app
+        .send("GET", "/supervise", &[("cookie", &cookie)], "")
+        .await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    assert!(
+        queue.body.contains("Zawadi"),
+        "the queue names the client for the supervisor"
+    );
+    assert!(queue.body.contains(">Acknowledge</a>"));
+    let alert_id = queue.body.split("/supervise/alerts/").nth(1).unwrap()[..36].to_string();
+    let token_field = format!("_csrf={}", form_token(&cookie));
+    // No action chosen: the form comes back with the reason, nothing is recorded.
+    let res = app
+        .send(
+            "POST",
+            &format!("/supervise/alerts/{alert_id}/acknowledge"),
+            &[("cookie", &cookie), FORM, SAME_SITE],
+            &token_field,
+        )
+        .await;
+    assert!(
+        res.body.contains("Choose at least one action."),
+        "{}",
+        res.body
+    );
+    let body = format!(
+        "{token_field}&actions=contacted_client&actions=safety_plan_made&note=Safety+plan+agreed+with+her+sister"
+    );
+    let res = app
+        .send(
+            "POST",
+            &format!("/supervise/alerts/{alert_id}/acknowledge"),
+            &[("cookie", &cookie), FORM, SAME_SITE],
+            &body,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = app
+        .send(
+            "POST",
+            &format!("/supervise/alerts/{alert_id}/follow-up"),
+            &[("cookie", &cookie), FORM, SAME_SITE],
+            &format!("{token_field}&actions=home_visit&note=Visited+on+Friday"),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = app
+        .send(
+            "GET",
+            &format!("/supervise/alerts/{alert_id}"),
+            &[("cookie", &cookie)],
+            "",
+        )
+        .await;
+    for text in [
+        "Contacted the client, Made a safety plan",
+        "Safety plan agreed with her sister",
+        "Home visit",
+        "Visited on Friday",
+        "Add a follow-up",
+    ] {
+        assert!(
+            page.body.contains(text),
+            "{text} missing from the alert page"
+        );
+    }
+    // The counsellor's device sees the acknowledgement.
+    let (_, alerts) = app.call("GET", "/api/v1/alerts", Some(&token), None).await;
+    assert_eq!(alerts["items"][0]["status"], "acknowledged");
+    // The note is sealed at rest.
+    let rows = sqlx::query("SELECT * FROM alert_actions")
+        .fetch_all(app.store.pool())
+        .await
+        .unwrap();
+    for r in rows {
+        for i in 0..sqlx::Row::len(&r) {
+            if let Ok(Some(text)) = sqlx::Row::try_get::<Option<String>, _>(&r, i) {
+                assert!(!text.contains("sister"), "a note in plain text at rest");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_supervision_log_keeps_notes_sealed_and_shows_them_to_their_author() {
+    let app = App::sqlite().await;
+    let f = &app.fixture;
+    let cookie = app.browser_session("supervisor").await;
+    let form = app
+        .send("GET", "/supervise/sessions/new", &[("cookie", &cookie)], "")
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let body = format!(
+        "_csrf={}&on=2026-03-02&minutes=90&format=group&counsellors={}&notes=Discussed+a+client+with+grief&action_points=Role-play+empathy%0ACall+hub+about+referral",
+        form_token(&cookie),
+        f.counsellor.id
+    );
+    let res = app
+        .send(
+            "POST",
+            "/supervise/sessions/new",
+            &[("cookie", &cookie), FORM, SAME_SITE],
+            &body,
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.header("location")),
+        (StatusCode::SEE_OTHER, "/supervise/sessions/new?done"),
+        "{}",
+        res.body
+    );
+    let page = app
+        .send(
+            "GET",
+            "/supervise/sessions/new?done",
+            &[("cookie", &cookie)],
+            "",
+        )
+        .await;
+    for text in [
+        "Supervision session saved.",
+        "Discussed a client with grief",
+        "Role-play empathy",
+        "Call hub about referral",
+    ] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    for table in ["records", "record_versions"] {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT payload FROM {table}")))
+            .fetch_all(app.store.pool())
+            .await
+            .unwrap();
+        for r in rows {
+            let p: String = sqlx::Row::get(&r, "payload");
+            assert!(
+                !p.contains("grief") && !p.contains("empathy"),
+                "{table} holds notes in plain text"
+            );
+        }
+    }
+    // A session without counsellors is refused with the reason, on the form.
+    let res = app
+        .send(
+            "POST",
+            "/supervise/sessions/new",
+            &[("cookie", &cookie), FORM, SAME_SITE],
+            &format!(
+                "_csrf={}&on=2026-03-02&minutes=60&format=individual",
+                form_token(&cookie)
+            ),
+        )
+        .await;
+    assert!(res.body.contains("data.counsellor_ids"), "{}", res.body);
+}
+
+#[tokio::test]
+async fn a_harmful_rating_reaches_the_hubs_clinical_lead() {
+    let app = App::sqlite().await;
+    let f = &app.fixture;
+    let cookie = app.browser_session("supervisor").await;
+    let form = app
+        .send(
+            "GET",
+            &format!("/supervise/counsellors/{}/rate", f.counsellor.id),
+            &[("cookie", &cookie)],
+            "",
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(
+        form.body
+            .contains("Non-verbal communication and active listening")
+    );
+    // Competency 1: harmful behaviour observed (level 1); 2: all basic and an advanced skill (4);
+    // 3: some basic skills (2); the rest not rated.
+    let body = format!(
+        "_csrf={}&on=2026-03-03&method=role_play&harmful-1=yes&basic-1=all&harmful-2=no&basic-2=all&advanced-2=yes&harmful-3=no&basic-3=some&advanced-3=no",
+        form_token(&cookie)
+    );
+    let res = app
+        .send(
+            "POST",
+            &format!("/supervise/counsellors/{}/rate", f.counsellor.id),
+            &[("cookie", &cookie), FORM, SAME_SITE],
+            &body,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(res.header("location").ends_with("?rated=flag"));
+    let row = sqlx::query("SELECT payload FROM records WHERE kind = 'competency_assessment'")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let payload: serde_json::Value =
+        serde_json::from_str(&sqlx::Row::get::<String, _>(&row, "payload")).unwrap();
+    assert_eq!(payload["levels"], json!({"1": 1, "2": 4, "3": 2}));
+    let coaching = app
+        .send("GET", res.header("location"), &[("cookie", &cookie)], "")
+        .await;
+    assert!(
+        coaching.body.contains("supervision safety flag was sent"),
+        "{}",
+        coaching.body
+    );
+    let manager = app.browser_session("manager").await;
+    let hub = app.send("GET", "/hub", &[("cookie", &manager)], "").await;
+    assert!(
+        hub.body.contains(&f.counsellor.display_name),
+        "the hub page lists the flag: {}",
+        hub.body
+    );
+    // Another supervisor's counsellor cannot be rated.
+    let other = app.browser_session("supervisor_b").await;
+    let res = app
+        .send(
+            "GET",
+            &format!("/supervise/counsellors/{}/rate", f.counsellor.id),
+            &[("cookie", &other)],
+            "",
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_device_gets_definitions_without_client_data_and_the_kill_switch_keeps_records() {
+    let app = App::sqlite().await;
+    let cookie = app.browser_session("counsellor").await;
+    let res = app
+        .send("GET", "/app/defs?lang=en", &[("cookie", &cookie)], "")
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let defs: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(defs["programmes"][0]["protocol"], "pm_plus_individual");
+    assert!(
+        defs["instruments"]["phq9"]["items"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 10
+    );
+    assert_eq!(defs["supervisor"]["name"], "supervisor");
+    let unauthenticated = app.send("GET", "/app/defs", &[], "").await;
+    assert_eq!(unauthenticated.status, StatusCode::UNAUTHORIZED);
+    let sw = app.send("GET", "/app/sw.js", &[], "").await;
+    assert!(
+        sw.body.contains("if (req.method !== 'GET') return;"),
+        "the worker never handles a POST"
+    );
+    assert!(
+        !sw.body.contains("indexedDB"),
+        "the worker never touches IndexedDB"
+    );
+    let killed = App::sqlite_with(|state| state.ui.service_worker_disabled = true).await;
+    let sw = killed.send("GET", "/app/sw.js", &[], "").await;
+    assert!(sw.body.contains("unregister") && !sw.body.contains("indexedDB"));
+}
