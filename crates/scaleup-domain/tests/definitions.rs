@@ -469,3 +469,61 @@ fn stepped_care_needs_a_lower_is_better_instrument() {
         "hub_pst.toml:29: stepped_care.instrument: higher scores are better on this instrument; the rule measures a reduction"
     );
 }
+
+/// Numbers a hub file could use to crash or silently corrupt scoring are refused with the
+/// field: codes or offsets near the `i32` limits overflowed in reverse keying and coding
+/// offsets (a panic in debug builds, a wrapped score in release builds), a huge range was
+/// allocated code by code, and a NaN band edge passed every band check.
+#[test]
+fn hostile_numbers_are_rejected_with_the_field() {
+    check_bad(
+        "{ code = 2, label = \"Often\" }",
+        "{ code = 2147483647, label = \"Often\" }",
+        "my_scale.toml:45: items[3].options[2].code: must be between -1000000 and 1000000",
+    );
+    let options = "options = [\n  { code = 0, label = \"Never\" },\n  { code = 1, label = \"Sometimes\" },\n  { code = 2, label = \"Often\" },\n]";
+    check_bad(
+        options,
+        "range = { min = 0, max = 2000000000 }",
+        "my_scale.toml:42: items[3].range.max: must be between -1000000 and 1000000",
+    );
+    check_bad(
+        options,
+        "range = { min = 0, max = 1001 }",
+        "my_scale.toml:42: items[3].range: may span at most 1001 codes",
+    );
+    check_bad(
+        "range = [0, 5]",
+        "range = [6442450941, 6442450946]\n\n[[scoring.codings]]\nid = \"big\"\nitem_offset = 2147483647\ndefault = true",
+        "my_scale.toml:55: scoring.codings[0].item_offset: must be between -1000000 and 1000000",
+    );
+    check_bad(
+        "{ id = \"low\", label = \"Low\", min = 0, max = 2 }",
+        "{ id = \"low\", label = \"Low\", min = nan, max = 2 }",
+        "my_scale.toml:58: band_sets[0].bands[0]: min and max must be finite numbers",
+    );
+    check_bad(
+        "range = [0, 5]",
+        "range = [nan, 5]",
+        "my_scale.toml:51: scoring.range: must be finite numbers",
+    );
+    // At the bounds, reverse keying and offsets are exact.
+    let text = GOOD
+        .replacen(
+            options,
+            "range = { min = 999000, max = 1000000 }\nreverse_keyed = true",
+            1,
+        )
+        .replacen("range = [0, 5]", "range = [999000, 1000003]", 1)
+        .replacen("max_missing = 1", "max_missing = 0", 1)
+        .replacen("method = \"prorated_sum\"", "method = \"sum\"", 1);
+    let text = text.split("[[band_sets]]").next().unwrap().to_string();
+    let mut cat = Catalog::new();
+    cat.add_file("my_scale.toml", &text).unwrap();
+    let s = cat
+        .instrument("my_scale")
+        .unwrap()
+        .score(&Responses::parse_pairs("1=1,2=1,3=1,4=999000").unwrap())
+        .unwrap();
+    assert_eq!(s.total, 1_000_003.0);
+}

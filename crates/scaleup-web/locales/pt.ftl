@@ -280,6 +280,7 @@ app-score = Score
 app-total = Total: { $total }
 app-band = { $band }
 app-incomplete = Incomplete: answer every item to get a total.
+app-incomplete-missing = Answer every question before saving. Not answered: { $items }.
 app-risk-flag = Risk: { $message }
 app-server-score = Confirmed by the server: total { $total }
 app-eligible = Eligible for { $programme }: offer treatment.

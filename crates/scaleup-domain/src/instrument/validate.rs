@@ -56,12 +56,29 @@ fn check_unique<'a>(
     Ok(())
 }
 
+/// Codes and coding offsets stay within ±1,000,000 (sync accepts no larger response code), so
+/// reverse keying (`min + max - code`) and offsets cannot overflow `i32`: an overflow panics in a
+/// debug build and silently wraps into a wrong score in a release build.
+const MAX_CODE: i32 = 1_000_000;
+
+/// A range item's codes are listed in memory (and by the offline scorer on the phone), so a range
+/// may span at most this many codes; a 0-100 rating needs 101.
+const MAX_RANGE_CODES: i64 = 1001;
+
+fn check_bounded(path: &str, value: i32) -> Result<(), FieldError> {
+    if !(-MAX_CODE..=MAX_CODE).contains(&value) {
+        return Err(err(path, "must be between -1000000 and 1000000"));
+    }
+    Ok(())
+}
+
 fn check_options(path: &str, options: &[OptionDef]) -> Result<(), FieldError> {
     if options.len() < 2 {
         return Err(err(path, "needs at least two options"));
     }
     let mut codes = BTreeSet::new();
     for (i, o) in options.iter().enumerate() {
+        check_bounded(&format!("{path}[{i}].code"), o.code)?;
         if !codes.insert(o.code) {
             return Err(err(path, "codes must be unique"));
         }
@@ -71,8 +88,13 @@ fn check_options(path: &str, options: &[OptionDef]) -> Result<(), FieldError> {
 }
 
 fn check_range(path: &str, r: &RangeDef) -> Result<(), FieldError> {
+    check_bounded(&format!("{path}.min"), r.min)?;
+    check_bounded(&format!("{path}.max"), r.max)?;
     if r.min >= r.max {
         return Err(err(path, "min must be below max"));
+    }
+    if i64::from(r.max) - i64::from(r.min) + 1 > MAX_RANGE_CODES {
+        return Err(err(path, "may span at most 1001 codes"));
     }
     Ok(())
 }
@@ -184,6 +206,12 @@ pub(crate) fn validate(def: InstrumentDef) -> Result<Instrument, FieldError> {
         "id",
         s.codings.iter().map(|c| c.id.as_str()),
     )?;
+    for (i, c) in s.codings.iter().enumerate() {
+        check_bounded(&format!("scoring.codings[{i}].item_offset"), c.item_offset)?;
+    }
+    if !s.range.iter().all(|x| x.is_finite()) {
+        return Err(err("scoring.range", "must be finite numbers"));
+    }
     let default_coding = if s.codings.is_empty() {
         0
     } else {
@@ -275,6 +303,13 @@ pub(crate) fn validate(def: InstrumentDef) -> Result<Instrument, FieldError> {
         }
         check_unique(&path, "id", set.bands.iter().map(|b| b.id.as_str()))?;
         for (k, band) in set.bands.iter().enumerate() {
+            // NaN compares false everywhere, so it would pass every check below.
+            if !band.min.is_finite() || !band.max.is_finite() {
+                return Err(err(
+                    format!("{path}[{k}]"),
+                    "min and max must be finite numbers",
+                ));
+            }
             if band.min > band.max {
                 return Err(err(format!("{path}[{k}]"), "min must not exceed max"));
             }

@@ -14,8 +14,9 @@
 // stays, with the server's reason, until the counsellor discards it.
 //
 // The scorer (score.js), the protocol rules (rules.js) and the message formatter (fluent.js)
-// are part of this module: scoreInstrument(def, responses), nextSessionOf(...), eligibilityOf(...),
-// formatMessage(pattern, args, pluralRules).
+// are part of this module: scoreInstrument(def, responses), riskFlags(def, responses),
+// nextSessionOf(...), eligibilityOf(...), formatMessage(pattern, args, pluralRules). Scores have
+// the server's shape (assets/js/README.md): a risk flag's rule id is `rule`.
 
 const $ = (id) => document.getElementById(id);
 const M = JSON.parse($('messages').textContent);
@@ -130,6 +131,12 @@ function instrumentDef(code) { return defs?.instruments[code]; }
 function score(code, responses) {
   const def = instrumentDef(code);
   return def ? scoreInstrument(def, responses) : null;
+}
+// The red flags of a form whether or not it is complete enough for a total.
+function flags(code, responses) {
+  const def = instrumentDef(code);
+  const f = def ? riskFlags(def, responses) : [];
+  return Array.isArray(f) ? f : [];
 }
 function latestScores(v) {
   const out = {};
@@ -352,7 +359,7 @@ function todayView() {
   const alertItems = [];
   for (const v of views) {
     const al = alerted.get(v.cid);
-    const localFlag = !al && v.assessments.some((a) => a.pending && score(a.data.instrument, a.data.responses)?.risk_flags?.some((f) => f.escalation === 'urgent'));
+    const localFlag = !al && v.assessments.some((a) => a.pending && flags(a.data.instrument, a.data.responses).some((f) => f.escalation === 'urgent'));
     if (al) alertItems.push(clientItem(v, t('app-alert-' + al.status), al.status === 'acknowledged' ? 'ok' : 'risk'));
     else if (localFlag) alertItems.push(clientItem(v, t('app-alert-open'), 'risk'));
   }
@@ -538,12 +545,20 @@ function assessForm(v, code, occasion) {
     const responses = {};
     for (const item of def.items) { const val = d.get('i' + item.id); responses[item.id] = val == null ? null : +val; }
     const result = scoreInstrument(def, responses);
+    // The server refuses a form its scorer cannot score, so the phone does too, at once: the
+    // counsellor is still with the client and can ask the missing questions. Red flags on the
+    // answered items are shown with the reason, never held back.
+    if (result?.error) {
+      const missing = def.items.map((it, i) => [it, i]).filter(([it]) => responses[it.id] == null && it.scored !== false).map(([, i]) => i + 1);
+      const red = flags(code, responses).map((f) => t('app-risk-flag', { message: f.message }));
+      return [t('app-incomplete-missing', { items: missing.join(', ') }), ...red].join(' ');
+    }
     const id = uuid();
     const data = { client_id: v.cid, instrument: code, occasion: occasion || 'screening', administered_on: today(), responses };
     if (v.episode && !v.episode.data.closed_on) data.episode_id = v.episode.id;
     if (sessionNo) data.session_number = sessionNo;
     await queue([{ kind: 'assessment', id, data }]);
-    const urgent = result && !result.error && result.risk_flags.length;
+    const urgent = flags(code, responses).length;
     const next = urgent ? `#/c/${v.cid}/safety/1` : `#/c/${v.cid}`;
     flash = { hash: next, show: () => resultPanel(code, result, v) };
     routeTo(next);
@@ -557,8 +572,11 @@ function resultPanel(code, r, v) {
   if (!r) return;
   const def = instrumentDef(code);
   const lines = [h('h2', {}, t('app-score') + ' · ' + (def?.short_name || code))];
-  if (r.error) lines.push(h('p', {}, t('app-incomplete')));
-  else {
+  if (r.error) {
+    lines.push(h('p', {}, t('app-incomplete')));
+    // No total, but the answered items' red flags still show.
+    for (const f of r.error.risk_flags || []) lines.push(h('p', { class: 'risk' }, t('app-risk-flag', { message: f.message })));
+  } else {
     lines.push(h('p', { class: 'score' }, t('app-total', { total: r.total }), r.band ? ' · ' + t('app-band', { band: r.band.label }) : ''));
     for (const f of r.risk_flags) lines.push(h('p', { class: 'risk' }, t('app-risk-flag', { message: f.message })));
     const p = v.protocol;

@@ -44,7 +44,7 @@ export function eligibilityOf(protocol, scores) {
   };
   for (const x of e.exclusions || []) {
     const s = scores[x.instrument];
-    if (s && !s.error && s.risk_flags.some((f) => f.rule_id === x.risk_rule)) return { eligible: false, excluded: x };
+    if (s && !s.error && s.risk_flags.some((f) => f.rule === x.risk_rule)) return { eligible: false, excluded: x };
   }
   return { eligible: (!e.all || e.all.every(met)) && (!e.any || e.any.some(met)) };
 }
