@@ -328,6 +328,7 @@ impl<'a> ClientStream<'a> {
                     client_id,
                     episode_id: None,
                     instrument: inst.to_string(),
+                    instrument_version: None,
                     occasion: Occasion::Screening,
                     session_number: None,
                     administered_on: registered,
@@ -544,6 +545,7 @@ impl<'a> ClientStream<'a> {
                     client_id,
                     episode_id: ep,
                     instrument: inst.to_string(),
+                    instrument_version: None,
                     occasion: Occasion::Baseline,
                     session_number: None,
                     administered_on: enrolled,
@@ -655,6 +657,7 @@ impl<'a> ClientStream<'a> {
                         client_id,
                         episode_id: ep,
                         instrument: inst.to_string(),
+                        instrument_version: None,
                         occasion: if is_end {
                             Occasion::Endpoint
                         } else {
@@ -714,6 +717,7 @@ impl<'a> ClientStream<'a> {
                             client_id,
                             episode_id: ep,
                             instrument: inst.to_string(),
+                            instrument_version: None,
                             occasion: Occasion::FollowUp,
                             session_number: None,
                             administered_on: on,

@@ -35,8 +35,17 @@ impl Date {
         (other.0 - self.0).whole_days()
     }
 
+    /// Panics outside the calendar's range (years ±9999): for dates known to be near today.
     pub fn add_days(self, days: i64) -> Self {
         Date(self.0 + time::Duration::days(days))
+    }
+
+    /// `self` plus `days`, or `None` past the calendar's range (years ±9999): for dates that
+    /// come from input, where a year 9999 must not crash a computation.
+    pub fn checked_add_days(self, days: i64) -> Option<Self> {
+        self.0
+            .checked_add(time::Duration::days(days.clamp(-10_000_000, 10_000_000)))
+            .map(Date)
     }
 
     pub fn month(self) -> u8 {

@@ -156,6 +156,11 @@ pub struct Assessment {
     pub episode_id: Option<Uuid>,
     /// Instrument code from the catalogue, e.g. `phq9`.
     pub instrument: String,
+    /// The version of the instrument definition the device's form used (its outbox keeps it).
+    /// The server scores with exactly this version, so a record made offline before a hub
+    /// replaced a definition is scored as it was filled in; absent means the newest version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instrument_version: Option<String>,
     pub occasion: Occasion,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_number: Option<u32>,
@@ -438,6 +443,29 @@ fn code(text: &str, field: &str) -> Result<(), FieldError> {
     }
 }
 
+/// Definition versions are free text in definition files ("1", "2026-03", "1.1-goa"); in a record
+/// they are held to the characters such versions use, so a body cannot smuggle anything else.
+fn version(text: &str, field: &str) -> Result<(), FieldError> {
+    let ok = !text.is_empty()
+        && text.len() <= 32
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            field,
+            "must be a version of 1-32 characters A-Z, a-z, 0-9, _ - .",
+        ))
+    }
+}
+
+/// How far ahead of the server's date a record's date may be. A device in UTC+14 is already on
+/// the next calendar day while the server (UTC) is not, so "today plus one" is still today
+/// somewhere; anything later cannot have happened yet.
+pub const MAX_DAYS_AHEAD: i64 = 1;
+
 impl RecordPayload {
     pub fn kind(&self) -> RecordKind {
         match self {
@@ -490,6 +518,9 @@ impl RecordPayload {
             RecordPayload::Consent(_) => {}
             RecordPayload::Assessment(a) => {
                 code(&a.instrument, "data.instrument")?;
+                if let Some(v) = &a.instrument_version {
+                    version(v, "data.instrument_version")?;
+                }
                 if a.responses.is_empty() {
                     return Err(FieldError::new(
                         "data.responses",
@@ -710,6 +741,51 @@ impl RecordPayload {
         })
     }
 
+    /// Every calendar date in the body with its field path, in field order.
+    pub fn dates(&self) -> Vec<(&'static str, Date)> {
+        let mut out = Vec::new();
+        let mut put = |field: &'static str, date: Option<Date>| {
+            if let Some(d) = date {
+                out.push((field, d));
+            }
+        };
+        match self {
+            RecordPayload::Client(x) => put("data.registered_on", Some(x.registered_on)),
+            RecordPayload::ClientIdentity(x) => put("data.birth_date", x.birth_date),
+            RecordPayload::Consent(x) => put("data.on", Some(x.on)),
+            RecordPayload::Assessment(x) => put("data.administered_on", Some(x.administered_on)),
+            RecordPayload::Eligibility(x) => put("data.decided_on", Some(x.decided_on)),
+            RecordPayload::Episode(x) => {
+                put("data.enrolled_on", Some(x.enrolled_on));
+                put("data.closed_on", x.closed_on);
+            }
+            RecordPayload::Session(x) => put("data.on", Some(x.on)),
+            RecordPayload::Referral(x) => put("data.on", Some(x.on)),
+            RecordPayload::SupervisionSession(x) => put("data.on", Some(x.on)),
+            RecordPayload::CompetencyAssessment(x) => put("data.on", Some(x.on)),
+            RecordPayload::TrainingRecord(x) => {
+                put("data.started_on", Some(x.started_on));
+                put("data.completed_on", x.completed_on);
+            }
+        }
+        out
+    }
+
+    /// Rejects a body that records something as done after `today` (the server's date, UTC)
+    /// plus [`MAX_DAYS_AHEAD`]: a wrong device clock or a typo in the year, either of which
+    /// would put the record in the wrong period of every report and make a schedule nonsense.
+    /// `today` is an argument so that this crate never reads a clock.
+    pub fn check_dates(&self, today: Date) -> Result<(), FieldError> {
+        // At the calendar's last day nothing can be later.
+        let Some(latest) = today.checked_add_days(MAX_DAYS_AHEAD) else {
+            return Ok(());
+        };
+        match self.dates().into_iter().find(|(_, d)| *d > latest) {
+            Some((field, _)) => Err(FieldError::new(field, "must not be in the future")),
+            None => Ok(()),
+        }
+    }
+
     /// Canonical JSON of the body: field order fixed by the type, absent options omitted.
     pub fn to_json(&self) -> serde_json::Value {
         let value = match self {
@@ -793,5 +869,122 @@ mod tests {
         };
         assert!(a.safety_flag());
         assert_eq!(err(RecordKind::CompetencyAssessment, json!({"counsellor_id": c, "assessor_id": c, "on": "2025-01-01", "tool": "enact_equip", "method": "role_play", "levels": {"1": 5}})).field, "data.levels.1");
+    }
+
+    #[test]
+    fn dates_after_tomorrow_are_rejected_by_field() {
+        let c = "6f1c1f3e-8d7b-4c8e-9a55-000000000001";
+        let today = Date::parse("2026-12-06", "t").unwrap();
+        let check = |kind, data: serde_json::Value| {
+            parse_payload(kind, &data)
+                .unwrap()
+                .check_dates(today)
+                .map_err(|e| (e.field, e.message))
+        };
+        // Tomorrow is still today in UTC+14; the day after is not.
+        assert_eq!(
+            check(
+                RecordKind::Consent,
+                json!({"client_id": c, "scope": "treatment", "given": true, "on": "2026-12-07"})
+            ),
+            Ok(())
+        );
+        let future = Err((
+            "data.on".to_string(),
+            "must not be in the future".to_string(),
+        ));
+        assert_eq!(
+            check(
+                RecordKind::Consent,
+                json!({"client_id": c, "scope": "treatment", "given": true, "on": "2026-12-08"})
+            ),
+            future
+        );
+        // Every date of a body is checked, optional ones included.
+        let cases = [
+            (
+                RecordKind::Client,
+                json!({"programme_id": c, "facility_id": c, "registered_on": "2027-01-01", "sex": "female"}),
+                "data.registered_on",
+            ),
+            (
+                RecordKind::ClientIdentity,
+                json!({"client_id": c, "given_name": "A", "birth_date": "2030-01-01"}),
+                "data.birth_date",
+            ),
+            (
+                RecordKind::Assessment,
+                json!({"client_id": c, "instrument": "phq9", "occasion": "baseline", "administered_on": "2027-01-01", "responses": {"1": 1}}),
+                "data.administered_on",
+            ),
+            (
+                RecordKind::Eligibility,
+                json!({"client_id": c, "decided_on": "2027-01-01", "eligible": false, "offered": false}),
+                "data.decided_on",
+            ),
+            (
+                RecordKind::Episode,
+                json!({"client_id": c, "programme_id": c, "enrolled_on": "2026-12-01", "closed_on": "2026-12-31", "closure_reason": "completed"}),
+                "data.closed_on",
+            ),
+            (
+                RecordKind::Session,
+                json!({"client_id": c, "episode_id": c, "number": 1, "on": "2026-12-25", "attended": false, "modality": "individual"}),
+                "data.on",
+            ),
+            (
+                RecordKind::Referral,
+                json!({"client_id": c, "on": "2026-12-25", "to_service": "psychiatry", "reason": "suicide_risk", "urgency": "urgent", "status": "made"}),
+                "data.on",
+            ),
+            (
+                RecordKind::SupervisionSession,
+                json!({"supervisor_id": c, "on": "2026-12-25", "duration_minutes": 60, "format": "group", "counsellor_ids": [c]}),
+                "data.on",
+            ),
+            (
+                RecordKind::CompetencyAssessment,
+                json!({"counsellor_id": c, "assessor_id": c, "on": "2026-12-25", "tool": "enact_equip", "method": "role_play", "levels": {"1": 3}}),
+                "data.on",
+            ),
+            (
+                RecordKind::TrainingRecord,
+                json!({"person_id": c, "course": "hap", "started_on": "2026-11-01", "completed_on": "2026-12-25", "hours": 10.0}),
+                "data.completed_on",
+            ),
+        ];
+        for (kind, data, field) in cases {
+            let (got, message) = check(kind, data).unwrap_err();
+            assert_eq!(got, field, "{kind:?}");
+            assert!(!message.contains("20"), "{message}");
+        }
+        // The last day of the calendar has no tomorrow, and nothing is after it.
+        let last = Date::parse("9999-12-31", "t").unwrap();
+        let p = parse_payload(
+            RecordKind::Consent,
+            &json!({"client_id": c, "scope": "treatment", "given": true, "on": "9999-12-31"}),
+        )
+        .unwrap();
+        assert_eq!(p.check_dates(last), Ok(()));
+    }
+
+    #[test]
+    fn an_assessment_may_name_its_instrument_version() {
+        let c = "6f1c1f3e-8d7b-4c8e-9a55-000000000001";
+        let body = |version: serde_json::Value| json!({"client_id": c, "instrument": "phq9", "instrument_version": version, "occasion": "screening", "administered_on": "2026-12-01", "responses": {"1": 1}});
+        let p = parse_payload(RecordKind::Assessment, &body(json!("2026.1-goa"))).unwrap();
+        assert_eq!(p.to_json()["instrument_version"], "2026.1-goa");
+        for bad in [json!(""), json!("1 2"), json!("x".repeat(33)), json!(2)] {
+            let e = err(RecordKind::Assessment, body(bad));
+            assert_eq!(e.field, "data.instrument_version");
+        }
+        // Absent, it is absent from the canonical body too, so stored hashes do not change.
+        let mut without = body(json!("1"));
+        without
+            .as_object_mut()
+            .unwrap()
+            .remove("instrument_version");
+        let p = parse_payload(RecordKind::Assessment, &without).unwrap();
+        assert!(p.to_json().get("instrument_version").is_none());
     }
 }

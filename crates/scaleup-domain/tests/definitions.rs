@@ -309,9 +309,17 @@ fn same_code_and_version_as_builtin_is_rejected() {
         .1;
     let mut cat = Catalog::builtin();
     let err = cat.add_file("phq9_hub.toml", phq9).unwrap_err().to_string();
+    // The line of the file's `version` key (the header comment above it may grow).
+    let line = phq9
+        .lines()
+        .position(|l| l.starts_with("version = "))
+        .unwrap()
+        + 1;
     assert_eq!(
         err,
-        "phq9_hub.toml:9: version: phq9 version 1 is already in the catalogue; use a new version"
+        format!(
+            "phq9_hub.toml:{line}: version: phq9 version 1 is already in the catalogue; use a new version"
+        )
     );
     // A new version replaces the built-in for lookups by code; the old one stays for recompute.
     let v2 = phq9.replacen("version = \"1\"", "version = \"2-hub\"", 1);
@@ -467,6 +475,83 @@ fn stepped_care_needs_a_lower_is_better_instrument() {
     assert_eq!(
         cat.add_file("hub_pst.toml", &text).unwrap_err().to_string(),
         "hub_pst.toml:29: stepped_care.instrument: higher scores are better on this instrument; the rule measures a reduction"
+    );
+}
+
+/// The built-in PHQ-9 working translations load, cover every item with its option labels, and
+/// say in their source that they are not the validated translations.
+#[test]
+fn builtin_phq9_translations_are_complete_and_labelled() {
+    let cat = Catalog::builtin();
+    let phq9 = cat.instrument_version("phq9", "1").unwrap();
+    for lang in ["fr", "pt", "es", "sw", "hi"] {
+        let t = cat
+            .item_texts("phq9", "1", lang)
+            .unwrap_or_else(|| panic!("no PHQ-9 texts in {lang}"));
+        let origin = cat
+            .all_item_texts()
+            .find(|(_, u)| u.instrument() == "phq9" && u.language() == lang)
+            .map(|(o, _)| o.clone());
+        assert_eq!(origin, Some(Origin::Builtin), "{lang}");
+        assert!(t.def().instructions.is_some(), "{lang}: instructions");
+        assert!(
+            t.def()
+                .source
+                .contains("not the validated Pfizer translation")
+                && t.def().source.contains("phqscreeners.com"),
+            "{lang}: source must say it is a working translation"
+        );
+        assert_eq!(t.def().items.len(), phq9.def().items.len(), "{lang}");
+        for item in &phq9.def().items {
+            let text = t
+                .text(&item.id)
+                .unwrap_or_else(|| panic!("{lang} item {}", item.id));
+            assert!(!text.trim().is_empty());
+            for i in 0..4 {
+                assert!(
+                    t.option_label(&item.id, i).is_some(),
+                    "{lang} item {} option {i}",
+                    item.id
+                );
+            }
+        }
+    }
+}
+
+/// A hub's texts replace the built-in working translation for the same instrument version and
+/// language (the official wording needs no new instrument version); a second hub file is an
+/// error.
+#[test]
+fn hub_item_texts_replace_builtin_ones() {
+    let official = r#"kind = "item_texts"
+instrument = "phq9"
+instrument_version = "1"
+language = "sw"
+source = "Official translation (placeholder for the test)"
+
+[[items]]
+id = "1"
+text = "Placeholder wording of item 1"
+"#;
+    let mut cat = Catalog::builtin();
+    cat.add_file("phq9_sw.toml", official).unwrap();
+    let t = cat.item_texts("phq9", "1", "sw").unwrap();
+    assert_eq!(t.text("1"), Some("Placeholder wording of item 1"));
+    assert_eq!(
+        t.text("9"),
+        None,
+        "the built-in file is replaced, not merged"
+    );
+    assert_eq!(
+        cat.all_item_texts()
+            .filter(|(_, u)| u.instrument() == "phq9" && u.language() == "sw")
+            .count(),
+        1
+    );
+    let again = cat.add_file("phq9_sw2.toml", official).unwrap_err();
+    assert_eq!(
+        again.to_string(),
+        "phq9_sw2.toml:4: language: texts for this instrument version and language are already loaded"
     );
 }
 

@@ -7,7 +7,7 @@
 
 use scaleup_domain::catalog::Catalog;
 use scaleup_storage::testing::{Fixture, TestDb};
-use scaleup_storage::{CatalogScorer, IncomingRecord, Store};
+use scaleup_storage::{CatalogRules, IncomingRecord, Store};
 use serde_json::{Value, json};
 use sqlx::ConnectOptions;
 use std::io::Write;
@@ -86,7 +86,7 @@ fn client_records(f: &Fixture, sessions: u32) -> Vec<Value> {
             .unwrap()
             .add_days(7 * s as i64)
             .to_string();
-        v.push(rec("session", &uuid(), json!({"client_id": client, "episode_id": episode, "number": s, "on": on, "attended": true, "duration_minutes": 90, "modality": "individual", "components": ["problem_solving", "stress_management"]})));
+        v.push(rec("session", &uuid(), json!({"client_id": client, "episode_id": episode, "number": s, "on": on, "attended": true, "duration_minutes": 90, "modality": "individual", "components": ["managing_problems", "managing_stress"]})));
         if s % 2 == 0 {
             v.push(rec(
                 "assessment",
@@ -134,7 +134,7 @@ async fn main() {
     let batch = 500;
     let db = TestDb::sqlite();
     let store = db
-        .open(Arc::new(CatalogScorer::new(Arc::new(Catalog::builtin()))))
+        .open(Arc::new(CatalogRules::new(Arc::new(Catalog::builtin()))))
         .await;
     let f = Fixture::seed(&store).await;
     let counsellor = store.actor_for(&f.counsellor).await.unwrap();
@@ -220,7 +220,7 @@ async fn main() {
     // A typical day: 8 sessions, 4 of them with a PHQ-9, one referral.
     let mut day1 = Vec::new();
     for (i, (client, episode)) in episodes.iter().take(8).enumerate() {
-        day1.push(rec("session", &uuid(), json!({"client_id": client, "episode_id": episode, "number": 5, "on": "2026-03-10", "attended": true, "duration_minutes": 60, "modality": "individual", "components": ["problem_solving"]})));
+        day1.push(rec("session", &uuid(), json!({"client_id": client, "episode_id": episode, "number": 5, "on": "2026-03-10", "attended": true, "duration_minutes": 60, "modality": "individual", "components": ["managing_problems"]})));
         if i % 2 == 0 {
             day1.push(rec(
                 "assessment",

@@ -20,7 +20,7 @@ mod audit;
 mod auth;
 mod bulk;
 mod care_views;
-mod catalog_scorer;
+mod catalog_rules;
 mod crypto;
 mod key_check;
 mod migrate;
@@ -40,16 +40,17 @@ pub use auth::{
 };
 pub use bulk::BulkRecord;
 pub use care_views::{CounsellorWork, WorkRecord};
-pub use catalog_scorer::CatalogScorer;
+pub use catalog_rules::CatalogRules;
 pub use crypto::{KeyError, MasterKey};
 pub use migrate::LATEST_VERSION;
 pub use notifications::{
     NOTIFICATION_MAX_ATTEMPTS, NOTIFICATION_STATUSES, Notification, retry_delay_minutes,
 };
 pub use records::{
-    ALERT_ACTIONS, Ack, AckStatus, AlertFilter, AlertRow, CaseloadEntry, CaseloadScore, Change,
-    ClientRow, ConflictRow, IncomingRecord, MAX_CASELOAD_PAGE, PullPage, RecordRow,
-    RiskFlagSummary, SMALL_CELL_THRESHOLD, ScoreSummary, Scorer, SummaryCell,
+    ALERT_ACTIONS, Ack, AckAlert, AckRiskFlag, AckScore, AckStatus, AlertFilter, AlertRow,
+    CaseloadEntry, CaseloadScore, Change, ClientRow, ConflictRow, IncomingRecord,
+    MAX_CASELOAD_PAGE, NextSession, PullPage, RecordRow, RiskFlagSummary, Rules,
+    SMALL_CELL_THRESHOLD, ScoreSummary, SummaryCell,
 };
 pub use safety_flags::{MAX_NOTE_CHARS, SAFETY_FLAG_RULE, SAFETY_FLAG_STATUSES, SafetyFlagRow};
 pub use scope::Actor;
@@ -132,7 +133,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     keys: Arc<crypto::Keys>,
-    scorer: Arc<dyn Scorer>,
+    rules: Arc<dyn Rules>,
     /// The schema version the database is at: [`LATEST_VERSION`] except in tests that open a
     /// database "from an older version" (`open_at_schema`) and seed it through this code.
     schema: i64,
@@ -144,8 +145,8 @@ pub struct StoreOptions {
     pub url: String,
     pub master_key: MasterKey,
     pub max_connections: u32,
-    /// Scores assessments and finds risk flags (the instrument catalogue).
-    pub scorer: Arc<dyn Scorer>,
+    /// Scores assessments, finds risk flags and holds the protocols (the catalogue).
+    pub rules: Arc<dyn Rules>,
 }
 
 impl Store {
@@ -181,7 +182,7 @@ impl Store {
             pool,
             backend,
             keys: Arc::new(options.master_key.derive()),
-            scorer: options.scorer,
+            rules: options.rules,
             schema: 0,
         };
         migrate::run(&store, version).await?;
@@ -198,10 +199,10 @@ impl Store {
         Ok(store)
     }
 
-    /// The same store with another scorer (e.g. a catalogue extended by hub definitions that
-    /// were themselves read from this store).
-    pub fn with_scorer(mut self, scorer: Arc<dyn Scorer>) -> Store {
-        self.scorer = scorer;
+    /// The same store with other rules (e.g. a catalogue extended by hub definitions that were
+    /// themselves read from this store).
+    pub fn with_rules(mut self, rules: Arc<dyn Rules>) -> Store {
+        self.rules = rules;
         self
     }
 

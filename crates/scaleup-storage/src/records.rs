@@ -13,10 +13,12 @@
 use crate::audit::AuditEvent;
 use crate::crypto::sha256_hex;
 use crate::scope::{Actor, Sql};
-use crate::time_util::{normalise_timestamp, now_timestamp, timestamp_in};
+use crate::time_util::{normalise_timestamp, now_timestamp, timestamp_in, today_utc};
 use crate::{Result, Store, StoreError};
 use futures_util::TryStreamExt;
+use scaleup_domain::date::Date;
 use scaleup_domain::error::FieldError;
+use scaleup_domain::protocol::Protocol;
 use scaleup_domain::record::{
     Assessment, CompetencyAssessment, RecordKind, RecordPayload, parse_payload,
 };
@@ -25,17 +27,24 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::BTreeSet;
 
-/// Scores assessments: implemented over the instrument catalogue by the caller, so storage does
-/// not depend on how instruments are defined.
-pub trait Scorer: Send + Sync {
-    /// Scores one assessment. An unknown instrument or an invalid response is a `FieldError`
-    /// naming `data.instrument` or `data.responses.<item>`.
+/// The catalogue's rules as storage applies them: scoring assessments, and the protocols that
+/// programmes follow. Implemented over the instrument and protocol catalogue by the caller, so
+/// storage does not depend on how definitions are loaded. Storage gathers a rule's inputs from
+/// the database; the rule itself is a pure function of the domain crate.
+pub trait Rules: Send + Sync {
+    /// Scores one assessment with the instrument version it names (the newest when it names
+    /// none). An unknown instrument, version or response is a `FieldError` naming
+    /// `data.instrument`, `data.instrument_version` or `data.responses.<item>`.
     fn score(&self, assessment: &Assessment) -> std::result::Result<ScoreSummary, FieldError>;
+
+    /// The protocol with this code (its newest version); `None` when the catalogue lacks it,
+    /// and then no protocol rule applies.
+    fn protocol(&self, code: &str) -> Option<&Protocol>;
 
     /// The competencies of a rating scored at a level its framework marks as a safety flag
     /// (ENACT/EQUIP level 1: harmful or unhelpful behaviour observed), in id order; empty when
-    /// none is. This default is the EQUIP rule for scorers without frameworks; the catalogue's
-    /// scorer asks the framework the rating names, so a hub's own framework decides for its
+    /// none is. This default is the EQUIP rule for rules without frameworks; the catalogue's
+    /// rules ask the framework the rating names, so a hub's own framework decides for its
     /// ratings. Never an error: a rating the framework does not know still counts by the EQUIP
     /// rule, so a harmful rating is never lost to a typo in a competency id.
     fn harmful_competencies(&self, rating: &CompetencyAssessment) -> Vec<String> {
@@ -59,7 +68,11 @@ pub struct ScoreSummary {
     #[serde(default)]
     pub instrument_version: Option<String>,
     pub total: Option<f64>,
+    /// Band id of the default band set.
     pub band: Option<String>,
+    /// That band's label, as the device shows it.
+    #[serde(default)]
+    pub band_label: Option<String>,
     /// Whether the instrument's default cut-off is met.
     pub positive: Option<bool>,
     pub risk_flags: Vec<RiskFlagSummary>,
@@ -69,9 +82,65 @@ pub struct ScoreSummary {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RiskFlagSummary {
+    /// The alert's rule id: `<instrument>.<rule>`, unique per record among its alerts.
     pub rule_id: String,
+    /// The instrument's own risk rule id (`item9_positive`), as protocols and devices name it.
+    #[serde(default)]
+    pub rule: String,
     /// `urgent` or `routine`.
     pub level: String,
+}
+
+/// The server's score of an accepted assessment, returned in its acknowledgement so the device
+/// can show the authoritative result next to its own offline one.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AckScore {
+    pub instrument: String,
+    pub instrument_version: Option<String>,
+    /// `None` when too many items were left unanswered for a total.
+    pub total: Option<f64>,
+    pub band: Option<String>,
+    pub band_label: Option<String>,
+    pub positive: Option<bool>,
+    pub risk_flags: Vec<AckRiskFlag>,
+}
+
+/// A risk flag in an [`AckScore`]: the instrument's rule id and its level.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AckRiskFlag {
+    pub rule_id: String,
+    pub level: String,
+}
+
+/// A risk alert raised by the write an acknowledgement answers.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AckAlert {
+    pub id: String,
+    /// As `/alerts` shows it: `<instrument>.<rule>`.
+    pub rule_id: String,
+    pub level: String,
+    pub due_at: String,
+}
+
+impl AckScore {
+    fn new(assessment: &Assessment, s: &ScoreSummary) -> AckScore {
+        AckScore {
+            instrument: assessment.instrument.clone(),
+            instrument_version: s.instrument_version.clone(),
+            total: s.total,
+            band: s.band.clone(),
+            band_label: s.band_label.clone(),
+            positive: s.positive,
+            risk_flags: s
+                .risk_flags
+                .iter()
+                .map(|f| AckRiskFlag {
+                    rule_id: f.rule.clone(),
+                    level: f.level.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A record as a device sends it.
@@ -104,7 +173,8 @@ pub struct AckError {
     pub field: Option<String>,
 }
 
-/// The server's answer for one record.
+/// The server's answer for one record. Stored as JSON in `sync_receipts` and returned again on
+/// a replay: fields added later carry `serde(default)` so that older receipts still parse.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Ack {
     pub id: serde_json::Value,
@@ -115,6 +185,12 @@ pub struct Ack {
     pub conflict_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<AckError>,
+    /// The server's score of an accepted (created, updated or unchanged) assessment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<AckScore>,
+    /// The risk alerts this write raised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<AckAlert>,
 }
 
 impl Ack {
@@ -134,6 +210,8 @@ impl Ack {
                 message: message.into(),
                 field: field.map(str::to_string),
             }),
+            score: None,
+            alerts: Vec::new(),
         }
     }
 }
@@ -282,6 +360,12 @@ struct PreparedWrite {
     harmful: Vec<String>,
 }
 
+/// What a write produced.
+struct Written {
+    version: i64,
+    alerts: Vec<AckAlert>,
+}
+
 /// Why a record may not be written, as the device will be told.
 enum Rejection {
     Field(FieldError),
@@ -417,6 +501,16 @@ impl Store {
                 "must be an RFC 3339 timestamp",
             ));
         };
+        // A device clock more than a day ahead of the server's is wrong (time zones stay within
+        // 14 hours of UTC), and a record stamped from it would sort after records not yet made.
+        if device_time > timestamp_in(24) {
+            return Ok(Ack::rejected(
+                id_value,
+                "invalid",
+                Some("device_time"),
+                "must not be more than a day ahead of the server's clock",
+            ));
+        }
         let payload = match parse_payload(kind, &incoming.data) {
             Ok(p) => p,
             Err(e) => {
@@ -488,9 +582,14 @@ impl Store {
             return Ok(ack);
         }
         let now = now_timestamp();
+        // The server's verdict on an accepted assessment travels back with its acknowledgement.
+        let score = match (&write.payload, &write.score) {
+            (RecordPayload::Assessment(a), Some(s)) => Some(AckScore::new(a, s)),
+            _ => None,
+        };
         let ack = match existing {
             None => {
-                let version = self
+                let written = self
                     .write_version(
                         tx,
                         actor,
@@ -504,9 +603,11 @@ impl Store {
                 Ack {
                     id: id_value.clone(),
                     status: AckStatus::Created,
-                    version: Some(version),
+                    version: Some(written.version),
                     conflict_id: None,
                     error: None,
+                    score,
+                    alerts: written.alerts,
                 }
             }
             Some(row) => {
@@ -521,9 +622,11 @@ impl Store {
                         version: Some(current_version),
                         conflict_id: None,
                         error: None,
+                        score,
+                        alerts: Vec::new(),
                     }
                 } else if incoming.base_version == Some(current_version) {
-                    let version = self
+                    let written = self
                         .write_version(
                             tx,
                             actor,
@@ -537,9 +640,11 @@ impl Store {
                     Ack {
                         id: id_value.clone(),
                         status: AckStatus::Updated,
-                        version: Some(version),
+                        version: Some(written.version),
                         conflict_id: None,
                         error: None,
+                        score,
+                        alerts: written.alerts,
                     }
                 } else {
                     let stored_payload =
@@ -572,12 +677,15 @@ impl Store {
                     }
                     self.audit_in(tx, Some(actor), &ev.detail(serde_json::json!({"kind": kind.as_str(), "conflict_id": conflict_id, "device": device_id})))
                         .await?;
+                    // No score: the edit was kept for review, not accepted.
                     Ack {
                         id: id_value.clone(),
                         status: AckStatus::Conflict,
                         version: Some(current_version),
                         conflict_id: Some(conflict_id),
                         error: None,
+                        score: None,
+                        alerts: Vec::new(),
                     }
                 }
             }
@@ -593,7 +701,8 @@ impl Store {
     }
 
     /// Checks that `author` may write `payload` as record `record_id`, resolves where it
-    /// belongs and scores it. Nothing is written: a rejection leaves no trace.
+    /// belongs, applies its programme's protocol rules and scores it. Nothing is written: a
+    /// rejection leaves no trace.
     async fn prepare_write(
         &self,
         tx: &mut Tx,
@@ -601,6 +710,10 @@ impl Store {
         record_id: &str,
         payload: RecordPayload,
     ) -> Result<std::result::Result<PreparedWrite, Rejection>> {
+        // Like a malformed body, a date that has not happened yet is wrong whoever sends it.
+        if let Err(e) = payload.check_dates(today_utc()) {
+            return Ok(Err(Rejection::Field(e)));
+        }
         let required = match payload.kind() {
             RecordKind::SupervisionSession | RecordKind::CompetencyAssessment => {
                 Capability::Supervise
@@ -616,16 +729,19 @@ impl Store {
             Ok(p) => p,
             Err(r) => return Ok(Err(r)),
         };
+        if let Err(r) = self.check_protocol(tx, record_id, &payload).await? {
+            return Ok(Err(r));
+        }
         // Scores are computed before anything is written, so a bad response rejects the record.
         let score = match &payload {
-            RecordPayload::Assessment(a) => match self.scorer.score(a) {
+            RecordPayload::Assessment(a) => match self.rules.score(a) {
                 Ok(s) => Some(s),
                 Err(e) => return Ok(Err(Rejection::Field(e))),
             },
             _ => None,
         };
         let harmful = match &payload {
-            RecordPayload::CompetencyAssessment(c) => self.scorer.harmful_competencies(c),
+            RecordPayload::CompetencyAssessment(c) => self.rules.harmful_competencies(c),
             _ => Vec::new(),
         };
         let canonical = payload.to_json();
@@ -638,10 +754,83 @@ impl Store {
         }))
     }
 
+    /// The protocol's rules for a record, from the programme it belongs to: a session records
+    /// only the protocol's components, and a new episode is not opened for a client whom one of
+    /// the protocol's exclusions keeps out. Editing an existing episode (closing it) is never
+    /// blocked. A programme whose protocol is not in the catalogue has no rules to apply.
+    async fn check_protocol(
+        &self,
+        tx: &mut Tx,
+        record_id: &str,
+        payload: &RecordPayload,
+    ) -> Result<std::result::Result<(), Rejection>> {
+        match payload {
+            RecordPayload::Session(s) => {
+                // The episode's own programme (placement checked it belongs to the client).
+                let episode =
+                    sqlx::query("SELECT payload FROM records WHERE id = $1 AND kind = 'episode'")
+                        .bind(s.episode_id.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let programme = episode.and_then(|r| {
+                    let body: serde_json::Value =
+                        serde_json::from_str(&r.get::<String, _>("payload")).ok()?;
+                    body["programme_id"].as_str().map(str::to_string)
+                });
+                let Some(programme) = programme else {
+                    return Ok(Ok(()));
+                };
+                Ok(match self.programme_protocol(tx, &programme).await? {
+                    Some(p) => p
+                        .check_session_components(&s.components)
+                        .map_err(Rejection::Field),
+                    None => Ok(()),
+                })
+            }
+            RecordPayload::Episode(e) => {
+                let exists = sqlx::query("SELECT id FROM records WHERE id = $1")
+                    .bind(record_id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+                if exists {
+                    return Ok(Ok(()));
+                }
+                let Some(protocol) = self
+                    .programme_protocol(tx, &e.programme_id.to_string())
+                    .await?
+                else {
+                    return Ok(Ok(()));
+                };
+                let latest = latest_screenings(tx, &e.client_id.to_string()).await?;
+                Ok(match protocol.enrolment_block(&latest) {
+                    Some(block) => Err(Rejection::Field(block.to_field_error())),
+                    None => Ok(()),
+                })
+            }
+            _ => Ok(Ok(())),
+        }
+    }
+
+    /// The protocol a programme follows, if the catalogue has it.
+    async fn programme_protocol(
+        &self,
+        tx: &mut Tx,
+        programme_id: &str,
+    ) -> Result<Option<&Protocol>> {
+        let code: Option<String> =
+            sqlx::query_scalar("SELECT protocol_code FROM programmes WHERE id = $1")
+                .bind(programme_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        Ok(code.and_then(|c| self.rules.protocol(&c)))
+    }
+
     /// Writes a new current version of a record — version 1 when `current_version` is `None` —
     /// and everything that follows every write: history, identity, scores, risk alerts,
     /// caseload moves, audit. The one write path for care records, so that no way of changing
-    /// a record (sync, a resolved conflict) can skip a risk alert. Returns the new version.
+    /// a record (sync, a resolved conflict) can skip a risk alert. Returns the new version and
+    /// the alerts the write raised.
     #[allow(clippy::too_many_arguments)]
     async fn write_version(
         &self,
@@ -652,7 +841,7 @@ impl Store {
         write: &PreparedWrite,
         current_version: Option<i64>,
         device_time: &str,
-    ) -> Result<i64> {
+    ) -> Result<Written> {
         let payload = &write.payload;
         let placement = &write.placement;
         let stored_payload = self.sealed_payload(record_id, payload, &write.canonical);
@@ -710,18 +899,19 @@ impl Store {
                 version
             }
         };
-        self.after_write(
-            tx,
-            actor,
-            author_id,
-            record_id,
-            version,
-            write,
-            &stored_payload,
-            device_time,
-        )
-        .await?;
-        Ok(version)
+        let alerts = self
+            .after_write(
+                tx,
+                actor,
+                author_id,
+                record_id,
+                version,
+                write,
+                &stored_payload,
+                device_time,
+            )
+            .await?;
+        Ok(Written { version, alerts })
     }
 
     /// For identity records the stored payload is sealed: only the client id stays readable.
@@ -1034,7 +1224,8 @@ impl Store {
         }
     }
 
-    /// History, scores, alerts, caseload moves and the audit event that follow a write.
+    /// History, scores, alerts, caseload moves and the audit event that follow a write. Returns
+    /// the alerts raised.
     #[allow(clippy::too_many_arguments)]
     async fn after_write(
         &self,
@@ -1046,7 +1237,8 @@ impl Store {
         write: &PreparedWrite,
         stored_payload: &str,
         device_time: &str,
-    ) -> Result<()> {
+    ) -> Result<Vec<AckAlert>> {
+        let mut raised = Vec::new();
         let (payload, placement, score) = (&write.payload, &write.placement, write.score.as_ref());
         let now = now_timestamp();
         sqlx::query("INSERT INTO record_versions (record_id, version, payload, author_id, recorded_at, device_time) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -1117,8 +1309,12 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 for flag in &s.risk_flags {
-                    self.raise_alert(tx, actor, record_id, placement, flag)
-                        .await?;
+                    if let Some(alert) = self
+                        .raise_alert(tx, actor, record_id, placement, flag)
+                        .await?
+                    {
+                        raised.push(alert);
+                    }
                 }
             }
             RecordPayload::CompetencyAssessment(c) if !write.harmful.is_empty() => {
@@ -1154,9 +1350,11 @@ impl Store {
             &ev.detail(serde_json::json!({"kind": payload.kind().as_str(), "version": version})),
         )
         .await?;
-        Ok(())
+        Ok(raised)
     }
 
+    /// Raises the alert for one risk flag of a record, unless that record already has it;
+    /// returns the alert when it is new.
     async fn raise_alert(
         &self,
         tx: &mut Tx,
@@ -1164,7 +1362,7 @@ impl Store {
         record_id: &str,
         placement: &Placement,
         flag: &RiskFlagSummary,
-    ) -> Result<()> {
+    ) -> Result<Option<AckAlert>> {
         let exists =
             sqlx::query("SELECT id FROM risk_alerts WHERE record_id = $1 AND rule_id = $2")
                 .bind(record_id.to_string())
@@ -1172,7 +1370,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         if exists.is_some() {
-            return Ok(());
+            return Ok(None);
         }
         let supervisor = match &placement.counsellor_id {
             Some(c) => sqlx::query("SELECT supervisor_id FROM users WHERE id = $1")
@@ -1236,13 +1434,18 @@ impl Store {
             tx,
             Some(actor),
             &AuditEvent::new("alert.raise", "risk_alert")
-                .entity(id)
+                .entity(id.clone())
                 .client(client)
                 .hub(Some(placement.hub_id.clone()))
                 .detail(serde_json::json!({"rule": flag.rule_id, "level": flag.level})),
         )
         .await?;
-        Ok(())
+        Ok(Some(AckAlert {
+            id,
+            rule_id: flag.rule_id.clone(),
+            level: flag.level.clone(),
+            due_at,
+        }))
     }
 
     /// Changes in the actor's caseload after `cursor`, oldest first.
@@ -1893,7 +2096,7 @@ impl Store {
         // Step 2, their records (scoped again: a client's records are in the caller's scope when
         // its episode is, but the check costs nothing and keeps the rule in one place).
         let mut sql = Sql::new(
-            "SELECT r.id, r.kind, r.client_id, r.counsellor_id, r.programme_id, r.occurred_on, r.payload, s.total, s.instrument, s.detail FROM records r
+            "SELECT r.id, r.kind, r.client_id, r.episode_id, r.counsellor_id, r.programme_id, r.occurred_on, r.payload, s.total, s.instrument, s.detail FROM records r
              LEFT JOIN assessment_scores s ON s.record_id = r.id WHERE r.kind IN ('client', 'episode', 'session', 'assessment')",
         );
         sql.push_in("r.client_id", &clients);
@@ -1913,15 +2116,19 @@ impl Store {
             .collect();
         // Rows are folded into typed entries as they stream in: a page of 500 clients is
         // ~7,000 records, and holding them all as rows and JSON trees cost ~50 MB a request.
-        let mut by_client: std::collections::BTreeMap<String, CaseloadEntry> = Default::default();
+        let mut by_client: std::collections::BTreeMap<String, (CaseloadEntry, CaseFold)> =
+            Default::default();
         let mut rows = sql.query().fetch(&self.pool);
         while let Some(r) = rows.try_next().await? {
             let Some(client) = opt_text(&r, "client_id")? else {
                 continue;
             };
-            let entry = by_client
-                .entry(client.clone())
-                .or_insert_with(|| CaseloadEntry::new(client, &alert_clients));
+            let (entry, fold) = by_client.entry(client.clone()).or_insert_with(|| {
+                (
+                    CaseloadEntry::new(client, &alert_clients),
+                    CaseFold::default(),
+                )
+            });
             // Only the fields the caseload shows are read from the body; a body that does not
             // parse (it was validated on the way in) contributes nothing rather than failing
             // the supervisor's whole list.
@@ -1939,14 +2146,32 @@ impl Store {
                         "closed"
                     };
                     entry.closure_reason = body.closure_reason;
+                    fold.episode = Some(EpisodeFold {
+                        id: r.try_get("id")?,
+                        enrolled_on: body.enrolled_on.as_deref().and_then(parse_date),
+                        programme_id: body.programme_id,
+                    });
                 }
                 "session" => {
                     if body.attended == Some(true) {
                         entry.sessions_attended += 1;
-                        entry.last_session_on = body.on;
+                        entry.last_session_on = body.on.clone();
                         entry.last_session_number = body.number.unwrap_or(0);
                     } else {
                         entry.sessions_missed += 1;
+                    }
+                    if let (Some(episode), Some(number), Some(on)) = (
+                        opt_text(&r, "episode_id")?,
+                        body.number,
+                        body.on.as_deref().and_then(parse_date),
+                    ) {
+                        fold.sessions.entry(episode).or_default().push(
+                            scaleup_domain::protocol::SessionFact {
+                                number,
+                                on,
+                                attended: body.attended == Some(true),
+                            },
+                        );
                     }
                 }
                 "assessment" => {
@@ -1965,6 +2190,43 @@ impl Store {
             }
         }
         drop(rows);
+        // The protocols of the page's programmes, in one query, for the rules below.
+        let programme_ids: Vec<String> = by_client
+            .values()
+            .flat_map(|(e, f)| {
+                e.programme_id
+                    .iter()
+                    .chain(f.episode.iter().filter_map(|ep| ep.programme_id.as_ref()))
+                    .cloned()
+            })
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect();
+        let mut protocols: std::collections::HashMap<String, &Protocol> = Default::default();
+        if !programme_ids.is_empty() {
+            let mut q = Sql::new("SELECT id, protocol_code FROM programmes WHERE 1 = 1");
+            q.push_in("id", &programme_ids);
+            for r in q.query().fetch_all(&self.pool).await? {
+                if let Some(p) = self
+                    .rules
+                    .protocol(&r.try_get::<String, _>("protocol_code")?)
+                {
+                    protocols.insert(r.try_get("id")?, p);
+                }
+            }
+        }
+        let today = today_utc();
+        let by_client: std::collections::BTreeMap<String, CaseloadEntry> = by_client
+            .into_iter()
+            .map(|(id, (mut entry, fold))| {
+                let protocol = entry
+                    .programme_id
+                    .as_ref()
+                    .and_then(|p| protocols.get(p).copied());
+                entry.apply_rules(protocol, &fold, &protocols, today);
+                (id, entry)
+            })
+            .collect();
         let out: Vec<CaseloadEntry> = by_client.into_values().collect();
         if !out.is_empty() {
             let ids: Vec<&str> = out.iter().map(|c| c.client_id.as_str()).collect();
@@ -1982,8 +2244,8 @@ impl Store {
 /// The most clients one caseload page holds.
 pub const MAX_CASELOAD_PAGE: i64 = 1000;
 
-/// One client in a caseload: where their episode stands, attendance and scores. Supervision
-/// flags are added at the edge from the protocol rules.
+/// One client in a caseload: where their episode stands, attendance, scores, and what the
+/// programme's protocol makes of them (supervision flags, adequate dose, next session).
 #[derive(Clone, Debug, Serialize)]
 pub struct CaseloadEntry {
     pub client_id: String,
@@ -1998,6 +2260,68 @@ pub struct CaseloadEntry {
     pub last_session_number: u32,
     pub scores: Vec<CaseloadScore>,
     pub open_risk_alert: bool,
+    /// The client's programme's protocol code, when the catalogue has that protocol.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// Whether the sessions attended reach the protocol's minimum adequate dose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adequate_dose: Option<bool>,
+    /// Supervision flags, in a fixed order: `risk`, `missed_sessions`, `overdue`,
+    /// `no_improvement`, `dropout` (see `scaleup_domain::protocol::supervision_flags`).
+    pub flags: Vec<&'static str>,
+    /// For an active episode, what its protocol says comes next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_session: Option<NextSession>,
+}
+
+/// The next session of an active episode, as `Protocol::next_session` computes it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NextSession {
+    /// `None` when the planned sessions are done.
+    pub number: Option<u32>,
+    pub due_on: Option<String>,
+    /// `upcoming`, `today`, `overdue`, `missed` or `done`.
+    pub status: &'static str,
+    /// Days past the due date, for `overdue`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overdue_days: Option<u32>,
+    /// The session plan's components for that session.
+    pub components: Vec<String>,
+}
+
+impl NextSession {
+    fn new(step: scaleup_domain::protocol::NextStep) -> NextSession {
+        use scaleup_domain::protocol::Due;
+        NextSession {
+            number: step.number,
+            due_on: step.due_on.map(|d| d.to_string()),
+            status: step.status.as_str(),
+            overdue_days: match step.status {
+                Due::Overdue { days } => Some(days),
+                _ => None,
+            },
+            components: step.components,
+        }
+    }
+}
+
+/// What the caseload fold keeps about a client beyond what the entry shows.
+#[derive(Default)]
+struct CaseFold {
+    /// The latest episode (by enrolment date).
+    episode: Option<EpisodeFold>,
+    /// Sessions per episode id.
+    sessions: std::collections::HashMap<String, Vec<scaleup_domain::protocol::SessionFact>>,
+}
+
+struct EpisodeFold {
+    id: String,
+    enrolled_on: Option<Date>,
+    programme_id: Option<String>,
+}
+
+fn parse_date(text: &str) -> Option<Date> {
+    Date::parse(text, "date").ok()
 }
 
 impl CaseloadEntry {
@@ -2014,6 +2338,80 @@ impl CaseloadEntry {
             last_session_on: None,
             last_session_number: 0,
             scores: Vec::new(),
+            protocol: None,
+            adequate_dose: None,
+            flags: Vec::new(),
+            next_session: None,
+        }
+    }
+
+    /// Adds what the protocol rules make of the entry: `protocol` is the client's programme's,
+    /// the next session follows the active episode's own programme (the same one, in practice).
+    fn apply_rules(
+        &mut self,
+        protocol: Option<&Protocol>,
+        fold: &CaseFold,
+        protocols: &std::collections::HashMap<String, &Protocol>,
+        today: Date,
+    ) {
+        use scaleup_domain::protocol::{CaseFacts, ScoredAssessment, supervision_flags};
+        use scaleup_domain::record::Occasion;
+        let scores: Vec<ScoredAssessment> = self
+            .scores
+            .iter()
+            .filter_map(|s| {
+                let score = serde_json::from_str(s.detail.as_deref()?).ok()?;
+                let occasion = match s.occasion.as_deref() {
+                    Some("screening") => Some(Occasion::Screening),
+                    Some("baseline") => Some(Occasion::Baseline),
+                    Some("session") => Some(Occasion::Session),
+                    Some("endpoint") => Some(Occasion::Endpoint),
+                    Some("follow_up") => Some(Occasion::FollowUp),
+                    _ => None,
+                };
+                Some(ScoredAssessment {
+                    occasion,
+                    session_number: s.session_number,
+                    score,
+                })
+            })
+            .collect();
+        let facts = CaseFacts {
+            open_risk_alert: self.open_risk_alert,
+            sessions_missed: self.sessions_missed,
+            episode_active: self.episode_status == "active",
+            dropped_out: self.closure_reason.as_deref() == Some("dropped_out"),
+            last_attended_on: self.last_session_on.as_deref().and_then(parse_date),
+            scores: &scores,
+        };
+        self.flags = supervision_flags(protocol, &facts, today)
+            .into_iter()
+            .map(|f| f.as_str())
+            .collect();
+        self.protocol = protocol.map(|p| p.code().to_string());
+        self.adequate_dose = protocol.map(|p| p.adequate_dose(self.sessions_attended));
+        if self.episode_status != "active" {
+            return;
+        }
+        let Some(episode) = &fold.episode else {
+            return;
+        };
+        let episode_protocol = episode
+            .programme_id
+            .as_ref()
+            .and_then(|p| protocols.get(p).copied())
+            .or(protocol);
+        if let (Some(p), Some(enrolled_on)) = (episode_protocol, episode.enrolled_on) {
+            let sessions = fold
+                .sessions
+                .get(&episode.id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            self.next_session = Some(NextSession::new(p.next_session(
+                enrolled_on,
+                sessions,
+                today,
+            )));
         }
     }
 }
@@ -2035,6 +2433,8 @@ pub struct CaseloadScore {
 /// The fields of a record body the caseload reads (client, episode, session, assessment).
 #[derive(Default, Deserialize)]
 struct CaseloadFields {
+    enrolled_on: Option<String>,
+    programme_id: Option<String>,
     closed_on: Option<String>,
     closure_reason: Option<String>,
     attended: Option<bool>,
@@ -2082,6 +2482,56 @@ async fn next_change_seq(tx: &mut Tx) -> Result<i64> {
     .fetch_one(&mut *tx)
     .await?;
     Ok(row.try_get("change_seq")?)
+}
+
+/// A client's latest screening or baseline assessment per instrument with the risk rules it
+/// raised: what a protocol's enrolment exclusions look at. Latest by date, then by write order.
+async fn latest_screenings(
+    tx: &mut Tx,
+    client_id: &str,
+) -> Result<std::collections::BTreeMap<String, scaleup_domain::protocol::LatestScreening>> {
+    use scaleup_domain::protocol::LatestScreening;
+    use scaleup_domain::record::Occasion;
+    let rows = sqlx::query(
+        "SELECT s.instrument, r.tag, s.detail FROM records r JOIN assessment_scores s ON s.record_id = r.id
+         WHERE r.client_id = $1 AND r.kind = 'assessment' AND r.tag IN ('screening', 'baseline')
+         ORDER BY r.occurred_on, r.change_seq",
+    )
+    .bind(client_id.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut latest = std::collections::BTreeMap::new();
+    for r in rows {
+        let occasion = match r.try_get::<Option<String>, _>("tag")?.as_deref() {
+            Some("baseline") => Occasion::Baseline,
+            _ => Occasion::Screening,
+        };
+        // The detail is the domain's `Score` (or an incomplete score's summary); only its
+        // raised rules matter here, and a detail that does not parse raised none.
+        let detail: DetailFlags = opt_text(&r, "detail")?
+            .and_then(|d| serde_json::from_str(&d).ok())
+            .unwrap_or_default();
+        latest.insert(
+            r.try_get::<String, _>("instrument")?,
+            LatestScreening {
+                occasion,
+                risk_rules: detail.risk_flags.into_iter().map(|f| f.rule).collect(),
+            },
+        );
+    }
+    Ok(latest)
+}
+
+/// The raised risk rules of a stored score detail.
+#[derive(Default, Deserialize)]
+struct DetailFlags {
+    #[serde(default)]
+    risk_flags: Vec<DetailFlag>,
+}
+
+#[derive(Deserialize)]
+struct DetailFlag {
+    rule: String,
 }
 
 async fn is_supervisee(tx: &mut Tx, supervisor: &str, counsellor: &str) -> Result<bool> {

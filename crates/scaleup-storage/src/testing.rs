@@ -4,9 +4,7 @@
 //! and create one database per test. When the variable is missing they are skipped locally,
 //! but with `CI=true` they fail: CI must prove both backends.
 
-use crate::{
-    MasterKey, NewOrgUnit, NewProgramme, NewUser, Scorer, Store, StoreOptions, UserRecord,
-};
+use crate::{MasterKey, NewOrgUnit, NewProgramme, NewUser, Rules, Store, StoreOptions, UserRecord};
 use scaleup_domain::org::OrgLevel;
 use scaleup_domain::role::Role;
 use std::sync::Arc;
@@ -88,12 +86,12 @@ impl TestDb {
         })
     }
 
-    pub async fn open(&self, scorer: Arc<dyn Scorer>) -> Store {
+    pub async fn open(&self, rules: Arc<dyn Rules>) -> Store {
         Store::open(StoreOptions {
             url: self.url.clone(),
             master_key: self.key.clone(),
             max_connections: 5,
-            scorer,
+            rules,
         })
         .await
         .expect("open test store")
@@ -359,11 +357,16 @@ impl Fixture {
 }
 
 /// A stand-in for the instrument catalogue in storage tests: PHQ-9 only (items "1".."9",
-/// codes 0–3), total = sum, positive at ≥ 10, item 9 > 0 raises an urgent risk flag.
-/// The real catalogue's scoring is tested where it is defined.
-pub struct TestScorer;
+/// codes 0–3, version "1"), total = sum, positive at ≥ 10, item 9 > 0 raises the urgent risk
+/// flag `item9_positive`. The real catalogue's scoring is tested where it is defined. Protocols
+/// are the built-in ones, so the protocol rules storage applies are the real ones.
+pub struct TestRules;
 
-impl Scorer for TestScorer {
+impl Rules for TestRules {
+    fn protocol(&self, code: &str) -> Option<&scaleup_domain::protocol::Protocol> {
+        scaleup_domain::catalog::Catalog::builtin_shared().protocol(code)
+    }
+
     fn score(
         &self,
         a: &scaleup_domain::record::Assessment,
@@ -373,6 +376,12 @@ impl Scorer for TestScorer {
             return Err(FieldError::new(
                 "data.instrument",
                 "is not an instrument in the catalogue",
+            ));
+        }
+        if a.instrument_version.as_deref().is_some_and(|v| v != "1") {
+            return Err(FieldError::new(
+                "data.instrument_version",
+                "is not a version of phq9 in the catalogue; known: 1",
             ));
         }
         let mut total = 0.0;
@@ -406,20 +415,35 @@ impl Scorer for TestScorer {
             }
         }
         let item9 = a.responses.get("9").copied().flatten().unwrap_or(0.0);
+        let flagged = item9 > 0.0;
+        // The real catalogue's bands, so acknowledgements carry a band and its label.
+        let (band, label) = match total {
+            t if t < 5.0 => ("minimal", "Minimal or none"),
+            t if t < 10.0 => ("mild", "Mild"),
+            t if t < 15.0 => ("moderate", "Moderate"),
+            t if t < 20.0 => ("moderately_severe", "Moderately severe"),
+            _ => ("severe", "Severe"),
+        };
         Ok(crate::ScoreSummary {
             instrument_version: Some("1".into()),
             total: Some(total),
-            band: None,
+            band: Some(band.into()),
+            band_label: Some(label.into()),
             positive: Some(total >= 10.0),
-            risk_flags: if item9 > 0.0 {
+            risk_flags: if flagged {
                 vec![crate::RiskFlagSummary {
-                    rule_id: "phq9.item9".into(),
+                    rule_id: "phq9.item9_positive".into(),
+                    rule: "item9_positive".into(),
                     level: "urgent".into(),
                 }]
             } else {
                 vec![]
             },
-            detail: serde_json::json!({"total": total}),
+            // Raised rules are kept where the real score keeps them (`risk_flags[].rule`).
+            detail: serde_json::json!({
+                "total": total,
+                "risk_flags": if flagged { serde_json::json!([{"instrument": "phq9", "rule": "item9_positive"}]) } else { serde_json::json!([]) },
+            }),
         })
     }
 }

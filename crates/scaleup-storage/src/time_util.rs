@@ -22,6 +22,12 @@ pub fn now_timestamp() -> String {
     format_timestamp(OffsetDateTime::now_utc())
 }
 
+/// The server's calendar date (UTC), for rules that take `today`.
+pub fn today_utc() -> scaleup_domain::date::Date {
+    scaleup_domain::date::Date::from_julian_day(OffsetDateTime::now_utc().date().to_julian_day())
+        .expect("the clock's date is a calendar date")
+}
+
 /// `now + hours` in storage form.
 pub fn timestamp_in(hours: i64) -> String {
     format_timestamp(OffsetDateTime::now_utc() + time::Duration::hours(hours))

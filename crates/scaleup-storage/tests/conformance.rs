@@ -4,7 +4,7 @@
 //! backend with a fresh database. Add a test by writing the function and naming it in the macro.
 
 use scaleup_domain::role::Role;
-use scaleup_storage::testing::{FIXTURE_PASSWORD, Fixture, TestDb, TestScorer};
+use scaleup_storage::testing::{FIXTURE_PASSWORD, Fixture, TestDb, TestRules};
 use scaleup_storage::{
     Ack, AckStatus, IncomingRecord, LoginOutcome, SessionKind, Store, StoreError,
 };
@@ -52,6 +52,11 @@ conformance!(
     audit_chain_detects_tampering,
     summary_counts_indicators_and_suppresses_small_cells,
     activity_for_costing_is_aggregated_per_hub_and_year,
+    acks_carry_the_servers_score_and_the_alerts_raised,
+    assessments_are_scored_with_the_version_they_name,
+    protocol_rules_and_the_clock_reject_what_cannot_be_right,
+    an_exclusion_blocks_enrolment_until_a_clean_screening,
+    caseload_shows_the_next_session_of_active_episodes,
     alert_acknowledgement_keeps_every_action_and_a_sealed_note,
     alert_follow_ups_build_a_history_only_its_handlers_see,
     harmful_competency_rating_raises_one_safety_flag_for_the_hub_lead,
@@ -67,7 +72,7 @@ async fn older_database_upgrades_in_place(db: TestDb) {
         url: db.url.clone(),
         master_key: key,
         max_connections: 2,
-        scorer: Arc::new(TestScorer),
+        rules: Arc::new(TestRules),
     };
     let old = Store::open_at_schema(options(db.key.clone()), 1)
         .await
@@ -192,7 +197,7 @@ async fn a_database_refuses_a_key_it_was_not_made_with(db: TestDb) {
         url: db.url.clone(),
         master_key: key.clone(),
         max_connections: 2,
-        scorer: Arc::new(TestScorer),
+        rules: Arc::new(TestRules),
     };
     // Schema 4 had no key check: seed data under the right key.
     let old = Store::open_at_schema(options(&db.key), 4).await.unwrap();
@@ -256,7 +261,7 @@ async fn postgres_a_database_refuses_a_key_it_was_not_made_with() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_planner_statistics_follow_the_table() {
     let db = TestDb::sqlite();
-    let store = db.open(Arc::new(TestScorer)).await;
+    let store = db.open(Arc::new(TestRules)).await;
     let f = Fixture::seed(&store).await;
     register_client(&store, &f, &f.counsellor).await;
     let records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records")
@@ -290,7 +295,7 @@ async fn sqlite_planner_statistics_follow_the_table() {
     assert_eq!(analysed(store.clone()).await, records);
     // A reopened store keeps what it has instead of analysing at every start.
     drop(store);
-    let store = db.open(Arc::new(TestScorer)).await;
+    let store = db.open(Arc::new(TestRules)).await;
     assert!(!store.refresh_statistics_if_stale().await.unwrap());
 }
 
@@ -299,7 +304,7 @@ where
     F: FnOnce(Store, Fixture, Reopen) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let store = db.open(Arc::new(TestScorer)).await;
+    let store = db.open(Arc::new(TestRules)).await;
     let fixture = Fixture::seed(&store).await;
     test(
         store,
@@ -328,6 +333,29 @@ fn rec(kind: &str, id: &str, base: Option<i64>, data: Value) -> IncomingRecord {
 
 fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// The server's date (UTC) `offset` days from today, as `YYYY-MM-DD`.
+fn day(offset: i64) -> String {
+    let d = time::OffsetDateTime::now_utc().date() + time::Duration::days(offset);
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// PHQ-9 responses: items 1-8 at `items`, item 9 at `item9`.
+fn phq9_responses(items: u32, item9: u32) -> Value {
+    let mut r = serde_json::Map::new();
+    for i in 1..=8 {
+        r.insert(i.to_string(), json!(items));
+    }
+    r.insert("9".into(), json!(item9));
+    Value::Object(r)
+}
+
+/// The field and message of a rejected acknowledgement.
+fn rejection(ack: &Ack) -> (String, String) {
+    assert_eq!(ack.status, AckStatus::Rejected, "{ack:?}");
+    let e = ack.error.as_ref().unwrap();
+    (e.field.clone().unwrap_or_default(), e.message.clone())
 }
 
 /// Action codes as the store takes them.
@@ -374,7 +402,7 @@ async fn migrations_are_idempotent_and_versioned(store: Store, f: Fixture, db: R
         url: db.url.clone(),
         master_key: db.key,
         max_connections: 2,
-        scorer: Arc::new(TestScorer),
+        rules: Arc::new(TestRules),
     })
     .await
     .unwrap();
@@ -403,7 +431,7 @@ async fn migrations_are_idempotent_and_versioned(store: Store, f: Fixture, db: R
         url: db.url,
         master_key: scaleup_storage::MasterKey::generate(),
         max_connections: 1,
-        scorer: Arc::new(TestScorer),
+        rules: Arc::new(TestRules),
     })
     .await;
     assert!(matches!(
@@ -785,7 +813,7 @@ async fn kept_conflict_rescores_and_raises_alerts(store: Store, f: Fixture, _db:
     assert_eq!(alerts.len(), 1, "the kept item 9 raised its alert");
     assert_eq!(
         (alerts[0].rule_id.as_str(), alerts[0].record_id.as_str()),
-        ("phq9.item9", id.as_str())
+        ("phq9.item9_positive", id.as_str())
     );
     let score = sqlx::query("SELECT total FROM assessment_scores WHERE record_id = $1")
         .bind(id.clone())
@@ -1187,7 +1215,7 @@ async fn risk_items_raise_alerts_that_escalate(store: Store, f: Fixture, _db: Re
             alerts[0].rule_id.as_str(),
             alerts[0].supervisor_id.as_deref()
         ),
-        ("phq9.item9", Some(f.supervisor.id.as_str()))
+        ("phq9.item9_positive", Some(f.supervisor.id.as_str()))
     );
     let sb = actor(&store, &f.supervisor_b).await;
     assert!(store.alerts(&sb, None).await.unwrap().is_empty());
@@ -1439,6 +1467,8 @@ async fn audit_chain_detects_tampering(store: Store, f: Fixture, _db: Reopen) {
         version: None,
         conflict_id: None,
         error: None,
+        score: None,
+        alerts: vec![],
     };
 }
 
@@ -1626,6 +1656,452 @@ fn both_backends_have_the_same_migrations() {
         names("sqlite").len() as i64,
         scaleup_storage::LATEST_VERSION
     );
+}
+
+/// Care app contract, item 1: an accepted assessment's acknowledgement carries the server's
+/// score, and every accepted record the alerts its write raised; a replay returns the same,
+/// and receipts stored before these fields existed still answer replays.
+async fn acks_carry_the_servers_score_and_the_alerts_raised(store: Store, f: Fixture, _db: Reopen) {
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let a = actor(&store, &f.counsellor).await;
+    // Items 1-3 at 2, items 4-8 at 1, item 9 at 1: total 12, with the risk item positive.
+    let mut responses = phq9_responses(1, 1);
+    for i in ["1", "2", "3"] {
+        responses[i] = json!(2);
+    }
+    let assessment = uuid();
+    let body = json!({"client_id": client, "instrument": "phq9", "occasion": "screening", "administered_on": "2026-03-02", "responses": responses});
+    let batch = vec![
+        rec("assessment", &assessment, None, body.clone()),
+        rec(
+            "consent",
+            &uuid(),
+            None,
+            json!({"client_id": client, "scope": "research", "given": true, "on": "2026-03-02"}),
+        ),
+    ];
+    let acks = store.push(&a, "d", batch.clone()).await.unwrap();
+    assert_eq!(acks[0].status, AckStatus::Created);
+    let score = serde_json::to_value(acks[0].score.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        score,
+        json!({"instrument": "phq9", "instrument_version": "1", "total": 12.0, "band": "moderate",
+               "band_label": "Moderate", "positive": true,
+               "risk_flags": [{"rule_id": "item9_positive", "level": "urgent"}]})
+    );
+    let s = actor(&store, &f.supervisor).await;
+    let stored = store.alerts(&s, None).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(acks[0].alerts.len(), 1);
+    let alert = &acks[0].alerts[0];
+    assert_eq!(
+        (
+            &alert.id,
+            &alert.rule_id,
+            alert.level.as_str(),
+            &alert.due_at
+        ),
+        (
+            &stored[0].id,
+            &stored[0].rule_id,
+            "urgent",
+            &stored[0].due_at
+        )
+    );
+    // Records that are not assessments have neither; an empty list is left out of the JSON.
+    assert!(acks[1].score.is_none() && acks[1].alerts.is_empty());
+    let json = serde_json::to_value(&acks[1]).unwrap();
+    assert!(
+        json.get("score").is_none() && json.get("alerts").is_none(),
+        "{json}"
+    );
+
+    // A replay returns the same acknowledgements, alerts included, and raises nothing new.
+    let replay = store.push(&a, "d", batch).await.unwrap();
+    assert_eq!(replay, acks);
+    assert_eq!(store.alerts(&s, None).await.unwrap().len(), 1);
+
+    // An edit rescored without the flag: the new score, and no alert (the first one stays).
+    let mut edited = body.clone();
+    edited["responses"]["9"] = json!(0);
+    let updated = store
+        .push(
+            &a,
+            "d",
+            vec![rec("assessment", &assessment, Some(1), edited.clone())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated[0].status, AckStatus::Updated);
+    let score = updated[0].score.as_ref().unwrap();
+    assert_eq!((score.total, score.risk_flags.len()), (Some(11.0), 0));
+    assert!(updated[0].alerts.is_empty());
+    // The same content under another base version is unchanged, and still carries its score.
+    let unchanged = store
+        .push(
+            &a,
+            "d",
+            vec![rec("assessment", &assessment, Some(7), edited)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(unchanged[0].status, AckStatus::Unchanged);
+    assert_eq!(unchanged[0].score.as_ref().unwrap().total, Some(11.0));
+
+    // A receipt stored by an older server (no score, no alerts) still answers its replay.
+    let consent = uuid();
+    let old = vec![rec(
+        "consent",
+        &consent,
+        None,
+        json!({"client_id": client, "scope": "treatment", "given": true, "on": "2026-03-02"}),
+    )];
+    store.push(&a, "d", old.clone()).await.unwrap();
+    let old_receipt = json!({"id": consent, "status": "created", "version": 1}).to_string();
+    sqlx::query("UPDATE sync_receipts SET ack = $1 WHERE record_id = $2")
+        .bind(old_receipt)
+        .bind(consent.clone())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let replay = store.push(&a, "d", old).await.unwrap();
+    assert_eq!(
+        (
+            replay[0].status,
+            replay[0].version,
+            replay[0].score.is_none(),
+            replay[0].alerts.is_empty()
+        ),
+        (AckStatus::Created, Some(1), true, true)
+    );
+}
+
+/// Care app contract, item 2: an assessment names the instrument version its form used and is
+/// scored with exactly that version; absent, with the newest; an unknown one is rejected.
+async fn assessments_are_scored_with_the_version_they_name(store: Store, f: Fixture, _db: Reopen) {
+    use scaleup_domain::catalog::Catalog;
+    // A hub replaced the built-in PHQ-9 with version 2, positive only above 14.
+    let mut catalog = Catalog::builtin();
+    let v1 = catalog.instrument("phq9").unwrap().version().to_string();
+    assert_eq!(v1, "1");
+    let text = scaleup_domain::catalog::BUILTIN_FILES
+        .iter()
+        .find(|(name, _)| *name == "instruments/phq9.toml")
+        .unwrap()
+        .1
+        .replace("version = \"1\"", "version = \"2\"")
+        .replace("default_cutoff = \"ge10\"", "default_cutoff = \"gt14\"");
+    catalog.add_file("hub/phq9-v2.toml", &text).unwrap();
+    let store = store.with_rules(Arc::new(scaleup_storage::CatalogRules::new(Arc::new(
+        catalog,
+    ))));
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let a = actor(&store, &f.counsellor).await;
+    // Total 12: positive under version 1 (>= 10), not under version 2 (> 14).
+    let mut responses = phq9_responses(1, 0);
+    for i in ["1", "2", "3", "4"] {
+        responses[i] = json!(2);
+    }
+    let body = |version: Option<&str>| {
+        let mut b = json!({"client_id": client, "instrument": "phq9", "occasion": "screening", "administered_on": "2026-03-02", "responses": responses});
+        if let Some(v) = version {
+            b["instrument_version"] = json!(v);
+        }
+        b
+    };
+    let (old, new, newest) = (uuid(), uuid(), uuid());
+    let acks = store
+        .push(
+            &a,
+            "d",
+            vec![
+                rec("assessment", &old, None, body(Some("1"))),
+                rec("assessment", &new, None, body(Some("2"))),
+                rec("assessment", &newest, None, body(None)),
+                rec("assessment", &uuid(), None, body(Some("3"))),
+            ],
+        )
+        .await
+        .unwrap();
+    let verdict = |ack: &Ack| {
+        let s = ack.score.as_ref().unwrap();
+        (s.instrument_version.clone().unwrap(), s.total, s.positive)
+    };
+    assert_eq!(verdict(&acks[0]), ("1".into(), Some(12.0), Some(true)));
+    assert_eq!(verdict(&acks[1]), ("2".into(), Some(12.0), Some(false)));
+    assert_eq!(verdict(&acks[2]), ("2".into(), Some(12.0), Some(false)));
+    assert_eq!(
+        rejection(&acks[3]),
+        (
+            "data.instrument_version".into(),
+            "is not a version of phq9 in the catalogue; known: 1, 2".into()
+        )
+    );
+    // The stored score records the version used.
+    for (id, version, positive) in [(&old, "1", 1), (&new, "2", 0), (&newest, "2", 0)] {
+        let row = sqlx::query(
+            "SELECT instrument_version, CAST(positive AS BIGINT) AS positive FROM assessment_scores WHERE record_id = $1",
+        )
+        .bind(id.clone())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            (
+                row.get::<Option<String>, _>("instrument_version")
+                    .as_deref(),
+                row.get::<i64, _>("positive")
+            ),
+            (Some(version), positive)
+        );
+    }
+}
+
+/// Care app contract, item 3: a session's components must be its protocol's, no record date may
+/// be after tomorrow, and a device clock may not run more than a day ahead.
+async fn protocol_rules_and_the_clock_reject_what_cannot_be_right(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let a = actor(&store, &f.counsellor).await;
+    let client = client_with_episode(&store, &f, &f.counsellor, &day(-10), None).await;
+    let episode: String =
+        sqlx::query_scalar("SELECT id FROM records WHERE client_id = $1 AND kind = 'episode'")
+            .bind(client.clone())
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    let session = |number: u32, on: &str, components: Value| json!({"client_id": client, "episode_id": episode, "number": number, "on": on, "attended": true, "modality": "individual", "components": components});
+    let acks = store
+        .push(&a, "d", vec![
+            // A HAP component in a PM+ session.
+            rec("session", &uuid(), None, session(1, &day(-3), json!(["psychoeducation", "activity_monitoring"]))),
+            rec("session", &uuid(), None, session(1, &day(2), json!([]))),
+            rec("session", &uuid(), None, session(1, &day(1), json!(["psychoeducation", "staying_well"]))),
+            rec("episode", &uuid(), None, json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": day(-10), "closed_on": day(30), "closure_reason": "completed"})),
+            rec("consent", &uuid(), None, json!({"client_id": client, "scope": "treatment", "given": true, "on": "2099-01-01"})),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        rejection(&acks[0]),
+        (
+            "data.components.1".into(),
+            "is not a component of protocol pm_plus_individual; allowed: assessment, psychoeducation, managing_stress, managing_problems, get_going_keep_doing, strengthening_social_support, staying_well".into()
+        )
+    );
+    let future = |field: &str| (field.to_string(), "must not be in the future".to_string());
+    assert_eq!(rejection(&acks[1]), future("data.on"));
+    // Tomorrow is already today in UTC+14.
+    assert_eq!(acks[2].status, AckStatus::Created, "{:?}", acks[2]);
+    assert_eq!(rejection(&acks[3]), future("data.closed_on"));
+    assert_eq!(rejection(&acks[4]), future("data.on"));
+
+    // The device clock: half a day ahead is a time zone, two days ahead is a wrong clock.
+    let ahead = |hours: i64| {
+        let t = time::OffsetDateTime::now_utc() + time::Duration::hours(hours);
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let consent = |device_time: String| {
+        serde_json::from_value::<IncomingRecord>(
+            json!({"kind": "consent", "id": uuid(), "device_time": device_time,
+            "data": {"client_id": client, "scope": "research", "given": true, "on": day(0)}}),
+        )
+        .unwrap()
+    };
+    let acks = store
+        .push(&a, "d", vec![consent(ahead(12)), consent(ahead(48))])
+        .await
+        .unwrap();
+    assert_eq!(acks[0].status, AckStatus::Created, "{:?}", acks[0]);
+    let (field, message) = rejection(&acks[1]);
+    assert_eq!(field, "device_time");
+    assert!(message.contains("ahead of the server's clock"), "{message}");
+}
+
+/// Care app contract, item 3: the protocol's exclusion (PM+: suicide_risk, PHQ-9 item 9, refer)
+/// blocks enrolment while the client's latest screening raised it; a later clean screening
+/// lifts it, and closing an existing episode is never blocked.
+async fn an_exclusion_blocks_enrolment_until_a_clean_screening(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let a = actor(&store, &f.counsellor).await;
+    let client = uuid();
+    let screening = |on: &str, item9: u32| {
+        rec(
+            "assessment",
+            &uuid(),
+            None,
+            json!({"client_id": client, "instrument": "phq9", "occasion": "screening", "administered_on": on, "responses": phq9_responses(2, item9)}),
+        )
+    };
+    let episode = |id: &str| {
+        rec(
+            "episode",
+            id,
+            None,
+            json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-03-03"}),
+        )
+    };
+    let blocked = (
+        "data.client_id".to_string(),
+        "enrolment is blocked by the protocol's exclusion suicide_risk (refer): the latest phq9 screening raised item9_positive; record a referral instead".to_string(),
+    );
+    // The flagged screening and the episode in one batch: the episode sees the screening.
+    let first_episode = uuid();
+    let acks = store
+        .push(&a, "d", vec![
+            rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": "female"})),
+            screening("2026-03-01", 1),
+            episode(&first_episode),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(rejection(&acks[2]), blocked);
+    let episodes = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM records WHERE client_id = $1 AND kind = 'episode'",
+        )
+        .bind(client.clone())
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+    };
+    assert_eq!(episodes().await, 0);
+    // A baseline on the same day without the flag is the latest: enrolment goes ahead.
+    let acks = store
+        .push(&a, "d", vec![
+            rec("assessment", &uuid(), None, json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": phq9_responses(2, 0)})),
+            episode(&first_episode),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(acks[1].status, AckStatus::Created, "{:?}", acks[1]);
+    // A new flagged screening: closing the open episode is allowed, a second episode is not.
+    let acks = store
+        .push(&a, "d", vec![
+            screening("2026-03-20", 2),
+            rec("episode", &first_episode, Some(1), json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-03-03", "closed_on": "2026-03-20", "closure_reason": "referred"})),
+            episode(&uuid()),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(acks[1].status, AckStatus::Updated, "{:?}", acks[1]);
+    assert_eq!(rejection(&acks[2]), blocked);
+    // A flagged session assessment is not a screening: it does not decide enrolment.
+    let acks = store
+        .push(&a, "d", vec![
+            screening("2026-04-01", 0),
+            rec("assessment", &uuid(), None, json!({"client_id": client, "episode_id": first_episode, "instrument": "phq9", "occasion": "session", "session_number": 2, "administered_on": "2026-04-02", "responses": phq9_responses(2, 1)})),
+            episode(&uuid()),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(acks[2].status, AckStatus::Created, "{:?}", acks[2]);
+    assert_eq!(episodes().await, 2);
+}
+
+/// Care app contract, item 4: each active episode in a caseload shows its next session, computed
+/// by `Protocol::next_session` from the episode's own sessions; supervision flags come from the
+/// store too.
+async fn caseload_shows_the_next_session_of_active_episodes(store: Store, f: Fixture, _db: Reopen) {
+    let a = actor(&store, &f.counsellor).await;
+    let session = |client: &str, episode: &str, number: u32, on: String, attended: bool| {
+        rec(
+            "session",
+            &uuid(),
+            None,
+            json!({"client_id": client, "episode_id": episode, "number": number, "on": on, "attended": attended, "modality": "individual", "components": []}),
+        )
+    };
+    let enrol = |client: &str, episode: &str, on: String, closed: Option<String>| {
+        let mut e = json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": on});
+        if let Some(c) = closed {
+            e["closed_on"] = json!(c);
+            e["closure_reason"] = json!("completed");
+        }
+        rec("episode", episode, None, e)
+    };
+    let new_client = |id: &str| {
+        rec(
+            "client",
+            id,
+            None,
+            json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": day(-60), "sex": "female"}),
+        )
+    };
+    let (fresh, behind, done, returning, closed) = (uuid(), uuid(), uuid(), uuid(), uuid());
+    let (e_fresh, e_behind, e_done, e_old, e_new, e_closed) =
+        (uuid(), uuid(), uuid(), uuid(), uuid(), uuid());
+    let mut batch = vec![
+        // Enrolled today, nothing held yet.
+        new_client(&fresh),
+        enrol(&fresh, &e_fresh, day(0), None),
+        // Session 1 attended 17 days ago, session 2 missed 10 days ago: 3 was due 3 days ago.
+        new_client(&behind),
+        enrol(&behind, &e_behind, day(-20), None),
+        session(&behind, &e_behind, 1, day(-17), true),
+        session(&behind, &e_behind, 2, day(-10), false),
+        // All five planned PM+ sessions held.
+        new_client(&done),
+        enrol(&done, &e_done, day(-40), None),
+        // An earlier, closed episode with four sessions, and a new one with one session: the new
+        // episode's own sessions count.
+        new_client(&returning),
+        enrol(&returning, &e_old, day(-150), Some(day(-100))),
+        enrol(&returning, &e_new, day(-5), None),
+        session(&returning, &e_new, 1, day(-5), true),
+        // Closed: no next session.
+        new_client(&closed),
+        enrol(&closed, &e_closed, day(-30), Some(day(-2))),
+    ];
+    for n in 1..=5 {
+        batch.push(session(&done, &e_done, n, day(-40 + 7 * n as i64), true));
+    }
+    for n in 1..=4 {
+        batch.push(session(
+            &returning,
+            &e_old,
+            n,
+            day(-150 + 7 * n as i64),
+            true,
+        ));
+    }
+    push_created(&store, &a, batch).await;
+
+    let (items, _) = store.caseload(&a, None, 100).await.unwrap();
+    let entry = |id: &str| items.iter().find(|c| c.client_id == id).unwrap();
+    let next = |id: &str| serde_json::to_value(&entry(id).next_session).unwrap();
+    assert_eq!(
+        next(&fresh),
+        json!({"number": 1, "due_on": day(0), "status": "today", "components": ["assessment", "psychoeducation", "managing_stress"]})
+    );
+    assert_eq!(
+        next(&behind),
+        json!({"number": 3, "due_on": day(-3), "status": "overdue", "overdue_days": 3, "components": ["managing_stress", "managing_problems", "get_going_keep_doing"]})
+    );
+    assert_eq!(
+        next(&done),
+        json!({"number": null, "due_on": null, "status": "done", "components": []})
+    );
+    assert_eq!(
+        next(&returning),
+        json!({"number": 2, "due_on": day(2), "status": "upcoming", "components": ["managing_stress", "managing_problems"]})
+    );
+    assert_eq!(next(&closed), Value::Null);
+    // The supervision flags and the protocol's other verdicts are on the same entries.
+    let behind = entry(&behind);
+    assert_eq!(behind.protocol.as_deref(), Some("pm_plus_individual"));
+    // The `overdue` flag keeps its earlier rule (from the last attended session: 17 days ago,
+    // 10 past the interval), while the schedule counts the missed session too (3 days overdue).
+    // FIXME(care app): decide whether the flag should follow `next_session`; kept as it was.
+    assert_eq!(behind.flags, vec!["missed_sessions", "overdue"]);
+    assert_eq!(behind.adequate_dose, Some(false));
+    assert_eq!(entry(&done).adequate_dose, Some(true));
 }
 
 /// Pushes a PHQ-9 whose item 9 is positive for `client`; returns the alert it raised.

@@ -1,355 +1,366 @@
-### scaleup interface text: English (the reference catalogue; every other language has the
-### same messages).
+### scaleup interface text: Spanish (español). Same messages as en.ftl, the reference catalogue.
 ### Messages starting with app- also travel to the offline app; they use only variables and
 ### selectors on a number, and every selector ends with a default *[other] variant.
+###
+### WORKING TRANSLATION drafted on 2026-12-06 without review by a native speaker.
+### meta-reviewed must change to "yes" only after a native speaker has reviewed every message.
+###
+### Written for Latin America, addressing the user as "usted".
+### Terms used (for the reviewer): client = paciente ("usuario" would clash with
+### "nombre de usuario"), counsellor = consejero, supervisor = supervisor, hub = sede,
+### hub manager = responsable de la sede, record = registro, session = sesión,
+### sign in / out = entrar / salir (not "iniciar sesión", to keep "sesión" for counselling
+### sessions), risk alert = alerta de riesgo, acknowledge = confirmar,
+### escalated = enviada a la sede, refer = derivar, screen = tamizaje.
+### Plurals: CLDR Spanish "one" is 1 only; [0] as in English.
 
 ## Review status of this catalogue: "yes" once a native speaker has reviewed every message.
 meta-reviewed = no
 
 ## Frame
-skip-to-content = Skip to content
-nav-label = Main
-nav-today = Today
-nav-queue = Review queue
-nav-supervision-log = Supervision log
-nav-hub = Hub
-sign-out = Sign out
-language-link = Language
-language-title = Language
-language-choose = Choose the language of the interface
-language-unreviewed = not yet reviewed by a native speaker
-language-unreviewed-note = This translation has not yet been reviewed by a native speaker.
-language-unknown = That language is not available.
-save = Save
-cancel = Cancel
-back = Back
+skip-to-content = Ir al contenido
+nav-label = Principal
+nav-today = Hoy
+nav-queue = Por revisar
+nav-supervision-log = Registro de supervisión
+nav-hub = Sede
+sign-out = Salir
+language-link = Idioma
+language-title = Idioma
+language-choose = Elija el idioma de la interfaz
+language-unreviewed = aún no revisado por un hablante nativo
+language-unreviewed-note = Esta traducción aún no ha sido revisada por un hablante nativo.
+language-unknown = Ese idioma no está disponible.
+save = Guardar
+cancel = Cancelar
+back = Volver
 
 ## Sign-in
-signin-title = Sign in
-signin-lead = Sign in with the username and password your hub gave you.
-field-username = Username
-field-password = Password
-sign-in = Sign in
-signin-missing = Enter your username and password.
-signin-invalid = Wrong username or password.
-signin-rate-limited = Too many failed attempts. Wait 15 minutes and try again, or ask your hub manager.
+signin-title = Entrar
+signin-lead = Entre con el nombre de usuario y la contraseña que le dio su sede.
+field-username = Nombre de usuario
+field-password = Contraseña
+sign-in = Entrar
+signin-missing = Escriba su nombre de usuario y su contraseña.
+signin-invalid = Nombre de usuario o contraseña incorrectos.
+signin-rate-limited = Demasiados intentos fallidos. Espere 15 minutos y vuelva a intentarlo, o pregunte al responsable de su sede.
 
 ## Roles and home
-home-title = Welcome
-home-role = You are signed in as { $role }.
-home-api = Programme data, analyses and exports are available through the API:
-role-admin = administrator
-role-hub_manager = hub manager
+home-title = Bienvenida
+home-role = Ha entrado como { $role }.
+home-api = Los datos del programa, los análisis y las exportaciones están disponibles a través de la API:
+role-admin = administrador
+role-hub_manager = responsable de la sede
 role-supervisor = supervisor
-role-counsellor = counsellor
-role-researcher = researcher
-role-viewer = viewer
+role-counsellor = consejero
+role-researcher = investigador
+role-viewer = observador
 
 ## Errors
-error-forbidden = Your role cannot open this page.
-error-not-found = This page does not exist or is not in your caseload.
-error-form-expired = This form has expired or did not come from scaleup. Reload the page and try again.
+error-forbidden = Su rol no permite abrir esta página.
+error-not-found = Esta página no existe o no corresponde a sus pacientes.
+error-form-expired = Este formulario caducó o no viene de scaleup. Vuelva a cargar la página e inténtelo de nuevo.
 
 ## Supervisor: queue
-queue-title = Review queue
-queue-lead = Clients of your counsellors who need attention, most urgent first.
-queue-empty = Nothing needs your attention right now.
-queue-alerts = Open risk alerts
-queue-flagged = Flagged clients
-queue-client = Client
-queue-counsellor = Counsellor
-queue-flags = Why
-queue-due = Respond by
-queue-overdue = overdue
-flag-risk = Risk alert
-flag-no_improvement = Not improving
-flag-missed_sessions = Missed sessions
-flag-overdue = Session overdue
-flag-dropout = Dropped out
-acknowledge = Acknowledge
-open-client = Open client
-queue-counsellors = Your counsellors
-queue-coaching = Coaching view
-queue-rate = Rate competency
-alert-level-urgent = Urgent
-alert-level-routine = Routine
-alert-status-open = Open
-alert-status-acknowledged = Acknowledged
-alert-status-escalated = Escalated
+queue-title = Lista por revisar
+queue-lead = Pacientes de sus consejeros que necesitan atención, los más urgentes primero.
+queue-empty = Nada necesita su atención en este momento.
+queue-alerts = Alertas de riesgo abiertas
+queue-flagged = Pacientes señalados
+queue-client = Paciente
+queue-counsellor = Consejero
+queue-flags = Motivo
+queue-due = Responder antes de
+queue-overdue = atrasado
+flag-risk = Alerta de riesgo
+flag-no_improvement = No mejora
+flag-missed_sessions = Faltó a sesiones
+flag-overdue = Sesión atrasada
+flag-dropout = Abandonó
+acknowledge = Confirmar
+open-client = Ver paciente
+queue-counsellors = Sus consejeros
+queue-coaching = Acompañamiento
+queue-rate = Evaluar competencias
+alert-level-urgent = Urgente
+alert-level-routine = Normal
+alert-status-open = Abierta
+alert-status-acknowledged = Confirmada
+alert-status-escalated = Enviada a la sede
 
 ## Supervisor: alert
-alert-title = Risk alert
-alert-raised = Raised
-alert-rule = Reason
-alert-history = What has been done
-alert-history-empty = Nothing recorded yet.
-alert-ack-title = Acknowledge and act
-alert-ack-actions = What did you do? Choose all that apply.
-alert-note = Note (optional)
-alert-note-hint = Do not write the client's name here.
-alert-followup-title = Add a follow-up
-alert-ack-done = Acknowledged.
-alert-followup-done = Follow-up saved.
-alert-choose-action = Choose at least one action.
-action-contacted_client = Contacted the client
-action-safety_plan_made = Made a safety plan
-action-referred_emergency = Referred to emergency care
-action-referred_specialist = Referred to a specialist
-action-home_visit = Home visit
-action-risk_assessed_low = Assessed risk as low
-action-called_counsellor = Called the counsellor
-action-visited_with_counsellor = Visited with the counsellor
-action-supervision_scheduled = Scheduled supervision
-action-client_not_reached = Tried but could not reach the client
-history-acknowledge = Acknowledged
-history-follow_up = Follow-up
-history-escalate = Escalated
+alert-title = Alerta de riesgo
+alert-raised = Emitida
+alert-rule = Motivo
+alert-history = Lo que se ha hecho
+alert-history-empty = Aún no hay nada registrado.
+alert-ack-title = Confirmar y actuar
+alert-ack-actions = ¿Qué hizo? Marque todo lo que corresponda.
+alert-note = Nota (opcional)
+alert-note-hint = No escriba aquí el nombre del paciente.
+alert-followup-title = Agregar un seguimiento
+alert-ack-done = Confirmada.
+alert-followup-done = Seguimiento guardado.
+alert-choose-action = Elija al menos una acción.
+action-contacted_client = Se contactó al paciente
+action-safety_plan_made = Se hizo un plan de seguridad
+action-referred_emergency = Derivado a urgencias
+action-referred_specialist = Derivado a un especialista
+action-home_visit = Visita domiciliaria
+action-risk_assessed_low = Riesgo evaluado como bajo
+action-called_counsellor = Se llamó al consejero
+action-visited_with_counsellor = Visita con el consejero
+action-supervision_scheduled = Supervisión programada
+action-client_not_reached = Se intentó, pero no se pudo contactar al paciente
+history-acknowledge = Confirmada
+history-follow_up = Seguimiento
+history-escalate = Enviada a la sede
 
 ## Supervisor: client
-client-title = Client { $code }
-client-programme = Programme
-client-counsellor = Counsellor
-client-status = Status
-client-sessions = Sessions attended
-client-trend = Outcome over time
-client-records = Records
-client-no-scores = No outcome scores yet.
-episode-active = In treatment
-episode-closed = Closed
-episode-none = Not enrolled
+client-title = Paciente { $code }
+client-programme = Programa
+client-counsellor = Consejero
+client-status = Estado
+client-sessions = Sesiones a las que asistió
+client-trend = Evolución de los resultados
+client-records = Registros
+client-no-scores = Aún no hay puntajes.
+episode-active = En tratamiento
+episode-closed = Cerrado
+episode-none = No inscrito
 
 ## Supervisor: supervision session
-supervision-title = Supervision session
-supervision-date = Date
-supervision-minutes = Duration (minutes)
-supervision-format = Format
+supervision-title = Sesión de supervisión
+supervision-date = Fecha
+supervision-minutes = Duración (minutos)
+supervision-format = Formato
 format-individual = Individual
-format-group = Group
-format-remote = Remote
-supervision-counsellors = Counsellors present
-supervision-notes = Notes
-supervision-actions = Action points (one per line)
-supervision-saved = Supervision session saved.
-supervision-recent = Recent supervision sessions
+format-group = Grupal
+format-remote = A distancia
+supervision-counsellors = Consejeros presentes
+supervision-notes = Notas
+supervision-actions = Acciones a realizar (una por línea)
+supervision-saved = Sesión de supervisión guardada.
+supervision-recent = Sesiones de supervisión recientes
 
 ## Supervisor: competency rating
-rating-title = Competency rating: { $name }
-rating-lead = For each competency, answer three questions. The level is computed from your answers.
-rating-method = How did you observe?
-method-role_play = Role play
-method-observed_session = Observed session
-method-recorded_session = Recorded session
-rating-harmful = Unhelpful or harmful behaviour observed
-rating-basic = Basic skills shown
-basic-none = None
-basic-some = Some
-basic-all = All
-rating-advanced = At least one advanced skill shown
-rating-level = Level { $level }
-rating-saved = Rating saved.
-rating-safety-flag = A competency was rated at the harmful level: a supervision safety flag was sent to the hub's clinical lead.
-yes = Yes
+rating-title = Evaluación de competencias: { $name }
+rating-lead = Para cada competencia, responda tres preguntas. El nivel se calcula a partir de sus respuestas.
+rating-method = ¿Cómo observó?
+method-role_play = Juego de roles
+method-observed_session = Sesión observada
+method-recorded_session = Sesión grabada
+rating-harmful = Se observó una conducta poco útil o dañina
+rating-basic = Habilidades básicas demostradas
+basic-none = Ninguna
+basic-some = Algunas
+basic-all = Todas
+rating-advanced = Al menos una habilidad avanzada demostrada
+rating-level = Nivel { $level }
+rating-saved = Evaluación guardada.
+rating-safety-flag = Una competencia se evaluó en el nivel dañino: se envió un aviso de seguridad de supervisión al responsable clínico de la sede.
+yes = Sí
 no = No
 
 ## Supervisor: coaching view
-coaching-title = Coaching: { $name }
-coaching-lead = For coaching conversations, not for ranking.
-coaching-caseload = Active clients
-coaching-sessions-week = Sessions per week (last 8 weeks)
-coaching-components = Protocol components delivered
-coaching-improving = Clients improving
-coaching-competency = Competency levels over time
-coaching-no-ratings = No competency ratings yet.
+coaching-title = Acompañamiento: { $name }
+coaching-lead = Para conversaciones de acompañamiento, no para clasificar.
+coaching-caseload = Pacientes activos
+coaching-sessions-week = Sesiones por semana (últimas 8 semanas)
+coaching-components = Componentes del protocolo realizados
+coaching-improving = Pacientes que mejoran
+coaching-competency = Niveles de competencia en el tiempo
+coaching-no-ratings = Aún no hay evaluaciones de competencias.
 
 ## Hub
-hub-title = Hub
-hub-flags = Supervision safety flags
-hub-flags-empty = No open safety flags.
-hub-escalated = Escalated risk alerts
-hub-escalated-empty = No escalated alerts.
+hub-title = Sede
+hub-flags = Avisos de seguridad de supervisión
+hub-flags-empty = No hay avisos de seguridad abiertos.
+hub-escalated = Alertas de riesgo enviadas a la sede
+hub-escalated-empty = No hay alertas enviadas a la sede.
 
 ## The offline app (messages the device formats itself)
-app-title = Today
-app-today = Today
-app-new-client = New client
-app-send-now = Send now
+app-title = Hoy
+app-today = Hoy
+app-new-client = Nuevo paciente
+app-send-now = Enviar ahora
 app-pending = { $n ->
-    [0] Nothing pending
-    [one] { $n } record pending
-   *[other] { $n } records pending
+    [0] Nada pendiente
+    [one] { $n } registro pendiente
+   *[other] { $n } registros pendientes
 }
-app-sending = Sending…
-app-offline = Offline: records are kept on this phone and sent when you are back online.
-app-online = Online
-app-unreachable = The server cannot be reached. Your records are kept on this phone and will be sent later.
-app-last-sync = Last sent: { $when }
-app-never-synced = Not sent yet
-app-storage-persisted = Storage: kept by the browser
-app-storage-not-persisted = Storage: the browser may clear it if the phone runs out of space. Add scaleup to your home screen to keep it.
-app-no-indexeddb = This browser cannot keep records offline (private browsing?). Do not record anything until you use a normal browser window.
-app-signed-out = You are signed out. Sign in while online to use scaleup on this phone.
-app-session-ended = Your session has ended. Sign in again to send your records; nothing has been lost.
-app-sign-in = Sign in
-app-first-sync = Downloading your caseload…
+app-sending = Enviando…
+app-offline = Sin conexión: los registros se guardan en este teléfono y se envían cuando vuelva a tener conexión.
+app-online = En línea
+app-unreachable = No se puede conectar con el servidor. Sus registros se guardan en este teléfono y se enviarán más tarde.
+app-last-sync = Último envío: { $when }
+app-never-synced = Aún no enviado
+app-storage-persisted = Almacenamiento: conservado por el navegador
+app-storage-not-persisted = Almacenamiento: el navegador puede borrarlo si el teléfono se queda sin espacio. Agregue scaleup a la pantalla de inicio para conservarlo.
+app-no-indexeddb = Este navegador no puede guardar registros sin conexión (¿navegación privada?). No registre nada hasta que use una ventana normal del navegador.
+app-signed-out = Ha salido de su cuenta. Entre con conexión a internet para usar scaleup en este teléfono.
+app-session-ended = Su acceso ha caducado. Vuelva a entrar para enviar sus registros; no se ha perdido nada.
+app-sign-in = Entrar
+app-first-sync = Descargando sus pacientes…
 app-first-sync-progress = { $n ->
-    [one] { $n } record downloaded
-   *[other] { $n } records downloaded
+    [one] { $n } registro descargado
+   *[other] { $n } registros descargados
 }
-app-update-ready = An update is ready. It will be applied when you finish this form.
-app-update-apply = Update now
-app-section-alerts = Open risk alerts
-app-section-due = Due today
-app-section-overdue = Overdue
-app-section-missed = Missed sessions
-app-section-upcoming = Coming up
-app-nothing-due = No sessions due today.
-app-session-n = Session { $n }
-app-due-on = Due { $date }
+app-update-ready = Hay una actualización lista. Se aplicará cuando termine este formulario.
+app-update-apply = Actualizar ahora
+app-section-alerts = Alertas de riesgo abiertas
+app-section-due = Para hoy
+app-section-overdue = Atrasadas
+app-section-missed = Sesiones perdidas
+app-section-upcoming = Próximas
+app-nothing-due = No hay sesiones para hoy.
+app-session-n = Sesión { $n }
+app-due-on = Prevista para el { $date }
 app-overdue-days = { $n ->
-    [one] { $n } day overdue
-   *[other] { $n } days overdue
+    [one] { $n } día de atraso
+   *[other] { $n } días de atraso
 }
-app-alert-open = Risk alert: waiting for your supervisor
-app-alert-acknowledged = Risk alert acknowledged by your supervisor
-app-alert-escalated = Risk alert escalated to the hub
-app-outbox = Records on this phone
-app-outbox-empty = Every record has been sent.
-app-status-pending = pending
-app-status-sent = sent
-app-status-rejected = rejected
-app-status-conflict = sent, for supervisor review
-app-discard = Discard
-app-download-unsent = Download my unsent records
-app-kind-client = Client
-app-kind-client_identity = Contact details
-app-kind-consent = Consent
-app-kind-assessment = Assessment
-app-kind-eligibility = Eligibility
-app-kind-episode = Enrolment
-app-kind-session = Session
-app-kind-referral = Referral
-app-signout-title = Sign out
+app-alert-open = Alerta de riesgo: esperando a su supervisor
+app-alert-acknowledged = Su supervisor confirmó la alerta de riesgo
+app-alert-escalated = Alerta de riesgo enviada a la sede
+app-outbox = Registros en este teléfono
+app-outbox-empty = Todos los registros se han enviado.
+app-status-pending = pendiente
+app-status-sent = enviado
+app-status-rejected = rechazado
+app-status-conflict = enviado, para revisión del supervisor
+app-discard = Descartar
+app-download-unsent = Descargar mis registros no enviados
+app-kind-client = Paciente
+app-kind-client_identity = Datos de contacto
+app-kind-consent = Consentimiento
+app-kind-assessment = Evaluación
+app-kind-eligibility = Elegibilidad
+app-kind-episode = Inscripción
+app-kind-session = Sesión
+app-kind-referral = Derivación
+app-signout-title = Salir
 app-signout-unsent = { $n ->
-    [one] { $n } record has not been sent yet.
-   *[other] { $n } records have not been sent yet.
+    [one] { $n } registro aún no se ha enviado.
+   *[other] { $n } registros aún no se han enviado.
 }
-app-signout-explain = Unsent records stay on this phone, hidden from anyone else, and are sent the next time you sign in here. You can also download them now.
-app-signout-anyway = Sign out anyway
-app-stay = Stay signed in
-app-client-given-name = Given name
-app-client-family-name = Family name
-app-client-phone = Phone
-app-client-sex = Sex
-app-sex-female = Female
-app-sex-male = Male
-app-sex-other = Other
-app-sex-unknown = Not recorded
-app-client-birth-year = Year of birth
-app-client-facility = Facility
-app-client-programme = Programme
-app-consent-treatment = The client agrees to be screened and treated
-app-consent-research = The client agrees that their anonymised data is used for research
-app-consent-required = The client must agree to be screened and treated before you register them.
-app-required = This is required.
-app-invalid-year = Enter a year between { $min } and { $max }.
-app-save = Save
-app-cancel = Cancel
-app-episode-active = In treatment
-app-episode-closed = Treatment ended
-app-episode-none = Not enrolled
-app-saved-pending = Saved on this phone. It will be sent when you are online.
-app-client-page = Client
-app-screen = Screen with { $instrument }
-app-measure = Record { $instrument }
-app-enrol = Offer treatment
-app-record-decision = Record the decision
-app-record-session = Record a session
-app-refer = Refer
-app-close-episode = Close treatment
-app-next-step = Next step
+app-signout-explain = Los registros no enviados se quedan en este teléfono, ocultos para otras personas, y se envían la próxima vez que entre aquí. También puede descargarlos ahora.
+app-signout-anyway = Salir de todos modos
+app-stay = No salir
+app-client-given-name = Nombre
+app-client-family-name = Apellido
+app-client-phone = Teléfono
+app-client-sex = Sexo
+app-sex-female = Mujer
+app-sex-male = Hombre
+app-sex-other = Otro
+app-sex-unknown = No registrado
+app-client-birth-year = Año de nacimiento
+app-client-facility = Establecimiento de salud
+app-client-programme = Programa
+app-consent-treatment = El paciente acepta el tamizaje y el tratamiento
+app-consent-research = El paciente acepta que sus datos anonimizados se usen para investigación
+app-consent-required = El paciente debe aceptar el tamizaje y el tratamiento antes de que usted lo registre.
+app-required = Este dato es obligatorio.
+app-invalid-year = Escriba un año entre { $min } y { $max }.
+app-save = Guardar
+app-cancel = Cancelar
+app-episode-active = En tratamiento
+app-episode-closed = Tratamiento terminado
+app-episode-none = No inscrito
+app-saved-pending = Guardado en este teléfono. Se enviará cuando tenga conexión.
+app-client-page = Paciente
+app-screen = Tamizaje con { $instrument }
+app-measure = Aplicar { $instrument }
+app-enrol = Ofrecer tratamiento
+app-record-decision = Registrar la decisión
+app-record-session = Registrar una sesión
+app-refer = Derivar
+app-close-episode = Cerrar el tratamiento
+app-next-step = Siguiente paso
 app-sessions-attended = { $n ->
-    [one] { $n } session attended
-   *[other] { $n } sessions attended
+    [one] Asistió a { $n } sesión
+   *[other] Asistió a { $n } sesiones
 }
-app-trend = Outcome over time
-app-no-trend = No scores yet.
-app-item-n = Item { $n }
-app-fallback-marker = (English: not yet translated)
-app-answered = { $n } of { $total } answered
-app-score = Score
+app-trend = Evolución de los resultados
+app-no-trend = Aún no hay puntajes.
+app-item-n = Pregunta { $n }
+app-fallback-marker = (en inglés: aún no traducido)
+app-answered = { $n } de { $total } respondidas
+app-score = Puntaje
 app-total = Total: { $total }
 app-band = { $band }
-app-incomplete = Incomplete: answer every item to get a total.
-app-incomplete-missing = Answer every question before saving. Not answered: { $items }.
-app-risk-flag = Risk: { $message }
-app-server-score = Confirmed by the server: total { $total }
-app-eligible = Eligible for { $programme }: offer treatment.
-app-not-eligible = Not eligible for { $programme } by the protocol's rule.
-app-excluded-refer = Refer: the protocol excludes treatment here ({ $rule }). Follow the safety steps.
-app-excluded = Not eligible: excluded by the protocol ({ $rule }).
-app-safety-title = Safety steps
-app-safety-step = Step { $n } of { $total }
-app-safety-ask-title = Ask
-app-safety-ask = Ask calmly and directly: "Are you having thoughts of ending your life? Have you made a plan? Do you have the means?" Listen without judging.
-app-safety-keep-title = Keep safe
-app-safety-keep = If the client has a plan or the means, or has acted on it: do not leave them alone, remove the means if you safely can, and involve someone they trust.
-app-safety-call-title = Call
-app-safety-call = Call your supervisor now. Your supervisor has been alerted and must respond within { $hours } hours.
-app-safety-call-who = Your supervisor: { $name }
-app-safety-emergency = If there is immediate danger, call the local emergency number.
-app-safety-record-title = Record
-app-safety-record = Record what you did. If you referred the client, record the referral now.
-app-safety-next = Next
-app-safety-done = Done
-app-safety-source = From WHO mhGAP Intervention Guide 2.0, self-harm/suicide module.
-app-offer-accepted = The client accepts treatment
-app-offer-declined = The client declines
-app-decline-reason = Reason for declining
-app-decline-no_time = No time
-app-decline-distance = Too far
-app-decline-cost = Cost
-app-decline-family_objection = Family objects
-app-decline-stigma = Stigma
-app-decline-not_needed = Does not feel it is needed
-app-decline-prefers_other_care = Prefers other care
-app-decline-other = Other
-app-session-number = Session number
-app-session-date = Date
-app-session-attended = The client attended
-app-session-missed = The client did not come
-app-session-minutes = Duration (minutes)
-app-session-modality = How
-app-modality-individual = In person
-app-modality-group = Group
-app-modality-remote = By phone
-app-session-components = What did you cover?
-app-planned = planned for this session
-app-date-future = The date cannot be in the future.
-app-refer-to = Refer to
-app-service-primary_care_doctor = Primary care doctor
-app-service-psychiatry = Psychiatry
-app-service-emergency = Emergency services
-app-service-social_services = Social services
-app-service-other = Other service
-app-refer-reason = Reason
-app-reason-suicide_risk = Suicide risk
-app-reason-no_improvement = Not improving
-app-reason-psychosis = Possible psychosis
-app-reason-medical = Medical problem
-app-reason-other = Other
-app-urgency = Urgency
-app-urgency-routine = Routine
-app-urgency-urgent = Urgent
-app-urgency-emergency = Emergency
-app-close-reason = Why is treatment ending?
-app-closure-completed = Completed
-app-closure-dropped_out = Dropped out
-app-closure-referred = Referred
-app-closure-transferred = Transferred
-app-closure-died = Died
-app-close-date = Date
-app-not-found = This client is not on this phone.
-app-error-reason = Reason: { $message }
-app-search = Find a client
-app-all-clients = All my clients
-app-no-clients = No clients yet. Register one with “New client”.
+app-incomplete = Incompleto: responda todas las preguntas para obtener un total.
+app-incomplete-missing = Responda todas las preguntas antes de guardar. Sin respuesta: { $items }.
+app-risk-flag = Riesgo: { $message }
+app-server-score = Confirmado por el servidor: total { $total }
+app-eligible = Elegible para { $programme }: ofrezca el tratamiento.
+app-not-eligible = No elegible para { $programme } según la regla del protocolo.
+app-excluded-refer = Derive: el protocolo excluye el tratamiento en este caso ({ $rule }). Siga los pasos de seguridad.
+app-excluded = No elegible: excluido por el protocolo ({ $rule }).
+app-safety-title = Pasos de seguridad
+app-safety-step = Paso { $n } de { $total }
+app-safety-ask-title = Preguntar
+app-safety-ask = Pregunte con calma y de forma directa: “¿Tiene pensamientos de quitarse la vida? ¿Ha hecho un plan? ¿Tiene los medios para hacerlo?” Escuche sin juzgar.
+app-safety-keep-title = Proteger
+app-safety-keep = Si el paciente tiene un plan o los medios, o ya intentó llevarlo a cabo: no lo deje solo, retire los medios si puede hacerlo sin peligro, e involucre a alguien de su confianza.
+app-safety-call-title = Llamar
+app-safety-call = Llame ahora a su supervisor. Su supervisor ya recibió una alerta y debe responder en un plazo de { $hours } horas.
+app-safety-call-who = Su supervisor: { $name }
+app-safety-emergency = Si hay peligro inmediato, llame al número local de emergencias.
+app-safety-record-title = Registrar
+app-safety-record = Registre lo que hizo. Si derivó al paciente, registre la derivación ahora.
+app-safety-next = Siguiente
+app-safety-done = Listo
+app-safety-source = Según la Guía de Intervención mhGAP 2.0 de la OMS, módulo Autolesión/Suicidio.
+app-offer-accepted = El paciente acepta el tratamiento
+app-offer-declined = El paciente no acepta
+app-decline-reason = Motivo por el que no acepta
+app-decline-no_time = No tiene tiempo
+app-decline-distance = Queda muy lejos
+app-decline-cost = Costo
+app-decline-family_objection = La familia se opone
+app-decline-stigma = Estigma
+app-decline-not_needed = Siente que no lo necesita
+app-decline-prefers_other_care = Prefiere otra atención
+app-decline-other = Otro
+app-session-number = Número de sesión
+app-session-date = Fecha
+app-session-attended = El paciente asistió
+app-session-missed = El paciente no vino
+app-session-minutes = Duración (minutos)
+app-session-modality = Modalidad
+app-modality-individual = En persona
+app-modality-group = Grupal
+app-modality-remote = Por teléfono
+app-session-components = ¿Qué temas trató?
+app-planned = previsto para esta sesión
+app-date-future = La fecha no puede ser futura.
+app-refer-to = Derivar a
+app-service-primary_care_doctor = Médico de atención primaria
+app-service-psychiatry = Psiquiatría
+app-service-emergency = Servicio de urgencias
+app-service-social_services = Servicios sociales
+app-service-other = Otro servicio
+app-refer-reason = Motivo
+app-reason-suicide_risk = Riesgo de suicidio
+app-reason-no_improvement = No mejora
+app-reason-psychosis = Posible psicosis
+app-reason-medical = Problema médico
+app-reason-other = Otro
+app-urgency = Urgencia
+app-urgency-routine = Normal
+app-urgency-urgent = Urgente
+app-urgency-emergency = Emergencia
+app-close-reason = ¿Por qué termina el tratamiento?
+app-closure-completed = Completado
+app-closure-dropped_out = Abandonó
+app-closure-referred = Derivado
+app-closure-transferred = Transferido
+app-closure-died = Falleció
+app-close-date = Fecha
+app-not-found = Este paciente no está en este teléfono.
+app-error-reason = Motivo: { $message }
+app-search = Buscar un paciente
+app-all-clients = Todos mis pacientes
+app-no-clients = Aún no hay pacientes. Registre uno con “Nuevo paciente”.

@@ -1,355 +1,364 @@
-### scaleup interface text: English (the reference catalogue; every other language has the
-### same messages).
+### scaleup interface text: French (français). Same messages as en.ftl, the reference catalogue.
 ### Messages starting with app- also travel to the offline app; they use only variables and
 ### selectors on a number, and every selector ends with a default *[other] variant.
+###
+### WORKING TRANSLATION drafted on 2026-12-06 without review by a native speaker.
+### meta-reviewed must change to "yes" only after a native speaker has reviewed every message.
+###
+### Terms used (for the reviewer): client = bénéficiaire, counsellor = conseiller,
+### supervisor = superviseur, hub = pôle, hub manager = responsable de pôle, record = fiche,
+### session = séance, risk alert = alerte de risque, acknowledge = prendre en charge,
+### escalated = transmise au pôle, refer = orienter, screen = dépister.
+### Plurals: CLDR French "one" covers 0 and 1 ("0 séance suivie"); [0] as in English.
+### A non-breaking space (U+00A0) stands before : ; ? ! and inside « ».
 
 ## Review status of this catalogue: "yes" once a native speaker has reviewed every message.
 meta-reviewed = no
 
 ## Frame
-skip-to-content = Skip to content
-nav-label = Main
-nav-today = Today
-nav-queue = Review queue
-nav-supervision-log = Supervision log
-nav-hub = Hub
-sign-out = Sign out
-language-link = Language
-language-title = Language
-language-choose = Choose the language of the interface
-language-unreviewed = not yet reviewed by a native speaker
-language-unreviewed-note = This translation has not yet been reviewed by a native speaker.
-language-unknown = That language is not available.
-save = Save
-cancel = Cancel
-back = Back
+skip-to-content = Aller au contenu
+nav-label = Principal
+nav-today = Aujourd'hui
+nav-queue = À examiner
+nav-supervision-log = Journal de supervision
+nav-hub = Pôle
+sign-out = Se déconnecter
+language-link = Langue
+language-title = Langue
+language-choose = Choisissez la langue de l'interface
+language-unreviewed = pas encore relu par un locuteur natif
+language-unreviewed-note = Cette traduction n'a pas encore été relue par un locuteur natif.
+language-unknown = Cette langue n'est pas disponible.
+save = Enregistrer
+cancel = Annuler
+back = Retour
 
 ## Sign-in
-signin-title = Sign in
-signin-lead = Sign in with the username and password your hub gave you.
-field-username = Username
-field-password = Password
-sign-in = Sign in
-signin-missing = Enter your username and password.
-signin-invalid = Wrong username or password.
-signin-rate-limited = Too many failed attempts. Wait 15 minutes and try again, or ask your hub manager.
+signin-title = Connexion
+signin-lead = Connectez-vous avec le nom d'utilisateur et le mot de passe donnés par votre pôle.
+field-username = Nom d'utilisateur
+field-password = Mot de passe
+sign-in = Se connecter
+signin-missing = Saisissez votre nom d'utilisateur et votre mot de passe.
+signin-invalid = Nom d'utilisateur ou mot de passe incorrect.
+signin-rate-limited = Trop de tentatives échouées. Attendez 15 minutes et réessayez, ou demandez au responsable de votre pôle.
 
 ## Roles and home
-home-title = Welcome
-home-role = You are signed in as { $role }.
-home-api = Programme data, analyses and exports are available through the API:
-role-admin = administrator
-role-hub_manager = hub manager
-role-supervisor = supervisor
-role-counsellor = counsellor
-role-researcher = researcher
-role-viewer = viewer
+home-title = Bienvenue
+home-role = Vous êtes connecté en tant que { $role }.
+home-api = Les données du programme, les analyses et les exports sont disponibles par l'API :
+role-admin = administrateur
+role-hub_manager = responsable de pôle
+role-supervisor = superviseur
+role-counsellor = conseiller
+role-researcher = chercheur
+role-viewer = lecteur
 
 ## Errors
-error-forbidden = Your role cannot open this page.
-error-not-found = This page does not exist or is not in your caseload.
-error-form-expired = This form has expired or did not come from scaleup. Reload the page and try again.
+error-forbidden = Votre rôle ne permet pas d'ouvrir cette page.
+error-not-found = Cette page n'existe pas ou ne concerne pas vos bénéficiaires.
+error-form-expired = Ce formulaire a expiré ou ne vient pas de scaleup. Rechargez la page et réessayez.
 
 ## Supervisor: queue
-queue-title = Review queue
-queue-lead = Clients of your counsellors who need attention, most urgent first.
-queue-empty = Nothing needs your attention right now.
-queue-alerts = Open risk alerts
-queue-flagged = Flagged clients
-queue-client = Client
-queue-counsellor = Counsellor
-queue-flags = Why
-queue-due = Respond by
-queue-overdue = overdue
-flag-risk = Risk alert
-flag-no_improvement = Not improving
-flag-missed_sessions = Missed sessions
-flag-overdue = Session overdue
-flag-dropout = Dropped out
-acknowledge = Acknowledge
-open-client = Open client
-queue-counsellors = Your counsellors
-queue-coaching = Coaching view
-queue-rate = Rate competency
+queue-title = Liste à examiner
+queue-lead = Les bénéficiaires de vos conseillers qui ont besoin d'attention, les plus urgents d'abord.
+queue-empty = Rien ne demande votre attention pour le moment.
+queue-alerts = Alertes de risque ouvertes
+queue-flagged = Bénéficiaires signalés
+queue-client = Bénéficiaire
+queue-counsellor = Conseiller
+queue-flags = Motif
+queue-due = Répondre avant
+queue-overdue = en retard
+flag-risk = Alerte de risque
+flag-no_improvement = Pas d'amélioration
+flag-missed_sessions = Séances manquées
+flag-overdue = Séance en retard
+flag-dropout = Abandon
+acknowledge = Prendre en charge
+open-client = Ouvrir le dossier
+queue-counsellors = Vos conseillers
+queue-coaching = Accompagnement
+queue-rate = Évaluer les compétences
 alert-level-urgent = Urgent
-alert-level-routine = Routine
-alert-status-open = Open
-alert-status-acknowledged = Acknowledged
-alert-status-escalated = Escalated
+alert-level-routine = Normal
+alert-status-open = Ouverte
+alert-status-acknowledged = Prise en charge
+alert-status-escalated = Transmise au pôle
 
 ## Supervisor: alert
-alert-title = Risk alert
-alert-raised = Raised
-alert-rule = Reason
-alert-history = What has been done
-alert-history-empty = Nothing recorded yet.
-alert-ack-title = Acknowledge and act
-alert-ack-actions = What did you do? Choose all that apply.
-alert-note = Note (optional)
-alert-note-hint = Do not write the client's name here.
-alert-followup-title = Add a follow-up
-alert-ack-done = Acknowledged.
-alert-followup-done = Follow-up saved.
-alert-choose-action = Choose at least one action.
-action-contacted_client = Contacted the client
-action-safety_plan_made = Made a safety plan
-action-referred_emergency = Referred to emergency care
-action-referred_specialist = Referred to a specialist
-action-home_visit = Home visit
-action-risk_assessed_low = Assessed risk as low
-action-called_counsellor = Called the counsellor
-action-visited_with_counsellor = Visited with the counsellor
-action-supervision_scheduled = Scheduled supervision
-action-client_not_reached = Tried but could not reach the client
-history-acknowledge = Acknowledged
-history-follow_up = Follow-up
-history-escalate = Escalated
+alert-title = Alerte de risque
+alert-raised = Déclenchée
+alert-rule = Motif
+alert-history = Ce qui a été fait
+alert-history-empty = Rien n'est encore enregistré.
+alert-ack-title = Prendre en charge et agir
+alert-ack-actions = Qu'avez-vous fait ? Cochez tout ce qui s'applique.
+alert-note = Note (facultatif)
+alert-note-hint = N'écrivez pas le nom du bénéficiaire ici.
+alert-followup-title = Ajouter un suivi
+alert-ack-done = Prise en charge enregistrée.
+alert-followup-done = Suivi enregistré.
+alert-choose-action = Choisissez au moins une action.
+action-contacted_client = Bénéficiaire contacté
+action-safety_plan_made = Plan de sécurité établi
+action-referred_emergency = Orienté vers les urgences
+action-referred_specialist = Orienté vers un spécialiste
+action-home_visit = Visite à domicile
+action-risk_assessed_low = Risque évalué comme faible
+action-called_counsellor = Conseiller appelé
+action-visited_with_counsellor = Visite avec le conseiller
+action-supervision_scheduled = Supervision programmée
+action-client_not_reached = Essayé, mais bénéficiaire injoignable
+history-acknowledge = Prise en charge
+history-follow_up = Suivi
+history-escalate = Transmise au pôle
 
 ## Supervisor: client
-client-title = Client { $code }
+client-title = Bénéficiaire { $code }
 client-programme = Programme
-client-counsellor = Counsellor
-client-status = Status
-client-sessions = Sessions attended
-client-trend = Outcome over time
-client-records = Records
-client-no-scores = No outcome scores yet.
-episode-active = In treatment
-episode-closed = Closed
-episode-none = Not enrolled
+client-counsellor = Conseiller
+client-status = Statut
+client-sessions = Séances suivies
+client-trend = Évolution des résultats
+client-records = Fiches
+client-no-scores = Pas encore de score.
+episode-active = En traitement
+episode-closed = Clôturé
+episode-none = Non inscrit
 
 ## Supervisor: supervision session
-supervision-title = Supervision session
+supervision-title = Séance de supervision
 supervision-date = Date
-supervision-minutes = Duration (minutes)
+supervision-minutes = Durée (minutes)
 supervision-format = Format
-format-individual = Individual
-format-group = Group
-format-remote = Remote
-supervision-counsellors = Counsellors present
+format-individual = Individuelle
+format-group = En groupe
+format-remote = À distance
+supervision-counsellors = Conseillers présents
 supervision-notes = Notes
-supervision-actions = Action points (one per line)
-supervision-saved = Supervision session saved.
-supervision-recent = Recent supervision sessions
+supervision-actions = Actions à mener (une par ligne)
+supervision-saved = Séance de supervision enregistrée.
+supervision-recent = Séances de supervision récentes
 
 ## Supervisor: competency rating
-rating-title = Competency rating: { $name }
-rating-lead = For each competency, answer three questions. The level is computed from your answers.
-rating-method = How did you observe?
-method-role_play = Role play
-method-observed_session = Observed session
-method-recorded_session = Recorded session
-rating-harmful = Unhelpful or harmful behaviour observed
-rating-basic = Basic skills shown
-basic-none = None
-basic-some = Some
-basic-all = All
-rating-advanced = At least one advanced skill shown
-rating-level = Level { $level }
-rating-saved = Rating saved.
-rating-safety-flag = A competency was rated at the harmful level: a supervision safety flag was sent to the hub's clinical lead.
-yes = Yes
-no = No
+rating-title = Évaluation des compétences : { $name }
+rating-lead = Pour chaque compétence, répondez à trois questions. Le niveau est calculé à partir de vos réponses.
+rating-method = Comment avez-vous observé ?
+method-role_play = Jeu de rôle
+method-observed_session = Séance observée
+method-recorded_session = Séance enregistrée
+rating-harmful = Comportement peu aidant ou nuisible observé
+rating-basic = Compétences de base montrées
+basic-none = Aucune
+basic-some = Certaines
+basic-all = Toutes
+rating-advanced = Au moins une compétence avancée montrée
+rating-level = Niveau { $level }
+rating-saved = Évaluation enregistrée.
+rating-safety-flag = Une compétence a été évaluée au niveau nuisible : un signalement de sécurité de supervision a été envoyé au responsable clinique du pôle.
+yes = Oui
+no = Non
 
 ## Supervisor: coaching view
-coaching-title = Coaching: { $name }
-coaching-lead = For coaching conversations, not for ranking.
-coaching-caseload = Active clients
-coaching-sessions-week = Sessions per week (last 8 weeks)
-coaching-components = Protocol components delivered
-coaching-improving = Clients improving
-coaching-competency = Competency levels over time
-coaching-no-ratings = No competency ratings yet.
+coaching-title = Accompagnement : { $name }
+coaching-lead = Pour les échanges d'accompagnement, pas pour faire un classement.
+coaching-caseload = Bénéficiaires actifs
+coaching-sessions-week = Séances par semaine (8 dernières semaines)
+coaching-components = Éléments du protocole réalisés
+coaching-improving = Bénéficiaires qui vont mieux
+coaching-competency = Niveaux de compétence dans le temps
+coaching-no-ratings = Pas encore d'évaluation des compétences.
 
 ## Hub
-hub-title = Hub
-hub-flags = Supervision safety flags
-hub-flags-empty = No open safety flags.
-hub-escalated = Escalated risk alerts
-hub-escalated-empty = No escalated alerts.
+hub-title = Pôle
+hub-flags = Signalements de sécurité de supervision
+hub-flags-empty = Aucun signalement de sécurité ouvert.
+hub-escalated = Alertes de risque transmises au pôle
+hub-escalated-empty = Aucune alerte transmise.
 
 ## The offline app (messages the device formats itself)
-app-title = Today
-app-today = Today
-app-new-client = New client
-app-send-now = Send now
+app-title = Aujourd'hui
+app-today = Aujourd'hui
+app-new-client = Nouveau bénéficiaire
+app-send-now = Envoyer
 app-pending = { $n ->
-    [0] Nothing pending
-    [one] { $n } record pending
-   *[other] { $n } records pending
+    [0] Rien en attente
+    [one] { $n } fiche en attente
+   *[other] { $n } fiches en attente
 }
-app-sending = Sending…
-app-offline = Offline: records are kept on this phone and sent when you are back online.
-app-online = Online
-app-unreachable = The server cannot be reached. Your records are kept on this phone and will be sent later.
-app-last-sync = Last sent: { $when }
-app-never-synced = Not sent yet
-app-storage-persisted = Storage: kept by the browser
-app-storage-not-persisted = Storage: the browser may clear it if the phone runs out of space. Add scaleup to your home screen to keep it.
-app-no-indexeddb = This browser cannot keep records offline (private browsing?). Do not record anything until you use a normal browser window.
-app-signed-out = You are signed out. Sign in while online to use scaleup on this phone.
-app-session-ended = Your session has ended. Sign in again to send your records; nothing has been lost.
-app-sign-in = Sign in
-app-first-sync = Downloading your caseload…
+app-sending = Envoi…
+app-offline = Hors ligne : les fiches sont gardées sur ce téléphone et seront envoyées quand vous serez de nouveau en ligne.
+app-online = En ligne
+app-unreachable = Le serveur est injoignable. Vos fiches sont gardées sur ce téléphone et seront envoyées plus tard.
+app-last-sync = Dernier envoi : { $when }
+app-never-synced = Pas encore envoyé
+app-storage-persisted = Stockage : conservé par le navigateur
+app-storage-not-persisted = Stockage : le navigateur peut l'effacer si le téléphone manque de place. Ajoutez scaleup à l'écran d'accueil pour le garder.
+app-no-indexeddb = Ce navigateur ne peut pas garder les fiches hors ligne (navigation privée ?). N'enregistrez rien avant d'utiliser une fenêtre normale du navigateur.
+app-signed-out = Vous êtes déconnecté. Connectez-vous en ligne pour utiliser scaleup sur ce téléphone.
+app-session-ended = Votre connexion a expiré. Reconnectez-vous pour envoyer vos fiches ; rien n'a été perdu.
+app-sign-in = Se connecter
+app-first-sync = Téléchargement de vos dossiers…
 app-first-sync-progress = { $n ->
-    [one] { $n } record downloaded
-   *[other] { $n } records downloaded
+    [one] { $n } fiche téléchargée
+   *[other] { $n } fiches téléchargées
 }
-app-update-ready = An update is ready. It will be applied when you finish this form.
-app-update-apply = Update now
-app-section-alerts = Open risk alerts
-app-section-due = Due today
-app-section-overdue = Overdue
-app-section-missed = Missed sessions
-app-section-upcoming = Coming up
-app-nothing-due = No sessions due today.
-app-session-n = Session { $n }
-app-due-on = Due { $date }
+app-update-ready = Une mise à jour est prête. Elle sera appliquée quand vous aurez fini ce formulaire.
+app-update-apply = Mettre à jour
+app-section-alerts = Alertes de risque ouvertes
+app-section-due = Prévu aujourd'hui
+app-section-overdue = En retard
+app-section-missed = Séances manquées
+app-section-upcoming = À venir
+app-nothing-due = Aucune séance prévue aujourd'hui.
+app-session-n = Séance { $n }
+app-due-on = Prévue le { $date }
 app-overdue-days = { $n ->
-    [one] { $n } day overdue
-   *[other] { $n } days overdue
+    [one] { $n } jour de retard
+   *[other] { $n } jours de retard
 }
-app-alert-open = Risk alert: waiting for your supervisor
-app-alert-acknowledged = Risk alert acknowledged by your supervisor
-app-alert-escalated = Risk alert escalated to the hub
-app-outbox = Records on this phone
-app-outbox-empty = Every record has been sent.
-app-status-pending = pending
-app-status-sent = sent
-app-status-rejected = rejected
-app-status-conflict = sent, for supervisor review
-app-discard = Discard
-app-download-unsent = Download my unsent records
-app-kind-client = Client
-app-kind-client_identity = Contact details
-app-kind-consent = Consent
-app-kind-assessment = Assessment
-app-kind-eligibility = Eligibility
-app-kind-episode = Enrolment
-app-kind-session = Session
-app-kind-referral = Referral
-app-signout-title = Sign out
+app-alert-open = Alerte de risque : en attente de votre superviseur
+app-alert-acknowledged = Alerte de risque prise en charge par votre superviseur
+app-alert-escalated = Alerte de risque transmise au pôle
+app-outbox = Fiches sur ce téléphone
+app-outbox-empty = Toutes les fiches ont été envoyées.
+app-status-pending = en attente
+app-status-sent = envoyée
+app-status-rejected = refusée
+app-status-conflict = envoyée, à vérifier par le superviseur
+app-discard = Supprimer
+app-download-unsent = Télécharger mes fiches non envoyées
+app-kind-client = Bénéficiaire
+app-kind-client_identity = Coordonnées
+app-kind-consent = Consentement
+app-kind-assessment = Évaluation
+app-kind-eligibility = Éligibilité
+app-kind-episode = Inscription
+app-kind-session = Séance
+app-kind-referral = Orientation
+app-signout-title = Se déconnecter
 app-signout-unsent = { $n ->
-    [one] { $n } record has not been sent yet.
-   *[other] { $n } records have not been sent yet.
+    [one] { $n } fiche n'a pas encore été envoyée.
+   *[other] { $n } fiches n'ont pas encore été envoyées.
 }
-app-signout-explain = Unsent records stay on this phone, hidden from anyone else, and are sent the next time you sign in here. You can also download them now.
-app-signout-anyway = Sign out anyway
-app-stay = Stay signed in
-app-client-given-name = Given name
-app-client-family-name = Family name
-app-client-phone = Phone
-app-client-sex = Sex
-app-sex-female = Female
-app-sex-male = Male
-app-sex-other = Other
-app-sex-unknown = Not recorded
-app-client-birth-year = Year of birth
-app-client-facility = Facility
+app-signout-explain = Les fiches non envoyées restent sur ce téléphone, cachées aux autres personnes, et seront envoyées à votre prochaine connexion ici. Vous pouvez aussi les télécharger maintenant.
+app-signout-anyway = Se déconnecter quand même
+app-stay = Rester connecté
+app-client-given-name = Prénom
+app-client-family-name = Nom de famille
+app-client-phone = Téléphone
+app-client-sex = Sexe
+app-sex-female = Femme
+app-sex-male = Homme
+app-sex-other = Autre
+app-sex-unknown = Non renseigné
+app-client-birth-year = Année de naissance
+app-client-facility = Structure de santé
 app-client-programme = Programme
-app-consent-treatment = The client agrees to be screened and treated
-app-consent-research = The client agrees that their anonymised data is used for research
-app-consent-required = The client must agree to be screened and treated before you register them.
-app-required = This is required.
-app-invalid-year = Enter a year between { $min } and { $max }.
-app-save = Save
-app-cancel = Cancel
-app-episode-active = In treatment
-app-episode-closed = Treatment ended
-app-episode-none = Not enrolled
-app-saved-pending = Saved on this phone. It will be sent when you are online.
-app-client-page = Client
-app-screen = Screen with { $instrument }
-app-measure = Record { $instrument }
-app-enrol = Offer treatment
-app-record-decision = Record the decision
-app-record-session = Record a session
-app-refer = Refer
-app-close-episode = Close treatment
-app-next-step = Next step
+app-consent-treatment = Le bénéficiaire accepte le dépistage et le traitement
+app-consent-research = Le bénéficiaire accepte que ses données anonymisées servent à la recherche
+app-consent-required = Le bénéficiaire doit accepter le dépistage et le traitement avant que vous l'inscriviez.
+app-required = Ce champ est obligatoire.
+app-invalid-year = Saisissez une année entre { $min } et { $max }.
+app-save = Enregistrer
+app-cancel = Annuler
+app-episode-active = En traitement
+app-episode-closed = Traitement terminé
+app-episode-none = Non inscrit
+app-saved-pending = Enregistré sur ce téléphone. Ce sera envoyé quand vous serez en ligne.
+app-client-page = Bénéficiaire
+app-screen = Dépister avec { $instrument }
+app-measure = Évaluer avec { $instrument }
+app-enrol = Proposer le traitement
+app-record-decision = Enregistrer la décision
+app-record-session = Enregistrer une séance
+app-refer = Orienter
+app-close-episode = Clôturer le traitement
+app-next-step = Prochaine étape
 app-sessions-attended = { $n ->
-    [one] { $n } session attended
-   *[other] { $n } sessions attended
+    [one] { $n } séance suivie
+   *[other] { $n } séances suivies
 }
-app-trend = Outcome over time
-app-no-trend = No scores yet.
-app-item-n = Item { $n }
-app-fallback-marker = (English: not yet translated)
-app-answered = { $n } of { $total } answered
+app-trend = Évolution des résultats
+app-no-trend = Pas encore de score.
+app-item-n = Question { $n }
+app-fallback-marker = (en anglais : pas encore traduit)
+app-answered = Réponses : { $n } sur { $total }
 app-score = Score
-app-total = Total: { $total }
+app-total = Total : { $total }
 app-band = { $band }
-app-incomplete = Incomplete: answer every item to get a total.
-app-incomplete-missing = Answer every question before saving. Not answered: { $items }.
-app-risk-flag = Risk: { $message }
-app-server-score = Confirmed by the server: total { $total }
-app-eligible = Eligible for { $programme }: offer treatment.
-app-not-eligible = Not eligible for { $programme } by the protocol's rule.
-app-excluded-refer = Refer: the protocol excludes treatment here ({ $rule }). Follow the safety steps.
-app-excluded = Not eligible: excluded by the protocol ({ $rule }).
-app-safety-title = Safety steps
-app-safety-step = Step { $n } of { $total }
-app-safety-ask-title = Ask
-app-safety-ask = Ask calmly and directly: "Are you having thoughts of ending your life? Have you made a plan? Do you have the means?" Listen without judging.
-app-safety-keep-title = Keep safe
-app-safety-keep = If the client has a plan or the means, or has acted on it: do not leave them alone, remove the means if you safely can, and involve someone they trust.
-app-safety-call-title = Call
-app-safety-call = Call your supervisor now. Your supervisor has been alerted and must respond within { $hours } hours.
-app-safety-call-who = Your supervisor: { $name }
-app-safety-emergency = If there is immediate danger, call the local emergency number.
-app-safety-record-title = Record
-app-safety-record = Record what you did. If you referred the client, record the referral now.
-app-safety-next = Next
-app-safety-done = Done
-app-safety-source = From WHO mhGAP Intervention Guide 2.0, self-harm/suicide module.
-app-offer-accepted = The client accepts treatment
-app-offer-declined = The client declines
-app-decline-reason = Reason for declining
-app-decline-no_time = No time
-app-decline-distance = Too far
-app-decline-cost = Cost
-app-decline-family_objection = Family objects
-app-decline-stigma = Stigma
-app-decline-not_needed = Does not feel it is needed
-app-decline-prefers_other_care = Prefers other care
-app-decline-other = Other
-app-session-number = Session number
+app-incomplete = Incomplet : répondez à toutes les questions pour obtenir un total.
+app-incomplete-missing = Répondez à toutes les questions avant d'enregistrer. Sans réponse : { $items }.
+app-risk-flag = Risque : { $message }
+app-server-score = Confirmé par le serveur : total { $total }
+app-eligible = Éligible pour { $programme } : proposez le traitement.
+app-not-eligible = Non éligible pour { $programme } selon la règle du protocole.
+app-excluded-refer = Orientez : le protocole exclut le traitement ici ({ $rule }). Suivez les étapes de sécurité.
+app-excluded = Non éligible : exclu par le protocole ({ $rule }).
+app-safety-title = Étapes de sécurité
+app-safety-step = Étape { $n } sur { $total }
+app-safety-ask-title = Demander
+app-safety-ask = Demandez calmement et directement : « Avez-vous des pensées de mettre fin à votre vie ? Avez-vous un plan ? Avez-vous le moyen de le faire ? » Écoutez sans juger.
+app-safety-keep-title = Protéger
+app-safety-keep = Si le bénéficiaire a un plan ou le moyen de le faire, ou est déjà passé à l'acte : ne le laissez pas seul, retirez le moyen si vous pouvez le faire sans danger, et faites venir une personne en qui il a confiance.
+app-safety-call-title = Appeler
+app-safety-call = Appelez votre superviseur maintenant. Votre superviseur a été alerté et doit répondre dans les { $hours } heures.
+app-safety-call-who = Votre superviseur : { $name }
+app-safety-emergency = En cas de danger immédiat, appelez le numéro d'urgence local.
+app-safety-record-title = Noter
+app-safety-record = Notez ce que vous avez fait. Si vous avez orienté le bénéficiaire, enregistrez l'orientation maintenant.
+app-safety-next = Suivant
+app-safety-done = Terminé
+app-safety-source = D'après le Guide d'intervention mhGAP 2.0 de l'OMS, module Auto-agression/suicide.
+app-offer-accepted = Le bénéficiaire accepte le traitement
+app-offer-declined = Le bénéficiaire refuse
+app-decline-reason = Motif du refus
+app-decline-no_time = Pas le temps
+app-decline-distance = Trop loin
+app-decline-cost = Coût
+app-decline-family_objection = La famille s'y oppose
+app-decline-stigma = Stigmatisation
+app-decline-not_needed = N'en voit pas le besoin
+app-decline-prefers_other_care = Préfère d'autres soins
+app-decline-other = Autre
+app-session-number = Numéro de séance
 app-session-date = Date
-app-session-attended = The client attended
-app-session-missed = The client did not come
-app-session-minutes = Duration (minutes)
-app-session-modality = How
-app-modality-individual = In person
-app-modality-group = Group
-app-modality-remote = By phone
-app-session-components = What did you cover?
-app-planned = planned for this session
-app-date-future = The date cannot be in the future.
-app-refer-to = Refer to
-app-service-primary_care_doctor = Primary care doctor
-app-service-psychiatry = Psychiatry
-app-service-emergency = Emergency services
-app-service-social_services = Social services
-app-service-other = Other service
-app-refer-reason = Reason
-app-reason-suicide_risk = Suicide risk
-app-reason-no_improvement = Not improving
-app-reason-psychosis = Possible psychosis
-app-reason-medical = Medical problem
-app-reason-other = Other
-app-urgency = Urgency
-app-urgency-routine = Routine
+app-session-attended = Le bénéficiaire est venu
+app-session-missed = Le bénéficiaire n'est pas venu
+app-session-minutes = Durée (minutes)
+app-session-modality = Comment
+app-modality-individual = En personne
+app-modality-group = En groupe
+app-modality-remote = Par téléphone
+app-session-components = Qu'avez-vous abordé ?
+app-planned = prévu pour cette séance
+app-date-future = La date ne peut pas être dans le futur.
+app-refer-to = Orienter vers
+app-service-primary_care_doctor = Médecin de soins primaires
+app-service-psychiatry = Psychiatrie
+app-service-emergency = Services d'urgence
+app-service-social_services = Services sociaux
+app-service-other = Autre service
+app-refer-reason = Motif
+app-reason-suicide_risk = Risque de suicide
+app-reason-no_improvement = Pas d'amélioration
+app-reason-psychosis = Psychose possible
+app-reason-medical = Problème médical
+app-reason-other = Autre
+app-urgency = Degré d'urgence
+app-urgency-routine = Non urgent
 app-urgency-urgent = Urgent
-app-urgency-emergency = Emergency
-app-close-reason = Why is treatment ending?
-app-closure-completed = Completed
-app-closure-dropped_out = Dropped out
-app-closure-referred = Referred
-app-closure-transferred = Transferred
-app-closure-died = Died
+app-urgency-emergency = Urgence immédiate
+app-close-reason = Pourquoi le traitement se termine-t-il ?
+app-closure-completed = Terminé
+app-closure-dropped_out = Abandon
+app-closure-referred = Orienté ailleurs
+app-closure-transferred = Transféré
+app-closure-died = Décédé
 app-close-date = Date
-app-not-found = This client is not on this phone.
-app-error-reason = Reason: { $message }
-app-search = Find a client
-app-all-clients = All my clients
-app-no-clients = No clients yet. Register one with “New client”.
+app-not-found = Ce bénéficiaire n'est pas sur ce téléphone.
+app-error-reason = Motif : { $message }
+app-search = Trouver un bénéficiaire
+app-all-clients = Tous mes bénéficiaires
+app-no-clients = Pas encore de bénéficiaire. Inscrivez-en un avec « Nouveau bénéficiaire ».

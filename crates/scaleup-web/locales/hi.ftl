@@ -1,355 +1,368 @@
-### scaleup interface text: English (the reference catalogue; every other language has the
-### same messages).
+### scaleup interface text: Hindi (हिन्दी, Devanagari). Same messages as en.ftl, the reference
+### catalogue.
 ### Messages starting with app- also travel to the offline app; they use only variables and
 ### selectors on a number, and every selector ends with a default *[other] variant.
+###
+### WORKING TRANSLATION drafted on 2026-12-06 without review by a native speaker.
+### meta-reviewed must change to "yes" only after a native speaker has reviewed every message.
+###
+### Everyday Hindi with the English loanwords lay counsellors use (क्लाइंट, रिकॉर्ड, साइन इन,
+### सेव, रेफ़र, फ़ॉलो-अप, अलर्ट); the client is referred to with the respectful plural (आए,
+### उन्हें), which is also gender-neutral enough for forms.
+### Terms used (for the reviewer): client = क्लाइंट, counsellor = परामर्शदाता,
+### supervisor = पर्यवेक्षक, hub = हब, hub manager = हब प्रबंधक, record = रिकॉर्ड,
+### session = सत्र, risk alert = जोखिम अलर्ट, acknowledge = स्वीकार करना,
+### escalated = हब को भेजा गया, competency = दक्षता, refer = रेफ़र करना.
+### Plurals: CLDR Hindi "one" covers 0 and 1, so 0 takes the singular form
+### ("0 रिकॉर्ड डाउनलोड हुआ"); [0] as in English.
 
 ## Review status of this catalogue: "yes" once a native speaker has reviewed every message.
 meta-reviewed = no
 
 ## Frame
-skip-to-content = Skip to content
-nav-label = Main
-nav-today = Today
-nav-queue = Review queue
-nav-supervision-log = Supervision log
-nav-hub = Hub
-sign-out = Sign out
-language-link = Language
-language-title = Language
-language-choose = Choose the language of the interface
-language-unreviewed = not yet reviewed by a native speaker
-language-unreviewed-note = This translation has not yet been reviewed by a native speaker.
-language-unknown = That language is not available.
-save = Save
-cancel = Cancel
-back = Back
+skip-to-content = सीधे मुख्य सामग्री पर जाएँ
+nav-label = मुख्य
+nav-today = आज
+nav-queue = समीक्षा सूची
+nav-supervision-log = पर्यवेक्षण लॉग
+nav-hub = हब
+sign-out = साइन आउट
+language-link = भाषा
+language-title = भाषा
+language-choose = इंटरफ़ेस की भाषा चुनें
+language-unreviewed = अभी किसी मूल भाषी ने समीक्षा नहीं की है
+language-unreviewed-note = इस अनुवाद की अभी किसी मूल भाषी व्यक्ति ने समीक्षा नहीं की है।
+language-unknown = यह भाषा उपलब्ध नहीं है।
+save = सेव करें
+cancel = रद्द करें
+back = वापस
 
 ## Sign-in
-signin-title = Sign in
-signin-lead = Sign in with the username and password your hub gave you.
-field-username = Username
-field-password = Password
-sign-in = Sign in
-signin-missing = Enter your username and password.
-signin-invalid = Wrong username or password.
-signin-rate-limited = Too many failed attempts. Wait 15 minutes and try again, or ask your hub manager.
+signin-title = साइन इन
+signin-lead = अपने हब से मिले यूज़रनेम और पासवर्ड से साइन इन करें।
+field-username = यूज़रनेम
+field-password = पासवर्ड
+sign-in = साइन इन करें
+signin-missing = अपना यूज़रनेम और पासवर्ड डालें।
+signin-invalid = यूज़रनेम या पासवर्ड गलत है।
+signin-rate-limited = बहुत बार गलत कोशिश हुई है। 15 मिनट रुकें और फिर से कोशिश करें, या अपने हब प्रबंधक से पूछें।
 
 ## Roles and home
-home-title = Welcome
-home-role = You are signed in as { $role }.
-home-api = Programme data, analyses and exports are available through the API:
-role-admin = administrator
-role-hub_manager = hub manager
-role-supervisor = supervisor
-role-counsellor = counsellor
-role-researcher = researcher
-role-viewer = viewer
+home-title = स्वागत है
+home-role = आपने { $role } के रूप में साइन इन किया है।
+home-api = कार्यक्रम का डेटा, विश्लेषण और एक्सपोर्ट API के ज़रिए उपलब्ध हैं:
+role-admin = प्रशासक
+role-hub_manager = हब प्रबंधक
+role-supervisor = पर्यवेक्षक
+role-counsellor = परामर्शदाता
+role-researcher = शोधकर्ता
+role-viewer = दर्शक
 
 ## Errors
-error-forbidden = Your role cannot open this page.
-error-not-found = This page does not exist or is not in your caseload.
-error-form-expired = This form has expired or did not come from scaleup. Reload the page and try again.
+error-forbidden = आपकी भूमिका में यह पेज खोलने की अनुमति नहीं है।
+error-not-found = यह पेज मौजूद नहीं है या आपके क्लाइंटों से जुड़ा नहीं है।
+error-form-expired = इस फ़ॉर्म का समय खत्म हो गया है या यह scaleup से नहीं आया। पेज फिर से लोड करें और दोबारा कोशिश करें।
 
 ## Supervisor: queue
-queue-title = Review queue
-queue-lead = Clients of your counsellors who need attention, most urgent first.
-queue-empty = Nothing needs your attention right now.
-queue-alerts = Open risk alerts
-queue-flagged = Flagged clients
-queue-client = Client
-queue-counsellor = Counsellor
-queue-flags = Why
-queue-due = Respond by
-queue-overdue = overdue
-flag-risk = Risk alert
-flag-no_improvement = Not improving
-flag-missed_sessions = Missed sessions
-flag-overdue = Session overdue
-flag-dropout = Dropped out
-acknowledge = Acknowledge
-open-client = Open client
-queue-counsellors = Your counsellors
-queue-coaching = Coaching view
-queue-rate = Rate competency
-alert-level-urgent = Urgent
-alert-level-routine = Routine
-alert-status-open = Open
-alert-status-acknowledged = Acknowledged
-alert-status-escalated = Escalated
+queue-title = समीक्षा सूची
+queue-lead = आपके परामर्शदाताओं के वे क्लाइंट जिन पर ध्यान देना ज़रूरी है, सबसे ज़रूरी पहले।
+queue-empty = अभी किसी चीज़ पर आपका ध्यान ज़रूरी नहीं है।
+queue-alerts = खुले जोखिम अलर्ट
+queue-flagged = चिह्नित क्लाइंट
+queue-client = क्लाइंट
+queue-counsellor = परामर्शदाता
+queue-flags = कारण
+queue-due = जवाब की समय-सीमा
+queue-overdue = समय बीत गया
+flag-risk = जोखिम अलर्ट
+flag-no_improvement = सुधार नहीं
+flag-missed_sessions = छूटे हुए सत्र
+flag-overdue = सत्र में देरी
+flag-dropout = बीच में छोड़ दिया
+acknowledge = स्वीकार करें
+open-client = क्लाइंट खोलें
+queue-counsellors = आपके परामर्शदाता
+queue-coaching = कोचिंग
+queue-rate = दक्षता का मूल्यांकन
+alert-level-urgent = तत्काल
+alert-level-routine = सामान्य
+alert-status-open = खुला
+alert-status-acknowledged = स्वीकार किया गया
+alert-status-escalated = हब को भेजा गया
 
 ## Supervisor: alert
-alert-title = Risk alert
-alert-raised = Raised
-alert-rule = Reason
-alert-history = What has been done
-alert-history-empty = Nothing recorded yet.
-alert-ack-title = Acknowledge and act
-alert-ack-actions = What did you do? Choose all that apply.
-alert-note = Note (optional)
-alert-note-hint = Do not write the client's name here.
-alert-followup-title = Add a follow-up
-alert-ack-done = Acknowledged.
-alert-followup-done = Follow-up saved.
-alert-choose-action = Choose at least one action.
-action-contacted_client = Contacted the client
-action-safety_plan_made = Made a safety plan
-action-referred_emergency = Referred to emergency care
-action-referred_specialist = Referred to a specialist
-action-home_visit = Home visit
-action-risk_assessed_low = Assessed risk as low
-action-called_counsellor = Called the counsellor
-action-visited_with_counsellor = Visited with the counsellor
-action-supervision_scheduled = Scheduled supervision
-action-client_not_reached = Tried but could not reach the client
-history-acknowledge = Acknowledged
-history-follow_up = Follow-up
-history-escalate = Escalated
+alert-title = जोखिम अलर्ट
+alert-raised = जारी हुआ
+alert-rule = कारण
+alert-history = अब तक क्या किया गया
+alert-history-empty = अभी कुछ दर्ज नहीं है।
+alert-ack-title = स्वीकार करें और कार्रवाई करें
+alert-ack-actions = आपने क्या किया? जो भी लागू हों, सब चुनें।
+alert-note = टिप्पणी (वैकल्पिक)
+alert-note-hint = यहाँ क्लाइंट का नाम न लिखें।
+alert-followup-title = फ़ॉलो-अप जोड़ें
+alert-ack-done = स्वीकार किया गया।
+alert-followup-done = फ़ॉलो-अप सेव हो गया।
+alert-choose-action = कम से कम एक कार्रवाई चुनें।
+action-contacted_client = क्लाइंट से संपर्क किया
+action-safety_plan_made = सुरक्षा योजना बनाई
+action-referred_emergency = आपातकालीन सेवा में रेफ़र किया
+action-referred_specialist = विशेषज्ञ के पास रेफ़र किया
+action-home_visit = घर जाकर मुलाक़ात की
+action-risk_assessed_low = जोखिम कम आँका
+action-called_counsellor = परामर्शदाता को फ़ोन किया
+action-visited_with_counsellor = परामर्शदाता के साथ मिलने गए
+action-supervision_scheduled = पर्यवेक्षण तय किया
+action-client_not_reached = कोशिश की, पर क्लाइंट से संपर्क नहीं हो पाया
+history-acknowledge = स्वीकार किया गया
+history-follow_up = फ़ॉलो-अप
+history-escalate = हब को भेजा गया
 
 ## Supervisor: client
-client-title = Client { $code }
-client-programme = Programme
-client-counsellor = Counsellor
-client-status = Status
-client-sessions = Sessions attended
-client-trend = Outcome over time
-client-records = Records
-client-no-scores = No outcome scores yet.
-episode-active = In treatment
-episode-closed = Closed
-episode-none = Not enrolled
+client-title = क्लाइंट { $code }
+client-programme = कार्यक्रम
+client-counsellor = परामर्शदाता
+client-status = स्थिति
+client-sessions = जिन सत्रों में आए
+client-trend = समय के साथ परिणाम
+client-records = रिकॉर्ड
+client-no-scores = अभी कोई स्कोर नहीं।
+episode-active = इलाज जारी है
+episode-closed = बंद
+episode-none = नामांकन नहीं हुआ
 
 ## Supervisor: supervision session
-supervision-title = Supervision session
-supervision-date = Date
-supervision-minutes = Duration (minutes)
-supervision-format = Format
-format-individual = Individual
-format-group = Group
-format-remote = Remote
-supervision-counsellors = Counsellors present
-supervision-notes = Notes
-supervision-actions = Action points (one per line)
-supervision-saved = Supervision session saved.
-supervision-recent = Recent supervision sessions
+supervision-title = पर्यवेक्षण सत्र
+supervision-date = तारीख
+supervision-minutes = अवधि (मिनट)
+supervision-format = तरीका
+format-individual = व्यक्तिगत
+format-group = समूह
+format-remote = दूर से
+supervision-counsellors = उपस्थित परामर्शदाता
+supervision-notes = नोट्स
+supervision-actions = आगे के काम (हर पंक्ति में एक)
+supervision-saved = पर्यवेक्षण सत्र सेव हो गया।
+supervision-recent = हाल के पर्यवेक्षण सत्र
 
 ## Supervisor: competency rating
-rating-title = Competency rating: { $name }
-rating-lead = For each competency, answer three questions. The level is computed from your answers.
-rating-method = How did you observe?
-method-role_play = Role play
-method-observed_session = Observed session
-method-recorded_session = Recorded session
-rating-harmful = Unhelpful or harmful behaviour observed
-rating-basic = Basic skills shown
-basic-none = None
-basic-some = Some
-basic-all = All
-rating-advanced = At least one advanced skill shown
-rating-level = Level { $level }
-rating-saved = Rating saved.
-rating-safety-flag = A competency was rated at the harmful level: a supervision safety flag was sent to the hub's clinical lead.
-yes = Yes
-no = No
+rating-title = दक्षता मूल्यांकन: { $name }
+rating-lead = हर दक्षता के लिए तीन सवालों के जवाब दें। स्तर आपके जवाबों से निकाला जाता है।
+rating-method = आपने कैसे देखा?
+method-role_play = रोल प्ले
+method-observed_session = देखा गया सत्र
+method-recorded_session = रिकॉर्ड किया गया सत्र
+rating-harmful = बेकार या नुकसानदेह व्यवहार देखा गया
+rating-basic = दिखाए गए बुनियादी कौशल
+basic-none = कोई नहीं
+basic-some = कुछ
+basic-all = सभी
+rating-advanced = कम से कम एक उन्नत कौशल दिखाया गया
+rating-level = स्तर { $level }
+rating-saved = मूल्यांकन सेव हो गया।
+rating-safety-flag = एक दक्षता को नुकसानदेह स्तर पर आँका गया: हब के क्लिनिकल प्रमुख को पर्यवेक्षण सुरक्षा संकेत भेजा गया है।
+yes = हाँ
+no = नहीं
 
 ## Supervisor: coaching view
-coaching-title = Coaching: { $name }
-coaching-lead = For coaching conversations, not for ranking.
-coaching-caseload = Active clients
-coaching-sessions-week = Sessions per week (last 8 weeks)
-coaching-components = Protocol components delivered
-coaching-improving = Clients improving
-coaching-competency = Competency levels over time
-coaching-no-ratings = No competency ratings yet.
+coaching-title = कोचिंग: { $name }
+coaching-lead = कोचिंग की बातचीत के लिए, रैंकिंग के लिए नहीं।
+coaching-caseload = सक्रिय क्लाइंट
+coaching-sessions-week = हर हफ़्ते सत्र (पिछले 8 हफ़्ते)
+coaching-components = प्रोटोकॉल के दिए गए हिस्से
+coaching-improving = सुधार वाले क्लाइंट
+coaching-competency = समय के साथ दक्षता स्तर
+coaching-no-ratings = अभी कोई दक्षता मूल्यांकन नहीं।
 
 ## Hub
-hub-title = Hub
-hub-flags = Supervision safety flags
-hub-flags-empty = No open safety flags.
-hub-escalated = Escalated risk alerts
-hub-escalated-empty = No escalated alerts.
+hub-title = हब
+hub-flags = पर्यवेक्षण सुरक्षा संकेत
+hub-flags-empty = कोई खुला सुरक्षा संकेत नहीं।
+hub-escalated = हब को भेजे गए जोखिम अलर्ट
+hub-escalated-empty = हब को कोई अलर्ट नहीं भेजा गया।
 
 ## The offline app (messages the device formats itself)
-app-title = Today
-app-today = Today
-app-new-client = New client
-app-send-now = Send now
+app-title = आज
+app-today = आज
+app-new-client = नया क्लाइंट
+app-send-now = अभी भेजें
 app-pending = { $n ->
-    [0] Nothing pending
-    [one] { $n } record pending
-   *[other] { $n } records pending
+    [0] भेजने को कुछ बाकी नहीं
+    [one] { $n } रिकॉर्ड भेजना बाकी है
+   *[other] { $n } रिकॉर्ड भेजने बाकी हैं
 }
-app-sending = Sending…
-app-offline = Offline: records are kept on this phone and sent when you are back online.
-app-online = Online
-app-unreachable = The server cannot be reached. Your records are kept on this phone and will be sent later.
-app-last-sync = Last sent: { $when }
-app-never-synced = Not sent yet
-app-storage-persisted = Storage: kept by the browser
-app-storage-not-persisted = Storage: the browser may clear it if the phone runs out of space. Add scaleup to your home screen to keep it.
-app-no-indexeddb = This browser cannot keep records offline (private browsing?). Do not record anything until you use a normal browser window.
-app-signed-out = You are signed out. Sign in while online to use scaleup on this phone.
-app-session-ended = Your session has ended. Sign in again to send your records; nothing has been lost.
-app-sign-in = Sign in
-app-first-sync = Downloading your caseload…
+app-sending = भेजा जा रहा है…
+app-offline = ऑफ़लाइन: रिकॉर्ड इस फ़ोन पर रखे गए हैं और ऑनलाइन होने पर भेज दिए जाएँगे।
+app-online = ऑनलाइन
+app-unreachable = सर्वर से संपर्क नहीं हो पा रहा। आपके रिकॉर्ड इस फ़ोन पर रखे गए हैं और बाद में भेज दिए जाएँगे।
+app-last-sync = पिछली बार भेजा: { $when }
+app-never-synced = अभी तक नहीं भेजा
+app-storage-persisted = स्टोरेज: ब्राउज़र इसे सँभालकर रखेगा
+app-storage-not-persisted = स्टोरेज: फ़ोन में जगह कम होने पर ब्राउज़र इसे मिटा सकता है। इसे बचाए रखने के लिए scaleup को होम स्क्रीन पर जोड़ें।
+app-no-indexeddb = यह ब्राउज़र रिकॉर्ड ऑफ़लाइन नहीं रख सकता (प्राइवेट ब्राउज़िंग?)। जब तक सामान्य ब्राउज़र विंडो इस्तेमाल न करें, कुछ भी दर्ज न करें।
+app-signed-out = आप साइन आउट हैं। इस फ़ोन पर scaleup इस्तेमाल करने के लिए ऑनलाइन रहते हुए साइन इन करें।
+app-session-ended = आपका लॉगिन समाप्त हो गया है। अपने रिकॉर्ड भेजने के लिए फिर से साइन इन करें; कुछ भी खोया नहीं है।
+app-sign-in = साइन इन करें
+app-first-sync = आपके क्लाइंटों की सूची डाउनलोड हो रही है…
 app-first-sync-progress = { $n ->
-    [one] { $n } record downloaded
-   *[other] { $n } records downloaded
+    [one] { $n } रिकॉर्ड डाउनलोड हुआ
+   *[other] { $n } रिकॉर्ड डाउनलोड हुए
 }
-app-update-ready = An update is ready. It will be applied when you finish this form.
-app-update-apply = Update now
-app-section-alerts = Open risk alerts
-app-section-due = Due today
-app-section-overdue = Overdue
-app-section-missed = Missed sessions
-app-section-upcoming = Coming up
-app-nothing-due = No sessions due today.
-app-session-n = Session { $n }
-app-due-on = Due { $date }
+app-update-ready = एक अपडेट तैयार है। यह फ़ॉर्म पूरा करने के बाद लागू होगा।
+app-update-apply = अभी अपडेट करें
+app-section-alerts = खुले जोखिम अलर्ट
+app-section-due = आज के सत्र
+app-section-overdue = देरी वाले
+app-section-missed = छूटे हुए सत्र
+app-section-upcoming = आने वाले
+app-nothing-due = आज कोई सत्र नहीं है।
+app-session-n = सत्र { $n }
+app-due-on = तारीख: { $date }
 app-overdue-days = { $n ->
-    [one] { $n } day overdue
-   *[other] { $n } days overdue
+    [one] { $n } दिन की देरी
+   *[other] { $n } दिन की देरी
 }
-app-alert-open = Risk alert: waiting for your supervisor
-app-alert-acknowledged = Risk alert acknowledged by your supervisor
-app-alert-escalated = Risk alert escalated to the hub
-app-outbox = Records on this phone
-app-outbox-empty = Every record has been sent.
-app-status-pending = pending
-app-status-sent = sent
-app-status-rejected = rejected
-app-status-conflict = sent, for supervisor review
-app-discard = Discard
-app-download-unsent = Download my unsent records
-app-kind-client = Client
-app-kind-client_identity = Contact details
-app-kind-consent = Consent
-app-kind-assessment = Assessment
-app-kind-eligibility = Eligibility
-app-kind-episode = Enrolment
-app-kind-session = Session
-app-kind-referral = Referral
-app-signout-title = Sign out
+app-alert-open = जोखिम अलर्ट: आपके पर्यवेक्षक के जवाब का इंतज़ार
+app-alert-acknowledged = आपके पर्यवेक्षक ने जोखिम अलर्ट स्वीकार किया
+app-alert-escalated = जोखिम अलर्ट हब को भेजा गया
+app-outbox = इस फ़ोन पर रिकॉर्ड
+app-outbox-empty = सभी रिकॉर्ड भेज दिए गए हैं।
+app-status-pending = बाकी
+app-status-sent = भेजा गया
+app-status-rejected = अस्वीकार
+app-status-conflict = भेजा गया, पर्यवेक्षक देखेंगे
+app-discard = हटाएँ
+app-download-unsent = न भेजे गए रिकॉर्ड डाउनलोड करें
+app-kind-client = क्लाइंट
+app-kind-client_identity = संपर्क विवरण
+app-kind-consent = सहमति
+app-kind-assessment = आकलन
+app-kind-eligibility = पात्रता
+app-kind-episode = नामांकन
+app-kind-session = सत्र
+app-kind-referral = रेफ़रल
+app-signout-title = साइन आउट
 app-signout-unsent = { $n ->
-    [one] { $n } record has not been sent yet.
-   *[other] { $n } records have not been sent yet.
+    [one] { $n } रिकॉर्ड अभी तक नहीं भेजा गया है।
+   *[other] { $n } रिकॉर्ड अभी तक नहीं भेजे गए हैं।
 }
-app-signout-explain = Unsent records stay on this phone, hidden from anyone else, and are sent the next time you sign in here. You can also download them now.
-app-signout-anyway = Sign out anyway
-app-stay = Stay signed in
-app-client-given-name = Given name
-app-client-family-name = Family name
-app-client-phone = Phone
-app-client-sex = Sex
-app-sex-female = Female
-app-sex-male = Male
-app-sex-other = Other
-app-sex-unknown = Not recorded
-app-client-birth-year = Year of birth
-app-client-facility = Facility
-app-client-programme = Programme
-app-consent-treatment = The client agrees to be screened and treated
-app-consent-research = The client agrees that their anonymised data is used for research
-app-consent-required = The client must agree to be screened and treated before you register them.
-app-required = This is required.
-app-invalid-year = Enter a year between { $min } and { $max }.
-app-save = Save
-app-cancel = Cancel
-app-episode-active = In treatment
-app-episode-closed = Treatment ended
-app-episode-none = Not enrolled
-app-saved-pending = Saved on this phone. It will be sent when you are online.
-app-client-page = Client
-app-screen = Screen with { $instrument }
-app-measure = Record { $instrument }
-app-enrol = Offer treatment
-app-record-decision = Record the decision
-app-record-session = Record a session
-app-refer = Refer
-app-close-episode = Close treatment
-app-next-step = Next step
+app-signout-explain = न भेजे गए रिकॉर्ड इस फ़ोन पर रहेंगे, दूसरों से छिपे रहेंगे, और अगली बार यहाँ साइन इन करने पर भेज दिए जाएँगे। आप उन्हें अभी डाउनलोड भी कर सकते हैं।
+app-signout-anyway = फिर भी साइन आउट करें
+app-stay = साइन इन रहें
+app-client-given-name = पहला नाम
+app-client-family-name = सरनेम
+app-client-phone = फ़ोन
+app-client-sex = लिंग
+app-sex-female = महिला
+app-sex-male = पुरुष
+app-sex-other = अन्य
+app-sex-unknown = दर्ज नहीं
+app-client-birth-year = जन्म का वर्ष
+app-client-facility = स्वास्थ्य केंद्र
+app-client-programme = कार्यक्रम
+app-consent-treatment = क्लाइंट जाँच और इलाज के लिए सहमत हैं
+app-consent-research = क्लाइंट सहमत हैं कि उनका पहचान-रहित डेटा शोध में इस्तेमाल हो
+app-consent-required = रजिस्टर करने से पहले क्लाइंट का जाँच और इलाज के लिए सहमत होना ज़रूरी है।
+app-required = यह ज़रूरी है।
+app-invalid-year = { $min } और { $max } के बीच का वर्ष डालें।
+app-save = सेव करें
+app-cancel = रद्द करें
+app-episode-active = इलाज जारी है
+app-episode-closed = इलाज समाप्त
+app-episode-none = नामांकन नहीं हुआ
+app-saved-pending = इस फ़ोन पर सेव हो गया। ऑनलाइन होने पर भेज दिया जाएगा।
+app-client-page = क्लाइंट
+app-screen = { $instrument } से जाँच करें
+app-measure = { $instrument } भरें
+app-enrol = इलाज का प्रस्ताव दें
+app-record-decision = निर्णय दर्ज करें
+app-record-session = सत्र दर्ज करें
+app-refer = रेफ़र करें
+app-close-episode = इलाज बंद करें
+app-next-step = अगला कदम
 app-sessions-attended = { $n ->
-    [one] { $n } session attended
-   *[other] { $n } sessions attended
+    [one] { $n } सत्र में आए
+   *[other] { $n } सत्रों में आए
 }
-app-trend = Outcome over time
-app-no-trend = No scores yet.
-app-item-n = Item { $n }
-app-fallback-marker = (English: not yet translated)
-app-answered = { $n } of { $total } answered
-app-score = Score
-app-total = Total: { $total }
+app-trend = समय के साथ परिणाम
+app-no-trend = अभी कोई स्कोर नहीं।
+app-item-n = सवाल { $n }
+app-fallback-marker = (अंग्रेज़ी में: अभी अनुवाद नहीं हुआ)
+app-answered = { $total } में से { $n } के जवाब दिए
+app-score = स्कोर
+app-total = कुल: { $total }
 app-band = { $band }
-app-incomplete = Incomplete: answer every item to get a total.
-app-incomplete-missing = Answer every question before saving. Not answered: { $items }.
-app-risk-flag = Risk: { $message }
-app-server-score = Confirmed by the server: total { $total }
-app-eligible = Eligible for { $programme }: offer treatment.
-app-not-eligible = Not eligible for { $programme } by the protocol's rule.
-app-excluded-refer = Refer: the protocol excludes treatment here ({ $rule }). Follow the safety steps.
-app-excluded = Not eligible: excluded by the protocol ({ $rule }).
-app-safety-title = Safety steps
-app-safety-step = Step { $n } of { $total }
-app-safety-ask-title = Ask
-app-safety-ask = Ask calmly and directly: "Are you having thoughts of ending your life? Have you made a plan? Do you have the means?" Listen without judging.
-app-safety-keep-title = Keep safe
-app-safety-keep = If the client has a plan or the means, or has acted on it: do not leave them alone, remove the means if you safely can, and involve someone they trust.
-app-safety-call-title = Call
-app-safety-call = Call your supervisor now. Your supervisor has been alerted and must respond within { $hours } hours.
-app-safety-call-who = Your supervisor: { $name }
-app-safety-emergency = If there is immediate danger, call the local emergency number.
-app-safety-record-title = Record
-app-safety-record = Record what you did. If you referred the client, record the referral now.
-app-safety-next = Next
-app-safety-done = Done
-app-safety-source = From WHO mhGAP Intervention Guide 2.0, self-harm/suicide module.
-app-offer-accepted = The client accepts treatment
-app-offer-declined = The client declines
-app-decline-reason = Reason for declining
-app-decline-no_time = No time
-app-decline-distance = Too far
-app-decline-cost = Cost
-app-decline-family_objection = Family objects
-app-decline-stigma = Stigma
-app-decline-not_needed = Does not feel it is needed
-app-decline-prefers_other_care = Prefers other care
-app-decline-other = Other
-app-session-number = Session number
-app-session-date = Date
-app-session-attended = The client attended
-app-session-missed = The client did not come
-app-session-minutes = Duration (minutes)
-app-session-modality = How
-app-modality-individual = In person
-app-modality-group = Group
-app-modality-remote = By phone
-app-session-components = What did you cover?
-app-planned = planned for this session
-app-date-future = The date cannot be in the future.
-app-refer-to = Refer to
-app-service-primary_care_doctor = Primary care doctor
-app-service-psychiatry = Psychiatry
-app-service-emergency = Emergency services
-app-service-social_services = Social services
-app-service-other = Other service
-app-refer-reason = Reason
-app-reason-suicide_risk = Suicide risk
-app-reason-no_improvement = Not improving
-app-reason-psychosis = Possible psychosis
-app-reason-medical = Medical problem
-app-reason-other = Other
-app-urgency = Urgency
-app-urgency-routine = Routine
-app-urgency-urgent = Urgent
-app-urgency-emergency = Emergency
-app-close-reason = Why is treatment ending?
-app-closure-completed = Completed
-app-closure-dropped_out = Dropped out
-app-closure-referred = Referred
-app-closure-transferred = Transferred
-app-closure-died = Died
-app-close-date = Date
-app-not-found = This client is not on this phone.
-app-error-reason = Reason: { $message }
-app-search = Find a client
-app-all-clients = All my clients
-app-no-clients = No clients yet. Register one with “New client”.
+app-incomplete = अधूरा: कुल स्कोर के लिए हर सवाल का जवाब दें।
+app-incomplete-missing = सेव करने से पहले हर सवाल का जवाब दें। जिन सवालों का जवाब नहीं दिया: { $items }।
+app-risk-flag = जोखिम: { $message }
+app-server-score = सर्वर ने पुष्टि की: कुल { $total }
+app-eligible = { $programme } के लिए पात्र: इलाज का प्रस्ताव दें।
+app-not-eligible = प्रोटोकॉल के नियम के अनुसार { $programme } के लिए पात्र नहीं।
+app-excluded-refer = रेफ़र करें: प्रोटोकॉल के अनुसार यहाँ इलाज नहीं दिया जा सकता ({ $rule })। सुरक्षा के कदम अपनाएँ।
+app-excluded = पात्र नहीं: प्रोटोकॉल के अनुसार बाहर ({ $rule })।
+app-safety-title = सुरक्षा के कदम
+app-safety-step = कदम { $n } (कुल { $total })
+app-safety-ask-title = पूछें
+app-safety-ask = शांति से और सीधे पूछें: “क्या आपके मन में अपना जीवन खत्म करने के विचार आ रहे हैं? क्या आपने इसकी कोई योजना बनाई है? क्या आपके पास इसका कोई साधन है?” बिना आलोचना किए सुनें।
+app-safety-keep-title = सुरक्षित रखें
+app-safety-keep = अगर क्लाइंट के पास योजना या साधन है, या उन्होंने ऐसा करने की कोशिश की है: उन्हें अकेले न छोड़ें, अगर सुरक्षित रूप से कर सकें तो साधन हटा दें, और किसी ऐसे व्यक्ति को साथ लें जिस पर वे भरोसा करते हों।
+app-safety-call-title = फ़ोन करें
+app-safety-call = अभी अपने पर्यवेक्षक को फ़ोन करें। आपके पर्यवेक्षक को अलर्ट भेजा जा चुका है और उन्हें { $hours } घंटे के भीतर जवाब देना है।
+app-safety-call-who = आपके पर्यवेक्षक: { $name }
+app-safety-emergency = अगर तुरंत खतरा है, तो स्थानीय आपातकालीन नंबर पर फ़ोन करें।
+app-safety-record-title = दर्ज करें
+app-safety-record = आपने जो किया, उसे दर्ज करें। अगर आपने क्लाइंट को रेफ़र किया है, तो रेफ़रल अभी दर्ज करें।
+app-safety-next = आगे
+app-safety-done = हो गया
+app-safety-source = WHO mhGAP इंटरवेंशन गाइड 2.0 के आत्म-हानि/आत्महत्या मॉड्यूल से।
+app-offer-accepted = क्लाइंट इलाज के लिए तैयार हैं
+app-offer-declined = क्लाइंट ने मना किया
+app-decline-reason = मना करने का कारण
+app-decline-no_time = समय नहीं है
+app-decline-distance = बहुत दूर है
+app-decline-cost = खर्च
+app-decline-family_objection = परिवार को आपत्ति है
+app-decline-stigma = कलंक का डर
+app-decline-not_needed = उन्हें ज़रूरत नहीं लगती
+app-decline-prefers_other_care = कोई और इलाज पसंद है
+app-decline-other = अन्य
+app-session-number = सत्र संख्या
+app-session-date = तारीख
+app-session-attended = क्लाइंट आए
+app-session-missed = क्लाइंट नहीं आए
+app-session-minutes = अवधि (मिनट)
+app-session-modality = कैसे
+app-modality-individual = आमने-सामने
+app-modality-group = समूह में
+app-modality-remote = फ़ोन पर
+app-session-components = आपने किन बातों पर काम किया?
+app-planned = इस सत्र के लिए तय
+app-date-future = तारीख भविष्य की नहीं हो सकती।
+app-refer-to = कहाँ रेफ़र करें
+app-service-primary_care_doctor = प्राथमिक स्वास्थ्य सेवा के डॉक्टर
+app-service-psychiatry = मनोचिकित्सा
+app-service-emergency = आपातकालीन सेवाएँ
+app-service-social_services = सामाजिक सेवाएँ
+app-service-other = अन्य सेवा
+app-refer-reason = कारण
+app-reason-suicide_risk = आत्महत्या का जोखिम
+app-reason-no_improvement = सुधार नहीं
+app-reason-psychosis = संभावित साइकोसिस (मनोविकृति)
+app-reason-medical = शारीरिक स्वास्थ्य समस्या
+app-reason-other = अन्य
+app-urgency = कितना ज़रूरी
+app-urgency-routine = सामान्य
+app-urgency-urgent = तत्काल
+app-urgency-emergency = आपातकालीन
+app-close-reason = इलाज क्यों खत्म हो रहा है?
+app-closure-completed = पूरा हुआ
+app-closure-dropped_out = बीच में छोड़ दिया
+app-closure-referred = रेफ़र किया गया
+app-closure-transferred = स्थानांतरित
+app-closure-died = मृत्यु हो गई
+app-close-date = तारीख
+app-not-found = यह क्लाइंट इस फ़ोन पर नहीं है।
+app-error-reason = कारण: { $message }
+app-search = क्लाइंट खोजें
+app-all-clients = मेरे सभी क्लाइंट
+app-no-clients = अभी कोई क्लाइंट नहीं। “नया क्लाइंट” से किसी को रजिस्टर करें।

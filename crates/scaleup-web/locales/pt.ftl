@@ -1,355 +1,367 @@
-### scaleup interface text: English (the reference catalogue; every other language has the
-### same messages).
+### scaleup interface text: Portuguese (português). Same messages as en.ftl, the reference
+### catalogue.
 ### Messages starting with app- also travel to the offline app; they use only variables and
 ### selectors on a number, and every selector ends with a default *[other] variant.
+###
+### WORKING TRANSLATION drafted on 2026-12-06 without review by a native speaker.
+### meta-reviewed must change to "yes" only after a native speaker has reviewed every message.
+###
+### Written in the norm used in lusophone Africa and Portugal (utente, registar, guardar,
+### nome de utilizador, ecrã, apelido); a Brazilian reviewer may prefer other words.
+### Terms used (for the reviewer): client = utente, counsellor = conselheiro,
+### supervisor = supervisor, hub = polo, hub manager = gestor do polo, record = ficha,
+### session = sessão, risk alert = alerta de risco, acknowledge = confirmar,
+### escalated = enviado ao polo, refer = encaminhar, screen = rastrear.
+### Plurals: CLDR Portuguese "one" covers 0 and 1, so 0 takes the singular form
+### ("0 ficha recebida"); [0] as in English.
 
 ## Review status of this catalogue: "yes" once a native speaker has reviewed every message.
 meta-reviewed = no
 
 ## Frame
-skip-to-content = Skip to content
-nav-label = Main
-nav-today = Today
-nav-queue = Review queue
-nav-supervision-log = Supervision log
-nav-hub = Hub
-sign-out = Sign out
-language-link = Language
-language-title = Language
-language-choose = Choose the language of the interface
-language-unreviewed = not yet reviewed by a native speaker
-language-unreviewed-note = This translation has not yet been reviewed by a native speaker.
-language-unknown = That language is not available.
-save = Save
-cancel = Cancel
-back = Back
+skip-to-content = Ir para o conteúdo
+nav-label = Principal
+nav-today = Hoje
+nav-queue = Para analisar
+nav-supervision-log = Histórico de supervisão
+nav-hub = Polo
+sign-out = Sair
+language-link = Idioma
+language-title = Idioma
+language-choose = Escolha o idioma da interface
+language-unreviewed = ainda não verificado por um falante nativo
+language-unreviewed-note = Esta tradução ainda não foi verificada por um falante nativo.
+language-unknown = Esse idioma não está disponível.
+save = Guardar
+cancel = Cancelar
+back = Voltar
 
 ## Sign-in
-signin-title = Sign in
-signin-lead = Sign in with the username and password your hub gave you.
-field-username = Username
-field-password = Password
-sign-in = Sign in
-signin-missing = Enter your username and password.
-signin-invalid = Wrong username or password.
-signin-rate-limited = Too many failed attempts. Wait 15 minutes and try again, or ask your hub manager.
+signin-title = Entrar
+signin-lead = Entre com o nome de utilizador e a senha que o seu polo lhe deu.
+field-username = Nome de utilizador
+field-password = Senha
+sign-in = Entrar
+signin-missing = Escreva o seu nome de utilizador e a sua senha.
+signin-invalid = Nome de utilizador ou senha errados.
+signin-rate-limited = Demasiadas tentativas falhadas. Espere 15 minutos e tente de novo, ou fale com o gestor do seu polo.
 
 ## Roles and home
-home-title = Welcome
-home-role = You are signed in as { $role }.
-home-api = Programme data, analyses and exports are available through the API:
-role-admin = administrator
-role-hub_manager = hub manager
+home-title = Boas-vindas
+home-role = Entrou como { $role }.
+home-api = Os dados do programa, as análises e as exportações estão disponíveis através da API:
+role-admin = administrador
+role-hub_manager = gestor do polo
 role-supervisor = supervisor
-role-counsellor = counsellor
-role-researcher = researcher
-role-viewer = viewer
+role-counsellor = conselheiro
+role-researcher = investigador
+role-viewer = observador
 
 ## Errors
-error-forbidden = Your role cannot open this page.
-error-not-found = This page does not exist or is not in your caseload.
-error-form-expired = This form has expired or did not come from scaleup. Reload the page and try again.
+error-forbidden = O seu perfil não permite abrir esta página.
+error-not-found = Esta página não existe ou não pertence aos seus utentes.
+error-form-expired = Este formulário expirou ou não veio do scaleup. Recarregue a página e tente de novo.
 
 ## Supervisor: queue
-queue-title = Review queue
-queue-lead = Clients of your counsellors who need attention, most urgent first.
-queue-empty = Nothing needs your attention right now.
-queue-alerts = Open risk alerts
-queue-flagged = Flagged clients
-queue-client = Client
-queue-counsellor = Counsellor
-queue-flags = Why
-queue-due = Respond by
-queue-overdue = overdue
-flag-risk = Risk alert
-flag-no_improvement = Not improving
-flag-missed_sessions = Missed sessions
-flag-overdue = Session overdue
-flag-dropout = Dropped out
-acknowledge = Acknowledge
-open-client = Open client
-queue-counsellors = Your counsellors
-queue-coaching = Coaching view
-queue-rate = Rate competency
-alert-level-urgent = Urgent
-alert-level-routine = Routine
-alert-status-open = Open
-alert-status-acknowledged = Acknowledged
-alert-status-escalated = Escalated
+queue-title = Lista para analisar
+queue-lead = Utentes dos seus conselheiros que precisam de atenção, os mais urgentes primeiro.
+queue-empty = Nada precisa da sua atenção neste momento.
+queue-alerts = Alertas de risco abertos
+queue-flagged = Utentes sinalizados
+queue-client = Utente
+queue-counsellor = Conselheiro
+queue-flags = Motivo
+queue-due = Responder até
+queue-overdue = em atraso
+flag-risk = Alerta de risco
+flag-no_improvement = Sem melhoria
+flag-missed_sessions = Faltou a sessões
+flag-overdue = Sessão em atraso
+flag-dropout = Abandonou
+acknowledge = Confirmar
+open-client = Ver utente
+queue-counsellors = Os seus conselheiros
+queue-coaching = Acompanhamento
+queue-rate = Avaliar competências
+alert-level-urgent = Urgente
+alert-level-routine = Normal
+alert-status-open = Aberto
+alert-status-acknowledged = Confirmado
+alert-status-escalated = Enviado ao polo
 
 ## Supervisor: alert
-alert-title = Risk alert
-alert-raised = Raised
-alert-rule = Reason
-alert-history = What has been done
-alert-history-empty = Nothing recorded yet.
-alert-ack-title = Acknowledge and act
-alert-ack-actions = What did you do? Choose all that apply.
-alert-note = Note (optional)
-alert-note-hint = Do not write the client's name here.
-alert-followup-title = Add a follow-up
-alert-ack-done = Acknowledged.
-alert-followup-done = Follow-up saved.
-alert-choose-action = Choose at least one action.
-action-contacted_client = Contacted the client
-action-safety_plan_made = Made a safety plan
-action-referred_emergency = Referred to emergency care
-action-referred_specialist = Referred to a specialist
-action-home_visit = Home visit
-action-risk_assessed_low = Assessed risk as low
-action-called_counsellor = Called the counsellor
-action-visited_with_counsellor = Visited with the counsellor
-action-supervision_scheduled = Scheduled supervision
-action-client_not_reached = Tried but could not reach the client
-history-acknowledge = Acknowledged
-history-follow_up = Follow-up
-history-escalate = Escalated
+alert-title = Alerta de risco
+alert-raised = Emitido
+alert-rule = Motivo
+alert-history = O que foi feito
+alert-history-empty = Ainda nada registado.
+alert-ack-title = Confirmar e agir
+alert-ack-actions = O que fez? Escolha tudo o que se aplica.
+alert-note = Nota (opcional)
+alert-note-hint = Não escreva aqui o nome do utente.
+alert-followup-title = Acrescentar um seguimento
+alert-ack-done = Confirmado.
+alert-followup-done = Seguimento guardado.
+alert-choose-action = Escolha pelo menos uma ação.
+action-contacted_client = Utente contactado
+action-safety_plan_made = Plano de segurança feito
+action-referred_emergency = Encaminhado para a urgência
+action-referred_specialist = Encaminhado para um especialista
+action-home_visit = Visita ao domicílio
+action-risk_assessed_low = Risco avaliado como baixo
+action-called_counsellor = Telefonou ao conselheiro
+action-visited_with_counsellor = Visita com o conselheiro
+action-supervision_scheduled = Supervisão marcada
+action-client_not_reached = Tentou, mas não conseguiu falar com o utente
+history-acknowledge = Confirmado
+history-follow_up = Seguimento
+history-escalate = Enviado ao polo
 
 ## Supervisor: client
-client-title = Client { $code }
-client-programme = Programme
-client-counsellor = Counsellor
-client-status = Status
-client-sessions = Sessions attended
-client-trend = Outcome over time
-client-records = Records
-client-no-scores = No outcome scores yet.
-episode-active = In treatment
-episode-closed = Closed
-episode-none = Not enrolled
+client-title = Utente { $code }
+client-programme = Programa
+client-counsellor = Conselheiro
+client-status = Estado
+client-sessions = Sessões frequentadas
+client-trend = Evolução dos resultados
+client-records = Fichas
+client-no-scores = Ainda sem pontuações.
+episode-active = Em tratamento
+episode-closed = Encerrado
+episode-none = Não inscrito
 
 ## Supervisor: supervision session
-supervision-title = Supervision session
-supervision-date = Date
-supervision-minutes = Duration (minutes)
-supervision-format = Format
+supervision-title = Sessão de supervisão
+supervision-date = Data
+supervision-minutes = Duração (minutos)
+supervision-format = Formato
 format-individual = Individual
-format-group = Group
-format-remote = Remote
-supervision-counsellors = Counsellors present
-supervision-notes = Notes
-supervision-actions = Action points (one per line)
-supervision-saved = Supervision session saved.
-supervision-recent = Recent supervision sessions
+format-group = Em grupo
+format-remote = À distância
+supervision-counsellors = Conselheiros presentes
+supervision-notes = Notas
+supervision-actions = Ações a fazer (uma por linha)
+supervision-saved = Sessão de supervisão guardada.
+supervision-recent = Sessões de supervisão recentes
 
 ## Supervisor: competency rating
-rating-title = Competency rating: { $name }
-rating-lead = For each competency, answer three questions. The level is computed from your answers.
-rating-method = How did you observe?
-method-role_play = Role play
-method-observed_session = Observed session
-method-recorded_session = Recorded session
-rating-harmful = Unhelpful or harmful behaviour observed
-rating-basic = Basic skills shown
-basic-none = None
-basic-some = Some
-basic-all = All
-rating-advanced = At least one advanced skill shown
-rating-level = Level { $level }
-rating-saved = Rating saved.
-rating-safety-flag = A competency was rated at the harmful level: a supervision safety flag was sent to the hub's clinical lead.
-yes = Yes
-no = No
+rating-title = Avaliação de competências: { $name }
+rating-lead = Para cada competência, responda a três perguntas. O nível é calculado a partir das suas respostas.
+rating-method = Como observou?
+method-role_play = Dramatização
+method-observed_session = Sessão observada
+method-recorded_session = Sessão gravada
+rating-harmful = Comportamento pouco útil ou prejudicial observado
+rating-basic = Competências básicas demonstradas
+basic-none = Nenhuma
+basic-some = Algumas
+basic-all = Todas
+rating-advanced = Pelo menos uma competência avançada demonstrada
+rating-level = Nível { $level }
+rating-saved = Avaliação guardada.
+rating-safety-flag = Uma competência foi avaliada no nível prejudicial: foi enviado um sinal de segurança de supervisão ao responsável clínico do polo.
+yes = Sim
+no = Não
 
 ## Supervisor: coaching view
-coaching-title = Coaching: { $name }
-coaching-lead = For coaching conversations, not for ranking.
-coaching-caseload = Active clients
-coaching-sessions-week = Sessions per week (last 8 weeks)
-coaching-components = Protocol components delivered
-coaching-improving = Clients improving
-coaching-competency = Competency levels over time
-coaching-no-ratings = No competency ratings yet.
+coaching-title = Acompanhamento: { $name }
+coaching-lead = Para conversas de acompanhamento, não para classificar.
+coaching-caseload = Utentes ativos
+coaching-sessions-week = Sessões por semana (últimas 8 semanas)
+coaching-components = Componentes do protocolo realizados
+coaching-improving = Utentes que estão a melhorar
+coaching-competency = Níveis de competência ao longo do tempo
+coaching-no-ratings = Ainda sem avaliações de competências.
 
 ## Hub
-hub-title = Hub
-hub-flags = Supervision safety flags
-hub-flags-empty = No open safety flags.
-hub-escalated = Escalated risk alerts
-hub-escalated-empty = No escalated alerts.
+hub-title = Polo
+hub-flags = Sinais de segurança de supervisão
+hub-flags-empty = Nenhum sinal de segurança aberto.
+hub-escalated = Alertas de risco enviados ao polo
+hub-escalated-empty = Nenhum alerta enviado ao polo.
 
 ## The offline app (messages the device formats itself)
-app-title = Today
-app-today = Today
-app-new-client = New client
-app-send-now = Send now
+app-title = Hoje
+app-today = Hoje
+app-new-client = Novo utente
+app-send-now = Enviar agora
 app-pending = { $n ->
-    [0] Nothing pending
-    [one] { $n } record pending
-   *[other] { $n } records pending
+    [0] Nada pendente
+    [one] { $n } ficha pendente
+   *[other] { $n } fichas pendentes
 }
-app-sending = Sending…
-app-offline = Offline: records are kept on this phone and sent when you are back online.
-app-online = Online
-app-unreachable = The server cannot be reached. Your records are kept on this phone and will be sent later.
-app-last-sync = Last sent: { $when }
-app-never-synced = Not sent yet
-app-storage-persisted = Storage: kept by the browser
-app-storage-not-persisted = Storage: the browser may clear it if the phone runs out of space. Add scaleup to your home screen to keep it.
-app-no-indexeddb = This browser cannot keep records offline (private browsing?). Do not record anything until you use a normal browser window.
-app-signed-out = You are signed out. Sign in while online to use scaleup on this phone.
-app-session-ended = Your session has ended. Sign in again to send your records; nothing has been lost.
-app-sign-in = Sign in
-app-first-sync = Downloading your caseload…
+app-sending = A enviar…
+app-offline = Sem internet: as fichas ficam guardadas neste telefone e são enviadas quando voltar a ter internet.
+app-online = Com internet
+app-unreachable = Não é possível contactar o servidor. As suas fichas ficam guardadas neste telefone e serão enviadas mais tarde.
+app-last-sync = Último envio: { $when }
+app-never-synced = Ainda não enviado
+app-storage-persisted = Armazenamento: guardado pelo navegador
+app-storage-not-persisted = Armazenamento: o navegador pode apagá-lo se o telefone ficar sem espaço. Adicione o scaleup ao ecrã inicial para o manter.
+app-no-indexeddb = Este navegador não consegue guardar fichas sem internet (navegação privada?). Não registe nada até usar uma janela normal do navegador.
+app-signed-out = Saiu da sua conta. Entre com internet para usar o scaleup neste telefone.
+app-session-ended = O seu acesso expirou. Entre de novo para enviar as suas fichas; nada se perdeu.
+app-sign-in = Entrar
+app-first-sync = A receber a sua lista de utentes…
 app-first-sync-progress = { $n ->
-    [one] { $n } record downloaded
-   *[other] { $n } records downloaded
+    [one] { $n } ficha recebida
+   *[other] { $n } fichas recebidas
 }
-app-update-ready = An update is ready. It will be applied when you finish this form.
-app-update-apply = Update now
-app-section-alerts = Open risk alerts
-app-section-due = Due today
-app-section-overdue = Overdue
-app-section-missed = Missed sessions
-app-section-upcoming = Coming up
-app-nothing-due = No sessions due today.
-app-session-n = Session { $n }
-app-due-on = Due { $date }
+app-update-ready = Há uma atualização pronta. Será aplicada quando terminar este formulário.
+app-update-apply = Atualizar agora
+app-section-alerts = Alertas de risco abertos
+app-section-due = Para hoje
+app-section-overdue = Em atraso
+app-section-missed = Sessões faltadas
+app-section-upcoming = Próximas
+app-nothing-due = Nenhuma sessão para hoje.
+app-session-n = Sessão { $n }
+app-due-on = Prevista para { $date }
 app-overdue-days = { $n ->
-    [one] { $n } day overdue
-   *[other] { $n } days overdue
+    [one] { $n } dia de atraso
+   *[other] { $n } dias de atraso
 }
-app-alert-open = Risk alert: waiting for your supervisor
-app-alert-acknowledged = Risk alert acknowledged by your supervisor
-app-alert-escalated = Risk alert escalated to the hub
-app-outbox = Records on this phone
-app-outbox-empty = Every record has been sent.
-app-status-pending = pending
-app-status-sent = sent
-app-status-rejected = rejected
-app-status-conflict = sent, for supervisor review
-app-discard = Discard
-app-download-unsent = Download my unsent records
-app-kind-client = Client
-app-kind-client_identity = Contact details
-app-kind-consent = Consent
-app-kind-assessment = Assessment
-app-kind-eligibility = Eligibility
-app-kind-episode = Enrolment
-app-kind-session = Session
-app-kind-referral = Referral
-app-signout-title = Sign out
+app-alert-open = Alerta de risco: à espera do seu supervisor
+app-alert-acknowledged = Alerta de risco confirmado pelo seu supervisor
+app-alert-escalated = Alerta de risco enviado ao polo
+app-outbox = Fichas neste telefone
+app-outbox-empty = Todas as fichas foram enviadas.
+app-status-pending = pendente
+app-status-sent = enviada
+app-status-rejected = recusada
+app-status-conflict = enviada, para revisão do supervisor
+app-discard = Descartar
+app-download-unsent = Descarregar as fichas não enviadas
+app-kind-client = Utente
+app-kind-client_identity = Contactos
+app-kind-consent = Consentimento
+app-kind-assessment = Avaliação
+app-kind-eligibility = Elegibilidade
+app-kind-episode = Inscrição
+app-kind-session = Sessão
+app-kind-referral = Encaminhamento
+app-signout-title = Sair
 app-signout-unsent = { $n ->
-    [one] { $n } record has not been sent yet.
-   *[other] { $n } records have not been sent yet.
+    [one] { $n } ficha ainda não foi enviada.
+   *[other] { $n } fichas ainda não foram enviadas.
 }
-app-signout-explain = Unsent records stay on this phone, hidden from anyone else, and are sent the next time you sign in here. You can also download them now.
-app-signout-anyway = Sign out anyway
-app-stay = Stay signed in
-app-client-given-name = Given name
-app-client-family-name = Family name
-app-client-phone = Phone
-app-client-sex = Sex
-app-sex-female = Female
-app-sex-male = Male
-app-sex-other = Other
-app-sex-unknown = Not recorded
-app-client-birth-year = Year of birth
-app-client-facility = Facility
-app-client-programme = Programme
-app-consent-treatment = The client agrees to be screened and treated
-app-consent-research = The client agrees that their anonymised data is used for research
-app-consent-required = The client must agree to be screened and treated before you register them.
-app-required = This is required.
-app-invalid-year = Enter a year between { $min } and { $max }.
-app-save = Save
-app-cancel = Cancel
-app-episode-active = In treatment
-app-episode-closed = Treatment ended
-app-episode-none = Not enrolled
-app-saved-pending = Saved on this phone. It will be sent when you are online.
-app-client-page = Client
-app-screen = Screen with { $instrument }
-app-measure = Record { $instrument }
-app-enrol = Offer treatment
-app-record-decision = Record the decision
-app-record-session = Record a session
-app-refer = Refer
-app-close-episode = Close treatment
-app-next-step = Next step
+app-signout-explain = As fichas não enviadas ficam neste telefone, escondidas de outras pessoas, e são enviadas da próxima vez que entrar aqui. Também as pode descarregar agora.
+app-signout-anyway = Sair mesmo assim
+app-stay = Não sair
+app-client-given-name = Nome próprio
+app-client-family-name = Apelido
+app-client-phone = Telefone
+app-client-sex = Sexo
+app-sex-female = Feminino
+app-sex-male = Masculino
+app-sex-other = Outro
+app-sex-unknown = Não registado
+app-client-birth-year = Ano de nascimento
+app-client-facility = Unidade de saúde
+app-client-programme = Programa
+app-consent-treatment = O utente aceita ser rastreado e tratado
+app-consent-research = O utente aceita que os seus dados anonimizados sejam usados em investigação
+app-consent-required = O utente tem de aceitar ser rastreado e tratado antes de o inscrever.
+app-required = Obrigatório.
+app-invalid-year = Escreva um ano entre { $min } e { $max }.
+app-save = Guardar
+app-cancel = Cancelar
+app-episode-active = Em tratamento
+app-episode-closed = Tratamento terminado
+app-episode-none = Não inscrito
+app-saved-pending = Guardado neste telefone. Será enviado quando tiver internet.
+app-client-page = Utente
+app-screen = Rastrear com { $instrument }
+app-measure = Avaliar com { $instrument }
+app-enrol = Oferecer tratamento
+app-record-decision = Registar a decisão
+app-record-session = Registar uma sessão
+app-refer = Encaminhar
+app-close-episode = Encerrar tratamento
+app-next-step = Próximo passo
 app-sessions-attended = { $n ->
-    [one] { $n } session attended
-   *[other] { $n } sessions attended
+    [one] { $n } sessão frequentada
+   *[other] { $n } sessões frequentadas
 }
-app-trend = Outcome over time
-app-no-trend = No scores yet.
-app-item-n = Item { $n }
-app-fallback-marker = (English: not yet translated)
-app-answered = { $n } of { $total } answered
-app-score = Score
+app-trend = Evolução dos resultados
+app-no-trend = Ainda sem pontuações.
+app-item-n = Pergunta { $n }
+app-fallback-marker = (em inglês: ainda não traduzido)
+app-answered = { $n } de { $total } respondidas
+app-score = Pontuação
 app-total = Total: { $total }
 app-band = { $band }
-app-incomplete = Incomplete: answer every item to get a total.
-app-incomplete-missing = Answer every question before saving. Not answered: { $items }.
-app-risk-flag = Risk: { $message }
-app-server-score = Confirmed by the server: total { $total }
-app-eligible = Eligible for { $programme }: offer treatment.
-app-not-eligible = Not eligible for { $programme } by the protocol's rule.
-app-excluded-refer = Refer: the protocol excludes treatment here ({ $rule }). Follow the safety steps.
-app-excluded = Not eligible: excluded by the protocol ({ $rule }).
-app-safety-title = Safety steps
-app-safety-step = Step { $n } of { $total }
-app-safety-ask-title = Ask
-app-safety-ask = Ask calmly and directly: "Are you having thoughts of ending your life? Have you made a plan? Do you have the means?" Listen without judging.
-app-safety-keep-title = Keep safe
-app-safety-keep = If the client has a plan or the means, or has acted on it: do not leave them alone, remove the means if you safely can, and involve someone they trust.
-app-safety-call-title = Call
-app-safety-call = Call your supervisor now. Your supervisor has been alerted and must respond within { $hours } hours.
-app-safety-call-who = Your supervisor: { $name }
-app-safety-emergency = If there is immediate danger, call the local emergency number.
-app-safety-record-title = Record
-app-safety-record = Record what you did. If you referred the client, record the referral now.
-app-safety-next = Next
-app-safety-done = Done
-app-safety-source = From WHO mhGAP Intervention Guide 2.0, self-harm/suicide module.
-app-offer-accepted = The client accepts treatment
-app-offer-declined = The client declines
-app-decline-reason = Reason for declining
-app-decline-no_time = No time
-app-decline-distance = Too far
-app-decline-cost = Cost
-app-decline-family_objection = Family objects
-app-decline-stigma = Stigma
-app-decline-not_needed = Does not feel it is needed
-app-decline-prefers_other_care = Prefers other care
-app-decline-other = Other
-app-session-number = Session number
-app-session-date = Date
-app-session-attended = The client attended
-app-session-missed = The client did not come
-app-session-minutes = Duration (minutes)
-app-session-modality = How
-app-modality-individual = In person
-app-modality-group = Group
-app-modality-remote = By phone
-app-session-components = What did you cover?
-app-planned = planned for this session
-app-date-future = The date cannot be in the future.
-app-refer-to = Refer to
-app-service-primary_care_doctor = Primary care doctor
-app-service-psychiatry = Psychiatry
-app-service-emergency = Emergency services
-app-service-social_services = Social services
-app-service-other = Other service
-app-refer-reason = Reason
-app-reason-suicide_risk = Suicide risk
-app-reason-no_improvement = Not improving
-app-reason-psychosis = Possible psychosis
-app-reason-medical = Medical problem
-app-reason-other = Other
-app-urgency = Urgency
-app-urgency-routine = Routine
-app-urgency-urgent = Urgent
-app-urgency-emergency = Emergency
-app-close-reason = Why is treatment ending?
-app-closure-completed = Completed
-app-closure-dropped_out = Dropped out
-app-closure-referred = Referred
-app-closure-transferred = Transferred
-app-closure-died = Died
-app-close-date = Date
-app-not-found = This client is not on this phone.
-app-error-reason = Reason: { $message }
-app-search = Find a client
-app-all-clients = All my clients
-app-no-clients = No clients yet. Register one with “New client”.
+app-incomplete = Incompleto: responda a todas as perguntas para obter um total.
+app-incomplete-missing = Responda a todas as perguntas antes de guardar. Sem resposta: { $items }.
+app-risk-flag = Risco: { $message }
+app-server-score = Confirmado pelo servidor: total { $total }
+app-eligible = Elegível para { $programme }: ofereça o tratamento.
+app-not-eligible = Não elegível para { $programme } segundo a regra do protocolo.
+app-excluded-refer = Encaminhe: o protocolo exclui o tratamento neste caso ({ $rule }). Siga os passos de segurança.
+app-excluded = Não elegível: excluído pelo protocolo ({ $rule }).
+app-safety-title = Passos de segurança
+app-safety-step = Passo { $n } de { $total }
+app-safety-ask-title = Perguntar
+app-safety-ask = Pergunte com calma e diretamente: “Tem tido pensamentos de pôr fim à sua vida? Já fez um plano? Tem os meios para o fazer?” Ouça sem julgar.
+app-safety-keep-title = Manter em segurança
+app-safety-keep = Se o utente tem um plano ou os meios, ou já tentou pô-lo em prática: não o deixe sozinho, retire os meios se o puder fazer em segurança, e envolva alguém da confiança dele.
+app-safety-call-title = Ligar
+app-safety-call = Ligue agora ao seu supervisor. O seu supervisor já foi alertado e tem de responder dentro de { $hours } horas.
+app-safety-call-who = O seu supervisor: { $name }
+app-safety-emergency = Se houver perigo imediato, ligue para o número de emergência local.
+app-safety-record-title = Registar
+app-safety-record = Registe o que fez. Se encaminhou o utente, registe agora o encaminhamento.
+app-safety-next = Seguinte
+app-safety-done = Concluído
+app-safety-source = Segundo o Guia de Intervenção mhGAP 2.0 da OMS, módulo Autolesão/Suicídio.
+app-offer-accepted = O utente aceita o tratamento
+app-offer-declined = O utente recusa
+app-decline-reason = Motivo da recusa
+app-decline-no_time = Sem tempo
+app-decline-distance = Muito longe
+app-decline-cost = Custo
+app-decline-family_objection = A família opõe-se
+app-decline-stigma = Estigma
+app-decline-not_needed = Acha que não precisa
+app-decline-prefers_other_care = Prefere outros cuidados
+app-decline-other = Outro
+app-session-number = Número da sessão
+app-session-date = Data
+app-session-attended = O utente compareceu
+app-session-missed = O utente não veio
+app-session-minutes = Duração (minutos)
+app-session-modality = Como
+app-modality-individual = Presencial
+app-modality-group = Em grupo
+app-modality-remote = Por telefone
+app-session-components = O que abordou?
+app-planned = previsto para esta sessão
+app-date-future = A data não pode ser no futuro.
+app-refer-to = Encaminhar para
+app-service-primary_care_doctor = Médico de cuidados primários
+app-service-psychiatry = Psiquiatria
+app-service-emergency = Serviço de urgência
+app-service-social_services = Serviços sociais
+app-service-other = Outro serviço
+app-refer-reason = Motivo
+app-reason-suicide_risk = Risco de suicídio
+app-reason-no_improvement = Sem melhoria
+app-reason-psychosis = Possível psicose
+app-reason-medical = Problema médico
+app-reason-other = Outro
+app-urgency = Urgência
+app-urgency-routine = Normal
+app-urgency-urgent = Urgente
+app-urgency-emergency = Emergência
+app-close-reason = Porque termina o tratamento?
+app-closure-completed = Concluído
+app-closure-dropped_out = Abandonou
+app-closure-referred = Encaminhado
+app-closure-transferred = Transferido
+app-closure-died = Faleceu
+app-close-date = Data
+app-not-found = Este utente não está neste telefone.
+app-error-reason = Motivo: { $message }
+app-search = Procurar um utente
+app-all-clients = Todos os meus utentes
+app-no-clients = Ainda sem utentes. Registe um com “Novo utente”.

@@ -1,355 +1,365 @@
-### scaleup interface text: English (the reference catalogue; every other language has the
-### same messages).
+### scaleup interface text: Kiswahili. Same messages as en.ftl, the reference catalogue.
 ### Messages starting with app- also travel to the offline app; they use only variables and
 ### selectors on a number, and every selector ends with a default *[other] variant.
+###
+### WORKING TRANSLATION drafted on 2026-12-06 without review by a native speaker.
+### meta-reviewed must change to "yes" only after a native speaker has reviewed every message.
+###
+### Terms used (for the reviewer): client = mteja (wateja), counsellor = mshauri (washauri),
+### supervisor = msimamizi (wasimamizi), administrator = msimamizi wa mfumo, hub = kituo kikuu,
+### hub manager = meneja wa kituo kikuu, record = rekodi, session = kikao (vikao),
+### risk alert = tahadhari ya hatari, acknowledge = thibitisha, escalated = imepelekwa kituo
+### kikuu, referral = rufaa, coaching = ukufunzi, data = data.
+### Plurals: CLDR Swahili "one" is 1 only (0 takes the plural); [0] as in English. The noun
+### comes before the number ("rekodi 3"); the verb agrees (inasubiri / zinasubiri).
 
 ## Review status of this catalogue: "yes" once a native speaker has reviewed every message.
 meta-reviewed = no
 
 ## Frame
-skip-to-content = Skip to content
-nav-label = Main
-nav-today = Today
-nav-queue = Review queue
-nav-supervision-log = Supervision log
-nav-hub = Hub
-sign-out = Sign out
-language-link = Language
-language-title = Language
-language-choose = Choose the language of the interface
-language-unreviewed = not yet reviewed by a native speaker
-language-unreviewed-note = This translation has not yet been reviewed by a native speaker.
-language-unknown = That language is not available.
-save = Save
-cancel = Cancel
-back = Back
+skip-to-content = Ruka hadi maudhui
+nav-label = Menyu kuu
+nav-today = Leo
+nav-queue = Orodha ya ukaguzi
+nav-supervision-log = Kumbukumbu za usimamizi
+nav-hub = Kituo kikuu
+sign-out = Toka
+language-link = Lugha
+language-title = Lugha
+language-choose = Chagua lugha ya kutumia
+language-unreviewed = bado haijakaguliwa na mzungumzaji asilia
+language-unreviewed-note = Tafsiri hii bado haijakaguliwa na mzungumzaji asilia wa lugha hii.
+language-unknown = Lugha hiyo haipatikani.
+save = Hifadhi
+cancel = Ghairi
+back = Rudi
 
 ## Sign-in
-signin-title = Sign in
-signin-lead = Sign in with the username and password your hub gave you.
-field-username = Username
-field-password = Password
-sign-in = Sign in
-signin-missing = Enter your username and password.
-signin-invalid = Wrong username or password.
-signin-rate-limited = Too many failed attempts. Wait 15 minutes and try again, or ask your hub manager.
+signin-title = Ingia
+signin-lead = Ingia kwa jina la mtumiaji na nenosiri ulilopewa na kituo chako kikuu.
+field-username = Jina la mtumiaji
+field-password = Nenosiri
+sign-in = Ingia
+signin-missing = Andika jina lako la mtumiaji na nenosiri.
+signin-invalid = Jina la mtumiaji au nenosiri si sahihi.
+signin-rate-limited = Umejaribu mara nyingi bila mafanikio. Subiri dakika 15 kisha ujaribu tena, au muulize meneja wa kituo chako kikuu.
 
 ## Roles and home
-home-title = Welcome
-home-role = You are signed in as { $role }.
-home-api = Programme data, analyses and exports are available through the API:
-role-admin = administrator
-role-hub_manager = hub manager
-role-supervisor = supervisor
-role-counsellor = counsellor
-role-researcher = researcher
-role-viewer = viewer
+home-title = Karibu
+home-role = Umeingia kama { $role }.
+home-api = Data ya mpango, uchambuzi na faili za kupakua zinapatikana kupitia API:
+role-admin = msimamizi wa mfumo
+role-hub_manager = meneja wa kituo kikuu
+role-supervisor = msimamizi
+role-counsellor = mshauri
+role-researcher = mtafiti
+role-viewer = mtazamaji
 
 ## Errors
-error-forbidden = Your role cannot open this page.
-error-not-found = This page does not exist or is not in your caseload.
-error-form-expired = This form has expired or did not come from scaleup. Reload the page and try again.
+error-forbidden = Jukumu lako haliruhusu kufungua ukurasa huu.
+error-not-found = Ukurasa huu haupo au hauhusu wateja wako.
+error-form-expired = Muda wa fomu hii umekwisha au haikutoka kwa scaleup. Pakia ukurasa upya kisha ujaribu tena.
 
 ## Supervisor: queue
-queue-title = Review queue
-queue-lead = Clients of your counsellors who need attention, most urgent first.
-queue-empty = Nothing needs your attention right now.
-queue-alerts = Open risk alerts
-queue-flagged = Flagged clients
-queue-client = Client
-queue-counsellor = Counsellor
-queue-flags = Why
-queue-due = Respond by
-queue-overdue = overdue
-flag-risk = Risk alert
-flag-no_improvement = Not improving
-flag-missed_sessions = Missed sessions
-flag-overdue = Session overdue
-flag-dropout = Dropped out
-acknowledge = Acknowledge
-open-client = Open client
-queue-counsellors = Your counsellors
-queue-coaching = Coaching view
-queue-rate = Rate competency
-alert-level-urgent = Urgent
-alert-level-routine = Routine
-alert-status-open = Open
-alert-status-acknowledged = Acknowledged
-alert-status-escalated = Escalated
+queue-title = Orodha ya ukaguzi
+queue-lead = Wateja wa washauri wako wanaohitaji uangalizi, wa haraka zaidi kwanza.
+queue-empty = Hakuna kinachohitaji uangalizi wako sasa hivi.
+queue-alerts = Tahadhari za hatari zilizo wazi
+queue-flagged = Wateja waliowekewa alama
+queue-client = Mteja
+queue-counsellor = Mshauri
+queue-flags = Sababu
+queue-due = Jibu kabla ya
+queue-overdue = imechelewa
+flag-risk = Tahadhari ya hatari
+flag-no_improvement = Hakuna nafuu
+flag-missed_sessions = Amekosa vikao
+flag-overdue = Kikao kimechelewa
+flag-dropout = Ameacha matibabu
+acknowledge = Thibitisha
+open-client = Angalia mteja
+queue-counsellors = Washauri wako
+queue-coaching = Ukufunzi
+queue-rate = Pima ujuzi
+alert-level-urgent = Haraka
+alert-level-routine = Kawaida
+alert-status-open = Wazi
+alert-status-acknowledged = Imethibitishwa
+alert-status-escalated = Imepelekwa kituo kikuu
 
 ## Supervisor: alert
-alert-title = Risk alert
-alert-raised = Raised
-alert-rule = Reason
-alert-history = What has been done
-alert-history-empty = Nothing recorded yet.
-alert-ack-title = Acknowledge and act
-alert-ack-actions = What did you do? Choose all that apply.
-alert-note = Note (optional)
-alert-note-hint = Do not write the client's name here.
-alert-followup-title = Add a follow-up
-alert-ack-done = Acknowledged.
-alert-followup-done = Follow-up saved.
-alert-choose-action = Choose at least one action.
-action-contacted_client = Contacted the client
-action-safety_plan_made = Made a safety plan
-action-referred_emergency = Referred to emergency care
-action-referred_specialist = Referred to a specialist
-action-home_visit = Home visit
-action-risk_assessed_low = Assessed risk as low
-action-called_counsellor = Called the counsellor
-action-visited_with_counsellor = Visited with the counsellor
-action-supervision_scheduled = Scheduled supervision
-action-client_not_reached = Tried but could not reach the client
-history-acknowledge = Acknowledged
-history-follow_up = Follow-up
-history-escalate = Escalated
+alert-title = Tahadhari ya hatari
+alert-raised = Ilitolewa
+alert-rule = Sababu
+alert-history = Kilichofanyika
+alert-history-empty = Bado hakuna kilichorekodiwa.
+alert-ack-title = Thibitisha na uchukue hatua
+alert-ack-actions = Ulifanya nini? Chagua yote yanayohusika.
+alert-note = Maelezo (si lazima)
+alert-note-hint = Usiandike jina la mteja hapa.
+alert-followup-title = Ongeza ufuatiliaji
+alert-ack-done = Imethibitishwa.
+alert-followup-done = Ufuatiliaji umehifadhiwa.
+alert-choose-action = Chagua angalau hatua moja.
+action-contacted_client = Kuwasiliana na mteja
+action-safety_plan_made = Kuandaa mpango wa usalama
+action-referred_emergency = Kumpa rufaa ya huduma ya dharura
+action-referred_specialist = Kumpa rufaa kwa mtaalamu
+action-home_visit = Kumtembelea nyumbani
+action-risk_assessed_low = Kutathmini hatari kuwa ndogo
+action-called_counsellor = Kumpigia simu mshauri
+action-visited_with_counsellor = Kumtembelea pamoja na mshauri
+action-supervision_scheduled = Kupanga kikao cha usimamizi
+action-client_not_reached = Kujaribu bila kumpata mteja
+history-acknowledge = Imethibitishwa
+history-follow_up = Ufuatiliaji
+history-escalate = Imepelekwa kituo kikuu
 
 ## Supervisor: client
-client-title = Client { $code }
-client-programme = Programme
-client-counsellor = Counsellor
-client-status = Status
-client-sessions = Sessions attended
-client-trend = Outcome over time
-client-records = Records
-client-no-scores = No outcome scores yet.
-episode-active = In treatment
-episode-closed = Closed
-episode-none = Not enrolled
+client-title = Mteja { $code }
+client-programme = Mpango
+client-counsellor = Mshauri
+client-status = Hali
+client-sessions = Vikao alivyohudhuria
+client-trend = Matokeo kwa muda
+client-records = Rekodi
+client-no-scores = Bado hakuna alama.
+episode-active = Anapata matibabu
+episode-closed = Imefungwa
+episode-none = Hajasajiliwa
 
 ## Supervisor: supervision session
-supervision-title = Supervision session
-supervision-date = Date
-supervision-minutes = Duration (minutes)
-supervision-format = Format
-format-individual = Individual
-format-group = Group
-format-remote = Remote
-supervision-counsellors = Counsellors present
-supervision-notes = Notes
-supervision-actions = Action points (one per line)
-supervision-saved = Supervision session saved.
-supervision-recent = Recent supervision sessions
+supervision-title = Kikao cha usimamizi
+supervision-date = Tarehe
+supervision-minutes = Muda (dakika)
+supervision-format = Aina
+format-individual = Mmoja mmoja
+format-group = Kikundi
+format-remote = Kwa mbali
+supervision-counsellors = Washauri waliohudhuria
+supervision-notes = Maelezo
+supervision-actions = Hatua za kuchukua (moja kwa kila mstari)
+supervision-saved = Kikao cha usimamizi kimehifadhiwa.
+supervision-recent = Vikao vya usimamizi vya hivi karibuni
 
 ## Supervisor: competency rating
-rating-title = Competency rating: { $name }
-rating-lead = For each competency, answer three questions. The level is computed from your answers.
-rating-method = How did you observe?
-method-role_play = Role play
-method-observed_session = Observed session
-method-recorded_session = Recorded session
-rating-harmful = Unhelpful or harmful behaviour observed
-rating-basic = Basic skills shown
-basic-none = None
-basic-some = Some
-basic-all = All
-rating-advanced = At least one advanced skill shown
-rating-level = Level { $level }
-rating-saved = Rating saved.
-rating-safety-flag = A competency was rated at the harmful level: a supervision safety flag was sent to the hub's clinical lead.
-yes = Yes
-no = No
+rating-title = Tathmini ya ujuzi: { $name }
+rating-lead = Kwa kila ujuzi, jibu maswali matatu. Kiwango kinahesabiwa kutokana na majibu yako.
+rating-method = Uliangaliaje?
+method-role_play = Igizo dhima
+method-observed_session = Kikao kilichoangaliwa
+method-recorded_session = Kikao kilichorekodiwa
+rating-harmful = Tabia isiyosaidia au yenye madhara imeonekana
+rating-basic = Ujuzi wa msingi ulioonyeshwa
+basic-none = Hakuna
+basic-some = Baadhi
+basic-all = Yote
+rating-advanced = Angalau ujuzi mmoja wa hali ya juu umeonyeshwa
+rating-level = Kiwango { $level }
+rating-saved = Tathmini imehifadhiwa.
+rating-safety-flag = Ujuzi mmoja umepimwa katika kiwango cha madhara: ishara ya usalama wa usimamizi imetumwa kwa kiongozi wa kliniki wa kituo kikuu.
+yes = Ndiyo
+no = Hapana
 
 ## Supervisor: coaching view
-coaching-title = Coaching: { $name }
-coaching-lead = For coaching conversations, not for ranking.
-coaching-caseload = Active clients
-coaching-sessions-week = Sessions per week (last 8 weeks)
-coaching-components = Protocol components delivered
-coaching-improving = Clients improving
-coaching-competency = Competency levels over time
-coaching-no-ratings = No competency ratings yet.
+coaching-title = Ukufunzi: { $name }
+coaching-lead = Kwa mazungumzo ya ukufunzi, si kwa kulinganisha washauri.
+coaching-caseload = Wateja wanaoendelea
+coaching-sessions-week = Vikao kwa wiki (wiki 8 zilizopita)
+coaching-components = Sehemu za itifaki zilizotolewa
+coaching-improving = Wateja wanaopata nafuu
+coaching-competency = Viwango vya ujuzi kwa muda
+coaching-no-ratings = Bado hakuna tathmini za ujuzi.
 
 ## Hub
-hub-title = Hub
-hub-flags = Supervision safety flags
-hub-flags-empty = No open safety flags.
-hub-escalated = Escalated risk alerts
-hub-escalated-empty = No escalated alerts.
+hub-title = Kituo kikuu
+hub-flags = Ishara za usalama za usimamizi
+hub-flags-empty = Hakuna ishara za usalama zilizo wazi.
+hub-escalated = Tahadhari za hatari zilizopelekwa kituo kikuu
+hub-escalated-empty = Hakuna tahadhari zilizopelekwa.
 
 ## The offline app (messages the device formats itself)
-app-title = Today
-app-today = Today
-app-new-client = New client
-app-send-now = Send now
+app-title = Leo
+app-today = Leo
+app-new-client = Mteja mpya
+app-send-now = Tuma sasa
 app-pending = { $n ->
-    [0] Nothing pending
-    [one] { $n } record pending
-   *[other] { $n } records pending
+    [0] Hakuna kinachosubiri
+    [one] Rekodi { $n } inasubiri kutumwa
+   *[other] Rekodi { $n } zinasubiri kutumwa
 }
-app-sending = Sending…
-app-offline = Offline: records are kept on this phone and sent when you are back online.
-app-online = Online
-app-unreachable = The server cannot be reached. Your records are kept on this phone and will be sent later.
-app-last-sync = Last sent: { $when }
-app-never-synced = Not sent yet
-app-storage-persisted = Storage: kept by the browser
-app-storage-not-persisted = Storage: the browser may clear it if the phone runs out of space. Add scaleup to your home screen to keep it.
-app-no-indexeddb = This browser cannot keep records offline (private browsing?). Do not record anything until you use a normal browser window.
-app-signed-out = You are signed out. Sign in while online to use scaleup on this phone.
-app-session-ended = Your session has ended. Sign in again to send your records; nothing has been lost.
-app-sign-in = Sign in
-app-first-sync = Downloading your caseload…
+app-sending = Inatuma…
+app-offline = Nje ya mtandao: rekodi zinahifadhiwa kwenye simu hii na zitatumwa ukirudi mtandaoni.
+app-online = Mtandaoni
+app-unreachable = Seva haipatikani. Rekodi zako zimehifadhiwa kwenye simu hii na zitatumwa baadaye.
+app-last-sync = Zilitumwa mwisho: { $when }
+app-never-synced = Bado hazijatumwa
+app-storage-persisted = Hifadhi: inalindwa na kivinjari
+app-storage-not-persisted = Hifadhi: kivinjari kinaweza kuifuta simu ikijaa. Weka scaleup kwenye skrini ya mwanzo ili kuilinda.
+app-no-indexeddb = Kivinjari hiki hakiwezi kuhifadhi rekodi bila mtandao (kuvinjari kwa faragha?). Usirekodi chochote hadi utumie dirisha la kawaida la kivinjari.
+app-signed-out = Umetoka. Ingia ukiwa mtandaoni ili kutumia scaleup kwenye simu hii.
+app-session-ended = Muda wako wa kuingia umekwisha. Ingia tena ili kutuma rekodi zako; hakuna kilichopotea.
+app-sign-in = Ingia
+app-first-sync = Inapakua orodha ya wateja wako…
 app-first-sync-progress = { $n ->
-    [one] { $n } record downloaded
-   *[other] { $n } records downloaded
+    [one] Rekodi { $n } imepakuliwa
+   *[other] Rekodi { $n } zimepakuliwa
 }
-app-update-ready = An update is ready. It will be applied when you finish this form.
-app-update-apply = Update now
-app-section-alerts = Open risk alerts
-app-section-due = Due today
-app-section-overdue = Overdue
-app-section-missed = Missed sessions
-app-section-upcoming = Coming up
-app-nothing-due = No sessions due today.
-app-session-n = Session { $n }
-app-due-on = Due { $date }
+app-update-ready = Kuna sasisho tayari. Litawekwa utakapomaliza fomu hii.
+app-update-apply = Sasisha sasa
+app-section-alerts = Tahadhari za hatari zilizo wazi
+app-section-due = Vikao vya leo
+app-section-overdue = Vilivyochelewa
+app-section-missed = Vikao vilivyokosekana
+app-section-upcoming = Vinavyokuja
+app-nothing-due = Hakuna vikao leo.
+app-session-n = Kikao cha { $n }
+app-due-on = Kinatarajiwa { $date }
 app-overdue-days = { $n ->
-    [one] { $n } day overdue
-   *[other] { $n } days overdue
+    [one] Kimechelewa siku { $n }
+   *[other] Kimechelewa siku { $n }
 }
-app-alert-open = Risk alert: waiting for your supervisor
-app-alert-acknowledged = Risk alert acknowledged by your supervisor
-app-alert-escalated = Risk alert escalated to the hub
-app-outbox = Records on this phone
-app-outbox-empty = Every record has been sent.
-app-status-pending = pending
-app-status-sent = sent
-app-status-rejected = rejected
-app-status-conflict = sent, for supervisor review
-app-discard = Discard
-app-download-unsent = Download my unsent records
-app-kind-client = Client
-app-kind-client_identity = Contact details
-app-kind-consent = Consent
-app-kind-assessment = Assessment
-app-kind-eligibility = Eligibility
-app-kind-episode = Enrolment
-app-kind-session = Session
-app-kind-referral = Referral
-app-signout-title = Sign out
+app-alert-open = Tahadhari ya hatari: inasubiri msimamizi wako
+app-alert-acknowledged = Msimamizi wako amethibitisha tahadhari ya hatari
+app-alert-escalated = Tahadhari ya hatari imepelekwa kituo kikuu
+app-outbox = Rekodi kwenye simu hii
+app-outbox-empty = Rekodi zote zimetumwa.
+app-status-pending = inasubiri
+app-status-sent = imetumwa
+app-status-rejected = imekataliwa
+app-status-conflict = imetumwa, msimamizi ataikagua
+app-discard = Futa
+app-download-unsent = Pakua rekodi zangu ambazo hazijatumwa
+app-kind-client = Mteja
+app-kind-client_identity = Maelezo ya mawasiliano
+app-kind-consent = Idhini
+app-kind-assessment = Tathmini
+app-kind-eligibility = Ustahiki
+app-kind-episode = Usajili
+app-kind-session = Kikao
+app-kind-referral = Rufaa
+app-signout-title = Toka
 app-signout-unsent = { $n ->
-    [one] { $n } record has not been sent yet.
-   *[other] { $n } records have not been sent yet.
+    [one] Rekodi { $n } bado haijatumwa.
+   *[other] Rekodi { $n } bado hazijatumwa.
 }
-app-signout-explain = Unsent records stay on this phone, hidden from anyone else, and are sent the next time you sign in here. You can also download them now.
-app-signout-anyway = Sign out anyway
-app-stay = Stay signed in
-app-client-given-name = Given name
-app-client-family-name = Family name
-app-client-phone = Phone
-app-client-sex = Sex
-app-sex-female = Female
-app-sex-male = Male
-app-sex-other = Other
-app-sex-unknown = Not recorded
-app-client-birth-year = Year of birth
-app-client-facility = Facility
-app-client-programme = Programme
-app-consent-treatment = The client agrees to be screened and treated
-app-consent-research = The client agrees that their anonymised data is used for research
-app-consent-required = The client must agree to be screened and treated before you register them.
-app-required = This is required.
-app-invalid-year = Enter a year between { $min } and { $max }.
-app-save = Save
-app-cancel = Cancel
-app-episode-active = In treatment
-app-episode-closed = Treatment ended
-app-episode-none = Not enrolled
-app-saved-pending = Saved on this phone. It will be sent when you are online.
-app-client-page = Client
-app-screen = Screen with { $instrument }
-app-measure = Record { $instrument }
-app-enrol = Offer treatment
-app-record-decision = Record the decision
-app-record-session = Record a session
-app-refer = Refer
-app-close-episode = Close treatment
-app-next-step = Next step
+app-signout-explain = Rekodi ambazo hazijatumwa zinabaki kwenye simu hii, zimefichwa kwa watu wengine, na zitatumwa utakapoingia hapa tena. Unaweza pia kuzipakua sasa.
+app-signout-anyway = Toka hata hivyo
+app-stay = Baki ndani
+app-client-given-name = Jina la kwanza
+app-client-family-name = Jina la ukoo
+app-client-phone = Simu
+app-client-sex = Jinsia
+app-sex-female = Mwanamke
+app-sex-male = Mwanamume
+app-sex-other = Nyingine
+app-sex-unknown = Haijarekodiwa
+app-client-birth-year = Mwaka wa kuzaliwa
+app-client-facility = Kituo cha afya
+app-client-programme = Mpango
+app-consent-treatment = Mteja anakubali kuchunguzwa na kutibiwa
+app-consent-research = Mteja anakubali data yake isiyo na utambulisho itumike kwa utafiti
+app-consent-required = Mteja lazima akubali kuchunguzwa na kutibiwa kabla hujamsajili.
+app-required = Hili ni lazima.
+app-invalid-year = Andika mwaka kati ya { $min } na { $max }.
+app-save = Hifadhi
+app-cancel = Ghairi
+app-episode-active = Anapata matibabu
+app-episode-closed = Matibabu yamekwisha
+app-episode-none = Hajasajiliwa
+app-saved-pending = Imehifadhiwa kwenye simu hii. Itatumwa ukiwa mtandaoni.
+app-client-page = Mteja
+app-screen = Chunguza kwa { $instrument }
+app-measure = Pima kwa { $instrument }
+app-enrol = Pendekeza matibabu
+app-record-decision = Rekodi uamuzi
+app-record-session = Rekodi kikao
+app-refer = Toa rufaa
+app-close-episode = Maliza matibabu
+app-next-step = Hatua inayofuata
 app-sessions-attended = { $n ->
-    [one] { $n } session attended
-   *[other] { $n } sessions attended
+    [one] Amehudhuria kikao { $n }
+   *[other] Amehudhuria vikao { $n }
 }
-app-trend = Outcome over time
-app-no-trend = No scores yet.
-app-item-n = Item { $n }
-app-fallback-marker = (English: not yet translated)
-app-answered = { $n } of { $total } answered
-app-score = Score
-app-total = Total: { $total }
+app-trend = Matokeo kwa muda
+app-no-trend = Bado hakuna alama.
+app-item-n = Swali { $n }
+app-fallback-marker = (Kiingereza: bado haijatafsiriwa)
+app-answered = Umejibu { $n } kati ya { $total }
+app-score = Alama
+app-total = Jumla: { $total }
 app-band = { $band }
-app-incomplete = Incomplete: answer every item to get a total.
-app-incomplete-missing = Answer every question before saving. Not answered: { $items }.
-app-risk-flag = Risk: { $message }
-app-server-score = Confirmed by the server: total { $total }
-app-eligible = Eligible for { $programme }: offer treatment.
-app-not-eligible = Not eligible for { $programme } by the protocol's rule.
-app-excluded-refer = Refer: the protocol excludes treatment here ({ $rule }). Follow the safety steps.
-app-excluded = Not eligible: excluded by the protocol ({ $rule }).
-app-safety-title = Safety steps
-app-safety-step = Step { $n } of { $total }
-app-safety-ask-title = Ask
-app-safety-ask = Ask calmly and directly: "Are you having thoughts of ending your life? Have you made a plan? Do you have the means?" Listen without judging.
-app-safety-keep-title = Keep safe
-app-safety-keep = If the client has a plan or the means, or has acted on it: do not leave them alone, remove the means if you safely can, and involve someone they trust.
-app-safety-call-title = Call
-app-safety-call = Call your supervisor now. Your supervisor has been alerted and must respond within { $hours } hours.
-app-safety-call-who = Your supervisor: { $name }
-app-safety-emergency = If there is immediate danger, call the local emergency number.
-app-safety-record-title = Record
-app-safety-record = Record what you did. If you referred the client, record the referral now.
-app-safety-next = Next
-app-safety-done = Done
-app-safety-source = From WHO mhGAP Intervention Guide 2.0, self-harm/suicide module.
-app-offer-accepted = The client accepts treatment
-app-offer-declined = The client declines
-app-decline-reason = Reason for declining
-app-decline-no_time = No time
-app-decline-distance = Too far
-app-decline-cost = Cost
-app-decline-family_objection = Family objects
-app-decline-stigma = Stigma
-app-decline-not_needed = Does not feel it is needed
-app-decline-prefers_other_care = Prefers other care
-app-decline-other = Other
-app-session-number = Session number
-app-session-date = Date
-app-session-attended = The client attended
-app-session-missed = The client did not come
-app-session-minutes = Duration (minutes)
-app-session-modality = How
-app-modality-individual = In person
-app-modality-group = Group
-app-modality-remote = By phone
-app-session-components = What did you cover?
-app-planned = planned for this session
-app-date-future = The date cannot be in the future.
-app-refer-to = Refer to
-app-service-primary_care_doctor = Primary care doctor
-app-service-psychiatry = Psychiatry
-app-service-emergency = Emergency services
-app-service-social_services = Social services
-app-service-other = Other service
-app-refer-reason = Reason
-app-reason-suicide_risk = Suicide risk
-app-reason-no_improvement = Not improving
-app-reason-psychosis = Possible psychosis
-app-reason-medical = Medical problem
-app-reason-other = Other
-app-urgency = Urgency
-app-urgency-routine = Routine
-app-urgency-urgent = Urgent
-app-urgency-emergency = Emergency
-app-close-reason = Why is treatment ending?
-app-closure-completed = Completed
-app-closure-dropped_out = Dropped out
-app-closure-referred = Referred
-app-closure-transferred = Transferred
-app-closure-died = Died
-app-close-date = Date
-app-not-found = This client is not on this phone.
-app-error-reason = Reason: { $message }
-app-search = Find a client
-app-all-clients = All my clients
-app-no-clients = No clients yet. Register one with “New client”.
+app-incomplete = Haijakamilika: jibu kila swali ili kupata jumla.
+app-incomplete-missing = Jibu kila swali kabla ya kuhifadhi. Maswali ambayo hayajajibiwa: { $items }.
+app-risk-flag = Hatari: { $message }
+app-server-score = Imethibitishwa na seva: jumla { $total }
+app-eligible = Anastahili { $programme }: pendekeza matibabu.
+app-not-eligible = Hastahili { $programme } kwa mujibu wa kanuni ya itifaki.
+app-excluded-refer = Toa rufaa: itifaki hairuhusu matibabu hapa ({ $rule }). Fuata hatua za usalama.
+app-excluded = Hastahili: ameondolewa na itifaki ({ $rule }).
+app-safety-title = Hatua za usalama
+app-safety-step = Hatua { $n } kati ya { $total }
+app-safety-ask-title = Uliza
+app-safety-ask = Uliza kwa utulivu na moja kwa moja: “Je, una mawazo ya kukatisha maisha yako? Je, umepanga jinsi ya kufanya hivyo? Je, una kitu au njia ya kufanya hivyo?” Sikiliza bila kuhukumu.
+app-safety-keep-title = Linda usalama
+app-safety-keep = Kama mteja ana mpango au kitu cha kufanya hivyo, au ameshajaribu kuutekeleza: usimwache peke yake, ondoa kitu hicho kama unaweza kufanya hivyo kwa usalama, na mshirikishe mtu anayemwamini.
+app-safety-call-title = Piga simu
+app-safety-call = Mpigie msimamizi wako simu sasa. Msimamizi wako amearifiwa na lazima ajibu ndani ya saa { $hours }.
+app-safety-call-who = Msimamizi wako: { $name }
+app-safety-emergency = Kama kuna hatari ya papo hapo, piga namba ya dharura ya eneo lako.
+app-safety-record-title = Rekodi
+app-safety-record = Rekodi ulichofanya. Kama ulimpa mteja rufaa, rekodi rufaa hiyo sasa.
+app-safety-next = Endelea
+app-safety-done = Maliza
+app-safety-source = Kutoka Mwongozo wa Uingiliaji wa mhGAP 2.0 wa WHO, sehemu ya kujidhuru/kujiua.
+app-offer-accepted = Mteja amekubali matibabu
+app-offer-declined = Mteja amekataa
+app-decline-reason = Sababu ya kukataa
+app-decline-no_time = Hana muda
+app-decline-distance = Mbali sana
+app-decline-cost = Gharama
+app-decline-family_objection = Familia inapinga
+app-decline-stigma = Unyanyapaa
+app-decline-not_needed = Anaona haihitajiki
+app-decline-prefers_other_care = Anapendelea huduma nyingine
+app-decline-other = Nyingine
+app-session-number = Namba ya kikao
+app-session-date = Tarehe
+app-session-attended = Mteja alihudhuria
+app-session-missed = Mteja hakuja
+app-session-minutes = Muda (dakika)
+app-session-modality = Njia
+app-modality-individual = Ana kwa ana
+app-modality-group = Kikundi
+app-modality-remote = Kwa simu
+app-session-components = Ulishughulikia nini?
+app-planned = imepangwa kwa kikao hiki
+app-date-future = Tarehe haiwezi kuwa ya siku zijazo.
+app-refer-to = Rufaa kwenda
+app-service-primary_care_doctor = Daktari wa huduma ya msingi
+app-service-psychiatry = Huduma ya magonjwa ya akili
+app-service-emergency = Huduma za dharura
+app-service-social_services = Huduma za ustawi wa jamii
+app-service-other = Huduma nyingine
+app-refer-reason = Sababu
+app-reason-suicide_risk = Hatari ya kujiua
+app-reason-no_improvement = Hakuna nafuu
+app-reason-psychosis = Huenda ana saikosisi
+app-reason-medical = Tatizo la afya ya mwili
+app-reason-other = Nyingine
+app-urgency = Uharaka
+app-urgency-routine = Kawaida
+app-urgency-urgent = Haraka
+app-urgency-emergency = Dharura
+app-close-reason = Kwa nini matibabu yanaisha?
+app-closure-completed = Amekamilisha
+app-closure-dropped_out = Ameacha
+app-closure-referred = Amepewa rufaa
+app-closure-transferred = Amehamishwa
+app-closure-died = Amefariki
+app-close-date = Tarehe
+app-not-found = Mteja huyu hayuko kwenye simu hii.
+app-error-reason = Sababu: { $message }
+app-search = Tafuta mteja
+app-all-clients = Wateja wangu wote
+app-no-clients = Bado hakuna wateja. Sajili mmoja kwa “Mteja mpya”.

@@ -1014,17 +1014,12 @@ async fn caseload(
             ),
         ));
     }
+    // Supervision flags and the next session come with the entries: the protocol rules are
+    // applied in the store, by the domain's functions.
     let (items, next) = state
         .store
         .caseload(&caller.actor, cursor.as_deref(), limit)
         .await?;
-    let programmes = state.store.programmes(&caller.actor).await?;
-    let protocols: std::collections::HashMap<String, String> = programmes
-        .into_iter()
-        .map(|p| (p.id, p.protocol_code))
-        .collect();
-    let today = time::OffsetDateTime::now_utc().date().to_julian_day();
-    let items = crate::api::flags::with_flags(items, &state.catalog.rules, &protocols, today);
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
@@ -1152,122 +1147,4 @@ async fn get_protocol(
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     doc_by_code(&state.catalog.protocols, &code)
-}
-
-pub(crate) mod flags {
-    //! Supervision flags computed from a caseload summary and the programme's protocol rules.
-
-    use scaleup_domain::catalog::Catalog;
-    use scaleup_domain::date::Date;
-    use scaleup_domain::instrument::Score;
-    use scaleup_domain::protocol::Protocol;
-    use scaleup_storage::CaseloadEntry;
-    use serde::Serialize;
-    use std::collections::HashMap;
-
-    /// A caseload entry as the API shows it: the stored summary with the protocol's flags.
-    #[derive(Serialize)]
-    pub struct FlaggedEntry<'c> {
-        #[serde(flatten)]
-        pub entry: CaseloadEntry,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub protocol: Option<&'c str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub adequate_dose: Option<bool>,
-        pub flags: Vec<&'static str>,
-    }
-
-    /// Adds `flags` (and `adequate_dose`, `protocol`) to each caseload entry:
-    /// - `risk`: an unacknowledged risk alert;
-    /// - `missed_sessions`: a session recorded as missed;
-    /// - `overdue`: an active episode whose next session is past the protocol's missed-session limit;
-    /// - `dropout`: the episode closed as dropped out;
-    /// - `no_improvement`: the protocol's stepped-care rule fired (from the session it names, less
-    ///   than the required change from baseline on its outcome instrument).
-    pub fn with_flags<'c>(
-        items: Vec<CaseloadEntry>,
-        catalog: &'c Catalog,
-        programme_protocol: &HashMap<String, String>,
-        today_julian: i32,
-    ) -> Vec<FlaggedEntry<'c>> {
-        items
-            .into_iter()
-            .map(|c| flag(c, catalog, programme_protocol, today_julian))
-            .collect()
-    }
-
-    fn flag<'c>(
-        c: CaseloadEntry,
-        catalog: &'c Catalog,
-        programme_protocol: &HashMap<String, String>,
-        today_julian: i32,
-    ) -> FlaggedEntry<'c> {
-        let protocol = c
-            .programme_id
-            .as_deref()
-            .and_then(|p| programme_protocol.get(p))
-            .and_then(|code| catalog.protocol(code));
-        let mut flags = Vec::new();
-        if c.open_risk_alert {
-            flags.push("risk");
-        }
-        if c.sessions_missed > 0 {
-            flags.push("missed_sessions");
-        }
-        if let Some(p) = protocol {
-            if c.episode_status == "active" && overdue(&c, p, today_julian) {
-                flags.push("overdue");
-            }
-            if no_improvement(&c, p) {
-                flags.push("no_improvement");
-            }
-        }
-        if c.closure_reason.as_deref() == Some("dropped_out") {
-            flags.push("dropout");
-        }
-        FlaggedEntry {
-            protocol: protocol.map(|p| p.code()),
-            adequate_dose: protocol.map(|p| p.adequate_dose(c.sessions_attended)),
-            entry: c,
-            flags,
-        }
-    }
-
-    fn overdue(c: &CaseloadEntry, p: &Protocol, today_julian: i32) -> bool {
-        let Some(last) = c
-            .last_session_on
-            .as_deref()
-            .and_then(|d| Date::parse(d, "d").ok())
-        else {
-            return false;
-        };
-        let interval = p.def().sessions.interval_days.unwrap_or(7) as i32;
-        let days_overdue = today_julian - last.julian_day() - interval;
-        days_overdue > 0 && p.session_missed(days_overdue as u32)
-    }
-
-    fn no_improvement(c: &CaseloadEntry, p: &Protocol) -> bool {
-        let parsed: Vec<(&scaleup_storage::CaseloadScore, Score)> = c
-            .scores
-            .iter()
-            .filter_map(|s| {
-                let detail = s.detail.as_deref()?;
-                serde_json::from_str::<Score>(detail).ok().map(|sc| (s, sc))
-            })
-            .collect();
-        let Some((_, baseline)) = parsed
-            .iter()
-            .find(|(s, _)| matches!(s.occasion.as_deref(), Some("baseline") | Some("screening")))
-        else {
-            return false;
-        };
-        parsed
-            .iter()
-            .rev()
-            .filter(|(s, sc)| s.session_number.is_some() && sc.instrument == baseline.instrument)
-            .any(|(s, current)| {
-                let n = s.session_number.unwrap_or(0);
-                p.stepped_care_flag(baseline, current, n).is_some()
-            })
-    }
 }

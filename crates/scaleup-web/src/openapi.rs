@@ -143,7 +143,7 @@ pub const ROUTES: &[RouteDoc] = &[
     r(
         "post",
         "/sync",
-        "Push a batch of offline records; per-record acknowledgements; idempotent",
+        "Push a batch of offline records; per-record acknowledgements with the server's score and the alerts raised; idempotent",
         "sync",
         true,
     ),
@@ -206,7 +206,7 @@ pub const ROUTES: &[RouteDoc] = &[
     r(
         "get",
         "/caseload",
-        "Caseload with supervision flags (risk, no improvement, missed sessions, dropout)",
+        "Caseload with supervision flags (risk, no improvement, missed sessions, dropout) and each active episode's next session",
         "supervision",
         true,
     ),
@@ -1011,6 +1011,88 @@ fn json_body(method: &str, path: &str) -> Option<&'static str> {
     })
 }
 
+/// The component schema of a route's success response, where one is written out (the others
+/// are documented as an object).
+fn response_schema(method: &str, path: &str) -> Option<&'static str> {
+    Some(match (method, path) {
+        ("post", "/sync") => "SyncAcks",
+        ("get", "/caseload") => "CaseloadPage",
+        _ => return None,
+    })
+}
+
+fn nullable(kind: &str) -> Value {
+    json!({"type": [kind, "null"]})
+}
+
+/// Response schemas: the acknowledgements of a push and the caseload, which the counsellor's
+/// app reads field by field. Open objects, so that a field added later is not a breaking change.
+fn response_schemas() -> Value {
+    json!({
+        "SyncAcks": {"type": "object", "required": ["acks"], "properties": {
+            "acks": {"type": "array", "items": {"$ref": "#/components/schemas/Ack"}}}},
+        "Ack": {"type": "object", "required": ["id", "status"], "properties": {
+            "id": {"description": "the record id as sent"},
+            "status": {"type": "string", "enum": ["created", "updated", "unchanged", "conflict", "rejected"]},
+            "version": {"type": "integer", "description": "the record's current version on the server"},
+            "conflict_id": {"type": "string", "format": "uuid", "description": "a kept conflict, for supervisor review"},
+            "error": {"type": "object", "required": ["code", "message"], "properties": {
+                "code": {"type": "string", "enum": ["invalid", "forbidden", "not_found", "internal"]},
+                "message": {"type": "string", "description": "what is allowed; never the rejected value"},
+                "field": {"type": ["string", "null"], "description": "e.g. data.components.2, data.on, device_time"}}},
+            "score": {"$ref": "#/components/schemas/AckScore"},
+            "alerts": {"type": "array", "description": "risk alerts this write raised (omitted when none)",
+                "items": {"$ref": "#/components/schemas/AckAlert"}}}},
+        "AckScore": {"type": "object",
+            "description": "the server's score of an accepted assessment (created, updated or unchanged; omitted otherwise)",
+            "required": ["instrument", "instrument_version", "total", "band", "band_label", "positive", "risk_flags"],
+            "properties": {
+                "instrument": {"type": "string"},
+                "instrument_version": {"type": ["string", "null"], "description": "the version scored with: the one the record named, else the newest"},
+                "total": {"type": ["number", "null"], "description": "null when too many items were unanswered"},
+                "band": nullable("string"), "band_label": nullable("string"), "positive": nullable("boolean"),
+                "risk_flags": {"type": "array", "items": {"type": "object", "required": ["rule_id", "level"], "properties": {
+                    "rule_id": {"type": "string", "description": "the instrument's risk rule id, e.g. item9_positive"},
+                    "level": {"type": "string", "enum": ["urgent", "routine"]}}}}}},
+        "AckAlert": {"type": "object", "required": ["id", "rule_id", "level", "due_at"], "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "rule_id": {"type": "string", "description": "as /alerts shows it: <instrument>.<rule>"},
+            "level": {"type": "string", "enum": ["urgent", "routine"]},
+            "due_at": {"type": "string", "format": "date-time"}}},
+        "CaseloadPage": {"type": "object", "required": ["items", "next_cursor"], "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/CaseloadEntry"}},
+            "next_cursor": nullable("string")}},
+        "CaseloadEntry": {"type": "object",
+            "required": ["client_id", "episode_status", "sessions_attended", "sessions_missed", "last_session_number", "scores", "open_risk_alert", "flags"],
+            "properties": {
+                "client_id": {"type": "string", "format": "uuid"},
+                "counsellor_id": nullable("string"), "programme_id": nullable("string"),
+                "episode_status": {"type": "string", "enum": ["none", "active", "closed"]},
+                "closure_reason": nullable("string"),
+                "sessions_attended": {"type": "integer", "minimum": 0},
+                "sessions_missed": {"type": "integer", "minimum": 0},
+                "last_session_on": nullable("string"),
+                "last_session_number": {"type": "integer", "minimum": 0},
+                "scores": {"type": "array", "items": {"type": "object", "properties": {
+                    "instrument": nullable("string"), "on": nullable("string"), "occasion": nullable("string"),
+                    "session_number": nullable("integer"), "total": {"type": "number"}}}},
+                "open_risk_alert": {"type": "boolean"},
+                "protocol": {"type": "string", "description": "the programme's protocol, when the catalogue has it"},
+                "adequate_dose": {"type": "boolean"},
+                "flags": {"type": "array", "items": {"type": "string", "enum": ["risk", "missed_sessions", "overdue", "no_improvement", "dropout"]}},
+                "next_session": {"$ref": "#/components/schemas/NextSession"}}},
+        "NextSession": {"type": "object",
+            "description": "for an active episode: next number = highest recorded session number + 1 (attended or missed); due = latest session date + the protocol's interval_days (default 7), or the enrolment date before any session; upcoming / today / overdue (days past due, fewer than missed_session.overdue_days) / missed / done (planned sessions held)",
+            "required": ["number", "due_on", "status", "components"],
+            "properties": {
+                "number": {"type": ["integer", "null"], "minimum": 1},
+                "due_on": {"type": ["string", "null"], "format": "date"},
+                "status": {"type": "string", "enum": ["upcoming", "today", "overdue", "missed", "done"]},
+                "overdue_days": {"type": "integer", "minimum": 1, "description": "only with status overdue"},
+                "components": {"type": "array", "items": {"type": "string"}, "description": "the session plan's components for that session"}}}
+    })
+}
+
 /// A closed object (the handlers reject unknown fields).
 fn object(required: &[&str], properties: Value) -> Value {
     json!({"type": "object", "required": required, "properties": properties, "additionalProperties": false})
@@ -1093,8 +1175,12 @@ pub fn openapi_document() -> Value {
         match success_status(route.method, route.path) {
             "204" => responses["204"] = json!({"description": "Done; no content"}),
             status => {
+                let schema = match response_schema(route.method, route.path) {
+                    Some(name) => json!({"$ref": format!("#/components/schemas/{name}")}),
+                    None => json!({"type": "object"}),
+                };
                 responses[status] = json!({"description": if status == "201" { "Created" } else { "Success" },
-                    "content": {"application/json": {"schema": {"type": "object"}}}})
+                    "content": {"application/json": {"schema": schema}}})
             }
         }
         if route.authenticated {
@@ -1133,7 +1219,7 @@ pub fn openapi_document() -> Value {
             .or_insert_with(|| json!({}));
         entry[route.method] = op;
     }
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "scaleup API",
@@ -1203,13 +1289,22 @@ pub fn openapi_document() -> Value {
                                 "kind": {"type": "string", "enum": scaleup_domain::record::RecordKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>()},
                                 "id": {"type": "string", "format": "uuid"},
                                 "base_version": {"type": ["integer", "null"]},
-                                "device_time": {"type": "string", "format": "date-time"},
-                                "data": {"type": "object"}
+                                "device_time": {"type": "string", "format": "date-time",
+                                    "description": "the device's clock when the record was saved; at most a day ahead of the server's"},
+                                "data": {"type": "object",
+                                    "description": "the record body of its kind; no date in it may be after the server's today plus one day. An assessment may name `instrument_version`, the version of the instrument its form used: the server scores with exactly that version (rejected at data.instrument_version when the catalogue lacks it), else the newest. A session's `components` must be components of its episode's programme's protocol; a new episode is rejected at data.client_id while an exclusion of that protocol fires on the client's latest screening or baseline."}
                             }
                         }}
                     }
                 }
             }
         }
-    })
+    });
+    if let (Some(schemas), Value::Object(extra)) = (
+        doc["components"]["schemas"].as_object_mut(),
+        response_schemas(),
+    ) {
+        schemas.extend(extra);
+    }
+    doc
 }

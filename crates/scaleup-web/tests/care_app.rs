@@ -206,7 +206,7 @@ async fn acknowledging_takes_several_actions_and_a_note_or_the_single_action_of_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_harmful_competency_rating_reaches_the_hub_lead_who_acknowledges_it() {
     // The real catalogue: its ENACT/EQUIP framework decides which level is harmful.
-    let app = App::with_catalog_scorer().await;
+    let app = App::with_catalog_rules().await;
     let f = &app.fixture;
     let supervisor = app.token("supervisor").await;
     let manager = app.token("manager").await;

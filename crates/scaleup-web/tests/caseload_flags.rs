@@ -29,7 +29,7 @@ fn phq9(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flags_come_from_the_protocol_rules() {
-    let app = App::with_catalog_scorer().await;
+    let app = App::with_catalog_rules().await;
     let f = &app.fixture;
     let token = app.token("counsellor").await;
     let today = time::OffsetDateTime::now_utc().date();

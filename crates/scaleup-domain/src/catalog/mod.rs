@@ -146,8 +146,8 @@ pub struct Catalog {
     texts: Vec<(Origin, ItemTexts)>,
 }
 
-/// The embedded definition files: (file name, text). Instruments come before protocols so that
-/// protocol references resolve during loading.
+/// The embedded definition files: (file name, text). Instruments come before protocols and item
+/// texts so that their references resolve during loading.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     (
         "instruments/phq9.toml",
@@ -249,6 +249,27 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "protocols/thp.toml",
         include_str!("../../definitions/protocols/thp.toml"),
     ),
+    // Item texts come after the instruments they overlay.
+    (
+        "item_texts/phq9.fr.toml",
+        include_str!("../../definitions/item_texts/phq9.fr.toml"),
+    ),
+    (
+        "item_texts/phq9.pt.toml",
+        include_str!("../../definitions/item_texts/phq9.pt.toml"),
+    ),
+    (
+        "item_texts/phq9.es.toml",
+        include_str!("../../definitions/item_texts/phq9.es.toml"),
+    ),
+    (
+        "item_texts/phq9.sw.toml",
+        include_str!("../../definitions/item_texts/phq9.sw.toml"),
+    ),
+    (
+        "item_texts/phq9.hi.toml",
+        include_str!("../../definitions/item_texts/phq9.hi.toml"),
+    ),
 ];
 
 impl Catalog {
@@ -278,7 +299,9 @@ impl Catalog {
 
     /// Adds a hub's definition file. The kind comes from the top-level `kind` key. A file with
     /// the code and version of a definition already present is rejected: bump the version to
-    /// replace a built-in (lookups by code return the most recently added version).
+    /// replace a built-in (lookups by code return the most recently added version). Item texts
+    /// are the exception: a hub's texts replace the built-in texts for the same instrument
+    /// version and language (a second hub file for them is rejected).
     pub fn add_file(&mut self, origin_name: &str, text: &str) -> Result<Added, DefinitionError> {
         self.add(Origin::Hub(origin_name.to_string()), origin_name, text)
     }
@@ -332,10 +355,20 @@ impl Catalog {
             }
             DefinitionKind::ItemTexts => {
                 let t = ItemTexts::from_toml(name, text, |c, v| self.instrument_version(c, v))?;
-                let exists = self
-                    .item_texts(t.instrument(), t.instrument_version(), t.language())
-                    .is_some();
-                if exists {
+                let existing = self.texts.iter().position(|(_, u)| {
+                    u.instrument() == t.instrument()
+                        && u.instrument_version() == t.instrument_version()
+                        && u.language() == t.language()
+                });
+                // A hub's texts replace built-in texts for the same instrument version and
+                // language: the built-in translations are working translations that a hub
+                // replaces with the official ones. Two hub files for one language are an error.
+                if let Some(i) = existing
+                    && matches!(self.texts[i].0, Origin::Builtin)
+                    && matches!(origin, Origin::Hub(_))
+                {
+                    self.texts.remove(i);
+                } else if existing.is_some() {
                     return Err(DefinitionError {
                         origin: name.to_string(),
                         line: source::line_of_path(text, "language"),
@@ -377,6 +410,17 @@ impl Catalog {
             .map(|(_, i)| i)
     }
 
+    /// Every version of the instrument with this code, in load order (the newest last).
+    pub fn instrument_versions<'a>(
+        &'a self,
+        code: &'a str,
+    ) -> impl Iterator<Item = &'a Instrument> {
+        self.instruments
+            .iter()
+            .filter(move |(_, i)| i.code() == code)
+            .map(|(_, i)| i)
+    }
+
     /// All instruments (every version) with their origin, in load order.
     pub fn instruments(&self) -> impl Iterator<Item = (&Origin, &Instrument)> {
         self.instruments.iter().map(|(o, i)| (o, i))
@@ -405,7 +449,7 @@ impl Catalog {
             .map(|(_, f)| f)
     }
 
-    /// Item texts for an instrument version in a language, if a hub loaded them.
+    /// Item texts for an instrument version in a language, built in or loaded by a hub.
     pub fn item_texts(&self, code: &str, version: &str, language: &str) -> Option<&ItemTexts> {
         self.texts
             .iter()

@@ -5,8 +5,10 @@
 //! instrument, cut-off, coding and risk rule it names exists. Evaluation functions are pure and
 //! take [`Score`]s computed by the instrument layer.
 
+pub mod care;
 pub mod def;
 
+pub use care::*;
 pub use def::*;
 
 use crate::catalog::{Catalog, DefinitionError, FieldError};

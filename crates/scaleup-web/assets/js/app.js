@@ -541,7 +541,7 @@ function assessForm(v, code, occasion) {
   const progress = h('p', { class: 'muted', 'aria-live': 'polite' });
   const count = (f) => { progress.textContent = t('app-answered', { n: def.items.filter((it) => new FormData(f).get('i' + it.id) != null).length, total: def.items.length }); };
   const sessionNo = occasion === 'session' ? (nextSession(v)?.number || 1) - 1 || null : null;
-  form(def.short_name || def.name, [def.instructions ? h('p', {}, def.instructions) : null, progress, ...items], async (d) => {
+  form(def.short_name || def.name, [def.instructions ? h('p', {}, def.instructions) : null, def.texts_source ? h('p', { class: 'muted' }, h('small', {}, def.texts_source)) : null, progress, ...items], async (d) => {
     const responses = {};
     for (const item of def.items) { const val = d.get('i' + item.id); responses[item.id] = val == null ? null : +val; }
     const result = scoreInstrument(def, responses);

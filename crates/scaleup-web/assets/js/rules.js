@@ -6,18 +6,23 @@ const dayNumber = (s) => Math.round(Date.UTC(+s.slice(0, 4), +s.slice(5, 7) - 1,
 const plusDays = (s, n) => new Date((dayNumber(s) + n) * 864e5).toISOString().slice(0, 10);
 
 // The next session of an episode by the protocol's schedule (Protocol::next_session in Rust).
-// Next number: one more than the highest recorded, attended or missed. Due: the last
+// Next number: one more than the highest recorded, attended or missed. Due: the latest
 // session's date plus the protocol's interval (7 days if unset), or the enrolment date before
 // any session. Status on `today`: upcoming before the due day, today on it, overdue after it,
 // missed from the protocol's missed_session.overdue_days on. Null when the episode is closed
 // or the planned sessions are done.
 export function nextSessionOf(protocol, episode, sessions, today) {
   if (!protocol || !episode || episode.closed_on) return null;
-  let last = null;
-  for (const s of sessions) if (!last || s.number > last.number) last = s;
-  const number = last ? last.number + 1 : 1;
+  // The next number follows the highest recorded; the schedule runs from the latest date.
+  let highest = 0;
+  let latest = null;
+  for (const s of sessions) {
+    if (s.number > highest) highest = s.number;
+    if (!latest || s.on > latest) latest = s.on;
+  }
+  const number = highest + 1;
   if (protocol.sessions && number > protocol.sessions.planned) return null;
-  const due = last ? plusDays(last.on, protocol.sessions?.interval_days ?? 7) : episode.enrolled_on;
+  const due = latest ? plusDays(latest, protocol.sessions?.interval_days ?? 7) : episode.enrolled_on;
   const late = dayNumber(today) - dayNumber(due);
   const limit = protocol.missed_session?.overdue_days;
   const status = late < 0 ? 'upcoming' : late === 0 ? 'today' : limit != null && late >= limit ? 'missed' : 'overdue';

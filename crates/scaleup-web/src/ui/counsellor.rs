@@ -174,6 +174,9 @@ pub fn localised_instrument(catalog: &Catalog, code: &str, lang: &str) -> Option
     }
     if let Some(t) = texts {
         def["texts_language"] = json!(t.language());
+        // Where the wording comes from (an official translation, or a working one to replace):
+        // the counsellor and supervisor can see it on the form.
+        def["texts_source"] = json!(t.def().source);
         if let Some(instructions) = &t.def().instructions {
             def["instructions"] = json!(instructions);
         }

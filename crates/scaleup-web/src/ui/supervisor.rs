@@ -140,29 +140,23 @@ pub async fn queue(State(state): State<AppState>, v: Visitor) -> Result<Response
         alerts.extend(page);
     }
     alerts.sort_by(|a, b| (a.level != "urgent", &a.due_at).cmp(&(b.level != "urgent", &b.due_at)));
+    // The store applies the protocol rules: each entry carries its supervision flags.
     let (entries, _) = store.caseload(&s.actor, None, 500).await?;
-    let programmes = store.programmes(&s.actor).await?;
-    let protocols: HashMap<String, String> = programmes
-        .into_iter()
-        .map(|p| (p.id, p.protocol_code))
-        .collect();
-    let today = time::OffsetDateTime::now_utc().date().to_julian_day();
-    let flagged = crate::api::flags::with_flags(entries, &state.catalog.rules, &protocols, today);
     let mut rows: Vec<(usize, QueueRow)> = Vec::new();
     let mut ids: Vec<String> = alerts.iter().map(|a| a.client_id.clone()).collect();
-    for f in &flagged {
-        if f.flags.is_empty() {
+    for entry in &entries {
+        if entry.flags.is_empty() {
             continue;
         }
-        ids.push(f.entry.client_id.clone());
-        let mut flags: Vec<&'static str> = f.flags.clone();
+        ids.push(entry.client_id.clone());
+        let mut flags: Vec<&'static str> = entry.flags.clone();
         flags.sort_by_key(|f| flag_rank(f));
         rows.push((
             flag_rank(flags[0]),
             QueueRow {
-                client_id: f.entry.client_id.clone(),
+                client_id: entry.client_id.clone(),
                 client: String::new(),
-                counsellor: name_of(&f.entry.counsellor_id),
+                counsellor: name_of(&entry.counsellor_id),
                 flags: flags
                     .into_iter()
                     .map(|f| (f, v.tr.t(&format!("flag-{f}"))))

@@ -6,7 +6,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use scaleup_storage::testing::{Fixture, TestDb, TestScorer};
+use scaleup_storage::testing::{Fixture, TestDb, TestRules};
 use scaleup_storage::{LoginOutcome, SessionKind, Store};
 use scaleup_web::{AppState, router};
 use serde_json::{Value, json};
@@ -29,23 +29,23 @@ impl App {
         Self::with(TestDb::sqlite()).await
     }
 
-    /// An app whose store scores with the real instrument catalogue.
-    pub async fn with_catalog_scorer() -> App {
+    /// An app whose store scores with the real instrument catalogue (protocols are always real).
+    pub async fn with_catalog_rules() -> App {
         let db = TestDb::sqlite();
-        let scorer = Arc::new(scaleup_storage::CatalogScorer::new(Arc::new(
+        let rules = Arc::new(scaleup_storage::CatalogRules::new(Arc::new(
             scaleup_domain::catalog::Catalog::builtin(),
         )));
-        Self::build(db, scorer).await
+        Self::build(db, rules).await
     }
 
     pub async fn with(db: TestDb) -> App {
-        Self::build(db, Arc::new(TestScorer)).await
+        Self::build(db, Arc::new(TestRules)).await
     }
 
     /// An app whose state the caller adjusts (TLS, the service-worker kill switch).
     pub async fn sqlite_with(adjust: impl FnOnce(&mut AppState)) -> App {
         let db = TestDb::sqlite();
-        let store = db.open(Arc::new(TestScorer)).await;
+        let store = db.open(Arc::new(TestRules)).await;
         let fixture = Fixture::seed(&store).await;
         let mut state = AppState {
             store: store.clone(),
@@ -62,8 +62,8 @@ impl App {
         }
     }
 
-    async fn build(db: TestDb, scorer: Arc<dyn scaleup_storage::Scorer>) -> App {
-        let store = db.open(scorer).await;
+    async fn build(db: TestDb, rules: Arc<dyn scaleup_storage::Rules>) -> App {
+        let store = db.open(rules).await;
         let fixture = Fixture::seed(&store).await;
         let state = AppState {
             store: store.clone(),

@@ -9,7 +9,7 @@
 
 use anyhow::{Context, bail};
 use scaleup_domain::catalog::Catalog;
-use scaleup_storage::{CatalogScorer, MasterKey, Store, StoreOptions};
+use scaleup_storage::{CatalogRules, MasterKey, Store, StoreOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -89,27 +89,27 @@ impl DbArgs {
     }
 
     /// Opens (and migrates) the store; returns it with its catalogue (built-ins plus the hub
-    /// definitions stored in the database) installed as the scorer.
+    /// definitions stored in the database) installed as its rules.
     pub async fn open_with_catalog(
         &self,
         create_key: bool,
     ) -> anyhow::Result<(Store, Arc<Catalog>)> {
         let master_key = self.master_key(create_key)?;
-        let builtin = Arc::new(CatalogScorer::new(Arc::new(Catalog::builtin())));
+        let builtin = Arc::new(CatalogRules::new(Arc::new(Catalog::builtin())));
         let store = Store::open(StoreOptions {
             url: self.db.clone(),
             master_key,
             max_connections: 8,
-            scorer: builtin,
+            rules: builtin,
         })
         .await
         .with_context(|| format!("opening database {}", redact(&self.db)))?;
         let catalog = Arc::new(load_catalog(&store).await?);
-        let store = store.with_scorer(Arc::new(CatalogScorer::new(catalog.clone())));
+        let store = store.with_rules(Arc::new(CatalogRules::new(catalog.clone())));
         Ok((store, catalog))
     }
 
-    /// Opens (and migrates) the store with the full catalogue as scorer.
+    /// Opens (and migrates) the store with the full catalogue as its rules.
     pub async fn open(&self, create_key: bool) -> anyhow::Result<Store> {
         Ok(self.open_with_catalog(create_key).await?.0)
     }

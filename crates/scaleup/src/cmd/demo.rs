@@ -16,7 +16,7 @@ use scaleup_domain::catalog::Catalog;
 use scaleup_domain::record::RecordPayload;
 use scaleup_domain::role::Role;
 use scaleup_storage::{
-    Actor, BulkRecord, CatalogScorer, NewOrgUnit, NewProgramme, NewUser, Scorer, Store,
+    Actor, BulkRecord, CatalogRules, NewOrgUnit, NewProgramme, NewUser, Rules, Store,
 };
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -213,12 +213,12 @@ async fn build(store: &Store, plan: &Plan, show_progress: bool) -> anyhow::Resul
     let gen_plan = plan.clone();
     let gen_dir = dir.clone();
     let generator = std::thread::spawn(move || -> anyhow::Result<()> {
-        let scorer = CatalogScorer::new(Arc::new(Catalog::builtin()));
+        let rules = CatalogRules::new(Arc::new(Catalog::builtin()));
         let mut stream = ClientStream::new(&gen_plan, &gen_dir, BATCH_CLIENTS)?;
         while let Some(batch) = stream.next() {
             let rows = batch
                 .into_iter()
-                .map(|r| to_bulk(&gen_dir, &scorer, r))
+                .map(|r| to_bulk(&gen_dir, &rules, r))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             if tx.blocking_send((stream.clients_done(), rows)).is_err() {
                 return Ok(());
@@ -229,7 +229,7 @@ async fn build(store: &Store, plan: &Plan, show_progress: bool) -> anyhow::Resul
             let rows = chunk
                 .iter()
                 .cloned()
-                .map(|r| to_bulk(&gen_dir, &scorer, r))
+                .map(|r| to_bulk(&gen_dir, &rules, r))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             if tx.blocking_send((gen_plan.clients, rows)).is_err() {
                 return Ok(());
@@ -277,10 +277,10 @@ async fn build(store: &Store, plan: &Plan, show_progress: bool) -> anyhow::Resul
     })
 }
 
-fn to_bulk(dir: &Directory, scorer: &CatalogScorer, r: DemoRecord) -> anyhow::Result<BulkRecord> {
+fn to_bulk(dir: &Directory, rules: &CatalogRules, r: DemoRecord) -> anyhow::Result<BulkRecord> {
     let score = match &r.payload {
         RecordPayload::Assessment(a) => Some(
-            scorer
+            rules
                 .score(a)
                 .map_err(|e| anyhow::anyhow!("generated assessment does not score: {e}"))?,
         ),

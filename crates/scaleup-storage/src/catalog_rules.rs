@@ -1,22 +1,50 @@
-//! The production [`Scorer`]: scores assessments with the instrument catalogue.
+//! The production [`Rules`]: scores assessments and looks up protocols in the catalogue.
 
-use crate::records::{RiskFlagSummary, ScoreSummary, Scorer};
+use crate::records::{RiskFlagSummary, Rules, ScoreSummary};
 use scaleup_domain::catalog::Catalog;
 use scaleup_domain::error::FieldError;
-use scaleup_domain::instrument::{Escalation, Responses, ScoreError};
+use scaleup_domain::instrument::{Escalation, Instrument, Responses, ScoreError};
+use scaleup_domain::protocol::Protocol;
 use scaleup_domain::record::{Assessment, CompetencyAssessment};
 use std::sync::Arc;
 
-// Scores always use the newest version of an instrument; the version is stored with the score.
-
-/// Scores with the built-in catalogue plus any hub-supplied definitions.
-pub struct CatalogScorer {
+/// The built-in catalogue plus any hub-supplied definitions.
+pub struct CatalogRules {
     catalog: Arc<Catalog>,
 }
 
-impl CatalogScorer {
+impl CatalogRules {
     pub fn new(catalog: Arc<Catalog>) -> Self {
-        CatalogScorer { catalog }
+        CatalogRules { catalog }
+    }
+
+    /// The instrument an assessment is scored with: exactly the version it names (a record
+    /// made offline with a definition since replaced is scored as it was filled in), else the
+    /// newest. The version used is stored with the score.
+    fn instrument(&self, a: &Assessment) -> Result<&Instrument, FieldError> {
+        let newest = self.catalog.instrument(&a.instrument).ok_or_else(|| {
+            FieldError::new("data.instrument", "is not an instrument in the catalogue")
+        })?;
+        let Some(version) = &a.instrument_version else {
+            return Ok(newest);
+        };
+        self.catalog
+            .instrument_version(&a.instrument, version)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self
+                    .catalog
+                    .instrument_versions(&a.instrument)
+                    .map(|i| i.version())
+                    .collect();
+                FieldError::new(
+                    "data.instrument_version",
+                    format!(
+                        "is not a version of {} in the catalogue; known: {}",
+                        a.instrument,
+                        known.join(", ")
+                    ),
+                )
+            })
     }
 }
 
@@ -27,11 +55,13 @@ fn level(e: Escalation) -> String {
     }
 }
 
-impl Scorer for CatalogScorer {
+impl Rules for CatalogRules {
+    fn protocol(&self, code: &str) -> Option<&Protocol> {
+        self.catalog.protocol(code)
+    }
+
     fn score(&self, a: &Assessment) -> Result<ScoreSummary, FieldError> {
-        let instrument = self.catalog.instrument(&a.instrument).ok_or_else(|| {
-            FieldError::new("data.instrument", "is not an instrument in the catalogue")
-        })?;
+        let instrument = self.instrument(a)?;
         let mut responses = Responses::new();
         for (item, value) in &a.responses {
             let code = match value {
@@ -51,6 +81,7 @@ impl Scorer for CatalogScorer {
                 .iter()
                 .map(|f| RiskFlagSummary {
                     rule_id: format!("{}.{}", f.instrument, f.rule),
+                    rule: f.rule.clone(),
                     level: level(f.escalation),
                 })
                 .collect()
@@ -60,6 +91,7 @@ impl Scorer for CatalogScorer {
                 instrument_version: Some(s.version.clone()),
                 total: Some(s.total),
                 band: s.band.as_ref().map(|b| b.band.clone()),
+                band_label: s.band.as_ref().map(|b| b.label.clone()),
                 positive: s.positive,
                 risk_flags: flags(&s.risk_flags),
                 detail: serde_json::to_value(&s).unwrap_or_default(),
@@ -73,9 +105,12 @@ impl Scorer for CatalogScorer {
                 instrument_version: Some(instrument.version().to_string()),
                 total: None,
                 band: None,
+                band_label: None,
                 positive: None,
                 risk_flags: flags(&risk_flags),
-                detail: serde_json::json!({"instrument": a.instrument, "incomplete": true, "missing": missing, "allowed": allowed}),
+                // The flags are kept in the detail as in a complete score's, so the protocol's
+                // enrolment exclusions see a red flag on an incomplete screening too.
+                detail: serde_json::json!({"instrument": a.instrument, "version": instrument.version(), "incomplete": true, "missing": missing, "allowed": allowed, "risk_flags": risk_flags}),
             }),
             Err(ScoreError::UnknownItem { item }) => Err(FieldError::new(
                 format!("data.responses.{item}"),
@@ -127,25 +162,58 @@ mod tests {
 
     #[test]
     fn phq9_item_nine_flags_at_a_low_total_and_bad_codes_name_the_item() {
-        let scorer = CatalogScorer::new(Arc::new(Catalog::builtin()));
+        let rules = CatalogRules::new(Arc::new(Catalog::builtin()));
         let a = assessment(
             "phq9",
             serde_json::json!({"1": 1, "2": 1, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 0, "9": 1}),
         );
         assert_eq!(a.occasion, Occasion::Baseline);
-        let s = scorer.score(&a).unwrap();
+        let s = rules.score(&a).unwrap();
         assert_eq!(s.total, Some(3.0));
         assert_eq!(s.positive, Some(false));
         assert_eq!(s.risk_flags.len(), 1);
         assert!(s.risk_flags[0].rule_id.starts_with("phq9."));
-        let bad = scorer
+        let bad = rules
             .score(&assessment("phq9", serde_json::json!({"1": 7})))
             .unwrap_err();
         assert_eq!(bad.field, "data.responses.1");
-        let unknown = scorer
+        let unknown = rules
             .score(&assessment("nope", serde_json::json!({"1": 1})))
             .unwrap_err();
         assert_eq!(unknown.field, "data.instrument");
+    }
+
+    #[test]
+    fn an_incomplete_score_keeps_its_red_flags_in_the_detail() {
+        let rules = CatalogRules::new(Arc::new(Catalog::builtin()));
+        // Item 1 unanswered: no total under PHQ-9's no-missing rule, but item 9 still flags.
+        let a = assessment(
+            "phq9",
+            serde_json::json!({"1": null, "2": 1, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 0, "9": 2}),
+        );
+        let s = rules.score(&a).unwrap();
+        assert_eq!((s.total, s.band_label.as_deref()), (None, None));
+        assert_eq!(
+            (
+                s.risk_flags[0].rule_id.as_str(),
+                s.risk_flags[0].rule.as_str()
+            ),
+            ("phq9.item9_positive", "item9_positive")
+        );
+        // Storage reads raised rules from `risk_flags[].rule`, as in a complete score's detail.
+        assert_eq!(s.detail["risk_flags"][0]["rule"], "item9_positive");
+        assert_eq!(s.detail["version"], "1");
+        let complete = rules
+            .score(&assessment(
+                "phq9",
+                serde_json::json!({"1": 3, "2": 3, "3": 3, "4": 3, "5": 3, "6": 3, "7": 3, "8": 0, "9": 1}),
+            ))
+            .unwrap();
+        assert_eq!(complete.detail["risk_flags"][0]["rule"], "item9_positive");
+        assert_eq!(
+            (complete.band.as_deref(), complete.band_label.as_deref()),
+            (Some("severe"), Some("Severe"))
+        );
     }
 
     fn rating(tool: &str, levels: serde_json::Value) -> CompetencyAssessment {
@@ -168,23 +236,23 @@ mod tests {
                 "label = \"No harmful behaviour; none or only some basic skills\"\nsafety_flag = true",
             );
         catalog.add_file("hub_enact.toml", &hub).unwrap();
-        let scorer = CatalogScorer::new(Arc::new(catalog));
+        let rules = CatalogRules::new(Arc::new(catalog));
         let levels = serde_json::json!({"1": 3, "2": 2, "7": 1});
         assert_eq!(
-            scorer.harmful_competencies(&rating("enact_equip", levels.clone())),
+            rules.harmful_competencies(&rating("enact_equip", levels.clone())),
             ["7"]
         );
         assert_eq!(
-            scorer.harmful_competencies(&rating("hub_enact", levels.clone())),
+            rules.harmful_competencies(&rating("hub_enact", levels.clone())),
             ["2", "7"]
         );
         // An unknown framework still counts level 1 as harmful.
         assert_eq!(
-            scorer.harmful_competencies(&rating("no_such_tool", levels)),
+            rules.harmful_competencies(&rating("no_such_tool", levels)),
             ["7"]
         );
         assert!(
-            scorer
+            rules
                 .harmful_competencies(&rating("enact_equip", serde_json::json!({"1": 2})))
                 .is_empty()
         );
