@@ -124,6 +124,17 @@ impl Outgoing {
     }
 }
 
+/// Whether an account exists and is active (only active accounts are told anything).
+pub(crate) async fn is_active(tx: &mut Tx, user_id: &str) -> Result<bool> {
+    Ok(
+        sqlx::query("SELECT id FROM users WHERE id = $1 AND active = 1")
+            .bind(user_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some(),
+    )
+}
+
 /// The active hub managers of a hub, oldest account first: who is told when no supervisor is.
 pub(crate) async fn hub_managers(tx: &mut Tx, hub_id: &str) -> Result<Vec<String>> {
     let rows = sqlx::query(
@@ -240,16 +251,23 @@ impl Store {
     /// or [`Store::notification_failed`]; an unreported row is claimable again after the lease.
     pub async fn claim_due_notifications(&self, limit: i64) -> Result<Vec<Notification>> {
         let limit = limit.clamp(1, 500);
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
+        let sql = match self.backend {
+            // The locked rows are chosen once, in a CTE kept apart from the update (row locks
+            // keep PostgreSQL from folding it in), and rows another sender holds are skipped.
+            Backend::Postgres => format!(
+                "WITH due AS MATERIALIZED (
+                    SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= $2
+                    ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+                 UPDATE notifications SET next_attempt_at = $1 WHERE id IN (SELECT id FROM due)
+                 RETURNING {COLUMNS}"
+            ),
+            Backend::Sqlite => format!(
+                "UPDATE notifications SET next_attempt_at = $1 WHERE id IN (
+                    SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= $2
+                    ORDER BY next_attempt_at, id LIMIT $3)
+                 RETURNING {COLUMNS}"
+            ),
         };
-        let sql = format!(
-            "UPDATE notifications SET next_attempt_at = $1 WHERE id IN (
-                SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= $2
-                ORDER BY next_attempt_at, id LIMIT $3{lock})
-             RETURNING {COLUMNS}"
-        );
         let mut tx = self.begin_write().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(seconds_from_now(CLAIM_LEASE_SECONDS))

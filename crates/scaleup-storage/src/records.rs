@@ -1420,10 +1420,11 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         // Whoever must act is told in the same transaction: the supervisor, or the hub's
-        // managers when the counsellor has none. No alert without its notification.
+        // managers when the counsellor has none (or theirs no longer has an active account).
+        // No alert without its notification.
         let recipients = match supervisor {
-            Some(s) => vec![s],
-            None => crate::notifications::hub_managers(tx, &placement.hub_id).await?,
+            Some(s) if crate::notifications::is_active(tx, &s).await? => vec![s],
+            _ => crate::notifications::hub_managers(tx, &placement.hub_id).await?,
         };
         for recipient in recipients {
             self.enqueue_notification(

@@ -2892,6 +2892,26 @@ async fn notifications_are_written_with_their_event_and_name_no_client(
         ),
         (f.manager.id.clone(), unsupervised.id.clone())
     );
+    // A supervisor whose account was closed is not the one told: the managers are.
+    sqlx::query("UPDATE users SET active = 0 WHERE id = $1")
+        .bind(f.supervisor_b.id.clone())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let b_client = register_client(&store, &f, &f.counsellor_b).await;
+    let orphaned = raise_risk_alert(&store, &f, &f.counsellor_b, &b_client).await;
+    let told: Vec<String> =
+        sqlx::query_scalar("SELECT recipient_user_id FROM notifications WHERE subject_id = $1")
+            .bind(orphaned.id.clone())
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(told, vec![f.manager.id.clone()]);
+    sqlx::query("DELETE FROM notifications WHERE subject_id = $1")
+        .bind(orphaned.id.clone())
+        .execute(store.pool())
+        .await
+        .unwrap();
     // Escalation tells the manager it goes to, once however often the sweep runs.
     sqlx::query("UPDATE risk_alerts SET due_at = '2000-01-01T00:00:00.000000Z' WHERE id = $1")
         .bind(alert.id.clone())

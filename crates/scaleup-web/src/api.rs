@@ -97,7 +97,15 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}/identity", get(get_client_identity))
         .route("/sync", get(sync_pull).post(sync_push))
         .route("/alerts", get(list_alerts))
+        .route("/alerts/{id}", get(get_alert))
         .route("/alerts/{id}/acknowledge", post(acknowledge_alert))
+        .route("/alerts/{id}/follow-ups", post(add_alert_follow_up))
+        .route("/safety-flags", get(list_safety_flags))
+        .route(
+            "/safety-flags/{id}/acknowledge",
+            post(acknowledge_safety_flag),
+        )
+        .route("/notifications", get(list_notifications))
         .route("/caseload", get(caseload))
         .route("/conflicts", get(list_conflicts))
         .route("/conflicts/{id}/resolve", post(resolve_conflict))
@@ -546,6 +554,8 @@ struct UserBody {
     supervisor_id: Option<String>,
     #[serde(default)]
     site_ids: Vec<String>,
+    language: Option<String>,
+    notify_address: Option<String>,
 }
 
 async fn create_user(
@@ -585,8 +595,8 @@ async fn create_user(
                     .enumerate()
                     .map(|(i, s)| uuid_param(s, &format!("site_ids.{i}")))
                     .collect::<Result<_, _>>()?,
-                language: None,
-                notify_address: None,
+                language: b.language,
+                notify_address: b.notify_address,
             },
         )
         .await?;
@@ -808,32 +818,171 @@ async fn list_alerts(
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
+/// What a supervisor did about an alert: `actions` (a list of codes) or, as before they could
+/// be several, `action` (one code); and an optional note.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AckBody {
-    action: String,
+struct AlertActionBody {
+    action: Option<String>,
+    actions: Option<Vec<String>>,
+    note: Option<String>,
+}
+
+impl AlertActionBody {
+    /// The action codes in either form, and whether the one-code form was used.
+    fn actions(&self) -> Result<(Vec<String>, bool), ApiError> {
+        match (&self.action, &self.actions) {
+            (Some(_), Some(_)) => Err(ApiError::invalid(
+                "action",
+                "give either actions (a list of codes) or action (one code), not both",
+            )),
+            (Some(one), None) => Ok((vec![one.clone()], true)),
+            (None, Some(list)) => Ok((list.clone(), false)),
+            (None, None) => Ok((Vec::new(), false)),
+        }
+    }
+}
+
+/// A store error about `actions` as the caller wrote it: a body with the one-code form gets
+/// its errors under `action`.
+fn as_sent(e: scaleup_storage::StoreError, single: bool) -> ApiError {
+    match e {
+        scaleup_storage::StoreError::Invalid { field, message }
+            if single && (field == "actions" || field == "actions.0") =>
+        {
+            ApiError::invalid("action", message)
+        }
+        other => other.into(),
+    }
+}
+
+async fn get_alert(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller
+        .require(Capability::ReviewClinical)
+        .map_err(|_| ApiError::not_found())?;
+    let (alert, history) = state
+        .store
+        .alert_detail(&caller.actor, &uuid_or_404(&id)?)
+        .await?;
+    Ok(Json(json!({"alert": alert, "history": history})))
 }
 
 async fn acknowledge_alert(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Body(b): Body<AckBody>,
+    Body(b): Body<AlertActionBody>,
 ) -> Result<Json<Value>, ApiError> {
     caller
         .require(Capability::ReviewClinical)
         .map_err(|_| ApiError::not_found())?;
+    let id = uuid_or_404(&id)?;
+    let (actions, single) = b.actions()?;
+    let alert = state
+        .store
+        .acknowledge_alert(&caller.actor, &id, &actions, b.note.as_deref())
+        .await
+        .map_err(|e| as_sent(e, single))?;
+    Ok(Json(json!(alert)))
+}
+
+async fn add_alert_follow_up(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(b): Body<AlertActionBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller
+        .require(Capability::ReviewClinical)
+        .map_err(|_| ApiError::not_found())?;
+    let id = uuid_or_404(&id)?;
+    let (actions, single) = b.actions()?;
+    let added = state
+        .store
+        .add_alert_follow_up(&caller.actor, &id, &actions, b.note.as_deref())
+        .await
+        .map_err(|e| as_sent(e, single))?;
+    Ok((StatusCode::CREATED, Json(json!(added))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusPageQuery {
+    status: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+impl StatusPageQuery {
+    fn limit(&self) -> Result<i64, ApiError> {
+        let limit = self.limit.unwrap_or(100);
+        if (1..=1000).contains(&limit) {
+            Ok(limit)
+        } else {
+            Err(ApiError::invalid("limit", "must be between 1 and 1000"))
+        }
+    }
+}
+
+async fn list_safety_flags(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<StatusPageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = q.limit()?;
+    let (items, next) = state
+        .store
+        .safety_flags_page(
+            &caller.actor,
+            q.status.as_deref(),
+            q.cursor.as_deref(),
+            limit,
+        )
+        .await?;
+    Ok(Json(json!({"items": items, "next_cursor": next})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SafetyFlagAckBody {
+    note: Option<String>,
+}
+
+async fn acknowledge_safety_flag(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(b): Body<SafetyFlagAckBody>,
+) -> Result<Json<Value>, ApiError> {
+    let id = uuid_or_404(&id)?;
     Ok(Json(json!(
         state
             .store
-            .acknowledge_alert(
-                &caller.actor,
-                &uuid_or_404(&id)?,
-                std::slice::from_ref(&b.action),
-                None
-            )
+            .acknowledge_safety_flag(&caller.actor, &id, b.note.as_deref())
             .await?
     )))
+}
+
+async fn list_notifications(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<StatusPageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = q.limit()?;
+    let (items, next) = state
+        .store
+        .notifications_page(
+            &caller.actor,
+            q.status.as_deref(),
+            q.cursor.as_deref(),
+            limit,
+        )
+        .await?;
+    Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
 #[derive(Deserialize)]

@@ -18,6 +18,7 @@ pub mod analyses;
 mod api;
 mod auth;
 mod error;
+pub mod notify;
 pub mod openapi;
 pub mod ui;
 

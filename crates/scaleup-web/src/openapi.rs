@@ -162,9 +162,44 @@ pub const ROUTES: &[RouteDoc] = &[
         true,
     ),
     r(
+        "get",
+        "/alerts/{id}",
+        "One risk alert and its history of actions and notes (its supervisor; hub managers of its hub; audited)",
+        "safety",
+        true,
+    ),
+    r(
         "post",
         "/alerts/{id}/acknowledge",
-        "Acknowledge a risk alert with the action taken",
+        "Acknowledge a risk alert with the actions taken and an optional note (sealed at rest)",
+        "safety",
+        true,
+    ),
+    r(
+        "post",
+        "/alerts/{id}/follow-ups",
+        "Add a follow-up (actions and/or a note) to a risk alert in any state",
+        "safety",
+        true,
+    ),
+    r(
+        "get",
+        "/safety-flags",
+        "Supervision safety flags from harmful ENACT/EQUIP ratings (hub managers: their hubs; admins: all; supervisors: the flags their ratings raised)",
+        "supervision",
+        true,
+    ),
+    r(
+        "post",
+        "/safety-flags/{id}/acknowledge",
+        "Acknowledge a supervision safety flag with an optional note (hub managers, the hubs' clinical leads)",
+        "supervision",
+        true,
+    ),
+    r(
+        "get",
+        "/notifications",
+        "Delivery status of outgoing notifications (admins: all; hub managers: their hubs)",
         "safety",
         true,
     ),
@@ -444,6 +479,48 @@ pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
     ),
     (
         "/alerts",
+        "limit",
+        r#"{"type": "integer", "minimum": 1, "maximum": 1000}"#,
+        false,
+        "page size (default 100)",
+    ),
+    (
+        "/safety-flags",
+        "status",
+        r#"{"type": "string", "enum": ["open", "acknowledged"]}"#,
+        false,
+        "only flags in this state",
+    ),
+    (
+        "/safety-flags",
+        "cursor",
+        "string",
+        false,
+        "next_cursor of the previous page",
+    ),
+    (
+        "/safety-flags",
+        "limit",
+        r#"{"type": "integer", "minimum": 1, "maximum": 1000}"#,
+        false,
+        "page size (default 100)",
+    ),
+    (
+        "/notifications",
+        "status",
+        r#"{"type": "string", "enum": ["pending", "sent", "failed"]}"#,
+        false,
+        "only notifications in this state",
+    ),
+    (
+        "/notifications",
+        "cursor",
+        "string",
+        false,
+        "next_cursor of the previous page",
+    ),
+    (
+        "/notifications",
         "limit",
         r#"{"type": "integer", "minimum": 1, "maximum": 1000}"#,
         false,
@@ -910,7 +987,9 @@ fn error_schema() -> Value {
 /// The status a route answers with when it succeeds.
 fn success_status(method: &str, path: &str) -> &'static str {
     match (method, path) {
-        ("post", "/hubs" | "/org-units" | "/programmes" | "/users") => "201",
+        ("post", "/hubs" | "/org-units" | "/programmes" | "/users" | "/alerts/{id}/follow-ups") => {
+            "201"
+        }
         ("post", "/auth/logout" | "/users/{id}/password" | "/conflicts/{id}/resolve") => "204",
         _ => "200",
     }
@@ -925,6 +1004,8 @@ fn json_body(method: &str, path: &str) -> Option<&'static str> {
         ("post", "/users") => "UserCreate",
         ("post", "/users/{id}/password") => "PasswordReset",
         ("post", "/alerts/{id}/acknowledge") => "AlertAcknowledge",
+        ("post", "/alerts/{id}/follow-ups") => "AlertFollowUp",
+        ("post", "/safety-flags/{id}/acknowledge") => "SafetyFlagAcknowledge",
         ("post", "/conflicts/{id}/resolve") => "ConflictResolve",
         _ => return None,
     })
@@ -1031,6 +1112,23 @@ fn text(max: usize) -> Value {
 
 fn code_schema() -> Value {
     json!({"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"})
+}
+
+/// The properties of a body that records what was done about an alert.
+fn alert_action_properties() -> Value {
+    json!({
+        "actions": {"type": "array", "items": {"type": "string", "enum": scaleup_storage::ALERT_ACTIONS},
+            "uniqueItems": true, "maxItems": scaleup_storage::ALERT_ACTIONS.len(),
+            "description": "the actions taken"},
+        "action": {"type": "string", "enum": scaleup_storage::ALERT_ACTIONS, "deprecated": true,
+            "description": "one action (the form from before actions); not together with actions"},
+        "note": note()
+    })
+}
+
+fn note() -> Value {
+    json!({"type": ["string", "null"], "maxLength": scaleup_storage::MAX_NOTE_CHARS,
+        "description": "free text, sealed at rest; never logged"})
 }
 
 fn password() -> Value {
@@ -1164,10 +1262,20 @@ pub fn openapi_document() -> Value {
                     "role": {"type": "string", "enum": scaleup_domain::role::Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>()},
                     "hub_id": {"type": ["string", "null"], "format": "uuid"},
                     "supervisor_id": {"type": ["string", "null"], "format": "uuid"},
-                    "site_ids": {"type": "array", "items": uuid()}})),
+                    "site_ids": {"type": "array", "items": uuid()},
+                    "language": {"type": ["string", "null"], "enum": scaleup_storage::SUPPORTED_LANGUAGES.iter().map(|l| Value::from(*l)).chain([Value::Null]).collect::<Vec<_>>(),
+                        "description": "language of the pages and of notifications (BCP-47)"},
+                    "notify_address": {"type": ["string", "null"], "pattern": "^(tel|whatsapp):[+]?[0-9]{7,15}$",
+                        "description": "where notifications reach the user, e.g. tel:+254700000000"}})),
                 "PasswordReset": object(&["password"], json!({"password": password()})),
-                "AlertAcknowledge": object(&["action"], json!({
-                    "action": {"type": "string", "enum": scaleup_storage::ALERT_ACTIONS}})),
+                "AlertAcknowledge": {"type": "object", "additionalProperties": false,
+                    "properties": alert_action_properties(),
+                    "oneOf": [{"required": ["actions"], "properties": {"actions": {"minItems": 1}}, "not": {"required": ["action"]}},
+                              {"required": ["action"], "not": {"required": ["actions"]}}]},
+                "AlertFollowUp": {"type": "object", "additionalProperties": false,
+                    "properties": alert_action_properties(),
+                    "description": "at least one action or a non-empty note"},
+                "SafetyFlagAcknowledge": object(&[], json!({"note": note()})),
                 "ConflictResolve": object(&["keep"], json!({
                     "keep": {"type": "string", "enum": ["server", "incoming"],
                         "description": "keep the server's version, or make the incoming one current"}})),

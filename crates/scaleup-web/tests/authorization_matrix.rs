@@ -68,11 +68,27 @@ const MATRIX: &[Row] = &[
     row("post", "/sync", [401, 403, 403, 200, 200, 403, 403]),
     row("get", "/sync", [401, 200, 200, 200, 200, 200, 403]),
     row("get", "/alerts", [401, 200, 200, 200, 200, 403, 403]),
+    // An alert's detail and actions are for its supervisor and the hub's managers; to anyone
+    // else it does not exist.
+    row("get", "/alerts/{id}", [401, 404, 200, 200, 404, 404, 404]),
     row(
         "post",
         "/alerts/{id}/acknowledge",
         [401, 404, 200, 200, 404, 404, 404],
     ),
+    row(
+        "post",
+        "/alerts/{id}/follow-ups",
+        [401, 404, 201, 201, 404, 404, 404],
+    ),
+    // Safety flags: the fixture supervisor raised them, so they see theirs.
+    row("get", "/safety-flags", [401, 200, 200, 200, 403, 403, 403]),
+    row(
+        "post",
+        "/safety-flags/{id}/acknowledge",
+        [401, 403, 200, 403, 403, 403, 403],
+    ),
+    row("get", "/notifications", [401, 200, 200, 403, 403, 403, 403]),
     row("get", "/caseload", [401, 403, 200, 200, 200, 403, 403]),
     row("get", "/conflicts", [401, 403, 200, 200, 403, 403, 403]),
     row(
@@ -183,6 +199,7 @@ struct Targets {
     client: String,
     alerts: Vec<String>,
     conflicts: Vec<String>,
+    safety_flags: Vec<String>,
 }
 
 async fn targets(app: &App) -> Targets {
@@ -249,10 +266,41 @@ async fn targets(app: &App) -> Targets {
         .map(|a| a["id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(alerts.len(), 7);
+    // Seven harmful competency ratings of the counsellor: one safety flag per role column.
+    let ratings: Vec<Value> = (0..7)
+        .map(|_| {
+            rec(
+                "competency_assessment",
+                &uuid(),
+                None,
+                json!({"counsellor_id": f.counsellor.id, "assessor_id": f.supervisor.id, "on": "2026-03-02", "tool": "enact_equip", "method": "observed_session", "levels": {"7": 1}}),
+            )
+        })
+        .collect();
+    let (s, body) = app
+        .call(
+            "POST",
+            "/api/v1/sync",
+            Some(&supervisor),
+            Some(json!({"device_id": "tablet", "records": ratings})),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, flags) = app
+        .call("GET", "/api/v1/safety-flags", Some(&supervisor), None)
+        .await;
+    let safety_flags: Vec<String> = flags["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(safety_flags.len(), 7);
     Targets {
         client,
         alerts,
         conflicts,
+        safety_flags,
     }
 }
 
@@ -265,7 +313,10 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
             "{id}",
             match r.template {
                 "/users/{id}/password" => &f.counsellor_b.id,
-                "/alerts/{id}/acknowledge" => &t.alerts[col],
+                "/alerts/{id}" | "/alerts/{id}/acknowledge" | "/alerts/{id}/follow-ups" => {
+                    &t.alerts[col]
+                }
+                "/safety-flags/{id}/acknowledge" => &t.safety_flags[col],
                 "/conflicts/{id}/resolve" => &t.conflicts[col],
                 _ => &t.client,
             },
@@ -321,7 +372,13 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
         ("post", "/sync") => Some(
             json!({"device_id": "d", "records": [rec("consent", &uuid(), None, json!({"client_id": t.client, "scope": "research", "given": true, "on": "2026-03-02"}))]}),
         ),
-        ("post", "/alerts/{id}/acknowledge") => Some(json!({"action": "contacted_client"})),
+        ("post", "/alerts/{id}/acknowledge") => Some(
+            json!({"actions": ["contacted_client", "called_counsellor"], "note": "Reached her by phone."}),
+        ),
+        ("post", "/alerts/{id}/follow-ups") => Some(json!({"actions": ["supervision_scheduled"]})),
+        ("post", "/safety-flags/{id}/acknowledge") => {
+            Some(json!({"note": "Discussed in supervision."}))
+        }
         ("post", "/conflicts/{id}/resolve") => Some(json!({"keep": "server"})),
         ("post", "/analyses/lmm") => Some(Value::String(inputs::lmm_csv())),
         ("post", "/analyses/glmm") => Some(Value::String(inputs::glmm_csv())),

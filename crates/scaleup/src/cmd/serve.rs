@@ -3,8 +3,12 @@
 use super::config::{DbArgs, block_on, init_logging};
 use anyhow::Context;
 use scaleup_storage::Store;
+use scaleup_web::notify::WebhookConfig;
 use scaleup_web::{AppState, CatalogDocs, UiConfig};
 use std::sync::Arc;
+
+/// How often the server looks for notifications to send.
+const NOTIFY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Arguments for `scaleup serve`.
 #[derive(clap::Args)]
@@ -17,6 +21,14 @@ pub struct Args {
     /// Mark the session cookie Secure and send HSTS (set when serving behind TLS).
     #[arg(long, env = "SCALEUP_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Webhook that receives notifications (risk alerts, escalations, safety flags) as JSON,
+    /// e.g. an SMS or WhatsApp gateway. Without it notifications wait in the outbox.
+    #[arg(long, env = "SCALEUP_NOTIFY_WEBHOOK")]
+    pub notify_webhook: Option<String>,
+    /// Secret for the X-Scaleup-Signature header (HMAC-SHA256 of the body). Prefer the
+    /// environment variable: arguments are visible to other users of the machine.
+    #[arg(long, env = "SCALEUP_NOTIFY_SECRET", hide_env_values = true)]
+    pub notify_secret: Option<String>,
     /// Serve the service-worker kill switch: every phone drops the app's cached shell on its
     /// next visit (records waiting to be sent are kept). For a broken release in the field.
     #[arg(long, env = "SCALEUP_NO_SERVICE_WORKER")]
@@ -25,24 +37,47 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     init_logging();
+    let notify = match &args.notify_webhook {
+        Some(url) => Some(
+            WebhookConfig::new(url, args.notify_secret.as_deref())
+                .map_err(|e| anyhow::anyhow!("--notify-webhook: {e}"))?,
+        ),
+        None if args.notify_secret.is_some() => {
+            anyhow::bail!("--notify-secret is set but --notify-webhook is not")
+        }
+        None => None,
+    };
     block_on(async move {
         let store = args.db.open(true).await?;
         let ui = UiConfig {
             service_worker_disabled: args.no_service_worker,
         };
-        serve(store, &args.addr, args.secure_cookies, ui, |url| {
+        serve_with(store, &args.addr, args.secure_cookies, ui, notify, |url| {
             println!("scaleup is listening on {url}")
         })
         .await
     })
 }
 
-/// Serves until Ctrl-C or SIGTERM. `announce` receives the URL once the socket is bound.
+/// Serves until Ctrl-C or SIGTERM, without sending notifications (they stay in the outbox).
+/// `announce` receives the URL once the socket is bound.
 pub async fn serve(
     store: Store,
     addr: &str,
     secure_cookies: bool,
     ui: UiConfig,
+    announce: impl FnOnce(&str),
+) -> anyhow::Result<()> {
+    serve_with(store, addr, secure_cookies, ui, None, announce).await
+}
+
+/// Serves until Ctrl-C or SIGTERM, posting due notifications to `notify` when it is set.
+pub async fn serve_with(
+    store: Store,
+    addr: &str,
+    secure_cookies: bool,
+    ui: UiConfig,
+    notify: Option<WebhookConfig>,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
     // The same catalogue the store scores with: built-ins plus the hub's stored definitions.
@@ -79,6 +114,39 @@ pub async fn serve(
             }
         })
     };
+    // Every server sends: claims are exclusive, so several servers sharing one PostgreSQL share
+    // the work and never post the same notification at once.
+    let sender = match notify {
+        Some(config) => {
+            if config.is_plain_http_off_host() {
+                tracing::warn!(
+                    webhook = %config.origin(),
+                    "the notification webhook is plain http on another host: messages cross the network unencrypted"
+                );
+            }
+            tracing::info!(webhook = %config.origin(), "sending notifications");
+            let store = store.clone();
+            Some(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(NOTIFY_INTERVAL);
+                // A slow gateway delays the next round instead of bunching rounds up after it.
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tick.tick().await;
+                    match scaleup_web::notify::deliver_due(&store, &config).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(delivered = n, "sent notifications"),
+                        Err(e) => tracing::warn!(error = %e, "the notification sender failed"),
+                    }
+                }
+            }))
+        }
+        None => {
+            tracing::info!(
+                "no --notify-webhook: notifications are kept in the outbox, unsent, until a server with one runs"
+            );
+            None
+        }
+    };
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -87,6 +155,9 @@ pub async fn serve(
     .await
     .context("serving HTTP")?;
     sweeper.abort();
+    if let Some(sender) = sender {
+        sender.abort();
+    }
     store.close().await;
     Ok(())
 }

@@ -31,6 +31,12 @@ pub enum UserCommand {
         supervisor: Option<String>,
         #[arg(long)]
         display_name: Option<String>,
+        /// Language of the pages and notifications: en, fr, pt, es, sw or hi.
+        #[arg(long)]
+        language: Option<String>,
+        /// Where notifications reach the user, e.g. tel:+254700000000 or whatsapp:+254700000000.
+        #[arg(long)]
+        notify_address: Option<String>,
     },
     /// Set a new password for an account and end its sessions (admin reset).
     ResetPassword {
@@ -80,6 +86,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             hub,
             supervisor,
             display_name,
+            language,
+            notify_address,
         } => {
             let role = Role::parse(&role).with_context(|| {
                 format!(
@@ -123,8 +131,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                             hub_id,
                             supervisor_id,
                             site_ids: vec![],
-                            language: None,
-                            notify_address: None,
+                            language,
+                            notify_address,
                         },
                     )
                     .await?;
