@@ -355,9 +355,11 @@ impl Store {
             }
             (Some(_), ..) => {}
             (None, ..) => {
+                // As for a raised alert: the supervisor, or the hub's managers when the
+                // counsellor has none or the supervisor's account is closed.
                 let recipients = match supervisor {
-                    Some(s) => vec![s],
-                    None => crate::notifications::hub_managers(conn, &r.hub_id).await?,
+                    Some(s) if crate::notifications::is_active(conn, &s).await? => vec![s],
+                    _ => crate::notifications::hub_managers(conn, &r.hub_id).await?,
                 };
                 let due = due.unwrap_or_default();
                 for recipient in recipients {
