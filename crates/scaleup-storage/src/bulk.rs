@@ -219,9 +219,7 @@ impl Store {
     pub fn hash_password_blocking(password: &str) -> Result<String> {
         crate::auth::hash_password(password)
     }
-}
 
-impl Store {
     /// Inserts the alert `flag` raises on `r`, reviewed as `r.alert_review` says.
     async fn bulk_alert(
         &self,
