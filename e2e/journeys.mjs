@@ -19,13 +19,24 @@ const step = (text) => console.log(`journeys: ${text}`);
 const measurements = [];
 const measure = (what, bytes) => { measurements.push({ what, bytes }); console.log(JSON.stringify({ bytes: what, value: bytes })); };
 
-// Bytes that crossed the wire for everything a page loaded (encoded: after gzip).
+// Bytes that crossed the wire for everything a page loaded (encoded: after gzip), by request.
 async function meter(page) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
-  let total = 0;
-  cdp.on('Network.loadingFinished', (e) => { total += e.encodedDataLength; });
-  return { take: () => { const t = total; total = 0; return t; } };
+  const urls = new Map();
+  let log = [];
+  cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
+  cdp.on('Network.loadingFinished', (e) => log.push({ url: urls.get(e.requestId) || '?', bytes: e.encodedDataLength }));
+  return {
+    // Everything since the last take, split into the app (pages, styles, scripts) and data (the API).
+    take: () => {
+      const taken = log;
+      log = [];
+      const sum = (f) => taken.filter(f).reduce((n, r) => n + r.bytes, 0);
+      const isData = (r) => new URL(r.url).pathname.startsWith('/api/') || new URL(r.url).pathname === '/app/defs';
+      return { app: sum((r) => !isData(r)), data: sum(isData), requests: taken };
+    },
+  };
 }
 async function shot(page, name) {
   if (shotsAt) await page.screenshot({ path: `${shotsAt}/${name}.png`, fullPage: true });
@@ -51,15 +62,27 @@ try {
   const profile = profileDir();
   let ctx = await launch({ profile });
   let page = ctx.pages()[0] || await ctx.newPage();
+  globalThis.openPages = [page];
   const m = await meter(page);
   await page.goto(base + '/');
   await accessible(page, 'sign-in page');
   await shot(page, 'signin');
   await signIn(page, base, counsellor.username, counsellor.password);
-  await page.getByRole('heading', { name: 'Today' }).waitFor();
+  await page.getByRole('heading', { name: 'Today', exact: true }).waitFor();
   await synced(page);
   await page.evaluate(async () => { await navigator.serviceWorker.ready; });
-  measure('first load including sign-in and first sync', m.take());
+  const first = m.take();
+  measure('first load including sign-in: pages, stylesheet, script', first.app);
+  measure('first sync: definitions and the caseload', first.data);
+  check(first.app <= 100 * 1024, `first load ${first.app} bytes is within 100 KB`);
+  // The offline precache: what the service worker keeps for this language.
+  const precache = await page.evaluate(async () => {
+    let n = 0;
+    for (const name of await caches.keys()) for (const req of await (await caches.open(name)).keys()) n += (await (await (await caches.open(name)).match(req)).blob()).size;
+    return n;
+  });
+  measure('offline precache (uncompressed, one language)', precache);
+  check(precache <= 500 * 1024, `precache ${precache} bytes is within 500 KB`);
   await accessible(page, 'counsellor today');
   await shot(page, 'counsellor-today');
   check(await page.getByText(/pending/).count() > 0, 'the outbox count says "pending"');
@@ -74,7 +97,7 @@ try {
   }
   check(sessionClient, 'one client has an active episode');
   await page.goto(`${base}/app/en/#/`);
-  await page.getByRole('heading', { name: 'Today' }).waitFor();
+  await page.getByRole('heading', { name: 'Today', exact: true }).waitFor();
 
   step('1. the connection is lost (server stopped); register, screen with item 9 positive');
   await server.stop();
@@ -113,7 +136,7 @@ try {
   await accessible(page, 'session form');
   await page.getByRole('button', { name: 'Save' }).click();
   // The protocol asks for an outcome measure at each session; leave it for later.
-  await page.waitForURL(/#\/c\//);
+  await page.waitForFunction(() => location.hash.startsWith('#/c/') && !/^#\/c\/[^/]+\/session$/.test(location.hash));
   await page.goto(`${base}/app/en/#/`);
   const pendingText = await page.locator('#pending').textContent();
   check(/[1-9]\d* records pending/.test(pendingText), `records are pending (${pendingText})`);
@@ -123,9 +146,9 @@ try {
   ctx = await launch({ profile });
   page = ctx.pages()[0] || await ctx.newPage();
   await page.goto(`${base}/app/en/`);
-  await page.getByRole('heading', { name: 'Today' }).waitFor();
+  await page.getByRole('heading', { name: 'Today', exact: true }).waitFor();
   const reopened = await page.locator('#pending').textContent();
-  check(reopened === pendingText, `after reopening offline the same records are pending (${reopened})`);
+  check(reopened === pendingText, `after reopening offline the same records are pending (${reopened}, before ${pendingText})`);
   await page.goto(`${base}/app/en/#/outbox`);
   check(await page.getByText('pending', { exact: true }).count() >= 5, 'the outbox lists each pending record');
   await accessible(page, 'outbox');
@@ -140,30 +163,57 @@ try {
   step('1. the supervisor sees the alert, acknowledges it with a note');
   const sup = await launch();
   const sp = await sup.newPage();
+  globalThis.openPages.push(sp);
+  const spm = await meter(sp);
   await signIn(sp, base, supervisorUser.username, supervisorPassword);
   await sp.getByRole('heading', { name: 'Review queue' }).waitFor();
+  spm.take();
+  // Each later page: what one more navigation costs once the stylesheet is cached.
+  const laterPage = async (what) => {
+    const t = spm.take();
+    measure(`later page: ${what}`, t.app + t.data);
+    check(t.app + t.data <= 20 * 1024, `${what}: ${t.app + t.data} bytes is within 20 KB`);
+  };
+  await sp.reload();
+  await sp.getByRole('heading', { name: 'Review queue' }).waitFor();
+  await laterPage('supervisor queue');
   await accessible(sp, 'supervisor queue');
   await shot(sp, 'supervisor-queue');
   const alertRow = sp.locator('li.risk', { hasText: 'Asha Offline' });
   check(await alertRow.count() === 1, 'the queue shows the new client\'s alert');
   await alertRow.getByRole('link', { name: 'Acknowledge' }).click();
+  await sp.getByRole('heading', { name: /^Risk alert/ }).waitFor();
+  await laterPage('alert page');
   await accessible(sp, 'alert page');
+  await shot(sp, 'supervisor-alert');
   await sp.getByLabel('Contacted the client').check();
   await sp.getByLabel('Made a safety plan').check();
   await sp.getByLabel('Note (optional)').fill('Called; safety plan agreed with family present.');
   await sp.getByRole('button', { name: 'Acknowledge' }).click();
   await sp.getByText('Acknowledged.').waitFor();
   check(await sp.getByText('Called; safety plan agreed with family present.').count() === 1, 'the note is in the history');
+  spm.take();
+  await sp.getByRole('link', { name: 'Open client' }).click();
+  await sp.waitForLoadState('load');
+  await laterPage('client page');
+  await accessible(sp, 'client page');
   await sp.goto(base + '/supervise/sessions/new');
+  await laterPage('supervision log');
   await accessible(sp, 'supervision log');
   const firstCounsellor = await sp.locator('a[href^="/supervise/counsellors/"]').count();
   await sp.goto(base + '/supervise');
   if (firstCounsellor || await sp.getByRole('link', { name: 'Coaching view' }).count()) {
+    spm.take();
     await sp.getByRole('link', { name: 'Coaching view' }).first().click();
+    await sp.waitForLoadState('load');
+    await laterPage('coaching view');
     await accessible(sp, 'coaching view');
     await shot(sp, 'coaching');
     await sp.goto(base + '/supervise');
+    spm.take();
     await sp.getByRole('link', { name: 'Rate competency' }).first().click();
+    await sp.waitForLoadState('load');
+    await laterPage('competency rating form');
     await accessible(sp, 'rating form');
   }
   await sup.close();
@@ -178,7 +228,7 @@ try {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   await signIn(page, base, otherCounsellor.username, otherCounsellor.password);
-  await page.getByRole('heading', { name: 'Today' }).waitFor();
+  await page.getByRole('heading', { name: 'Today', exact: true }).waitFor();
   await synced(page);
   check(await page.getByText('Asha').count() === 0, 'the first user\'s client is not shown');
   const seen = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
@@ -191,8 +241,8 @@ try {
   for (const [lang, today, script] of [['hi', 'आज', /[\u0900-\u097F]/], ['sw', 'Leo', /[a-z]/]]) {
     await page.goto(base + '/');
     await page.locator(`button[name=lang][value=${lang}]`).click();
-    await signIn(page, base, counsellor.username, counsellor.password);
-    await page.getByRole('heading', { name: today }).waitFor();
+    await signIn(page, base, counsellor.username, counsellor.password, { english: false });
+    await page.getByRole('heading', { name: today, exact: true }).waitFor();
     await synced(page);
     await accessible(page, `today in ${lang}`);
     await shot(page, `counsellor-today-${lang}`);
@@ -216,13 +266,15 @@ try {
   // ---------------------------------------------------------------- 4. a service-worker update
   step('4. a service-worker update while records are queued loses none of them');
   await signIn(page, base, counsellor.username, counsellor.password);
-  await page.getByRole('heading', { name: 'Today' }).waitFor();
+  await page.getByRole('heading', { name: 'Today', exact: true }).waitFor();
   await synced(page);
-  const before = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration('/app/')).active.scriptURL);
+  const shellCaches = () => page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('scaleup-shell-')));
+  const before = await shellCaches();
+  check(before.length === 1, `one shell cache before the update (${before})`);
   await server.stop();
   await page.getByRole('link', { name: 'New client' }).click();
   await page.getByLabel('Given name').fill('Update');
-  await page.getByRole('group', { name: 'Sex' }).getByLabel('Male').check();
+  await page.getByRole('group', { name: 'Sex' }).getByLabel('Male', { exact: true }).check();
   await page.getByLabel('The client agrees to be screened and treated').check();
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('heading', { name: 'PHQ-9' }).waitFor();
@@ -231,15 +283,13 @@ try {
   check(/[1-9]\d* records? pending/.test(queued), `records queued before the update (${queued})`);
   // A new build: the assets change, so the worker does.
   await server.start({ SCALEUP_ASSET_SALT: 'update-' + Date.now() });
-  const updated = page.waitForEvent('load', { timeout: 60000 }).catch(() => null);
+  const reloaded = page.waitForEvent('load', { timeout: 60000 });
   await page.evaluate(async () => { const r = await navigator.serviceWorker.getRegistration('/app/'); await r.update(); });
-  await updated;
-  await page.getByRole('heading', { name: 'Today' }).waitFor();
-  const version = await page.evaluate(async () => {
-    const r = await navigator.serviceWorker.getRegistration('/app/');
-    return (r.active || r.waiting).scriptURL + ' ' + (await caches.keys()).join(',');
-  });
-  check(!version.includes(before) || version.length > 0, 'a new worker took over');
+  // The new worker installs, the app (on Today, no form open) lets it take over, the page reloads.
+  await reloaded;
+  await page.getByRole('heading', { name: 'Today', exact: true }).waitFor();
+  const afterCaches = await shellCaches();
+  check(afterCaches.length === 1 && afterCaches[0] !== before[0], `the new version's cache replaced the old (${before} -> ${afterCaches})`);
   await synced(page);
   const after = await page.locator('#pending').textContent();
   check(after.includes('Nothing pending'), `the queued records were sent after the update (${after})`);
@@ -251,6 +301,13 @@ try {
 } catch (e) {
   failed = true;
   console.error(e.stack || String(e));
+  // What the failing page showed, for whoever reads the log.
+  for (const [i, p] of (globalThis.openPages || []).entries()) {
+    try {
+      console.error(`--- page ${i} (${p.url()}):\n` + (await p.locator('body').innerText()).slice(0, 3000));
+      await p.screenshot({ path: `/tmp/scaleup-e2e-failure-${i}.png`, fullPage: true });
+    } catch { /* closed */ }
+  }
 } finally {
   await server.stop();
 }

@@ -71,11 +71,18 @@ export async function launch({ profile, locale = 'en-GB' } = {}) {
   return context;
 }
 
-export async function signIn(page, base, username, password) {
+export async function signIn(page, base, username, password, { english = true } = {}) {
   await page.goto(base + '/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (english) {
+    // As a person reads the English page: by the fields' and button's names.
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  } else {
+    await page.locator('#username').fill(username);
+    await page.locator('#password').fill(password);
+    await page.locator('form[action="/login"] button[type=submit]').click();
+  }
   await page.waitForLoadState('load');
 }
 

@@ -156,13 +156,16 @@ function eligibility(protocol, scores) {
 // Saves records on the phone (outbox and the local caseload together, in one transaction).
 async function queue(items) {
   const now = new Date().toISOString();
+  // Records go to the server in the order they were made (a client before its assessment);
+  // IndexedDB returns them in key order, so each carries its place in the queue.
+  let order = Date.now() * 1000;
   const entries = items.map(({ kind, id, data }) => {
     const prior = outbox.get(id);
     const known = records.get(id);
     // An edit of a record not yet sent replaces the queued version; an edit of a sent record
     // names the version it edits, so the server can tell a stale edit from a fresh one.
     const base = prior && prior.status === 'pending' ? prior.base_version : known && !known.pending ? known.version : null;
-    const entry = { id, kind, data, base_version: base ?? null, device_time: now, queued_at: prior?.queued_at || now, status: 'pending', error: null };
+    const entry = { id, kind, data, base_version: base ?? null, device_time: now, queued_at: prior?.queued_at || now, order: prior?.order ?? order++, status: 'pending', error: null };
     if (kind === 'assessment') entry.instrument_version = instrumentDef(data.instrument)?.version;
     return entry;
   });
@@ -180,7 +183,7 @@ async function queue(items) {
   updatePending();
   if (navigator.onLine) sync();
 }
-const pendingEntries = () => [...outbox.values()].filter((e) => e.status === 'pending').sort(byDate((e) => e.queued_at));
+const pendingEntries = () => [...outbox.values()].filter((e) => e.status === 'pending').sort((a, b) => a.order - b.order);
 function updatePending() {
   const n = pendingEntries().length;
   $('pending').textContent = t('app-pending', { n });
@@ -700,7 +703,7 @@ function outboxItem(e) {
   return h('li', {}, t('app-kind-' + e.kind), ' ', st, score, ...extra);
 }
 function outboxView() {
-  const entries = [...outbox.values()].sort(byDate((e) => e.queued_at)).reverse();
+  const entries = [...outbox.values()].sort((a, b) => (b.order ?? 0) - (a.order ?? 0));
   show(t('app-outbox'),
     entries.length ? h('ul', { class: 'list' }, entries.map(outboxItem)) : h('p', {}, t('app-outbox-empty')),
     h('p', {}, downloadLink()));
