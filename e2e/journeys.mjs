@@ -39,7 +39,10 @@ async function meter(page) {
   };
 }
 async function shot(page, name) {
-  if (shotsAt) await page.screenshot({ path: `${shotsAt}/${name}.png`, fullPage: true });
+  if (shotsAt) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `${shotsAt}/${name}.png` });
+  }
 }
 
 const port = await freePort();

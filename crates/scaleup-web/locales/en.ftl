@@ -352,4 +352,5 @@ app-not-found = This client is not on this phone.
 app-error-reason = Reason: { $message }
 app-search = Find a client
 app-all-clients = All my clients
+app-show-all = Show all { $n }
 app-no-clients = No clients yet. Register one with “New client”.

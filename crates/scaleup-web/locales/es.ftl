@@ -363,4 +363,5 @@ app-not-found = Este paciente no está en este teléfono.
 app-error-reason = Motivo: { $message }
 app-search = Buscar un paciente
 app-all-clients = Todos mis pacientes
+app-show-all = Mostrar todos ({ $n })
 app-no-clients = Aún no hay pacientes. Registre uno con “Nuevo paciente”.

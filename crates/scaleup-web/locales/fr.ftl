@@ -361,4 +361,5 @@ app-not-found = Ce bénéficiaire n'est pas sur ce téléphone.
 app-error-reason = Motif : { $message }
 app-search = Trouver un bénéficiaire
 app-all-clients = Tous mes bénéficiaires
+app-show-all = Tout afficher ({ $n })
 app-no-clients = Pas encore de bénéficiaire. Inscrivez-en un avec « Nouveau bénéficiaire ».

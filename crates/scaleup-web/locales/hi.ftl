@@ -365,4 +365,5 @@ app-not-found = यह क्लाइंट इस फ़ोन पर नह�
 app-error-reason = कारण: { $message }
 app-search = क्लाइंट खोजें
 app-all-clients = मेरे सभी क्लाइंट
+app-show-all = सभी { $n } दिखाएँ
 app-no-clients = अभी कोई क्लाइंट नहीं। “नया क्लाइंट” से किसी को रजिस्टर करें।

@@ -364,4 +364,5 @@ app-not-found = Este utente não está neste telefone.
 app-error-reason = Motivo: { $message }
 app-search = Procurar um utente
 app-all-clients = Todos os meus utentes
+app-show-all = Mostrar todos ({ $n })
 app-no-clients = Ainda sem utentes. Registe um com “Novo utente”.

@@ -362,4 +362,5 @@ app-not-found = Mteja huyu hayuko kwenye simu hii.
 app-error-reason = Sababu: { $message }
 app-search = Tafuta mteja
 app-all-clients = Wateja wangu wote
+app-show-all = Onyesha wote ({ $n })
 app-no-clients = Bado hakuna wateja. Sajili mmoja kwa “Mteja mpya”.

@@ -243,3 +243,24 @@ fn the_app_bundle_parses_as_one_module() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The budget from the issue: all the app's JavaScript together at most 30 KB gzip.
+#[test]
+fn the_apps_javascript_stays_within_30_kb_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("app.js");
+    std::fs::write(&bundle, scaleup_web::ui::app_bundle()).unwrap();
+    let sw = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/js/sw.js");
+    let out = std::process::Command::new("node")
+        .args(["-e", "const z=require('zlib'),f=require('fs');let n=0;for(const p of process.argv.slice(1))n+=z.gzipSync(f.readFileSync(p),{level:9}).length;console.log(n)"])
+        .arg(&bundle)
+        .arg(&sw)
+        .output()
+        .expect("Node.js is needed for this test");
+    let bytes: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    assert!(
+        bytes <= 30 * 1024,
+        "the app's JavaScript is {bytes} bytes gzip, over 30 KB"
+    );
+    assert!(bytes > 5 * 1024, "suspiciously small: {bytes}");
+}

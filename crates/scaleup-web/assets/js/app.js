@@ -207,9 +207,15 @@ async function doSync() {
   $('netstate').textContent = t('app-sending');
   try {
     await push();
-    await pull();
-    if (!defs || defs.lang !== LANG || Date.now() - ((await meta('defs_at')) || 0) > 6 * 36e5) await loadDefs();
-    alerts = (await api(`/api/v1/alerts?from=${addDays(today(), -30)}&limit=500`)).items;
+    // The caseload, the definitions and the alerts come in parallel: on a 2-second round trip
+    // that is the difference between a usable first day and a long wait.
+    const stale = !defs || defs.lang !== LANG || Date.now() - ((await meta('defs_at')) || 0) > 6 * 36e5;
+    const [, , fresh] = await Promise.all([
+      pull(),
+      stale ? loadDefs() : null,
+      api(`/api/v1/alerts?from=${addDays(today(), -30)}&limit=500`),
+    ]);
+    alerts = fresh.items;
     await setMeta('alerts', alerts);
     await setMeta('last_sync', new Date().toISOString());
     banner('');
@@ -378,9 +384,16 @@ function todayView() {
   }
   const search = h('input', { type: 'search', id: 'find', 'aria-label': t('app-search'), placeholder: t('app-search') });
   const list = h('ul', { class: 'list' });
+  // The whole caseload is one search away; the list itself stays short on a small screen.
+  let all = false;
+  const more = h('button', { type: 'button', onclick: () => { all = true; fill(); } });
   const fill = () => {
     const q = search.value.trim().toLowerCase();
-    list.replaceChildren(...views.filter((v) => !q || v.name.toLowerCase().includes(q)).sort(byDate((v) => v.name)).slice(0, 200).map((v) => clientItem(v)));
+    const found = views.filter((v) => !q || v.name.toLowerCase().includes(q)).sort(byDate((v) => v.name));
+    const shown = all || q ? found.slice(0, 500) : found.slice(0, 10);
+    list.replaceChildren(...shown.map((v) => clientItem(v)));
+    more.hidden = shown.length >= found.length;
+    more.textContent = t('app-show-all', { n: found.length });
   };
   let timer = 0;
   search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(fill, 200); });
@@ -392,7 +405,7 @@ function todayView() {
     overdue.length ? section(t('app-section-overdue'), overdue) : null,
     missed.length ? section(t('app-section-missed'), missed) : null,
     upcoming.length ? section(t('app-section-upcoming'), upcoming) : null,
-    h('section', {}, h('h2', {}, t('app-all-clients')), views.length ? [search, list] : h('p', { class: 'muted' }, t('app-no-clients'))));
+    h('section', {}, h('h2', {}, t('app-all-clients')), views.length ? [search, list, more] : h('p', { class: 'muted' }, t('app-no-clients'))));
 }
 
 // Form building blocks. Validation happens on submit, never per keystroke (slow phones).
@@ -791,7 +804,13 @@ async function start() {
     fetch('/logout', { method: 'POST', credentials: 'same-origin', body: new URLSearchParams({ _csrf: pendingLogout }) }).catch(() => {});
     localStorage.removeItem('scaleup.logout');
   }
-  const who = await whoAmI();
+  // Offline first: when the browser's sign-in marker names the user this phone last worked
+  // for (or there is no marker, the session having lapsed), the caseload opens at once from
+  // IndexedDB and the server is asked in the background. When it names someone else, the
+  // server must say who is signed in before anything personal is shown.
+  const stored = JSON.parse(localStorage.getItem('scaleup.user') || 'null');
+  const marker = document.cookie.split('; ').find((c) => c.startsWith('scaleup_uid='))?.slice(12);
+  const who = stored && (!marker || marker === stored.id) ? { user: stored, later: whoAmI() } : await whoAmI();
   user = who.user;
   if (!user) {
     show(t('app-title'), h('p', {}, t('app-signed-out')), h('p', {}, link('/', t('app-sign-in'), 'button primary')));
@@ -818,6 +837,11 @@ async function start() {
   alerts = (await meta('alerts')) || [];
   updatePending();
   if (who.ended) banner(t('app-session-ended'), 'error', ' ', h('a', { href: '/' }, t('app-sign-in')));
+  who.later?.then((fresh) => {
+    if (fresh.ended) banner(t('app-session-ended'), 'error', ' ', h('a', { href: '/' }, t('app-sign-in')));
+    else if (fresh.user && fresh.user.id !== user.id) location.reload();
+    else if (fresh.user) user = { ...user, ...fresh.user };
+  });
   const persisted = navigator.storage?.persist ? await navigator.storage.persist().catch(() => false) : false;
   $('storage').textContent = t(persisted ? 'app-storage-persisted' : 'app-storage-not-persisted');
   $('send').addEventListener('click', () => sync());
@@ -828,6 +852,6 @@ async function start() {
   registerWorker().catch(() => {});
   await netState();
   route();
-  if (!who.ended) sync();
+  if (!who.ended) (who.later || Promise.resolve({})).then((fresh) => { if (!fresh.ended) sync(); });
 }
 start();

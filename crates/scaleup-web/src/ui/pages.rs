@@ -99,7 +99,17 @@ pub async fn login(
         } => {
             let cookie = session_cookie(&token, &expires_at, state.secure_cookies);
             let lang = i18n::negotiate(super::user_language(&user), Some(tr.lang()), None);
-            Ok(with_cookie(redirect(&home_of(user.role, lang)), &cookie))
+            // A marker the offline app can read (the session cookie it cannot): which user this
+            // browser signed in last, so the app opens that user's caseload without asking the
+            // server first, and never another's. It holds an id, nothing secret.
+            let marker = format!(
+                "scaleup_uid={}; Path=/; SameSite=Strict; Max-Age={}{}",
+                user.id,
+                seconds_until(&expires_at).max(0),
+                if state.secure_cookies { "; Secure" } else { "" }
+            );
+            let res = with_cookie(redirect(&home_of(user.role, lang)), &cookie);
+            Ok(with_cookie(res, &marker))
         }
     }
 }
@@ -140,7 +150,11 @@ pub async fn logout(
         "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
         crate::auth::SESSION_COOKIE
     );
-    Ok(with_cookie(redirect("/"), &clear))
+    let res = with_cookie(redirect("/"), &clear);
+    Ok(with_cookie(
+        res,
+        "scaleup_uid=; Path=/; SameSite=Strict; Max-Age=0",
+    ))
 }
 
 #[derive(Template)]
