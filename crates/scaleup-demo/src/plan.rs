@@ -110,7 +110,7 @@ pub struct SitePlan {
     pub crossover_period: Option<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct AccountPlan {
     pub username: String,
     pub display_name: String,
@@ -127,6 +127,24 @@ pub struct AccountPlan {
     pub listed: bool,
     /// For counsellors: the facility (index into the hub's `facilities`) and random effects.
     pub counsellor: Option<CounsellorPlan>,
+}
+
+/// Debug output never shows the password: plans are printed in test failures and logs.
+impl std::fmt::Debug for AccountPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountPlan")
+            .field("username", &self.username)
+            .field("display_name", &self.display_name)
+            .field("role", &self.role)
+            .field("hub", &self.hub)
+            .field("supervisor", &self.supervisor)
+            .field("sites", &self.sites)
+            .field("grants", &self.grants)
+            .field("password", &"<redacted>")
+            .field("listed", &self.listed)
+            .field("counsellor", &self.counsellor)
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -490,4 +508,23 @@ fn current_clients(p: &HubParams, clients: u64, counsellors: usize) -> u64 {
     let steady = n * CURRENT_DAYS as f64 / p.window_days as f64;
     let wanted = counsellors as f64 * CURRENT_ENROLMENTS / p.enrolment_share;
     wanted.max(steady).min(n * p.max_current_share).round() as u64
+}
+
+#[cfg(test)]
+mod debug_tests {
+    /// Hardening issue, item 6: a plan printed with `{:?}` carries no password.
+    #[test]
+    fn debug_output_of_a_plan_never_shows_a_password() {
+        let config = crate::DemoConfig {
+            clients: 100,
+            seed: 1,
+            today: scaleup_domain::date::Date::parse("2026-12-06", "today").unwrap(),
+        };
+        let plan = super::Plan::new(&config).unwrap();
+        let text = format!("{plan:?}");
+        for a in &plan.accounts {
+            assert!(!text.contains(&a.password), "{}'s password printed", a.username);
+        }
+        assert!(text.contains("<redacted>"));
+    }
 }
