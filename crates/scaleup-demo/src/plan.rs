@@ -523,7 +523,11 @@ mod debug_tests {
         let plan = super::Plan::new(&config).unwrap();
         let text = format!("{plan:?}");
         for a in &plan.accounts {
-            assert!(!text.contains(&a.password), "{}'s password printed", a.username);
+            assert!(
+                !text.contains(&a.password),
+                "{}'s password printed",
+                a.username
+            );
         }
         assert!(text.contains("<redacted>"));
     }

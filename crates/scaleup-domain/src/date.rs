@@ -60,15 +60,15 @@ impl Date {
         Date(self.0.replace_day(1).expect("day 1 exists in every month"))
     }
 
+    /// The month's last day. Computed from the month's length, not by stepping into the next
+    /// month, so December 9999 (the calendar's last month) has one too.
     pub fn last_of_month(self) -> Self {
-        // The 28th plus four days is always in the next month.
-        let next = Date(
+        let days = time::util::days_in_year_month(self.0.year(), self.0.month());
+        Date(
             self.0
-                .replace_day(28)
-                .expect("day 28 exists in every month"),
+                .replace_day(days)
+                .expect("a month has as many days as it has"),
         )
-        .add_days(4);
-        next.first_of_month().add_days(-1)
     }
 
     /// `YYYY-MM`.
@@ -164,7 +164,13 @@ impl MonthSplit {
             Some(f) if f.day() == 1 => Some(f.month_key()),
             Some(f) => {
                 days.push((f, f.last_of_month()));
-                Some(f.last_of_month().add_days(1).month_key())
+                // Past the calendar's last month there is no whole month left to count.
+                match f.last_of_month().checked_add_days(1) {
+                    Some(next) => Some(next.month_key()),
+                    None => {
+                        return MonthSplit { months: None, days };
+                    }
+                }
             }
         };
         let high = match to {
@@ -255,5 +261,32 @@ mod month_split_tests {
         assert_eq!(d("2024-02-11").last_of_month(), d("2024-02-29"));
         assert_eq!(d("2023-02-11").last_of_month(), d("2023-02-28"));
         assert_eq!(d("2025-12-05").last_of_month(), d("2025-12-31"));
+    }
+}
+
+#[cfg(test)]
+mod calendar_edge_tests {
+    use super::*;
+
+    /// Hardening issue, item 9: the summary's period split panicked on 9999-12-31.
+    #[test]
+    fn the_calendars_last_month_splits_without_overflow() {
+        let last = Date::parse("9999-12-31", "to").unwrap();
+        assert_eq!(last.last_of_month(), last);
+        let split = MonthSplit::new(Some(Date::parse("9999-12-15", "from").unwrap()), None);
+        assert_eq!(split.months, None);
+        assert_eq!(split.days.len(), 1);
+        let all = MonthSplit::new(Some(Date::parse("0001-01-01", "from").unwrap()), Some(last));
+        assert_eq!(
+            all.months,
+            Some((Some("0001-01".to_string()), Some("9999-12".to_string())))
+        );
+        assert_eq!(
+            Date::parse("2024-02-10", "d")
+                .unwrap()
+                .last_of_month()
+                .to_string(),
+            "2024-02-29"
+        );
     }
 }

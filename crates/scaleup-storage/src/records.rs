@@ -143,8 +143,11 @@ impl AckScore {
     }
 }
 
-/// A record as a device sends it.
+/// A record as a device sends it. Unknown fields are refused, not dropped: a device that sends
+/// `hub_id` or `counsellor_id` beside `data` expects them to count, and they never do (the
+/// server places every record itself).
 #[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IncomingRecord {
     pub kind: serde_json::Value,
     pub id: serde_json::Value,

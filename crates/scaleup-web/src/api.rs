@@ -750,9 +750,17 @@ async fn sync_push(
                 good.push(r);
                 positions.push(i);
             }
-            Err(_) => {
+            Err(e) => {
+                // serde names an unknown or missing field (never a value) in these messages.
+                let text = e.to_string();
+                let message =
+                    if text.starts_with("unknown field") || text.starts_with("missing field") {
+                        text.split(" at line").next().unwrap_or(&text).to_string()
+                    } else {
+                        "must be an object with kind, id, device_time and data".to_string()
+                    };
                 acks[i] = Some(
-                    json!({"id": id, "status": "rejected", "error": {"code": "invalid", "field": format!("records.{i}"), "message": "must be an object with kind, id, device_time and data"}}),
+                    json!({"id": id, "status": "rejected", "error": {"code": "invalid", "field": format!("records.{i}"), "message": message}}),
                 );
             }
         }

@@ -233,6 +233,32 @@ pub struct RiskDef {
     pub acknowledge_within_hours: u32,
     /// Who receives the escalation.
     pub escalate_to: EscalationTarget,
+    /// What the counsellor does, one step at a time, when a risk item is positive. Empty: the
+    /// app's standard steps (ask, keep safe, call, record; WHO mhGAP-IG 2.0, SUI module).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub safety_steps: Vec<SafetyStepDef>,
+}
+
+/// One safety step. The app words the standard kinds in the counsellor's language; `text`
+/// replaces that wording with the protocol's own (shown as written, in the language it is
+/// written in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafetyStepDef {
+    pub kind: SafetyStepKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// The kinds of safety step: what to ask, how to keep the person safe, who to call, what to
+/// record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SafetyStepKind {
+    Ask,
+    KeepSafe,
+    Call,
+    Record,
 }
 
 /// When a planned session counts as missed.

@@ -260,6 +260,18 @@ impl Protocol {
             }
         }
         if let Some(r) = &def.risk {
+            for (i, step) in r.safety_steps.iter().enumerate() {
+                if step
+                    .text
+                    .as_ref()
+                    .is_some_and(|t| t.trim().is_empty() || t.len() > 1000)
+                {
+                    return Err(ferr(
+                        &format!("risk.safety_steps[{i}].text"),
+                        "must be 1 to 1000 characters when given",
+                    ));
+                }
+            }
             if r.acknowledge_within_hours == 0 {
                 return Err(ferr("risk.acknowledge_within_hours", "must be at least 1"));
             }

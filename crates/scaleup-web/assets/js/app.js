@@ -601,13 +601,21 @@ function resultPanel(code, r, v) {
   main.prepend(h('div', { class: 'card result', role: 'status' }, lines));
 }
 
+// The protocol's safety steps (its [risk] safety_steps, or the four standard ones), one at a
+// time. A standard step is worded in the counsellor's language; a protocol's own text is shown
+// as written, marked when it is not in the counsellor's language.
+const SAFETY = {
+  ask: () => ['app-safety-ask-title', t('app-safety-ask')],
+  keep_safe: () => ['app-safety-keep-title', t('app-safety-keep')],
+  call: (v) => ['app-safety-call-title', t('app-safety-call', { hours: v.protocol?.risk?.acknowledge_within_hours ?? 24 }), defs?.supervisor ? t('app-safety-call-who', { name: defs.supervisor.name }) : null, t('app-safety-emergency')],
+  record: () => ['app-safety-record-title', t('app-safety-record')],
+};
 function safetySteps(v, n) {
-  const steps = [
-    ['app-safety-ask-title', t('app-safety-ask')],
-    ['app-safety-keep-title', t('app-safety-keep')],
-    ['app-safety-call-title', t('app-safety-call', { hours: v.protocol?.risk?.acknowledge_within_hours ?? 24 }), defs?.supervisor ? t('app-safety-call-who', { name: defs.supervisor.name }) : null, t('app-safety-emergency')],
-    ['app-safety-record-title', t('app-safety-record')],
-  ];
+  const listed = v.protocol?.risk?.safety_steps?.length ? v.protocol.risk.safety_steps : Object.keys(SAFETY).map((kind) => ({ kind }));
+  const steps = listed.map((s) => {
+    const [title, ...lines] = SAFETY[s.kind](v);
+    return s.text ? [title, s.text, LANG === 'en' ? null : t('app-fallback-marker')] : [title, ...lines];
+  });
   const i = Math.min(Math.max(n, 1), steps.length);
   const [title, ...lines] = steps[i - 1];
   const nav = i < steps.length
