@@ -31,8 +31,9 @@ enum Command {
     /// Manage user accounts.
     #[cfg(feature = "server")]
     User(cmd::user::Args),
-    /// Inspect and verify the hash-chained audit log.
+    /// Verify the hash-chained audit log; sign checkpoints of it to keep elsewhere.
     #[cfg(feature = "server")]
+    #[command(long_about = cmd::audit::LONG_ABOUT)]
     Audit(cmd::audit::Args),
     /// Analyse a programme's data in place (effectiveness by its design's standard model).
     #[cfg(feature = "server")]
