@@ -570,9 +570,12 @@ function assessForm(v, code, occasion) {
       return [t('app-incomplete-missing', { items: missing.join(', ') }), ...red].join(' ');
     }
     const id = uuid();
-    const data = { client_id: v.cid, instrument: code, occasion: occasion || 'screening', administered_on: today(), responses };
-    if (v.episode && !v.episode.data.closed_on) data.episode_id = v.episode.id;
-    if (sessionNo) data.session_number = sessionNo;
+    // A measure "at a session" before any session is the baseline (the server requires a
+    // session number for a session measure).
+    const when = occasion === 'session' && !sessionNo ? 'baseline' : occasion || 'screening';
+    const data = { client_id: v.cid, instrument: code, occasion: when, administered_on: today(), responses };
+    if (v.episode && (!v.episode.data.closed_on || when === 'endpoint')) data.episode_id = v.episode.id;
+    if (sessionNo && when === 'session') data.session_number = sessionNo;
     await queue([{ kind: 'assessment', id, data }]);
     const urgent = flags(code, responses).length;
     const next = urgent ? `#/c/${v.cid}/safety/1` : `#/c/${v.cid}`;
@@ -712,7 +715,9 @@ function closeForm(v) {
     if (!d.get('reason') || !d.get('on')) return t('app-required');
     if (d.get('on') > today()) return t('app-date-future');
     await queue([{ kind: 'episode', id: v.episode.id, data: { ...v.episode.data, closed_on: d.get('on'), closure_reason: d.get('reason') } }]);
-    routeTo('#/c/' + v.cid);
+    // Treatment completed: the protocol's end-of-treatment measure, if it has one.
+    const end = d.get('reason') === 'completed' && v.protocol?.outcomes?.find((o) => o.at.includes('end'));
+    routeTo(end ? `#/c/${v.cid}/assess/${end.instrument}/endpoint` : '#/c/' + v.cid);
   }, '#/c/' + v.cid);
 }
 
