@@ -415,7 +415,7 @@ function field(label, input, hint) {
 }
 function choices(name, legend, options, { type = 'radio', checked = [] } = {}) {
   return h('fieldset', { class: 'choices' }, h('legend', {}, legend),
-    options.map(([value, label, extra]) => h('label', {}, h('input', { type, name, value, checked: checked.includes(String(value)) }), ' ', label, extra ? h('small', {}, ' ', extra) : null)));
+    options.map(([value, label, extra]) => h('label', {}, h('input', { type, name, value, checked: checked.includes(String(value)) }), h('span', {}, label, extra ? h('small', {}, extra) : null))));
 }
 function select(name, options, value) {
   return h('select', { name, id: 'f-' + name }, options.map(([v, l]) => h('option', { value: v, selected: v === value }, l)));
@@ -673,7 +673,7 @@ function sessionForm(v) {
   form(t('app-record-session'), [
     field(t('app-session-number'), h('input', { name: 'number', type: 'number', min: 1, value: next.number, inputmode: 'numeric' })),
     field(t('app-session-date'), dateInput('on', today())),
-    choices('attended', t('app-session-attended'), [['yes', t('app-session-attended')], ['no', t('app-session-missed')]], { checked: ['yes'] }),
+    choices('attended', t('app-session-attendance'), [['yes', t('app-session-attended')], ['no', t('app-session-missed')]], { checked: ['yes'] }),
     choices('modality', t('app-session-modality'), modalities.map((m) => [m, t('app-modality-' + m)]), { checked: [modalities[0]] }),
     field(t('app-session-minutes'), h('input', { name: 'minutes', type: 'number', min: 1, max: 600, value: p.sessions?.typical_minutes || '', inputmode: 'numeric' })),
     choices('components', t('app-session-components'), comps.map((c) => [c.code, c.label, planned.has(c.code) ? '(' + t('app-planned') + ')' : '']), { type: 'checkbox' }),
