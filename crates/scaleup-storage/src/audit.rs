@@ -177,7 +177,8 @@ fn chain_message(
     ])
 }
 
-/// The message the head MAC covers.
+/// The message the head MAC covers. Per-hub chains (issue 11) would add the chain's name here,
+/// as checkpoints already do, so that one chain's head could not stand for another's.
 fn head_message(seq: i64, hash: &str) -> Vec<u8> {
     length_prefixed(&[Some(seq.to_string().as_str()), Some(hash)])
 }
