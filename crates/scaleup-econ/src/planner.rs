@@ -499,6 +499,9 @@ struct RawParams {
     fixed_annual_cost: Option<f64>,
     one_off_cost: Option<f64>,
     budget_cap: Option<PerYear>,
+    /// A scenario's own one-way ranges (parameter → [low, high]), replacing the shared
+    /// `[sensitivity]` range of the same parameter for this scenario only.
+    sensitivity: Option<BTreeMap<String, Vec<f64>>>,
 }
 
 macro_rules! merge {
@@ -516,7 +519,8 @@ impl RawParams {
             initial_counsellors, initial_supervisors, training_completion, cohort_size,
             max_cohorts_per_year, sites, site_hours_per_month, counsellor_annual_cost,
             supervisor_annual_cost, training_cost_per_trainee, training_cost_per_cohort,
-            supervisor_training_cost, cost_per_client, fixed_annual_cost, one_off_cost, budget_cap)
+            supervisor_training_cost, cost_per_client, fixed_annual_cost, one_off_cost, budget_cap,
+            sensitivity)
     }
 
     fn into_params(self, index: usize) -> Result<PlannerParams, ParamError> {
@@ -648,8 +652,11 @@ pub struct PlannerFile {
     pub sources: BTreeMap<String, String>,
     /// Scenarios, in file order.
     pub scenarios: Vec<PlannerParams>,
-    /// One-way sensitivity ranges: parameter → (low, high).
-    pub sensitivity: BTreeMap<String, (f64, f64)>,
+    /// One-way sensitivity ranges per scenario (aligned with `scenarios`): parameter →
+    /// (low, high). Each scenario has the file's shared `[sensitivity]` ranges, replaced by its
+    /// own `sensitivity` table where it has one, and every range brackets the scenario's value
+    /// (checked by [`check_sensitivity_range`]).
+    pub sensitivity: Vec<BTreeMap<String, (f64, f64)>>,
 }
 
 /// Parses a planner scenario file: optional `title`, `currency`, `price_year`, a `[base]`
@@ -674,22 +681,37 @@ pub fn parse_scenario_file(text: &str) -> Result<PlannerFile, FileError> {
             .map_err(|e| locate_param(text, e.within(&prefix), &["base"]))?;
         scenarios.push(params);
     }
-    let mut sensitivity = BTreeMap::new();
-    for (name, range) in &raw.sensitivity {
-        let field = format!("sensitivity.{name}");
-        let err = |m: &str| locate_param(text, ParamError::new(field.clone(), m), &[]);
-        let &[low, high] = range.as_slice() else {
-            return Err(err("needs two values: [low, high]"));
-        };
-        for p in &scenarios {
-            for v in [low, high] {
-                let mut q = p.clone();
-                set_param(&mut q, name, v).map_err(|e| err(&e.message))?;
-                q.validate()
-                    .map_err(|e| err(&format!("value out of range ({})", e.message)))?;
-            }
+    if raw.base.sensitivity.is_some() {
+        return Err(locate_param(
+            text,
+            ParamError::new(
+                "base.sensitivity",
+                "ranges shared by every scenario go in the top-level [sensitivity] table",
+            ),
+            &[],
+        ));
+    }
+    let mut sensitivity = Vec::with_capacity(scenarios.len());
+    for (i, p) in scenarios.iter().enumerate() {
+        // The scenario's own ranges win over the shared ones: a scenario defined by a value
+        // (the 2020 utilisation case's productive_fraction) needs a range around that value,
+        // not the range written for the others.
+        let own = raw.scenario[i].sensitivity.clone().unwrap_or_default();
+        let mut ranges = BTreeMap::new();
+        for (name, range) in raw.sensitivity.iter().filter(|(n, _)| !own.contains_key(*n)) {
+            let field = format!("sensitivity.{name}");
+            let range = sensitivity_range(p, name, range)
+                .map_err(|e| locate_param(text, ParamError::new(field, e.message), &[]))?;
+            ranges.insert(name.clone(), range);
         }
-        sensitivity.insert(name.clone(), (low, high));
+        for (name, range) in &own {
+            let field = format!("scenario[{i}].sensitivity.{name}");
+            let range = sensitivity_range(p, name, range).map_err(|e| {
+                locate_param(text, ParamError::new(field, e.message), &[])
+            })?;
+            ranges.insert(name.clone(), range);
+        }
+        sensitivity.push(ranges);
     }
     Ok(PlannerFile {
         title: raw.title.unwrap_or_else(|| "Scale-up plan".into()),
@@ -718,6 +740,90 @@ pub const SENSITIVITY_PARAMS: [&str; 14] = [
     "supervisor_annual_cost",
     "training_cost_per_trainee",
 ];
+
+/// Reads a `[low, high]` list for `name` and checks it with [`check_sensitivity_range`].
+fn sensitivity_range(
+    p: &PlannerParams,
+    name: &str,
+    range: &[f64],
+) -> Result<(f64, f64), ParamError> {
+    let &[low, high] = range else {
+        return Err(ParamError::new(name, "needs two values: [low, high]"));
+    };
+    check_sensitivity_range(p, name, low, high)?;
+    Ok((low, high))
+}
+
+/// The value of a parameter that sensitivity analysis can vary, `None` for an unlimited
+/// `max_cohorts_per_year` (and for names it cannot vary).
+pub fn sensitivity_base(p: &PlannerParams, name: &str) -> Option<f64> {
+    Some(match name {
+        "population" => p.population,
+        "prevalence" => p.prevalence,
+        "hours_per_client" => p.hours_per_client,
+        "hours_per_year" => p.hours_per_year,
+        "productive_fraction" => p.productive_fraction,
+        "supervision_span" => p.supervision_span,
+        "attrition" => p.attrition,
+        "supervisor_attrition" => p.supervisor_attrition,
+        "training_completion" => p.training_completion,
+        "cohort_size" => p.cohort_size,
+        "max_cohorts_per_year" => return p.max_cohorts_per_year,
+        "counsellor_annual_cost" => p.counsellor_annual_cost,
+        "supervisor_annual_cost" => p.supervisor_annual_cost,
+        "training_cost_per_trainee" => p.training_cost_per_trainee,
+        _ => return None,
+    })
+}
+
+/// Checks that a one-way range can be used for scenario `p`: the parameter can be varied,
+/// low < high, the range brackets the scenario's own value (otherwise the "sensitivity" row
+/// would replace the value that defines the scenario rather than vary around it), and both
+/// ends are valid parameter values. The message names the parameter, the scenario and the
+/// values: these are planning assumptions, not data about people.
+pub fn check_sensitivity_range(
+    p: &PlannerParams,
+    name: &str,
+    low: f64,
+    high: f64,
+) -> Result<(), ParamError> {
+    let mut probe = p.clone();
+    set_param(&mut probe, name, low)?;
+    if !(low.is_finite() && high.is_finite()) {
+        return Err(ParamError::new(name, "low and high must be numbers"));
+    }
+    if low >= high {
+        return Err(ParamError::new(
+            name,
+            format!("low ({low}) must be below high ({high})"),
+        ));
+    }
+    let Some(base) = sensitivity_base(p, name) else {
+        return Err(ParamError::new(
+            name,
+            format!(
+                "scenario \"{}\" sets no {name} (unlimited), so no range can bracket it; set a value in the scenario or drop the range",
+                p.name
+            ),
+        ));
+    };
+    if !(low <= base && base <= high) {
+        return Err(ParamError::new(
+            name,
+            format!(
+                "the range {low} to {high} does not bracket scenario \"{}\"'s value {base}; give that scenario its own range (sensitivity = {{ {name} = [low, high] }} in its [[scenario]] table)",
+                p.name
+            ),
+        ));
+    }
+    for v in [low, high] {
+        let mut q = p.clone();
+        set_param(&mut q, name, v)?;
+        q.validate()
+            .map_err(|e| ParamError::new(name, format!("value out of range ({})", e.message)))?;
+    }
+    Ok(())
+}
 
 /// Sets one scalar parameter by name (for sensitivity analysis).
 pub fn set_param(p: &mut PlannerParams, name: &str, v: f64) -> Result<(), ParamError> {
@@ -756,6 +862,8 @@ pub struct SensitivityRow {
     pub scenario: String,
     /// Parameter varied.
     pub parameter: String,
+    /// The scenario's own value, which `low` and `high` bracket.
+    pub base: f64,
     /// Low value.
     pub low: f64,
     /// High value.
@@ -799,9 +907,20 @@ pub fn plan(file: &PlannerFile) -> Result<PlanReport, ParamError> {
         .enumerate()
         .map(|(i, p)| project(p).map_err(|e| e.within(&format!("scenario[{i}]"))))
         .collect::<Result<Vec<_>, _>>()?;
+    if file.sensitivity.len() != file.scenarios.len() && !file.sensitivity.is_empty() {
+        return Err(ParamError::new(
+            "sensitivity",
+            "needs one table of ranges per scenario",
+        ));
+    }
     let mut sensitivity = Vec::new();
-    for p in &file.scenarios {
-        for (name, &(low, high)) in &file.sensitivity {
+    for (i, p) in file.scenarios.iter().enumerate() {
+        let Some(ranges) = file.sensitivity.get(i) else {
+            continue;
+        };
+        for (name, &(low, high)) in ranges {
+            check_sensitivity_range(p, name, low, high)
+                .map_err(|e| e.within(&format!("scenario[{i}].sensitivity")))?;
             let run = |v: f64| -> Result<Projection, ParamError> {
                 let mut q = p.clone();
                 set_param(&mut q, name, v).map_err(|e| e.within("sensitivity"))?;
@@ -813,6 +932,7 @@ pub fn plan(file: &PlannerFile) -> Result<PlanReport, ParamError> {
             sensitivity.push(SensitivityRow {
                 scenario: p.name.clone(),
                 parameter: name.clone(),
+                base: sensitivity_base(p, name).unwrap_or(f64::NAN),
                 low,
                 high,
                 total_cost: (a.totals.cost, b.totals.cost),
