@@ -25,6 +25,7 @@ use crate::input::{
     FileError, ParamError, PerYear, ceil_count, check_nonneg, check_positive, check_range,
     locate_param, parse_toml,
 };
+use scaleup_format as fmt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -698,7 +699,11 @@ pub fn parse_scenario_file(text: &str) -> Result<PlannerFile, FileError> {
         // not the range written for the others.
         let own = raw.scenario[i].sensitivity.clone().unwrap_or_default();
         let mut ranges = BTreeMap::new();
-        for (name, range) in raw.sensitivity.iter().filter(|(n, _)| !own.contains_key(*n)) {
+        for (name, range) in raw
+            .sensitivity
+            .iter()
+            .filter(|(n, _)| !own.contains_key(*n))
+        {
             let field = format!("sensitivity.{name}");
             let range = sensitivity_range(p, name, range)
                 .map_err(|e| locate_param(text, ParamError::new(field, e.message), &[]))?;
@@ -706,9 +711,8 @@ pub fn parse_scenario_file(text: &str) -> Result<PlannerFile, FileError> {
         }
         for (name, range) in &own {
             let field = format!("scenario[{i}].sensitivity.{name}");
-            let range = sensitivity_range(p, name, range).map_err(|e| {
-                locate_param(text, ParamError::new(field, e.message), &[])
-            })?;
+            let range = sensitivity_range(p, name, range)
+                .map_err(|e| locate_param(text, ParamError::new(field, e.message), &[]))?;
             ranges.insert(name.clone(), range);
         }
         sensitivity.push(ranges);
@@ -953,31 +957,30 @@ pub fn plan(file: &PlannerFile) -> Result<PlanReport, ParamError> {
 }
 
 fn year_rows(p: &Projection) -> Vec<Vec<String>> {
-    use crate::planner_svg::fmt_num;
     p.years
         .iter()
         .map(|y| {
             vec![
                 y.year.to_string(),
-                fmt_num(y.need, 0),
-                format!("{:.1}%", 100.0 * y.coverage_target),
-                fmt_num(y.target_clients, 0),
-                fmt_num(y.counsellors_needed, 0),
-                fmt_num(y.trainees, 0),
-                fmt_num(y.cohorts, 0),
+                fmt::number(y.need, 0),
+                fmt::percent(y.coverage_target, 1),
+                fmt::number(y.target_clients, 0),
+                fmt::number(y.counsellors_needed, 0),
+                fmt::number(y.trainees, 0),
+                fmt::number(y.cohorts, 0),
                 format!(
                     "{}{}{}",
-                    fmt_num(y.counsellors_in_post, 1),
+                    fmt::number(y.counsellors_in_post, 1),
                     if y.workforce_limited { "*" } else { "" },
                     if y.budget_limited { "†" } else { "" }
                 ),
-                fmt_num(y.supervisors, 0),
-                fmt_num(y.clients_served, 0),
-                format!("{:.1}%", 100.0 * y.coverage_achieved),
-                format!("{:.1}%", 100.0 * y.treatment_gap),
-                fmt_num(y.costs.total, 0),
+                fmt::number(y.supervisors, 0),
+                fmt::number(y.clients_served, 0),
+                fmt::percent(y.coverage_achieved, 1),
+                fmt::percent(y.treatment_gap, 1),
+                fmt::number(y.costs.total, 0),
                 y.cost_per_client_served
-                    .map(|c| fmt_num(c, 2))
+                    .map(|c| fmt::number(c, 2))
                     .unwrap_or_else(|| "–".into()),
             ]
         })
@@ -1013,14 +1016,7 @@ pub fn render_text(r: &PlanReport) -> String {
             .unwrap_or_default()
     );
     for p in &r.scenarios {
-        let _ = writeln!(
-            out,
-            "\n== {} ==  ({:.2} h per client, {:.0} productive h per counsellor, {:.1} clients per counsellor per year)",
-            p.name,
-            p.derived.hours_per_client,
-            p.derived.capacity_hours,
-            p.derived.clients_per_counsellor
-        );
+        let _ = writeln!(out, "\n== {} ==  ({})", p.name, derived_text(&p.derived));
         let rows = year_rows(p);
         let widths: Vec<usize> = (0..YEAR_HEADER.len())
             .map(|c| {
@@ -1046,27 +1042,32 @@ pub fn render_text(r: &PlanReport) -> String {
         let _ = writeln!(
             out,
             "Total: {} clients served, {} trainees, cost {}{}",
-            crate::planner_svg::fmt_num(p.totals.clients_served, 0),
-            crate::planner_svg::fmt_num(p.totals.trainees, 0),
-            crate::planner_svg::fmt_num(p.totals.cost, 0),
+            fmt::number(p.totals.clients_served, 0),
+            fmt::number(p.totals.trainees, 0),
+            fmt::number(p.totals.cost, 0),
             p.totals
                 .cost_per_client_served
-                .map(|c| format!(" ({} per client)", crate::planner_svg::fmt_num(c, 2)))
+                .map(|c| format!(" ({} per client)", fmt::number(c, 2)))
                 .unwrap_or_default()
         );
+    }
+    if !r.sensitivity.is_empty() {
+        out.push_str("\nOne-way sensitivity (each parameter at its low and high value, all others at the scenario's value):\n");
     }
     for s in &r.sensitivity {
         let _ = writeln!(
             out,
-            "Sensitivity {} / {} {}..{}: total cost {}..{}, last-year counsellors {:.1}..{:.1}",
+            "{} / {} {} (scenario value {}): total cost {}–{}, counsellors in the last year {}–{}, clients served {}–{}",
             s.scenario,
-            s.parameter,
-            s.low,
-            s.high,
-            crate::planner_svg::fmt_num(s.total_cost.0, 0),
-            crate::planner_svg::fmt_num(s.total_cost.1, 0),
-            s.final_counsellors.0,
-            s.final_counsellors.1
+            fmt::label(&s.parameter),
+            fmt::range(s.low, s.high),
+            fmt::value(s.base),
+            fmt::number(s.total_cost.0, 0),
+            fmt::number(s.total_cost.1, 0),
+            fmt::number(s.final_counsellors.0, 1),
+            fmt::number(s.final_counsellors.1, 1),
+            fmt::number(s.clients_served.0, 0),
+            fmt::number(s.clients_served.1, 0)
         );
     }
     if r.scenarios
@@ -1095,7 +1096,7 @@ pub fn render_text(r: &PlanReport) -> String {
 
 /// Self-contained HTML report with the scenarios side by side in SVG charts.
 pub fn render_html(r: &PlanReport) -> String {
-    use crate::planner_svg::{Series, bar_chart, esc, fmt_num, line_chart, table};
+    use crate::planner_svg::{Series, bar_chart, esc, line_chart, table};
     let labels: Vec<String> = r
         .scenarios
         .first()
@@ -1147,8 +1148,11 @@ hours are user inputs without published defaults. * training throughput limited 
     ));
     body.push_str("</div>");
     for p in &r.scenarios {
-        body.push_str(&format!("<h2>{}</h2><p>{:.2} h per client; {:.0} productive hours per counsellor per year; {:.1} clients per counsellor per year.</p>",
-            esc(&p.name), p.derived.hours_per_client, p.derived.capacity_hours, p.derived.clients_per_counsellor));
+        body.push_str(&format!(
+            "<h2>{}</h2><p>{}.</p>",
+            esc(&p.name),
+            esc(&derived_text(&p.derived))
+        ));
         body.push_str(&table(&YEAR_HEADER, &year_rows(p)));
         let cost_rows: Vec<Vec<String>> = p
             .years
@@ -1166,7 +1170,7 @@ hours are user inputs without published defaults. * training throughput limited 
                 ]
                 .iter()
                 .fold(vec![y.year.to_string()], |mut v, x| {
-                    v.push(crate::planner_svg::fmt_num(*x, 0));
+                    v.push(fmt::number(*x, 0));
                     v
                 })
             })
@@ -1193,22 +1197,23 @@ hours are user inputs without published defaults. * training throughput limited 
             .map(|s| {
                 vec![
                     s.scenario.clone(),
-                    s.parameter.clone(),
-                    format!("{} – {}", s.low, s.high),
+                    fmt::label(&s.parameter),
+                    fmt::value(s.base),
+                    fmt::range(s.low, s.high),
                     format!(
                         "{} – {}",
-                        fmt_num(s.total_cost.0, 0),
-                        fmt_num(s.total_cost.1, 0)
+                        fmt::number(s.total_cost.0, 0),
+                        fmt::number(s.total_cost.1, 0)
                     ),
                     format!(
                         "{} – {}",
-                        fmt_num(s.final_counsellors.0, 1),
-                        fmt_num(s.final_counsellors.1, 1)
+                        fmt::number(s.final_counsellors.0, 1),
+                        fmt::number(s.final_counsellors.1, 1)
                     ),
                     format!(
                         "{} – {}",
-                        fmt_num(s.clients_served.0, 0),
-                        fmt_num(s.clients_served.1, 0)
+                        fmt::number(s.clients_served.0, 0),
+                        fmt::number(s.clients_served.1, 0)
                     ),
                 ]
             })
@@ -1217,6 +1222,7 @@ hours are user inputs without published defaults. * training throughput limited 
             &[
                 "Scenario",
                 "Parameter",
+                "Scenario value",
                 "Low – high",
                 "Total cost",
                 "Counsellors, last year",
@@ -1249,10 +1255,10 @@ hours are user inputs without published defaults. * training throughput limited 
     let rows: Vec<Vec<String>> = names
         .iter()
         .map(|n| {
-            let mut row = vec![n.to_string()];
+            let mut row = vec![fmt::label(n)];
             for p in &r.parameters {
                 let v = param_value(p, n);
-                row.push(v.map(|v| format!("{v}")).unwrap_or_default());
+                row.push(v.map(|v| param_text(n, v)).unwrap_or_default());
             }
             row.push(r.sources.get(*n).cloned().unwrap_or_default());
             row
@@ -1263,12 +1269,36 @@ hours are user inputs without published defaults. * training throughput limited 
         .sources
         .iter()
         .filter(|(k, _)| !names.contains(&k.as_str()))
-        .map(|(k, v)| vec![k.clone(), v.clone()])
+        .map(|(k, v)| vec![fmt::label(k), v.clone()])
         .collect();
     if !other.is_empty() {
         body.push_str(&table(&["Other parameter", "Source"], &other));
     }
     crate::planner_svg::page(&r.title, &body)
+}
+
+/// The derived constants of a scenario in words.
+fn derived_text(d: &Derived) -> String {
+    format!(
+        "{} h per client, {} productive hours per counsellor per year, {} clients per counsellor per year",
+        fmt::value(d.hours_per_client),
+        fmt::count(d.capacity_hours),
+        fmt::number(d.clients_per_counsellor, 1)
+    )
+}
+
+/// A planner parameter as people read it: rates and shares as percentages, the rest as
+/// written (binary noise such as 7.370000000000001 hidden).
+fn param_text(name: &str, v: f64) -> String {
+    match name {
+        "population_growth"
+        | "prevalence"
+        | "productive_fraction"
+        | "attrition"
+        | "supervisor_attrition"
+        | "training_completion" => fmt::percent_value(v),
+        _ => fmt::value(v),
+    }
 }
 
 fn param_value(p: &PlannerParams, name: &str) -> Option<f64> {

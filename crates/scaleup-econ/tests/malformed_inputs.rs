@@ -31,13 +31,18 @@ fn run_roi(text: &str) -> Result<(), String> {
 
 fn run_cost(text: &str) -> Result<(), String> {
     let f = costing::parse_costing_file(text).map_err(|e| e.to_string())?;
-    costing::cost_file(&f).map(|_| ()).map_err(|e| e.to_string())
+    costing::cost_file(&f)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Applies `edit` (which must change the file) and compares the error with `expected`.
 fn check(run: Run, original: &str, edit: impl Fn(&str) -> String, expected: &str) {
     let text = edit(original);
-    assert_ne!(text, original, "the edit for `{expected}` no longer applies");
+    assert_ne!(
+        text, original,
+        "the edit for `{expected}` no longer applies"
+    );
     assert_eq!(run(&text).unwrap_err(), expected);
 }
 
@@ -55,14 +60,24 @@ fn whole(text: &'static str) -> impl Fn(&str) -> String {
 #[test]
 fn planner_malformed_files_name_line_field_and_rule() {
     let r = run_plan;
-    check(r, PLAN, whole(""), "field `scenario`: at least one [[scenario]] table is required");
+    check(
+        r,
+        PLAN,
+        whole(""),
+        "field `scenario`: at least one [[scenario]] table is required",
+    );
     check(
         r,
         PLAN,
         whole("[[scenario]]"),
         "line 1, field `scenario[0].years`: is required (in the scenario or in [base])",
     );
-    check(r, PLAN, swap("years = 5", "years == 5"), "line 16: extra `=`, expected nothing");
+    check(
+        r,
+        PLAN,
+        swap("years = 5", "years == 5"),
+        "line 16: extra `=`, expected nothing",
+    );
     check(
         r,
         PLAN,
@@ -126,7 +141,12 @@ fn planner_malformed_files_name_line_field_and_rule() {
 fn budget_impact_malformed_files_name_line_field_and_rule() {
     let r = run_bia;
     check(r, BIA, whole(""), "line 1: missing field `years`");
-    check(r, BIA, whole("[[scenario]]"), "line 1, field `scenario[0]`: missing field `name`");
+    check(
+        r,
+        BIA,
+        whole("[[scenario]]"),
+        "line 1, field `scenario[0]`: missing field `name`",
+    );
     check(
         r,
         BIA,
@@ -289,13 +309,22 @@ fn each_required_key_is_named_when_missing(run: Run, text: &str, optional: &[&st
         let outcome = run(&lines.join("\n"));
         let qualified = format!("{table}.{key}");
         if table == "sources" || optional.contains(&key) || optional.contains(&qualified.as_str()) {
-            assert_eq!(outcome, Ok(()), "dropping optional `{qualified}` (line {})", i + 1);
+            assert_eq!(
+                outcome,
+                Ok(()),
+                "dropping optional `{qualified}` (line {})",
+                i + 1
+            );
             continue;
         }
         required_seen += 1;
         let err = outcome.expect_err(&format!("dropping required `{qualified}` (line {})", i + 1));
         // Coverage is given as a pair; the message names the pair's field.
-        let named = if key.starts_with("coverage_") { "coverage" } else { key };
+        let named = if key.starts_with("coverage_") {
+            "coverage"
+        } else {
+            key
+        };
         assert!(
             err.contains(&format!("`{named}")) || err.contains(&format!(".{named}")),
             "dropping `{qualified}` (line {}) gave `{err}`",

@@ -11,7 +11,10 @@ const PLAN: &str = include_str!("../models/friendship_bench_planner.toml");
 /// the issue was filed.
 fn without_scenario_range() -> String {
     let line = "sensitivity = { productive_fraction = [0.023, 0.092] }\n";
-    assert!(PLAN.contains(line), "the example's own range moved; update this test");
+    assert!(
+        PLAN.contains(line),
+        "the example's own range moved; update this test"
+    );
     PLAN.replace(line, "")
 }
 
@@ -58,7 +61,10 @@ fn issue_13_utilisation_row_no_longer_equals_the_dedicated_posts_row() {
     // productive hours cost more (more counsellors for the same clients, capped by training).
     let base_cost = report.scenarios[1].totals.cost;
     let (lo, hi) = utilisation.total_cost;
-    assert!(lo.min(hi) <= base_cost && base_cost <= lo.max(hi), "{lo} {base_cost} {hi}");
+    assert!(
+        lo.min(hi) <= base_cost && base_cost <= lo.max(hi),
+        "{lo} {base_cost} {hi}"
+    );
 }
 
 #[test]
@@ -104,7 +110,11 @@ fn issue_13_every_grid_range_brackets_or_is_refused_by_name() {
             match parse(&text) {
                 Ok(file) => {
                     let report = planner::plan(&file).unwrap();
-                    for row in report.sensitivity.iter().filter(|r| r.parameter == "attrition") {
+                    for row in report
+                        .sensitivity
+                        .iter()
+                        .filter(|r| r.parameter == "attrition")
+                    {
                         assert!(row.low < row.high && row.low <= row.base && row.base <= row.high);
                     }
                     assert!(low < high && low <= 0.15 && 0.15 <= high);

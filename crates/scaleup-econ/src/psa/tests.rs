@@ -262,7 +262,10 @@ state_effects = [1]
         })
         .unwrap_err();
         assert!(matches!(e, PsaError::NoUncertainty), "{e}");
-        assert!(e.to_string().contains("no parameter of the model has a distribution that varies"));
+        assert!(
+            e.to_string()
+                .contains("no parameter of the model has a distribution that varies")
+        );
         assert_eq!(chunks, 0, "refused before drawing anything");
     }
 }
@@ -271,7 +274,19 @@ state_effects = [1]
 fn zero_spread_distributions_do_not_vary() {
     assert!(!Distribution::Fixed(1.0).varies());
     assert!(!Distribution::Normal { mean: 1.0, sd: 0.0 }.varies());
-    assert!(!Distribution::LogNormal { meanlog: 0.0, sdlog: 0.0 }.varies());
+    assert!(
+        !Distribution::LogNormal {
+            meanlog: 0.0,
+            sdlog: 0.0
+        }
+        .varies()
+    );
     assert!(Distribution::Normal { mean: 1.0, sd: 0.1 }.varies());
-    assert!(Distribution::Beta { alpha: 2.0, beta: 3.0 }.varies());
+    assert!(
+        Distribution::Beta {
+            alpha: 2.0,
+            beta: 3.0
+        }
+        .varies()
+    );
 }
