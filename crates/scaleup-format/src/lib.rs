@@ -57,6 +57,17 @@ fn group_thousands(int: &str) -> String {
     out
 }
 
+/// `v` with at most `max_decimals` decimals and no trailing zeros (`7.5`, `12`): scores and
+/// other quantities whose precision is fixed but whose whole values should look whole.
+pub fn up_to(v: f64, max_decimals: usize) -> String {
+    let s = number(v, max_decimals);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 /// A whole number of people, clients or years with separators (`1,320`).
 pub fn count(v: f64) -> String {
     number(v, 0)
@@ -268,6 +279,9 @@ mod tests {
         assert_eq!(tick(250_000.0), "250k");
         assert_eq!(tick(0.6000000000000001), "0.6");
         assert_eq!(tick(2500.0), "2,500");
+        assert_eq!(up_to(7.5, 1), "7.5");
+        assert_eq!(up_to(12.0, 2), "12");
+        assert_eq!(up_to(3.14159, 2), "3.14");
     }
 
     #[test]

@@ -95,7 +95,16 @@ pub(crate) fn print_report(report: &Report, format: Format, command: &str) -> an
         eprintln!("warning: {w}");
     }
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report.json)?),
+        Format::Json => {
+            // The same JSON as the API gives: warnings travel with the result.
+            let mut json = report.json.clone();
+            if !report.warnings.is_empty()
+                && let Some(obj) = json.as_object_mut()
+            {
+                obj.insert("warnings".into(), report.warnings.clone().into());
+            }
+            println!("{}", serde_json::to_string_pretty(&json)?)
+        }
         Format::Text => print!("{}", report.text),
         Format::Html => match &report.html {
             Some(html) => print!("{html}"),

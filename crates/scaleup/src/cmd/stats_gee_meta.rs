@@ -106,6 +106,10 @@ pub struct MetaArgs {
     /// Column with study labels (for the text output and the forest plot).
     #[arg(long)]
     label: Option<String>,
+    /// Column with each estimate's own degrees of freedom (e.g. the df of `scaleup analyze
+    /// effectiveness`): that study's interval is then t(df), as in the report it came from.
+    #[arg(long)]
+    df: Option<String>,
     /// Estimator of the between-study variance.
     #[arg(long, value_enum, default_value = "reml")]
     method: MethodArg,
@@ -135,6 +139,7 @@ pub fn run_meta(args: MetaArgs) -> anyhow::Result<()> {
         estimate: args.estimate.clone(),
         se: args.se.clone(),
         label: args.label.clone(),
+        df: args.df.clone(),
         method: match args.method {
             MethodArg::Fe => MetaMethodArg::Fe,
             MethodArg::Dl => MetaMethodArg::Dl,
