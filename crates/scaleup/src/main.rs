@@ -4,6 +4,7 @@
 //! `cmd/<name>.rs` with its own `Args` and `run`.
 
 mod cmd;
+mod progress;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

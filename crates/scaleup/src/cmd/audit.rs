@@ -27,7 +27,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let mut ok = true;
             block_on(async {
                 let store = db.open(false).await?;
-                let v = store.verify_audit().await?;
+                let spinner = crate::progress::spinner("verifying the audit chain");
+                let v = store.verify_audit().await;
+                spinner.finish_and_clear();
+                let v = v?;
                 ok = v.ok;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&v)?);

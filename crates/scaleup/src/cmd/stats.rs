@@ -123,7 +123,9 @@ fn run_lmm(args: LmmArgs) -> anyhow::Result<()> {
         args.no_df,
     );
     let (source, file) = open_data(&args.data)?;
-    let report = models::lmm(&source, file, &req)?;
+    let report = crate::progress::with_spinner("fitting the mixed model", || {
+        models::lmm(&source, file, &req)
+    })?;
     print_report(&report, args.format, "scaleup stats lmm")
 }
 
@@ -163,6 +165,8 @@ fn run_glmm(args: GlmmArgs) -> anyhow::Result<()> {
     let GlmmFamily::Binomial = args.family;
     let req = model_request(&args.formula, &args.factors, false, args.blups, false);
     let (source, file) = open_data(&args.data)?;
-    let report = models::glmm(&source, file, &req)?;
+    let report = crate::progress::with_spinner("fitting the mixed model", || {
+        models::glmm(&source, file, &req)
+    })?;
     print_report(&report, args.format, "scaleup stats glmm")
 }

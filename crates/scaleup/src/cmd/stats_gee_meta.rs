@@ -77,7 +77,8 @@ pub fn run_gee(args: GeeArgs) -> anyhow::Result<()> {
         factors: args.factors.clone(),
     };
     let (source, file) = open_data(&args.data)?;
-    let report = gee_meta::gee(&source, file, &req)?;
+    let report =
+        crate::progress::with_spinner("fitting the GEE", || gee_meta::gee(&source, file, &req))?;
     print_report(&report, args.format, "scaleup stats gee")
 }
 
@@ -179,6 +180,8 @@ pub struct IccArgs {
 /// Runs `scaleup stats icc`: fits the LMM by REML and reports ICCs and design effects.
 pub fn run_icc(args: IccArgs) -> anyhow::Result<()> {
     let (source, file) = open_data(&args.data)?;
-    let report = gee_meta::icc(&source, file, &args.formula, &args.factors)?;
+    let report = crate::progress::with_spinner("fitting the model", || {
+        gee_meta::icc(&source, file, &args.formula, &args.factors)
+    })?;
     print_report(&report, args.format, "scaleup stats icc")
 }
