@@ -48,11 +48,11 @@ enum Command {
     Instruments(cmd::instruments::Args),
     /// List, show and validate intervention protocols (PM+, HAP, Friendship Bench, ...).
     Protocols(cmd::protocols::Args),
-    /// Statistical models: lmm, glmm, gee, meta.
+    /// Statistical models: lmm, glmm, gee, meta, icc.
     Stats(cmd::stats::Args),
     /// Study design: power and sample size.
     Design(cmd::design::Args),
-    /// Health economics: icers, markov, psa, evpi, bia, roi.
+    /// Health economics: icers, markov, psa, evpi, owsa, bia, roi, cost.
     Econ(cmd::econ::Args),
     /// Scale-up planner: workforce, coverage and budget projection.
     Plan(cmd::plan::Args),
