@@ -724,6 +724,13 @@ pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
     ),
     (
         "/analyses/meta",
+        "df",
+        "string",
+        false,
+        "column of each estimate's own degrees of freedom (t intervals for those studies)",
+    ),
+    (
+        "/analyses/meta",
         "method",
         r#"{"type": "string", "enum": ["fe", "dl", "reml"]}"#,
         false,

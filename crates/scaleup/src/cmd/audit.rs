@@ -91,8 +91,11 @@ fn verify(db: DbArgs, json: bool, files: &[PathBuf]) -> anyhow::Result<bool> {
     let mut ok = true;
     block_on(async {
         let store = db.open(false).await?;
-        let v = store.verify_audit_with(&checkpoints).await?;
+        let spinner = crate::progress::spinner("verifying the audit chain");
+        let v = store.verify_audit_with(&checkpoints).await;
+        spinner.finish_and_clear();
         store.close().await;
+        let v = v?;
         ok = v.ok;
         if json {
             println!("{}", serde_json::to_string_pretty(&v)?);
@@ -149,8 +152,11 @@ fn checkpoint(db: DbArgs, out: Option<&Path>) -> anyhow::Result<bool> {
     let mut made = true;
     block_on(async {
         let store = db.open(false).await?;
-        let outcome = store.audit_checkpoint().await?;
+        let spinner = crate::progress::spinner("verifying the audit chain");
+        let outcome = store.audit_checkpoint().await;
+        spinner.finish_and_clear();
         store.close().await;
+        let outcome = outcome?;
         match outcome {
             CheckpointOutcome::Signed {
                 checkpoint,
