@@ -263,7 +263,10 @@ const OUTCOME_PAIR: Cond = Cond::And(&[
     Cond::Present(Col::OutcomeBaseline),
     Cond::Present(Col::OutcomeEndpoint),
 ]);
-const CHANGE: Expr = Expr::Sub(&Expr::Col(Col::OutcomeEndpoint), &Expr::Col(Col::OutcomeBaseline));
+const CHANGE: Expr = Expr::Sub(
+    &Expr::Col(Col::OutcomeEndpoint),
+    &Expr::Col(Col::OutcomeBaseline),
+);
 /// Response on the primary outcome: a positive baseline and an endpoint at most half of it.
 const RESPONSE: Cond = Cond::And(&[
     Cond::Cmp(Expr::Col(Col::OutcomeBaseline), Op::Gt, Expr::Num(0.0)),
@@ -413,7 +416,12 @@ pub static MEASURES: &[Measure] = &[
         Col::ClosedOn,
         Cond::Eq(Col::ClosureReason, "dropped_out"),
     ),
-    count("phq9_pairs", Table::Episodes, Col::Phq9EndpointOn, PHQ9_PAIR),
+    count(
+        "phq9_pairs",
+        Table::Episodes,
+        Col::Phq9EndpointOn,
+        PHQ9_PAIR,
+    ),
     count(
         "phq9_responders",
         Table::Episodes,
@@ -979,7 +987,10 @@ mod tests {
         assert_eq!(ids.len(), MEASURES.len());
         for d in INDICATORS {
             let wanted = match d.formula {
-                Formula::Count(_) | Formula::Mean(_) | Formula::OfNeed(_) | Formula::GapOfNeed(_) => 1,
+                Formula::Count(_)
+                | Formula::Mean(_)
+                | Formula::OfNeed(_)
+                | Formula::GapOfNeed(_) => 1,
                 Formula::Ratio(..) => 2,
                 _ => 0,
             };

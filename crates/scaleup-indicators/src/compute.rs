@@ -8,8 +8,8 @@
 use crate::catalogue::{Formula, INDICATORS, IndicatorDef, Side, measure};
 use crate::measure::{Agg, Param, ParamValue, ParamValues, Tally};
 use crate::request::{
-    CellKey, Counsellor, DEFAULT_RELIABILITY, Dimension, Grouping, Inputs, OrgUnit,
-    ProgrammeData, ProgrammeInfo, Request,
+    CellKey, Counsellor, DEFAULT_RELIABILITY, Dimension, Grouping, Inputs, OrgUnit, ProgrammeData,
+    ProgrammeInfo, Request,
 };
 use scaleup_domain::date::Date;
 use scaleup_domain::org::OrgLevel;
@@ -84,7 +84,9 @@ pub fn resolve_params(
         None => DEFAULT_RELIABILITY
             .iter()
             .find(|(code, ..)| Some(*code) == instrument.as_deref())
-            .map_or((None, None), |(_, r, src)| (Some(*r), Some(src.to_string()))),
+            .map_or((None, None), |(_, r, src)| {
+                (Some(*r), Some(src.to_string()))
+            }),
     };
     let (n, s, ss) = baseline_spread;
     let sd_pre = (n >= 2).then(|| {
@@ -108,9 +110,7 @@ pub fn resolve_params(
         sd_pre,
         min_reliable_change,
         fidelity_threshold: request.params.fidelity_threshold,
-        maintenance_closed_by: request
-            .as_of()
-            .add_days(-crate::facts::MAINTENANCE_DAYS),
+        maintenance_closed_by: request.as_of().add_days(-crate::facts::MAINTENANCE_DAYS),
     }
 }
 
@@ -242,15 +242,15 @@ impl<'a> Ctx<'a> {
                         key: u.code.clone(),
                         label: u.name.clone(),
                     }),
-                Dimension::Counsellor => c.counsellor.as_deref().map_or_else(unknown, |id| {
-                    CutValue {
+                Dimension::Counsellor => {
+                    c.counsellor.as_deref().map_or_else(unknown, |id| CutValue {
                         key: id.to_string(),
                         label: self
                             .counsellors
                             .get(id)
                             .map_or_else(|| id.to_string(), |x| x.name.clone()),
-                    }
-                }),
+                    })
+                }
                 Dimension::Arm => c.arm.as_deref().map_or_else(
                     || CutValue {
                         key: "none".into(),
@@ -336,7 +336,7 @@ pub fn compute(request: &Request, inputs: &Inputs) -> Result<Computed, String> {
             tallies.entry((m, key)).or_default().add(*t);
         }
         for a in &pd.activity {
-            months.insert(a.day.month_key());
+            months.insert(a.month_key());
         }
         parameters.push((pd.programme.code.clone(), params));
     }
@@ -376,7 +376,11 @@ pub fn compute(request: &Request, inputs: &Inputs) -> Result<Computed, String> {
     };
     // Every non-time combination present gets every time bucket.
     if let Some(time) = ctx.time {
-        let time_at = request.by.iter().position(|d| d.is_time()).expect("a time cut");
+        let time_at = request
+            .by
+            .iter()
+            .position(|d| d.is_time())
+            .expect("a time cut");
         let combos: BTreeSet<Key> = universe.iter().map(|k| ctx.untimed(k)).collect();
         for combo in combos {
             for b in &buckets {
@@ -404,7 +408,11 @@ pub fn compute(request: &Request, inputs: &Inputs) -> Result<Computed, String> {
             _ => None,
         };
         let keys: BTreeSet<Key> = match &side {
-            Some(values) => values.keys().cloned().chain(universe.iter().cloned()).collect(),
+            Some(values) => values
+                .keys()
+                .cloned()
+                .chain(universe.iter().cloned())
+                .collect(),
             None => universe.clone(),
         };
         let keys = if keys.is_empty() && request.by.is_empty() {
@@ -413,7 +421,8 @@ pub fn compute(request: &Request, inputs: &Inputs) -> Result<Computed, String> {
             keys
         };
         for key in keys {
-            let tally = |m: &'static str| tallies.get(&(m, key.clone())).copied().unwrap_or_default();
+            let tally =
+                |m: &'static str| tallies.get(&(m, key.clone())).copied().unwrap_or_default();
             let amount = |m: &'static str| {
                 let t = tally(m);
                 match measure(m).map(|x| x.agg) {
@@ -662,9 +671,7 @@ fn side_values(
                     for (month, from, to) in windows(ctx, buckets) {
                         let delivering = pd.activity.iter().any(|a| {
                             a.facility_id.as_deref() == Some(site.facility_id.as_str())
-                                && from.is_none_or(|f| a.day >= f)
-                                && a.day <= to
-                                && a.sessions > 0
+                                && a.any_between(from, to)
                         });
                         let cell = CellKey {
                             facility: grouping.facility.then(|| site.facility_id.clone()),
@@ -703,15 +710,10 @@ fn side_values(
                     if from > as_of {
                         continue;
                     }
-                    let delivering = pd
-                        .activity
-                        .iter()
-                        .any(|a| {
-                            a.facility_id.as_deref() == Some(site.facility_id.as_str())
-                                && a.day >= from
-                                && a.day <= as_of
-                                && a.sessions > 0
-                        });
+                    let delivering = pd.activity.iter().any(|a| {
+                        a.facility_id.as_deref() == Some(site.facility_id.as_str())
+                            && a.any_between(Some(from), as_of)
+                    });
                     let cell = CellKey {
                         facility: grouping.facility.then(|| site.facility_id.clone()),
                         ..Default::default()
@@ -745,9 +747,7 @@ fn side_values(
                         let delivered_between = |f: Option<Date>, t: Date| {
                             pd.activity.iter().any(|a| {
                                 a.counsellor_id.as_deref() == Some(c.id.as_str())
-                                    && f.is_none_or(|f| a.day >= f)
-                                    && a.day <= t
-                                    && a.sessions > 0
+                                    && a.any_between(f, t)
                             })
                         };
                         match side {
@@ -807,7 +807,10 @@ fn side_values(
                     }
                     let cell = CellKey {
                         facility: grouping.facility.then(|| a.facility_id.clone()).flatten(),
-                        counsellor: grouping.counsellor.then(|| a.counsellor_id.clone()).flatten(),
+                        counsellor: grouping
+                            .counsellor
+                            .then(|| a.counsellor_id.clone())
+                            .flatten(),
                         sex: grouping.sex.then(|| a.sex.clone()).flatten(),
                         age_band: grouping.age_band.then(|| a.age_band.clone()).flatten(),
                         arm: grouping.arm.then(|| a.arm.clone()).flatten(),

@@ -112,11 +112,7 @@ fn counts(row: &IndicatorRow) -> Vec<f64> {
         Formula::Side(_) if row.numerator.is_none() => {
             row.n.map(|n| n as f64).into_iter().collect()
         }
-        _ => row
-            .numerator
-            .into_iter()
-            .chain(row.denominator)
-            .collect(),
+        _ => row.numerator.into_iter().chain(row.denominator).collect(),
     }
 }
 

@@ -273,7 +273,7 @@ fn num(v: &Option<f64>) -> Val {
 }
 
 /// A row of a fact table, read column by column (the evaluator and storage's writer use it).
-pub trait FactRow {
+pub trait FactRow: Send + Sync {
     /// The value of `col`; [`Val::Null`] for a column the table does not have.
     fn get(&self, col: Col) -> Val;
 }
@@ -528,11 +528,12 @@ pub fn client_facts<'p>(
                 if a.occasion == Occasion::Screening {
                     c.screened_on = min_date(c.screened_on, Some(a.administered_on));
                 }
-                if let ("aim" | "iam" | "fim", Some(total)) =
-                    (a.instrument.as_str(), r.score_total)
+                if let ("aim" | "iam" | "fim", Some(total)) = (a.instrument.as_str(), r.score_total)
                 {
                     let key = (a.administered_on, r.id.as_str());
-                    let slot = perception.entry(a.instrument.as_str()).or_insert((key, total));
+                    let slot = perception
+                        .entry(a.instrument.as_str())
+                        .or_insert((key, total));
                     if key > slot.0 {
                         *slot = (key, total);
                     }

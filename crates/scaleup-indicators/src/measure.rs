@@ -128,7 +128,7 @@ pub struct Measure {
 }
 
 /// Parameter values for one programme.
-pub trait ParamValues {
+pub trait ParamValues: Send + Sync {
     fn param(&self, p: Param) -> Option<ParamValue>;
 }
 

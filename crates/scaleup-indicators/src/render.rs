@@ -20,7 +20,10 @@ fn number(x: Option<f64>) -> Value {
 fn row_json(table: &IndicatorTable, r: &IndicatorRow) -> Value {
     let mut by = serde_json::Map::new();
     for (d, v) in table.by().iter().zip(&r.by) {
-        by.insert(d.as_str().to_string(), json!({"key": v.key, "label": v.label}));
+        by.insert(
+            d.as_str().to_string(),
+            json!({"key": v.key, "label": v.label}),
+        );
     }
     let mut o = json!({
         "code": r.def.code,
@@ -100,7 +103,15 @@ pub fn csv(table: &IndicatorTable) -> String {
         header.push(format!("{}_label", d.as_str()));
     }
     header.extend(
-        ["numerator", "denominator", "value", "n", "suppressed", "design"].map(String::from),
+        [
+            "numerator",
+            "denominator",
+            "value",
+            "n",
+            "suppressed",
+            "design",
+        ]
+        .map(String::from),
     );
     out.push_str(&header.join(","));
     out.push('\n');
@@ -121,7 +132,10 @@ pub fn csv(table: &IndicatorTable) -> String {
             plain(r.value),
             r.n.map(|n| n.to_string()).unwrap_or_default(),
             r.suppressed.to_string(),
-            r.def.design.map(|d| d.as_str().to_string()).unwrap_or_default(),
+            r.def
+                .design
+                .map(|d| d.as_str().to_string())
+                .unwrap_or_default(),
         ]);
         for (i, f) in fields.iter().enumerate() {
             if i > 0 {
@@ -208,7 +222,9 @@ pub fn html(table: &IndicatorTable) -> String {
             for d in table.by() {
                 let _ = write!(h, "<th>{}</th>", esc(&scaleup_format::label(d.as_str())));
             }
-            h.push_str("<th>Value</th><th>Numerator</th><th>Denominator</th></tr></thead><tbody>\n");
+            h.push_str(
+                "<th>Value</th><th>Numerator</th><th>Denominator</th></tr></thead><tbody>\n",
+            );
         }
         let design = r
             .def

@@ -236,13 +236,33 @@ pub struct Counsellor {
     pub supervised_on: Vec<Date>,
 }
 
-/// Attended sessions of a programme per facility, counsellor and day (kept by triggers).
+/// Attended sessions of a programme per facility, counsellor and month, with the days of the
+/// month that had one (from the counts kept per day by triggers).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Activity {
     pub facility_id: Option<String>,
     pub counsellor_id: Option<String>,
-    pub day: Date,
+    /// The first day of the month.
+    pub month: Date,
+    /// Bit `d − 1` is set when day `d` of the month had an attended session.
+    pub days: u32,
     pub sessions: i64,
+}
+
+impl Activity {
+    /// Whether a session fell on a day in `[from, to]` (an open start: any day up to `to`).
+    pub fn any_between(&self, from: Option<Date>, to: Date) -> bool {
+        (0..31u8).any(|bit| {
+            self.days & (1 << bit) != 0
+                && Date::from_ymd(self.month.year(), self.month.month(), bit + 1)
+                    .is_some_and(|d| from.is_none_or(|f| d >= f) && d <= to)
+        })
+    }
+
+    /// `YYYY-MM`.
+    pub fn month_key(&self) -> String {
+        self.month.month_key()
+    }
 }
 
 /// One risk alert of a programme's client, with the client's cut values.

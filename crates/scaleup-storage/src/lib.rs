@@ -22,6 +22,7 @@ mod bulk;
 mod care_views;
 mod catalog_rules;
 mod crypto;
+mod indicators;
 mod key_check;
 mod migrate;
 mod notifications;
