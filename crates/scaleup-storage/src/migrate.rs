@@ -54,10 +54,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_alert_actions.sql"),
         postgres: include_str!("../migrations/postgres/0006_alert_actions.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_login_throttle",
+        sqlite: include_str!("../migrations/sqlite/0007_login_throttle.sql"),
+        postgres: include_str!("../migrations/postgres/0007_login_throttle.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 6;
+pub const LATEST_VERSION: i64 = 7;
 
 const LOCK_ID: i64 = 0x5ca1_e0b0;
 

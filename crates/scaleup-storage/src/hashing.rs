@@ -1,0 +1,212 @@
+//! The bound on password hashing: at most a fixed number of argon2 computations run at once in
+//! one server, whatever its callers do.
+//!
+//! Each argon2id computation with the crate's default parameters holds 19 MiB for tens of
+//! milliseconds. Without a bound, a flood of parallel sign-ins started one computation per
+//! request on the blocking pool (up to 512 threads), about 19 MiB each: hundreds of requests
+//! were gigabytes. [`HashGate`] hands out `slots` permits (by default one per CPU: more would
+//! only share the CPUs and hold more memory). A request that finds more than
+//! [`QUEUE_PER_SLOT`] × `slots` others already waiting, or that waits longer than `max_wait`
+//! for a slot, gets [`StoreError::Busy`] and the client is told to retry: the queue is bounded
+//! in length and in time, and so is memory.
+//!
+//! The permit travels into the blocking task and is released when the computation ends, not
+//! when the request ends: a client that hangs up mid-hash cannot free its slot early and let a
+//! further computation start beside its own.
+
+use crate::{Result, StoreError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// How many requests may wait per slot before further ones are turned away at once. With about
+/// 40 ms per verification on one core, 64 waiting per slot clear in under three seconds.
+pub const QUEUE_PER_SLOT: usize = 64;
+
+/// How long a request waits for a slot by default before it is turned away.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(5);
+
+/// What the gate has done since the server started: for operators, and for tests that prove
+/// the bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HashingStats {
+    /// The most computations allowed at once.
+    pub slots: usize,
+    /// Computations finished (sign-ins verified, passwords hashed).
+    pub completed: u64,
+    /// The most computations that ever ran at once (never more than `slots`).
+    pub peak_running: usize,
+    /// Requests turned away because the queue was full or the wait too long.
+    pub turned_away: u64,
+}
+
+/// Counts the permits of a bounded pool of password computations.
+pub(crate) struct HashGate {
+    semaphore: Arc<Semaphore>,
+    slots: usize,
+    max_wait: Duration,
+    waiting: AtomicUsize,
+    running: Arc<AtomicUsize>,
+    peak_running: Arc<AtomicUsize>,
+    completed: Arc<AtomicU64>,
+    turned_away: AtomicU64,
+}
+
+/// Decrements a counter when dropped, so a request cancelled while waiting leaves the queue.
+struct Leave<'a>(&'a AtomicUsize);
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl HashGate {
+    /// A gate of `slots` permits (at least one) whose requests wait at most `max_wait`.
+    pub(crate) fn new(slots: usize, max_wait: Duration) -> HashGate {
+        let slots = slots.max(1);
+        HashGate {
+            semaphore: Arc::new(Semaphore::new(slots)),
+            slots,
+            max_wait,
+            waiting: AtomicUsize::new(0),
+            running: Arc::new(AtomicUsize::new(0)),
+            peak_running: Arc::new(AtomicUsize::new(0)),
+            completed: Arc::new(AtomicU64::new(0)),
+            turned_away: AtomicU64::new(0),
+        }
+    }
+
+    /// One slot per CPU the process may use.
+    pub(crate) fn for_this_machine() -> HashGate {
+        let cpus = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        HashGate::new(cpus, DEFAULT_MAX_WAIT)
+    }
+
+    /// Seconds a turned-away client should wait before trying again: the longest a request
+    /// waits here, at least one second.
+    fn retry_after_seconds(&self) -> u64 {
+        self.max_wait.as_secs().max(1)
+    }
+
+    fn busy(&self) -> StoreError {
+        self.turned_away.fetch_add(1, Ordering::Relaxed);
+        StoreError::Busy {
+            retry_after_seconds: self.retry_after_seconds(),
+        }
+    }
+
+    /// Runs `work` (an argon2 computation) on the blocking pool once a slot is free.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let permit = {
+            if self.waiting.fetch_add(1, Ordering::SeqCst) >= QUEUE_PER_SLOT * self.slots {
+                self.waiting.fetch_sub(1, Ordering::SeqCst);
+                return Err(self.busy());
+            }
+            let _leave = Leave(&self.waiting);
+            match tokio::time::timeout(self.max_wait, self.semaphore.clone().acquire_owned()).await
+            {
+                Ok(Ok(permit)) => permit,
+                // The semaphore is never closed; treat it like a full queue all the same.
+                Ok(Err(_)) | Err(_) => return Err(self.busy()),
+            }
+        };
+        let running = self.running.clone();
+        let peak = self.peak_running.clone();
+        let completed = self.completed.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            let out = work();
+            running.fetch_sub(1, Ordering::SeqCst);
+            completed.fetch_add(1, Ordering::SeqCst);
+            out
+        })
+        .await
+        .map_err(|_| StoreError::Internal("password hashing task failed".into()))
+    }
+
+    pub(crate) fn stats(&self) -> HashingStats {
+        HashingStats {
+            slots: self.slots,
+            completed: self.completed.load(Ordering::SeqCst),
+            peak_running: self.peak_running.load(Ordering::SeqCst),
+            turned_away: self.turned_away.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The flood of the issue: many parallel computations, never more than the slots at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_flood_never_runs_more_computations_than_slots() {
+        let gate = Arc::new(HashGate::new(2, Duration::from_secs(30)));
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                let gate = gate.clone();
+                tokio::spawn(async move {
+                    gate.run(|| std::thread::sleep(Duration::from_millis(5)))
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let stats = gate.stats();
+        assert_eq!(stats.completed, 40);
+        assert_eq!(stats.peak_running, 2, "{stats:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_waiting_too_long_is_turned_away_with_a_retry_time() {
+        let gate = Arc::new(HashGate::new(1, Duration::from_millis(50)));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let busy = {
+            let gate = gate.clone();
+            tokio::spawn(async move { gate.run(move || hold.recv().ok()).await })
+        };
+        // Wait until the first computation holds the only slot.
+        while gate.running.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let refused = gate.run(|| ()).await;
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Busy {
+                    retry_after_seconds: 1
+                })
+            ),
+            "{refused:?}"
+        );
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap();
+        assert_eq!(gate.stats().turned_away, 1);
+        // The slot is free again.
+        gate.run(|| ()).await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_turns_requests_away_at_once() {
+        let gate = Arc::new(HashGate::new(1, Duration::from_secs(60)));
+        gate.waiting.store(QUEUE_PER_SLOT, Ordering::SeqCst);
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            gate.run(|| ()).await,
+            Err(StoreError::Busy { .. })
+        ));
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(gate.waiting.load(Ordering::SeqCst), QUEUE_PER_SLOT);
+    }
+}
