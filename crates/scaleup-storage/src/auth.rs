@@ -656,13 +656,15 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         // Consecutive failures end here: the account's and those of the way it came in
-        // (device, or account and address). The address's stay: they are other people's.
-        for c in admission
-            .counters
-            .iter()
-            .filter(|c| c.rule != Rule::Address)
-        {
-            sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        // (device, or account and address). The address's stay, as they are other people's,
+        // less this attempt, which was counted as a failure before it was checked.
+        for c in &admission.counters {
+            let sql = if c.rule == Rule::Address {
+                "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0"
+            } else {
+                "DELETE FROM login_throttle WHERE key = $1"
+            };
+            sqlx::query(sql)
                 .bind(c.key.clone())
                 .execute(&mut *tx)
                 .await?;

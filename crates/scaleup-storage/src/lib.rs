@@ -60,6 +60,7 @@ pub use scope::Actor;
 pub use setup::{
     DefinitionRow, HubRow, MAX_NAME_CHARS, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow,
 };
+pub use throttle::DEVICE_KEPT_SECONDS;
 pub use time_util::{format_timestamp, now_timestamp};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -41,9 +41,10 @@
 //! - An address is an IPv4 address or an IPv6 /64 (one subscriber's network: a guesser there
 //!   has 2^64 addresses).
 //! - A successful sign-in deletes the `account` counter and the counter of the rule it passed
-//!   (`device` or `account_address`); the `address` counter stays (one user's success says
-//!   nothing about the others behind the address). A password reset deletes every counter of
-//!   the account and forgets its devices.
+//!   (`device` or `account_address`); the `address` counter keeps the failures it had (one
+//!   user's success says nothing about the others behind the address) and only gives back the
+//!   successful attempt itself. A password reset deletes every counter of the account and
+//!   forgets its devices.
 //!
 //! An attempt refused by a rule is not counted and its password is not checked: the answer
 //! says how many seconds to wait (HTTP 429 with `Retry-After`), or that the account is locked

@@ -226,12 +226,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
                         "has the wrong type or an invalid value".to_string()
                     }
                 };
-                ApiError {
-                    status: StatusCode::BAD_REQUEST,
-                    code: "invalid",
-                    message,
-                    field: Some(if field == "." { "body".into() } else { field }),
-                }
+                ApiError::invalid(if field == "." { "body".into() } else { field }, message)
             })
     }
 }
@@ -304,9 +299,14 @@ struct LoginBody {
     password: String,
 }
 
+/// `POST /auth/login`. A device that signed in before sends the `device_token` it was given in
+/// the `X-Scaleup-Device` header (a browser's cookie counts too): failures made elsewhere then
+/// never slow it down. Throttled: 429 with `Retry-After` (or, for an account locked against
+/// unrecognised devices, without); no hashing slot in time: 503 with `Retry-After`.
 async fn login(
     State(state): State<AppState>,
     Remote(remote): Remote,
+    headers: axum::http::HeaderMap,
     Body(body): Body<LoginBody>,
 ) -> Result<Response, ApiError> {
     if body.username.is_empty() || body.username.len() > 128 {
@@ -315,9 +315,16 @@ async fn login(
     if body.password.is_empty() || body.password.len() > 512 {
         return Err(ApiError::invalid("password", "must be 1-512 bytes"));
     }
+    let device = crate::auth::device_token(&headers);
     match state
         .store
-        .login(&body.username, &body.password, &remote, SessionKind::Bearer)
+        .login_with_device(
+            &body.username,
+            &body.password,
+            &remote,
+            device.as_deref(),
+            SessionKind::Bearer,
+        )
         .await?
     {
         LoginOutcome::Invalid => Err(ApiError::new(
@@ -329,9 +336,10 @@ async fn login(
             token,
             user,
             expires_at,
+            device_token,
         } => {
             let cookie = crate::ui::session_cookie(&token, &expires_at, state.secure_cookies);
-            let body = json!({"token": token, "expires_at": expires_at, "user": user});
+            let body = json!({"token": token, "expires_at": expires_at, "user": user, "device_token": device_token});
             let mut res = Json(body).into_response();
             res.headers_mut().insert(
                 SET_COOKIE,

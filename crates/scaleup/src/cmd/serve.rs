@@ -33,6 +33,14 @@ pub struct Args {
     /// next visit (records waiting to be sent are kept). For a broken release in the field.
     #[arg(long, env = "SCALEUP_NO_SERVICE_WORKER")]
     pub no_service_worker: bool,
+    /// Password checks (argon2id, 19 MiB each) run at most this many at once; sign-ins beyond
+    /// wait for a slot. Default: the number of CPUs.
+    #[arg(long, env = "SCALEUP_PASSWORD_SLOTS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub password_slots: Option<u16>,
+    /// Seconds a sign-in waits for a password-check slot before the server answers 503 with
+    /// Retry-After.
+    #[arg(long, env = "SCALEUP_PASSWORD_WAIT", default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=60))]
+    pub password_wait: u16,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -48,7 +56,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => None,
     };
     block_on(async move {
-        let store = args.db.open(true).await?;
+        let slots = args.password_slots.map_or_else(
+            || std::thread::available_parallelism().map_or(2, |n| n.get()),
+            usize::from,
+        );
+        let store = args.db.open(true).await?.with_password_hashing(
+            slots,
+            std::time::Duration::from_secs(u64::from(args.password_wait)),
+        );
         let ui = UiConfig {
             service_worker_disabled: args.no_service_worker,
         };
@@ -110,6 +125,10 @@ pub async fn serve_with(
                 // Planner statistics follow the database as it grows (a no-op most minutes).
                 if let Err(e) = store.refresh_statistics_if_stale().await {
                     tracing::warn!(error = %e, "refreshing planner statistics failed");
+                }
+                // Sign-in counters of quiet addresses go (locked accounts stay locked).
+                if let Err(e) = store.prune_sign_in_counters().await {
+                    tracing::warn!(error = %e, "pruning sign-in counters failed");
                 }
             }
         })
