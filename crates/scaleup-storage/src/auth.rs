@@ -606,13 +606,12 @@ impl Store {
                 // A recognised device that keeps failing is a stolen token or a guesser at a
                 // shared computer: past its limit it counts as unrecognised, where the
                 // account's limit applies.
-                if let (true, Some(hash), Some(u)) = (recognised, &presented, &row) {
-                    if admission
+                if let (true, Some(hash), Some(u)) = (recognised, &presented, &row)
+                    && admission
                         .failures_of(Rule::Device)
                         .is_some_and(|n| n >= DEVICE_FORGOTTEN_AT)
-                    {
-                        self.forget_device(hash, &u.get::<String, _>("id")).await?;
-                    }
+                {
+                    self.forget_device(hash, &u.get::<String, _>("id")).await?;
                 }
                 return Ok(LoginOutcome::Invalid);
             }

@@ -3522,6 +3522,44 @@ async fn a_recognised_device_is_not_locked_out_by_failures_it_did_not_make(
         .await,
         Err(StoreError::RateLimited { .. })
     ));
+    // A stolen token is worth 100 guesses at most: at the 100th failure (days of waits, here
+    // written into its counter) the device is forgotten and counts as unrecognised again.
+    let devices = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM login_devices WHERE user_id = $1",
+        )
+        .bind(f.counsellor.id.clone())
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+    };
+    let known = devices().await;
+    sqlx::query("UPDATE login_throttle SET failures = 99, last_failure_at = '2000-01-01T00:00:00.000000Z' WHERE rule = 'device'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert!(is_invalid(
+        &sign_in(
+            &store,
+            "counsellor",
+            "wrong password!",
+            "192.0.2.44",
+            Some(&phone)
+        )
+        .await
+    ));
+    assert_eq!(devices().await, known - 1);
+    let renewed = device_of(
+        sign_in(
+            &store,
+            "counsellor",
+            FIXTURE_PASSWORD,
+            "192.0.2.44",
+            Some(&phone),
+        )
+        .await,
+    );
+    assert_ne!(renewed, phone, "a forgotten token is not taken back");
     // An administrator's password reset clears every counter and forgets every device.
     let admin = actor(&store, &f.admin).await;
     store
