@@ -1,4 +1,4 @@
--- Sign-in throttling (hardening item 5; PostgreSQL; kept parallel to sqlite/0007_login_throttle.sql):
+-- Sign-in throttling (hardening item 5; SQLite; kept parallel to postgres/0008_login_throttle.sql):
 -- one counter row per throttling rule and subject, and the browsers and devices that signed in
 -- before. The policy that reads them is written out in src/throttle.rs.
 
