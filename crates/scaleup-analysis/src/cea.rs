@@ -130,7 +130,7 @@ pub fn read_csv_columns(
 ) -> Result<Vec<(u64, Vec<String>)>> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(input);
+        .from_reader(crate::table::RowGuard::new(input));
     let headers = rdr
         .headers()
         .with_context(|| format!("{}: cannot read the header line", source))?

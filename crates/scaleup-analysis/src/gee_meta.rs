@@ -317,7 +317,7 @@ fn read_meta_csv(
 ) -> anyhow::Result<MetaInput> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_reader(input);
+        .from_reader(crate::table::RowGuard::new(input));
     let header: Vec<String> = reader
         .headers()
         .with_context(|| format!("{}: cannot read the header row", source))?

@@ -3,6 +3,7 @@
 //! the line and the column.
 
 use std::collections::HashMap;
+use std::io::Read;
 
 use anyhow::{Context, bail};
 use scaleup_stats::data::{Column, Data, MISSING, factor_from_interned};
@@ -25,6 +26,82 @@ pub fn build_frame(formula: &Formula, data: &Data, source: &str) -> anyhow::Resu
         ),
         other => anyhow::anyhow!("{}: {other}", source),
     })
+}
+
+/// Most columns a table may have. A model uses at most `MAX_DESIGN_COLUMNS` (2,000) design
+/// columns, and item-level exports run to a few hundred; a wider header is a mistake or an
+/// attack, and each column costs a builder per row read.
+pub const MAX_COLUMNS: usize = 10_000;
+
+/// Longest row (header included) of any CSV file this crate reads: 1 MiB. The CSV reader holds
+/// a whole row in memory before anyone can look at it, so without this a file with no line
+/// break (a gzip bomb of one repeated byte) would be buffered whole.
+pub const MAX_ROW_BYTES: usize = 1 << 20;
+
+/// A reader that refuses any CSV row longer than [`MAX_ROW_BYTES`], counted as the bytes are
+/// read, before the CSV parser buffers them. A row ends at a line break outside quotes (a
+/// quoted cell may hold line breaks; `""` inside quotes toggles twice and changes nothing).
+pub struct RowGuard<R> {
+    inner: R,
+    in_quotes: bool,
+    row_bytes: usize,
+    /// Physical line being read (1-based) and the line the current row began on.
+    line: u64,
+    row_start: u64,
+    failed: bool,
+}
+
+impl<R: Read> RowGuard<R> {
+    pub fn new(inner: R) -> Self {
+        RowGuard {
+            inner,
+            in_quotes: false,
+            row_bytes: 0,
+            line: 1,
+            row_start: 1,
+            failed: false,
+        }
+    }
+
+    fn too_long(&mut self) -> std::io::Error {
+        self.failed = true;
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the row starting on line {} is longer than {} MiB, the most one row may hold",
+                self.row_start,
+                MAX_ROW_BYTES >> 20
+            ),
+        )
+    }
+}
+
+impl<R: Read> Read for RowGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.failed {
+            return Err(self.too_long());
+        }
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            match b {
+                b'"' => self.in_quotes = !self.in_quotes,
+                b'\n' => {
+                    self.line += 1;
+                    if !self.in_quotes {
+                        self.row_bytes = 0;
+                        self.row_start = self.line;
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            self.row_bytes += 1;
+            if self.row_bytes > MAX_ROW_BYTES {
+                return Err(self.too_long());
+            }
+        }
+        Ok(n)
+    }
 }
 
 fn is_missing(cell: &[u8]) -> bool {
@@ -179,7 +256,7 @@ pub fn read_table_checked(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .buffer_capacity(1 << 20)
-        .from_reader(input);
+        .from_reader(RowGuard::new(input));
     let header: Vec<String> = reader
         .headers()
         .with_context(|| format!("{}: cannot read the header row", source))?
@@ -189,6 +266,13 @@ pub fn read_table_checked(
         .collect();
     if header.is_empty() || header.iter().all(String::is_empty) {
         bail!("{}: the header row is empty", source);
+    }
+    if header.len() > MAX_COLUMNS {
+        bail!(
+            "{}: the header row has {} columns; a table may have at most {MAX_COLUMNS}",
+            source,
+            header.len()
+        );
     }
     for f in factors {
         if !header.contains(f) {
@@ -252,4 +336,89 @@ pub fn read_table_checked(
         mixed,
         text_from,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(csv: &[u8]) -> String {
+        match read_table("upload.csv", csv, &[]) {
+            Ok(_) => panic!("the table was accepted"),
+            Err(e) => format!("{e:#}"),
+        }
+    }
+
+    /// Hardening item 8: a 100,000-column header made reading quadratic in its width (each
+    /// column scanned every earlier name). It is now refused after the header, naming the file
+    /// and the limit.
+    #[test]
+    fn a_header_of_a_hundred_thousand_columns_is_refused_by_name() {
+        let mut csv = (0..100_000)
+            .map(|k| format!("c{k}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        csv.push('\n');
+        let err = error_of(csv.as_bytes());
+        assert!(err.starts_with("upload.csv: "), "{err}");
+        assert!(err.contains("100000 columns"), "{err}");
+        assert!(err.contains(&format!("at most {MAX_COLUMNS}")), "{err}");
+    }
+
+    /// A header as wide as the limit is still read.
+    #[test]
+    fn a_header_at_the_column_limit_is_read() {
+        let header = (0..MAX_COLUMNS)
+            .map(|k| format!("c{k}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let row = vec!["1"; MAX_COLUMNS].join(",");
+        let data = read_table("upload.csv", format!("{header}\n{row}\n").as_bytes(), &[]).unwrap();
+        assert_eq!((data.names().len(), data.nrows()), (MAX_COLUMNS, 1));
+    }
+
+    /// Hardening item 7: a body of one repeated byte with no line break (what a gzip bomb
+    /// inflates to) was buffered whole as the header. It is refused once the row passes
+    /// MAX_ROW_BYTES, before the rest is read.
+    #[test]
+    fn a_header_without_a_line_break_is_refused_at_the_row_limit() {
+        struct Endless(usize);
+        impl Read for Endless {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                buf.fill(b'a');
+                self.0 += buf.len();
+                Ok(buf.len())
+            }
+        }
+        let mut input = Endless(0);
+        let err = match read_table("upload.csv", &mut input, &[]) {
+            Ok(_) => panic!("the table was accepted"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(err.starts_with("upload.csv: "), "{err}");
+        assert!(err.contains("line 1 is longer than 1 MiB"), "{err}");
+        // What was read is the row limit plus at most one read buffer, not the input.
+        assert!(input.0 <= 3 * MAX_ROW_BYTES, "read {} bytes", input.0);
+    }
+
+    /// A data row is held to the same limit, and the message names its line.
+    #[test]
+    fn a_long_data_row_is_refused_naming_its_line() {
+        let mut csv = b"y,label\n1,a\n2,\"".to_vec();
+        csv.extend(std::iter::repeat_n(b'x', MAX_ROW_BYTES + 1));
+        csv.extend(b"\"\n");
+        let err = error_of(&csv);
+        assert!(err.contains("line 3 is longer than 1 MiB"), "{err}");
+    }
+
+    /// Line breaks inside quotes do not end a row, and quoted cells are otherwise untouched.
+    #[test]
+    fn quoted_line_breaks_belong_to_their_row() {
+        let csv = b"y,label\n1,\"two\nlines\"\n2,\"say \"\"hi\"\"\"\n";
+        let data = read_table("upload.csv", &csv[..], &[]).unwrap();
+        assert_eq!(data.nrows(), 2);
+        let mut guard = RowGuard::new(&csv[..]);
+        std::io::copy(&mut guard, &mut std::io::sink()).unwrap();
+        assert_eq!((guard.line, guard.row_start), (5, 5));
+    }
 }
