@@ -199,6 +199,9 @@ pub fn evpi(source: &str, input: impl std::io::Read, req: &EvpiRequest) -> Resul
     if !(req.discount.is_finite() && req.discount >= 0.0 && req.discount < 1.0) {
         bail!("discount must be at least 0 and below 1");
     }
+    if !(1..=voi::MAX_DECISION_YEARS).contains(&req.years) {
+        bail!("{}", voi::VoiError::Years);
+    }
     let (table, parameters) = read_psa_csv(source, input, &req.evppi)?;
     let s = voi::summarise(&table, &[req.wtp]).remove(0);
     let groups = req
@@ -211,10 +214,13 @@ pub fn evpi(source: &str, input: impl std::io::Read, req: &EvpiRequest) -> Resul
         evppi.push((name.clone(), v));
     }
     let names = table.strategies();
-    let pop = req.population.map(|n| {
-        let mult = voi::population_multiplier(n, req.years, req.discount);
-        (mult, s.evpi * mult)
-    });
+    let pop = req
+        .population
+        .map(|n| {
+            let mult = voi::population_multiplier(n, req.years, req.discount)?;
+            Ok::<_, voi::VoiError>((mult, s.evpi * mult))
+        })
+        .transpose()?;
     let json = {
         let by_name = |v: &[f64]| by_name(names, v);
         let out = json!({
@@ -291,9 +297,19 @@ pub fn read_psa_csv(
     let rows = read_csv_columns(source, input, &wanted)?;
     let mut parameter_values: Vec<Vec<f64>> = vec![Vec::new(); parameters.len()];
     let mut strategies: Vec<String> = Vec::new();
+    let mut strategy_index: HashMap<String, usize> = HashMap::new();
     let mut draws: Vec<String> = Vec::new();
     let mut draw_index: HashMap<String, usize> = HashMap::new();
     let mut cells: Vec<Vec<Option<(f64, f64)>>> = Vec::new();
+    // Every draw lists every strategy once, so a complete file has draws × strategies rows. A
+    // grid larger than the file cannot be completed; refusing it here keeps the grid (which
+    // grows with draws × strategies) no larger than the rows already read, where a file of
+    // new draws each naming a new strategy would otherwise need rows² cells.
+    let grid_fits = |draws: usize, strategies: usize| {
+        draws
+            .checked_mul(strategies)
+            .is_some_and(|cells| cells <= rows.len())
+    };
     for (line, c) in &rows {
         let (line, draw, strat) = (*line, &c[0], &c[1]);
         if draw.is_empty() || strat.is_empty() {
@@ -304,19 +320,38 @@ pub fn read_psa_csv(
         }
         let cost = parse_num(source, line, "cost", &c[2])?;
         let effect = parse_num(source, line, "effect", &c[3])?;
-        let j = match strategies.iter().position(|s| s == strat) {
-            Some(j) => j,
+        let j = match strategy_index.get(strat.as_str()) {
+            Some(&j) => j,
             None => {
+                if !grid_fits(draws.len().max(1), strategies.len() + 1) {
+                    bail!(
+                        "{source} line {line}: strategy '{strat}' makes {} strategies for {} draws, more rows than the file has; every draw must list every strategy once",
+                        strategies.len() + 1,
+                        draws.len().max(1)
+                    );
+                }
                 strategies.push(strat.clone());
+                strategy_index.insert(strat.clone(), strategies.len() - 1);
                 cells.iter_mut().for_each(|r| r.push(None));
                 strategies.len() - 1
             }
         };
-        let d = *draw_index.entry(draw.clone()).or_insert_with(|| {
-            draws.push(draw.clone());
-            cells.push(vec![None; strategies.len()]);
-            draws.len() - 1
-        });
+        let d = match draw_index.get(draw.as_str()) {
+            Some(&d) => d,
+            None => {
+                if !grid_fits(draws.len() + 1, strategies.len()) {
+                    bail!(
+                        "{source} line {line}: draw '{draw}' makes {} draws of {} strategies, more rows than the file has; every draw must list every strategy once",
+                        draws.len() + 1,
+                        strategies.len()
+                    );
+                }
+                draws.push(draw.clone());
+                draw_index.insert(draw.clone(), draws.len() - 1);
+                cells.push(vec![None; strategies.len()]);
+                draws.len() - 1
+            }
+        };
         for (p, name) in parameters.iter().enumerate() {
             let v = parse_num(source, line, name, &c[4 + p])?;
             match parameter_values[p].get(d) {
@@ -501,4 +536,51 @@ pub fn owsa(source: &str, model: &Model, req: &OwsaRequest) -> Result<OwsaReport
         },
         tornado_svg: tornado,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(years: u32) -> EvpiRequest {
+        EvpiRequest {
+            wtp: 1000.0,
+            population: Some(10_000.0),
+            years,
+            discount: 0.03,
+            evppi: Vec::new(),
+            evppi_groups: None,
+        }
+    }
+
+    const DRAWS: &str = "draw,strategy,cost,effect\n1,a,10,1\n1,b,20,2\n2,a,11,1\n2,b,19,2\n";
+
+    /// Hardening item 8: `years = 4000000000` ran a loop of four billion steps with a wrapped
+    /// i32 exponent. It is refused before the draws are read, naming the field.
+    #[test]
+    fn a_population_horizon_of_four_billion_years_is_refused_by_name() {
+        let err = evpi("draws.csv", DRAWS.as_bytes(), &request(4_000_000_000)).unwrap_err();
+        assert_eq!(err.to_string(), "years must be between 1 and 100");
+        assert!(evpi("draws.csv", DRAWS.as_bytes(), &request(100)).is_ok());
+    }
+
+    /// Each new draw of a PSA file took a row of cells for every strategy seen, so a file of
+    /// rows each naming a new draw and a new strategy grew as rows² (ten thousand rows, 2.4
+    /// GB). A grid larger than the file is refused as it appears.
+    #[test]
+    fn a_psa_file_whose_grid_outgrows_its_rows_is_refused() {
+        let mut csv = String::from("draw,strategy,cost,effect\n");
+        for k in 0..10_000 {
+            csv.push_str(&format!("{k},s{k},1,1\n"));
+        }
+        let err = format!(
+            "{:#}",
+            read_psa_csv("draws.csv", csv.as_bytes(), &[]).unwrap_err()
+        );
+        // 100 draws × 100 strategies fill the file's 10,000 rows; the 101st strategy cannot fit.
+        assert!(err.starts_with("draws.csv line 102: "), "{err}");
+        assert!(err.contains("more rows than the file has"), "{err}");
+        let (table, _) = read_psa_csv("draws.csv", DRAWS.as_bytes(), &[]).unwrap();
+        assert_eq!((table.n_draws(), table.strategies().len()), (2, 2));
+    }
 }
