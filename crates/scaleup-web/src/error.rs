@@ -14,6 +14,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Seconds for a `Retry-After` header (503 when the server is busy).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -23,6 +25,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -31,7 +34,13 @@ impl ApiError {
             code: "invalid",
             message: message.into(),
             field: Some(field.into()),
+            retry_after: None,
         }
+    }
+    /// Asks the caller to wait `seconds` before trying again.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
     pub fn unauthenticated() -> Self {
         ApiError::new(
@@ -76,6 +85,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body =
             json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
-        (self.status, axum::Json(body)).into_response()
+        let mut res = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        res
     }
 }

@@ -87,6 +87,7 @@ pub async fn serve_with(
         secure_cookies,
         catalog: Arc::new(CatalogDocs::from_catalog(Arc::new(catalog))),
         ui,
+        analyses: Default::default(),
     };
     let app = scaleup_web::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
