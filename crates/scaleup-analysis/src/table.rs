@@ -38,6 +38,18 @@ pub const MAX_COLUMNS: usize = 10_000;
 /// break (a gzip bomb of one repeated byte) would be buffered whole.
 pub const MAX_ROW_BYTES: usize = 1 << 20;
 
+/// Most cells (rows × columns) a table may have: 16,777,216, a million rows of sixteen
+/// columns. Each cell is kept as a number (8 bytes) or a factor code (4 bytes), so this caps
+/// a table at 128 MiB of cells whatever its file looks like: a file of empty or one-digit
+/// cells would otherwise grow eight bytes in memory for every byte read.
+pub const MAX_CELLS: usize = 1 << 24;
+
+/// Most distinct text values (factor levels, over all columns) a table may have: two
+/// million, enough for a grouping factor of two million clients. Each costs a hundred-odd
+/// bytes of bookkeeping besides its text, so a file of unique labels would otherwise grow
+/// about twenty times its size in memory.
+pub const MAX_LEVELS: usize = 2_000_000;
+
 /// A reader that refuses any CSV row longer than [`MAX_ROW_BYTES`], counted as the bytes are
 /// read, before the CSV parser buffers them. A row ends at a line break outside quotes (a
 /// quoted cell may hold line breaks; `""` inside quotes toggles twice and changes nothing).
@@ -113,15 +125,18 @@ fn is_missing(cell: &[u8]) -> bool {
 
 enum Builder {
     Numeric(Vec<f64>),
+    /// Codes per row, and each distinct label with its code. Each label is kept once, in the
+    /// index; the level list is built from it at the end.
     Factor {
         codes: Vec<u32>,
-        levels: Vec<String>,
-        index: HashMap<String, u32>,
+        index: HashMap<Box<str>, u32>,
     },
 }
 
 impl Builder {
-    fn push(&mut self, cell: &[u8]) -> anyhow::Result<()> {
+    /// Adds a cell; `levels_left` counts down the distinct text values the table may still
+    /// take (see [`MAX_LEVELS`]).
+    fn push(&mut self, cell: &[u8], levels_left: &mut usize) -> anyhow::Result<()> {
         let cell = trim(cell);
         if let Builder::Numeric(v) = self {
             if is_missing(cell) {
@@ -138,24 +153,18 @@ impl Builder {
             // First non-numeric cell: the column is a factor; earlier numbers become labels.
             let mut b = Builder::Factor {
                 codes: Vec::with_capacity(v.capacity()),
-                levels: Vec::new(),
                 index: HashMap::new(),
             };
             for x in v.iter() {
                 if x.is_nan() {
-                    b.push(b"")?;
+                    b.push(b"", levels_left)?;
                 } else {
-                    b.push(format!("{x}").as_bytes())?;
+                    b.push(format!("{x}").as_bytes(), levels_left)?;
                 }
             }
             *self = b;
         }
-        if let Builder::Factor {
-            codes,
-            levels,
-            index,
-        } = self
-        {
+        if let Builder::Factor { codes, index } = self {
             if is_missing(cell) {
                 codes.push(MISSING);
                 return Ok(());
@@ -164,9 +173,14 @@ impl Builder {
             let code = match index.get(s) {
                 Some(c) => *c,
                 None => {
-                    let c = levels.len() as u32;
-                    levels.push(s.to_string());
-                    index.insert(s.to_string(), c);
+                    if *levels_left == 0 {
+                        bail!(
+                            "more than {MAX_LEVELS} distinct text values in the table, the most one table may have"
+                        );
+                    }
+                    *levels_left -= 1;
+                    let c = index.len() as u32;
+                    index.insert(s.into(), c);
                     c
                 }
             };
@@ -288,6 +302,8 @@ pub fn read_table_checked(
     let mut numbers_seen = vec![false; header.len()];
     let mut mixed: Vec<(String, usize)> = Vec::new();
     let mut text_from: Vec<(String, usize)> = Vec::new();
+    let mut levels_left = MAX_LEVELS;
+    let mut cells = 0usize;
     loop {
         let more = reader
             .read_byte_record(&mut record)
@@ -296,9 +312,16 @@ pub fn read_table_checked(
             break;
         }
         line = record.position().map_or(line + 1, |p| p.line() as usize);
+        cells += header.len();
+        if cells > MAX_CELLS {
+            bail!(
+                "{}: line {line}: the table has more than {MAX_CELLS} cells (rows × columns), the most one table may have",
+                source
+            );
+        }
         for (k, (col, cell)) in cols.iter_mut().zip(record.iter()).enumerate() {
             let was_numeric = matches!(col, Builder::Numeric(_));
-            col.push(cell)
+            col.push(cell, &mut levels_left)
                 .with_context(|| format!("{}: line {line}, column `{}`", source, header[k]))?;
             if was_numeric {
                 match col {
@@ -326,7 +349,13 @@ pub fn read_table_checked(
                     c
                 }
             }
-            Builder::Factor { codes, levels, .. } => factor_from_interned(codes, levels),
+            Builder::Factor { codes, index } => {
+                let mut levels = vec![String::new(); index.len()];
+                for (label, code) in index {
+                    levels[code as usize] = label.into_string();
+                }
+                factor_from_interned(codes, levels)
+            }
         };
         data.add_column(name, column)
             .with_context(|| format!("{}: column `{name}`", source))?;
@@ -409,6 +438,41 @@ mod tests {
         csv.extend(b"\"\n");
         let err = error_of(&csv);
         assert!(err.contains("line 3 is longer than 1 MiB"), "{err}");
+    }
+
+    /// A file of one-digit cells grew eight bytes in memory per byte read; it stops at
+    /// MAX_CELLS, naming the line and the limit.
+    #[test]
+    fn a_table_past_the_cell_limit_is_refused_naming_the_line() {
+        let rows = MAX_CELLS / 2;
+        let mut csv = b"a,b\n".to_vec();
+        csv.extend(b"1,\n".repeat(rows + 1));
+        let err = error_of(&csv);
+        let last = rows + 2;
+        assert!(
+            err.starts_with(&format!(
+                "upload.csv: line {last}: the table has more than {MAX_CELLS} cells"
+            )),
+            "{err}"
+        );
+    }
+
+    /// Each distinct label costs bookkeeping beyond its bytes; a file of unique labels stops
+    /// at MAX_LEVELS, naming the line, the column and the limit.
+    #[test]
+    fn a_table_past_the_level_limit_is_refused() {
+        let mut csv = String::from("id\n");
+        for k in 0..=MAX_LEVELS {
+            csv.push_str(&format!("x{k}\n"));
+        }
+        let err = error_of(csv.as_bytes());
+        assert!(
+            err.contains(&format!(
+                "line {}, column `id`: more than {MAX_LEVELS} distinct",
+                MAX_LEVELS + 2
+            )),
+            "{err}"
+        );
     }
 
     /// Line breaks inside quotes do not end a row, and quoted cells are otherwise untouched.

@@ -16,7 +16,7 @@ use scaleup_econ::voi::{self, PsaTable};
 use serde_json::{Value, json};
 
 use crate::Report;
-use crate::cea::{icer_rows_json, icer_table, parse_num, read_csv_columns};
+use crate::cea::{for_each_csv_row, icer_rows_json, icer_table, parse_num};
 
 /// `{strategy name: value}` for one value per strategy.
 fn by_name(names: &[String], values: &[f64]) -> serde_json::Map<String, Value> {
@@ -294,66 +294,66 @@ pub fn read_psa_csv(
 ) -> Result<(PsaTable, Vec<Vec<f64>>)> {
     let mut wanted = vec!["draw", "strategy", "cost", "effect"];
     wanted.extend(parameters.iter().map(String::as_str));
-    let rows = read_csv_columns(source, input, &wanted)?;
     let mut parameter_values: Vec<Vec<f64>> = vec![Vec::new(); parameters.len()];
     let mut strategies: Vec<String> = Vec::new();
     let mut strategy_index: HashMap<String, usize> = HashMap::new();
     let mut draws: Vec<String> = Vec::new();
     let mut draw_index: HashMap<String, usize> = HashMap::new();
     let mut cells: Vec<Vec<Option<(f64, f64)>>> = Vec::new();
-    // Every draw lists every strategy once, so a complete file has draws × strategies rows. A
-    // grid larger than the file cannot be completed; refusing it here keeps the grid (which
-    // grows with draws × strategies) no larger than the rows already read, where a file of
-    // new draws each naming a new strategy would otherwise need rows² cells.
+    // Rows are parsed as they are read, so the file is never held as text. Every draw lists
+    // every strategy once, so a file that can be completed has draws × strategies rows of
+    // four cells or more: a grid beyond a quarter of the cell limit cannot be, and is refused
+    // as it appears. (Without this, rows each naming a new draw and a new strategy grew the
+    // grid, 24 bytes a cell, as rows²: ten thousand such rows took 2.4 GB.)
     let grid_fits = |draws: usize, strategies: usize| {
         draws
             .checked_mul(strategies)
-            .is_some_and(|cells| cells <= rows.len())
+            .is_some_and(|grid| grid <= crate::table::MAX_CELLS / 4)
     };
-    for (line, c) in &rows {
-        let (line, draw, strat) = (*line, &c[0], &c[1]);
+    for_each_csv_row(source, input, &wanted, |line, c| {
+        let (draw, strat) = (c[0], c[1]);
         if draw.is_empty() || strat.is_empty() {
             bail!(
                 "{} line {line}: fields 'draw' and 'strategy' must not be empty",
                 source
             );
         }
-        let cost = parse_num(source, line, "cost", &c[2])?;
-        let effect = parse_num(source, line, "effect", &c[3])?;
-        let j = match strategy_index.get(strat.as_str()) {
+        let cost = parse_num(source, line, "cost", c[2])?;
+        let effect = parse_num(source, line, "effect", c[3])?;
+        let j = match strategy_index.get(strat) {
             Some(&j) => j,
             None => {
                 if !grid_fits(draws.len().max(1), strategies.len() + 1) {
                     bail!(
-                        "{source} line {line}: strategy '{strat}' makes {} strategies for {} draws, more rows than the file has; every draw must list every strategy once",
+                        "{source} line {line}: strategy '{strat}' makes {} strategies for {} draws, more than one file may hold; every draw must list every strategy once",
                         strategies.len() + 1,
                         draws.len().max(1)
                     );
                 }
-                strategies.push(strat.clone());
-                strategy_index.insert(strat.clone(), strategies.len() - 1);
+                strategies.push(strat.to_string());
+                strategy_index.insert(strat.to_string(), strategies.len() - 1);
                 cells.iter_mut().for_each(|r| r.push(None));
                 strategies.len() - 1
             }
         };
-        let d = match draw_index.get(draw.as_str()) {
+        let d = match draw_index.get(draw) {
             Some(&d) => d,
             None => {
                 if !grid_fits(draws.len() + 1, strategies.len()) {
                     bail!(
-                        "{source} line {line}: draw '{draw}' makes {} draws of {} strategies, more rows than the file has; every draw must list every strategy once",
+                        "{source} line {line}: draw '{draw}' makes {} draws of {} strategies, more than one file may hold; every draw must list every strategy once",
                         draws.len() + 1,
                         strategies.len()
                     );
                 }
-                draws.push(draw.clone());
-                draw_index.insert(draw.clone(), draws.len() - 1);
+                draws.push(draw.to_string());
+                draw_index.insert(draw.to_string(), draws.len() - 1);
                 cells.push(vec![None; strategies.len()]);
                 draws.len() - 1
             }
         };
         for (p, name) in parameters.iter().enumerate() {
-            let v = parse_num(source, line, name, &c[4 + p])?;
+            let v = parse_num(source, line, name, c[4 + p])?;
             match parameter_values[p].get(d) {
                 None => parameter_values[p].push(v),
                 Some(first) if *first != v => bail!(
@@ -369,7 +369,8 @@ pub fn read_psa_csv(
             );
         }
         cells[d][j] = Some((cost, effect));
-    }
+        Ok(())
+    })?;
     if draws.is_empty() {
         bail!("{}: no draws (the file has only a header)", source);
     }
@@ -566,9 +567,9 @@ mod tests {
 
     /// Each new draw of a PSA file took a row of cells for every strategy seen, so a file of
     /// rows each naming a new draw and a new strategy grew as rows² (ten thousand rows, 2.4
-    /// GB). A grid larger than the file is refused as it appears.
+    /// GB). The grid stops at a quarter of the cell limit (2,048² cells), as it appears.
     #[test]
-    fn a_psa_file_whose_grid_outgrows_its_rows_is_refused() {
+    fn a_psa_file_whose_grid_outgrows_the_cell_limit_is_refused() {
         let mut csv = String::from("draw,strategy,cost,effect\n");
         for k in 0..10_000 {
             csv.push_str(&format!("{k},s{k},1,1\n"));
@@ -577,9 +578,9 @@ mod tests {
             "{:#}",
             read_psa_csv("draws.csv", csv.as_bytes(), &[]).unwrap_err()
         );
-        // 100 draws × 100 strategies fill the file's 10,000 rows; the 101st strategy cannot fit.
-        assert!(err.starts_with("draws.csv line 102: "), "{err}");
-        assert!(err.contains("more rows than the file has"), "{err}");
+        // Row k (line k + 2) brings draw k and strategy k: 2,048 draws × 2,049 strategies is
+        // the first grid past 4,194,304 cells.
+        assert!(err.starts_with("draws.csv line 2050: strategy 's2048' makes 2049 strategies for 2048 draws, more than one file may hold"), "{err}");
         let (table, _) = read_psa_csv("draws.csv", DRAWS.as_bytes(), &[]).unwrap();
         assert_eq!((table.n_draws(), table.strategies().len()), (2, 2));
     }

@@ -48,10 +48,12 @@ use tokio::time::Instant;
 /// a while.
 pub const ANALYSIS_SLOTS: usize = 2;
 
-/// Most bytes of a CSV data table (LMM, GLMM, GEE, ICC, EVPI draws) after decompression. A
-/// million rows of CSV is about 40 MB; a table streams into the reader, so this bounds the
-/// time a slot is held reading, not a buffer.
-pub const TABLE_LIMIT: usize = 256 << 20;
+/// Most bytes of a CSV data table (LMM, GLMM, GEE, ICC, EVPI draws) after decompression:
+/// 128 MiB, a table at the reader's cell limit (16,777,216) at eight bytes a cell; a million
+/// rows of a typical trial table is 30–40 MB. A table streams into the reader and is never
+/// held as text; what it becomes in memory is bounded by the reader's cell and level limits
+/// (`scaleup_analysis::table`), and its labels by this.
+pub const TABLE_LIMIT: usize = 128 << 20;
 
 /// Most bytes of any other analysis document (TOML specs and scenarios, and the small CSV
 /// tables of meta-analysis and ICERs: studies and strategies) after decompression. The
@@ -62,8 +64,8 @@ pub const DOCUMENT_LIMIT: usize = 1 << 20;
 pub const SLOT_WAIT: Duration = Duration::from_secs(5);
 
 /// How long an upload may take once its slot is taken: a slot is one of two, and a caller
-/// trickling a body must not keep it from everyone else. 256 MiB in two minutes is about
-/// 18 Mbit/s; gzip shrinks CSV about fivefold on the wire.
+/// trickling a body must not keep it from everyone else. 128 MiB in two minutes is about
+/// 9 Mbit/s; gzip shrinks CSV about fivefold on the wire.
 pub const UPLOAD_TIME: Duration = Duration::from_secs(120);
 
 /// What a 503 asks the caller to wait before trying again, in seconds.
