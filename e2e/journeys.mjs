@@ -219,7 +219,21 @@ try {
     await laterPage('competency rating form');
     await accessible(sp, 'rating form');
   }
+  await sp.goto(base + '/language');
+  await accessible(sp, 'language page');
   await sup.close();
+
+  step('1. the hub manager\'s and a researcher\'s pages');
+  for (const [role, heading] of [['hub_manager', 'Hub'], ['researcher', 'Welcome']]) {
+    const other = await launch();
+    const op = await other.newPage();
+    const who = account(role, 'in.') || account(role);
+    await signIn(op, base, who.username, who.password);
+    await op.getByRole('heading', { name: heading, exact: true }).waitFor();
+    await accessible(op, `${role} home`);
+    await shot(op, `${role}-home`);
+    await other.close();
+  }
 
   step('1. the counsellor\'s device shows the alert acknowledged');
   await page.getByRole('button', { name: 'Send now' }).click();

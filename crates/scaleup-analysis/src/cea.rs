@@ -5,6 +5,7 @@
 use anyhow::{Context, Result, bail};
 use scaleup_econ::cea::{self, IcerRow, Strategy};
 use scaleup_econ::markov::{Model, Outcome};
+use scaleup_format as fmt;
 use serde_json::{Value, json};
 
 use crate::Report;
@@ -55,8 +56,10 @@ pub fn markov(source: &str, text: &str, wtp: Option<f64>) -> Result<Report> {
     );
     for s in &strategies {
         text.push_str(&format!(
-            "{:<24} cost {:>14.4}  effect {:>12.6}\n",
-            s.name, s.cost, s.effect
+            "{:<24} cost {:>14}  effect {:>12}\n",
+            s.name,
+            fmt::number(s.cost, 2),
+            fmt::number(s.effect, 4)
         ));
     }
     text.push('\n');
@@ -94,26 +97,26 @@ pub fn icer_rows_json(rows: &[IcerRow], wtp: Option<f64>) -> Vec<Value> {
 pub fn icer_table(rows: &[IcerRow], wtp: Option<f64>) -> String {
     let mut s = format!(
         "{:<24} {:>14} {:>12} {:>6} {:>14}",
-        "strategy", "cost", "effect", "status", "icer"
+        "Strategy", "Cost", "Effect", "Status", "ICER"
     );
     if wtp.is_some() {
-        s.push_str(&format!(" {:>14}", "nmb"));
+        s.push_str(&format!(" {:>14}", "NMB"));
     }
     s.push('\n');
     for r in rows {
-        let icer = r.icer.map_or("-".to_string(), |v| format!("{v:.2}"));
+        let icer = r.icer.map_or("-".to_string(), |v| fmt::number(v, 2));
         s.push_str(&format!(
-            "{:<24} {:>14.2} {:>12.5} {:>6} {:>14}",
+            "{:<24} {:>14} {:>12} {:>6} {:>14}",
             r.name,
-            r.cost,
-            r.effect,
+            fmt::number(r.cost, 2),
+            fmt::number(r.effect, 5),
             r.status.code(),
             icer
         ));
         if let Some(w) = wtp {
             s.push_str(&format!(
-                " {:>14.2}",
-                cea::net_monetary_benefit(r.cost, r.effect, w)
+                " {:>14}",
+                fmt::number(cea::net_monetary_benefit(r.cost, r.effect, w), 2)
             ));
         }
         s.push('\n');

@@ -190,11 +190,15 @@ pub fn effectiveness(
     } else {
         (fit.n_obs as f64) - fit.fixed.len() as f64
     };
-    let q = scaleup_stats::prob::t_quantile(0.5 + options.level / 2.0, df);
-    let (low, high) = (
-        effect.estimate - q * effect.std_error,
-        effect.estimate + q * effect.std_error,
+    // The same function as the meta-analysis' forest plot, so a hub's effect carried into a
+    // meta-analysis (with its df) shows the same interval there.
+    let ci = scaleup_stats::meta::estimate_interval(
+        effect.estimate,
+        effect.std_error,
+        Some(df),
+        options.level,
     );
+    let (low, high) = (ci.lower, ci.upper);
     let truth = programme.design["true_effect"].as_f64();
     let outcome = format!(
         "change in {instrument} total from baseline to {}",
@@ -210,7 +214,8 @@ pub fn effectiveness(
         "n_analysed": complete.len(),
         "n_missing_outcome": changes.len() - complete.len(),
         "effect": {"term": term, "estimate": effect.estimate, "std_error": effect.std_error, "df": df,
-                   "p_value": effect.p_value, "level": options.level, "ci_low": low, "ci_high": high},
+                   "p_value": effect.p_value, "level": options.level, "ci_low": low, "ci_high": high,
+                   "interval": ci.kind},
         "true_effect": truth,
         "true_effect_in_ci": truth.map(|t| low <= t && t <= high),
         "random_effects": fit.random.iter().map(|r| json!({
@@ -236,13 +241,14 @@ pub fn effectiveness(
     );
     let _ = writeln!(
         text,
-        "{term}: {:.3} (SE {:.3}, df {:.1}), {:.0}% CI {:.3} to {:.3}, p = {:.4}",
+        "{term}: {:.3} (SE {:.3}, df {:.1}), {:.0}% CI {:.3} to {:.3} ({}, Satterthwaite), p = {:.4}",
         effect.estimate,
         effect.std_error,
         df,
         options.level * 100.0,
         low,
         high,
+        ci.describe(),
         effect.p_value
     );
     if let Some(t) = truth {
@@ -251,7 +257,11 @@ pub fn effectiveness(
         } else {
             "OUTSIDE the interval"
         };
-        let _ = writeln!(text, "true effect built into the data: {t} ({inside})");
+        let _ = writeln!(
+            text,
+            "true effect built into the data: {} ({inside})",
+            scaleup_format::value(t)
+        );
     }
     for r in &fit.random {
         let _ = writeln!(

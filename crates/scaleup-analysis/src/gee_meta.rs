@@ -221,6 +221,10 @@ pub struct MetaRequest {
     pub se: String,
     /// Column with study labels.
     pub label: Option<String>,
+    /// Column with each estimate's own degrees of freedom (for example the df the per-hub
+    /// effectiveness report gives): that study's interval is then t(df), as in that report,
+    /// instead of normal.
+    pub df: Option<String>,
     pub method: MetaMethodArg,
     /// Knapp–Hartung t-based inference (metafor `test = "knha"`).
     pub knapp_hartung: bool,
@@ -250,7 +254,7 @@ pub fn meta(
     if req.kh_truncate && !req.knapp_hartung {
         bail!("kh_truncate applies only with knapp_hartung");
     }
-    let input = read_meta_csv(source, input, &req.estimate, &req.se, req.label.as_deref())?;
+    let input = read_meta_csv(source, input, req)?;
     let method = match req.method {
         MetaMethodArg::Fe => MetaMethod::FixedEffect,
         MetaMethodArg::Dl => MetaMethod::DerSimonianLaird,
@@ -270,9 +274,12 @@ pub fn meta(
             .studies
             .iter()
             .zip(&result.weights)
-            .map(
-                |(s, w)| json!({"label": s.label, "estimate": s.estimate, "se": s.se, "weight": w}),
-            )
+            .map(|(s, w)| {
+                let ci = meta::estimate_interval(s.estimate, s.se, s.df, req.level);
+                json!({"label": s.label, "estimate": s.estimate, "se": s.se, "df": s.df,
+                       "ci_lower": ci.lower, "ci_upper": ci.upper, "interval": ci.kind,
+                       "weight": w})
+            })
             .collect();
         obj.insert("studies".into(), json!(studies));
         obj.insert(
@@ -311,10 +318,9 @@ pub struct MetaInput {
 fn read_meta_csv(
     source: &str,
     input: impl std::io::Read,
-    estimate: &str,
-    se: &str,
-    label: Option<&str>,
+    req: &MetaRequest,
 ) -> anyhow::Result<MetaInput> {
+    let (estimate, se, label) = (&req.estimate, &req.se, req.label.as_deref());
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(crate::table::RowGuard::new(input));
@@ -333,6 +339,7 @@ fn read_meta_csv(
     let ie = find(estimate, "estimate")?;
     let is = find(se, "se")?;
     let il = label.map(|l| find(l, "label")).transpose()?;
+    let idf = req.df.as_deref().map(|d| find(d, "df")).transpose()?;
     let mut studies = Vec::new();
     let mut skipped_lines = Vec::new();
     for (k, rec) in reader.records().enumerate() {
@@ -357,6 +364,20 @@ fn read_meta_csv(
                 source
             );
         }
+        let df = match idf {
+            Some(i) => {
+                let name = req.df.as_deref().unwrap_or("df");
+                match num(i, name)? {
+                    Some(d) if d > 0.0 && d.is_finite() => Some(d),
+                    Some(_) => bail!(
+                        "{source}: line {line}, column `{name}`: degrees of freedom must be positive"
+                    ),
+                    // A study without df keeps the normal interval.
+                    None => None,
+                }
+            }
+            None => None,
+        };
         let label = match il {
             Some(i) => rec.get(i).unwrap_or("").trim().to_string(),
             None => format!("Study {}", studies.len() + 1),
@@ -365,6 +386,7 @@ fn read_meta_csv(
             label,
             estimate: e,
             se: s,
+            df,
         });
     }
     Ok(MetaInput {
@@ -389,26 +411,41 @@ fn meta_text(input: &MetaInput, r: &MetaResult) -> String {
             input.skipped_lines
         );
     }
+    let ci_head = format!("{:.0}% CI", r.level * 100.0);
     let _ = writeln!(
         s,
-        "\n{:<30} {:>10} {:>10} {:>8}",
-        "study", "estimate", "SE", "weight"
+        "\n{:<30} {:>10} {:>10} {:>22} {:>12} {:>8}",
+        "study", "estimate", "SE", ci_head, "interval", "weight"
     );
     for (st, w) in input.studies.iter().zip(&r.weights) {
+        let ci = meta::estimate_interval(st.estimate, st.se, st.df, r.level);
         let _ = writeln!(
             s,
-            "{:<30} {:>10.4} {:>10.4} {:>7.1}%",
-            st.label, st.estimate, st.se, w
+            "{:<30} {:>10.4} {:>10.4} {:>22} {:>12} {:>7.1}%",
+            st.label,
+            st.estimate,
+            st.se,
+            format!("[{:.4}, {:.4}]", ci.lower, ci.upper),
+            ci.describe(),
+            w
         );
     }
     let _ = writeln!(
         s,
-        "\nPooled estimate {:.6} (SE {:.6}), {:.0}% CI [{:.6}, {:.6}]",
+        "Study intervals are t with the study's own df where the input gives one (as in the report it came from), otherwise normal (z)."
+    );
+    let _ = writeln!(
+        s,
+        "\nPooled estimate {:.6} (SE {:.6}), {:.0}% CI [{:.6}, {:.6}] ({})",
         r.estimate,
         r.se,
         r.level * 100.0,
         r.ci_lower,
-        r.ci_upper
+        r.ci_upper,
+        match r.df {
+            Some(df) => format!("t, df {df}, Knapp-Hartung"),
+            None => "normal (z)".to_string(),
+        }
     );
     match r.df {
         Some(df) => {

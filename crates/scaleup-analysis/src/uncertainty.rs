@@ -3,6 +3,7 @@
 //! The JSON shapes are the public contract of `scaleup econ psa|evpi|owsa --format json` and
 //! of `POST /api/v1/analyses/psa|evpi|owsa`.
 
+use scaleup_format as fmt;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -55,15 +56,65 @@ pub fn psa_report(model: &Model, result: &PsaResult, seed: u64) -> Result<Report
             effect: result.mean_effect[j],
         })
         .collect();
-    let json = psa_json_and_text(&names, result, seed, &mean_strategies)?;
+    let (mut json, mut text) = psa_json_and_text(&names, result, seed, &mean_strategies)?;
+    let warnings = psa_warnings(model);
+    // The warnings are part of the result, not only of the terminal: the JSON and the text
+    // carry them so a report read later still says what the EVPI leaves out.
+    json["fixed_parameters"] = json!(fixed_parameters(model));
+    json["warnings"] = json!(warnings);
+    if !warnings.is_empty() {
+        let mut head = String::new();
+        for w in &warnings {
+            let _ = writeln!(head, "Warning: {w}");
+        }
+        text = format!("{head}\n{text}");
+    }
     let charts: String = psa_charts(result).into_iter().map(|(_, svg)| svg).collect();
-    let html = page("Probabilistic sensitivity analysis", &charts, &json.1);
+    let html = page("Probabilistic sensitivity analysis", &charts, &text);
     Ok(Report {
-        json: json.0,
-        text: json.1,
-        warnings: Vec::new(),
+        json,
+        text,
+        warnings,
         html: Some(html),
     })
+}
+
+/// Parameters whose distribution does not vary (fixed values and zero-spread distributions).
+fn fixed_parameters(model: &Model) -> Vec<&str> {
+    model
+        .parameters()
+        .iter()
+        .filter(|p| !p.distribution.varies())
+        .map(|p| p.name.as_str())
+        .collect()
+}
+
+/// What a PSA's summaries leave out. `run_psa` refuses a model where nothing varies; with some
+/// parameters fixed the EVPI is the value of information about the others only, and with a
+/// single varying parameter it is that parameter's EVPPI rather than the decision's EVPI.
+pub fn psa_warnings(model: &Model) -> Vec<String> {
+    let fixed = fixed_parameters(model);
+    let varying: Vec<&str> = model
+        .parameters()
+        .iter()
+        .filter(|p| p.distribution.varies())
+        .map(|p| p.name.as_str())
+        .collect();
+    let mut out = Vec::new();
+    if !fixed.is_empty() {
+        out.push(format!(
+            "{} of {} parameters are fixed ({}): their uncertainty is not in the CEAC or the EVPI",
+            fixed.len(),
+            fixed.len() + varying.len(),
+            fixed.join(", ")
+        ));
+    }
+    if let [only] = varying.as_slice() {
+        out.push(format!(
+            "only one parameter varies ({only}): the EVPI is the value of information about it alone, not about the whole decision"
+        ));
+    }
+    out
 }
 
 fn psa_json_and_text(
@@ -100,26 +151,37 @@ fn psa_json_and_text(
         out
     };
     let mut text = String::new();
-    let _ = writeln!(text, "PSA: {} draws, seed {}\n", result.draws, seed);
+    let _ = writeln!(
+        text,
+        "PSA: {} draws, seed {seed}\n",
+        fmt::count(result.draws as f64)
+    );
     for (j, n) in names.iter().enumerate() {
         let _ = writeln!(
             text,
-            "{:<24} cost {:>14.2} (sd {:>10.2})  effect {:>10.5} (sd {:>8.5})",
-            n, result.mean_cost[j], result.sd_cost[j], result.mean_effect[j], result.sd_effect[j]
+            "{:<24} cost {:>14} (sd {:>10})  effect {:>10} (sd {:>8})",
+            n,
+            fmt::number(result.mean_cost[j], 2),
+            fmt::number(result.sd_cost[j], 2),
+            fmt::number(result.mean_effect[j], 5),
+            fmt::number(result.sd_effect[j], 5)
         );
     }
     let _ = writeln!(text);
     text.push_str(&icer_table(&icers, None));
     let _ = writeln!(
         text,
-        "\n{:>12} {:<24} {:>8} {:>14}",
-        "wtp", "optimal", "ceaf", "evpi"
+        "\n{:>12} {:<24} {:>12} {:>14}",
+        "WTP", "Optimal", "P(optimal)", "EVPI"
     );
     for s in &result.by_wtp {
         let _ = writeln!(
             text,
-            "{:>12} {:<24} {:>8.4} {:>14.4}",
-            s.wtp, names[s.optimal], s.ceaf, s.evpi
+            "{:>12} {:<24} {:>12} {:>14}",
+            fmt::value(s.wtp),
+            names[s.optimal],
+            fmt::number(s.ceaf, 4),
+            fmt::number(s.evpi, 2)
         );
     }
     Ok((json, text))
@@ -247,10 +309,10 @@ pub fn evpi(source: &str, input: impl std::io::Read, req: &EvpiRequest) -> Resul
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "EVPI at wtp {}: {:.4} per person ({} draws)",
-        s.wtp,
-        s.evpi,
-        table.n_draws()
+        "EVPI at wtp {}: {} per person ({} draws)",
+        fmt::value(s.wtp),
+        fmt::number(s.evpi, 2),
+        fmt::count(table.n_draws() as f64)
     );
     let _ = writeln!(
         text,
@@ -260,20 +322,25 @@ pub fn evpi(source: &str, input: impl std::io::Read, req: &EvpiRequest) -> Resul
     for (j, n) in names.iter().enumerate() {
         let _ = writeln!(
             text,
-            "  {:<24} expected NMB {:>14.2}  P(optimal) {:.4}",
-            n, s.expected_nmb[j], s.prob_optimal[j]
+            "  {:<24} expected NMB {:>14}  P(optimal) {:.4}",
+            n,
+            fmt::number(s.expected_nmb[j], 2),
+            s.prob_optimal[j]
         );
     }
     if let Some((mult, p)) = pop {
         let _ = writeln!(
             text,
-            "Population EVPI: {p:.2} (effective population {mult:.2})"
+            "Population EVPI: {} (effective population {})",
+            fmt::number(p, 0),
+            fmt::number(mult, 0)
         );
     }
     for (name, v) in &evppi {
         let _ = writeln!(
             text,
-            "EVPPI of {name}: {v:.4} per person ({groups} blocks; Strong & Oakley 2014)"
+            "EVPPI of {name}: {} per person ({groups} blocks; Strong & Oakley 2014)",
+            fmt::number(*v, 2)
         );
     }
     Ok(Report {
@@ -455,9 +522,11 @@ pub fn owsa(source: &str, model: &Model, req: &OwsaRequest) -> Result<OwsaReport
     let label = match comparator {
         Some(c) => format!(
             "Incremental NMB of {} vs {} at wtp {}",
-            names[strategy], names[c], req.wtp
+            names[strategy],
+            names[c],
+            fmt::value(req.wtp)
         ),
-        None => format!("NMB of {} at wtp {}", names[strategy], req.wtp),
+        None => format!("NMB of {} at wtp {}", names[strategy], fmt::value(req.wtp)),
     };
     let specs = match (&req.parameter, req.low, req.high) {
         (Some(p), Some(low), Some(high)) => vec![OwsaSpec {
@@ -508,23 +577,23 @@ pub fn owsa(source: &str, model: &Model, req: &OwsaRequest) -> Result<OwsaReport
         out
     };
     let mut text = String::new();
-    let _ = writeln!(text, "{label}: base case {base:.2}\n");
+    let _ = writeln!(text, "{label}: base case {}\n", fmt::number(base, 2));
     let _ = writeln!(
         text,
         "{:<24} {:>12} {:>12} {:>14} {:>14} {:>14}",
-        "parameter", "low", "high", "at low", "at high", "swing"
+        "Parameter", "Low", "High", "At low", "At high", "Swing"
     );
     for &i in &order {
         let (r, b) = (&result.rows[i], &bars[i]);
         let _ = writeln!(
             text,
-            "{:<24} {:>12} {:>12} {:>14.2} {:>14.2} {:>14.2}",
+            "{:<24} {:>12} {:>12} {:>14} {:>14} {:>14}",
             r.parameter,
-            r.low,
-            r.high,
-            b.at_low,
-            b.at_high,
-            (b.at_high - b.at_low).abs()
+            fmt::value(r.low),
+            fmt::value(r.high),
+            fmt::number(b.at_low, 2),
+            fmt::number(b.at_high, 2),
+            fmt::number((b.at_high - b.at_low).abs(), 2)
         );
     }
     let html = page("One-way sensitivity analysis", &tornado, &text);

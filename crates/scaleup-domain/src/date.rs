@@ -63,7 +63,7 @@ impl Date {
     /// The month's last day. Computed from the month's length, not by stepping into the next
     /// month, so December 9999 (the calendar's last month) has one too.
     pub fn last_of_month(self) -> Self {
-        let days = time::util::days_in_year_month(self.0.year(), self.0.month());
+        let days = self.0.month().length(self.0.year());
         Date(
             self.0
                 .replace_day(days)

@@ -15,6 +15,7 @@ use crate::input::{
     FileError, ParamError, PerYear, check_range, check_start_year, check_years, locate_param,
     parse_toml,
 };
+use scaleup_format as fmt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -467,7 +468,6 @@ pub fn parse_bia_file(text: &str) -> Result<BiaModel, FileError> {
 
 /// Plain-text report.
 pub fn render_text(r: &BiaReport) -> String {
-    use crate::planner_svg::fmt_num;
     use std::fmt::Write;
     let mut out = format!(
         "{}\nPerspective: {}. Costs in {}{}, undiscounted. Reference: {}.\n",
@@ -486,23 +486,27 @@ pub fn render_text(r: &BiaReport) -> String {
             .first()
             .map(|y| y.costs.keys().collect())
             .unwrap_or_default();
+        // Categories are the file's keys (`lhw_time`); the table shows their human names, each
+        // column as wide as its name.
+        let names: Vec<String> = cats.iter().map(|c| fmt::label(c)).collect();
+        let widths: Vec<usize> = names.iter().map(|n| n.chars().count().max(12)).collect();
         let mut header = format!("{:>6} {:>12}", "Year", "Eligible");
-        for c in &cats {
-            let _ = write!(header, " {:>14}", c);
+        for (n, w) in names.iter().zip(&widths) {
+            let _ = write!(header, " {n:>w$}");
         }
         let _ = writeln!(out, "{header} {:>14}", "Total");
         for y in &s.years {
-            let mut line = format!("{:>6} {:>12}", y.year, fmt_num(y.eligible, 0));
-            for c in &cats {
-                let _ = write!(line, " {:>14}", fmt_num(y.costs[*c], 0));
+            let mut line = format!("{:>6} {:>12}", y.year, fmt::number(y.eligible, 0));
+            for (c, w) in cats.iter().zip(&widths) {
+                let _ = write!(line, " {:>w$}", fmt::number(y.costs[*c], 0));
             }
-            let _ = writeln!(out, "{line} {:>14}", fmt_num(y.total, 0));
+            let _ = writeln!(out, "{line} {:>14}", fmt::number(y.total, 0));
         }
         let _ = writeln!(
             out,
             "Total over {} years: {}",
             s.years.len(),
-            fmt_num(s.total, 0)
+            fmt::number(s.total, 0)
         );
     }
     for imp in &r.impacts {
@@ -512,18 +516,18 @@ pub fn render_text(r: &BiaReport) -> String {
                 out,
                 "{:>6} {:>14} (cumulative {})",
                 y.year,
-                fmt_num(y.total, 0),
-                fmt_num(y.cumulative, 0)
+                fmt::number(y.total, 0),
+                fmt::number(y.cumulative, 0)
             );
         }
-        let _ = writeln!(out, "Total: {}", fmt_num(imp.total, 0));
+        let _ = writeln!(out, "Total: {}", fmt::number(imp.total, 0));
     }
     out
 }
 
 /// Self-contained HTML report with SVG charts.
 pub fn render_html(r: &BiaReport) -> String {
-    use crate::planner_svg::{Series, bar_chart, esc, fmt_num, line_chart, table};
+    use crate::planner_svg::{Series, bar_chart, esc, line_chart, table};
     let labels: Vec<String> = r
         .scenarios
         .first()
@@ -588,16 +592,16 @@ pub fn render_html(r: &BiaReport) -> String {
                 })
                 .unwrap_or_default(),
         );
-        header.extend(cats.iter().cloned());
+        header.extend(cats.iter().map(|c| fmt::label(c)));
         header.push("Total".into());
         let rows: Vec<Vec<String>> = s
             .years
             .iter()
             .map(|y| {
-                let mut row = vec![y.year.to_string(), fmt_num(y.eligible, 0)];
-                row.extend(y.patients.values().map(|v| fmt_num(*v, 0)));
-                row.extend(cats.iter().map(|c| fmt_num(y.costs[c], 0)));
-                row.push(fmt_num(y.total, 0));
+                let mut row = vec![y.year.to_string(), fmt::number(y.eligible, 0)];
+                row.extend(y.patients.values().map(|v| fmt::number(*v, 0)));
+                row.extend(cats.iter().map(|c| fmt::number(y.costs[c], 0)));
+                row.push(fmt::number(y.total, 0));
                 row
             })
             .collect();
@@ -616,7 +620,7 @@ pub fn render_html(r: &BiaReport) -> String {
             .map(|y| y.by_category.keys().cloned().collect())
             .unwrap_or_default();
         let mut header = vec!["Year".to_string()];
-        header.extend(cats.iter().cloned());
+        header.extend(cats.iter().map(|c| fmt::label(c)));
         header.push("Total".into());
         header.push("Cumulative".into());
         let rows: Vec<Vec<String>> = imp
@@ -624,9 +628,9 @@ pub fn render_html(r: &BiaReport) -> String {
             .iter()
             .map(|y| {
                 let mut row = vec![y.year.to_string()];
-                row.extend(cats.iter().map(|c| fmt_num(y.by_category[c], 0)));
-                row.push(fmt_num(y.total, 0));
-                row.push(fmt_num(y.cumulative, 0));
+                row.extend(cats.iter().map(|c| fmt::number(y.by_category[c], 0)));
+                row.push(fmt::number(y.total, 0));
+                row.push(fmt::number(y.cumulative, 0));
                 row
             })
             .collect();
@@ -638,7 +642,7 @@ pub fn render_html(r: &BiaReport) -> String {
         let rows: Vec<Vec<String>> = r
             .sources
             .iter()
-            .map(|(k, v)| vec![k.clone(), v.clone()])
+            .map(|(k, v)| vec![fmt::label(k), v.clone()])
             .collect();
         body.push_str(&table(&["Parameter", "Source"], &rows));
     }

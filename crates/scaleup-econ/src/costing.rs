@@ -17,6 +17,7 @@
 //! dollars (`"I$"`), local currency units per international dollar (PPP conversion factor).
 
 use crate::input::{FileError, ParamError, check_nonneg, locate_param, parse_toml};
+use scaleup_format as fmt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -663,9 +664,8 @@ pub fn report(results: Vec<CostResult>, activity: &[Activity]) -> CostReport {
 
 /// Plain-text report.
 pub fn render_text(r: &CostReport) -> String {
-    use crate::planner_svg::fmt_num;
     use std::fmt::Write;
-    let o = |v: Option<f64>| v.map(|x| fmt_num(x, 2)).unwrap_or_else(|| "–".into());
+    let o = |v: Option<f64>| v.map(|x| fmt::number(x, 2)).unwrap_or_else(|| "–".into());
     let mut out = String::new();
     for c in &r.results {
         let _ = writeln!(
@@ -677,17 +677,17 @@ pub fn render_text(r: &CostReport) -> String {
             let _ = writeln!(
                 out,
                 "  {:<32} {:<15} {:>14}",
-                l.name,
-                format!("{:?}", l.kind).to_lowercase(),
-                fmt_num(l.amount, 2)
+                fmt::label(&l.name),
+                fmt::label(&format!("{:?}", l.kind).to_lowercase()),
+                fmt::number(l.amount, 2)
             );
         }
         let _ = writeln!(
             out,
             "  intervention {}, implementation {}, total {}\n  per client {}, per session {}, per responder {}, per remission {}",
-            fmt_num(c.intervention, 2),
-            fmt_num(c.implementation, 2),
-            fmt_num(c.total, 2),
+            fmt::number(c.intervention, 2),
+            fmt::number(c.implementation, 2),
+            fmt::number(c.total, 2),
             o(c.per_client),
             o(c.per_session),
             o(c.per_responder),
@@ -700,9 +700,9 @@ pub fn render_text(r: &CostReport) -> String {
             "\nAll records ({} {}): total {} (intervention {}, implementation {}); per client {}, per session {}",
             s.currency,
             s.year,
-            fmt_num(s.total, 2),
-            fmt_num(s.intervention, 2),
-            fmt_num(s.implementation, 2),
+            fmt::number(s.total, 2),
+            fmt::number(s.intervention, 2),
+            fmt::number(s.implementation, 2),
             o(s.per_client),
             o(s.per_session)
         );
@@ -712,8 +712,8 @@ pub fn render_text(r: &CostReport) -> String {
 
 /// Self-contained HTML report.
 pub fn render_html(r: &CostReport) -> String {
-    use crate::planner_svg::{esc, fmt_num, table};
-    let o = |v: Option<f64>| v.map(|x| fmt_num(x, 2)).unwrap_or_else(|| "–".into());
+    use crate::planner_svg::{esc, table};
+    let o = |v: Option<f64>| v.map(|x| fmt::number(x, 2)).unwrap_or_else(|| "–".into());
     let rows: Vec<Vec<String>> = r
         .results
         .iter()
@@ -721,9 +721,9 @@ pub fn render_html(r: &CostReport) -> String {
             vec![
                 c.hub.clone(),
                 format!("{} {}", c.currency, c.price_year),
-                fmt_num(c.intervention, 2),
-                fmt_num(c.implementation, 2),
-                fmt_num(c.total, 2),
+                fmt::number(c.intervention, 2),
+                fmt::number(c.implementation, 2),
+                fmt::number(c.total, 2),
                 o(c.per_client),
                 o(c.per_session),
                 o(c.per_responder),
@@ -752,9 +752,9 @@ pub fn render_html(r: &CostReport) -> String {
             .iter()
             .map(|l| {
                 vec![
-                    l.name.clone(),
-                    format!("{:?}", l.kind).to_lowercase(),
-                    fmt_num(l.amount, 2),
+                    fmt::label(&l.name),
+                    fmt::label(&format!("{:?}", l.kind).to_lowercase()),
+                    fmt::number(l.amount, 2),
                 ]
             })
             .collect();

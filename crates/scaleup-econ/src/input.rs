@@ -101,6 +101,12 @@ pub fn locate_param(text: &str, err: ParamError, fallbacks: &[&str]) -> FileErro
             }
         }
     }
+    if line.is_none()
+        && let Some((scalar, _)) = err.field.strip_suffix(']').and_then(|f| f.rsplit_once('['))
+    {
+        // `growth[0]` of a value given once for every year: the value's own line.
+        line = find_line(text, scalar);
+    }
     if line.is_none() {
         // Fall back to the nearest enclosing table that exists, so the user at least sees
         // which block to look in.

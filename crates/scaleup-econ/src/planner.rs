@@ -25,6 +25,7 @@ use crate::input::{
     FileError, ParamError, PerYear, ceil_count, check_nonneg, check_positive, check_range,
     check_start_year, check_years, locate_param, parse_toml,
 };
+use scaleup_format as fmt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -501,6 +502,9 @@ struct RawParams {
     fixed_annual_cost: Option<f64>,
     one_off_cost: Option<f64>,
     budget_cap: Option<PerYear>,
+    /// A scenario's own one-way ranges (parameter → [low, high]), replacing the shared
+    /// `[sensitivity]` range of the same parameter for this scenario only.
+    sensitivity: Option<BTreeMap<String, Vec<f64>>>,
 }
 
 macro_rules! merge {
@@ -518,7 +522,8 @@ impl RawParams {
             initial_counsellors, initial_supervisors, training_completion, cohort_size,
             max_cohorts_per_year, sites, site_hours_per_month, counsellor_annual_cost,
             supervisor_annual_cost, training_cost_per_trainee, training_cost_per_cohort,
-            supervisor_training_cost, cost_per_client, fixed_annual_cost, one_off_cost, budget_cap)
+            supervisor_training_cost, cost_per_client, fixed_annual_cost, one_off_cost, budget_cap,
+            sensitivity)
     }
 
     fn into_params(self, index: usize) -> Result<PlannerParams, ParamError> {
@@ -654,8 +659,11 @@ pub struct PlannerFile {
     pub sources: BTreeMap<String, String>,
     /// Scenarios, in file order.
     pub scenarios: Vec<PlannerParams>,
-    /// One-way sensitivity ranges: parameter → (low, high).
-    pub sensitivity: BTreeMap<String, (f64, f64)>,
+    /// One-way sensitivity ranges per scenario (aligned with `scenarios`): parameter →
+    /// (low, high). Each scenario has the file's shared `[sensitivity]` ranges, replaced by its
+    /// own `sensitivity` table where it has one, and every range brackets the scenario's value
+    /// (checked by [`check_sensitivity_range`]).
+    pub sensitivity: Vec<BTreeMap<String, (f64, f64)>>,
 }
 
 /// Parses a planner scenario file: optional `title`, `currency`, `price_year`, a `[base]`
@@ -680,22 +688,40 @@ pub fn parse_scenario_file(text: &str) -> Result<PlannerFile, FileError> {
             .map_err(|e| locate_param(text, e.within(&prefix), &["base"]))?;
         scenarios.push(params);
     }
-    let mut sensitivity = BTreeMap::new();
-    for (name, range) in &raw.sensitivity {
-        let field = format!("sensitivity.{name}");
-        let err = |m: &str| locate_param(text, ParamError::new(field.clone(), m), &[]);
-        let &[low, high] = range.as_slice() else {
-            return Err(err("needs two values: [low, high]"));
-        };
-        for p in &scenarios {
-            for v in [low, high] {
-                let mut q = p.clone();
-                set_param(&mut q, name, v).map_err(|e| err(&e.message))?;
-                q.validate()
-                    .map_err(|e| err(&format!("value out of range ({})", e.message)))?;
-            }
+    if raw.base.sensitivity.is_some() {
+        return Err(locate_param(
+            text,
+            ParamError::new(
+                "base.sensitivity",
+                "ranges shared by every scenario go in the top-level [sensitivity] table",
+            ),
+            &[],
+        ));
+    }
+    let mut sensitivity = Vec::with_capacity(scenarios.len());
+    for (i, p) in scenarios.iter().enumerate() {
+        // The scenario's own ranges win over the shared ones: a scenario defined by a value
+        // (the 2020 utilisation case's productive_fraction) needs a range around that value,
+        // not the range written for the others.
+        let own = raw.scenario[i].sensitivity.clone().unwrap_or_default();
+        let mut ranges = BTreeMap::new();
+        for (name, range) in raw
+            .sensitivity
+            .iter()
+            .filter(|(n, _)| !own.contains_key(*n))
+        {
+            let field = format!("sensitivity.{name}");
+            let range = sensitivity_range(p, name, range)
+                .map_err(|e| locate_param(text, ParamError::new(field, e.message), &[]))?;
+            ranges.insert(name.clone(), range);
         }
-        sensitivity.insert(name.clone(), (low, high));
+        for (name, range) in &own {
+            let field = format!("scenario[{i}].sensitivity.{name}");
+            let range = sensitivity_range(p, name, range)
+                .map_err(|e| locate_param(text, ParamError::new(field, e.message), &[]))?;
+            ranges.insert(name.clone(), range);
+        }
+        sensitivity.push(ranges);
     }
     Ok(PlannerFile {
         title: raw.title.unwrap_or_else(|| "Scale-up plan".into()),
@@ -724,6 +750,90 @@ pub const SENSITIVITY_PARAMS: [&str; 14] = [
     "supervisor_annual_cost",
     "training_cost_per_trainee",
 ];
+
+/// Reads a `[low, high]` list for `name` and checks it with [`check_sensitivity_range`].
+fn sensitivity_range(
+    p: &PlannerParams,
+    name: &str,
+    range: &[f64],
+) -> Result<(f64, f64), ParamError> {
+    let &[low, high] = range else {
+        return Err(ParamError::new(name, "needs two values: [low, high]"));
+    };
+    check_sensitivity_range(p, name, low, high)?;
+    Ok((low, high))
+}
+
+/// The value of a parameter that sensitivity analysis can vary, `None` for an unlimited
+/// `max_cohorts_per_year` (and for names it cannot vary).
+pub fn sensitivity_base(p: &PlannerParams, name: &str) -> Option<f64> {
+    Some(match name {
+        "population" => p.population,
+        "prevalence" => p.prevalence,
+        "hours_per_client" => p.hours_per_client,
+        "hours_per_year" => p.hours_per_year,
+        "productive_fraction" => p.productive_fraction,
+        "supervision_span" => p.supervision_span,
+        "attrition" => p.attrition,
+        "supervisor_attrition" => p.supervisor_attrition,
+        "training_completion" => p.training_completion,
+        "cohort_size" => p.cohort_size,
+        "max_cohorts_per_year" => return p.max_cohorts_per_year,
+        "counsellor_annual_cost" => p.counsellor_annual_cost,
+        "supervisor_annual_cost" => p.supervisor_annual_cost,
+        "training_cost_per_trainee" => p.training_cost_per_trainee,
+        _ => return None,
+    })
+}
+
+/// Checks that a one-way range can be used for scenario `p`: the parameter can be varied,
+/// low < high, the range brackets the scenario's own value (otherwise the "sensitivity" row
+/// would replace the value that defines the scenario rather than vary around it), and both
+/// ends are valid parameter values. The message names the parameter, the scenario and the
+/// values: these are planning assumptions, not data about people.
+pub fn check_sensitivity_range(
+    p: &PlannerParams,
+    name: &str,
+    low: f64,
+    high: f64,
+) -> Result<(), ParamError> {
+    let mut probe = p.clone();
+    set_param(&mut probe, name, low)?;
+    if !(low.is_finite() && high.is_finite()) {
+        return Err(ParamError::new(name, "low and high must be numbers"));
+    }
+    if low >= high {
+        return Err(ParamError::new(
+            name,
+            format!("low ({low}) must be below high ({high})"),
+        ));
+    }
+    let Some(base) = sensitivity_base(p, name) else {
+        return Err(ParamError::new(
+            name,
+            format!(
+                "scenario \"{}\" sets no {name} (unlimited), so no range can bracket it; set a value in the scenario or drop the range",
+                p.name
+            ),
+        ));
+    };
+    if !(low <= base && base <= high) {
+        return Err(ParamError::new(
+            name,
+            format!(
+                "the range {low} to {high} does not bracket scenario \"{}\"'s value {base}; give that scenario its own range (sensitivity = {{ {name} = [low, high] }} in its [[scenario]] table)",
+                p.name
+            ),
+        ));
+    }
+    for v in [low, high] {
+        let mut q = p.clone();
+        set_param(&mut q, name, v)?;
+        q.validate()
+            .map_err(|e| ParamError::new(name, format!("value out of range ({})", e.message)))?;
+    }
+    Ok(())
+}
 
 /// Sets one scalar parameter by name (for sensitivity analysis).
 pub fn set_param(p: &mut PlannerParams, name: &str, v: f64) -> Result<(), ParamError> {
@@ -762,6 +872,8 @@ pub struct SensitivityRow {
     pub scenario: String,
     /// Parameter varied.
     pub parameter: String,
+    /// The scenario's own value, which `low` and `high` bracket.
+    pub base: f64,
     /// Low value.
     pub low: f64,
     /// High value.
@@ -805,9 +917,20 @@ pub fn plan(file: &PlannerFile) -> Result<PlanReport, ParamError> {
         .enumerate()
         .map(|(i, p)| project(p).map_err(|e| e.within(&format!("scenario[{i}]"))))
         .collect::<Result<Vec<_>, _>>()?;
+    if file.sensitivity.len() != file.scenarios.len() && !file.sensitivity.is_empty() {
+        return Err(ParamError::new(
+            "sensitivity",
+            "needs one table of ranges per scenario",
+        ));
+    }
     let mut sensitivity = Vec::new();
-    for p in &file.scenarios {
-        for (name, &(low, high)) in &file.sensitivity {
+    for (i, p) in file.scenarios.iter().enumerate() {
+        let Some(ranges) = file.sensitivity.get(i) else {
+            continue;
+        };
+        for (name, &(low, high)) in ranges {
+            check_sensitivity_range(p, name, low, high)
+                .map_err(|e| e.within(&format!("scenario[{i}].sensitivity")))?;
             let run = |v: f64| -> Result<Projection, ParamError> {
                 let mut q = p.clone();
                 set_param(&mut q, name, v).map_err(|e| e.within("sensitivity"))?;
@@ -819,6 +942,7 @@ pub fn plan(file: &PlannerFile) -> Result<PlanReport, ParamError> {
             sensitivity.push(SensitivityRow {
                 scenario: p.name.clone(),
                 parameter: name.clone(),
+                base: sensitivity_base(p, name).unwrap_or(f64::NAN),
                 low,
                 high,
                 total_cost: (a.totals.cost, b.totals.cost),
@@ -839,31 +963,30 @@ pub fn plan(file: &PlannerFile) -> Result<PlanReport, ParamError> {
 }
 
 fn year_rows(p: &Projection) -> Vec<Vec<String>> {
-    use crate::planner_svg::fmt_num;
     p.years
         .iter()
         .map(|y| {
             vec![
                 y.year.to_string(),
-                fmt_num(y.need, 0),
-                format!("{:.1}%", 100.0 * y.coverage_target),
-                fmt_num(y.target_clients, 0),
-                fmt_num(y.counsellors_needed, 0),
-                fmt_num(y.trainees, 0),
-                fmt_num(y.cohorts, 0),
+                fmt::number(y.need, 0),
+                fmt::percent(y.coverage_target, 1),
+                fmt::number(y.target_clients, 0),
+                fmt::number(y.counsellors_needed, 0),
+                fmt::number(y.trainees, 0),
+                fmt::number(y.cohorts, 0),
                 format!(
                     "{}{}{}",
-                    fmt_num(y.counsellors_in_post, 1),
+                    fmt::number(y.counsellors_in_post, 1),
                     if y.workforce_limited { "*" } else { "" },
                     if y.budget_limited { "†" } else { "" }
                 ),
-                fmt_num(y.supervisors, 0),
-                fmt_num(y.clients_served, 0),
-                format!("{:.1}%", 100.0 * y.coverage_achieved),
-                format!("{:.1}%", 100.0 * y.treatment_gap),
-                fmt_num(y.costs.total, 0),
+                fmt::number(y.supervisors, 0),
+                fmt::number(y.clients_served, 0),
+                fmt::percent(y.coverage_achieved, 1),
+                fmt::percent(y.treatment_gap, 1),
+                fmt::number(y.costs.total, 0),
                 y.cost_per_client_served
-                    .map(|c| fmt_num(c, 2))
+                    .map(|c| fmt::number(c, 2))
                     .unwrap_or_else(|| "–".into()),
             ]
         })
@@ -899,14 +1022,7 @@ pub fn render_text(r: &PlanReport) -> String {
             .unwrap_or_default()
     );
     for p in &r.scenarios {
-        let _ = writeln!(
-            out,
-            "\n== {} ==  ({:.2} h per client, {:.0} productive h per counsellor, {:.1} clients per counsellor per year)",
-            p.name,
-            p.derived.hours_per_client,
-            p.derived.capacity_hours,
-            p.derived.clients_per_counsellor
-        );
+        let _ = writeln!(out, "\n== {} ==  ({})", p.name, derived_text(&p.derived));
         let rows = year_rows(p);
         let widths: Vec<usize> = (0..YEAR_HEADER.len())
             .map(|c| {
@@ -932,27 +1048,32 @@ pub fn render_text(r: &PlanReport) -> String {
         let _ = writeln!(
             out,
             "Total: {} clients served, {} trainees, cost {}{}",
-            crate::planner_svg::fmt_num(p.totals.clients_served, 0),
-            crate::planner_svg::fmt_num(p.totals.trainees, 0),
-            crate::planner_svg::fmt_num(p.totals.cost, 0),
+            fmt::number(p.totals.clients_served, 0),
+            fmt::number(p.totals.trainees, 0),
+            fmt::number(p.totals.cost, 0),
             p.totals
                 .cost_per_client_served
-                .map(|c| format!(" ({} per client)", crate::planner_svg::fmt_num(c, 2)))
+                .map(|c| format!(" ({} per client)", fmt::number(c, 2)))
                 .unwrap_or_default()
         );
+    }
+    if !r.sensitivity.is_empty() {
+        out.push_str("\nOne-way sensitivity (each parameter at its low and high value, all others at the scenario's value):\n");
     }
     for s in &r.sensitivity {
         let _ = writeln!(
             out,
-            "Sensitivity {} / {} {}..{}: total cost {}..{}, last-year counsellors {:.1}..{:.1}",
+            "{} / {} {} (scenario value {}): total cost {}–{}, counsellors in the last year {}–{}, clients served {}–{}",
             s.scenario,
-            s.parameter,
-            s.low,
-            s.high,
-            crate::planner_svg::fmt_num(s.total_cost.0, 0),
-            crate::planner_svg::fmt_num(s.total_cost.1, 0),
-            s.final_counsellors.0,
-            s.final_counsellors.1
+            fmt::label(&s.parameter),
+            fmt::range(s.low, s.high),
+            fmt::value(s.base),
+            fmt::number(s.total_cost.0, 0),
+            fmt::number(s.total_cost.1, 0),
+            fmt::number(s.final_counsellors.0, 1),
+            fmt::number(s.final_counsellors.1, 1),
+            fmt::number(s.clients_served.0, 0),
+            fmt::number(s.clients_served.1, 0)
         );
     }
     if r.scenarios
@@ -981,7 +1102,7 @@ pub fn render_text(r: &PlanReport) -> String {
 
 /// Self-contained HTML report with the scenarios side by side in SVG charts.
 pub fn render_html(r: &PlanReport) -> String {
-    use crate::planner_svg::{Series, bar_chart, esc, fmt_num, line_chart, table};
+    use crate::planner_svg::{Series, bar_chart, esc, line_chart, table};
     let labels: Vec<String> = r
         .scenarios
         .first()
@@ -1033,8 +1154,11 @@ hours are user inputs without published defaults. * training throughput limited 
     ));
     body.push_str("</div>");
     for p in &r.scenarios {
-        body.push_str(&format!("<h2>{}</h2><p>{:.2} h per client; {:.0} productive hours per counsellor per year; {:.1} clients per counsellor per year.</p>",
-            esc(&p.name), p.derived.hours_per_client, p.derived.capacity_hours, p.derived.clients_per_counsellor));
+        body.push_str(&format!(
+            "<h2>{}</h2><p>{}.</p>",
+            esc(&p.name),
+            esc(&derived_text(&p.derived))
+        ));
         body.push_str(&table(&YEAR_HEADER, &year_rows(p)));
         let cost_rows: Vec<Vec<String>> = p
             .years
@@ -1052,7 +1176,7 @@ hours are user inputs without published defaults. * training throughput limited 
                 ]
                 .iter()
                 .fold(vec![y.year.to_string()], |mut v, x| {
-                    v.push(crate::planner_svg::fmt_num(*x, 0));
+                    v.push(fmt::number(*x, 0));
                     v
                 })
             })
@@ -1079,22 +1203,23 @@ hours are user inputs without published defaults. * training throughput limited 
             .map(|s| {
                 vec![
                     s.scenario.clone(),
-                    s.parameter.clone(),
-                    format!("{} – {}", s.low, s.high),
+                    fmt::label(&s.parameter),
+                    fmt::value(s.base),
+                    fmt::range(s.low, s.high),
                     format!(
                         "{} – {}",
-                        fmt_num(s.total_cost.0, 0),
-                        fmt_num(s.total_cost.1, 0)
+                        fmt::number(s.total_cost.0, 0),
+                        fmt::number(s.total_cost.1, 0)
                     ),
                     format!(
                         "{} – {}",
-                        fmt_num(s.final_counsellors.0, 1),
-                        fmt_num(s.final_counsellors.1, 1)
+                        fmt::number(s.final_counsellors.0, 1),
+                        fmt::number(s.final_counsellors.1, 1)
                     ),
                     format!(
                         "{} – {}",
-                        fmt_num(s.clients_served.0, 0),
-                        fmt_num(s.clients_served.1, 0)
+                        fmt::number(s.clients_served.0, 0),
+                        fmt::number(s.clients_served.1, 0)
                     ),
                 ]
             })
@@ -1103,6 +1228,7 @@ hours are user inputs without published defaults. * training throughput limited 
             &[
                 "Scenario",
                 "Parameter",
+                "Scenario value",
                 "Low – high",
                 "Total cost",
                 "Counsellors, last year",
@@ -1135,10 +1261,10 @@ hours are user inputs without published defaults. * training throughput limited 
     let rows: Vec<Vec<String>> = names
         .iter()
         .map(|n| {
-            let mut row = vec![n.to_string()];
+            let mut row = vec![fmt::label(n)];
             for p in &r.parameters {
                 let v = param_value(p, n);
-                row.push(v.map(|v| format!("{v}")).unwrap_or_default());
+                row.push(v.map(|v| param_text(n, v)).unwrap_or_default());
             }
             row.push(r.sources.get(*n).cloned().unwrap_or_default());
             row
@@ -1149,12 +1275,36 @@ hours are user inputs without published defaults. * training throughput limited 
         .sources
         .iter()
         .filter(|(k, _)| !names.contains(&k.as_str()))
-        .map(|(k, v)| vec![k.clone(), v.clone()])
+        .map(|(k, v)| vec![fmt::label(k), v.clone()])
         .collect();
     if !other.is_empty() {
         body.push_str(&table(&["Other parameter", "Source"], &other));
     }
     crate::planner_svg::page(&r.title, &body)
+}
+
+/// The derived constants of a scenario in words.
+fn derived_text(d: &Derived) -> String {
+    format!(
+        "{} h per client, {} productive hours per counsellor per year, {} clients per counsellor per year",
+        fmt::value(d.hours_per_client),
+        fmt::count(d.capacity_hours),
+        fmt::number(d.clients_per_counsellor, 1)
+    )
+}
+
+/// A planner parameter as people read it: rates and shares as percentages, the rest as
+/// written (binary noise such as 7.370000000000001 hidden).
+fn param_text(name: &str, v: f64) -> String {
+    match name {
+        "population_growth"
+        | "prevalence"
+        | "productive_fraction"
+        | "attrition"
+        | "supervisor_attrition"
+        | "training_completion" => fmt::percent_value(v),
+        _ => fmt::value(v),
+    }
 }
 
 fn param_value(p: &PlannerParams, name: &str) -> Option<f64> {

@@ -68,22 +68,6 @@ fn nice_axis(max: f64) -> (f64, f64) {
     ((max / step).ceil() * step, step)
 }
 
-/// Compact number for axis labels: 1.2k, 3.4M, 0.25.
-pub fn short_number(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1e9 {
-        format!("{:.1}B", v / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.1}M", v / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.0}k", v / 1e3)
-    } else if a >= 100.0 || v == v.round() {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.2}")
-    }
-}
-
 const W: f64 = 640.0;
 const H: f64 = 300.0;
 const LEFT: f64 = 64.0;
@@ -109,7 +93,7 @@ fn frame(out: &mut String, title: &str, x_labels: &[String], axis: Axis, y_label
             x2 = LEFT + pw,
             lx = LEFT - 6.0,
             ty = y + 4.0,
-            l = short_number(v)
+            l = scaleup_format::tick(v)
         );
     }
     let n = x_labels.len().max(1);
@@ -198,9 +182,10 @@ pub fn bar_chart(title: &str, y_label: &str, x_labels: &[String], series: &[Seri
             let x = LEFT + j as f64 * group + group * 0.1 + i as f64 * bar;
             let _ = write!(
                 out,
-                r#"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{h:.1}" fill="{c}"><title>{n}: {v:.2}</title></rect>"#,
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{h:.1}" fill="{c}"><title>{n}: {v}</title></rect>"#,
                 y = y0.min(y1),
-                n = esc(&s.name)
+                n = esc(&s.name),
+                v = scaleup_format::value(*v)
             );
         }
     }
@@ -239,34 +224,6 @@ th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}.charts 
     )
 }
 
-/// Formats a number with thousands separators and `decimals` places.
-pub fn fmt_num(v: f64, decimals: usize) -> String {
-    if !v.is_finite() {
-        return "–".into();
-    }
-    let s = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i.to_string(), Some(f.to_string())),
-        None => (s.clone(), None),
-    };
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    let sign = if v < 0.0 && s.chars().any(|c| c != '0' && c != '.') {
-        "-"
-    } else {
-        ""
-    };
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,10 +243,7 @@ mod tests {
     }
 
     #[test]
-    fn number_formatting() {
-        assert_eq!(fmt_num(1234567.891, 2), "1,234,567.89");
-        assert_eq!(fmt_num(-1234.0, 0), "-1,234");
-        assert_eq!(fmt_num(-0.0001, 2), "0.00");
+    fn axis_steps_and_zero_line() {
         assert_eq!(nice_axis(54.0), (60.0, 20.0));
         let a = Axis::new(&[Series {
             name: "x".into(),

@@ -96,6 +96,13 @@ pub enum PsaError {
     /// The sink refused a chunk.
     #[error("{0}")]
     Sink(String),
+    /// No parameter has a distribution that varies: every draw would be the base case, the
+    /// CEAC a step function and the EVPI exactly 0, which reads as "no uncertainty" when it
+    /// means "no uncertainty was described".
+    #[error(
+        "no parameter of the model has a distribution that varies (every one is fixed), so every draw would give the same result and the EVPI would be 0 by construction; give the uncertain parameters a distribution, or run the model deterministically"
+    )]
+    NoUncertainty,
 }
 
 /// Running mean and sum of squared deviations (Welford), mergeable (Chan et al.).
@@ -235,6 +242,9 @@ where
         return Err(PsaError::Config(
             "willingness-to-pay values must be finite".into(),
         ));
+    }
+    if !model.parameters().iter().any(|p| p.distribution.varies()) {
+        return Err(PsaError::NoUncertainty);
     }
     let samplers: Vec<dist::Sampler> = model
         .parameters()

@@ -25,6 +25,7 @@ use crate::input::{
     locate_param, parse_toml,
 };
 use crate::planner::linear_path;
+use scaleup_format as fmt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -566,24 +567,38 @@ pub fn parse_roi_file(text: &str) -> Result<RoiModel, FileError> {
 // Reports.
 
 fn opt(v: Option<f64>, d: usize) -> String {
-    v.map(|x| crate::planner_svg::fmt_num(x, d))
-        .unwrap_or_else(|| "–".into())
+    v.map(|x| fmt::number(x, d)).unwrap_or_else(|| "–".into())
 }
 
 /// Plain-text report.
+/// The cost basis in words, for the reports' opening line.
+fn cost_basis_text(b: CostBasis) -> &'static str {
+    match b {
+        CostBasis::Incremental => "costs of the cases treated beyond baseline coverage",
+        CostBasis::Total => "costs of every case treated",
+    }
+}
+
+/// Parameter keys as a comma-separated list of their human names.
+fn key_labels(keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| fmt::label(k))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn render_text(r: &RoiReport) -> String {
-    use crate::planner_svg::fmt_num;
     use std::fmt::Write;
     let s = &r.summary;
     let mut out = format!(
-        "{}\nCosts in {}{}; discount rate {}; cost basis {:?}.\n\n{:>6} {:>12} {:>12} {:>14} {:>12} {:>14}\n",
+        "{}\nCosts in {}{}; discount rate {}; {}.\n\n{:>6} {:>12} {:>12} {:>14} {:>12} {:>14}\n",
         r.title,
         r.currency,
         r.price_year
             .map(|y| format!(" ({y} prices)"))
             .unwrap_or_default(),
-        r.discount_rate,
-        r.cost_basis,
+        fmt::percent_value(r.discount_rate),
+        cost_basis_text(r.cost_basis),
         "Year",
         "Treated",
         "Extra",
@@ -596,27 +611,27 @@ pub fn render_text(r: &RoiReport) -> String {
             out,
             "{:>6} {:>12} {:>12} {:>14} {:>12} {:>14}",
             y.year,
-            fmt_num(y.treated, 0),
-            fmt_num(y.extra_treated, 0),
-            fmt_num(y.cost, 0),
-            fmt_num(y.hly, 1),
-            fmt_num(y.productivity, 0)
+            fmt::number(y.treated, 0),
+            fmt::number(y.extra_treated, 0),
+            fmt::number(y.cost, 0),
+            fmt::number(y.hly, 1),
+            fmt::number(y.productivity, 0)
         );
     }
     let _ = writeln!(
         out,
         "\nPresent value of costs:        {}",
-        fmt_num(s.pv_cost, 0)
+        fmt::number(s.pv_cost, 0)
     );
     let _ = writeln!(
         out,
         "Healthy life-years (disc.):    {}",
-        fmt_num(s.pv_hly, 1)
+        fmt::number(s.pv_hly, 1)
     );
     let _ = writeln!(
         out,
         "Productivity gains (PV):       {}",
-        fmt_num(s.pv_productivity, 0)
+        fmt::number(s.pv_productivity, 0)
     );
     let _ = writeln!(
         out,
@@ -636,7 +651,7 @@ pub fn render_text(r: &RoiReport) -> String {
     let _ = writeln!(
         out,
         "Net present value, economic:   {}",
-        fmt_num(s.npv_economic, 0)
+        fmt::number(s.npv_economic, 0)
     );
     let _ = writeln!(
         out,
@@ -652,7 +667,7 @@ pub fn render_text(r: &RoiReport) -> String {
         let _ = writeln!(
             out,
             "\nParameters without a stated source: {}",
-            r.unsourced.join(", ")
+            key_labels(&r.unsourced)
         );
     }
     out
@@ -660,17 +675,17 @@ pub fn render_text(r: &RoiReport) -> String {
 
 /// Self-contained HTML report.
 pub fn render_html(r: &RoiReport) -> String {
-    use crate::planner_svg::{Series, bar_chart, esc, fmt_num, line_chart, table};
+    use crate::planner_svg::{Series, bar_chart, esc, line_chart, table};
     let s = &r.summary;
     let labels: Vec<String> = r.years.iter().map(|y| y.year.to_string()).collect();
     let mut body = format!(
-        "<p>Structure of the WHO/UNDP investment case (Chisholm et al. 2016, Lancet Psychiatry 3:415–24). Money in {}{}; discount rate {}; cost basis {:?}.</p><div class=\"charts\">",
+        "<p>Structure of the WHO/UNDP investment case (Chisholm et al. 2016, Lancet Psychiatry 3:415–24). Money in {}{}; discount rate {}; {}.</p><div class=\"charts\">",
         esc(&r.currency),
         r.price_year
             .map(|y| format!(" ({y} prices)"))
             .unwrap_or_default(),
-        r.discount_rate,
-        r.cost_basis
+        fmt::percent_value(r.discount_rate),
+        cost_basis_text(r.cost_basis)
     );
     let mut flows = vec![
         Series {
@@ -713,14 +728,14 @@ pub fn render_html(r: &RoiReport) -> String {
     body.push_str(&table(
         &["Measure", "Value"],
         &[
-            vec!["Present value of costs".into(), fmt_num(s.pv_cost, 0)],
+            vec!["Present value of costs".into(), fmt::number(s.pv_cost, 0)],
             vec![
                 "Healthy life-years gained (discounted)".into(),
-                fmt_num(s.pv_hly, 1),
+                fmt::number(s.pv_hly, 1),
             ],
             vec![
                 "Present value of productivity gains".into(),
-                fmt_num(s.pv_productivity, 0),
+                fmt::number(s.pv_productivity, 0),
             ],
             vec![
                 "Present value of health gains".into(),
@@ -736,7 +751,7 @@ pub fn render_html(r: &RoiReport) -> String {
             ],
             vec![
                 "Net present value, economic".into(),
-                fmt_num(s.npv_economic, 0),
+                fmt::number(s.npv_economic, 0),
             ],
             vec![
                 "Net present value, with value of health".into(),
@@ -752,13 +767,13 @@ pub fn render_html(r: &RoiReport) -> String {
         .map(|y| {
             vec![
                 y.year.to_string(),
-                fmt_num(y.population, 0),
-                fmt_num(y.treated, 0),
-                fmt_num(y.extra_treated, 0),
-                fmt_num(y.cost, 0),
-                fmt_num(y.hly, 1),
-                fmt_num(y.productivity, 0),
-                fmt_num(y.health_value, 0),
+                fmt::number(y.population, 0),
+                fmt::number(y.treated, 0),
+                fmt::number(y.extra_treated, 0),
+                fmt::number(y.cost, 0),
+                fmt::number(y.hly, 1),
+                fmt::number(y.productivity, 0),
+                fmt::number(y.health_value, 0),
                 format!("{:.4}", y.discount_factor),
             ]
         })
@@ -782,7 +797,7 @@ pub fn render_html(r: &RoiReport) -> String {
         .parameters
         .sources
         .iter()
-        .map(|(k, v)| vec![k.clone(), v.clone()])
+        .map(|(k, v)| vec![fmt::label(k), v.clone()])
         .collect();
     body.push_str(&table(&["Parameter", "Source"], &rows));
     let pk: Vec<Vec<String>> = r
@@ -793,16 +808,16 @@ pub fn render_html(r: &RoiReport) -> String {
             c.packages.iter().map(move |p| {
                 vec![
                     c.name.clone(),
-                    format!("{}", c.prevalence),
+                    fmt::percent_value(c.prevalence),
                     p.name.clone(),
-                    format!("{}", p.share),
-                    fmt_num(p.unit_cost, 2),
+                    fmt::percent_value(p.share),
+                    fmt::money(p.unit_cost),
                     format!(
                         "{} → {}",
-                        p.baseline_coverage,
-                        p.coverage.last().copied().unwrap_or(0.0)
+                        fmt::percent_value(p.baseline_coverage),
+                        fmt::percent_value(p.coverage.last().copied().unwrap_or(0.0))
                     ),
-                    format!("{}", p.delta_yld_per_case),
+                    fmt::value(p.delta_yld_per_case),
                 ]
             })
         })
@@ -822,7 +837,7 @@ pub fn render_html(r: &RoiReport) -> String {
     if !r.unsourced.is_empty() {
         body.push_str(&format!(
             "<p class=\"note\">Parameters without a stated source: {}.</p>",
-            esc(&r.unsourced.join(", "))
+            esc(&key_labels(&r.unsourced))
         ));
     }
     crate::planner_svg::page(&r.title, &body)

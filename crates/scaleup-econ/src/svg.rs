@@ -72,20 +72,6 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
         .collect()
 }
 
-fn fmt_tick(v: f64) -> String {
-    let a = v.abs();
-    if a == 0.0 {
-        "0".into()
-    } else if !(1e-3..1e6).contains(&a) {
-        format!("{v:.2e}")
-    } else if a >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        let s = format!("{v:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
-
 struct Frame {
     x0: f64,
     x1: f64,
@@ -133,7 +119,7 @@ fn axes(out: &mut String, xr: (f64, f64), yr: (f64, f64), x_label: &str, y_label
             TOP,
             H - BOTTOM,
             H - BOTTOM + 16.0,
-            fmt_tick(x)
+            scaleup_format::tick(x)
         );
     }
     for &y in &yt {
@@ -144,7 +130,7 @@ fn axes(out: &mut String, xr: (f64, f64), yr: (f64, f64), x_label: &str, y_label
             W - RIGHT,
             LEFT - 6.0,
             p + 4.0,
-            fmt_tick(y)
+            scaleup_format::tick(y)
         );
     }
     let _ = write!(
@@ -315,7 +301,7 @@ pub fn tornado(title: &str, x_label: &str, base: f64, bars: &[Bar]) -> String {
             r##"<line x1="{p:.1}" y1="{TOP}" x2="{p:.1}" y2="{:.1}" stroke="#e5e5e5"/><text x="{p:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
             H - BOTTOM,
             H - BOTTOM + 16.0,
-            fmt_tick(x)
+            scaleup_format::tick(x)
         );
     }
     let bx = f.px(base);

@@ -18,6 +18,13 @@
 //!   q = Σw*(yᵢ − θ̂)²/(k − 1) and inference uses t with k − 1 df. metafor does *not* truncate
 //!   q at 1 under "knha"; its `test = "adhoc"` uses max(1, q) (van Aert & Jackson 2019). Both
 //!   are available here ([`KnappHartung::Untruncated`], [`KnappHartung::Truncated`]).
+//! - Intervals for single estimates (the study rows of the forest plot, and the per-hub
+//!   effectiveness report, which feeds this analysis) come from one function,
+//!   [`estimate_interval`]: estimate ± t(df)·SE when the estimate has its own degrees of
+//!   freedom (a mixed model's Satterthwaite df, as lmerTest reports), otherwise ± z·SE with
+//!   the SE treated as known (metafor's convention for `yi`/`sei` input under `test = "z"`).
+//!   So the same estimate shows the same interval wherever it appears, and every report names
+//!   the distribution it used. The pooled row uses z, or t(k − 1) under Knapp–Hartung.
 //! - Random-effects fits also report the Q-profile interval for τ² (Viechtbauer 2007; metafor
 //!   `confint`, but without metafor's default cap of the search at 10τ̂²) with the matching
 //!   I² and H² limits, and the prediction interval θ̂ ± crit·√(SE² + τ²) (metafor `predict`).
@@ -101,6 +108,78 @@ pub struct Study {
     pub estimate: f64,
     /// Standard error of the estimate.
     pub se: f64,
+    /// Degrees of freedom of the study's own estimate (for example the Satterthwaite df of a
+    /// hub's mixed-model effect); `None` treats the SE as known and uses the normal.
+    pub df: Option<f64>,
+}
+
+/// Which distribution an interval's critical value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IntervalKind {
+    /// Standard normal (z).
+    Z,
+    /// Student's t with the estimate's degrees of freedom.
+    T,
+}
+
+/// A confidence interval for one estimate with its standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EstimateInterval {
+    /// Lower limit.
+    pub lower: f64,
+    /// Upper limit.
+    pub upper: f64,
+    /// Distribution of the critical value.
+    pub kind: IntervalKind,
+    /// Degrees of freedom (t only).
+    pub df: Option<f64>,
+}
+
+impl EstimateInterval {
+    /// How the interval was made, for reports: "t, df 12.3" or "normal (z)".
+    pub fn describe(&self) -> String {
+        match (self.kind, self.df) {
+            (IntervalKind::T, Some(df)) => format!("t, df {}", fmt_df(df)),
+            _ => "normal (z)".to_string(),
+        }
+    }
+}
+
+/// Degrees of freedom as people read them: whole numbers without decimals, others to one.
+fn fmt_df(df: f64) -> String {
+    if (df - df.round()).abs() < 1e-9 {
+        format!("{df:.0}")
+    } else {
+        format!("{df:.1}")
+    }
+}
+
+/// The interval for one estimate at confidence `level`: estimate ± t(df)·SE when `df` is a
+/// finite positive number, else estimate ± z·SE (see the module docs for why both reports use
+/// this one function).
+pub fn estimate_interval(estimate: f64, se: f64, df: Option<f64>, level: f64) -> EstimateInterval {
+    let p = 0.5 + level / 2.0;
+    match df.filter(|d| d.is_finite() && *d > 0.0) {
+        Some(d) => {
+            let q = t_quantile(p, d);
+            EstimateInterval {
+                lower: estimate - q * se,
+                upper: estimate + q * se,
+                kind: IntervalKind::T,
+                df: Some(d),
+            }
+        }
+        None => {
+            let q = norm_quantile(p);
+            EstimateInterval {
+                lower: estimate - q * se,
+                upper: estimate + q * se,
+                kind: IntervalKind::Z,
+                df: None,
+            }
+        }
+    }
 }
 
 /// Result of a meta-analysis.
@@ -438,10 +517,12 @@ fn tick_step(range: f64) -> f64 {
 /// a diamond for the pooled estimate, a reference line at zero and a labelled axis. The plot
 /// is on the analysis scale (e.g. log risk ratio); `axis_label` names it.
 pub fn forest_svg(studies: &[Study], result: &MetaResult, axis_label: &str) -> String {
-    let z = norm_quantile(0.5 + result.level / 2.0);
     let rows: Vec<(f64, f64, f64)> = studies
         .iter()
-        .map(|s| (s.estimate, s.estimate - z * s.se, s.estimate + z * s.se))
+        .map(|s| {
+            let ci = estimate_interval(s.estimate, s.se, s.df, result.level);
+            (s.estimate, ci.lower, ci.upper)
+        })
         .collect();
     let mut lo = rows
         .iter()
@@ -459,7 +540,7 @@ pub fn forest_svg(studies: &[Study], result: &MetaResult, axis_label: &str) -> S
     let n = studies.len() as f64;
     let pooled_y = top + (n + 1.0) * row_h;
     let axis_y = pooled_y + row_h;
-    let height = axis_y + 70.0;
+    let height = axis_y + 88.0;
     let x = |v: f64| label_w + (v - lo) / (hi - lo) * plot_w;
     let max_w = result.weights.iter().cloned().fold(0.0, f64::max);
     let mut s = String::new();
@@ -557,6 +638,23 @@ pub fn forest_svg(studies: &[Study], result: &MetaResult, axis_label: &str) -> S
         result.i2,
         result.tau2
     ));
+    // Say which intervals these are: study rows and the pooled row can differ.
+    let study_kinds = if studies.iter().all(|s| s.df.is_none()) {
+        "normal (z)"
+    } else if studies.iter().all(|s| s.df.is_some()) {
+        "t with each study's df"
+    } else {
+        "t with the study's df where given, otherwise normal (z)"
+    };
+    let pooled_kind = match result.df {
+        Some(df) => format!("t, df {} (Knapp–Hartung)", fmt_df(df)),
+        None => "normal (z)".to_string(),
+    };
+    s.push_str(&format!(
+        "<text x=\"8\" y=\"{:.2}\" fill=\"#555\">{:.0}% intervals: studies {study_kinds}; pooled {pooled_kind}</text>\n",
+        axis_y + 76.0,
+        result.level * 100.0
+    ));
     // Axis with ticks.
     s.push_str(&format!(
         "<line x1=\"{label_w}\" y1=\"{axis_y:.2}\" x2=\"{:.2}\" y2=\"{axis_y:.2}\" stroke=\"black\"/>\n",
@@ -572,7 +670,7 @@ pub fn forest_svg(studies: &[Study], result: &MetaResult, axis_label: &str) -> S
              <text x=\"{tx:.2}\" y=\"{:.2}\" text-anchor=\"middle\">{}</text>\n",
             axis_y + 5.0,
             axis_y + 18.0,
-            fmt_tick(shown, step)
+            scaleup_format::tick(shown)
         ));
         t += step;
     }
@@ -584,11 +682,6 @@ pub fn forest_svg(studies: &[Study], result: &MetaResult, axis_label: &str) -> S
     ));
     s.push_str("</svg>\n");
     s
-}
-
-fn fmt_tick(v: f64, step: f64) -> String {
-    let decimals = (-step.log10().floor()).max(0.0) as usize;
-    format!("{v:.decimals$}")
 }
 
 fn method_name(r: &MetaResult) -> String {
@@ -615,12 +708,45 @@ mod tests {
                 label: format!("S{i}"),
                 estimate,
                 se,
+                df: None,
             })
             .collect()
     }
 
     // Two studies with equal SE 1 at 0 and 2: θ̂ = 1, Var = 1/2, Q = 2·1 = 2, df 1, DL τ² =
     // (2 − 1)/(2 − 2/2) = 1 (derived by hand).
+    /// Hardening issue 16: one function gives a single estimate's interval everywhere. With
+    /// df it is t (t₀.₉₇₅(10) = 2.228139), without it z (1.959964).
+    #[test]
+    fn issue_16_estimate_interval_is_t_with_df_and_z_without() {
+        let t = estimate_interval(1.0, 0.5, Some(10.0), 0.95);
+        assert_eq!(t.kind, IntervalKind::T);
+        assert!((t.upper - (1.0 + 2.228_138_851_986_52 * 0.5)).abs() < 1e-9);
+        assert_eq!(t.describe(), "t, df 10");
+        let z = estimate_interval(1.0, 0.5, None, 0.95);
+        assert_eq!(z.kind, IntervalKind::Z);
+        assert!((z.lower - (1.0 - 1.959_963_984_540_05 * 0.5)).abs() < 1e-9);
+        assert_eq!(z.describe(), "normal (z)");
+        // A meaningless df falls back to z rather than producing NaN limits.
+        assert_eq!(estimate_interval(1.0, 0.5, Some(f64::NAN), 0.95), z);
+    }
+
+    #[test]
+    fn issue_16_forest_rows_use_the_study_df_and_say_so() {
+        let mut s = studies(&[0.1, 0.5, -0.2], &[0.2, 0.3, 0.25]);
+        s[1].df = Some(4.0);
+        let r = meta_analysis(&s, MetaMethod::Reml, KnappHartung::Off, 0.95).unwrap();
+        let svg = forest_svg(&s, &r, "Effect");
+        let ci = estimate_interval(0.5, 0.3, Some(4.0), 0.95);
+        assert!(
+            svg.contains(&format!("0.50 [{:.2}, {:.2}]", ci.lower, ci.upper)),
+            "{svg}"
+        );
+        assert!(svg.contains(
+            "95% intervals: studies t with the study's df where given, otherwise normal (z); pooled normal (z)"
+        ));
+    }
+
     #[test]
     fn hand_derived_two_studies() {
         let s = studies(&[0.0, 2.0], &[1.0, 1.0]);

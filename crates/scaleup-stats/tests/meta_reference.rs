@@ -38,6 +38,7 @@ fn matches_metafor() {
                 label: r["label"].as_str().unwrap().to_string(),
                 estimate: r["yi"].as_f64().unwrap(),
                 se: r["sei"].as_f64().unwrap(),
+                df: None,
             })
             .collect();
         let method = match fit["method"].as_str().unwrap() {

@@ -2,17 +2,54 @@
 //!
 //! Each row's hash is HMAC-SHA256, keyed with a subkey of the master key, over the previous
 //! row's hash and the row's own fields. The head (last sequence number and hash) is kept in
-//! `store_state`, updated in the same transaction, so [`Store::verify_audit`] detects a modified
-//! row (its hash no longer matches), a deleted row (a gap, or a broken link to the next row),
-//! and a truncated tail (the head points past the last row). Without the key an attacker with
-//! database access cannot forge a consistent chain.
+//! `store_state`, moved in the same transaction as the row is written, together with a MAC of
+//! its own under another subkey (`audit_head_mac`, schema 7). [`Store::verify_audit`] reads the
+//! head first, walks the log up to it, and names what it finds: a modified row (its hash no
+//! longer matches), a broken link, a gap (deleted rows), a truncated tail (the head points past
+//! the last row), a row appended after the head, and a head the key did not sign (the tail was
+//! cut and the head rewritten to the last row kept).
+//!
+//! What this stops, and what it does not:
+//! - Without the key, someone holding the database cannot change, remove or add a row, or move
+//!   the head, without verification saying so. A head rewritten without the key is caught by
+//!   its MAC; and since a server that appends onto such a head first writes an
+//!   `audit.head_unsigned` row into the chain, the next event cannot hide it either.
+//! - The head MAC covers only (seq, hash), so a head they saw earlier (in a backup, or by
+//!   watching the database) is still signed: deleting the rows after it and putting it back is
+//!   a consistent rollback. So is anything done by someone who also holds the key. Checkpoints
+//!   ([`AuditCheckpoint`], in `checkpoint`) catch both: a signed head that a hub keeps outside
+//!   the database, which verification proves is still in the log with its hash.
 //!
 //! Details hold ids and counts, never identifying details or clinical values.
 
+mod checkpoint;
+
+pub use checkpoint::{AuditCheckpoint, CHECKPOINT_FORMAT, CheckpointOutcome};
+
+use crate::crypto::constant_time_eq;
+use crate::migrate::AUDIT_HEAD_MAC_SCHEMA;
 use crate::scope::Actor;
 use crate::time_util::now_timestamp;
 use crate::{Result, Store};
 use sqlx::Row;
+
+/// The hash before the first row.
+const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Verification stops collecting findings after this many: a log damaged that much needs a
+/// person, not a longer list.
+const MAX_FINDINGS: usize = 100;
+
+/// Rows fetched per query while walking the chain.
+const WALK_BATCH: i64 = 5000;
+
+/// The action of the row a server writes when it finds the head it is about to extend not
+/// signed by its key (see [`Store::audit_in`]).
+const HEAD_UNSIGNED: &str = "audit.head_unsigned";
+
+/// The action of the row written when a database's head is first signed (see
+/// [`Store::sign_audit_head_once`]): from that row on, every head must carry a MAC.
+const HEAD_SIGNED: &str = "audit.head_signed";
 
 /// One thing that happened, as the caller describes it.
 #[derive(Clone, Debug)]
@@ -57,13 +94,58 @@ impl AuditEvent {
     }
 }
 
-/// Result of checking the whole chain.
+/// Result of checking the chain (and any checkpoints) against the recorded head.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditVerification {
     pub rows_checked: i64,
     pub ok: bool,
-    /// Human-readable findings, each naming the sequence number concerned.
+    /// Human-readable findings, each naming the sequence numbers concerned.
     pub problems: Vec<String>,
+    /// The recorded head the chain was verified up to. It is read before the walk: rows
+    /// appended while verification runs are left to the next one.
+    pub head_seq: i64,
+    /// How many checkpoints were checked against the log.
+    pub checkpoints_checked: usize,
+}
+
+/// The recorded head and the two ends of the log, read in one statement so that they agree
+/// with each other whatever is being appended meanwhile.
+struct Head {
+    seq: i64,
+    hash: String,
+    /// `None` before schema 7, and on a database whose head has not been signed yet.
+    mac: Option<String>,
+    first_row: Option<i64>,
+    last_row: Option<i64>,
+}
+
+/// What a walk of the chain up to the recorded head found.
+struct Walk {
+    rows_checked: i64,
+    problems: Vec<String>,
+    /// The last row walked and its hash (0 and the genesis hash when there was none).
+    last_seq: i64,
+    last_hash: String,
+    /// False when the walk stopped at [`MAX_FINDINGS`]: what lies beyond is unknown.
+    complete: bool,
+    /// The first authentic `audit.head_signed` row: every head since must carry a MAC.
+    signed_since: Option<i64>,
+}
+
+/// Fields, each prefixed with its length (`None` with a marker no length can take), so that no
+/// two different lists of fields produce the same message.
+fn length_prefixed(fields: &[Option<&str>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for field in fields {
+        match field {
+            Some(f) => {
+                out.extend_from_slice(&(f.len() as u64).to_le_bytes());
+                out.extend_from_slice(f.as_bytes());
+            }
+            None => out.extend_from_slice(&u64::MAX.to_le_bytes()),
+        }
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -80,9 +162,7 @@ fn chain_message(
     detail: &str,
     prev_hash: &str,
 ) -> Vec<u8> {
-    // Length-prefixed fields: no two different rows can produce the same message.
-    let mut out = Vec::new();
-    for field in [
+    length_prefixed(&[
         Some(seq.to_string().as_str()),
         Some(at),
         actor_id,
@@ -94,16 +174,22 @@ fn chain_message(
         hub_id,
         Some(detail),
         Some(prev_hash),
-    ] {
-        match field {
-            Some(f) => {
-                out.extend_from_slice(&(f.len() as u64).to_le_bytes());
-                out.extend_from_slice(f.as_bytes());
-            }
-            None => out.extend_from_slice(&u64::MAX.to_le_bytes()),
-        }
+    ])
+}
+
+/// The message the head MAC covers. Per-hub chains (issue 11) would add the chain's name here,
+/// as checkpoints already do, so that one chain's head could not stand for another's.
+fn head_message(seq: i64, hash: &str) -> Vec<u8> {
+    length_prefixed(&[Some(seq.to_string().as_str()), Some(hash)])
+}
+
+/// "row 7" or "rows 7..9".
+fn row_range(first: i64, last: i64) -> String {
+    if first == last {
+        format!("row {first}")
+    } else {
+        format!("rows {first}..{last}")
     }
-    out
 }
 
 impl Store {
@@ -115,13 +201,74 @@ impl Store {
         actor: Option<&Actor>,
         event: &AuditEvent,
     ) -> Result<()> {
-        let head = sqlx::query(
-            "UPDATE store_state SET audit_seq = audit_seq + 1 WHERE id = 1 RETURNING audit_seq, audit_hash",
-        )
+        let keyed = self.schema >= AUDIT_HEAD_MAC_SCHEMA;
+        // Moving the head first takes the state row's lock, so appends are serialised and
+        // sequence numbers commit in order.
+        let head = sqlx::query(if keyed {
+            "UPDATE store_state SET audit_seq = audit_seq + 1 WHERE id = 1 RETURNING audit_seq, audit_hash, audit_head_mac"
+        } else {
+            "UPDATE store_state SET audit_seq = audit_seq + 1 WHERE id = 1 RETURNING audit_seq, audit_hash"
+        })
         .fetch_one(&mut *conn)
         .await?;
-        let seq: i64 = head.try_get("audit_seq")?;
-        let prev_hash: String = head.try_get("audit_hash")?;
+        let mut seq: i64 = head.try_get("audit_seq")?;
+        let mut prev_hash: String = head.try_get("audit_hash")?;
+        if !keyed {
+            // A database still at an older schema (tests build those): no head MAC to keep.
+            let hash = self
+                .insert_audit_row(conn, seq, actor, event, &prev_hash)
+                .await?;
+            sqlx::query("UPDATE store_state SET audit_hash = $1 WHERE id = 1")
+                .bind(hash)
+                .execute(&mut *conn)
+                .await?;
+            return Ok(());
+        }
+        let mac: Option<String> = head.try_get("audit_head_mac")?;
+        if !self.head_is_signed(seq - 1, &prev_hash, mac.as_deref()) {
+            // The head this event extends was not signed by this key: the log's tail may have
+            // been cut and the head rewritten to the last row kept. Signing the extended head
+            // would make that undetectable from the next event on, and refusing to append would
+            // stop every audited action of a care service. So the chain records it, in a row of
+            // its own before the event, which verification reports for good.
+            tracing::error!(
+                head_seq = seq - 1,
+                "the audit head was not signed by this database's key; recorded in the audit log"
+            );
+            let marker = AuditEvent::new(HEAD_UNSIGNED, "audit_log").detail(serde_json::json!({
+                "head_seq": seq - 1,
+                "head_mac": if mac.is_some() { "wrong" } else { "missing" },
+            }));
+            prev_hash = self
+                .insert_audit_row(conn, seq, None, &marker, &prev_hash)
+                .await?;
+            seq += 1;
+        }
+        let hash = self
+            .insert_audit_row(conn, seq, actor, event, &prev_hash)
+            .await?;
+        // The head and its MAC move in one statement: there is no moment at which one is
+        // committed without the other.
+        sqlx::query(
+            "UPDATE store_state SET audit_seq = $1, audit_hash = $2, audit_head_mac = $3 WHERE id = 1",
+        )
+        .bind(seq)
+        .bind(hash.clone())
+        .bind(self.keys.audit_head_mac(&head_message(seq, &hash)))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Writes one row of the chain after `prev_hash`; returns its hash.
+    async fn insert_audit_row(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        seq: i64,
+        actor: Option<&Actor>,
+        event: &AuditEvent,
+        prev_hash: &str,
+    ) -> Result<String> {
         let at = now_timestamp();
         let detail = event.detail.to_string();
         let actor_id = actor.map(|a| a.user_id.as_str());
@@ -137,7 +284,7 @@ impl Store {
             event.client_id.as_deref(),
             event.hub_id.as_deref(),
             &detail,
-            &prev_hash,
+            prev_hash,
         ));
         sqlx::query(
             "INSERT INTO audit_log (seq, at, actor_id, actor_role, action, entity_kind, entity_id, client_id, hub_id, detail, prev_hash, hash)
@@ -153,15 +300,11 @@ impl Store {
         .bind(event.client_id.clone())
         .bind(event.hub_id.clone())
         .bind(detail)
-        .bind(prev_hash)
+        .bind(prev_hash.to_string())
         .bind(hash.clone())
         .execute(&mut *conn)
         .await?;
-        sqlx::query("UPDATE store_state SET audit_hash = $1 WHERE id = 1")
-            .bind(hash)
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
+        Ok(hash)
     }
 
     /// Appends one event in its own transaction (reads, logins).
@@ -172,75 +315,238 @@ impl Store {
         Ok(())
     }
 
-    /// Recomputes the whole chain and compares it with the stored hashes and the head.
-    pub async fn verify_audit(&self) -> Result<AuditVerification> {
-        let mut problems = Vec::new();
-        let mut expected_seq = 1i64;
-        let mut prev_hash = "0".repeat(64);
-        let mut rows_checked = 0i64;
-        let batch = 5000i64;
-        loop {
+    /// Whether `mac` is this key's MAC of the head (`seq`, `hash`).
+    fn head_is_signed(&self, seq: i64, hash: &str, mac: Option<&str>) -> bool {
+        mac.is_some_and(|mac| {
+            constant_time_eq(
+                mac.as_bytes(),
+                self.keys
+                    .audit_head_mac(&head_message(seq, hash))
+                    .as_bytes(),
+            )
+        })
+    }
+
+    /// Signs the head of a chain whose head has never been signed: a database created on
+    /// schema 7 or upgraded to it, at its first start there. Only a chain that verifies is
+    /// vouched for; one that does not keeps an unsigned head, and its first event records that
+    /// (see [`Store::audit_in`]) beside the findings verification already reports.
+    ///
+    /// It happens once. Signing writes an `audit.head_signed` row, and a chain holding one has
+    /// had signed heads since: a MAC missing there was removed, perhaps with the rows after a
+    /// head rewritten to an earlier one, and signing it again would launder that.
+    pub(crate) async fn sign_audit_head_once(&self) -> Result<()> {
+        if self.schema < AUDIT_HEAD_MAC_SCHEMA {
+            return Ok(());
+        }
+        let head = self.read_head().await?;
+        if head.mac.is_some() {
+            return Ok(());
+        }
+        let walk = self.walk(&head).await?;
+        if let Some(since) = walk.signed_since {
+            tracing::error!(
+                signed_since = since,
+                head_seq = head.seq,
+                "the audit head has lost its MAC; the next event records it in the audit log"
+            );
+            return Ok(());
+        }
+        let findings = chain_findings(&head, walk);
+        if !findings.problems.is_empty() {
+            tracing::warn!(
+                findings = findings.problems.len(),
+                "the audit chain does not verify, so its head was left unsigned: run `scaleup audit verify`"
+            );
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        // Under the state row's lock, sign only the head that was verified: a server starting
+        // at the same moment may have signed it already.
+        let now = sqlx::query(
+            "UPDATE store_state SET audit_seq = audit_seq WHERE id = 1 RETURNING audit_seq, audit_hash, audit_head_mac",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if now.try_get::<i64, _>("audit_seq")? != head.seq
+            || now.try_get::<String, _>("audit_hash")? != head.hash
+            || now
+                .try_get::<Option<String>, _>("audit_head_mac")?
+                .is_some()
+        {
+            return Ok(());
+        }
+        sqlx::query("UPDATE store_state SET audit_head_mac = $1 WHERE id = 1")
+            .bind(
+                self.keys
+                    .audit_head_mac(&head_message(head.seq, &head.hash)),
+            )
+            .execute(&mut *tx)
+            .await?;
+        let signed = AuditEvent::new(HEAD_SIGNED, "audit_log")
+            .detail(serde_json::json!({"head_seq": head.seq}));
+        self.audit_in(&mut tx, None, &signed).await?;
+        tx.commit().await?;
+        tracing::info!(head_seq = head.seq, "signed the audit head");
+        Ok(())
+    }
+
+    /// The recorded head and the ends of the log, in one statement (one snapshot on both
+    /// backends). A row and the head that covers it are committed together, so every row up
+    /// to this head is already in the log and stays there unless someone removes it.
+    async fn read_head(&self) -> Result<Head> {
+        let row = sqlx::query(if self.schema >= AUDIT_HEAD_MAC_SCHEMA {
+            "SELECT s.audit_seq, s.audit_hash, s.audit_head_mac,
+                    (SELECT seq FROM audit_log ORDER BY seq LIMIT 1) AS first_row,
+                    (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1) AS last_row
+             FROM store_state s WHERE s.id = 1"
+        } else {
+            "SELECT s.audit_seq, s.audit_hash, CAST(NULL AS TEXT) AS audit_head_mac,
+                    (SELECT seq FROM audit_log ORDER BY seq LIMIT 1) AS first_row,
+                    (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1) AS last_row
+             FROM store_state s WHERE s.id = 1"
+        })
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Head {
+            seq: row.try_get("audit_seq")?,
+            hash: row.try_get("audit_hash")?,
+            mac: row.try_get("audit_head_mac")?,
+            first_row: row.try_get("first_row")?,
+            last_row: row.try_get("last_row")?,
+        })
+    }
+
+    /// Walks the chain from its first row up to `head`, recomputing every row's MAC and link.
+    async fn walk(&self, head: &Head) -> Result<Walk> {
+        let mut walk = Walk {
+            rows_checked: 0,
+            problems: Vec::new(),
+            last_seq: 0,
+            last_hash: GENESIS_HASH.to_string(),
+            complete: true,
+            signed_since: None,
+        };
+        'batches: loop {
             let rows = sqlx::query(
                 "SELECT seq, at, actor_id, actor_role, action, entity_kind, entity_id, client_id, hub_id, detail, prev_hash, hash
-                 FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2",
+                 FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
             )
-            .bind(expected_seq)
-            .bind(batch)
+            .bind(walk.last_seq)
+            .bind(head.seq)
+            .bind(WALK_BATCH)
             .fetch_all(&self.pool)
             .await?;
-            if rows.is_empty() {
-                break;
-            }
             for row in &rows {
                 let seq: i64 = row.try_get("seq")?;
                 let stored_prev: String = row.try_get("prev_hash")?;
                 let stored_hash: String = row.try_get("hash")?;
-                if seq != expected_seq {
-                    problems.push(format!(
-                        "rows {expected_seq}..{} are missing (deleted)",
-                        seq - 1
+                if seq > walk.last_seq + 1 {
+                    // The link to the row before the gap is broken by construction: the gap
+                    // says it all.
+                    walk.problems.push(format!(
+                        "{} {} missing (deleted)",
+                        row_range(walk.last_seq + 1, seq - 1),
+                        if seq - 1 > walk.last_seq + 1 {
+                            "are"
+                        } else {
+                            "is"
+                        }
                     ));
+                } else if stored_prev != walk.last_hash {
+                    walk.problems.push(if seq == 1 {
+                        "row 1: does not link to the start of the log (it was replaced)".to_string()
+                    } else {
+                        format!(
+                            "row {seq}: does not link to row {} (one of them was replaced)",
+                            seq - 1
+                        )
+                    });
                 }
-                if stored_prev != prev_hash {
-                    problems.push(format!("row {seq}: link to the previous row is broken (a row before it was changed or deleted)"));
-                }
+                let action: String = row.try_get("action")?;
                 if self.row_mac(row)? != stored_hash {
-                    problems.push(format!(
+                    walk.problems.push(format!(
                         "row {seq}: contents do not match its hash (modified)"
                     ));
+                } else if action == HEAD_UNSIGNED {
+                    let detail: String = row.try_get("detail")?;
+                    let head_seq = serde_json::from_str::<serde_json::Value>(&detail)
+                        .ok()
+                        .and_then(|d| d["head_seq"].as_i64())
+                        .unwrap_or(seq - 1);
+                    walk.problems.push(format!(
+                        "row {seq}: written onto a recorded head (row {head_seq}) that this database's key did not sign: rows after {head_seq} may have been removed before it"
+                    ));
+                } else if action == HEAD_SIGNED && walk.signed_since.is_none() {
+                    walk.signed_since = Some(seq);
                 }
-                prev_hash = stored_hash;
-                expected_seq = seq + 1;
-                rows_checked += 1;
-                if problems.len() > 100 {
-                    break;
+                walk.last_seq = seq;
+                walk.last_hash = stored_hash;
+                walk.rows_checked += 1;
+                if walk.problems.len() >= MAX_FINDINGS {
+                    walk.complete = false;
+                    walk.problems.push(format!(
+                        "verification stopped at row {seq} after {MAX_FINDINGS} findings"
+                    ));
+                    break 'batches;
                 }
             }
-            if problems.len() > 100 || (rows.len() as i64) < batch {
+            if (rows.len() as i64) < WALK_BATCH {
                 break;
             }
         }
-        let head = sqlx::query("SELECT audit_seq, audit_hash FROM store_state WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        let head_seq: i64 = head.try_get("audit_seq")?;
-        let head_hash: String = head.try_get("audit_hash")?;
-        if head_seq != expected_seq - 1 {
+        Ok(walk)
+    }
+
+    /// Recomputes the chain up to the recorded head and compares it with the stored hashes, the
+    /// head and the head's MAC.
+    pub async fn verify_audit(&self) -> Result<AuditVerification> {
+        self.verify_audit_with(&[]).await
+    }
+
+    /// As [`Store::verify_audit`], and checks that the log still holds each checkpointed row
+    /// with the hash it had: catches a log cut or rewritten by someone holding the key.
+    pub async fn verify_audit_with(
+        &self,
+        checkpoints: &[AuditCheckpoint],
+    ) -> Result<AuditVerification> {
+        Ok(self.verify_at_head(checkpoints).await?.0)
+    }
+
+    /// Verification, and the head it was done against.
+    async fn verify_at_head(
+        &self,
+        checkpoints: &[AuditCheckpoint],
+    ) -> Result<(AuditVerification, Head)> {
+        let head = self.read_head().await?;
+        let walk = self.walk(&head).await?;
+        let Findings {
+            rows_checked,
+            mut problems,
+        } = chain_findings(&head, walk);
+        if self.schema >= AUDIT_HEAD_MAC_SCHEMA
+            && !self.head_is_signed(head.seq, &head.hash, head.mac.as_deref())
+        {
             problems.push(format!(
-                "the log ends at row {} but {} rows were written (rows at the end were deleted)",
-                expected_seq - 1,
-                head_seq
-            ));
-        } else if head_hash != prev_hash {
-            problems.push(format!(
-                "row {head_seq}: the last row does not match the recorded head (modified)"
+                "the recorded head is not signed by this database's key: rows after {} may have been removed",
+                head.seq
             ));
         }
-        Ok(AuditVerification {
-            rows_checked,
-            ok: problems.is_empty(),
-            problems,
-        })
+        for checkpoint in checkpoints {
+            if let Some(problem) = self.check_checkpoint(checkpoint, head.seq).await? {
+                problems.push(problem);
+            }
+        }
+        Ok((
+            AuditVerification {
+                rows_checked,
+                ok: problems.is_empty(),
+                problems,
+                head_seq: head.seq,
+                checkpoints_checked: checkpoints.len(),
+            },
+            head,
+        ))
     }
 
     /// The MAC a stored audit row should carry under the configured key.
@@ -304,5 +610,47 @@ impl Store {
                 }))
             })
             .collect()
+    }
+}
+
+/// What the chain's rows and its recorded head say, apart from the head's MAC.
+struct Findings {
+    rows_checked: i64,
+    problems: Vec<String>,
+}
+
+/// Compares the walk with the head it was made against: the end of the log with the head, and
+/// rows outside the chain (appended after the head, or numbered before its first row).
+fn chain_findings(head: &Head, walk: Walk) -> Findings {
+    let mut problems = walk.problems;
+    if let Some(first) = head.first_row.filter(|first| *first < 1) {
+        problems.push(format!(
+            "row {first} is numbered before the first row of the log (inserted)"
+        ));
+    }
+    if walk.complete {
+        if walk.last_seq < head.seq {
+            problems.push(format!(
+                "rows after {} were removed: the log ends at row {} but the recorded head is row {}",
+                walk.last_seq, walk.last_seq, head.seq
+            ));
+        } else if walk.last_hash != head.hash {
+            problems.push(format!(
+                "row {}: its hash is not the recorded head's (the row or the head was changed)",
+                head.seq
+            ));
+        }
+    }
+    if let Some(last) = head.last_row.filter(|last| *last > head.seq) {
+        problems.push(format!(
+            "{} {} appended after the recorded head ({})",
+            row_range(head.seq + 1, last),
+            if last > head.seq + 1 { "were" } else { "was" },
+            head.seq
+        ));
+    }
+    Findings {
+        rows_checked: walk.rows_checked,
+        problems,
     }
 }

@@ -1,9 +1,11 @@
 //! Keys and encryption of identifying details.
 //!
 //! One 32-byte master key comes from configuration (a key file or an environment variable),
-//! never from the database. Two subkeys are derived from it with HMAC-SHA256 and a label:
-//! one encrypts identities (XChaCha20-Poly1305, random 192-bit nonce, the client id as
-//! associated data so a ciphertext cannot be moved to another client), one keys the audit chain.
+//! never from the database. Subkeys are derived from it with HMAC-SHA256 and a label, one per
+//! use, so a value made for one purpose can never pass as another's: one encrypts identities
+//! (XChaCha20-Poly1305, random 192-bit nonce, the client id as associated data so a ciphertext
+//! cannot be moved to another client), one keys the audit chain's rows, one the chain's recorded
+//! head, one the checkpoints a hub keeps outside the database.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -56,6 +58,8 @@ impl MasterKey {
         };
         let identity = sub(b"scaleup/identity-encryption/v1");
         let audit = sub(b"scaleup/audit-chain/v1");
+        let audit_head = sub(b"scaleup/audit-head/v1");
+        let audit_checkpoint = sub(b"scaleup/audit-checkpoint/v1");
         // A short public fingerprint, stored beside each ciphertext, tells which key encrypted it
         // (for rotation) without revealing anything about the key.
         let key_id = hex(&Sha256::digest(sub(b"scaleup/key-id/v1"))[..6]);
@@ -65,6 +69,8 @@ impl MasterKey {
         Keys {
             identity,
             audit,
+            audit_head,
+            audit_checkpoint,
             key_id,
             check_value,
         }
@@ -73,7 +79,9 @@ impl MasterKey {
 
 pub(crate) struct Keys {
     identity: [u8; 32],
-    pub(crate) audit: [u8; 32],
+    audit: [u8; 32],
+    audit_head: [u8; 32],
+    audit_checkpoint: [u8; 32],
     pub(crate) key_id: String,
     pub(crate) check_value: String,
 }
@@ -119,12 +127,32 @@ impl Keys {
             })
     }
 
+    /// The MAC of one audit row (the row's `hash`).
     pub(crate) fn audit_mac(&self, message: &[u8]) -> String {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.audit).expect("HMAC takes any key length");
-        mac.update(message);
-        hex(&mac.finalize().into_bytes())
+        hmac_hex(&self.audit, message)
     }
+
+    /// The MAC of the audit chain's recorded head (`store_state.audit_head_mac`).
+    pub(crate) fn audit_head_mac(&self, message: &[u8]) -> String {
+        hmac_hex(&self.audit_head, message)
+    }
+
+    /// The MAC of a checkpoint a hub keeps outside the database.
+    pub(crate) fn audit_checkpoint_mac(&self, message: &[u8]) -> String {
+        hmac_hex(&self.audit_checkpoint, message)
+    }
+}
+
+fn hmac_hex(key: &[u8; 32], message: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(message);
+    hex(&mac.finalize().into_bytes())
+}
+
+/// Compares two MACs (or check values) in time that does not depend on where they differ, so
+/// a caller who can submit values and time the answer learns nothing about the right one.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -155,6 +183,19 @@ mod tests {
                 .is_err()
         );
         assert!(!sealed.contains("Amina"));
+    }
+
+    #[test]
+    fn each_use_of_the_key_has_its_own_subkey() {
+        let keys = MasterKey::generate().derive();
+        let message = b"the same bytes";
+        let macs = [
+            keys.audit_mac(message),
+            keys.audit_head_mac(message),
+            keys.audit_checkpoint_mac(message),
+        ];
+        assert!(macs[0] != macs[1] && macs[1] != macs[2] && macs[0] != macs[2]);
+        assert_eq!(keys.audit_head_mac(message), macs[1], "deterministic");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! store proves it against what the database already holds: the newest audit row's MAC and one
 //! sealed identity. Only an empty database, or one whose data the key opens, gets a check value.
 
+use crate::crypto::constant_time_eq;
 use crate::time_util::now_timestamp;
 use crate::{Result, Store, StoreError};
 use sqlx::Row;
@@ -87,8 +88,4 @@ impl Store {
         }
         Ok(true)
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -33,7 +33,9 @@ mod time_util;
 
 pub use activity::{HubYearActivity, OutcomePair, OutcomeRule};
 pub use alert_actions::AlertAction;
-pub use audit::{AuditEvent, AuditVerification};
+pub use audit::{
+    AuditCheckpoint, AuditEvent, AuditVerification, CHECKPOINT_FORMAT, CheckpointOutcome,
+};
 pub use auth::{
     LoginOutcome, MIN_PASSWORD_LEN, NOTIFY_SCHEMES, NewUser, SUPPORTED_LANGUAGES, SessionKind,
     UserRecord,
@@ -189,6 +191,8 @@ impl Store {
         store.schema = store.schema_version().await?;
         if version >= 5 {
             store.check_key().await?;
+            // After the key check: a head is signed only with the database's own key.
+            store.sign_audit_head_once().await?;
         }
         match store.backend {
             Backend::Sqlite => {

@@ -54,10 +54,19 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_alert_actions.sql"),
         postgres: include_str!("../migrations/postgres/0006_alert_actions.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_audit_head_mac",
+        sqlite: include_str!("../migrations/sqlite/0007_audit_head_mac.sql"),
+        postgres: include_str!("../migrations/postgres/0007_audit_head_mac.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 6;
+pub const LATEST_VERSION: i64 = 7;
+
+/// The first schema whose audit head carries a MAC (`store_state.audit_head_mac`).
+pub(crate) const AUDIT_HEAD_MAC_SCHEMA: i64 = 7;
 
 const LOCK_ID: i64 = 0x5ca1_e0b0;
 

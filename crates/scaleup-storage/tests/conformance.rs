@@ -6,7 +6,8 @@
 use scaleup_domain::role::Role;
 use scaleup_storage::testing::{FIXTURE_PASSWORD, Fixture, TestDb, TestRules};
 use scaleup_storage::{
-    Ack, AckStatus, IncomingRecord, LoginOutcome, SessionKind, Store, StoreError,
+    Ack, AckStatus, AuditCheckpoint, CheckpointOutcome, IncomingRecord, LoginOutcome, SessionKind,
+    Store, StoreError,
 };
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -51,6 +52,9 @@ conformance!(
     bulk_loaded_alerts_are_reviewed_as_the_loader_says,
     client_queries_are_scoped_by_role,
     audit_chain_detects_tampering,
+    truncation_without_the_key_stays_caught_after_new_events,
+    a_checkpoint_catches_truncation_below_it,
+    verify_on_a_live_server_never_cries_wolf,
     summary_counts_indicators_and_suppresses_small_cells,
     activity_for_costing_is_aggregated_per_hub_and_year,
     acks_carry_the_servers_score_and_the_alerts_raised,
@@ -171,6 +175,8 @@ async fn older_database_upgrades_in_place(db: TestDb) {
         new.verify_audit().await.unwrap().ok,
         "the audit chain spans the upgrade"
     );
+    // Its head was signed at the first start on schema 7, in the chain's own record.
+    assert_eq!(head_signings(&new).await, 1);
     assert!(scaleup_storage::testing::summary_counts_match_records(&new).await);
     assert_eq!(
         new.user(&f.counsellor.id).await.unwrap().unwrap().username,
@@ -187,6 +193,82 @@ async fn sqlite_older_database_upgrades_in_place() {
 async fn postgres_older_database_upgrades_in_place() {
     if let Some(db) = TestDb::postgres().await {
         older_database_upgrades_in_place(db).await;
+    }
+}
+
+/// Rows recording that the chain's head was first signed.
+async fn head_signings(store: &Store) -> i64 {
+    sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE action = 'audit.head_signed'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap()
+}
+
+/// Hardening item 4: a database from before signed heads gets its head signed on upgrade only if
+/// its chain verifies; otherwise the head stays unsigned, verification says so beside what it
+/// found, and the first event records it in the chain, so nothing is vouched for unchecked.
+async fn an_upgrade_signs_only_a_chain_that_verifies(db: TestDb) {
+    let options = || scaleup_storage::StoreOptions {
+        url: db.url.clone(),
+        master_key: db.key.clone(),
+        max_connections: 2,
+        rules: Arc::new(TestRules),
+    };
+    let old = Store::open_at_schema(options(), 6).await.unwrap();
+    let f = Fixture::seed(&old).await;
+    assert!(
+        old.verify_audit().await.unwrap().ok,
+        "schema 6 has no head MAC to check"
+    );
+    sqlx::query("UPDATE audit_log SET actor_id = 'someone-else' WHERE seq = 3")
+        .execute(old.pool())
+        .await
+        .unwrap();
+    let head = head_seq(&old).await;
+    old.close().await;
+    let store = Store::open(options()).await.unwrap();
+    assert_eq!(head_signings(&store).await, 0, "nothing vouched for");
+    let modified = "row 3: contents do not match its hash (modified)".to_string();
+    assert_eq!(
+        store.verify_audit().await.unwrap().problems,
+        vec![
+            modified.clone(),
+            format!(
+                "the recorded head is not signed by this database's key: rows after {head} may have been removed"
+            )
+        ]
+    );
+    let a = actor(&store, &f.counsellor).await;
+    store
+        .audit(
+            Some(&a),
+            scaleup_storage::AuditEvent::new("client.list", "client"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.verify_audit().await.unwrap().problems,
+        vec![
+            modified,
+            format!(
+                "row {}: written onto a recorded head (row {head}) that this database's key did not sign: rows after {head} may have been removed before it",
+                head + 1
+            )
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_an_upgrade_signs_only_a_chain_that_verifies() {
+    an_upgrade_signs_only_a_chain_that_verifies(TestDb::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_an_upgrade_signs_only_a_chain_that_verifies() {
+    if let Some(db) = TestDb::postgres().await {
+        an_upgrade_signs_only_a_chain_that_verifies(db).await;
     }
 }
 
@@ -1409,6 +1491,9 @@ async fn client_queries_are_scoped_by_role(store: Store, f: Fixture, _db: Reopen
     assert!(registered.suppressed && registered.value.is_none());
 }
 
+/// Each kind of tampering by someone holding the database but not the key gets its own finding,
+/// naming the rows concerned (hardening item 4: an appended row is reported as appended, not as
+/// rows deleted at the end; a tail cut with the head rewritten to the last row kept is caught).
 async fn audit_chain_detects_tampering(store: Store, f: Fixture, _db: Reopen) {
     let client = register_client(&store, &f, &f.counsellor).await;
     let a = actor(&store, &f.counsellor).await;
@@ -1418,50 +1503,106 @@ async fn audit_chain_detects_tampering(store: Store, f: Fixture, _db: Reopen) {
     let ok = store.verify_audit().await.unwrap();
     assert!(ok.ok && ok.rows_checked > 20, "{ok:?}");
 
-    // Modify a row.
-    sqlx::query("UPDATE audit_log SET actor_id = 'someone-else' WHERE seq = 5")
-        .execute(store.pool())
-        .await
-        .unwrap();
-    let v = store.verify_audit().await.unwrap();
-    assert!(
-        !v.ok && v.problems.iter().any(|p| p.starts_with("row 5:")),
-        "{v:?}"
-    );
-    sqlx::query("UPDATE audit_log SET actor_id = NULL WHERE seq = 5")
-        .execute(store.pool())
-        .await
-        .unwrap();
-
-    // Delete a row in the middle.
-    sqlx::query("DELETE FROM audit_log WHERE seq = 10")
-        .execute(store.pool())
-        .await
-        .unwrap();
-    let v = store.verify_audit().await.unwrap();
-    assert!(
-        !v.ok && v.problems.iter().any(|p| p.contains("missing")),
-        "{v:?}"
-    );
-
-    // Truncate the tail.
-    let last = sqlx::query("SELECT CAST(MAX(seq) AS BIGINT) AS m FROM audit_log")
-        .fetch_one(store.pool())
-        .await
-        .unwrap()
-        .get::<i64, _>("m");
-    sqlx::query("DELETE FROM audit_log WHERE seq = $1")
-        .bind(last)
-        .execute(store.pool())
-        .await
-        .unwrap();
-    let v = store.verify_audit().await.unwrap();
-    assert!(
-        v.problems
-            .iter()
-            .any(|p| p.contains("at the end were deleted")),
-        "{v:?}"
-    );
+    let last = head_seq(&store).await;
+    assert_eq!(ok.head_seq, last);
+    let kept = last - 2;
+    // A row copied to another place in the log: what someone without the key can add.
+    let copy = |to: i64, from: i64| {
+        format!(
+            "INSERT INTO audit_log (seq, at, actor_id, actor_role, action, entity_kind, entity_id, client_id, hub_id, detail, prev_hash, hash)
+             SELECT {to}, at, actor_id, actor_role, action, entity_kind, entity_id, client_id, hub_id, detail, hash, hash FROM audit_log WHERE seq = {from}"
+        )
+    };
+    let unsigned = |after: i64| {
+        format!(
+            "the recorded head is not signed by this database's key: rows after {after} may have been removed"
+        )
+    };
+    let cases: Vec<(&str, Vec<String>, Vec<String>)> = vec![
+        (
+            "a row modified",
+            vec!["UPDATE audit_log SET actor_id = 'someone-else' WHERE seq = 5".into()],
+            vec!["row 5: contents do not match its hash (modified)".into()],
+        ),
+        (
+            "a row's hash replaced",
+            vec!["UPDATE audit_log SET hash = 'ab' || substr(hash, 3) WHERE seq = 5".into()],
+            vec![
+                "row 5: contents do not match its hash (modified)".into(),
+                "row 6: does not link to row 5 (one of them was replaced)".into(),
+            ],
+        ),
+        (
+            "a row deleted",
+            vec!["DELETE FROM audit_log WHERE seq = 10".into()],
+            vec!["row 10 is missing (deleted)".into()],
+        ),
+        (
+            "rows deleted",
+            vec!["DELETE FROM audit_log WHERE seq BETWEEN 10 AND 12".into()],
+            vec!["rows 10..12 are missing (deleted)".into()],
+        ),
+        (
+            "the tail cut",
+            vec![format!("DELETE FROM audit_log WHERE seq > {kept}")],
+            vec![format!(
+                "rows after {kept} were removed: the log ends at row {kept} but the recorded head is row {last}"
+            )],
+        ),
+        (
+            "the tail cut and the head rewritten to the last row kept",
+            vec![
+                format!("DELETE FROM audit_log WHERE seq > {kept}"),
+                format!(
+                    "UPDATE store_state SET audit_seq = {kept}, audit_hash = (SELECT hash FROM audit_log WHERE seq = {kept}) WHERE id = 1"
+                ),
+            ],
+            vec![unsigned(kept)],
+        ),
+        (
+            "a row appended without moving the head",
+            vec![copy(last + 1, last)],
+            vec![format!(
+                "row {} was appended after the recorded head ({last})",
+                last + 1
+            )],
+        ),
+        (
+            "rows appended without moving the head",
+            vec![copy(last + 1, last), copy(last + 2, last)],
+            vec![format!(
+                "rows {}..{} were appended after the recorded head ({last})",
+                last + 1,
+                last + 2
+            )],
+        ),
+        (
+            "the head's hash rewritten",
+            vec![
+                "UPDATE store_state SET audit_hash = (SELECT hash FROM audit_log WHERE seq = 5) WHERE id = 1"
+                    .into(),
+            ],
+            vec![
+                format!(
+                    "row {last}: its hash is not the recorded head's (the row or the head was changed)"
+                ),
+                unsigned(last),
+            ],
+        ),
+        (
+            "the head's MAC removed",
+            vec!["UPDATE store_state SET audit_head_mac = NULL WHERE id = 1".into()],
+            vec![unsigned(last)],
+        ),
+        (
+            "a row inserted before the first",
+            vec![copy(0, 1)],
+            vec!["row 0 is numbered before the first row of the log (inserted)".into()],
+        ),
+    ];
+    for (case, tamper, expected) in cases {
+        assert_eq!(findings_after(&store, &tamper).await, expected, "{case}");
+    }
     let _ = Ack {
         id: json!(null),
         status: AckStatus::Unchanged,
@@ -1471,6 +1612,298 @@ async fn audit_chain_detects_tampering(store: Store, f: Fixture, _db: Reopen) {
         score: None,
         alerts: vec![],
     };
+}
+
+/// What verification finds after `tamper` (SQL run by someone holding the database but not the
+/// key). The audit log and the head are put back afterwards, so cases do not add up.
+async fn findings_after(store: &Store, tamper: &[String]) -> Vec<String> {
+    let run = |sql: String| async move {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(store.pool())
+            .await
+            .unwrap();
+    };
+    run("CREATE TABLE audit_log_kept AS SELECT * FROM audit_log".into()).await;
+    run("CREATE TABLE store_state_kept AS SELECT * FROM store_state".into()).await;
+    for sql in tamper {
+        run(sql.clone()).await;
+    }
+    let found = store.verify_audit().await.unwrap();
+    assert_eq!(found.ok, found.problems.is_empty());
+    run("DELETE FROM audit_log".into()).await;
+    run("INSERT INTO audit_log SELECT * FROM audit_log_kept".into()).await;
+    run("DELETE FROM store_state".into()).await;
+    run("INSERT INTO store_state SELECT * FROM store_state_kept".into()).await;
+    run("DROP TABLE audit_log_kept".into()).await;
+    run("DROP TABLE store_state_kept".into()).await;
+    let restored = store.verify_audit().await.unwrap();
+    assert!(restored.ok, "put back: {restored:?}");
+    found.problems
+}
+
+/// Hardening item 4: a tail cut and a head rewritten without the key stay caught after a restart
+/// (a head whose MAC was removed is not signed again) and after the server writes new events
+/// (it records the unsigned head in the chain before extending it).
+async fn truncation_without_the_key_stays_caught_after_new_events(
+    store: Store,
+    f: Fixture,
+    db: Reopen,
+) {
+    register_client(&store, &f, &f.counsellor).await;
+    let kept = head_seq(&store).await - 3;
+    // The MAC removed too, hoping the next start signs the head as it does after an upgrade.
+    for sql in [
+        format!("DELETE FROM audit_log WHERE seq > {kept}"),
+        format!(
+            "UPDATE store_state SET audit_seq = {kept}, audit_hash = (SELECT hash FROM audit_log WHERE seq = {kept}), audit_head_mac = NULL WHERE id = 1"
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+    store.close().await;
+    let store = Store::open(scaleup_storage::StoreOptions {
+        url: db.url,
+        master_key: db.key,
+        max_connections: 2,
+        rules: Arc::new(TestRules),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        store.verify_audit().await.unwrap().problems,
+        vec![format!(
+            "the recorded head is not signed by this database's key: rows after {kept} may have been removed"
+        )]
+    );
+    let marker = format!(
+        "row {}: written onto a recorded head (row {kept}) that this database's key did not sign: rows after {kept} may have been removed before it",
+        kept + 1
+    );
+    let a = actor(&store, &f.counsellor).await;
+    for _ in 0..3 {
+        store
+            .audit(
+                Some(&a),
+                scaleup_storage::AuditEvent::new("client.list", "client"),
+            )
+            .await
+            .unwrap();
+        let v = store.verify_audit().await.unwrap();
+        assert_eq!(v.problems, vec![marker.clone()], "{v:?}");
+        let head = head_seq(&store).await;
+        assert_eq!(
+            (v.head_seq, v.rows_checked),
+            (head, head),
+            "no row is missing"
+        );
+    }
+}
+
+/// Hardening item 4: a checkpoint kept outside the database catches what the head's MAC cannot,
+/// a log cut or rewritten below it by someone holding the database (here, rolling back to a
+/// signed head they saw earlier, which is what holding the key also allows).
+async fn a_checkpoint_catches_truncation_below_it(store: Store, f: Fixture, _db: Reopen) {
+    let a = actor(&store, &f.counsellor).await;
+    let event = || scaleup_storage::AuditEvent::new("client.list", "client");
+    register_client(&store, &f, &f.counsellor).await;
+    // A head someone holding the database saw (in a backup, say), MAC and all.
+    let seen = sqlx::query("SELECT audit_seq, audit_hash, audit_head_mac FROM store_state")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let seen_seq: i64 = seen.get("audit_seq");
+    for _ in 0..5 {
+        store.audit(Some(&a), event()).await.unwrap();
+    }
+    let CheckpointOutcome::Signed {
+        checkpoint,
+        rows_checked,
+    } = store.audit_checkpoint().await.unwrap()
+    else {
+        panic!("an intact chain gets a checkpoint");
+    };
+    assert_eq!(
+        (checkpoint.seq, rows_checked),
+        (head_seq(&store).await, checkpoint.seq)
+    );
+    assert_eq!(checkpoint.format, scaleup_storage::CHECKPOINT_FORMAT);
+    assert_eq!(
+        Some(checkpoint.key_id.clone()),
+        store.database_key_id().await.unwrap()
+    );
+    // The file a hub keeps: one checkpoint a line, read back whole.
+    store.audit(Some(&a), event()).await.unwrap();
+    let CheckpointOutcome::Signed {
+        checkpoint: later, ..
+    } = store.audit_checkpoint().await.unwrap()
+    else {
+        panic!("an intact chain gets a checkpoint");
+    };
+    let file = format!(
+        "{}\n{}\n",
+        serde_json::to_string(&checkpoint).unwrap(),
+        serde_json::to_string(&later).unwrap()
+    );
+    let kept = AuditCheckpoint::read_all(&file).unwrap();
+    assert_eq!(kept, vec![checkpoint.clone(), later.clone()]);
+    let v = store.verify_audit_with(&kept).await.unwrap();
+    assert!(v.ok && v.checkpoints_checked == 2, "{v:?}");
+
+    // Edited or foreign checkpoints are refused, naming the row they claim.
+    let mut moved = checkpoint.clone();
+    moved.seq -= 1;
+    let mut foreign = checkpoint.clone();
+    foreign.key_id = "000000000000".into();
+    let mut future = checkpoint.clone();
+    future.format = "scaleup-audit-checkpoint/9".into();
+    let key_id = store.database_key_id().await.unwrap().unwrap();
+    let k = checkpoint.seq;
+    assert_eq!(
+        store
+            .verify_audit_with(&[moved, foreign, future])
+            .await
+            .unwrap()
+            .problems,
+        vec![
+            format!(
+                "checkpoint of row {}: its MAC does not match: it was altered, or not made with this database's key",
+                k - 1
+            ),
+            format!(
+                "checkpoint of row {k}: made for another database or key (this database's key id is {key_id})"
+            ),
+            format!(
+                "checkpoint of row {k}: not a checkpoint this version reads (its format is not scaleup-audit-checkpoint/1)"
+            ),
+        ]
+    );
+
+    // Roll the log back to the head seen before the checkpoint: the head's MAC is genuine, so
+    // only the checkpoint can tell.
+    for sql in [
+        format!("DELETE FROM audit_log WHERE seq > {seen_seq}"),
+        format!(
+            "UPDATE store_state SET audit_seq = {seen_seq}, audit_hash = '{}', audit_head_mac = '{}' WHERE id = 1",
+            seen.get::<String, _>("audit_hash"),
+            seen.get::<String, _>("audit_head_mac")
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+    assert!(
+        store.verify_audit().await.unwrap().ok,
+        "the limit checkpoints exist for"
+    );
+    let taken = format!("checkpoint of row {k} taken {}", checkpoint.at);
+    assert_eq!(
+        store
+            .verify_audit_with(std::slice::from_ref(&checkpoint))
+            .await
+            .unwrap()
+            .problems,
+        vec![format!(
+            "{taken}: rows after {seen_seq} were removed: the checkpoint saw row {k} but the recorded head is row {seen_seq}"
+        )]
+    );
+    // The server writes on past the checkpointed row: row k exists again, but it is another.
+    while head_seq(&store).await <= k {
+        store.audit(Some(&a), event()).await.unwrap();
+    }
+    assert!(store.verify_audit().await.unwrap().ok);
+    assert_eq!(
+        store
+            .verify_audit_with(std::slice::from_ref(&checkpoint))
+            .await
+            .unwrap()
+            .problems,
+        vec![format!(
+            "{taken}: row {k} is not the row checkpointed (its hash differs): the log was rewritten from row {k} or earlier"
+        )]
+    );
+
+    // A chain that does not verify gets no checkpoint.
+    sqlx::query("UPDATE audit_log SET actor_id = 'someone-else' WHERE seq = 3")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let CheckpointOutcome::Refused(findings) = store.audit_checkpoint().await.unwrap() else {
+        panic!("a checkpoint vouched for a modified chain");
+    };
+    assert_eq!(
+        findings.problems,
+        vec!["row 3: contents do not match its hash (modified)"]
+    );
+}
+
+/// Issue 11 and hardening item 4: on a live server every audited read appends an event while
+/// `verify_audit` walks the log. Verification must judge the chain as of one moment and never
+/// report rows committed during the walk as tampering.
+async fn verify_on_a_live_server_never_cries_wolf(store: Store, f: Fixture, _db: Reopen) {
+    let a = actor(&store, &f.counsellor).await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let appender = {
+        let (store, stop) = (store.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut appended = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                store
+                    .audit(
+                        Some(&a),
+                        scaleup_storage::AuditEvent::new("client.list", "client"),
+                    )
+                    .await
+                    .unwrap();
+                appended += 1;
+            }
+            appended
+        })
+    };
+    // The test means something only if rows were appended while verification ran: verify until
+    // that happened ten times (a loaded machine may need many rounds; a minute at most).
+    let started = std::time::Instant::now();
+    let (mut rounds, mut overlapped) = (0, 0);
+    let mut checkpoints = Vec::new();
+    while overlapped < 10 && started.elapsed() < std::time::Duration::from_secs(60) {
+        let before = head_seq(&store).await;
+        // Every other round takes a checkpoint (which verifies first), the others verify
+        // with the checkpoints taken so far.
+        if rounds % 2 == 0 {
+            match store.audit_checkpoint().await.unwrap() {
+                CheckpointOutcome::Signed { checkpoint, .. } => checkpoints.push(checkpoint),
+                CheckpointOutcome::Refused(v) => {
+                    panic!("checkpoint {rounds} on a live server refused: {v:?}")
+                }
+            }
+        } else {
+            let v = store.verify_audit_with(&checkpoints).await.unwrap();
+            assert!(v.ok, "verification {rounds} on a live server: {v:?}");
+        }
+        if head_seq(&store).await > before {
+            overlapped += 1;
+        }
+        rounds += 1;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let appended = appender.await.unwrap();
+    assert!(
+        overlapped >= 10,
+        "only {overlapped} of {rounds} verifications ran while rows were appended ({appended} in all)"
+    );
+    assert!(store.verify_audit().await.unwrap().ok);
+}
+
+/// The recorded head of the audit chain (`store_state.audit_seq`).
+async fn head_seq(store: &Store) -> i64 {
+    sqlx::query_scalar("SELECT audit_seq FROM store_state WHERE id = 1")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
 }
 
 async fn summary_counts_indicators_and_suppresses_small_cells(

@@ -315,6 +315,7 @@ app-decline-prefers_other_care = Prefers other care
 app-decline-other = Other
 app-session-number = Session number
 app-session-date = Date
+app-session-attendance = Did the client come?
 app-session-attended = The client attended
 app-session-missed = The client did not come
 app-session-minutes = Duration (minutes)

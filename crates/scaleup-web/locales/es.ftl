@@ -326,6 +326,7 @@ app-decline-prefers_other_care = Prefiere otra atención
 app-decline-other = Otro
 app-session-number = Número de sesión
 app-session-date = Fecha
+app-session-attendance = ¿Vino el paciente?
 app-session-attended = El paciente asistió
 app-session-missed = El paciente no vino
 app-session-minutes = Duración (minutos)

@@ -324,6 +324,7 @@ app-decline-prefers_other_care = Préfère d'autres soins
 app-decline-other = Autre
 app-session-number = Numéro de séance
 app-session-date = Date
+app-session-attendance = Le bénéficiaire est-il venu ?
 app-session-attended = Le bénéficiaire est venu
 app-session-missed = Le bénéficiaire n'est pas venu
 app-session-minutes = Durée (minutes)

@@ -328,6 +328,7 @@ app-decline-prefers_other_care = कोई और इलाज पसंद ह�
 app-decline-other = अन्य
 app-session-number = सत्र संख्या
 app-session-date = तारीख
+app-session-attendance = क्या क्लाइंट आया?
 app-session-attended = क्लाइंट आए
 app-session-missed = क्लाइंट नहीं आए
 app-session-minutes = अवधि (मिनट)

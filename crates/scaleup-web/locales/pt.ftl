@@ -327,6 +327,7 @@ app-decline-prefers_other_care = Prefere outros cuidados
 app-decline-other = Outro
 app-session-number = Número da sessão
 app-session-date = Data
+app-session-attendance = O utente veio?
 app-session-attended = O utente compareceu
 app-session-missed = O utente não veio
 app-session-minutes = Duração (minutos)

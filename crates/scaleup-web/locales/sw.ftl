@@ -325,6 +325,7 @@ app-decline-prefers_other_care = Anapendelea huduma nyingine
 app-decline-other = Nyingine
 app-session-number = Namba ya kikao
 app-session-date = Tarehe
+app-session-attendance = Je, mteja alikuja?
 app-session-attended = Mteja alihudhuria
 app-session-missed = Mteja hakuja
 app-session-minutes = Muda (dakika)

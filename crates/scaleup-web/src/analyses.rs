@@ -943,6 +943,7 @@ pub struct MetaQuery {
     estimate: String,
     se: String,
     label: Option<String>,
+    df: Option<String>,
     #[serde(default)]
     method: scaleup_analysis::gee_meta::MetaMethodArg,
     #[serde(default)]
@@ -965,6 +966,7 @@ pub async fn meta(
         estimate: q.estimate,
         se: q.se,
         label: q.label,
+        df: q.df,
         method: q.method,
         knapp_hartung: q.knapp_hartung,
         kh_truncate: q.kh_truncate,

@@ -118,7 +118,11 @@ pub fn router(state: AppState) -> Router {
         .route("/conflicts/{id}/resolve", post(resolve_conflict))
         .route("/summary", get(summary))
         .route("/audit", get(list_audit))
-        .route("/audit/verify", get(verify_audit))
+        .route(
+            "/audit/verify",
+            get(verify_audit).post(verify_audit_with_checkpoints),
+        )
+        .route("/audit/checkpoint", get(audit_checkpoint))
         .route("/instruments", get(list_instruments))
         .route("/instruments/{code}", get(get_instrument))
         .route("/protocols", get(list_protocols))
@@ -1130,6 +1134,56 @@ async fn verify_audit(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Capability::ReadAudit)?;
     Ok(Json(json!(state.store.verify_audit().await?)))
+}
+
+/// At most this many checkpoints in one request (over 13 years of daily ones): each costs an
+/// indexed lookup, and the body stays under the default 2 MB limit.
+pub const MAX_AUDIT_CHECKPOINTS: usize = 5000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditVerifyBody {
+    /// Checkpoints as `GET /audit/checkpoint` (or `scaleup audit checkpoint`) wrote them.
+    checkpoints: Vec<scaleup_storage::AuditCheckpoint>,
+}
+
+async fn verify_audit_with_checkpoints(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(b): Body<AuditVerifyBody>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Capability::ReadAudit)?;
+    if b.checkpoints.len() > MAX_AUDIT_CHECKPOINTS {
+        return Err(ApiError::invalid(
+            "checkpoints",
+            format!("at most {MAX_AUDIT_CHECKPOINTS} checkpoints in one request"),
+        ));
+    }
+    Ok(Json(json!(
+        state.store.verify_audit_with(&b.checkpoints).await?
+    )))
+}
+
+/// Verifies the chain and signs its head, for the admin to keep outside the database.
+async fn audit_checkpoint(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Capability::ReadAudit)?;
+    match state.store.audit_checkpoint().await? {
+        scaleup_storage::CheckpointOutcome::Signed { checkpoint, .. } => {
+            Ok(Json(json!(checkpoint)))
+        }
+        // A checkpoint says the log was whole up to its row: none for a log that is not.
+        scaleup_storage::CheckpointOutcome::Refused(v) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "audit_not_intact",
+            format!(
+                "the audit log does not verify ({} problem(s)), so no checkpoint was made: see GET /api/v1/audit/verify",
+                v.problems.len()
+            ),
+        )),
+    }
 }
 
 /// A catalogue listing as the API serves it.

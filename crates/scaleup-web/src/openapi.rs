@@ -241,7 +241,21 @@ pub const ROUTES: &[RouteDoc] = &[
     r(
         "get",
         "/audit/verify",
-        "Verify the audit hash chain (admin)",
+        "Verify the audit hash chain up to its recorded head (admin)",
+        "audit",
+        true,
+    ),
+    r(
+        "post",
+        "/audit/verify",
+        "Verify the audit hash chain and that it still holds each checkpoint sent (admin)",
+        "audit",
+        true,
+    ),
+    r(
+        "get",
+        "/audit/checkpoint",
+        "Verify the audit hash chain and sign its head, for the hub to keep outside the database (admin; 409 if the chain does not verify)",
         "audit",
         true,
     ),
@@ -710,6 +724,13 @@ pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
     ),
     (
         "/analyses/meta",
+        "df",
+        "string",
+        false,
+        "column of each estimate's own degrees of freedom (t intervals for those studies)",
+    ),
+    (
+        "/analyses/meta",
         "method",
         r#"{"type": "string", "enum": ["fe", "dl", "reml"]}"#,
         false,
@@ -1007,6 +1028,7 @@ fn json_body(method: &str, path: &str) -> Option<&'static str> {
         ("post", "/alerts/{id}/follow-ups") => "AlertFollowUp",
         ("post", "/safety-flags/{id}/acknowledge") => "SafetyFlagAcknowledge",
         ("post", "/conflicts/{id}/resolve") => "ConflictResolve",
+        ("post", "/audit/verify") => "AuditVerifyRequest",
         _ => return None,
     })
 }
@@ -1017,6 +1039,8 @@ fn response_schema(method: &str, path: &str) -> Option<&'static str> {
     Some(match (method, path) {
         ("post", "/sync") => "SyncAcks",
         ("get", "/caseload") => "CaseloadPage",
+        ("get" | "post", "/audit/verify") => "AuditVerification",
+        ("get", "/audit/checkpoint") => "AuditCheckpoint",
         _ => return None,
     })
 }
@@ -1059,6 +1083,13 @@ fn response_schemas() -> Value {
             "rule_id": {"type": "string", "description": "as /alerts shows it: <instrument>.<rule>"},
             "level": {"type": "string", "enum": ["urgent", "routine"]},
             "due_at": {"type": "string", "format": "date-time"}}},
+        "AuditVerification": {"type": "object", "required": ["ok", "rows_checked", "problems", "head_seq", "checkpoints_checked"], "properties": {
+            "ok": {"type": "boolean"},
+            "rows_checked": {"type": "integer", "minimum": 0},
+            "problems": {"type": "array", "items": {"type": "string"},
+                "description": "findings, each naming the rows concerned: modified, missing, removed at the end, appended after the head, an unsigned head, a checkpoint no longer in the log"},
+            "head_seq": {"type": "integer", "description": "the recorded head verified up to, read before the walk"},
+            "checkpoints_checked": {"type": "integer", "minimum": 0}}},
         "CaseloadPage": {"type": "object", "required": ["items", "next_cursor"], "properties": {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/CaseloadEntry"}},
             "next_cursor": nullable("string")}},
@@ -1209,6 +1240,9 @@ pub fn openapi_document() -> Value {
         if let Some(schema) = json_body(route.method, route.path) {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         }
+        if route.path == "/audit/checkpoint" {
+            op["responses"]["409"] = json!({"description": "The audit chain does not verify, so no checkpoint was made (GET /audit/verify lists the findings)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        }
         if let Some((media, description)) = analysis_body(route.path) {
             op["requestBody"] = json!({"required": true, "description": description,
                 "content": {media: {"schema": {"type": "string", "minLength": 1}}}});
@@ -1317,11 +1351,34 @@ pub fn openapi_document() -> Value {
             }
         }
     });
-    if let (Some(schemas), Value::Object(extra)) = (
-        doc["components"]["schemas"].as_object_mut(),
-        response_schemas(),
-    ) {
-        schemas.extend(extra);
+    for extra in [audit_schemas(), response_schemas()] {
+        if let (Some(schemas), Value::Object(extra)) =
+            (doc["components"]["schemas"].as_object_mut(), extra)
+        {
+            schemas.extend(extra);
+        }
     }
     doc
+}
+
+/// A checkpoint of the audit chain, as `GET /audit/checkpoint` returns it and
+/// `POST /audit/verify` takes it back, and that request. Closed: the format is versioned and its
+/// MAC covers every field, so a new field is a new format. Values are not constrained beyond
+/// their types: a checkpoint that is wrong in any way is a finding of the verification (200),
+/// not a bad request.
+fn audit_schemas() -> Value {
+    json!({
+        "AuditCheckpoint": object(&["format", "key_id", "chain", "seq", "hash", "at", "mac"], json!({
+            "format": {"type": "string", "description": format!("`{}` (others are reported as unreadable)", scaleup_storage::CHECKPOINT_FORMAT)},
+            "key_id": {"type": "string", "description": "public fingerprint of the database's master key"},
+            "chain": {"type": "string", "description": "which chain: `store`, the database's one chain"},
+            "seq": {"type": "integer", "description": "the head's sequence number: the last row vouched for"},
+            "hash": {"type": "string", "description": "that row's hash"},
+            "at": {"type": "string", "format": "date-time"},
+            "mac": {"type": "string", "description": "HMAC-SHA256 (hex) of the other fields under a subkey of the master key"}})),
+        "AuditVerifyRequest": object(&["checkpoints"], json!({
+            "checkpoints": {"type": "array", "maxItems": crate::api::MAX_AUDIT_CHECKPOINTS,
+                "items": {"$ref": "#/components/schemas/AuditCheckpoint"},
+                "description": "checkpoints kept outside the database; each must still be in the log with its hash"}}))
+    })
 }

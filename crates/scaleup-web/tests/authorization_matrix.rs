@@ -99,6 +99,12 @@ const MATRIX: &[Row] = &[
     row("get", "/summary", [401, 200, 200, 200, 200, 200, 200]),
     row("get", "/audit", [401, 200, 403, 403, 403, 403, 403]),
     row("get", "/audit/verify", [401, 200, 403, 403, 403, 403, 403]),
+    row("post", "/audit/verify", [401, 200, 403, 403, 403, 403, 403]),
+    row(
+        "get",
+        "/audit/checkpoint",
+        [401, 200, 403, 403, 403, 403, 403],
+    ),
     row("get", "/instruments", [401, 200, 200, 200, 200, 200, 200]),
     row(
         "get",
@@ -380,6 +386,7 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
             Some(json!({"note": "Discussed in supervision."}))
         }
         ("post", "/conflicts/{id}/resolve") => Some(json!({"keep": "server"})),
+        ("post", "/audit/verify") => Some(json!({"checkpoints": []})),
         ("post", "/analyses/lmm") => Some(Value::String(inputs::lmm_csv())),
         ("post", "/analyses/glmm") => Some(Value::String(inputs::glmm_csv())),
         ("post", "/analyses/gee" | "/analyses/icc") => Some(Value::String(inputs::lmm_csv())),

@@ -4,6 +4,7 @@
 //! `cmd/<name>.rs` with its own `Args` and `run`.
 
 mod cmd;
+mod progress;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -31,8 +32,9 @@ enum Command {
     /// Manage user accounts.
     #[cfg(feature = "server")]
     User(cmd::user::Args),
-    /// Inspect and verify the hash-chained audit log.
+    /// Verify the hash-chained audit log; sign checkpoints of it to keep elsewhere.
     #[cfg(feature = "server")]
+    #[command(long_about = cmd::audit::LONG_ABOUT)]
     Audit(cmd::audit::Args),
     /// Analyse a programme's data in place (effectiveness by its design's standard model).
     #[cfg(feature = "server")]
@@ -47,11 +49,11 @@ enum Command {
     Instruments(cmd::instruments::Args),
     /// List, show and validate intervention protocols (PM+, HAP, Friendship Bench, ...).
     Protocols(cmd::protocols::Args),
-    /// Statistical models: lmm, glmm, gee, meta.
+    /// Statistical models: lmm, glmm, gee, meta, icc.
     Stats(cmd::stats::Args),
     /// Study design: power and sample size.
     Design(cmd::design::Args),
-    /// Health economics: icers, markov, psa, evpi, bia, roi.
+    /// Health economics: icers, markov, psa, evpi, owsa, bia, roi, cost.
     Econ(cmd::econ::Args),
     /// Scale-up planner: workforce, coverage and budget projection.
     Plan(cmd::plan::Args),

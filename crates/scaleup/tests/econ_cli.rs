@@ -381,3 +381,46 @@ fn owsa_tornado_json_and_svg() {
     ]);
     assert!(!ok && err.contains("'from_A' is a vector"), "{err}");
 }
+
+/// Hardening item 17: progress goes to standard error only when it is a terminal. Here it is a
+/// pipe, as in scripts and CI, so standard error holds the warnings and nothing else: no bar,
+/// no spinner, no carriage returns.
+#[test]
+fn issue_17_psa_through_a_pipe_draws_no_progress_bar() {
+    let model = hiv_psa_model();
+    let (ok, out, err) = scaleup(&[
+        "econ", "psa", "--model", &model, "--draws", "20000", "--wtp", "0,20000", "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    assert!(serde_json::from_str::<Value>(&out).is_ok());
+    assert!(
+        !err.contains('\r') && !err.contains("eta") && !err.contains("draws"),
+        "{err:?}"
+    );
+    for line in err.lines() {
+        assert!(
+            line.starts_with("warning: "),
+            "unexpected stderr line {line:?}"
+        );
+    }
+}
+
+/// Hardening item 15: a model without distributions used to run every draw identically and
+/// report EVPI 0 without a word.
+#[test]
+fn issue_15_psa_of_a_model_without_distributions_is_refused() {
+    let model = format!(
+        "{}/../scaleup-econ/models/friendship_bench_markov.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (ok, out, err) = scaleup(&[
+        "econ", "psa", "--model", &model, "--draws", "2000000", "--wtp", "0",
+    ]);
+    assert!(!ok && out.is_empty(), "{out}");
+    assert!(
+        err.contains("PSA failed")
+            && err.contains("no parameter of the model has a distribution that varies"),
+        "{err}"
+    );
+}

@@ -160,6 +160,17 @@ impl Distribution {
         }
     }
 
+    /// Whether draws differ from one another: false for a fixed value and for a normal or
+    /// lognormal with zero spread, which are constants written as distributions.
+    pub fn varies(&self) -> bool {
+        match self {
+            Distribution::Fixed(_) => false,
+            Distribution::Normal { sd, .. } => *sd > 0.0,
+            Distribution::LogNormal { sdlog, .. } => *sdlog > 0.0,
+            _ => true,
+        }
+    }
+
     /// Number of values one draw produces (k for Dirichlet, else 1).
     pub fn dim(&self) -> usize {
         match self {

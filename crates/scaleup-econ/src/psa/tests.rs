@@ -209,3 +209,84 @@ state_effects = [1, 0]
     );
     assert!(run_psa(&m, &PsaConfig::new(0, 1, vec![0.0]), |_| Ok(())).is_err());
 }
+
+/// Hardening issue 15: a model whose parameters are all fixed (or zero-spread) used to run
+/// every draw identically and report EVPI 0 without a word.
+#[test]
+fn issue_15_psa_without_varying_parameters_is_refused() {
+    let all_fixed = r#"
+states = ["alive"]
+initial = [1]
+cycles = 1
+accrual = "start"
+[[parameter]]
+name = "c"
+distribution = "fixed"
+value = 100
+[[parameter]]
+name = "u"
+distribution = "normal"
+mean = 0.7
+sd = 0
+[[strategy]]
+name = "ref"
+[[strategy.phase]]
+transitions = [[1]]
+state_costs = ["c"]
+state_effects = ["u"]
+[[strategy]]
+name = "new"
+[[strategy.phase]]
+transitions = [[1]]
+state_costs = ["c * 2"]
+state_effects = ["u + 0.1"]
+"#;
+    let no_parameters = r#"
+states = ["alive"]
+initial = [1]
+cycles = 1
+accrual = "start"
+[[strategy]]
+name = "only"
+[[strategy.phase]]
+transitions = [[1]]
+state_costs = [1]
+state_effects = [1]
+"#;
+    for src in [all_fixed, no_parameters] {
+        let m = Model::from_toml_str(src).unwrap();
+        let mut chunks = 0;
+        let e = run_psa(&m, &PsaConfig::new(2_000_000, 1, vec![0.0, 1000.0]), |_| {
+            chunks += 1;
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(matches!(e, PsaError::NoUncertainty), "{e}");
+        assert!(
+            e.to_string()
+                .contains("no parameter of the model has a distribution that varies")
+        );
+        assert_eq!(chunks, 0, "refused before drawing anything");
+    }
+}
+
+#[test]
+fn zero_spread_distributions_do_not_vary() {
+    assert!(!Distribution::Fixed(1.0).varies());
+    assert!(!Distribution::Normal { mean: 1.0, sd: 0.0 }.varies());
+    assert!(
+        !Distribution::LogNormal {
+            meanlog: 0.0,
+            sdlog: 0.0
+        }
+        .varies()
+    );
+    assert!(Distribution::Normal { mean: 1.0, sd: 0.1 }.varies());
+    assert!(
+        Distribution::Beta {
+            alpha: 2.0,
+            beta: 3.0
+        }
+        .varies()
+    );
+}

@@ -415,7 +415,7 @@ function field(label, input, hint) {
 }
 function choices(name, legend, options, { type = 'radio', checked = [] } = {}) {
   return h('fieldset', { class: 'choices' }, h('legend', {}, legend),
-    options.map(([value, label, extra]) => h('label', {}, h('input', { type, name, value, checked: checked.includes(String(value)) }), ' ', label, extra ? h('small', {}, ' ', extra) : null)));
+    options.map(([value, label, extra]) => h('label', {}, h('input', { type, name, value, checked: checked.includes(String(value)) }), h('span', {}, label, extra ? h('small', {}, extra) : null))));
 }
 function select(name, options, value) {
   return h('select', { name, id: 'f-' + name }, options.map(([v, l]) => h('option', { value: v, selected: v === value }, l)));
@@ -570,9 +570,12 @@ function assessForm(v, code, occasion) {
       return [t('app-incomplete-missing', { items: missing.join(', ') }), ...red].join(' ');
     }
     const id = uuid();
-    const data = { client_id: v.cid, instrument: code, occasion: occasion || 'screening', administered_on: today(), responses };
-    if (v.episode && !v.episode.data.closed_on) data.episode_id = v.episode.id;
-    if (sessionNo) data.session_number = sessionNo;
+    // A measure "at a session" before any session is the baseline (the server requires a
+    // session number for a session measure).
+    const when = occasion === 'session' && !sessionNo ? 'baseline' : occasion || 'screening';
+    const data = { client_id: v.cid, instrument: code, occasion: when, administered_on: today(), responses };
+    if (v.episode && (!v.episode.data.closed_on || when === 'endpoint')) data.episode_id = v.episode.id;
+    if (sessionNo && when === 'session') data.session_number = sessionNo;
     await queue([{ kind: 'assessment', id, data }]);
     const urgent = flags(code, responses).length;
     const next = urgent ? `#/c/${v.cid}/safety/1` : `#/c/${v.cid}`;
@@ -670,7 +673,7 @@ function sessionForm(v) {
   form(t('app-record-session'), [
     field(t('app-session-number'), h('input', { name: 'number', type: 'number', min: 1, value: next.number, inputmode: 'numeric' })),
     field(t('app-session-date'), dateInput('on', today())),
-    choices('attended', t('app-session-attended'), [['yes', t('app-session-attended')], ['no', t('app-session-missed')]], { checked: ['yes'] }),
+    choices('attended', t('app-session-attendance'), [['yes', t('app-session-attended')], ['no', t('app-session-missed')]], { checked: ['yes'] }),
     choices('modality', t('app-session-modality'), modalities.map((m) => [m, t('app-modality-' + m)]), { checked: [modalities[0]] }),
     field(t('app-session-minutes'), h('input', { name: 'minutes', type: 'number', min: 1, max: 600, value: p.sessions?.typical_minutes || '', inputmode: 'numeric' })),
     choices('components', t('app-session-components'), comps.map((c) => [c.code, c.label, planned.has(c.code) ? '(' + t('app-planned') + ')' : '']), { type: 'checkbox' }),
@@ -712,7 +715,9 @@ function closeForm(v) {
     if (!d.get('reason') || !d.get('on')) return t('app-required');
     if (d.get('on') > today()) return t('app-date-future');
     await queue([{ kind: 'episode', id: v.episode.id, data: { ...v.episode.data, closed_on: d.get('on'), closure_reason: d.get('reason') } }]);
-    routeTo('#/c/' + v.cid);
+    // Treatment completed: the protocol's end-of-treatment measure, if it has one.
+    const end = d.get('reason') === 'completed' && v.protocol?.outcomes?.find((o) => o.at.includes('end'));
+    routeTo(end ? `#/c/${v.cid}/assess/${end.instrument}/endpoint` : '#/c/' + v.cid);
   }, '#/c/' + v.cid);
 }
 

@@ -468,7 +468,7 @@ pub async fn client(
         .map(|r| RecordLine {
             kind: v.tr.t(&format!("app-kind-{}", r.kind)),
             on: r.occurred_on.clone().unwrap_or_default(),
-            summary: summarise(r, &v),
+            summary: summarise(r, &v, &state.catalog.rules),
         })
         .collect();
     render(&ClientPage {
@@ -494,10 +494,19 @@ pub async fn client(
     })
 }
 
-fn summarise(r: &scaleup_storage::RecordRow, v: &Visitor) -> String {
+fn summarise(
+    r: &scaleup_storage::RecordRow,
+    v: &Visitor,
+    catalog: &scaleup_domain::catalog::Catalog,
+) -> String {
     let d = &r.data;
     match r.kind.as_str() {
         "assessment" => {
+            let code = d["instrument"].as_str().unwrap_or_default();
+            let instrument = catalog
+                .instrument(code)
+                .and_then(|i| i.def().short_name.clone())
+                .unwrap_or_else(|| code.to_string());
             let total = r
                 .score
                 .as_ref()
@@ -509,10 +518,7 @@ fn summarise(r: &scaleup_storage::RecordRow, v: &Visitor) -> String {
                 .as_ref()
                 .and_then(|s| s["band"]["label"].as_str())
                 .unwrap_or_default();
-            format!(
-                "{} {total} {band}",
-                d["instrument"].as_str().unwrap_or_default()
-            )
+            format!("{instrument} {total} {band}")
         }
         "session" => format!(
             "{} · {}",

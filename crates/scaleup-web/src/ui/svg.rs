@@ -92,11 +92,7 @@ pub fn bars(title: &str, bars: &[(String, u32)]) -> String {
 
 /// A number as people read it: no trailing zeros, at most one decimal.
 pub fn fmt(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{}", v.round() as i64)
-    } else {
-        format!("{v:.1}")
-    }
+    scaleup_format::up_to(v, 1)
 }
 
 #[cfg(test)]

@@ -86,6 +86,8 @@ fn effectiveness(a: EffectivenessArgs) -> anyhow::Result<()> {
         Ok(())
     })?;
     let (programme, pairs) = loaded.expect("set by the block above");
-    let report = scaleup_web::analyses::effectiveness_report(&programme, &pairs, &options)?;
+    let report = crate::progress::with_spinner("fitting the effectiveness model", || {
+        scaleup_web::analyses::effectiveness_report(&programme, &pairs, &options)
+    })?;
     print_report(&report, a.format, "scaleup analyze effectiveness")
 }

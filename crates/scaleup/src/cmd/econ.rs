@@ -218,7 +218,9 @@ fn run_psa(args: PsaArgs) -> Result<()> {
         None => None,
     };
     let k = names.len();
+    let progress = crate::progress::bar(args.draws as u64, "draws");
     let result = psa_core::run_psa(&model, &cfg, |chunk| {
+        progress.inc((chunk.outcomes.len() / k.max(1)) as u64);
         let Some(w) = writer.as_mut() else {
             return Ok(());
         };
@@ -247,7 +249,9 @@ fn run_psa(args: PsaArgs) -> Result<()> {
         }
         Ok(())
     })
-    .with_context(|| format!("{}: PSA failed", args.model.display()))?;
+    .with_context(|| format!("{}: PSA failed", args.model.display()));
+    progress.finish_and_clear();
+    let result = result?;
     if let (Some(w), Some(p)) = (writer.as_mut(), &args.out) {
         w.flush()
             .with_context(|| format!("cannot write {}", p.display()))?;

@@ -553,8 +553,7 @@ fn show(inst: &Instrument, texts: Option<&ItemTexts>, format: Format) -> Result<
 }
 
 fn fmt_num(x: f64) -> String {
-    let s = format!("{x:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    scaleup_format::up_to(x, 2)
 }
 
 fn print_score(inst: &Instrument, s: &Score, format: Format) -> Result<()> {

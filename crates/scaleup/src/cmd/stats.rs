@@ -95,7 +95,16 @@ pub(crate) fn print_report(report: &Report, format: Format, command: &str) -> an
         eprintln!("warning: {w}");
     }
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report.json)?),
+        Format::Json => {
+            // The same JSON as the API gives: warnings travel with the result.
+            let mut json = report.json.clone();
+            if !report.warnings.is_empty()
+                && let Some(obj) = json.as_object_mut()
+            {
+                obj.insert("warnings".into(), report.warnings.clone().into());
+            }
+            println!("{}", serde_json::to_string_pretty(&json)?)
+        }
         Format::Text => print!("{}", report.text),
         Format::Html => match &report.html {
             Some(html) => print!("{html}"),
@@ -114,7 +123,9 @@ fn run_lmm(args: LmmArgs) -> anyhow::Result<()> {
         args.no_df,
     );
     let (source, file) = open_data(&args.data)?;
-    let report = models::lmm(&source, file, &req)?;
+    let report = crate::progress::with_spinner("fitting the mixed model", || {
+        models::lmm(&source, file, &req)
+    })?;
     print_report(&report, args.format, "scaleup stats lmm")
 }
 
@@ -154,6 +165,8 @@ fn run_glmm(args: GlmmArgs) -> anyhow::Result<()> {
     let GlmmFamily::Binomial = args.family;
     let req = model_request(&args.formula, &args.factors, false, args.blups, false);
     let (source, file) = open_data(&args.data)?;
-    let report = models::glmm(&source, file, &req)?;
+    let report = crate::progress::with_spinner("fitting the mixed model", || {
+        models::glmm(&source, file, &req)
+    })?;
     print_report(&report, args.format, "scaleup stats glmm")
 }

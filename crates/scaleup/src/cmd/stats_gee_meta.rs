@@ -77,7 +77,8 @@ pub fn run_gee(args: GeeArgs) -> anyhow::Result<()> {
         factors: args.factors.clone(),
     };
     let (source, file) = open_data(&args.data)?;
-    let report = gee_meta::gee(&source, file, &req)?;
+    let report =
+        crate::progress::with_spinner("fitting the GEE", || gee_meta::gee(&source, file, &req))?;
     print_report(&report, args.format, "scaleup stats gee")
 }
 
@@ -106,6 +107,10 @@ pub struct MetaArgs {
     /// Column with study labels (for the text output and the forest plot).
     #[arg(long)]
     label: Option<String>,
+    /// Column with each estimate's own degrees of freedom (e.g. the df of `scaleup analyze
+    /// effectiveness`): that study's interval is then t(df), as in the report it came from.
+    #[arg(long)]
+    df: Option<String>,
     /// Estimator of the between-study variance.
     #[arg(long, value_enum, default_value = "reml")]
     method: MethodArg,
@@ -135,6 +140,7 @@ pub fn run_meta(args: MetaArgs) -> anyhow::Result<()> {
         estimate: args.estimate.clone(),
         se: args.se.clone(),
         label: args.label.clone(),
+        df: args.df.clone(),
         method: match args.method {
             MethodArg::Fe => MetaMethodArg::Fe,
             MethodArg::Dl => MetaMethodArg::Dl,
@@ -174,6 +180,8 @@ pub struct IccArgs {
 /// Runs `scaleup stats icc`: fits the LMM by REML and reports ICCs and design effects.
 pub fn run_icc(args: IccArgs) -> anyhow::Result<()> {
     let (source, file) = open_data(&args.data)?;
-    let report = gee_meta::icc(&source, file, &args.formula, &args.factors)?;
+    let report = crate::progress::with_spinner("fitting the model", || {
+        gee_meta::icc(&source, file, &args.formula, &args.factors)
+    })?;
     print_report(&report, args.format, "scaleup stats icc")
 }

@@ -1,0 +1,11 @@
+-- The audit chain's recorded head is keyed (PostgreSQL; kept parallel to sqlite/0007_audit_head_mac.sql).
+-- Until now someone holding the database could delete the newest audit rows and set
+-- audit_seq/audit_hash to the last row kept, and the chain verified. audit_head_mac is an
+-- HMAC of (audit_seq, audit_hash) under a subkey of the master key, written in the statement
+-- that moves the head, so a head rewritten without the key no longer verifies.
+--
+-- SQL cannot compute it: the column starts empty and the server signs the head at its first
+-- start on this schema, and only if the chain verifies then (Store::sign_audit_head_once).
+-- Stop servers of older builds before upgrading: one still running would move the head
+-- without signing it, and the next event would be recorded as written onto an unsigned head.
+ALTER TABLE store_state ADD COLUMN audit_head_mac TEXT;
