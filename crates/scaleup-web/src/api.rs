@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
@@ -32,6 +32,8 @@ pub struct AppState {
     pub catalog: Arc<CatalogDocs>,
     /// Settings of the web pages.
     pub ui: UiConfig,
+    /// The analysis slots of this server and the limits on analysis uploads.
+    pub analyses: analyses::AnalysisLimits,
 }
 
 /// Settings of the web pages.
@@ -95,7 +97,12 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}", get(get_client))
         .route("/clients/{id}/records", get(get_client_records))
         .route("/clients/{id}/identity", get(get_client_identity))
-        .route("/sync", get(sync_pull).post(sync_push))
+        .route(
+            "/sync",
+            get(sync_pull)
+                .post(sync_push)
+                .layer(DefaultBodyLimit::max(SYNC_BODY_LIMIT)),
+        )
         .route("/alerts", get(list_alerts))
         .route("/alerts/{id}", get(get_alert))
         .route("/alerts/{id}/acknowledge", post(acknowledge_alert))
@@ -124,14 +131,14 @@ pub fn router(state: AppState) -> Router {
             "/programmes/{code}/effectiveness",
             get(analyses::programme_effectiveness),
         )
-        .route("/analyses/lmm", post(analyses::lmm).layer(large_upload()))
-        .route("/analyses/glmm", post(analyses::glmm).layer(large_upload()))
-        .route("/analyses/gee", post(analyses::gee).layer(large_upload()))
-        .route("/analyses/icc", post(analyses::icc).layer(large_upload()))
+        .route("/analyses/lmm", post(analyses::lmm))
+        .route("/analyses/glmm", post(analyses::glmm))
+        .route("/analyses/gee", post(analyses::gee))
+        .route("/analyses/icc", post(analyses::icc))
         .route("/analyses/meta", post(analyses::meta))
         .route("/analyses/icers", post(analyses::icers))
         .route("/analyses/psa", post(analyses::psa))
-        .route("/analyses/evpi", post(analyses::evpi).layer(large_upload()))
+        .route("/analyses/evpi", post(analyses::evpi))
         .route("/analyses/owsa", post(analyses::owsa))
         .route("/analyses/markov", post(analyses::markov))
         .route("/analyses/power", post(analyses::power))
@@ -146,7 +153,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(crate::ui::routes())
         .fallback(|| async { ApiError::not_found() })
-        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
+        // Counted after decompression, as the body is read (the decompression layer is
+        // outside this one). Analyses read their bodies themselves, with their own limits.
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // Devices on metered mobile data ask for gzip; sync pulls shrink several-fold.
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         // Devices may also send gzip-compressed batches (Content-Encoding: gzip).
@@ -163,10 +172,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Data tables for model fits may be large (a million rows of CSV is about 40 MB).
-fn large_upload() -> axum::extract::DefaultBodyLimit {
-    axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024)
-}
+/// Most bytes of a request body (decompressed) outside sync and the analyses: sign-in, setup,
+/// alert actions and forms are a few kilobytes. Sign-in reads its body before anyone is known,
+/// so this is what an anonymous gzip bomb can make the server hold, per request.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// Most bytes of a sync push (decompressed): up to [`MAX_BATCH`] records of a few KB each.
+pub const SYNC_BODY_LIMIT: usize = 16 << 20;
 
 /// Client-level responses must not sit in shared caches. Only the app's static assets (which
 /// hold nothing personal) set a cache policy of their own.

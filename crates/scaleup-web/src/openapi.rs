@@ -1260,6 +1260,23 @@ pub fn openapi_document() -> Value {
             op["requestBody"] = json!({"required": true, "description": description,
                 "content": {media: {"schema": {"type": "string", "minLength": 1}}}});
             op["responses"]["422"] = json!({"description": "The document could not be analysed; the message names the line and field", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            let limit = if matches!(
+                route.path,
+                "/analyses/lmm"
+                    | "/analyses/glmm"
+                    | "/analyses/gee"
+                    | "/analyses/icc"
+                    | "/analyses/evpi"
+            ) {
+                crate::analyses::TABLE_LIMIT
+            } else {
+                crate::analyses::DOCUMENT_LIMIT
+            };
+            op["responses"]["408"] = json!({"description": format!("The document did not arrive within {} s of the analysis slot being taken", crate::analyses::UPLOAD_TIME.as_secs()), "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            op["responses"]["413"] = json!({"description": format!("The document is larger than {} MiB once decompressed (Content-Encoding: gzip is accepted)", limit >> 20), "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        }
+        if route.path.starts_with("/analyses/") || route.path.ends_with("/effectiveness") {
+            op["responses"]["503"] = json!({"description": "Every analysis slot stayed busy; try again after Retry-After seconds", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
         let entry = paths
             .entry(route.path.to_string())

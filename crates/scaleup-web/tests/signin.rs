@@ -41,6 +41,7 @@ impl Server {
             secure_cookies: false,
             catalog: Arc::new(common::catalog()),
             ui: Default::default(),
+            analyses: Default::default(),
         });
         Server {
             router,
