@@ -122,6 +122,15 @@ pub struct Computed {
     pub(crate) rows: Vec<IndicatorRow>,
     pub(crate) diagnostics: Vec<String>,
     pub(crate) parameters: Vec<(String, ResolvedParams)>,
+    /// The hub of every programme computed (what an edge's disclosure decision looks at).
+    pub(crate) hubs: Vec<String>,
+}
+
+impl Computed {
+    /// The ids of the hubs whose programmes the figures are about.
+    pub fn hub_ids(&self) -> &[String] {
+        &self.hubs
+    }
 }
 
 /// The indicators selected by a request (all, or the codes asked for, in catalogue order).
@@ -509,11 +518,19 @@ pub fn compute(request: &Request, inputs: &Inputs) -> Result<Computed, String> {
             rows.push(row);
         }
     }
+    let mut hubs: Vec<String> = inputs
+        .programmes
+        .iter()
+        .map(|p| p.programme.hub_id.clone())
+        .collect();
+    hubs.sort();
+    hubs.dedup();
     Ok(Computed {
         request: request.clone(),
         rows,
         diagnostics: diagnostics.into_iter().collect(),
         parameters,
+        hubs,
     })
 }
 

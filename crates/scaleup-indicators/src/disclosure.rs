@@ -123,6 +123,7 @@ pub fn disclose(computed: Computed, policy: Disclosure) -> IndicatorTable {
         mut rows,
         diagnostics,
         parameters,
+        hubs: _,
     } = computed;
     match policy {
         Disclosure::Exact => {}

@@ -40,4 +40,4 @@ pub use catalogue::{
 };
 pub use compute::{Computed, CutValue, IndicatorRow, ResolvedParams, compute, resolve_params};
 pub use disclosure::{DEFAULT_K, Disclosure, IndicatorTable, disclose};
-pub use request::{Dimension, Inputs, Parameters, Period, Request};
+pub use request::{Dimension, Inputs, Parameters, Period, QueryText, Request};

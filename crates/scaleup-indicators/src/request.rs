@@ -354,3 +354,82 @@ pub struct Inputs {
     pub org_units: Vec<OrgUnit>,
     pub counsellors: Vec<Counsellor>,
 }
+
+/// A request as text, the way the command line's flags and the API's query parameters give it.
+/// [`QueryText::parse`] is the one parser both edges use, so they accept the same requests.
+#[derive(Clone, Debug, Default)]
+pub struct QueryText {
+    pub programme: Option<String>,
+    /// Comma-separated dimensions.
+    pub by: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Comma-separated indicator codes.
+    pub indicator: Option<String>,
+    pub remission_below: Option<f64>,
+    pub reliability: Option<f64>,
+    pub fidelity_threshold: Option<f64>,
+}
+
+impl QueryText {
+    /// The request, or the offending parameter's name (`by`, `from`, `to`, `indicator`,
+    /// `remission_below`, `reliability`, `fidelity_threshold`) and what is wrong with it.
+    pub fn parse(&self, today: Date) -> Result<Request, (&'static str, String)> {
+        let by = match &self.by {
+            Some(text) => Dimension::parse_list(text).map_err(|m| ("by", m))?,
+            None => Vec::new(),
+        };
+        let date = |text: &Option<String>, field: &'static str| {
+            text.as_deref()
+                .map(|t| {
+                    Date::parse(t, field)
+                        .map_err(|_| (field, "must be a date in YYYY-MM-DD form".to_string()))
+                })
+                .transpose()
+        };
+        let period = Period {
+            from: date(&self.from, "from")?,
+            to: date(&self.to, "to")?,
+        };
+        if let (Some(f), Some(t)) = (period.from, period.to)
+            && f > t
+        {
+            return Err(("from", "must not be after to".into()));
+        }
+        let params = Parameters {
+            remission_below: self.remission_below,
+            reliability: self.reliability,
+            fidelity_threshold: self.fidelity_threshold.unwrap_or(0.8),
+        };
+        params.validate().map_err(|(f, m)| (f, m.to_string()))?;
+        let codes = self.indicator.as_ref().map(|t| {
+            t.split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        });
+        if let Some(codes) = &codes {
+            if codes.is_empty() {
+                return Err(("indicator", "must name at least one indicator".into()));
+            }
+            if codes
+                .iter()
+                .any(|c| crate::catalogue::indicator(c).is_none())
+            {
+                return Err((
+                    "indicator",
+                    "names an indicator that does not exist (see the catalogue)".into(),
+                ));
+            }
+        }
+        Ok(Request {
+            programme: self.programme.clone(),
+            by,
+            period,
+            codes,
+            params,
+            today,
+        })
+    }
+}

@@ -3,7 +3,7 @@
 //! request.
 //!
 //! **Facts.** `indicator_clients` and `indicator_episodes` hold `facts::client_facts` of every
-//! client (migration 0008). Triggers on `records` mark a written client in `indicator_dirty`;
+//! client (migration 0010). Triggers on `records` mark a written client in `indicator_dirty`;
 //! every writing transaction of care records (push, conflict resolution, bulk load) ends with
 //! [`Store::refresh_indicator_facts`], which recomputes the marked clients from their records
 //! and clears the marks, and an indicator request clears any mark left first. So a dashboard

@@ -22,6 +22,7 @@ mod bulk;
 mod care_views;
 mod catalog_rules;
 mod crypto;
+mod hashing;
 mod indicators;
 mod key_check;
 mod migrate;
@@ -30,6 +31,7 @@ mod records;
 mod safety_flags;
 mod scope;
 mod setup;
+mod throttle;
 mod time_util;
 
 pub use activity::{HubYearActivity, OutcomePair, OutcomeRule};
@@ -45,6 +47,7 @@ pub use bulk::{AlertReview, BulkRecord};
 pub use care_views::{CounsellorWork, WorkRecord};
 pub use catalog_rules::CatalogRules;
 pub use crypto::{KeyError, MasterKey};
+pub use hashing::HashingStats;
 pub use migrate::LATEST_VERSION;
 pub use notifications::{
     NOTIFICATION_MAX_ATTEMPTS, NOTIFICATION_STATUSES, Notification, retry_delay_minutes,
@@ -60,6 +63,7 @@ pub use scope::Actor;
 pub use setup::{
     DefinitionRow, HubRow, MAX_NAME_CHARS, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow,
 };
+pub use throttle::DEVICE_KEPT_SECONDS;
 pub use time_util::{format_timestamp, now_timestamp};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -85,8 +89,17 @@ pub enum StoreError {
     Forbidden(&'static str),
     #[error("conflict: {0}")]
     Conflict(String),
-    #[error("too many failed login attempts; try again later")]
-    RateLimited,
+    /// A sign-in refused by the throttling policy (`throttle`) before its password was
+    /// checked; it may be tried again after this many seconds.
+    #[error("too many failed sign-in attempts; try again in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
+    /// A sign-in from an unrecognised device to an account with 100 consecutive failures:
+    /// refused until a recognised device signs in or an administrator resets the password.
+    #[error("too many failed sign-in attempts on this account from unrecognised devices")]
+    SignInLocked,
+    /// Every password-hashing slot stayed taken for too long; nothing was checked or counted.
+    #[error("the server is busy checking passwords; try again in {retry_after_seconds} s")]
+    Busy { retry_after_seconds: u64 },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration {version} failed: {source}")]
@@ -140,6 +153,9 @@ pub struct Store {
     /// The schema version the database is at: [`LATEST_VERSION`] except in tests that open a
     /// database "from an older version" (`open_at_schema`) and seed it through this code.
     schema: i64,
+    /// The bound on concurrent argon2 computations, shared by every clone of this store (one
+    /// per server process).
+    hashing: Arc<hashing::HashGate>,
 }
 
 /// How to open a store.
@@ -187,6 +203,7 @@ impl Store {
             keys: Arc::new(options.master_key.derive()),
             rules: options.rules,
             schema: 0,
+            hashing: Arc::new(hashing::HashGate::for_this_machine()),
         };
         migrate::run(&store, version).await?;
         store.schema = store.schema_version().await?;
@@ -209,6 +226,19 @@ impl Store {
     pub fn with_rules(mut self, rules: Arc<dyn Rules>) -> Store {
         self.rules = rules;
         self
+    }
+
+    /// The same store with its own bound on password hashing: at most `slots` argon2
+    /// computations at once (the default is one per CPU), a request waiting at most `max_wait`
+    /// for a slot before [`StoreError::Busy`]. Call it before cloning the store into a server.
+    pub fn with_password_hashing(mut self, slots: usize, max_wait: std::time::Duration) -> Store {
+        self.hashing = Arc::new(hashing::HashGate::new(slots, max_wait));
+        self
+    }
+
+    /// What the password-hashing bound has done since this store was opened.
+    pub fn hashing_stats(&self) -> HashingStats {
+        self.hashing.stats()
     }
 
     pub fn backend(&self) -> Backend {

@@ -8,8 +8,9 @@
 //! beyond mapping errors to statuses.
 //!
 //! Invariants:
-//! - The server holds no state between requests: sessions, rate-limit counters and everything
-//!   else live in the database, so any number of servers can share one PostgreSQL.
+//! - The server holds no state between requests: sessions, sign-in counters and everything
+//!   else live in the database, so any number of servers can share one PostgreSQL. (The store's
+//!   bound on concurrent password checks is per process: a resource limit, not a record.)
 //! - Bad input is a 4xx JSON error naming the field; internal failures are a generic 500 whose
 //!   cause is logged without identifiers or clinical values.
 //! - A client the caller may not see is a 404, exactly like one that does not exist.
@@ -18,6 +19,7 @@ pub mod analyses;
 mod api;
 mod auth;
 mod error;
+mod indicators;
 pub mod notify;
 pub mod openapi;
 pub mod ui;

@@ -233,6 +233,13 @@ pub const ROUTES: &[RouteDoc] = &[
     ),
     r(
         "get",
+        "/indicators",
+        "Implementation outcomes (RE-AIM, Proctor, effective coverage, treatment gap) of the caller's programmes, cut and over a period; JSON (default) or CSV. Exact for admins and a hub's own managers and supervisors; small cells suppressed for everyone else",
+        "aggregates",
+        true,
+    ),
+    r(
+        "get",
         "/audit",
         "Audit events, newest first (admin)",
         "audit",
@@ -567,6 +574,76 @@ pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
         r#"{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#,
         false,
         "last day of the period",
+    ),
+    (
+        "/indicators",
+        "programme",
+        "string",
+        false,
+        "programme code (default: every programme the caller may see); over all time without from/to",
+    ),
+    (
+        "/indicators",
+        "hub",
+        "string",
+        false,
+        "hub code, when several hubs have a programme with that code",
+    ),
+    (
+        "/indicators",
+        "by",
+        r#"{"type": "string", "pattern": "^[a-z_]+(,[a-z_]+)*$"}"#,
+        false,
+        "cuts, comma-separated: hub, programme, country, region, district, facility, arm, counsellor, month, quarter, sex, age_band (month or quarter gives a time series)",
+    ),
+    (
+        "/indicators",
+        "from",
+        r#"{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#,
+        false,
+        "first day of the period (callers under disclosure control: snapped to the start of its calendar month)",
+    ),
+    (
+        "/indicators",
+        "to",
+        r#"{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#,
+        false,
+        "last day of the period (callers under disclosure control: snapped to the end of its calendar month)",
+    ),
+    (
+        "/indicators",
+        "indicator",
+        "string",
+        false,
+        "only these indicator codes, comma-separated (e.g. screened,reach,phq9_response)",
+    ),
+    (
+        "/indicators",
+        "remission_below",
+        "number",
+        false,
+        "remission: endpoint total of the primary outcome below this (default: the instrument's screening cut-off)",
+    ),
+    (
+        "/indicators",
+        "reliability",
+        r#"{"type": "number", "minimum": 0, "exclusiveMaximum": 1}"#,
+        false,
+        "reliability of the primary instrument for the reliable change index",
+    ),
+    (
+        "/indicators",
+        "fidelity_threshold",
+        r#"{"type": "number", "minimum": 0, "maximum": 1}"#,
+        false,
+        "fidelity at or above which an adequate episode counts as quality care (default 0.8)",
+    ),
+    (
+        "/indicators",
+        "format",
+        r#"{"type": "string", "enum": ["json", "csv"]}"#,
+        false,
+        "json (default) or csv",
     ),
     (
         "/audit",
@@ -1041,6 +1118,7 @@ fn response_schema(method: &str, path: &str) -> Option<&'static str> {
         ("get", "/caseload") => "CaseloadPage",
         ("get" | "post", "/audit/verify") => "AuditVerification",
         ("get", "/audit/checkpoint") => "AuditCheckpoint",
+        ("get", "/indicators") => "IndicatorTable",
         _ => return None,
     })
 }
@@ -1083,6 +1161,31 @@ fn response_schemas() -> Value {
             "rule_id": {"type": "string", "description": "as /alerts shows it: <instrument>.<rule>"},
             "level": {"type": "string", "enum": ["urgent", "routine"]},
             "due_at": {"type": "string", "format": "date-time"}}},
+        "IndicatorTable": {"type": "object", "required": ["programme", "period", "as_of", "by", "disclosure", "indicators"],
+            "description": "the same document as `scaleup indicators --format json`; definitions in docs/indicators.md",
+            "properties": {
+                "programme": {"type": ["string", "null"], "description": "the code asked for; null: every programme the caller may see"},
+                "period": {"type": "object", "description": "the period the figures are over (null ends: open); for callers under disclosure control, whole calendar months",
+                    "properties": {"from": {"type": ["string", "null"], "format": "date"}, "to": {"type": ["string", "null"], "format": "date"}}},
+                "as_of": {"type": "string", "format": "date"},
+                "by": {"type": "array", "items": {"type": "string"}},
+                "disclosure": {"type": "object", "required": ["policy"], "properties": {
+                    "policy": {"type": "string", "enum": ["exact", "suppress_below"]},
+                    "k": {"type": "integer", "description": "smallest count shown (suppress_below)"}}},
+                "indicators": {"type": "array", "items": {"$ref": "#/components/schemas/IndicatorRow"}},
+                "parameters": {"type": "object", "description": "per programme code: the parameters used (remission cut-off, reliability, fidelity threshold)"},
+                "diagnostics": {"type": "array", "items": {"type": "string"}}}},
+        "IndicatorRow": {"type": "object", "required": ["code", "label", "numerator", "denominator", "value", "suppressed"],
+            "properties": {
+                "code": {"type": "string", "description": "stable: screened, eligible, enrolled, reach, completion, phq9_response, phq9_remission, phq9_mean_change and the rest of the catalogue"},
+                "label": {"type": "string"},
+                "numerator": {"type": ["number", "null"]}, "denominator": {"type": ["number", "null"]},
+                "value": {"type": ["number", "null"], "description": "null when undefined or suppressed"},
+                "n": {"type": ["integer", "null"], "description": "units a mean or quantile is over"},
+                "framework": {"type": "string"}, "unit": {"type": "string"}, "value_kind": {"type": "string"},
+                "by": {"type": "object", "description": "the row's value of each cut: {dimension: {key, label}}"},
+                "suppressed": {"type": "boolean", "description": "figures withheld by disclosure control"},
+                "design": {"type": "string", "description": "effectiveness estimates: uncontrolled_before_after or controlled_trial_arm"}}},
         "AuditVerification": {"type": "object", "required": ["ok", "rows_checked", "problems", "head_seq", "checkpoints_checked"], "properties": {
             "ok": {"type": "boolean"},
             "rows_checked": {"type": "integer", "minimum": 0},
@@ -1233,6 +1336,19 @@ pub fn openapi_document() -> Value {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["username", "password"],
                 "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}});
+            op["parameters"] = json!([{"name": "X-Scaleup-Device", "in": "header", "required": false,
+                "description": "The device_token of an earlier successful sign-in from this device: failed sign-ins made elsewhere then never slow this device down",
+                "schema": {"type": "string"}}]);
+            let retry_after = json!({"description": "Seconds to wait before trying again", "schema": {"type": "integer", "minimum": 1}});
+            let error = json!({"$ref": "#/components/schemas/Error"});
+            op["responses"]["200"]["description"] = json!(
+                "Signed in: `token` for the Authorization header, `device_token` to send as X-Scaleup-Device next time"
+            );
+            op["responses"]["401"] = json!({"description": "Wrong username or password", "content": {"application/json": {"schema": error}}});
+            op["responses"]["429"] = json!({"description": "Too many failed sign-ins: `rate_limited` with Retry-After, or `sign_in_locked` (only a device that signed in before, or a password reset, helps); the password was not checked",
+                "headers": {"Retry-After": retry_after}, "content": {"application/json": {"schema": error}}});
+            op["responses"]["503"] = json!({"description": "Every password-checking slot is busy; nothing was checked or counted",
+                "headers": {"Retry-After": retry_after}, "content": {"application/json": {"schema": error}}});
         }
         if route.path == "/sync" && route.method == "post" {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SyncPush"}}}});
@@ -1247,6 +1363,23 @@ pub fn openapi_document() -> Value {
             op["requestBody"] = json!({"required": true, "description": description,
                 "content": {media: {"schema": {"type": "string", "minLength": 1}}}});
             op["responses"]["422"] = json!({"description": "The document could not be analysed; the message names the line and field", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            let limit = if matches!(
+                route.path,
+                "/analyses/lmm"
+                    | "/analyses/glmm"
+                    | "/analyses/gee"
+                    | "/analyses/icc"
+                    | "/analyses/evpi"
+            ) {
+                crate::analyses::TABLE_LIMIT
+            } else {
+                crate::analyses::DOCUMENT_LIMIT
+            };
+            op["responses"]["408"] = json!({"description": format!("The document did not arrive within {} s of the analysis slot being taken", crate::analyses::UPLOAD_TIME.as_secs()), "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            op["responses"]["413"] = json!({"description": format!("The document is larger than {} MiB once decompressed (Content-Encoding: gzip is accepted)", limit >> 20), "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        }
+        if route.path.starts_with("/analyses/") || route.path.ends_with("/effectiveness") {
+            op["responses"]["503"] = json!({"description": "Every analysis slot stayed busy; try again after Retry-After seconds", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
         let entry = paths
             .entry(route.path.to_string())

@@ -4,7 +4,6 @@
 
 use super::i18n::Tr;
 use super::{PageError, Session, security};
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -18,7 +17,7 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 impl<S: Send + Sync> FromRequest<S> for FormData {
     type Rejection = PageError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let is_form = req
             .headers()
             .get(CONTENT_TYPE)
@@ -30,15 +29,22 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
                 "send the form as application/x-www-form-urlencoded".into(),
             ));
         }
-        let bytes = Bytes::from_request(req, state)
+        // The limit applies while reading (after decompression): the sign-in form is read
+        // before anyone is known, and must not be able to make the server hold more.
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES)
             .await
-            .map_err(|_| PageError::Status(StatusCode::BAD_REQUEST, "unreadable form".into()))?;
-        if bytes.len() > MAX_FORM_BYTES {
-            return Err(PageError::Status(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the form is too large".into(),
-            ));
-        }
+            .map_err(|e| {
+                let too_large = std::error::Error::source(&e)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+                if too_large {
+                    PageError::Status(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "the form is too large".into(),
+                    )
+                } else {
+                    PageError::Status(StatusCode::BAD_REQUEST, "unreadable form".into())
+                }
+            })?;
         Ok(FormData(
             form_urlencoded::parse(&bytes)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))

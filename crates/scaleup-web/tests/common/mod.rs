@@ -52,6 +52,7 @@ impl App {
             secure_cookies: false,
             catalog: Arc::new(catalog()),
             ui: Default::default(),
+            analyses: Default::default(),
         };
         adjust(&mut state);
         App {
@@ -70,6 +71,7 @@ impl App {
             secure_cookies: false,
             catalog: Arc::new(catalog()),
             ui: Default::default(),
+            analyses: Default::default(),
         };
         App {
             router: router(state),

@@ -8,7 +8,7 @@
 use super::config::{DbArgs, block_on};
 use anyhow::{Context, bail};
 use scaleup_domain::date::Date;
-use scaleup_indicators::{Dimension, Disclosure, Parameters, Period, Request};
+use scaleup_indicators::{Disclosure, QueryText, Request};
 
 /// Output formats of `scaleup indicators`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -74,64 +74,28 @@ pub struct Args {
     pub rebuild: bool,
 }
 
-fn date(text: &Option<String>, flag: &str) -> anyhow::Result<Option<Date>> {
-    text.as_deref()
-        .map(|t| {
-            Date::parse(t, flag)
-                .map_err(|_| anyhow::anyhow!("{flag}: must be a date in YYYY-MM-DD form"))
-        })
-        .transpose()
-}
-
-/// The request the flags describe (the API builds the same from its query parameters).
+/// The request the flags describe (the API parses its query parameters with the same
+/// [`QueryText::parse`]).
 pub fn request(args: &Args) -> anyhow::Result<Request> {
-    let by = match &args.by {
-        Some(text) => Dimension::parse_list(text).map_err(|m| anyhow::anyhow!("--by: {m}"))?,
-        None => Vec::new(),
-    };
-    let period = Period {
-        from: date(&args.from, "--from")?,
-        to: date(&args.to, "--to")?,
-    };
-    if let (Some(f), Some(t)) = (period.from, period.to) {
-        if f > t {
-            bail!("--from: must not be after --to");
-        }
-    }
     let current = Date::parse(&scaleup_storage::now_timestamp()[..10], "today")
         .context("reading the current date")?;
-    let today = date(&args.today, "--today")?.unwrap_or(current);
-    let params = Parameters {
+    let today = match &args.today {
+        Some(t) => Date::parse(t, "today")
+            .map_err(|_| anyhow::anyhow!("--today: must be a date in YYYY-MM-DD form"))?,
+        None => current,
+    };
+    QueryText {
+        programme: args.programme.clone(),
+        by: args.by.clone(),
+        from: args.from.clone(),
+        to: args.to.clone(),
+        indicator: args.indicator.clone(),
         remission_below: args.remission_below,
         reliability: args.reliability,
-        fidelity_threshold: args.fidelity_threshold,
-    };
-    params
-        .validate()
-        .map_err(|(field, m)| anyhow::anyhow!("--{}: {m}", field.replace('_', "-")))?;
-    let codes = args.indicator.as_ref().map(|t| {
-        t.split(',')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect::<Vec<_>>()
-    });
-    if let Some(codes) = &codes {
-        if let Some(bad) = codes
-            .iter()
-            .find(|c| scaleup_indicators::indicator(c).is_none())
-        {
-            bail!("--indicator: no indicator {bad} (see --list)");
-        }
+        fidelity_threshold: Some(args.fidelity_threshold),
     }
-    Ok(Request {
-        programme: args.programme.clone(),
-        by,
-        period,
-        codes,
-        params,
-        today,
-    })
+    .parse(today)
+    .map_err(|(field, m)| anyhow::anyhow!("--{}: {m}", field.replace('_', "-")))
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {

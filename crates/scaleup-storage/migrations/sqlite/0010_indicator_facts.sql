@@ -1,4 +1,4 @@
--- Indicator facts (SQLite; kept parallel to postgres/0008_indicator_facts.sql). The indicator
+-- Indicator facts (SQLite; kept parallel to postgres/0010_indicator_facts.sql). The indicator
 -- engine (scaleup-indicators) counts people, not records: one row per client and one per
 -- episode, derived by `facts::client_facts` from the client's records. The store recomputes a
 -- client's rows at the end of every transaction that writes one of its records; triggers on
