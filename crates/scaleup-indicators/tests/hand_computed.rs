@@ -209,9 +209,9 @@ fn effectiveness_indicators_use_the_pairs() {
         // (−12 − 6 − 6) ÷ 3; value only.
         ("phq9_mean_change", None, None, Some(-8.0)),
         // The primary outcome is PHQ-9 here: the same pairs; remission below the default
-        // cut-off 10: e1 (8) and e3 (4).
+        // cut-off 10: e1 (8), e2 (9) and e3 (4).
         ("outcome_response", Some(2.0), Some(3.0), Some(2.0 / 3.0)),
-        ("outcome_remission", Some(2.0), Some(3.0), Some(2.0 / 3.0)),
+        ("outcome_remission", Some(3.0), Some(3.0), Some(1.0)),
         ("outcome_mean_change", None, None, Some(-8.0)),
     ]);
 }
