@@ -3,17 +3,23 @@
 //! [`disclose`] is the only way to turn [`Computed`] rows into an [`IndicatorTable`], and it
 //! takes the policy as an argument, so no edge can hand out figures without choosing one.
 //!
-//! The policy here is plain small-cell suppression: a row whose count of units (its numerator,
-//! its denominator, or the `n` of a mean or quantile) lies between 1 and k − 1 has its figures
-//! withheld. That protects a single table; it does **not** stop a hidden cell from being
-//! recovered from totals, from other cuts, or by differencing overlapping periods.
-//! Complementary suppression and period snapping replace the body of
-//! [`Disclosure::SuppressBelow`]'s arm in [`disclose`] (see docs/indicators.md#disclosure).
+//! Two steps for callers under disclosure control (docs/indicators.md#disclosure):
+//!
+//! - [`disclose`] with [`Disclosure::SuppressBelow`] alone is plain small-cell suppression: a row
+//!   whose count of units (its numerator, its denominator, or the `n` of a mean or quantile)
+//!   lies between 1 and k − 1 has its figures withheld. That protects one table, not a hidden
+//!   cell recovered from totals, from other cuts, or by differencing overlapping periods.
+//! - [`disclose_controlled`] adds what closes those routes: the request's period snapped to
+//!   whole months ([`snap_period`]), complementary suppression over canonical all-time tables
+//!   (the request's cuts by month, and every margin: [`canonical_cuts`]), and periods and
+//!   quarters answered only when their figure follows from what the monthly table publishes.
+//!   Storage computes the canonical tables (`Store::indicator_table`); this module decides.
 
-use crate::catalogue::Formula;
+use crate::catalogue::{Formula, IndicatorDef};
 use crate::compute::{Computed, IndicatorRow, ResolvedParams};
 use crate::request::{Dimension, Period};
 use scaleup_domain::date::Date;
+use std::collections::{BTreeMap, HashMap};
 
 /// The smallest count shown to callers whose figures are suppressed (viewers, exports leaving
 /// the hub), unless configured otherwise.
@@ -151,5 +157,300 @@ pub fn disclose(computed: Computed, policy: Disclosure) -> IndicatorTable {
         diagnostics,
         parameters,
         disclosure: policy,
+    }
+}
+
+/// Most cuts besides month or quarter a caller under disclosure control may combine: the
+/// canonical tables are every subset of them, with and without month (2^(n+1) computations).
+pub const MAX_CONTROLLED_CUTS: usize = 2;
+
+/// A period for callers under disclosure control: the start to the first day of its month, the
+/// end to the last day of its month (open ends stay open).
+pub fn snap_period(p: Period) -> Period {
+    Period {
+        from: p.from.map(Date::first_of_month),
+        to: p.to.map(Date::last_of_month),
+    }
+}
+
+/// The cuts of the canonical tables for a request cut `by`: every subset of its non-time cuts
+/// (in the order asked), each without and with `month` last. Smallest first.
+pub fn canonical_cuts(by: &[Dimension]) -> Vec<Vec<Dimension>> {
+    let plain: Vec<Dimension> = by.iter().copied().filter(|d| !d.is_time()).collect();
+    let mut out = Vec::new();
+    for mask in 0u32..(1 << plain.len()) {
+        let subset: Vec<Dimension> = plain
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, d)| *d)
+            .collect();
+        let mut timed = subset.clone();
+        timed.push(Dimension::Month);
+        out.push(subset);
+        out.push(timed);
+    }
+    out.sort_by_key(|c| c.len());
+    out
+}
+
+/// Where a count sits in a row.
+#[derive(Clone, Copy)]
+enum Slot {
+    Numerator,
+    Denominator,
+    N,
+    /// Need minus the numerator (the treatment gap's contact count).
+    DenominatorMinusNumerator,
+}
+
+/// The counts a row of `def` shows, each with the measure it is a cell of: a count shown by
+/// two indicators has one suppression pattern.
+fn slots(def: &IndicatorDef, row: &IndicatorRow) -> Vec<(String, Slot)> {
+    match def.formula {
+        Formula::Need => vec![],
+        Formula::Count(m) | Formula::OfNeed(m) => vec![(m.to_string(), Slot::Numerator)],
+        Formula::Ratio(a, b) => vec![
+            (a.to_string(), Slot::Numerator),
+            (b.to_string(), Slot::Denominator),
+        ],
+        Formula::Mean(m) => vec![(m.to_string(), Slot::N)],
+        Formula::GapOfNeed(m) => vec![(m.to_string(), Slot::DenominatorMinusNumerator)],
+        Formula::Side(_) if row.numerator.is_none() && row.denominator.is_none() => {
+            vec![(format!("{}:n", def.code), Slot::N)]
+        }
+        Formula::Side(_) => vec![
+            (format!("{}:num", def.code), Slot::Numerator),
+            (format!("{}:den", def.code), Slot::Denominator),
+        ],
+    }
+}
+
+fn slot_value(row: &IndicatorRow, slot: Slot) -> Option<f64> {
+    match slot {
+        Slot::Numerator => row.numerator,
+        Slot::Denominator => row.denominator,
+        Slot::N => row.n.map(|n| n as f64),
+        Slot::DenominatorMinusNumerator => match (row.denominator, row.numerator) {
+            (Some(d), Some(n)) => Some(d - n),
+            (None, Some(n)) => Some(n),
+            _ => None,
+        },
+    }
+}
+
+fn small(c: f64, k: u64) -> bool {
+    c >= 0.5 && c < k as f64 - 0.5
+}
+
+/// One canonical table's cells of one measure: key strings → (count, withheld).
+type Pattern = BTreeMap<Vec<String>, (f64, bool)>;
+
+/// The suppression patterns of every canonical table, per (cuts, measure), computed from the
+/// total up so that a table's pattern depends only on the data and its own cuts.
+fn patterns(canonical: &[Computed], k: u64) -> HashMap<(Vec<Dimension>, String), Pattern> {
+    let mut tables: Vec<&Computed> = canonical.iter().collect();
+    tables.sort_by_key(|c| c.request.by.len());
+    let mut out: HashMap<(Vec<Dimension>, String), Pattern> = HashMap::new();
+    for table in tables {
+        let dims = table.request.by.clone();
+        let mut cells: BTreeMap<String, Pattern> = BTreeMap::new();
+        for row in &table.rows {
+            for (measure, slot) in slots(row.def, row) {
+                let Some(c) = slot_value(row, slot) else {
+                    continue;
+                };
+                let key: Vec<String> = row.by.iter().map(|v| v.key.clone()).collect();
+                cells
+                    .entry(measure)
+                    .or_default()
+                    .entry(key)
+                    .or_insert((c, small(c, k)));
+            }
+        }
+        for (measure, mut pattern) in cells {
+            complement(&mut pattern, &dims, &measure, &out, k);
+            out.insert((dims.clone(), measure), pattern);
+        }
+    }
+    out
+}
+
+/// Complementary suppression of one table: along every dimension, each line of cells whose
+/// margin is published must not hold a single withheld cell, nor withheld cells summing to
+/// between 1 and k − 1; the smallest other cell (a positive one first) is withheld until none
+/// does.
+fn complement(
+    pattern: &mut Pattern,
+    dims: &[Dimension],
+    measure: &str,
+    done: &HashMap<(Vec<Dimension>, String), Pattern>,
+    k: u64,
+) {
+    loop {
+        let mut changed = false;
+        for i in 0..dims.len() {
+            let mut parent_dims = dims.to_vec();
+            parent_dims.remove(i);
+            let parent = done.get(&(parent_dims, measure.to_string()));
+            let mut lines: BTreeMap<Vec<String>, Vec<Vec<String>>> = BTreeMap::new();
+            for key in pattern.keys() {
+                let mut margin = key.clone();
+                margin.remove(i);
+                lines.entry(margin).or_default().push(key.clone());
+            }
+            for (margin, members) in lines {
+                // A margin not computed for these cuts is not published; one computed and not
+                // withheld is.
+                let published = parent.is_some_and(|p| p.get(&margin).is_none_or(|(_, w)| !w));
+                if !published {
+                    continue;
+                }
+                let withheld: Vec<f64> = members
+                    .iter()
+                    .filter(|m| pattern[*m].1)
+                    .map(|m| pattern[m].0)
+                    .collect();
+                let sum: f64 = withheld.iter().sum();
+                if withheld.is_empty() || (withheld.len() > 1 && !small(sum, k)) {
+                    continue;
+                }
+                let next = members
+                    .iter()
+                    .filter(|m| !pattern[*m].1)
+                    .min_by(|a, b| {
+                        let (x, y) = (pattern[*a].0, pattern[*b].0);
+                        (x <= 0.0, x)
+                            .partial_cmp(&(y <= 0.0, y))
+                            .unwrap_or(std::cmp::Ordering::Equal)
+                    })
+                    .cloned();
+                if let Some(m) = next {
+                    pattern.get_mut(&m).expect("a member").1 = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return;
+        }
+    }
+}
+
+/// The months `[from, to]` covers, as `YYYY-MM` (open ends: unbounded).
+fn in_period(month: &str, from: Option<Date>, to: Option<Date>) -> bool {
+    from.is_none_or(|f| month >= f.month_key().as_str())
+        && to.is_none_or(|t| month <= t.month_key().as_str())
+}
+
+/// Disclosure control for callers who must not see small cells (docs/indicators.md#disclosure):
+/// `requested` computed for the snapped period ([`snap_period`]), `canonical` the same request
+/// over all time cut by each of [`canonical_cuts`]. A row is withheld when any of its counts
+/// is small, is withheld in its canonical table, or (for a period or a quarter) does not follow
+/// from what the canonical monthly table publishes.
+pub fn disclose_controlled(requested: Computed, canonical: &[Computed], k: u64) -> IndicatorTable {
+    let patterns = patterns(canonical, k);
+    let by = requested.request.by.clone();
+    let time = by.iter().copied().find(|d| d.is_time());
+    let plain: Vec<Dimension> = by.iter().copied().filter(|d| !d.is_time()).collect();
+    let mut timed = plain.clone();
+    timed.push(Dimension::Month);
+    let period = requested.request.period;
+    let all_time = period.from.is_none() && period.to.is_none();
+    let withheld = |row: &IndicatorRow| -> bool {
+        let plain_key: Vec<String> = row
+            .by
+            .iter()
+            .zip(&by)
+            .filter(|(_, d)| !d.is_time())
+            .map(|(v, _)| v.key.clone())
+            .collect();
+        let time_key = row
+            .by
+            .iter()
+            .zip(&by)
+            .find(|(_, d)| d.is_time())
+            .map(|(v, _)| v.key.clone());
+        for (measure, slot) in slots(row.def, row) {
+            let Some(c) = slot_value(row, slot) else {
+                continue;
+            };
+            if small(c, k) {
+                return true;
+            }
+            let monthly = patterns.get(&(timed.clone(), measure.clone()));
+            let total = patterns.get(&(plain.clone(), measure.clone()));
+            let margin_withheld = total.and_then(|t| t.get(&plain_key)).map(|(_, w)| *w);
+            match (time, monthly) {
+                (Some(Dimension::Month), Some(m)) => {
+                    let mut key = plain_key.clone();
+                    key.push(time_key.clone().unwrap_or_default());
+                    if m.get(&key).is_some_and(|(_, w)| *w) {
+                        return true;
+                    }
+                }
+                (None, _) if all_time => {
+                    if margin_withheld == Some(true) {
+                        return true;
+                    }
+                }
+                (_, Some(m)) => {
+                    // The months this row covers: its quarter's, within the period.
+                    let covers = |month: &str| {
+                        in_period(month, period.from, period.to)
+                            && time_key.as_deref().is_none_or(|q| {
+                                let n: u32 = month[5..7].parse().unwrap_or(1);
+                                format!("{}-Q{}", &month[..4], (n - 1) / 3 + 1) == q
+                            })
+                    };
+                    let line: Vec<(&String, bool)> = m
+                        .iter()
+                        .filter(|(key, _)| key[..key.len() - 1] == plain_key[..])
+                        .map(|(key, (_, w))| (&key[key.len() - 1], *w))
+                        .collect();
+                    let hidden_in = line.iter().filter(|(mo, w)| *w && covers(mo)).count();
+                    let hidden_out = line.iter().filter(|(mo, w)| *w && !covers(mo)).count();
+                    let follows =
+                        hidden_in == 0 || (hidden_out == 0 && margin_withheld == Some(false));
+                    if !follows {
+                        return true;
+                    }
+                }
+                (_, None) => {
+                    // Not computed by month (a figure without a time series): its all-time
+                    // pattern when there is one, else small cells only.
+                    if margin_withheld == Some(true) {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    };
+    let Computed {
+        request,
+        mut rows,
+        diagnostics,
+        parameters,
+        hubs: _,
+    } = requested;
+    for row in &mut rows {
+        if withheld(row) {
+            row.numerator = None;
+            row.denominator = None;
+            row.value = None;
+            row.n = None;
+            row.suppressed = true;
+        }
+    }
+    IndicatorTable {
+        programme: request.programme.clone(),
+        period: request.period,
+        as_of: request.as_of(),
+        by: request.by.clone(),
+        rows,
+        diagnostics,
+        parameters,
+        disclosure: Disclosure::SuppressBelow { k },
     }
 }

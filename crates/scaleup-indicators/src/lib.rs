@@ -39,5 +39,8 @@ pub use catalogue::{
     indicator, pool_designs,
 };
 pub use compute::{Computed, CutValue, IndicatorRow, ResolvedParams, compute, resolve_params};
-pub use disclosure::{DEFAULT_K, Disclosure, IndicatorTable, disclose};
+pub use disclosure::{
+    DEFAULT_K, Disclosure, IndicatorTable, MAX_CONTROLLED_CUTS, canonical_cuts, disclose,
+    disclose_controlled, snap_period,
+};
 pub use request::{Dimension, Inputs, Parameters, Period, QueryText, Request};

@@ -31,7 +31,7 @@ use scaleup_indicators::request::{
     Activity, AlertFact, CellKey, Counsellor, Grouping, Inputs, MeasureCells, OrgUnit,
     ProgrammeData, ProgrammeInfo, Site,
 };
-use scaleup_indicators::{Request, resolve_params};
+use scaleup_indicators::{Disclosure, IndicatorTable, Period, Request, resolve_params};
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -530,6 +530,51 @@ impl Store {
         let inputs = self.indicator_inputs(actor, hub, request).await?;
         scaleup_indicators::compute(request, &inputs)
             .map_err(|m| StoreError::invalid("indicator", m))
+    }
+
+    /// Indicators for `request` after disclosure control under `policy`: with
+    /// [`Disclosure::Exact`] the computation as is; with [`Disclosure::SuppressBelow`] the
+    /// period snapped to whole months, the canonical all-time tables computed for every margin
+    /// of the cuts, and `scaleup_indicators::disclose_controlled` deciding what is withheld
+    /// (docs/indicators.md#disclosure). `Invalid` on `by` when a controlled request combines
+    /// more than [`scaleup_indicators::MAX_CONTROLLED_CUTS`] cuts besides time.
+    pub async fn indicator_table(
+        &self,
+        actor: Option<&Actor>,
+        hub: Option<&str>,
+        request: &Request,
+        policy: Disclosure,
+    ) -> Result<IndicatorTable> {
+        let k = match policy {
+            Disclosure::Exact => {
+                let computed = self.indicators(actor, hub, request).await?;
+                return Ok(scaleup_indicators::disclose(computed, policy));
+            }
+            Disclosure::SuppressBelow { k } => k,
+        };
+        let plain = request.by.iter().filter(|d| !d.is_time()).count();
+        if plain > scaleup_indicators::MAX_CONTROLLED_CUTS {
+            return Err(StoreError::invalid(
+                "by",
+                format!(
+                    "with small cells suppressed, at most {} cuts besides month or quarter",
+                    scaleup_indicators::MAX_CONTROLLED_CUTS
+                ),
+            ));
+        }
+        let mut snapped = request.clone();
+        snapped.period = scaleup_indicators::snap_period(request.period);
+        let requested = self.indicators(actor, hub, &snapped).await?;
+        let mut canonical = Vec::new();
+        for cuts in scaleup_indicators::canonical_cuts(&request.by) {
+            let mut r = snapped.clone();
+            r.by = cuts;
+            r.period = Period::default();
+            canonical.push(self.indicators(actor, hub, &r).await?);
+        }
+        Ok(scaleup_indicators::disclose_controlled(
+            requested, &canonical, k,
+        ))
     }
 
     async fn indicator_programmes(

@@ -4,7 +4,8 @@
 //! Who sees what is decided here, once per response, from the domain's capabilities: a caller
 //! with [`Capability::ReadExactIndicators`] sees exact figures for programmes of their own hub
 //! (an admin, for every hub); everyone else gets disclosure control
-//! ([`scaleup_indicators::Disclosure::for_viewers`]).
+//! ([`scaleup_indicators::Disclosure::for_viewers`]): periods snapped to whole months, small
+//! cells and their complements withheld (`Store::indicator_table`).
 
 use crate::api::{AppState, Params};
 use crate::auth::Caller;
@@ -75,8 +76,16 @@ pub(crate) async fn indicators(
         .store
         .indicators(Some(&caller.actor), q.hub.as_deref(), &request)
         .await?;
-    let policy = policy_for(&caller, &computed);
-    let table = scaleup_indicators::disclose(computed, policy);
+    let table = match policy_for(&caller, &computed) {
+        Disclosure::Exact => scaleup_indicators::disclose(computed, Disclosure::Exact),
+        // Computed again: periods snap to months and the margins are needed too.
+        policy => {
+            state
+                .store
+                .indicator_table(Some(&caller.actor), q.hub.as_deref(), &request, policy)
+                .await?
+        }
+    };
     Ok(if csv {
         (
             [(CONTENT_TYPE, "text/csv; charset=utf-8")],

@@ -139,6 +139,50 @@ async fn the_contract_document_exact_for_hub_staff_suppressed_for_viewers_and_re
         assert_eq!(row(&doc, "screened")["suppressed"], json!(true));
         assert_eq!(row(&doc, "screened")["value"], Value::Null);
     }
+    // A viewer's period snaps to whole months (overlapping single days cannot be subtracted),
+    // and too many cuts at once are refused.
+    let viewer = app.token("viewer").await;
+    let (s, doc) = app
+        .call(
+            "GET",
+            &format!("{path}&from=2026-03-02&to=2026-03-02"),
+            Some(&viewer),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{doc}");
+    assert_eq!(
+        doc["period"],
+        json!({"from": "2026-03-01", "to": "2026-03-31"})
+    );
+    let (s, body) = app
+        .call(
+            "GET",
+            &format!("{path}&by=sex,age_band,facility"),
+            Some(&viewer),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), body["error"]["field"].clone()),
+        (400, json!("by")),
+        "{body}"
+    );
+    // The manager's period is exactly as asked.
+    let manager = app.token("manager").await;
+    let (_, doc) = app
+        .call(
+            "GET",
+            &format!("{path}&from=2026-03-02&to=2026-03-02"),
+            Some(&manager),
+            None,
+        )
+        .await;
+    assert_eq!(
+        doc["period"],
+        json!({"from": "2026-03-02", "to": "2026-03-02"})
+    );
+    assert_eq!(row(&doc, "screened")["numerator"], json!(3));
     // Counsellors have no indicators; another hub's staff do not see this programme.
     let token = app.token("counsellor").await;
     assert_eq!(app.call("GET", path, Some(&token), None).await.0, 403);

@@ -3,7 +3,8 @@
 //!
 //! The same computation and the same JSON as `GET /api/v1/indicators` (scaleup-indicators
 //! renders both). The operator at the command line holds the database and its key and sees
-//! exact figures; `--suppress-below K` withholds small counts for a copy that leaves the hub.
+//! exact figures; `--suppress-below K` applies the disclosure control viewers get (small cells
+//! and their complements withheld, periods snapped to months) to a copy that leaves the hub.
 
 use super::config::{DbArgs, block_on};
 use anyhow::{Context, bail};
@@ -59,8 +60,8 @@ pub struct Args {
     /// Fidelity at or above which an adequate episode counts as quality care (cascade).
     #[arg(long, default_value_t = 0.8)]
     pub fidelity_threshold: f64,
-    /// Withhold counts from 1 to K − 1 (plain small-cell suppression), for copies that leave
-    /// the hub. Default: exact figures.
+    /// Withhold counts from 1 to K − 1 with complementary suppression and the period snapped
+    /// to whole months, as viewers get them: for copies that leave the hub. Default: exact.
     #[arg(long, value_name = "K")]
     pub suppress_below: Option<u64>,
     /// The as-of date (YYYY-MM-DD; default: the current UTC date).
@@ -112,7 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(k) if k >= 2 => Disclosure::SuppressBelow { k },
         Some(_) => bail!("--suppress-below: must be at least 2"),
     };
-    let mut computed = None;
+    let mut table = None;
     block_on(async {
         let store = args.db.open(false).await?;
         if args.rebuild {
@@ -124,7 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             );
         }
         let result = store
-            .indicators(None, args.hub.as_deref(), &request)
+            .indicator_table(None, args.hub.as_deref(), &request, policy)
             .await
             .map_err(|e| match e {
                 scaleup_storage::StoreError::NotFound => {
@@ -136,10 +137,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 other => other.into(),
             });
         store.close().await;
-        computed = Some(result?);
+        table = Some(result?);
         Ok(())
     })?;
-    let table = scaleup_indicators::disclose(computed.expect("set above"), policy);
+    let table = table.expect("set above");
     match args.format {
         IndicatorFormat::Json => println!(
             "{}",
