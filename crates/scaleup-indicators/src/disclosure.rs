@@ -243,6 +243,27 @@ fn small(c: f64, k: u64) -> bool {
     c >= 0.5 && c < k as f64 - 0.5
 }
 
+/// Measures that add up to one another (a total and its parts), so a cell withheld in one is
+/// withheld in all: otherwise the total minus the other parts would give it back.
+const FAMILIES: &[&[&str]] = &[
+    &[
+        "eligible",
+        "eligible_participants",
+        "eligible_non_participants",
+    ],
+    &[
+        "declined",
+        "declined_no_time",
+        "declined_distance",
+        "declined_cost",
+        "declined_family_objection",
+        "declined_stigma",
+        "declined_not_needed",
+        "declined_prefers_other_care",
+        "declined_other",
+    ],
+];
+
 /// One canonical table's cells of one measure: key strings → (count, withheld).
 type Pattern = BTreeMap<Vec<String>, (f64, bool)>;
 
@@ -268,8 +289,40 @@ fn patterns(canonical: &[Computed], k: u64) -> HashMap<(Vec<Dimension>, String),
                     .or_insert((c, small(c, k)));
             }
         }
-        for (measure, mut pattern) in cells {
-            complement(&mut pattern, &dims, &measure, &out, k);
+        // Complements per measure, then the same cells across each family of measures that
+        // add up to one another, until neither withholds anything more.
+        loop {
+            let mut changed = false;
+            for (measure, pattern) in cells.iter_mut() {
+                changed |= complement(pattern, &dims, measure, &out, k);
+            }
+            for family in FAMILIES {
+                let keys: Vec<Vec<String>> = family
+                    .iter()
+                    .filter_map(|m| cells.get(*m))
+                    .flat_map(|p| {
+                        p.iter()
+                            .filter(|(_, (_, w))| *w)
+                            .map(|(key, _)| key.clone())
+                    })
+                    .collect();
+                for m in *family {
+                    let Some(p) = cells.get_mut(*m) else { continue };
+                    for key in &keys {
+                        if let Some(cell) = p.get_mut(key)
+                            && !cell.1
+                        {
+                            cell.1 = true;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for (measure, pattern) in cells {
             out.insert((dims.clone(), measure), pattern);
         }
     }
@@ -286,7 +339,8 @@ fn complement(
     measure: &str,
     done: &HashMap<(Vec<Dimension>, String), Pattern>,
     k: u64,
-) {
+) -> bool {
+    let mut any = false;
     loop {
         let mut changed = false;
         for i in 0..dims.len() {
@@ -332,8 +386,9 @@ fn complement(
             }
         }
         if !changed {
-            return;
+            return any;
         }
+        any = true;
     }
 }
 

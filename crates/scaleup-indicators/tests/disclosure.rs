@@ -19,6 +19,15 @@ use serde_json::Value;
 /// People screened per (month, sex).
 type Data = Vec<(&'static str, &'static str, i64)>;
 
+/// Counts per (measure, month, sex).
+type Measures = Vec<(&'static str, &'static str, &'static str, i64)>;
+
+fn screened(data: &Data) -> Measures {
+    data.iter()
+        .map(|(m, s, n)| ("screened", *m, *s, *n))
+        .collect()
+}
+
 fn dataset_a() -> Data {
     vec![
         ("2026-01", "female", 10),
@@ -52,12 +61,16 @@ fn today() -> Date {
 }
 
 fn request(by: &str, from: Option<&str>, to: Option<&str>) -> Request {
+    request_of("screened", by, from, to)
+}
+
+fn request_of(codes: &str, by: &str, from: Option<&str>, to: Option<&str>) -> Request {
     QueryText {
         programme: Some("p".into()),
         by: Some(by.into()),
         from: from.map(str::to_string),
         to: to.map(str::to_string),
-        indicator: Some("screened".into()),
+        indicator: Some(codes.into()),
         ..Default::default()
     }
     .parse(today())
@@ -66,9 +79,13 @@ fn request(by: &str, from: Option<&str>, to: Option<&str>) -> Request {
 
 /// What storage would read for `request` (the period filters the cells, as its SQL does).
 fn computed(data: &Data, request: &Request) -> Computed {
+    computed_of(&screened(data), request)
+}
+
+fn computed_of(data: &Measures, request: &Request) -> Computed {
     let mut cells = MeasureCells::default();
     let p = request.period;
-    for (month, sex, n) in data {
+    for (measure, month, sex, n) in data {
         let first = Date::parse(&format!("{month}-15"), "d").unwrap();
         if p.from.is_some_and(|f| first < f) || p.to.is_some_and(|t| first > t) {
             continue;
@@ -78,7 +95,7 @@ fn computed(data: &Data, request: &Request) -> Computed {
             sex: Some(sex.to_string()),
             ..Default::default()
         };
-        cells.add("screened", key, Tally { n: *n, sum: 0.0 });
+        cells.add(measure, key, Tally { n: *n, sum: 0.0 });
     }
     let programme = ProgrammeInfo {
         id: "p".into(),
@@ -107,6 +124,10 @@ fn computed(data: &Data, request: &Request) -> Computed {
 
 /// The document a viewer gets (what `Store::indicator_table` does, over in-memory cells).
 fn controlled(data: &Data, request: &Request) -> Value {
+    controlled_of(&screened(data), request)
+}
+
+fn controlled_of(data: &Measures, request: &Request) -> Value {
     let mut snapped = request.clone();
     snapped.period = snap_period(request.period);
     let canonical: Vec<Computed> = canonical_cuts(&request.by)
@@ -115,11 +136,11 @@ fn controlled(data: &Data, request: &Request) -> Value {
             let mut r = snapped.clone();
             r.by = cuts;
             r.period = Period::default();
-            computed(data, &r)
+            computed_of(data, &r)
         })
         .collect();
     scaleup_indicators::render::json(&disclose_controlled(
-        computed(data, &snapped),
+        computed_of(data, &snapped),
         &canonical,
         5,
     ))
@@ -265,4 +286,35 @@ fn canonical_cuts_are_every_margin_with_and_without_month() {
     assert_eq!(cuts[0], Vec::<Dimension>::new());
     assert!(cuts.contains(&vec![Dimension::Sex, Dimension::Facility, Dimension::Month]));
     assert!(!cuts.iter().flatten().any(|d| *d == Dimension::Quarter));
+}
+
+/// Eligible = participants + non-participants: a cell withheld in one of them is withheld in
+/// all three, or eligible minus participants would give the non-participants back.
+#[test]
+fn parts_of_a_total_are_withheld_together() {
+    let data = |non_f: i64, non_m: i64| -> Measures {
+        vec![
+            ("eligible", "2026-01", "female", 10),
+            ("eligible", "2026-01", "male", 12),
+            ("eligible_participants", "2026-01", "female", 10 - non_f),
+            ("eligible_participants", "2026-01", "male", 12 - non_m),
+            ("eligible_non_participants", "2026-01", "female", non_f),
+            ("eligible_non_participants", "2026-01", "male", non_m),
+        ]
+    };
+    let (a, b) = (data(2, 3), data(3, 2));
+    let codes = "eligible,eligible_non_participants,reach_conservative";
+    for by in ["", "sex", "month", "sex,month"] {
+        for (from, to) in [(None, None), (Some("2026-01-01"), Some("2026-01-31"))] {
+            let q = request_of(codes, by, from, to);
+            assert_eq!(
+                controlled_of(&a, &q),
+                controlled_of(&b, &q),
+                "{by} {from:?}"
+            );
+        }
+    }
+    // The totals are still shown.
+    let doc = controlled_of(&a, &request_of(codes, "", None, None));
+    assert_eq!(doc["indicators"][0]["numerator"], 22);
 }
