@@ -124,6 +124,9 @@ pub struct Computed {
     pub(crate) parameters: Vec<(String, ResolvedParams)>,
     /// The hub of every programme computed (what an edge's disclosure decision looks at).
     pub(crate) hubs: Vec<String>,
+    /// Each org unit's code → the codes of its ancestors, by the dimension of their level
+    /// (disclosure control nests a finer org-unit cut in a coarser one).
+    pub(crate) org_ancestors: HashMap<String, Vec<(Dimension, String)>>,
 }
 
 impl Computed {
@@ -525,12 +528,32 @@ pub fn compute(request: &Request, inputs: &Inputs) -> Result<Computed, String> {
         .collect();
     hubs.sort();
     hubs.dedup();
+    let dimension_of = |level: OrgLevel| {
+        Dimension::ALL
+            .into_iter()
+            .find(|d| d.org_level() == Some(level))
+            .expect("every level has a dimension")
+    };
+    let mut org_ancestors = HashMap::new();
+    for unit in &inputs.org_units {
+        let mut up = Vec::new();
+        let mut at = unit.parent_id.as_deref().and_then(|p| ctx.org.get(p));
+        while let Some(a) = at {
+            if up.len() > 8 {
+                break;
+            }
+            up.push((dimension_of(a.level), a.code.clone()));
+            at = a.parent_id.as_deref().and_then(|p| ctx.org.get(p));
+        }
+        org_ancestors.insert(unit.code.clone(), up);
+    }
     Ok(Computed {
         request: request.clone(),
         rows,
         diagnostics: diagnostics.into_iter().collect(),
         parameters,
         hubs,
+        org_ancestors,
     })
 }
 

@@ -130,6 +130,7 @@ pub fn disclose(computed: Computed, policy: Disclosure) -> IndicatorTable {
         diagnostics,
         parameters,
         hubs: _,
+        org_ancestors: _,
     } = computed;
     match policy {
         Disclosure::Exact => {}
@@ -173,25 +174,60 @@ pub fn snap_period(p: Period) -> Period {
     }
 }
 
-/// The cuts of the canonical tables for a request cut `by`: every subset of its non-time cuts
-/// (in the order asked), each without and with `month` last. Smallest first.
+/// The org-unit levels coarser than `d`'s, nearest first (none for other dimensions).
+fn coarser(d: Dimension) -> Vec<Dimension> {
+    let order = [
+        Dimension::Facility,
+        Dimension::District,
+        Dimension::Region,
+        Dimension::Country,
+    ];
+    match order.iter().position(|x| *x == d) {
+        Some(i) => order[i + 1..].to_vec(),
+        None => vec![],
+    }
+}
+
+/// How fine a canonical table is: tables are protected coarsest first.
+fn fineness(cuts: &[Dimension]) -> (usize, usize) {
+    let depth = cuts.iter().map(|d| coarser(*d).len()).sum();
+    (cuts.len(), depth)
+}
+
+/// The cuts of the canonical tables for a request cut `by`: every margin of its non-time cuts
+/// (each cut left out, or an org-unit cut replaced by a coarser level, which nests it), each
+/// without and with `month` last. Coarsest first.
 pub fn canonical_cuts(by: &[Dimension]) -> Vec<Vec<Dimension>> {
     let plain: Vec<Dimension> = by.iter().copied().filter(|d| !d.is_time()).collect();
-    let mut out = Vec::new();
-    for mask in 0u32..(1 << plain.len()) {
-        let subset: Vec<Dimension> = plain
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| mask & (1 << i) != 0)
-            .map(|(_, d)| *d)
+    let mut out: Vec<Vec<Dimension>> = vec![vec![]];
+    for d in &plain {
+        let options: Vec<Option<Dimension>> = std::iter::once(None)
+            .chain(std::iter::once(Some(*d)))
+            .chain(coarser(*d).into_iter().map(Some))
             .collect();
-        let mut timed = subset.clone();
-        timed.push(Dimension::Month);
-        out.push(subset);
-        out.push(timed);
+        out = out
+            .iter()
+            .flat_map(|prefix| {
+                options.iter().map(move |o| {
+                    let mut c = prefix.clone();
+                    c.extend(o);
+                    c
+                })
+            })
+            .collect();
     }
-    out.sort_by_key(|c| c.len());
-    out
+    let mut all: Vec<Vec<Dimension>> = Vec::new();
+    for cuts in out {
+        let mut timed = cuts.clone();
+        timed.push(Dimension::Month);
+        for c in [cuts, timed] {
+            if !all.contains(&c) {
+                all.push(c);
+            }
+        }
+    }
+    all.sort_by_key(|c| fineness(c));
+    all
 }
 
 /// Where a count sits in a row.
@@ -271,7 +307,11 @@ type Pattern = BTreeMap<Vec<String>, (f64, bool)>;
 /// total up so that a table's pattern depends only on the data and its own cuts.
 fn patterns(canonical: &[Computed], k: u64) -> HashMap<(Vec<Dimension>, String), Pattern> {
     let mut tables: Vec<&Computed> = canonical.iter().collect();
-    tables.sort_by_key(|c| c.request.by.len());
+    tables.sort_by_key(|c| fineness(&c.request.by));
+    let ancestors: HashMap<String, Vec<(Dimension, String)>> = canonical
+        .iter()
+        .flat_map(|c| c.org_ancestors.iter().map(|(k, v)| (k.clone(), v.clone())))
+        .collect();
     let mut out: HashMap<(Vec<Dimension>, String), Pattern> = HashMap::new();
     for table in tables {
         let dims = table.request.by.clone();
@@ -294,7 +334,7 @@ fn patterns(canonical: &[Computed], k: u64) -> HashMap<(Vec<Dimension>, String),
         loop {
             let mut changed = false;
             for (measure, pattern) in cells.iter_mut() {
-                changed |= complement(pattern, &dims, measure, &out, k);
+                changed |= complement(pattern, &dims, measure, &out, &ancestors, k);
             }
             for family in FAMILIES {
                 let keys: Vec<Vec<String>> = family
@@ -338,26 +378,56 @@ fn complement(
     dims: &[Dimension],
     measure: &str,
     done: &HashMap<(Vec<Dimension>, String), Pattern>,
+    ancestors: &HashMap<String, Vec<(Dimension, String)>>,
     k: u64,
 ) -> bool {
+    // Every way a line of cells sums to a margin: leave dimension i out, or (an org-unit cut)
+    // replace it by a coarser level, whose cell is the sum of the units it contains.
+    // The smallest lines first (within the nearest coarser unit), so complements are chosen
+    // close to the cell they protect.
+    let mut margins: Vec<(usize, Option<Dimension>)> = Vec::new();
+    for (i, d) in dims.iter().enumerate() {
+        for c in coarser(*d) {
+            margins.push((i, Some(c)));
+        }
+        margins.push((i, None));
+    }
+    let ancestor = |code: &str, level: Dimension| -> String {
+        ancestors
+            .get(code)
+            .and_then(|up| up.iter().find(|(d, _)| *d == level))
+            .map_or_else(|| "unknown".to_string(), |(_, c)| c.clone())
+    };
     let mut any = false;
     loop {
         let mut changed = false;
-        for i in 0..dims.len() {
+        for &(i, up) in &margins {
             let mut parent_dims = dims.to_vec();
-            parent_dims.remove(i);
-            let parent = done.get(&(parent_dims, measure.to_string()));
+            match up {
+                None => {
+                    parent_dims.remove(i);
+                }
+                Some(level) => parent_dims[i] = level,
+            }
+            let Some(parent) = done.get(&(parent_dims, measure.to_string())) else {
+                // The margin is not computed for these cuts, so not published.
+                continue;
+            };
             let mut lines: BTreeMap<Vec<String>, Vec<Vec<String>>> = BTreeMap::new();
             for key in pattern.keys() {
                 let mut margin = key.clone();
-                margin.remove(i);
+                match up {
+                    None => {
+                        margin.remove(i);
+                    }
+                    Some(level) => margin[i] = ancestor(&key[i], level),
+                }
                 lines.entry(margin).or_default().push(key.clone());
             }
             for (margin, members) in lines {
-                // A margin not computed for these cuts is not published; one computed and not
-                // withheld is.
-                let published = parent.is_some_and(|p| p.get(&margin).is_none_or(|(_, w)| !w));
-                if !published {
+                // A margin cell not computed is an empty one, shown; a computed one is shown
+                // unless withheld.
+                if parent.get(&margin).is_some_and(|(_, w)| *w) {
                     continue;
                 }
                 let withheld: Vec<f64> = members
@@ -488,6 +558,7 @@ pub fn disclose_controlled(requested: Computed, canonical: &[Computed], k: u64) 
         diagnostics,
         parameters,
         hubs: _,
+        org_ancestors: _,
     } = requested;
     for row in &mut rows {
         if withheld(row) {

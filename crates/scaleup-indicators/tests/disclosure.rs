@@ -281,11 +281,115 @@ fn margin_subtraction_and_period_differencing_recover_the_cell_without_control()
 
 #[test]
 fn canonical_cuts_are_every_margin_with_and_without_month() {
+    // Sex: out or in (2); facility: out, or facility, district, region, country (5); month:
+    // out or in (2).
     let cuts = canonical_cuts(&[Dimension::Sex, Dimension::Quarter, Dimension::Facility]);
-    assert_eq!(cuts.len(), 8);
+    assert_eq!(cuts.len(), 20);
     assert_eq!(cuts[0], Vec::<Dimension>::new());
     assert!(cuts.contains(&vec![Dimension::Sex, Dimension::Facility, Dimension::Month]));
+    assert!(cuts.contains(&vec![Dimension::Sex, Dimension::District]));
     assert!(!cuts.iter().flatten().any(|d| *d == Dimension::Quarter));
+    // Coarser tables come first: a district table is protected before the facility table.
+    let at = |c: &[Dimension]| cuts.iter().position(|x| x == c).unwrap();
+    assert!(at(&[Dimension::District]) < at(&[Dimension::Facility]));
+}
+
+/// A facility's count hidden in the facility table must not come back as its district's
+/// total (another request) minus the district's other facilities.
+#[test]
+fn a_district_minus_its_other_facilities_gives_nothing_back() {
+    use scaleup_domain::org::OrgLevel;
+    use scaleup_indicators::request::OrgUnit;
+    let unit = |id: &str, parent: Option<&str>, level: OrgLevel| OrgUnit {
+        id: id.into(),
+        hub_id: "h".into(),
+        parent_id: parent.map(str::to_string),
+        level,
+        code: id.to_uppercase(),
+        name: id.to_uppercase(),
+        catchment_population: None,
+        prevalence: None,
+        prevalence_source: None,
+    };
+    let units = vec![
+        unit("c", None, OrgLevel::Country),
+        unit("d1", Some("c"), OrgLevel::District),
+        unit("d2", Some("c"), OrgLevel::District),
+        unit("f1", Some("d1"), OrgLevel::Facility),
+        unit("f2", Some("d1"), OrgLevel::Facility),
+        unit("f3", Some("d2"), OrgLevel::Facility),
+        unit("f4", Some("d2"), OrgLevel::Facility),
+    ];
+    // District 1: 3 + 9; district 2: 10 + 8. The alternative moves one person within district 1.
+    let run = |counts: [i64; 4], by: &str| -> Value {
+        let computed = |r: &Request| {
+            let mut cells = MeasureCells::default();
+            for (f, n) in ["f1", "f2", "f3", "f4"].iter().zip(counts) {
+                let key = CellKey {
+                    facility: Some(f.to_string()),
+                    month: Some("2026-01".into()),
+                    ..Default::default()
+                };
+                cells.add("screened", key, Tally { n, sum: 0.0 });
+            }
+            let programme = ProgrammeInfo {
+                id: "p".into(),
+                code: "p".into(),
+                name: "P".into(),
+                hub_id: "h".into(),
+                hub_code: "h".into(),
+                hub_name: "H".into(),
+                protocol: "x".into(),
+                primary_instrument: None,
+                default_remission_below: None,
+                sites: vec![],
+            };
+            let inputs = Inputs {
+                programmes: vec![ProgrammeData {
+                    programme,
+                    baseline_spread: (0, 0.0, 0.0),
+                    cells,
+                    activity: vec![],
+                    alerts: vec![],
+                }],
+                org_units: units.clone(),
+                ..Default::default()
+            };
+            compute(r, &inputs).unwrap()
+        };
+        let q = request(by, None, None);
+        let canonical: Vec<Computed> = canonical_cuts(&q.by)
+            .into_iter()
+            .map(|cuts| {
+                let mut r = q.clone();
+                r.by = cuts;
+                computed(&r)
+            })
+            .collect();
+        scaleup_indicators::render::json(&disclose_controlled(computed(&q), &canonical, 5))
+    };
+    for by in [
+        "",
+        "facility",
+        "district",
+        "country",
+        "facility,month",
+        "district,month",
+    ] {
+        assert_eq!(run([3, 9, 10, 8], by), run([4, 8, 10, 8], by), "{by}");
+    }
+    // District totals are shown; in district 1 both facilities are withheld.
+    let doc = run([3, 9, 10, 8], "district");
+    assert_eq!(doc["indicators"][0]["numerator"], 12);
+    let doc = run([3, 9, 10, 8], "facility");
+    let shown: Vec<&Value> = doc["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !r["suppressed"].as_bool().unwrap())
+        .map(|r| &r["by"]["facility"]["key"])
+        .collect();
+    assert_eq!(shown, ["F3", "F4"]);
 }
 
 /// Eligible = participants + non-participants: a cell withheld in one of them is withheld in

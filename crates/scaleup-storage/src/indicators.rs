@@ -562,6 +562,18 @@ impl Store {
                 ),
             ));
         }
+        if request
+            .by
+            .iter()
+            .filter(|d| d.org_level().is_some())
+            .count()
+            > 1
+        {
+            return Err(StoreError::invalid(
+                "by",
+                "with small cells suppressed, at most one org-unit level (country, region, district or facility)",
+            ));
+        }
         let mut snapped = request.clone();
         snapped.period = scaleup_indicators::snap_period(request.period);
         let requested = self.indicators(actor, hub, &snapped).await?;
