@@ -184,7 +184,10 @@ fn alerts() -> Vec<AlertFact> {
 }
 
 /// `(numerator, denominator, value)` of every indicator for the people above, all time.
-fn computed() -> Vec<(String, Option<f64>, Option<f64>, Option<f64>)> {
+/// An indicator's code with its numerator, denominator and value.
+type Figures<C> = (C, Option<f64>, Option<f64>, Option<f64>);
+
+fn computed() -> Vec<Figures<String>> {
     let (clients, episodes) = people();
     let programme = ProgrammeInfo {
         id: "p".into(),
@@ -254,7 +257,7 @@ fn computed() -> Vec<(String, Option<f64>, Option<f64>, Option<f64>)> {
         .collect()
 }
 
-fn check(expected: &[(&str, Option<f64>, Option<f64>, Option<f64>)]) {
+fn check(expected: &[Figures<&str>]) {
     let got = computed();
     for (code, num, den, value) in expected {
         let (_, n, dd, v) = got
