@@ -418,7 +418,7 @@ fn every_indicator_is_checked_by_hand() {
     let source = include_str!("hand_computed.rs");
     for def in INDICATORS {
         assert!(
-            source.contains(&format!("(\"{}\", ", def.code)),
+            source.contains(&format!("\"{}\",", def.code)),
             "{} has no hand-computed test",
             def.code
         );

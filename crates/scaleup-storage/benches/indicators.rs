@@ -35,7 +35,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn screened(doc: &scaleup_indicators::Computed) -> f64 {
     let table = scaleup_indicators::disclose(doc.clone(), scaleup_indicators::Disclosure::Exact);
-    table.row("screened", &[]).and_then(|r| r.numerator).unwrap()
+    table
+        .row("screened", &[])
+        .and_then(|r| r.numerator)
+        .unwrap()
 }
 
 fn main() {
