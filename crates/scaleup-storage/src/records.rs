@@ -785,9 +785,11 @@ impl Store {
                         .bind(s.episode_id.to_string())
                         .fetch_optional(&mut *tx)
                         .await?;
-                let programme = episode.and_then(|r| {
-                    let body: serde_json::Value =
-                        serde_json::from_str(&r.get::<String, _>("payload")).ok()?;
+                let payload = episode
+                    .map(|r| r.try_get::<String, _>("payload"))
+                    .transpose()?;
+                let programme = payload.and_then(|text| {
+                    let body: serde_json::Value = serde_json::from_str(&text).ok()?;
                     body["programme_id"].as_str().map(str::to_string)
                 });
                 let Some(programme) = programme else {
@@ -1206,7 +1208,8 @@ impl Store {
                         .bind(e.programme_id.to_string())
                         .fetch_optional(&mut *tx)
                         .await?;
-                    if prog.map(|p| p.get::<String, _>("hub_id")) != Some(hub.clone()) {
+                    let prog_hub = prog.map(|p| p.try_get::<String, _>("hub_id")).transpose()?;
+                    if prog_hub.as_ref() != Some(&hub) {
                         return Ok(Err(Rejection::NotFound("data.programme_id")));
                     }
                 }
@@ -1230,7 +1233,9 @@ impl Store {
                     .bind(counsellor.to_string())
                     .fetch_optional(&mut *tx)
                     .await?;
-                Ok(r.and_then(|r| r.get::<Option<String>, _>("hub_id"))
+                Ok(r.map(|r| r.try_get::<Option<String>, _>("hub_id"))
+                    .transpose()?
+                    .flatten()
                     .is_some_and(|h| actor.may_see_hub(&h)))
             }
             _ => Ok(false),
@@ -1390,7 +1395,9 @@ impl Store {
                 .bind(c.clone())
                 .fetch_optional(&mut *tx)
                 .await?
-                .and_then(|r| r.get::<Option<String>, _>("supervisor_id")),
+                .map(|r| r.try_get::<Option<String>, _>("supervisor_id"))
+                .transpose()?
+                .flatten(),
             None => None,
         };
         let hours: i64 = match &placement.programme_id {
@@ -1398,7 +1405,8 @@ impl Store {
                 .bind(p.clone())
                 .fetch_optional(&mut *tx)
                 .await?
-                .map(|r| r.get::<i64, _>("alert_ack_hours"))
+                .map(|r| r.try_get::<i64, _>("alert_ack_hours"))
+                .transpose()?
                 .unwrap_or(24),
             None => 24,
         };
@@ -1795,7 +1803,8 @@ impl Store {
                 .bind(hub.clone())
                 .fetch_optional(&mut *tx)
                 .await?
-                .map(|m| m.get::<String, _>("id"));
+                .map(|m| m.try_get::<String, _>("id"))
+                .transpose()?;
             let updated = sqlx::query("UPDATE risk_alerts SET status = 'escalated', escalated_at = $1, escalated_to = $2 WHERE id = $3 AND status = 'open'")
                 .bind(now_timestamp())
                 .bind(manager.clone())
