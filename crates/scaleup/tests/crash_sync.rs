@@ -6,6 +6,8 @@
 
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 mod common;
@@ -26,6 +28,25 @@ fn post(addr: &str, token: &str, path: &str, body: Value) -> Value {
     let (s, b) = http(addr, "POST", path, Some(token), Some(&body)).unwrap();
     assert!(s == 200 || s == 201, "{path}: {s} {b}");
     b
+}
+
+/// Kill/restart rounds. Each waits for the device's progress, not for a fixed time, so a busy
+/// machine makes the test slower, never flaky.
+const ROUNDS: usize = 6;
+/// How long one round may wait for the device's acknowledgements before the test fails.
+const PROGRESS_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Waits until `acked_batches` reaches `at_least`, failing with what it saw after the timeout.
+fn wait_for_batches(acked_batches: &AtomicUsize, at_least: usize, round: usize) {
+    let started = Instant::now();
+    while acked_batches.load(Ordering::SeqCst) < at_least {
+        assert!(
+            started.elapsed() < PROGRESS_TIMEOUT,
+            "round {round}: the device had {} acknowledged batches after {PROGRESS_TIMEOUT:?}, waiting for {at_least}",
+            acked_batches.load(Ordering::SeqCst)
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 #[test]
@@ -107,14 +128,13 @@ fn acknowledged_records_survive_repeated_sigkill() {
     );
 
     let mut acknowledged: Vec<String> = Vec::new();
-    let mut rounds = 0;
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while rounds < 6 && Instant::now() < deadline {
-        rounds += 1;
+    for round in 1..=ROUNDS {
         let token = login(&server.addr, "counsellor1", "counsellor password");
         // A device thread pushes batches until the connection dies.
         let addr = server.addr.clone();
         let (programme_id, facility) = (programme_id.clone(), facility.clone());
+        let acked_batches = Arc::new(AtomicUsize::new(0));
+        let progress = acked_batches.clone();
         let device = std::thread::spawn(move || {
             let mut acked = Vec::new();
             let mut unacked: Option<Value> = None;
@@ -133,6 +153,7 @@ fn acknowledged_records_survive_repeated_sigkill() {
                             assert_eq!(ack["status"], "created", "{ack}");
                             acked.push(ack["id"].as_str().unwrap().to_string());
                         }
+                        progress.fetch_add(1, Ordering::SeqCst);
                     }
                     _ => {
                         unacked = Some(body);
@@ -142,7 +163,11 @@ fn acknowledged_records_survive_repeated_sigkill() {
             }
             (acked, unacked)
         });
-        std::thread::sleep(Duration::from_millis(300 + 150 * rounds as u64));
+        // Kill once the device has made progress in this round (more each round), and a few
+        // milliseconds later in each round so that the kill lands at different points of the
+        // next batch: before it is read, while it is written, after it commits.
+        wait_for_batches(&acked_batches, round + 1, round);
+        std::thread::sleep(Duration::from_millis(3 * round as u64));
         kill9(&mut server);
         let (acked, unacked) = device.join().unwrap();
         acknowledged.extend(acked);
@@ -193,13 +218,15 @@ fn acknowledged_records_survive_repeated_sigkill() {
             .collect();
         assert!(
             lost.is_empty(),
-            "round {rounds}: {} acknowledged records lost",
+            "round {round}: {} acknowledged records lost",
             lost.len()
         );
     }
+    // Rounds waited for 2, 3, ... 7 acknowledged batches of 20.
+    let least = (2..=ROUNDS + 1).sum::<usize>() * 20;
     assert!(
-        acknowledged.len() > 100,
-        "the device made progress ({} records)",
+        acknowledged.len() >= least,
+        "every round's acknowledgements were counted ({} records, at least {least})",
         acknowledged.len()
     );
     kill9(&mut server);
@@ -214,7 +241,7 @@ fn acknowledged_records_survive_repeated_sigkill() {
         String::from_utf8_lossy(&out.stdout)
     );
     eprintln!(
-        "{rounds} kill/restart rounds, {} acknowledged records, none lost",
+        "{ROUNDS} kill/restart rounds, {} acknowledged records, none lost",
         acknowledged.len()
     );
 }
