@@ -211,6 +211,7 @@ impl Store {
                 .detail(serde_json::json!({"records": records.len(), "source": source})),
         )
         .await?;
+        self.refresh_indicator_facts(&mut tx).await?;
         tx.commit().await?;
         Ok(records.len())
     }

@@ -23,6 +23,7 @@ mod care_views;
 mod catalog_rules;
 mod crypto;
 mod hashing;
+mod indicators;
 mod key_check;
 mod migrate;
 mod notifications;

@@ -66,10 +66,19 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_login_throttle.sql"),
         postgres: include_str!("../migrations/postgres/0008_login_throttle.sql"),
     },
+    // Version 9 is reserved for the hub console's migration (another branch). The runner
+    // applies every known version not yet applied, in order, so a database at 10 takes 9
+    // when a build that knows it starts; 9 and 10 touch different tables.
+    Migration {
+        version: 10,
+        name: "0010_indicator_facts",
+        sqlite: include_str!("../migrations/sqlite/0010_indicator_facts.sql"),
+        postgres: include_str!("../migrations/postgres/0010_indicator_facts.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 8;
+pub const LATEST_VERSION: i64 = 10;
 
 /// The first schema whose audit head carries a MAC (`store_state.audit_head_mac`).
 pub(crate) const AUDIT_HEAD_MAC_SCHEMA: i64 = 7;

@@ -50,6 +50,13 @@ pub trait Rules: Send + Sync {
     fn harmful_competencies(&self, rating: &CompetencyAssessment) -> Vec<String> {
         equip_harmful_competencies(rating)
     }
+
+    /// The remission threshold of an outcome instrument for the indicators (an endpoint total
+    /// below it is a remission): the instrument's default screening cut-off, when it has one.
+    /// `None` leaves remission undefined until a threshold is given.
+    fn remission_below(&self, _instrument: &str) -> Option<f64> {
+        None
+    }
 }
 
 /// The EQUIP rule: the competencies rated at level 1 (any harmful or unhelpful behaviour).
@@ -471,6 +478,8 @@ impl Store {
                 })),
         )
         .await?;
+        // The indicator facts of every client the batch touched, in the same transaction.
+        self.refresh_indicator_facts(&mut tx).await?;
         tx.commit().await?;
         Ok(acks)
     }
@@ -1986,6 +1995,7 @@ impl Store {
             &ev.detail(serde_json::json!({"kept": keep, "record_id": visible.record_id})),
         )
         .await?;
+        self.refresh_indicator_facts(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -39,6 +39,10 @@ enum Command {
     /// Analyse a programme's data in place (effectiveness by its design's standard model).
     #[cfg(feature = "server")]
     Analyze(cmd::analyze::Args),
+    /// Implementation outcomes of a programme: RE-AIM, Proctor, effective coverage and the
+    /// treatment gap, cut by hub, org unit, arm, counsellor, month, sex or age band.
+    #[cfg(feature = "server")]
+    Indicators(cmd::indicators::Args),
     /// Store a hub's own instrument, protocol or item-text files in the database.
     #[cfg(feature = "server")]
     Definitions(cmd::definitions::Args),
@@ -78,6 +82,8 @@ fn main() -> ExitCode {
         Command::Definitions(args) => cmd::definitions::run(args),
         #[cfg(feature = "server")]
         Command::Analyze(args) => cmd::analyze::run(args),
+        #[cfg(feature = "server")]
+        Command::Indicators(args) => cmd::indicators::run(args),
         Command::Instruments(args) => cmd::instruments::run(args),
         Command::Protocols(args) => cmd::protocols::run(args),
         Command::Stats(args) => cmd::stats::run(args),
