@@ -134,12 +134,14 @@ async fn apply_pending(store: &Store, conn: &mut sqlx::AnyConnection, upto: i64)
             Some(_) => {}
         }
     }
-    for m in MIGRATIONS.iter().filter(|m| {
-        m.version <= upto
-            && !applied
-                .iter()
-                .any(|r| r.get::<i64, _>("version") == m.version)
-    }) {
+    let applied_versions = applied
+        .iter()
+        .map(|r| r.try_get::<i64, _>("version"))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version <= upto && !applied_versions.contains(&m.version))
+    {
         let sql = sql_for(m, store.backend);
         let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
         sqlx::raw_sql(sql)

@@ -41,6 +41,7 @@ conformance!(
     login_sessions_and_rate_limiting,
     hub_setup_validates_the_hierarchy,
     sync_push_is_idempotent_and_isolates_bad_records,
+    two_devices_pushing_the_same_records_at_once_both_succeed,
     concurrent_edits_keep_both_versions,
     kept_conflict_rescores_and_raises_alerts,
     kept_conflict_updates_identity_and_moves_a_client,
@@ -700,6 +701,54 @@ async fn hub_setup_validates_the_hierarchy(store: Store, f: Fixture, _db: Reopen
         )
         .await;
     assert!(matches!(other, Err(StoreError::Forbidden(_))));
+}
+
+/// Issue 11: two simultaneous pushes of the same records (a phone that retried while its first
+/// request was still running, or two tabs) used to hit a unique violation on PostgreSQL and fail
+/// a whole batch, because the receipt lookup ran before anything serialised the two. Both must
+/// succeed, each record written once, the second answered as a replay. The batches also hold
+/// their records in opposite orders, which must not deadlock.
+async fn two_devices_pushing_the_same_records_at_once_both_succeed(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let a = actor(&store, &f.counsellor).await;
+    for round in 0..8 {
+        let batch: Vec<IncomingRecord> = (0..40)
+            .map(|_| {
+                rec(
+                    "client",
+                    &uuid(),
+                    None,
+                    json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": "female"}),
+                )
+            })
+            .collect();
+        let mut reversed = batch.clone();
+        reversed.reverse();
+        let (one, two) = tokio::join!(
+            store.push(&a, "device-1", batch.clone()),
+            store.push(&a, "device-2", reversed),
+        );
+        let (one, two) = (
+            one.unwrap_or_else(|e| panic!("round {round}, first batch: {e}")),
+            two.unwrap_or_else(|e| panic!("round {round}, second batch: {e}")),
+        );
+        for ack in one.iter().chain(&two) {
+            assert_eq!(ack.status, AckStatus::Created, "round {round}: {ack:?}");
+        }
+        for r in &batch {
+            let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM records WHERE id = $1")
+                .bind(r.id.as_str().unwrap().to_string())
+                .fetch_one(store.pool())
+                .await
+                .unwrap()
+                .try_get("n")
+                .unwrap();
+            assert_eq!(n, 1, "round {round}: written once");
+        }
+    }
 }
 
 async fn sync_push_is_idempotent_and_isolates_bad_records(store: Store, f: Fixture, _db: Reopen) {
