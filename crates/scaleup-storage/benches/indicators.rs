@@ -73,10 +73,10 @@ fn main() {
         .fetch_one(store.pool())
         .await
         .unwrap();
-        let username: String = row.get("username");
-        let facility: String = row.get("org_unit_id");
-        let programme_id: String = row.get("programme_id");
-        let code: String = row.get("code");
+        let username: String = row.try_get("username").unwrap();
+        let facility: String = row.try_get("org_unit_id").unwrap();
+        let programme_id: String = row.try_get("programme_id").unwrap();
+        let code: String = row.try_get("code").unwrap();
 
         // Full recomputation of every client's facts from the records.
         let started = Instant::now();

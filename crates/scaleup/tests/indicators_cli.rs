@@ -113,7 +113,7 @@ fn contract_indicators_match_independent_sql_on_a_demo_database() {
             .block_on(sqlx::query(INDEPENDENT_SQL).bind(code).fetch_one(&pool))
             .unwrap();
         use sqlx::Row;
-        let n = |c: &str| r.get::<i64, _>(c) as f64;
+        let n = |c: &str| r.try_get::<i64, _>(c).unwrap() as f64;
         let value = |code: &str| row(&doc, code)["value"].as_f64();
         let numden = |code: &str| {
             (
@@ -148,7 +148,7 @@ fn contract_indicators_match_independent_sql_on_a_demo_database() {
             (Some(n("remitters")), Some(n("pairs"))),
             "{code}"
         );
-        let mean: f64 = r.get("mean_change");
+        let mean: f64 = r.try_get("mean_change").unwrap();
         assert!(
             (value("phq9_mean_change").unwrap() - mean).abs() < 1e-9,
             "{code}"
