@@ -120,6 +120,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn exact_indicators_only_for_roles_that_see_client_rows_of_their_hub() {
+        for role in Role::ALL {
+            if role.can(Capability::ReadExactIndicators) {
+                assert!(role.can(Capability::ReadClientRecords), "{role:?}");
+                assert!(role.can(Capability::ReadIndicators), "{role:?}");
+            }
+        }
+        assert!(Role::Viewer.can(Capability::ReadIndicators));
+        assert!(!Role::Viewer.can(Capability::ReadExactIndicators));
+        assert!(!Role::Researcher.can(Capability::ReadExactIndicators));
+        assert!(!Role::Counsellor.can(Capability::ReadIndicators));
+    }
+
+    #[test]
     fn viewers_never_read_client_rows_and_researchers_never_identities() {
         assert!(!Role::Viewer.can(Capability::ReadClientRecords));
         assert!(Role::Researcher.can(Capability::ReadClientRecords));
