@@ -524,8 +524,10 @@ pub fn disclose_controlled(requested: Computed, canonical: &[Computed], k: u64) 
                     let covers = |month: &str| {
                         in_period(month, period.from, period.to)
                             && time_key.as_deref().is_none_or(|q| {
-                                let n: u32 = month[5..7].parse().unwrap_or(1);
-                                format!("{}-Q{}", &month[..4], (n - 1) / 3 + 1) == q
+                                let n: u32 =
+                                    month.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+                                let year = month.get(..4).unwrap_or(month);
+                                format!("{year}-Q{}", (n.max(1) - 1) / 3 + 1) == q
                             })
                     };
                     let line: Vec<(&String, bool)> = m

@@ -168,6 +168,26 @@ async fn the_contract_document_exact_for_hub_staff_suppressed_for_viewers_and_re
         (400, json!("by")),
         "{body}"
     );
+    // Time series and cuts for a viewer: nothing between 1 and 4 anywhere.
+    for by in [
+        "month",
+        "quarter,sex",
+        "facility,month",
+        "district",
+        "age_band,sex",
+    ] {
+        let (s, doc) = app
+            .call("GET", &format!("{path}&by={by}"), Some(&viewer), None)
+            .await;
+        assert_eq!(s, 200, "{by}: {doc}");
+        for r in doc["indicators"].as_array().unwrap() {
+            for field in ["numerator", "denominator", "n"] {
+                if let Some(x) = r[field].as_f64() {
+                    assert!(x == 0.0 || x >= 5.0, "{by}: {field} {x} of {}", r["code"]);
+                }
+            }
+        }
+    }
     // The manager's period is exactly as asked.
     let manager = app.token("manager").await;
     let (_, doc) = app
