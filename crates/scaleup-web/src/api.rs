@@ -1098,9 +1098,28 @@ async fn summary(
     Params(q): Params<PeriodQuery>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Capability::ReadAggregates)?;
+    // Callers under disclosure control get whole months only: every cell is then a whole
+    // facility-month, the same in every period that includes it, so subtracting overlapping
+    // periods (single days, issue 8) gives nothing back. Staff who see client rows keep days.
+    let (mut from, mut to) = (q.from, q.to);
+    if !caller.actor.role.can(Capability::ReadExactIndicators) {
+        use scaleup_domain::date::Date;
+        let snap = |text: &mut Option<String>, end: bool| {
+            if let Some(d) = text.as_deref().and_then(|t| Date::parse(t, "date").ok()) {
+                let d = if end {
+                    d.last_of_month()
+                } else {
+                    d.first_of_month()
+                };
+                *text = Some(d.to_string());
+            }
+        };
+        snap(&mut from, false);
+        snap(&mut to, true);
+    }
     let cells = state
         .store
-        .summary(&caller.actor, q.from.as_deref(), q.to.as_deref())
+        .summary(&caller.actor, from.as_deref(), to.as_deref())
         .await?;
     Ok(Json(
         json!({"items": cells, "small_cell_threshold": scaleup_storage::SMALL_CELL_THRESHOLD, "next_cursor": null}),

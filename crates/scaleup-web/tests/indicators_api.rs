@@ -300,3 +300,48 @@ async fn a_synced_record_shows_in_the_next_request() {
     let (_, doc) = app.call("GET", path, Some(&admin), None).await;
     assert_eq!(row(&doc, "screened")["numerator"], 1);
 }
+
+/// Issue 8's attack went through `/summary`: overlapping single-day periods. A viewer's
+/// period there is whole months too, so any day of March gives March.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summary_periods_are_whole_months_for_viewers() {
+    let app = App::sqlite().await;
+    screen_clients(&app, 6).await;
+    let viewer = app.token("viewer").await;
+    let month = app
+        .call(
+            "GET",
+            "/api/v1/summary?from=2026-03-01&to=2026-03-31",
+            Some(&viewer),
+            None,
+        )
+        .await;
+    assert_eq!(month.0, 200);
+    assert!(!month.1["items"].as_array().unwrap().is_empty());
+    for (from, to) in [
+        ("2026-03-20", "2026-03-20"),
+        ("2026-03-02", "2026-03-02"),
+        ("2026-03-03", "2026-03-31"),
+    ] {
+        let day = app
+            .call(
+                "GET",
+                &format!("/api/v1/summary?from={from}&to={to}"),
+                Some(&viewer),
+                None,
+            )
+            .await;
+        assert_eq!(day, month, "{from}..{to}");
+    }
+    // A manager keeps day precision: a day without records is empty.
+    let manager = app.token("manager").await;
+    let (_, day) = app
+        .call(
+            "GET",
+            "/api/v1/summary?from=2026-03-20&to=2026-03-20",
+            Some(&manager),
+            None,
+        )
+        .await;
+    assert!(day["items"].as_array().unwrap().is_empty(), "{day}");
+}
