@@ -566,14 +566,14 @@ pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
         "from",
         r#"{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#,
         false,
-        "first day of the period",
+        "first day of the period (callers without exact indicators: the start of its month)",
     ),
     (
         "/summary",
         "to",
         r#"{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#,
         false,
-        "last day of the period",
+        "last day of the period (callers without exact indicators: the end of its month)",
     ),
     (
         "/indicators",
