@@ -43,6 +43,9 @@ enum Command {
     /// treatment gap, cut by hub, org unit, arm, counsellor, month, sex or age band.
     #[cfg(feature = "server")]
     Indicators(cmd::indicators::Args),
+    /// Send data to other systems: indicators to DHIS2 as dataValueSets.
+    #[cfg(feature = "server")]
+    Export(cmd::export::Args),
     /// Store a hub's own instrument, protocol or item-text files in the database.
     #[cfg(feature = "server")]
     Definitions(cmd::definitions::Args),
@@ -84,6 +87,8 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cmd::analyze::run(args),
         #[cfg(feature = "server")]
         Command::Indicators(args) => cmd::indicators::run(args),
+        #[cfg(feature = "server")]
+        Command::Export(args) => cmd::export::run(args),
         Command::Instruments(args) => cmd::instruments::run(args),
         Command::Protocols(args) => cmd::protocols::run(args),
         Command::Stats(args) => cmd::stats::run(args),
