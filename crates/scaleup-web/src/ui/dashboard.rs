@@ -112,7 +112,10 @@ fn show(table: &IndicatorTable, code: &str, keys: &[&str]) -> String {
         return "–".into();
     };
     match row.def.value {
-        scaleup_indicators::ValueKind::Proportion => scaleup_format::percent(v, 0),
+        // Shares under 10 % keep a decimal: a cascade step of 0.4 % is not "0 %".
+        scaleup_indicators::ValueKind::Proportion => {
+            scaleup_format::percent(v, usize::from(v.abs() < 0.1))
+        }
         scaleup_indicators::ValueKind::Hours => format!("{} h", scaleup_format::up_to(v, 1)),
         scaleup_indicators::ValueKind::Count | scaleup_indicators::ValueKind::People => {
             scaleup_format::count(v)
