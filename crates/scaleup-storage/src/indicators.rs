@@ -52,9 +52,14 @@ fn bind_val<'q>(
     kind: ColKind,
     v: Val,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    // Bound as the column's type: PostgreSQL refuses a BIGINT parameter for a DOUBLE PRECISION
+    // column (and the reverse) in the binary protocol, where SQLite converts silently.
     match (kind, v) {
         (_, Val::Text(s)) => q.bind(s),
         (_, Val::Date(d)) => q.bind(d.to_string()),
+        (ColKind::Num, Val::Int(i)) => q.bind(i as f64),
+        (ColKind::Text | ColKind::Date, Val::Int(i)) => q.bind(i.to_string()),
+        (ColKind::Int, Val::Num(x)) if x.fract() == 0.0 && x.abs() < 9.0e15 => q.bind(x as i64),
         (_, Val::Int(i)) => q.bind(i),
         (_, Val::Num(x)) => q.bind(x),
         (ColKind::Int, Val::Null) => q.bind(None::<i64>),
@@ -72,26 +77,35 @@ async fn insert_facts(tx: &mut Tx, table: Table, rows: &[&dyn FactRow]) -> Resul
             table.name(),
             names.join(", ")
         );
+        // A missing value is written as the literal NULL, not bound: through sqlx's Any driver
+        // a NULL bound for a DOUBLE PRECISION parameter on PostgreSQL leaves the connection's
+        // cached statement expecting another type, and the next execution of the same text
+        // with a number fails ("incorrect binary data format"; tests/any_driver_nulls.rs).
+        let mut values = Vec::new();
         let mut n = 0;
-        for i in 0..chunk.len() {
+        for (i, row) in chunk.iter().enumerate() {
             if i > 0 {
                 text.push_str(", ");
             }
             text.push('(');
-            for j in 0..cols.len() {
+            for (j, c) in cols.iter().enumerate() {
                 if j > 0 {
                     text.push_str(", ");
                 }
-                n += 1;
-                text.push_str(&format!("${n}"));
+                match row.get(*c) {
+                    Val::Null => text.push_str("NULL"),
+                    v => {
+                        n += 1;
+                        text.push_str(&format!("${n}"));
+                        values.push((c.kind(), v));
+                    }
+                }
             }
             text.push(')');
         }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(text));
-        for row in chunk {
-            for c in cols {
-                q = bind_val(q, c.kind(), row.get(*c));
-            }
+        for (kind, v) in values {
+            q = bind_val(q, kind, v);
         }
         q.execute(&mut *tx).await?;
     }
@@ -357,12 +371,28 @@ impl Store {
             }
         }
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE org_units SET prevalence = $1, prevalence_source = $2 WHERE id = $3")
-            .bind(prevalence)
-            .bind(prevalence.and(source.map(str::to_string)))
-            .bind(org_unit_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        // Clearing writes NULL literally (a bound NULL float poisons the connection's cached
+        // statement on PostgreSQL; see insert_facts).
+        match prevalence {
+            Some(p) => {
+                sqlx::query(
+                    "UPDATE org_units SET prevalence = $1, prevalence_source = $2 WHERE id = $3",
+                )
+                .bind(p)
+                .bind(source.map(str::to_string))
+                .bind(org_unit_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE org_units SET prevalence = NULL, prevalence_source = NULL WHERE id = $1",
+                )
+                .bind(org_unit_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         self.audit_in(
             &mut tx,
             actor,
