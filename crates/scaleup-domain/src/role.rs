@@ -29,8 +29,15 @@ pub enum Capability {
     ManageHubs,
     /// Create org units and programmes within a hub.
     ManageHubSetup,
-    /// Create accounts and reset passwords.
+    /// Create, deactivate and reactivate accounts and reset passwords (hub managers: their
+    /// hub's staff; the storage layer decides which accounts).
     ManageUsers,
+    /// Move a counsellor's caseload to another counsellor of the same hub.
+    MoveCaseloads,
+    /// Upload instrument, protocol, item-text and price-list files for a hub.
+    ManageDefinitions,
+    /// Upload definition files that apply to every hub (network-wide).
+    ManageNetworkDefinitions,
     /// Read client-level rows (scoped by caseload or hub).
     ReadClientRecords,
     /// Read identifying details (name, phone, address, birth date) of scoped clients.
@@ -43,12 +50,38 @@ pub enum Capability {
     Supervise,
     /// Read aggregate indicators (small cells suppressed).
     ReadAggregates,
-    /// Read the audit log.
+    /// Read the audit log (hub managers: the events of their hubs; admins: all).
     ReadAudit,
+    /// Verify the audit chain and sign checkpoints of its head (the whole log).
+    VerifyAudit,
     /// Run analyses (models, power, economics) on uploaded documents and on the aggregates and
     /// pseudonymised outcomes of the caller's hubs. Results are aggregates; care staff do not
     /// need them for their work.
     RunAnalyses,
+}
+
+impl Capability {
+    /// The action in words, for refusals.
+    pub fn describe(self) -> &'static str {
+        use Capability::*;
+        match self {
+            ManageHubs => "create hubs or grant access across hubs",
+            ManageHubSetup => "set up org units and programmes",
+            ManageUsers => "create, deactivate or reset accounts",
+            MoveCaseloads => "move a caseload to another counsellor",
+            ManageDefinitions => "upload definition files",
+            ManageNetworkDefinitions => "upload network-wide definition files",
+            ReadClientRecords => "read client records",
+            ReadIdentity => "read clients' identifying details",
+            WriteCareRecords => "write care records",
+            ReviewClinical => "review risk alerts and sync conflicts",
+            Supervise => "record supervision",
+            ReadAggregates => "read aggregates",
+            ReadAudit => "read the audit log",
+            VerifyAudit => "verify the audit chain",
+            RunAnalyses => "run analyses",
+        }
+    }
 }
 
 impl Role {
@@ -82,7 +115,10 @@ impl Role {
         use Role::*;
         match capability {
             ManageHubs => self == Admin,
-            ManageHubSetup | ManageUsers => matches!(self, Admin | HubManager),
+            ManageHubSetup | ManageUsers | MoveCaseloads | ManageDefinitions => {
+                matches!(self, Admin | HubManager)
+            }
+            ManageNetworkDefinitions => self == Admin,
             ReadClientRecords => matches!(
                 self,
                 Admin | HubManager | Supervisor | Counsellor | Researcher
@@ -93,9 +129,52 @@ impl Role {
             ReviewClinical => matches!(self, HubManager | Supervisor),
             Supervise => matches!(self, HubManager | Supervisor),
             ReadAggregates => true,
-            ReadAudit => self == Admin,
+            // Hub managers read their hubs' events; the chain itself is the installation's.
+            ReadAudit => matches!(self, Admin | HubManager),
+            VerifyAudit => self == Admin,
             RunAnalyses => matches!(self, Admin | HubManager | Researcher | Viewer),
         }
+    }
+
+    /// How the role is named in messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::HubManager => "hub manager",
+            Role::Supervisor => "supervisor",
+            Role::Counsellor => "counsellor",
+            Role::Researcher => "researcher",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// The sentence a refusal gives: what this role may not do, and who may, so the caller
+    /// knows whom to ask ("your role (supervisor) may not create, deactivate or reset accounts:
+    /// an admin or a hub manager can").
+    pub fn refusal(self, capability: Capability) -> String {
+        let holders: Vec<String> = Role::ALL
+            .into_iter()
+            .filter(|r| r.can(capability))
+            .map(|r| {
+                let label = r.label();
+                let article = if label.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                format!("{article} {label}")
+            })
+            .collect();
+        let who = match holders.as_slice() {
+            [] => "no role".to_string(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        };
+        format!(
+            "your role ({}) may not {}: {who} can",
+            self.label(),
+            capability.describe()
+        )
     }
 
     /// Whether this role's client-level view is limited to a caseload (own or supervisees'),
@@ -118,5 +197,21 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
+    }
+
+    #[test]
+    fn a_refusal_says_who_may() {
+        assert_eq!(
+            Role::Supervisor.refusal(Capability::ManageUsers),
+            "your role (supervisor) may not create, deactivate or reset accounts: an admin or a hub manager can"
+        );
+        assert_eq!(
+            Role::HubManager.refusal(Capability::ManageNetworkDefinitions),
+            "your role (hub manager) may not upload network-wide definition files: an admin can"
+        );
+        // Hub managers read their hubs' audit events; only admins verify the chain.
+        assert!(Role::HubManager.can(Capability::ReadAudit));
+        assert!(!Role::HubManager.can(Capability::VerifyAudit));
+        assert!(!Role::Supervisor.can(Capability::MoveCaseloads));
     }
 }

@@ -60,10 +60,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_audit_head_mac.sql"),
         postgres: include_str!("../migrations/postgres/0007_audit_head_mac.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_hub_console",
+        sqlite: include_str!("../migrations/sqlite/0008_hub_console.sql"),
+        postgres: include_str!("../migrations/postgres/0008_hub_console.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 7;
+pub const LATEST_VERSION: i64 = 8;
 
 /// The first schema whose audit head carries a MAC (`store_state.audit_head_mac`).
 pub(crate) const AUDIT_HEAD_MAC_SCHEMA: i64 = 7;

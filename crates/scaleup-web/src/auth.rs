@@ -17,12 +17,13 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// 403 unless the caller's role has the capability.
+    /// 403 unless the caller's role has the capability, with a message that says which roles
+    /// may (so the caller knows whom to ask).
     pub fn require(&self, capability: Capability) -> Result<(), ApiError> {
         if self.actor.role.can(capability) {
             Ok(())
         } else {
-            Err(ApiError::forbidden("your role may not do this"))
+            Err(ApiError::forbidden(self.actor.role.refusal(capability)))
         }
     }
 }

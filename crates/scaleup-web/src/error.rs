@@ -55,6 +55,12 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Forbidden(m) => ApiError::forbidden(m),
             StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            StoreError::Definition(e) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid_definition",
+                message: e.to_string(),
+                field: Some("text".into()),
+            },
             StoreError::RateLimited => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",

@@ -9,7 +9,9 @@
 //!
 //! Invariants:
 //! - The server holds no state between requests: sessions, rate-limit counters and everything
-//!   else live in the database, so any number of servers can share one PostgreSQL.
+//!   else live in the database, so any number of servers can share one PostgreSQL. The one
+//!   cache, the catalogue built from uploaded definitions, is the store's, and follows the
+//!   database's definitions version.
 //! - Bad input is a 4xx JSON error naming the field; internal failures are a generic 500 whose
 //!   cause is logged without identifiers or clinical values.
 //! - A client the caller may not see is a 404, exactly like one that does not exist.
@@ -17,11 +19,12 @@
 pub mod analyses;
 mod api;
 mod auth;
+mod console;
 mod error;
 pub mod notify;
 pub mod openapi;
 pub mod ui;
 
-pub use api::{AppState, CatalogDocs, MAX_BATCH, UiConfig, router};
+pub use api::{AppState, MAX_BATCH, UiConfig, router};
 pub use error::ApiError;
 pub use openapi::openapi_document;

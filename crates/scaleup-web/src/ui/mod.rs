@@ -223,6 +223,9 @@ impl From<scaleup_storage::StoreError> for PageError {
                 PageError::Status(StatusCode::BAD_REQUEST, format!("{field}: {message}"))
             }
             StoreError::Conflict(m) => PageError::Status(StatusCode::CONFLICT, m),
+            StoreError::Definition(e) => {
+                PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+            }
             other => PageError::Internal(other.to_string()),
         }
     }

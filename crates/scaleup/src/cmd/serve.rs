@@ -4,8 +4,10 @@ use super::config::{DbArgs, block_on, init_logging};
 use anyhow::Context;
 use scaleup_storage::Store;
 use scaleup_web::notify::WebhookConfig;
-use scaleup_web::{AppState, CatalogDocs, UiConfig};
-use std::sync::Arc;
+use scaleup_web::{AppState, UiConfig};
+
+/// How often the server checks the database for definitions uploaded through another server.
+const DEFINITIONS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How often the server looks for notifications to send.
 const NOTIFY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -80,12 +82,12 @@ pub async fn serve_with(
     notify: Option<WebhookConfig>,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
-    // The same catalogue the store scores with: built-ins plus the hub's stored definitions.
-    let catalog = super::config::load_catalog(&store).await?;
+    // The catalogue the store scores with and the pages and API serve: built-ins plus the
+    // stored definition files, reloaded whenever one is uploaded (on any server).
+    store.load_definitions().await?;
     let state = AppState {
         store: store.clone(),
         secure_cookies,
-        catalog: Arc::new(CatalogDocs::from_catalog(Arc::new(catalog))),
         ui,
     };
     let app = scaleup_web::router(state);
@@ -110,6 +112,23 @@ pub async fn serve_with(
                 // Planner statistics follow the database as it grows (a no-op most minutes).
                 if let Err(e) = store.refresh_statistics_if_stale().await {
                     tracing::warn!(error = %e, "refreshing planner statistics failed");
+                }
+            }
+        })
+    };
+    // Definitions uploaded through any server take effect here within DEFINITIONS_INTERVAL
+    // (and before any sync push, which checks first): no restart.
+    let definitions = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(DEFINITIONS_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match store.refresh_definitions().await {
+                    Ok(false) => {}
+                    Ok(true) => tracing::info!("reloaded definitions uploaded through another server"),
+                    Err(e) => tracing::warn!(error = %e, "checking for new definitions failed"),
                 }
             }
         })
@@ -155,6 +174,7 @@ pub async fn serve_with(
     .await
     .context("serving HTTP")?;
     sweeper.abort();
+    definitions.abort();
     if let Some(sender) = sender {
         sender.abort();
     }
