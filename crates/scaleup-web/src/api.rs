@@ -2,8 +2,8 @@
 //! calls the store and serialises.
 
 use crate::analyses;
-use crate::console;
 use crate::auth::Caller;
+use crate::console;
 use crate::error::ApiError;
 use axum::Json;
 use axum::Router;

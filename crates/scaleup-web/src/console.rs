@@ -154,7 +154,11 @@ pub async fn list_definitions(
     let problems: Vec<&scaleup_storage::DefinitionProblem> = catalogs
         .problems()
         .iter()
-        .filter(|p| p.hub_id.as_deref().is_none_or(|h| caller.actor.may_see_hub(h)))
+        .filter(|p| {
+            p.hub_id
+                .as_deref()
+                .is_none_or(|h| caller.actor.may_see_hub(h))
+        })
         .collect();
     Ok(Json(
         json!({"items": items, "problems": problems, "version": catalogs.version(), "next_cursor": null}),
@@ -188,9 +192,8 @@ pub async fn upload(
     text: &str,
 ) -> Result<Uploaded, StoreError> {
     if is_price_list(text) {
-        let file = scaleup_econ::costing::parse_costing_file(text).map_err(|e| {
-            StoreError::Definition(price_error(file_name, e))
-        })?;
+        let file = scaleup_econ::costing::parse_costing_file(text)
+            .map_err(|e| StoreError::Definition(price_error(file_name, e)))?;
         if !file.activity.is_empty() {
             return Err(StoreError::Definition(
                 scaleup_domain::catalog::DefinitionError {

@@ -1066,7 +1066,11 @@ fn success_status(method: &str, path: &str) -> &'static str {
     match (method, path) {
         (
             "post",
-            "/hubs" | "/org-units" | "/programmes" | "/users" | "/alerts/{id}/follow-ups"
+            "/hubs"
+            | "/org-units"
+            | "/programmes"
+            | "/users"
+            | "/alerts/{id}/follow-ups"
             | "/definitions",
         ) => "201",
         ("post", "/auth/logout" | "/users/{id}/password" | "/conflicts/{id}/resolve") => "204",

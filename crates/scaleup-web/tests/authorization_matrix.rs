@@ -408,9 +408,7 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
             json!({"username": format!("new-{role}"), "display_name": "New", "password": "a long enough password", "role": "counsellor", "hub_id": f.hub_id, "supervisor_id": f.supervisor.id}),
         ),
         ("post", "/users/{id}/password") => Some(json!({"password": "another long password"})),
-        ("post", "/users/{id}/move-caseload") => {
-            Some(json!({"to_counsellor_id": f.counsellor.id}))
-        }
+        ("post", "/users/{id}/move-caseload") => Some(json!({"to_counsellor_id": f.counsellor.id})),
         ("patch", "/org-units/{id}") => Some(
             json!({"catchment_population": 25000, "prevalence": 0.05, "prevalence_source": "Kenya national survey"}),
         ),
