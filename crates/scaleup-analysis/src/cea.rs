@@ -131,9 +131,27 @@ pub fn read_csv_columns(
     input: impl std::io::Read,
     wanted: &[&str],
 ) -> Result<Vec<(u64, Vec<String>)>> {
+    let mut out = Vec::new();
+    for_each_csv_row(source, input, wanted, |line, cells| {
+        out.push((line, cells.iter().map(|c| c.to_string()).collect()));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `row` with each record's 1-based line number and the cells of the requested columns
+/// (by header name, in the order asked), holding one record at a time. At most
+/// [`MAX_CELLS`](crate::table::MAX_CELLS) requested cells are read, so what a caller keeps per
+/// cell bounds its memory.
+pub fn for_each_csv_row(
+    source: &str,
+    input: impl std::io::Read,
+    wanted: &[&str],
+    mut row: impl FnMut(u64, &[&str]) -> Result<()>,
+) -> Result<()> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(input);
+        .from_reader(crate::table::RowGuard::new(input));
     let headers = rdr
         .headers()
         .with_context(|| format!("{}: cannot read the header line", source))?
@@ -149,17 +167,24 @@ pub fn read_csv_columns(
             ),
         }
     }
-    let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.with_context(|| format!("{}: malformed CSV", source))?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let cells = idx
-            .iter()
-            .map(|&i| rec.get(i).unwrap_or("").to_string())
-            .collect();
-        out.push((line, cells));
+    let mut record = csv::StringRecord::new();
+    let mut read = 0usize;
+    while rdr
+        .read_record(&mut record)
+        .with_context(|| format!("{}: malformed CSV", source))?
+    {
+        let line = record.position().map_or(0, |p| p.line());
+        read += idx.len();
+        if read > crate::table::MAX_CELLS {
+            bail!(
+                "{source} line {line}: more than {} cells in the requested columns, the most one file may have",
+                crate::table::MAX_CELLS
+            );
+        }
+        let cells: Vec<&str> = idx.iter().map(|&i| record.get(i).unwrap_or("")).collect();
+        row(line, &cells)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 pub fn parse_num(source: &str, line: u64, field: &str, cell: &str) -> Result<f64> {

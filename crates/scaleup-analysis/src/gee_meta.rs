@@ -323,7 +323,7 @@ fn read_meta_csv(
     let (estimate, se, label) = (&req.estimate, &req.se, req.label.as_deref());
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_reader(input);
+        .from_reader(crate::table::RowGuard::new(input));
     let header: Vec<String> = reader
         .headers()
         .with_context(|| format!("{}: cannot read the header row", source))?

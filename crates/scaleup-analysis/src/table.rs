@@ -3,6 +3,7 @@
 //! the line and the column.
 
 use std::collections::HashMap;
+use std::io::Read;
 
 use anyhow::{Context, bail};
 use scaleup_stats::data::{Column, Data, MISSING, factor_from_interned};
@@ -27,6 +28,94 @@ pub fn build_frame(formula: &Formula, data: &Data, source: &str) -> anyhow::Resu
     })
 }
 
+/// Most columns a table may have. A model uses at most `MAX_DESIGN_COLUMNS` (2,000) design
+/// columns, and item-level exports run to a few hundred; a wider header is a mistake or an
+/// attack, and each column costs a builder per row read.
+pub const MAX_COLUMNS: usize = 10_000;
+
+/// Longest row (header included) of any CSV file this crate reads: 1 MiB. The CSV reader holds
+/// a whole row in memory before anyone can look at it, so without this a file with no line
+/// break (a gzip bomb of one repeated byte) would be buffered whole.
+pub const MAX_ROW_BYTES: usize = 1 << 20;
+
+/// Most cells (rows × columns) a table may have: 16,777,216, a million rows of sixteen
+/// columns. Each cell is kept as a number (8 bytes) or a factor code (4 bytes), so this caps
+/// a table at 128 MiB of cells whatever its file looks like: a file of empty or one-digit
+/// cells would otherwise grow eight bytes in memory for every byte read.
+pub const MAX_CELLS: usize = 1 << 24;
+
+/// Most distinct text values (factor levels, over all columns) a table may have: two
+/// million, enough for a grouping factor of two million clients. Each costs a hundred-odd
+/// bytes of bookkeeping besides its text, so a file of unique labels would otherwise grow
+/// about twenty times its size in memory.
+pub const MAX_LEVELS: usize = 2_000_000;
+
+/// A reader that refuses any CSV row longer than [`MAX_ROW_BYTES`], counted as the bytes are
+/// read, before the CSV parser buffers them. A row ends at a line break outside quotes (a
+/// quoted cell may hold line breaks; `""` inside quotes toggles twice and changes nothing).
+pub struct RowGuard<R> {
+    inner: R,
+    in_quotes: bool,
+    row_bytes: usize,
+    /// Physical line being read (1-based) and the line the current row began on.
+    line: u64,
+    row_start: u64,
+    failed: bool,
+}
+
+impl<R: Read> RowGuard<R> {
+    pub fn new(inner: R) -> Self {
+        RowGuard {
+            inner,
+            in_quotes: false,
+            row_bytes: 0,
+            line: 1,
+            row_start: 1,
+            failed: false,
+        }
+    }
+
+    fn too_long(&mut self) -> std::io::Error {
+        self.failed = true;
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the row starting on line {} is longer than {} MiB, the most one row may hold",
+                self.row_start,
+                MAX_ROW_BYTES >> 20
+            ),
+        )
+    }
+}
+
+impl<R: Read> Read for RowGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.failed {
+            return Err(self.too_long());
+        }
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            match b {
+                b'"' => self.in_quotes = !self.in_quotes,
+                b'\n' => {
+                    self.line += 1;
+                    if !self.in_quotes {
+                        self.row_bytes = 0;
+                        self.row_start = self.line;
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            self.row_bytes += 1;
+            if self.row_bytes > MAX_ROW_BYTES {
+                return Err(self.too_long());
+            }
+        }
+        Ok(n)
+    }
+}
+
 fn is_missing(cell: &[u8]) -> bool {
     matches!(
         cell,
@@ -36,15 +125,18 @@ fn is_missing(cell: &[u8]) -> bool {
 
 enum Builder {
     Numeric(Vec<f64>),
+    /// Codes per row, and each distinct label with its code. Each label is kept once, in the
+    /// index; the level list is built from it at the end.
     Factor {
         codes: Vec<u32>,
-        levels: Vec<String>,
-        index: HashMap<String, u32>,
+        index: HashMap<Box<str>, u32>,
     },
 }
 
 impl Builder {
-    fn push(&mut self, cell: &[u8]) -> anyhow::Result<()> {
+    /// Adds a cell; `levels_left` counts down the distinct text values the table may still
+    /// take (see [`MAX_LEVELS`]).
+    fn push(&mut self, cell: &[u8], levels_left: &mut usize) -> anyhow::Result<()> {
         let cell = trim(cell);
         if let Builder::Numeric(v) = self {
             if is_missing(cell) {
@@ -61,24 +153,18 @@ impl Builder {
             // First non-numeric cell: the column is a factor; earlier numbers become labels.
             let mut b = Builder::Factor {
                 codes: Vec::with_capacity(v.capacity()),
-                levels: Vec::new(),
                 index: HashMap::new(),
             };
             for x in v.iter() {
                 if x.is_nan() {
-                    b.push(b"")?;
+                    b.push(b"", levels_left)?;
                 } else {
-                    b.push(format!("{x}").as_bytes())?;
+                    b.push(format!("{x}").as_bytes(), levels_left)?;
                 }
             }
             *self = b;
         }
-        if let Builder::Factor {
-            codes,
-            levels,
-            index,
-        } = self
-        {
+        if let Builder::Factor { codes, index } = self {
             if is_missing(cell) {
                 codes.push(MISSING);
                 return Ok(());
@@ -87,9 +173,14 @@ impl Builder {
             let code = match index.get(s) {
                 Some(c) => *c,
                 None => {
-                    let c = levels.len() as u32;
-                    levels.push(s.to_string());
-                    index.insert(s.to_string(), c);
+                    if *levels_left == 0 {
+                        bail!(
+                            "more than {MAX_LEVELS} distinct text values in the table, the most one table may have"
+                        );
+                    }
+                    *levels_left -= 1;
+                    let c = index.len() as u32;
+                    index.insert(s.into(), c);
                     c
                 }
             };
@@ -179,7 +270,7 @@ pub fn read_table_checked(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .buffer_capacity(1 << 20)
-        .from_reader(input);
+        .from_reader(RowGuard::new(input));
     let header: Vec<String> = reader
         .headers()
         .with_context(|| format!("{}: cannot read the header row", source))?
@@ -189,6 +280,13 @@ pub fn read_table_checked(
         .collect();
     if header.is_empty() || header.iter().all(String::is_empty) {
         bail!("{}: the header row is empty", source);
+    }
+    if header.len() > MAX_COLUMNS {
+        bail!(
+            "{}: the header row has {} columns; a table may have at most {MAX_COLUMNS}",
+            source,
+            header.len()
+        );
     }
     for f in factors {
         if !header.contains(f) {
@@ -204,6 +302,8 @@ pub fn read_table_checked(
     let mut numbers_seen = vec![false; header.len()];
     let mut mixed: Vec<(String, usize)> = Vec::new();
     let mut text_from: Vec<(String, usize)> = Vec::new();
+    let mut levels_left = MAX_LEVELS;
+    let mut cells = 0usize;
     loop {
         let more = reader
             .read_byte_record(&mut record)
@@ -212,9 +312,16 @@ pub fn read_table_checked(
             break;
         }
         line = record.position().map_or(line + 1, |p| p.line() as usize);
+        cells += header.len();
+        if cells > MAX_CELLS {
+            bail!(
+                "{}: line {line}: the table has more than {MAX_CELLS} cells (rows × columns), the most one table may have",
+                source
+            );
+        }
         for (k, (col, cell)) in cols.iter_mut().zip(record.iter()).enumerate() {
             let was_numeric = matches!(col, Builder::Numeric(_));
-            col.push(cell)
+            col.push(cell, &mut levels_left)
                 .with_context(|| format!("{}: line {line}, column `{}`", source, header[k]))?;
             if was_numeric {
                 match col {
@@ -242,7 +349,13 @@ pub fn read_table_checked(
                     c
                 }
             }
-            Builder::Factor { codes, levels, .. } => factor_from_interned(codes, levels),
+            Builder::Factor { codes, index } => {
+                let mut levels = vec![String::new(); index.len()];
+                for (label, code) in index {
+                    levels[code as usize] = label.into_string();
+                }
+                factor_from_interned(codes, levels)
+            }
         };
         data.add_column(name, column)
             .with_context(|| format!("{}: column `{name}`", source))?;
@@ -252,4 +365,124 @@ pub fn read_table_checked(
         mixed,
         text_from,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(csv: &[u8]) -> String {
+        match read_table("upload.csv", csv, &[]) {
+            Ok(_) => panic!("the table was accepted"),
+            Err(e) => format!("{e:#}"),
+        }
+    }
+
+    /// Hardening item 8: a 100,000-column header made reading quadratic in its width (each
+    /// column scanned every earlier name). It is now refused after the header, naming the file
+    /// and the limit.
+    #[test]
+    fn a_header_of_a_hundred_thousand_columns_is_refused_by_name() {
+        let mut csv = (0..100_000)
+            .map(|k| format!("c{k}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        csv.push('\n');
+        let err = error_of(csv.as_bytes());
+        assert!(err.starts_with("upload.csv: "), "{err}");
+        assert!(err.contains("100000 columns"), "{err}");
+        assert!(err.contains(&format!("at most {MAX_COLUMNS}")), "{err}");
+    }
+
+    /// A header as wide as the limit is still read.
+    #[test]
+    fn a_header_at_the_column_limit_is_read() {
+        let header = (0..MAX_COLUMNS)
+            .map(|k| format!("c{k}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let row = vec!["1"; MAX_COLUMNS].join(",");
+        let data = read_table("upload.csv", format!("{header}\n{row}\n").as_bytes(), &[]).unwrap();
+        assert_eq!((data.names().len(), data.nrows()), (MAX_COLUMNS, 1));
+    }
+
+    /// Hardening item 7: a body of one repeated byte with no line break (what a gzip bomb
+    /// inflates to) was buffered whole as the header. It is refused once the row passes
+    /// MAX_ROW_BYTES, before the rest is read.
+    #[test]
+    fn a_header_without_a_line_break_is_refused_at_the_row_limit() {
+        struct Endless(usize);
+        impl Read for Endless {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                buf.fill(b'a');
+                self.0 += buf.len();
+                Ok(buf.len())
+            }
+        }
+        let mut input = Endless(0);
+        let err = match read_table("upload.csv", &mut input, &[]) {
+            Ok(_) => panic!("the table was accepted"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(err.starts_with("upload.csv: "), "{err}");
+        assert!(err.contains("line 1 is longer than 1 MiB"), "{err}");
+        // What was read is the row limit plus at most one read buffer, not the input.
+        assert!(input.0 <= 3 * MAX_ROW_BYTES, "read {} bytes", input.0);
+    }
+
+    /// A data row is held to the same limit, and the message names its line.
+    #[test]
+    fn a_long_data_row_is_refused_naming_its_line() {
+        let mut csv = b"y,label\n1,a\n2,\"".to_vec();
+        csv.extend(std::iter::repeat_n(b'x', MAX_ROW_BYTES + 1));
+        csv.extend(b"\"\n");
+        let err = error_of(&csv);
+        assert!(err.contains("line 3 is longer than 1 MiB"), "{err}");
+    }
+
+    /// A file of one-digit cells grew eight bytes in memory per byte read; it stops at
+    /// MAX_CELLS, naming the line and the limit.
+    #[test]
+    fn a_table_past_the_cell_limit_is_refused_naming_the_line() {
+        let rows = MAX_CELLS / 2;
+        let mut csv = b"a,b\n".to_vec();
+        csv.extend(b"1,\n".repeat(rows + 1));
+        let err = error_of(&csv);
+        let last = rows + 2;
+        assert!(
+            err.starts_with(&format!(
+                "upload.csv: line {last}: the table has more than {MAX_CELLS} cells"
+            )),
+            "{err}"
+        );
+    }
+
+    /// Each distinct label costs bookkeeping beyond its bytes; a file of unique labels stops
+    /// at MAX_LEVELS, naming the line, the column and the limit.
+    #[test]
+    fn a_table_past_the_level_limit_is_refused() {
+        let mut csv = String::from("id\n");
+        for k in 0..=MAX_LEVELS {
+            csv.push_str(&format!("x{k}\n"));
+        }
+        let err = error_of(csv.as_bytes());
+        assert!(
+            err.contains(&format!(
+                "line {}, column `id`: more than {MAX_LEVELS} distinct",
+                MAX_LEVELS + 2
+            )),
+            "{err}"
+        );
+    }
+
+    /// Line breaks inside quotes do not end a row, and quoted cells are otherwise untouched.
+    #[test]
+    fn quoted_line_breaks_belong_to_their_row() {
+        let csv = b"y,label\n1,\"two\nlines\"\n2,\"say \"\"hi\"\"\"\n";
+        let data = read_table("upload.csv", &csv[..], &[]).unwrap();
+        assert_eq!(data.nrows(), 2);
+        let mut guard = RowGuard::new(&csv[..]);
+        std::io::copy(&mut guard, &mut std::io::sink()).unwrap();
+        assert_eq!((guard.line, guard.row_start), (5, 5));
+    }
 }

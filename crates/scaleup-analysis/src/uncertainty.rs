@@ -17,7 +17,7 @@ use scaleup_econ::voi::{self, PsaTable};
 use serde_json::{Value, json};
 
 use crate::Report;
-use crate::cea::{icer_rows_json, icer_table, parse_num, read_csv_columns};
+use crate::cea::{for_each_csv_row, icer_rows_json, icer_table, parse_num};
 
 /// `{strategy name: value}` for one value per strategy.
 fn by_name(names: &[String], values: &[f64]) -> serde_json::Map<String, Value> {
@@ -261,6 +261,9 @@ pub fn evpi(source: &str, input: impl std::io::Read, req: &EvpiRequest) -> Resul
     if !(req.discount.is_finite() && req.discount >= 0.0 && req.discount < 1.0) {
         bail!("discount must be at least 0 and below 1");
     }
+    if !(1..=voi::MAX_DECISION_YEARS).contains(&req.years) {
+        bail!("{}", voi::VoiError::Years);
+    }
     let (table, parameters) = read_psa_csv(source, input, &req.evppi)?;
     let s = voi::summarise(&table, &[req.wtp]).remove(0);
     let groups = req
@@ -273,10 +276,13 @@ pub fn evpi(source: &str, input: impl std::io::Read, req: &EvpiRequest) -> Resul
         evppi.push((name.clone(), v));
     }
     let names = table.strategies();
-    let pop = req.population.map(|n| {
-        let mult = voi::population_multiplier(n, req.years, req.discount);
-        (mult, s.evpi * mult)
-    });
+    let pop = req
+        .population
+        .map(|n| {
+            let mult = voi::population_multiplier(n, req.years, req.discount)?;
+            Ok::<_, voi::VoiError>((mult, s.evpi * mult))
+        })
+        .transpose()?;
     let json = {
         let by_name = |v: &[f64]| by_name(names, v);
         let out = json!({
@@ -355,37 +361,66 @@ pub fn read_psa_csv(
 ) -> Result<(PsaTable, Vec<Vec<f64>>)> {
     let mut wanted = vec!["draw", "strategy", "cost", "effect"];
     wanted.extend(parameters.iter().map(String::as_str));
-    let rows = read_csv_columns(source, input, &wanted)?;
     let mut parameter_values: Vec<Vec<f64>> = vec![Vec::new(); parameters.len()];
     let mut strategies: Vec<String> = Vec::new();
+    let mut strategy_index: HashMap<String, usize> = HashMap::new();
     let mut draws: Vec<String> = Vec::new();
     let mut draw_index: HashMap<String, usize> = HashMap::new();
     let mut cells: Vec<Vec<Option<(f64, f64)>>> = Vec::new();
-    for (line, c) in &rows {
-        let (line, draw, strat) = (*line, &c[0], &c[1]);
+    // Rows are parsed as they are read, so the file is never held as text. Every draw lists
+    // every strategy once, so a file that can be completed has draws × strategies rows of
+    // four cells or more: a grid beyond a quarter of the cell limit cannot be, and is refused
+    // as it appears. (Without this, rows each naming a new draw and a new strategy grew the
+    // grid, 24 bytes a cell, as rows²: ten thousand such rows took 2.4 GB.)
+    let grid_fits = |draws: usize, strategies: usize| {
+        draws
+            .checked_mul(strategies)
+            .is_some_and(|grid| grid <= crate::table::MAX_CELLS / 4)
+    };
+    for_each_csv_row(source, input, &wanted, |line, c| {
+        let (draw, strat) = (c[0], c[1]);
         if draw.is_empty() || strat.is_empty() {
             bail!(
                 "{} line {line}: fields 'draw' and 'strategy' must not be empty",
                 source
             );
         }
-        let cost = parse_num(source, line, "cost", &c[2])?;
-        let effect = parse_num(source, line, "effect", &c[3])?;
-        let j = match strategies.iter().position(|s| s == strat) {
-            Some(j) => j,
+        let cost = parse_num(source, line, "cost", c[2])?;
+        let effect = parse_num(source, line, "effect", c[3])?;
+        let j = match strategy_index.get(strat) {
+            Some(&j) => j,
             None => {
-                strategies.push(strat.clone());
+                if !grid_fits(draws.len().max(1), strategies.len() + 1) {
+                    bail!(
+                        "{source} line {line}: strategy '{strat}' makes {} strategies for {} draws, more than one file may hold; every draw must list every strategy once",
+                        strategies.len() + 1,
+                        draws.len().max(1)
+                    );
+                }
+                strategies.push(strat.to_string());
+                strategy_index.insert(strat.to_string(), strategies.len() - 1);
                 cells.iter_mut().for_each(|r| r.push(None));
                 strategies.len() - 1
             }
         };
-        let d = *draw_index.entry(draw.clone()).or_insert_with(|| {
-            draws.push(draw.clone());
-            cells.push(vec![None; strategies.len()]);
-            draws.len() - 1
-        });
+        let d = match draw_index.get(draw) {
+            Some(&d) => d,
+            None => {
+                if !grid_fits(draws.len() + 1, strategies.len()) {
+                    bail!(
+                        "{source} line {line}: draw '{draw}' makes {} draws of {} strategies, more than one file may hold; every draw must list every strategy once",
+                        draws.len() + 1,
+                        strategies.len()
+                    );
+                }
+                draws.push(draw.to_string());
+                draw_index.insert(draw.to_string(), draws.len() - 1);
+                cells.push(vec![None; strategies.len()]);
+                draws.len() - 1
+            }
+        };
         for (p, name) in parameters.iter().enumerate() {
-            let v = parse_num(source, line, name, &c[4 + p])?;
+            let v = parse_num(source, line, name, c[4 + p])?;
             match parameter_values[p].get(d) {
                 None => parameter_values[p].push(v),
                 Some(first) if *first != v => bail!(
@@ -401,7 +436,8 @@ pub fn read_psa_csv(
             );
         }
         cells[d][j] = Some((cost, effect));
-    }
+        Ok(())
+    })?;
     if draws.is_empty() {
         bail!("{}: no draws (the file has only a header)", source);
     }
@@ -570,4 +606,51 @@ pub fn owsa(source: &str, model: &Model, req: &OwsaRequest) -> Result<OwsaReport
         },
         tornado_svg: tornado,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(years: u32) -> EvpiRequest {
+        EvpiRequest {
+            wtp: 1000.0,
+            population: Some(10_000.0),
+            years,
+            discount: 0.03,
+            evppi: Vec::new(),
+            evppi_groups: None,
+        }
+    }
+
+    const DRAWS: &str = "draw,strategy,cost,effect\n1,a,10,1\n1,b,20,2\n2,a,11,1\n2,b,19,2\n";
+
+    /// Hardening item 8: `years = 4000000000` ran a loop of four billion steps with a wrapped
+    /// i32 exponent. It is refused before the draws are read, naming the field.
+    #[test]
+    fn a_population_horizon_of_four_billion_years_is_refused_by_name() {
+        let err = evpi("draws.csv", DRAWS.as_bytes(), &request(4_000_000_000)).unwrap_err();
+        assert_eq!(err.to_string(), "years must be between 1 and 100");
+        assert!(evpi("draws.csv", DRAWS.as_bytes(), &request(100)).is_ok());
+    }
+
+    /// Each new draw of a PSA file took a row of cells for every strategy seen, so a file of
+    /// rows each naming a new draw and a new strategy grew as rows² (ten thousand rows, 2.4
+    /// GB). The grid stops at a quarter of the cell limit (2,048² cells), as it appears.
+    #[test]
+    fn a_psa_file_whose_grid_outgrows_the_cell_limit_is_refused() {
+        let mut csv = String::from("draw,strategy,cost,effect\n");
+        for k in 0..10_000 {
+            csv.push_str(&format!("{k},s{k},1,1\n"));
+        }
+        let err = format!(
+            "{:#}",
+            read_psa_csv("draws.csv", csv.as_bytes(), &[]).unwrap_err()
+        );
+        // Row k (line k + 2) brings draw k and strategy k: 2,048 draws × 2,049 strategies is
+        // the first grid past 4,194,304 cells.
+        assert!(err.starts_with("draws.csv line 2050: strategy 's2048' makes 2049 strategies for 2048 draws, more than one file may hold"), "{err}");
+        let (table, _) = read_psa_csv("draws.csv", DRAWS.as_bytes(), &[]).unwrap();
+        assert_eq!((table.n_draws(), table.strategies().len()), (2, 2));
+    }
 }

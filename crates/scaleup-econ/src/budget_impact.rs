@@ -11,10 +11,16 @@
 //! BI_t       = total_t(scenario) − total_t(reference)            (reference doc §5)
 //! ```
 
-use crate::input::{FileError, ParamError, PerYear, check_range, locate_param, parse_toml};
+use crate::input::{
+    FileError, ParamError, PerYear, check_range, check_start_year, check_years, locate_param,
+    parse_toml,
+};
 use scaleup_format as fmt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Longest budget-impact horizon, in years (ISPOR recommends 1 to 5).
+pub const MAX_YEARS: usize = 50;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -199,9 +205,8 @@ impl BiaModel {
     /// Checks every rule.
     pub fn validate(&self) -> Result<(), ParamError> {
         let n = self.years;
-        if n == 0 || n > 50 {
-            return Err(ParamError::new("years", "must be between 1 and 50"));
-        }
+        check_years(n, MAX_YEARS)?;
+        check_start_year(self.start_year)?;
         let len = |field: &str, v: &[f64]| {
             if v.len() == n {
                 Ok(())
@@ -383,6 +388,7 @@ pub fn parse_bia_file(text: &str) -> Result<BiaModel, FileError> {
     let raw: RawFile = parse_toml(text)?;
     let loc = |e: ParamError| locate_param(text, e, &[]);
     let n = raw.years;
+    check_years(n, MAX_YEARS).map_err(loc)?;
     let expand_map = |prefix: String,
                       m: &BTreeMap<String, PerYear>|
      -> Result<BTreeMap<String, Vec<f64>>, ParamError> {
@@ -674,6 +680,28 @@ name = "Scale-up"
 shares = { UC = 0.2, FB = [0.1, 0.2] }
 fixed_costs = { training = [100, 0] }
 "#;
+
+    /// Hardening item 8: `years = 4000000000` expanded every per-year value to four billion
+    /// entries before any check. It is refused while parsing, naming the field and its line;
+    /// so is a start year whose later years would overflow.
+    #[test]
+    fn a_horizon_of_four_billion_years_is_refused_by_name() {
+        let err = parse_bia_file(&FILE.replace("years = 2", "years = 4000000000"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("field `years`: must be between 1 and 50"),
+            "{err}"
+        );
+        assert!(err.starts_with("line "), "{err}");
+        let err = parse_bia_file(&FILE.replace("start_year = 2025", "start_year = 2147483647"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("field `start_year`: must be between 1 and 9999"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn hand_derived_two_year_case() {

@@ -250,6 +250,40 @@ impl PerYear {
 }
 
 /// Checks that every value is finite and inside `[lo, hi]`.
+/// Checks a horizon before anything is sized by it: per-year values are expanded to `years`
+/// entries, and each year's loop indexes an `i32` calendar year, so an unchecked `years` of
+/// 4,000,000,000 asked for 32 GB and wrapped the year.
+pub fn check_years(years: usize, max: usize) -> Result<(), ParamError> {
+    if (1..=max).contains(&years) {
+        Ok(())
+    } else {
+        Err(ParamError::new(
+            "years",
+            format!("must be between 1 and {max}"),
+        ))
+    }
+}
+
+/// Earliest and latest calendar year a scenario may start in; years are `i32` and a horizon
+/// adds at most 100 to the start, so these keep every year in range.
+pub const START_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// Checks a scenario's first calendar year (see [`START_YEARS`]).
+pub fn check_start_year(start_year: i32) -> Result<(), ParamError> {
+    if START_YEARS.contains(&start_year) {
+        Ok(())
+    } else {
+        Err(ParamError::new(
+            "start_year",
+            format!(
+                "must be between {} and {}",
+                START_YEARS.start(),
+                START_YEARS.end()
+            ),
+        ))
+    }
+}
+
 pub fn check_range(field: &str, values: &[f64], lo: f64, hi: f64) -> Result<(), ParamError> {
     for (i, v) in values.iter().enumerate() {
         if !v.is_finite() || *v < lo || *v > hi {

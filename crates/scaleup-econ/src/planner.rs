@@ -23,11 +23,14 @@
 
 use crate::input::{
     FileError, ParamError, PerYear, ceil_count, check_nonneg, check_positive, check_range,
-    locate_param, parse_toml,
+    check_start_year, check_years, locate_param, parse_toml,
 };
 use scaleup_format as fmt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Longest planning horizon, in years.
+pub const MAX_YEARS: usize = 100;
 
 /// Validated-on-use parameters of one planning scenario. Build them directly in code or parse a
 /// scenario file with [`parse_scenario_file`]; [`project`] checks every rule before computing.
@@ -219,9 +222,8 @@ pub struct PlanTotals {
 impl PlannerParams {
     /// Checks every rule, naming the first field that breaks one.
     pub fn validate(&self) -> Result<(), ParamError> {
-        if self.years == 0 || self.years > 100 {
-            return Err(ParamError::new("years", "must be between 1 and 100"));
-        }
+        check_years(self.years, MAX_YEARS)?;
+        check_start_year(self.start_year)?;
         if self.coverage.len() != self.years {
             return Err(ParamError::new(
                 "coverage",
@@ -529,6 +531,10 @@ impl RawParams {
             v.ok_or_else(|| ParamError::new(f, "is required (in the scenario or in [base])"))
         }
         let years = req(self.years, "years")?;
+        check_years(years, MAX_YEARS)?;
+        if let Some(y) = self.start_year {
+            check_start_year(y)?;
+        }
         let coverage = match (&self.coverage, self.coverage_start, self.coverage_end) {
             (Some(c), None, None) => c.expand("coverage", years)?,
             (None, Some(a), Some(b)) => linear_path(a, b, years),
@@ -1504,6 +1510,32 @@ mod tests {
         p.site_hours_per_month = 100.0;
         let r = project(&p).unwrap();
         assert_eq!(r.years[0].counsellors_needed, 57.0);
+    }
+
+    /// Hardening item 8: `years = 4000000000` expanded every per-year value to four billion
+    /// entries (32 GB each) before any check, and a start year near i32::MAX wrapped. Both are
+    /// refused while parsing, naming the field.
+    #[test]
+    fn a_horizon_of_four_billion_years_is_refused_by_name() {
+        let text = "[base]\nyears = 2\npopulation = 1000\nprevalence = 0.05\nhours_per_year = 1600\nproductive_fraction = 0.75\nsupervision_span = 10\nattrition = 0.1\nhours_per_client = 7\n[[scenario]]\ncoverage = 0.2\n";
+        assert!(parse_scenario_file(text).is_ok());
+        for (bad, field, rule) in [
+            ("years = 4000000000", "years", "must be between 1 and 100"),
+            ("years = 0", "years", "must be between 1 and 100"),
+            (
+                "years = 2\nstart_year = 2147483647",
+                "start_year",
+                "must be between 1 and 9999",
+            ),
+        ] {
+            let err = parse_scenario_file(&text.replace("years = 2", bad))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(&format!("`scenario[0].{field}`: {rule}")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

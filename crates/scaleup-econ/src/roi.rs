@@ -21,12 +21,16 @@
 //! every parameter is an input, and the report lists any parameter without a stated source.
 
 use crate::input::{
-    FileError, ParamError, PerYear, check_nonneg, check_range, locate_param, parse_toml,
+    FileError, ParamError, PerYear, check_nonneg, check_range, check_start_year, check_years,
+    locate_param, parse_toml,
 };
 use crate::planner::linear_path;
 use scaleup_format as fmt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Longest investment-case horizon, in years.
+pub const MAX_YEARS: usize = 100;
 
 /// Whether costs count only the extra cases treated or all treated cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -213,9 +217,8 @@ impl RoiModel {
     /// Checks every rule.
     pub fn validate(&self) -> Result<(), ParamError> {
         let n = self.years;
-        if n == 0 || n > 100 {
-            return Err(ParamError::new("years", "must be between 1 and 100"));
-        }
+        check_years(n, MAX_YEARS)?;
+        check_start_year(self.start_year)?;
         check_range("discount_rate", &[self.discount_rate], 0.0, 1.0)?;
         check_nonneg("population", self.population)?;
         check_range("population_growth", &[self.population_growth], -0.5, 1.0)?;
@@ -516,9 +519,7 @@ pub fn parse_roi_file(text: &str) -> Result<RoiModel, FileError> {
     let raw: RawFile = parse_toml(text)?;
     let loc = |e: ParamError| locate_param(text, e, &[]);
     let n = raw.years;
-    if n == 0 {
-        return Err(loc(ParamError::new("years", "must be between 1 and 100")));
-    }
+    check_years(n, MAX_YEARS).map_err(loc)?;
     let conditions = raw
         .condition
         .into_iter()
@@ -873,6 +874,28 @@ coverage_start = 0.2
 coverage_end = 0.4
 delta_yld_per_case = 0.5
 "#;
+
+    /// Hardening item 8: `years = 4000000000` expanded every per-year value to four billion
+    /// entries before any check. It is refused while parsing, naming the field and its line;
+    /// so is a start year whose later years would overflow.
+    #[test]
+    fn a_horizon_of_four_billion_years_is_refused_by_name() {
+        let err = parse_roi_file(&FILE.replace("years = 2", "years = 4000000000"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("field `years`: must be between 1 and 100"),
+            "{err}"
+        );
+        assert!(err.starts_with("line "), "{err}");
+        let err = parse_roi_file(&FILE.replace("start_year = 2025", "start_year = 2147483647"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("field `start_year`: must be between 1 and 9999"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn hand_derived_two_year_case() {

@@ -40,7 +40,15 @@ pub enum VoiError {
         /// Strategy name.
         strategy: String,
     },
+    /// A decision horizon outside 1..=[`MAX_DECISION_YEARS`].
+    #[error("years must be between 1 and {MAX_DECISION_YEARS}")]
+    Years,
 }
+
+/// Longest decision horizon for population EVPI, in years. Horizons in the literature are 5 to
+/// 20 years; the planner and the investment case allow 100. Unchecked, a `u32` horizon ran a
+/// loop of up to 4·10⁹ steps and wrapped its year index in an `i32`.
+pub const MAX_DECISION_YEARS: u32 = 100;
 
 /// Costs and effects per draw and strategy (row-major: draw, then strategy).
 #[derive(Clone, Debug, PartialEq)]
@@ -294,10 +302,18 @@ pub fn evppi_single(
 
 /// Population EVPI multiplier: Σ_{t=1..years} N/(1+r)^t, i.e. the discounted number of people
 /// affected by the decision over its lifetime, with the first year discounted once.
-pub fn population_multiplier(population_per_year: f64, years: u32, rate: f64) -> f64 {
-    (1..=years)
+pub fn population_multiplier(
+    population_per_year: f64,
+    years: u32,
+    rate: f64,
+) -> Result<f64, VoiError> {
+    if !(1..=MAX_DECISION_YEARS).contains(&years) {
+        return Err(VoiError::Years);
+    }
+    // `years` is at most 100 here, so the exponent fits an i32.
+    Ok((1..=years)
         .map(|t| population_per_year / (1.0 + rate).powi(t as i32))
-        .sum()
+        .sum())
 }
 
 #[cfg(test)]
@@ -435,12 +451,27 @@ mod tests {
         }
     }
 
+    /// Hardening item 8: a horizon of 4,000,000,000 years ran a loop of that many steps with
+    /// its year index wrapped to a negative i32. It is refused, naming the field.
+    #[test]
+    fn a_horizon_beyond_the_limit_is_refused_not_looped() {
+        for years in [0, MAX_DECISION_YEARS + 1, 4_000_000_000, u32::MAX] {
+            let err = population_multiplier(1000.0, years, 0.03).unwrap_err();
+            assert_eq!(err, VoiError::Years);
+            assert!(
+                err.to_string()
+                    .starts_with("years must be between 1 and 100")
+            );
+        }
+        assert!(population_multiplier(1000.0, MAX_DECISION_YEARS, 0.03).is_ok());
+    }
+
     #[test]
     fn population_multiplier_and_errors() {
         // 1000 a year for 2 years at 5 %: 1000/1.05 + 1000/1.05².
-        let m = population_multiplier(1000.0, 2, 0.05);
+        let m = population_multiplier(1000.0, 2, 0.05).unwrap();
         assert!((m - (1000.0 / 1.05 + 1000.0 / 1.1025)).abs() < 1e-9);
-        assert_eq!(population_multiplier(10.0, 3, 0.0), 30.0);
+        assert_eq!(population_multiplier(10.0, 3, 0.0), Ok(30.0));
         assert_eq!(
             PsaTable::new(vec![], vec![], vec![]).unwrap_err(),
             VoiError::Empty

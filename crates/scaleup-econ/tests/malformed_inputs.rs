@@ -163,7 +163,8 @@ fn budget_impact_malformed_files_name_line_field_and_rule() {
         r,
         BIA,
         swap("years = 5", "years = 0"),
-        "line 40, field `scenario[1].shares.Friendship Bench`: has 5 values but the horizon is 0 years",
+        // The horizon is checked before anything is sized by it (hardening item 8).
+        "line 14, field `years`: must be between 1 and 50",
     );
     check(
         r,
@@ -211,7 +212,8 @@ fn roi_malformed_files_name_line_field_and_rule() {
         r,
         ROI,
         swap("years = 10", "years = 1000000"),
-        "line 22, field `programme_costs`: has 10 values but the horizon is 1000000 years",
+        // Checked before per-year values are expanded to a million entries (hardening item 8).
+        "line 14, field `years`: must be between 1 and 100",
     );
     check(
         r,

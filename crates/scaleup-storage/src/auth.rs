@@ -1,14 +1,17 @@
-//! Accounts, passwords, sessions and login rate limiting — all in the database, so any number
+//! Accounts, passwords, sessions and sign-in throttling — all in the database, so any number
 //! of stateless servers can serve the same users.
 //!
-//! Passwords are hashed with argon2id (the crate's default parameters: 19 MiB, 2 passes).
-//! Session tokens are 256-bit random values; only their SHA-256 is stored, so a database dump
-//! does not yield usable tokens.
+//! Passwords are hashed with argon2id (the crate's default parameters: 19 MiB, 2 passes), at
+//! most a few at once per server (`hashing`). Session and device tokens are 256-bit random
+//! values; only their SHA-256 is stored, so a database dump does not yield usable tokens.
+//! [`Store::login_with_device`] counts each attempt before it checks the password, by the
+//! policy written out in `throttle`.
 
 use crate::audit::AuditEvent;
 use crate::crypto::sha256_hex;
 use crate::scope::Actor;
-use crate::time_util::{now_timestamp, timestamp_ago_seconds, timestamp_in};
+use crate::throttle::{DEVICE_FORGOTTEN_AT, Rule};
+use crate::time_util::{now_timestamp, timestamp_in};
 use crate::{Result, Store, StoreError};
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -19,9 +22,6 @@ use rand::RngCore;
 use scaleup_domain::role::Role;
 use sqlx::Row;
 
-/// Failed logins allowed per username (and, ×4, per remote address) in the window.
-const MAX_FAILURES: i64 = 5;
-const FAILURE_WINDOW_SECONDS: i64 = 15 * 60;
 const SESSION_HOURS_COOKIE: i64 = 12;
 const SESSION_HOURS_BEARER: i64 = 24 * 30;
 pub const MIN_PASSWORD_LEN: usize = 10;
@@ -142,8 +142,32 @@ pub enum LoginOutcome {
         token: String,
         user: UserRecord,
         expires_at: String,
+        /// The device token to keep for the next sign-in from this browser or device (the one
+        /// it presented, if recognised; otherwise a new one): with it, failures made elsewhere
+        /// never slow this device down (`throttle`).
+        device_token: String,
     },
     Invalid,
+}
+
+/// A fixed argon2id hash with the default parameters, checked when the username does not
+/// exist so that an unknown name costs the same time as a known one.
+const UNKNOWN_USER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2NhbGV1cGR1bW15c2FsdA$1BW6GzwTvDfTXEYpD1i1Xa8bQmJpBLo7cQXVf3P8T3E";
+
+/// A device token as the server issues it: 32 random bytes, base64url without padding.
+fn new_device_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether a presented device token has the form the server issues; anything else is ignored
+/// (never stored, never looked up).
+fn device_token_shape_ok(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub(crate) fn hash_password(password: &str) -> Result<String> {
@@ -285,9 +309,7 @@ impl Store {
             Some(h) => h,
             None => {
                 let pw = new.password.clone();
-                tokio::task::spawn_blocking(move || hash_password(&pw))
-                    .await
-                    .map_err(|_| StoreError::Internal("hashing task failed".into()))??
+                self.hashing.run(move || hash_password(&pw)).await??
             }
         };
         let id = uuid::Uuid::new_v4().to_string();
@@ -461,9 +483,7 @@ impl Store {
         };
         let hash = {
             let pw = password.to_string();
-            tokio::task::spawn_blocking(move || hash_password(&pw))
-                .await
-                .map_err(|_| StoreError::Internal("hashing task failed".into()))??
+            self.hashing.run(move || hash_password(&pw)).await??
         };
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
@@ -481,6 +501,16 @@ impl Store {
             .bind(user_id.to_string())
             .execute(&mut *tx)
             .await?;
+        // Guesses at the old password are moot, and a device's proof of having known it no
+        // longer holds: the account starts again with no counters and no recognised devices.
+        sqlx::query("DELETE FROM login_throttle WHERE user_id = $1")
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM login_devices WHERE user_id = $1")
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await?;
         self.audit_in(
             &mut tx,
             actor,
@@ -493,8 +523,8 @@ impl Store {
         Ok(())
     }
 
-    /// Checks a password and opens a session. Failed attempts are counted per username and per
-    /// remote address; past the limit every attempt is refused for the window, right or wrong.
+    /// Checks a password and opens a session, for a caller that presents no device token.
+    /// See [`Store::login_with_device`].
     pub async fn login(
         &self,
         username: &str,
@@ -502,24 +532,28 @@ impl Store {
         remote: &str,
         kind: SessionKind,
     ) -> Result<LoginOutcome> {
-        let since = timestamp_ago_seconds(FAILURE_WINDOW_SECONDS);
-        let row = sqlx::query(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM login_attempts WHERE username = $1 AND at > $2 AND success = 0",
-        )
-        .bind(username.to_string())
-        .bind(since.clone())
-        .fetch_one(&self.pool)
-        .await?;
-        let by_user: i64 = row.try_get("n")?;
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM login_attempts WHERE remote = $1 AND at > $2 AND success = 0")
-            .bind(remote.to_string())
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?;
-        let by_remote: i64 = row.try_get("n")?;
-        if by_user >= MAX_FAILURES || by_remote >= MAX_FAILURES * 4 {
-            return Err(StoreError::RateLimited);
-        }
+        self.login_with_device(username, password, remote, None, kind)
+            .await
+    }
+
+    /// Checks a password and opens a session. `remote` is the caller's address; `device` the
+    /// device token the browser or device presented, if any.
+    ///
+    /// The attempt is counted as a failure before the password is checked, by the policy in
+    /// `throttle` (recognised devices by their own counter; others by account, by account and
+    /// address, and by address). Refused attempts are neither checked nor counted:
+    /// [`StoreError::RateLimited`] says when to retry, [`StoreError::SignInLocked`] that the
+    /// account takes only recognised devices now. The check waits for a hashing slot; if none
+    /// frees in time the attempt is given back and the caller gets [`StoreError::Busy`]. A
+    /// success deletes the counters it passed and remembers the device.
+    pub async fn login_with_device(
+        &self,
+        username: &str,
+        password: &str,
+        remote: &str,
+        device: Option<&str>,
+        kind: SessionKind,
+    ) -> Result<LoginOutcome> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {}, password_hash FROM users WHERE username = $1",
             self.user_columns()
@@ -527,25 +561,60 @@ impl Store {
         .bind(username.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        // Verify against a fixed hash when the user does not exist, so timing does not reveal it.
-        const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2NhbGV1cGR1bW15c2FsdA$1BW6GzwTvDfTXEYpD1i1Xa8bQmJpBLo7cQXVf3P8T3E";
+        let user = row.as_ref().map(user_from_row).transpose()?;
+        let presented = device
+            .filter(|t| device_token_shape_ok(t))
+            .map(|t| sha256_hex(t.as_bytes()));
+        // Recognised: this token signed in to this very account before.
+        let recognised = match (&user, &presented) {
+            (Some(u), Some(hash)) => sqlx::query(
+                "SELECT user_id FROM login_devices WHERE token_hash = $1 AND user_id = $2",
+            )
+            .bind(hash.clone())
+            .bind(u.id.clone())
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some(),
+            _ => false,
+        };
+        let counters = self.sign_in_counters(
+            username,
+            remote,
+            user.as_ref().map(|u| u.id.as_str()),
+            presented.as_deref().filter(|_| recognised),
+        );
+        let admission = self.admit_sign_in(counters, username, remote).await?;
         let stored = row
             .as_ref()
             .map(|r| r.get::<String, _>("password_hash"))
-            .unwrap_or_else(|| DUMMY.to_string());
+            .unwrap_or_else(|| UNKNOWN_USER_HASH.to_string());
         let pw = password.to_string();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&pw, &stored))
+        let matches = match self
+            .hashing
+            .run(move || verify_password(&pw, &stored))
             .await
-            .map_err(|_| StoreError::Internal("verification task failed".into()))?;
-        let user = match row.as_ref().map(user_from_row).transpose()? {
+        {
+            Ok(matches) => matches,
+            Err(busy) => {
+                if let Err(e) = self.refund_sign_in(&admission).await {
+                    tracing::warn!(error = %e, "giving back an unchecked sign-in attempt failed");
+                }
+                return Err(busy);
+            }
+        };
+        let user = match user {
             Some(u) if matches && u.active => u,
             _ => {
-                sqlx::query("INSERT INTO login_attempts (username, remote, at, success) VALUES ($1, $2, $3, 0)")
-                    .bind(username.to_string())
-                    .bind(remote.to_string())
-                    .bind(now_timestamp())
-                    .execute(&self.pool)
-                    .await?;
+                // A recognised device that keeps failing is a stolen token or a guesser at a
+                // shared computer: past its limit it counts as unrecognised, where the
+                // account's limit applies.
+                if let (true, Some(hash), Some(u)) = (recognised, &presented, &row)
+                    && admission
+                        .failures_of(Rule::Device)
+                        .is_some_and(|n| n >= DEVICE_FORGOTTEN_AT)
+                {
+                    self.forget_device(hash, &u.get::<String, _>("id")).await?;
+                }
                 return Ok(LoginOutcome::Invalid);
             }
         };
@@ -559,21 +628,55 @@ impl Store {
         };
         let expires_at = timestamp_in(hours);
         let actor = self.actor_for(&user).await?;
+        // A token the server issued (to this or another account: one browser shared by several
+        // counsellors) is kept; anything else is replaced by a new one.
+        let issued = match &presented {
+            Some(hash) => sqlx::query("SELECT user_id FROM login_devices WHERE token_hash = $1")
+                .bind(hash.clone())
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+            None => false,
+        };
+        let device_token = match device {
+            Some(t) if issued => t.to_string(),
+            _ => new_device_token(),
+        };
+        let now = now_timestamp();
         let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO auth_sessions (token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(sha256_hex(token.as_bytes()))
             .bind(user.id.clone())
             .bind(kind.as_str())
-            .bind(now_timestamp())
+            .bind(now.clone())
             .bind(expires_at.clone())
             .execute(&mut *tx)
             .await?;
+        sqlx::query("UPDATE login_attempts SET success = 1 WHERE id = $1")
+            .bind(admission.attempt_id)
+            .execute(&mut *tx)
+            .await?;
+        // Consecutive failures end here: the account's and those of the way it came in
+        // (device, or account and address). The address's stay, as they are other people's,
+        // less this attempt, which was counted as a failure before it was checked.
+        for c in &admission.counters {
+            let sql = if c.rule == Rule::Address {
+                "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0"
+            } else {
+                "DELETE FROM login_throttle WHERE key = $1"
+            };
+            sqlx::query(sql)
+                .bind(c.key.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query(
-            "INSERT INTO login_attempts (username, remote, at, success) VALUES ($1, $2, $3, 1)",
+            "INSERT INTO login_devices (token_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)
+             ON CONFLICT (token_hash, user_id) DO UPDATE SET last_used_at = excluded.last_used_at",
         )
-        .bind(username.to_string())
-        .bind(remote.to_string())
-        .bind(now_timestamp())
+        .bind(sha256_hex(device_token.as_bytes()))
+        .bind(user.id.clone())
+        .bind(now)
         .execute(&mut *tx)
         .await?;
         self.audit_in(
@@ -581,7 +684,9 @@ impl Store {
             Some(&actor),
             &AuditEvent::new("auth.login", "session")
                 .hub(user.hub_id.clone())
-                .detail(serde_json::json!({"kind": kind.as_str()})),
+                .detail(
+                    serde_json::json!({"kind": kind.as_str(), "recognised_device": recognised}),
+                ),
         )
         .await?;
         tx.commit().await?;
@@ -589,7 +694,24 @@ impl Store {
             token,
             user,
             expires_at,
+            device_token,
         })
+    }
+
+    /// Forgets a device for an account: its token no longer counts as recognised there.
+    async fn forget_device(&self, token_hash: &str, user_id: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM login_devices WHERE token_hash = $1 AND user_id = $2")
+            .bind(token_hash.to_string())
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+            .bind(self.keys.throttle_key(&["device", token_hash, user_id]))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The actor behind a session token, if the session is live and the account active.
@@ -691,6 +813,37 @@ mod tests {
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(!printed.contains("254700000000"), "{printed}");
         assert!(printed.contains("amina") && printed.contains("<redacted>"));
+    }
+
+    /// An unknown username is checked against this hash: if it failed to parse, or had cheaper
+    /// parameters than real hashes, unknown names would answer faster and reveal themselves.
+    #[test]
+    fn unknown_users_cost_a_full_argon2_verification() {
+        let parsed = PasswordHash::new(UNKNOWN_USER_HASH).expect("the fixed hash parses");
+        let params = argon2::Params::try_from(&parsed).expect("argon2 parameters");
+        let default = argon2::Params::default();
+        assert_eq!(
+            (params.m_cost(), params.t_cost(), params.p_cost()),
+            (default.m_cost(), default.t_cost(), default.p_cost())
+        );
+        assert_eq!(parsed.algorithm, argon2::Algorithm::Argon2id.ident());
+        // It matches no password a user could send: the verification runs and fails.
+        assert!(!verify_password("correct horse battery", UNKNOWN_USER_HASH));
+        let real = hash_password("correct horse battery").unwrap();
+        assert!(verify_password("correct horse battery", &real));
+        let real = PasswordHash::new(&real).unwrap();
+        assert_eq!(
+            argon2::Params::try_from(&real).unwrap().m_cost(),
+            params.m_cost()
+        );
+    }
+
+    #[test]
+    fn only_tokens_shaped_like_the_servers_are_looked_up() {
+        assert!(device_token_shape_ok(&new_device_token()));
+        assert!(!device_token_shape_ok("short"));
+        assert!(!device_token_shape_ok(&"a".repeat(44)));
+        assert!(!device_token_shape_ok(&format!("{}=", "a".repeat(42))));
     }
 
     #[test]

@@ -60,6 +60,7 @@ impl MasterKey {
         let audit = sub(b"scaleup/audit-chain/v1");
         let audit_head = sub(b"scaleup/audit-head/v1");
         let audit_checkpoint = sub(b"scaleup/audit-checkpoint/v1");
+        let throttle = sub(b"scaleup/login-throttle/v1");
         // A short public fingerprint, stored beside each ciphertext, tells which key encrypted it
         // (for rotation) without revealing anything about the key.
         let key_id = hex(&Sha256::digest(sub(b"scaleup/key-id/v1"))[..6]);
@@ -71,6 +72,7 @@ impl MasterKey {
             audit,
             audit_head,
             audit_checkpoint,
+            throttle,
             key_id,
             check_value,
         }
@@ -82,6 +84,7 @@ pub(crate) struct Keys {
     audit: [u8; 32],
     audit_head: [u8; 32],
     audit_checkpoint: [u8; 32],
+    throttle: [u8; 32],
     pub(crate) key_id: String,
     pub(crate) check_value: String,
 }
@@ -125,6 +128,19 @@ impl Keys {
             .map_err(|_| {
                 crate::StoreError::Crypto("identity could not be decrypted with the configured key")
             })
+    }
+
+    /// The key of a sign-in throttling counter: a MAC of its parts (each preceded by its length,
+    /// so no two lists of parts collide), so the table of counters names no username or address
+    /// and cannot be matched against guessed ones without the key.
+    pub(crate) fn throttle_key(&self, parts: &[&str]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.throttle)
+            .expect("HMAC takes any key length");
+        for part in parts {
+            mac.update(&(part.len() as u64).to_le_bytes());
+            mac.update(part.as_bytes());
+        }
+        hex(&mac.finalize().into_bytes())
     }
 
     /// The MAC of one audit row (the row's `hash`).

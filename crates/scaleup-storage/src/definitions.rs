@@ -44,7 +44,7 @@ pub struct DefinitionRow {
     /// `instrument`, `protocol`, `competency_framework`, `item_texts` or `price_list`.
     pub kind: String,
     pub code: String,
-    /// As the file declares it (empty for files stored before schema 8 that were not re-read).
+    /// As the file declares it (empty for files stored before schema 9 that were not re-read).
     pub version: String,
     /// The hub it applies to; `None`: every hub.
     pub hub_id: Option<String>,

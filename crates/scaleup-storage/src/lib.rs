@@ -23,6 +23,7 @@ mod care_views;
 mod catalog_rules;
 mod crypto;
 mod definitions;
+mod hashing;
 mod key_check;
 mod migrate;
 mod notifications;
@@ -30,6 +31,7 @@ mod records;
 mod safety_flags;
 mod scope;
 mod setup;
+mod throttle;
 mod time_util;
 mod users;
 
@@ -47,6 +49,7 @@ pub use care_views::{CounsellorWork, WorkRecord};
 pub use catalog_rules::CatalogRules;
 pub use crypto::{KeyError, MasterKey};
 pub use definitions::{CatalogSet, DefinitionProblem, DefinitionRow, PRICE_LIST_KIND};
+pub use hashing::HashingStats;
 pub use migrate::LATEST_VERSION;
 pub use notifications::{
     NOTIFICATION_MAX_ATTEMPTS, NOTIFICATION_STATUSES, Notification, retry_delay_minutes,
@@ -63,6 +66,7 @@ pub use setup::{
     HubRow, MAX_NAME_CHARS, MAX_SOURCE_CHARS, NewOrgUnit, NewProgramme, OrgUnitRow,
     OrgUnitUpdate, ProgrammeRow, ProgrammeUpdate,
 };
+pub use throttle::DEVICE_KEPT_SECONDS;
 pub use users::CaseloadMove;
 pub use time_util::{format_timestamp, now_timestamp};
 
@@ -89,8 +93,17 @@ pub enum StoreError {
     Forbidden(&'static str),
     #[error("conflict: {0}")]
     Conflict(String),
-    #[error("too many failed login attempts; try again later")]
-    RateLimited,
+    /// A sign-in refused by the throttling policy (`throttle`) before its password was
+    /// checked; it may be tried again after this many seconds.
+    #[error("too many failed sign-in attempts; try again in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
+    /// A sign-in from an unrecognised device to an account with 100 consecutive failures:
+    /// refused until a recognised device signs in or an administrator resets the password.
+    #[error("too many failed sign-in attempts on this account from unrecognised devices")]
+    SignInLocked,
+    /// Every password-hashing slot stayed taken for too long; nothing was checked or counted.
+    #[error("the server is busy checking passwords; try again in {retry_after_seconds} s")]
+    Busy { retry_after_seconds: u64 },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration {version} failed: {source}")]
@@ -149,6 +162,9 @@ pub struct Store {
     /// The schema version the database is at: [`LATEST_VERSION`] except in tests that open a
     /// database "from an older version" (`open_at_schema`) and seed it through this code.
     schema: i64,
+    /// The bound on concurrent argon2 computations, shared by every clone of this store (one
+    /// per server process).
+    hashing: Arc<hashing::HashGate>,
 }
 
 /// The rules a store applies and, once [`Store::load_definitions`] has run, the catalogue
@@ -216,6 +232,7 @@ impl Store {
             keys: Arc::new(options.master_key.derive()),
             live: Arc::new(LiveRules::new(options.rules)),
             schema: 0,
+            hashing: Arc::new(hashing::HashGate::for_this_machine()),
         };
         migrate::run(&store, version).await?;
         store.schema = store.schema_version().await?;
@@ -253,6 +270,19 @@ impl Store {
     pub(crate) fn rules_for(&self, hub_id: &str) -> Arc<dyn Rules> {
         let rules = self.rules();
         rules.for_hub(hub_id).unwrap_or(rules)
+    }
+
+    /// The same store with its own bound on password hashing: at most `slots` argon2
+    /// computations at once (the default is one per CPU), a request waiting at most `max_wait`
+    /// for a slot before [`StoreError::Busy`]. Call it before cloning the store into a server.
+    pub fn with_password_hashing(mut self, slots: usize, max_wait: std::time::Duration) -> Store {
+        self.hashing = Arc::new(hashing::HashGate::new(slots, max_wait));
+        self
+    }
+
+    /// What the password-hashing bound has done since this store was opened.
+    pub fn hashing_stats(&self) -> HashingStats {
+        self.hashing.stats()
     }
 
     pub fn backend(&self) -> Backend {

@@ -62,17 +62,27 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 8,
-        name: "0008_hub_console",
-        sqlite: include_str!("../migrations/sqlite/0008_hub_console.sql"),
-        postgres: include_str!("../migrations/postgres/0008_hub_console.sql"),
+        name: "0008_login_throttle",
+        sqlite: include_str!("../migrations/sqlite/0008_login_throttle.sql"),
+        postgres: include_str!("../migrations/postgres/0008_login_throttle.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "0009_hub_console",
+        sqlite: include_str!("../migrations/sqlite/0009_hub_console.sql"),
+        postgres: include_str!("../migrations/postgres/0009_hub_console.sql"),
     },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 8;
+pub const LATEST_VERSION: i64 = 9;
 
 /// The first schema whose audit head carries a MAC (`store_state.audit_head_mac`).
 pub(crate) const AUDIT_HEAD_MAC_SCHEMA: i64 = 7;
+
+/// The first schema with the hub console's columns (org-unit prevalence, hub-scoped
+/// definitions, `store_state.definitions_version`): migration 0009.
+pub(crate) const HUB_CONSOLE_SCHEMA: i64 = 9;
 
 const LOCK_ID: i64 = 0x5ca1_e0b0;
 

@@ -321,7 +321,7 @@ impl Store {
     }
 
     pub async fn org_units(&self, actor: &Actor, hub_id: Option<&str>) -> Result<Vec<OrgUnitRow>> {
-        let mut sql = crate::scope::Sql::new(if self.schema >= 8 {
+        let mut sql = crate::scope::Sql::new(if self.schema >= crate::migrate::HUB_CONSOLE_SCHEMA {
             "SELECT id, hub_id, parent_id, level, code, name, catchment_population, prevalence, prevalence_source FROM org_units o WHERE 1 = 1"
         } else {
             // Tests of upgrades read units on an older schema, before prevalence.

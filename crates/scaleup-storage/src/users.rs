@@ -28,7 +28,7 @@ pub struct CaseloadMove {
     pub closed_clients_kept: i64,
 }
 
-/// The account columns for `user_from_row` (schema 6 and later: the console needs schema 8).
+/// The account columns for `user_from_row` (schema 6 and later: the console needs schema 9).
 const COLUMNS: &str =
     "u.id, u.username, u.display_name, u.role, u.hub_id, u.supervisor_id, u.active, u.language, u.notify_address";
 

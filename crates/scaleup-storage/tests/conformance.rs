@@ -69,6 +69,12 @@ conformance!(
     notifications_are_written_with_their_event_and_name_no_client,
     claimed_notifications_are_sent_once_and_back_off,
     staff_language_and_notify_address_are_validated_and_kept,
+    wrong_passwords_from_one_address_do_not_lock_the_account_out_elsewhere,
+    unknown_names_from_a_clinic_address_do_not_lock_out_its_counsellors,
+    parallel_wrong_passwords_are_checked_at_most_the_limit,
+    a_recognised_device_is_not_locked_out_by_failures_it_did_not_make,
+    an_attempt_the_server_was_too_busy_to_check_is_given_back,
+    sign_in_counters_name_nobody_and_idle_ones_are_pruned,
 );
 
 /// A database created by the first release (schema 1) with data in it upgrades in place.
@@ -574,7 +580,7 @@ async fn login_sessions_and_rate_limiting(store: Store, f: Fixture, _db: Reopen)
         store
             .login("viewer", FIXTURE_PASSWORD, "10.0.0.2", SessionKind::Bearer)
             .await,
-        Err(StoreError::RateLimited)
+        Err(StoreError::RateLimited { .. })
     ));
     assert!(matches!(
         store
@@ -3630,5 +3636,473 @@ async fn staff_language_and_notify_address_are_validated_and_kept(
     assert!(matches!(
         store.set_user_language(&uuid(), Some("en")).await,
         Err(StoreError::NotFound)
+    ));
+}
+
+// Sign-in under attack (hardening item 5). The policy is written out in the storage crate's
+// `throttle` module: recognised devices by their own counter; others by (account, address) with
+// 5 free failures then 30 s doubling to an hour, by account locked at 100, and by address with
+// 30 free then 1 s doubling to five minutes.
+
+async fn sign_in(
+    store: &Store,
+    username: &str,
+    password: &str,
+    remote: &str,
+    device: Option<&str>,
+) -> Result<LoginOutcome, StoreError> {
+    store
+        .login_with_device(username, password, remote, device, SessionKind::Cookie)
+        .await
+}
+
+fn device_of(outcome: Result<LoginOutcome, StoreError>) -> String {
+    match outcome {
+        Ok(LoginOutcome::Success { device_token, .. }) => device_token,
+        Ok(LoginOutcome::Invalid) => panic!("expected a sign-in, got wrong credentials"),
+        Err(e) => panic!("expected a sign-in, got {e}"),
+    }
+}
+
+fn is_invalid(outcome: &Result<LoginOutcome, StoreError>) -> bool {
+    matches!(outcome, Ok(LoginOutcome::Invalid))
+}
+
+/// Attempts recorded (and so checked) for a username.
+async fn checked_attempts(store: &Store, username: &str) -> i64 {
+    sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM login_attempts WHERE username = $1")
+        .bind(username)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+}
+
+/// Reproduction 1: five wrong passwords for one account from one address locked the real user
+/// out from every other address.
+async fn wrong_passwords_from_one_address_do_not_lock_the_account_out_elsewhere(
+    store: Store,
+    _f: Fixture,
+    _db: Reopen,
+) {
+    for _ in 0..5 {
+        assert!(is_invalid(
+            &sign_in(&store, "viewer", "wrong password!", "192.0.2.10", None).await
+        ));
+    }
+    // The guessing address waits 30 s, even with the right password (it is not checked).
+    match sign_in(&store, "viewer", FIXTURE_PASSWORD, "192.0.2.10", None).await {
+        Err(StoreError::RateLimited {
+            retry_after_seconds,
+        }) => assert!((29..=30).contains(&retry_after_seconds)),
+        other => panic!("expected a wait, got {:?}", other.err()),
+    }
+    // The real user, elsewhere, signs in at once.
+    device_of(sign_in(&store, "viewer", FIXTURE_PASSWORD, "198.51.100.20", None).await);
+    // Their success does not reopen the guesser's address.
+    assert!(matches!(
+        sign_in(&store, "viewer", "wrong password!", "192.0.2.10", None).await,
+        Err(StoreError::RateLimited { .. })
+    ));
+    // The same address's IPv6 neighbours in its /64 are the same guesser.
+    for _ in 0..5 {
+        assert!(is_invalid(
+            &sign_in(&store, "viewer", "wrong password!", "2001:db8::1", None).await
+        ));
+    }
+    assert!(matches!(
+        sign_in(&store, "viewer", FIXTURE_PASSWORD, "2001:db8::2", None).await,
+        Err(StoreError::RateLimited { .. })
+    ));
+}
+
+/// Reproduction 2: twenty failed sign-ins for unknown names from one address locked out
+/// everyone behind it (a clinic's shared connection).
+async fn unknown_names_from_a_clinic_address_do_not_lock_out_its_counsellors(
+    store: Store,
+    _f: Fixture,
+    _db: Reopen,
+) {
+    let clinic = "203.0.113.7";
+    // A counsellor signed in on the clinic's computer yesterday: the browser is recognised.
+    let device = device_of(sign_in(&store, "counsellor", FIXTURE_PASSWORD, clinic, None).await);
+    for i in 0..20 {
+        assert!(is_invalid(
+            &sign_in(&store, &format!("nobody{i}"), "whatever123", clinic, None).await
+        ));
+    }
+    // Everyone behind the address still signs in, recognised or not, and a morning of the
+    // clinic's own sign-ins does not add up to a wait: a success is not a failure.
+    for _ in 0..40 {
+        device_of(sign_in(&store, "supervisor", FIXTURE_PASSWORD, clinic, None).await);
+    }
+    device_of(
+        sign_in(
+            &store,
+            "counsellor",
+            FIXTURE_PASSWORD,
+            clinic,
+            Some(&device),
+        )
+        .await,
+    );
+    for i in 20..30 {
+        assert!(is_invalid(
+            &sign_in(&store, &format!("nobody{i}"), "whatever123", clinic, None).await
+        ));
+    }
+    let address_failures = || async {
+        sqlx::query_scalar::<_, i64>("SELECT failures FROM login_throttle WHERE rule = 'address'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        address_failures().await,
+        30,
+        "the 41 successes were given back"
+    );
+    // An hour of spraying past the 30 free failures (the counter as it would then stand: 60,
+    // the last just now) makes unrecognised browsers there wait, five minutes at most, never
+    // lock; the recognised browser is not slowed at all.
+    sqlx::query(
+        "UPDATE login_throttle SET failures = 60, last_failure_at = $1 WHERE rule = 'address'",
+    )
+    .bind(scaleup_storage::now_timestamp())
+    .execute(store.pool())
+    .await
+    .unwrap();
+    match sign_in(&store, "manager", FIXTURE_PASSWORD, clinic, None).await {
+        Err(StoreError::RateLimited {
+            retry_after_seconds,
+        }) => assert!((299..=300).contains(&retry_after_seconds)),
+        other => panic!("expected a wait, got {:?}", other.err()),
+    }
+    device_of(
+        sign_in(
+            &store,
+            "counsellor",
+            FIXTURE_PASSWORD,
+            clinic,
+            Some(&device),
+        )
+        .await,
+    );
+    // A recognised token is the counsellor's only: another account behind it is not
+    // recognised by it.
+    assert!(matches!(
+        sign_in(&store, "manager", FIXTURE_PASSWORD, clinic, Some(&device)).await,
+        Err(StoreError::RateLimited { .. })
+    ));
+}
+
+/// Reproduction 3: thirty wrong passwords sent in parallel from one address were all checked
+/// against a limit of 5 (the count was read before the hash and written after it).
+async fn parallel_wrong_passwords_are_checked_at_most_the_limit(
+    store: Store,
+    _f: Fixture,
+    _db: Reopen,
+) {
+    let before = store.hashing_stats().completed;
+    let tasks: Vec<_> = (0..30)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                sign_in(&store, "viewer", "wrong password!", "192.0.2.30", None).await
+            })
+        })
+        .collect();
+    let mut invalid = 0;
+    let mut throttled = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(LoginOutcome::Invalid) => invalid += 1,
+            Err(StoreError::RateLimited { .. }) => throttled += 1,
+            other => panic!("unexpected {:?}", other.err()),
+        }
+    }
+    assert_eq!((invalid, throttled), (5, 25));
+    assert_eq!(store.hashing_stats().completed - before, 5);
+    assert_eq!(checked_attempts(&store, "viewer").await, 5);
+    // The policy afterwards: the address waits, even with the right password; another address
+    // signs in.
+    assert!(matches!(
+        sign_in(&store, "viewer", FIXTURE_PASSWORD, "192.0.2.30", None).await,
+        Err(StoreError::RateLimited { .. })
+    ));
+    device_of(sign_in(&store, "viewer", FIXTURE_PASSWORD, "192.0.2.31", None).await);
+    // The same race on a recognised device's own counter.
+    let device =
+        device_of(sign_in(&store, "researcher", FIXTURE_PASSWORD, "192.0.2.32", None).await);
+    let before = store.hashing_stats().completed;
+    let tasks: Vec<_> = (0..30)
+        .map(|_| {
+            let (store, device) = (store.clone(), device.clone());
+            tokio::spawn(async move {
+                sign_in(
+                    &store,
+                    "researcher",
+                    "wrong password!",
+                    "192.0.2.32",
+                    Some(&device),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut invalid = 0;
+    for t in tasks {
+        invalid += usize::from(is_invalid(&t.await.unwrap()));
+    }
+    assert_eq!(invalid, 5);
+    assert_eq!(store.hashing_stats().completed - before, 5);
+}
+
+/// A browser that signed in before is not locked out by failures it did not make, even when
+/// the account has reached NIST's 100 and takes no unrecognised device any more.
+async fn a_recognised_device_is_not_locked_out_by_failures_it_did_not_make(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let phone =
+        device_of(sign_in(&store, "counsellor", FIXTURE_PASSWORD, "192.0.2.40", None).await);
+    // A guesser spread over 20 addresses, five tries each: 100 failures.
+    let tasks: Vec<_> = (0..100)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                sign_in(
+                    &store,
+                    "counsellor",
+                    "wrong password!",
+                    &format!("10.9.{}.1", i / 5),
+                    None,
+                )
+                .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert!(is_invalid(&t.await.unwrap()));
+    }
+    // No unrecognised device gets in now, from any address, whatever it sends.
+    assert!(matches!(
+        sign_in(
+            &store,
+            "counsellor",
+            FIXTURE_PASSWORD,
+            "198.51.100.41",
+            None
+        )
+        .await,
+        Err(StoreError::SignInLocked)
+    ));
+    // A token the server never issued is no key.
+    assert!(matches!(
+        sign_in(
+            &store,
+            "counsellor",
+            FIXTURE_PASSWORD,
+            "198.51.100.41",
+            Some(&"A".repeat(43))
+        )
+        .await,
+        Err(StoreError::SignInLocked)
+    ));
+    // The counsellor's phone signs in, and that success ends the lock.
+    let again = device_of(
+        sign_in(
+            &store,
+            "counsellor",
+            FIXTURE_PASSWORD,
+            "198.51.100.42",
+            Some(&phone),
+        )
+        .await,
+    );
+    assert_eq!(again, phone, "a recognised token is kept");
+    device_of(
+        sign_in(
+            &store,
+            "counsellor",
+            FIXTURE_PASSWORD,
+            "198.51.100.43",
+            None,
+        )
+        .await,
+    );
+    // The phone's own failures slow the phone: five free, then a wait.
+    for _ in 0..5 {
+        assert!(is_invalid(
+            &sign_in(
+                &store,
+                "counsellor",
+                "wrong password!",
+                "192.0.2.40",
+                Some(&phone)
+            )
+            .await
+        ));
+    }
+    assert!(matches!(
+        sign_in(
+            &store,
+            "counsellor",
+            FIXTURE_PASSWORD,
+            "192.0.2.40",
+            Some(&phone)
+        )
+        .await,
+        Err(StoreError::RateLimited { .. })
+    ));
+    // A stolen token is worth 100 guesses at most: at the 100th failure (days of waits, here
+    // written into its counter) the device is forgotten and counts as unrecognised again.
+    let devices = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM login_devices WHERE user_id = $1",
+        )
+        .bind(f.counsellor.id.clone())
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+    };
+    let known = devices().await;
+    sqlx::query("UPDATE login_throttle SET failures = 99, last_failure_at = '2000-01-01T00:00:00.000000Z' WHERE rule = 'device'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert!(is_invalid(
+        &sign_in(
+            &store,
+            "counsellor",
+            "wrong password!",
+            "192.0.2.44",
+            Some(&phone)
+        )
+        .await
+    ));
+    assert_eq!(devices().await, known - 1);
+    let renewed = device_of(
+        sign_in(
+            &store,
+            "counsellor",
+            FIXTURE_PASSWORD,
+            "192.0.2.44",
+            Some(&phone),
+        )
+        .await,
+    );
+    assert_ne!(renewed, phone, "a forgotten token is not taken back");
+    // An administrator's password reset clears every counter and forgets every device.
+    let admin = actor(&store, &f.admin).await;
+    store
+        .set_password(Some(&admin), &f.counsellor.id, "a new long password")
+        .await
+        .unwrap();
+    let remembered: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM login_devices WHERE user_id = $1")
+            .bind(f.counsellor.id.clone())
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(remembered, 0);
+    let fresh = device_of(
+        sign_in(
+            &store,
+            "counsellor",
+            "a new long password",
+            "192.0.2.40",
+            Some(&phone),
+        )
+        .await,
+    );
+    // The forgotten token is not taken back: the browser gets a new one.
+    assert_ne!(fresh, phone);
+}
+
+/// When every hashing slot stays taken, the attempt is turned away (503) and given back: it was
+/// never checked, so it must not bring the user closer to a wait.
+async fn an_attempt_the_server_was_too_busy_to_check_is_given_back(
+    store: Store,
+    _f: Fixture,
+    _db: Reopen,
+) {
+    let narrow = store
+        .clone()
+        .with_password_hashing(1, std::time::Duration::from_millis(1));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let narrow = narrow.clone();
+            tokio::spawn(async move {
+                sign_in(&narrow, "viewer", "wrong password!", "192.0.2.50", None).await
+            })
+        })
+        .collect();
+    let (mut checked, mut busy) = (0i64, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(LoginOutcome::Invalid) => checked += 1,
+            Err(StoreError::Busy {
+                retry_after_seconds,
+            }) => {
+                assert_eq!(retry_after_seconds, 1);
+                busy += 1;
+            }
+            Err(StoreError::RateLimited { .. }) => {}
+            other => panic!("unexpected {:?}", other.err()),
+        }
+    }
+    assert!(busy > 0 && checked >= 1, "checked {checked}, busy {busy}");
+    assert!(narrow.hashing_stats().peak_running <= 1);
+    assert_eq!(checked_attempts(&store, "viewer").await, checked);
+    // Exactly the unchecked ones were given back: 5 - checked more tries, then the wait.
+    for _ in checked..5 {
+        assert!(is_invalid(
+            &sign_in(&store, "viewer", "wrong password!", "192.0.2.50", None).await
+        ));
+    }
+    assert!(matches!(
+        sign_in(&store, "viewer", "wrong password!", "192.0.2.50", None).await,
+        Err(StoreError::RateLimited { .. })
+    ));
+}
+
+/// The counters hold MACs, never a username or an address; idle address counters are pruned,
+/// and a locked account stays locked however long it waits.
+async fn sign_in_counters_name_nobody_and_idle_ones_are_pruned(
+    store: Store,
+    _f: Fixture,
+    _db: Reopen,
+) {
+    for _ in 0..3 {
+        let _ = sign_in(&store, "viewer", "wrong password!", "192.0.2.60", None).await;
+    }
+    let rows = sqlx::query("SELECT key, rule FROM login_throttle")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3, "account, account and address, address");
+    for r in &rows {
+        let key: String = r.get("key");
+        assert!(
+            !key.contains("viewer") && !key.contains("192.0.2") && key.len() == 64,
+            "{key}"
+        );
+    }
+    // Nothing is idle yet.
+    assert_eq!(store.prune_sign_in_counters().await.unwrap(), 0);
+    // Two years pass; the account had reached its limit.
+    sqlx::query("UPDATE login_throttle SET last_failure_at = '2000-01-01T00:00:00.000000Z'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE login_throttle SET failures = 100 WHERE rule = 'account'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(store.prune_sign_in_counters().await.unwrap(), 2);
+    assert!(matches!(
+        sign_in(&store, "viewer", FIXTURE_PASSWORD, "192.0.2.61", None).await,
+        Err(StoreError::SignInLocked)
     ));
 }

@@ -32,7 +32,19 @@ field-password = Password
 sign-in = Sign in
 signin-missing = Enter your username and password.
 signin-invalid = Wrong username or password.
-signin-rate-limited = Too many failed attempts. Wait 15 minutes and try again, or ask your hub manager.
+signin-wait-seconds = { $n ->
+    [one] Too many failed attempts. Try again in { $n } second.
+   *[other] Too many failed attempts. Try again in { $n } seconds.
+}
+signin-wait-minutes = { $n ->
+    [one] Too many failed attempts. Try again in { $n } minute.
+   *[other] Too many failed attempts. Try again in { $n } minutes.
+}
+signin-locked = Too many failed attempts on this account. Sign in on a phone or computer you have signed in on before, or ask your hub manager to have your password reset.
+signin-busy = { $n ->
+    [one] The server is busy. Try again in { $n } second.
+   *[other] The server is busy. Try again in { $n } seconds.
+}
 
 ## Roles and home
 home-title = Welcome

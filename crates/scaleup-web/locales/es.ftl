@@ -43,7 +43,19 @@ field-password = Contraseña
 sign-in = Entrar
 signin-missing = Escriba su nombre de usuario y su contraseña.
 signin-invalid = Nombre de usuario o contraseña incorrectos.
-signin-rate-limited = Demasiados intentos fallidos. Espere 15 minutos y vuelva a intentarlo, o pregunte al responsable de su sede.
+signin-wait-seconds = { $n ->
+    [one] Demasiados intentos fallidos. Vuelva a intentarlo en { $n } segundo.
+   *[other] Demasiados intentos fallidos. Vuelva a intentarlo en { $n } segundos.
+}
+signin-wait-minutes = { $n ->
+    [one] Demasiados intentos fallidos. Vuelva a intentarlo en { $n } minuto.
+   *[other] Demasiados intentos fallidos. Vuelva a intentarlo en { $n } minutos.
+}
+signin-locked = Demasiados intentos fallidos en esta cuenta. Entre desde un teléfono o una computadora donde ya haya entrado antes, o pida al responsable de su sede que restablezcan su contraseña.
+signin-busy = { $n ->
+    [one] El servidor está ocupado. Vuelva a intentarlo en { $n } segundo.
+   *[other] El servidor está ocupado. Vuelva a intentarlo en { $n } segundos.
+}
 
 ## Roles and home
 home-title = Bienvenida

@@ -41,7 +41,19 @@ field-password = Mot de passe
 sign-in = Se connecter
 signin-missing = Saisissez votre nom d'utilisateur et votre mot de passe.
 signin-invalid = Nom d'utilisateur ou mot de passe incorrect.
-signin-rate-limited = Trop de tentatives échouées. Attendez 15 minutes et réessayez, ou demandez au responsable de votre pôle.
+signin-wait-seconds = { $n ->
+    [one] Trop de tentatives échouées. Réessayez dans { $n } seconde.
+   *[other] Trop de tentatives échouées. Réessayez dans { $n } secondes.
+}
+signin-wait-minutes = { $n ->
+    [one] Trop de tentatives échouées. Réessayez dans { $n } minute.
+   *[other] Trop de tentatives échouées. Réessayez dans { $n } minutes.
+}
+signin-locked = Trop de tentatives échouées sur ce compte. Connectez-vous sur un téléphone ou un ordinateur où vous vous êtes déjà connecté, ou demandez au responsable de votre pôle de faire réinitialiser votre mot de passe.
+signin-busy = { $n ->
+    [one] Le serveur est occupé. Réessayez dans { $n } seconde.
+   *[other] Le serveur est occupé. Réessayez dans { $n } secondes.
+}
 
 ## Roles and home
 home-title = Bienvenue

@@ -44,7 +44,19 @@ field-password = Senha
 sign-in = Entrar
 signin-missing = Escreva o seu nome de utilizador e a sua senha.
 signin-invalid = Nome de utilizador ou senha errados.
-signin-rate-limited = Demasiadas tentativas falhadas. Espere 15 minutos e tente de novo, ou fale com o gestor do seu polo.
+signin-wait-seconds = { $n ->
+    [one] Demasiadas tentativas falhadas. Tente de novo dentro de { $n } segundo.
+   *[other] Demasiadas tentativas falhadas. Tente de novo dentro de { $n } segundos.
+}
+signin-wait-minutes = { $n ->
+    [one] Demasiadas tentativas falhadas. Tente de novo dentro de { $n } minuto.
+   *[other] Demasiadas tentativas falhadas. Tente de novo dentro de { $n } minutos.
+}
+signin-locked = Demasiadas tentativas falhadas nesta conta. Entre num telemóvel ou computador onde já tenha entrado antes, ou peça ao gestor do seu polo que reponha a sua senha.
+signin-busy = { $n ->
+    [one] O servidor está ocupado. Tente de novo dentro de { $n } segundo.
+   *[other] O servidor está ocupado. Tente de novo dentro de { $n } segundos.
+}
 
 ## Roles and home
 home-title = Boas-vindas

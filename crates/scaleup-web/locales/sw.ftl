@@ -42,7 +42,19 @@ field-password = Nenosiri
 sign-in = Ingia
 signin-missing = Andika jina lako la mtumiaji na nenosiri.
 signin-invalid = Jina la mtumiaji au nenosiri si sahihi.
-signin-rate-limited = Umejaribu mara nyingi bila mafanikio. Subiri dakika 15 kisha ujaribu tena, au muulize meneja wa kituo chako kikuu.
+signin-wait-seconds = { $n ->
+    [one] Umejaribu mara nyingi bila mafanikio. Jaribu tena baada ya sekunde { $n }.
+   *[other] Umejaribu mara nyingi bila mafanikio. Jaribu tena baada ya sekunde { $n }.
+}
+signin-wait-minutes = { $n ->
+    [one] Umejaribu mara nyingi bila mafanikio. Jaribu tena baada ya dakika { $n }.
+   *[other] Umejaribu mara nyingi bila mafanikio. Jaribu tena baada ya dakika { $n }.
+}
+signin-locked = Akaunti hii imejaribiwa mara nyingi bila mafanikio. Ingia kwenye simu au kompyuta uliyowahi kuingia nayo, au muombe meneja wa kituo chako kikuu akuwekee nenosiri jipya.
+signin-busy = { $n ->
+    [one] Seva ina kazi nyingi. Jaribu tena baada ya sekunde { $n }.
+   *[other] Seva ina kazi nyingi. Jaribu tena baada ya sekunde { $n }.
+}
 
 ## Roles and home
 home-title = Karibu

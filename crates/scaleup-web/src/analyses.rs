@@ -9,28 +9,418 @@
 //!
 //! Model fits are CPU-bound: they run on the blocking pool, at most [`ANALYSIS_SLOTS`] at a
 //! time, so a burst of analyses cannot starve the sync and care-delivery routes.
+//!
+//! Uploads are bounded by what the server holds, not by what the caller sends. A request takes
+//! its analysis slot before a byte of its body is read, and gets 503 with `Retry-After` when
+//! none frees within [`AnalysisLimits::slot_wait`]; so at most `ANALYSIS_SLOTS` bodies are
+//! being read at any time, and a queue of waiting requests holds only their sockets. Bodies are
+//! counted after `Content-Encoding: gzip` is undone, as they are read: a data table
+//! ([`TABLE_LIMIT`]) streams straight into the CSV reader on the blocking pool and is never
+//! held whole; a TOML document ([`DOCUMENT_LIMIT`]) is read into one buffer and checked as
+//! UTF-8 in place. Past the limit the request gets 413 naming it, and nothing more is inflated.
 
 use crate::api::{AppState, Params};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
 use scaleup_analysis::Report;
 use scaleup_analysis::effectiveness;
 use scaleup_domain::role::Capability;
 use scaleup_econ::costing::Activity;
+use scaleup_econ::voi::MAX_DECISION_YEARS;
 use scaleup_stats::power::SolveFor;
 use scaleup_storage::{HubYearActivity, OutcomePair, OutcomeRule, ProgrammeRow};
 use serde::Deserialize;
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::time::Instant;
 
-/// Analyses computing at once; further requests wait their turn.
+/// Analyses reading their input or computing at once; further requests wait their turn, for
+/// a while.
 pub const ANALYSIS_SLOTS: usize = 2;
-static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ANALYSIS_SLOTS);
+
+/// Most bytes of a CSV data table (LMM, GLMM, GEE, ICC, EVPI draws) after decompression:
+/// 128 MiB, a table at the reader's cell limit (16,777,216) at eight bytes a cell; a million
+/// rows of a typical trial table is 30–40 MB. A table streams into the reader and is never
+/// held as text; what it becomes in memory is bounded by the reader's cell and level limits
+/// (`scaleup_analysis::table`), and its labels by this.
+pub const TABLE_LIMIT: usize = 128 << 20;
+
+/// Most bytes of any other analysis document (TOML specs and scenarios, and the small CSV
+/// tables of meta-analysis and ICERs: studies and strategies) after decompression. The
+/// largest shipped example is a few kilobytes; a 100-state Markov model is about 100 KB.
+pub const DOCUMENT_LIMIT: usize = 1 << 20;
+
+/// How long a request waits for an analysis slot before it gets 503.
+pub const SLOT_WAIT: Duration = Duration::from_secs(5);
+
+/// How long an upload may take once its slot is taken: a slot is one of two, and a caller
+/// trickling a body must not keep it from everyone else. 128 MiB in two minutes is about
+/// 9 Mbit/s; gzip shrinks CSV about fivefold on the wire.
+pub const UPLOAD_TIME: Duration = Duration::from_secs(120);
+
+/// What a 503 asks the caller to wait before trying again, in seconds.
+const RETRY_AFTER_SECS: u64 = 10;
+
+/// Chunks of an upload in flight between the socket and the CSV reader: with the decoder's
+/// chunks of a few KiB, a few hundred KiB at most.
+const UPLOAD_CHUNKS: usize = 16;
+
+/// The analysis slots of one server and the limits on what an analysis may upload.
+#[derive(Clone, Debug)]
+pub struct AnalysisLimits {
+    /// Permits for analyses reading or computing; [`ANALYSIS_SLOTS`] by default.
+    pub slots: Arc<Semaphore>,
+    /// How long a request waits for a slot before 503.
+    pub slot_wait: Duration,
+    /// Most bytes of a data table, decompressed.
+    pub table_bytes: usize,
+    /// Most bytes of any other document, decompressed.
+    pub document_bytes: usize,
+    /// How long the body may take to arrive once the slot is taken.
+    pub upload_time: Duration,
+}
+
+impl Default for AnalysisLimits {
+    fn default() -> Self {
+        AnalysisLimits {
+            slots: Arc::new(Semaphore::new(ANALYSIS_SLOTS)),
+            slot_wait: SLOT_WAIT,
+            table_bytes: TABLE_LIMIT,
+            document_bytes: DOCUMENT_LIMIT,
+            upload_time: UPLOAD_TIME,
+        }
+    }
+}
+
+impl AnalysisLimits {
+    /// Takes a slot, waiting at most `slot_wait`.
+    async fn take_slot(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        match tokio::time::timeout(self.slot_wait, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_)) => Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "shutting down",
+            )),
+            Err(_) => Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!(
+                    "every analysis slot stayed busy for {} s; try again in {RETRY_AFTER_SECS} s",
+                    self.slot_wait.as_secs_f64()
+                ),
+            )
+            .with_retry_after(RETRY_AFTER_SECS)),
+        }
+    }
+}
+
+/// Which limit a route's body has.
+#[derive(Clone, Copy)]
+enum Kind {
+    Table,
+    Document,
+}
+
+impl Kind {
+    fn limit(self, limits: &AnalysisLimits) -> usize {
+        match self {
+            Kind::Table => limits.table_bytes,
+            Kind::Document => limits.document_bytes,
+        }
+    }
+}
+
+/// Why reading a body stopped early.
+#[derive(Clone, Copy, Debug)]
+enum Refusal {
+    TooLarge(usize),
+    TooSlow(Duration),
+    Broken,
+}
+
+impl Refusal {
+    fn error(self) -> ApiError {
+        match self {
+            Refusal::TooLarge(limit) => ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "too_large",
+                message: format!(
+                    "the document is larger than {} once decompressed, the most this analysis accepts; run larger analyses with the `scaleup` command line",
+                    size(limit)
+                ),
+                field: Some(BODY.into()),
+                retry_after: None,
+            },
+            Refusal::TooSlow(time) => ApiError {
+                status: StatusCode::REQUEST_TIMEOUT,
+                code: "timeout",
+                message: format!(
+                    "the document did not arrive within {} s of the analysis slot being taken",
+                    time.as_secs()
+                ),
+                field: Some(BODY.into()),
+                retry_after: None,
+            },
+            Refusal::Broken => ApiError::invalid(
+                BODY,
+                "the body could not be read (broken off, or not the gzip its Content-Encoding says)",
+            ),
+        }
+    }
+
+    fn io_error(self) -> std::io::Error {
+        std::io::Error::other(self.error().message)
+    }
+}
+
+/// `1048576` → `1 MiB`.
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+fn empty_body() -> ApiError {
+    ApiError::invalid(BODY, "send the document (CSV or TOML) as the request body")
+}
+
+/// The next non-empty data chunk of the body (decompressed), `None` at its end.
+async fn next_chunk(
+    body: &mut Body,
+    deadline: Instant,
+    time: Duration,
+) -> Result<Option<Bytes>, Refusal> {
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(Refusal::TooSlow(time)),
+            Ok(None) => return Ok(None),
+            Ok(Some(Err(_))) => return Err(Refusal::Broken),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        // Trailers carry nothing an analysis reads.
+        if let Ok(data) = frame.into_data()
+            && !data.is_empty()
+        {
+            return Ok(Some(data));
+        }
+    }
+}
+
+/// The body as text, read whole (it is at most `limit` bytes) within the slot's upload time.
+/// The one buffer becomes the `String`: UTF-8 is checked in place, not in a copy.
+async fn read_text(
+    limits: &AnalysisLimits,
+    mut body: Body,
+    limit: usize,
+) -> Result<String, ApiError> {
+    let deadline = Instant::now() + limits.upload_time;
+    let mut text = Vec::new();
+    while let Some(chunk) = next_chunk(&mut body, deadline, limits.upload_time)
+        .await
+        .map_err(Refusal::error)?
+    {
+        if text.len() + chunk.len() > limit {
+            return Err(Refusal::TooLarge(limit).error());
+        }
+        text.extend_from_slice(&chunk);
+    }
+    if text.is_empty() {
+        return Err(empty_body());
+    }
+    String::from_utf8(text).map_err(|e| {
+        ApiError::invalid(
+            BODY,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
+    })
+}
+
+/// The blocking side of a streamed upload: chunks arrive from [`pump`] through a bounded
+/// channel. An empty chunk marks the end; a channel closed without it means the request went
+/// away, which is an error, never a short file.
+pub struct UploadReader {
+    rx: mpsc::Receiver<std::io::Result<Bytes>>,
+    chunk: Bytes,
+    done: bool,
+}
+
+impl Read for UploadReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.chunk.is_empty() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.rx.blocking_recv() {
+                Some(Ok(chunk)) if chunk.is_empty() => self.done = true,
+                Some(Ok(chunk)) => self.chunk = chunk,
+                Some(Err(e)) => return Err(e),
+                None => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the upload broke off",
+                    ));
+                }
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
+    }
+}
+
+/// Moves the body into the channel, counting decompressed bytes. Stops at the limit, at the
+/// deadline, or when the reader has gone (the analysis failed early); says why it stopped
+/// early, if it did. The reader is told too, so it never mistakes a refusal for the end.
+async fn pump(
+    mut body: Body,
+    first: Bytes,
+    tx: mpsc::Sender<std::io::Result<Bytes>>,
+    limit: usize,
+    deadline: Instant,
+    time: Duration,
+) -> Option<Refusal> {
+    let mut total = first.len();
+    if tx.send(Ok(first)).await.is_err() {
+        return None;
+    }
+    loop {
+        match next_chunk(&mut body, deadline, time).await {
+            Ok(Some(chunk)) => {
+                total += chunk.len();
+                if total > limit {
+                    let refusal = Refusal::TooLarge(limit);
+                    let _ = tx.send(Err(refusal.io_error())).await;
+                    return Some(refusal);
+                }
+                if tx.send(Ok(chunk)).await.is_err() {
+                    return None;
+                }
+            }
+            Ok(None) => {
+                let _ = tx.send(Ok(Bytes::new())).await;
+                return None;
+            }
+            Err(refusal) => {
+                let _ = tx.send(Err(refusal.io_error())).await;
+                return Some(refusal);
+            }
+        }
+    }
+}
+
+/// Runs an analysis that reads a CSV table from the body. The slot is taken first; the body
+/// then streams into `f` on the blocking pool, so the table is never held whole as text.
+async fn analyse_table<F>(
+    limits: &AnalysisLimits,
+    body: Body,
+    kind: Kind,
+    f: F,
+) -> Result<Report, ApiError>
+where
+    F: FnOnce(&mut UploadReader) -> anyhow::Result<Report> + Send + 'static,
+{
+    let permit = limits.take_slot().await?;
+    let limit = kind.limit(limits);
+    let deadline = Instant::now() + limits.upload_time;
+    let mut body = body;
+    // An empty body is the caller's mistake, not a table: say so before starting a reader.
+    let first = match next_chunk(&mut body, deadline, limits.upload_time).await {
+        Ok(Some(chunk)) if chunk.len() > limit => return Err(Refusal::TooLarge(limit).error()),
+        Ok(Some(chunk)) => chunk,
+        Ok(None) => return Err(empty_body()),
+        Err(refusal) => return Err(refusal.error()),
+    };
+    let (tx, rx) = mpsc::channel(UPLOAD_CHUNKS);
+    let task = tokio::task::spawn_blocking(move || {
+        // The slot is held until the computation ends, even if the caller has gone.
+        let _permit = permit;
+        let mut reader = UploadReader {
+            rx,
+            chunk: Bytes::new(),
+            done: false,
+        };
+        f(&mut reader)
+    });
+    let refused = pump(body, first, tx, limit, deadline, limits.upload_time).await;
+    let outcome = task.await;
+    // The reader saw the refusal as an I/O error inside whatever it was parsing; the refusal
+    // is the answer.
+    if let Some(refusal) = refused {
+        return Err(refusal.error());
+    }
+    finish(outcome)
+}
+
+/// Reads a text document (within the slot) and runs an analysis of it.
+async fn analyse_document<F>(limits: &AnalysisLimits, body: Body, f: F) -> Result<Report, ApiError>
+where
+    F: FnOnce(String) -> anyhow::Result<Report> + Send + 'static,
+{
+    let permit = limits.take_slot().await?;
+    let text = read_text(limits, body, limits.document_bytes).await?;
+    run_blocking(permit, move || f(text)).await
+}
+
+/// Runs an analysis without a body, within the concurrency limit.
+async fn compute<F>(limits: &AnalysisLimits, f: F) -> Result<Report, ApiError>
+where
+    F: FnOnce() -> anyhow::Result<Report> + Send + 'static,
+{
+    let permit = limits.take_slot().await?;
+    run_blocking(permit, f).await
+}
+
+/// Runs `f` on the blocking pool, holding `permit` until it ends.
+async fn run_blocking<F>(permit: OwnedSemaphorePermit, f: F) -> Result<Report, ApiError>
+where
+    F: FnOnce() -> anyhow::Result<Report> + Send + 'static,
+{
+    finish(
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f()
+        })
+        .await,
+    )
+}
+
+/// An analysis's errors are about the input (they name the line and field), so they become
+/// 422 with the message.
+fn finish(
+    outcome: Result<anyhow::Result<Report>, tokio::task::JoinError>,
+) -> Result<Report, ApiError> {
+    match outcome {
+        Ok(Ok(report)) => Ok(report),
+        Ok(Err(e)) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            format!("{e:#}"),
+        )),
+        Err(_) => {
+            tracing::error!("an analysis task panicked");
+            Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "something went wrong on the server",
+            ))
+        }
+    }
+}
 
 /// The label errors use for the uploaded document.
 const BODY: &str = "body";
@@ -67,52 +457,6 @@ fn respond(report: Report, format: OutputFormat) -> Result<Response, ApiError> {
                 ));
             }
         },
-    })
-}
-
-/// Runs an analysis on the blocking pool within the concurrency limit. Its errors are about
-/// the input (they name the line and field), so they become 422 with the message.
-async fn compute<F>(f: F) -> Result<Report, ApiError>
-where
-    F: FnOnce() -> anyhow::Result<Report> + Send + 'static,
-{
-    let _permit = SLOTS.acquire().await.map_err(|_| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "shutting down",
-        )
-    })?;
-    match tokio::task::spawn_blocking(f).await {
-        Ok(Ok(report)) => Ok(report),
-        Ok(Err(e)) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unprocessable",
-            format!("{e:#}"),
-        )),
-        Err(_) => {
-            tracing::error!("an analysis task panicked");
-            Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "something went wrong on the server",
-            ))
-        }
-    }
-}
-
-fn text_body(body: &Bytes) -> Result<String, ApiError> {
-    if body.is_empty() {
-        return Err(ApiError::invalid(
-            BODY,
-            "send the document (CSV or TOML) as the request body",
-        ));
-    }
-    String::from_utf8(body.to_vec()).map_err(|e| {
-        ApiError::invalid(
-            BODY,
-            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
-        )
     })
 }
 
@@ -160,12 +504,16 @@ impl ModelQuery {
 }
 
 pub async fn lmm(
+    State(state): State<AppState>,
     _: Analyst,
     Params(q): Params<ModelQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let req = q.request();
-    let report = compute(move || scaleup_analysis::models::lmm(BODY, &body[..], &req)).await?;
+    let report = analyse_table(&state.analyses, body, Kind::Table, move |input| {
+        scaleup_analysis::models::lmm(BODY, input, &req)
+    })
+    .await?;
     respond(report, q.format)
 }
 
@@ -189,9 +537,10 @@ pub struct GlmmQuery {
 }
 
 pub async fn glmm(
+    State(state): State<AppState>,
     _: Analyst,
     Params(q): Params<GlmmQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let GlmmFamily::Binomial = q.family;
     let req = ModelQuery {
@@ -201,7 +550,10 @@ pub async fn glmm(
         ..ModelQuery::default()
     }
     .request();
-    let report = compute(move || scaleup_analysis::models::glmm(BODY, &body[..], &req)).await?;
+    let report = analyse_table(&state.analyses, body, Kind::Table, move |input| {
+        scaleup_analysis::models::glmm(BODY, input, &req)
+    })
+    .await?;
     respond(report, q.format)
 }
 
@@ -216,12 +568,12 @@ pub struct FormatQuery {
 macro_rules! document_route {
     ($name:ident, $run:path) => {
         pub async fn $name(
+            State(state): State<AppState>,
             _: Analyst,
             Params(q): Params<FormatQuery>,
-            body: Bytes,
+            body: Body,
         ) -> Result<Response, ApiError> {
-            let text = text_body(&body)?;
-            let report = compute(move || $run(BODY, &text)).await?;
+            let report = analyse_document(&state.analyses, body, |text| $run(BODY, &text)).await?;
             respond(report, q.format)
         }
     };
@@ -255,19 +607,21 @@ fn default_power() -> f64 {
 }
 
 pub async fn sample_size(
+    State(state): State<AppState>,
     _: Analyst,
     Params(q): Params<SampleSizeQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let text = text_body(&body)?;
     let what = match q.solve {
         Solve::Clusters => SolveFor::Clusters,
         Solve::ClusterSize => SolveFor::ClusterSize,
         Solve::NPerArm => SolveFor::NPerArm,
     };
     let target = q.target_power;
-    let report =
-        compute(move || scaleup_analysis::design::sample_size(BODY, &text, what, target)).await?;
+    let report = analyse_document(&state.analyses, body, move |text| {
+        scaleup_analysis::design::sample_size(BODY, &text, what, target)
+    })
+    .await?;
     respond(report, q.format)
 }
 
@@ -280,24 +634,30 @@ pub struct WtpQuery {
 }
 
 pub async fn icers(
+    State(state): State<AppState>,
     _: Analyst,
     Params(q): Params<WtpQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    text_body(&body)?;
     let wtp = q.wtp;
-    let report = compute(move || scaleup_analysis::cea::icers(BODY, &body[..], wtp)).await?;
+    let report = analyse_table(&state.analyses, body, Kind::Document, move |input| {
+        scaleup_analysis::cea::icers(BODY, input, wtp)
+    })
+    .await?;
     respond(report, q.format)
 }
 
 pub async fn markov(
+    State(state): State<AppState>,
     _: Analyst,
     Params(q): Params<WtpQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let text = text_body(&body)?;
     let wtp = q.wtp;
-    let report = compute(move || scaleup_analysis::cea::markov(BODY, &text, wtp)).await?;
+    let report = analyse_document(&state.analyses, body, move |text| {
+        scaleup_analysis::cea::markov(BODY, &text, wtp)
+    })
+    .await?;
     respond(report, q.format)
 }
 
@@ -425,17 +785,21 @@ pub async fn costs(
     State(state): State<AppState>,
     Analyst(caller): Analyst,
     Params(q): Params<CostsQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let assumptions = q.assumptions();
     assumptions.validate()?;
-    let text = text_body(&body)?;
+    let permit = state.analyses.take_slot().await?;
+    let text = read_text(&state.analyses, body, state.analyses.document_bytes).await?;
     let rows = state
         .store
         .activity_by_hub_year(Some(&caller.actor), &assumptions.outcome_rule())
         .await?;
     let recorded = assumptions.activity(rows);
-    let report = compute(move || scaleup_analysis::econ::costs(BODY, &text, recorded)).await?;
+    let report = run_blocking(permit, move || {
+        scaleup_analysis::econ::costs(BODY, &text, recorded)
+    })
+    .await?;
     respond(report, q.format)
 }
 
@@ -522,7 +886,10 @@ pub async fn programme_effectiveness(
             &options.occasion,
         )
         .await?;
-    let report = compute(move || effectiveness_report(&programme, &pairs, &options)).await?;
+    let report = compute(&state.analyses, move || {
+        effectiveness_report(&programme, &pairs, &options)
+    })
+    .await?;
     respond(report, q.format)
 }
 
@@ -541,9 +908,10 @@ pub struct GeeQuery {
 }
 
 pub async fn gee(
+    State(state): State<AppState>,
     _: Analyst,
     Params(q): Params<GeeQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let req = scaleup_analysis::gee_meta::GeeRequest {
         formula: q.formula,
@@ -553,7 +921,10 @@ pub async fn gee(
         small_sample: q.small_sample,
         factors: split_list(q.factors.as_deref()),
     };
-    let report = compute(move || scaleup_analysis::gee_meta::gee(BODY, &body[..], &req)).await?;
+    let report = analyse_table(&state.analyses, body, Kind::Table, move |input| {
+        scaleup_analysis::gee_meta::gee(BODY, input, &req)
+    })
+    .await?;
     respond(report, q.format)
 }
 
@@ -586,9 +957,10 @@ pub struct MetaQuery {
 }
 
 pub async fn meta(
+    State(state): State<AppState>,
     _: Analyst,
     Params(q): Params<MetaQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let req = scaleup_analysis::gee_meta::MetaRequest {
         estimate: q.estimate,
@@ -601,9 +973,10 @@ pub async fn meta(
         level: q.level.unwrap_or(0.95),
         axis_label: q.axis_label.unwrap_or_else(|| "Estimate".into()),
     };
-    let report =
-        compute(move || scaleup_analysis::gee_meta::meta(BODY, &body[..], &req).map(|m| m.report))
-            .await?;
+    let report = analyse_table(&state.analyses, body, Kind::Document, move |input| {
+        scaleup_analysis::gee_meta::meta(BODY, input, &req).map(|m| m.report)
+    })
+    .await?;
     respond(report, q.format)
 }
 
@@ -617,15 +990,17 @@ pub struct IccQuery {
 }
 
 pub async fn icc(
+    State(state): State<AppState>,
     _: Analyst,
     Params(q): Params<IccQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let factors = split_list(q.factors.as_deref());
     let formula = q.formula;
-    let report =
-        compute(move || scaleup_analysis::gee_meta::icc(BODY, &body[..], &formula, &factors))
-            .await?;
+    let report = analyse_table(&state.analyses, body, Kind::Table, move |input| {
+        scaleup_analysis::gee_meta::icc(BODY, input, &formula, &factors)
+    })
+    .await?;
     respond(report, q.format)
 }
 
@@ -660,9 +1035,10 @@ fn parse_wtp(list: &str) -> Result<Vec<f64>, ApiError> {
 }
 
 pub async fn psa(
+    State(state): State<AppState>,
     _: Analyst,
     Params(q): Params<PsaQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let draws = q.draws.unwrap_or(1000);
     if !(1..=MAX_PSA_DRAWS).contains(&draws) {
@@ -673,8 +1049,7 @@ pub async fn psa(
     }
     let wtp = parse_wtp(&q.wtp)?;
     let seed = q.seed.unwrap_or(1);
-    let text = text_body(&body)?;
-    let report = compute(move || {
+    let report = analyse_document(&state.analyses, body, move |text| {
         let model = scaleup_analysis::cea::load_model(BODY, &text)?;
         let per_draw = model
             .states()
@@ -720,21 +1095,31 @@ pub struct EvpiQuery {
 }
 
 pub async fn evpi(
+    State(state): State<AppState>,
     _: Analyst,
     Params(q): Params<EvpiQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    text_body(&body)?;
+    let years = q.years.unwrap_or(1);
+    // Checked before a slot is taken or a byte read: the horizon sizes a loop.
+    if !(1..=MAX_DECISION_YEARS).contains(&years) {
+        return Err(ApiError::invalid(
+            "years",
+            format!("must be between 1 and {MAX_DECISION_YEARS}"),
+        ));
+    }
     let req = scaleup_analysis::uncertainty::EvpiRequest {
         wtp: q.wtp,
         population: q.population,
-        years: q.years.unwrap_or(1),
+        years,
         discount: q.discount.unwrap_or(0.0),
         evppi: split_list(q.evppi.as_deref()),
         evppi_groups: q.evppi_groups,
     };
-    let report =
-        compute(move || scaleup_analysis::uncertainty::evpi(BODY, &body[..], &req)).await?;
+    let report = analyse_table(&state.analyses, body, Kind::Table, move |input| {
+        scaleup_analysis::uncertainty::evpi(BODY, input, &req)
+    })
+    .await?;
     respond(report, q.format)
 }
 
@@ -752,11 +1137,11 @@ pub struct OwsaQuery {
 }
 
 pub async fn owsa(
+    State(state): State<AppState>,
     _: Analyst,
     Params(q): Params<OwsaQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let text = text_body(&body)?;
     let req = scaleup_analysis::uncertainty::OwsaRequest {
         parameter: q.parameter,
         low: q.low,
@@ -765,7 +1150,7 @@ pub async fn owsa(
         strategy: q.strategy,
         comparator: q.comparator,
     };
-    let report = compute(move || {
+    let report = analyse_document(&state.analyses, body, move |text| {
         let model = scaleup_analysis::cea::load_model(BODY, &text)?;
         scaleup_analysis::uncertainty::owsa(BODY, &model, &req).map(|o| o.report)
     })

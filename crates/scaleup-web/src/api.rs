@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
@@ -33,6 +33,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Settings of the web pages.
     pub ui: UiConfig,
+    /// The analysis slots of this server and the limits on analysis uploads.
+    pub analyses: analyses::AnalysisLimits,
 }
 
 impl AppState {
@@ -80,7 +82,12 @@ pub fn router(state: AppState) -> Router {
         .route("/clients/{id}", get(get_client))
         .route("/clients/{id}/records", get(get_client_records))
         .route("/clients/{id}/identity", get(get_client_identity))
-        .route("/sync", get(sync_pull).post(sync_push))
+        .route(
+            "/sync",
+            get(sync_pull)
+                .post(sync_push)
+                .layer(DefaultBodyLimit::max(SYNC_BODY_LIMIT)),
+        )
         .route("/alerts", get(list_alerts))
         .route("/alerts/{id}", get(get_alert))
         .route("/alerts/{id}/acknowledge", post(acknowledge_alert))
@@ -109,14 +116,14 @@ pub fn router(state: AppState) -> Router {
             "/programmes/{code}/effectiveness",
             get(analyses::programme_effectiveness),
         )
-        .route("/analyses/lmm", post(analyses::lmm).layer(large_upload()))
-        .route("/analyses/glmm", post(analyses::glmm).layer(large_upload()))
-        .route("/analyses/gee", post(analyses::gee).layer(large_upload()))
-        .route("/analyses/icc", post(analyses::icc).layer(large_upload()))
+        .route("/analyses/lmm", post(analyses::lmm))
+        .route("/analyses/glmm", post(analyses::glmm))
+        .route("/analyses/gee", post(analyses::gee))
+        .route("/analyses/icc", post(analyses::icc))
         .route("/analyses/meta", post(analyses::meta))
         .route("/analyses/icers", post(analyses::icers))
         .route("/analyses/psa", post(analyses::psa))
-        .route("/analyses/evpi", post(analyses::evpi).layer(large_upload()))
+        .route("/analyses/evpi", post(analyses::evpi))
         .route("/analyses/owsa", post(analyses::owsa))
         .route("/analyses/markov", post(analyses::markov))
         .route("/analyses/power", post(analyses::power))
@@ -131,7 +138,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(crate::ui::routes())
         .fallback(|| async { ApiError::not_found() })
-        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
+        // Counted after decompression, as the body is read (the decompression layer is
+        // outside this one). Analyses read their bodies themselves, with their own limits.
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // Devices on metered mobile data ask for gzip; sync pulls shrink several-fold.
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         // Devices may also send gzip-compressed batches (Content-Encoding: gzip).
@@ -148,10 +157,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Data tables for model fits may be large (a million rows of CSV is about 40 MB).
-fn large_upload() -> axum::extract::DefaultBodyLimit {
-    axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024)
-}
+/// Most bytes of a request body (decompressed) outside sync and the analyses: sign-in, setup,
+/// alert actions and forms are a few kilobytes. Sign-in reads its body before anyone is known,
+/// so this is what an anonymous gzip bomb can make the server hold, per request.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// Most bytes of a sync push (decompressed): up to [`MAX_BATCH`] records of a few KB each.
+pub const SYNC_BODY_LIMIT: usize = 16 << 20;
 
 /// Client-level responses must not sit in shared caches. Only the app's static assets (which
 /// hold nothing personal) set a cache policy of their own.
@@ -215,12 +227,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
                         "has the wrong type or an invalid value".to_string()
                     }
                 };
-                ApiError {
-                    status: StatusCode::BAD_REQUEST,
-                    code: "invalid",
-                    message,
-                    field: Some(if field == "." { "body".into() } else { field }),
-                }
+                ApiError::invalid(if field == "." { "body".into() } else { field }, message)
             })
     }
 }
@@ -293,9 +300,14 @@ struct LoginBody {
     password: String,
 }
 
+/// `POST /auth/login`. A device that signed in before sends the `device_token` it was given in
+/// the `X-Scaleup-Device` header (a browser's cookie counts too): failures made elsewhere then
+/// never slow it down. Throttled: 429 with `Retry-After` (or, for an account locked against
+/// unrecognised devices, without); no hashing slot in time: 503 with `Retry-After`.
 async fn login(
     State(state): State<AppState>,
     Remote(remote): Remote,
+    headers: axum::http::HeaderMap,
     Body(body): Body<LoginBody>,
 ) -> Result<Response, ApiError> {
     if body.username.is_empty() || body.username.len() > 128 {
@@ -304,9 +316,16 @@ async fn login(
     if body.password.is_empty() || body.password.len() > 512 {
         return Err(ApiError::invalid("password", "must be 1-512 bytes"));
     }
+    let device = crate::auth::device_token(&headers);
     match state
         .store
-        .login(&body.username, &body.password, &remote, SessionKind::Bearer)
+        .login_with_device(
+            &body.username,
+            &body.password,
+            &remote,
+            device.as_deref(),
+            SessionKind::Bearer,
+        )
         .await?
     {
         LoginOutcome::Invalid => Err(ApiError::new(
@@ -318,9 +337,10 @@ async fn login(
             token,
             user,
             expires_at,
+            device_token,
         } => {
             let cookie = crate::ui::session_cookie(&token, &expires_at, state.secure_cookies);
-            let body = json!({"token": token, "expires_at": expires_at, "user": user});
+            let body = json!({"token": token, "expires_at": expires_at, "user": user, "device_token": device_token});
             let mut res = Json(body).into_response();
             res.headers_mut().insert(
                 SET_COOKIE,

@@ -9,6 +9,34 @@ use scaleup_storage::{Actor, UserRecord};
 
 pub const SESSION_COOKIE: &str = "scaleup_session";
 
+/// The browser's device token (HttpOnly, SameSite=Strict, a year, sent only to `/login`): set at
+/// a successful sign-in, it makes the browser a recognised device, which failures made elsewhere
+/// never slow down (`scaleup_storage`'s `throttle`).
+pub const DEVICE_COOKIE: &str = "scaleup_device";
+
+/// The header in which an app sends the device token that `/api/v1/auth/login` gave it.
+pub const DEVICE_HEADER: &str = "x-scaleup-device";
+
+/// The device token a request presents: the header of an app, else the browser's cookie.
+pub fn device_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .or_else(|| crate::ui::security::cookie(headers, DEVICE_COOKIE))
+}
+
+/// The `Set-Cookie` value that keeps a device token in a browser for a year. Its path is the
+/// sign-in form's, so it travels with no other request.
+pub fn device_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{DEVICE_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        scaleup_storage::DEVICE_KEPT_SECONDS,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
 /// The authenticated caller. Extracting it from a request without valid credentials is a 401.
 pub struct Caller {
     pub actor: Actor,

@@ -14,6 +14,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Seconds after which the request may be repeated, sent as `Retry-After` (429, 503).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -23,6 +25,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -31,7 +34,13 @@ impl ApiError {
             code: "invalid",
             message: message.into(),
             field: Some(field.into()),
+            retry_after: None,
         }
+    }
+    /// Asks the caller to wait `seconds` before trying again.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
     pub fn unauthenticated() -> Self {
         ApiError::new(
@@ -56,16 +65,43 @@ impl From<StoreError> for ApiError {
             StoreError::Forbidden(m) => ApiError::forbidden(m),
             StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             StoreError::Definition(e) => ApiError {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "invalid_definition",
-                message: e.to_string(),
                 field: Some("text".into()),
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_definition",
+                    e.to_string(),
+                )
             },
-            StoreError::RateLimited => ApiError::new(
+            StoreError::RateLimited {
+                retry_after_seconds,
+            } => ApiError {
+                retry_after: Some(retry_after_seconds),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!(
+                        "too many failed sign-in attempts; try again in {retry_after_seconds} seconds"
+                    ),
+                )
+            },
+            // No Retry-After: waiting does not help, only a recognised device or a reset does.
+            StoreError::SignInLocked => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "too many failed sign-in attempts; try again in 15 minutes",
+                "sign_in_locked",
+                "too many failed sign-in attempts on this account: sign in from a device that signed in to it before (send its X-Scaleup-Device token), or ask an administrator to reset the password",
             ),
+            StoreError::Busy {
+                retry_after_seconds,
+            } => ApiError {
+                retry_after: Some(retry_after_seconds),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    format!(
+                        "the server is busy checking other sign-ins; try again in {retry_after_seconds} seconds"
+                    ),
+                )
+            },
             other => {
                 tracing::error!(error = %other, "internal error");
                 ApiError::new(
@@ -82,6 +118,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body =
             json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
-        (self.status, axum::Json(body)).into_response()
+        let mut res = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        res
     }
 }

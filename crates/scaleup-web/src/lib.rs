@@ -8,9 +8,10 @@
 //! beyond mapping errors to statuses.
 //!
 //! Invariants:
-//! - The server holds no state between requests: sessions, rate-limit counters and everything
-//!   else live in the database, so any number of servers can share one PostgreSQL. The one
-//!   cache, the catalogue built from uploaded definitions, is the store's, and follows the
+//! - The server holds no state between requests: sessions, sign-in counters and everything
+//!   else live in the database, so any number of servers can share one PostgreSQL. (The store's
+//!   bound on concurrent password checks is per process: a resource limit, not a record.) The
+//!   one cache, the catalogue built from uploaded definitions, is the store's, and follows the
 //!   database's definitions version.
 //! - Bad input is a 4xx JSON error naming the field; internal failures are a generic 500 whose
 //!   cause is logged without identifiers or clinical values.

@@ -1299,6 +1299,19 @@ pub fn openapi_document() -> Value {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["username", "password"],
                 "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}});
+            op["parameters"] = json!([{"name": "X-Scaleup-Device", "in": "header", "required": false,
+                "description": "The device_token of an earlier successful sign-in from this device: failed sign-ins made elsewhere then never slow this device down",
+                "schema": {"type": "string"}}]);
+            let retry_after = json!({"description": "Seconds to wait before trying again", "schema": {"type": "integer", "minimum": 1}});
+            let error = json!({"$ref": "#/components/schemas/Error"});
+            op["responses"]["200"]["description"] = json!(
+                "Signed in: `token` for the Authorization header, `device_token` to send as X-Scaleup-Device next time"
+            );
+            op["responses"]["401"] = json!({"description": "Wrong username or password", "content": {"application/json": {"schema": error}}});
+            op["responses"]["429"] = json!({"description": "Too many failed sign-ins: `rate_limited` with Retry-After, or `sign_in_locked` (only a device that signed in before, or a password reset, helps); the password was not checked",
+                "headers": {"Retry-After": retry_after}, "content": {"application/json": {"schema": error}}});
+            op["responses"]["503"] = json!({"description": "Every password-checking slot is busy; nothing was checked or counted",
+                "headers": {"Retry-After": retry_after}, "content": {"application/json": {"schema": error}}});
         }
         if route.path == "/sync" && route.method == "post" {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SyncPush"}}}});
@@ -1316,6 +1329,23 @@ pub fn openapi_document() -> Value {
             op["requestBody"] = json!({"required": true, "description": description,
                 "content": {media: {"schema": {"type": "string", "minLength": 1}}}});
             op["responses"]["422"] = json!({"description": "The document could not be analysed; the message names the line and field", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            let limit = if matches!(
+                route.path,
+                "/analyses/lmm"
+                    | "/analyses/glmm"
+                    | "/analyses/gee"
+                    | "/analyses/icc"
+                    | "/analyses/evpi"
+            ) {
+                crate::analyses::TABLE_LIMIT
+            } else {
+                crate::analyses::DOCUMENT_LIMIT
+            };
+            op["responses"]["408"] = json!({"description": format!("The document did not arrive within {} s of the analysis slot being taken", crate::analyses::UPLOAD_TIME.as_secs()), "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            op["responses"]["413"] = json!({"description": format!("The document is larger than {} MiB once decompressed (Content-Encoding: gzip is accepted)", limit >> 20), "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        }
+        if route.path.starts_with("/analyses/") || route.path.ends_with("/effectiveness") {
+            op["responses"]["503"] = json!({"description": "Every analysis slot stayed busy; try again after Retry-After seconds", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
         let entry = paths
             .entry(route.path.to_string())

@@ -4,7 +4,6 @@
 
 use super::i18n::Tr;
 use super::{PageError, Session, security};
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -18,7 +17,7 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 impl<S: Send + Sync> FromRequest<S> for FormData {
     type Rejection = PageError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let is_form = req
             .headers()
             .get(CONTENT_TYPE)
@@ -30,21 +29,34 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
                 "send the form as application/x-www-form-urlencoded".into(),
             ));
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| PageError::Status(StatusCode::BAD_REQUEST, "unreadable form".into()))?;
-        if bytes.len() > MAX_FORM_BYTES {
-            return Err(PageError::Status(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the form is too large".into(),
-            ));
-        }
+        // The limit applies while reading (after decompression): the sign-in form is read
+        // before anyone is known, and must not be able to make the server hold more.
+        let bytes = read_limited(req, MAX_FORM_BYTES, || "the form is too large".into()).await?;
         Ok(FormData(
             form_urlencoded::parse(&bytes)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
         ))
     }
+}
+
+/// Reads a body of at most `limit` bytes: 413 with `too_large` beyond it, 400 when unreadable.
+async fn read_limited(
+    req: Request,
+    limit: usize,
+    too_large: impl FnOnce() -> String,
+) -> Result<axum::body::Bytes, PageError> {
+    axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|e| {
+            let over = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if over {
+                PageError::Status(StatusCode::PAYLOAD_TOO_LARGE, too_large())
+            } else {
+                PageError::Status(StatusCode::BAD_REQUEST, "unreadable form".into())
+            }
+        })
 }
 
 impl FormData {
@@ -96,7 +108,7 @@ const MAX_MULTIPART_BYTES: usize = 600 * 1024;
 impl<S: Send + Sync> FromRequest<S> for MultipartData {
     type Rejection = PageError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let boundary = req
             .headers()
             .get(CONTENT_TYPE)
@@ -108,15 +120,11 @@ impl<S: Send + Sync> FromRequest<S> for MultipartData {
                     "send the form as multipart/form-data".into(),
                 )
             })?;
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| PageError::Status(StatusCode::BAD_REQUEST, "unreadable form".into()))?;
-        if bytes.len() > MAX_MULTIPART_BYTES {
-            return Err(PageError::Status(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the file is too large: definition files are at most 512 KB".into(),
-            ));
-        }
+        // Counted while read, like a url-encoded form: a larger body is never held.
+        let bytes = read_limited(req, MAX_MULTIPART_BYTES, || {
+            "the file is too large: definition files are at most 512 KB".into()
+        })
+        .await?;
         parse_multipart(&bytes, &boundary)
             .map(MultipartData)
             .ok_or_else(|| PageError::Status(StatusCode::BAD_REQUEST, "unreadable form".into()))

@@ -6,7 +6,8 @@ use super::{Chrome, LANGUAGE_COOKIE, PageError, Visitor, home_of, redirect, rend
 use crate::api::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use scaleup_domain::role::Role;
 use scaleup_storage::{LoginOutcome, SessionKind, StoreError};
@@ -57,11 +58,14 @@ pub async fn home(
 }
 
 /// `POST /login`: checks the password and opens a browser session whose cookie lives exactly
-/// as long as the session does on the server.
+/// as long as the session does on the server. The browser's device cookie, renewed at each
+/// success, makes it a recognised device; a throttled attempt shows how long to wait (and says
+/// it in `Retry-After`).
 pub async fn login(
     State(state): State<AppState>,
     visitor: Visitor,
     crate::api::Remote(remote): crate::api::Remote,
+    headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
     let username = form.get("username").unwrap_or_default().to_string();
@@ -72,30 +76,63 @@ pub async fn login(
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     let tr = visitor.tr;
-    let fail = |message: String, status: StatusCode| -> Result<Response, PageError> {
+    let fail = |message: String,
+                status: StatusCode,
+                retry_after: Option<u64>|
+     -> Result<Response, PageError> {
         let page = login_page(&visitor, username.clone(), Some(message));
-        Ok((status, render(&page)?).into_response())
+        let mut res = (status, render(&page)?).into_response();
+        if let Some(seconds) = retry_after {
+            res.headers_mut().insert(RETRY_AFTER, seconds.into());
+        }
+        Ok(res)
     };
     if username.is_empty() || password.is_empty() || username.len() > 128 || password.len() > 512 {
-        return fail(tr.t("signin-missing"), StatusCode::BAD_REQUEST);
+        return fail(tr.t("signin-missing"), StatusCode::BAD_REQUEST, None);
     }
+    let device = crate::auth::device_token(&headers);
     let outcome = match state
         .store
-        .login(&username, &password, &remote, SessionKind::Cookie)
+        .login_with_device(
+            &username,
+            &password,
+            &remote,
+            device.as_deref(),
+            SessionKind::Cookie,
+        )
         .await
     {
         Ok(o) => o,
-        Err(StoreError::RateLimited) => {
-            return fail(tr.t("signin-rate-limited"), StatusCode::TOO_MANY_REQUESTS);
+        Err(StoreError::RateLimited {
+            retry_after_seconds,
+        }) => {
+            return fail(
+                wait_message(&tr, retry_after_seconds),
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(retry_after_seconds),
+            );
+        }
+        Err(StoreError::SignInLocked) => {
+            return fail(tr.t("signin-locked"), StatusCode::TOO_MANY_REQUESTS, None);
+        }
+        Err(StoreError::Busy {
+            retry_after_seconds,
+        }) => {
+            return fail(
+                tr.n("signin-busy", "n", retry_after_seconds as i64),
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(retry_after_seconds),
+            );
         }
         Err(e) => return Err(e.into()),
     };
     match outcome {
-        LoginOutcome::Invalid => fail(tr.t("signin-invalid"), StatusCode::UNAUTHORIZED),
+        LoginOutcome::Invalid => fail(tr.t("signin-invalid"), StatusCode::UNAUTHORIZED, None),
         LoginOutcome::Success {
             token,
             user,
             expires_at,
+            device_token,
         } => {
             let cookie = session_cookie(&token, &expires_at, state.secure_cookies);
             let lang = i18n::negotiate(super::user_language(&user), Some(tr.lang()), None);
@@ -109,8 +146,22 @@ pub async fn login(
                 if state.secure_cookies { "; Secure" } else { "" }
             );
             let res = with_cookie(redirect(&home_of(user.role, lang)), &cookie);
+            let res = with_cookie(
+                res,
+                &crate::auth::device_cookie(&device_token, state.secure_cookies),
+            );
             Ok(with_cookie(res, &marker))
         }
+    }
+}
+
+/// "Try again in ..." in the reader's language: seconds under two minutes, whole minutes
+/// (rounded up, so the wait is never understated) beyond.
+fn wait_message(tr: &i18n::Tr, seconds: u64) -> String {
+    if seconds < 120 {
+        tr.n("signin-wait-seconds", "n", seconds as i64)
+    } else {
+        tr.n("signin-wait-minutes", "n", seconds.div_ceil(60) as i64)
     }
 }
 

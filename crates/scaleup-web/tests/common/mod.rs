@@ -55,6 +55,7 @@ impl App {
             store: store.clone(),
             secure_cookies: false,
             ui: Default::default(),
+            analyses: Default::default(),
         };
         adjust(&mut state);
         App {
@@ -72,6 +73,7 @@ impl App {
             store: store.clone(),
             secure_cookies: false,
             ui: Default::default(),
+            analyses: Default::default(),
         };
         App {
             router: router(state),

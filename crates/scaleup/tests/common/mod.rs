@@ -46,8 +46,14 @@ pub struct Server {
 }
 
 pub fn start(db: &str) -> Server {
+    start_with(db, &[])
+}
+
+/// Starts `scaleup serve` with extra arguments.
+pub fn start_with(db: &str, extra: &[&str]) -> Server {
     let mut child = Command::new(BIN)
         .args(["serve", "--db", db, "--addr", "127.0.0.1:0"])
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

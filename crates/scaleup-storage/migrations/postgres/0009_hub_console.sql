@@ -1,4 +1,4 @@
--- The hub console (PostgreSQL; kept parallel to sqlite/0008_hub_console.sql).
+-- The hub console (PostgreSQL; kept parallel to sqlite/0009_hub_console.sql).
 --
 -- Definition files belong to a hub (hub_id) or to the whole network (hub_id NULL), and a hub
 -- may keep several versions of one instrument, so a file is known by an id rather than by
