@@ -42,6 +42,9 @@ pub enum Capability {
     ReadClientRecords,
     /// Read identifying details (name, phone, address, birth date) of scoped clients.
     ReadIdentity,
+    /// Open the hub console (the web pages for accounts, org units, programmes, definitions
+    /// and the audit log). Each of its actions is guarded by its own capability as well.
+    OpenHubConsole,
     /// Create and edit care records through sync.
     WriteCareRecords,
     /// Acknowledge risk alerts and resolve sync conflicts.
@@ -61,6 +64,30 @@ pub enum Capability {
 }
 
 impl Capability {
+    /// A stable name (`manage_users`): the key of the action's words in the web pages'
+    /// message catalogues (`capability-manage_users`).
+    pub fn as_str(self) -> &'static str {
+        use Capability::*;
+        match self {
+            ManageHubs => "manage_hubs",
+            ManageHubSetup => "manage_hub_setup",
+            ManageUsers => "manage_users",
+            MoveCaseloads => "move_caseloads",
+            ManageDefinitions => "manage_definitions",
+            ManageNetworkDefinitions => "manage_network_definitions",
+            OpenHubConsole => "open_hub_console",
+            ReadClientRecords => "read_client_records",
+            ReadIdentity => "read_identity",
+            WriteCareRecords => "write_care_records",
+            ReviewClinical => "review_clinical",
+            Supervise => "supervise",
+            ReadAggregates => "read_aggregates",
+            ReadAudit => "read_audit",
+            VerifyAudit => "verify_audit",
+            RunAnalyses => "run_analyses",
+        }
+    }
+
     /// The action in words, for refusals.
     pub fn describe(self) -> &'static str {
         use Capability::*;
@@ -71,6 +98,7 @@ impl Capability {
             MoveCaseloads => "move a caseload to another counsellor",
             ManageDefinitions => "upload definition files",
             ManageNetworkDefinitions => "upload network-wide definition files",
+            OpenHubConsole => "open the hub console",
             ReadClientRecords => "read client records",
             ReadIdentity => "read clients' identifying details",
             WriteCareRecords => "write care records",
@@ -93,6 +121,15 @@ impl Role {
         Role::Researcher,
         Role::Viewer,
     ];
+
+    /// The roles that may do `capability`, in [`Role::ALL`]'s order: a refusal names them so
+    /// the caller knows whom to ask.
+    pub fn holders(capability: Capability) -> Vec<Role> {
+        Role::ALL
+            .into_iter()
+            .filter(|r| r.can(capability))
+            .collect()
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -119,6 +156,7 @@ impl Role {
                 matches!(self, Admin | HubManager)
             }
             ManageNetworkDefinitions => self == Admin,
+            OpenHubConsole => matches!(self, Admin | HubManager),
             ReadClientRecords => matches!(
                 self,
                 Admin | HubManager | Supervisor | Counsellor | Researcher
@@ -152,9 +190,8 @@ impl Role {
     /// knows whom to ask ("your role (supervisor) may not create, deactivate or reset accounts:
     /// an admin or a hub manager can").
     pub fn refusal(self, capability: Capability) -> String {
-        let holders: Vec<String> = Role::ALL
+        let holders: Vec<String> = Role::holders(capability)
             .into_iter()
-            .filter(|r| r.can(capability))
             .map(|r| {
                 let label = r.label();
                 let article = if label.starts_with(['a', 'e', 'i', 'o', 'u']) {
@@ -213,5 +250,9 @@ mod tests {
         assert!(Role::HubManager.can(Capability::ReadAudit));
         assert!(!Role::HubManager.can(Capability::VerifyAudit));
         assert!(!Role::Supervisor.can(Capability::MoveCaseloads));
+        assert_eq!(
+            Role::holders(Capability::OpenHubConsole),
+            [Role::Admin, Role::HubManager]
+        );
     }
 }

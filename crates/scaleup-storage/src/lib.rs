@@ -38,7 +38,8 @@ mod users;
 pub use activity::{HubYearActivity, OutcomePair, OutcomeRule};
 pub use alert_actions::AlertAction;
 pub use audit::{
-    AuditCheckpoint, AuditEvent, AuditVerification, CHECKPOINT_FORMAT, CheckpointOutcome,
+    AuditCheckpoint, AuditEvent, AuditFilter, AuditVerification, CHECKPOINT_FORMAT,
+    CheckpointOutcome,
 };
 pub use auth::{
     LoginOutcome, MIN_PASSWORD_LEN, NOTIFY_SCHEMES, NewUser, SUPPORTED_LANGUAGES, SessionKind,
@@ -63,12 +64,12 @@ pub use records::{
 pub use safety_flags::{MAX_NOTE_CHARS, SAFETY_FLAG_RULE, SAFETY_FLAG_STATUSES, SafetyFlagRow};
 pub use scope::Actor;
 pub use setup::{
-    HubRow, MAX_NAME_CHARS, MAX_SOURCE_CHARS, NewOrgUnit, NewProgramme, OrgUnitRow,
-    OrgUnitUpdate, ProgrammeRow, ProgrammeUpdate,
+    HubRow, MAX_NAME_CHARS, MAX_SOURCE_CHARS, NewOrgUnit, NewProgramme, OrgUnitRow, OrgUnitUpdate,
+    ProgrammeRow, ProgrammeUpdate,
 };
 pub use throttle::DEVICE_KEPT_SECONDS;
-pub use users::CaseloadMove;
 pub use time_util::{format_timestamp, now_timestamp};
+pub use users::CaseloadMove;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

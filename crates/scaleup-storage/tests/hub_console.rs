@@ -6,8 +6,8 @@
 use scaleup_domain::catalog::BUILTIN_FILES;
 use scaleup_storage::testing::{FIXTURE_PASSWORD, Fixture, TestDb, TestRules};
 use scaleup_storage::{
-    Ack, AckStatus, Actor, IncomingRecord, LoginOutcome, OrgUnitUpdate, ProgrammeUpdate,
-    SessionKind, Store, StoreError, StoreOptions, UserRecord,
+    Ack, AckStatus, Actor, AuditFilter, IncomingRecord, LoginOutcome, OrgUnitUpdate,
+    ProgrammeUpdate, SessionKind, Store, StoreError, StoreOptions, UserRecord,
 };
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -46,6 +46,7 @@ conformance!(
     definition_uploads_are_validated_scoped_and_replace_their_version,
     price_lists_are_stored_for_the_hub_they_price,
     the_audit_log_is_scoped_to_a_managers_hubs,
+    the_audit_log_is_filtered_by_actor_action_and_day,
 );
 
 async fn run<F, Fut>(db: &TestDb, test: F)
@@ -151,8 +152,12 @@ fn invalid(e: StoreError) -> (String, String) {
 
 async fn deactivation_ends_every_session_at_once(store: Store, f: Fixture, _db: TestDb2) {
     let manager = actor(&store, &f.manager).await;
-    let token = bearer(&store, "counsellor", FIXTURE_PASSWORD).await.unwrap();
-    let other = bearer(&store, "counsellor", FIXTURE_PASSWORD).await.unwrap();
+    let token = bearer(&store, "counsellor", FIXTURE_PASSWORD)
+        .await
+        .unwrap();
+    let other = bearer(&store, "counsellor", FIXTURE_PASSWORD)
+        .await
+        .unwrap();
     assert!(store.session_actor(&token).await.unwrap().is_some());
     let user = store
         .set_user_active(&manager, &f.counsellor.id, false)
@@ -163,15 +168,18 @@ async fn deactivation_ends_every_session_at_once(store: Store, f: Fixture, _db: 
     for t in [&token, &other] {
         assert!(store.session_actor(t).await.unwrap().is_none());
     }
-    let left: i64 = sqlx::query_scalar(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM auth_sessions WHERE user_id = $1",
-    )
-    .bind(f.counsellor.id.clone())
-    .fetch_one(store.pool())
-    .await
-    .unwrap();
+    let left: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM auth_sessions WHERE user_id = $1")
+            .bind(f.counsellor.id.clone())
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
     assert_eq!(left, 0);
-    assert!(bearer(&store, "counsellor", FIXTURE_PASSWORD).await.is_none());
+    assert!(
+        bearer(&store, "counsellor", FIXTURE_PASSWORD)
+            .await
+            .is_none()
+    );
     let events = audit_actions(&store).await;
     let (_, hub, detail) = events
         .iter()
@@ -212,20 +220,34 @@ async fn deactivation_ends_every_session_at_once(store: Store, f: Fixture, _db: 
         .set_user_active(&admin, &f.counsellor.id, true)
         .await
         .unwrap();
-    assert!(bearer(&store, "counsellor", FIXTURE_PASSWORD).await.is_some());
+    assert!(
+        bearer(&store, "counsellor", FIXTURE_PASSWORD)
+            .await
+            .is_some()
+    );
     assert!(store.verify_audit().await.unwrap().ok);
 }
 
 async fn hub_managers_reset_their_own_staffs_passwords(store: Store, f: Fixture, _db: TestDb2) {
     let manager = actor(&store, &f.manager).await;
-    let token = bearer(&store, "supervisor", FIXTURE_PASSWORD).await.unwrap();
+    let token = bearer(&store, "supervisor", FIXTURE_PASSWORD)
+        .await
+        .unwrap();
     store
         .set_password(Some(&manager), &f.supervisor.id, "a new long password")
         .await
         .unwrap();
     assert!(store.session_actor(&token).await.unwrap().is_none());
-    assert!(bearer(&store, "supervisor", FIXTURE_PASSWORD).await.is_none());
-    assert!(bearer(&store, "supervisor", "a new long password").await.is_some());
+    assert!(
+        bearer(&store, "supervisor", FIXTURE_PASSWORD)
+            .await
+            .is_none()
+    );
+    assert!(
+        bearer(&store, "supervisor", "a new long password")
+            .await
+            .is_some()
+    );
     let (_, hub, _) = audit_actions(&store)
         .await
         .into_iter()
@@ -343,7 +365,10 @@ async fn a_moved_caseload_takes_its_history_along(store: Store, f: Fixture, _db:
         };
         assert_eq!(owner.as_ref(), Some(expected), "client {client}");
     }
-    let pulled = store.pull(&new_owner, &before.next_cursor, 1000).await.unwrap();
+    let pulled = store
+        .pull(&new_owner, &before.next_cursor, 1000)
+        .await
+        .unwrap();
     for client in [&with_alert, &active, &waiting] {
         let c = pulled
             .changes
@@ -359,16 +384,15 @@ async fn a_moved_caseload_takes_its_history_along(store: Store, f: Fixture, _db:
     let left = store.pull(&old_owner, "", 1000).await.unwrap();
     assert!(left.changes.iter().all(|c| c.id != active));
     // History: version 1 named the old counsellor (by default), version 2 the new one.
-    let versions: Vec<i64> = sqlx::query(
-        "SELECT version FROM record_versions WHERE record_id = $1 ORDER BY version",
-    )
-    .bind(active.clone())
-    .fetch_all(store.pool())
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.get("version"))
-    .collect();
+    let versions: Vec<i64> =
+        sqlx::query("SELECT version FROM record_versions WHERE record_id = $1 ORDER BY version")
+            .bind(active.clone())
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get("version"))
+            .collect();
     assert_eq!(versions, vec![1, 2]);
     // The open alert went with the client, to the new counsellor's supervisor.
     let supervisor_b = actor(&store, &f.supervisor_b).await;
@@ -514,7 +538,10 @@ async fn org_units_keep_a_prevalence_with_its_source(store: Store, f: Fixture, _
         )
         .await
         .unwrap();
-    assert_eq!((cleared.prevalence, cleared.prevalence_source), (None, None));
+    assert_eq!(
+        (cleared.prevalence, cleared.prevalence_source),
+        (None, None)
+    );
     // Another hub's unit does not exist for this manager; a supervisor sets nothing up.
     assert!(matches!(
         store
@@ -605,7 +632,16 @@ async fn score_of_12(
     let client = uuid();
     let mut responses = serde_json::Map::new();
     for i in 1..=9 {
-        responses.insert(i.to_string(), json!(if i <= 4 { 2 } else if i == 9 { 0 } else { 1 }));
+        responses.insert(
+            i.to_string(),
+            json!(if i <= 4 {
+                2
+            } else if i == 9 {
+                0
+            } else {
+                1
+            }),
+        );
     }
     let acks = push_created(
         store,
@@ -650,7 +686,10 @@ async fn hub_definitions_apply_to_their_hub_and_reach_every_server(
         )
         .await
         .unwrap();
-    assert_eq!((added[0].code.as_str(), added[0].version.as_str()), ("phq9", "2"));
+    assert_eq!(
+        (added[0].code.as_str(), added[0].version.as_str()),
+        ("phq9", "2")
+    );
     // The uploading server uses it at once, for this hub only.
     assert!(store.catalogs().version() > version);
     assert_eq!(
@@ -674,7 +713,13 @@ async fn hub_definitions_apply_to_their_hub_and_reach_every_server(
     // The other server has not looked yet; its next push does, before scoring.
     assert_eq!(other_server.catalogs().version(), version);
     assert_eq!(
-        score_of_12(&other_server, &f.counsellor, &f.programme_id, &f.facility_id).await,
+        score_of_12(
+            &other_server,
+            &f.counsellor,
+            &f.programme_id,
+            &f.facility_id
+        )
+        .await,
         (Some("2".into()), Some(false))
     );
     assert!(other_server.catalogs().version() > version);
@@ -726,7 +771,11 @@ async fn definition_uploads_are_validated_scoped_and_replace_their_version(
     // A malformed file: refused with its line and field, nothing stored, nothing bumped.
     let bad = "kind = \"instrument\"\ncode = \"bad\"\nversion = \"1\"\nname = 7\n";
     let StoreError::Definition(e) = store
-        .add_definitions(Some(&manager), Some(&f.hub_id), &[("bad.toml".into(), bad.into())])
+        .add_definitions(
+            Some(&manager),
+            Some(&f.hub_id),
+            &[("bad.toml".into(), bad.into())],
+        )
         .await
         .unwrap_err()
     else {
@@ -857,7 +906,10 @@ async fn price_lists_are_stored_for_the_hub_they_price(store: Store, f: Fixture,
     }
     let lists = store.price_lists(&manager).await.unwrap();
     assert_eq!(lists.len(), 1, "the second upload replaced the first");
-    assert_eq!((lists[0].code.as_str(), lists[0].version.as_str()), ("ke-pmplus", "2026"));
+    assert_eq!(
+        (lists[0].code.as_str(), lists[0].version.as_str()),
+        ("ke-pmplus", "2026")
+    );
     // A hub prices itself only.
     let (field, message) = invalid(
         store
@@ -873,7 +925,10 @@ async fn price_lists_are_stored_for_the_hub_they_price(store: Store, f: Fixture,
             .unwrap_err(),
     );
     assert_eq!(field, "file");
-    assert!(message.contains("an admin can upload network-wide"), "{message}");
+    assert!(
+        message.contains("an admin can upload network-wide"),
+        "{message}"
+    );
     // Price lists never enter the catalogue.
     store.load_definitions().await.unwrap();
     assert!(store.catalogs().problems().is_empty());
@@ -884,8 +939,7 @@ async fn the_audit_log_is_scoped_to_a_managers_hubs(store: Store, f: Fixture, _d
     let (page, next) = store.audit_page(&manager, None, None, 5).await.unwrap();
     assert_eq!(page.len(), 5);
     assert!(
-        page.iter()
-            .all(|e| e["hub_id"] == json!(f.hub_id)),
+        page.iter().all(|e| e["hub_id"] == json!(f.hub_id)),
         "{page:?}"
     );
     // The rest, page by page, newest first, never another hub's.
@@ -904,7 +958,11 @@ async fn the_audit_log_is_scoped_to_a_managers_hubs(store: Store, f: Fixture, _d
     let admin = actor(&store, &f.admin).await;
     let (everything, _) = store.audit_page(&admin, None, None, 1000).await.unwrap();
     assert!(everything.len() > all.len());
-    assert!(everything.iter().any(|e| e["hub_id"] == json!(f.other_hub_id)));
+    assert!(
+        everything
+            .iter()
+            .any(|e| e["hub_id"] == json!(f.other_hub_id))
+    );
     let (other, _) = store
         .audit_page(&admin, Some(&f.other_hub_id), None, 1000)
         .await
@@ -917,7 +975,149 @@ async fn the_audit_log_is_scoped_to_a_managers_hubs(store: Store, f: Fixture, _d
         .unwrap();
     assert!(none.is_empty());
     let supervisor = actor(&store, &f.supervisor).await;
-    forbidden(store.audit_page(&supervisor, None, None, 10).await.unwrap_err());
+    forbidden(
+        store
+            .audit_page(&supervisor, None, None, 10)
+            .await
+            .unwrap_err(),
+    );
+}
+
+/// The console's audit viewer: by account, by action prefix (`%` and `_` taken literally),
+/// by day (both ends included), within the caller's scope, paged with the filter kept.
+async fn the_audit_log_is_filtered_by_actor_action_and_day(store: Store, f: Fixture, _db: TestDb2) {
+    let manager = actor(&store, &f.manager).await;
+    let admin = actor(&store, &f.admin).await;
+    for _ in 0..3 {
+        store
+            .set_user_active(&manager, &f.counsellor_b.id, false)
+            .await
+            .unwrap();
+        store
+            .set_user_active(&manager, &f.counsellor_b.id, true)
+            .await
+            .unwrap();
+    }
+    store
+        .set_user_active(&admin, &f.counsellor.id, false)
+        .await
+        .unwrap();
+    let page = |filter: AuditFilter, who: Actor| {
+        let store = store.clone();
+        async move {
+            let mut all = Vec::new();
+            let mut before = None;
+            loop {
+                let (items, next) = store
+                    .audit_page_filtered(&who, &filter, before, 2)
+                    .await
+                    .unwrap();
+                all.extend(items);
+                match next {
+                    Some(n) => before = Some(n),
+                    None => return all,
+                }
+            }
+        }
+    };
+    let filter = |actor_id: Option<&str>,
+                  action: Option<&str>,
+                  from: Option<&str>,
+                  to: Option<&str>| AuditFilter {
+        hub_id: None,
+        actor_id: actor_id.map(str::to_string),
+        action: action.map(str::to_string),
+        from: from.map(str::to_string),
+        to: to.map(str::to_string),
+    };
+    let deactivations = page(
+        filter(None, Some("user.deactivate"), None, None),
+        manager.clone(),
+    )
+    .await;
+    assert_eq!(deactivations.len(), 4);
+    assert!(
+        deactivations
+            .iter()
+            .all(|e| e["action"] == "user.deactivate")
+    );
+    let by_manager = page(
+        filter(Some(&f.manager.id), Some("user."), None, None),
+        manager.clone(),
+    )
+    .await;
+    assert_eq!(by_manager.len(), 6);
+    let by_admin = page(
+        filter(Some(&f.admin.id), Some("user.d"), None, None),
+        manager.clone(),
+    )
+    .await;
+    assert_eq!(by_admin.len(), 1);
+    // A wildcard in the filter is a character, not a pattern.
+    assert!(
+        page(filter(None, Some("user%"), None, None), manager.clone())
+            .await
+            .is_empty()
+    );
+    assert!(
+        page(
+            filter(None, Some("user_deactivate"), None, None),
+            manager.clone()
+        )
+        .await
+        .is_empty()
+    );
+    let today = &scaleup_storage::now_timestamp()[..10];
+    let on_the_day = page(
+        filter(None, Some("user.deactivate"), Some(today), Some(today)),
+        manager.clone(),
+    )
+    .await;
+    assert_eq!(on_the_day.len(), 4);
+    assert!(
+        page(
+            filter(None, None, None, Some("2000-01-01")),
+            manager.clone()
+        )
+        .await
+        .is_empty()
+    );
+    assert!(
+        page(
+            filter(None, None, Some("2999-01-01"), None),
+            manager.clone()
+        )
+        .await
+        .is_empty()
+    );
+    let e = store
+        .audit_page_filtered(
+            &manager,
+            &filter(None, None, Some("not a day"), None),
+            None,
+            10,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(invalid(e).0, "from");
+    // The other hub's events stay out of a manager's view whatever the filter.
+    let foreign = actor(&store, &f.admin).await;
+    store
+        .set_user_active(&foreign, &f.foreign_counsellor.id, false)
+        .await
+        .unwrap();
+    let mine = page(
+        filter(None, Some("user.deactivate"), None, None),
+        manager.clone(),
+    )
+    .await;
+    assert_eq!(mine.len(), 4);
+    let all = page(
+        filter(None, Some("user.deactivate"), None, None),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(all.len(), 5);
 }
 
 /// A database at schema 7 with a definition stored the old way upgrades: the file becomes
@@ -945,7 +1145,11 @@ async fn a_stored_definition_survives_the_upgrade(db: TestDb) {
     let rows = new.definitions().await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(
-        (rows[0].id.as_str(), rows[0].origin.as_str(), rows[0].hub_id.as_deref()),
+        (
+            rows[0].id.as_str(),
+            rows[0].origin.as_str(),
+            rows[0].hub_id.as_deref()
+        ),
         ("v7:instrument:phq9_local", "local.toml", None)
     );
     let set = new.load_definitions().await.unwrap();
