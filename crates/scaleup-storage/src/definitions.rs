@@ -93,7 +93,11 @@ impl CatalogSet {
         let mut problems = Vec::new();
         let mut network = Catalog::builtin_shared().clone();
         let catalogued = |r: &&DefinitionRow| r.kind != PRICE_LIST_KIND;
-        for row in rows.iter().filter(|r| r.hub_id.is_none()).filter(catalogued) {
+        for row in rows
+            .iter()
+            .filter(|r| r.hub_id.is_none())
+            .filter(catalogued)
+        {
             if let Err(e) = network.add_file(&row.origin, &row.source) {
                 problems.push(problem(row, &e));
             }
@@ -232,11 +236,9 @@ fn check_upload(actor: Option<&Actor>, hub_id: Option<&str>) -> Result<()> {
                 "only an admin can upload network-wide definitions; upload the file for your hub instead",
             ))
         }
-        Some(hub) if actor.role != Role::Admin && !actor.may_see_hub(hub) => {
-            Err(StoreError::Forbidden(
-                "you can upload definitions for your own hub only",
-            ))
-        }
+        Some(hub) if actor.role != Role::Admin && !actor.may_see_hub(hub) => Err(
+            StoreError::Forbidden("you can upload definitions for your own hub only"),
+        ),
         _ => Ok(()),
     }
 }
@@ -265,9 +267,11 @@ impl Store {
 
     /// The definitions version in the database (bumped by every upload).
     pub async fn definitions_version(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT definitions_version FROM store_state WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT definitions_version FROM store_state WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Builds the catalogues from the built-ins and the stored files and makes them this
@@ -284,11 +288,7 @@ impl Store {
         let version = self.definitions_version().await?;
         let rows = self.definitions().await?;
         let set = Arc::new(CatalogSet::build(version, &rows));
-        *self
-            .live
-            .rules
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = set.clone();
+        *self.live.rules.write().unwrap_or_else(|e| e.into_inner()) = set.clone();
         *self
             .live
             .catalogs
@@ -388,8 +388,11 @@ impl Store {
                 let _ = catalog.add_file(&row.origin, &row.source);
             }
         };
-        let network_rows: Vec<&DefinitionRow> =
-            kept.iter().copied().filter(|r| r.hub_id.is_none()).collect();
+        let network_rows: Vec<&DefinitionRow> = kept
+            .iter()
+            .copied()
+            .filter(|r| r.hub_id.is_none())
+            .collect();
         let mut catalog = Catalog::builtin_shared().clone();
         load(&mut catalog, &network_rows);
         let before = catalog.clone();
@@ -625,10 +628,7 @@ fn check_file(origin: &str, text: &str) -> Result<()> {
     if text.len() > MAX_DEFINITION_BYTES {
         return Err(StoreError::invalid(
             "text",
-            format!(
-                "{origin} is larger than {} KB",
-                MAX_DEFINITION_BYTES / 1024
-            ),
+            format!("{origin} is larger than {} KB", MAX_DEFINITION_BYTES / 1024),
         ));
     }
     if text.trim().is_empty() {

@@ -2767,7 +2767,9 @@ impl Store {
             &row.try_get::<String, _>("payload")?,
         )?;
         let RecordPayload::Client(mut client) = parse_payload(RecordKind::Client, &body)? else {
-            return Err(StoreError::Internal("a client record is not a client".into()));
+            return Err(StoreError::Internal(
+                "a client record is not a client".into(),
+            ));
         };
         client.counsellor_id = Some(
             uuid::Uuid::parse_str(to)

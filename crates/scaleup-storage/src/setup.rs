@@ -321,12 +321,14 @@ impl Store {
     }
 
     pub async fn org_units(&self, actor: &Actor, hub_id: Option<&str>) -> Result<Vec<OrgUnitRow>> {
-        let mut sql = crate::scope::Sql::new(if self.schema >= crate::migrate::HUB_CONSOLE_SCHEMA {
-            "SELECT id, hub_id, parent_id, level, code, name, catchment_population, prevalence, prevalence_source FROM org_units o WHERE 1 = 1"
-        } else {
-            // Tests of upgrades read units on an older schema, before prevalence.
-            "SELECT id, hub_id, parent_id, level, code, name, catchment_population, CAST(NULL AS DOUBLE PRECISION) AS prevalence, CAST(NULL AS TEXT) AS prevalence_source FROM org_units o WHERE 1 = 1"
-        });
+        let mut sql = crate::scope::Sql::new(
+            if self.schema >= crate::migrate::HUB_CONSOLE_SCHEMA {
+                "SELECT id, hub_id, parent_id, level, code, name, catchment_population, prevalence, prevalence_source FROM org_units o WHERE 1 = 1"
+            } else {
+                // Tests of upgrades read units on an older schema, before prevalence.
+                "SELECT id, hub_id, parent_id, level, code, name, catchment_population, CAST(NULL AS DOUBLE PRECISION) AS prevalence, CAST(NULL AS TEXT) AS prevalence_source FROM org_units o WHERE 1 = 1"
+            },
+        );
         if let Some(h) = hub_id {
             sql.push(" AND o.hub_id = ").bind_text(h);
         }
@@ -385,9 +387,21 @@ impl Store {
             ));
         }
         let (prevalence, source) = match update.prevalence {
-            None => (unit.prevalence, update.prevalence_source.clone().or(unit.prevalence_source.clone())),
+            None => (
+                unit.prevalence,
+                update
+                    .prevalence_source
+                    .clone()
+                    .or(unit.prevalence_source.clone()),
+            ),
             Some(None) => (None, None),
-            Some(Some(p)) => (Some(p), update.prevalence_source.clone().or(unit.prevalence_source.clone())),
+            Some(Some(p)) => (
+                Some(p),
+                update
+                    .prevalence_source
+                    .clone()
+                    .or(unit.prevalence_source.clone()),
+            ),
         };
         if let Some(p) = prevalence {
             if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
@@ -513,7 +527,12 @@ impl Store {
     /// the hub's own).
     fn check_protocol_code(&self, hub_id: &str, code: &str) -> Result<()> {
         code_ok(code, "protocol_code")?;
-        if self.catalogs().catalog(Some(hub_id)).protocol(code).is_none() {
+        if self
+            .catalogs()
+            .catalog(Some(hub_id))
+            .protocol(code)
+            .is_none()
+        {
             return Err(StoreError::invalid(
                 "protocol_code",
                 "is not a protocol in this hub's catalogue (built in, network-wide or uploaded for the hub)",

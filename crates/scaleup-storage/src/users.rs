@@ -29,8 +29,7 @@ pub struct CaseloadMove {
 }
 
 /// The account columns for `user_from_row` (schema 6 and later: the console needs schema 9).
-const COLUMNS: &str =
-    "u.id, u.username, u.display_name, u.role, u.hub_id, u.supervisor_id, u.active, u.language, u.notify_address";
+const COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.hub_id, u.supervisor_id, u.active, u.language, u.notify_address";
 
 /// Active clients of a caseload: an open episode, or none yet (registered or screened). The
 /// `records_counsellor_kind_id` index finds the counsellor's clients; `records_client` their

@@ -131,8 +131,9 @@ pub fn identify(origin: &str, text: &str) -> Result<Added, DefinitionError> {
                 origin: origin.to_string(),
                 line: source::line_of_path(text, name).or(Some(1)),
                 field: name.to_string(),
-                message: "missing or not a string (a definition names itself at the top of the file)"
-                    .to_string(),
+                message:
+                    "missing or not a string (a definition names itself at the top of the file)"
+                        .to_string(),
             })
     };
     let (code, version) = match kind {

@@ -62,7 +62,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
             // Every file is validated (each against the catalogue with the ones before it)
             // before any is stored, so a bad file leaves nothing half-stored.
-            let added = store.add_definitions(None, hub_id.as_deref(), &texts).await?;
+            let added = store
+                .add_definitions(None, hub_id.as_deref(), &texts)
+                .await?;
             for (a, (origin, _)) in added.iter().zip(&texts) {
                 println!(
                     "stored {} {} version {} from {} ({})",

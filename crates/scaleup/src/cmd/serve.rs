@@ -199,7 +199,9 @@ pub async fn serve_with(
                 tick.tick().await;
                 match store.refresh_definitions().await {
                     Ok(false) => {}
-                    Ok(true) => tracing::info!("reloaded definitions uploaded through another server"),
+                    Ok(true) => {
+                        tracing::info!("reloaded definitions uploaded through another server")
+                    }
                     Err(e) => tracing::warn!(error = %e, "checking for new definitions failed"),
                 }
             }
