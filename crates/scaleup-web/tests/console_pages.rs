@@ -225,6 +225,32 @@ async fn other_roles_are_refused_with_a_message_that_says_who_may() {
             .unwrap()
             .active
     );
+    // An upload is refused on the role before its body is read: even a broken one.
+    let counsellor = Browser::new(&app, "counsellor").await;
+    let res = app
+        .send(
+            "POST",
+            "/console/definitions",
+            &[
+                ("cookie", &counsellor.cookie),
+                ("content-type", "multipart/form-data; boundary=X"),
+                SAME_SITE,
+            ],
+            "not multipart at all",
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.body.contains("upload definition files"));
+    // Supervisors reach the conflicts page from their navigation; counsellors do not.
+    let supervisor = Browser::new(&app, "supervisor").await;
+    assert!(
+        supervisor
+            .get("/supervise")
+            .await
+            .body
+            .contains("href=\"/console/conflicts\"")
+    );
+    assert!(!counsellor.get("/").await.body.contains("/console"));
     // Signed out: to the sign-in page.
     let res = app.send("GET", "/console/users", &[], "").await;
     assert_eq!(

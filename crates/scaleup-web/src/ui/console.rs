@@ -14,7 +14,7 @@ use super::forms::{FormData, MultipartData};
 use super::{Chrome, NavItem, PageError, Session, Visitor, redirect, render};
 use crate::api::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use scaleup_domain::role::{Capability, Role};
@@ -70,8 +70,14 @@ fn tabs(v: &Visitor, current: &str) -> Vec<NavItem> {
 }
 
 /// The frame of a console page: the main navigation marks the console, the tabs the page.
+/// A supervisor reaches the conflicts page from the main navigation, not through the console.
 fn frame(v: &Visitor, title_key: &str, tab: &str) -> (Chrome, Vec<NavItem>) {
-    (v.chrome(v.tr.t(title_key), "/console"), tabs(v, tab))
+    let console = v
+        .session
+        .as_ref()
+        .is_some_and(|s| s.actor.role.can(Capability::OpenHubConsole));
+    let current = if console { "/console" } else { tab };
+    (v.chrome(v.tr.t(title_key), current), tabs(v, tab))
 }
 
 /// What a `?done=` after a redirect says. Only known words; anything else says nothing.
@@ -840,9 +846,11 @@ fn excerpt(text: &str, line: Option<usize>) -> Vec<(usize, String, bool)> {
 pub async fn upload_definition(
     State(state): State<AppState>,
     v: Visitor,
-    form: MultipartData,
+    req: axum::extract::Request,
 ) -> Result<Response, PageError> {
+    // The role first: nobody else makes the server read a file.
     let s = v.may(Capability::ManageDefinitions)?;
+    let form = MultipartData::from_request(req, &()).await?;
     form.check_token(s, &v.tr)?;
     let hub = match form.get("hub_id") {
         Some("network") => None,
@@ -962,16 +970,8 @@ pub async fn audit(
             .filter(|x| !x.is_empty())
     };
     let (actor, action, from, to) = (field("actor"), field("action"), field("from"), field("to"));
-    let before = match field("before").map(|b| b.parse::<i64>()) {
-        Some(Ok(b)) => Some(b),
-        Some(Err(_)) => {
-            return Err(PageError::Status(
-                StatusCode::BAD_REQUEST,
-                v.tr.t("error-not-found"),
-            ));
-        }
-        None => None,
-    };
+    // The cursor comes from the page's own link; anything else starts from the newest.
+    let before = field("before").and_then(|b| b.parse::<i64>().ok());
     let hubs = hub_codes(&state, s).await?;
     let staff: HashMap<String, UserRecord> = state
         .store

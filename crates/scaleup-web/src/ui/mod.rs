@@ -235,6 +235,9 @@ impl Visitor {
         };
         if role.is_some_and(|r| r.can(Capability::OpenHubConsole)) {
             nav.push(("/console", self.tr.t("nav-console")));
+        } else if role.is_some_and(|r| r.can(Capability::ReviewClinical)) {
+            // Supervisors review their supervisees' sync conflicts on the console's page.
+            nav.push(("/console/conflicts", self.tr.t("console-conflicts")));
         }
         Chrome {
             tr: self.tr,
