@@ -61,21 +61,20 @@ pub fn token_from_parts(parts: &Parts) -> Option<String> {
         .headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-    {
-        if let Some(t) = h
+        && let Some(t) = h
             .strip_prefix("Bearer ")
             .or_else(|| h.strip_prefix("bearer "))
-        {
-            return Some(t.trim().to_string());
-        }
+    {
+        return Some(t.trim().to_string());
     }
     for cookie in parts.headers.get_all(axum::http::header::COOKIE) {
         let Ok(text) = cookie.to_str() else { continue };
         for pair in text.split(';') {
-            if let Some((k, v)) = pair.trim().split_once('=') {
-                if k == SESSION_COOKIE && !v.is_empty() {
-                    return Some(v.to_string());
-                }
+            if let Some((k, v)) = pair.trim().split_once('=')
+                && k == SESSION_COOKIE
+                && !v.is_empty()
+            {
+                return Some(v.to_string());
             }
         }
     }

@@ -425,7 +425,7 @@ pub async fn client(
         .or_else(|| {
             protocol.and_then(|p| p.def().screening.as_ref().map(|s| s.instrument.clone()))
         });
-    let episode = records.iter().filter(|r| r.kind == "episode").last();
+    let episode = records.iter().rfind(|r| r.kind == "episode");
     let status = match episode {
         None => v.tr.t("episode-none"),
         Some(e) if e.data.get("closed_on").is_some() => v.tr.t("episode-closed"),
