@@ -382,6 +382,7 @@ console-users-caption = Accounts you manage, by username
 console-username = Username
 console-display-name = Name
 console-role = Role
+console-all-hubs = All hubs
 console-hub = Hub
 console-status = Status
 console-actions = Actions

@@ -393,6 +393,7 @@ console-users-caption = Cuentas que usted administra, por nombre de usuario
 console-username = Nombre de usuario
 console-display-name = Nombre
 console-role = Rol
+console-all-hubs = Todas las sedes
 console-hub = Sede
 console-status = Estado
 console-actions = Acciones

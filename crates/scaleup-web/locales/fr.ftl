@@ -391,6 +391,7 @@ console-users-caption = Comptes que vous gérez, par nom d'utilisateur
 console-username = Nom d'utilisateur
 console-display-name = Nom
 console-role = Rôle
+console-all-hubs = Tous les pôles
 console-hub = Pôle
 console-status = Statut
 console-actions = Actions

@@ -395,6 +395,7 @@ console-users-caption = आपके प्रबंधन वाले खा�
 console-username = उपयोगकर्ता नाम
 console-display-name = नाम
 console-role = भूमिका
+console-all-hubs = सभी हब
 console-hub = हब
 console-status = स्थिति
 console-actions = कार्रवाई

@@ -394,6 +394,7 @@ console-users-caption = Contas que gere, por nome de utilizador
 console-username = Nome de utilizador
 console-display-name = Nome
 console-role = Perfil
+console-all-hubs = Todos os polos
 console-hub = Polo
 console-status = Estado
 console-actions = Ações

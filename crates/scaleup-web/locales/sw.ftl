@@ -392,6 +392,7 @@ console-users-caption = Akaunti unazosimamia, kwa jina la mtumiaji
 console-username = Jina la mtumiaji
 console-display-name = Jina
 console-role = Jukumu
+console-all-hubs = Vituo vikuu vyote
 console-hub = Kituo kikuu
 console-status = Hali
 console-actions = Vitendo

@@ -284,9 +284,47 @@ async fn an_admin_runs_the_console_network_wide() {
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
         assert!(!page.body.contains("href=\"/console/conflicts\""));
     }
-    // Both hubs' accounts, and the network-wide choice for definitions.
+    // Both hubs' accounts, or one hub's; and the network-wide choice for definitions.
     let users = admin.get("/console/users").await;
-    assert!(users.body.contains("foreign_counsellor") || users.body.contains("zw-fb"));
+    assert!(users.body.contains("zw_counsellor") && users.body.contains(">counsellor_b<"));
+    let other = &app.fixture.other_hub_id;
+    let users = admin.get(&format!("/console/users?hub={other}")).await;
+    assert!(users.body.contains("zw_counsellor") && !users.body.contains(">counsellor_b<"));
+    assert!(
+        users
+            .body
+            .contains(&format!("<option value=\"{other}\" selected>"))
+    );
+    // A hub manager of one hub is not offered a choice, and cannot widen the list.
+    let manager = Browser::new(&app, "manager").await;
+    let users = manager.get(&format!("/console/users?hub={other}")).await;
+    assert!(!users.body.contains("id=\"hub-filter\""));
+    assert!(!users.body.contains("zw_counsellor"));
+    admin
+        .post(
+            &format!(
+                "/console/users/{}/deactivate",
+                app.fixture.foreign_counsellor.id
+            ),
+            &[],
+        )
+        .await;
+    let audit = admin
+        .get(&format!(
+            "/console/audit?action=user.deactivate&hub={other}"
+        ))
+        .await;
+    assert_eq!(
+        audit.body.matches("<code>user.deactivate</code>").count(),
+        1
+    );
+    let audit = admin
+        .get(&format!(
+            "/console/audit?action=user.deactivate&hub={}",
+            app.fixture.hub_id
+        ))
+        .await;
+    assert!(audit.body.contains("No events match."));
     let defs = admin.get("/console/definitions").await;
     assert!(defs.body.contains("value=\"network\""));
     let defs = Browser::new(&app, "manager")
@@ -789,6 +827,34 @@ async fn a_bad_definition_file_is_shown_with_its_line_and_a_good_one_applies_at_
             .iter()
             .any(|(a, _)| a.starts_with("definition"))
     );
+
+    // A price list for the hub goes through the same form; one that prices another hub is
+    // refused with why.
+    let prices = "[[price_list]]\nhub = \"ke-pmplus\"\nyear = 2026\ncurrency = \"KES\"\ncounsellor_hourly = 250.0\nsupervisor_hourly = 900.0\n";
+    let res = manager
+        .upload(
+            "/console/definitions",
+            &[("hub_id", &hub)],
+            ("prices.toml", prices),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = manager.get("/console/definitions").await;
+    assert!(
+        page.body
+            .contains("<td>price_list</td><td>ke-pmplus</td><td>2026</td>"),
+        "{}",
+        page.body
+    );
+    let res = manager
+        .upload(
+            "/console/definitions",
+            &[("hub_id", &hub)],
+            ("prices.toml", &prices.replace("ke-pmplus", "zw-fb")),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body.contains("role=\"alert\""));
 
     // An admin uploads for every hub.
     let admin = Browser::new(&app, "admin").await;

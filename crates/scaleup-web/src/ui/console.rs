@@ -172,20 +172,31 @@ struct UsersPage {
     min_password: usize,
     password_hint: String,
     may_move: bool,
+    /// The hub the list is narrowed to (callers who see several hubs may choose one).
+    hub: String,
+}
+
+/// Which users page to show: a hub (or all the caller's), from after a username.
+#[derive(Default)]
+struct UsersQuery<'a> {
+    hub: Option<&'a str>,
+    after: Option<&'a str>,
 }
 
 async fn users_page(
     state: &AppState,
     v: &Visitor,
-    after: Option<&str>,
+    q: UsersQuery<'_>,
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let s = v.may(Capability::ManageUsers)?;
     let hubs = hub_codes(state, s).await?;
+    // Only a hub the caller sees narrows the list; anything else shows them all.
+    let hub = q.hub.filter(|h| hubs.iter().any(|(id, _)| id == h));
     let (users, next) = state
         .store
-        .users_page(&s.actor, None, after, USERS_PAGE)
+        .users_page(&s.actor, hub, q.after, USERS_PAGE)
         .await?;
     let rows = users
         .into_iter()
@@ -238,6 +249,7 @@ async fn users_page(
             scaleup_storage::MIN_PASSWORD_LEN as i64,
         ),
         may_move: s.actor.role.can(Capability::MoveCaseloads),
+        hub: hub.unwrap_or_default().to_string(),
     })
 }
 
@@ -247,8 +259,12 @@ pub async fn users(
     v: Visitor,
     Query(q): Params,
 ) -> Result<Response, PageError> {
-    let after = q.get("after").map(String::as_str).filter(|a| !a.is_empty());
-    users_page(&state, &v, after, notice(&v, &q), None).await
+    let text = |k: &str| q.get(k).map(String::as_str).filter(|a| !a.is_empty());
+    let query = UsersQuery {
+        hub: text("hub"),
+        after: text("after"),
+    };
+    users_page(&state, &v, query, notice(&v, &q), None).await
 }
 
 /// `POST /console/users`: creates an account.
@@ -264,7 +280,7 @@ pub async fn create_user(
             users_page(
                 &state,
                 &v,
-                None,
+                UsersQuery::default(),
                 None,
                 Some(v.tr.t("console-role-required")),
             )
@@ -302,7 +318,7 @@ pub async fn create_user(
         Ok(_) => Ok(redirect("/console/users?done=created")),
         Err(e) => {
             let problem = form_problem(e)?;
-            unprocessable(users_page(&state, &v, None, None, Some(problem)).await)
+            unprocessable(users_page(&state, &v, UsersQuery::default(), None, Some(problem)).await)
         }
     }
 }
@@ -373,7 +389,7 @@ pub async fn reset_password(
         Ok(()) => Ok(redirect("/console/users?done=password")),
         Err(e) => {
             let problem = form_problem(e)?;
-            unprocessable(users_page(&state, &v, None, None, Some(problem)).await)
+            unprocessable(users_page(&state, &v, UsersQuery::default(), None, Some(problem)).await)
         }
     }
 }
@@ -946,6 +962,9 @@ struct AuditPage {
     tabs: Vec<NavItem>,
     rows: Vec<AuditRowView>,
     /// The filter as given, to fill the form again.
+    hub: String,
+    /// Hubs to choose from, when the caller sees more than one.
+    hubs: Vec<(String, String)>,
     actor: String,
     action: String,
     from: String,
@@ -988,8 +1007,10 @@ pub async fn audit(
             .map(|u| u.id.clone())
             .unwrap_or_else(|| "-".into())
     });
+    // A hub the caller sees (admins: any) narrows the log; anything else is ignored.
+    let hub = field("hub").filter(|h| hubs.iter().any(|(id, _)| id == h));
     let filter = AuditFilter {
-        hub_id: None,
+        hub_id: hub.clone(),
         actor_id,
         action: action.clone(),
         from: from.clone(),
@@ -1000,6 +1021,8 @@ pub async fn audit(
         c,
         tabs,
         rows,
+        hub: hub.clone().unwrap_or_default(),
+        hubs: if hubs.len() > 1 { hubs.clone() } else { vec![] },
         actor: actor.clone().unwrap_or_default(),
         action: action.clone().unwrap_or_default(),
         from: from.clone().unwrap_or_default(),
@@ -1058,6 +1081,7 @@ pub async fn audit(
     let older = next.map(|n| {
         let mut q = form_urlencoded::Serializer::new(String::new());
         for (k, val) in [
+            ("hub", &hub),
             ("actor", &actor),
             ("action", &action),
             ("from", &from),
