@@ -471,7 +471,8 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a new password (admin reset, or `scaleup user reset-password`) and ends the user's sessions.
+    /// Sets a new password (an admin, a hub manager for their hub's staff, or
+    /// `scaleup user reset-password`) and ends the user's sessions.
     pub async fn set_password(
         &self,
         actor: Option<&Actor>,
@@ -479,11 +480,10 @@ impl Store {
         password: &str,
     ) -> Result<()> {
         check_password_rules(password)?;
-        if let Some(a) = actor {
-            if a.role != Role::Admin {
-                return Err(StoreError::Forbidden("only an admin resets passwords"));
-            }
-        }
+        let hub = match actor {
+            Some(a) => self.managed_user(a, user_id).await?.hub_id,
+            None => self.user(user_id).await?.and_then(|u| u.hub_id),
+        };
         let hash = {
             let pw = password.to_string();
             self.hashing.run(move || hash_password(&pw)).await??
@@ -517,7 +517,9 @@ impl Store {
         self.audit_in(
             &mut tx,
             actor,
-            &AuditEvent::new("user.password_reset", "user").entity(user_id),
+            &AuditEvent::new("user.password_reset", "user")
+                .entity(user_id)
+                .hub(hub),
         )
         .await?;
         tx.commit().await?;

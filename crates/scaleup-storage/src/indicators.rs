@@ -146,22 +146,33 @@ impl Store {
     }
 
     /// The protocol code of every programme (facts need each episode's protocol).
-    async fn programme_protocols(&self, tx: &mut Tx) -> Result<HashMap<String, String>> {
-        Ok(sqlx::query("SELECT id, protocol_code FROM programmes")
+    /// Each programme's (hub, protocol code): the protocol is looked up in its hub's rules,
+    /// which hold the hub's own definitions besides the network's.
+    async fn programme_protocols(&self, tx: &mut Tx) -> Result<HashMap<String, (String, String)>> {
+        let mut out = HashMap::new();
+        for r in sqlx::query("SELECT id, hub_id, protocol_code FROM programmes")
             .fetch_all(&mut *tx)
             .await?
-            .into_iter()
-            .filter_map(|r| Some((r.try_get("id").ok()?, r.try_get("protocol_code").ok()?)))
-            .collect())
+        {
+            out.insert(
+                r.try_get("id")?,
+                (r.try_get("hub_id")?, r.try_get("protocol_code")?),
+            );
+        }
+        Ok(out)
     }
 
     /// Recomputes the facts of `ids` from their records: their old rows go, the new ones come.
     async fn refresh_clients(&self, tx: &mut Tx, ids: &[String]) -> Result<()> {
         let protocols = self.programme_protocols(tx).await?;
+        let hub_rules: HashMap<&str, std::sync::Arc<dyn crate::Rules>> = protocols
+            .values()
+            .map(|(hub, _)| (hub.as_str(), self.rules_for(hub)))
+            .collect();
         let protocol_of = |programme: &str| {
             protocols
                 .get(programme)
-                .and_then(|code| self.rules.protocol(code))
+                .and_then(|(hub, code)| hub_rules.get(hub.as_str())?.protocol(code))
         };
         for ids in ids.chunks(REFRESH_CHUNK) {
             let ids = ids.to_vec();
@@ -248,7 +259,7 @@ impl Store {
             let id: String = r.try_get("id")?;
             let code: String = r.try_get("protocol_code")?;
             let def = self
-                .rules
+                .rules()
                 .protocol(&code)
                 .map(|p| serde_json::to_string(p.def()).unwrap_or_default())
                 .unwrap_or_default();
@@ -602,8 +613,8 @@ impl Store {
             let protocol: String = r.try_get("protocol_code")?;
             let design: serde_json::Value =
                 serde_json::from_str(&r.try_get::<String, _>("design")?).unwrap_or_default();
-            let primary = self
-                .rules
+            let rules = self.rules_for(&hub_id);
+            let primary = rules
                 .protocol(&protocol)
                 .and_then(|p| p.def().outcomes.first())
                 .map(|o| o.instrument.clone());
@@ -626,9 +637,7 @@ impl Store {
                 })
                 .collect();
             out.push(ProgrammeInfo {
-                default_remission_below: primary
-                    .as_deref()
-                    .and_then(|i| self.rules.remission_below(i)),
+                default_remission_below: primary.as_deref().and_then(|i| rules.remission_below(i)),
                 primary_instrument: primary,
                 id,
                 code: p_code,

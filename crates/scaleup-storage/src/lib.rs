@@ -22,6 +22,7 @@ mod bulk;
 mod care_views;
 mod catalog_rules;
 mod crypto;
+mod definitions;
 mod hashing;
 mod indicators;
 mod key_check;
@@ -33,11 +34,13 @@ mod scope;
 mod setup;
 mod throttle;
 mod time_util;
+mod users;
 
 pub use activity::{HubYearActivity, OutcomePair, OutcomeRule};
 pub use alert_actions::AlertAction;
 pub use audit::{
-    AuditCheckpoint, AuditEvent, AuditVerification, CHECKPOINT_FORMAT, CheckpointOutcome,
+    AuditCheckpoint, AuditEvent, AuditFilter, AuditVerification, CHECKPOINT_FORMAT,
+    CheckpointOutcome,
 };
 pub use auth::{
     LoginOutcome, MIN_PASSWORD_LEN, NOTIFY_SCHEMES, NewUser, SUPPORTED_LANGUAGES, SessionKind,
@@ -47,6 +50,7 @@ pub use bulk::{AlertReview, BulkRecord};
 pub use care_views::{CounsellorWork, WorkRecord};
 pub use catalog_rules::CatalogRules;
 pub use crypto::{KeyError, MasterKey};
+pub use definitions::{CatalogSet, DefinitionProblem, DefinitionRow, PRICE_LIST_KIND};
 pub use hashing::HashingStats;
 pub use migrate::LATEST_VERSION;
 pub use notifications::{
@@ -61,10 +65,12 @@ pub use records::{
 pub use safety_flags::{MAX_NOTE_CHARS, SAFETY_FLAG_RULE, SAFETY_FLAG_STATUSES, SafetyFlagRow};
 pub use scope::Actor;
 pub use setup::{
-    DefinitionRow, HubRow, MAX_NAME_CHARS, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow,
+    HubRow, MAX_NAME_CHARS, MAX_SOURCE_CHARS, NewOrgUnit, NewProgramme, OrgUnitRow, OrgUnitUpdate,
+    ProgrammeRow, ProgrammeUpdate,
 };
 pub use throttle::DEVICE_KEPT_SECONDS;
 pub use time_util::{format_timestamp, now_timestamp};
+pub use users::CaseloadMove;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -110,6 +116,9 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("encryption error: {0}")]
     Crypto(&'static str),
+    /// A definition file that does not validate: its file, line, field and what is wrong.
+    #[error("{0}")]
+    Definition(scaleup_domain::catalog::DefinitionError),
     /// The configured master key is not the one the database was created with.
     #[error(
         "the configured master key (key id {configured}) is not the key this database was created with{}: give the original key with --key-file or SCALEUP_MASTER_KEY",
@@ -149,13 +158,35 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     keys: Arc<crypto::Keys>,
-    rules: Arc<dyn Rules>,
+    /// The rules in force, shared by every clone of the store and swapped when new
+    /// definitions arrive ([`Store::refresh_definitions`]).
+    live: Arc<LiveRules>,
     /// The schema version the database is at: [`LATEST_VERSION`] except in tests that open a
     /// database "from an older version" (`open_at_schema`) and seed it through this code.
     schema: i64,
     /// The bound on concurrent argon2 computations, shared by every clone of this store (one
     /// per server process).
     hashing: Arc<hashing::HashGate>,
+}
+
+/// The rules a store applies and, once [`Store::load_definitions`] has run, the catalogue
+/// they come from. Behind locks held only to copy an `Arc`, so a reload never waits for a
+/// request and a request never sees half a reload.
+struct LiveRules {
+    rules: std::sync::RwLock<Arc<dyn Rules>>,
+    catalogs: std::sync::RwLock<Option<Arc<CatalogSet>>>,
+    /// One reload at a time: others wait and then find the catalogue current.
+    reload: tokio::sync::Mutex<()>,
+}
+
+impl LiveRules {
+    fn new(rules: Arc<dyn Rules>) -> Self {
+        LiveRules {
+            rules: std::sync::RwLock::new(rules),
+            catalogs: std::sync::RwLock::new(None),
+            reload: tokio::sync::Mutex::new(()),
+        }
+    }
 }
 
 /// How to open a store.
@@ -201,7 +232,7 @@ impl Store {
             pool,
             backend,
             keys: Arc::new(options.master_key.derive()),
-            rules: options.rules,
+            live: Arc::new(LiveRules::new(options.rules)),
             schema: 0,
             hashing: Arc::new(hashing::HashGate::for_this_machine()),
         };
@@ -221,11 +252,26 @@ impl Store {
         Ok(store)
     }
 
-    /// The same store with other rules (e.g. a catalogue extended by hub definitions that were
-    /// themselves read from this store).
+    /// The same store with other rules, apart from its clones (which keep theirs). Servers use
+    /// [`Store::load_definitions`] instead, which keeps the rules in step with the database.
     pub fn with_rules(mut self, rules: Arc<dyn Rules>) -> Store {
-        self.rules = rules;
+        self.live = Arc::new(LiveRules::new(rules));
         self
+    }
+
+    /// The rules in force now: a snapshot, unaffected by a reload that happens while it is used.
+    pub fn rules(&self) -> Arc<dyn Rules> {
+        self.live
+            .rules
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The rules for records of one hub: the network's definitions plus the hub's own.
+    pub(crate) fn rules_for(&self, hub_id: &str) -> Arc<dyn Rules> {
+        let rules = self.rules();
+        rules.for_hub(hub_id).unwrap_or(rules)
     }
 
     /// The same store with its own bound on password hashing: at most `slots` argon2

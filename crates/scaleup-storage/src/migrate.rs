@@ -66,9 +66,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_login_throttle.sql"),
         postgres: include_str!("../migrations/postgres/0008_login_throttle.sql"),
     },
-    // Version 9 is reserved for the hub console's migration (another branch). The runner
-    // applies every known version not yet applied, in order, so a database at 10 takes 9
-    // when a build that knows it starts; 9 and 10 touch different tables.
+    Migration {
+        version: 9,
+        name: "0009_hub_console",
+        sqlite: include_str!("../migrations/sqlite/0009_hub_console.sql"),
+        postgres: include_str!("../migrations/postgres/0009_hub_console.sql"),
+    },
     Migration {
         version: 10,
         name: "0010_indicator_facts",
@@ -82,6 +85,10 @@ pub const LATEST_VERSION: i64 = 10;
 
 /// The first schema whose audit head carries a MAC (`store_state.audit_head_mac`).
 pub(crate) const AUDIT_HEAD_MAC_SCHEMA: i64 = 7;
+
+/// The first schema with the hub console's columns (org-unit prevalence, hub-scoped
+/// definitions, `store_state.definitions_version`): migration 0009.
+pub(crate) const HUB_CONSOLE_SCHEMA: i64 = 9;
 
 const LOCK_ID: i64 = 0x5ca1_e0b0;
 

@@ -3,6 +3,7 @@
 
 use crate::analyses;
 use crate::auth::Caller;
+use crate::console;
 use crate::error::ApiError;
 use axum::Json;
 use axum::Router;
@@ -11,7 +12,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use scaleup_domain::catalog::Catalog;
 use scaleup_domain::org::OrgLevel;
 use scaleup_domain::role::{Capability, Role};
@@ -22,18 +23,26 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// Everything a handler needs. Cloned per request; holds no per-user state.
+/// Everything a handler needs. Cloned per request; holds no per-user state. The catalogue
+/// lives in the store ([`Store::catalogs`]), which keeps it in step with the definitions in the
+/// database: uploads take effect on every server without a restart.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     /// Set the `Secure` attribute on the session cookie (behind TLS).
     pub secure_cookies: bool,
-    /// The instrument and protocol catalogue as JSON documents for `/instruments` and `/protocols`.
-    pub catalog: Arc<CatalogDocs>,
     /// Settings of the web pages.
     pub ui: UiConfig,
     /// The analysis slots of this server and the limits on analysis uploads.
     pub analyses: analyses::AnalysisLimits,
+}
+
+impl AppState {
+    /// The catalogue for a hub: built-ins, network-wide files and the hub's own (the network's
+    /// alone for `None`). A snapshot: a reload meanwhile does not change it.
+    pub fn catalog(&self, hub_id: Option<&str>) -> Arc<Catalog> {
+        self.store.catalogs().catalog(hub_id).clone()
+    }
 }
 
 /// Settings of the web pages.
@@ -42,39 +51,6 @@ pub struct UiConfig {
     /// Serve the service-worker kill switch instead of the worker (`--no-service-worker`):
     /// every phone drops the cached app shell on its next visit; queued records are untouched.
     pub service_worker_disabled: bool,
-}
-
-/// The catalogue: the rules (scoring, protocols) and its documents as the API serves them.
-pub struct CatalogDocs {
-    pub instruments: Vec<(String, Value)>,
-    pub protocols: Vec<(String, Value)>,
-    pub rules: Arc<Catalog>,
-}
-
-impl CatalogDocs {
-    pub fn from_catalog(catalog: Arc<Catalog>) -> CatalogDocs {
-        CatalogDocs {
-            instruments: catalog
-                .instruments()
-                .map(|(_, i)| {
-                    (
-                        i.code().to_string(),
-                        serde_json::to_value(i.def()).unwrap_or_default(),
-                    )
-                })
-                .collect(),
-            protocols: catalog
-                .protocols()
-                .map(|(_, p)| {
-                    (
-                        p.code().to_string(),
-                        serde_json::to_value(p.def()).unwrap_or_default(),
-                    )
-                })
-                .collect(),
-            rules: catalog,
-        }
-    }
 }
 
 /// Maximum records in one sync batch.
@@ -90,9 +66,18 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/me", get(me))
         .route("/hubs", get(list_hubs).post(create_hub))
         .route("/org-units", get(list_org_units).post(create_org_unit))
+        .route("/org-units/{id}", patch(console::update_org_unit))
         .route("/programmes", get(list_programmes).post(create_programme))
+        .route("/programmes/{id}", patch(console::update_programme))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}/password", post(reset_password))
+        .route("/users/{id}/deactivate", post(console::deactivate_user))
+        .route("/users/{id}/reactivate", post(console::reactivate_user))
+        .route("/users/{id}/move-caseload", post(console::move_caseload))
+        .route(
+            "/definitions",
+            get(console::list_definitions).post(console::add_definition),
+        )
         .route("/clients", get(list_clients))
         .route("/clients/{id}", get(get_client))
         .route("/clients/{id}/records", get(get_client_records))
@@ -513,18 +498,6 @@ async fn create_programme(
     Body(b): Body<ProgrammeBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require(Capability::ManageHubSetup)?;
-    if !state.catalog.protocols.is_empty()
-        && !state
-            .catalog
-            .protocols
-            .iter()
-            .any(|(c, _)| *c == b.protocol_code)
-    {
-        return Err(ApiError::invalid(
-            "protocol_code",
-            "is not a protocol in the catalogue",
-        ));
-    }
     let mut sites = Vec::new();
     for (i, s) in b.sites.into_iter().enumerate() {
         sites.push((
@@ -640,9 +613,7 @@ async fn reset_password(
     Path(id): Path<String>,
     Body(b): Body<PasswordBody>,
 ) -> Result<StatusCode, ApiError> {
-    if caller.actor.role != Role::Admin {
-        return Err(ApiError::forbidden("only an admin resets passwords"));
-    }
+    caller.require(Capability::ManageUsers)?;
     state
         .store
         .set_password(Some(&caller.actor), &uuid_or_404(&id)?, &b.password)
@@ -1110,10 +1081,12 @@ async fn summary(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
+    hub_id: Option<String>,
     before: Option<i64>,
     limit: Option<i64>,
 }
 
+/// Audit events, newest first: admins all, hub managers their hubs' (scoped by the store).
 async fn list_audit(
     State(state): State<AppState>,
     caller: Caller,
@@ -1124,23 +1097,25 @@ async fn list_audit(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
     }
-    let items = state.store.audit_events(q.before, limit).await?;
-    let next = if items.len() as i64 == limit {
-        items
-            .last()
-            .and_then(|i| i["seq"].as_i64())
-            .map(|s| s.to_string())
-    } else {
-        None
-    };
-    Ok(Json(json!({"items": items, "next_cursor": next})))
+    let hub = q
+        .hub_id
+        .as_deref()
+        .map(|h| uuid_param(h, "hub_id"))
+        .transpose()?;
+    let (items, next) = state
+        .store
+        .audit_page(&caller.actor, hub.as_deref(), q.before, limit)
+        .await?;
+    Ok(Json(
+        json!({"items": items, "next_cursor": next.map(|s| s.to_string())}),
+    ))
 }
 
 async fn verify_audit(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Capability::ReadAudit)?;
+    caller.require(Capability::VerifyAudit)?;
     Ok(Json(json!(state.store.verify_audit().await?)))
 }
 
@@ -1160,7 +1135,7 @@ async fn verify_audit_with_checkpoints(
     caller: Caller,
     Body(b): Body<AuditVerifyBody>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Capability::ReadAudit)?;
+    caller.require(Capability::VerifyAudit)?;
     if b.checkpoints.len() > MAX_AUDIT_CHECKPOINTS {
         return Err(ApiError::invalid(
             "checkpoints",
@@ -1177,7 +1152,7 @@ async fn audit_checkpoint(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Capability::ReadAudit)?;
+    caller.require(Capability::VerifyAudit)?;
     match state.store.audit_checkpoint().await? {
         scaleup_storage::CheckpointOutcome::Signed { checkpoint, .. } => {
             Ok(Json(json!(checkpoint)))
@@ -1194,40 +1169,52 @@ async fn audit_checkpoint(
     }
 }
 
-/// A catalogue listing as the API serves it.
-fn doc_list(docs: &[(String, Value)]) -> Json<Value> {
-    let items: Vec<&Value> = docs.iter().map(|(_, v)| v).collect();
+/// The catalogue the caller works with: their own hub's (the network's for an admin).
+fn caller_catalog(state: &AppState, caller: &Caller) -> Arc<Catalog> {
+    state.catalog(caller.user.hub_id.as_deref())
+}
+
+fn listing(items: Vec<Value>) -> Json<Value> {
     Json(json!({"items": items, "next_cursor": null}))
 }
 
-/// One catalogue document by code, or 404.
-fn doc_by_code(docs: &[(String, Value)], code: &str) -> Result<Json<Value>, ApiError> {
-    docs.iter()
-        .find(|(c, _)| c == code)
-        .map(|(_, v)| Json(v.clone()))
-        .ok_or_else(ApiError::not_found)
+async fn list_instruments(State(state): State<AppState>, caller: Caller) -> Json<Value> {
+    let catalog = caller_catalog(&state, &caller);
+    listing(
+        catalog
+            .instruments()
+            .map(|(_, i)| serde_json::to_value(i.def()).unwrap_or_default())
+            .collect(),
+    )
 }
 
-async fn list_instruments(State(state): State<AppState>, _caller: Caller) -> Json<Value> {
-    doc_list(&state.catalog.instruments)
-}
-
+/// The newest version of an instrument in the caller's catalogue.
 async fn get_instrument(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    doc_by_code(&state.catalog.instruments, &code)
+    let catalog = caller_catalog(&state, &caller);
+    let i = catalog.instrument(&code).ok_or_else(ApiError::not_found)?;
+    Ok(Json(serde_json::to_value(i.def()).unwrap_or_default()))
 }
 
-async fn list_protocols(State(state): State<AppState>, _caller: Caller) -> Json<Value> {
-    doc_list(&state.catalog.protocols)
+async fn list_protocols(State(state): State<AppState>, caller: Caller) -> Json<Value> {
+    let catalog = caller_catalog(&state, &caller);
+    listing(
+        catalog
+            .protocols()
+            .map(|(_, p)| serde_json::to_value(p.def()).unwrap_or_default())
+            .collect(),
+    )
 }
 
 async fn get_protocol(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    doc_by_code(&state.catalog.protocols, &code)
+    let catalog = caller_catalog(&state, &caller);
+    let p = catalog.protocol(&code).ok_or_else(ApiError::not_found)?;
+    Ok(Json(serde_json::to_value(p.def()).unwrap_or_default()))
 }

@@ -78,6 +78,13 @@ pub const ROUTES: &[RouteDoc] = &[
         true,
     ),
     r(
+        "patch",
+        "/org-units/{id}",
+        "Change an org unit's name, catchment population or prevalence (0-1, with its source) (admin, the hub's managers)",
+        "setup",
+        true,
+    ),
+    r(
         "get",
         "/programmes",
         "Programmes of the caller's hubs",
@@ -88,6 +95,13 @@ pub const ROUTES: &[RouteDoc] = &[
         "post",
         "/programmes",
         "Create a programme with its sites and trial design (admin, hub manager)",
+        "setup",
+        true,
+    ),
+    r(
+        "patch",
+        "/programmes/{id}",
+        "Change a programme's name, protocol (from the hub's catalogue) or alert deadline (admin, the hub's managers)",
         "setup",
         true,
     ),
@@ -108,7 +122,28 @@ pub const ROUTES: &[RouteDoc] = &[
     r(
         "post",
         "/users/{id}/password",
-        "Reset a password (admin); ends the user's sessions",
+        "Reset a password (admin; hub manager for their hub's staff); ends the user's sessions",
+        "users",
+        true,
+    ),
+    r(
+        "post",
+        "/users/{id}/deactivate",
+        "Deactivate an account (admin; hub manager within their hub; not one's own): its sessions end at once",
+        "users",
+        true,
+    ),
+    r(
+        "post",
+        "/users/{id}/reactivate",
+        "Reactivate an account (admin; hub manager within their hub)",
+        "users",
+        true,
+    ),
+    r(
+        "post",
+        "/users/{id}/move-caseload",
+        "Move a counsellor's active clients (an open episode, or none yet) to another counsellor of the same hub; each client's records, open alerts and conflicts follow (audited)",
         "users",
         true,
     ),
@@ -241,7 +276,7 @@ pub const ROUTES: &[RouteDoc] = &[
     r(
         "get",
         "/audit",
-        "Audit events, newest first (admin)",
+        "Audit events, newest first (admin: all; hub manager: the events of their hubs)",
         "audit",
         true,
     ),
@@ -268,8 +303,22 @@ pub const ROUTES: &[RouteDoc] = &[
     ),
     r(
         "get",
+        "/definitions",
+        "Definition files in force for the caller's hubs (network-wide and the hubs' own) and stored files that do not load (admin, hub manager)",
+        "catalogue",
+        true,
+    ),
+    r(
+        "post",
+        "/definitions",
+        "Upload an instrument, protocol, competency-framework, item-text or price-list file for a hub (or network-wide: admin); validated (422 naming file, line and field), in force on every server within seconds, no restart",
+        "catalogue",
+        true,
+    ),
+    r(
+        "get",
         "/instruments",
-        "Instrument catalogue",
+        "Instrument catalogue of the caller's hub (built-in, network-wide and the hub's own files)",
         "catalogue",
         true,
     ),
@@ -644,6 +693,13 @@ pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
         r#"{"type": "string", "enum": ["json", "csv"]}"#,
         false,
         "json (default) or csv",
+    ),
+    (
+        "/audit",
+        "hub_id",
+        r#"{"type": "string", "format": "uuid"}"#,
+        false,
+        "only this hub's events",
     ),
     (
         "/audit",
@@ -1085,9 +1141,15 @@ fn error_schema() -> Value {
 /// The status a route answers with when it succeeds.
 fn success_status(method: &str, path: &str) -> &'static str {
     match (method, path) {
-        ("post", "/hubs" | "/org-units" | "/programmes" | "/users" | "/alerts/{id}/follow-ups") => {
-            "201"
-        }
+        (
+            "post",
+            "/hubs"
+            | "/org-units"
+            | "/programmes"
+            | "/users"
+            | "/alerts/{id}/follow-ups"
+            | "/definitions",
+        ) => "201",
         ("post", "/auth/logout" | "/users/{id}/password" | "/conflicts/{id}/resolve") => "204",
         _ => "200",
     }
@@ -1101,6 +1163,10 @@ fn json_body(method: &str, path: &str) -> Option<&'static str> {
         ("post", "/programmes") => "ProgrammeCreate",
         ("post", "/users") => "UserCreate",
         ("post", "/users/{id}/password") => "PasswordReset",
+        ("post", "/users/{id}/move-caseload") => "CaseloadMoveRequest",
+        ("patch", "/org-units/{id}") => "OrgUnitUpdate",
+        ("patch", "/programmes/{id}") => "ProgrammeUpdate",
+        ("post", "/definitions") => "DefinitionUpload",
         ("post", "/alerts/{id}/acknowledge") => "AlertAcknowledge",
         ("post", "/alerts/{id}/follow-ups") => "AlertFollowUp",
         ("post", "/safety-flags/{id}/acknowledge") => "SafetyFlagAcknowledge",
@@ -1359,6 +1425,9 @@ pub fn openapi_document() -> Value {
         if route.path == "/audit/checkpoint" {
             op["responses"]["409"] = json!({"description": "The audit chain does not verify, so no checkpoint was made (GET /audit/verify lists the findings)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
+        if route.path == "/definitions" && route.method == "post" {
+            op["responses"]["422"] = json!({"description": "The file does not validate; the message names the file, line and field (`my_scale.toml:14: items[3].options: codes must be unique`) and nothing is stored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        }
         if let Some((media, description)) = analysis_body(route.path) {
             op["requestBody"] = json!({"required": true, "description": description,
                 "content": {media: {"schema": {"type": "string", "minLength": 1}}}});
@@ -1467,7 +1536,7 @@ pub fn openapi_document() -> Value {
             }
         }
     });
-    for extra in [audit_schemas(), response_schemas()] {
+    for extra in [audit_schemas(), response_schemas(), console_schemas()] {
         if let (Some(schemas), Value::Object(extra)) =
             (doc["components"]["schemas"].as_object_mut(), extra)
         {
@@ -1475,6 +1544,31 @@ pub fn openapi_document() -> Value {
         }
     }
     doc
+}
+
+/// The bodies of the hub console's routes.
+fn console_schemas() -> Value {
+    json!({
+                "CaseloadMoveRequest": object(&["to_counsellor_id"], json!({
+                    "to_counsellor_id": {"type": "string", "format": "uuid",
+                        "description": "an active counsellor or supervisor of the same hub"}})),
+                "OrgUnitUpdate": object(&[], json!({
+                    "name": text(scaleup_storage::MAX_NAME_CHARS),
+                    "catchment_population": {"type": "integer", "minimum": 0},
+                    "prevalence": {"type": ["number", "null"], "minimum": 0, "maximum": 1,
+                        "description": "share of the catchment with the condition (need = catchment x prevalence); null clears it"},
+                    "prevalence_source": {"type": "string", "minLength": 1, "maxLength": scaleup_storage::MAX_SOURCE_CHARS,
+                        "description": "where the prevalence comes from; required with a prevalence"}})),
+                "ProgrammeUpdate": object(&[], json!({
+                    "name": text(scaleup_storage::MAX_NAME_CHARS), "protocol_code": text(64),
+                    "alert_ack_hours": {"type": "integer", "minimum": 1, "maximum": 336}})),
+                "DefinitionUpload": object(&["hub_id", "file_name", "text"], json!({
+                    "hub_id": {"type": ["string", "null"], "format": "uuid",
+                        "description": "the hub the file applies to; null: every hub (admins only)"},
+                    "file_name": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "text": {"type": "string", "minLength": 1, "maxLength": 524288,
+                        "description": "the TOML file: kind = instrument | protocol | competency_framework | item_texts, or [[price_list]] tables as `scaleup econ cost --prices` reads them"}}))
+    })
 }
 
 /// A checkpoint of the audit chain, as `GET /audit/checkpoint` returns it and

@@ -39,7 +39,6 @@ impl Server {
         let router = scaleup_web::router(scaleup_web::AppState {
             store: store.clone(),
             secure_cookies: false,
-            catalog: Arc::new(common::catalog()),
             ui: Default::default(),
             analyses: Default::default(),
         });

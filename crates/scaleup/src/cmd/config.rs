@@ -88,12 +88,10 @@ impl DbArgs {
         Ok(key)
     }
 
-    /// Opens (and migrates) the store; returns it with its catalogue (built-ins plus the hub
-    /// definitions stored in the database) installed as its rules.
-    pub async fn open_with_catalog(
-        &self,
-        create_key: bool,
-    ) -> anyhow::Result<(Store, Arc<Catalog>)> {
+    /// Opens (and migrates) the store with its catalogue: the built-ins plus the definition
+    /// files stored in the database (network-wide and each hub's own), kept in step with the
+    /// database as files are uploaded ([`Store::refresh_definitions`]).
+    pub async fn open(&self, create_key: bool) -> anyhow::Result<Store> {
         let master_key = self.master_key(create_key)?;
         let builtin = Arc::new(CatalogRules::new(Arc::new(Catalog::builtin())));
         let store = Store::open(StoreOptions {
@@ -104,27 +102,12 @@ impl DbArgs {
         })
         .await
         .with_context(|| format!("opening database {}", redact(&self.db)))?;
-        let catalog = Arc::new(load_catalog(&store).await?);
-        let store = store.with_rules(Arc::new(CatalogRules::new(catalog.clone())));
-        Ok((store, catalog))
+        store
+            .load_definitions()
+            .await
+            .context("loading the stored definition files")?;
+        Ok(store)
     }
-
-    /// Opens (and migrates) the store with the full catalogue as its rules.
-    pub async fn open(&self, create_key: bool) -> anyhow::Result<Store> {
-        Ok(self.open_with_catalog(create_key).await?.0)
-    }
-}
-
-/// The built-in catalogue plus every hub definition stored in the database.
-pub async fn load_catalog(store: &Store) -> anyhow::Result<Catalog> {
-    let mut catalog = Catalog::builtin();
-    for def in store.definitions().await? {
-        catalog
-            .add_file(&def.origin, &def.source)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("hub definition {} stored in the database", def.origin))?;
-    }
-    Ok(catalog)
 }
 
 pub fn write_key_file(path: &Path, key: &MasterKey) -> anyhow::Result<()> {

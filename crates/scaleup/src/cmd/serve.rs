@@ -5,10 +5,12 @@ use anyhow::Context;
 use axum::extract::ConnectInfo;
 use scaleup_storage::Store;
 use scaleup_web::notify::WebhookConfig;
-use scaleup_web::{AppState, CatalogDocs, UiConfig};
-use std::sync::Arc;
+use scaleup_web::{AppState, UiConfig};
 use std::time::Duration;
 use tower::ServiceExt;
+
+/// How often the server checks the database for definitions uploaded through another server.
+const DEFINITIONS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How often the server looks for notifications to send.
 const NOTIFY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -147,12 +149,12 @@ pub async fn serve_with(
     timeouts: Timeouts,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
-    // The same catalogue the store scores with: built-ins plus the hub's stored definitions.
-    let catalog = super::config::load_catalog(&store).await?;
+    // The catalogue the store scores with and the pages and API serve: built-ins plus the
+    // stored definition files, reloaded whenever one is uploaded (on any server).
+    store.load_definitions().await?;
     let state = AppState {
         store: store.clone(),
         secure_cookies,
-        catalog: Arc::new(CatalogDocs::from_catalog(Arc::new(catalog))),
         ui,
         analyses: Default::default(),
     };
@@ -182,6 +184,25 @@ pub async fn serve_with(
                 // Sign-in counters of quiet addresses go (locked accounts stay locked).
                 if let Err(e) = store.prune_sign_in_counters().await {
                     tracing::warn!(error = %e, "pruning sign-in counters failed");
+                }
+            }
+        })
+    };
+    // Definitions uploaded through any server take effect here within DEFINITIONS_INTERVAL
+    // (and before any sync push, which checks first): no restart.
+    let definitions = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(DEFINITIONS_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match store.refresh_definitions().await {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        tracing::info!("reloaded definitions uploaded through another server")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "checking for new definitions failed"),
                 }
             }
         })
@@ -221,6 +242,7 @@ pub async fn serve_with(
     };
     accept_loop(listener, app, timeouts).await;
     sweeper.abort();
+    definitions.abort();
     if let Some(sender) = sender {
         sender.abort();
     }
