@@ -238,6 +238,10 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
                     let text = inner.to_string();
                     if text.starts_with("missing field") || text.starts_with("unknown field") {
                         text.split(" at line").next().unwrap_or(&text).to_string()
+                    } else if let Some(allowed) =
+                        scaleup_domain::error::allowed_in_serde_message(&text)
+                    {
+                        scaleup_domain::error::one_of(&allowed)
                     } else {
                         "has the wrong type or an invalid value".to_string()
                     }
@@ -258,13 +262,21 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Par
             .await
             .map(|Query(t)| Params(t))
             .map_err(|e| {
-                ApiError::invalid(
-                    "query",
-                    format!(
-                        "invalid query parameters: {}",
-                        e.body_text().split(": ").last().unwrap_or("")
-                    ),
-                )
+                let text = e.body_text();
+                let detail = text.split(": ").last().unwrap_or("");
+                // An enum parameter outside its set: name the allowed values, not the one sent.
+                if let Some(allowed) = scaleup_domain::error::allowed_in_serde_message(detail) {
+                    let parts: Vec<&str> = text.split(": ").collect();
+                    let field = parts
+                        .len()
+                        .checked_sub(2)
+                        .map(|i| parts[i])
+                        .and_then(|f| f.rsplit(' ').next())
+                        .filter(|f| f.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                        .unwrap_or("query");
+                    return ApiError::invalid(field, scaleup_domain::error::one_of(&allowed));
+                }
+                ApiError::invalid("query", format!("invalid query parameters: {detail}"))
             })
     }
 }

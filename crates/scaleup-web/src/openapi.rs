@@ -1356,15 +1356,16 @@ pub fn openapi_document() -> Value {
                                 "device_time": {"type": "string", "format": "date-time",
                                     "description": "the device's clock when the record was saved; at most a day ahead of the server's"},
                                 "data": {"type": "object",
-                                    "description": "the record body of its kind; no date in it may be after the server's today plus one day. An assessment may name `instrument_version`, the version of the instrument its form used: the server scores with exactly that version (rejected at data.instrument_version when the catalogue lacks it), else the newest. A session's `components` must be components of its episode's programme's protocol; a new episode is rejected at data.client_id while an exclusion of that protocol fires on the client's latest screening or baseline."}
-                            }
+                                    "description": "the record body of its kind (its schema is `<Kind>Data`, chosen by `kind`); no date in it may be after the server's today plus one day. An assessment may name `instrument_version`, the version of the instrument its form used: the server scores with exactly that version (rejected at data.instrument_version when the catalogue lacks it), else the newest. A session's `components` must be components of its episode's programme's protocol; a new episode is rejected at data.client_id while an exclusion of that protocol fires on the client's latest screening or baseline."}
+                            },
+                            "allOf": record_data_by_kind()
                         }}
                     }
                 }
             }
         }
     });
-    for extra in [audit_schemas(), response_schemas()] {
+    for extra in [audit_schemas(), response_schemas(), record_data_schemas()] {
         if let (Some(schemas), Value::Object(extra)) =
             (doc["components"]["schemas"].as_object_mut(), extra)
         {
@@ -1372,6 +1373,48 @@ pub fn openapi_document() -> Value {
         }
     }
     doc
+}
+
+/// The component name of the schema of a record kind's `data`: `client_identity` →
+/// `ClientIdentityData`.
+pub fn record_data_schema_name(kind: scaleup_domain::record::RecordKind) -> String {
+    let mut name = String::new();
+    for part in kind.as_str().split('_') {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            name.push(first.to_ascii_uppercase());
+            name.extend(chars);
+        }
+    }
+    name + "Data"
+}
+
+/// One schema per record kind's `data`, generated from the domain type that parses it
+/// (`scaleup_domain::record::data_schema`), so the document and the validation cannot drift.
+fn record_data_schemas() -> Value {
+    let map: serde_json::Map<String, Value> = scaleup_domain::record::RecordKind::ALL
+        .iter()
+        .map(|&kind| {
+            (
+                record_data_schema_name(kind),
+                scaleup_domain::record::data_schema(kind),
+            )
+        })
+        .collect();
+    Value::Object(map)
+}
+
+/// `kind` selects the schema of `data`: one `if kind is K then data is KData` per kind.
+fn record_data_by_kind() -> Value {
+    scaleup_domain::record::RecordKind::ALL
+        .iter()
+        .map(|&kind| {
+            json!({
+                "if": {"required": ["kind"], "properties": {"kind": {"const": kind.as_str()}}},
+                "then": {"properties": {"data": {"$ref": format!("#/components/schemas/{}", record_data_schema_name(kind))}}}
+            })
+        })
+        .collect()
 }
 
 /// A checkpoint of the audit chain, as `GET /audit/checkpoint` returns it and

@@ -459,6 +459,21 @@ async fn gee_and_meta_over_http_match_geepack_and_metafor() {
         .await;
     assert_eq!(status, 200);
     assert!(page.as_str().unwrap().contains("<svg"), "forest plot");
+    // A parameter outside its set is answered with the set, never the value sent (issue 9).
+    let (status, err) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/meta?estimate=yi&se=sei&method=bayes",
+            Some(&researcher),
+            Some(json!(BCG)),
+        )
+        .await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["error"]["field"], "method", "{err}");
+    assert_eq!(
+        err["error"]["message"], "must be one of: fe, dl, reml",
+        "{err}"
+    );
     let (status, err) = app
         .call(
             "POST",

@@ -144,9 +144,18 @@ impl Protocol {
             if let Some(m) = s.modality
                 && !def.delivery.contains(&m)
             {
+                let allowed: Vec<String> = def
+                    .delivery
+                    .iter()
+                    .filter_map(|m| serde_json::to_value(m).ok())
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect();
                 return Err(ferr(
                     format!("session_plan[{i}].modality"),
-                    "is not one of the protocol's delivery modalities",
+                    format!(
+                        "is not one of the protocol's delivery modalities: {}",
+                        allowed.join(", ")
+                    ),
                 ));
             }
             for c in &s.components {
