@@ -22,6 +22,7 @@ mod bulk;
 mod care_views;
 mod catalog_rules;
 mod crypto;
+mod export;
 mod hashing;
 mod key_check;
 mod migrate;

@@ -42,6 +42,9 @@ enum Command {
     /// Store a hub's own instrument, protocol or item-text files in the database.
     #[cfg(feature = "server")]
     Definitions(cmd::definitions::Args),
+    /// Export a programme's data: de-identified analysis datasets, FHIR R4, NIMH Data Archive.
+    #[cfg(feature = "server")]
+    Export(cmd::export::Args),
     /// Generate the master key that encrypts identities and keys the audit chain.
     #[cfg(feature = "server")]
     Key(cmd::key::Args),
@@ -78,6 +81,8 @@ fn main() -> ExitCode {
         Command::Definitions(args) => cmd::definitions::run(args),
         #[cfg(feature = "server")]
         Command::Analyze(args) => cmd::analyze::run(args),
+        #[cfg(feature = "server")]
+        Command::Export(args) => cmd::export::run(args),
         Command::Instruments(args) => cmd::instruments::run(args),
         Command::Protocols(args) => cmd::protocols::run(args),
         Command::Stats(args) => cmd::stats::run(args),

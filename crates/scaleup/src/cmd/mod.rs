@@ -21,6 +21,8 @@ pub mod definitions;
 #[cfg(feature = "server")]
 pub mod demo;
 #[cfg(feature = "server")]
+pub mod export;
+#[cfg(feature = "server")]
 pub mod key;
 #[cfg(feature = "server")]
 pub mod migrate;

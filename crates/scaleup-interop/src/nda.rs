@@ -1,0 +1,1 @@
+//! NIMH Data Archive export (see below).

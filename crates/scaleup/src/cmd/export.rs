@@ -1,0 +1,238 @@
+//! `scaleup export`: files that leave the hub. `dataset` writes a de-identified analysis dataset
+//! with its dictionary and R and Stata scripts; `fhir` a FHIR R4 transaction Bundle; `nda` NIMH
+//! Data Archive submission files with a validation report.
+//!
+//! The formats are pure functions in scaleup-interop; this module reads the programme from the
+//! store (which audits the read, as `export.<kind>` with the options), calls them and writes the
+//! files all at once: into a temporary folder beside the destination, renamed into place at the
+//! end, so an interrupted or refused export leaves nothing half-written.
+
+use super::config::{DbArgs, block_on};
+use anyhow::{Context, bail};
+use scaleup_domain::record::Occasion;
+use scaleup_interop::dataset::{self, DatasetOptions, Unit};
+use scaleup_interop::deid::Deidentification;
+use scaleup_interop::source::StudySource;
+use std::path::{Path, PathBuf};
+
+/// Arguments for `scaleup export`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: ExportCommand,
+}
+
+#[derive(clap::Subcommand)]
+pub enum ExportCommand {
+    /// A de-identified analysis dataset: CSV, data dictionary (CSV, JSON), R and Stata scripts.
+    Dataset(DatasetArgs),
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        ExportCommand::Dataset(a) => export_dataset(a),
+    }
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum UnitArg {
+    Episode,
+    Assessment,
+    Session,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum OccasionArg {
+    Endpoint,
+    FollowUp,
+}
+
+#[derive(clap::Args)]
+pub struct DatasetArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Programme code.
+    #[arg(long, alias = "program")]
+    pub programme: String,
+    /// One row per episode (with baseline and follow-up scores), assessment or session.
+    #[arg(long, value_enum, default_value = "episode")]
+    pub unit: UnitArg,
+    /// Folder to create for the files (must not exist, or be empty).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Outcome instrument of an episode row (default: the design's, else phq9).
+    #[arg(long)]
+    pub instrument: Option<String>,
+    /// Occasion of the follow-up score of an episode row.
+    #[arg(long, value_enum, default_value = "follow-up")]
+    pub follow_up: OccasionArg,
+    /// Exact ages in years instead of age bands.
+    #[arg(long)]
+    pub exact_ages: bool,
+    /// Keep true dates (no per-client date shifting).
+    #[arg(long)]
+    pub no_date_shift: bool,
+    /// Keep free-text variables.
+    #[arg(long)]
+    pub keep_free_text: bool,
+    /// Keep the facility (and the cluster labels) instead of coarsening to district.
+    #[arg(long)]
+    pub keep_facility: bool,
+    /// Every combination of the quasi-identifiers must be shared by at least k clients
+    /// (1 turns the check off).
+    #[arg(long, default_value_t = scaleup_interop::deid::DEFAULT_K)]
+    pub k: usize,
+    /// Quasi-identifiers checked for k-anonymity (comma-separated variable names; default sex,
+    /// age_band or age, district, and facility when kept).
+    #[arg(long, value_delimiter = ',')]
+    pub quasi_identifiers: Option<Vec<String>>,
+}
+
+impl DatasetArgs {
+    pub fn options(&self) -> DatasetOptions {
+        DatasetOptions {
+            unit: match self.unit {
+                UnitArg::Episode => Unit::Episode,
+                UnitArg::Assessment => Unit::Assessment,
+                UnitArg::Session => Unit::Session,
+            },
+            instrument: self.instrument.clone(),
+            follow_up: match self.follow_up {
+                OccasionArg::Endpoint => Occasion::Endpoint,
+                OccasionArg::FollowUp => Occasion::FollowUp,
+            },
+            deid: Deidentification {
+                age_bands: !self.exact_ages,
+                shift_dates: !self.no_date_shift,
+                drop_free_text: !self.keep_free_text,
+                coarsen_facility: !self.keep_facility,
+                k: self.k,
+                quasi_identifiers: self.quasi_identifiers.clone(),
+            },
+        }
+    }
+}
+
+/// What the audit row of an export says about its options (no identifiers).
+pub fn dataset_audit_detail(o: &DatasetOptions) -> serde_json::Value {
+    serde_json::json!({
+        "unit": o.unit.as_str(),
+        "instrument": o.instrument,
+        "age_bands": o.deid.age_bands,
+        "date_shifting": o.deid.shift_dates,
+        "free_text_dropped": o.deid.drop_free_text,
+        "facility_coarsened": o.deid.coarsen_facility,
+        "k": o.deid.k,
+        "quasi_identifiers": o.deid.quasi_identifiers,
+        "by": operator(),
+    })
+}
+
+/// Who ran the command, for the audit log: the operating-system account.
+fn operator() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Reads a programme for an export (audited by the store), with the store's de-identification
+/// key.
+pub fn read_source(
+    db: &DbArgs,
+    programme: &str,
+    purpose: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<(StudySource, scaleup_interop::deid::DeidKey)> {
+    let mut loaded = None;
+    block_on(async {
+        let store = db.open(false).await?;
+        let mut found = store.programme_by_code(programme).await?;
+        if found.is_empty() {
+            bail!("--programme: no programme with that code");
+        }
+        if found.len() > 1 {
+            bail!(
+                "--programme: {} hubs have a programme with that code",
+                found.len()
+            );
+        }
+        let p = found.remove(0);
+        let source = store.study_source(None, &p.id, purpose, detail).await?;
+        let key = store.deidentification_key();
+        store.close().await;
+        loaded = Some((source, key));
+        Ok(())
+    })?;
+    Ok(loaded.expect("set by the block above"))
+}
+
+fn export_dataset(a: DatasetArgs) -> anyhow::Result<()> {
+    let options = a.options();
+    check_destination(&a.out)?;
+    let (source, key) = read_source(
+        &a.db,
+        &a.programme,
+        "dataset",
+        dataset_audit_detail(&options),
+    )?;
+    let data = dataset::build(&source, &options, &key)?;
+    let files = scaleup_interop::scripts::files(&data);
+    write_all_or_nothing(&a.out, &files)?;
+    eprintln!(
+        "wrote {} rows ({} clients) of {} to {}",
+        data.rows.len(),
+        data.clients,
+        data.name,
+        a.out.display()
+    );
+    Ok(())
+}
+
+/// Refuses a destination that exists and is not an empty folder (checked before reading, so a
+/// mistake costs no audit row).
+pub fn check_destination(out: &Path) -> anyhow::Result<()> {
+    if out.exists() {
+        let empty = out.is_dir()
+            && std::fs::read_dir(out)
+                .with_context(|| format!("reading {}", out.display()))?
+                .next()
+                .is_none();
+        if !empty {
+            bail!(
+                "--out: {} exists and is not an empty folder; choose a new one",
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes every file into a fresh temporary folder beside `out`, then renames it to `out`: the
+/// destination appears complete or not at all.
+pub fn write_all_or_nothing(out: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
+    check_destination(out)?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
+    let stem = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    let tmp = parent.join(format!(".{stem}.partial-{}", std::process::id()));
+    let result = (|| -> anyhow::Result<()> {
+        std::fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        for (name, bytes) in files {
+            std::fs::write(tmp.join(name), bytes).with_context(|| format!("writing {name}"))?;
+        }
+        if out.exists() {
+            std::fs::remove_dir(out).with_context(|| format!("replacing {}", out.display()))?;
+        }
+        std::fs::rename(&tmp, out).with_context(|| format!("moving the files to {}", out.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
