@@ -88,6 +88,14 @@ impl DeidKey {
         format!("{prefix}{hex}")
     }
 
+    /// A stable UUID-shaped pseudonym (a random-UUID layout over 122 bits of the keyed PRF),
+    /// for formats whose receivers expect UUIDs (FHIR ids).
+    pub fn uuid(&self, purpose: &str, id: Uuid) -> Uuid {
+        let m = self.mac(purpose, id);
+        let bytes: [u8; 16] = m[..16].try_into().expect("16 bytes");
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    }
+
     /// The client's date offset in days, in `-MAX_SHIFT_DAYS..=MAX_SHIFT_DAYS` and never 0:
     /// a keyed PRF of the client id, so the same client moves by the same days in every export
     /// made with the same key.

@@ -131,6 +131,10 @@ pub fn router(state: AppState) -> Router {
             "/programmes/{code}/effectiveness",
             get(analyses::programme_effectiveness),
         )
+        .route(
+            "/programmes/{code}/dataset",
+            get(crate::exports::programme_dataset),
+        )
         .route("/analyses/lmm", post(analyses::lmm))
         .route("/analyses/glmm", post(analyses::glmm))
         .route("/analyses/gee", post(analyses::gee))

@@ -289,6 +289,13 @@ pub const ROUTES: &[RouteDoc] = &[
         true,
     ),
     r(
+        "get",
+        "/programmes/{code}/dataset",
+        "A de-identified analysis dataset of a programme (one row per episode, assessment or session) with its data dictionary and R and Stata loaders, as `scaleup export dataset` writes them; audited with the caller and the options. Refused (422) when a combination of the quasi-identifiers is shared by fewer than k clients",
+        "export",
+        true,
+    ),
+    r(
         "post",
         "/analyses/lmm",
         "Linear mixed model (lme4-style formula; REML or ML) on a CSV table",
@@ -933,6 +940,69 @@ pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
         "remission: last score below this (default 10)",
     ),
     (
+        "/programmes/{code}/dataset",
+        "unit",
+        r#"{"type": "string", "enum": ["episode", "assessment", "session"]}"#,
+        false,
+        "what one row is (default episode)",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "instrument",
+        r#"{"type": "string", "pattern": "^[a-z0-9_.-]{1,64}$"}"#,
+        false,
+        "outcome instrument of an episode row (default: the design's, else phq9)",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "follow_up",
+        r#"{"type": "string", "enum": ["endpoint", "follow_up"]}"#,
+        false,
+        "occasion of an episode row's follow-up score (default follow_up)",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "exact_ages",
+        "boolean",
+        false,
+        "exact ages in years instead of bands",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "no_date_shift",
+        "boolean",
+        false,
+        "true dates instead of per-client shifted ones",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "keep_free_text",
+        "boolean",
+        false,
+        "keep free-text variables",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "keep_facility",
+        "boolean",
+        false,
+        "keep facilities and cluster labels instead of coarsening to district",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "k",
+        r#"{"type": "integer", "minimum": 0}"#,
+        false,
+        "k of the k-anonymity check (default 5; 0 or 1 turns it off)",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "quasi_identifiers",
+        "string",
+        false,
+        "comma-separated variables checked for k-anonymity (default sex, age_band or age, district, facility when kept)",
+    ),
+    (
         "/programmes/{code}/effectiveness",
         "instrument",
         "string",
@@ -1041,6 +1111,7 @@ fn response_schema(method: &str, path: &str) -> Option<&'static str> {
         ("get", "/caseload") => "CaseloadPage",
         ("get" | "post", "/audit/verify") => "AuditVerification",
         ("get", "/audit/checkpoint") => "AuditCheckpoint",
+        ("get", "/programmes/{code}/dataset") => "ExportFiles",
         _ => return None,
     })
 }
@@ -1053,6 +1124,11 @@ fn nullable(kind: &str) -> Value {
 /// app reads field by field. Open objects, so that a field added later is not a breaking change.
 fn response_schemas() -> Value {
     json!({
+        "ExportFiles": {"type": "object", "required": ["files"], "properties": {
+            "dataset": {"type": "string", "description": "file stem, e.g. pmplus-sw-trial_episodes"},
+            "rows": {"type": "integer"}, "clients": {"type": "integer"},
+            "files": {"type": "array", "items": {"type": "object", "required": ["name", "content"], "properties": {
+                "name": {"type": "string"}, "content": {"type": "string", "description": "the file's text (UTF-8)"}}}}}},
         "SyncAcks": {"type": "object", "required": ["acks"], "properties": {
             "acks": {"type": "array", "items": {"$ref": "#/components/schemas/Ack"}}}},
         "Ack": {"type": "object", "required": ["id", "status"], "properties": {
@@ -1252,6 +1328,9 @@ pub fn openapi_document() -> Value {
         }
         if let Some(schema) = json_body(route.method, route.path) {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+        }
+        if route.tag == "export" {
+            op["responses"]["422"] = json!({"description": "Refused: the message names the combination of quasi-identifiers shared by fewer than k clients, or the unknown variable", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
         if route.path == "/audit/checkpoint" {
             op["responses"]["409"] = json!({"description": "The audit chain does not verify, so no checkpoint was made (GET /audit/verify lists the findings)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});

@@ -124,6 +124,13 @@ const MATRIX: &[Row] = &[
         "/programmes/{code}/effectiveness",
         [401, 422, 422, 403, 403, 422, 422],
     ),
+    // Exports of client-level, pseudonymised data: the roles that read client rows and run
+    // analyses. The fixture programme is too small for k = 5: 422 means allowed and refused.
+    row(
+        "get",
+        "/programmes/{code}/dataset",
+        [401, 422, 422, 403, 403, 422, 403],
+    ),
     row("post", "/analyses/lmm", [401, 200, 200, 403, 403, 200, 200]),
     row(
         "post",

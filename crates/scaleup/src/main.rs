@@ -125,6 +125,7 @@ mod option_names {
         ("/analyses/power", &["design", "power"]),
         ("/analyses/sample-size", &["design", "sample-size"]),
         ("/analyses/plan", &["plan"]),
+        ("/programmes/{code}/dataset", &["export", "dataset"]),
         (
             "/programmes/{code}/effectiveness",
             &["analyze", "effectiveness"],

@@ -44,6 +44,8 @@ pub enum UnitArg {
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum OccasionArg {
     Endpoint,
+    /// The occasion code, as records and the HTTP parameter spell it.
+    #[value(name = "follow_up")]
     FollowUp,
 }
 
@@ -64,7 +66,7 @@ pub struct DatasetArgs {
     #[arg(long)]
     pub instrument: Option<String>,
     /// Occasion of the follow-up score of an episode row.
-    #[arg(long, value_enum, default_value = "follow-up")]
+    #[arg(long, value_enum, default_value = "follow_up")]
     pub follow_up: OccasionArg,
     /// Exact ages in years instead of age bands.
     #[arg(long)]
