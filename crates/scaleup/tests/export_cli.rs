@@ -180,6 +180,31 @@ fn datasets_match_the_database_refuse_below_k_and_are_audited() {
     let o = export(&db, &again, &qi);
     assert!(!o.status.success());
 
+    // FHIR: one QuestionnaireResponse per assessment of the programme, audited too.
+    let bundle_file = dir.path().join("bundle.json");
+    let o = Command::new(BIN)
+        .args(["export", "fhir", "--programme", PROGRAMME, "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&bundle_file)
+        .output()
+        .unwrap();
+    ok(&o);
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bundle_file).unwrap()).unwrap();
+    let responses = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "QuestionnaireResponse")
+        .count();
+    assert_eq!(responses as i64, counts["assessment"]);
+    let fhir_audit = query(
+        &db,
+        "SELECT action, seq FROM audit_log WHERE action = 'export.fhir'",
+    );
+    assert_eq!(fhir_audit.len(), 1);
+
     // Every export is audited with what was exported.
     let audited = query(
         &db,

@@ -26,11 +26,15 @@ pub struct Args {
 pub enum ExportCommand {
     /// A de-identified analysis dataset: CSV, data dictionary (CSV, JSON), R and Stata scripts.
     Dataset(DatasetArgs),
+    /// A FHIR R4 transaction Bundle: Questionnaires, pseudonymous Patients, QuestionnaireResponses
+    /// and total-score Observations.
+    Fhir(FhirArgs),
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         ExportCommand::Dataset(a) => export_dataset(a),
+        ExportCommand::Fhir(a) => export_fhir(a),
     }
 }
 
@@ -135,6 +139,72 @@ fn operator() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "unknown".into())
+}
+
+#[derive(clap::Args)]
+pub struct FhirArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Programme code.
+    #[arg(long, alias = "program")]
+    pub programme: String,
+    /// The Bundle's file (must not exist).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+fn export_fhir(a: FhirArgs) -> anyhow::Result<()> {
+    if a.out.exists() {
+        bail!("--out: {} exists; choose a new file", a.out.display());
+    }
+    let mut loaded = None;
+    block_on(async {
+        let store = a.db.open(false).await?;
+        let catalog = super::config::load_catalog(&store).await?;
+        store.close().await;
+        loaded = Some(catalog);
+        Ok(())
+    })?;
+    let catalog = loaded.expect("set by the block above");
+    let (source, key) = read_source(
+        &a.db,
+        &a.programme,
+        "fhir",
+        serde_json::json!({"format": "fhir-r4-bundle", "by": operator()}),
+    )?;
+    let (bundle, summary) = scaleup_interop::fhir::bundle(&source, &catalog, &key);
+    let text = serde_json::to_string_pretty(&bundle)? + "\n";
+    write_file_all_or_nothing(&a.out, text.as_bytes())?;
+    eprintln!(
+        "wrote {} Questionnaire(s), {} Patient(s), {} QuestionnaireResponse(s) and {} Observation(s) to {}",
+        summary.questionnaires,
+        summary.patients,
+        summary.responses,
+        summary.observations,
+        a.out.display()
+    );
+    for unknown in &summary.unknown_instruments {
+        eprintln!("left out: administrations of {unknown} (not in the catalogue)");
+    }
+    Ok(())
+}
+
+/// Writes one file beside its destination and renames it into place.
+pub fn write_file_all_or_nothing(out: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    let tmp = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let result = std::fs::write(&tmp, bytes)
+        .with_context(|| format!("writing {}", tmp.display()))
+        .and_then(|()| {
+            std::fs::rename(&tmp, out).with_context(|| format!("moving to {}", out.display()))
+        });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// Reads a programme for an export (audited by the store), with the store's de-identification
