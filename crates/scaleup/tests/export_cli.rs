@@ -205,6 +205,38 @@ fn datasets_match_the_database_refuse_below_k_and_are_audited() {
     );
     assert_eq!(fhir_audit.len(), 1);
 
+    // NDA: a GUID map for all clients but one; that one is reported, the rest exported.
+    let clients = query(
+        &db,
+        &format!(
+            "SELECT r.id, 0 FROM records r JOIN programmes p ON p.id = r.programme_id WHERE p.code = '{PROGRAMME}' AND r.kind = 'client' ORDER BY r.id"
+        ),
+    );
+    let mut map = String::from("client_id,subjectkey\n");
+    for (i, (id, _)) in clients.iter().enumerate().skip(1) {
+        map.push_str(&format!("{id},NDAR_INV{i:08}\n"));
+    }
+    let map_file = dir.path().join("guids.csv");
+    std::fs::write(&map_file, map).unwrap();
+    let nda_dir = dir.path().join("nda");
+    let o = Command::new(BIN)
+        .args(["export", "nda", "--programme", PROGRAMME, "--db"])
+        .arg(&db)
+        .arg("--guid-map")
+        .arg(&map_file)
+        .arg("--out")
+        .arg(&nda_dir)
+        .output()
+        .unwrap();
+    ok(&o);
+    let subjects = std::fs::read_to_string(nda_dir.join("ndar_subject01.csv")).unwrap();
+    assert!(subjects.starts_with(
+        "ndar_subject,01\nsubjectkey,src_subject_id,interview_date,interview_age,sex\n"
+    ));
+    assert_eq!(subjects.lines().count(), 2 + clients.len() - 1);
+    let report = std::fs::read_to_string(nda_dir.join("validation_report.txt")).unwrap();
+    assert!(report.contains("missing_guid: 1"), "{report}");
+
     // Every export is audited with what was exported.
     let audited = query(
         &db,

@@ -29,12 +29,16 @@ pub enum ExportCommand {
     /// A FHIR R4 transaction Bundle: Questionnaires, pseudonymous Patients, QuestionnaireResponses
     /// and total-score Observations.
     Fhir(FhirArgs),
+    /// NIMH Data Archive submission CSVs (ndar_subject01 and each instrument's structure) with a
+    /// validation report of what NDA would reject.
+    Nda(NdaArgs),
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         ExportCommand::Dataset(a) => export_dataset(a),
         ExportCommand::Fhir(a) => export_fhir(a),
+        ExportCommand::Nda(a) => export_nda(a),
     }
 }
 
@@ -186,6 +190,96 @@ fn export_fhir(a: FhirArgs) -> anyhow::Result<()> {
     for unknown in &summary.unknown_instruments {
         eprintln!("left out: administrations of {unknown} (not in the catalogue)");
     }
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct NdaArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Programme code.
+    #[arg(long, alias = "program")]
+    pub programme: String,
+    /// The hub's GUID map: a CSV with a header and columns `client_id` (scaleup's client id or
+    /// the client's export pseudonym) and `subjectkey` (the GUID or pseudo-GUID).
+    #[arg(long)]
+    pub guid_map: PathBuf,
+    /// Shift every interview date of a subject by a persistent secret offset (when an IRB
+    /// restricts dates); ages stay those of the true dates.
+    #[arg(long)]
+    pub shift_dates: bool,
+    /// Folder to create for the files (must not exist, or be empty).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Reads the GUID map. Errors name the line, never a value.
+fn read_guid_map(path: &Path) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--guid-map: reading {}", path.display()))?;
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(|h| h.trim().trim_matches('"').to_ascii_lowercase())
+        .collect();
+    let col = |name: &str| {
+        header.iter().position(|h| h == name).with_context(|| {
+            format!("--guid-map: the header must name the columns client_id and subjectkey")
+        })
+    };
+    let (client, guid) = (col("client_id")?, col("subjectkey")?);
+    let mut map = std::collections::BTreeMap::new();
+    for (i, line) in lines.enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cells: Vec<&str> = line
+            .split(',')
+            .map(|c| c.trim().trim_matches('"'))
+            .collect();
+        let (Some(c), Some(g)) = (cells.get(client), cells.get(guid)) else {
+            bail!("--guid-map: line {}: too few columns", i + 2);
+        };
+        if map.insert(c.to_string(), g.to_string()).is_some() {
+            bail!("--guid-map: line {}: a client listed twice", i + 2);
+        }
+    }
+    Ok(map)
+}
+
+fn export_nda(a: NdaArgs) -> anyhow::Result<()> {
+    check_destination(&a.out)?;
+    let guids = read_guid_map(&a.guid_map)?;
+    let (source, key) = read_source(
+        &a.db,
+        &a.programme,
+        "nda",
+        serde_json::json!({"format": "nda", "date_shifting": a.shift_dates, "by": operator()}),
+    )?;
+    let out = scaleup_interop::nda::export(
+        &source,
+        &guids,
+        &key,
+        &scaleup_interop::nda::NdaOptions {
+            shift_dates: a.shift_dates,
+        },
+    );
+    let files: Vec<(String, Vec<u8>)> = out
+        .files
+        .iter()
+        .map(|(n, t)| (n.clone(), t.clone().into_bytes()))
+        .collect();
+    write_all_or_nothing(&a.out, &files)?;
+    let rejected = out.findings.iter().filter(|f| f.rejected).count();
+    for (file, n) in &out.rows {
+        eprintln!("{file}: {n} rows");
+    }
+    eprintln!(
+        "{rejected} row(s) left out that NDA would reject: see {}",
+        a.out.join("validation_report.txt").display()
+    );
     Ok(())
 }
 
