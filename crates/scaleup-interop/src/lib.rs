@@ -12,6 +12,7 @@
 //! - [`fhir`]: FHIR R4 transaction Bundles (Questionnaire, QuestionnaireResponse, Observation,
 //!   Patient).
 //! - [`nda`]: NIMH Data Archive submission CSVs and a validation report.
+//! - [`dhis2`]: a DHIS2 Tracker payload (`/api/tracker`) through the hub's mapping file.
 //!
 //! Invariants: no I/O; errors name the variable, field or combination and never a clinical
 //! value; every identifier that leaves through an export is a keyed pseudonym, never a database
@@ -20,6 +21,7 @@
 pub mod csv;
 pub mod dataset;
 pub mod deid;
+pub mod dhis2;
 pub mod fhir;
 pub mod nda;
 pub mod scripts;

@@ -32,6 +32,8 @@ pub enum ExportCommand {
     /// NIMH Data Archive submission CSVs (ndar_subject01 and each instrument's structure) with a
     /// validation report of what NDA would reject.
     Nda(NdaArgs),
+    /// A DHIS2 Tracker payload for POST /api/tracker, through the hub's mapping file.
+    Dhis2(Dhis2Args),
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -39,6 +41,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ExportCommand::Dataset(a) => export_dataset(a),
         ExportCommand::Fhir(a) => export_fhir(a),
         ExportCommand::Nda(a) => export_nda(a),
+        ExportCommand::Dhis2(a) => export_dhis2(a),
     }
 }
 
@@ -280,6 +283,69 @@ fn export_nda(a: NdaArgs) -> anyhow::Result<()> {
         "{rejected} row(s) left out that NDA would reject: see {}",
         a.out.join("validation_report.txt").display()
     );
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct Dhis2Args {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Programme code.
+    #[arg(long, alias = "program")]
+    pub programme: String,
+    /// The hub's mapping onto its DHIS2 server (TOML: tracked_entity_type, program, org_units,
+    /// attributes, assessments.<instrument>, session; see docs/interoperability.md).
+    #[arg(long)]
+    pub mapping: PathBuf,
+    /// The payload's file (must not exist).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+fn export_dhis2(a: Dhis2Args) -> anyhow::Result<()> {
+    if a.out.exists() {
+        bail!("--out: {} exists; choose a new file", a.out.display());
+    }
+    let text = std::fs::read_to_string(&a.mapping)
+        .with_context(|| format!("--mapping: reading {}", a.mapping.display()))?;
+    let mapping = scaleup_interop::dhis2::Mapping::from_toml(&text)
+        .map_err(|e| anyhow::anyhow!("--mapping: {e}"))?;
+    let (source, key) = read_source(
+        &a.db,
+        &a.programme,
+        "dhis2",
+        serde_json::json!({"format": "dhis2-tracker", "by": operator()}),
+    )?;
+    let (payload, summary) = scaleup_interop::dhis2::tracker_payload(&source, &mapping, &key);
+    let text = serde_json::to_string_pretty(&payload)? + "\n";
+    write_file_all_or_nothing(&a.out, text.as_bytes())?;
+    eprintln!(
+        "wrote {} tracked entities, {} enrollments and {} events to {}",
+        summary.tracked_entities,
+        summary.enrollments,
+        summary.events,
+        a.out.display()
+    );
+    if !summary.unmapped_facilities.is_empty() {
+        eprintln!(
+            "left out: clients of {} facility(ies) without an org unit in the mapping",
+            summary.unmapped_facilities.len()
+        );
+    }
+    for i in &summary.unmapped_instruments {
+        eprintln!("left out: administrations of {i} (no stage in the mapping)");
+    }
+    if !summary.unmapped_values.is_empty() {
+        eprintln!(
+            "left out of events: values without a data element: {}",
+            summary
+                .unmapped_values
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     Ok(())
 }
 
