@@ -115,6 +115,14 @@ pub fn guid_ok(guid: &str) -> bool {
     (8..=64).contains(&guid.len()) && guid.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// One structure's file in the making: the structure, its item elements, and per row the common
+/// cells and the values by element.
+type StructureRows = (
+    Structure,
+    BTreeSet<String>,
+    Vec<(Vec<Option<String>>, BTreeMap<String, String>)>,
+);
+
 /// What a client contributes to every file: the three common elements and whether any failed.
 struct Subject {
     key: String,
@@ -256,14 +264,7 @@ pub fn export(
     out.files.push(("ndar_subject01.csv".into(), text));
 
     // One file per instrument with a structure.
-    let mut per_structure: BTreeMap<
-        &'static str,
-        (
-            Structure,
-            BTreeSet<String>,
-            Vec<(Vec<Option<String>>, BTreeMap<String, String>)>,
-        ),
-    > = BTreeMap::new();
+    let mut per_structure: BTreeMap<&'static str, StructureRows> = BTreeMap::new();
     let mut without: BTreeSet<String> = BTreeSet::new();
     for r in &source.records {
         let RecordPayload::Assessment(a) = &r.payload else {

@@ -41,7 +41,7 @@ pub fn person(n: u128, sex: Sex, birth_year: i32) -> Person {
         n,
         sex,
         birth_year,
-        facility: if n % 2 == 0 { FAC_A } else { FAC_B },
+        facility: if n.is_multiple_of(2) { FAC_A } else { FAC_B },
         sessions: 3,
         arm: "intervention",
     }

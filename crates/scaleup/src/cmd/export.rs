@@ -229,7 +229,7 @@ fn read_guid_map(path: &Path) -> anyhow::Result<std::collections::BTreeMap<Strin
         .collect();
     let col = |name: &str| {
         header.iter().position(|h| h == name).with_context(|| {
-            format!("--guid-map: the header must name the columns client_id and subjectkey")
+            "--guid-map: the header must name the columns client_id and subjectkey".to_string()
         })
     };
     let (client, guid) = (col("client_id")?, col("subjectkey")?);
