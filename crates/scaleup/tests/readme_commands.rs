@@ -39,7 +39,7 @@ fn expand(command: &str) -> (Vec<Vec<String>>, Vec<String>) {
             options.push(w.split('=').next().unwrap().to_string());
         } else if in_path
             && w.chars()
-                .all(|c| c.is_ascii_lowercase() || c == '-' || c == '|')
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '|')
         {
             paths = paths
                 .iter()
