@@ -111,6 +111,21 @@ fn quoted(text: &str) -> String {
     format!("\"{clean}\"")
 }
 
+/// The data frame's name in R: the file stem with every character R does not allow in a name
+/// (such as the `-` of a programme code) replaced by `_`.
+pub fn r_name(d: &Dataset) -> String {
+    let name: String = d
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .collect();
+    if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name
+    } else {
+        format!("d_{name}")
+    }
+}
+
 pub fn r_script(d: &Dataset) -> String {
     let mut s = String::new();
     s.push_str(&format!(
@@ -131,17 +146,17 @@ pub fn r_script(d: &Dataset) -> String {
         .collect();
     s.push_str(&format!(
         "{name} <- read.csv({file}, colClasses = c(\n{classes}\n), na.strings = \"\", stringsAsFactors = FALSE, encoding = \"UTF-8\")\n\n",
-        name = d.name,
+        name = r_name(d),
         file = quoted(&format!("{}.csv", d.name)),
         classes = classes.join(",\n")
     ));
     s.push_str("# Text cells that began with = + - @ were written with a leading ' (spreadsheet safety).\n");
     s.push_str(&format!(
         "for (v in names({n})) if (is.character({n}[[v]])) {n}[[v]] <- sub(\"^'([=+@\\t\\r-])\", \"\\\\1\", {n}[[v]])\n\n",
-        n = d.name
+        n = r_name(d)
     ));
     for v in &d.variables {
-        let col = format!("{}${}", d.name, v.name);
+        let col = format!("{}${}", r_name(d), v.name);
         match v.var_type {
             VarType::Date => s.push_str(&format!("{col} <- as.Date({col})\n")),
             VarType::Code | VarType::Integer if !v.codes.is_empty() => {
@@ -176,10 +191,22 @@ pub fn stata_do(d: &Dataset) -> String {
         .filter(|v| !v.var_type.is_numeric())
         .map(|v| v.name.as_str())
         .collect();
+    // `stringcols()` takes column numbers (1-based), not names.
+    let string_columns: Vec<String> = d
+        .variables
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.var_type.is_numeric())
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    let stringcols = if string_columns.is_empty() {
+        String::new()
+    } else {
+        format!(" stringcols({})", string_columns.join(" "))
+    };
     s.push_str(&format!(
-        "import delimited using {}, varnames(1) case(preserve) encoding(\"utf-8\") stringcols({}) clear\n\n",
+        "import delimited using {}, varnames(1) case(preserve) encoding(\"utf-8\"){stringcols} clear\n\n",
         quoted(&format!("{}.csv", d.name)),
-        if strings.is_empty() { "_none".to_string() } else { strings.join(" ") }
     ));
     s.push_str("* Text cells that began with = + - @ were written with a leading ' (spreadsheet safety).\n");
     for v in strings.iter() {
