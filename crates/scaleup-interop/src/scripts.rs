@@ -117,7 +117,13 @@ pub fn r_name(d: &Dataset) -> String {
     let name: String = d
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         name

@@ -283,6 +283,12 @@ fn dictionary_and_scripts_describe_every_variable() {
     assert!(r.contains("as.Date("));
     assert!(stata.contains("import delimited using \"sw-trial_episodes.csv\""));
     // R names may not hold `-`; Stata's stringcols takes column numbers.
-    assert!(r.contains("sw_trial_episodes <- read.csv(\"sw-trial_episodes.csv\""), "{r}");
-    assert!(stata.contains(" stringcols(1 2 3 4 5 6 7 10 11 12 13 14 18 20)"), "{stata}");
+    assert!(
+        r.contains("sw_trial_episodes <- read.csv(\"sw-trial_episodes.csv\""),
+        "{r}"
+    );
+    assert!(
+        stata.contains(" stringcols(1 2 3 4 5 6 7 10 11 12 13 14 18 20)"),
+        "{stata}"
+    );
 }

@@ -31,7 +31,7 @@ pub struct EffectivenessArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// Programme code.
-    #[arg(long = "program", visible_alias = "programme")]
+    #[arg(long = "programme", alias = "program", value_name = "CODE")]
     pub program: String,
     /// Outcome instrument (default: the design's outcome instrument, else phq9).
     #[arg(long)]
@@ -72,11 +72,11 @@ fn effectiveness(a: EffectivenessArgs) -> anyhow::Result<()> {
         let store = a.db.open(false).await?;
         let mut found = store.programme_by_code(&a.program).await?;
         if found.is_empty() {
-            bail!("--program: no programme with that code");
+            bail!("--programme: no programme with that code");
         }
         if found.len() > 1 {
             bail!(
-                "--program: {} hubs have a programme with that code",
+                "--programme: {} hubs have a programme with that code",
                 found.len()
             );
         }

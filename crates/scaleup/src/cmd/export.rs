@@ -65,7 +65,7 @@ pub struct DatasetArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// Programme code.
-    #[arg(long, alias = "program")]
+    #[arg(long, alias = "program", value_name = "CODE")]
     pub programme: String,
     /// One row per episode (with baseline and follow-up scores), assessment or session.
     #[arg(long, value_enum, default_value = "episode")]
@@ -153,7 +153,7 @@ pub struct FhirArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// Programme code.
-    #[arg(long, alias = "program")]
+    #[arg(long, alias = "program", value_name = "CODE")]
     pub programme: String,
     /// The Bundle's file (must not exist).
     #[arg(long)]
@@ -201,7 +201,7 @@ pub struct NdaArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// Programme code.
-    #[arg(long, alias = "program")]
+    #[arg(long, alias = "program", value_name = "CODE")]
     pub programme: String,
     /// The hub's GUID map: a CSV with a header and columns `client_id` (scaleup's client id or
     /// the client's export pseudonym) and `subjectkey` (the GUID or pseudo-GUID).
@@ -291,7 +291,7 @@ pub struct Dhis2Args {
     #[command(flatten)]
     pub db: DbArgs,
     /// Programme code.
-    #[arg(long, alias = "program")]
+    #[arg(long, alias = "program", value_name = "CODE")]
     pub programme: String,
     /// The hub's mapping onto its DHIS2 server (TOML: tracked_entity_type, program, org_units,
     /// attributes, assessments.<instrument>, session; see docs/interoperability.md).
