@@ -83,6 +83,13 @@ impl Mapping {
                 .unwrap_or_default();
             MappingError::Toml(format!("{msg}{span}"))
         })?;
+        m.check()?;
+        Ok(m)
+    }
+
+    /// Checks every UID of a mapping however it was read (TOML file or JSON body).
+    pub fn check(&self) -> Result<(), MappingError> {
+        let m = self;
         let check = |field: String, uid: &str| {
             if is_uid(uid) {
                 Ok(())
@@ -109,7 +116,7 @@ impl Mapping {
                 check(format!("{code}.data_elements.{k}"), v)?;
             }
         }
-        Ok(m)
+        Ok(())
     }
 }
 

@@ -135,6 +135,18 @@ pub fn router(state: AppState) -> Router {
             "/programmes/{code}/dataset",
             get(crate::exports::programme_dataset),
         )
+        .route(
+            "/programmes/{code}/fhir",
+            get(crate::exports::programme_fhir),
+        )
+        .route(
+            "/programmes/{code}/nda",
+            post(crate::exports::programme_nda),
+        )
+        .route(
+            "/programmes/{code}/dhis2",
+            post(crate::exports::programme_dhis2),
+        )
         .route("/analyses/lmm", post(analyses::lmm))
         .route("/analyses/glmm", post(analyses::glmm))
         .route("/analyses/gee", post(analyses::gee))

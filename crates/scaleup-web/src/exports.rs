@@ -3,7 +3,7 @@
 //! (admin, hub manager, researcher). The store audits each read with the caller and the
 //! options; the formats are scaleup-interop's. Query parameters have the command's option names.
 
-use crate::api::{AppState, Params};
+use crate::api::{AppState, Body, Params};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::Json;
@@ -174,5 +174,113 @@ pub async fn programme_dataset(
         "rows": data.rows.len(),
         "clients": data.clients,
         "files": files_json(scaleup_interop::scripts::files(&data)),
+    })))
+}
+
+/// The FHIR R4 transaction Bundle of a programme, as `scaleup export fhir` writes it.
+pub async fn programme_fhir(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    require_exporter(&caller)?;
+    let programme = programme_of(&state, &caller, &code).await?;
+    let detail = json!({"format": "fhir-r4-bundle", "by": caller.user.username});
+    let source = state
+        .store
+        .study_source(Some(&caller.actor), &programme.id, "fhir", detail)
+        .await?;
+    let key = state.store.deidentification_key();
+    let catalog = state.catalog.rules.clone();
+    let (bundle, _) =
+        tokio::task::spawn_blocking(move || scaleup_interop::fhir::bundle(&source, &catalog, &key))
+            .await
+            .map_err(|_| internal())?;
+    Ok(Json(bundle))
+}
+
+fn internal() -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "something went wrong",
+    )
+}
+
+/// The hub's GUID map: client (scaleup id or export pseudonym) → GUID or pseudo-GUID.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NdaBody {
+    guids: std::collections::BTreeMap<String, String>,
+    /// As `--shift-dates`.
+    #[serde(default)]
+    shift_dates: bool,
+}
+
+/// NIMH Data Archive files of a programme with the report of what NDA would reject.
+pub async fn programme_nda(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Body(body): Body<NdaBody>,
+) -> Result<Json<Value>, ApiError> {
+    require_exporter(&caller)?;
+    let programme = programme_of(&state, &caller, &code).await?;
+    let detail =
+        json!({"format": "nda", "date_shifting": body.shift_dates, "by": caller.user.username});
+    let source = state
+        .store
+        .study_source(Some(&caller.actor), &programme.id, "nda", detail)
+        .await?;
+    let key = state.store.deidentification_key();
+    let options = scaleup_interop::nda::NdaOptions {
+        shift_dates: body.shift_dates,
+    };
+    let out = tokio::task::spawn_blocking(move || {
+        scaleup_interop::nda::export(&source, &body.guids, &key, &options)
+    })
+    .await
+    .map_err(|_| internal())?;
+    let rejected = out.findings.iter().filter(|f| f.rejected).count();
+    Ok(Json(json!({
+        "rows": out.rows,
+        "rejected": rejected,
+        "files": out.files.iter().map(|(n, t)| json!({"name": n, "content": t})).collect::<Vec<_>>(),
+    })))
+}
+
+/// A DHIS2 Tracker payload of a programme through the hub's mapping (the TOML file's fields as
+/// JSON), with what the mapping left out.
+pub async fn programme_dhis2(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    Body(mapping): Body<scaleup_interop::dhis2::Mapping>,
+) -> Result<Json<Value>, ApiError> {
+    require_exporter(&caller)?;
+    mapping.check().map_err(|e| {
+        let message = e.to_string();
+        let field = message.split(':').next().unwrap_or("body").to_string();
+        ApiError::invalid(field, message)
+    })?;
+    let programme = programme_of(&state, &caller, &code).await?;
+    let detail = json!({"format": "dhis2-tracker", "by": caller.user.username});
+    let source = state
+        .store
+        .study_source(Some(&caller.actor), &programme.id, "dhis2", detail)
+        .await?;
+    let key = state.store.deidentification_key();
+    let (payload, summary) = tokio::task::spawn_blocking(move || {
+        scaleup_interop::dhis2::tracker_payload(&source, &mapping, &key)
+    })
+    .await
+    .map_err(|_| internal())?;
+    Ok(Json(json!({
+        "payload": payload,
+        "left_out": {
+            "facilities": summary.unmapped_facilities.len(),
+            "instruments": summary.unmapped_instruments,
+            "values": summary.unmapped_values,
+        },
     })))
 }

@@ -296,6 +296,27 @@ pub const ROUTES: &[RouteDoc] = &[
         true,
     ),
     r(
+        "get",
+        "/programmes/{code}/fhir",
+        "The programme's assessments as a FHIR R4 transaction Bundle (Questionnaires, pseudonymous Patients, QuestionnaireResponses, total-score Observations), as `scaleup export fhir` writes it; audited",
+        "export",
+        true,
+    ),
+    r(
+        "post",
+        "/programmes/{code}/nda",
+        "NIMH Data Archive submission files of the programme (ndar_subject01 and each instrument's structure) with the report of rows NDA would reject, from the hub's GUID map; audited",
+        "export",
+        true,
+    ),
+    r(
+        "post",
+        "/programmes/{code}/dhis2",
+        "A DHIS2 Tracker payload (for POST /api/tracker) of the programme through the hub's mapping of DHIS2 UIDs; audited",
+        "export",
+        true,
+    ),
+    r(
         "post",
         "/analyses/lmm",
         "Linear mixed model (lme4-style formula; REML or ML) on a CSV table",
@@ -1099,6 +1120,8 @@ fn json_body(method: &str, path: &str) -> Option<&'static str> {
         ("post", "/safety-flags/{id}/acknowledge") => "SafetyFlagAcknowledge",
         ("post", "/conflicts/{id}/resolve") => "ConflictResolve",
         ("post", "/audit/verify") => "AuditVerifyRequest",
+        ("post", "/programmes/{code}/nda") => "NdaGuidMap",
+        ("post", "/programmes/{code}/dhis2") => "Dhis2Mapping",
         _ => return None,
     })
 }
@@ -1123,7 +1146,23 @@ fn nullable(kind: &str) -> Value {
 /// Response schemas: the acknowledgements of a push and the caseload, which the counsellor's
 /// app reads field by field. Open objects, so that a field added later is not a breaking change.
 fn response_schemas() -> Value {
+    let uid = json!({"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]{10}$"});
+    let stage = json!({"type": "object", "required": ["stage"], "additionalProperties": false, "properties": {
+        "stage": uid, "data_elements": {"type": "object", "additionalProperties": uid}}});
     json!({
+        "NdaGuidMap": {"type": "object", "required": ["guids"], "additionalProperties": false, "properties": {
+            "guids": {"type": "object", "additionalProperties": {"type": "string"},
+                "description": "client (scaleup's client id or its export pseudonym) -> GUID or pseudo-GUID"},
+            "shift_dates": {"type": "boolean", "description": "shift every interview date of a subject by a persistent secret offset (as --shift-dates)"}}},
+        "Dhis2Mapping": {"type": "object", "required": ["tracked_entity_type", "program", "org_units"], "additionalProperties": false,
+            "description": "the hub's DHIS2 UIDs, as in the TOML file `scaleup export dhis2 --mapping` reads",
+            "properties": {
+                "tracked_entity_type": uid, "program": uid,
+                "org_units": {"type": "object", "additionalProperties": uid, "description": "facility code -> org unit UID"},
+                "attributes": {"type": "object", "additionalProperties": uid, "description": "sex, birth_year, pseudonym -> attribute UID"},
+                "sex_codes": {"type": "object", "additionalProperties": {"type": "string"}},
+                "assessments": {"type": "object", "additionalProperties": stage, "description": "instrument code -> stage and data elements"},
+                "session": stage}},
         "ExportFiles": {"type": "object", "required": ["files"], "properties": {
             "dataset": {"type": "string", "description": "file stem, e.g. pmplus-sw-trial_episodes"},
             "rows": {"type": "integer"}, "clients": {"type": "integer"},
