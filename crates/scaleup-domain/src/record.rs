@@ -586,13 +586,13 @@ impl RecordPayload {
                     ));
                 }
                 for (item, value) in &a.responses {
-                    if let Some(v) = value {
-                        if !v.is_finite() {
-                            return Err(FieldError::new(
-                                format!("data.responses.{item}"),
-                                "must be a finite number",
-                            ));
-                        }
+                    if let Some(v) = value
+                        && !v.is_finite()
+                    {
+                        return Err(FieldError::new(
+                            format!("data.responses.{item}"),
+                            "must be a finite number",
+                        ));
                     }
                 }
                 if a.occasion == Occasion::Session && a.session_number.is_none() {
@@ -660,13 +660,13 @@ impl RecordPayload {
                 if s.number == 0 || s.number > 100 {
                     return Err(FieldError::new("data.number", "must be between 1 and 100"));
                 }
-                if let Some(d) = s.duration_minutes {
-                    if d == 0 || d > 600 {
-                        return Err(FieldError::new(
-                            "data.duration_minutes",
-                            "must be between 1 and 600",
-                        ));
-                    }
+                if let Some(d) = s.duration_minutes
+                    && (d == 0 || d > 600)
+                {
+                    return Err(FieldError::new(
+                        "data.duration_minutes",
+                        "must be between 1 and 600",
+                    ));
                 }
                 if !s.attended && !s.components.is_empty() {
                     return Err(FieldError::new(
@@ -742,13 +742,13 @@ impl RecordPayload {
                 if !(t.hours.is_finite() && t.hours >= 0.0 && t.hours <= 2000.0) {
                     return Err(FieldError::new("data.hours", "must be between 0 and 2000"));
                 }
-                if let Some(done) = t.completed_on {
-                    if done < t.started_on {
-                        return Err(FieldError::new(
-                            "data.completed_on",
-                            "must not be before started_on",
-                        ));
-                    }
+                if let Some(done) = t.completed_on
+                    && done < t.started_on
+                {
+                    return Err(FieldError::new(
+                        "data.completed_on",
+                        "must not be before started_on",
+                    ));
                 }
             }
         }

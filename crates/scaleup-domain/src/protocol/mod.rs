@@ -276,7 +276,7 @@ impl Protocol {
                     .is_some_and(|t| t.trim().is_empty() || t.len() > 1000)
                 {
                     return Err(ferr(
-                        &format!("risk.safety_steps[{i}].text"),
+                        format!("risk.safety_steps[{i}].text"),
                         "must be 1 to 1000 characters when given",
                     ));
                 }
