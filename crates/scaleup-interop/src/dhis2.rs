@@ -1,5 +1,5 @@
-//! DHIS2 Tracker export: a flat payload for `POST /api/tracker` (DHIS2 2.36 and later;
-//! reference §1.3): clients as tracked entities, episodes as enrollments, assessments and
+//! DHIS2 Tracker export: a flat payload for `POST /api/tracker` (DHIS2 2.36 and later; the
+//! "new tracker" of dhis2/dhis2-docs `src/developer/web-api/new-tracker.md`): clients as tracked entities, episodes as enrollments, assessments and
 //! sessions as events with data values, through a mapping file the hub writes for its DHIS2
 //! server (UIDs of the tracked-entity type, program, stages, data elements, attributes and org
 //! units, which differ from server to server).

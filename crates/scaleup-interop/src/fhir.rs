@@ -1,10 +1,11 @@
 //! FHIR R4 (4.0.1) export: a transaction Bundle holding a Questionnaire per instrument used, and
 //! per client a pseudonymous Patient, per administration a QuestionnaireResponse and, when the
 //! server could total it, an Observation of the total score that points back at the response
-//! with `derivedFrom` (the US Core "screening assessment" pattern; reference §7).
+//! with `derivedFrom` (the pattern of US Core's Observation Screening Assessment profile, e.g. its example
+//! "PHQ9 Panel Example 44249-1", hl7.org/fhir/us/core/STU7).
 //!
 //! Resources are plain JSON built here rather than typed structs of a FHIR crate (only R4B or
-//! dormant R4 crates exist; reference §7.3). Every resource is validated in the tests against
+//! dormant R4 crates exist on crates.io). Every resource is validated in the tests against
 //! the official R4 JSON Schema (`tests/fixtures/fhir-r4/`).
 //!
 //! Ids: every resource id is a UUID made from a keyed PRF of the scaleup id (the same key as
@@ -28,8 +29,10 @@ const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observ
 const LOCAL_TOTALS: &str = "urn:scaleup:instrument-total";
 
 /// LOINC codes of an instrument: the panel, the total score and the items in item order.
-/// Only codes marked verified or secondary-sourced in the interoperability reference (§7.2);
-/// EPDS's total and PCL-5 are left out until checked against loinc.org.
+/// Codes as published by LOINC (cdn.loinc.org/44261-6, loinc.org/55757-9, loinc.org/69729-2 for
+/// the GAD-7 items and total, cdn.loinc.org/72110-0, loinc.org/75626-2); the GAD-7 and EPDS
+/// panel codes are from secondary sources. EPDS's total and PCL-5 are left out until checked
+/// against loinc.org.
 pub struct Loinc {
     pub panel: &'static str,
     pub panel_display: &'static str,

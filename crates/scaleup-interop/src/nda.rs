@@ -1,7 +1,8 @@
 //! NIMH Data Archive (NDA) submission files: `ndar_subject01` and one file per instrument that
 //! has an NDA data structure (PHQ-9 `cde_phq901`, GAD-7 `cde_gad701`, WHODAS 2.0 `cde_whodas01`),
 //! each with NDA's two-line header (`<short name>,<version>`, then the element names), plus a
-//! validation report of what NDA would reject and why (reference §8).
+//! validation report of what NDA would reject and why (nda.nih.gov: the data dictionary and
+//! NDAR/nda-tools, whose test fixtures show the two-line header).
 //!
 //! - `subjectkey` comes from the hub's GUID map (a GUID or pseudo-GUID per client); a client
 //!   without one is left out of every file and reported.
@@ -13,7 +14,7 @@
 //!   1 July of that year (at most 6 months off); the report says so.
 //!
 //! Element names of instrument items follow the pattern `<structure prefix>_<item>` and are
-//! **unverified** against NDA's data dictionary (reference §8.5 has the structure names only):
+//! **unverified** against NDA's data dictionary (only the structure names are confirmed):
 //! the report says so, and `vtcmd` validation is the step before submission.
 
 use crate::csv;
