@@ -59,6 +59,46 @@ pub fn structure(instrument: &str) -> Option<Structure> {
     })
 }
 
+/// Reads a hub's GUID map: CSV with a header naming the columns `client_id` (scaleup's client
+/// id or the client's export pseudonym) and `subjectkey` (the GUID or pseudo-GUID), in any
+/// order among others. Errors name the line, never a value.
+pub fn parse_guid_map(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(|h| h.trim().trim_matches('"').to_ascii_lowercase())
+        .collect();
+    let col = |name: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            "line 1: the header must name the columns client_id and subjectkey".to_string()
+        })
+    };
+    let (client, guid) = (col("client_id")?, col("subjectkey")?);
+    let mut map = BTreeMap::new();
+    for (i, line) in lines.enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cells: Vec<&str> = line
+            .split(',')
+            .map(|c| c.trim().trim_matches('"'))
+            .collect();
+        let (Some(c), Some(g)) = (cells.get(client), cells.get(guid)) else {
+            return Err(format!("line {}: too few columns", i + 2));
+        };
+        if c.is_empty() || g.is_empty() {
+            return Err(format!("line {}: an empty client_id or subjectkey", i + 2));
+        }
+        if map.insert(c.to_string(), g.to_string()).is_some() {
+            return Err(format!("line {}: a client listed twice", i + 2));
+        }
+    }
+    Ok(map)
+}
+
 /// Interview ages NDA accepts, in months.
 pub const AGE_MONTHS: std::ops::RangeInclusive<i64> = 0..=1260;
 

@@ -163,3 +163,25 @@ fn shifted_dates_keep_ages_and_the_map_may_use_pseudonyms() {
     }
     assert_eq!(moved, 12);
 }
+
+#[test]
+fn guid_maps_are_read_by_header_and_refused_by_line() {
+    let map = nda::parse_guid_map(
+        "\u{feff}site,subjectkey,client_id\nA,NDAR_INV1,c1\n\nB,NDAR_INV2,c2\n",
+    )
+    .unwrap();
+    assert_eq!(map["c1"], "NDAR_INV1");
+    assert_eq!(map.len(), 2);
+    assert_eq!(
+        nda::parse_guid_map("client,guid\nc1,g1\n").unwrap_err(),
+        "line 1: the header must name the columns client_id and subjectkey"
+    );
+    assert_eq!(
+        nda::parse_guid_map("client_id,subjectkey\nc1,g1\nc1,g2\n").unwrap_err(),
+        "line 3: a client listed twice"
+    );
+    assert_eq!(
+        nda::parse_guid_map("client_id,subjectkey\nc1\n").unwrap_err(),
+        "line 2: too few columns"
+    );
+}

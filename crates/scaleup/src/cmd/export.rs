@@ -216,40 +216,11 @@ pub struct NdaArgs {
     pub out: PathBuf,
 }
 
-/// Reads the GUID map. Errors name the line, never a value.
+/// Reads the GUID map (parsed by scaleup-interop). Errors name the line, never a value.
 fn read_guid_map(path: &Path) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("--guid-map: reading {}", path.display()))?;
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap_or("")
-        .split(',')
-        .map(|h| h.trim().trim_matches('"').to_ascii_lowercase())
-        .collect();
-    let col = |name: &str| {
-        header.iter().position(|h| h == name).with_context(|| {
-            "--guid-map: the header must name the columns client_id and subjectkey".to_string()
-        })
-    };
-    let (client, guid) = (col("client_id")?, col("subjectkey")?);
-    let mut map = std::collections::BTreeMap::new();
-    for (i, line) in lines.enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let cells: Vec<&str> = line
-            .split(',')
-            .map(|c| c.trim().trim_matches('"'))
-            .collect();
-        let (Some(c), Some(g)) = (cells.get(client), cells.get(guid)) else {
-            bail!("--guid-map: line {}: too few columns", i + 2);
-        };
-        if map.insert(c.to_string(), g.to_string()).is_some() {
-            bail!("--guid-map: line {}: a client listed twice", i + 2);
-        }
-    }
-    Ok(map)
+    scaleup_interop::nda::parse_guid_map(&text).map_err(|e| anyhow::anyhow!("--guid-map: {e}"))
 }
 
 fn export_nda(a: NdaArgs) -> anyhow::Result<()> {
