@@ -61,6 +61,7 @@ impl MasterKey {
         let audit_head = sub(b"scaleup/audit-head/v1");
         let audit_checkpoint = sub(b"scaleup/audit-checkpoint/v1");
         let throttle = sub(b"scaleup/login-throttle/v1");
+        let export = sub(b"scaleup/export-deidentification/v1");
         // A short public fingerprint, stored beside each ciphertext, tells which key encrypted it
         // (for rotation) without revealing anything about the key.
         let key_id = hex(&Sha256::digest(sub(b"scaleup/key-id/v1"))[..6]);
@@ -73,6 +74,7 @@ impl MasterKey {
             audit_head,
             audit_checkpoint,
             throttle,
+            export,
             key_id,
             check_value,
         }
@@ -85,6 +87,8 @@ pub(crate) struct Keys {
     audit_head: [u8; 32],
     audit_checkpoint: [u8; 32],
     throttle: [u8; 32],
+    /// Pseudonyms and date shifts of exports (`Store::deidentification_key`).
+    export: [u8; 32],
     pub(crate) key_id: String,
     pub(crate) check_value: String,
 }
@@ -133,6 +137,10 @@ impl Keys {
     /// The key of a sign-in throttling counter: a MAC of its parts (each preceded by its length,
     /// so no two lists of parts collide), so the table of counters names no username or address
     /// and cannot be matched against guessed ones without the key.
+    pub(crate) fn export_key(&self) -> [u8; 32] {
+        self.export
+    }
+
     pub(crate) fn throttle_key(&self, parts: &[&str]) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.throttle)
             .expect("HMAC takes any key length");

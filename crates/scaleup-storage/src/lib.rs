@@ -23,6 +23,7 @@ mod care_views;
 mod catalog_rules;
 mod crypto;
 mod definitions;
+mod export;
 mod hashing;
 mod indicators;
 mod key_check;

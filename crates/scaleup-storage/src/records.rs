@@ -521,7 +521,7 @@ impl Store {
                 id_value,
                 "invalid",
                 Some("kind"),
-                "must be one of the record kinds",
+                scaleup_domain::error::one_of(&RecordKind::ALL.map(|k| k.as_str())),
             ));
         };
         let Some(id) = id_value

@@ -58,6 +58,7 @@ conformance!(
     verify_on_a_live_server_never_cries_wolf,
     summary_counts_indicators_and_suppresses_small_cells,
     activity_for_costing_is_aggregated_per_hub_and_year,
+    an_export_reads_a_programme_with_its_scores_and_is_audited,
     acks_carry_the_servers_score_and_the_alerts_raised,
     assessments_are_scored_with_the_version_they_name,
     protocol_rules_and_the_clock_reject_what_cannot_be_right,
@@ -2060,6 +2061,79 @@ async fn summary_counts_indicators_and_suppresses_small_cells(
         }
     }
     assert!(scaleup_storage::testing::summary_counts_match_records(&store).await);
+}
+
+/// `Store::study_source` (every export's read): the programme's client-level records, never an
+/// identity, with the server's scores, its sites and org units; audited with the options; a
+/// caller outside the programme's hub sees nothing.
+async fn an_export_reads_a_programme_with_its_scores_and_is_audited(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let a = actor(&store, &f.counsellor).await;
+    let acks = store
+        .push(&a, "d", vec![rec(
+            "assessment",
+            &uuid(),
+            None,
+            json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": {"1": 3, "2": 3, "3": 2}}),
+        )])
+        .await
+        .unwrap();
+    assert_eq!(acks[0].status, AckStatus::Created, "{acks:?}");
+    let source = store
+        .study_source(None, &f.programme_id, "dataset", json!({"unit": "episode"}))
+        .await
+        .unwrap();
+    let kinds: std::collections::BTreeMap<String, usize> =
+        source.records.iter().fold(Default::default(), |mut m, r| {
+            *m.entry(r.payload.kind().as_str().to_string()).or_default() += 1;
+            m
+        });
+    assert_eq!(
+        kinds,
+        [
+            ("assessment", 1),
+            ("client", 1),
+            ("episode", 1),
+            ("session", 1)
+        ]
+        .map(|(k, n)| (k.to_string(), n))
+        .into()
+    );
+    let score = source
+        .records
+        .iter()
+        .find_map(|r| r.score.as_ref())
+        .unwrap();
+    assert_eq!(score.total, Some(8.0));
+    assert_eq!(source.hub_code, "ke-pmplus");
+    assert!(
+        source
+            .org_units
+            .iter()
+            .any(|u| u.id.to_string() == f.facility_id)
+    );
+    let row = sqlx::query(
+        "SELECT detail FROM audit_log WHERE action = 'export.dataset' ORDER BY seq DESC",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let detail: Value = serde_json::from_str(&row.get::<String, _>("detail")).unwrap();
+    assert_eq!(detail["unit"], "episode");
+    assert_eq!(detail["records"], 4);
+    assert_eq!(detail["clients"], 1);
+    // A counsellor of another hub cannot read this programme.
+    let foreign = actor(&store, &f.foreign_counsellor).await;
+    assert!(matches!(
+        store
+            .study_source(Some(&foreign), &f.programme_id, "dataset", json!({}))
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn activity_for_costing_is_aggregated_per_hub_and_year(

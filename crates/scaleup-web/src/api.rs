@@ -117,6 +117,22 @@ pub fn router(state: AppState) -> Router {
             "/programmes/{code}/effectiveness",
             get(analyses::programme_effectiveness),
         )
+        .route(
+            "/programmes/{code}/dataset",
+            get(crate::exports::programme_dataset),
+        )
+        .route(
+            "/programmes/{code}/fhir",
+            get(crate::exports::programme_fhir),
+        )
+        .route(
+            "/programmes/{code}/nda",
+            post(crate::exports::programme_nda),
+        )
+        .route(
+            "/programmes/{code}/dhis2",
+            post(crate::exports::programme_dhis2),
+        )
         .route("/analyses/lmm", post(analyses::lmm))
         .route("/analyses/glmm", post(analyses::glmm))
         .route("/analyses/gee", post(analyses::gee))
@@ -224,6 +240,10 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
                     let text = inner.to_string();
                     if text.starts_with("missing field") || text.starts_with("unknown field") {
                         text.split(" at line").next().unwrap_or(&text).to_string()
+                    } else if let Some(allowed) =
+                        scaleup_domain::error::allowed_in_serde_message(&text)
+                    {
+                        scaleup_domain::error::one_of(&allowed)
                     } else {
                         "has the wrong type or an invalid value".to_string()
                     }
@@ -244,13 +264,21 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Par
             .await
             .map(|Query(t)| Params(t))
             .map_err(|e| {
-                ApiError::invalid(
-                    "query",
-                    format!(
-                        "invalid query parameters: {}",
-                        e.body_text().split(": ").last().unwrap_or("")
-                    ),
-                )
+                let text = e.body_text();
+                let detail = text.split(": ").last().unwrap_or("");
+                // An enum parameter outside its set: name the allowed values, not the one sent.
+                if let Some(allowed) = scaleup_domain::error::allowed_in_serde_message(detail) {
+                    let parts: Vec<&str> = text.split(": ").collect();
+                    let field = parts
+                        .len()
+                        .checked_sub(2)
+                        .map(|i| parts[i])
+                        .and_then(|f| f.rsplit(' ').next())
+                        .filter(|f| f.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                        .unwrap_or("query");
+                    return ApiError::invalid(field, scaleup_domain::error::one_of(&allowed));
+                }
+                ApiError::invalid("query", format!("invalid query parameters: {detail}"))
             })
     }
 }

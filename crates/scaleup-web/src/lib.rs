@@ -22,6 +22,7 @@ mod api;
 mod auth;
 mod console;
 mod error;
+mod exports;
 mod indicators;
 pub mod notify;
 pub mod openapi;

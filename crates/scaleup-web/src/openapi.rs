@@ -345,6 +345,34 @@ pub const ROUTES: &[RouteDoc] = &[
         true,
     ),
     r(
+        "get",
+        "/programmes/{code}/dataset",
+        "A de-identified analysis dataset of a programme (one row per episode, assessment or session) with its data dictionary and R and Stata loaders, as `scaleup export dataset` writes them; audited with the caller and the options. Refused (422) when a combination of the quasi-identifiers is shared by fewer than k clients",
+        "export",
+        true,
+    ),
+    r(
+        "get",
+        "/programmes/{code}/fhir",
+        "The programme's assessments as a FHIR R4 transaction Bundle (Questionnaires, pseudonymous Patients, QuestionnaireResponses, total-score Observations), as `scaleup export fhir` writes it; audited",
+        "export",
+        true,
+    ),
+    r(
+        "post",
+        "/programmes/{code}/nda",
+        "NIMH Data Archive submission files of the programme (ndar_subject01 and each instrument's structure) with the report of rows NDA would reject, from the hub's GUID map; audited",
+        "export",
+        true,
+    ),
+    r(
+        "post",
+        "/programmes/{code}/dhis2",
+        "A DHIS2 Tracker payload (for POST /api/tracker) of the programme through the hub's mapping of DHIS2 UIDs; audited",
+        "export",
+        true,
+    ),
+    r(
         "post",
         "/analyses/lmm",
         "Linear mixed model (lme4-style formula; REML or ML) on a CSV table",
@@ -1066,6 +1094,69 @@ pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
         "remission: last score below this (default 10)",
     ),
     (
+        "/programmes/{code}/dataset",
+        "unit",
+        r#"{"type": "string", "enum": ["episode", "assessment", "session"]}"#,
+        false,
+        "what one row is (default episode)",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "instrument",
+        r#"{"type": "string", "pattern": "^[a-z0-9_.-]{1,64}$"}"#,
+        false,
+        "outcome instrument of an episode row (default: the design's, else phq9)",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "follow_up",
+        r#"{"type": "string", "enum": ["endpoint", "follow_up"]}"#,
+        false,
+        "occasion of an episode row's follow-up score (default follow_up)",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "exact_ages",
+        "boolean",
+        false,
+        "exact ages in years instead of bands",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "no_date_shift",
+        "boolean",
+        false,
+        "true dates instead of per-client shifted ones",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "keep_free_text",
+        "boolean",
+        false,
+        "keep free-text variables",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "keep_facility",
+        "boolean",
+        false,
+        "keep facilities and cluster labels instead of coarsening to district",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "k",
+        r#"{"type": "integer", "minimum": 0}"#,
+        false,
+        "k of the k-anonymity check (default 5; 0 or 1 turns it off)",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "quasi_identifiers",
+        "string",
+        false,
+        "comma-separated variables checked for k-anonymity (default sex, age_band or age, district, facility when kept)",
+    ),
+    (
         "/programmes/{code}/effectiveness",
         "instrument",
         "string",
@@ -1172,6 +1263,8 @@ fn json_body(method: &str, path: &str) -> Option<&'static str> {
         ("post", "/safety-flags/{id}/acknowledge") => "SafetyFlagAcknowledge",
         ("post", "/conflicts/{id}/resolve") => "ConflictResolve",
         ("post", "/audit/verify") => "AuditVerifyRequest",
+        ("post", "/programmes/{code}/nda") => "NdaGuidMap",
+        ("post", "/programmes/{code}/dhis2") => "Dhis2Mapping",
         _ => return None,
     })
 }
@@ -1185,6 +1278,7 @@ fn response_schema(method: &str, path: &str) -> Option<&'static str> {
         ("get" | "post", "/audit/verify") => "AuditVerification",
         ("get", "/audit/checkpoint") => "AuditCheckpoint",
         ("get", "/indicators") => "IndicatorTable",
+        ("get", "/programmes/{code}/dataset") => "ExportFiles",
         _ => return None,
     })
 }
@@ -1196,7 +1290,28 @@ fn nullable(kind: &str) -> Value {
 /// Response schemas: the acknowledgements of a push and the caseload, which the counsellor's
 /// app reads field by field. Open objects, so that a field added later is not a breaking change.
 fn response_schemas() -> Value {
+    let uid = json!({"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]{10}$"});
+    let stage = json!({"type": "object", "required": ["stage"], "additionalProperties": false, "properties": {
+        "stage": uid, "data_elements": {"type": "object", "additionalProperties": uid}}});
     json!({
+        "NdaGuidMap": {"type": "object", "required": ["guids"], "additionalProperties": false, "properties": {
+            "guids": {"type": "object", "additionalProperties": {"type": "string"},
+                "description": "client (scaleup's client id or its export pseudonym) -> GUID or pseudo-GUID"},
+            "shift_dates": {"type": "boolean", "description": "shift every interview date of a subject by a persistent secret offset (as --shift-dates)"}}},
+        "Dhis2Mapping": {"type": "object", "required": ["tracked_entity_type", "program", "org_units"], "additionalProperties": false,
+            "description": "the hub's DHIS2 UIDs, as in the TOML file `scaleup export dhis2 --mapping` reads",
+            "properties": {
+                "tracked_entity_type": uid, "program": uid,
+                "org_units": {"type": "object", "additionalProperties": uid, "description": "facility code -> org unit UID"},
+                "attributes": {"type": "object", "additionalProperties": uid, "description": "sex, birth_year, pseudonym -> attribute UID"},
+                "sex_codes": {"type": "object", "additionalProperties": {"type": "string"}},
+                "assessments": {"type": "object", "additionalProperties": stage, "description": "instrument code -> stage and data elements"},
+                "session": stage}},
+        "ExportFiles": {"type": "object", "required": ["files"], "properties": {
+            "dataset": {"type": "string", "description": "file stem, e.g. pmplus-sw-trial_episodes"},
+            "rows": {"type": "integer"}, "clients": {"type": "integer"},
+            "files": {"type": "array", "items": {"type": "object", "required": ["name", "content"], "properties": {
+                "name": {"type": "string"}, "content": {"type": "string", "description": "the file's text (UTF-8)"}}}}}},
         "SyncAcks": {"type": "object", "required": ["acks"], "properties": {
             "acks": {"type": "array", "items": {"$ref": "#/components/schemas/Ack"}}}},
         "Ack": {"type": "object", "required": ["id", "status"], "properties": {
@@ -1422,6 +1537,9 @@ pub fn openapi_document() -> Value {
         if let Some(schema) = json_body(route.method, route.path) {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         }
+        if route.tag == "export" {
+            op["responses"]["422"] = json!({"description": "Refused: the message names the combination of quasi-identifiers shared by fewer than k clients, or the unknown variable", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        }
         if route.path == "/audit/checkpoint" {
             op["responses"]["409"] = json!({"description": "The audit chain does not verify, so no checkpoint was made (GET /audit/verify lists the findings)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
@@ -1528,15 +1646,21 @@ pub fn openapi_document() -> Value {
                                 "device_time": {"type": "string", "format": "date-time",
                                     "description": "the device's clock when the record was saved; at most a day ahead of the server's"},
                                 "data": {"type": "object",
-                                    "description": "the record body of its kind; no date in it may be after the server's today plus one day. An assessment may name `instrument_version`, the version of the instrument its form used: the server scores with exactly that version (rejected at data.instrument_version when the catalogue lacks it), else the newest. A session's `components` must be components of its episode's programme's protocol; a new episode is rejected at data.client_id while an exclusion of that protocol fires on the client's latest screening or baseline."}
-                            }
+                                    "description": "the record body of its kind (its schema is `<Kind>Data`, chosen by `kind`); no date in it may be after the server's today plus one day. An assessment may name `instrument_version`, the version of the instrument its form used: the server scores with exactly that version (rejected at data.instrument_version when the catalogue lacks it), else the newest. A session's `components` must be components of its episode's programme's protocol; a new episode is rejected at data.client_id while an exclusion of that protocol fires on the client's latest screening or baseline."}
+                            },
+                            "allOf": record_data_by_kind()
                         }}
                     }
                 }
             }
         }
     });
-    for extra in [audit_schemas(), response_schemas(), console_schemas()] {
+    for extra in [
+        audit_schemas(),
+        response_schemas(),
+        console_schemas(),
+        record_data_schemas(),
+    ] {
         if let (Some(schemas), Value::Object(extra)) =
             (doc["components"]["schemas"].as_object_mut(), extra)
         {
@@ -1569,6 +1693,48 @@ fn console_schemas() -> Value {
                     "text": {"type": "string", "minLength": 1, "maxLength": 524288,
                         "description": "the TOML file: kind = instrument | protocol | competency_framework | item_texts, or [[price_list]] tables as `scaleup econ cost --prices` reads them"}}))
     })
+}
+
+/// The component name of the schema of a record kind's `data`: `client_identity` →
+/// `ClientIdentityData`.
+pub fn record_data_schema_name(kind: scaleup_domain::record::RecordKind) -> String {
+    let mut name = String::new();
+    for part in kind.as_str().split('_') {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            name.push(first.to_ascii_uppercase());
+            name.extend(chars);
+        }
+    }
+    name + "Data"
+}
+
+/// One schema per record kind's `data`, generated from the domain type that parses it
+/// (`scaleup_domain::record::data_schema`), so the document and the validation cannot drift.
+fn record_data_schemas() -> Value {
+    let map: serde_json::Map<String, Value> = scaleup_domain::record::RecordKind::ALL
+        .iter()
+        .map(|&kind| {
+            (
+                record_data_schema_name(kind),
+                scaleup_domain::record::data_schema(kind),
+            )
+        })
+        .collect();
+    Value::Object(map)
+}
+
+/// `kind` selects the schema of `data`: one `if kind is K then data is KData` per kind.
+fn record_data_by_kind() -> Value {
+    scaleup_domain::record::RecordKind::ALL
+        .iter()
+        .map(|&kind| {
+            json!({
+                "if": {"required": ["kind"], "properties": {"kind": {"const": kind.as_str()}}},
+                "then": {"properties": {"data": {"$ref": format!("#/components/schemas/{}", record_data_schema_name(kind))}}}
+            })
+        })
+        .collect()
 }
 
 /// A checkpoint of the audit chain, as `GET /audit/checkpoint` returns it and

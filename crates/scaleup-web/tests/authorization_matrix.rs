@@ -153,6 +153,28 @@ const MATRIX: &[Row] = &[
         "/programmes/{code}/effectiveness",
         [401, 422, 422, 403, 403, 422, 422],
     ),
+    // Exports of client-level, pseudonymised data: the roles that read client rows and run
+    // analyses. The fixture programme is too small for k = 5: 422 means allowed and refused.
+    row(
+        "get",
+        "/programmes/{code}/dataset",
+        [401, 422, 422, 403, 403, 422, 403],
+    ),
+    row(
+        "get",
+        "/programmes/{code}/fhir",
+        [401, 200, 200, 403, 403, 200, 403],
+    ),
+    row(
+        "post",
+        "/programmes/{code}/nda",
+        [401, 200, 200, 403, 403, 200, 403],
+    ),
+    row(
+        "post",
+        "/programmes/{code}/dhis2",
+        [401, 200, 200, 403, 403, 200, 403],
+    ),
     row("post", "/analyses/lmm", [401, 200, 200, 403, 403, 200, 200]),
     row(
         "post",
@@ -436,6 +458,12 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
         }
         ("post", "/conflicts/{id}/resolve") => Some(json!({"keep": "server"})),
         ("post", "/audit/verify") => Some(json!({"checkpoints": []})),
+        ("post", "/programmes/{code}/nda") => {
+            Some(json!({"guids": {t.client.clone(): "NDAR_INVTEST0001"}}))
+        }
+        ("post", "/programmes/{code}/dhis2") => Some(
+            json!({"tracked_entity_type": "nEenWmSyUEp", "program": "IpHINAT79UW", "org_units": {}}),
+        ),
         ("post", "/analyses/lmm") => Some(Value::String(inputs::lmm_csv())),
         ("post", "/analyses/glmm") => Some(Value::String(inputs::glmm_csv())),
         ("post", "/analyses/gee" | "/analyses/icc") => Some(Value::String(inputs::lmm_csv())),

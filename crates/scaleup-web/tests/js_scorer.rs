@@ -90,7 +90,9 @@ fn defs_json(instruments: &[Instrument]) -> Value {
 fn error_json(e: ScoreError) -> Value {
     let error = match e {
         ScoreError::UnknownItem { item } => json!({"kind": "unknown_item", "item": item}),
-        ScoreError::CodeOutOfRange { item } => json!({"kind": "code_out_of_range", "item": item}),
+        ScoreError::CodeOutOfRange { item, .. } => {
+            json!({"kind": "code_out_of_range", "item": item})
+        }
         ScoreError::TooManyMissing {
             missing,
             allowed,

@@ -43,12 +43,13 @@ enum Command {
     /// treatment gap, cut by hub, org unit, arm, counsellor, month, sex or age band.
     #[cfg(feature = "server")]
     Indicators(cmd::indicators::Args),
-    /// Send data to other systems: indicators to DHIS2 as dataValueSets.
-    #[cfg(feature = "server")]
-    Export(cmd::export::Args),
     /// Store a hub's own instrument, protocol or item-text files in the database.
     #[cfg(feature = "server")]
     Definitions(cmd::definitions::Args),
+    /// Export a programme's data: de-identified analysis datasets, FHIR R4, NIMH Data Archive,
+    /// indicators to DHIS2 (dataValueSets) and records to DHIS2 Tracker.
+    #[cfg(feature = "server")]
+    Export(cmd::export::Args),
     /// Generate the master key that encrypts identities and keys the audit chain.
     #[cfg(feature = "server")]
     Key(cmd::key::Args),
@@ -102,5 +103,71 @@ fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Option names are the same on the command line and over HTTP (issue 9): every query parameter
+/// of an analysis route is a long option of the command that runs the same analysis, spelled
+/// with `-` for `_`. Renamed options keep their old name as a hidden alias.
+#[cfg(all(test, feature = "server"))]
+mod option_names {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Which command runs what each route runs.
+    const ROUTES: &[(&str, &[&str])] = &[
+        ("/analyses/lmm", &["stats", "lmm"]),
+        ("/analyses/glmm", &["stats", "glmm"]),
+        ("/analyses/gee", &["stats", "gee"]),
+        ("/analyses/icc", &["stats", "icc"]),
+        ("/analyses/meta", &["stats", "meta"]),
+        ("/analyses/icers", &["econ", "icers"]),
+        ("/analyses/markov", &["econ", "markov"]),
+        ("/analyses/psa", &["econ", "psa"]),
+        ("/analyses/evpi", &["econ", "evpi"]),
+        ("/analyses/owsa", &["econ", "owsa"]),
+        ("/analyses/budget-impact", &["econ", "bia"]),
+        ("/analyses/roi", &["econ", "roi"]),
+        ("/analyses/costs", &["econ", "cost"]),
+        ("/analyses/power", &["design", "power"]),
+        ("/analyses/sample-size", &["design", "sample-size"]),
+        ("/analyses/plan", &["plan"]),
+        ("/programmes/{code}/dataset", &["export", "dataset"]),
+        (
+            "/programmes/{code}/effectiveness",
+            &["analyze", "effectiveness"],
+        ),
+    ];
+
+    #[test]
+    fn every_http_parameter_is_the_commands_option_of_the_same_name() {
+        let root = Cli::command();
+        let mut problems = Vec::new();
+        for (route, path) in ROUTES {
+            let mut cmd = &root;
+            for name in *path {
+                cmd = cmd
+                    .find_subcommand(name)
+                    .unwrap_or_else(|| panic!("no command {path:?}"));
+            }
+            let longs: Vec<String> = cmd
+                .get_arguments()
+                .filter_map(|a| a.get_long())
+                .map(|l| l.replace('-', "_"))
+                .collect();
+            for (_, param, ..) in scaleup_web::openapi::QUERY_PARAMS
+                .iter()
+                .filter(|(p, ..)| p == route)
+            {
+                if !longs.iter().any(|l| l == param) {
+                    problems.push(format!(
+                        "{route}?{param}: `scaleup {}` has no --{}",
+                        path.join(" "),
+                        param.replace('_', "-")
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 }

@@ -23,6 +23,8 @@ pub mod demo;
 #[cfg(feature = "server")]
 pub mod export;
 #[cfg(feature = "server")]
+pub mod export_dhis2;
+#[cfg(feature = "server")]
 pub mod indicators;
 #[cfg(feature = "server")]
 pub mod key;
