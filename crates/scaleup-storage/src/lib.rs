@@ -18,6 +18,7 @@ mod activity;
 mod alert_actions;
 mod audit;
 mod auth;
+mod backup;
 mod bulk;
 mod care_views;
 mod catalog_rules;
@@ -42,6 +43,7 @@ pub use auth::{
     LoginOutcome, MIN_PASSWORD_LEN, NOTIFY_SCHEMES, NewUser, SUPPORTED_LANGUAGES, SessionKind,
     UserRecord,
 };
+pub use backup::{BACKUP_FORMAT, BackupManifest, PostgresSnapshot, RestoreReport};
 pub use bulk::{AlertReview, BulkRecord};
 pub use care_views::{CounsellorWork, WorkRecord};
 pub use catalog_rules::CatalogRules;

@@ -42,6 +42,14 @@ enum Command {
     /// Store a hub's own instrument, protocol or item-text files in the database.
     #[cfg(feature = "server")]
     Definitions(cmd::definitions::Args),
+    /// Write a consistent backup of the database (the key is never in it).
+    #[cfg(feature = "server")]
+    #[command(long_about = cmd::backup::BACKUP_LONG_ABOUT)]
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup into a new database and verify records, identities and the audit log.
+    #[cfg(feature = "server")]
+    #[command(long_about = cmd::backup::RESTORE_LONG_ABOUT)]
+    Restore(cmd::backup::RestoreArgs),
     /// Generate the master key that encrypts identities and keys the audit chain.
     #[cfg(feature = "server")]
     Key(cmd::key::Args),
@@ -72,6 +80,10 @@ fn main() -> ExitCode {
         Command::User(args) => cmd::user::run(args),
         #[cfg(feature = "server")]
         Command::Audit(args) => cmd::audit::run(args),
+        #[cfg(feature = "server")]
+        Command::Backup(args) => cmd::backup::backup(args),
+        #[cfg(feature = "server")]
+        Command::Restore(args) => cmd::backup::restore(args),
         #[cfg(feature = "server")]
         Command::Key(args) => cmd::key::run(args),
         #[cfg(feature = "server")]
