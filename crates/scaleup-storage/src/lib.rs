@@ -28,6 +28,7 @@ mod key_check;
 mod migrate;
 mod notifications;
 mod records;
+mod rotation;
 mod safety_flags;
 mod scope;
 mod setup;
@@ -59,6 +60,7 @@ pub use records::{
     MAX_CASELOAD_PAGE, NextSession, PullPage, RecordRow, RiskFlagSummary, Rules,
     SMALL_CELL_THRESHOLD, ScoreSummary, SummaryCell,
 };
+pub use rotation::RotationProgress;
 pub use safety_flags::{MAX_NOTE_CHARS, SAFETY_FLAG_RULE, SAFETY_FLAG_STATUSES, SafetyFlagRow};
 pub use scope::Actor;
 pub use setup::{
@@ -157,6 +159,10 @@ pub struct Store {
     /// The bound on concurrent argon2 computations, shared by every clone of this store (one
     /// per server process).
     hashing: Arc<hashing::HashGate>,
+    /// The id of the key the database's key check names, as found at open: during a rotation
+    /// the previous key until the rotation switches it. Keys the audit chain of a database that
+    /// has never rotated (`store_state.audit_key_id` NULL).
+    db_key_id: Option<String>,
 }
 
 /// How to open a store.
@@ -179,6 +185,25 @@ impl Store {
     /// Opens and migrates only up to schema `version`: how tests build a database "from an
     /// older version" to prove that it upgrades in place.
     pub async fn open_at_schema(options: StoreOptions, version: i64) -> Result<Store> {
+        Self::open_inner(options, version, None).await
+    }
+
+    /// Opens with the key being rotated to as `options.master_key` and the key being retired as
+    /// `previous`: how servers run while `scaleup key rotate` re-seals (they read what is
+    /// sealed under either key and seal under the new one), and how the rotation itself runs.
+    /// The database's key check may name either key.
+    pub async fn open_rotating(
+        options: StoreOptions,
+        previous: Option<MasterKey>,
+    ) -> Result<Store> {
+        Self::open_inner(options, i64::MAX, previous).await
+    }
+
+    async fn open_inner(
+        options: StoreOptions,
+        version: i64,
+        previous: Option<MasterKey>,
+    ) -> Result<Store> {
         install_default_drivers();
         let (url, backend) = normalise_url(&options.url);
         let mut pool_options =
@@ -201,15 +226,16 @@ impl Store {
         let mut store = Store {
             pool,
             backend,
-            keys: Arc::new(options.master_key.derive()),
+            keys: Arc::new(options.master_key.derive_with_previous(previous.as_ref())),
             rules: options.rules,
             schema: 0,
             hashing: Arc::new(hashing::HashGate::for_this_machine()),
+            db_key_id: None,
         };
         migrate::run(&store, version).await?;
         store.schema = store.schema_version().await?;
         if version >= 5 {
-            store.check_key().await?;
+            store.db_key_id = Some(store.check_key().await?);
             // After the key check: a head is signed only with the database's own key.
             store.sign_audit_head_once().await?;
         }

@@ -66,13 +66,24 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_login_throttle.sql"),
         postgres: include_str!("../migrations/postgres/0008_login_throttle.sql"),
     },
+    // 0009 and 0010 belong to other branches (merged separately); the runner applies every
+    // migration it has not applied, in order, whatever the gaps.
+    Migration {
+        version: 11,
+        name: "0011_key_rotation",
+        sqlite: include_str!("../migrations/sqlite/0011_key_rotation.sql"),
+        postgres: include_str!("../migrations/postgres/0011_key_rotation.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 8;
+pub const LATEST_VERSION: i64 = 11;
 
 /// The first schema whose audit head carries a MAC (`store_state.audit_head_mac`).
 pub(crate) const AUDIT_HEAD_MAC_SCHEMA: i64 = 7;
+
+/// The first schema with key rotation (`store_state.audit_key_id`, `audit_key_epochs`).
+pub(crate) const KEY_ROTATION_SCHEMA: i64 = 11;
 
 const LOCK_ID: i64 = 0x5ca1_e0b0;
 

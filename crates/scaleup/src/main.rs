@@ -50,7 +50,7 @@ enum Command {
     #[cfg(feature = "server")]
     #[command(long_about = cmd::backup::RESTORE_LONG_ABOUT)]
     Restore(cmd::backup::RestoreArgs),
-    /// Generate the master key that encrypts identities and keys the audit chain.
+    /// Generate the master key that encrypts identities and keys the audit chain; rotate to a new one.
     #[cfg(feature = "server")]
     Key(cmd::key::Args),
     /// List, show and score instruments (PHQ-9, GAD-7, SSQ-14, ...).

@@ -21,6 +21,11 @@ pub struct DbArgs {
     /// File holding the base64 master key (encrypts identities, keys the audit chain).
     #[arg(long, env = "SCALEUP_KEY_FILE")]
     pub key_file: Option<PathBuf>,
+    /// During a key rotation: the key being retired (the new one is --key-file). Servers run
+    /// with both while `scaleup key rotate` re-seals; see docs/operations.md.
+    /// `SCALEUP_PREVIOUS_MASTER_KEY` may hold it instead (base64).
+    #[arg(long, env = "SCALEUP_PREVIOUS_KEY_FILE")]
+    pub previous_key_file: Option<PathBuf>,
 }
 
 fn is_postgres(db: &str) -> bool {
@@ -88,6 +93,23 @@ impl DbArgs {
         Ok(key)
     }
 
+    /// The key being retired by a rotation, if one is configured.
+    pub fn previous_key(&self) -> anyhow::Result<Option<MasterKey>> {
+        if let Ok(text) = std::env::var("SCALEUP_PREVIOUS_MASTER_KEY") {
+            return Ok(Some(
+                MasterKey::from_base64(&text).context("SCALEUP_PREVIOUS_MASTER_KEY")?,
+            ));
+        }
+        let Some(path) = &self.previous_key_file else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading previous key file {}", path.display()))?;
+        Ok(Some(MasterKey::from_base64(&text).with_context(|| {
+            format!("previous key file {}", path.display())
+        })?))
+    }
+
     /// Opens (and migrates) the store; returns it with its catalogue (built-ins plus the hub
     /// definitions stored in the database) installed as its rules.
     pub async fn open_with_catalog(
@@ -95,13 +117,17 @@ impl DbArgs {
         create_key: bool,
     ) -> anyhow::Result<(Store, Arc<Catalog>)> {
         let master_key = self.master_key(create_key)?;
+        let previous = self.previous_key()?;
         let builtin = Arc::new(CatalogRules::new(Arc::new(Catalog::builtin())));
-        let store = Store::open(StoreOptions {
-            url: self.db.clone(),
-            master_key,
-            max_connections: 8,
-            rules: builtin,
-        })
+        let store = Store::open_rotating(
+            StoreOptions {
+                url: self.db.clone(),
+                master_key,
+                max_connections: 8,
+                rules: builtin,
+            },
+            previous,
+        )
         .await
         .with_context(|| format!("opening database {}", redact(&self.db)))?;
         let catalog = Arc::new(load_catalog(&store).await?);
