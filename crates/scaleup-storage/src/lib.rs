@@ -23,6 +23,7 @@ mod bulk;
 mod care_views;
 mod catalog_rules;
 mod crypto;
+mod gauges;
 mod hashing;
 mod key_check;
 mod migrate;
@@ -49,6 +50,7 @@ pub use bulk::{AlertReview, BulkRecord};
 pub use care_views::{CounsellorWork, WorkRecord};
 pub use catalog_rules::CatalogRules;
 pub use crypto::{KeyError, MasterKey};
+pub use gauges::{AlertGauge, PoolGauge};
 pub use hashing::HashingStats;
 pub use migrate::LATEST_VERSION;
 pub use notifications::{

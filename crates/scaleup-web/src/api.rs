@@ -34,6 +34,8 @@ pub struct AppState {
     pub ui: UiConfig,
     /// The analysis slots of this server and the limits on analysis uploads.
     pub analyses: analyses::AnalysisLimits,
+    /// Trusted proxies, who may read `/metrics`, and the counters behind it (`ops`).
+    pub ops: crate::ops::OpsConfig,
 }
 
 /// Settings of the web pages.
@@ -152,6 +154,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(crate::ui::routes())
+        .route("/metrics", get(crate::ops::metrics))
+        // Every matched route names its template for the request counters.
+        .route_layer(axum::middleware::from_fn(crate::ops::tag_route))
         .fallback(|| async { ApiError::not_found() })
         // Counted after decompression, as the body is read (the decompression layer is
         // outside this one). Analyses read their bodies themselves, with their own limits.
@@ -169,6 +174,16 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req, next| {
             crate::ui::security::security_headers(secure, req, next)
         }))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::track,
+        ))
+        // Outermost: the client's address (behind a trusted proxy, from X-Forwarded-For) is
+        // known before anything else runs.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::client_addr,
+        ))
         .with_state(state)
 }
 
@@ -269,7 +284,9 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Par
     }
 }
 
-/// The remote address, when the server was started with connection info (for rate limiting).
+/// The client's address (for sign-in throttling and the sign-in audit event): the one
+/// `ops::client_addr` resolved (behind a trusted proxy, from `X-Forwarded-For`), else the TCP
+/// peer's, else `unknown` (in-process tests without connection info).
 pub(crate) struct Remote(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Remote {
@@ -278,8 +295,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Remote {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let addr = parts
             .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .get::<crate::ops::ClientAddr>()
+            .map(|c| c.0.to_string())
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|c| c.0.ip().to_string())
+            })
             .unwrap_or_else(|| "unknown".to_string());
         Ok(Remote(addr))
     }
@@ -790,6 +813,18 @@ async fn sync_push(
         }
     }
     let results = state.store.push(&caller.actor, &b.device_id, good).await?;
+    state.ops.metrics.record_sync(
+        acks.iter()
+            .filter(|a| a.is_some())
+            .map(|_| "rejected")
+            .chain(results.iter().map(|a| match a.status {
+                scaleup_storage::AckStatus::Created => "created",
+                scaleup_storage::AckStatus::Updated => "updated",
+                scaleup_storage::AckStatus::Unchanged => "unchanged",
+                scaleup_storage::AckStatus::Conflict => "conflict",
+                scaleup_storage::AckStatus::Rejected => "rejected",
+            })),
+    );
     for (pos, ack) in positions.into_iter().zip(results) {
         acks[pos] = Some(json!(ack));
     }

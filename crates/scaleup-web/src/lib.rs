@@ -21,6 +21,7 @@ mod auth;
 mod error;
 pub mod notify;
 pub mod openapi;
+pub mod ops;
 pub mod ui;
 
 pub use api::{AppState, CatalogDocs, MAX_BATCH, UiConfig, router};

@@ -42,6 +42,7 @@ impl Server {
             catalog: Arc::new(common::catalog()),
             ui: Default::default(),
             analyses: Default::default(),
+            ops: Default::default(),
         });
         Server {
             router,

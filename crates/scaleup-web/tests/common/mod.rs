@@ -53,6 +53,7 @@ impl App {
             catalog: Arc::new(catalog()),
             ui: Default::default(),
             analyses: Default::default(),
+            ops: Default::default(),
         };
         adjust(&mut state);
         App {
@@ -72,6 +73,7 @@ impl App {
             catalog: Arc::new(catalog()),
             ui: Default::default(),
             analyses: Default::default(),
+            ops: Default::default(),
         };
         App {
             router: router(state),

@@ -1,10 +1,11 @@
 //! `scaleup serve`: the HTTP server.
 
-use super::config::{DbArgs, block_on, init_logging};
+use super::config::{DbArgs, LogFormat, block_on, init_logging_as};
 use anyhow::Context;
 use axum::extract::ConnectInfo;
 use scaleup_storage::Store;
 use scaleup_web::notify::WebhookConfig;
+use scaleup_web::ops::{Cidr, OpsConfig};
 use scaleup_web::{AppState, CatalogDocs, UiConfig};
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,10 +72,35 @@ pub struct Args {
     /// requests, before the server closes it.
     #[arg(long, env = "SCALEUP_HEADER_READ_TIMEOUT", default_value_t = HEADER_READ_TIMEOUT.as_secs_f64(), value_name = "SECONDS")]
     pub header_read_timeout: f64,
+    /// A reverse proxy or load balancer (address or CIDR block; repeat or separate with
+    /// commas) whose X-Forwarded-For is believed: behind it, the client's address (for sign-in
+    /// throttling and the audit log) is the rightmost address in the header that is not a
+    /// trusted proxy. Requests from anyone else keep their own address whatever they send.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SCALEUP_TRUSTED_PROXY",
+        value_name = "ADDR/CIDR",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<Cidr>,
+    /// Addresses (or CIDR blocks) that may read GET /metrics without signing in, e.g. the
+    /// Prometheus server; admins may always read it.
+    #[arg(
+        long = "metrics-allow",
+        env = "SCALEUP_METRICS_ALLOW",
+        value_name = "ADDR/CIDR",
+        value_delimiter = ','
+    )]
+    pub metrics_allow: Vec<Cidr>,
+    /// Log lines as text (for people) or JSON (one object a line, for a log collector). Either
+    /// way they hold no identifiers or clinical values: a request is logged by its route
+    /// template, method, status and duration.
+    #[arg(long, env = "SCALEUP_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    init_logging();
+    init_logging_as(args.log_format);
     if !(args.header_read_timeout > 0.0 && args.header_read_timeout <= 3600.0) {
         anyhow::bail!("--header-read-timeout: must be above 0 and at most 3600 seconds");
     }
@@ -103,6 +129,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let ui = UiConfig {
             service_worker_disabled: args.no_service_worker,
         };
+        let ops = OpsConfig {
+            trusted_proxies: args.trusted_proxies,
+            metrics_allow: args.metrics_allow,
+            ..Default::default()
+        };
         serve_with(
             store,
             &args.addr,
@@ -110,6 +141,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ui,
             notify,
             timeouts,
+            ops,
             |url| println!("scaleup is listening on {url}"),
         )
         .await
@@ -132,6 +164,7 @@ pub async fn serve(
         ui,
         None,
         Timeouts::default(),
+        OpsConfig::default(),
         announce,
     )
     .await
@@ -145,6 +178,7 @@ pub async fn serve_with(
     ui: UiConfig,
     notify: Option<WebhookConfig>,
     timeouts: Timeouts,
+    ops: OpsConfig,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
     // The same catalogue the store scores with: built-ins plus the hub's stored definitions.
@@ -155,6 +189,7 @@ pub async fn serve_with(
         catalog: Arc::new(CatalogDocs::from_catalog(Arc::new(catalog))),
         ui,
         analyses: Default::default(),
+        ops,
     };
     let app = scaleup_web::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
