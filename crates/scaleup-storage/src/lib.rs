@@ -59,7 +59,7 @@ pub use notifications::{
 pub use records::{
     ALERT_ACTIONS, Ack, AckAlert, AckRiskFlag, AckScore, AckStatus, AlertFilter, AlertRow,
     CaseloadEntry, CaseloadScore, Change, ClientRow, ConflictRow, IncomingRecord,
-    MAX_CASELOAD_PAGE, NextSession, PullPage, RecordRow, RiskFlagSummary, Rules,
+    MAX_CASELOAD_PAGE, MAX_CONFLICT_PAGE, NextSession, PullPage, RecordRow, RiskFlagSummary, Rules,
     SMALL_CELL_THRESHOLD, ScoreSummary, SummaryCell,
 };
 pub use rotation::RotationProgress;

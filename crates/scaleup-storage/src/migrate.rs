@@ -70,9 +70,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     // migration it has not applied, in order, whatever the gaps.
     Migration {
         version: 11,
-        name: "0011_key_rotation",
-        sqlite: include_str!("../migrations/sqlite/0011_key_rotation.sql"),
-        postgres: include_str!("../migrations/postgres/0011_key_rotation.sql"),
+        name: "0011_country_ops",
+        sqlite: include_str!("../migrations/sqlite/0011_country_ops.sql"),
+        postgres: include_str!("../migrations/postgres/0011_country_ops.sql"),
     },
 ];
 

@@ -76,6 +76,7 @@ conformance!(
     an_attempt_the_server_was_too_busy_to_check_is_given_back,
     sign_in_counters_name_nobody_and_idle_ones_are_pruned,
     key_rotation_reseals_everything_and_resumes_after_a_crash,
+    conflicts_beyond_the_first_page_are_listed_and_resolved,
 );
 
 /// A database created by the first release (schema 1) with data in it upgrades in place.
@@ -2083,6 +2084,53 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
     );
     assert!((r.training_hours - 40.0).abs() < 1e-9 && r.training_courses == 1);
     assert_eq!((r.responders, r.remissions), (1, 1));
+
+    // Issue 11: the caller's hubs are applied in SQL. Activity in a second hub changes nothing
+    // for the first hub's row, shows up for an operator and an admin, and for nobody else.
+    let foreign = actor(&store, &f.foreign_counsellor).await;
+    let (other_client, other_episode) = (uuid(), uuid());
+    let acks = store
+        .push(&foreign, "d", vec![
+            rec("client", &other_client, None, json!({"programme_id": f.other_programme_id, "facility_id": f.other_facility_id, "registered_on": "2026-03-01", "sex": "male", "birth_year": 1985})),
+            rec("episode", &other_episode, None, json!({"client_id": other_client, "programme_id": f.other_programme_id, "enrolled_on": "2026-03-01"})),
+            rec("session", &uuid(), None, json!({"client_id": other_client, "episode_id": other_episode, "number": 1, "on": "2026-03-02", "attended": true, "duration_minutes": 45, "modality": "individual"})),
+        ])
+        .await
+        .unwrap();
+    assert!(
+        acks.iter().all(|a| a.status == AckStatus::Created),
+        "{acks:?}"
+    );
+    let all = store.activity_by_hub_year(None, &rule).await.unwrap();
+    assert_eq!(
+        all.iter().map(|r| r.hub_code.as_str()).collect::<Vec<_>>(),
+        vec!["ke-pmplus", "zw-fb"]
+    );
+    assert_eq!(&all[0], r, "the first hub's figures are unchanged");
+    assert_eq!((all[1].clients, all[1].sessions), (1, 1));
+    let admin = actor(&store, &f.admin).await;
+    assert_eq!(
+        store
+            .activity_by_hub_year(Some(&admin), &rule)
+            .await
+            .unwrap(),
+        all
+    );
+    for user in [&f.manager, &f.researcher, &f.viewer] {
+        let caller = actor(&store, user).await;
+        assert_eq!(
+            store
+                .activity_by_hub_year(Some(&caller), &rule)
+                .await
+                .unwrap(),
+            vec![r.clone()],
+            "{}",
+            user.username
+        );
+    }
+    let zw = actor(&store, &f.foreign_counsellor).await;
+    let only_zw = store.activity_by_hub_year(Some(&zw), &rule).await.unwrap();
+    assert_eq!(only_zw, vec![all[1].clone()]);
 }
 
 #[test]
@@ -4245,4 +4293,91 @@ async fn key_rotation_reseals_everything_and_resumes_after_a_crash(
     assert!(!new_only.verify_audit().await.unwrap().ok);
     // A finished rotation run again does nothing.
     assert!(new_only.rotate_key(2, None).await.unwrap().finished);
+}
+
+/// Issue 11: conflicts were listed 500 at most with no cursor, and one beyond the first 500
+/// could not be resolved. Now they are paged by a cursor and looked up by id.
+async fn conflicts_beyond_the_first_page_are_listed_and_resolved(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let a = actor(&store, &f.counsellor).await;
+    let (client, episode, session) = (uuid(), uuid(), uuid());
+    let sess = |minutes: u32| json!({"client_id": client, "episode_id": episode, "number": 1, "on": "2026-03-01", "attended": true, "duration_minutes": minutes, "modality": "individual", "components": ["psychoeducation"]});
+    push_created(&store, &a, vec![
+        rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": "female", "birth_year": 1990})),
+        rec("episode", &episode, None, json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-03-01"})),
+        rec("session", &session, None, sess(599)),
+    ])
+    .await;
+    let acks = store
+        .push(
+            &a,
+            "phone",
+            vec![rec("session", &session, Some(1), sess(600))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(acks[0].status, AckStatus::Updated);
+    // 520 stale edits of version 1 from another device, each different: 520 conflicts.
+    let minutes: Vec<u32> = (1..=520).collect();
+    for batch in minutes.chunks(260) {
+        let records = batch
+            .iter()
+            .map(|m| rec("session", &session, Some(1), sess(*m)))
+            .collect();
+        let acks = store.push(&a, "tablet", records).await.unwrap();
+        assert!(
+            acks.iter().all(|a| a.status == AckStatus::Conflict),
+            "{acks:?}"
+        );
+    }
+    let s = actor(&store, &f.supervisor).await;
+    let (first, next) = store.conflicts_page(&s, None, 500).await.unwrap();
+    assert_eq!(first.len(), 500);
+    let (rest, last_cursor) = store
+        .conflicts_page(&s, next.as_deref(), 500)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 20);
+    assert!(last_cursor.is_none());
+    let ids: std::collections::BTreeSet<_> =
+        first.iter().chain(&rest).map(|c| c.id.clone()).collect();
+    assert_eq!(ids.len(), 520, "no conflict twice, none missing");
+    // The oldest-first order holds across the pages.
+    assert!(first.last().unwrap().received_at <= rest[0].received_at);
+    // The 520th, beyond the old cap, is found by id and resolved.
+    let beyond = rest.last().unwrap().clone();
+    let found = store.conflict(&s, &beyond.id).await.unwrap();
+    assert_eq!(
+        found.incoming_data["duration_minutes"],
+        beyond.incoming_data["duration_minutes"]
+    );
+    let sb = actor(&store, &f.supervisor_b).await;
+    assert!(matches!(
+        store.conflict(&sb, &beyond.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.resolve_conflict(&sb, &beyond.id, "server").await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .resolve_conflict(&s, &beyond.id, "server")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.conflict(&s, &beyond.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let (page, _) = store
+        .conflicts_page(&s, next.as_deref(), 500)
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 19);
+    assert!(matches!(
+        store.conflicts_page(&s, Some("garbage"), 10).await,
+        Err(StoreError::Invalid { .. })
+    ));
 }

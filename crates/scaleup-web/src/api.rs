@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/notifications", get(list_notifications))
         .route("/caseload", get(caseload))
         .route("/conflicts", get(list_conflicts))
+        .route("/conflicts/{id}", get(get_conflict))
         .route("/conflicts/{id}/resolve", post(resolve_conflict))
         .route("/summary", get(summary))
         .route("/audit", get(list_audit))
@@ -1090,13 +1091,44 @@ async fn caseload(
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
 async fn list_conflicts(
     State(state): State<AppState>,
     caller: Caller,
+    Params(q): Params<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({"items": state.store.conflicts(&caller.actor).await?, "next_cursor": null}),
-    ))
+    let max = scaleup_storage::MAX_CONFLICT_PAGE;
+    let limit = q.limit.unwrap_or(max);
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    let (items, next) = state
+        .store
+        .conflicts_page(&caller.actor, q.cursor.as_deref(), limit)
+        .await?;
+    Ok(Json(json!({"items": items, "next_cursor": next})))
+}
+
+async fn get_conflict(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(
+        state
+            .store
+            .conflict(&caller.actor, &uuid_or_404(&id)?)
+            .await?
+    )))
 }
 
 #[derive(Deserialize)]

@@ -332,7 +332,9 @@ pub async fn metrics(
     let mut out = String::new();
     state.ops.metrics.render(&mut out);
     let alerts = state.store.alert_gauges().await?;
-    out.push_str("# HELP scaleup_alerts_open Open risk alerts, by hub.\n# TYPE scaleup_alerts_open gauge\n");
+    out.push_str(
+        "# HELP scaleup_alerts_open Open risk alerts, by hub.\n# TYPE scaleup_alerts_open gauge\n",
+    );
     for a in &alerts {
         let _ = writeln!(
             out,
@@ -387,7 +389,12 @@ mod tests {
         assert!(!one.contains("192.0.2.8".parse().unwrap()));
         let v6: Cidr = "2001:db8::/32".parse().unwrap();
         assert!(v6.contains("2001:db8:1::1".parse().unwrap()));
-        assert!("0.0.0.0/0".parse::<Cidr>().unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            "0.0.0.0/0"
+                .parse::<Cidr>()
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
         assert!("10.0.0.0/33".parse::<Cidr>().is_err());
         assert!("proxy.example".parse::<Cidr>().is_err());
     }

@@ -1,5 +1,5 @@
--- Key rotation (`scaleup key rotate`; storage's `rotation`). Kept parallel between the sqlite
--- and postgres folders.
+-- Running a country's instance (issue 11): key rotation (`scaleup key rotate`; storage's
+-- `rotation`) and paged sync conflicts. Kept parallel between the sqlite and postgres folders.
 --
 -- The key that keys the audit chain's rows and head. NULL: the key recorded in key_check (a
 -- database that has never rotated). A rotation's last transaction sets it to the new key.
@@ -33,3 +33,7 @@ CREATE TABLE key_rotation (
     started_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL
 );
+
+-- Sync conflicts are reviewed oldest first and paged by (received_at, id) (issue 11: a list
+-- capped at 500 hid every conflict after the 500th).
+CREATE INDEX sync_conflicts_open_received ON sync_conflicts(status, received_at, id);
