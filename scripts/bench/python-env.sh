@@ -3,7 +3,7 @@
 # (bench-out/venv, outside the source tree, ignored by git) and installs the Python peers into
 # it, so a benchmark never depends on what happens to be installed system-wide and never prints
 # an empty comparison because a package was missing. Pinned versions: a peer's speed is part of
-# what is measured.
+# what is measured (numpy and statsmodels at the versions docs/benchmarks.md records).
 #
 #   source scripts/bench/python-env.sh numpy            # then call "$PY" instead of python3
 #   source scripts/bench/python-env.sh pandas statsmodels
@@ -14,9 +14,9 @@ set -euo pipefail
 _bench_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 _venv="${SCALEUP_BENCH_VENV:-$_bench_root/bench-out/venv}"
 declare -A _pins=(
-  [numpy]="numpy==2.2.6"
-  [pandas]="pandas==2.2.3"
-  [statsmodels]="statsmodels==0.14.4"
+  [numpy]="numpy==2.4.6"
+  [pandas]="pandas==2.3.3"
+  [statsmodels]="statsmodels==0.15.0"
 )
 if [ ! -x "$_venv/bin/python" ]; then
   echo "python-env: creating $_venv" >&2

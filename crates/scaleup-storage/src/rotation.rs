@@ -26,9 +26,11 @@
 //! identities (`client_identities`, identity records and their versions, conflicts holding
 //! them), supervision notes (in supervision records, versions and conflicts), alert and
 //! safety-flag notes: re-sealed. Audit rows and checkpoints: kept, with the retired key's
-//! subkeys (epochs). The audit head: re-signed. The key check value: switched. Sign-in counters
-//! and recognised devices (MACs of usernames, addresses and device tokens, which are not kept):
-//! cannot be recomputed, so counters restart and devices sign in once as unrecognised.
+//! subkeys (epochs). The audit head: re-signed. The key check value: switched. Sign-in
+//! counters (keyed by MACs of usernames, addresses and device tokens, which are not kept):
+//! cannot be recomputed, so they restart from zero under the new key (servers holding the new
+//! key count under it from their restart on). Recognised devices (`login_devices`, SHA-256 of
+//! the device token) and session tokens are not keyed by the master key and stay as they are.
 
 use crate::audit::AuditEvent;
 use crate::crypto::Keys;

@@ -18,8 +18,8 @@ stopped if it is interrupted: run it again. Its last step switches the database'
 value to the new key. After it: restart servers with the new key alone, and retire the old key \
 (backups made before the rotation still need it). Audit rows are not rewritten: the old key's \
 audit subkeys are kept in the database sealed under the new key, so the chain and old \
-checkpoints verify with the new key alone. Sign-in counters restart and devices are recognised \
-again after their next sign-in.";
+checkpoints verify with the new key alone. Sign-in throttling counters restart from zero; \
+sessions and recognised devices are kept.";
 
 /// Arguments for `scaleup key`.
 #[derive(clap::Args)]
