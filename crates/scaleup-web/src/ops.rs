@@ -189,7 +189,13 @@ pub async fn tag_route(req: Request, next: Next) -> Response {
 /// Middleware: counts every request by route template, method and status, and times it.
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_string();
+    // Methods outside HTTP's own are counted together: a client inventing methods must not
+    // grow the counters without bound.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_string();
     let res = next.run(req).await;
     let route = res
         .extensions()

@@ -171,6 +171,7 @@ pub async fn serve(
 }
 
 /// Serves until Ctrl-C or SIGTERM, posting due notifications to `notify` when it is set.
+#[allow(clippy::too_many_arguments)]
 pub async fn serve_with(
     store: Store,
     addr: &str,
