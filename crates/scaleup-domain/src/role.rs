@@ -43,6 +43,13 @@ pub enum Capability {
     Supervise,
     /// Read aggregate indicators (small cells suppressed).
     ReadAggregates,
+    /// Read implementation-outcome indicators (RE-AIM, Proctor, coverage) of the caller's hubs.
+    /// Small cells are suppressed unless the caller also has [`Capability::ReadExactIndicators`].
+    ReadIndicators,
+    /// See indicators of the caller's own hub exactly, small counts included: staff who may
+    /// see its client rows anyway. Every other caller (viewers, researchers, staff of another
+    /// hub) gets disclosure control.
+    ReadExactIndicators,
     /// Read the audit log.
     ReadAudit,
     /// Run analyses (models, power, economics) on uploaded documents and on the aggregates and
@@ -93,6 +100,9 @@ impl Role {
             ReviewClinical => matches!(self, HubManager | Supervisor),
             Supervise => matches!(self, HubManager | Supervisor),
             ReadAggregates => true,
+            // Counsellors have the coaching view of their own caseload instead.
+            ReadIndicators => self != Counsellor,
+            ReadExactIndicators => matches!(self, Admin | HubManager | Supervisor),
             ReadAudit => self == Admin,
             RunAnalyses => matches!(self, Admin | HubManager | Researcher | Viewer),
         }

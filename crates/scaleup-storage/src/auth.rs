@@ -329,11 +329,14 @@ impl Store {
                 .bind(sup.clone())
                 .fetch_optional(&mut *tx)
                 .await?;
-            let ok = row.is_some_and(|r| {
-                let role: String = r.get("role");
-                let hub: Option<String> = r.get("hub_id");
-                matches!(role.as_str(), "supervisor" | "hub_manager") && hub == new.hub_id
-            });
+            let ok = match row {
+                Some(r) => {
+                    let role: String = r.try_get("role")?;
+                    let hub: Option<String> = r.try_get("hub_id")?;
+                    matches!(role.as_str(), "supervisor" | "hub_manager") && hub == new.hub_id
+                }
+                None => false,
+            };
             if !ok {
                 return Err(StoreError::invalid(
                     "supervisor_id",
@@ -584,7 +587,8 @@ impl Store {
         let admission = self.admit_sign_in(counters, username, remote).await?;
         let stored = row
             .as_ref()
-            .map(|r| r.get::<String, _>("password_hash"))
+            .map(|r| r.try_get::<String, _>("password_hash"))
+            .transpose()?
             .unwrap_or_else(|| UNKNOWN_USER_HASH.to_string());
         let pw = password.to_string();
         let matches = match self
@@ -611,7 +615,8 @@ impl Store {
                         .failures_of(Rule::Device)
                         .is_some_and(|n| n >= DEVICE_FORGOTTEN_AT)
                 {
-                    self.forget_device(hash, &u.get::<String, _>("id")).await?;
+                    self.forget_device(hash, &u.try_get::<String, _>("id")?)
+                        .await?;
                 }
                 return Ok(LoginOutcome::Invalid);
             }

@@ -211,6 +211,7 @@ impl Store {
                 .detail(serde_json::json!({"records": records.len(), "source": source})),
         )
         .await?;
+        self.refresh_indicator_facts(&mut tx).await?;
         tx.commit().await?;
         Ok(records.len())
     }
@@ -236,7 +237,9 @@ impl Store {
                         .bind(c.clone())
                         .fetch_optional(&mut *conn)
                         .await?
-                        .and_then(|row| row.get::<Option<String>, _>("supervisor_id"));
+                        .map(|row| row.try_get::<Option<String>, _>("supervisor_id"))
+                        .transpose()?
+                        .flatten();
                     ctx.supervisors.insert(c.clone(), s.clone());
                     s
                 }
@@ -251,7 +254,9 @@ impl Store {
                         .bind(p.clone())
                         .fetch_optional(&mut *conn)
                         .await?
-                        .map_or(24, |row| row.get::<i64, _>("alert_ack_hours"));
+                        .map(|row| row.try_get::<i64, _>("alert_ack_hours"))
+                        .transpose()?
+                        .unwrap_or(24);
                     ctx.hours.insert(p.clone(), h);
                     h
                 }
@@ -288,7 +293,8 @@ impl Store {
                             .bind(r.hub_id.clone())
                             .fetch_optional(&mut *conn)
                             .await?
-                            .map(|m| m.get::<String, _>("id"));
+                            .map(|m| m.try_get::<String, _>("id"))
+                            .transpose()?;
                             ctx.managers.insert(r.hub_id.clone(), m.clone());
                             m
                         }

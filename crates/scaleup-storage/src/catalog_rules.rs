@@ -60,6 +60,21 @@ impl Rules for CatalogRules {
         self.catalog.protocol(code)
     }
 
+    fn remission_below(&self, instrument: &str) -> Option<f64> {
+        use scaleup_domain::instrument::def::Comparison;
+        let def = self.catalog.instrument(instrument)?.def();
+        let id = def.default_cutoff.as_deref()?;
+        let cutoff = def.cutoffs.iter().find(|c| c.id == id)?;
+        // Positive at `>= t`: remission below t. Positive at `> t` on whole-number totals:
+        // remission at t or below, i.e. below t + 1. A cut-off of another direction is not a
+        // severity threshold.
+        match cutoff.comparison {
+            Comparison::Ge => Some(cutoff.threshold),
+            Comparison::Gt if cutoff.threshold.fract() == 0.0 => Some(cutoff.threshold + 1.0),
+            _ => None,
+        }
+    }
+
     fn score(&self, a: &Assessment) -> Result<ScoreSummary, FieldError> {
         let instrument = self.instrument(a)?;
         let mut responses = Responses::new();

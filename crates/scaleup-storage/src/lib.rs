@@ -25,6 +25,7 @@ mod catalog_rules;
 mod crypto;
 mod gauges;
 mod hashing;
+mod indicators;
 mod key_check;
 mod migrate;
 mod notifications;

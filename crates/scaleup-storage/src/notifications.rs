@@ -206,7 +206,8 @@ impl Store {
             .bind(hub_id.to_string())
             .fetch_optional(&mut *tx)
             .await?
-            .map(|r| r.get::<String, _>("code"));
+            .map(|r| r.try_get::<String, _>("code"))
+            .transpose()?;
         let id = uuid::Uuid::new_v4().to_string();
         let mut body = serde_json::Map::new();
         body.insert("event".into(), outgoing.event.into());

@@ -14,7 +14,7 @@ use crate::audit::AuditEvent;
 use crate::crypto::sha256_hex;
 use crate::scope::{Actor, Sql};
 use crate::time_util::{normalise_timestamp, now_timestamp, timestamp_in, today_utc};
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 use futures_util::TryStreamExt;
 use scaleup_domain::date::Date;
 use scaleup_domain::error::FieldError;
@@ -49,6 +49,13 @@ pub trait Rules: Send + Sync {
     /// rule, so a harmful rating is never lost to a typo in a competency id.
     fn harmful_competencies(&self, rating: &CompetencyAssessment) -> Vec<String> {
         equip_harmful_competencies(rating)
+    }
+
+    /// The remission threshold of an outcome instrument for the indicators (an endpoint total
+    /// below it is a remission): the instrument's default screening cut-off, when it has one.
+    /// `None` leaves remission undefined until a threshold is given.
+    fn remission_below(&self, _instrument: &str) -> Option<f64> {
+        None
     }
 }
 
@@ -442,6 +449,7 @@ impl Store {
     ) -> Result<Vec<Ack>> {
         let mut acks = Vec::with_capacity(records.len());
         let mut tx = self.begin_write().await?;
+        lock_record_ids(&mut tx, self.backend, &records).await?;
         let mut accepted = 0usize;
         for incoming in records {
             let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
@@ -475,6 +483,8 @@ impl Store {
                 })),
         )
         .await?;
+        // The indicator facts of every client the batch touched, in the same transaction.
+        self.refresh_indicator_facts(&mut tx).await?;
         tx.commit().await?;
         Ok(acks)
     }
@@ -790,9 +800,11 @@ impl Store {
                         .bind(s.episode_id.to_string())
                         .fetch_optional(&mut *tx)
                         .await?;
-                let programme = episode.and_then(|r| {
-                    let body: serde_json::Value =
-                        serde_json::from_str(&r.get::<String, _>("payload")).ok()?;
+                let payload = episode
+                    .map(|r| r.try_get::<String, _>("payload"))
+                    .transpose()?;
+                let programme = payload.and_then(|text| {
+                    let body: serde_json::Value = serde_json::from_str(&text).ok()?;
                     body["programme_id"].as_str().map(str::to_string)
                 });
                 let Some(programme) = programme else {
@@ -1211,7 +1223,8 @@ impl Store {
                         .bind(e.programme_id.to_string())
                         .fetch_optional(&mut *tx)
                         .await?;
-                    if prog.map(|p| p.get::<String, _>("hub_id")) != Some(hub.clone()) {
+                    let prog_hub = prog.map(|p| p.try_get::<String, _>("hub_id")).transpose()?;
+                    if prog_hub.as_ref() != Some(&hub) {
                         return Ok(Err(Rejection::NotFound("data.programme_id")));
                     }
                 }
@@ -1235,7 +1248,9 @@ impl Store {
                     .bind(counsellor.to_string())
                     .fetch_optional(&mut *tx)
                     .await?;
-                Ok(r.and_then(|r| r.get::<Option<String>, _>("hub_id"))
+                Ok(r.map(|r| r.try_get::<Option<String>, _>("hub_id"))
+                    .transpose()?
+                    .flatten()
                     .is_some_and(|h| actor.may_see_hub(&h)))
             }
             _ => Ok(false),
@@ -1395,7 +1410,9 @@ impl Store {
                 .bind(c.clone())
                 .fetch_optional(&mut *tx)
                 .await?
-                .and_then(|r| r.get::<Option<String>, _>("supervisor_id")),
+                .map(|r| r.try_get::<Option<String>, _>("supervisor_id"))
+                .transpose()?
+                .flatten(),
             None => None,
         };
         let hours: i64 = match &placement.programme_id {
@@ -1403,7 +1420,8 @@ impl Store {
                 .bind(p.clone())
                 .fetch_optional(&mut *tx)
                 .await?
-                .map(|r| r.get::<i64, _>("alert_ack_hours"))
+                .map(|r| r.try_get::<i64, _>("alert_ack_hours"))
+                .transpose()?
                 .unwrap_or(24),
             None => 24,
         };
@@ -1800,7 +1818,8 @@ impl Store {
                 .bind(hub.clone())
                 .fetch_optional(&mut *tx)
                 .await?
-                .map(|m| m.get::<String, _>("id"));
+                .map(|m| m.try_get::<String, _>("id"))
+                .transpose()?;
             let updated = sqlx::query("UPDATE risk_alerts SET status = 'escalated', escalated_at = $1, escalated_to = $2 WHERE id = $3 AND status = 'open'")
                 .bind(now_timestamp())
                 .bind(manager.clone())
@@ -2045,6 +2064,7 @@ impl Store {
             &ev.detail(serde_json::json!({"kept": keep, "record_id": visible.record_id})),
         )
         .await?;
+        self.refresh_indicator_facts(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -2550,6 +2570,53 @@ pub(crate) fn record_tag(payload: &RecordPayload) -> Option<String> {
         RecordPayload::Referral(r) => serde_json::to_value(r.status).ok()?.as_str()?.to_string(),
         _ => return None,
     })
+}
+
+/// Record ids per locking statement (PostgreSQL takes at most 65,535 parameters).
+const LOCK_IDS_PER_STATEMENT: usize = 500;
+
+/// On PostgreSQL, takes a transaction-scoped advisory lock on every record id of a batch before
+/// anything is read, so that two batches holding the same record (a phone that retried while
+/// its first request was still running) take turns on that record: the second reads the first's
+/// committed row and answers it as a replay, where both used to read "absent" and the second
+/// failed its whole batch on the primary key. Batches that share no record do not wait for each
+/// other here. Ids are locked in one global order (sorted), so two batches holding the same
+/// records in different orders cannot deadlock. SQLite needs nothing: `BEGIN IMMEDIATE` already
+/// makes writers take turns.
+async fn lock_record_ids(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    records: &[IncomingRecord],
+) -> Result<()> {
+    if backend != Backend::Postgres {
+        return Ok(());
+    }
+    // The canonical spelling the store keys records by; ids that are not UUIDs are rejected
+    // later and need no lock.
+    let ids: std::collections::BTreeSet<String> = records
+        .iter()
+        .filter_map(|r| r.id.as_str())
+        .filter_map(|s| uuid::Uuid::parse_str(s).ok())
+        .map(|u| u.to_string())
+        .collect();
+    let ids: Vec<String> = ids.into_iter().collect();
+    for chunk in ids.chunks(LOCK_IDS_PER_STATEMENT) {
+        let values = (0..chunk.len())
+            .map(|i| format!("(${}, {i})", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // VOLATILE, so evaluated for every row, in the order of the sorted subquery.
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) \
+             FROM (SELECT id FROM (VALUES {values}) AS ids(id, ord) ORDER BY ord) AS ordered) AS locked"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id.clone());
+        }
+        q.fetch_one(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 async fn next_change_seq(tx: &mut Tx) -> Result<i64> {

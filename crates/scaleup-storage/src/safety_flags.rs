@@ -121,7 +121,9 @@ impl Store {
             .bind(counsellor_id.to_string())
             .fetch_optional(&mut *tx)
             .await?
-            .and_then(|r| r.get::<Option<String>, _>("hub_id"))
+            .map(|r| r.try_get::<Option<String>, _>("hub_id"))
+            .transpose()?
+            .flatten()
             .unwrap_or_else(|| record_hub.to_string());
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_timestamp();

@@ -20,6 +20,8 @@ pub struct Actor {
 pub(crate) enum Bind {
     Text(String),
     Int(i64),
+    /// A number, or a typed NULL.
+    Float(Option<f64>),
 }
 
 /// SQL text with `$n` placeholders and the values to bind, built in step.
@@ -75,6 +77,7 @@ impl Sql {
             q = match b {
                 Bind::Text(s) => q.bind(s.clone()),
                 Bind::Int(i) => q.bind(*i),
+                Bind::Float(x) => q.bind(*x),
             };
         }
         q

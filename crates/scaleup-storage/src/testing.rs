@@ -367,6 +367,11 @@ impl Rules for TestRules {
         scaleup_domain::catalog::Catalog::builtin_shared().protocol(code)
     }
 
+    /// The real catalogue's PHQ-9 default cut-off (>= 10).
+    fn remission_below(&self, instrument: &str) -> Option<f64> {
+        (instrument == "phq9").then_some(10.0)
+    }
+
     fn score(
         &self,
         a: &scaleup_domain::record::Assessment,

@@ -37,6 +37,14 @@ pub fn timestamp_ago_seconds(seconds: i64) -> String {
     format_timestamp(OffsetDateTime::now_utc() - time::Duration::seconds(seconds))
 }
 
+/// Whole minutes from one stored timestamp to another (negative when `to` is earlier).
+pub fn minutes_between(from: &str, to: &str) -> Option<i64> {
+    let fmt = &time::format_description::well_known::Rfc3339;
+    let a = OffsetDateTime::parse(from, fmt).ok()?;
+    let b = OffsetDateTime::parse(to, fmt).ok()?;
+    Some((b - a).whole_minutes())
+}
+
 /// A stored timestamp `minutes` later; `None` if `stored` is malformed.
 pub fn add_minutes(stored: &str, minutes: i64) -> Option<String> {
     OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339)

@@ -120,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route("/conflicts/{id}", get(get_conflict))
         .route("/conflicts/{id}/resolve", post(resolve_conflict))
         .route("/summary", get(summary))
+        .route("/indicators", get(crate::indicators::indicators))
         .route("/audit", get(list_audit))
         .route(
             "/audit/verify",

@@ -19,6 +19,7 @@ pub mod analyses;
 mod api;
 mod auth;
 mod error;
+mod indicators;
 pub mod notify;
 pub mod openapi;
 pub mod ops;

@@ -39,6 +39,13 @@ enum Command {
     /// Analyse a programme's data in place (effectiveness by its design's standard model).
     #[cfg(feature = "server")]
     Analyze(cmd::analyze::Args),
+    /// Implementation outcomes of a programme: RE-AIM, Proctor, effective coverage and the
+    /// treatment gap, cut by hub, org unit, arm, counsellor, month, sex or age band.
+    #[cfg(feature = "server")]
+    Indicators(cmd::indicators::Args),
+    /// Send data to other systems: indicators to DHIS2 as dataValueSets.
+    #[cfg(feature = "server")]
+    Export(cmd::export::Args),
     /// Store a hub's own instrument, protocol or item-text files in the database.
     #[cfg(feature = "server")]
     Definitions(cmd::definitions::Args),
@@ -90,6 +97,10 @@ fn main() -> ExitCode {
         Command::Definitions(args) => cmd::definitions::run(args),
         #[cfg(feature = "server")]
         Command::Analyze(args) => cmd::analyze::run(args),
+        #[cfg(feature = "server")]
+        Command::Indicators(args) => cmd::indicators::run(args),
+        #[cfg(feature = "server")]
+        Command::Export(args) => cmd::export::run(args),
         Command::Instruments(args) => cmd::instruments::run(args),
         Command::Protocols(args) => cmd::protocols::run(args),
         Command::Stats(args) => cmd::stats::run(args),

@@ -16,6 +16,7 @@ pub mod security;
 
 mod assets;
 mod counsellor;
+mod dashboard;
 mod forms;
 mod pages;
 mod supervisor;
@@ -78,6 +79,7 @@ pub fn routes() -> Router<AppState> {
             get(supervisor::rating_form).post(supervisor::save_rating),
         )
         .route("/hub", get(supervisor::hub_home))
+        .route("/dashboard", get(dashboard::dashboard))
 }
 
 /// Who is looking at a page, and in which language. Signed out is a valid visitor.
@@ -154,13 +156,18 @@ impl Visitor {
             Some(Role::Supervisor) => vec![
                 ("/supervise", self.tr.t("nav-queue")),
                 ("/supervise/sessions/new", self.tr.t("nav-supervision-log")),
+                ("/dashboard", self.tr.t("nav-dashboard")),
             ],
             Some(Role::HubManager) => vec![
                 ("/hub", self.tr.t("nav-hub")),
                 ("/supervise", self.tr.t("nav-queue")),
+                ("/dashboard", self.tr.t("nav-dashboard")),
             ],
             Some(Role::Counsellor) => vec![("/", self.tr.t("nav-today"))],
-            _ => vec![],
+            Some(Role::Admin | Role::Researcher | Role::Viewer) => {
+                vec![("/dashboard", self.tr.t("nav-dashboard"))]
+            }
+            None => vec![],
         };
         Chrome {
             tr: self.tr,

@@ -23,6 +23,10 @@ pub mod definitions;
 #[cfg(feature = "server")]
 pub mod demo;
 #[cfg(feature = "server")]
+pub mod export;
+#[cfg(feature = "server")]
+pub mod indicators;
+#[cfg(feature = "server")]
 pub mod key;
 #[cfg(feature = "server")]
 pub mod migrate;

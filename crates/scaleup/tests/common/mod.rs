@@ -51,9 +51,15 @@ pub fn start(db: &str) -> Server {
 
 /// Starts `scaleup serve` with extra arguments.
 pub fn start_with(db: &str, extra: &[&str]) -> Server {
+    start_env(db, extra, &[])
+}
+
+/// Starts `scaleup serve` with extra arguments and environment (a PostgreSQL server's key file).
+pub fn start_env(db: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(BIN)
         .args(["serve", "--db", db, "--addr", "127.0.0.1:0"])
         .args(extra)
+        .envs(env.iter().copied())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -1,0 +1,98 @@
+//! `GET /api/v1/indicators`: implementation outcomes of the caller's programmes, the same JSON
+//! as `scaleup indicators --format json` (both render with `scaleup_indicators::render`).
+//!
+//! Who sees what is decided here, once per response, from the domain's capabilities: a caller
+//! with [`Capability::ReadExactIndicators`] sees exact figures for programmes of their own hub
+//! (an admin, for every hub); everyone else gets disclosure control
+//! ([`scaleup_indicators::Disclosure::for_viewers`]).
+
+use crate::api::{AppState, Params};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use scaleup_domain::date::Date;
+use scaleup_domain::role::{Capability, Role};
+use scaleup_indicators::{Computed, Disclosure, QueryText};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IndicatorQuery {
+    programme: Option<String>,
+    hub: Option<String>,
+    by: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    indicator: Option<String>,
+    remission_below: Option<f64>,
+    reliability: Option<f64>,
+    fidelity_threshold: Option<f64>,
+    format: Option<String>,
+}
+
+/// The disclosure policy for `caller` on `computed`: exact only for a role that may see its
+/// own hub's client rows, and only when every programme in the answer is of that hub.
+pub(crate) fn policy_for(caller: &Caller, computed: &Computed) -> Disclosure {
+    policy_for_session(&caller.actor, &caller.user, computed)
+}
+
+/// [`policy_for`] for a signed-in page visitor (the dashboard) as for an API caller.
+pub(crate) fn policy_for_session(
+    actor: &scaleup_storage::Actor,
+    user: &scaleup_storage::UserRecord,
+    computed: &Computed,
+) -> Disclosure {
+    let role = actor.role;
+    let own_hub = |hub: &String| user.hub_id.as_deref() == Some(hub.as_str());
+    if role.can(Capability::ReadExactIndicators)
+        && (role == Role::Admin || computed.hub_ids().iter().all(own_hub))
+    {
+        Disclosure::Exact
+    } else {
+        Disclosure::for_viewers()
+    }
+}
+
+pub(crate) async fn indicators(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(q): Params<IndicatorQuery>,
+) -> Result<Response, ApiError> {
+    caller.require(Capability::ReadIndicators)?;
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(ApiError::invalid("format", "must be json or csv")),
+    };
+    let today = Date::parse(&scaleup_storage::now_timestamp()[..10], "today")
+        .map_err(|_| ApiError::from(scaleup_storage::StoreError::Internal("clock".into())))?;
+    let request = QueryText {
+        programme: q.programme,
+        by: q.by,
+        from: q.from,
+        to: q.to,
+        indicator: q.indicator,
+        remission_below: q.remission_below,
+        reliability: q.reliability,
+        fidelity_threshold: q.fidelity_threshold,
+    }
+    .parse(today)
+    .map_err(|(field, m)| ApiError::invalid(field, m))?;
+    let computed = state
+        .store
+        .indicators(Some(&caller.actor), q.hub.as_deref(), &request)
+        .await?;
+    let policy = policy_for(&caller, &computed);
+    let table = scaleup_indicators::disclose(computed, policy);
+    Ok(if csv {
+        (
+            [(CONTENT_TYPE, "text/csv; charset=utf-8")],
+            scaleup_indicators::render::csv(&table),
+        )
+            .into_response()
+    } else {
+        axum::Json(scaleup_indicators::render::json(&table)).into_response()
+    })
+}
