@@ -284,6 +284,10 @@ impl Store {
         .bind(now_timestamp())
         .execute(&mut *tx)
         .await?;
+        // Rewriting a record's payload marks its client for the indicator facts (a trigger on
+        // `records`, migration 0010). Nothing they count changed, but the marks are cleared here,
+        // a chunk at a time, rather than left for one care write to recompute every client.
+        self.refresh_indicator_facts(&mut tx).await?;
         tx.commit().await?;
         Ok(state)
     }
@@ -390,43 +394,30 @@ impl Store {
     fn reseal_payload(&self, kind: &str, record_id: &str, stored: &str) -> Result<Option<String>> {
         let mut value: serde_json::Value = serde_json::from_str(stored)
             .map_err(|_| StoreError::Internal("stored payload is not JSON".into()))?;
-        let Some(obj) = value.as_object_mut() else {
+        if !value.is_object() {
             return Ok(None);
-        };
+        }
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
         if kind == "client_identity" {
-            if obj.get("key_id").and_then(|v| v.as_str()) == Some(self.keys.key_id.as_str()) {
+            if value["key_id"].as_str() == Some(self.keys.key_id.as_str()) {
                 return Ok(None);
             }
-            let (Some(client), Some(sealed)) = (
-                obj.get("client_id")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string),
-                obj.get("sealed")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string),
-            ) else {
-                return Ok(None);
-            };
-            obj.insert("sealed".into(), self.reseal(&client, &sealed)?.into());
-            obj.insert("key_id".into(), self.keys.key_id.clone().into());
-        } else {
-            // Supervision notes carry no key id: a ciphertext the new key opens is done.
-            let Some(sealed) = obj
-                .get("sealed_notes")
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
+            let (Some(client), Some(sealed)) = (text(&value["client_id"]), text(&value["sealed"]))
             else {
                 return Ok(None);
             };
-            let aad = obj
-                .get("record_id")
-                .and_then(|v| v.as_str())
-                .unwrap_or(record_id)
-                .to_string();
+            value["sealed"] = self.reseal(&client, &sealed)?.into();
+            value["key_id"] = self.keys.key_id.clone().into();
+        } else {
+            // Supervision notes carry no key id: a ciphertext the new key opens is done.
+            let Some(sealed) = text(&value["sealed_notes"]) else {
+                return Ok(None);
+            };
+            let aad = text(&value["record_id"]).unwrap_or_else(|| record_id.to_string());
             if self.keys.open_with_own_key(&aad, &sealed).is_ok() {
                 return Ok(None);
             }
-            obj.insert("sealed_notes".into(), self.reseal(&aad, &sealed)?.into());
+            value["sealed_notes"] = self.reseal(&aad, &sealed)?.into();
         }
         Ok(Some(value.to_string()))
     }

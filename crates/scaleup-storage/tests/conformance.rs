@@ -4329,6 +4329,13 @@ async fn key_rotation_reseals_everything_and_resumes_after_a_crash(
         let payload: Value = serde_json::from_str(&row.get::<String, _>(0)).unwrap();
         assert_eq!(payload["key_id"], new_id.as_str());
     }
+    // Re-sealed payloads left no client marked for the indicator facts (cleared chunk by
+    // chunk, not left for the next care write).
+    let marked: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM indicator_dirty")
+        .fetch_one(new_only.pool())
+        .await
+        .unwrap();
+    assert_eq!(marked, 0);
     // The chain was never rewritten: it verifies with the new key alone, and so does a
     // checkpoint taken under the old key; new events and checkpoints carry on.
     register_client(&new_only, &f, &f.counsellor).await;
