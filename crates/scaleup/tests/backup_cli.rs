@@ -270,8 +270,26 @@ fn postgres() -> Option<String> {
     Some(url)
 }
 
-/// Creates an empty database on the test server and returns its URL.
-fn create_database(admin: &str) -> String {
+/// An empty database on the test server, dropped when the test ends.
+struct PgDb {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .arg(&self.admin)
+            .args([
+                "-qc",
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            ])
+            .output();
+    }
+}
+
+fn create_database(admin: &str) -> PgDb {
     let name = format!("scaleup_test_{}", uuid::Uuid::new_v4().simple());
     let out = Command::new("psql")
         .arg(admin)
@@ -280,7 +298,11 @@ fn create_database(admin: &str) -> String {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let base = admin.rsplit_once('/').unwrap().0;
-    format!("{base}/{name}")
+    PgDb {
+        admin: admin.to_string(),
+        url: format!("{base}/{name}"),
+        name,
+    }
 }
 
 #[test]
@@ -293,7 +315,8 @@ fn a_postgres_backup_restores_whole_and_the_key_stays_apart() {
             .status
             .success()
     );
-    let source = create_database(&admin);
+    let source_db = create_database(&admin);
+    let source = source_db.url.clone();
     demo(&source, &key);
     let backup = dir.path().join("pg.dump");
     let out = scaleup(&[
@@ -332,7 +355,8 @@ fn a_postgres_backup_restores_whole_and_the_key_stays_apart() {
         assert!(!line.contains(&format!(":{password}@")), "{line}");
     }
 
-    let target = create_database(&admin);
+    let target_db = create_database(&admin);
+    let target = target_db.url.clone();
     let report = restore_ok(&backup, &target, &key);
     assert_restored(&report, &manifest(&backup));
     // A database that is not empty is refused.

@@ -203,6 +203,20 @@ fn a_postgres_database_rotates_to_a_new_key_while_serving() {
         .expect("psql (PostgreSQL's client) is needed to create the test database");
     assert!(out.status.success(), "{}", text(&out));
     let db = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    // Dropped when the test ends, passed or not.
+    struct Dropped<'a>(&'a str, &'a str);
+    impl Drop for Dropped<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("psql")
+                .arg(self.0)
+                .args([
+                    "-qc",
+                    &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.1),
+                ])
+                .output();
+        }
+    }
+    let _dropped = Dropped(&admin, &name);
     let dir = tempfile::tempdir().unwrap();
     let old_key = dir.path().join("old.key").to_string_lossy().into_owned();
     let new_key = dir.path().join("new.key").to_string_lossy().into_owned();
