@@ -4316,7 +4316,7 @@ async fn key_rotation_reseals_everything_and_resumes_after_a_crash(
         "SELECT note_key_id FROM alert_actions WHERE note IS NOT NULL",
     ] {
         for row in sqlx::query(sql).fetch_all(new_only.pool()).await.unwrap() {
-            assert_eq!(row.get::<String, _>(0), new_id, "{sql}");
+            assert_eq!(row.try_get::<String, _>(0).unwrap(), new_id, "{sql}");
         }
     }
     for row in sqlx::query(
@@ -4326,7 +4326,7 @@ async fn key_rotation_reseals_everything_and_resumes_after_a_crash(
     .await
     .unwrap()
     {
-        let payload: Value = serde_json::from_str(&row.get::<String, _>(0)).unwrap();
+        let payload: Value = serde_json::from_str(&row.try_get::<String, _>(0).unwrap()).unwrap();
         assert_eq!(payload["key_id"], new_id.as_str());
     }
     // Re-sealed payloads left no client marked for the indicator facts (cleared chunk by
