@@ -76,7 +76,7 @@ impl PostgresSnapshot {
 impl Store {
     /// SQLite: writes a consistent copy of the database to `path` (which must not exist) and
     /// returns its manifest, counted from the copy itself. The backup is recorded in the audit
-    /// log first, so the copy holds its own `backup.created` row.
+    /// log first, so the copy holds its own `backup.started` row.
     pub async fn backup_sqlite_to(&self, path: &std::path::Path) -> Result<BackupManifest> {
         if self.backend != Backend::Sqlite {
             return Err(StoreError::invalid(
@@ -94,7 +94,7 @@ impl Store {
             .to_str()
             .ok_or_else(|| StoreError::invalid("out", "the path is not valid UTF-8"))?
             .to_string();
-        self.audit(None, AuditEvent::new("backup.created", "database"))
+        self.audit(None, AuditEvent::new("backup.started", "database"))
             .await?;
         let mut conn = self.pool.acquire().await?;
         sqlx::query("VACUUM INTO $1")
@@ -111,12 +111,12 @@ impl Store {
 
     /// PostgreSQL: opens a repeatable-read transaction, exports its snapshot for `pg_dump
     /// --snapshot` and counts the manifest in it. The backup is recorded in the audit log just
-    /// before, so the dump holds its own `backup.created` row.
+    /// before, so the dump holds its own `backup.started` row.
     pub async fn postgres_snapshot(&self) -> Result<PostgresSnapshot> {
         if self.backend != Backend::Postgres {
             return Err(StoreError::invalid("backend", "not a PostgreSQL database"));
         }
-        self.audit(None, AuditEvent::new("backup.created", "database"))
+        self.audit(None, AuditEvent::new("backup.started", "database"))
             .await?;
         let mut tx = self
             .pool
