@@ -87,6 +87,18 @@ impl Store {
         chunk: i64,
         max_chunks: Option<usize>,
     ) -> Result<RotationProgress> {
+        self.rotate_key_paced(chunk, max_chunks, std::time::Duration::ZERO)
+            .await
+    }
+
+    /// As [`Store::rotate_key`], waiting `pause` between chunks, so that a rotation on a busy
+    /// database leaves room to everything else.
+    pub async fn rotate_key_paced(
+        &self,
+        chunk: i64,
+        max_chunks: Option<usize>,
+        pause: std::time::Duration,
+    ) -> Result<RotationProgress> {
         if self.schema < KEY_ROTATION_SCHEMA {
             return Err(StoreError::Internal(
                 "key rotation needs schema 11 (run `scaleup migrate`)".into(),
@@ -106,6 +118,9 @@ impl Store {
         while state.stage != "done" {
             if max_chunks.is_some_and(|m| chunks >= m) {
                 return Ok(progress(&state, false));
+            }
+            if chunks > 0 && !pause.is_zero() {
+                tokio::time::sleep(pause).await;
             }
             state = self.reseal_chunk(state, chunk).await?;
             chunks += 1;

@@ -112,6 +112,7 @@ fn rotate_while_serving(db: &str, old_key: &str, new_key: &str, accounts: &Value
         })
     };
     let keys = ["--key-file", new_key, "--previous-key-file", old_key];
+    // A first run stops after three chunks, as a maintenance window would end it.
     let mut args = vec![
         "key",
         "rotate",
@@ -125,11 +126,53 @@ fn rotate_while_serving(db: &str, old_key: &str, new_key: &str, accounts: &Value
     args.extend(keys);
     let paused = ok(&args);
     assert!(paused.contains("paused"), "{paused}");
-    // The rest, as a second run would after a crash.
+    let resealed = |status: &Value| status["rotation"]["resealed"].as_i64();
+    let mut status_args = vec!["key", "status", "--db", db, "--json"];
+    status_args.extend(keys);
+    let status = || -> Value { serde_json::from_str(ok(&status_args).trim()).unwrap() };
+    let after_pause = resealed(&status()).expect("a rotation in progress");
+    assert!(after_pause > 0);
+    // A second run is killed (SIGKILL) once it has re-sealed more, mid-way.
+    let mut child = Command::new(common::BIN)
+        .args([
+            "key",
+            "rotate",
+            "--db",
+            db,
+            "--chunk",
+            "2",
+            "--pause-ms",
+            "100",
+        ])
+        .args(keys)
+        .env_remove("SCALEUP_MASTER_KEY")
+        .env_remove("SCALEUP_PREVIOUS_MASTER_KEY")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !resealed(&status()).is_some_and(|n| n > after_pause) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the paced rotation made no progress"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the paced rotation ended before it could be killed"
+        );
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed_at = resealed(&status()).expect("the killed rotation is still recorded");
+    assert!(killed_at > after_pause);
+    // A third run resumes from the recorded cursor and finishes.
     let mut args = vec!["key", "rotate", "--db", db, "--chunk", "25"];
     args.extend(keys);
     let done = ok(&args);
     assert!(done.contains("rotated from key id"), "{done}");
+    assert!(status()["rotation"].is_null());
     stop.store(true, Ordering::Relaxed);
     assert!(reader.join().unwrap() > 0);
     drop(server);

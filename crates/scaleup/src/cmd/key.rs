@@ -47,6 +47,17 @@ pub enum KeyCommand {
         /// Stop after this many chunks (spread a rotation over quiet hours; run again to go on).
         #[arg(long)]
         max_chunks: Option<usize>,
+        /// Milliseconds to wait between chunks, to leave a busy database room.
+        #[arg(long, default_value_t = 0)]
+        pause_ms: u64,
+    },
+    /// Show the database's key id and any rotation in progress (table reached, rows re-sealed).
+    Status {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -56,7 +67,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             db,
             chunk,
             max_chunks,
-        } => rotate(db, chunk, max_chunks),
+            pause_ms,
+        } => rotate(db, chunk, max_chunks, pause_ms),
+        KeyCommand::Status { db, json } => status(db, json),
         KeyCommand::Generate { out } => {
             let key = scaleup_storage::MasterKey::generate();
             match out {
@@ -71,13 +84,47 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 }
 
-fn rotate(db: DbArgs, chunk: i64, max_chunks: Option<usize>) -> anyhow::Result<()> {
+fn status(db: DbArgs, json: bool) -> anyhow::Result<()> {
+    block_on(async {
+        let store = db.open(false).await?;
+        let key_id = store.database_key_id().await?;
+        let rotation = store.rotation_in_progress().await?;
+        store.close().await;
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({"key_id": key_id, "rotation": rotation})
+            );
+        } else {
+            println!(
+                "sealed under key id {}",
+                key_id.as_deref().unwrap_or("(not recorded)")
+            );
+            match rotation {
+                Some(p) => println!(
+                    "rotation to key id {} in progress: at {}, {} rows re-sealed; run `scaleup key rotate` again to go on",
+                    p.new_key_id, p.stage, p.resealed
+                ),
+                None => println!("no rotation in progress"),
+            }
+        }
+        Ok(())
+    })
+}
+
+fn rotate(db: DbArgs, chunk: i64, max_chunks: Option<usize>, pause_ms: u64) -> anyhow::Result<()> {
     if chunk < 1 {
         bail!("--chunk must be at least 1");
     }
     block_on(async {
         let store = db.open(false).await?;
-        let progress = store.rotate_key(chunk, max_chunks).await;
+        let progress = store
+            .rotate_key_paced(
+                chunk,
+                max_chunks,
+                std::time::Duration::from_millis(pause_ms),
+            )
+            .await;
         store.close().await;
         let p = progress?;
         if p.finished && p.old_key_id == p.new_key_id {
