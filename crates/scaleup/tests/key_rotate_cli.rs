@@ -153,7 +153,7 @@ fn rotate_while_serving(db: &str, old_key: &str, new_key: &str, accounts: &Value
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !resealed(&status()).is_some_and(|n| n > after_pause) {
+    while resealed(&status()).is_none_or(|n| n <= after_pause) {
         assert!(
             std::time::Instant::now() < deadline,
             "the paced rotation made no progress"
