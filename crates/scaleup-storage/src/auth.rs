@@ -689,9 +689,14 @@ impl Store {
             Some(&actor),
             &AuditEvent::new("auth.login", "session")
                 .hub(user.hub_id.clone())
-                .detail(
-                    serde_json::json!({"kind": kind.as_str(), "recognised_device": recognised}),
-                ),
+                // The client's address, as the server resolved it (behind a trusted proxy,
+                // from X-Forwarded-For): who signed in from where is what an investigation of
+                // a stolen password asks first. `login_attempts` keeps it too.
+                .detail(serde_json::json!({
+                    "kind": kind.as_str(),
+                    "recognised_device": recognised,
+                    "address": remote,
+                })),
         )
         .await?;
         tx.commit().await?;

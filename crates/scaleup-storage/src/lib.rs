@@ -18,18 +18,21 @@ mod activity;
 mod alert_actions;
 mod audit;
 mod auth;
+mod backup;
 mod bulk;
 mod care_views;
 mod catalog_rules;
 mod crypto;
 mod definitions;
 mod export;
+mod gauges;
 mod hashing;
 mod indicators;
 mod key_check;
 mod migrate;
 mod notifications;
 mod records;
+mod rotation;
 mod safety_flags;
 mod scope;
 mod setup;
@@ -47,11 +50,13 @@ pub use auth::{
     LoginOutcome, MIN_PASSWORD_LEN, NOTIFY_SCHEMES, NewUser, SUPPORTED_LANGUAGES, SessionKind,
     UserRecord,
 };
+pub use backup::{BACKUP_FORMAT, BackupManifest, PostgresSnapshot, RestoreReport};
 pub use bulk::{AlertReview, BulkRecord};
 pub use care_views::{CounsellorWork, WorkRecord};
 pub use catalog_rules::CatalogRules;
 pub use crypto::{KeyError, MasterKey};
 pub use definitions::{CatalogSet, DefinitionProblem, DefinitionRow, PRICE_LIST_KIND};
+pub use gauges::{AlertGauge, PoolGauge};
 pub use hashing::HashingStats;
 pub use migrate::LATEST_VERSION;
 pub use notifications::{
@@ -60,9 +65,10 @@ pub use notifications::{
 pub use records::{
     ALERT_ACTIONS, Ack, AckAlert, AckRiskFlag, AckScore, AckStatus, AlertFilter, AlertRow,
     CaseloadEntry, CaseloadScore, Change, ClientRow, ConflictRow, IncomingRecord,
-    MAX_CASELOAD_PAGE, NextSession, PullPage, RecordRow, RiskFlagSummary, Rules,
+    MAX_CASELOAD_PAGE, MAX_CONFLICT_PAGE, NextSession, PullPage, RecordRow, RiskFlagSummary, Rules,
     SMALL_CELL_THRESHOLD, ScoreSummary, SummaryCell,
 };
+pub use rotation::RotationProgress;
 pub use safety_flags::{MAX_NOTE_CHARS, SAFETY_FLAG_RULE, SAFETY_FLAG_STATUSES, SafetyFlagRow};
 pub use scope::Actor;
 pub use setup::{
@@ -168,6 +174,10 @@ pub struct Store {
     /// The bound on concurrent argon2 computations, shared by every clone of this store (one
     /// per server process).
     hashing: Arc<hashing::HashGate>,
+    /// The id of the key the database's key check names, as found at open: during a rotation
+    /// the previous key until the rotation switches it. Keys the audit chain of a database that
+    /// has never rotated (`store_state.audit_key_id` NULL).
+    db_key_id: Option<String>,
 }
 
 /// The rules a store applies and, once [`Store::load_definitions`] has run, the catalogue
@@ -210,6 +220,25 @@ impl Store {
     /// Opens and migrates only up to schema `version`: how tests build a database "from an
     /// older version" to prove that it upgrades in place.
     pub async fn open_at_schema(options: StoreOptions, version: i64) -> Result<Store> {
+        Self::open_inner(options, version, None).await
+    }
+
+    /// Opens with the key being rotated to as `options.master_key` and the key being retired as
+    /// `previous`: how servers run while `scaleup key rotate` re-seals (they read what is
+    /// sealed under either key and seal under the new one), and how the rotation itself runs.
+    /// The database's key check may name either key.
+    pub async fn open_rotating(
+        options: StoreOptions,
+        previous: Option<MasterKey>,
+    ) -> Result<Store> {
+        Self::open_inner(options, i64::MAX, previous).await
+    }
+
+    async fn open_inner(
+        options: StoreOptions,
+        version: i64,
+        previous: Option<MasterKey>,
+    ) -> Result<Store> {
         install_default_drivers();
         let (url, backend) = normalise_url(&options.url);
         let mut pool_options =
@@ -232,15 +261,16 @@ impl Store {
         let mut store = Store {
             pool,
             backend,
-            keys: Arc::new(options.master_key.derive()),
+            keys: Arc::new(options.master_key.derive_with_previous(previous.as_ref())),
             live: Arc::new(LiveRules::new(options.rules)),
             schema: 0,
             hashing: Arc::new(hashing::HashGate::for_this_machine()),
+            db_key_id: None,
         };
         migrate::run(&store, version).await?;
         store.schema = store.schema_version().await?;
         if version >= 5 {
-            store.check_key().await?;
+            store.db_key_id = Some(store.check_key().await?);
             // After the key check: a head is signed only with the database's own key.
             store.sign_audit_head_once().await?;
         }

@@ -324,9 +324,14 @@ pub struct ConflictRow {
     pub incoming_data: serde_json::Value,
     pub author_id: String,
     pub device_time: String,
+    /// When the server received the losing version (the order of the review list).
+    pub received_at: String,
     pub status: String,
     pub resolution: Option<String>,
 }
+
+/// Most conflicts on one page of [`Store::conflicts_page`].
+pub const MAX_CONFLICT_PAGE: i64 = 500;
 
 /// One cell of the aggregate summary: counts per facility and month.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -1901,8 +1906,84 @@ impl Store {
         Ok(n)
     }
 
-    /// Open conflicts the actor may review: supervisors for their supervisees, hub managers for their hubs.
+    /// Open conflicts the actor may review (the first [`MAX_CONFLICT_PAGE`]; see
+    /// [`Store::conflicts_page`] for the rest).
     pub async fn conflicts(&self, actor: &Actor) -> Result<Vec<ConflictRow>> {
+        Ok(self.conflicts_page(actor, None, MAX_CONFLICT_PAGE).await?.0)
+    }
+
+    /// A page of the open conflicts the actor may review (supervisors for their supervisees,
+    /// hub managers for their hubs), oldest first; the second value is the cursor of the next
+    /// page (`received_at|id` of the last row), `None` on the last one. Audited with the
+    /// clients on the page.
+    pub async fn conflicts_page(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<(Vec<ConflictRow>, Option<String>)> {
+        let limit = limit.clamp(1, MAX_CONFLICT_PAGE);
+        let mut sql = self.visible_conflicts_sql(actor)?;
+        if let Some(cursor) = cursor {
+            let (at, id) = cursor.split_once('|').ok_or_else(|| {
+                StoreError::invalid("cursor", "must be a cursor returned by an earlier page")
+            })?;
+            sql.push(" AND (c.received_at > ")
+                .bind_text(at)
+                .push(" OR (c.received_at = ")
+                .bind_text(at)
+                .push(" AND c.id > ")
+                .bind_text(id)
+                .push("))");
+        }
+        sql.push(" ORDER BY c.received_at, c.id LIMIT ")
+            .bind(crate::scope::Bind::Int(limit + 1));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let mut out = rows
+            .iter()
+            .map(|r| self.conflict_row(r))
+            .collect::<Result<Vec<_>>>()?;
+        let has_more = out.len() as i64 > limit;
+        out.truncate(limit as usize);
+        let next = if has_more {
+            out.last().map(|c| format!("{}|{}", c.received_at, c.id))
+        } else {
+            None
+        };
+        if !out.is_empty() {
+            self.audit(Some(actor), AuditEvent::new("conflict.list", "sync_conflict").hub(actor.hubs.first().cloned()).detail(serde_json::json!({"clients": out.iter().filter_map(|c| c.client_id.clone()).collect::<BTreeSet<_>>()})))
+                .await?;
+        }
+        Ok((out, next))
+    }
+
+    /// One open conflict the actor may review, by id (audited); `NotFound` when it is absent,
+    /// resolved or not the actor's to see.
+    pub async fn conflict(&self, actor: &Actor, conflict_id: &str) -> Result<ConflictRow> {
+        let row = self.visible_conflict(actor, conflict_id).await?;
+        let mut event = AuditEvent::new("conflict.read", "sync_conflict")
+            .entity(row.id.clone())
+            .hub(actor.hubs.first().cloned());
+        if let Some(client) = &row.client_id {
+            event = event.client(client.clone());
+        }
+        self.audit(Some(actor), event).await?;
+        Ok(row)
+    }
+
+    async fn visible_conflict(&self, actor: &Actor, conflict_id: &str) -> Result<ConflictRow> {
+        let mut sql = self.visible_conflicts_sql(actor)?;
+        sql.push(" AND c.id = ").bind_text(conflict_id);
+        let row = sql
+            .query()
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.conflict_row(&row)
+    }
+
+    /// Open conflicts within the actor's scope, before ordering and paging.
+    fn visible_conflicts_sql(&self, actor: &Actor) -> Result<Sql> {
         if !actor.role.can(Capability::ReviewClinical) {
             return Err(StoreError::Forbidden(
                 "conflict review is for supervisors and hub managers",
@@ -1912,34 +1993,28 @@ impl Store {
             "SELECT c.*, r.payload AS server_payload FROM sync_conflicts c JOIN records r ON r.id = c.record_id WHERE c.status = 'open'",
         );
         actor.push_scope(&mut sql, "c");
-        sql.push(" ORDER BY c.received_at LIMIT 500");
-        let rows = sql.query().fetch_all(&self.pool).await?;
-        let mut out = Vec::new();
-        for r in &rows {
-            let kind: String = r.try_get("kind")?;
-            out.push(ConflictRow {
-                id: r.try_get("id")?,
-                record_id: r.try_get("record_id")?,
-                server_data: self
-                    .open_payload(&kind, &r.try_get::<String, _>("server_payload")?)?,
-                incoming_data: self
-                    .open_payload(&kind, &r.try_get::<String, _>("incoming_payload")?)?,
-                kind,
-                client_id: opt_text(r, "client_id")?,
-                counsellor_id: opt_text(r, "counsellor_id")?,
-                base_version: r.try_get("base_version")?,
-                server_version: r.try_get("server_version")?,
-                author_id: r.try_get("author_id")?,
-                device_time: r.try_get("device_time")?,
-                status: r.try_get("status")?,
-                resolution: opt_text(r, "resolution")?,
-            });
-        }
-        if !out.is_empty() {
-            self.audit(Some(actor), AuditEvent::new("conflict.list", "sync_conflict").hub(actor.hubs.first().cloned()).detail(serde_json::json!({"clients": out.iter().filter_map(|c| c.client_id.clone()).collect::<BTreeSet<_>>()})))
-                .await?;
-        }
-        Ok(out)
+        Ok(sql)
+    }
+
+    fn conflict_row(&self, r: &sqlx::any::AnyRow) -> Result<ConflictRow> {
+        let kind: String = r.try_get("kind")?;
+        Ok(ConflictRow {
+            id: r.try_get("id")?,
+            record_id: r.try_get("record_id")?,
+            server_data: self.open_payload(&kind, &r.try_get::<String, _>("server_payload")?)?,
+            incoming_data: self
+                .open_payload(&kind, &r.try_get::<String, _>("incoming_payload")?)?,
+            kind,
+            client_id: opt_text(r, "client_id")?,
+            counsellor_id: opt_text(r, "counsellor_id")?,
+            base_version: r.try_get("base_version")?,
+            server_version: r.try_get("server_version")?,
+            author_id: r.try_get("author_id")?,
+            device_time: r.try_get("device_time")?,
+            received_at: r.try_get("received_at")?,
+            status: r.try_get("status")?,
+            resolution: opt_text(r, "resolution")?,
+        })
     }
 
     /// Resolves a conflict: keep the server's version, or make the incoming one current
@@ -1954,12 +2029,8 @@ impl Store {
             return Err(StoreError::invalid("keep", "must be server or incoming"));
         }
         self.refresh_definitions().await?;
-        let visible = self
-            .conflicts(actor)
-            .await?
-            .into_iter()
-            .find(|c| c.id == conflict_id)
-            .ok_or(StoreError::NotFound)?;
+        // By id, not among a first page: any open conflict in scope can be resolved.
+        let visible = self.visible_conflict(actor, conflict_id).await?;
         // Read before the write transaction: on SQLite it holds the one write lock.
         let author = if keep == "incoming" {
             match self.user(&visible.author_id).await? {

@@ -35,6 +35,8 @@ pub struct AppState {
     pub ui: UiConfig,
     /// The analysis slots of this server and the limits on analysis uploads.
     pub analyses: analyses::AnalysisLimits,
+    /// Trusted proxies, who may read `/metrics`, and the counters behind it (`ops`).
+    pub ops: crate::ops::OpsConfig,
 }
 
 impl AppState {
@@ -100,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/notifications", get(list_notifications))
         .route("/caseload", get(caseload))
         .route("/conflicts", get(list_conflicts))
+        .route("/conflicts/{id}", get(get_conflict))
         .route("/conflicts/{id}/resolve", post(resolve_conflict))
         .route("/summary", get(summary))
         .route("/indicators", get(crate::indicators::indicators))
@@ -154,6 +157,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(crate::ui::routes())
+        .route("/metrics", get(crate::ops::metrics))
+        // Every matched route names its template for the request counters.
+        .route_layer(axum::middleware::from_fn(crate::ops::tag_route))
         .fallback(|| async { ApiError::not_found() })
         // Counted after decompression, as the body is read (the decompression layer is
         // outside this one). Analyses read their bodies themselves, with their own limits.
@@ -171,6 +177,16 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req, next| {
             crate::ui::security::security_headers(secure, req, next)
         }))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::track,
+        ))
+        // Outermost: the client's address (behind a trusted proxy, from X-Forwarded-For) is
+        // known before anything else runs.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::client_addr,
+        ))
         .with_state(state)
 }
 
@@ -283,7 +299,9 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Par
     }
 }
 
-/// The remote address, when the server was started with connection info (for rate limiting).
+/// The client's address (for sign-in throttling and the sign-in audit event): the one
+/// `ops::client_addr` resolved (behind a trusted proxy, from `X-Forwarded-For`), else the TCP
+/// peer's, else `unknown` (in-process tests without connection info).
 pub(crate) struct Remote(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Remote {
@@ -292,8 +310,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Remote {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let addr = parts
             .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .get::<crate::ops::ClientAddr>()
+            .map(|c| c.0.to_string())
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|c| c.0.ip().to_string())
+            })
             .unwrap_or_else(|| "unknown".to_string());
         Ok(Remote(addr))
     }
@@ -790,6 +814,18 @@ async fn sync_push(
         }
     }
     let results = state.store.push(&caller.actor, &b.device_id, good).await?;
+    state.ops.metrics.record_sync(
+        acks.iter()
+            .filter(|a| a.is_some())
+            .map(|_| "rejected")
+            .chain(results.iter().map(|a| match a.status {
+                scaleup_storage::AckStatus::Created => "created",
+                scaleup_storage::AckStatus::Updated => "updated",
+                scaleup_storage::AckStatus::Unchanged => "unchanged",
+                scaleup_storage::AckStatus::Conflict => "conflict",
+                scaleup_storage::AckStatus::Rejected => "rejected",
+            })),
+    );
     for (pos, ack) in positions.into_iter().zip(results) {
         acks[pos] = Some(json!(ack));
     }
@@ -1055,13 +1091,44 @@ async fn caseload(
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
 async fn list_conflicts(
     State(state): State<AppState>,
     caller: Caller,
+    Params(q): Params<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({"items": state.store.conflicts(&caller.actor).await?, "next_cursor": null}),
-    ))
+    let max = scaleup_storage::MAX_CONFLICT_PAGE;
+    let limit = q.limit.unwrap_or(max);
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    let (items, next) = state
+        .store
+        .conflicts_page(&caller.actor, q.cursor.as_deref(), limit)
+        .await?;
+    Ok(Json(json!({"items": items, "next_cursor": next})))
+}
+
+async fn get_conflict(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(
+        state
+            .store
+            .conflict(&caller.actor, &uuid_or_404(&id)?)
+            .await?
+    )))
 }
 
 #[derive(Deserialize)]

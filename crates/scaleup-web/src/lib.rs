@@ -26,6 +26,7 @@ mod exports;
 mod indicators;
 pub mod notify;
 pub mod openapi;
+pub mod ops;
 pub mod ui;
 
 pub use api::{AppState, MAX_BATCH, UiConfig, router};

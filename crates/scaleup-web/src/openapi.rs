@@ -248,7 +248,14 @@ pub const ROUTES: &[RouteDoc] = &[
     r(
         "get",
         "/conflicts",
-        "Open sync conflicts for review",
+        "Open sync conflicts for review, oldest first, paged (audited)",
+        "sync",
+        true,
+    ),
+    r(
+        "get",
+        "/conflicts/{id}",
+        "One open sync conflict, by id (audited)",
         "sync",
         true,
     ),
@@ -637,6 +644,20 @@ pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
         r#"{"type": "integer", "minimum": 1, "maximum": 1000}"#,
         false,
         "clients per page (default 500)",
+    ),
+    (
+        "/conflicts",
+        "cursor",
+        "string",
+        false,
+        "next_cursor of the previous page",
+    ),
+    (
+        "/conflicts",
+        "limit",
+        r#"{"type": "integer", "minimum": 1, "maximum": 500}"#,
+        false,
+        "conflicts per page (default 500)",
     ),
     (
         "/summary",

@@ -118,6 +118,11 @@ const MATRIX: &[Row] = &[
     row("get", "/caseload", [401, 403, 200, 200, 200, 403, 403]),
     row("get", "/conflicts", [401, 403, 200, 200, 403, 403, 403]),
     row(
+        "get",
+        "/conflicts/{id}",
+        [401, 403, 200, 200, 403, 403, 403],
+    ),
+    row(
         "post",
         "/conflicts/{id}/resolve",
         [401, 403, 204, 204, 403, 403, 403],
@@ -379,7 +384,7 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
                     &t.alerts[col]
                 }
                 "/safety-flags/{id}/acknowledge" => &t.safety_flags[col],
-                "/conflicts/{id}/resolve" => &t.conflicts[col],
+                "/conflicts/{id}/resolve" | "/conflicts/{id}" => &t.conflicts[col],
                 _ => &t.client,
             },
         )

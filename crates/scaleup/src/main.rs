@@ -50,7 +50,15 @@ enum Command {
     /// indicators to DHIS2 (dataValueSets) and records to DHIS2 Tracker.
     #[cfg(feature = "server")]
     Export(cmd::export::Args),
-    /// Generate the master key that encrypts identities and keys the audit chain.
+    /// Write a consistent backup of the database (the key is never in it).
+    #[cfg(feature = "server")]
+    #[command(long_about = cmd::backup::BACKUP_LONG_ABOUT)]
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup into a new database and verify records, identities and the audit log.
+    #[cfg(feature = "server")]
+    #[command(long_about = cmd::backup::RESTORE_LONG_ABOUT)]
+    Restore(cmd::backup::RestoreArgs),
+    /// Generate the master key that encrypts identities and keys the audit chain; rotate to a new one.
     #[cfg(feature = "server")]
     Key(cmd::key::Args),
     /// List, show and score instruments (PHQ-9, GAD-7, SSQ-14, ...).
@@ -80,6 +88,10 @@ fn main() -> ExitCode {
         Command::User(args) => cmd::user::run(args),
         #[cfg(feature = "server")]
         Command::Audit(args) => cmd::audit::run(args),
+        #[cfg(feature = "server")]
+        Command::Backup(args) => cmd::backup::backup(args),
+        #[cfg(feature = "server")]
+        Command::Restore(args) => cmd::backup::restore(args),
         #[cfg(feature = "server")]
         Command::Key(args) => cmd::key::run(args),
         #[cfg(feature = "server")]

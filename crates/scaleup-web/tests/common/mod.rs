@@ -56,6 +56,7 @@ impl App {
             secure_cookies: false,
             ui: Default::default(),
             analyses: Default::default(),
+            ops: Default::default(),
         };
         adjust(&mut state);
         App {
@@ -74,6 +75,7 @@ impl App {
             secure_cookies: false,
             ui: Default::default(),
             analyses: Default::default(),
+            ops: Default::default(),
         };
         App {
             router: router(state),

@@ -83,6 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let db = DbArgs {
         db: args.db.clone(),
         key_file: args.key_file.clone(),
+        previous_key_file: None,
     };
     if args.force {
         remove_sqlite_file(&args.db)?;
