@@ -60,6 +60,10 @@ pub enum Capability {
     /// see its client rows anyway. Every other caller (viewers, researchers, staff of another
     /// hub) gets disclosure control.
     ReadExactIndicators,
+    /// Acknowledge a supervision safety flag: the hub's clinical lead (a hub manager).
+    AcknowledgeSafetyFlags,
+    /// Read the server's operational metrics (`GET /metrics`).
+    ReadMetrics,
     /// Read the audit log (hub managers: the events of their hubs; admins: all).
     ReadAudit,
     /// Verify the audit chain and sign checkpoints of its head (the whole log).
@@ -91,6 +95,8 @@ impl Capability {
             ReadAggregates => "read_aggregates",
             ReadIndicators => "read_indicators",
             ReadExactIndicators => "read_exact_indicators",
+            AcknowledgeSafetyFlags => "acknowledge_safety_flags",
+            ReadMetrics => "read_metrics",
             ReadAudit => "read_audit",
             VerifyAudit => "verify_audit",
             RunAnalyses => "run_analyses",
@@ -116,6 +122,8 @@ impl Capability {
             ReadAggregates => "read aggregates",
             ReadIndicators => "read programme indicators",
             ReadExactIndicators => "read exact indicator counts",
+            AcknowledgeSafetyFlags => "acknowledge supervision safety flags",
+            ReadMetrics => "read the server's metrics",
             ReadAudit => "read the audit log",
             VerifyAudit => "verify the audit chain",
             RunAnalyses => "run analyses",
@@ -184,8 +192,33 @@ impl Role {
             // Hub managers read their hubs' events; the chain itself is the installation's.
             ReadAudit => matches!(self, Admin | HubManager),
             VerifyAudit => self == Admin,
+            // The hub's clinical lead; there is no separate clinical-lead role.
+            AcknowledgeSafetyFlags => self == HubManager,
+            ReadMetrics => self == Admin,
             RunAnalyses => matches!(self, Admin | HubManager | Researcher | Viewer),
         }
+    }
+
+    /// Whether the role's scope is every hub of the installation (rather than the hubs it
+    /// belongs to or was granted). Scoping by hub asks this, not `== Admin`.
+    pub fn sees_every_hub(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Whether an account of this role belongs to a hub (every role but admin).
+    pub fn belongs_to_a_hub(self) -> bool {
+        !self.sees_every_hub()
+    }
+
+    /// Whether this role may create (or give) an account of role `other`: admins any, hub
+    /// managers any but admin (within their own hub: a scope the store checks).
+    pub fn may_grant(self, other: Role) -> bool {
+        self.can(Capability::ManageUsers) && (self == Role::Admin || other != Role::Admin)
+    }
+
+    /// Whether accounts of this role hold a caseload of clients (so one can be moved to them).
+    pub fn holds_caseload(self) -> bool {
+        matches!(self, Role::Counsellor | Role::Supervisor)
     }
 
     /// How the role is named in messages.
@@ -268,5 +301,30 @@ mod tests {
             Role::holders(Capability::OpenHubConsole),
             [Role::Admin, Role::HubManager]
         );
+    }
+
+    /// Hardening item 12: the rules the store and the web edge used to spell out with
+    /// `role == Role::Admin` live here.
+    #[test]
+    fn account_and_scope_rules_live_with_the_roles() {
+        assert!(Role::Admin.sees_every_hub());
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
+            assert!(
+                !role.sees_every_hub() && role.belongs_to_a_hub(),
+                "{role:?}"
+            );
+            assert!(!Role::HubManager.may_grant(Role::Admin));
+            assert!(Role::HubManager.may_grant(role), "{role:?}");
+            assert!(Role::Admin.may_grant(role));
+            assert!(!Role::Supervisor.may_grant(role), "{role:?}");
+        }
+        assert!(Role::Admin.may_grant(Role::Admin));
+        assert_eq!(
+            Role::holders(Capability::AcknowledgeSafetyFlags),
+            [Role::HubManager]
+        );
+        assert_eq!(Role::holders(Capability::ReadMetrics), [Role::Admin]);
+        assert!(Role::Supervisor.holds_caseload() && Role::Counsellor.holds_caseload());
+        assert!(!Role::HubManager.holds_caseload());
     }
 }

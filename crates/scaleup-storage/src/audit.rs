@@ -741,7 +741,7 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<(Vec<serde_json::Value>, Option<i64>)> {
-        use scaleup_domain::role::{Capability, Role};
+        use scaleup_domain::role::Capability;
         let hub_id = filter.hub_id.as_deref();
         for (field, date) in [("from", &filter.from), ("to", &filter.to)] {
             if let Some(d) = date
@@ -763,7 +763,7 @@ impl Store {
             "SELECT seq, at, actor_id, actor_role, action, entity_kind, entity_id, client_id, hub_id, detail FROM audit_log a WHERE a.seq < ",
         );
         sql.bind(crate::scope::Bind::Int(before.unwrap_or(i64::MAX)));
-        if actor.role != Role::Admin {
+        if !actor.role.sees_every_hub() {
             sql.push_in("a.hub_id", &actor.hubs);
         }
         if let Some(hub) = hub_id {

@@ -19,7 +19,7 @@ use argon2::password_hash::{
 };
 use base64::Engine;
 use rand::RngCore;
-use scaleup_domain::role::Role;
+use scaleup_domain::role::{Capability, Role};
 use sqlx::Row;
 
 const SESSION_HOURS_COOKIE: i64 = 12;
@@ -284,25 +284,24 @@ impl Store {
         if let Some(address) = &new.notify_address {
             check_notify_address(address)?;
         }
-        if new.role != Role::Admin && new.hub_id.is_none() {
+        if new.role.belongs_to_a_hub() && new.hub_id.is_none() {
             return Err(StoreError::invalid(
                 "hub_id",
                 "is required for every role but admin",
             ));
         }
         if let Some(actor) = actor {
-            match actor.role {
-                Role::Admin => {}
-                Role::HubManager => {
-                    if new.role == Role::Admin
-                        || new.hub_id.as_deref().is_none_or(|h| !actor.may_see_hub(h))
-                    {
-                        return Err(StoreError::Forbidden(
-                            "hub managers create accounts in their own hub only",
-                        ));
-                    }
-                }
-                _ => return Err(StoreError::Forbidden("not allowed to create accounts")),
+            if !actor.role.can(Capability::ManageUsers) {
+                return Err(StoreError::Forbidden("not allowed to create accounts"));
+            }
+            // The role may give this role, within the hubs it sees.
+            if !actor.role.may_grant(new.role)
+                || !(actor.role.sees_every_hub()
+                    || new.hub_id.as_deref().is_some_and(|h| actor.may_see_hub(h)))
+            {
+                return Err(StoreError::Forbidden(
+                    "hub managers create accounts in their own hub only",
+                ));
             }
         }
         let hash = match prehashed {
@@ -776,7 +775,7 @@ impl Store {
         user_id: &str,
         hub_id: &str,
     ) -> Result<()> {
-        if actor.is_some_and(|a| a.role != Role::Admin) {
+        if actor.is_some_and(|a| !a.role.can(Capability::ManageHubs)) {
             return Err(StoreError::Forbidden(
                 "only an admin grants cross-hub access",
             ));

@@ -25,7 +25,7 @@ use crate::scope::Actor;
 use crate::time_util::now_timestamp;
 use crate::{Result, Store, StoreError};
 use scaleup_domain::catalog::{Added, Catalog, DefinitionError, identify};
-use scaleup_domain::role::{Capability, Role};
+use scaleup_domain::role::Capability;
 use sqlx::Row;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -236,9 +236,9 @@ fn check_upload(actor: Option<&Actor>, hub_id: Option<&str>) -> Result<()> {
                 "only an admin can upload network-wide definitions; upload the file for your hub instead",
             ))
         }
-        Some(hub) if actor.role != Role::Admin && !actor.may_see_hub(hub) => Err(
-            StoreError::Forbidden("you can upload definitions for your own hub only"),
-        ),
+        Some(hub) if !actor.may_see_hub(hub) => Err(StoreError::Forbidden(
+            "you can upload definitions for your own hub only",
+        )),
         _ => Ok(()),
     }
 }

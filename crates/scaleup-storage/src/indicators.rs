@@ -371,11 +371,11 @@ impl Store {
             return Err(StoreError::NotFound);
         };
         if let Some(a) = actor {
-            use scaleup_domain::role::Role;
+            use scaleup_domain::role::Capability;
             if !a.may_see_hub(&hub) {
                 return Err(StoreError::NotFound);
             }
-            if !matches!(a.role, Role::Admin | Role::HubManager) {
+            if !a.role.can(Capability::ManageHubSetup) {
                 return Err(StoreError::Forbidden(
                     "only an admin or the hub's managers set prevalence",
                 ));

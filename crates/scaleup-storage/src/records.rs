@@ -2142,7 +2142,7 @@ impl Store {
         let split = MonthSplit::new(from, to);
         // Aggregates cover whole hubs for every role; scoping by caseload does not apply.
         let scope = |sql: &mut Sql| {
-            if actor.role != Role::Admin {
+            if !actor.role.sees_every_hub() {
                 sql.push_in("c.hub_id", &actor.hubs);
             }
         };

@@ -5,7 +5,7 @@ use crate::scope::Actor;
 use crate::time_util::now_timestamp;
 use crate::{Result, Store, StoreError};
 use scaleup_domain::org::OrgLevel;
-use scaleup_domain::role::Role;
+use scaleup_domain::role::Capability;
 use sqlx::Row;
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -131,8 +131,12 @@ fn code_ok(code: &str, field: &str) -> Result<()> {
 fn require_setup(actor: Option<&Actor>, hub_id: &str) -> Result<()> {
     match actor {
         None => Ok(()),
-        Some(a) if a.role == Role::Admin => Ok(()),
-        Some(a) if a.role == Role::HubManager && a.may_see_hub(hub_id) => Ok(()),
+        Some(a)
+            if a.role.can(Capability::ManageHubSetup)
+                && (a.role.sees_every_hub() || a.may_see_hub(hub_id)) =>
+        {
+            Ok(())
+        }
         Some(_) => Err(StoreError::Forbidden(
             "hub set-up needs an admin or this hub's manager: ask one of them to make the change",
         )),
@@ -147,7 +151,7 @@ impl Store {
         name: &str,
         country: &str,
     ) -> Result<HubRow> {
-        if actor.is_some_and(|a| a.role != Role::Admin) {
+        if actor.is_some_and(|a| !a.role.can(Capability::ManageHubs)) {
             return Err(StoreError::Forbidden("only an admin creates hubs"));
         }
         code_ok(code, "code")?;
@@ -332,7 +336,7 @@ impl Store {
         if let Some(h) = hub_id {
             sql.push(" AND o.hub_id = ").bind_text(h);
         }
-        if actor.role != Role::Admin {
+        if !actor.role.sees_every_hub() {
             sql.push_in("o.hub_id", &actor.hubs);
         }
         sql.push(" ORDER BY o.hub_id, o.level, o.code");

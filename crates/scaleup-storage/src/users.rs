@@ -11,7 +11,7 @@ use crate::audit::AuditEvent;
 use crate::auth::user_from_row;
 use crate::scope::{Actor, Bind, Sql};
 use crate::{Result, Store, StoreError, UserRecord};
-use scaleup_domain::role::{Capability, Role};
+use scaleup_domain::role::Capability;
 use sqlx::Row;
 
 /// The largest page of accounts.
@@ -49,7 +49,7 @@ impl Store {
             ));
         }
         let user = self.user(user_id).await?.ok_or(StoreError::NotFound)?;
-        if actor.role == Role::Admin {
+        if actor.role.sees_every_hub() {
             return Ok(user);
         }
         match &user.hub_id {
@@ -126,7 +126,7 @@ impl Store {
         }
         let limit = limit.clamp(1, MAX_USERS_PAGE);
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM users u WHERE 1 = 1"));
-        if actor.role != Role::Admin {
+        if !actor.role.sees_every_hub() {
             sql.push_in("u.hub_id", &actor.hubs);
         }
         if let Some(hub) = hub_id {
@@ -180,7 +180,7 @@ impl Store {
             ));
         }
         let source = self.managed_user(actor, from).await?;
-        if !matches!(source.role, Role::Counsellor | Role::Supervisor) {
+        if !source.role.holds_caseload() {
             return Err(StoreError::invalid(
                 "id",
                 "holds no caseload: only counsellors and supervisors hold clients",
@@ -202,10 +202,7 @@ impl Store {
                 "must be another counsellor than the one whose caseload moves",
             ));
         }
-        if !matches!(target.role, Role::Counsellor | Role::Supervisor)
-            || !target.active
-            || target.hub_id != source.hub_id
-        {
+        if !target.role.holds_caseload() || !target.active || target.hub_id != source.hub_id {
             return Err(StoreError::invalid(
                 "to_counsellor_id",
                 "must be an active counsellor or supervisor of the same hub",

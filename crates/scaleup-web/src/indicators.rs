@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use scaleup_domain::date::Date;
-use scaleup_domain::role::{Capability, Role};
+use scaleup_domain::role::Capability;
 use scaleup_indicators::{Computed, Disclosure, QueryText};
 use serde::Deserialize;
 
@@ -47,7 +47,7 @@ pub(crate) fn policy_for_session(
     let role = actor.role;
     let own_hub = |hub: &String| user.hub_id.as_deref() == Some(hub.as_str());
     if role.can(Capability::ReadExactIndicators)
-        && (role == Role::Admin || computed.hub_ids().iter().all(own_hub))
+        && (role.sees_every_hub() || computed.hub_ids().iter().all(own_hub))
     {
         Disclosure::Exact
     } else {

@@ -25,7 +25,6 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use scaleup_domain::role::Role;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
@@ -327,7 +326,11 @@ pub async fn metrics(
     });
     if !allowed_address {
         let caller = caller?;
-        if caller.user.role != Role::Admin {
+        if !caller
+            .user
+            .role
+            .can(scaleup_domain::role::Capability::ReadMetrics)
+        {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",

@@ -228,7 +228,7 @@ async fn users_page(
     // rest, such as a hub manager's hub).
     let roles = Role::ALL
         .into_iter()
-        .filter(|r| s.actor.role == Role::Admin || *r != Role::Admin)
+        .filter(|r| s.actor.role.may_grant(*r))
         .map(|r| (r.as_str(), v.tr.t(&format!("role-{}", r.as_str()))))
         .collect();
     let (c, tabs) = frame(v, "console-users-title", "/console/users");
@@ -292,7 +292,7 @@ pub async fn create_user(
         .get("hub_id")
         .map(str::to_string)
         .or_else(|| match s.actor.hubs.as_slice() {
-            [one] if s.actor.role != Role::Admin => Some(one.clone()),
+            [one] if !s.actor.role.sees_every_hub() => Some(one.clone()),
             _ => None,
         });
     let new = NewUser {
@@ -872,7 +872,7 @@ pub async fn upload_definition(
         Some("network") => None,
         Some(h) => Some(uuid_or_404(h, &v)?),
         None => match s.actor.hubs.as_slice() {
-            [one] if s.actor.role != Role::Admin => Some(one.clone()),
+            [one] if !s.actor.role.sees_every_hub() => Some(one.clone()),
             _ => {
                 return unprocessable(
                     definitions_page(&state, &v, None, None, Some(v.tr.t("console-hub-required")))
