@@ -1,5 +1,6 @@
 // The care app's journeys in Debian's Chromium against the real `scaleup serve` (issue "Care
-// app", tests 1-4), with axe-core on every page and the bytes each page costs.
+// app", tests 1-4; the hub console, issue 8: 5), with axe-core on every page and the bytes each
+// page costs.
 //
 //   SCALEUP_BIN=target/debug/scaleup SCALEUP_DB=demo.sqlite SCALEUP_ACCOUNTS=accounts.json \
 //     node e2e/journeys.mjs [--screenshots DIR]
@@ -278,6 +279,79 @@ try {
     await page.locator('#signout').click();
     await page.locator('input[type=password]').waitFor({ timeout: 60000 });
     await page.locator('button[name=lang][value=en]').click();
+  }
+
+  // ---------------------------------------------------------------- 5. the hub console
+  // (Before 4, which restarts the server.)
+  step('5. a hub manager runs the hub console: every page accessible, an account created, deactivated and its session ended');
+  {
+    const prefix = counsellor.username.split('.')[0] + '.';
+    const manager = account('hub_manager', prefix) || account('hub_manager');
+    const mctx = await launch({ profile: profileDir() });
+    const mp = mctx.pages()[0] || await mctx.newPage();
+    globalThis.openPages = [mp];
+    await signIn(mp, base, manager.username, manager.password);
+    await mp.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Console', exact: true }).click();
+    await mp.getByRole('heading', { name: 'Users', exact: true }).waitFor();
+    await accessible(mp, 'console: users');
+    await shot(mp, 'console-users');
+    const tabs = mp.getByRole('navigation', { name: 'Hub console' });
+    for (const tab of ['Org units', 'Programmes', 'Definitions', 'Audit log', 'Sync conflicts']) {
+      await tabs.getByRole('link', { name: tab, exact: true }).click();
+      await mp.getByRole('heading', { name: tab, exact: true }).waitFor();
+      await accessible(mp, `console: ${tab}`);
+      await shot(mp, `console-${tab.toLowerCase().replace(/ /g, '-')}`);
+    }
+
+    // A new counsellor's account, made on the page; they sign in on a phone of their own.
+    const victim = { username: 'e2e.c900', password: 'a long e2e password' };
+    await tabs.getByRole('link', { name: 'Users', exact: true }).click();
+    const create = mp.locator('form[action="/console/users"]');
+    await create.getByLabel('Username', { exact: true }).fill(victim.username);
+    await create.getByLabel('Name', { exact: true }).fill('E2E Counsellor');
+    await create.getByLabel('Role', { exact: true }).selectOption('counsellor');
+    await create.getByLabel('Supervisor (for a counsellor)').selectOption({ index: 1 });
+    await create.getByLabel('Password', { exact: true }).fill(victim.password);
+    await create.getByRole('button', { name: 'Create account' }).click();
+    await mp.getByText('The account was created.').waitFor();
+    const vctx = await launch({ profile: profileDir() });
+    const vp = vctx.pages()[0] || await vctx.newPage();
+    globalThis.openPages = [mp, vp];
+    await signIn(vp, base, victim.username, victim.password);
+    await vp.getByRole('heading', { name: 'Today', exact: true }).waitFor();
+    const defsStatus = async () => (await vp.request.get(base + '/app/defs')).status();
+    check(await defsStatus() === 200, 'the new counsellor is signed in');
+
+    // Deactivate: the account's list page may be a later one (50 a page, by username).
+    await tabs.getByRole('link', { name: 'Users', exact: true }).click();
+    const deactivate = mp.getByRole('button', { name: `Deactivate: ${victim.username}`, exact: true });
+    while (await deactivate.count() === 0) {
+      await mp.getByRole('link', { name: 'Next page' }).click();
+      await mp.getByRole('heading', { name: 'Users', exact: true }).waitFor();
+    }
+    await deactivate.click();
+    await mp.getByText('The account was deactivated and its sessions ended.').waitFor();
+    await accessible(mp, 'console: users after a deactivation');
+    check(await defsStatus() === 401, 'the deactivated counsellor\'s session ended at once');
+    await mp.goto(base + '/console/audit?action=user.deactivate');
+    await mp.getByRole('cell', { name: 'user.deactivate' }).first().waitFor();
+    await accessible(mp, 'console: audit log filtered');
+
+    // A broken definition file is refused at its line, and nothing is stored.
+    await tabs.getByRole('link', { name: 'Definitions', exact: true }).click();
+    await mp.getByLabel('File (TOML)').setInputFiles({
+      name: 'broken.toml',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('kind = "instrument"\ncode = "broken"\nversion = "1"\nname = 7\n'),
+    });
+    await mp.getByRole('button', { name: 'Upload', exact: true }).click();
+    await mp.getByText('This file was not stored:').waitFor();
+    check(await mp.locator('tr.problem td').first().textContent() === '4', 'the problem is shown at line 4');
+    await accessible(mp, 'console: a refused definition file');
+    await shot(mp, 'console-definition-refused');
+    await mctx.close();
+    await vctx.close();
+    globalThis.openPages = [page];
   }
 
   // ---------------------------------------------------------------- 4. a service-worker update

@@ -6,9 +6,12 @@
 #
 # Usage: scripts/bench/lmm.sh [SIZES...]   (default: 10000 100000 1000000)
 #        NESTED_ONLY=1 scripts/bench/lmm.sh  (only the nested comparison at the end)
-# Needs: R with lme4, python3 with statsmodels and pandas, /usr/bin/time.
+# Needs: R with lme4, python3 (statsmodels and pandas are installed into the benchmarks' own
+# virtual environment, scripts/bench/python-env.sh), /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The statsmodels peer runs in the benchmarks' own virtual environment (installed on first use).
+source scripts/bench/python-env.sh pandas statsmodels
 sizes=("${@:-10000 100000 1000000}")
 read -r -a sizes <<<"${sizes[*]}"
 work=${LMM_BENCH_DIR:-/tmp/scaleup-lmm-bench}
@@ -42,7 +45,7 @@ for n in "${sizes[@]}"; do
   echo "== n=$n, 1000 groups ($(du -h "$csv" | cut -f1))"
   measure scaleup "$scaleup" stats lmm --data "$csv" --formula 'y ~ x + (1 + x | g)' --format json
   measure lme4 Rscript scripts/bench/lmm_lme4.R "$csv"
-  measure statsmodels python3 scripts/bench/lmm_statsmodels.py "$csv"
+  measure statsmodels "$PY" scripts/bench/lmm_statsmodels.py "$csv"
 done
 
 # Second part: a three-level nested model (40,000 rows; 50 facilities, 500 counsellors,

@@ -13,6 +13,8 @@ cd "$(dirname "$0")/../.."
 DRAWS=${1:-100000}
 REPS=${2:-3}
 MODEL=crates/scaleup-econ/examples/psa_bench_model.toml
+# The numpy peer runs in the benchmarks' own virtual environment (installed on first use).
+source scripts/bench/python-env.sh numpy
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -20,7 +22,7 @@ cargo build --release -q -p scaleup-econ --example psa_bench
 cargo build -q -p scaleup --no-default-features
 target/debug/scaleup econ psa --model "$MODEL" --draws 500 --seed 7 --wtp 0 \
   --out "$TMP/draws.csv" --format json >/dev/null
-echo "exactness check: $(python3 scripts/bench/psa_numpy.py check "$MODEL" "$TMP/draws.csv")"
+echo "exactness check: $("$PY" scripts/bench/psa_numpy.py check "$MODEL" "$TMP/draws.csv")"
 
 measure() { # label, command...
   local label=$1; shift
@@ -52,7 +54,7 @@ echo "| engine | wall s (best) | CPU s (user+sys) | peak RSS MB |"
 echo "|---|---|---|---|"
 measure rust_1thread target/release/examples/psa_bench "$MODEL" "$DRAWS" 1 1
 measure rust_2threads target/release/examples/psa_bench "$MODEL" "$DRAWS" 2 1
-measure numpy python3 scripts/bench/psa_numpy.py run "$MODEL" "$DRAWS" 1
+measure numpy "$PY" scripts/bench/psa_numpy.py run "$MODEL" "$DRAWS" 1
 echo
 awk '{w[$1]=$2; c[$1]=$3} END {
   printf "numpy / rust (1 thread): wall %.1fx, CPU %.1fx\n", w["numpy"]/w["rust_1thread"], c["numpy"]/c["rust_1thread"];

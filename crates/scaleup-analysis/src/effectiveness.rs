@@ -77,8 +77,15 @@ impl Options {
         if !(0.5..1.0).contains(&self.level) {
             bail!("level: must be at least 0.5 and below 1");
         }
-        if self.occasion.trim().is_empty() {
-            bail!("occasion: must not be empty");
+        // The occasions a record may have, from the record schema the parser is derived from.
+        let schema =
+            scaleup_domain::record::data_schema(scaleup_domain::record::RecordKind::Assessment);
+        let occasions: Vec<&str> = schema["properties"]["occasion"]["enum"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        if !occasions.contains(&self.occasion.as_str()) {
+            bail!("occasion: {}", scaleup_domain::error::one_of(&occasions));
         }
         Ok(())
     }

@@ -290,7 +290,7 @@ pub fn read_table_checked(
     }
     for f in factors {
         if !header.contains(f) {
-            bail!("{}: --factor column `{f}` is not in the header", source);
+            bail!("{}: factors: column `{f}` is not in the header", source);
         }
     }
     let mut cols: Vec<Builder> = header

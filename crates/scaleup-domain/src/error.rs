@@ -40,3 +40,27 @@ impl fmt::Display for FieldError {
 }
 
 impl std::error::Error for FieldError {}
+
+/// The message of every "outside the allowed set" error: `must be one of: a, b, c`.
+pub fn one_of<S: AsRef<str>>(allowed: &[S]) -> String {
+    let list: Vec<&str> = allowed.iter().map(|a| a.as_ref()).collect();
+    format!("must be one of: {}", list.join(", "))
+}
+
+/// The allowed values in a serde "unknown variant" message (`unknown variant `x`, expected one
+/// of `a`, `b``, or `expected `a` or `b``), without the rejected value; `None` for any other
+/// message. Serde quotes every name in backticks; the rejected value is the one before
+/// "expected".
+pub fn allowed_in_serde_message(message: &str) -> Option<Vec<String>> {
+    if !message.starts_with("unknown variant") {
+        return None;
+    }
+    let (_, expected) = message.split_once("expected")?;
+    let names: Vec<String> = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    (!names.is_empty()).then_some(names)
+}

@@ -9,12 +9,15 @@
 
 use crate::date::Date;
 use crate::error::FieldError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The kinds of record a device may sync.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     Client,
@@ -76,7 +79,7 @@ impl RecordKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     Female,
@@ -87,7 +90,7 @@ pub enum Sex {
 
 /// A client: pseudonymous by construction. Only the birth year is kept here; the exact birth
 /// date lives in [`ClientIdentity`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
     pub programme_id: Uuid,
@@ -95,6 +98,7 @@ pub struct Client {
     pub registered_on: Date,
     pub sex: Sex,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1900, max = 2100))]
     pub birth_year: Option<i32>,
     /// The counsellor whose caseload holds the client; defaults to the registering counsellor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,14 +106,16 @@ pub struct Client {
 }
 
 /// Identifying details: encrypted at rest, readable only by roles with `ReadIdentity`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientIdentity {
     pub client_id: Uuid,
+    #[schemars(length(min = 1))]
     pub given_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(r"^[0-9 +()-]{0,32}$"))]
     pub phone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -117,7 +123,7 @@ pub struct ClientIdentity {
     pub birth_date: Option<Date>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentScope {
     Treatment,
@@ -126,7 +132,7 @@ pub enum ConsentScope {
     FollowUpContact,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Consent {
     pub client_id: Uuid,
@@ -136,7 +142,7 @@ pub struct Consent {
 }
 
 /// When in the pathway an instrument was administered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Occasion {
     Screening,
@@ -148,29 +154,32 @@ pub enum Occasion {
 
 /// One administration of an instrument. Scores are computed by the server from the responses
 /// with the instrument definition, never trusted from the device.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assessment {
     pub client_id: Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub episode_id: Option<Uuid>,
     /// Instrument code from the catalogue, e.g. `phq9`.
+    #[schemars(pattern(r"^[a-z0-9_.-]{1,64}$"))]
     pub instrument: String,
     /// The version of the instrument definition the device's form used (its outbox keeps it).
     /// The server scores with exactly this version, so a record made offline before a hub
     /// replaced a definition is scored as it was filled in; absent means the newest version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(r"^[A-Za-z0-9_.-]{1,32}$"))]
     pub instrument_version: Option<String>,
     pub occasion: Occasion,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_number: Option<u32>,
     pub administered_on: Date,
     /// Item id → response code; `null` for an item left unanswered.
+    #[schemars(extend("minProperties" = 1))]
     pub responses: BTreeMap<String, Option<f64>>,
 }
 
 /// Reasons a client declined treatment, as codes (RE-AIM reach reports the reasons).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeclineReason {
     NoTime,
@@ -184,7 +193,7 @@ pub enum DeclineReason {
 }
 
 /// The decision after screening: eligible or not, offered, accepted or declined with a reason.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Eligibility {
     pub client_id: Uuid,
@@ -199,7 +208,7 @@ pub struct Eligibility {
     pub decline_reason: Option<DeclineReason>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClosureReason {
     Completed,
@@ -210,13 +219,14 @@ pub enum ClosureReason {
 }
 
 /// A course of treatment under a programme, from enrolment to closure.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Episode {
     pub client_id: Uuid,
     pub programme_id: Uuid,
     pub enrolled_on: Date,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(r"^[a-z0-9_.-]{1,64}$"))]
     pub arm: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_on: Option<Date>,
@@ -224,7 +234,7 @@ pub struct Episode {
     pub closure_reason: Option<ClosureReason>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Modality {
     Individual,
@@ -233,23 +243,26 @@ pub enum Modality {
 }
 
 /// One treatment session, attended or missed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Session {
     pub client_id: Uuid,
     pub episode_id: Uuid,
+    #[schemars(range(min = 1, max = 100))]
     pub number: u32,
     pub on: Date,
     pub attended: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 600))]
     pub duration_minutes: Option<u32>,
     pub modality: Modality,
     /// Protocol component codes delivered in this session (fidelity checklist).
     #[serde(default)]
+    #[schemars(inner(pattern(r"^[a-z0-9_.-]{1,64}$")))]
     pub components: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     Routine,
@@ -257,7 +270,7 @@ pub enum Urgency {
     Emergency,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferralStatus {
     Made,
@@ -265,7 +278,7 @@ pub enum ReferralStatus {
     NotAttended,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Referral {
     pub client_id: Uuid,
@@ -273,14 +286,16 @@ pub struct Referral {
     pub episode_id: Option<Uuid>,
     pub on: Date,
     /// Service code, e.g. `primary_care_doctor`, `psychiatry`, `social_services`.
+    #[schemars(pattern(r"^[a-z0-9_.-]{1,64}$"))]
     pub to_service: String,
     /// Reason code, e.g. `suicide_risk`, `no_improvement`, `psychosis`, `medical`.
+    #[schemars(pattern(r"^[a-z0-9_.-]{1,64}$"))]
     pub reason: String,
     pub urgency: Urgency,
     pub status: ReferralStatus,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SupervisionFormat {
     Individual,
@@ -288,22 +303,26 @@ pub enum SupervisionFormat {
     Remote,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupervisionSession {
     pub supervisor_id: Uuid,
     pub on: Date,
+    #[schemars(range(min = 1, max = 600))]
     pub duration_minutes: u32,
     pub format: SupervisionFormat,
+    #[schemars(length(min = 1))]
     pub counsellor_ids: Vec<Uuid>,
     /// Clients whose cases were reviewed.
     #[serde(default)]
     pub cases_reviewed: Vec<Uuid>,
     /// What was discussed. Free text about counsellors and clients: storage seals it at rest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = MAX_SUPERVISION_NOTES))]
     pub notes: Option<String>,
     /// What the counsellors and the supervisor agreed to do next, one item each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = MAX_ACTION_POINTS), inner(length(min = 1, max = MAX_ACTION_POINT_CHARS)))]
     pub action_points: Vec<String>,
 }
 
@@ -313,7 +332,7 @@ pub const MAX_SUPERVISION_NOTES: usize = 4000;
 pub const MAX_ACTION_POINTS: usize = 20;
 pub const MAX_ACTION_POINT_CHARS: usize = 500;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CompetencyMethod {
     RolePlay,
@@ -323,16 +342,18 @@ pub enum CompetencyMethod {
 
 /// An ENACT/EQUIP rating: one level (1–4) per competency. Any level 1 (harmful behaviour
 /// observed) is a supervision safety flag (implementation-science.md §4.2).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompetencyAssessment {
     pub counsellor_id: Uuid,
     pub assessor_id: Uuid,
     pub on: Date,
     /// Competency framework code, e.g. `enact_equip`.
+    #[schemars(pattern(r"^[a-z0-9_.-]{1,64}$"))]
     pub tool: String,
     pub method: CompetencyMethod,
     /// Competency number (as text, "1".."15") → level 1..4.
+    #[schemars(extend("minProperties" = 1, "additionalProperties" = {"type": "integer", "minimum": 1, "maximum": 4}))]
     pub levels: BTreeMap<String, u8>,
 }
 
@@ -343,18 +364,52 @@ impl CompetencyAssessment {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingRecord {
     pub person_id: Uuid,
     /// Course code, e.g. `hap_foundation`, `pm_plus`, `equip_foundational_helping_skills`.
+    #[schemars(pattern(r"^[a-z0-9_.-]{1,64}$"))]
     pub course: String,
     pub started_on: Date,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_on: Option<Date>,
+    #[schemars(range(min = 0, max = 2000))]
     pub hours: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passed: Option<bool>,
+}
+
+/// The JSON Schema (draft 2020-12, every subschema inlined, no `$ref`) of the `data` of a
+/// record of `kind`, derived from the type [`parse_payload`] parses it into: required fields,
+/// types, enums and formats come from the type and its serde attributes, ranges, patterns and
+/// lengths from the rules [`RecordPayload`] checks. Rules across fields (a decline reason only
+/// when an offer was declined) and rules that need the catalogue (an instrument's items) are not
+/// in the schema: a body the schema accepts may still be rejected, never the reverse.
+pub fn data_schema(kind: RecordKind) -> serde_json::Value {
+    fn of<T: JsonSchema>() -> serde_json::Value {
+        let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+        settings.inline_subschemas = true;
+        let schema = settings.into_generator().into_root_schema_for::<T>();
+        let mut value = schema.to_value();
+        if let Some(map) = value.as_object_mut() {
+            map.remove("$schema");
+        }
+        value
+    }
+    match kind {
+        RecordKind::Client => of::<Client>(),
+        RecordKind::ClientIdentity => of::<ClientIdentity>(),
+        RecordKind::Consent => of::<Consent>(),
+        RecordKind::Assessment => of::<Assessment>(),
+        RecordKind::Eligibility => of::<Eligibility>(),
+        RecordKind::Episode => of::<Episode>(),
+        RecordKind::Session => of::<Session>(),
+        RecordKind::Referral => of::<Referral>(),
+        RecordKind::SupervisionSession => of::<SupervisionSession>(),
+        RecordKind::CompetencyAssessment => of::<CompetencyAssessment>(),
+        RecordKind::TrainingRecord => of::<TrainingRecord>(),
+    }
 }
 
 /// A parsed, validated record body.
@@ -390,9 +445,12 @@ pub fn parse_payload(
                 } else if inner.starts_with("must be") {
                     // Our own messages (e.g. from `Date`), which never include the value.
                     inner.split(" at line").next().unwrap_or(&inner).to_string()
+                } else if let Some(allowed) = crate::error::allowed_in_serde_message(&inner) {
+                    // "unknown variant `x`, expected one of `a`, `b`": the allowed set, never x.
+                    crate::error::one_of(&allowed)
                 } else {
                     // serde's messages quote the offending value ("invalid type: string \"x\"").
-                    "has the wrong type or a value outside the allowed set".to_string()
+                    "has the wrong type or an invalid value".to_string()
                 };
             let field = if path == "." {
                 "data".to_string()
@@ -528,13 +586,13 @@ impl RecordPayload {
                     ));
                 }
                 for (item, value) in &a.responses {
-                    if let Some(v) = value {
-                        if !v.is_finite() {
-                            return Err(FieldError::new(
-                                format!("data.responses.{item}"),
-                                "must be a finite number",
-                            ));
-                        }
+                    if let Some(v) = value
+                        && !v.is_finite()
+                    {
+                        return Err(FieldError::new(
+                            format!("data.responses.{item}"),
+                            "must be a finite number",
+                        ));
                     }
                 }
                 if a.occasion == Occasion::Session && a.session_number.is_none() {
@@ -602,13 +660,13 @@ impl RecordPayload {
                 if s.number == 0 || s.number > 100 {
                     return Err(FieldError::new("data.number", "must be between 1 and 100"));
                 }
-                if let Some(d) = s.duration_minutes {
-                    if d == 0 || d > 600 {
-                        return Err(FieldError::new(
-                            "data.duration_minutes",
-                            "must be between 1 and 600",
-                        ));
-                    }
+                if let Some(d) = s.duration_minutes
+                    && (d == 0 || d > 600)
+                {
+                    return Err(FieldError::new(
+                        "data.duration_minutes",
+                        "must be between 1 and 600",
+                    ));
                 }
                 if !s.attended && !s.components.is_empty() {
                     return Err(FieldError::new(
@@ -684,13 +742,13 @@ impl RecordPayload {
                 if !(t.hours.is_finite() && t.hours >= 0.0 && t.hours <= 2000.0) {
                     return Err(FieldError::new("data.hours", "must be between 0 and 2000"));
                 }
-                if let Some(done) = t.completed_on {
-                    if done < t.started_on {
-                        return Err(FieldError::new(
-                            "data.completed_on",
-                            "must not be before started_on",
-                        ));
-                    }
+                if let Some(done) = t.completed_on
+                    && done < t.started_on
+                {
+                    return Err(FieldError::new(
+                        "data.completed_on",
+                        "must not be before started_on",
+                    ));
                 }
             }
         }
@@ -845,6 +903,68 @@ mod tests {
         );
         assert_eq!(e.field, "data.nickname");
         assert!(e.message.contains("unknown field"));
+    }
+
+    #[test]
+    fn a_value_outside_an_enum_is_answered_with_the_allowed_values() {
+        let c = "6f1c1f3e-8d7b-4c8e-9a55-000000000001";
+        let e = err(
+            RecordKind::Assessment,
+            json!({"client_id": c, "instrument": "phq9", "occasion": "weekly", "administered_on": "2025-01-02", "responses": {"1": 1}}),
+        );
+        assert_eq!(e.field, "data.occasion");
+        assert_eq!(
+            e.message,
+            "must be one of: screening, baseline, session, endpoint, follow_up"
+        );
+        assert!(!e.message.contains("weekly"));
+        let e = err(
+            RecordKind::Client,
+            json!({"programme_id": c, "facility_id": c, "registered_on": "2025-01-02", "sex": "f"}),
+        );
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("data.sex", "must be one of: female, male, other, unknown")
+        );
+    }
+
+    #[test]
+    fn every_kind_has_a_closed_schema_with_its_required_fields() {
+        for kind in RecordKind::ALL {
+            let schema = data_schema(kind);
+            assert_eq!(schema["type"], "object", "{kind:?}");
+            assert_eq!(schema["additionalProperties"], false, "{kind:?}");
+            assert!(
+                !schema.to_string().contains("$ref"),
+                "{kind:?}: subschemas are inlined"
+            );
+        }
+        let s = data_schema(RecordKind::Assessment);
+        let required: Vec<&str> = s["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            required,
+            [
+                "client_id",
+                "instrument",
+                "occasion",
+                "administered_on",
+                "responses"
+            ]
+        );
+        assert_eq!(
+            s["properties"]["occasion"]["enum"],
+            json!(["screening", "baseline", "session", "endpoint", "follow_up"])
+        );
+        assert_eq!(s["properties"]["administered_on"]["format"], "date");
+        assert_eq!(s["properties"]["client_id"]["format"], "uuid");
+        let s = data_schema(RecordKind::Session);
+        assert_eq!(s["properties"]["number"]["minimum"], 1);
+        assert_eq!(s["properties"]["number"]["maximum"], 100);
     }
 
     #[test]

@@ -211,7 +211,7 @@ fn whodas_codings() {
     check(
         "whodas12",
         "1..12=0",
-        "error: item 1: code is not one of the item's allowed codes",
+        "error: item 1: code is not one of the item's allowed codes: 1, 2, 3, 4, 5",
     );
 }
 
@@ -263,7 +263,7 @@ fn audit_zones_and_next_level_rule() {
     check(
         "audit",
         "1..8=0,9=1,10=0",
-        "error: item 9: code is not one of the item's allowed codes",
+        "error: item 9: code is not one of the item's allowed codes: 0, 2, 4",
     );
 }
 
@@ -373,7 +373,7 @@ fn errors_name_item_and_rule_without_values() {
     check(
         "phq9",
         "1..9=0,3=7",
-        "error: item 3: code is not one of the item's allowed codes",
+        "error: item 3: code is not one of the item's allowed codes: 0, 1, 2, 3",
     );
     let opts = ScoreOptions {
         cutoff: Some("nope".into()),

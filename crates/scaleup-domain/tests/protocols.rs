@@ -203,7 +203,7 @@ fn enact_levels_and_safety_flag() {
     ratings.insert("3".into(), 5);
     assert_eq!(
         enact.assess(&ratings).unwrap_err().to_string(),
-        "competency 3: level is not one of the framework's levels"
+        "competency 3: level is not one of the framework's levels: 1, 2, 3, 4"
     );
     let mut bad = BTreeMap::new();
     bad.insert("16".to_string(), 2u8);

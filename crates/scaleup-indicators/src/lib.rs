@@ -22,12 +22,15 @@
 //! - [`disclosure`]: [`disclosure::disclose`] with a [`disclosure::Disclosure`] policy, the only
 //!   way to an [`disclosure::IndicatorTable`]: the hook for disclosure control.
 //! - [`render`]: the JSON contract, CSV and HTML.
+//! - [`dhis2`]: a disclosed table as a DHIS2 `dataValueSets` payload, through a hub's mapping
+//!   file, and DHIS2's import summary.
 //!
 //! Effectiveness estimates carry their design ([`catalogue::EstimateDesign`]); estimates of
 //! different designs are never pooled ([`catalogue::pool_designs`]).
 
 pub mod catalogue;
 pub mod compute;
+pub mod dhis2;
 pub mod disclosure;
 pub mod facts;
 pub mod measure;

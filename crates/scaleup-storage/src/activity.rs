@@ -2,7 +2,7 @@
 //! outcomes per hub and year, computed in the database where it can be.
 
 use crate::audit::AuditEvent;
-use crate::scope::Actor;
+use crate::scope::{Actor, Sql};
 use crate::{Backend, Result, Store, StoreError};
 use futures_util::TryStreamExt;
 use sqlx::Row;
@@ -46,6 +46,8 @@ pub struct OutcomeRule {
 impl Store {
     /// Aggregates recorded activity per hub and year (audited). `actor` limits the result to
     /// the hubs the API caller may see; `None` is an operator at the command line (all hubs).
+    /// The limit is part of every query (`hub_id IN (...)`, on the indexes that lead with
+    /// `hub_id`), so a caller's request reads their hubs' rows, never the whole database.
     pub async fn activity_by_hub_year(
         &self,
         actor: Option<&Actor>,
@@ -66,32 +68,44 @@ impl Store {
                 "r.payload::json->>'course'",
             ),
         };
+        // The caller's hubs (`None`: every hub).
+        let hubs: Option<&[String]> = actor
+            .filter(|a| a.role != scaleup_domain::role::Role::Admin)
+            .map(|a| a.hubs.as_slice());
+        let scoped = |text: String, group: &str| -> Sql {
+            let mut sql = Sql::new(&text);
+            if let Some(hubs) = hubs {
+                sql.push_in("r.hub_id", hubs);
+            }
+            sql.push(group);
+            sql
+        };
         let mut out: BTreeMap<(String, i32), HubYearActivity> = BTreeMap::new();
-        let sql = format!(
-            "SELECT h.code, SUBSTR(r.occurred_on, 1, 4) AS year, CAST(COUNT(*) AS BIGINT) AS sessions,
+        let sql = scoped(
+            format!(
+                "SELECT h.code, SUBSTR(r.occurred_on, 1, 4) AS year, CAST(COUNT(*) AS BIGINT) AS sessions,
                     CAST(COUNT(DISTINCT r.client_id) AS BIGINT) AS clients, CAST(SUM({duration}) AS DOUBLE PRECISION) AS minutes
              FROM records r JOIN hubs h ON h.id = r.hub_id
-             WHERE r.kind = 'session' AND r.tag = 'attended' GROUP BY h.code, SUBSTR(r.occurred_on, 1, 4)"
+             WHERE r.kind = 'session' AND r.tag = 'attended'"
+            ),
+            " GROUP BY h.code, SUBSTR(r.occurred_on, 1, 4)",
         );
-        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
-            .await?
-        {
+        for r in sql.query().fetch_all(&self.pool).await? {
             let e = entry(&mut out, &r)?;
             e.sessions = r.try_get("sessions")?;
             e.clients = r.try_get("clients")?;
             e.session_minutes = r.try_get::<Option<f64>, _>("minutes")?.unwrap_or(0.0);
         }
-        let sql = format!(
-            "SELECT h.code, SUBSTR(r.occurred_on, 1, 4) AS year, CAST(SUM({duration}) AS DOUBLE PRECISION) AS minutes,
+        let sql = scoped(
+            format!(
+                "SELECT h.code, SUBSTR(r.occurred_on, 1, 4) AS year, CAST(SUM({duration}) AS DOUBLE PRECISION) AS minutes,
                     CAST(SUM({duration} * {counsellors}) AS DOUBLE PRECISION) AS counsellor_minutes
              FROM records r JOIN hubs h ON h.id = r.hub_id
-             WHERE r.kind = 'supervision_session' GROUP BY h.code, SUBSTR(r.occurred_on, 1, 4)"
+             WHERE r.kind = 'supervision_session'"
+            ),
+            " GROUP BY h.code, SUBSTR(r.occurred_on, 1, 4)",
         );
-        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
-            .await?
-        {
+        for r in sql.query().fetch_all(&self.pool).await? {
             let e = entry(&mut out, &r)?;
             e.supervision_hours = r.try_get::<Option<f64>, _>("minutes")?.unwrap_or(0.0) / 60.0;
             e.counsellor_supervision_hours = r
@@ -99,31 +113,44 @@ impl Store {
                 .unwrap_or(0.0)
                 / 60.0;
         }
-        let sql = format!(
-            "SELECT h.code, SUBSTR(r.occurred_on, 1, 4) AS year, CAST(SUM({hours}) AS DOUBLE PRECISION) AS hours,
+        let sql = scoped(
+            format!(
+                "SELECT h.code, SUBSTR(r.occurred_on, 1, 4) AS year, CAST(SUM({hours}) AS DOUBLE PRECISION) AS hours,
                     CAST(COUNT(DISTINCT {course}) AS BIGINT) AS courses
              FROM records r JOIN hubs h ON h.id = r.hub_id
-             WHERE r.kind = 'training_record' GROUP BY h.code, SUBSTR(r.occurred_on, 1, 4)"
+             WHERE r.kind = 'training_record'"
+            ),
+            " GROUP BY h.code, SUBSTR(r.occurred_on, 1, 4)",
         );
-        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
-            .await?
-        {
+        for r in sql.query().fetch_all(&self.pool).await? {
             let e = entry(&mut out, &r)?;
             e.training_hours = r.try_get::<Option<f64>, _>("hours")?.unwrap_or(0.0);
             e.training_courses = r.try_get("courses")?;
         }
         // Outcomes: per client reached in a year, baseline (first baseline/screening score) and
-        // last score of the outcome instrument. Streamed in client order: memory stays small.
-        let mut rows = sqlx::query(
-            "SELECT h.code, r.client_id, r.tag, r.occurred_on, s.total,
-                    (SELECT SUBSTR(MIN(x.occurred_on), 1, 4) FROM records x WHERE x.client_id = r.client_id AND x.kind = 'session' AND x.tag = 'attended') AS reached
+        // last score of the outcome instrument. The year a client was reached (first attended
+        // session) comes from one grouped pass over the caller's sessions, joined by client,
+        // instead of a subquery per assessment. Streamed in client order: memory stays small.
+        let mut sql = Sql::new(
+            "SELECT h.code, r.client_id, r.tag, r.occurred_on, s.total, f.reached
              FROM records r JOIN assessment_scores s ON s.record_id = r.id JOIN hubs h ON h.id = r.hub_id
-             WHERE r.kind = 'assessment' AND s.instrument = $1 AND s.total IS NOT NULL
-             ORDER BY r.client_id, r.occurred_on",
+             LEFT JOIN (SELECT r.client_id, SUBSTR(MIN(r.occurred_on), 1, 4) AS reached FROM records r
+                        WHERE r.kind = 'session' AND r.tag = 'attended'",
+        );
+        if let Some(hubs) = hubs {
+            sql.push_in("r.hub_id", hubs);
+        }
+        sql.push(
+            " GROUP BY r.client_id) f ON f.client_id = r.client_id
+             WHERE r.kind = 'assessment' AND s.instrument = ",
         )
-        .bind(rule.instrument.clone())
-        .fetch(&self.pool);
+        .bind_text(rule.instrument.clone())
+        .push(" AND s.total IS NOT NULL");
+        if let Some(hubs) = hubs {
+            sql.push_in("r.hub_id", hubs);
+        }
+        sql.push(" ORDER BY r.client_id, r.occurred_on");
+        let mut rows = sql.query().fetch(&self.pool);
         let mut current: Option<(String, String, Option<i32>, Option<f64>, Option<f64>)> = None;
         let finish = |c: Option<(String, String, Option<i32>, Option<f64>, Option<f64>)>,
                       out: &mut BTreeMap<(String, i32), HubYearActivity>| {
@@ -166,18 +193,6 @@ impl Store {
         }
         finish(current.take(), &mut out);
         drop(rows);
-        if let Some(actor) = actor {
-            let visible: Vec<String> = sqlx::query("SELECT id, code FROM hubs")
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .filter_map(|r| {
-                    let id: String = r.try_get("id").ok()?;
-                    actor.may_see_hub(&id).then(|| r.try_get("code").ok())?
-                })
-                .collect();
-            out.retain(|(hub, _), _| visible.contains(hub));
-        }
         self.audit(
             actor,
             AuditEvent::new("export.activity", "aggregate")

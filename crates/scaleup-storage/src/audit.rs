@@ -26,11 +26,11 @@ mod checkpoint;
 
 pub use checkpoint::{AuditCheckpoint, CHECKPOINT_FORMAT, CheckpointOutcome};
 
-use crate::crypto::constant_time_eq;
-use crate::migrate::AUDIT_HEAD_MAC_SCHEMA;
+use crate::crypto::{AuditKeys, constant_time_eq};
+use crate::migrate::{AUDIT_HEAD_MAC_SCHEMA, KEY_ROTATION_SCHEMA};
 use crate::scope::Actor;
 use crate::time_util::now_timestamp;
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 use sqlx::Row;
 
 /// The hash before the first row.
@@ -115,6 +115,8 @@ struct Head {
     hash: String,
     /// `None` before schema 7, and on a database whose head has not been signed yet.
     mac: Option<String>,
+    /// The key that keys the chain from the last rotation on (`None`: the database's key).
+    audit_key_id: Option<String>,
     first_row: Option<i64>,
     last_row: Option<i64>,
 }
@@ -179,8 +181,18 @@ fn chain_message(
 
 /// The message the head MAC covers. Per-hub chains (issue 11) would add the chain's name here,
 /// as checkpoints already do, so that one chain's head could not stand for another's.
-fn head_message(seq: i64, hash: &str) -> Vec<u8> {
+pub(crate) fn head_message(seq: i64, hash: &str) -> Vec<u8> {
     length_prefixed(&[Some(seq.to_string().as_str()), Some(hash)])
+}
+
+/// Whether `mac` is the MAC of the head (`seq`, `hash`) under `keys`.
+fn head_is_signed(keys: &AuditKeys, seq: i64, hash: &str, mac: Option<&str>) -> bool {
+    mac.is_some_and(|mac| {
+        constant_time_eq(
+            mac.as_bytes(),
+            keys.head_mac(&head_message(seq, hash)).as_bytes(),
+        )
+    })
 }
 
 /// "row 7" or "rows 7..9".
@@ -202,9 +214,12 @@ impl Store {
         event: &AuditEvent,
     ) -> Result<()> {
         let keyed = self.schema >= AUDIT_HEAD_MAC_SCHEMA;
+        let rotating = self.schema >= KEY_ROTATION_SCHEMA;
         // Moving the head first takes the state row's lock, so appends are serialised and
         // sequence numbers commit in order.
-        let head = sqlx::query(if keyed {
+        let head = sqlx::query(if rotating {
+            "UPDATE store_state SET audit_seq = audit_seq + 1 WHERE id = 1 RETURNING audit_seq, audit_hash, audit_head_mac, audit_key_id, seal_key_id"
+        } else if keyed {
             "UPDATE store_state SET audit_seq = audit_seq + 1 WHERE id = 1 RETURNING audit_seq, audit_hash, audit_head_mac"
         } else {
             "UPDATE store_state SET audit_seq = audit_seq + 1 WHERE id = 1 RETURNING audit_seq, audit_hash"
@@ -213,10 +228,30 @@ impl Store {
         .await?;
         let mut seq: i64 = head.try_get("audit_seq")?;
         let mut prev_hash: String = head.try_get("audit_hash")?;
+        let keys = if rotating {
+            // Once a key rotation has started, only servers holding the new key may commit:
+            // every sealed write is audited in its own transaction, so a server still running
+            // on the old key alone fails here instead of sealing what the new key cannot open.
+            let seal_key_id: Option<String> = head.try_get("seal_key_id")?;
+            if let Some(seal) = seal_key_id
+                && seal != self.keys.key_id
+            {
+                return Err(StoreError::WrongKey {
+                    configured: self.keys.key_id.clone(),
+                    expected: Some(seal),
+                });
+            }
+            self.audit_keys_for(
+                head.try_get::<Option<String>, _>("audit_key_id")?
+                    .as_deref(),
+            )?
+        } else {
+            self.keys.audit_keys()
+        };
         if !keyed {
             // A database still at an older schema (tests build those): no head MAC to keep.
             let hash = self
-                .insert_audit_row(conn, seq, actor, event, &prev_hash)
+                .insert_audit_row(conn, &keys, seq, actor, event, &prev_hash)
                 .await?;
             sqlx::query("UPDATE store_state SET audit_hash = $1 WHERE id = 1")
                 .bind(hash)
@@ -225,7 +260,7 @@ impl Store {
             return Ok(());
         }
         let mac: Option<String> = head.try_get("audit_head_mac")?;
-        if !self.head_is_signed(seq - 1, &prev_hash, mac.as_deref()) {
+        if !head_is_signed(&keys, seq - 1, &prev_hash, mac.as_deref()) {
             // The head this event extends was not signed by this key: the log's tail may have
             // been cut and the head rewritten to the last row kept. Signing the extended head
             // would make that undetectable from the next event on, and refusing to append would
@@ -240,12 +275,12 @@ impl Store {
                 "head_mac": if mac.is_some() { "wrong" } else { "missing" },
             }));
             prev_hash = self
-                .insert_audit_row(conn, seq, None, &marker, &prev_hash)
+                .insert_audit_row(conn, &keys, seq, None, &marker, &prev_hash)
                 .await?;
             seq += 1;
         }
         let hash = self
-            .insert_audit_row(conn, seq, actor, event, &prev_hash)
+            .insert_audit_row(conn, &keys, seq, actor, event, &prev_hash)
             .await?;
         // The head and its MAC move in one statement: there is no moment at which one is
         // committed without the other.
@@ -254,7 +289,7 @@ impl Store {
         )
         .bind(seq)
         .bind(hash.clone())
-        .bind(self.keys.audit_head_mac(&head_message(seq, &hash)))
+        .bind(keys.head_mac(&head_message(seq, &hash)))
         .execute(&mut *conn)
         .await?;
         Ok(())
@@ -264,6 +299,7 @@ impl Store {
     async fn insert_audit_row(
         &self,
         conn: &mut sqlx::AnyConnection,
+        keys: &AuditKeys,
         seq: i64,
         actor: Option<&Actor>,
         event: &AuditEvent,
@@ -273,7 +309,7 @@ impl Store {
         let detail = event.detail.to_string();
         let actor_id = actor.map(|a| a.user_id.as_str());
         let actor_role = actor.map(|a| a.role.as_str());
-        let hash = self.keys.audit_mac(&chain_message(
+        let hash = keys.row_mac(&chain_message(
             seq,
             &at,
             actor_id,
@@ -315,16 +351,50 @@ impl Store {
         Ok(())
     }
 
-    /// Whether `mac` is this key's MAC of the head (`seq`, `hash`).
-    fn head_is_signed(&self, seq: i64, hash: &str, mac: Option<&str>) -> bool {
-        mac.is_some_and(|mac| {
-            constant_time_eq(
-                mac.as_bytes(),
-                self.keys
-                    .audit_head_mac(&head_message(seq, hash))
-                    .as_bytes(),
-            )
-        })
+    /// The audit subkeys of the key with this id (`None`: the database's key, which keys the
+    /// chain of a database that has never rotated), if this store holds it.
+    pub(crate) fn audit_keys_for(&self, key_id: Option<&str>) -> Result<AuditKeys> {
+        let id = key_id
+            .or(self.db_key_id.as_deref())
+            .unwrap_or(&self.keys.key_id);
+        self.keys
+            .by_id(id)
+            .map(|k| k.audit_keys())
+            .ok_or_else(|| StoreError::WrongKey {
+                configured: self.keys.key_id.clone(),
+                expected: Some(id.to_string()),
+            })
+    }
+
+    /// The audit subkeys of every retired key, oldest first, each with the last row it keyed;
+    /// opened with the key that retired it (this store's or its previous one).
+    pub(crate) async fn audit_epochs(&self) -> Result<Vec<(i64, AuditKeys)>> {
+        if self.schema < KEY_ROTATION_SCHEMA {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT key_id, until_seq, sealed_keys, sealed_under FROM audit_key_epochs ORDER BY until_seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let key_id: String = r.try_get("key_id")?;
+                let under: String = r.try_get("sealed_under")?;
+                let keys = self
+                    .keys
+                    .by_id(&under)
+                    .ok_or_else(|| StoreError::WrongKey {
+                        configured: self.keys.key_id.clone(),
+                        expected: Some(under.clone()),
+                    })?;
+                let sealed: String = r.try_get("sealed_keys")?;
+                Ok((
+                    r.try_get("until_seq")?,
+                    AuditKeys::open_sealed(&key_id, &sealed, keys)?,
+                ))
+            })
+            .collect()
     }
 
     /// Signs the head of a chain whose head has never been signed: a database created on
@@ -343,6 +413,7 @@ impl Store {
         if head.mac.is_some() {
             return Ok(());
         }
+        let keys = self.audit_keys_for(head.audit_key_id.as_deref())?;
         let walk = self.walk(&head).await?;
         if let Some(since) = walk.signed_since {
             tracing::error!(
@@ -377,10 +448,7 @@ impl Store {
             return Ok(());
         }
         sqlx::query("UPDATE store_state SET audit_head_mac = $1 WHERE id = 1")
-            .bind(
-                self.keys
-                    .audit_head_mac(&head_message(head.seq, &head.hash)),
-            )
+            .bind(keys.head_mac(&head_message(head.seq, &head.hash)))
             .execute(&mut *tx)
             .await?;
         let signed = AuditEvent::new(HEAD_SIGNED, "audit_log")
@@ -395,13 +463,18 @@ impl Store {
     /// backends). A row and the head that covers it are committed together, so every row up
     /// to this head is already in the log and stays there unless someone removes it.
     async fn read_head(&self) -> Result<Head> {
-        let row = sqlx::query(if self.schema >= AUDIT_HEAD_MAC_SCHEMA {
-            "SELECT s.audit_seq, s.audit_hash, s.audit_head_mac,
+        let row = sqlx::query(if self.schema >= KEY_ROTATION_SCHEMA {
+            "SELECT s.audit_seq, s.audit_hash, s.audit_head_mac, s.audit_key_id,
+                    (SELECT seq FROM audit_log ORDER BY seq LIMIT 1) AS first_row,
+                    (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1) AS last_row
+             FROM store_state s WHERE s.id = 1"
+        } else if self.schema >= AUDIT_HEAD_MAC_SCHEMA {
+            "SELECT s.audit_seq, s.audit_hash, s.audit_head_mac, CAST(NULL AS TEXT) AS audit_key_id,
                     (SELECT seq FROM audit_log ORDER BY seq LIMIT 1) AS first_row,
                     (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1) AS last_row
              FROM store_state s WHERE s.id = 1"
         } else {
-            "SELECT s.audit_seq, s.audit_hash, CAST(NULL AS TEXT) AS audit_head_mac,
+            "SELECT s.audit_seq, s.audit_hash, CAST(NULL AS TEXT) AS audit_head_mac, CAST(NULL AS TEXT) AS audit_key_id,
                     (SELECT seq FROM audit_log ORDER BY seq LIMIT 1) AS first_row,
                     (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1) AS last_row
              FROM store_state s WHERE s.id = 1"
@@ -412,6 +485,7 @@ impl Store {
             seq: row.try_get("audit_seq")?,
             hash: row.try_get("audit_hash")?,
             mac: row.try_get("audit_head_mac")?,
+            audit_key_id: row.try_get("audit_key_id")?,
             first_row: row.try_get("first_row")?,
             last_row: row.try_get("last_row")?,
         })
@@ -427,6 +501,10 @@ impl Store {
             complete: true,
             signed_since: None,
         };
+        // Rows up to each retired key's last row carry that key's MACs; the rest the current
+        // key's.
+        let epochs = self.audit_epochs().await?;
+        let current = self.audit_keys_for(head.audit_key_id.as_deref())?;
         'batches: loop {
             let rows = sqlx::query(
                 "SELECT seq, at, actor_id, actor_role, action, entity_kind, entity_id, client_id, hub_id, detail, prev_hash, hash
@@ -464,7 +542,11 @@ impl Store {
                     });
                 }
                 let action: String = row.try_get("action")?;
-                if self.row_mac(row)? != stored_hash {
+                let keys = epochs
+                    .iter()
+                    .find(|(until, _)| seq <= *until)
+                    .map_or(&current, |(_, k)| k);
+                if self.row_mac(row, keys)? != stored_hash {
                     walk.problems.push(format!(
                         "row {seq}: contents do not match its hash (modified)"
                     ));
@@ -524,8 +606,9 @@ impl Store {
             rows_checked,
             mut problems,
         } = chain_findings(&head, walk);
+        let keys = self.audit_keys_for(head.audit_key_id.as_deref())?;
         if self.schema >= AUDIT_HEAD_MAC_SCHEMA
-            && !self.head_is_signed(head.seq, &head.hash, head.mac.as_deref())
+            && !head_is_signed(&keys, head.seq, &head.hash, head.mac.as_deref())
         {
             problems.push(format!(
                 "the recorded head is not signed by this database's key: rows after {} may have been removed",
@@ -550,9 +633,9 @@ impl Store {
     }
 
     /// The MAC a stored audit row should carry under the configured key.
-    fn row_mac(&self, row: &sqlx::any::AnyRow) -> Result<String> {
+    fn row_mac(&self, row: &sqlx::any::AnyRow, keys: &AuditKeys) -> Result<String> {
         let get = |c: &str| -> Result<Option<String>> { Ok(row.try_get::<Option<String>, _>(c)?) };
-        Ok(self.keys.audit_mac(&chain_message(
+        Ok(keys.row_mac(&chain_message(
             row.try_get::<i64, _>("seq")?,
             &row.try_get::<String, _>("at")?,
             get("actor_id")?.as_deref(),
@@ -576,7 +659,8 @@ impl Store {
         )
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok(self.row_mac(&r)? == r.try_get::<String, _>("hash")?))
+        let keys = self.keys.audit_keys();
+        row.map(|r| Ok(self.row_mac(&r, &keys)? == r.try_get::<String, _>("hash")?))
             .transpose()
     }
 
@@ -610,6 +694,129 @@ impl Store {
                 }))
             })
             .collect()
+    }
+}
+
+/// What the audit viewer narrows a page to. Every field is optional; dates are days
+/// (`YYYY-MM-DD`, UTC), both ends included.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// One hub's events (admins; hub managers are limited to their hubs anyway).
+    pub hub_id: Option<String>,
+    /// Events by one account.
+    pub actor_id: Option<String>,
+    /// Actions starting with this text (`user.` or `user.deactivate`).
+    pub action: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl Store {
+    /// One page of the audit events `actor` may read, newest first: admins every event (or one
+    /// hub's, with `hub_id`), hub managers the events of their hubs. `before` is the sequence
+    /// number to continue below (the previous page's cursor); the second value is the next
+    /// page's, `None` on the last page. Paged by the `(hub_id, seq)` index within a hub.
+    pub async fn audit_page(
+        &self,
+        actor: &Actor,
+        hub_id: Option<&str>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<(Vec<serde_json::Value>, Option<i64>)> {
+        let filter = AuditFilter {
+            hub_id: hub_id.map(str::to_string),
+            ..AuditFilter::default()
+        };
+        self.audit_page_filtered(actor, &filter, before, limit)
+            .await
+    }
+
+    /// [`Store::audit_page`] narrowed by a filter (the console's audit viewer). The filters
+    /// narrow the walk down the scope's index, so a page of a rare action may read many rows
+    /// of the hub; it still returns at most `limit`.
+    pub async fn audit_page_filtered(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<(Vec<serde_json::Value>, Option<i64>)> {
+        use scaleup_domain::role::Capability;
+        let hub_id = filter.hub_id.as_deref();
+        for (field, date) in [("from", &filter.from), ("to", &filter.to)] {
+            if let Some(d) = date
+                && scaleup_domain::date::Date::parse(d, field).is_err()
+            {
+                return Err(crate::StoreError::invalid(
+                    field,
+                    "must be a date (YYYY-MM-DD)",
+                ));
+            }
+        }
+        if !actor.role.can(Capability::ReadAudit) {
+            return Err(crate::StoreError::Forbidden(
+                "the audit log is read by admins and, for their hubs, hub managers",
+            ));
+        }
+        let limit = limit.clamp(1, 1000);
+        let mut sql = crate::scope::Sql::new(
+            "SELECT seq, at, actor_id, actor_role, action, entity_kind, entity_id, client_id, hub_id, detail FROM audit_log a WHERE a.seq < ",
+        );
+        sql.bind(crate::scope::Bind::Int(before.unwrap_or(i64::MAX)));
+        if !actor.role.sees_every_hub() {
+            sql.push_in("a.hub_id", &actor.hubs);
+        }
+        if let Some(hub) = hub_id {
+            sql.push(" AND a.hub_id = ").bind_text(hub);
+        }
+        if let Some(who) = &filter.actor_id {
+            sql.push(" AND a.actor_id = ").bind_text(who.clone());
+        }
+        if let Some(action) = filter.action.as_deref().filter(|a| !a.is_empty()) {
+            // A prefix: `user.` finds every account event. `%` and `_` are literal.
+            let escaped = action
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            sql.push(" AND a.action LIKE ")
+                .bind_text(format!("{escaped}%"))
+                .push(" ESCAPE '\\'");
+        }
+        // Timestamps are fixed-width RFC 3339 text, so text order is time order.
+        if let Some(from) = &filter.from {
+            sql.push(" AND a.at >= ").bind_text(from.clone());
+        }
+        if let Some(to) = &filter.to {
+            // To the end of that day: `T24` sorts after every time of the day.
+            sql.push(" AND a.at < ").bind_text(format!("{to}T24"));
+        }
+        sql.push(" ORDER BY a.seq DESC LIMIT ")
+            .bind(crate::scope::Bind::Int(limit + 1));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let mut items = rows
+            .iter()
+            .map(|r| {
+                Ok(serde_json::json!({
+                    "seq": r.try_get::<i64, _>("seq")?,
+                    "at": r.try_get::<String, _>("at")?,
+                    "actor_id": r.try_get::<Option<String>, _>("actor_id")?,
+                    "actor_role": r.try_get::<Option<String>, _>("actor_role")?,
+                    "action": r.try_get::<String, _>("action")?,
+                    "entity_kind": r.try_get::<String, _>("entity_kind")?,
+                    "entity_id": r.try_get::<Option<String>, _>("entity_id")?,
+                    "client_id": r.try_get::<Option<String>, _>("client_id")?,
+                    "hub_id": r.try_get::<Option<String>, _>("hub_id")?,
+                    "detail": serde_json::from_str::<serde_json::Value>(&r.try_get::<String, _>("detail")?).unwrap_or_default(),
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let next = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().and_then(|i| i["seq"].as_i64())
+        } else {
+            None
+        };
+        Ok((items, next))
     }
 }
 

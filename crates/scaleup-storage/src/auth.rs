@@ -19,7 +19,7 @@ use argon2::password_hash::{
 };
 use base64::Engine;
 use rand::RngCore;
-use scaleup_domain::role::Role;
+use scaleup_domain::role::{Capability, Role};
 use sqlx::Row;
 
 const SESSION_HOURS_COOKIE: i64 = 12;
@@ -284,25 +284,24 @@ impl Store {
         if let Some(address) = &new.notify_address {
             check_notify_address(address)?;
         }
-        if new.role != Role::Admin && new.hub_id.is_none() {
+        if new.role.belongs_to_a_hub() && new.hub_id.is_none() {
             return Err(StoreError::invalid(
                 "hub_id",
                 "is required for every role but admin",
             ));
         }
         if let Some(actor) = actor {
-            match actor.role {
-                Role::Admin => {}
-                Role::HubManager => {
-                    if new.role == Role::Admin
-                        || new.hub_id.as_deref().is_none_or(|h| !actor.may_see_hub(h))
-                    {
-                        return Err(StoreError::Forbidden(
-                            "hub managers create accounts in their own hub only",
-                        ));
-                    }
-                }
-                _ => return Err(StoreError::Forbidden("not allowed to create accounts")),
+            if !actor.role.can(Capability::ManageUsers) {
+                return Err(StoreError::Forbidden("not allowed to create accounts"));
+            }
+            // The role may give this role, within the hubs it sees.
+            if !actor.role.may_grant(new.role)
+                || !(actor.role.sees_every_hub()
+                    || new.hub_id.as_deref().is_some_and(|h| actor.may_see_hub(h)))
+            {
+                return Err(StoreError::Forbidden(
+                    "hub managers create accounts in their own hub only",
+                ));
             }
         }
         let hash = match prehashed {
@@ -471,7 +470,8 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a new password (admin reset, or `scaleup user reset-password`) and ends the user's sessions.
+    /// Sets a new password (an admin, a hub manager for their hub's staff, or
+    /// `scaleup user reset-password`) and ends the user's sessions.
     pub async fn set_password(
         &self,
         actor: Option<&Actor>,
@@ -479,11 +479,10 @@ impl Store {
         password: &str,
     ) -> Result<()> {
         check_password_rules(password)?;
-        if let Some(a) = actor {
-            if a.role != Role::Admin {
-                return Err(StoreError::Forbidden("only an admin resets passwords"));
-            }
-        }
+        let hub = match actor {
+            Some(a) => self.managed_user(a, user_id).await?.hub_id,
+            None => self.user(user_id).await?.and_then(|u| u.hub_id),
+        };
         let hash = {
             let pw = password.to_string();
             self.hashing.run(move || hash_password(&pw)).await??
@@ -517,7 +516,9 @@ impl Store {
         self.audit_in(
             &mut tx,
             actor,
-            &AuditEvent::new("user.password_reset", "user").entity(user_id),
+            &AuditEvent::new("user.password_reset", "user")
+                .entity(user_id)
+                .hub(hub),
         )
         .await?;
         tx.commit().await?;
@@ -687,9 +688,14 @@ impl Store {
             Some(&actor),
             &AuditEvent::new("auth.login", "session")
                 .hub(user.hub_id.clone())
-                .detail(
-                    serde_json::json!({"kind": kind.as_str(), "recognised_device": recognised}),
-                ),
+                // The client's address, as the server resolved it (behind a trusted proxy,
+                // from X-Forwarded-For): who signed in from where is what an investigation of
+                // a stolen password asks first. `login_attempts` keeps it too.
+                .detail(serde_json::json!({
+                    "kind": kind.as_str(),
+                    "recognised_device": recognised,
+                    "address": remote,
+                })),
         )
         .await?;
         tx.commit().await?;
@@ -769,7 +775,7 @@ impl Store {
         user_id: &str,
         hub_id: &str,
     ) -> Result<()> {
-        if actor.is_some_and(|a| a.role != Role::Admin) {
+        if actor.is_some_and(|a| !a.role.can(Capability::ManageHubs)) {
             return Err(StoreError::Forbidden(
                 "only an admin grants cross-hub access",
             ));

@@ -279,7 +279,7 @@ impl Store {
                 if !ALERT_ACTIONS.contains(&review.action.as_str()) {
                     return Err(StoreError::invalid(
                         "alert_review.action",
-                        "must be one of the acknowledgement actions",
+                        scaleup_domain::error::one_of(ALERT_ACTIONS),
                     ));
                 }
                 let due = late(&r.recorded_at, minutes)?;

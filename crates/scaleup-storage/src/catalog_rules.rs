@@ -131,9 +131,16 @@ impl Rules for CatalogRules {
                 format!("data.responses.{item}"),
                 "is not an item of this instrument",
             )),
-            Err(ScoreError::CodeOutOfRange { item }) => Err(FieldError::new(
+            Err(ScoreError::CodeOutOfRange { item, allowed }) => Err(FieldError::new(
                 format!("data.responses.{item}"),
-                "is not one of the item's allowed codes",
+                format!(
+                    "is not one of the item's allowed codes: {}",
+                    allowed
+                        .iter()
+                        .map(i32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             )),
             Err(other) => Err(FieldError::new("data", other.to_string())),
         }

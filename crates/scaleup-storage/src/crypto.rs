@@ -49,6 +49,16 @@ impl MasterKey {
         B64.encode(self.0)
     }
 
+    /// The keys of this master key, with `previous` (the key being rotated away from, while a
+    /// rotation runs) to open what is still sealed under it and to check its audit rows.
+    pub(crate) fn derive_with_previous(&self, previous: Option<&MasterKey>) -> Keys {
+        let mut keys = self.derive();
+        keys.previous = previous
+            .filter(|p| p.0 != self.0)
+            .map(|p| Box::new(p.derive()));
+        keys
+    }
+
     pub(crate) fn derive(&self) -> Keys {
         let sub = |label: &[u8]| -> [u8; 32] {
             let mut mac =
@@ -61,6 +71,7 @@ impl MasterKey {
         let audit_head = sub(b"scaleup/audit-head/v1");
         let audit_checkpoint = sub(b"scaleup/audit-checkpoint/v1");
         let throttle = sub(b"scaleup/login-throttle/v1");
+        let export = sub(b"scaleup/export-deidentification/v1");
         // A short public fingerprint, stored beside each ciphertext, tells which key encrypted it
         // (for rotation) without revealing anything about the key.
         let key_id = hex(&Sha256::digest(sub(b"scaleup/key-id/v1"))[..6]);
@@ -73,8 +84,10 @@ impl MasterKey {
             audit_head,
             audit_checkpoint,
             throttle,
+            export,
             key_id,
             check_value,
+            previous: None,
         }
     }
 }
@@ -85,8 +98,83 @@ pub(crate) struct Keys {
     audit_head: [u8; 32],
     audit_checkpoint: [u8; 32],
     throttle: [u8; 32],
+    /// Pseudonyms and date shifts of exports (`Store::deidentification_key`).
+    export: [u8; 32],
     pub(crate) key_id: String,
     pub(crate) check_value: String,
+    /// During a key rotation: the key being retired (`scaleup key rotate`).
+    pub(crate) previous: Option<Box<Keys>>,
+}
+
+/// The subkeys that key the audit chain under one master key: rows, head and checkpoints.
+/// Rows written before a key rotation keep the MACs they were written with; the retired key's
+/// row and checkpoint subkeys are kept in `audit_key_epochs`, sealed under the key that retired
+/// it, so the chain stays verifiable with the current key alone (see `rotation`).
+#[derive(Clone)]
+pub(crate) struct AuditKeys {
+    pub(crate) key_id: String,
+    audit: [u8; 32],
+    head: [u8; 32],
+    checkpoint: [u8; 32],
+}
+
+impl AuditKeys {
+    /// The MAC of one audit row (the row's `hash`).
+    pub(crate) fn row_mac(&self, message: &[u8]) -> String {
+        hmac_hex(&self.audit, message)
+    }
+
+    /// The MAC of the audit chain's recorded head (`store_state.audit_head_mac`).
+    pub(crate) fn head_mac(&self, message: &[u8]) -> String {
+        hmac_hex(&self.head, message)
+    }
+
+    /// The MAC of a checkpoint a hub keeps outside the database.
+    pub(crate) fn checkpoint_mac(&self, message: &[u8]) -> String {
+        hmac_hex(&self.checkpoint, message)
+    }
+
+    /// These subkeys sealed under `under` (its identity subkey; the retired key id as
+    /// associated data), for `audit_key_epochs`. Neither subkey opens an identity or derives
+    /// the master key.
+    pub(crate) fn seal_under(&self, under: &Keys) -> String {
+        let plain = serde_json::json!({
+            "audit": hex(&self.audit),
+            "head": hex(&self.head),
+            "checkpoint": hex(&self.checkpoint),
+        });
+        under.seal(&epoch_aad(&self.key_id), plain.to_string().as_bytes())
+    }
+
+    /// Opens what [`AuditKeys::seal_under`] sealed.
+    pub(crate) fn open_sealed(
+        key_id: &str,
+        sealed: &str,
+        under: &Keys,
+    ) -> Result<AuditKeys, crate::StoreError> {
+        let plain = under.open_with_own_key(&epoch_aad(key_id), sealed)?;
+        let v: serde_json::Value = serde_json::from_slice(&plain)
+            .map_err(|_| crate::StoreError::Crypto("sealed audit keys are not JSON"))?;
+        let field = |name: &str| -> Result<[u8; 32], crate::StoreError> {
+            let text = v[name].as_str().unwrap_or_default();
+            let bytes: Vec<u8> = (0..text.len() / 2)
+                .filter_map(|i| u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok())
+                .collect();
+            bytes
+                .try_into()
+                .map_err(|_| crate::StoreError::Crypto("sealed audit keys are malformed"))
+        };
+        Ok(AuditKeys {
+            key_id: key_id.to_string(),
+            audit: field("audit")?,
+            head: field("head")?,
+            checkpoint: field("checkpoint")?,
+        })
+    }
+}
+
+fn epoch_aad(key_id: &str) -> String {
+    format!("audit-epoch:{key_id}")
 }
 
 impl Keys {
@@ -109,7 +197,43 @@ impl Keys {
         B64.encode(out)
     }
 
+    /// This key's audit subkeys.
+    pub(crate) fn audit_keys(&self) -> AuditKeys {
+        AuditKeys {
+            key_id: self.key_id.clone(),
+            audit: self.audit,
+            head: self.audit_head,
+            checkpoint: self.audit_checkpoint,
+        }
+    }
+
+    /// The keys with this id: these or, during a rotation, the previous ones.
+    pub(crate) fn by_id(&self, key_id: &str) -> Option<&Keys> {
+        if self.key_id == key_id {
+            Some(self)
+        } else {
+            self.previous.as_deref().filter(|p| p.key_id == key_id)
+        }
+    }
+
+    /// Decrypts what [`Keys::seal`] made for `client_id`, under this key or, while a rotation
+    /// runs, the previous one (a wrong key fails authentication, so trying both is safe).
     pub(crate) fn open(&self, client_id: &str, sealed: &str) -> Result<Vec<u8>, crate::StoreError> {
+        match self.open_with_own_key(client_id, sealed) {
+            Ok(plain) => Ok(plain),
+            Err(e) => match &self.previous {
+                Some(previous) => previous.open_with_own_key(client_id, sealed).map_err(|_| e),
+                None => Err(e),
+            },
+        }
+    }
+
+    /// Decrypts under this key only.
+    pub(crate) fn open_with_own_key(
+        &self,
+        client_id: &str,
+        sealed: &str,
+    ) -> Result<Vec<u8>, crate::StoreError> {
         let bytes = B64
             .decode(sealed)
             .map_err(|_| crate::StoreError::Crypto("ciphertext is not base64"))?;
@@ -133,6 +257,10 @@ impl Keys {
     /// The key of a sign-in throttling counter: a MAC of its parts (each preceded by its length,
     /// so no two lists of parts collide), so the table of counters names no username or address
     /// and cannot be matched against guessed ones without the key.
+    pub(crate) fn export_key(&self) -> [u8; 32] {
+        self.export
+    }
+
     pub(crate) fn throttle_key(&self, parts: &[&str]) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.throttle)
             .expect("HMAC takes any key length");
@@ -141,21 +269,6 @@ impl Keys {
             mac.update(part.as_bytes());
         }
         hex(&mac.finalize().into_bytes())
-    }
-
-    /// The MAC of one audit row (the row's `hash`).
-    pub(crate) fn audit_mac(&self, message: &[u8]) -> String {
-        hmac_hex(&self.audit, message)
-    }
-
-    /// The MAC of the audit chain's recorded head (`store_state.audit_head_mac`).
-    pub(crate) fn audit_head_mac(&self, message: &[u8]) -> String {
-        hmac_hex(&self.audit_head, message)
-    }
-
-    /// The MAC of a checkpoint a hub keeps outside the database.
-    pub(crate) fn audit_checkpoint_mac(&self, message: &[u8]) -> String {
-        hmac_hex(&self.audit_checkpoint, message)
     }
 }
 
@@ -205,13 +318,14 @@ mod tests {
     fn each_use_of_the_key_has_its_own_subkey() {
         let keys = MasterKey::generate().derive();
         let message = b"the same bytes";
+        let audit = keys.audit_keys();
         let macs = [
-            keys.audit_mac(message),
-            keys.audit_head_mac(message),
-            keys.audit_checkpoint_mac(message),
+            audit.row_mac(message),
+            audit.head_mac(message),
+            audit.checkpoint_mac(message),
         ];
         assert!(macs[0] != macs[1] && macs[1] != macs[2] && macs[0] != macs[2]);
-        assert_eq!(keys.audit_head_mac(message), macs[1], "deterministic");
+        assert_eq!(audit.head_mac(message), macs[1], "deterministic");
     }
 
     #[test]

@@ -52,9 +52,14 @@ fn bind_val<'q>(
     kind: ColKind,
     v: Val,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    // Bound as the column's type: PostgreSQL refuses a BIGINT parameter for a DOUBLE PRECISION
+    // column (and the reverse) in the binary protocol, where SQLite converts silently.
     match (kind, v) {
         (_, Val::Text(s)) => q.bind(s),
         (_, Val::Date(d)) => q.bind(d.to_string()),
+        (ColKind::Num, Val::Int(i)) => q.bind(i as f64),
+        (ColKind::Text | ColKind::Date, Val::Int(i)) => q.bind(i.to_string()),
+        (ColKind::Int, Val::Num(x)) if x.fract() == 0.0 && x.abs() < 9.0e15 => q.bind(x as i64),
         (_, Val::Int(i)) => q.bind(i),
         (_, Val::Num(x)) => q.bind(x),
         (ColKind::Int, Val::Null) => q.bind(None::<i64>),
@@ -72,26 +77,35 @@ async fn insert_facts(tx: &mut Tx, table: Table, rows: &[&dyn FactRow]) -> Resul
             table.name(),
             names.join(", ")
         );
+        // A missing value is written as the literal NULL, not bound: through sqlx's Any driver
+        // a NULL bound for a DOUBLE PRECISION parameter on PostgreSQL leaves the connection's
+        // cached statement expecting another type, and the next execution of the same text
+        // with a number fails ("incorrect binary data format"; tests/any_driver_nulls.rs).
+        let mut values = Vec::new();
         let mut n = 0;
-        for i in 0..chunk.len() {
+        for (i, row) in chunk.iter().enumerate() {
             if i > 0 {
                 text.push_str(", ");
             }
             text.push('(');
-            for j in 0..cols.len() {
+            for (j, c) in cols.iter().enumerate() {
                 if j > 0 {
                     text.push_str(", ");
                 }
-                n += 1;
-                text.push_str(&format!("${n}"));
+                match row.get(*c) {
+                    Val::Null => text.push_str("NULL"),
+                    v => {
+                        n += 1;
+                        text.push_str(&format!("${n}"));
+                        values.push((c.kind(), v));
+                    }
+                }
             }
             text.push(')');
         }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(text));
-        for row in chunk {
-            for c in cols {
-                q = bind_val(q, c.kind(), row.get(*c));
-            }
+        for (kind, v) in values {
+            q = bind_val(q, kind, v);
         }
         q.execute(&mut *tx).await?;
     }
@@ -132,22 +146,33 @@ impl Store {
     }
 
     /// The protocol code of every programme (facts need each episode's protocol).
-    async fn programme_protocols(&self, tx: &mut Tx) -> Result<HashMap<String, String>> {
-        Ok(sqlx::query("SELECT id, protocol_code FROM programmes")
+    /// Each programme's (hub, protocol code): the protocol is looked up in its hub's rules,
+    /// which hold the hub's own definitions besides the network's.
+    async fn programme_protocols(&self, tx: &mut Tx) -> Result<HashMap<String, (String, String)>> {
+        let mut out = HashMap::new();
+        for r in sqlx::query("SELECT id, hub_id, protocol_code FROM programmes")
             .fetch_all(&mut *tx)
             .await?
-            .into_iter()
-            .filter_map(|r| Some((r.try_get("id").ok()?, r.try_get("protocol_code").ok()?)))
-            .collect())
+        {
+            out.insert(
+                r.try_get("id")?,
+                (r.try_get("hub_id")?, r.try_get("protocol_code")?),
+            );
+        }
+        Ok(out)
     }
 
     /// Recomputes the facts of `ids` from their records: their old rows go, the new ones come.
     async fn refresh_clients(&self, tx: &mut Tx, ids: &[String]) -> Result<()> {
         let protocols = self.programme_protocols(tx).await?;
+        let hub_rules: HashMap<&str, std::sync::Arc<dyn crate::Rules>> = protocols
+            .values()
+            .map(|(hub, _)| (hub.as_str(), self.rules_for(hub)))
+            .collect();
         let protocol_of = |programme: &str| {
             protocols
                 .get(programme)
-                .and_then(|code| self.rules.protocol(code))
+                .and_then(|(hub, code)| hub_rules.get(hub.as_str())?.protocol(code))
         };
         for ids in ids.chunks(REFRESH_CHUNK) {
             let ids = ids.to_vec();
@@ -234,7 +259,7 @@ impl Store {
             let id: String = r.try_get("id")?;
             let code: String = r.try_get("protocol_code")?;
             let def = self
-                .rules
+                .rules()
                 .protocol(&code)
                 .map(|p| serde_json::to_string(p.def()).unwrap_or_default())
                 .unwrap_or_default();
@@ -346,23 +371,39 @@ impl Store {
             return Err(StoreError::NotFound);
         };
         if let Some(a) = actor {
-            use scaleup_domain::role::Role;
+            use scaleup_domain::role::Capability;
             if !a.may_see_hub(&hub) {
                 return Err(StoreError::NotFound);
             }
-            if !matches!(a.role, Role::Admin | Role::HubManager) {
+            if !a.role.can(Capability::ManageHubSetup) {
                 return Err(StoreError::Forbidden(
                     "only an admin or the hub's managers set prevalence",
                 ));
             }
         }
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE org_units SET prevalence = $1, prevalence_source = $2 WHERE id = $3")
-            .bind(prevalence)
-            .bind(prevalence.and(source.map(str::to_string)))
-            .bind(org_unit_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        // Clearing writes NULL literally (a bound NULL float poisons the connection's cached
+        // statement on PostgreSQL; see insert_facts).
+        match prevalence {
+            Some(p) => {
+                sqlx::query(
+                    "UPDATE org_units SET prevalence = $1, prevalence_source = $2 WHERE id = $3",
+                )
+                .bind(p)
+                .bind(source.map(str::to_string))
+                .bind(org_unit_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE org_units SET prevalence = NULL, prevalence_source = NULL WHERE id = $1",
+                )
+                .bind(org_unit_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         self.audit_in(
             &mut tx,
             actor,
@@ -629,8 +670,8 @@ impl Store {
             let protocol: String = r.try_get("protocol_code")?;
             let design: serde_json::Value =
                 serde_json::from_str(&r.try_get::<String, _>("design")?).unwrap_or_default();
-            let primary = self
-                .rules
+            let rules = self.rules_for(&hub_id);
+            let primary = rules
                 .protocol(&protocol)
                 .and_then(|p| p.def().outcomes.first())
                 .map(|o| o.instrument.clone());
@@ -653,9 +694,7 @@ impl Store {
                 })
                 .collect();
             out.push(ProgrammeInfo {
-                default_remission_below: primary
-                    .as_deref()
-                    .and_then(|i| self.rules.remission_below(i)),
+                default_remission_below: primary.as_deref().and_then(|i| rules.remission_below(i)),
                 primary_instrument: primary,
                 id,
                 code: p_code,

@@ -17,7 +17,9 @@ use sqlx::Row;
 
 impl Store {
     /// Refuses a master key that is not the database's own; records the key of a new database.
-    pub(crate) async fn check_key(&self) -> Result<()> {
+    /// Returns the id of the key the check value names: the configured key or, while a key
+    /// rotation runs, the previous one.
+    pub(crate) async fn check_key(&self) -> Result<String> {
         let stored = sqlx::query("SELECT key_id, check_value FROM key_check WHERE id = 1")
             .fetch_optional(&self.pool)
             .await?;
@@ -52,13 +54,15 @@ impl Store {
             .transpose()?)
     }
 
-    fn compare_check_value(&self, row: &sqlx::any::AnyRow) -> Result<()> {
+    fn compare_check_value(&self, row: &sqlx::any::AnyRow) -> Result<String> {
         let check: String = row.try_get("check_value")?;
-        if constant_time_eq(check.as_bytes(), self.keys.check_value.as_bytes()) {
-            Ok(())
-        } else {
-            Err(self.wrong_key(Some(row.try_get("key_id")?)))
+        let keys = std::iter::once(&*self.keys).chain(self.keys.previous.as_deref());
+        for k in keys {
+            if constant_time_eq(check.as_bytes(), k.check_value.as_bytes()) {
+                return Ok(k.key_id.clone());
+            }
         }
+        Err(self.wrong_key(Some(row.try_get("key_id")?)))
     }
 
     fn wrong_key(&self, expected: Option<String>) -> StoreError {

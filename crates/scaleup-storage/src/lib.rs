@@ -18,35 +18,45 @@ mod activity;
 mod alert_actions;
 mod audit;
 mod auth;
+mod backup;
 mod bulk;
 mod care_views;
 mod catalog_rules;
 mod crypto;
+mod definitions;
+mod export;
+mod gauges;
 mod hashing;
 mod indicators;
 mod key_check;
 mod migrate;
 mod notifications;
 mod records;
+mod rotation;
 mod safety_flags;
 mod scope;
 mod setup;
 mod throttle;
 mod time_util;
+mod users;
 
 pub use activity::{HubYearActivity, OutcomePair, OutcomeRule};
 pub use alert_actions::AlertAction;
 pub use audit::{
-    AuditCheckpoint, AuditEvent, AuditVerification, CHECKPOINT_FORMAT, CheckpointOutcome,
+    AuditCheckpoint, AuditEvent, AuditFilter, AuditVerification, CHECKPOINT_FORMAT,
+    CheckpointOutcome,
 };
 pub use auth::{
     LoginOutcome, MIN_PASSWORD_LEN, NOTIFY_SCHEMES, NewUser, SUPPORTED_LANGUAGES, SessionKind,
     UserRecord,
 };
+pub use backup::{BACKUP_FORMAT, BackupManifest, PostgresSnapshot, RestoreReport};
 pub use bulk::{AlertReview, BulkRecord};
 pub use care_views::{CounsellorWork, WorkRecord};
 pub use catalog_rules::CatalogRules;
 pub use crypto::{KeyError, MasterKey};
+pub use definitions::{CatalogSet, DefinitionProblem, DefinitionRow, PRICE_LIST_KIND};
+pub use gauges::{AlertGauge, PoolGauge};
 pub use hashing::HashingStats;
 pub use migrate::LATEST_VERSION;
 pub use notifications::{
@@ -55,16 +65,19 @@ pub use notifications::{
 pub use records::{
     ALERT_ACTIONS, Ack, AckAlert, AckRiskFlag, AckScore, AckStatus, AlertFilter, AlertRow,
     CaseloadEntry, CaseloadScore, Change, ClientRow, ConflictRow, IncomingRecord,
-    MAX_CASELOAD_PAGE, NextSession, PullPage, RecordRow, RiskFlagSummary, Rules,
+    MAX_CASELOAD_PAGE, MAX_CONFLICT_PAGE, NextSession, PullPage, RecordRow, RiskFlagSummary, Rules,
     SMALL_CELL_THRESHOLD, ScoreSummary, SummaryCell,
 };
+pub use rotation::RotationProgress;
 pub use safety_flags::{MAX_NOTE_CHARS, SAFETY_FLAG_RULE, SAFETY_FLAG_STATUSES, SafetyFlagRow};
 pub use scope::Actor;
 pub use setup::{
-    DefinitionRow, HubRow, MAX_NAME_CHARS, NewOrgUnit, NewProgramme, OrgUnitRow, ProgrammeRow,
+    HubRow, MAX_NAME_CHARS, MAX_SOURCE_CHARS, NewOrgUnit, NewProgramme, OrgUnitRow, OrgUnitUpdate,
+    ProgrammeRow, ProgrammeUpdate,
 };
 pub use throttle::DEVICE_KEPT_SECONDS;
 pub use time_util::{format_timestamp, now_timestamp};
+pub use users::CaseloadMove;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -110,6 +123,9 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("encryption error: {0}")]
     Crypto(&'static str),
+    /// A definition file that does not validate: its file, line, field and what is wrong.
+    #[error("{0}")]
+    Definition(scaleup_domain::catalog::DefinitionError),
     /// The configured master key is not the one the database was created with.
     #[error(
         "the configured master key (key id {configured}) is not the key this database was created with{}: give the original key with --key-file or SCALEUP_MASTER_KEY",
@@ -149,13 +165,39 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     keys: Arc<crypto::Keys>,
-    rules: Arc<dyn Rules>,
+    /// The rules in force, shared by every clone of the store and swapped when new
+    /// definitions arrive ([`Store::refresh_definitions`]).
+    live: Arc<LiveRules>,
     /// The schema version the database is at: [`LATEST_VERSION`] except in tests that open a
     /// database "from an older version" (`open_at_schema`) and seed it through this code.
     schema: i64,
     /// The bound on concurrent argon2 computations, shared by every clone of this store (one
     /// per server process).
     hashing: Arc<hashing::HashGate>,
+    /// The id of the key the database's key check names, as found at open: during a rotation
+    /// the previous key until the rotation switches it. Keys the audit chain of a database that
+    /// has never rotated (`store_state.audit_key_id` NULL).
+    db_key_id: Option<String>,
+}
+
+/// The rules a store applies and, once [`Store::load_definitions`] has run, the catalogue
+/// they come from. Behind locks held only to copy an `Arc`, so a reload never waits for a
+/// request and a request never sees half a reload.
+struct LiveRules {
+    rules: std::sync::RwLock<Arc<dyn Rules>>,
+    catalogs: std::sync::RwLock<Option<Arc<CatalogSet>>>,
+    /// One reload at a time: others wait and then find the catalogue current.
+    reload: tokio::sync::Mutex<()>,
+}
+
+impl LiveRules {
+    fn new(rules: Arc<dyn Rules>) -> Self {
+        LiveRules {
+            rules: std::sync::RwLock::new(rules),
+            catalogs: std::sync::RwLock::new(None),
+            reload: tokio::sync::Mutex::new(()),
+        }
+    }
 }
 
 /// How to open a store.
@@ -178,6 +220,25 @@ impl Store {
     /// Opens and migrates only up to schema `version`: how tests build a database "from an
     /// older version" to prove that it upgrades in place.
     pub async fn open_at_schema(options: StoreOptions, version: i64) -> Result<Store> {
+        Self::open_inner(options, version, None).await
+    }
+
+    /// Opens with the key being rotated to as `options.master_key` and the key being retired as
+    /// `previous`: how servers run while `scaleup key rotate` re-seals (they read what is
+    /// sealed under either key and seal under the new one), and how the rotation itself runs.
+    /// The database's key check may name either key.
+    pub async fn open_rotating(
+        options: StoreOptions,
+        previous: Option<MasterKey>,
+    ) -> Result<Store> {
+        Self::open_inner(options, i64::MAX, previous).await
+    }
+
+    async fn open_inner(
+        options: StoreOptions,
+        version: i64,
+        previous: Option<MasterKey>,
+    ) -> Result<Store> {
         install_default_drivers();
         let (url, backend) = normalise_url(&options.url);
         let mut pool_options =
@@ -200,15 +261,16 @@ impl Store {
         let mut store = Store {
             pool,
             backend,
-            keys: Arc::new(options.master_key.derive()),
-            rules: options.rules,
+            keys: Arc::new(options.master_key.derive_with_previous(previous.as_ref())),
+            live: Arc::new(LiveRules::new(options.rules)),
             schema: 0,
             hashing: Arc::new(hashing::HashGate::for_this_machine()),
+            db_key_id: None,
         };
         migrate::run(&store, version).await?;
         store.schema = store.schema_version().await?;
         if version >= 5 {
-            store.check_key().await?;
+            store.db_key_id = Some(store.check_key().await?);
             // After the key check: a head is signed only with the database's own key.
             store.sign_audit_head_once().await?;
         }
@@ -221,11 +283,26 @@ impl Store {
         Ok(store)
     }
 
-    /// The same store with other rules (e.g. a catalogue extended by hub definitions that were
-    /// themselves read from this store).
+    /// The same store with other rules, apart from its clones (which keep theirs). Servers use
+    /// [`Store::load_definitions`] instead, which keeps the rules in step with the database.
     pub fn with_rules(mut self, rules: Arc<dyn Rules>) -> Store {
-        self.rules = rules;
+        self.live = Arc::new(LiveRules::new(rules));
         self
+    }
+
+    /// The rules in force now: a snapshot, unaffected by a reload that happens while it is used.
+    pub fn rules(&self) -> Arc<dyn Rules> {
+        self.live
+            .rules
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The rules for records of one hub: the network's definitions plus the hub's own.
+    pub(crate) fn rules_for(&self, hub_id: &str) -> Arc<dyn Rules> {
+        let rules = self.rules();
+        rules.for_hub(hub_id).unwrap_or(rules)
     }
 
     /// The same store with its own bound on password hashing: at most `slots` argon2

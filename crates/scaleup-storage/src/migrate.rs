@@ -66,22 +66,37 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_login_throttle.sql"),
         postgres: include_str!("../migrations/postgres/0008_login_throttle.sql"),
     },
-    // Version 9 is reserved for the hub console's migration (another branch). The runner
-    // applies every known version not yet applied, in order, so a database at 10 takes 9
-    // when a build that knows it starts; 9 and 10 touch different tables.
+    Migration {
+        version: 9,
+        name: "0009_hub_console",
+        sqlite: include_str!("../migrations/sqlite/0009_hub_console.sql"),
+        postgres: include_str!("../migrations/postgres/0009_hub_console.sql"),
+    },
     Migration {
         version: 10,
         name: "0010_indicator_facts",
         sqlite: include_str!("../migrations/sqlite/0010_indicator_facts.sql"),
         postgres: include_str!("../migrations/postgres/0010_indicator_facts.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_country_ops",
+        sqlite: include_str!("../migrations/sqlite/0011_country_ops.sql"),
+        postgres: include_str!("../migrations/postgres/0011_country_ops.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 10;
+pub const LATEST_VERSION: i64 = 11;
 
 /// The first schema whose audit head carries a MAC (`store_state.audit_head_mac`).
 pub(crate) const AUDIT_HEAD_MAC_SCHEMA: i64 = 7;
+
+/// The first schema with the hub console's columns (org-unit prevalence, hub-scoped
+/// definitions, `store_state.definitions_version`): migration 0009.
+pub(crate) const HUB_CONSOLE_SCHEMA: i64 = 9;
+/// The first schema with key rotation (`store_state.audit_key_id`, `audit_key_epochs`).
+pub(crate) const KEY_ROTATION_SCHEMA: i64 = 11;
 
 const LOCK_ID: i64 = 0x5ca1_e0b0;
 

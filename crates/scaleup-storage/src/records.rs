@@ -57,6 +57,14 @@ pub trait Rules: Send + Sync {
     fn remission_below(&self, _instrument: &str) -> Option<f64> {
         None
     }
+
+    /// The rules for one hub's records, when they differ from these: the network's
+    /// definitions plus the hub's own files. `None` (the default) means these rules apply to
+    /// every hub.
+    fn for_hub(&self, hub_id: &str) -> Option<std::sync::Arc<dyn Rules>> {
+        let _ = hub_id;
+        None
+    }
 }
 
 /// The EQUIP rule: the competencies rated at level 1 (any harmful or unhelpful behaviour).
@@ -316,9 +324,14 @@ pub struct ConflictRow {
     pub incoming_data: serde_json::Value,
     pub author_id: String,
     pub device_time: String,
+    /// When the server received the losing version (the order of the review list).
+    pub received_at: String,
     pub status: String,
     pub resolution: Option<String>,
 }
+
+/// Most conflicts on one page of [`Store::conflicts_page`].
+pub const MAX_CONFLICT_PAGE: i64 = 500;
 
 /// One cell of the aggregate summary: counts per facility and month.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -359,6 +372,19 @@ pub(crate) fn alert_deadline_hours(programme_hours: i64, level: &str) -> i64 {
 
 /// Cells between 1 and this minus one are suppressed in aggregate output.
 pub const SMALL_CELL_THRESHOLD: i64 = 5;
+
+/// The rules of a programme's hub, with the code of the protocol the programme follows.
+struct ProgrammeRules {
+    rules: std::sync::Arc<dyn Rules>,
+    protocol_code: String,
+}
+
+impl ProgrammeRules {
+    /// The protocol, if the hub's catalogue has it (else no protocol rule applies).
+    fn protocol(&self) -> Option<&Protocol> {
+        self.rules.protocol(&self.protocol_code)
+    }
+}
 
 /// What a record is attached to, resolved on the server.
 struct Placement {
@@ -442,6 +468,9 @@ impl Store {
         device_id: &str,
         records: Vec<IncomingRecord>,
     ) -> Result<Vec<Ack>> {
+        // No record is scored with definitions older than the push: one indexed read when none
+        // were uploaded since this server's catalogue was built (on any server).
+        self.refresh_definitions().await?;
         let mut acks = Vec::with_capacity(records.len());
         let mut tx = self.begin_write().await?;
         lock_record_ids(&mut tx, self.backend, &records).await?;
@@ -497,7 +526,7 @@ impl Store {
                 id_value,
                 "invalid",
                 Some("kind"),
-                "must be one of the record kinds",
+                scaleup_domain::error::one_of(&RecordKind::ALL.map(|k| k.as_str())),
             ));
         };
         let Some(id) = id_value
@@ -756,15 +785,17 @@ impl Store {
             return Ok(Err(r));
         }
         // Scores are computed before anything is written, so a bad response rejects the record.
+        // The record's hub decides the catalogue: the network's definitions and the hub's own.
+        let rules = self.rules_for(&placement.hub_id);
         let score = match &payload {
-            RecordPayload::Assessment(a) => match self.rules.score(a) {
+            RecordPayload::Assessment(a) => match rules.score(a) {
                 Ok(s) => Some(s),
                 Err(e) => return Ok(Err(Rejection::Field(e))),
             },
             _ => None,
         };
         let harmful = match &payload {
-            RecordPayload::CompetencyAssessment(c) => self.rules.harmful_competencies(c),
+            RecordPayload::CompetencyAssessment(c) => rules.harmful_competencies(c),
             _ => Vec::new(),
         };
         let canonical = payload.to_json();
@@ -805,7 +836,8 @@ impl Store {
                 let Some(programme) = programme else {
                     return Ok(Ok(()));
                 };
-                Ok(match self.programme_protocol(tx, &programme).await? {
+                let rules = self.programme_rules(tx, &programme).await?;
+                Ok(match rules.as_ref().and_then(ProgrammeRules::protocol) {
                     Some(p) => p
                         .check_session_components(&s.components)
                         .map_err(Rejection::Field),
@@ -821,10 +853,10 @@ impl Store {
                 if exists {
                     return Ok(Ok(()));
                 }
-                let Some(protocol) = self
-                    .programme_protocol(tx, &e.programme_id.to_string())
-                    .await?
-                else {
+                let rules = self
+                    .programme_rules(tx, &e.programme_id.to_string())
+                    .await?;
+                let Some(protocol) = rules.as_ref().and_then(ProgrammeRules::protocol) else {
                     return Ok(Ok(()));
                 };
                 let latest = latest_screenings(tx, &e.client_id.to_string()).await?;
@@ -837,18 +869,23 @@ impl Store {
         }
     }
 
-    /// The protocol a programme follows, if the catalogue has it.
-    async fn programme_protocol(
+    /// The rules of a programme's hub and the code of the protocol it follows.
+    async fn programme_rules(
         &self,
         tx: &mut Tx,
         programme_id: &str,
-    ) -> Result<Option<&Protocol>> {
-        let code: Option<String> =
-            sqlx::query_scalar("SELECT protocol_code FROM programmes WHERE id = $1")
-                .bind(programme_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-        Ok(code.and_then(|c| self.rules.protocol(&c)))
+    ) -> Result<Option<ProgrammeRules>> {
+        let row = sqlx::query("SELECT protocol_code, hub_id FROM programmes WHERE id = $1")
+            .bind(programme_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        row.map(|r| {
+            Ok(ProgrammeRules {
+                rules: self.rules_for(&r.try_get::<String, _>("hub_id")?),
+                protocol_code: r.try_get("protocol_code")?,
+            })
+        })
+        .transpose()
     }
 
     /// Writes a new current version of a record — version 1 when `current_version` is `None` —
@@ -1303,6 +1340,23 @@ impl Store {
                     .bind(record_id.to_string())
                     .execute(&mut *tx)
                     .await?;
+                // Alerts still to act on go to the new counsellor's supervisor, and edits still
+                // to review to whoever now reviews the caseload.
+                sqlx::query(
+                    "UPDATE risk_alerts SET supervisor_id = COALESCE((SELECT supervisor_id FROM users WHERE id = $1), supervisor_id)
+                     WHERE client_id = $2 AND status IN ('open', 'escalated')",
+                )
+                .bind(placement.counsellor_id.clone())
+                .bind(record_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE sync_conflicts SET counsellor_id = $1 WHERE client_id = $2 AND status = 'open'",
+                )
+                .bind(placement.counsellor_id.clone())
+                .bind(record_id.to_string())
+                .execute(&mut *tx)
+                .await?;
             }
             RecordPayload::ClientIdentity(i) => {
                 let sealed: serde_json::Value =
@@ -1789,7 +1843,7 @@ impl Store {
             None
         };
         if !alerts.is_empty() {
-            self.audit(Some(actor), AuditEvent::new("alert.list", "risk_alert").detail(serde_json::json!({"clients": alerts.iter().map(|a| a.client_id.clone()).collect::<BTreeSet<_>>()})))
+            self.audit(Some(actor), AuditEvent::new("alert.list", "risk_alert").hub(actor.hubs.first().cloned()).detail(serde_json::json!({"clients": alerts.iter().map(|a| a.client_id.clone()).collect::<BTreeSet<_>>()})))
                 .await?;
         }
         Ok((alerts, next))
@@ -1852,8 +1906,84 @@ impl Store {
         Ok(n)
     }
 
-    /// Open conflicts the actor may review: supervisors for their supervisees, hub managers for their hubs.
+    /// Open conflicts the actor may review (the first [`MAX_CONFLICT_PAGE`]; see
+    /// [`Store::conflicts_page`] for the rest).
     pub async fn conflicts(&self, actor: &Actor) -> Result<Vec<ConflictRow>> {
+        Ok(self.conflicts_page(actor, None, MAX_CONFLICT_PAGE).await?.0)
+    }
+
+    /// A page of the open conflicts the actor may review (supervisors for their supervisees,
+    /// hub managers for their hubs), oldest first; the second value is the cursor of the next
+    /// page (`received_at|id` of the last row), `None` on the last one. Audited with the
+    /// clients on the page.
+    pub async fn conflicts_page(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<(Vec<ConflictRow>, Option<String>)> {
+        let limit = limit.clamp(1, MAX_CONFLICT_PAGE);
+        let mut sql = self.visible_conflicts_sql(actor)?;
+        if let Some(cursor) = cursor {
+            let (at, id) = cursor.split_once('|').ok_or_else(|| {
+                StoreError::invalid("cursor", "must be a cursor returned by an earlier page")
+            })?;
+            sql.push(" AND (c.received_at > ")
+                .bind_text(at)
+                .push(" OR (c.received_at = ")
+                .bind_text(at)
+                .push(" AND c.id > ")
+                .bind_text(id)
+                .push("))");
+        }
+        sql.push(" ORDER BY c.received_at, c.id LIMIT ")
+            .bind(crate::scope::Bind::Int(limit + 1));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let mut out = rows
+            .iter()
+            .map(|r| self.conflict_row(r))
+            .collect::<Result<Vec<_>>>()?;
+        let has_more = out.len() as i64 > limit;
+        out.truncate(limit as usize);
+        let next = if has_more {
+            out.last().map(|c| format!("{}|{}", c.received_at, c.id))
+        } else {
+            None
+        };
+        if !out.is_empty() {
+            self.audit(Some(actor), AuditEvent::new("conflict.list", "sync_conflict").hub(actor.hubs.first().cloned()).detail(serde_json::json!({"clients": out.iter().filter_map(|c| c.client_id.clone()).collect::<BTreeSet<_>>()})))
+                .await?;
+        }
+        Ok((out, next))
+    }
+
+    /// One open conflict the actor may review, by id (audited); `NotFound` when it is absent,
+    /// resolved or not the actor's to see.
+    pub async fn conflict(&self, actor: &Actor, conflict_id: &str) -> Result<ConflictRow> {
+        let row = self.visible_conflict(actor, conflict_id).await?;
+        let mut event = AuditEvent::new("conflict.read", "sync_conflict")
+            .entity(row.id.clone())
+            .hub(actor.hubs.first().cloned());
+        if let Some(client) = &row.client_id {
+            event = event.client(client.clone());
+        }
+        self.audit(Some(actor), event).await?;
+        Ok(row)
+    }
+
+    async fn visible_conflict(&self, actor: &Actor, conflict_id: &str) -> Result<ConflictRow> {
+        let mut sql = self.visible_conflicts_sql(actor)?;
+        sql.push(" AND c.id = ").bind_text(conflict_id);
+        let row = sql
+            .query()
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.conflict_row(&row)
+    }
+
+    /// Open conflicts within the actor's scope, before ordering and paging.
+    fn visible_conflicts_sql(&self, actor: &Actor) -> Result<Sql> {
         if !actor.role.can(Capability::ReviewClinical) {
             return Err(StoreError::Forbidden(
                 "conflict review is for supervisors and hub managers",
@@ -1863,34 +1993,28 @@ impl Store {
             "SELECT c.*, r.payload AS server_payload FROM sync_conflicts c JOIN records r ON r.id = c.record_id WHERE c.status = 'open'",
         );
         actor.push_scope(&mut sql, "c");
-        sql.push(" ORDER BY c.received_at LIMIT 500");
-        let rows = sql.query().fetch_all(&self.pool).await?;
-        let mut out = Vec::new();
-        for r in &rows {
-            let kind: String = r.try_get("kind")?;
-            out.push(ConflictRow {
-                id: r.try_get("id")?,
-                record_id: r.try_get("record_id")?,
-                server_data: self
-                    .open_payload(&kind, &r.try_get::<String, _>("server_payload")?)?,
-                incoming_data: self
-                    .open_payload(&kind, &r.try_get::<String, _>("incoming_payload")?)?,
-                kind,
-                client_id: opt_text(r, "client_id")?,
-                counsellor_id: opt_text(r, "counsellor_id")?,
-                base_version: r.try_get("base_version")?,
-                server_version: r.try_get("server_version")?,
-                author_id: r.try_get("author_id")?,
-                device_time: r.try_get("device_time")?,
-                status: r.try_get("status")?,
-                resolution: opt_text(r, "resolution")?,
-            });
-        }
-        if !out.is_empty() {
-            self.audit(Some(actor), AuditEvent::new("conflict.list", "sync_conflict").detail(serde_json::json!({"clients": out.iter().filter_map(|c| c.client_id.clone()).collect::<BTreeSet<_>>()})))
-                .await?;
-        }
-        Ok(out)
+        Ok(sql)
+    }
+
+    fn conflict_row(&self, r: &sqlx::any::AnyRow) -> Result<ConflictRow> {
+        let kind: String = r.try_get("kind")?;
+        Ok(ConflictRow {
+            id: r.try_get("id")?,
+            record_id: r.try_get("record_id")?,
+            server_data: self.open_payload(&kind, &r.try_get::<String, _>("server_payload")?)?,
+            incoming_data: self
+                .open_payload(&kind, &r.try_get::<String, _>("incoming_payload")?)?,
+            kind,
+            client_id: opt_text(r, "client_id")?,
+            counsellor_id: opt_text(r, "counsellor_id")?,
+            base_version: r.try_get("base_version")?,
+            server_version: r.try_get("server_version")?,
+            author_id: r.try_get("author_id")?,
+            device_time: r.try_get("device_time")?,
+            received_at: r.try_get("received_at")?,
+            status: r.try_get("status")?,
+            resolution: opt_text(r, "resolution")?,
+        })
     }
 
     /// Resolves a conflict: keep the server's version, or make the incoming one current
@@ -1904,12 +2028,9 @@ impl Store {
         if !["server", "incoming"].contains(&keep) {
             return Err(StoreError::invalid("keep", "must be server or incoming"));
         }
-        let visible = self
-            .conflicts(actor)
-            .await?
-            .into_iter()
-            .find(|c| c.id == conflict_id)
-            .ok_or(StoreError::NotFound)?;
+        self.refresh_definitions().await?;
+        // By id, not among a first page: any open conflict in scope can be resolved.
+        let visible = self.visible_conflict(actor, conflict_id).await?;
         // Read before the write transaction: on SQLite it holds the one write lock.
         let author = if keep == "incoming" {
             match self.user(&visible.author_id).await? {
@@ -1985,7 +2106,9 @@ impl Store {
             .bind(conflict_id.to_string())
             .execute(&mut *tx)
             .await?;
-        let mut ev = AuditEvent::new("conflict.resolve", "sync_conflict").entity(conflict_id);
+        let mut ev = AuditEvent::new("conflict.resolve", "sync_conflict")
+            .entity(conflict_id)
+            .hub(actor.hubs.first().cloned());
         if let Some(c) = &visible.client_id {
             ev = ev.client(c.clone());
         }
@@ -2019,7 +2142,7 @@ impl Store {
         let split = MonthSplit::new(from, to);
         // Aggregates cover whole hubs for every role; scoping by caseload does not apply.
         let scope = |sql: &mut Sql| {
-            if actor.role != Role::Admin {
+            if !actor.role.sees_every_hub() {
                 sql.push_in("c.hub_id", &actor.hubs);
             }
         };
@@ -2230,19 +2353,25 @@ impl Store {
             .collect::<BTreeSet<String>>()
             .into_iter()
             .collect();
-        let mut protocols: std::collections::HashMap<String, &Protocol> = Default::default();
+        // Each programme's protocol comes from its own hub's catalogue.
+        let mut programme_rules: Vec<(String, ProgrammeRules)> = Vec::new();
         if !programme_ids.is_empty() {
-            let mut q = Sql::new("SELECT id, protocol_code FROM programmes WHERE 1 = 1");
+            let mut q = Sql::new("SELECT id, protocol_code, hub_id FROM programmes WHERE 1 = 1");
             q.push_in("id", &programme_ids);
             for r in q.query().fetch_all(&self.pool).await? {
-                if let Some(p) = self
-                    .rules
-                    .protocol(&r.try_get::<String, _>("protocol_code")?)
-                {
-                    protocols.insert(r.try_get("id")?, p);
-                }
+                programme_rules.push((
+                    r.try_get("id")?,
+                    ProgrammeRules {
+                        rules: self.rules_for(&r.try_get::<String, _>("hub_id")?),
+                        protocol_code: r.try_get("protocol_code")?,
+                    },
+                ));
             }
         }
+        let protocols: std::collections::HashMap<String, &Protocol> = programme_rules
+            .iter()
+            .filter_map(|(id, rules)| Some((id.clone(), rules.protocol()?)))
+            .collect();
         let today = today_utc();
         let by_client: std::collections::BTreeMap<String, CaseloadEntry> = by_client
             .into_iter()
@@ -2261,6 +2390,7 @@ impl Store {
             self.audit(
                 Some(actor),
                 AuditEvent::new("caseload.read", "client")
+                    .hub(actor.hubs.first().cloned())
                     .detail(serde_json::json!({ "clients": ids })),
             )
             .await?;
@@ -2748,5 +2878,67 @@ impl CellCounts {
                 }
             })
             .collect()
+    }
+}
+
+impl Store {
+    /// Moves one client to another counsellor by writing a new version of the client record
+    /// that names them, through [`Store::write_version`] like a device's edit: the version is
+    /// kept in the history, every record of the client follows (re-sequenced, so the new
+    /// counsellor's next pull brings them), and the write is audited. `actor` is who moved it.
+    pub(crate) async fn reassign_client(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        client_id: &str,
+        to: &str,
+    ) -> Result<()> {
+        let row = sqlx::query(
+            "SELECT version, payload, hub_id, facility_id, programme_id FROM records WHERE id = $1 AND kind = 'client'",
+        )
+        .bind(client_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let body = self.open_payload(
+            RecordKind::Client.as_str(),
+            &row.try_get::<String, _>("payload")?,
+        )?;
+        let RecordPayload::Client(mut client) = parse_payload(RecordKind::Client, &body)? else {
+            return Err(StoreError::Internal(
+                "a client record is not a client".into(),
+            ));
+        };
+        client.counsellor_id = Some(
+            uuid::Uuid::parse_str(to)
+                .map_err(|_| StoreError::invalid("to_counsellor_id", "must be a UUID"))?,
+        );
+        let payload = RecordPayload::Client(client);
+        let canonical = payload.to_json();
+        let write = PreparedWrite {
+            payload,
+            canonical,
+            placement: Placement {
+                hub_id: row.try_get("hub_id")?,
+                client_id: Some(client_id.to_string()),
+                episode_id: None,
+                counsellor_id: Some(to.to_string()),
+                facility_id: opt_text(&row, "facility_id")?,
+                programme_id: opt_text(&row, "programme_id")?,
+            },
+            score: None,
+            harmful: Vec::new(),
+        };
+        self.write_version(
+            tx,
+            actor,
+            &actor.user_id,
+            client_id,
+            &write,
+            Some(row.try_get("version")?),
+            &now_timestamp(),
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -16,7 +16,7 @@ use crate::records::{Tx, opt_text};
 use crate::scope::{Actor, Bind, Sql};
 use crate::time_util::now_timestamp;
 use crate::{Result, Store, StoreError};
-use scaleup_domain::role::Role;
+use scaleup_domain::role::{Capability, Role};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -248,7 +248,7 @@ impl Store {
         id: &str,
         note: Option<&str>,
     ) -> Result<SafetyFlagRow> {
-        if actor.role != Role::HubManager {
+        if !actor.role.can(Capability::AcknowledgeSafetyFlags) {
             return Err(StoreError::Forbidden(
                 "safety flags are acknowledged by the hub's clinical lead (a hub manager)",
             ));

@@ -88,7 +88,7 @@ impl Actor {
     /// Appends ` AND (<scope>)` restricting rows of `alias` (a table with `hub_id` and
     /// `counsellor_id` columns) to what this actor may see.
     pub(crate) fn push_scope(&self, sql: &mut Sql, alias: &str) {
-        if self.role != Role::Admin {
+        if !self.role.sees_every_hub() {
             sql.push_in(&format!("{alias}.hub_id"), &self.hubs);
         }
         match self.role {
@@ -114,6 +114,6 @@ impl Actor {
     }
 
     pub fn may_see_hub(&self, hub_id: &str) -> bool {
-        self.role == Role::Admin || self.hubs.iter().any(|h| h == hub_id)
+        self.role.sees_every_hub() || self.hubs.iter().any(|h| h == hub_id)
     }
 }

@@ -5,7 +5,7 @@ use crate::scope::Actor;
 use crate::time_util::now_timestamp;
 use crate::{Result, Store, StoreError};
 use scaleup_domain::org::OrgLevel;
-use scaleup_domain::role::Role;
+use scaleup_domain::role::Capability;
 use sqlx::Row;
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -36,7 +36,34 @@ pub struct OrgUnitRow {
     pub code: String,
     pub name: String,
     pub catchment_population: Option<i64>,
+    /// Share of the catchment with the condition the programme treats (0-1): need = catchment
+    /// population × prevalence, the top of the effective-coverage cascade.
+    pub prevalence: Option<f64>,
+    /// Where the prevalence figure comes from (a survey, GBD, the programme's own estimate).
+    pub prevalence_source: Option<String>,
 }
+
+/// Changes to an org unit: each field given is set (a `None` leaves it as it is, except that
+/// prevalence and its source are set together).
+#[derive(Clone, Debug, Default)]
+pub struct OrgUnitUpdate {
+    pub name: Option<String>,
+    pub catchment_population: Option<i64>,
+    /// `Some(None)` clears the prevalence (and its source).
+    pub prevalence: Option<Option<f64>>,
+    pub prevalence_source: Option<String>,
+}
+
+/// Changes to a programme: each field given is set.
+#[derive(Clone, Debug, Default)]
+pub struct ProgrammeUpdate {
+    pub name: Option<String>,
+    pub protocol_code: Option<String>,
+    pub alert_ack_hours: Option<i64>,
+}
+
+/// The longest prevalence source text.
+pub const MAX_SOURCE_CHARS: usize = 500;
 
 /// A programme: an intervention (protocol) delivered at chosen sites, optionally as a trial.
 #[derive(Clone, Debug)]
@@ -104,10 +131,14 @@ fn code_ok(code: &str, field: &str) -> Result<()> {
 fn require_setup(actor: Option<&Actor>, hub_id: &str) -> Result<()> {
     match actor {
         None => Ok(()),
-        Some(a) if a.role == Role::Admin => Ok(()),
-        Some(a) if a.role == Role::HubManager && a.may_see_hub(hub_id) => Ok(()),
+        Some(a)
+            if a.role.can(Capability::ManageHubSetup)
+                && (a.role.sees_every_hub() || a.may_see_hub(hub_id)) =>
+        {
+            Ok(())
+        }
         Some(_) => Err(StoreError::Forbidden(
-            "hub set-up needs an admin or this hub's manager",
+            "hub set-up needs an admin or this hub's manager: ask one of them to make the change",
         )),
     }
 }
@@ -120,7 +151,7 @@ impl Store {
         name: &str,
         country: &str,
     ) -> Result<HubRow> {
-        if actor.is_some_and(|a| a.role != Role::Admin) {
+        if actor.is_some_and(|a| !a.role.can(Capability::ManageHubs)) {
             return Err(StoreError::Forbidden("only an admin creates hubs"));
         }
         code_ok(code, "code")?;
@@ -288,17 +319,24 @@ impl Store {
             code: new.code,
             name: new.name,
             catchment_population: new.catchment_population,
+            prevalence: None,
+            prevalence_source: None,
         })
     }
 
     pub async fn org_units(&self, actor: &Actor, hub_id: Option<&str>) -> Result<Vec<OrgUnitRow>> {
         let mut sql = crate::scope::Sql::new(
-            "SELECT id, hub_id, parent_id, level, code, name, catchment_population FROM org_units o WHERE 1 = 1",
+            if self.schema >= crate::migrate::HUB_CONSOLE_SCHEMA {
+                "SELECT id, hub_id, parent_id, level, code, name, catchment_population, prevalence, prevalence_source FROM org_units o WHERE 1 = 1"
+            } else {
+                // Tests of upgrades read units on an older schema, before prevalence.
+                "SELECT id, hub_id, parent_id, level, code, name, catchment_population, CAST(NULL AS DOUBLE PRECISION) AS prevalence, CAST(NULL AS TEXT) AS prevalence_source FROM org_units o WHERE 1 = 1"
+            },
         );
         if let Some(h) = hub_id {
             sql.push(" AND o.hub_id = ").bind_text(h);
         }
-        if actor.role != Role::Admin {
+        if !actor.role.sees_every_hub() {
             sql.push_in("o.hub_id", &actor.hubs);
         }
         sql.push(" ORDER BY o.hub_id, o.level, o.code");
@@ -314,9 +352,197 @@ impl Store {
                     code: r.try_get("code")?,
                     name: r.try_get("name")?,
                     catchment_population: r.try_get("catchment_population")?,
+                    prevalence: r.try_get("prevalence")?,
+                    prevalence_source: r.try_get("prevalence_source")?,
                 })
             })
             .collect()
+    }
+
+    /// One org unit the actor may see (`NotFound` otherwise).
+    pub async fn org_unit(&self, actor: &Actor, id: &str) -> Result<OrgUnitRow> {
+        self.org_units(actor, None)
+            .await?
+            .into_iter()
+            .find(|u| u.id == id)
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Changes an org unit's name, catchment population or prevalence (with its source):
+    /// admins, and the managers of its hub. Prevalence is a share between 0 and 1 and needs a
+    /// source; a facility keeps a catchment population (the coverage denominator).
+    pub async fn update_org_unit(
+        &self,
+        actor: &Actor,
+        id: &str,
+        update: OrgUnitUpdate,
+    ) -> Result<OrgUnitRow> {
+        let unit = self.org_unit(actor, id).await?;
+        require_setup(Some(actor), &unit.hub_id)?;
+        if let Some(name) = &update.name {
+            name_ok(name, "name")?;
+        }
+        if let Some(p) = update.catchment_population
+            && p < 0
+        {
+            return Err(StoreError::invalid(
+                "catchment_population",
+                "must not be negative",
+            ));
+        }
+        let (prevalence, source) = match update.prevalence {
+            None => (
+                unit.prevalence,
+                update
+                    .prevalence_source
+                    .clone()
+                    .or(unit.prevalence_source.clone()),
+            ),
+            Some(None) => (None, None),
+            Some(Some(p)) => (
+                Some(p),
+                update
+                    .prevalence_source
+                    .clone()
+                    .or(unit.prevalence_source.clone()),
+            ),
+        };
+        if let Some(p) = prevalence {
+            if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
+                return Err(StoreError::invalid(
+                    "prevalence",
+                    "must be a share between 0 and 1 (e.g. 0.05 for 5 %)",
+                ));
+            }
+            match source.as_deref().map(str::trim) {
+                None | Some("") => {
+                    return Err(StoreError::invalid(
+                        "prevalence_source",
+                        "is required with a prevalence: say where the figure comes from",
+                    ));
+                }
+                Some(s) if s.chars().count() > MAX_SOURCE_CHARS => {
+                    return Err(StoreError::invalid(
+                        "prevalence_source",
+                        format!("must be at most {MAX_SOURCE_CHARS} characters"),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        let source = prevalence.and(source.map(|s| s.trim().to_string()));
+        let name = update.name.clone().unwrap_or(unit.name.clone());
+        let catchment = update.catchment_population.or(unit.catchment_population);
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE org_units SET name = $1, catchment_population = $2, prevalence = $3, prevalence_source = $4 WHERE id = $5",
+        )
+        .bind(name.clone())
+        .bind(catchment)
+        .bind(prevalence)
+        .bind(source.clone())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(
+            &mut tx,
+            Some(actor),
+            &AuditEvent::new("org_unit.update", "org_unit")
+                .entity(id.to_string())
+                .hub(Some(unit.hub_id.clone()))
+                .detail(serde_json::json!({
+                    "name": update.name.is_some(),
+                    "catchment_population": update.catchment_population.is_some(),
+                    "prevalence": update.prevalence.is_some() || update.prevalence_source.is_some(),
+                })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(OrgUnitRow {
+            name,
+            catchment_population: catchment,
+            prevalence,
+            prevalence_source: source,
+            ..unit
+        })
+    }
+
+    /// Changes a programme's name, protocol or alert deadline: admins, and the managers of
+    /// its hub. The protocol must be in the hub's catalogue.
+    pub async fn update_programme(
+        &self,
+        actor: &Actor,
+        id: &str,
+        update: ProgrammeUpdate,
+    ) -> Result<ProgrammeRow> {
+        let programme = self
+            .programme(id)
+            .await?
+            .filter(|p| actor.may_see_hub(&p.hub_id))
+            .ok_or(StoreError::NotFound)?;
+        require_setup(Some(actor), &programme.hub_id)?;
+        if let Some(name) = &update.name {
+            name_ok(name, "name")?;
+        }
+        if let Some(code) = &update.protocol_code {
+            self.check_protocol_code(&programme.hub_id, code)?;
+        }
+        if let Some(h) = update.alert_ack_hours
+            && !(1..=24 * 14).contains(&h)
+        {
+            return Err(StoreError::invalid(
+                "alert_ack_hours",
+                "must be between 1 and 336",
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE programmes SET name = $1, protocol_code = $2, alert_ack_hours = $3 WHERE id = $4",
+        )
+        .bind(update.name.clone().unwrap_or(programme.name.clone()))
+        .bind(
+            update
+                .protocol_code
+                .clone()
+                .unwrap_or(programme.protocol_code.clone()),
+        )
+        .bind(update.alert_ack_hours.unwrap_or(programme.alert_ack_hours))
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        self.audit_in(
+            &mut tx,
+            Some(actor),
+            &AuditEvent::new("programme.update", "programme")
+                .entity(id.to_string())
+                .hub(Some(programme.hub_id.clone()))
+                .detail(serde_json::json!({
+                    "name": update.name.is_some(),
+                    "protocol_code": update.protocol_code,
+                    "alert_ack_hours": update.alert_ack_hours,
+                })),
+        )
+        .await?;
+        tx.commit().await?;
+        self.programme(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// A protocol code must name a protocol of the hub's catalogue (built-in, network-wide or
+    /// the hub's own).
+    fn check_protocol_code(&self, hub_id: &str, code: &str) -> Result<()> {
+        code_ok(code, "protocol_code")?;
+        if self
+            .catalogs()
+            .catalog(Some(hub_id))
+            .protocol(code)
+            .is_none()
+        {
+            return Err(StoreError::invalid(
+                "protocol_code",
+                "is not a protocol in this hub's catalogue (built in, network-wide or uploaded for the hub)",
+            ));
+        }
+        Ok(())
     }
 
     pub async fn create_programme(
@@ -326,7 +552,7 @@ impl Store {
     ) -> Result<ProgrammeRow> {
         require_setup(actor, &new.hub_id)?;
         code_ok(&new.code, "code")?;
-        code_ok(&new.protocol_code, "protocol_code")?;
+        self.check_protocol_code(&new.hub_id, &new.protocol_code)?;
         name_ok(&new.name, "name")?;
         if !(1..=24 * 14).contains(&new.alert_ack_hours) {
             return Err(StoreError::invalid(
@@ -443,82 +669,5 @@ impl Store {
             }
         }
         Ok(out)
-    }
-}
-
-/// A hub-supplied definition file as stored.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct DefinitionRow {
-    pub kind: String,
-    pub code: String,
-    pub origin: String,
-    pub source: String,
-}
-
-impl Store {
-    /// Stores a validated hub definition file (instrument, protocol, competency framework or
-    /// item texts), replacing an earlier file with the same kind and code. Kept in the database
-    /// so every server behind a load balancer loads the same catalogue.
-    pub async fn put_definition(
-        &self,
-        actor: Option<&Actor>,
-        kind: &str,
-        code: &str,
-        origin: &str,
-        source: &str,
-    ) -> Result<()> {
-        if actor.is_some_and(|a| !matches!(a.role, Role::Admin | Role::HubManager)) {
-            return Err(StoreError::Forbidden(
-                "definitions are managed by admins and hub managers",
-            ));
-        }
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO definitions (kind, code, hub_id, source, added_by, added_at) VALUES ($1, $2, NULL, $3, $4, $5)
-             ON CONFLICT (kind, code) DO UPDATE SET source = $3, added_by = $4, added_at = $5",
-        )
-        .bind(kind.to_string())
-        .bind(code.to_string())
-        .bind(format!("# origin: {origin}\n{source}"))
-        .bind(actor.map(|a| a.user_id.clone()).unwrap_or_else(|| "cli".into()))
-        .bind(now_timestamp())
-        .execute(&mut *tx)
-        .await?;
-        self.audit_in(
-            &mut tx,
-            actor,
-            &AuditEvent::new("definition.put", "definition")
-                .entity(format!("{kind}:{code}"))
-                .detail(serde_json::json!({"origin": origin})),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Hub definition files, in the order they were added.
-    pub async fn definitions(&self) -> Result<Vec<DefinitionRow>> {
-        let rows =
-            sqlx::query("SELECT kind, code, source FROM definitions ORDER BY added_at, kind, code")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter()
-            .map(|r| {
-                let stored: String = r.try_get("source")?;
-                let (origin, source) = match stored.split_once('\n') {
-                    Some((first, rest)) if first.starts_with("# origin: ") => (
-                        first.trim_start_matches("# origin: ").to_string(),
-                        rest.to_string(),
-                    ),
-                    _ => ("database".to_string(), stored.clone()),
-                };
-                Ok(DefinitionRow {
-                    kind: r.try_get("kind")?,
-                    code: r.try_get("code")?,
-                    origin,
-                    source,
-                })
-            })
-            .collect()
     }
 }

@@ -58,6 +58,7 @@ conformance!(
     verify_on_a_live_server_never_cries_wolf,
     summary_counts_indicators_and_suppresses_small_cells,
     activity_for_costing_is_aggregated_per_hub_and_year,
+    an_export_reads_a_programme_with_its_scores_and_is_audited,
     acks_carry_the_servers_score_and_the_alerts_raised,
     assessments_are_scored_with_the_version_they_name,
     protocol_rules_and_the_clock_reject_what_cannot_be_right,
@@ -76,6 +77,8 @@ conformance!(
     a_recognised_device_is_not_locked_out_by_failures_it_did_not_make,
     an_attempt_the_server_was_too_busy_to_check_is_given_back,
     sign_in_counters_name_nobody_and_idle_ones_are_pruned,
+    key_rotation_reseals_everything_and_resumes_after_a_crash,
+    conflicts_beyond_the_first_page_are_listed_and_resolved,
 );
 
 /// A database created by the first release (schema 1) with data in it upgrades in place.
@@ -2062,6 +2065,79 @@ async fn summary_counts_indicators_and_suppresses_small_cells(
     assert!(scaleup_storage::testing::summary_counts_match_records(&store).await);
 }
 
+/// `Store::study_source` (every export's read): the programme's client-level records, never an
+/// identity, with the server's scores, its sites and org units; audited with the options; a
+/// caller outside the programme's hub sees nothing.
+async fn an_export_reads_a_programme_with_its_scores_and_is_audited(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let client = register_client(&store, &f, &f.counsellor).await;
+    let a = actor(&store, &f.counsellor).await;
+    let acks = store
+        .push(&a, "d", vec![rec(
+            "assessment",
+            &uuid(),
+            None,
+            json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": {"1": 3, "2": 3, "3": 2}}),
+        )])
+        .await
+        .unwrap();
+    assert_eq!(acks[0].status, AckStatus::Created, "{acks:?}");
+    let source = store
+        .study_source(None, &f.programme_id, "dataset", json!({"unit": "episode"}))
+        .await
+        .unwrap();
+    let kinds: std::collections::BTreeMap<String, usize> =
+        source.records.iter().fold(Default::default(), |mut m, r| {
+            *m.entry(r.payload.kind().as_str().to_string()).or_default() += 1;
+            m
+        });
+    assert_eq!(
+        kinds,
+        [
+            ("assessment", 1),
+            ("client", 1),
+            ("episode", 1),
+            ("session", 1)
+        ]
+        .map(|(k, n)| (k.to_string(), n))
+        .into()
+    );
+    let score = source
+        .records
+        .iter()
+        .find_map(|r| r.score.as_ref())
+        .unwrap();
+    assert_eq!(score.total, Some(8.0));
+    assert_eq!(source.hub_code, "ke-pmplus");
+    assert!(
+        source
+            .org_units
+            .iter()
+            .any(|u| u.id.to_string() == f.facility_id)
+    );
+    let row = sqlx::query(
+        "SELECT detail FROM audit_log WHERE action = 'export.dataset' ORDER BY seq DESC",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let detail: Value = serde_json::from_str(&row.get::<String, _>("detail")).unwrap();
+    assert_eq!(detail["unit"], "episode");
+    assert_eq!(detail["records"], 4);
+    assert_eq!(detail["clients"], 1);
+    // A counsellor of another hub cannot read this programme.
+    let foreign = actor(&store, &f.foreign_counsellor).await;
+    assert!(matches!(
+        store
+            .study_source(Some(&foreign), &f.programme_id, "dataset", json!({}))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
 async fn activity_for_costing_is_aggregated_per_hub_and_year(
     store: Store,
     f: Fixture,
@@ -2130,6 +2206,53 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
     );
     assert!((r.training_hours - 40.0).abs() < 1e-9 && r.training_courses == 1);
     assert_eq!((r.responders, r.remissions), (1, 1));
+
+    // Issue 11: the caller's hubs are applied in SQL. Activity in a second hub changes nothing
+    // for the first hub's row, shows up for an operator and an admin, and for nobody else.
+    let foreign = actor(&store, &f.foreign_counsellor).await;
+    let (other_client, other_episode) = (uuid(), uuid());
+    let acks = store
+        .push(&foreign, "d", vec![
+            rec("client", &other_client, None, json!({"programme_id": f.other_programme_id, "facility_id": f.other_facility_id, "registered_on": "2026-03-01", "sex": "male", "birth_year": 1985})),
+            rec("episode", &other_episode, None, json!({"client_id": other_client, "programme_id": f.other_programme_id, "enrolled_on": "2026-03-01"})),
+            rec("session", &uuid(), None, json!({"client_id": other_client, "episode_id": other_episode, "number": 1, "on": "2026-03-02", "attended": true, "duration_minutes": 45, "modality": "individual"})),
+        ])
+        .await
+        .unwrap();
+    assert!(
+        acks.iter().all(|a| a.status == AckStatus::Created),
+        "{acks:?}"
+    );
+    let all = store.activity_by_hub_year(None, &rule).await.unwrap();
+    assert_eq!(
+        all.iter().map(|r| r.hub_code.as_str()).collect::<Vec<_>>(),
+        vec!["ke-pmplus", "zw-fb"]
+    );
+    assert_eq!(&all[0], r, "the first hub's figures are unchanged");
+    assert_eq!((all[1].clients, all[1].sessions), (1, 1));
+    let admin = actor(&store, &f.admin).await;
+    assert_eq!(
+        store
+            .activity_by_hub_year(Some(&admin), &rule)
+            .await
+            .unwrap(),
+        all
+    );
+    for user in [&f.manager, &f.researcher, &f.viewer] {
+        let caller = actor(&store, user).await;
+        assert_eq!(
+            store
+                .activity_by_hub_year(Some(&caller), &rule)
+                .await
+                .unwrap(),
+            vec![r.clone()],
+            "{}",
+            user.username
+        );
+    }
+    let zw = actor(&store, &f.foreign_counsellor).await;
+    let only_zw = store.activity_by_hub_year(Some(&zw), &rule).await.unwrap();
+    assert_eq!(only_zw, vec![all[1].clone()]);
 }
 
 /// The migration files of a backend, sorted.
@@ -4161,5 +4284,234 @@ async fn sign_in_counters_name_nobody_and_idle_ones_are_pruned(
     assert!(matches!(
         sign_in(&store, "viewer", FIXTURE_PASSWORD, "192.0.2.61", None).await,
         Err(StoreError::SignInLocked)
+    ));
+}
+
+/// Issue 11: `scaleup key rotate`. Everything sealed under the first key (identities in their
+/// table, records, versions; supervision notes; an alert's note) is re-sealed in chunks while a
+/// store holding both keys keeps reading; a rotation interrupted after a few chunks resumes
+/// from its cursor; a server still on the old key alone can no longer commit once the rotation
+/// started; at the end the new key alone opens everything, the old one is refused, and the
+/// audit chain (never rewritten) verifies with a checkpoint taken before the rotation.
+async fn key_rotation_reseals_everything_and_resumes_after_a_crash(
+    store: Store,
+    f: Fixture,
+    db: Reopen,
+) {
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(register_client(&store, &f, &f.counsellor).await);
+    }
+    let a = actor(&store, &f.counsellor).await;
+    push_created(&store, &a, vec![rec("assessment", &uuid(), None, json!({"client_id": clients[0], "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": phq9_responses(0, 1)}))]).await;
+    let s = actor(&store, &f.supervisor).await;
+    let alert = store.alerts(&s, Some("open")).await.unwrap().remove(0);
+    store
+        .acknowledge_alert(
+            &s,
+            &alert.id,
+            &codes(&["contacted_client"]),
+            Some("called her sister"),
+        )
+        .await
+        .unwrap();
+    let supervision = uuid();
+    push_created(&store, &s, vec![rec("supervision_session", &supervision, None, json!({"supervisor_id": f.supervisor.id, "on": "2026-03-10", "duration_minutes": 60, "format": "individual", "counsellor_ids": [f.counsellor.id], "notes": "rehearse the safety plan", "action_points": ["role-play item 9"]}))]).await;
+    let before = match store.audit_checkpoint().await.unwrap() {
+        CheckpointOutcome::Signed { checkpoint, .. } => checkpoint,
+        CheckpointOutcome::Refused(v) => panic!("{v:?}"),
+    };
+    store.close().await;
+
+    let new_key = scaleup_storage::MasterKey::generate();
+    let open = |key: scaleup_storage::MasterKey, previous: Option<scaleup_storage::MasterKey>| {
+        Store::open_rotating(
+            scaleup_storage::StoreOptions {
+                url: db.url.clone(),
+                master_key: key,
+                max_connections: 3,
+                rules: Arc::new(TestRules),
+            },
+            previous,
+        )
+    };
+    let rotating = open(new_key.clone(), Some(db.key.clone())).await.unwrap();
+    let partial = rotating.rotate_key(2, Some(2)).await.unwrap();
+    assert!(!partial.finished && partial.resealed > 0, "{partial:?}");
+    // Readers keep working on rows under either key.
+    let a = actor(&rotating, &f.counsellor).await;
+    for c in &clients {
+        assert_eq!(
+            rotating.client_identity(&a, c).await.unwrap()["given_name"],
+            "Wanjiru"
+        );
+    }
+    // A server forgotten on the old key alone still opens the database (its check value is
+    // still the old key's) but cannot commit an audited read or write any more.
+    let old_only = open(db.key.clone(), None).await.unwrap();
+    let a_old = actor(&old_only, &f.counsellor).await;
+    assert!(old_only.client_identity(&a_old, &clients[2]).await.is_err());
+    old_only.close().await;
+    // The rotating process dies here; a new one resumes from the recorded cursor.
+    rotating.close().await;
+    drop(rotating);
+    let resumed = open(new_key.clone(), Some(db.key.clone())).await.unwrap();
+    let pending = resumed.rotation_in_progress().await.unwrap().unwrap();
+    assert_eq!(pending.resealed, partial.resealed);
+    assert_eq!(pending.stage, partial.stage);
+    let done = resumed.rotate_key(2, None).await.unwrap();
+    assert!(done.finished, "{done:?}");
+    assert!(resumed.rotation_in_progress().await.unwrap().is_none());
+    resumed.close().await;
+
+    // The old key is refused now; the new one alone opens everything.
+    assert!(matches!(
+        open(db.key.clone(), None).await,
+        Err(StoreError::WrongKey { .. })
+    ));
+    let new_only = open(new_key.clone(), None).await.unwrap();
+    let a = actor(&new_only, &f.counsellor).await;
+    for c in &clients {
+        assert_eq!(
+            new_only.client_identity(&a, c).await.unwrap()["given_name"],
+            "Wanjiru"
+        );
+    }
+    let s = actor(&new_only, &f.supervisor).await;
+    let (_, history) = new_only.alert_detail(&s, &alert.id).await.unwrap();
+    assert_eq!(history[0].note.as_deref(), Some("called her sister"));
+    let log = new_only.supervision_log(&s, 10).await.unwrap();
+    let (_, sup) = log.iter().find(|(id, _)| *id == supervision).unwrap();
+    assert_eq!(sup["notes"], "rehearse the safety plan");
+    // Nothing is left under the old key.
+    let new_id = new_only.database_key_id().await.unwrap().unwrap();
+    for sql in [
+        "SELECT key_id FROM client_identities",
+        "SELECT note_key_id FROM alert_actions WHERE note IS NOT NULL",
+    ] {
+        for row in sqlx::query(sql).fetch_all(new_only.pool()).await.unwrap() {
+            assert_eq!(row.try_get::<String, _>(0).unwrap(), new_id, "{sql}");
+        }
+    }
+    for row in sqlx::query(
+        "SELECT v.payload FROM record_versions v JOIN records r ON r.id = v.record_id WHERE r.kind = 'client_identity'",
+    )
+    .fetch_all(new_only.pool())
+    .await
+    .unwrap()
+    {
+        let payload: Value = serde_json::from_str(&row.try_get::<String, _>(0).unwrap()).unwrap();
+        assert_eq!(payload["key_id"], new_id.as_str());
+    }
+    // Re-sealed payloads left no client marked for the indicator facts (cleared chunk by
+    // chunk, not left for the next care write).
+    let marked: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM indicator_dirty")
+        .fetch_one(new_only.pool())
+        .await
+        .unwrap();
+    assert_eq!(marked, 0);
+    // The chain was never rewritten: it verifies with the new key alone, and so does a
+    // checkpoint taken under the old key; new events and checkpoints carry on.
+    register_client(&new_only, &f, &f.counsellor).await;
+    let v = new_only.verify_audit_with(&[before]).await.unwrap();
+    assert!(v.ok, "{:?}", v.problems);
+    match new_only.audit_checkpoint().await.unwrap() {
+        CheckpointOutcome::Signed { checkpoint, .. } => assert_eq!(checkpoint.key_id, new_id),
+        CheckpointOutcome::Refused(v) => panic!("{v:?}"),
+    }
+    // Tampering with a row of the retired key's epoch is still caught.
+    sqlx::query("UPDATE audit_log SET action = 'user.tampered' WHERE seq = 2")
+        .execute(new_only.pool())
+        .await
+        .unwrap();
+    assert!(!new_only.verify_audit().await.unwrap().ok);
+    // A finished rotation run again does nothing.
+    assert!(new_only.rotate_key(2, None).await.unwrap().finished);
+}
+
+/// Issue 11: conflicts were listed 500 at most with no cursor, and one beyond the first 500
+/// could not be resolved. Now they are paged by a cursor and looked up by id.
+async fn conflicts_beyond_the_first_page_are_listed_and_resolved(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    let a = actor(&store, &f.counsellor).await;
+    let (client, episode, session) = (uuid(), uuid(), uuid());
+    let sess = |minutes: u32| json!({"client_id": client, "episode_id": episode, "number": 1, "on": "2026-03-01", "attended": true, "duration_minutes": minutes, "modality": "individual", "components": ["psychoeducation"]});
+    push_created(&store, &a, vec![
+        rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": "female", "birth_year": 1990})),
+        rec("episode", &episode, None, json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-03-01"})),
+        rec("session", &session, None, sess(599)),
+    ])
+    .await;
+    let acks = store
+        .push(
+            &a,
+            "phone",
+            vec![rec("session", &session, Some(1), sess(600))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(acks[0].status, AckStatus::Updated);
+    // 520 stale edits of version 1 from another device, each different: 520 conflicts.
+    let minutes: Vec<u32> = (1..=520).collect();
+    for batch in minutes.chunks(260) {
+        let records = batch
+            .iter()
+            .map(|m| rec("session", &session, Some(1), sess(*m)))
+            .collect();
+        let acks = store.push(&a, "tablet", records).await.unwrap();
+        assert!(
+            acks.iter().all(|a| a.status == AckStatus::Conflict),
+            "{acks:?}"
+        );
+    }
+    let s = actor(&store, &f.supervisor).await;
+    let (first, next) = store.conflicts_page(&s, None, 500).await.unwrap();
+    assert_eq!(first.len(), 500);
+    let (rest, last_cursor) = store
+        .conflicts_page(&s, next.as_deref(), 500)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 20);
+    assert!(last_cursor.is_none());
+    let ids: std::collections::BTreeSet<_> =
+        first.iter().chain(&rest).map(|c| c.id.clone()).collect();
+    assert_eq!(ids.len(), 520, "no conflict twice, none missing");
+    // The oldest-first order holds across the pages.
+    assert!(first.last().unwrap().received_at <= rest[0].received_at);
+    // The 520th, beyond the old cap, is found by id and resolved.
+    let beyond = rest.last().unwrap().clone();
+    let found = store.conflict(&s, &beyond.id).await.unwrap();
+    assert_eq!(
+        found.incoming_data["duration_minutes"],
+        beyond.incoming_data["duration_minutes"]
+    );
+    let sb = actor(&store, &f.supervisor_b).await;
+    assert!(matches!(
+        store.conflict(&sb, &beyond.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.resolve_conflict(&sb, &beyond.id, "server").await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .resolve_conflict(&s, &beyond.id, "server")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.conflict(&s, &beyond.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let (page, _) = store
+        .conflicts_page(&s, next.as_deref(), 500)
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 19);
+    assert!(matches!(
+        store.conflicts_page(&s, Some("garbage"), 10).await,
+        Err(StoreError::Invalid { .. })
     ));
 }

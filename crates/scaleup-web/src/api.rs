@@ -3,6 +3,7 @@
 
 use crate::analyses;
 use crate::auth::Caller;
+use crate::console;
 use crate::error::ApiError;
 use axum::Json;
 use axum::Router;
@@ -11,7 +12,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use scaleup_domain::catalog::Catalog;
 use scaleup_domain::org::OrgLevel;
 use scaleup_domain::role::{Capability, Role};
@@ -22,18 +23,28 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// Everything a handler needs. Cloned per request; holds no per-user state.
+/// Everything a handler needs. Cloned per request; holds no per-user state. The catalogue
+/// lives in the store ([`Store::catalogs`]), which keeps it in step with the definitions in the
+/// database: uploads take effect on every server without a restart.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     /// Set the `Secure` attribute on the session cookie (behind TLS).
     pub secure_cookies: bool,
-    /// The instrument and protocol catalogue as JSON documents for `/instruments` and `/protocols`.
-    pub catalog: Arc<CatalogDocs>,
     /// Settings of the web pages.
     pub ui: UiConfig,
     /// The analysis slots of this server and the limits on analysis uploads.
     pub analyses: analyses::AnalysisLimits,
+    /// Trusted proxies, who may read `/metrics`, and the counters behind it (`ops`).
+    pub ops: crate::ops::OpsConfig,
+}
+
+impl AppState {
+    /// The catalogue for a hub: built-ins, network-wide files and the hub's own (the network's
+    /// alone for `None`). A snapshot: a reload meanwhile does not change it.
+    pub fn catalog(&self, hub_id: Option<&str>) -> Arc<Catalog> {
+        self.store.catalogs().catalog(hub_id).clone()
+    }
 }
 
 /// Settings of the web pages.
@@ -42,39 +53,6 @@ pub struct UiConfig {
     /// Serve the service-worker kill switch instead of the worker (`--no-service-worker`):
     /// every phone drops the cached app shell on its next visit; queued records are untouched.
     pub service_worker_disabled: bool,
-}
-
-/// The catalogue: the rules (scoring, protocols) and its documents as the API serves them.
-pub struct CatalogDocs {
-    pub instruments: Vec<(String, Value)>,
-    pub protocols: Vec<(String, Value)>,
-    pub rules: Arc<Catalog>,
-}
-
-impl CatalogDocs {
-    pub fn from_catalog(catalog: Arc<Catalog>) -> CatalogDocs {
-        CatalogDocs {
-            instruments: catalog
-                .instruments()
-                .map(|(_, i)| {
-                    (
-                        i.code().to_string(),
-                        serde_json::to_value(i.def()).unwrap_or_default(),
-                    )
-                })
-                .collect(),
-            protocols: catalog
-                .protocols()
-                .map(|(_, p)| {
-                    (
-                        p.code().to_string(),
-                        serde_json::to_value(p.def()).unwrap_or_default(),
-                    )
-                })
-                .collect(),
-            rules: catalog,
-        }
-    }
 }
 
 /// Maximum records in one sync batch.
@@ -90,9 +68,18 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/me", get(me))
         .route("/hubs", get(list_hubs).post(create_hub))
         .route("/org-units", get(list_org_units).post(create_org_unit))
+        .route("/org-units/{id}", patch(console::update_org_unit))
         .route("/programmes", get(list_programmes).post(create_programme))
+        .route("/programmes/{id}", patch(console::update_programme))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}/password", post(reset_password))
+        .route("/users/{id}/deactivate", post(console::deactivate_user))
+        .route("/users/{id}/reactivate", post(console::reactivate_user))
+        .route("/users/{id}/move-caseload", post(console::move_caseload))
+        .route(
+            "/definitions",
+            get(console::list_definitions).post(console::add_definition),
+        )
         .route("/clients", get(list_clients))
         .route("/clients/{id}", get(get_client))
         .route("/clients/{id}/records", get(get_client_records))
@@ -115,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/notifications", get(list_notifications))
         .route("/caseload", get(caseload))
         .route("/conflicts", get(list_conflicts))
+        .route("/conflicts/{id}", get(get_conflict))
         .route("/conflicts/{id}/resolve", post(resolve_conflict))
         .route("/summary", get(summary))
         .route("/indicators", get(crate::indicators::indicators))
@@ -131,6 +119,22 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/programmes/{code}/effectiveness",
             get(analyses::programme_effectiveness),
+        )
+        .route(
+            "/programmes/{code}/dataset",
+            get(crate::exports::programme_dataset),
+        )
+        .route(
+            "/programmes/{code}/fhir",
+            get(crate::exports::programme_fhir),
+        )
+        .route(
+            "/programmes/{code}/nda",
+            post(crate::exports::programme_nda),
+        )
+        .route(
+            "/programmes/{code}/dhis2",
+            post(crate::exports::programme_dhis2),
         )
         .route("/analyses/lmm", post(analyses::lmm))
         .route("/analyses/glmm", post(analyses::glmm))
@@ -153,6 +157,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(crate::ui::routes())
+        .route("/metrics", get(crate::ops::metrics))
+        // Every matched route names its template for the request counters.
+        .route_layer(axum::middleware::from_fn(crate::ops::tag_route))
         .fallback(|| async { ApiError::not_found() })
         // Counted after decompression, as the body is read (the decompression layer is
         // outside this one). Analyses read their bodies themselves, with their own limits.
@@ -170,6 +177,16 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req, next| {
             crate::ui::security::security_headers(secure, req, next)
         }))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::track,
+        ))
+        // Outermost: the client's address (behind a trusted proxy, from X-Forwarded-For) is
+        // known before anything else runs.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::client_addr,
+        ))
         .with_state(state)
 }
 
@@ -239,6 +256,10 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
                     let text = inner.to_string();
                     if text.starts_with("missing field") || text.starts_with("unknown field") {
                         text.split(" at line").next().unwrap_or(&text).to_string()
+                    } else if let Some(allowed) =
+                        scaleup_domain::error::allowed_in_serde_message(&text)
+                    {
+                        scaleup_domain::error::one_of(&allowed)
                     } else {
                         "has the wrong type or an invalid value".to_string()
                     }
@@ -259,18 +280,28 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Par
             .await
             .map(|Query(t)| Params(t))
             .map_err(|e| {
-                ApiError::invalid(
-                    "query",
-                    format!(
-                        "invalid query parameters: {}",
-                        e.body_text().split(": ").last().unwrap_or("")
-                    ),
-                )
+                let text = e.body_text();
+                let detail = text.split(": ").last().unwrap_or("");
+                // An enum parameter outside its set: name the allowed values, not the one sent.
+                if let Some(allowed) = scaleup_domain::error::allowed_in_serde_message(detail) {
+                    let parts: Vec<&str> = text.split(": ").collect();
+                    let field = parts
+                        .len()
+                        .checked_sub(2)
+                        .map(|i| parts[i])
+                        .and_then(|f| f.rsplit(' ').next())
+                        .filter(|f| f.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                        .unwrap_or("query");
+                    return ApiError::invalid(field, scaleup_domain::error::one_of(&allowed));
+                }
+                ApiError::invalid("query", format!("invalid query parameters: {detail}"))
             })
     }
 }
 
-/// The remote address, when the server was started with connection info (for rate limiting).
+/// The client's address (for sign-in throttling and the sign-in audit event): the one
+/// `ops::client_addr` resolved (behind a trusted proxy, from `X-Forwarded-For`), else the TCP
+/// peer's, else `unknown` (in-process tests without connection info).
 pub(crate) struct Remote(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Remote {
@@ -279,8 +310,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Remote {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let addr = parts
             .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .get::<crate::ops::ClientAddr>()
+            .map(|c| c.0.to_string())
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|c| c.0.ip().to_string())
+            })
             .unwrap_or_else(|| "unknown".to_string());
         Ok(Remote(addr))
     }
@@ -513,18 +550,6 @@ async fn create_programme(
     Body(b): Body<ProgrammeBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require(Capability::ManageHubSetup)?;
-    if !state.catalog.protocols.is_empty()
-        && !state
-            .catalog
-            .protocols
-            .iter()
-            .any(|(c, _)| *c == b.protocol_code)
-    {
-        return Err(ApiError::invalid(
-            "protocol_code",
-            "is not a protocol in the catalogue",
-        ));
-    }
     let mut sites = Vec::new();
     for (i, s) in b.sites.into_iter().enumerate() {
         sites.push((
@@ -640,9 +665,7 @@ async fn reset_password(
     Path(id): Path<String>,
     Body(b): Body<PasswordBody>,
 ) -> Result<StatusCode, ApiError> {
-    if caller.actor.role != Role::Admin {
-        return Err(ApiError::forbidden("only an admin resets passwords"));
-    }
+    caller.require(Capability::ManageUsers)?;
     state
         .store
         .set_password(Some(&caller.actor), &uuid_or_404(&id)?, &b.password)
@@ -791,6 +814,18 @@ async fn sync_push(
         }
     }
     let results = state.store.push(&caller.actor, &b.device_id, good).await?;
+    state.ops.metrics.record_sync(
+        acks.iter()
+            .filter(|a| a.is_some())
+            .map(|_| "rejected")
+            .chain(results.iter().map(|a| match a.status {
+                scaleup_storage::AckStatus::Created => "created",
+                scaleup_storage::AckStatus::Updated => "updated",
+                scaleup_storage::AckStatus::Unchanged => "unchanged",
+                scaleup_storage::AckStatus::Conflict => "conflict",
+                scaleup_storage::AckStatus::Rejected => "rejected",
+            })),
+    );
     for (pos, ack) in positions.into_iter().zip(results) {
         acks[pos] = Some(json!(ack));
     }
@@ -1056,13 +1091,44 @@ async fn caseload(
     Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
 async fn list_conflicts(
     State(state): State<AppState>,
     caller: Caller,
+    Params(q): Params<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({"items": state.store.conflicts(&caller.actor).await?, "next_cursor": null}),
-    ))
+    let max = scaleup_storage::MAX_CONFLICT_PAGE;
+    let limit = q.limit.unwrap_or(max);
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    let (items, next) = state
+        .store
+        .conflicts_page(&caller.actor, q.cursor.as_deref(), limit)
+        .await?;
+    Ok(Json(json!({"items": items, "next_cursor": next})))
+}
+
+async fn get_conflict(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(
+        state
+            .store
+            .conflict(&caller.actor, &uuid_or_404(&id)?)
+            .await?
+    )))
 }
 
 #[derive(Deserialize)]
@@ -1129,10 +1195,12 @@ async fn summary(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
+    hub_id: Option<String>,
     before: Option<i64>,
     limit: Option<i64>,
 }
 
+/// Audit events, newest first: admins all, hub managers their hubs' (scoped by the store).
 async fn list_audit(
     State(state): State<AppState>,
     caller: Caller,
@@ -1143,23 +1211,25 @@ async fn list_audit(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
     }
-    let items = state.store.audit_events(q.before, limit).await?;
-    let next = if items.len() as i64 == limit {
-        items
-            .last()
-            .and_then(|i| i["seq"].as_i64())
-            .map(|s| s.to_string())
-    } else {
-        None
-    };
-    Ok(Json(json!({"items": items, "next_cursor": next})))
+    let hub = q
+        .hub_id
+        .as_deref()
+        .map(|h| uuid_param(h, "hub_id"))
+        .transpose()?;
+    let (items, next) = state
+        .store
+        .audit_page(&caller.actor, hub.as_deref(), q.before, limit)
+        .await?;
+    Ok(Json(
+        json!({"items": items, "next_cursor": next.map(|s| s.to_string())}),
+    ))
 }
 
 async fn verify_audit(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Capability::ReadAudit)?;
+    caller.require(Capability::VerifyAudit)?;
     Ok(Json(json!(state.store.verify_audit().await?)))
 }
 
@@ -1179,7 +1249,7 @@ async fn verify_audit_with_checkpoints(
     caller: Caller,
     Body(b): Body<AuditVerifyBody>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Capability::ReadAudit)?;
+    caller.require(Capability::VerifyAudit)?;
     if b.checkpoints.len() > MAX_AUDIT_CHECKPOINTS {
         return Err(ApiError::invalid(
             "checkpoints",
@@ -1196,7 +1266,7 @@ async fn audit_checkpoint(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Capability::ReadAudit)?;
+    caller.require(Capability::VerifyAudit)?;
     match state.store.audit_checkpoint().await? {
         scaleup_storage::CheckpointOutcome::Signed { checkpoint, .. } => {
             Ok(Json(json!(checkpoint)))
@@ -1213,40 +1283,52 @@ async fn audit_checkpoint(
     }
 }
 
-/// A catalogue listing as the API serves it.
-fn doc_list(docs: &[(String, Value)]) -> Json<Value> {
-    let items: Vec<&Value> = docs.iter().map(|(_, v)| v).collect();
+/// The catalogue the caller works with: their own hub's (the network's for an admin).
+fn caller_catalog(state: &AppState, caller: &Caller) -> Arc<Catalog> {
+    state.catalog(caller.user.hub_id.as_deref())
+}
+
+fn listing(items: Vec<Value>) -> Json<Value> {
     Json(json!({"items": items, "next_cursor": null}))
 }
 
-/// One catalogue document by code, or 404.
-fn doc_by_code(docs: &[(String, Value)], code: &str) -> Result<Json<Value>, ApiError> {
-    docs.iter()
-        .find(|(c, _)| c == code)
-        .map(|(_, v)| Json(v.clone()))
-        .ok_or_else(ApiError::not_found)
+async fn list_instruments(State(state): State<AppState>, caller: Caller) -> Json<Value> {
+    let catalog = caller_catalog(&state, &caller);
+    listing(
+        catalog
+            .instruments()
+            .map(|(_, i)| serde_json::to_value(i.def()).unwrap_or_default())
+            .collect(),
+    )
 }
 
-async fn list_instruments(State(state): State<AppState>, _caller: Caller) -> Json<Value> {
-    doc_list(&state.catalog.instruments)
-}
-
+/// The newest version of an instrument in the caller's catalogue.
 async fn get_instrument(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    doc_by_code(&state.catalog.instruments, &code)
+    let catalog = caller_catalog(&state, &caller);
+    let i = catalog.instrument(&code).ok_or_else(ApiError::not_found)?;
+    Ok(Json(serde_json::to_value(i.def()).unwrap_or_default()))
 }
 
-async fn list_protocols(State(state): State<AppState>, _caller: Caller) -> Json<Value> {
-    doc_list(&state.catalog.protocols)
+async fn list_protocols(State(state): State<AppState>, caller: Caller) -> Json<Value> {
+    let catalog = caller_catalog(&state, &caller);
+    listing(
+        catalog
+            .protocols()
+            .map(|(_, p)| serde_json::to_value(p.def()).unwrap_or_default())
+            .collect(),
+    )
 }
 
 async fn get_protocol(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    doc_by_code(&state.catalog.protocols, &code)
+    let catalog = caller_catalog(&state, &caller);
+    let p = catalog.protocol(&code).ok_or_else(ApiError::not_found)?;
+    Ok(Json(serde_json::to_value(p.def()).unwrap_or_default()))
 }

@@ -45,12 +45,13 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// 403 unless the caller's role has the capability.
+    /// 403 unless the caller's role has the capability, with a message that says which roles
+    /// may (so the caller knows whom to ask).
     pub fn require(&self, capability: Capability) -> Result<(), ApiError> {
         if self.actor.role.can(capability) {
             Ok(())
         } else {
-            Err(ApiError::forbidden("your role may not do this"))
+            Err(ApiError::forbidden(self.actor.role.refusal(capability)))
         }
     }
 }
@@ -60,21 +61,20 @@ pub fn token_from_parts(parts: &Parts) -> Option<String> {
         .headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-    {
-        if let Some(t) = h
+        && let Some(t) = h
             .strip_prefix("Bearer ")
             .or_else(|| h.strip_prefix("bearer "))
-        {
-            return Some(t.trim().to_string());
-        }
+    {
+        return Some(t.trim().to_string());
     }
     for cookie in parts.headers.get_all(axum::http::header::COOKIE) {
         let Ok(text) = cookie.to_str() else { continue };
         for pair in text.split(';') {
-            if let Some((k, v)) = pair.trim().split_once('=') {
-                if k == SESSION_COOKIE && !v.is_empty() {
-                    return Some(v.to_string());
-                }
+            if let Some((k, v)) = pair.trim().split_once('=')
+                && k == SESSION_COOKIE
+                && !v.is_empty()
+            {
+                return Some(v.to_string());
             }
         }
     }

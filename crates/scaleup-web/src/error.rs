@@ -64,6 +64,14 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Forbidden(m) => ApiError::forbidden(m),
             StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            StoreError::Definition(e) => ApiError {
+                field: Some("text".into()),
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_definition",
+                    e.to_string(),
+                )
+            },
             StoreError::RateLimited {
                 retry_after_seconds,
             } => ApiError {

@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use scaleup_domain::date::Date;
-use scaleup_domain::role::{Capability, Role};
+use scaleup_domain::role::Capability;
 use scaleup_indicators::{Computed, Disclosure, QueryText};
 use serde::Deserialize;
 
@@ -36,10 +36,19 @@ pub(crate) struct IndicatorQuery {
 /// The disclosure policy for `caller` on `computed`: exact only for a role that may see its
 /// own hub's client rows, and only when every programme in the answer is of that hub.
 pub(crate) fn policy_for(caller: &Caller, computed: &Computed) -> Disclosure {
-    let role = caller.actor.role;
-    let own_hub = |hub: &String| caller.user.hub_id.as_deref() == Some(hub.as_str());
+    policy_for_session(&caller.actor, &caller.user, computed)
+}
+
+/// [`policy_for`] for a signed-in page visitor (the dashboard) as for an API caller.
+pub(crate) fn policy_for_session(
+    actor: &scaleup_storage::Actor,
+    user: &scaleup_storage::UserRecord,
+    computed: &Computed,
+) -> Disclosure {
+    let role = actor.role;
+    let own_hub = |hub: &String| user.hub_id.as_deref() == Some(hub.as_str());
     if role.can(Capability::ReadExactIndicators)
-        && (role == Role::Admin || computed.hub_ids().iter().all(own_hub))
+        && (role.sees_every_hub() || computed.hub_ids().iter().all(own_hub))
     {
         Disclosure::Exact
     } else {

@@ -10,7 +10,9 @@
 //! Invariants:
 //! - The server holds no state between requests: sessions, sign-in counters and everything
 //!   else live in the database, so any number of servers can share one PostgreSQL. (The store's
-//!   bound on concurrent password checks is per process: a resource limit, not a record.)
+//!   bound on concurrent password checks is per process: a resource limit, not a record.) The
+//!   one cache, the catalogue built from uploaded definitions, is the store's, and follows the
+//!   database's definitions version.
 //! - Bad input is a 4xx JSON error naming the field; internal failures are a generic 500 whose
 //!   cause is logged without identifiers or clinical values.
 //! - A client the caller may not see is a 404, exactly like one that does not exist.
@@ -18,12 +20,15 @@
 pub mod analyses;
 mod api;
 mod auth;
+mod console;
 mod error;
+mod exports;
 mod indicators;
 pub mod notify;
 pub mod openapi;
+pub mod ops;
 pub mod ui;
 
-pub use api::{AppState, CatalogDocs, MAX_BATCH, UiConfig, router};
+pub use api::{AppState, MAX_BATCH, UiConfig, router};
 pub use error::ApiError;
 pub use openapi::openapi_document;

@@ -78,6 +78,13 @@ pub const ROUTES: &[RouteDoc] = &[
         true,
     ),
     r(
+        "patch",
+        "/org-units/{id}",
+        "Change an org unit's name, catchment population or prevalence (0-1, with its source) (admin, the hub's managers)",
+        "setup",
+        true,
+    ),
+    r(
         "get",
         "/programmes",
         "Programmes of the caller's hubs",
@@ -88,6 +95,13 @@ pub const ROUTES: &[RouteDoc] = &[
         "post",
         "/programmes",
         "Create a programme with its sites and trial design (admin, hub manager)",
+        "setup",
+        true,
+    ),
+    r(
+        "patch",
+        "/programmes/{id}",
+        "Change a programme's name, protocol (from the hub's catalogue) or alert deadline (admin, the hub's managers)",
         "setup",
         true,
     ),
@@ -108,7 +122,28 @@ pub const ROUTES: &[RouteDoc] = &[
     r(
         "post",
         "/users/{id}/password",
-        "Reset a password (admin); ends the user's sessions",
+        "Reset a password (admin; hub manager for their hub's staff); ends the user's sessions",
+        "users",
+        true,
+    ),
+    r(
+        "post",
+        "/users/{id}/deactivate",
+        "Deactivate an account (admin; hub manager within their hub; not one's own): its sessions end at once",
+        "users",
+        true,
+    ),
+    r(
+        "post",
+        "/users/{id}/reactivate",
+        "Reactivate an account (admin; hub manager within their hub)",
+        "users",
+        true,
+    ),
+    r(
+        "post",
+        "/users/{id}/move-caseload",
+        "Move a counsellor's active clients (an open episode, or none yet) to another counsellor of the same hub; each client's records, open alerts and conflicts follow (audited)",
         "users",
         true,
     ),
@@ -213,7 +248,14 @@ pub const ROUTES: &[RouteDoc] = &[
     r(
         "get",
         "/conflicts",
-        "Open sync conflicts for review",
+        "Open sync conflicts for review, oldest first, paged (audited)",
+        "sync",
+        true,
+    ),
+    r(
+        "get",
+        "/conflicts/{id}",
+        "One open sync conflict, by id (audited)",
         "sync",
         true,
     ),
@@ -241,7 +283,7 @@ pub const ROUTES: &[RouteDoc] = &[
     r(
         "get",
         "/audit",
-        "Audit events, newest first (admin)",
+        "Audit events, newest first (admin: all; hub manager: the events of their hubs)",
         "audit",
         true,
     ),
@@ -268,8 +310,22 @@ pub const ROUTES: &[RouteDoc] = &[
     ),
     r(
         "get",
+        "/definitions",
+        "Definition files in force for the caller's hubs (network-wide and the hubs' own) and stored files that do not load (admin, hub manager)",
+        "catalogue",
+        true,
+    ),
+    r(
+        "post",
+        "/definitions",
+        "Upload an instrument, protocol, competency-framework, item-text or price-list file for a hub (or network-wide: admin); validated (422 naming file, line and field), in force on every server within seconds, no restart",
+        "catalogue",
+        true,
+    ),
+    r(
+        "get",
         "/instruments",
-        "Instrument catalogue",
+        "Instrument catalogue of the caller's hub (built-in, network-wide and the hub's own files)",
         "catalogue",
         true,
     ),
@@ -293,6 +349,34 @@ pub const ROUTES: &[RouteDoc] = &[
         "/programmes/{code}/effectiveness",
         "Effectiveness of a programme: its design's standard mixed model on outcome change (audited)",
         "analysis",
+        true,
+    ),
+    r(
+        "get",
+        "/programmes/{code}/dataset",
+        "A de-identified analysis dataset of a programme (one row per episode, assessment or session) with its data dictionary and R and Stata loaders, as `scaleup export dataset` writes them; audited with the caller and the options. Refused (422) when a combination of the quasi-identifiers is shared by fewer than k clients",
+        "export",
+        true,
+    ),
+    r(
+        "get",
+        "/programmes/{code}/fhir",
+        "The programme's assessments as a FHIR R4 transaction Bundle (Questionnaires, pseudonymous Patients, QuestionnaireResponses, total-score Observations), as `scaleup export fhir` writes it; audited",
+        "export",
+        true,
+    ),
+    r(
+        "post",
+        "/programmes/{code}/nda",
+        "NIMH Data Archive submission files of the programme (ndar_subject01 and each instrument's structure) with the report of rows NDA would reject, from the hub's GUID map; audited",
+        "export",
+        true,
+    ),
+    r(
+        "post",
+        "/programmes/{code}/dhis2",
+        "A DHIS2 Tracker payload (for POST /api/tracker) of the programme through the hub's mapping of DHIS2 UIDs; audited",
+        "export",
         true,
     ),
     r(
@@ -562,6 +646,20 @@ pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
         "clients per page (default 500)",
     ),
     (
+        "/conflicts",
+        "cursor",
+        "string",
+        false,
+        "next_cursor of the previous page",
+    ),
+    (
+        "/conflicts",
+        "limit",
+        r#"{"type": "integer", "minimum": 1, "maximum": 500}"#,
+        false,
+        "conflicts per page (default 500)",
+    ),
+    (
         "/summary",
         "from",
         r#"{"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}"#,
@@ -644,6 +742,13 @@ pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
         r#"{"type": "string", "enum": ["json", "csv"]}"#,
         false,
         "json (default) or csv",
+    ),
+    (
+        "/audit",
+        "hub_id",
+        r#"{"type": "string", "format": "uuid"}"#,
+        false,
+        "only this hub's events",
     ),
     (
         "/audit",
@@ -1010,6 +1115,69 @@ pub const QUERY_PARAMS: &[(&str, &str, &str, bool, &str)] = &[
         "remission: last score below this (default 10)",
     ),
     (
+        "/programmes/{code}/dataset",
+        "unit",
+        r#"{"type": "string", "enum": ["episode", "assessment", "session"]}"#,
+        false,
+        "what one row is (default episode)",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "instrument",
+        r#"{"type": "string", "pattern": "^[a-z0-9_.-]{1,64}$"}"#,
+        false,
+        "outcome instrument of an episode row (default: the design's, else phq9)",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "follow_up",
+        r#"{"type": "string", "enum": ["endpoint", "follow_up"]}"#,
+        false,
+        "occasion of an episode row's follow-up score (default follow_up)",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "exact_ages",
+        "boolean",
+        false,
+        "exact ages in years instead of bands",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "no_date_shift",
+        "boolean",
+        false,
+        "true dates instead of per-client shifted ones",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "keep_free_text",
+        "boolean",
+        false,
+        "keep free-text variables",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "keep_facility",
+        "boolean",
+        false,
+        "keep facilities and cluster labels instead of coarsening to district",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "k",
+        r#"{"type": "integer", "minimum": 0}"#,
+        false,
+        "k of the k-anonymity check (default 5; 0 or 1 turns it off)",
+    ),
+    (
+        "/programmes/{code}/dataset",
+        "quasi_identifiers",
+        "string",
+        false,
+        "comma-separated variables checked for k-anonymity (default sex, age_band or age, district, facility when kept)",
+    ),
+    (
         "/programmes/{code}/effectiveness",
         "instrument",
         "string",
@@ -1085,9 +1253,15 @@ fn error_schema() -> Value {
 /// The status a route answers with when it succeeds.
 fn success_status(method: &str, path: &str) -> &'static str {
     match (method, path) {
-        ("post", "/hubs" | "/org-units" | "/programmes" | "/users" | "/alerts/{id}/follow-ups") => {
-            "201"
-        }
+        (
+            "post",
+            "/hubs"
+            | "/org-units"
+            | "/programmes"
+            | "/users"
+            | "/alerts/{id}/follow-ups"
+            | "/definitions",
+        ) => "201",
         ("post", "/auth/logout" | "/users/{id}/password" | "/conflicts/{id}/resolve") => "204",
         _ => "200",
     }
@@ -1101,11 +1275,17 @@ fn json_body(method: &str, path: &str) -> Option<&'static str> {
         ("post", "/programmes") => "ProgrammeCreate",
         ("post", "/users") => "UserCreate",
         ("post", "/users/{id}/password") => "PasswordReset",
+        ("post", "/users/{id}/move-caseload") => "CaseloadMoveRequest",
+        ("patch", "/org-units/{id}") => "OrgUnitUpdate",
+        ("patch", "/programmes/{id}") => "ProgrammeUpdate",
+        ("post", "/definitions") => "DefinitionUpload",
         ("post", "/alerts/{id}/acknowledge") => "AlertAcknowledge",
         ("post", "/alerts/{id}/follow-ups") => "AlertFollowUp",
         ("post", "/safety-flags/{id}/acknowledge") => "SafetyFlagAcknowledge",
         ("post", "/conflicts/{id}/resolve") => "ConflictResolve",
         ("post", "/audit/verify") => "AuditVerifyRequest",
+        ("post", "/programmes/{code}/nda") => "NdaGuidMap",
+        ("post", "/programmes/{code}/dhis2") => "Dhis2Mapping",
         _ => return None,
     })
 }
@@ -1119,6 +1299,7 @@ fn response_schema(method: &str, path: &str) -> Option<&'static str> {
         ("get" | "post", "/audit/verify") => "AuditVerification",
         ("get", "/audit/checkpoint") => "AuditCheckpoint",
         ("get", "/indicators") => "IndicatorTable",
+        ("get", "/programmes/{code}/dataset") => "ExportFiles",
         _ => return None,
     })
 }
@@ -1130,7 +1311,28 @@ fn nullable(kind: &str) -> Value {
 /// Response schemas: the acknowledgements of a push and the caseload, which the counsellor's
 /// app reads field by field. Open objects, so that a field added later is not a breaking change.
 fn response_schemas() -> Value {
+    let uid = json!({"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]{10}$"});
+    let stage = json!({"type": "object", "required": ["stage"], "additionalProperties": false, "properties": {
+        "stage": uid, "data_elements": {"type": "object", "additionalProperties": uid}}});
     json!({
+        "NdaGuidMap": {"type": "object", "required": ["guids"], "additionalProperties": false, "properties": {
+            "guids": {"type": "object", "additionalProperties": {"type": "string"},
+                "description": "client (scaleup's client id or its export pseudonym) -> GUID or pseudo-GUID"},
+            "shift_dates": {"type": "boolean", "description": "shift every interview date of a subject by a persistent secret offset (as --shift-dates)"}}},
+        "Dhis2Mapping": {"type": "object", "required": ["tracked_entity_type", "program", "org_units"], "additionalProperties": false,
+            "description": "the hub's DHIS2 UIDs, as in the TOML file `scaleup export dhis2 --mapping` reads",
+            "properties": {
+                "tracked_entity_type": uid, "program": uid,
+                "org_units": {"type": "object", "additionalProperties": uid, "description": "facility code -> org unit UID"},
+                "attributes": {"type": "object", "additionalProperties": uid, "description": "sex, birth_year, pseudonym -> attribute UID"},
+                "sex_codes": {"type": "object", "additionalProperties": {"type": "string"}},
+                "assessments": {"type": "object", "additionalProperties": stage, "description": "instrument code -> stage and data elements"},
+                "session": stage}},
+        "ExportFiles": {"type": "object", "required": ["files"], "properties": {
+            "dataset": {"type": "string", "description": "file stem, e.g. pmplus-sw-trial_episodes"},
+            "rows": {"type": "integer"}, "clients": {"type": "integer"},
+            "files": {"type": "array", "items": {"type": "object", "required": ["name", "content"], "properties": {
+                "name": {"type": "string"}, "content": {"type": "string", "description": "the file's text (UTF-8)"}}}}}},
         "SyncAcks": {"type": "object", "required": ["acks"], "properties": {
             "acks": {"type": "array", "items": {"$ref": "#/components/schemas/Ack"}}}},
         "Ack": {"type": "object", "required": ["id", "status"], "properties": {
@@ -1356,8 +1558,14 @@ pub fn openapi_document() -> Value {
         if let Some(schema) = json_body(route.method, route.path) {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         }
+        if route.tag == "export" {
+            op["responses"]["422"] = json!({"description": "Refused: the message names the combination of quasi-identifiers shared by fewer than k clients, or the unknown variable", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        }
         if route.path == "/audit/checkpoint" {
             op["responses"]["409"] = json!({"description": "The audit chain does not verify, so no checkpoint was made (GET /audit/verify lists the findings)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        }
+        if route.path == "/definitions" && route.method == "post" {
+            op["responses"]["422"] = json!({"description": "The file does not validate; the message names the file, line and field (`my_scale.toml:14: items[3].options: codes must be unique`) and nothing is stored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
         if let Some((media, description)) = analysis_body(route.path) {
             op["requestBody"] = json!({"required": true, "description": description,
@@ -1459,15 +1667,21 @@ pub fn openapi_document() -> Value {
                                 "device_time": {"type": "string", "format": "date-time",
                                     "description": "the device's clock when the record was saved; at most a day ahead of the server's"},
                                 "data": {"type": "object",
-                                    "description": "the record body of its kind; no date in it may be after the server's today plus one day. An assessment may name `instrument_version`, the version of the instrument its form used: the server scores with exactly that version (rejected at data.instrument_version when the catalogue lacks it), else the newest. A session's `components` must be components of its episode's programme's protocol; a new episode is rejected at data.client_id while an exclusion of that protocol fires on the client's latest screening or baseline."}
-                            }
+                                    "description": "the record body of its kind (its schema is `<Kind>Data`, chosen by `kind`); no date in it may be after the server's today plus one day. An assessment may name `instrument_version`, the version of the instrument its form used: the server scores with exactly that version (rejected at data.instrument_version when the catalogue lacks it), else the newest. A session's `components` must be components of its episode's programme's protocol; a new episode is rejected at data.client_id while an exclusion of that protocol fires on the client's latest screening or baseline."}
+                            },
+                            "allOf": record_data_by_kind()
                         }}
                     }
                 }
             }
         }
     });
-    for extra in [audit_schemas(), response_schemas()] {
+    for extra in [
+        audit_schemas(),
+        response_schemas(),
+        console_schemas(),
+        record_data_schemas(),
+    ] {
         if let (Some(schemas), Value::Object(extra)) =
             (doc["components"]["schemas"].as_object_mut(), extra)
         {
@@ -1475,6 +1689,73 @@ pub fn openapi_document() -> Value {
         }
     }
     doc
+}
+
+/// The bodies of the hub console's routes.
+fn console_schemas() -> Value {
+    json!({
+                "CaseloadMoveRequest": object(&["to_counsellor_id"], json!({
+                    "to_counsellor_id": {"type": "string", "format": "uuid",
+                        "description": "an active counsellor or supervisor of the same hub"}})),
+                "OrgUnitUpdate": object(&[], json!({
+                    "name": text(scaleup_storage::MAX_NAME_CHARS),
+                    "catchment_population": {"type": "integer", "minimum": 0},
+                    "prevalence": {"type": ["number", "null"], "minimum": 0, "maximum": 1,
+                        "description": "share of the catchment with the condition (need = catchment x prevalence); null clears it"},
+                    "prevalence_source": {"type": "string", "minLength": 1, "maxLength": scaleup_storage::MAX_SOURCE_CHARS,
+                        "description": "where the prevalence comes from; required with a prevalence"}})),
+                "ProgrammeUpdate": object(&[], json!({
+                    "name": text(scaleup_storage::MAX_NAME_CHARS), "protocol_code": text(64),
+                    "alert_ack_hours": {"type": "integer", "minimum": 1, "maximum": 336}})),
+                "DefinitionUpload": object(&["hub_id", "file_name", "text"], json!({
+                    "hub_id": {"type": ["string", "null"], "format": "uuid",
+                        "description": "the hub the file applies to; null: every hub (admins only)"},
+                    "file_name": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "text": {"type": "string", "minLength": 1, "maxLength": 524288,
+                        "description": "the TOML file: kind = instrument | protocol | competency_framework | item_texts, or [[price_list]] tables as `scaleup econ cost --prices` reads them"}}))
+    })
+}
+
+/// The component name of the schema of a record kind's `data`: `client_identity` →
+/// `ClientIdentityData`.
+pub fn record_data_schema_name(kind: scaleup_domain::record::RecordKind) -> String {
+    let mut name = String::new();
+    for part in kind.as_str().split('_') {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            name.push(first.to_ascii_uppercase());
+            name.extend(chars);
+        }
+    }
+    name + "Data"
+}
+
+/// One schema per record kind's `data`, generated from the domain type that parses it
+/// (`scaleup_domain::record::data_schema`), so the document and the validation cannot drift.
+fn record_data_schemas() -> Value {
+    let map: serde_json::Map<String, Value> = scaleup_domain::record::RecordKind::ALL
+        .iter()
+        .map(|&kind| {
+            (
+                record_data_schema_name(kind),
+                scaleup_domain::record::data_schema(kind),
+            )
+        })
+        .collect();
+    Value::Object(map)
+}
+
+/// `kind` selects the schema of `data`: one `if kind is K then data is KData` per kind.
+fn record_data_by_kind() -> Value {
+    scaleup_domain::record::RecordKind::ALL
+        .iter()
+        .map(|&kind| {
+            json!({
+                "if": {"required": ["kind"], "properties": {"kind": {"const": kind.as_str()}}},
+                "then": {"properties": {"data": {"$ref": format!("#/components/schemas/{}", record_data_schema_name(kind))}}}
+            })
+        })
+        .collect()
 }
 
 /// A checkpoint of the audit chain, as `GET /audit/checkpoint` returns it and

@@ -459,6 +459,21 @@ async fn gee_and_meta_over_http_match_geepack_and_metafor() {
         .await;
     assert_eq!(status, 200);
     assert!(page.as_str().unwrap().contains("<svg"), "forest plot");
+    // A parameter outside its set is answered with the set, never the value sent (issue 9).
+    let (status, err) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/meta?estimate=yi&se=sei&method=bayes",
+            Some(&researcher),
+            Some(json!(BCG)),
+        )
+        .await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["error"]["field"], "method", "{err}");
+    assert_eq!(
+        err["error"]["message"], "must be one of: fe, dl, reml",
+        "{err}"
+    );
     let (status, err) = app
         .call(
             "POST",
@@ -756,4 +771,76 @@ async fn aggregated_binomial_glmm_over_http_matches_glmer() {
         want["log_likelihood"].as_f64().unwrap(),
     );
     assert!(close(a, b, 1e-7), "logLik {a} vs glmer {b}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dataset_export_is_refused_below_k_and_audited_with_its_caller() {
+    let app = App::sqlite().await;
+    record_sessions(&app).await;
+    let researcher = app.token("researcher").await;
+    // One client: below k = 5, refused with the combination named.
+    let (status, err) = app
+        .call(
+            "GET",
+            "/api/v1/programmes/pmplus-2026/dataset?unit=session",
+            Some(&researcher),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["error"]["field"], "k");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("k-anonymity: only 1 client(s) share sex=male"),
+        "{err}"
+    );
+    // k = 1 turns the check off, knowingly: the files come back.
+    let (status, got) = app
+        .call(
+            "GET",
+            "/api/v1/programmes/pmplus-2026/dataset?unit=session&k=1",
+            Some(&researcher),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got["rows"], 1);
+    let files = got["files"].as_array().unwrap();
+    assert_eq!(files.len(), 6);
+    let csv = files[0]["content"].as_str().unwrap();
+    assert!(csv.starts_with("client_id,episode_id,hub,district,cluster,site_arm,arm,period,exposed,sex,age_band,session_number,session_on,attended,duration_minutes,modality,components_delivered\n"), "{csv}");
+    // An option outside its set lists the set.
+    let (status, err) = app
+        .call(
+            "GET",
+            "/api/v1/programmes/pmplus-2026/dataset?unit=visit",
+            Some(&researcher),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        err["error"]["message"],
+        "must be one of: episode, assessment, session"
+    );
+    // Both reads are audited, attributed to the researcher, with the options.
+    let admin = app.token("admin").await;
+    let (_, audit) = app
+        .call("GET", "/api/v1/audit?limit=1000", Some(&admin), None)
+        .await;
+    let exports: Vec<&Value> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "export.dataset")
+        .collect();
+    assert_eq!(exports.len(), 2, "{audit}");
+    assert!(
+        exports
+            .iter()
+            .all(|e| e["actor_id"] == app.fixture.researcher.id)
+    );
+    assert!(exports.iter().any(|e| e["detail"]["k"] == 1), "{exports:?}");
 }

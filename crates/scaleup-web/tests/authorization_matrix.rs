@@ -44,14 +44,40 @@ const MATRIX: &[Row] = &[
     row("post", "/hubs", [401, 201, 403, 403, 403, 403, 403]),
     row("get", "/org-units", [401, 200, 200, 200, 200, 200, 200]),
     row("post", "/org-units", [401, 201, 201, 403, 403, 403, 403]),
+    row(
+        "patch",
+        "/org-units/{id}",
+        [401, 200, 200, 403, 403, 403, 403],
+    ),
     row("get", "/programmes", [401, 200, 200, 200, 200, 200, 200]),
     row("post", "/programmes", [401, 201, 201, 403, 403, 403, 403]),
+    row(
+        "patch",
+        "/programmes/{id}",
+        [401, 200, 200, 403, 403, 403, 403],
+    ),
     row("get", "/users", [401, 200, 200, 200, 403, 403, 403]),
     row("post", "/users", [401, 201, 201, 403, 403, 403, 403]),
     row(
         "post",
         "/users/{id}/password",
-        [401, 204, 403, 403, 403, 403, 403],
+        [401, 204, 204, 403, 403, 403, 403],
+    ),
+    // The second counsellor: deactivated, reactivated, and their (empty) caseload moved.
+    row(
+        "post",
+        "/users/{id}/deactivate",
+        [401, 200, 200, 403, 403, 403, 403],
+    ),
+    row(
+        "post",
+        "/users/{id}/reactivate",
+        [401, 200, 200, 403, 403, 403, 403],
+    ),
+    row(
+        "post",
+        "/users/{id}/move-caseload",
+        [401, 200, 200, 403, 403, 403, 403],
     ),
     row("get", "/clients", [401, 200, 200, 200, 200, 200, 403]),
     row("get", "/clients/{id}", [401, 200, 200, 200, 200, 200, 404]),
@@ -92,13 +118,18 @@ const MATRIX: &[Row] = &[
     row("get", "/caseload", [401, 403, 200, 200, 200, 403, 403]),
     row("get", "/conflicts", [401, 403, 200, 200, 403, 403, 403]),
     row(
+        "get",
+        "/conflicts/{id}",
+        [401, 403, 200, 200, 403, 403, 403],
+    ),
+    row(
         "post",
         "/conflicts/{id}/resolve",
         [401, 403, 204, 204, 403, 403, 403],
     ),
     row("get", "/summary", [401, 200, 200, 200, 200, 200, 200]),
     row("get", "/indicators", [401, 200, 200, 200, 403, 200, 200]),
-    row("get", "/audit", [401, 200, 403, 403, 403, 403, 403]),
+    row("get", "/audit", [401, 200, 200, 403, 403, 403, 403]),
     row("get", "/audit/verify", [401, 200, 403, 403, 403, 403, 403]),
     row("post", "/audit/verify", [401, 200, 403, 403, 403, 403, 403]),
     row(
@@ -106,6 +137,8 @@ const MATRIX: &[Row] = &[
         "/audit/checkpoint",
         [401, 200, 403, 403, 403, 403, 403],
     ),
+    row("get", "/definitions", [401, 200, 200, 403, 403, 403, 403]),
+    row("post", "/definitions", [401, 201, 201, 403, 403, 403, 403]),
     row("get", "/instruments", [401, 200, 200, 200, 200, 200, 200]),
     row(
         "get",
@@ -124,6 +157,28 @@ const MATRIX: &[Row] = &[
         "get",
         "/programmes/{code}/effectiveness",
         [401, 422, 422, 403, 403, 422, 422],
+    ),
+    // Exports of client-level, pseudonymised data: the roles that read client rows and run
+    // analyses. The fixture programme is too small for k = 5: 422 means allowed and refused.
+    row(
+        "get",
+        "/programmes/{code}/dataset",
+        [401, 422, 422, 403, 403, 422, 403],
+    ),
+    row(
+        "get",
+        "/programmes/{code}/fhir",
+        [401, 200, 200, 403, 403, 200, 403],
+    ),
+    row(
+        "post",
+        "/programmes/{code}/nda",
+        [401, 200, 200, 403, 403, 200, 403],
+    ),
+    row(
+        "post",
+        "/programmes/{code}/dhis2",
+        [401, 200, 200, 403, 403, 200, 403],
     ),
     row("post", "/analyses/lmm", [401, 200, 200, 403, 403, 200, 200]),
     row(
@@ -319,12 +374,17 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
         .replace(
             "{id}",
             match r.template {
-                "/users/{id}/password" => &f.counsellor_b.id,
+                "/users/{id}/password"
+                | "/users/{id}/deactivate"
+                | "/users/{id}/reactivate"
+                | "/users/{id}/move-caseload" => &f.counsellor_b.id,
+                "/org-units/{id}" => &f.facility_id,
+                "/programmes/{id}" => &f.programme_id,
                 "/alerts/{id}" | "/alerts/{id}/acknowledge" | "/alerts/{id}/follow-ups" => {
                     &t.alerts[col]
                 }
                 "/safety-flags/{id}/acknowledge" => &t.safety_flags[col],
-                "/conflicts/{id}/resolve" => &t.conflicts[col],
+                "/conflicts/{id}/resolve" | "/conflicts/{id}" => &t.conflicts[col],
                 _ => &t.client,
             },
         )
@@ -376,6 +436,21 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
             json!({"username": format!("new-{role}"), "display_name": "New", "password": "a long enough password", "role": "counsellor", "hub_id": f.hub_id, "supervisor_id": f.supervisor.id}),
         ),
         ("post", "/users/{id}/password") => Some(json!({"password": "another long password"})),
+        ("post", "/users/{id}/move-caseload") => Some(json!({"to_counsellor_id": f.counsellor.id})),
+        ("patch", "/org-units/{id}") => Some(
+            json!({"catchment_population": 25000, "prevalence": 0.05, "prevalence_source": "Kenya national survey"}),
+        ),
+        ("patch", "/programmes/{id}") => Some(json!({"alert_ack_hours": 48})),
+        ("post", "/definitions") => Some(json!({
+            "hub_id": f.hub_id,
+            "file_name": format!("phq9_{role}.toml"),
+            "text": scaleup_domain::catalog::BUILTIN_FILES
+                .iter()
+                .find(|(n, _)| *n == "instruments/phq9.toml")
+                .unwrap()
+                .1
+                .replacen("code = \"phq9\"", &format!("code = \"phq9_{role}\""), 1),
+        })),
         ("post", "/sync") => Some(
             json!({"device_id": "d", "records": [rec("consent", &uuid(), None, json!({"client_id": t.client, "scope": "research", "given": true, "on": "2026-03-02"}))]}),
         ),
@@ -388,6 +463,12 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
         }
         ("post", "/conflicts/{id}/resolve") => Some(json!({"keep": "server"})),
         ("post", "/audit/verify") => Some(json!({"checkpoints": []})),
+        ("post", "/programmes/{code}/nda") => {
+            Some(json!({"guids": {t.client.clone(): "NDAR_INVTEST0001"}}))
+        }
+        ("post", "/programmes/{code}/dhis2") => Some(
+            json!({"tracked_entity_type": "nEenWmSyUEp", "program": "IpHINAT79UW", "org_units": {}}),
+        ),
         ("post", "/analyses/lmm") => Some(Value::String(inputs::lmm_csv())),
         ("post", "/analyses/glmm") => Some(Value::String(inputs::glmm_csv())),
         ("post", "/analyses/gee" | "/analyses/icc") => Some(Value::String(inputs::lmm_csv())),

@@ -305,7 +305,7 @@ async fn a_hundred_thousand_column_header_is_refused_naming_the_limit() {
         .map(|k| format!("c{k}"))
         .collect::<Vec<_>>()
         .join(",");
-    csv.push_str("\n");
+    csv.push('\n');
     let (status, err) = app
         .call(
             "POST",

@@ -149,6 +149,33 @@ fn every_message_the_pages_use_exists_in_english() {
             );
         }
     }
+    // The hub console's refusals name the action they refuse (`Visitor::may`).
+    use scaleup_domain::role::Capability::*;
+    for capability in [
+        OpenHubConsole,
+        ManageUsers,
+        MoveCaseloads,
+        ManageHubSetup,
+        ManageDefinitions,
+        ManageNetworkDefinitions,
+        ReadAudit,
+        ReviewClinical,
+    ] {
+        let id = format!("capability-{}", capability.as_str());
+        assert!(english.contains(&id), "{id}");
+    }
+    for done in [
+        "created",
+        "deactivated",
+        "reactivated",
+        "password",
+        "moved",
+        "saved",
+        "uploaded",
+        "resolved",
+    ] {
+        assert!(english.contains(&format!("console-done-{done}")), "{done}");
+    }
     for action in scaleup_storage::ALERT_ACTIONS {
         assert!(
             english.contains(&format!("action-{action}")),

@@ -90,7 +90,9 @@ fn defs_json(instruments: &[Instrument]) -> Value {
 fn error_json(e: ScoreError) -> Value {
     let error = match e {
         ScoreError::UnknownItem { item } => json!({"kind": "unknown_item", "item": item}),
-        ScoreError::CodeOutOfRange { item } => json!({"kind": "code_out_of_range", "item": item}),
+        ScoreError::CodeOutOfRange { item, .. } => {
+            json!({"kind": "code_out_of_range", "item": item})
+        }
         ScoreError::TooManyMissing {
             missing,
             allowed,
@@ -392,9 +394,8 @@ impl<'a> Gen<'a> {
         // Risk rules can name unscored items: give the climb every item to work with.
         for k in 0..self.items.len() {
             let id = self.items[k].id.clone();
-            if !set.contains_key(&id) {
-                let code = self.near(k, level);
-                set.insert(id, Some(code));
+            if let std::collections::btree_map::Entry::Vacant(e) = set.entry(id) {
+                e.insert(Some(self.near(k, level)));
             }
         }
         if matches!(goal, Goal::Value(..)) {

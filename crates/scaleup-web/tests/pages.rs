@@ -559,3 +559,142 @@ async fn the_device_gets_definitions_without_client_data_and_the_kill_switch_kee
     let sw = killed.send("GET", "/app/sw.js", &[], "").await;
     assert!(sw.body.contains("unregister") && !sw.body.contains("indexedDB"));
 }
+
+/// Issue 8, where people see the indicators: the dashboard shows a programme's cascade, months,
+/// subgroups and places with drill-down from region to facility; the hub's own staff see exact
+/// figures and the counsellors' table, a viewer sees small counts withheld and no one's
+/// performance, a counsellor is refused with a message that says what to do.
+#[tokio::test]
+async fn the_dashboard_drills_down_and_withholds_small_counts_from_viewers() {
+    let app = App::sqlite().await;
+    let f = &app.fixture;
+    let token = app.token("counsellor").await;
+    // 7 women enrolled, 2 men enrolled, all eligible, at the fixture's facility.
+    let mut records = Vec::new();
+    for i in 0..9 {
+        let client = uuid();
+        let sex = if i < 7 { "female" } else { "male" };
+        records.push(rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": sex})));
+        records.push(rec("eligibility", &uuid(), None, json!({"client_id": client, "decided_on": "2026-03-01", "eligible": true, "offered": true, "accepted": true})));
+        records.push(rec("episode", &uuid(), None, json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-03-02"})));
+    }
+    let (status, acks) = app
+        .call(
+            "POST",
+            "/api/v1/sync",
+            Some(&token),
+            Some(json!({"device_id": "d", "records": records})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{acks}");
+    // The fixture's programme (testing::Fixture).
+    let code = "pmplus-2026";
+
+    let manager = app.browser_session("manager").await;
+    let page = app
+        .send(
+            "GET",
+            &format!("/dashboard?programme={code}"),
+            &[("cookie", &manager)],
+            "",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for text in [
+        "Effective coverage",
+        "Reach by sex",
+        "<title>Reach by sex: Female 100%, Male 100%</title>",
+        "Regions",
+        "NAIROBI",
+        "Counsellors: fidelity and dose",
+    ] {
+        assert!(page.body.contains(text), "{text}:\n{}", page.body);
+    }
+    assert!(
+        !page.body.contains("so that no one can be recognised"),
+        "exact for the hub's manager"
+    );
+    // Drill down: the region lists its districts, the district its facilities.
+    let region = app
+        .send(
+            "GET",
+            &format!("/dashboard?programme={code}&level=region&unit=nairobi"),
+            &[("cookie", &manager)],
+            "",
+        )
+        .await;
+    assert_eq!(region.status, StatusCode::OK, "{}", region.body);
+    assert!(
+        region.body.contains("Districts") && region.body.contains("KIBRA"),
+        "{}",
+        region.body
+    );
+    assert!(
+        region.body.contains("level=district&amp;unit=kibra")
+            || region.body.contains("level=district&#38;unit=kibra"),
+        "{}",
+        region.body
+    );
+    let district = app
+        .send(
+            "GET",
+            &format!("/dashboard?programme={code}&level=district&unit=kibra"),
+            &[("cookie", &manager)],
+            "",
+        )
+        .await;
+    assert_eq!(district.status, StatusCode::OK);
+    assert!(district.body.contains("Facilities"), "{}", district.body);
+
+    // A viewer: the two men are withheld, and no counsellor's figures appear.
+    let viewer = app.browser_session("viewer").await;
+    let page = app
+        .send(
+            "GET",
+            &format!("/dashboard?programme={code}"),
+            &[("cookie", &viewer)],
+            "",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("so that no one can be recognised"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Counsellors: fidelity and dose"));
+    assert!(
+        !page.body.contains("Male 100%"),
+        "2 men are below k: {}",
+        page.body
+    );
+
+    // Refusals and bad input.
+    let counsellor = app.browser_session("counsellor").await;
+    let res = app
+        .send(
+            "GET",
+            &format!("/dashboard?programme={code}"),
+            &[("cookie", &counsellor)],
+            "",
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.body.contains("Ask your hub manager"), "{}", res.body);
+    for (query, status) in [
+        ("&level=facility&unit=x", StatusCode::BAD_REQUEST),
+        ("&level=region", StatusCode::BAD_REQUEST),
+        ("&level=region&unit=atlantis", StatusCode::NOT_FOUND),
+        ("&colour=red", StatusCode::BAD_REQUEST),
+    ] {
+        let res = app
+            .send(
+                "GET",
+                &format!("/dashboard?programme={code}{query}"),
+                &[("cookie", &manager)],
+                "",
+            )
+            .await;
+        assert_eq!(res.status, status, "{query}: {}", res.body);
+    }
+}

@@ -39,9 +39,9 @@ impl Server {
         let router = scaleup_web::router(scaleup_web::AppState {
             store: store.clone(),
             secure_cookies: false,
-            catalog: Arc::new(common::catalog()),
             ui: Default::default(),
             analyses: Default::default(),
+            ops: Default::default(),
         });
         Server {
             router,

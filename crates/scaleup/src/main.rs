@@ -46,7 +46,19 @@ enum Command {
     /// Store a hub's own instrument, protocol or item-text files in the database.
     #[cfg(feature = "server")]
     Definitions(cmd::definitions::Args),
-    /// Generate the master key that encrypts identities and keys the audit chain.
+    /// Export a programme's data: de-identified analysis datasets, FHIR R4, NIMH Data Archive,
+    /// indicators to DHIS2 (dataValueSets) and records to DHIS2 Tracker.
+    #[cfg(feature = "server")]
+    Export(cmd::export::Args),
+    /// Write a consistent backup of the database (the key is never in it).
+    #[cfg(feature = "server")]
+    #[command(long_about = cmd::backup::BACKUP_LONG_ABOUT)]
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup into a new database and verify records, identities and the audit log.
+    #[cfg(feature = "server")]
+    #[command(long_about = cmd::backup::RESTORE_LONG_ABOUT)]
+    Restore(cmd::backup::RestoreArgs),
+    /// Generate the master key that encrypts identities and keys the audit chain; rotate to a new one.
     #[cfg(feature = "server")]
     Key(cmd::key::Args),
     /// List, show and score instruments (PHQ-9, GAD-7, SSQ-14, ...).
@@ -77,6 +89,10 @@ fn main() -> ExitCode {
         #[cfg(feature = "server")]
         Command::Audit(args) => cmd::audit::run(args),
         #[cfg(feature = "server")]
+        Command::Backup(args) => cmd::backup::backup(args),
+        #[cfg(feature = "server")]
+        Command::Restore(args) => cmd::backup::restore(args),
+        #[cfg(feature = "server")]
         Command::Key(args) => cmd::key::run(args),
         #[cfg(feature = "server")]
         Command::Definitions(args) => cmd::definitions::run(args),
@@ -84,6 +100,8 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cmd::analyze::run(args),
         #[cfg(feature = "server")]
         Command::Indicators(args) => cmd::indicators::run(args),
+        #[cfg(feature = "server")]
+        Command::Export(args) => cmd::export::run(args),
         Command::Instruments(args) => cmd::instruments::run(args),
         Command::Protocols(args) => cmd::protocols::run(args),
         Command::Stats(args) => cmd::stats::run(args),
@@ -97,5 +115,71 @@ fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Option names are the same on the command line and over HTTP (issue 9): every query parameter
+/// of an analysis route is a long option of the command that runs the same analysis, spelled
+/// with `-` for `_`. Renamed options keep their old name as a hidden alias.
+#[cfg(all(test, feature = "server"))]
+mod option_names {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Which command runs what each route runs.
+    const ROUTES: &[(&str, &[&str])] = &[
+        ("/analyses/lmm", &["stats", "lmm"]),
+        ("/analyses/glmm", &["stats", "glmm"]),
+        ("/analyses/gee", &["stats", "gee"]),
+        ("/analyses/icc", &["stats", "icc"]),
+        ("/analyses/meta", &["stats", "meta"]),
+        ("/analyses/icers", &["econ", "icers"]),
+        ("/analyses/markov", &["econ", "markov"]),
+        ("/analyses/psa", &["econ", "psa"]),
+        ("/analyses/evpi", &["econ", "evpi"]),
+        ("/analyses/owsa", &["econ", "owsa"]),
+        ("/analyses/budget-impact", &["econ", "bia"]),
+        ("/analyses/roi", &["econ", "roi"]),
+        ("/analyses/costs", &["econ", "cost"]),
+        ("/analyses/power", &["design", "power"]),
+        ("/analyses/sample-size", &["design", "sample-size"]),
+        ("/analyses/plan", &["plan"]),
+        ("/programmes/{code}/dataset", &["export", "dataset"]),
+        (
+            "/programmes/{code}/effectiveness",
+            &["analyze", "effectiveness"],
+        ),
+    ];
+
+    #[test]
+    fn every_http_parameter_is_the_commands_option_of_the_same_name() {
+        let root = Cli::command();
+        let mut problems = Vec::new();
+        for (route, path) in ROUTES {
+            let mut cmd = &root;
+            for name in *path {
+                cmd = cmd
+                    .find_subcommand(name)
+                    .unwrap_or_else(|| panic!("no command {path:?}"));
+            }
+            let longs: Vec<String> = cmd
+                .get_arguments()
+                .filter_map(|a| a.get_long())
+                .map(|l| l.replace('-', "_"))
+                .collect();
+            for (_, param, ..) in scaleup_web::openapi::QUERY_PARAMS
+                .iter()
+                .filter(|(p, ..)| p == route)
+            {
+                if !longs.iter().any(|l| l == param) {
+                    problems.push(format!(
+                        "{route}?{param}: `scaleup {}` has no --{}",
+                        path.join(" "),
+                        param.replace('_', "-")
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 }

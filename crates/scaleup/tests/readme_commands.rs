@@ -38,8 +38,9 @@ fn expand(command: &str) -> (Vec<Vec<String>>, Vec<String>) {
             in_path = false;
             options.push(w.split('=').next().unwrap().to_string());
         } else if in_path
+            && w.starts_with(|c: char| c.is_ascii_lowercase())
             && w.chars()
-                .all(|c| c.is_ascii_lowercase() || c == '-' || c == '|')
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '|')
         {
             paths = paths
                 .iter()

@@ -109,7 +109,7 @@ fn factor_flag_and_string_columns() {
         &p,
         "--formula",
         "y ~ x + arm + (1 | site)",
-        "--factor",
+        "--factors",
         "x",
         "--format",
         "json",

@@ -116,6 +116,52 @@ pub fn detect_kind(origin: &str, text: &str) -> Result<DefinitionKind, Definitio
     }
 }
 
+/// What a definition file declares itself to be (kind, code and version, as [`Catalog::add_file`]
+/// would report them), read from its top-level keys without validating the rest: the identity
+/// under which a stored file is replaced by a new upload.
+pub fn identify(origin: &str, text: &str) -> Result<Added, DefinitionError> {
+    let kind = detect_kind(origin, text)?;
+    let table: toml::Table = parse_toml(origin, text)?;
+    let key = |name: &str| {
+        table
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| DefinitionError {
+                origin: origin.to_string(),
+                line: source::line_of_path(text, name).or(Some(1)),
+                field: name.to_string(),
+                message:
+                    "missing or not a string (a definition names itself at the top of the file)"
+                        .to_string(),
+            })
+    };
+    let (code, version) = match kind {
+        DefinitionKind::ItemTexts => (
+            key("instrument")?,
+            format!("{} ({})", key("instrument_version")?, key("language")?),
+        ),
+        _ => (key("code")?, key("version")?),
+    };
+    Ok(Added {
+        kind,
+        code,
+        version,
+    })
+}
+
+impl DefinitionKind {
+    /// The `kind` key's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefinitionKind::Instrument => "instrument",
+            DefinitionKind::Protocol => "protocol",
+            DefinitionKind::CompetencyFramework => "competency_framework",
+            DefinitionKind::ItemTexts => "item_texts",
+        }
+    }
+}
+
 /// Identifies what a successful [`Catalog::add_file`] added.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Added {
@@ -469,5 +515,36 @@ impl Catalog {
     /// All competency frameworks with their origin.
     pub fn competency_frameworks(&self) -> impl Iterator<Item = (&Origin, &CompetencyFramework)> {
         self.frameworks.iter().map(|(o, f)| (o, f))
+    }
+}
+
+#[cfg(test)]
+mod identify_tests {
+    use super::*;
+
+    #[test]
+    fn a_file_names_its_kind_code_and_version() {
+        let phq9 = BUILTIN_FILES
+            .iter()
+            .find(|(n, _)| *n == "instruments/phq9.toml")
+            .unwrap()
+            .1;
+        let id = identify("phq9.toml", phq9).unwrap();
+        assert_eq!(
+            (id.kind, id.code.as_str(), id.version.as_str()),
+            (DefinitionKind::Instrument, "phq9", "1")
+        );
+        let fr = BUILTIN_FILES
+            .iter()
+            .find(|(n, _)| *n == "item_texts/phq9.fr.toml")
+            .unwrap()
+            .1;
+        // As `add_file` reports item texts: the instrument, and its version with the language.
+        let mut catalog = Catalog::new();
+        catalog.add_file("phq9.toml", phq9).unwrap();
+        let added = catalog.add_file("fr.toml", fr).unwrap();
+        assert_eq!(identify("fr.toml", fr).unwrap(), added);
+        let e = identify("x.toml", "kind = \"protocol\"\nname = \"x\"\n").unwrap_err();
+        assert_eq!((e.field.as_str(), e.line), ("code", Some(1)));
     }
 }

@@ -77,10 +77,12 @@ pub enum CompetencyError {
         competency: String,
     },
     /// The level is not one of the framework's levels.
-    #[error("competency {competency}: level is not one of the framework's levels")]
+    #[error("competency {competency}: level is not one of the framework's levels: {}", .allowed.iter().map(u8::to_string).collect::<Vec<_>>().join(", "))]
     LevelOutOfRange {
         /// The id.
         competency: String,
+        /// The framework's levels.
+        allowed: Vec<u8>,
     },
 }
 
@@ -180,6 +182,7 @@ impl CompetencyFramework {
             if !self.def.levels.iter().any(|l| l.level == *level) {
                 return Err(CompetencyError::LevelOutOfRange {
                     competency: id.clone(),
+                    allowed: self.def.levels.iter().map(|l| l.level).collect(),
                 });
             }
         }

@@ -135,10 +135,12 @@ pub enum ScoreError {
         item: String,
     },
     /// A response code is not one of the item's codes.
-    #[error("item {item}: code is not one of the item's allowed codes")]
+    #[error("item {item}: code is not one of the item's allowed codes: {}", join_codes(.allowed))]
     CodeOutOfRange {
         /// Item id.
         item: String,
+        /// The item's codes (the definition's, never the rejected response).
+        allowed: Vec<i32>,
     },
     /// More scored items are unanswered than the missing-item rule allows. Risk flags raised by
     /// the answered items are still carried here: a missing total must not hide a red flag.
@@ -418,6 +420,7 @@ impl Instrument {
             {
                 return Err(ScoreError::CodeOutOfRange {
                     item: id.to_string(),
+                    allowed: self.items[k].codes.clone(),
                 });
             }
         }
@@ -695,4 +698,13 @@ impl Instrument {
             prorated,
         })
     }
+}
+
+/// `0, 1, 2, 3`: an item's codes as its error lists them.
+fn join_codes(codes: &[i32]) -> String {
+    codes
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

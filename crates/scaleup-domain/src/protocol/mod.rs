@@ -144,9 +144,18 @@ impl Protocol {
             if let Some(m) = s.modality
                 && !def.delivery.contains(&m)
             {
+                let allowed: Vec<String> = def
+                    .delivery
+                    .iter()
+                    .filter_map(|m| serde_json::to_value(m).ok())
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect();
                 return Err(ferr(
                     format!("session_plan[{i}].modality"),
-                    "is not one of the protocol's delivery modalities",
+                    format!(
+                        "is not one of the protocol's delivery modalities: {}",
+                        allowed.join(", ")
+                    ),
                 ));
             }
             for c in &s.components {
@@ -267,7 +276,7 @@ impl Protocol {
                     .is_some_and(|t| t.trim().is_empty() || t.len() > 1000)
                 {
                     return Err(ferr(
-                        &format!("risk.safety_steps[{i}].text"),
+                        format!("risk.safety_steps[{i}].text"),
                         "must be 1 to 1000 characters when given",
                     ));
                 }

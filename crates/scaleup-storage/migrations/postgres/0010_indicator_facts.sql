@@ -149,10 +149,8 @@ CREATE TRIGGER records_activity_update AFTER UPDATE OF kind, tag, programme_id, 
 CREATE TRIGGER records_activity_delete AFTER DELETE ON records
     FOR EACH ROW EXECUTE FUNCTION records_activity_apply();
 
--- The population in need: prevalence of the programme's condition per org unit (a facility
--- without one takes its nearest ancestor's), with its source.
-ALTER TABLE org_units ADD COLUMN prevalence DOUBLE PRECISION;
-ALTER TABLE org_units ADD COLUMN prevalence_source TEXT;
+-- The population in need uses org_units.prevalence and prevalence_source (migration 0009; a
+-- facility without one takes its nearest ancestor's).
 
 -- Risk alerts by client: the facts' adverse events and the response-time indicators.
 CREATE INDEX risk_alerts_client ON risk_alerts(client_id);

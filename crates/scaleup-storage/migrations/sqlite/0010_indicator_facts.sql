@@ -161,10 +161,8 @@ BEGIN
       AND facility_id = COALESCE(OLD.facility_id, '') AND counsellor_id = COALESCE(OLD.counsellor_id, '');
 END;
 
--- The population in need: prevalence of the programme's condition per org unit (a facility
--- without one takes its nearest ancestor's), with its source.
-ALTER TABLE org_units ADD COLUMN prevalence DOUBLE PRECISION;
-ALTER TABLE org_units ADD COLUMN prevalence_source TEXT;
+-- The population in need uses org_units.prevalence and prevalence_source (migration 0009; a
+-- facility without one takes its nearest ancestor's).
 
 -- Risk alerts by client: the facts' adverse events and the response-time indicators.
 CREATE INDEX risk_alerts_client ON risk_alerts(client_id);

@@ -99,16 +99,17 @@ impl Store {
         if !verification.ok {
             return Ok(CheckpointOutcome::Refused(verification));
         }
+        let keys = self.audit_keys_for(head.audit_key_id.as_deref())?;
         let mut checkpoint = AuditCheckpoint {
             format: CHECKPOINT_FORMAT.to_string(),
-            key_id: self.keys.key_id.clone(),
+            key_id: keys.key_id.clone(),
             chain: STORE_CHAIN.to_string(),
             seq: head.seq,
             hash: head.hash,
             at: now_timestamp(),
             mac: String::new(),
         };
-        checkpoint.mac = self.keys.audit_checkpoint_mac(&checkpoint.message());
+        checkpoint.mac = keys.checkpoint_mac(&checkpoint.message());
         Ok(CheckpointOutcome::Signed {
             checkpoint,
             rows_checked: verification.rows_checked,
@@ -131,13 +132,24 @@ impl Store {
                 "{unverified}: not a checkpoint this version reads (its format is not {CHECKPOINT_FORMAT})"
             )));
         }
-        if checkpoint.key_id != self.keys.key_id || checkpoint.chain != STORE_CHAIN {
+        // A checkpoint made before a key rotation names the retired key: its checkpoint subkey
+        // is kept with the retired epoch.
+        let keys = match self.keys.by_id(&checkpoint.key_id) {
+            Some(k) => Some(k.audit_keys()),
+            None => self
+                .audit_epochs()
+                .await?
+                .into_iter()
+                .map(|(_, k)| k)
+                .find(|k| k.key_id == checkpoint.key_id),
+        };
+        let Some(keys) = keys.filter(|_| checkpoint.chain == STORE_CHAIN) else {
             return Ok(Some(format!(
                 "{unverified}: made for another database or key (this database's key id is {})",
                 self.keys.key_id
             )));
-        }
-        let expected = self.keys.audit_checkpoint_mac(&checkpoint.message());
+        };
+        let expected = keys.checkpoint_mac(&checkpoint.message());
         if !constant_time_eq(checkpoint.mac.as_bytes(), expected.as_bytes()) {
             return Ok(Some(format!(
                 "{unverified}: its MAC does not match: it was altered, or not made with this database's key"

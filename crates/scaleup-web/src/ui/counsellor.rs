@@ -88,7 +88,8 @@ pub async fn definitions(
         .get("lang")
         .and_then(|l| super::i18n::supported(l))
         .unwrap_or(visitor.tr.lang());
-    let catalog = &state.catalog.rules;
+    // The catalogue of the user's hub: built-ins, network-wide files and the hub's own.
+    let catalog = &state.catalog(session.user.hub_id.as_deref());
     let programmes = state.store.programmes(&session.actor).await?;
     let units = state.store.org_units(&session.actor, None).await?;
     let mut protocols = serde_json::Map::new();

@@ -1,10 +1,15 @@
-//! The web pages: sign-in, the counsellor's offline app, the supervisor's pages.
+//! The web pages: sign-in, the counsellor's offline app, the supervisor's pages, the hub
+//! console (hub managers and admins: accounts, org units, programmes, definitions, the audit
+//! log, sync conflicts).
 //!
 //! Pages are HTML rendered here from askama templates (`templates/`), in the language the
 //! visitor reads ([`i18n`]), styled by one stylesheet, with no script except where working
 //! offline needs one: the counsellor's app (`assets/js/app.js` and its service worker). Every
 //! supervisor page works without JavaScript. Forms post back to the page that showed them and
 //! redirect after success, so a reload never submits twice.
+//!
+//! Who may open a page is `Role::can` ([`Visitor::may`]); a refusal says, in the reader's
+//! language, what the role may not do and which roles can.
 //!
 //! Like the API, the pages hold no rules of their own: they read through the store (scoped to
 //! the caller) and write care records through the same sync path a device uses
@@ -15,7 +20,9 @@ pub mod i18n;
 pub mod security;
 
 mod assets;
+mod console;
 mod counsellor;
+mod dashboard;
 mod forms;
 mod pages;
 mod supervisor;
@@ -34,7 +41,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use i18n::Tr;
-use scaleup_domain::role::Role;
+use scaleup_domain::role::{Capability, Role};
 use scaleup_storage::{Actor, UserRecord};
 
 /// The cookie that remembers a language choice before (and besides) sign-in.
@@ -78,6 +85,36 @@ pub fn routes() -> Router<AppState> {
             get(supervisor::rating_form).post(supervisor::save_rating),
         )
         .route("/hub", get(supervisor::hub_home))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/console", get(console::home))
+        .route(
+            "/console/users",
+            get(console::users).post(console::create_user),
+        )
+        .route("/console/users/{id}/deactivate", post(console::deactivate))
+        .route("/console/users/{id}/reactivate", post(console::reactivate))
+        .route(
+            "/console/users/{id}/password",
+            post(console::reset_password),
+        )
+        .route(
+            "/console/users/{id}/move",
+            get(console::move_form).post(console::move_caseload),
+        )
+        .route("/console/org-units", get(console::org_units))
+        .route("/console/org-units/{id}", post(console::save_org_unit))
+        .route("/console/programmes", get(console::programmes))
+        .route("/console/programmes/{id}", post(console::save_programme))
+        .route(
+            "/console/definitions",
+            get(console::definitions).post(console::upload_definition),
+        )
+        .route("/console/audit", get(console::audit))
+        .route("/console/conflicts", get(console::conflicts))
+        .route(
+            "/console/conflicts/{id}/resolve",
+            post(console::resolve_conflict),
+        )
 }
 
 /// Who is looking at a page, and in which language. Signed out is a valid visitor.
@@ -148,20 +185,67 @@ impl Visitor {
         }
     }
 
+    /// The session of a user whose role may do `capability` (`Role::can`, the one place for
+    /// such rules), or a 403 page that says what the caller may not do and who can.
+    pub fn may(&self, capability: Capability) -> Result<&Session, PageError> {
+        let s = self.signed_in()?;
+        if s.actor.role.can(capability) {
+            Ok(s)
+        } else {
+            Err(PageError::Status(
+                StatusCode::FORBIDDEN,
+                self.refusal(s.actor.role, capability),
+            ))
+        }
+    }
+
+    /// "Your role (counsellor) may not create, deactivate or reset accounts. An administrator
+    /// or a hub manager can: ask them." in the visitor's language.
+    pub fn refusal(&self, role: Role, capability: Capability) -> String {
+        let role_name = |r: Role| self.tr.t(&format!("role-{}", r.as_str()));
+        let who: Vec<String> = Role::holders(capability)
+            .into_iter()
+            .map(role_name)
+            .collect();
+        self.tr.s(
+            "error-refused",
+            &[
+                ("role", &role_name(role)),
+                (
+                    "action",
+                    &self.tr.t(&format!("capability-{}", capability.as_str())),
+                ),
+                ("who", &who.join(", ")),
+            ],
+        )
+    }
+
     /// The frame every page shares.
     pub fn chrome(&self, title: String, current: &str) -> Chrome {
-        let nav = match self.session.as_ref().map(|s| s.actor.role) {
+        let role = self.session.as_ref().map(|s| s.actor.role);
+        let mut nav = match role {
             Some(Role::Supervisor) => vec![
                 ("/supervise", self.tr.t("nav-queue")),
                 ("/supervise/sessions/new", self.tr.t("nav-supervision-log")),
+                ("/dashboard", self.tr.t("nav-dashboard")),
             ],
             Some(Role::HubManager) => vec![
                 ("/hub", self.tr.t("nav-hub")),
                 ("/supervise", self.tr.t("nav-queue")),
+                ("/dashboard", self.tr.t("nav-dashboard")),
             ],
             Some(Role::Counsellor) => vec![("/", self.tr.t("nav-today"))],
-            _ => vec![],
+            Some(Role::Admin | Role::Researcher | Role::Viewer) => {
+                vec![("/dashboard", self.tr.t("nav-dashboard"))]
+            }
+            None => vec![],
         };
+        if role.is_some_and(|r| r.can(Capability::OpenHubConsole)) {
+            nav.push(("/console", self.tr.t("nav-console")));
+        } else if role.is_some_and(|r| r.can(Capability::ReviewClinical)) {
+            // Supervisors review their supervisees' sync conflicts on the console's page.
+            nav.push(("/console/conflicts", self.tr.t("console-conflicts")));
+        }
         Chrome {
             tr: self.tr,
             title,
@@ -223,6 +307,9 @@ impl From<scaleup_storage::StoreError> for PageError {
                 PageError::Status(StatusCode::BAD_REQUEST, format!("{field}: {message}"))
             }
             StoreError::Conflict(m) => PageError::Status(StatusCode::CONFLICT, m),
+            StoreError::Definition(e) => {
+                PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+            }
             other => PageError::Internal(other.to_string()),
         }
     }

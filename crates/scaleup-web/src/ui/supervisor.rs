@@ -254,8 +254,7 @@ async fn alert_page(
         .client_names(&s.actor, std::slice::from_ref(&alert.client_id))
         .await?;
     let rule_message = state
-        .catalog
-        .rules
+        .catalog(Some(&alert.hub_id))
         .instruments()
         .find_map(|(_, i)| {
             i.def()
@@ -416,15 +415,17 @@ pub async fn client(
         Some(p) => store.programme(p).await?,
         None => None,
     };
+    // The client's hub's catalogue: the network's definitions and the hub's own.
+    let catalog = state.catalog(Some(&client.hub_id));
     let protocol = programme
         .as_ref()
-        .and_then(|p| state.catalog.rules.protocol(&p.protocol_code));
+        .and_then(|p| catalog.protocol(&p.protocol_code));
     let outcome = protocol
         .and_then(|p| p.def().outcomes.first().map(|o| o.instrument.clone()))
         .or_else(|| {
             protocol.and_then(|p| p.def().screening.as_ref().map(|s| s.instrument.clone()))
         });
-    let episode = records.iter().filter(|r| r.kind == "episode").last();
+    let episode = records.iter().rfind(|r| r.kind == "episode");
     let status = match episode {
         None => v.tr.t("episode-none"),
         Some(e) if e.data.get("closed_on").is_some() => v.tr.t("episode-closed"),
@@ -437,7 +438,7 @@ pub async fn client(
     let mut points = Vec::new();
     let mut range = (0.0, 1.0);
     if let Some(code) = &outcome {
-        if let Some(i) = state.catalog.rules.instrument(code) {
+        if let Some(i) = catalog.instrument(code) {
             let r = i.def().scoring.range;
             range = (r[0], r[1]);
         }
@@ -468,7 +469,7 @@ pub async fn client(
         .map(|r| RecordLine {
             kind: v.tr.t(&format!("app-kind-{}", r.kind)),
             on: r.occurred_on.clone().unwrap_or_default(),
-            summary: summarise(r, &v, &state.catalog.rules),
+            summary: summarise(r, &v, &catalog),
         })
         .collect();
     render(&ClientPage {
@@ -701,9 +702,8 @@ async fn rating_page(
 ) -> Result<Response, PageError> {
     v.with_role(REVIEWERS)?;
     let who = counsellor(state, v, id).await?;
-    let framework = state
-        .catalog
-        .rules
+    let catalog = state.catalog(who.hub_id.as_deref());
+    let framework = catalog
         .competency_framework("enact_equip")
         .ok_or_else(|| PageError::Internal("the competency framework is missing".into()))?;
     render(&RatingPage {
@@ -756,9 +756,8 @@ pub async fn save_rating(
     form.check_token(s, &v.tr)?;
     let id = uuid_or_404(&id, &v)?;
     let who = counsellor(&state, &v, &id).await?;
-    let framework = state
-        .catalog
-        .rules
+    let catalog = state.catalog(who.hub_id.as_deref());
+    let framework = catalog
         .competency_framework("enact_equip")
         .ok_or_else(|| PageError::Internal("the competency framework is missing".into()))?;
     let mut levels = BTreeMap::new();
@@ -848,6 +847,7 @@ pub async fn coaching(
         .counsellor_work(&s.actor, &id, &since.to_string())
         .await?;
     let programmes = state.store.programmes(&s.actor).await?;
+    let catalog = state.catalog(who.hub_id.as_deref());
     let summary = scaleup_domain::coaching::summarise(
         &work
             .records
@@ -864,13 +864,13 @@ pub async fn coaching(
             programmes
                 .iter()
                 .find(|p| p.id == programme_id)
-                .and_then(|p| state.catalog.rules.protocol(&p.protocol_code))
+                .and_then(|p| catalog.protocol(&p.protocol_code))
         },
         scaleup_domain::date::Date::parse(&today.to_string(), "today")
             .map_err(|e| PageError::Internal(e.to_string()))?,
         8,
     );
-    let framework = state.catalog.rules.competency_framework("enact_equip");
+    let framework = catalog.competency_framework("enact_equip");
     let competencies: Vec<(String, String)> = framework
         .map(|f| {
             f.def()

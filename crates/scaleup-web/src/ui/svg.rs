@@ -90,6 +90,77 @@ pub fn bars(title: &str, bars: &[(String, u32)]) -> String {
     out
 }
 
+/// Horizontal bars of shares (0 to 1), one a row with its label and its figure as text: the
+/// coverage cascade, reach by subgroup. A bar without a value (withheld, or undefined) is drawn
+/// empty with its text ("<5", "–"), so a hidden figure never looks like zero.
+pub fn share_bars(title: &str, rows: &[(String, Option<f64>, String)]) -> String {
+    const W: f64 = 320.0;
+    const ROW: f64 = 34.0;
+    let h = ROW * rows.len().max(1) as f64;
+    let mut out = format!(
+        r#"<svg class="hbars" viewBox="0 0 {W} {h}" role="img"><title>{}: {}</title>"#,
+        esc(title),
+        rows.iter()
+            .map(|(l, _, t)| format!("{} {}", esc(l), esc(t)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (i, (label, value, text)) in rows.iter().enumerate() {
+        let y = i as f64 * ROW;
+        let width = value.map_or(0.0, |v| v.clamp(0.0, 1.0) * (W - 60.0));
+        out.push_str(&format!(
+            r#"<text x="0" y="{:.1}">{}</text><rect class="track" x="0" y="{:.1}" width="{:.1}" height="10"/><rect x="0" y="{:.1}" width="{width:.1}" height="10"/><text x="{:.1}" y="{:.1}">{}</text>"#,
+            y + 12.0,
+            esc(label),
+            y + 17.0,
+            W - 60.0,
+            y + 17.0,
+            W - 54.0,
+            y + 26.0,
+            esc(text)
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// Columns of counts over time (months), each labelled; a withheld or missing count is drawn
+/// as its text without a column.
+pub fn count_columns(title: &str, cols: &[(String, Option<f64>, String)]) -> String {
+    const W: f64 = 320.0;
+    const H: f64 = 120.0;
+    let max = cols
+        .iter()
+        .filter_map(|c| c.1)
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let slot = W / cols.len().max(1) as f64;
+    let mut out = format!(
+        r#"<svg class="bars" viewBox="0 0 {W} {H}" role="img"><title>{}: {}</title>"#,
+        esc(title),
+        cols.iter()
+            .map(|(l, _, t)| format!("{} {}", esc(l), esc(t)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (i, (label, value, text)) in cols.iter().enumerate() {
+        let h = value.map_or(0.0, |v| v.max(0.0) / max * (H - 36.0));
+        let x = i as f64 * slot + slot * 0.15;
+        let mid = x + slot * 0.35;
+        out.push_str(&format!(
+            r#"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{h:.1}"/><text x="{mid:.1}" y="{:.1}" text-anchor="middle">{}</text><text x="{mid:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            H - 20.0 - h,
+            slot * 0.7,
+            H - 24.0 - h,
+            esc(text),
+            H - 6.0,
+            esc(label)
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
 /// A number as people read it: no trailing zeros, at most one decimal.
 pub fn fmt(v: f64) -> String {
     scaleup_format::up_to(v, 1)
@@ -108,5 +179,20 @@ mod tests {
         assert_eq!(svg.matches("<circle").count(), 3);
         let b = super::bars("Sessions", &[("W1".into(), 0), ("W2".into(), 4)]);
         assert_eq!(b.matches("<rect").count(), 2);
+        let s = super::share_bars(
+            "Reach",
+            &[
+                ("Female".into(), Some(0.5), "50%".into()),
+                ("Other".into(), None, "<5".into()),
+            ],
+        );
+        assert!(
+            s.contains("<title>Reach: Female 50%, Other &lt;5</title>"),
+            "{s}"
+        );
+        // A withheld figure draws an empty bar, never one that looks like a value.
+        assert!(s.contains(r#"width="0.0" height="10""#));
+        let c = super::count_columns("Screened", &[("01".into(), Some(12.0), "12".into())]);
+        assert!(c.contains("Screened: 01 12"));
     }
 }

@@ -20,10 +20,6 @@ pub struct App {
     _db: TestDb,
 }
 
-pub fn catalog() -> scaleup_web::CatalogDocs {
-    scaleup_web::CatalogDocs::from_catalog(Arc::new(scaleup_domain::catalog::Catalog::builtin()))
-}
-
 impl App {
     pub async fn sqlite() -> App {
         Self::with(TestDb::sqlite()).await
@@ -38,6 +34,14 @@ impl App {
         Self::build(db, rules).await
     }
 
+    /// An app whose store runs on stored definitions, as a server does: uploads change its
+    /// catalogue (and its scoring) without a restart.
+    pub async fn live() -> App {
+        let app = Self::with_catalog_rules().await;
+        app.store.load_definitions().await.unwrap();
+        app
+    }
+
     pub async fn with(db: TestDb) -> App {
         Self::build(db, Arc::new(TestRules)).await
     }
@@ -50,9 +54,9 @@ impl App {
         let mut state = AppState {
             store: store.clone(),
             secure_cookies: false,
-            catalog: Arc::new(catalog()),
             ui: Default::default(),
             analyses: Default::default(),
+            ops: Default::default(),
         };
         adjust(&mut state);
         App {
@@ -69,9 +73,9 @@ impl App {
         let state = AppState {
             store: store.clone(),
             secure_cookies: false,
-            catalog: Arc::new(catalog()),
             ui: Default::default(),
             analyses: Default::default(),
+            ops: Default::default(),
         };
         App {
             router: router(state),

@@ -31,7 +31,7 @@ pub struct EffectivenessArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// Programme code.
-    #[arg(long = "program", visible_alias = "programme")]
+    #[arg(long = "programme", alias = "program", value_name = "CODE")]
     pub program: String,
     /// Outcome instrument (default: the design's outcome instrument, else phq9).
     #[arg(long)]
@@ -39,8 +39,12 @@ pub struct EffectivenessArgs {
     /// Occasion of the outcome measurement compared with baseline.
     #[arg(long, default_value = "follow_up")]
     pub occasion: String,
-    /// Leave out the cluster-by-period random effect of a stepped-wedge analysis.
-    #[arg(long)]
+    /// Stepped wedge: include the cluster-by-period random effect (`false` leaves it out), as
+    /// the HTTP parameter `cluster_period`.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub cluster_period: bool,
+    /// The old spelling of `--cluster-period false`.
+    #[arg(long, hide = true, conflicts_with = "cluster_period")]
     pub no_cluster_period: bool,
     /// Confidence level of the interval.
     #[arg(long, default_value_t = 0.95)]
@@ -59,7 +63,7 @@ fn effectiveness(a: EffectivenessArgs) -> anyhow::Result<()> {
     let options = effectiveness::Options {
         instrument: a.instrument.clone(),
         occasion: a.occasion.clone(),
-        cluster_period: !a.no_cluster_period,
+        cluster_period: a.cluster_period && !a.no_cluster_period,
         level: a.level,
     };
     options.validate()?;
@@ -68,11 +72,11 @@ fn effectiveness(a: EffectivenessArgs) -> anyhow::Result<()> {
         let store = a.db.open(false).await?;
         let mut found = store.programme_by_code(&a.program).await?;
         if found.is_empty() {
-            bail!("--program: no programme with that code");
+            bail!("--programme: no programme with that code");
         }
         if found.len() > 1 {
             bail!(
-                "--program: {} hubs have a programme with that code",
+                "--programme: {} hubs have a programme with that code",
                 found.len()
             );
         }

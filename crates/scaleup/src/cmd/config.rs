@@ -21,6 +21,11 @@ pub struct DbArgs {
     /// File holding the base64 master key (encrypts identities, keys the audit chain).
     #[arg(long, env = "SCALEUP_KEY_FILE")]
     pub key_file: Option<PathBuf>,
+    /// During a key rotation: the key being retired (the new one is --key-file). Servers run
+    /// with both while `scaleup key rotate` re-seals; see docs/operations.md.
+    /// `SCALEUP_PREVIOUS_MASTER_KEY` may hold it instead (base64).
+    #[arg(long, env = "SCALEUP_PREVIOUS_KEY_FILE")]
+    pub previous_key_file: Option<PathBuf>,
 }
 
 fn is_postgres(db: &str) -> bool {
@@ -88,43 +93,47 @@ impl DbArgs {
         Ok(key)
     }
 
-    /// Opens (and migrates) the store; returns it with its catalogue (built-ins plus the hub
-    /// definitions stored in the database) installed as its rules.
-    pub async fn open_with_catalog(
-        &self,
-        create_key: bool,
-    ) -> anyhow::Result<(Store, Arc<Catalog>)> {
+    /// The key being retired by a rotation, if one is configured.
+    pub fn previous_key(&self) -> anyhow::Result<Option<MasterKey>> {
+        if let Ok(text) = std::env::var("SCALEUP_PREVIOUS_MASTER_KEY") {
+            return Ok(Some(
+                MasterKey::from_base64(&text).context("SCALEUP_PREVIOUS_MASTER_KEY")?,
+            ));
+        }
+        let Some(path) = &self.previous_key_file else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading previous key file {}", path.display()))?;
+        Ok(Some(MasterKey::from_base64(&text).with_context(|| {
+            format!("previous key file {}", path.display())
+        })?))
+    }
+
+    /// Opens (and migrates) the store with its catalogue: the built-ins plus the definition
+    /// files stored in the database (network-wide and each hub's own), kept in step with the
+    /// database as files are uploaded ([`Store::refresh_definitions`]).
+    pub async fn open(&self, create_key: bool) -> anyhow::Result<Store> {
         let master_key = self.master_key(create_key)?;
+        let previous = self.previous_key()?;
         let builtin = Arc::new(CatalogRules::new(Arc::new(Catalog::builtin())));
-        let store = Store::open(StoreOptions {
-            url: self.db.clone(),
-            master_key,
-            max_connections: 8,
-            rules: builtin,
-        })
+        let store = Store::open_rotating(
+            StoreOptions {
+                url: self.db.clone(),
+                master_key,
+                max_connections: 8,
+                rules: builtin,
+            },
+            previous,
+        )
         .await
         .with_context(|| format!("opening database {}", redact(&self.db)))?;
-        let catalog = Arc::new(load_catalog(&store).await?);
-        let store = store.with_rules(Arc::new(CatalogRules::new(catalog.clone())));
-        Ok((store, catalog))
+        store
+            .load_definitions()
+            .await
+            .context("loading the stored definition files")?;
+        Ok(store)
     }
-
-    /// Opens (and migrates) the store with the full catalogue as its rules.
-    pub async fn open(&self, create_key: bool) -> anyhow::Result<Store> {
-        Ok(self.open_with_catalog(create_key).await?.0)
-    }
-}
-
-/// The built-in catalogue plus every hub definition stored in the database.
-pub async fn load_catalog(store: &Store) -> anyhow::Result<Catalog> {
-    let mut catalog = Catalog::builtin();
-    for def in store.definitions().await? {
-        catalog
-            .add_file(&def.origin, &def.source)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("hub definition {} stored in the database", def.origin))?;
-    }
-    Ok(catalog)
 }
 
 pub fn write_key_file(path: &Path, key: &MasterKey) -> anyhow::Result<()> {
@@ -164,14 +173,36 @@ pub fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(f: F) -> an
         .block_on(f)
 }
 
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per event (timestamp, level, target, message and fields).
+    Json,
+}
+
 /// Logs to standard error; `RUST_LOG` overrides the default level.
 pub fn init_logging() {
+    init_logging_as(LogFormat::Text)
+}
+
+/// Logs to standard error in `format`; `RUST_LOG` overrides the default level.
+pub fn init_logging_as(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn".into());
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+    };
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
-//! `scaleup definitions`: a hub's own instrument, protocol, competency or item-text files,
-//! validated against the catalogue and stored in the database so every server loads them.
+//! `scaleup definitions`: instrument, protocol, competency or item-text files of a hub's own
+//! (or the whole network's), validated against the catalogue they join and stored in the
+//! database, where every server picks them up without a restart.
 
-use super::config::{DbArgs, block_on, load_catalog};
+use super::config::{DbArgs, block_on};
 use anyhow::Context;
-use scaleup_domain::catalog::DefinitionKind;
 
 /// Arguments for `scaleup definitions`.
 #[derive(clap::Args)]
@@ -19,6 +19,10 @@ pub enum DefinitionsCommand {
     Add {
         #[command(flatten)]
         db: DbArgs,
+        /// The hub (code) whose programmes and records the files apply to; without it they
+        /// apply to every hub.
+        #[arg(long)]
+        hub: Option<String>,
         /// TOML definition files (`kind = "instrument" | "protocol" | "competency_framework" | "item_texts"`).
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
@@ -30,23 +34,23 @@ pub enum DefinitionsCommand {
     },
 }
 
-fn kind_name(kind: DefinitionKind) -> &'static str {
-    match kind {
-        DefinitionKind::Instrument => "instrument",
-        DefinitionKind::Protocol => "protocol",
-        DefinitionKind::CompetencyFramework => "competency_framework",
-        DefinitionKind::ItemTexts => "item_texts",
-    }
-}
-
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
-        DefinitionsCommand::Add { db, files } => block_on(async move {
+        DefinitionsCommand::Add { db, hub, files } => block_on(async move {
             let store = db.open(true).await?;
-            let mut catalog = load_catalog(&store).await?;
-            // Validate every file first (each against the catalogue with the earlier ones), so a
-            // bad file leaves nothing half-stored.
-            let mut accepted = Vec::new();
+            let hub_id = match &hub {
+                Some(code) => Some(
+                    store
+                        .hubs(None)
+                        .await?
+                        .into_iter()
+                        .find(|h| h.code == *code)
+                        .map(|h| h.id)
+                        .with_context(|| format!("there is no hub with code {code}"))?,
+                ),
+                None => None,
+            };
+            let mut texts = Vec::new();
             for path in &files {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading {}", path.display()))?;
@@ -54,26 +58,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     .file_name()
                     .map(|n| n.to_string_lossy().to_string())
                     .unwrap_or_else(|| path.display().to_string());
-                let added = catalog
-                    .add_file(&origin, &text)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                accepted.push((added, origin, text));
+                texts.push((origin, text));
             }
-            for (added, origin, text) in &accepted {
-                let code = if added.kind == DefinitionKind::ItemTexts {
-                    format!("{}@{}", added.code, added.version)
-                } else {
-                    added.code.clone()
-                };
-                store
-                    .put_definition(None, kind_name(added.kind), &code, origin, text)
-                    .await?;
+            // Every file is validated (each against the catalogue with the ones before it)
+            // before any is stored, so a bad file leaves nothing half-stored.
+            let added = store
+                .add_definitions(None, hub_id.as_deref(), &texts)
+                .await?;
+            for (a, (origin, _)) in added.iter().zip(&texts) {
                 println!(
-                    "stored {} {} version {} from {}",
-                    kind_name(added.kind),
-                    added.code,
-                    added.version,
-                    origin
+                    "stored {} {} version {} from {} ({})",
+                    a.kind.as_str(),
+                    a.code,
+                    a.version,
+                    origin,
+                    hub.as_deref()
+                        .map(|h| format!("hub {h}"))
+                        .unwrap_or_else(|| "every hub".into())
                 );
             }
             store.close().await;
@@ -81,8 +82,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }),
         DefinitionsCommand::List { db } => block_on(async move {
             let store = db.open(false).await?;
+            let codes: std::collections::HashMap<String, String> = store
+                .hubs(None)
+                .await?
+                .into_iter()
+                .map(|h| (h.id, h.code))
+                .collect();
             for d in store.definitions().await? {
-                println!("{:<22} {:<24} {}", d.kind, d.code, d.origin);
+                let scope = d
+                    .hub_id
+                    .as_ref()
+                    .map(|h| codes.get(h).cloned().unwrap_or_else(|| h.clone()))
+                    .unwrap_or_else(|| "(every hub)".into());
+                println!(
+                    "{:<22} {:<24} {:<10} {:<14} {}",
+                    d.kind, d.code, d.version, scope, d.origin
+                );
+            }
+            for p in store.catalogs().problems() {
+                eprintln!("not loaded: {}", p.message);
             }
             store.close().await;
             Ok(())

@@ -83,6 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let db = DbArgs {
         db: args.db.clone(),
         key_file: args.key_file.clone(),
+        previous_key_file: None,
     };
     if args.force {
         remove_sqlite_file(&args.db)?;
@@ -362,6 +363,12 @@ fn uuid(text: &str) -> anyhow::Result<uuid::Uuid> {
     uuid::Uuid::parse_str(text).context("the store returned an id that is not a UUID")
 }
 
+/// The share of people with a depressive disorder, for the coverage cascade's population in
+/// need: the WHO's global estimate (docs/sources.md#effective-coverage). The demo uses it for
+/// every country; a hub sets its own from a local survey in the hub console.
+const DEMO_PREVALENCE: f64 = 0.044;
+const DEMO_PREVALENCE_SOURCE: &str = "WHO 2017, Depression and other common mental disorders: global health estimates (4.4% worldwide); demo value";
+
 /// Creates hubs, org units, programmes and accounts; returns their ids in plan order.
 async fn create_plan(store: &Store, plan: &Plan) -> anyhow::Result<Directory> {
     let mut dir = Directory {
@@ -394,6 +401,18 @@ async fn create_plan(store: &Store, plan: &Plan) -> anyhow::Result<Directory> {
                 )
                 .await
                 .with_context(|| format!("creating org unit {}", ou.code))?;
+            if ou.level == scaleup_domain::org::OrgLevel::Country {
+                // Every unit below takes its country's prevalence (the cascade's need).
+                store
+                    .set_org_unit_prevalence(
+                        None,
+                        &row.id,
+                        Some(DEMO_PREVALENCE),
+                        Some(DEMO_PREVALENCE_SOURCE),
+                    )
+                    .await
+                    .with_context(|| format!("setting the prevalence of {}", ou.code))?;
+            }
             ids.push(row.id);
         }
         let pr = &hub.programme;

@@ -123,6 +123,7 @@ fn activity_from_store(
     let db_args = super::config::DbArgs {
         db: db.to_string(),
         key_file: a.key_file.clone(),
+        previous_key_file: None,
     };
     let assumptions = scaleup_web::analyses::CostingAssumptions {
         admin_minutes_per_session: a.admin_minutes_per_session,

@@ -699,7 +699,11 @@ fn assess(f: &CompetencyFramework, ratings: &Responses, format: Format) -> Resul
     for (id, level) in ratings.iter() {
         let Some(level) = level else { continue };
         let level = u8::try_from(level).map_err(|_| {
-            anyhow::anyhow!("competency {id}: level is not one of the framework's levels")
+            let allowed: Vec<String> = f.def().levels.iter().map(|l| l.level.to_string()).collect();
+            anyhow::anyhow!(
+                "competency {id}: level is not one of the framework's levels: {}",
+                allowed.join(", ")
+            )
         })?;
         levels.insert(id.to_string(), level);
     }

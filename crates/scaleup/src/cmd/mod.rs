@@ -15,11 +15,17 @@ pub mod analyze;
 #[cfg(feature = "server")]
 pub mod audit;
 #[cfg(feature = "server")]
+pub mod backup;
+#[cfg(feature = "server")]
 pub mod config;
 #[cfg(feature = "server")]
 pub mod definitions;
 #[cfg(feature = "server")]
 pub mod demo;
+#[cfg(feature = "server")]
+pub mod export;
+#[cfg(feature = "server")]
+pub mod export_dhis2;
 #[cfg(feature = "server")]
 pub mod indicators;
 #[cfg(feature = "server")]

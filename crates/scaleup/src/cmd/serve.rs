@@ -1,14 +1,17 @@
 //! `scaleup serve`: the HTTP server.
 
-use super::config::{DbArgs, block_on, init_logging};
+use super::config::{DbArgs, LogFormat, block_on, init_logging_as};
 use anyhow::Context;
 use axum::extract::ConnectInfo;
 use scaleup_storage::Store;
 use scaleup_web::notify::WebhookConfig;
-use scaleup_web::{AppState, CatalogDocs, UiConfig};
-use std::sync::Arc;
+use scaleup_web::ops::{Cidr, OpsConfig};
+use scaleup_web::{AppState, UiConfig};
 use std::time::Duration;
 use tower::ServiceExt;
+
+/// How often the server checks the database for definitions uploaded through another server.
+const DEFINITIONS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How often the server looks for notifications to send.
 const NOTIFY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -71,10 +74,35 @@ pub struct Args {
     /// requests, before the server closes it.
     #[arg(long, env = "SCALEUP_HEADER_READ_TIMEOUT", default_value_t = HEADER_READ_TIMEOUT.as_secs_f64(), value_name = "SECONDS")]
     pub header_read_timeout: f64,
+    /// A reverse proxy or load balancer (address or CIDR block; repeat or separate with
+    /// commas) whose X-Forwarded-For is believed: behind it, the client's address (for sign-in
+    /// throttling and the audit log) is the rightmost address in the header that is not a
+    /// trusted proxy. Requests from anyone else keep their own address whatever they send.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SCALEUP_TRUSTED_PROXY",
+        value_name = "ADDR/CIDR",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<Cidr>,
+    /// Addresses (or CIDR blocks) that may read GET /metrics without signing in, e.g. the
+    /// Prometheus server; admins may always read it.
+    #[arg(
+        long = "metrics-allow",
+        env = "SCALEUP_METRICS_ALLOW",
+        value_name = "ADDR/CIDR",
+        value_delimiter = ','
+    )]
+    pub metrics_allow: Vec<Cidr>,
+    /// Log lines as text (for people) or JSON (one object a line, for a log collector). Either
+    /// way they hold no identifiers or clinical values: a request is logged by its route
+    /// template, method, status and duration.
+    #[arg(long, env = "SCALEUP_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    init_logging();
+    init_logging_as(args.log_format);
     if !(args.header_read_timeout > 0.0 && args.header_read_timeout <= 3600.0) {
         anyhow::bail!("--header-read-timeout: must be above 0 and at most 3600 seconds");
     }
@@ -103,6 +131,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let ui = UiConfig {
             service_worker_disabled: args.no_service_worker,
         };
+        let ops = OpsConfig {
+            trusted_proxies: args.trusted_proxies,
+            metrics_allow: args.metrics_allow,
+            ..Default::default()
+        };
         serve_with(
             store,
             &args.addr,
@@ -110,6 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ui,
             notify,
             timeouts,
+            ops,
             |url| println!("scaleup is listening on {url}"),
         )
         .await
@@ -132,12 +166,14 @@ pub async fn serve(
         ui,
         None,
         Timeouts::default(),
+        OpsConfig::default(),
         announce,
     )
     .await
 }
 
 /// Serves until Ctrl-C or SIGTERM, posting due notifications to `notify` when it is set.
+#[allow(clippy::too_many_arguments)]
 pub async fn serve_with(
     store: Store,
     addr: &str,
@@ -145,16 +181,18 @@ pub async fn serve_with(
     ui: UiConfig,
     notify: Option<WebhookConfig>,
     timeouts: Timeouts,
+    ops: OpsConfig,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
-    // The same catalogue the store scores with: built-ins plus the hub's stored definitions.
-    let catalog = super::config::load_catalog(&store).await?;
+    // The catalogue the store scores with and the pages and API serve: built-ins plus the
+    // stored definition files, reloaded whenever one is uploaded (on any server).
+    store.load_definitions().await?;
     let state = AppState {
         store: store.clone(),
         secure_cookies,
-        catalog: Arc::new(CatalogDocs::from_catalog(Arc::new(catalog))),
         ui,
         analyses: Default::default(),
+        ops,
     };
     let app = scaleup_web::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -182,6 +220,25 @@ pub async fn serve_with(
                 // Sign-in counters of quiet addresses go (locked accounts stay locked).
                 if let Err(e) = store.prune_sign_in_counters().await {
                     tracing::warn!(error = %e, "pruning sign-in counters failed");
+                }
+            }
+        })
+    };
+    // Definitions uploaded through any server take effect here within DEFINITIONS_INTERVAL
+    // (and before any sync push, which checks first): no restart.
+    let definitions = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(DEFINITIONS_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match store.refresh_definitions().await {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        tracing::info!("reloaded definitions uploaded through another server")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "checking for new definitions failed"),
                 }
             }
         })
@@ -221,6 +278,7 @@ pub async fn serve_with(
     };
     accept_loop(listener, app, timeouts).await;
     sweeper.abort();
+    definitions.abort();
     if let Some(sender) = sender {
         sender.abort();
     }

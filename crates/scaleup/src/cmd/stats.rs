@@ -52,8 +52,14 @@ pub struct LmmArgs {
     /// Fit by maximum likelihood instead of REML.
     #[arg(long)]
     ml: bool,
-    /// Treat this numeric column as a factor (repeatable).
-    #[arg(long = "factor", value_name = "COL")]
+    /// Treat these numeric columns as factors (comma-separated or repeated; the HTTP parameter
+    /// `factors` takes the same list; `--factor` is the old name).
+    #[arg(
+        long = "factors",
+        alias = "factor",
+        value_name = "COL",
+        value_delimiter = ','
+    )]
     factors: Vec<String>,
     /// Include BLUPs (conditional modes) and their conditional variances in the output.
     #[arg(long)]
@@ -150,8 +156,14 @@ pub struct GlmmArgs {
     /// columns: successes and failures, so trials = their sum; rows with 0 trials are kept).
     #[arg(long)]
     formula: String,
-    /// Treat this numeric column as a factor (repeatable).
-    #[arg(long = "factor", value_name = "COL")]
+    /// Treat these numeric columns as factors (comma-separated or repeated; the HTTP parameter
+    /// `factors` takes the same list; `--factor` is the old name).
+    #[arg(
+        long = "factors",
+        alias = "factor",
+        value_name = "COL",
+        value_delimiter = ','
+    )]
     factors: Vec<String>,
     /// Include BLUPs (conditional modes) and their conditional variances.
     #[arg(long)]

@@ -50,8 +50,14 @@ pub struct GeeArgs {
     /// Small-sample correction used for `std_error`, `z` and `p_value`.
     #[arg(long, value_enum)]
     small_sample: Option<SmallSampleArg>,
-    /// Treat this numeric column as a factor (repeatable).
-    #[arg(long = "factor", value_name = "COL")]
+    /// Treat these numeric columns as factors (comma-separated or repeated; the HTTP parameter
+    /// `factors` takes the same list; `--factor` is the old name).
+    #[arg(
+        long = "factors",
+        alias = "factor",
+        value_name = "COL",
+        value_delimiter = ','
+    )]
     factors: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -169,8 +175,14 @@ pub struct IccArgs {
     /// Mixed-model formula with random intercepts, e.g. `phq ~ arm + (1 | facility)`.
     #[arg(long)]
     formula: String,
-    /// Treat this numeric column as a factor (repeatable).
-    #[arg(long = "factor", value_name = "COL")]
+    /// Treat these numeric columns as factors (comma-separated or repeated; the HTTP parameter
+    /// `factors` takes the same list; `--factor` is the old name).
+    #[arg(
+        long = "factors",
+        alias = "factor",
+        value_name = "COL",
+        value_delimiter = ','
+    )]
     factors: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]

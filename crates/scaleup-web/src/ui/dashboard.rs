@@ -1,0 +1,426 @@
+//! `GET /dashboard`: a programme's implementation outcomes for hub managers, supervisors,
+//! researchers, viewers and admins: the effective-coverage cascade, monthly screening and
+//! enrolment, reach by sex and age band, org units with drill-down from region to facility, and
+//! (for those who may see exact figures) fidelity and dose by counsellor. Server-rendered
+//! inline SVG, no JavaScript.
+//!
+//! Every figure comes from the indicator engine through the same disclosure decision as
+//! `GET /api/v1/indicators` ([`crate::indicators::policy_for_session`]): a viewer gets small
+//! counts withheld, whatever cut or drill-down is asked for.
+
+use super::{Chrome, PageError, Visitor, render, svg};
+use crate::api::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use scaleup_domain::date::Date;
+use scaleup_domain::role::Capability;
+use scaleup_indicators::{Disclosure, IndicatorTable, QueryText};
+use serde::Deserialize;
+
+/// The org-unit levels of the drill-down, from the top.
+const LEVELS: [&str; 3] = ["region", "district", "facility"];
+
+/// The cascade's steps, over the population in need (docs/indicators.md).
+const CASCADE: [&str; 5] = [
+    "need",
+    "coverage_contact",
+    "coverage_adequate_dose",
+    "coverage_quality",
+    "coverage_effective",
+];
+
+/// The headline figures beside the cascade.
+const HEADLINE: [&str; 9] = [
+    "treatment_gap",
+    "reach",
+    "completion",
+    "phq9_response",
+    "phq9_remission",
+    "fidelity",
+    "adequate_dose",
+    "supervision_coverage",
+    "alert_response_within_limit",
+];
+
+/// Per org unit in the drill-down table.
+const BY_UNIT: [&str; 4] = ["enrolled", "reach", "coverage_contact", "completion"];
+
+/// Per counsellor (exact figures only).
+const BY_COUNSELLOR: [&str; 3] = ["enrolled", "fidelity", "adequate_dose"];
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardQuery {
+    programme: Option<String>,
+    /// Hub code, when two hubs have a programme with the same code.
+    hub: Option<String>,
+    /// The level of the selected org unit (`region`, `district`); none for the whole programme.
+    level: Option<String>,
+    /// The selected org unit's code.
+    unit: Option<String>,
+}
+
+/// One figure as shown: its label and text.
+pub struct Figure {
+    pub label: String,
+    pub text: String,
+}
+
+/// A row of a table: a label, an optional drill-down link, and its figures.
+pub struct Row {
+    pub label: String,
+    pub link: Option<String>,
+    pub cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    c: Chrome,
+    programmes: Vec<(String, String, bool)>,
+    programme: Option<String>,
+    scope: String,
+    crumbs: Vec<(String, String)>,
+    cascade_svg: String,
+    headline: Vec<Figure>,
+    months_screened: String,
+    months_enrolled: String,
+    by_sex: String,
+    by_age: String,
+    units_title: String,
+    unit_heads: Vec<String>,
+    units: Vec<Row>,
+    counsellor_heads: Vec<String>,
+    counsellors: Vec<Row>,
+    suppressed_note: Option<String>,
+}
+
+/// A figure of a row as people read it: a share as a percentage, a count with separators, a
+/// mean with one decimal; a withheld figure as "<k".
+fn show(table: &IndicatorTable, code: &str, keys: &[&str]) -> String {
+    let Some(row) = table.row(code, keys) else {
+        return "–".into();
+    };
+    if row.suppressed {
+        return match table.disclosure() {
+            Disclosure::SuppressBelow { k } => format!("<{k}"),
+            Disclosure::Exact => "–".into(),
+        };
+    }
+    let Some(v) = row.value else {
+        return "–".into();
+    };
+    match row.def.value {
+        // Shares under 10 % keep a decimal: a cascade step of 0.4 % is not "0 %".
+        scaleup_indicators::ValueKind::Proportion => {
+            scaleup_format::percent(v, usize::from(v.abs() < 0.1))
+        }
+        scaleup_indicators::ValueKind::Hours => format!("{} h", scaleup_format::up_to(v, 1)),
+        scaleup_indicators::ValueKind::Count | scaleup_indicators::ValueKind::People => {
+            scaleup_format::count(v)
+        }
+        _ => scaleup_format::up_to(v, 1),
+    }
+}
+
+fn label(code: &str) -> String {
+    scaleup_indicators::indicator(code).map_or_else(|| code.to_string(), |d| d.label.to_string())
+}
+
+/// The keys (in the order of the cut) of every row of `table` for `code`.
+fn keys_of(table: &IndicatorTable, code: &str) -> Vec<Vec<(String, String)>> {
+    let mut out: Vec<Vec<(String, String)>> = Vec::new();
+    for row in table.rows().iter().filter(|r| r.def.code == code) {
+        let key: Vec<(String, String)> = row
+            .by
+            .iter()
+            .map(|v| (v.key.clone(), v.label.clone()))
+            .collect();
+        if !out.contains(&key) {
+            out.push(key);
+        }
+    }
+    out
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    let s = v.signed_in()?;
+    if !s.actor.role.can(Capability::ReadIndicators) {
+        return Err(PageError::Status(
+            axum::http::StatusCode::FORBIDDEN,
+            v.tr.t("dash-forbidden"),
+        ));
+    }
+    let bad = |m: String| PageError::Status(axum::http::StatusCode::BAD_REQUEST, m);
+    let store = &state.store;
+    let programmes = store.programmes(&s.actor).await?;
+    let chosen = q
+        .programme
+        .clone()
+        .or_else(|| (programmes.len() == 1).then(|| programmes[0].code.clone()));
+    let picker = programmes
+        .iter()
+        .map(|p| {
+            (
+                p.code.clone(),
+                p.name.clone(),
+                Some(&p.code) == chosen.as_ref(),
+            )
+        })
+        .collect();
+    let title = v.tr.t("dash-title");
+    let mut page = DashboardPage {
+        c: v.chrome(title, "/dashboard"),
+        programmes: picker,
+        programme: chosen.clone(),
+        scope: String::new(),
+        crumbs: Vec::new(),
+        cascade_svg: String::new(),
+        headline: Vec::new(),
+        months_screened: String::new(),
+        months_enrolled: String::new(),
+        by_sex: String::new(),
+        by_age: String::new(),
+        units_title: String::new(),
+        unit_heads: Vec::new(),
+        units: Vec::new(),
+        counsellor_heads: Vec::new(),
+        counsellors: Vec::new(),
+        suppressed_note: None,
+    };
+    let Some(programme) = chosen else {
+        return render(&page);
+    };
+    // The selected org unit and the level listed below it.
+    let level = match q.level.as_deref() {
+        None => None,
+        Some(l) if LEVELS[..2].contains(&l) => Some(l),
+        Some(_) => return Err(bad(v.tr.t("dash-bad-level"))),
+    };
+    let unit = match (level, q.unit.as_deref()) {
+        (Some(_), Some(u)) if !u.is_empty() && u.len() <= 100 => Some(u.to_string()),
+        (None, None) => None,
+        _ => return Err(bad(v.tr.t("dash-bad-level"))),
+    };
+    let child = match level {
+        None => LEVELS[0],
+        Some(l) => LEVELS[LEVELS.iter().position(|x| *x == l).unwrap_or(0) + 1],
+    };
+
+    let today = Date::parse(&scaleup_storage::now_timestamp()[..10], "today")
+        .map_err(|_| PageError::Internal("clock".into()))?;
+    // Twelve whole months up to the end of this one.
+    let mut first = today.first_of_month();
+    for _ in 0..11 {
+        first = first.add_days(-1).first_of_month();
+    }
+    let last = today.last_of_month();
+
+    // A request cut by the selected unit's level first (so its rows can be kept), then `by`.
+    let ask = |by: &[&str], codes: &[&str], period: bool| {
+        let mut cuts: Vec<&str> = level.into_iter().collect();
+        cuts.extend_from_slice(by);
+        QueryText {
+            programme: Some(programme.clone()),
+            by: (!cuts.is_empty()).then(|| cuts.join(",")),
+            from: period.then(|| first.to_string()),
+            to: period.then(|| last.to_string()),
+            indicator: Some(codes.join(",")),
+            remission_below: None,
+            reliability: None,
+            fidelity_threshold: None,
+        }
+        .parse(today)
+        .map_err(|(field, m)| bad(format!("{field}: {m}")))
+    };
+    let compute = |request: scaleup_indicators::Request| {
+        let actor = s.actor.clone();
+        let hub = q.hub.clone();
+        async move {
+            let computed = store
+                .indicators(Some(&actor), hub.as_deref(), &request)
+                .await?;
+            let policy = crate::indicators::policy_for_session(&s.actor, &s.user, &computed);
+            Ok::<_, PageError>(scaleup_indicators::disclose(computed, policy))
+        }
+    };
+    // Keys of a row in a table cut by [level, ...]: the selected unit first.
+    let scoped = |rest: &[&str]| -> Vec<String> {
+        unit.iter()
+            .cloned()
+            .chain(rest.iter().map(|s| s.to_string()))
+            .collect()
+    };
+
+    let mut headline_codes: Vec<&str> = CASCADE.to_vec();
+    headline_codes.extend_from_slice(&HEADLINE);
+    let overall = compute(ask(&[], &headline_codes, false)?).await?;
+    let months = compute(ask(&["month"], &["screened", "enrolled"], true)?).await?;
+    let sex = compute(ask(&["sex"], &["reach"], false)?).await?;
+    let age = compute(ask(&["age_band"], &["reach"], false)?).await?;
+    let units = compute(ask(&[child], &BY_UNIT, false)?).await?;
+    let exact = overall.disclosure() == Disclosure::Exact;
+    let counsellors = if exact {
+        Some(compute(ask(&["counsellor"], &BY_COUNSELLOR, false)?).await?)
+    } else {
+        None
+    };
+
+    let within = |keys: &[(String, String)]| match &unit {
+        Some(u) => keys.first().is_some_and(|(k, _)| k == u),
+        None => true,
+    };
+    let base = scoped(&[]);
+    let base_refs: Vec<&str> = base.iter().map(String::as_str).collect();
+    if unit.is_some() && overall.row("reach", &base_refs).is_none() {
+        return Err(PageError::Status(
+            axum::http::StatusCode::NOT_FOUND,
+            v.tr.t("dash-no-unit"),
+        ));
+    }
+
+    // Scope and breadcrumbs.
+    let scope_label = match &unit {
+        Some(u) => keys_of(&overall, "reach")
+            .into_iter()
+            .find(|k| k.first().is_some_and(|(key, _)| key == u))
+            .and_then(|k| k.first().map(|(_, l)| l.clone()))
+            .unwrap_or_else(|| u.clone()),
+        None => programmes
+            .iter()
+            .find(|p| p.code == programme)
+            .map_or_else(|| programme.clone(), |p| p.name.clone()),
+    };
+    page.crumbs.push((
+        format!("/dashboard?programme={}", enc(&programme)),
+        v.tr.t("dash-all-units"),
+    ));
+    if unit.is_some() {
+        page.crumbs.push((String::new(), scope_label.clone()));
+    }
+    page.scope = scope_label;
+
+    // The cascade.
+    let need = overall
+        .row("need", &base_refs)
+        .and_then(|r| (!r.suppressed).then_some(r.value).flatten());
+    let steps: Vec<(String, Option<f64>, String)> = CASCADE[1..]
+        .iter()
+        .map(|code| {
+            let share = overall
+                .row(code, &base_refs)
+                .and_then(|r| (!r.suppressed).then_some(r.value).flatten());
+            (label(code), share, show(&overall, code, &base_refs))
+        })
+        .collect();
+    page.cascade_svg = svg::share_bars(&v.tr.t("dash-cascade"), &steps);
+    page.headline.push(Figure {
+        label: label("need"),
+        text: need.map_or_else(|| show(&overall, "need", &base_refs), scaleup_format::count),
+    });
+    for code in HEADLINE {
+        page.headline.push(Figure {
+            label: label(code),
+            text: show(&overall, code, &base_refs),
+        });
+    }
+
+    // Months.
+    let month_bars = |code: &str| -> Vec<(String, Option<f64>, String)> {
+        let mut m = first;
+        let mut out = Vec::new();
+        for _ in 0..12 {
+            let key = m.month_key();
+            let keys = scoped(&[key.as_str()]);
+            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let value = months
+                .row(code, &refs)
+                .and_then(|r| (!r.suppressed).then_some(r.value).flatten());
+            out.push((key[5..].to_string(), value, show(&months, code, &refs)));
+            m = m.last_of_month().add_days(1);
+        }
+        out
+    };
+    page.months_screened = svg::count_columns(&label("screened"), &month_bars("screened"));
+    page.months_enrolled = svg::count_columns(&label("enrolled"), &month_bars("enrolled"));
+
+    // Reach by subgroup.
+    let subgroup = |table: &IndicatorTable, title: &str| {
+        let bars: Vec<(String, Option<f64>, String)> = keys_of(table, "reach")
+            .into_iter()
+            .filter(|k| within(k))
+            .map(|k| {
+                let refs: Vec<&str> = k.iter().map(|(key, _)| key.as_str()).collect();
+                let value = table
+                    .row("reach", &refs)
+                    .and_then(|r| (!r.suppressed).then_some(r.value).flatten());
+                let name = k.last().map(|(_, l)| l.clone()).unwrap_or_default();
+                (name, value, show(table, "reach", &refs))
+            })
+            .collect();
+        svg::share_bars(title, &bars)
+    };
+    page.by_sex = subgroup(&sex, &v.tr.t("dash-reach-by-sex"));
+    page.by_age = subgroup(&age, &v.tr.t("dash-reach-by-age"));
+
+    // Org units one level down, each a link to its own dashboard (facilities are the last).
+    page.units_title = v.tr.t(&format!("dash-units-{child}"));
+    page.unit_heads = BY_UNIT.iter().map(|c| label(c)).collect();
+    for k in keys_of(&units, "enrolled")
+        .into_iter()
+        .filter(|k| within(k))
+    {
+        let refs: Vec<&str> = k.iter().map(|(key, _)| key.as_str()).collect();
+        let (key, name) = k.last().cloned().unwrap_or_default();
+        let link = (child != "facility" && key != "unknown").then(|| {
+            format!(
+                "/dashboard?programme={}&level={child}&unit={}",
+                enc(&programme),
+                enc(&key)
+            )
+        });
+        page.units.push(Row {
+            label: name,
+            link,
+            cells: BY_UNIT.iter().map(|c| show(&units, c, &refs)).collect(),
+        });
+    }
+
+    // Counsellors (exact figures only: a viewer sees no one's performance).
+    if let Some(table) = &counsellors {
+        page.counsellor_heads = BY_COUNSELLOR.iter().map(|c| label(c)).collect();
+        for k in keys_of(table, "enrolled").into_iter().filter(|k| within(k)) {
+            let refs: Vec<&str> = k.iter().map(|(key, _)| key.as_str()).collect();
+            page.counsellors.push(Row {
+                label: k.last().map(|(_, l)| l.clone()).unwrap_or_default(),
+                link: None,
+                cells: BY_COUNSELLOR
+                    .iter()
+                    .map(|c| show(table, c, &refs))
+                    .collect(),
+            });
+        }
+    }
+    if let Disclosure::SuppressBelow { k } = overall.disclosure() {
+        page.suppressed_note = Some(v.tr.s("dash-suppressed", &[("k", &k.to_string())]));
+    }
+    render(&page)
+}
+
+/// Percent-encodes a query value.
+fn enc(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
