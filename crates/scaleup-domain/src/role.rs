@@ -188,7 +188,9 @@ impl Role {
             ReadAggregates => true,
             // Counsellors have the coaching view of their own caseload instead.
             ReadIndicators => self != Counsellor,
-            ReadExactIndicators => matches!(self, Admin | HubManager | Supervisor),
+            // Issue 8: a hub's own managers and researchers (who may see its client rows
+            // anyway) see exact counts; supervisors too. Viewers never.
+            ReadExactIndicators => matches!(self, Admin | HubManager | Supervisor | Researcher),
             // Hub managers read their hubs' events; the chain itself is the installation's.
             ReadAudit => matches!(self, Admin | HubManager),
             VerifyAudit => self == Admin,
@@ -282,7 +284,7 @@ mod tests {
         }
         assert!(Role::Viewer.can(Capability::ReadIndicators));
         assert!(!Role::Viewer.can(Capability::ReadExactIndicators));
-        assert!(!Role::Researcher.can(Capability::ReadExactIndicators));
+        assert!(Role::Researcher.can(Capability::ReadExactIndicators));
         assert!(!Role::Counsellor.can(Capability::ReadIndicators));
     }
 
