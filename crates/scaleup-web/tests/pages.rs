@@ -669,6 +669,18 @@ async fn the_dashboard_drills_down_and_withholds_small_counts_from_viewers() {
         page.body
     );
 
+    // A viewer drills down too (one org-unit level per controlled request).
+    let region = app
+        .send(
+            "GET",
+            &format!("/dashboard?programme={code}&level=region&unit=nairobi"),
+            &[("cookie", &viewer)],
+            "",
+        )
+        .await;
+    assert_eq!(region.status, StatusCode::OK, "{}", region.body);
+    assert!(region.body.contains("KIBRA"), "{}", region.body);
+
     // Refusals and bad input.
     let counsellor = app.browser_session("counsellor").await;
     let res = app

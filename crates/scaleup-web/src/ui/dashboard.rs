@@ -221,9 +221,15 @@ pub async fn dashboard(
     }
     let last = today.last_of_month();
 
-    // A request cut by the selected unit's level first (so its rows can be kept), then `by`.
-    let ask = |by: &[&str], codes: &[&str], period: bool| {
-        let mut cuts: Vec<&str> = level.into_iter().collect();
+    // A request cut by the selected unit's level first (so its rows can be kept), then `by`;
+    // `scoped: false` for the places table, which is cut by the level below only (disclosure
+    // control allows one org-unit level a request) and filtered by the org tree.
+    let ask_with = |by: &[&str], codes: &[&str], period: bool, scoped: bool| {
+        let mut cuts: Vec<&str> = if scoped {
+            level.into_iter().collect()
+        } else {
+            Vec::new()
+        };
         cuts.extend_from_slice(by);
         QueryText {
             programme: Some(programme.clone()),
@@ -238,6 +244,10 @@ pub async fn dashboard(
         .parse(today)
         .map_err(|(field, m)| bad(format!("{field}: {m}")))
     };
+    let ask = |by: &[&str], codes: &[&str], period: bool| ask_with(by, codes, period, true);
+    // The same disclosure decision and path as `GET /api/v1/indicators`: exact figures for the
+    // hub's own staff, otherwise month-snapped periods and complementary suppression over the
+    // canonical tables (Store::indicator_table).
     let compute = |request: scaleup_indicators::Request| {
         let actor = s.actor.clone();
         let hub = q.hub.clone();
@@ -245,8 +255,15 @@ pub async fn dashboard(
             let computed = store
                 .indicators(Some(&actor), hub.as_deref(), &request)
                 .await?;
-            let policy = crate::indicators::policy_for_session(&s.actor, &s.user, &computed);
-            Ok::<_, PageError>(scaleup_indicators::disclose(computed, policy))
+            let table = match crate::indicators::policy_for_session(&s.actor, &s.user, &computed) {
+                Disclosure::Exact => scaleup_indicators::disclose(computed, Disclosure::Exact),
+                policy => {
+                    store
+                        .indicator_table(Some(&actor), hub.as_deref(), &request, policy)
+                        .await?
+                }
+            };
+            Ok::<_, PageError>(table)
         }
     };
     // Keys of a row in a table cut by [level, ...]: the selected unit first.
@@ -263,7 +280,35 @@ pub async fn dashboard(
     let months = compute(ask(&["month"], &["screened", "enrolled"], true)?).await?;
     let sex = compute(ask(&["sex"], &["reach"], false)?).await?;
     let age = compute(ask(&["age_band"], &["reach"], false)?).await?;
-    let units = compute(ask(&[child], &BY_UNIT, false)?).await?;
+    let units = compute(ask_with(&[child], &BY_UNIT, false, false)?).await?;
+    // Which places of the level below lie within the selected unit (the org tree).
+    let inside: Option<std::collections::HashSet<String>> = match (&unit, level) {
+        (Some(u), Some(l)) => {
+            let tree = store.org_units(&s.actor, None).await?;
+            let by_id: std::collections::HashMap<&str, &scaleup_storage::OrgUnitRow> =
+                tree.iter().map(|o| (o.id.as_str(), o)).collect();
+            let under = |o: &scaleup_storage::OrgUnitRow| {
+                let mut at = o;
+                for _ in 0..8 {
+                    if at.level.as_str() == l {
+                        return at.code == *u;
+                    }
+                    match at.parent_id.as_deref().and_then(|p| by_id.get(p)) {
+                        Some(p) => at = p,
+                        None => return false,
+                    }
+                }
+                false
+            };
+            Some(
+                tree.iter()
+                    .filter(|o| o.level.as_str() == child && under(o))
+                    .map(|o| o.code.clone())
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
     let exact = overall.disclosure() == Disclosure::Exact;
     let counsellors = if exact {
         Some(compute(ask(&["counsellor"], &BY_COUNSELLOR, false)?).await?)
@@ -371,10 +416,11 @@ pub async fn dashboard(
     // Org units one level down, each a link to its own dashboard (facilities are the last).
     page.units_title = v.tr.t(&format!("dash-units-{child}"));
     page.unit_heads = BY_UNIT.iter().map(|c| label(c)).collect();
-    for k in keys_of(&units, "enrolled")
-        .into_iter()
-        .filter(|k| within(k))
-    {
+    for k in keys_of(&units, "enrolled").into_iter().filter(|k| {
+        inside
+            .as_ref()
+            .is_none_or(|set| k.first().is_some_and(|(key, _)| set.contains(key)))
+    }) {
         let refs: Vec<&str> = k.iter().map(|(key, _)| key.as_str()).collect();
         let (key, name) = k.last().cloned().unwrap_or_default();
         let link = (child != "facility" && key != "unknown").then(|| {

@@ -154,12 +154,20 @@ pub fn run(args: AggregateArgs) -> anyhow::Result<()> {
         requests.push(request);
     }
 
+    let policy = Disclosure::SuppressBelow {
+        k: args.suppress_below,
+    };
     let mut computed = Vec::new();
     block_on(async {
         let store = args.db.open(false).await?;
         let mut result = Ok(());
         for request in &requests {
-            match store.indicators(None, args.hub.as_deref(), request).await {
+            // The controlled path: month-snapped periods and complementary suppression over the
+            // canonical tables, as a viewer gets.
+            match store
+                .indicator_table(None, args.hub.as_deref(), request, policy)
+                .await
+            {
                 Ok(c) => computed.push(c),
                 Err(e) => {
                     result = Err(e);
@@ -195,13 +203,7 @@ pub fn run(args: AggregateArgs) -> anyhow::Result<()> {
         result?;
         Ok(())
     })?;
-    let policy = Disclosure::SuppressBelow {
-        k: args.suppress_below,
-    };
-    let cells: Vec<dhis2::Cell> = computed
-        .into_iter()
-        .flat_map(|c| dhis2::cells(&scaleup_indicators::disclose(c, policy)))
-        .collect();
+    let cells: Vec<dhis2::Cell> = computed.iter().flat_map(dhis2::cells).collect();
     let export = dhis2::build(&mapping, &cells)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.mapping.display()))?;
     let body = serde_json::to_string_pretty(&export.payload)?;
