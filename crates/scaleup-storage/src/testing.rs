@@ -14,6 +14,38 @@ pub struct TestDb {
     pub url: String,
     pub key: MasterKey,
     _dir: Option<tempfile_dir::Dir>,
+    /// A PostgreSQL test database is dropped with the test (admin URL, database name): a run
+    /// of the suites creates hundreds, and they filled a developer's disk (14 GB).
+    drop_postgres: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.drop_postgres.take() else {
+            return;
+        };
+        // Best effort, on a thread of its own (a test's runtime may be shutting down): FORCE
+        // closes connections a test's pool still holds.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(pool) = sqlx::AnyPool::connect(&admin).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&pool)
+                    .await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 /// Minimal temp-dir handling without a dependency: removed on drop.
@@ -59,6 +91,7 @@ impl TestDb {
             url,
             key: MasterKey::generate(),
             _dir: Some(tempfile_dir::Dir(dir)),
+            drop_postgres: None,
         }
     }
 
@@ -83,6 +116,7 @@ impl TestDb {
             url: format!("{base}/{name}"),
             key: MasterKey::generate(),
             _dir: None,
+            drop_postgres: Some((admin, name)),
         })
     }
 
