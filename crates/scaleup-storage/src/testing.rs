@@ -58,6 +58,34 @@ mod tempfile_dir {
     }
 }
 
+/// Instantiates each named test once per backend, in modules `sqlite` and `postgres`, each
+/// with a fresh database handed to the calling file's `run(&db, test)` (which opens the store
+/// and seeds what the file needs). The PostgreSQL variant is skipped locally without
+/// [`POSTGRES_ENV`] and fails under `CI=true` (see [`postgres_admin_url`]).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = $crate::testing::TestDb::sqlite();
+                    super::run(&db, super::$name).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = $crate::testing::TestDb::postgres().await else { return };
+                    super::run(&db, super::$name).await;
+                }
+            )*
+        }
+    };
+}
+
 pub const POSTGRES_ENV: &str = "SCALEUP_TEST_POSTGRES_URL";
 
 /// Whether a PostgreSQL test should run: `Some(url)` if configured; `None` to skip locally.

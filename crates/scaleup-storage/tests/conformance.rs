@@ -1,7 +1,8 @@
 //! The storage conformance suite: every test runs on SQLite and on PostgreSQL.
 //!
-//! Each test is an `async fn(Store, Fixture)`; the `conformance!` macro instantiates it once per
-//! backend with a fresh database. Add a test by writing the function and naming it in the macro.
+//! Each test is an `async fn(Store, Fixture)`; `scaleup_storage::on_both_backends!` instantiates
+//! it once per backend with a fresh database. Add a test by writing the function and naming it
+//! in the macro.
 
 use scaleup_domain::role::Role;
 use scaleup_storage::testing::{FIXTURE_PASSWORD, Fixture, TestDb, TestRules};
@@ -13,30 +14,7 @@ use serde_json::{Value, json};
 use sqlx::Row;
 use std::sync::Arc;
 
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let db = scaleup_storage::testing::TestDb::sqlite();
-                    super::run(&db, super::$name).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = scaleup_storage::testing::TestDb::postgres().await else { return };
-                    super::run(&db, super::$name).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+scaleup_storage::on_both_backends!(
     migrations_are_idempotent_and_versioned,
     login_sessions_and_rate_limiting,
     hub_setup_validates_the_hierarchy,

@@ -13,30 +13,7 @@ use serde_json::{Value, json};
 use sqlx::Row;
 use std::sync::Arc;
 
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let db = scaleup_storage::testing::TestDb::sqlite();
-                    super::run(&db, super::$name).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = scaleup_storage::testing::TestDb::postgres().await else { return };
-                    super::run(&db, super::$name).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+scaleup_storage::on_both_backends!(
     deactivation_ends_every_session_at_once,
     hub_managers_reset_their_own_staffs_passwords,
     a_moved_caseload_takes_its_history_along,

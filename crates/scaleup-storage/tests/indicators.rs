@@ -13,30 +13,7 @@ use scaleup_storage::{AckStatus, BulkRecord, IncomingRecord, Store};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let db = scaleup_storage::testing::TestDb::sqlite();
-                    super::run(&db, super::$name).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = scaleup_storage::testing::TestDb::postgres().await else { return };
-                    super::run(&db, super::$name).await;
-                }
-            )*
-        }
-    };
-}
-
-both_backends!(
+scaleup_storage::on_both_backends!(
     mixed_workload_keeps_facts_equal_to_a_rebuild_and_the_contract_values,
     a_pushed_record_shows_in_the_next_request,
     episodes_without_and_with_scores_in_one_transaction,
