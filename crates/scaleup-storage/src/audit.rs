@@ -9,11 +9,19 @@
 //! the last row), a row appended after the head, and a head the key did not sign (the tail was
 //! cut and the head rewritten to the last row kept).
 //!
+//! Recording and chaining are separate steps (schema 12): an event is written to
+//! `audit_pending` in the transaction of what it records, taking no lock, and
+//! [`Store::seal_audit`] chains waiting events under the head's lock, one sealer at a time
+//! (inline on SQLite, every [`SEAL_INTERVAL`] on a server). So no transaction waits for the
+//! chain head, and an event is outside the chain for at most one interval.
+//!
 //! What this stops, and what it does not:
 //! - Without the key, someone holding the database cannot change, remove or add a row, or move
 //!   the head, without verification saying so. A head rewritten without the key is caught by
 //!   its MAC; and since a server that appends onto such a head first writes an
 //!   `audit.head_unsigned` row into the chain, the next event cannot hide it either.
+//! - An event not yet chained can be deleted unseen by someone holding the database, for as
+//!   long as it waits (one sealing interval while a server runs).
 //! - The head MAC covers only (seq, hash), so a head they saw earlier (in a backup, or by
 //!   watching the database) is still signed: deleting the rows after it and putting it back is
 //!   a consistent rollback. So is anything done by someone who also holds the key. Checkpoints
@@ -27,7 +35,7 @@ mod checkpoint;
 pub use checkpoint::{AuditCheckpoint, CHECKPOINT_FORMAT, CheckpointOutcome};
 
 use crate::crypto::{AuditKeys, constant_time_eq};
-use crate::migrate::{AUDIT_HEAD_MAC_SCHEMA, KEY_ROTATION_SCHEMA};
+use crate::migrate::{AUDIT_HEAD_MAC_SCHEMA, KEY_ROTATION_SCHEMA, PER_HUB_SCHEMA};
 use crate::scope::Actor;
 use crate::time_util::now_timestamp;
 use crate::{Result, Store, StoreError};
@@ -50,6 +58,42 @@ const HEAD_UNSIGNED: &str = "audit.head_unsigned";
 /// The action of the row written when a database's head is first signed (see
 /// [`Store::sign_audit_head_once`]): from that row on, every head must carry a MAC.
 const HEAD_SIGNED: &str = "audit.head_signed";
+
+/// Events chained per sealing round (one transaction).
+const SEAL_BATCH: i64 = 2000;
+
+/// How often a server chains the events waiting in `audit_pending` (see
+/// [`Store::seal_audit`]): the longest an event stays outside the chain while a server runs.
+pub const SEAL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The fields of one chain row besides its position and link.
+struct ChainRow<'a> {
+    at: &'a str,
+    actor_id: Option<&'a str>,
+    actor_role: Option<&'a str>,
+    action: &'a str,
+    entity_kind: &'a str,
+    entity_id: Option<&'a str>,
+    client_id: Option<&'a str>,
+    hub_id: Option<&'a str>,
+    detail: &'a str,
+}
+
+impl<'a> ChainRow<'a> {
+    fn of(actor: Option<&'a Actor>, event: &'a AuditEvent, at: &'a str, detail: &'a str) -> Self {
+        ChainRow {
+            at,
+            actor_id: actor.map(|a| a.user_id.as_str()),
+            actor_role: actor.map(|a| a.role.as_str()),
+            action: &event.action,
+            entity_kind: &event.entity_kind,
+            entity_id: event.entity_id.as_deref(),
+            client_id: event.client_id.as_deref(),
+            hub_id: event.hub_id.as_deref(),
+            detail,
+        }
+    }
+}
 
 /// One thing that happened, as the caller describes it.
 #[derive(Clone, Debug)]
@@ -205,9 +249,239 @@ fn row_range(first: i64, last: i64) -> String {
 }
 
 impl Store {
-    /// Appends an event inside the caller's transaction. Callers writing care data call this in
+    /// Records an event inside the caller's transaction. Callers writing care data call this in
     /// the same transaction as the write, so neither can exist without the other.
+    ///
+    /// From schema 12 the event goes to `audit_pending` with no lock taken, and on PostgreSQL
+    /// [`Store::seal_audit`] chains it within one sealing interval: no transaction of any hub
+    /// waits on the chain head. SQLite has one writer, which holds every lock anyway, so there
+    /// the same sealing round runs at once, in the event's transaction. The only shared row it touches is `seal_state`, share-locked on
+    /// PostgreSQL so that a key rotation starting meanwhile waits for it (see below).
     pub(crate) async fn audit_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        actor: Option<&Actor>,
+        event: &AuditEvent,
+    ) -> Result<()> {
+        if self.schema < PER_HUB_SCHEMA {
+            return self.chain_in(conn, actor, event).await;
+        }
+        // Once a key rotation has started, only servers holding the new key may commit: every
+        // sealed write is audited in its own transaction, so a server still running on the old
+        // key alone fails here instead of sealing what the new key cannot open. The share lock
+        // makes the rotation's start wait for transactions that passed this check under the
+        // old key; share locks do not wait for each other.
+        let seal_key_id: Option<String> = sqlx::query_scalar(match self.backend {
+            crate::Backend::Postgres => "SELECT seal_key_id FROM seal_state WHERE id = 1 FOR SHARE",
+            // One writer at a time: the database lock orders this against the rotation.
+            crate::Backend::Sqlite => "SELECT seal_key_id FROM seal_state WHERE id = 1",
+        })
+        .fetch_one(&mut *conn)
+        .await?;
+        if let Some(seal) = seal_key_id
+            && seal != self.keys.key_id
+        {
+            return Err(StoreError::WrongKey {
+                configured: self.keys.key_id.clone(),
+                expected: Some(seal),
+            });
+        }
+        sqlx::query(
+            "INSERT INTO audit_pending (at, actor_id, actor_role, action, entity_kind, entity_id, client_id, hub_id, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(now_timestamp())
+        .bind(actor.map(|a| a.user_id.clone()))
+        .bind(actor.map(|a| a.role.as_str().to_string()))
+        .bind(event.action.clone())
+        .bind(event.entity_kind.clone())
+        .bind(event.entity_id.clone())
+        .bind(event.client_id.clone())
+        .bind(event.hub_id.clone())
+        .bind(event.detail.to_string())
+        .execute(&mut *conn)
+        .await?;
+        if self.backend == crate::Backend::Sqlite {
+            self.seal_round(conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Chains the events waiting in `audit_pending` onto the log, in the order they became
+    /// visible, and moves the signed head; returns how many it chained. One sealer at a time:
+    /// each takes the head's lock first and only then reads what is waiting, so two servers
+    /// sealing at once chain each event once. Events are removed by id, never by range, so an
+    /// event committed during a round (perhaps with a lower id) waits for the next round
+    /// instead of being lost. Servers call this every [`SEAL_INTERVAL`]; everything that reads
+    /// the log (verification, the audit pages, backups, checkpoints) calls it first.
+    pub async fn seal_audit(&self) -> Result<usize> {
+        if self.schema < PER_HUB_SCHEMA {
+            return Ok(0);
+        }
+        let mut sealed = 0;
+        loop {
+            // A look without the write lock: an idle server seals nothing and locks nothing.
+            let waiting: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM audit_pending ORDER BY id LIMIT 1")
+                    .fetch_optional(&self.pool)
+                    .await?;
+            if waiting.is_none() {
+                return Ok(sealed);
+            }
+            let mut tx = self.begin_write().await?;
+            let n = self.seal_round(&mut tx).await?;
+            tx.commit().await?;
+            sealed += n;
+            if (n as i64) < SEAL_BATCH {
+                return Ok(sealed);
+            }
+        }
+    }
+
+    /// One round of [`Store::seal_audit`] in the caller's transaction: takes the head's lock,
+    /// chains up to [`SEAL_BATCH`] waiting events and moves the head. On SQLite every audited
+    /// transaction runs it before committing (one writer holds the lock anyway), so there an
+    /// event is chained the moment it is committed.
+    async fn seal_round(&self, conn: &mut sqlx::AnyConnection) -> Result<usize> {
+        let head = sqlx::query(
+            "UPDATE store_state SET audit_seq = audit_seq WHERE id = 1 RETURNING audit_seq, audit_hash, audit_head_mac, audit_key_id",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let rows = sqlx::query(
+            "SELECT id, at, actor_id, actor_role, action, entity_kind, entity_id, client_id, hub_id, detail
+             FROM audit_pending ORDER BY id LIMIT $1",
+        )
+        .bind(SEAL_BATCH)
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let keys = self.audit_keys_for(
+            head.try_get::<Option<String>, _>("audit_key_id")?
+                .as_deref(),
+        )?;
+        let mut seq: i64 = head.try_get("audit_seq")?;
+        let mut prev_hash: String = head.try_get("audit_hash")?;
+        let mac: Option<String> = head.try_get("audit_head_mac")?;
+        if !head_is_signed(&keys, seq, &prev_hash, mac.as_deref()) {
+            seq += 1;
+            prev_hash = self
+                .record_unsigned_head(conn, &keys, seq, mac.is_some(), &prev_hash)
+                .await?;
+        }
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in &rows {
+            ids.push(row.try_get::<i64, _>("id")?);
+            let text =
+                |c: &str| -> Result<Option<String>> { Ok(row.try_get::<Option<String>, _>(c)?) };
+            seq += 1;
+            prev_hash = self
+                .insert_audit_row(
+                    conn,
+                    &keys,
+                    seq,
+                    &ChainRow {
+                        at: &row.try_get::<String, _>("at")?,
+                        actor_id: text("actor_id")?.as_deref(),
+                        actor_role: text("actor_role")?.as_deref(),
+                        action: &row.try_get::<String, _>("action")?,
+                        entity_kind: &row.try_get::<String, _>("entity_kind")?,
+                        entity_id: text("entity_id")?.as_deref(),
+                        client_id: text("client_id")?.as_deref(),
+                        hub_id: text("hub_id")?.as_deref(),
+                        detail: &row.try_get::<String, _>("detail")?,
+                    },
+                    &prev_hash,
+                )
+                .await?;
+        }
+        for chunk in ids.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("DELETE FROM audit_pending WHERE id IN ({list})");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *conn).await?;
+        }
+        // The head and its MAC move in one statement: there is no moment at which one is
+        // committed without the other.
+        sqlx::query(
+            "UPDATE store_state SET audit_seq = $1, audit_hash = $2, audit_head_mac = $3 WHERE id = 1",
+        )
+        .bind(seq)
+        .bind(prev_hash.clone())
+        .bind(keys.head_mac(&head_message(seq, &prev_hash)))
+        .execute(&mut *conn)
+        .await?;
+        Ok(rows.len())
+    }
+
+    /// Events recorded but not chained yet, and the age in seconds of the oldest (the sealer's
+    /// lag; `scaleup audit verify` and `/metrics` report it).
+    pub async fn audit_pending(&self) -> Result<(i64, Option<String>)> {
+        if self.schema < PER_HUB_SCHEMA {
+            return Ok((0, None));
+        }
+        let row = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n, MIN(at) AS oldest FROM audit_pending",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("n")?, row.try_get("oldest")?))
+    }
+
+    /// The row a server writes before extending a head its key did not sign: the log's tail
+    /// may have been cut and the head rewritten to the last row kept. Signing the extended head
+    /// would make that undetectable from the next event on, and refusing to append would stop
+    /// every audited action of a care service. So the chain records it, in a row of its own,
+    /// which verification reports for good. Returns the row's hash.
+    async fn record_unsigned_head(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        keys: &AuditKeys,
+        seq: i64,
+        had_mac: bool,
+        prev_hash: &str,
+    ) -> Result<String> {
+        tracing::error!(
+            head_seq = seq - 1,
+            "the audit head was not signed by this database's key; recorded in the audit log"
+        );
+        let detail = serde_json::json!({
+            "head_seq": seq - 1,
+            "head_mac": if had_mac { "wrong" } else { "missing" },
+        })
+        .to_string();
+        let at = now_timestamp();
+        self.insert_audit_row(
+            conn,
+            keys,
+            seq,
+            &ChainRow {
+                at: &at,
+                actor_id: None,
+                actor_role: None,
+                action: HEAD_UNSIGNED,
+                entity_kind: "audit_log",
+                entity_id: None,
+                client_id: None,
+                hub_id: None,
+                detail: &detail,
+            },
+            prev_hash,
+        )
+        .await
+    }
+
+    /// Appends an event to the chain at once, under the head's lock: how a database before
+    /// schema 12 audits (tests build those).
+    async fn chain_in(
         &self,
         conn: &mut sqlx::AnyConnection,
         actor: Option<&Actor>,
@@ -226,6 +500,7 @@ impl Store {
         })
         .fetch_one(&mut *conn)
         .await?;
+        let (at, detail) = (now_timestamp(), event.detail.to_string());
         let mut seq: i64 = head.try_get("audit_seq")?;
         let mut prev_hash: String = head.try_get("audit_hash")?;
         let keys = if rotating {
@@ -251,7 +526,13 @@ impl Store {
         if !keyed {
             // A database still at an older schema (tests build those): no head MAC to keep.
             let hash = self
-                .insert_audit_row(conn, &keys, seq, actor, event, &prev_hash)
+                .insert_audit_row(
+                    conn,
+                    &keys,
+                    seq,
+                    &ChainRow::of(actor, event, &at, &detail),
+                    &prev_hash,
+                )
                 .await?;
             sqlx::query("UPDATE store_state SET audit_hash = $1 WHERE id = 1")
                 .bind(hash)
@@ -261,26 +542,19 @@ impl Store {
         }
         let mac: Option<String> = head.try_get("audit_head_mac")?;
         if !head_is_signed(&keys, seq - 1, &prev_hash, mac.as_deref()) {
-            // The head this event extends was not signed by this key: the log's tail may have
-            // been cut and the head rewritten to the last row kept. Signing the extended head
-            // would make that undetectable from the next event on, and refusing to append would
-            // stop every audited action of a care service. So the chain records it, in a row of
-            // its own before the event, which verification reports for good.
-            tracing::error!(
-                head_seq = seq - 1,
-                "the audit head was not signed by this database's key; recorded in the audit log"
-            );
-            let marker = AuditEvent::new(HEAD_UNSIGNED, "audit_log").detail(serde_json::json!({
-                "head_seq": seq - 1,
-                "head_mac": if mac.is_some() { "wrong" } else { "missing" },
-            }));
             prev_hash = self
-                .insert_audit_row(conn, &keys, seq, None, &marker, &prev_hash)
+                .record_unsigned_head(conn, &keys, seq, mac.is_some(), &prev_hash)
                 .await?;
             seq += 1;
         }
         let hash = self
-            .insert_audit_row(conn, &keys, seq, actor, event, &prev_hash)
+            .insert_audit_row(
+                conn,
+                &keys,
+                seq,
+                &ChainRow::of(actor, event, &at, &detail),
+                &prev_hash,
+            )
             .await?;
         // The head and its MAC move in one statement: there is no moment at which one is
         // committed without the other.
@@ -301,25 +575,20 @@ impl Store {
         conn: &mut sqlx::AnyConnection,
         keys: &AuditKeys,
         seq: i64,
-        actor: Option<&Actor>,
-        event: &AuditEvent,
+        row: &ChainRow<'_>,
         prev_hash: &str,
     ) -> Result<String> {
-        let at = now_timestamp();
-        let detail = event.detail.to_string();
-        let actor_id = actor.map(|a| a.user_id.as_str());
-        let actor_role = actor.map(|a| a.role.as_str());
         let hash = keys.row_mac(&chain_message(
             seq,
-            &at,
-            actor_id,
-            actor_role,
-            &event.action,
-            &event.entity_kind,
-            event.entity_id.as_deref(),
-            event.client_id.as_deref(),
-            event.hub_id.as_deref(),
-            &detail,
+            row.at,
+            row.actor_id,
+            row.actor_role,
+            row.action,
+            row.entity_kind,
+            row.entity_id,
+            row.client_id,
+            row.hub_id,
+            row.detail,
             prev_hash,
         ));
         sqlx::query(
@@ -327,15 +596,15 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(seq)
-        .bind(at)
-        .bind(actor_id.map(str::to_string))
-        .bind(actor_role.map(str::to_string))
-        .bind(event.action.clone())
-        .bind(event.entity_kind.clone())
-        .bind(event.entity_id.clone())
-        .bind(event.client_id.clone())
-        .bind(event.hub_id.clone())
-        .bind(detail)
+        .bind(row.at.to_string())
+        .bind(row.actor_id.map(str::to_string))
+        .bind(row.actor_role.map(str::to_string))
+        .bind(row.action.to_string())
+        .bind(row.entity_kind.to_string())
+        .bind(row.entity_id.map(str::to_string))
+        .bind(row.client_id.map(str::to_string))
+        .bind(row.hub_id.map(str::to_string))
+        .bind(row.detail.to_string())
         .bind(prev_hash.to_string())
         .bind(hash.clone())
         .execute(&mut *conn)
@@ -600,6 +869,8 @@ impl Store {
         &self,
         checkpoints: &[AuditCheckpoint],
     ) -> Result<(AuditVerification, Head)> {
+        // Events recorded up to now are judged too, not left outside the chain.
+        self.seal_audit().await?;
         let head = self.read_head().await?;
         let walk = self.walk(&head).await?;
         let Findings {
@@ -670,6 +941,7 @@ impl Store {
         before_seq: Option<i64>,
         limit: i64,
     ) -> Result<Vec<serde_json::Value>> {
+        self.seal_audit().await?;
         let rows = sqlx::query(
             "SELECT seq, at, actor_id, actor_role, action, entity_kind, entity_id, client_id, hub_id, detail
              FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
@@ -759,6 +1031,7 @@ impl Store {
             ));
         }
         let limit = limit.clamp(1, 1000);
+        self.seal_audit().await?;
         let mut sql = crate::scope::Sql::new(
             "SELECT seq, at, actor_id, actor_role, action, entity_kind, entity_id, client_id, hub_id, detail FROM audit_log a WHERE a.seq < ",
         );

@@ -96,6 +96,8 @@ impl Store {
             .to_string();
         self.audit(None, AuditEvent::new("backup.started", "database"))
             .await?;
+        // The copy's chain holds every event so far, its own `backup.started` included.
+        self.seal_audit().await?;
         let mut conn = self.pool.acquire().await?;
         sqlx::query("VACUUM INTO $1")
             .bind(target.clone())
@@ -118,6 +120,7 @@ impl Store {
         }
         self.audit(None, AuditEvent::new("backup.started", "database"))
             .await?;
+        self.seal_audit().await?;
         let mut tx = self
             .pool
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")

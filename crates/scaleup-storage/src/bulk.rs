@@ -79,14 +79,32 @@ impl Store {
             return Ok(0);
         }
         let mut tx = self.begin_write().await?;
-        let first = sqlx::query(
-            "UPDATE store_state SET change_seq = change_seq + $1 WHERE id = 1 RETURNING change_seq",
-        )
-        .bind(records.len() as i64)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get::<i64, _>("change_seq")?
-            - records.len() as i64;
+        // Each record's change sequence number, in the order given, from its hub's sequence.
+        let mut seqs = vec![0i64; records.len()];
+        if self.schema < crate::migrate::PER_HUB_SCHEMA {
+            let last: i64 = sqlx::query(
+                "UPDATE store_state SET change_seq = change_seq + $1 WHERE id = 1 RETURNING change_seq",
+            )
+            .bind(records.len() as i64)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("change_seq")?;
+            for (i, seq) in seqs.iter_mut().enumerate() {
+                *seq = last - records.len() as i64 + i as i64 + 1;
+            }
+        } else {
+            let mut by_hub: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+            for (i, r) in records.iter().enumerate() {
+                by_hub.entry(r.hub_id.as_str()).or_default().push(i);
+            }
+            for (hub, indexes) in by_hub {
+                let n = indexes.len() as i64;
+                let last = crate::records::reserve_change_seqs(&mut tx, hub, n).await?;
+                for (k, i) in indexes.into_iter().enumerate() {
+                    seqs[i] = last - n + k as i64 + 1;
+                }
+            }
+        }
         let rows: Vec<(usize, &BulkRecord, String)> = records
             .iter()
             .enumerate()
@@ -123,7 +141,7 @@ impl Store {
                     .bind(r.facility_id.clone())
                     .bind(r.programme_id.clone())
                     .bind(r.payload.occurred_on().map(|d| d.to_string()))
-                    .bind(first + *i as i64 + 1)
+                    .bind(seqs[*i])
                     .bind(stored.clone())
                     .bind(r.created_by.clone())
                     .bind(r.recorded_at.clone())

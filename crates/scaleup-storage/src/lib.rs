@@ -8,9 +8,10 @@
 //! Invariants:
 //! - Every write of care data happens in one transaction together with its audit event and its
 //!   change-sequence number; a write that is acknowledged is committed.
-//! - Writers serialise on the single `store_state` row (the first statement of every writing
-//!   transaction updates it), so change sequence numbers commit in order and a pull cursor never
-//!   skips a row committed late. On SQLite this is the database lock anyway.
+//! - Writers of one hub serialise on their hub's row of `hub_sequences` (taken at a write's first
+//!   change number), so a hub's change numbers commit in order and a pull cursor never skips a
+//!   row committed late; different hubs never wait for each other. Audit events are recorded
+//!   without a lock and chained by a sealer (`audit`). On SQLite the database lock orders all.
 //! - Identifying details are encrypted before they reach SQL; the key never enters the database.
 //! - Nothing here logs identifiers or clinical values.
 
@@ -44,7 +45,7 @@ pub use activity::{HubYearActivity, OutcomePair, OutcomeRule};
 pub use alert_actions::AlertAction;
 pub use audit::{
     AuditCheckpoint, AuditEvent, AuditFilter, AuditVerification, CHECKPOINT_FORMAT,
-    CheckpointOutcome,
+    CheckpointOutcome, SEAL_INTERVAL,
 };
 pub use auth::{
     LoginOutcome, MIN_PASSWORD_LEN, NOTIFY_SCHEMES, NewUser, SUPPORTED_LANGUAGES, SessionKind,
@@ -65,8 +66,8 @@ pub use notifications::{
 pub use records::{
     ALERT_ACTIONS, Ack, AckAlert, AckRiskFlag, AckScore, AckStatus, AlertFilter, AlertRow,
     CaseloadEntry, CaseloadScore, Change, ClientRow, ConflictRow, IncomingRecord,
-    MAX_CASELOAD_PAGE, MAX_CONFLICT_PAGE, NextSession, PullPage, RecordRow, RiskFlagSummary, Rules,
-    SMALL_CELL_THRESHOLD, ScoreSummary, SummaryCell,
+    MAX_CASELOAD_PAGE, MAX_CONFLICT_PAGE, NextSession, PullCursor, PullPage, RecordRow,
+    RiskFlagSummary, Rules, SMALL_CELL_THRESHOLD, ScoreSummary, SummaryCell,
 };
 pub use rotation::RotationProgress;
 pub use safety_flags::{MAX_NOTE_CHARS, SAFETY_FLAG_RULE, SAFETY_FLAG_STATUSES, SafetyFlagRow};

@@ -84,10 +84,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_country_ops.sql"),
         postgres: include_str!("../migrations/postgres/0011_country_ops.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_per_hub_sequences",
+        sqlite: include_str!("../migrations/sqlite/0012_per_hub_sequences.sql"),
+        postgres: include_str!("../migrations/postgres/0012_per_hub_sequences.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 11;
+pub const LATEST_VERSION: i64 = 12;
 
 /// The first schema whose audit head carries a MAC (`store_state.audit_head_mac`).
 pub(crate) const AUDIT_HEAD_MAC_SCHEMA: i64 = 7;
@@ -97,6 +103,9 @@ pub(crate) const AUDIT_HEAD_MAC_SCHEMA: i64 = 7;
 pub(crate) const HUB_CONSOLE_SCHEMA: i64 = 9;
 /// The first schema with key rotation (`store_state.audit_key_id`, `audit_key_epochs`).
 pub(crate) const KEY_ROTATION_SCHEMA: i64 = 11;
+/// The first schema with per-hub change sequences (`hub_sequences`), audit events chained by a
+/// sealer (`audit_pending`) and the seal key in a row of its own (`seal_state`): migration 0012.
+pub(crate) const PER_HUB_SCHEMA: i64 = 12;
 
 const LOCK_ID: i64 = 0x5ca1_e0b0;
 

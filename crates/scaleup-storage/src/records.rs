@@ -253,6 +253,75 @@ pub struct PullPage {
     pub has_more: bool,
 }
 
+/// Where a device's pulls have reached: the last change sequence number seen of each hub.
+///
+/// Written `floor[,hub=seq]...`: `floor` applies to every hub not listed. A cursor handed out
+/// before schema 12 is a single number, one store-wide sequence, and reads as a floor: every
+/// hub's numbers continue from the store-wide number reached before the migration, so such a
+/// cursor skips nothing. Devices treat the text as opaque.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PullCursor {
+    pub floor: i64,
+    pub hubs: std::collections::BTreeMap<String, i64>,
+}
+
+impl PullCursor {
+    pub fn parse(text: &str) -> Result<PullCursor> {
+        let invalid =
+            || StoreError::invalid("cursor", "must be a cursor returned by an earlier pull");
+        let mut cursor = PullCursor::default();
+        if text.is_empty() {
+            return Ok(cursor);
+        }
+        let mut parts = text.split(',');
+        cursor.floor = parts
+            .next()
+            .and_then(|f| f.parse().ok())
+            .filter(|f: &i64| *f >= 0)
+            .ok_or_else(invalid)?;
+        for part in parts {
+            let (hub, seq) = part.split_once('=').ok_or_else(invalid)?;
+            let seq: i64 = seq.parse().map_err(|_| invalid())?;
+            let hub_ok = !hub.is_empty()
+                && hub.len() <= 64
+                && hub
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !hub_ok || seq < 0 || cursor.hubs.insert(hub.to_string(), seq).is_some() {
+                return Err(invalid());
+            }
+        }
+        Ok(cursor)
+    }
+
+    /// The last number seen of `hub`.
+    pub fn after(&self, hub: &str) -> i64 {
+        self.hubs
+            .get(hub)
+            .copied()
+            .unwrap_or(self.floor)
+            .max(self.floor)
+    }
+
+    fn advance(&mut self, hub: &str, seq: i64) {
+        if seq > self.after(hub) {
+            self.hubs.insert(hub.to_string(), seq);
+        }
+    }
+}
+
+impl std::fmt::Display for PullCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.floor)?;
+        for (hub, seq) in &self.hubs {
+            if *seq > self.floor {
+                write!(f, ",{hub}={seq}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A client as lists show it: pseudonymous fields only.
 #[derive(Clone, Debug, Serialize)]
 pub struct ClientRow {
@@ -460,8 +529,14 @@ pub(crate) fn opt_text(row: &sqlx::any::AnyRow, col: &str) -> Result<Option<Stri
 }
 
 impl Store {
-    /// Applies a batch pushed by a device. Never fails for one bad record; fails as a whole only
-    /// if the database itself fails, in which case nothing of the batch was acknowledged.
+    /// Applies a batch pushed by a device. Never fails for one bad record; fails only if the
+    /// database itself fails, in which case nothing of the batch is acknowledged (records
+    /// committed before the failure answer the device's retry as replays).
+    ///
+    /// Records are committed in small groups, not as one transaction per batch: a batch holds
+    /// its hub's change sequence (and, on SQLite, the database's write lock) for one group at
+    /// a time, so a counsellor of the same hub waits for one group, not for a batch of
+    /// hundreds. On PostgreSQL a group is one record ([`Store::records_per_push_transaction`]).
     pub async fn push(
         &self,
         actor: &Actor,
@@ -472,45 +547,82 @@ impl Store {
         // were uploaded since this server's catalogue was built (on any server).
         self.refresh_definitions().await?;
         let mut acks = Vec::with_capacity(records.len());
-        let mut tx = self.begin_write().await?;
-        lock_record_ids(&mut tx, self.backend, &records).await?;
         let mut accepted = 0usize;
-        for incoming in records {
-            let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
-            match self.push_one(&mut *sp, actor, device_id, &incoming).await {
-                Ok(ack) => {
-                    sp.commit().await?;
-                    if ack.status != AckStatus::Rejected {
-                        accepted += 1;
+        let per_transaction = self.records_per_push_transaction();
+        let groups: Vec<&[IncomingRecord]> = if records.is_empty() {
+            vec![&[]]
+        } else {
+            records.chunks(per_transaction).collect()
+        };
+        let last_group = groups.len() - 1;
+        for (g, group) in groups.into_iter().enumerate() {
+            let mut tx = self.begin_write().await?;
+            lock_record_ids(&mut tx, self.backend, group).await?;
+            for incoming in group {
+                // A savepoint lets a record fail alone within its group; a group of one needs
+                // none (the transaction is the record), which saves two round trips.
+                let outcome = if group.len() == 1 {
+                    let outcome = self.push_one(&mut tx, actor, device_id, incoming).await;
+                    if matches!(outcome, Err(ref e) if !matches!(e, StoreError::Database(_))) {
+                        // Undo the record's partial work; the batch goes on.
+                        tx.rollback().await?;
+                        tx = self.begin_write().await?;
                     }
-                    acks.push(ack);
-                }
-                Err(StoreError::Database(e)) => return Err(StoreError::Database(e)),
-                Err(other) => {
-                    sp.rollback().await?;
-                    acks.push(Ack::rejected(
+                    outcome
+                } else {
+                    let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
+                    let outcome = self.push_one(&mut sp, actor, device_id, incoming).await;
+                    match outcome {
+                        Ok(_) => sp.commit().await?,
+                        Err(StoreError::Database(_)) => {}
+                        Err(_) => sp.rollback().await?,
+                    }
+                    outcome
+                };
+                match outcome {
+                    Ok(ack) => {
+                        if ack.status != AckStatus::Rejected {
+                            accepted += 1;
+                        }
+                        acks.push(ack);
+                    }
+                    Err(StoreError::Database(e)) => return Err(StoreError::Database(e)),
+                    Err(other) => acks.push(Ack::rejected(
                         &incoming.id,
                         "internal",
                         None,
                         other.to_string(),
-                    ));
+                    )),
                 }
             }
+            if g == last_group {
+                self.audit_in(
+                    &mut tx,
+                    Some(actor),
+                    &AuditEvent::new("sync.push", "batch")
+                        .hub(actor.hubs.first().cloned())
+                        .detail(serde_json::json!({
+                            "records": acks.len(), "accepted": accepted, "device": device_id
+                        })),
+                )
+                .await?;
+            }
+            // The indicator facts of every client the group touched, in the same transaction.
+            self.refresh_indicator_facts(&mut tx).await?;
+            tx.commit().await?;
         }
-        self.audit_in(
-            &mut tx,
-            Some(actor),
-            &AuditEvent::new("sync.push", "batch")
-                .hub(actor.hubs.first().cloned())
-                .detail(serde_json::json!({
-                    "records": acks.len(), "accepted": accepted, "device": device_id
-                })),
-        )
-        .await?;
-        // The indicator facts of every client the batch touched, in the same transaction.
-        self.refresh_indicator_facts(&mut tx).await?;
-        tx.commit().await?;
         Ok(acks)
+    }
+
+    /// Records committed together by [`Store::push`]. PostgreSQL: one, so that within a hub
+    /// nobody waits longer than one record's write. SQLite has one writer whatever happens and
+    /// pays a disk flush per commit, so it commits a few records at a time: 16 keeps a
+    /// group's write lock to a few milliseconds (docs/benchmarks.md has the measurement).
+    pub fn records_per_push_transaction(&self) -> usize {
+        match self.backend {
+            Backend::Postgres => 1,
+            Backend::Sqlite => 16,
+        }
     }
 
     async fn push_one(
@@ -908,7 +1020,7 @@ impl Store {
         let placement = &write.placement;
         let stored_payload = self.sealed_payload(record_id, payload, &write.canonical);
         let now = now_timestamp();
-        let seq = next_change_seq(tx).await?;
+        let seq = next_change_seq(tx, self.schema, &placement.hub_id).await?;
         let version = match current_version {
             None => {
                 sqlx::query(
@@ -1325,7 +1437,7 @@ impl Store {
                     .fetch_all(&mut *tx)
                     .await?;
                 for r in moved {
-                    let seq = next_change_seq(tx).await?;
+                    let seq = next_change_seq(tx, self.schema, &placement.hub_id).await?;
                     sqlx::query(
                         "UPDATE records SET counsellor_id = $1, change_seq = $2 WHERE id = $3",
                     )
@@ -1528,34 +1640,75 @@ impl Store {
         }))
     }
 
-    /// Changes in the actor's caseload after `cursor`, oldest first.
+    /// Changes in the actor's caseload after `cursor`, oldest first within each hub.
+    ///
+    /// Change sequence numbers are per hub (schema 12), so the cursor holds one number per hub
+    /// the caller has pulled from (see [`PullCursor`]); hubs are walked in id order, each up to
+    /// what is left of the page. A caller of one hub (every counsellor and supervisor) walks
+    /// one hub's index, as before.
     pub async fn pull(&self, actor: &Actor, cursor: &str, limit: i64) -> Result<PullPage> {
-        let after: i64 = if cursor.is_empty() {
-            0
-        } else {
-            cursor.parse().map_err(|_| {
-                StoreError::invalid("cursor", "must be a cursor returned by an earlier pull")
-            })?
-        };
+        let mut position = PullCursor::parse(cursor)?;
+        let after_floor = position.floor;
         let limit = limit.clamp(1, 5000);
-        let mut sql = Sql::new(
-            "SELECT r.id, r.kind, r.version, r.change_seq, r.payload, r.client_id, s.detail AS score FROM records r
-             LEFT JOIN assessment_scores s ON s.record_id = r.id WHERE r.change_seq > ",
-        );
-        sql.bind(crate::scope::Bind::Int(after));
-        actor.push_scope(&mut sql, "r");
-        sql.push(" ORDER BY r.change_seq LIMIT ")
-            .bind(crate::scope::Bind::Int(limit + 1));
-        let rows = sql.query().fetch_all(&self.pool).await?;
-        let has_more = rows.len() as i64 > limit;
+        let hubs: Vec<String> = if self.schema < crate::migrate::PER_HUB_SCHEMA {
+            // One store-wide sequence: the whole scope is one walk (the floor).
+            Vec::new()
+        } else if actor.role.sees_every_hub() {
+            sqlx::query_scalar("SELECT id FROM hubs ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?
+        } else {
+            let mut hubs = actor.hubs.clone();
+            hubs.sort();
+            hubs.dedup();
+            hubs
+        };
+        let walks: Vec<Option<&str>> = if self.schema < crate::migrate::PER_HUB_SCHEMA {
+            vec![None]
+        } else {
+            hubs.iter().map(|h| Some(h.as_str())).collect()
+        };
+        let mut rows = Vec::new();
+        let mut has_more = false;
+        for hub in walks {
+            let remaining = limit - rows.len() as i64;
+            if remaining == 0 {
+                // The page is full before this hub was asked: the next pull starts there.
+                has_more = true;
+                break;
+            }
+            let after = hub.map_or(position.floor, |h| position.after(h));
+            let mut sql = Sql::new(
+                "SELECT r.id, r.kind, r.version, r.change_seq, r.payload, r.client_id, s.detail AS score FROM records r
+                 LEFT JOIN assessment_scores s ON s.record_id = r.id WHERE r.change_seq > ",
+            );
+            sql.bind(crate::scope::Bind::Int(after));
+            if let Some(h) = hub {
+                sql.push(" AND r.hub_id = ").bind_text(h);
+            }
+            actor.push_scope(&mut sql, "r");
+            sql.push(" ORDER BY r.change_seq LIMIT ")
+                .bind(crate::scope::Bind::Int(remaining + 1));
+            let mut found = sql.query().fetch_all(&self.pool).await?;
+            if found.len() as i64 > remaining {
+                has_more = true;
+                found.truncate(remaining as usize);
+            }
+            if let Some(last) = found.last() {
+                let seq: i64 = last.try_get("change_seq")?;
+                match hub {
+                    Some(h) => position.advance(h, seq),
+                    None => position.floor = seq,
+                }
+            }
+            rows.extend(found);
+        }
         let mut changes = Vec::new();
         let mut clients = BTreeSet::new();
         let may_identity = actor.role.can(Capability::ReadIdentity);
-        let mut next = after;
-        for r in rows.iter().take(limit as usize) {
+        for r in &rows {
             let kind: String = r.try_get("kind")?;
             let seq: i64 = r.try_get("change_seq")?;
-            next = seq;
             if kind == RecordKind::ClientIdentity.as_str() && !may_identity {
                 continue;
             }
@@ -1576,13 +1729,13 @@ impl Store {
         self.audit(
             Some(actor),
             AuditEvent::new("sync.pull", "batch").hub(actor.hubs.first().cloned()).detail(serde_json::json!({
-                "changes": changes.len(), "clients": clients.into_iter().collect::<Vec<_>>(), "after": after
+                "changes": changes.len(), "clients": clients.into_iter().collect::<Vec<_>>(), "after": after_floor
             })),
         )
         .await?;
         Ok(PullPage {
             changes,
-            next_cursor: next.to_string(),
+            next_cursor: position.to_string(),
             has_more,
         })
     }
@@ -2680,10 +2833,33 @@ async fn lock_record_ids(
     Ok(())
 }
 
-async fn next_change_seq(tx: &mut Tx) -> Result<i64> {
+/// The next change sequence number of `hub_id`'s records. The hub's row stays locked until the
+/// transaction ends, so a hub's numbers commit in order and a pull cursor never skips a late
+/// commit; other hubs' writers take other rows and never wait for this one. A hub's first
+/// number follows the store-wide one reached before schema 12 (`store_state.change_seq`,
+/// frozen there), so cursors handed out before it still skip nothing.
+async fn next_change_seq(tx: &mut Tx, schema: i64, hub_id: &str) -> Result<i64> {
+    if schema < crate::migrate::PER_HUB_SCHEMA {
+        let row = sqlx::query(
+            "UPDATE store_state SET change_seq = change_seq + 1 WHERE id = 1 RETURNING change_seq",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        return Ok(row.try_get("change_seq")?);
+    }
+    reserve_change_seqs(tx, hub_id, 1).await
+}
+
+/// Reserves `n` consecutive change sequence numbers of `hub_id`; returns the last.
+pub(crate) async fn reserve_change_seqs(tx: &mut Tx, hub_id: &str, n: i64) -> Result<i64> {
     let row = sqlx::query(
-        "UPDATE store_state SET change_seq = change_seq + 1 WHERE id = 1 RETURNING change_seq",
+        "INSERT INTO hub_sequences (hub_id, change_seq)
+         VALUES ($1, (SELECT change_seq FROM store_state WHERE id = 1) + $2)
+         ON CONFLICT (hub_id) DO UPDATE SET change_seq = hub_sequences.change_seq + $2
+         RETURNING change_seq",
     )
+    .bind(hub_id.to_string())
+    .bind(n)
     .fetch_one(&mut *tx)
     .await?;
     Ok(row.try_get("change_seq")?)

@@ -6,7 +6,7 @@
 //!    key ([`Store::open_rotating`]): they open what is sealed under either key and seal under
 //!    the new one.
 //! 2. [`Store::rotate_key`] starts: in one transaction on the state row it records the rotation
-//!    (`key_rotation`) and sets `store_state.seal_key_id` to the new key. From then on every
+//!    (`key_rotation`) and sets `seal_state.seal_key_id` to the new key. From then on every
 //!    audited transaction (every write of sealed data is one) checks that its server seals
 //!    under that key, so a server forgotten in step 1 fails instead of sealing under the old
 //!    key behind the rotation's back.
@@ -34,7 +34,7 @@
 
 use crate::audit::AuditEvent;
 use crate::crypto::Keys;
-use crate::migrate::KEY_ROTATION_SCHEMA;
+use crate::migrate::{KEY_ROTATION_SCHEMA, PER_HUB_SCHEMA};
 use crate::time_util::now_timestamp;
 use crate::{Result, Store, StoreError};
 use sqlx::Row;
@@ -152,10 +152,15 @@ impl Store {
     /// database is already under this store's key and nothing is in progress.
     async fn start_rotation(&self) -> Result<Option<State>> {
         let mut tx = self.begin_write().await?;
-        // The state row's lock orders this against every audited write.
-        sqlx::query("UPDATE store_state SET seal_key_id = seal_key_id WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
+        // The seal key's row lock orders this against every audited write: it waits for those
+        // that checked the key before, and those after see the new key.
+        sqlx::query(if self.schema >= PER_HUB_SCHEMA {
+            "UPDATE seal_state SET seal_key_id = seal_key_id WHERE id = 1"
+        } else {
+            "UPDATE store_state SET seal_key_id = seal_key_id WHERE id = 1"
+        })
+        .execute(&mut *tx)
+        .await?;
         if let Some(state) = read_state(&mut *tx).await? {
             let previous = self.keys.previous.as_deref().map(|p| p.key_id.as_str());
             if state.new_key_id != self.keys.key_id || Some(state.old_key_id.as_str()) != previous {
@@ -202,10 +207,14 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE store_state SET seal_key_id = $1 WHERE id = 1")
-            .bind(state.new_key_id.clone())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(if self.schema >= PER_HUB_SCHEMA {
+            "UPDATE seal_state SET seal_key_id = $1 WHERE id = 1"
+        } else {
+            "UPDATE store_state SET seal_key_id = $1 WHERE id = 1"
+        })
+        .bind(state.new_key_id.clone())
+        .execute(&mut *tx)
+        .await?;
         self.audit_in(
             &mut tx,
             None,
@@ -442,6 +451,9 @@ impl Store {
     /// end the rotation and open the new key's epoch with a `key.rotated` row.
     async fn switch_key(&self, state: &State) -> Result<()> {
         let old = self.previous_keys()?;
+        // Events recorded under the old key's epoch are chained in it where possible (any
+        // recorded during the switch go to the new key's).
+        self.seal_audit().await?;
         let mut tx = self.begin_write().await?;
         let head = sqlx::query(
             "UPDATE store_state SET audit_seq = audit_seq WHERE id = 1 RETURNING audit_seq, audit_hash, audit_head_mac, audit_key_id",

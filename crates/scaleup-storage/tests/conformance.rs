@@ -15,6 +15,8 @@ use sqlx::Row;
 use std::sync::Arc;
 
 scaleup_storage::on_both_backends!(
+    pull_cursors_are_per_hub_and_skip_nothing,
+    hubs_never_wait_for_each_other_and_reads_never_wait_for_writes,
     migrations_are_idempotent_and_versioned,
     login_sessions_and_rate_limiting,
     hub_setup_validates_the_hierarchy,
@@ -684,6 +686,196 @@ async fn hub_setup_validates_the_hierarchy(store: Store, f: Fixture, _db: Reopen
     assert!(matches!(other, Err(StoreError::Forbidden(_))));
 }
 
+/// A client (with an episode) registered by the other hub's counsellor; returns the client id.
+async fn register_foreign_client(store: &Store, f: &Fixture) -> String {
+    let a = actor(store, &f.foreign_counsellor).await;
+    let client = uuid();
+    push_created(store, &a, vec![
+        rec("client", &client, None, json!({"programme_id": f.other_programme_id, "facility_id": f.other_facility_id, "registered_on": "2026-03-01", "sex": "male", "birth_year": 1985})),
+        rec("episode", &uuid(), None, json!({"client_id": client, "programme_id": f.other_programme_id, "enrolled_on": "2026-03-01"})),
+    ])
+    .await;
+    client
+}
+
+/// Pulls pages of `limit` from `cursor` until the last; returns the ids in order and the last
+/// cursor.
+async fn pull_all(
+    store: &Store,
+    a: &scaleup_storage::Actor,
+    mut cursor: String,
+    limit: i64,
+) -> (Vec<String>, String) {
+    let mut ids = Vec::new();
+    for _ in 0..1000 {
+        let page = store.pull(a, &cursor, limit).await.unwrap();
+        assert!(page.changes.len() as i64 <= limit);
+        ids.extend(page.changes.iter().map(|c| c.id.clone()));
+        cursor = page.next_cursor;
+        if !page.has_more {
+            return (ids, cursor);
+        }
+    }
+    panic!("pulls never ended");
+}
+
+/// Issue 11: change sequence numbers are per hub, so a cursor holds one number per hub. A
+/// caller who sees several hubs (an admin) gets every change exactly once however small the
+/// pages, then exactly what changed since; a counsellor's cursor names their hub only; a
+/// cursor from before schema 12 (one number) still reads; a forged one is refused.
+async fn pull_cursors_are_per_hub_and_skip_nothing(store: Store, f: Fixture, _db: Reopen) {
+    for _ in 0..3 {
+        register_client(&store, &f, &f.counsellor).await;
+        register_foreign_client(&store, &f).await;
+    }
+    let admin = actor(&store, &f.admin).await;
+    // Identities are not pulled by an admin (no ReadIdentity), everything else is.
+    let total: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM records WHERE kind <> 'client_identity' ORDER BY id")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    // Numbers are per hub: both hubs count from the same start.
+    let per_hub: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT hub_id, CAST(MIN(change_seq) AS BIGINT) FROM records GROUP BY hub_id ORDER BY hub_id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(per_hub.len(), 2);
+    assert_eq!(per_hub[0].1, per_hub[1].1, "{per_hub:?}");
+    let (whole, cursor) = pull_all(&store, &admin, String::new(), 5000).await;
+    for limit in [1, 2, 3, 7] {
+        let (paged, paged_cursor) = pull_all(&store, &admin, String::new(), limit).await;
+        let mut sorted = paged.clone();
+        sorted.sort();
+        assert_eq!(sorted, total, "pages of {limit}: every change exactly once");
+        assert_eq!(paged, whole);
+        assert_eq!(
+            scaleup_storage::PullCursor::parse(&paged_cursor).unwrap(),
+            scaleup_storage::PullCursor::parse(&cursor).unwrap()
+        );
+    }
+    let position = scaleup_storage::PullCursor::parse(&cursor).unwrap();
+    assert_eq!(position.hubs.len(), 2, "{cursor}");
+    // After the cursor: exactly what changed since, in both hubs.
+    let a_new = register_client(&store, &f, &f.counsellor).await;
+    let b_new = register_foreign_client(&store, &f).await;
+    let (since, _) = pull_all(&store, &admin, cursor.clone(), 2).await;
+    let expected: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM records WHERE client_id IN ($1, $2) AND kind <> 'client_identity' ORDER BY id")
+            .bind(a_new.clone())
+            .bind(b_new.clone())
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    let mut since_sorted = since.clone();
+    since_sorted.sort();
+    assert_eq!(since_sorted, expected);
+    // A counsellor's cursor names their own hub alone.
+    let c = actor(&store, &f.counsellor).await;
+    let (mine, my_cursor) = pull_all(&store, &c, String::new(), 3).await;
+    assert!(!mine.is_empty());
+    let mine_position = scaleup_storage::PullCursor::parse(&my_cursor).unwrap();
+    assert_eq!(
+        mine_position.hubs.keys().collect::<Vec<_>>(),
+        vec![&f.hub_id]
+    );
+    // A single number (a cursor from before per-hub numbers) is a floor for every hub.
+    let (from_zero, _) = pull_all(&store, &admin, "0".into(), 5000).await;
+    let mut from_zero_sorted = from_zero.clone();
+    from_zero_sorted.sort();
+    let mut everything: Vec<String> = whole.iter().chain(&since).cloned().collect();
+    everything.sort();
+    assert_eq!(from_zero_sorted, everything);
+    let high = i64::MAX.to_string();
+    assert!(pull_all(&store, &admin, high, 10).await.0.is_empty());
+    for forged in [
+        "x",
+        "-1",
+        "1,",
+        "1,hub",
+        "1,hub=x",
+        "1,a=2,a=3",
+        "1,a b=2",
+        "1,a=-2",
+    ] {
+        assert!(
+            matches!(store.pull(&admin, forged, 10).await, Err(StoreError::Invalid { ref field, .. }) if field == "cursor"),
+            "{forged}"
+        );
+    }
+}
+
+/// Issue 11: transactions of different hubs never wait for each other, and a read never waits
+/// for a write. With one hub's change sequence held by a write in flight and the audit chain's
+/// head held by a sealer mid-round, the other hub pushes and anyone reads; only a write of the
+/// held hub waits, and it goes on as soon as the hub is released. SQLite has one writer by
+/// design, so this is PostgreSQL's.
+async fn hubs_never_wait_for_each_other_and_reads_never_wait_for_writes(
+    store: Store,
+    f: Fixture,
+    _db: Reopen,
+) {
+    if store.backend() == scaleup_storage::Backend::Sqlite {
+        return;
+    }
+    let client = register_client(&store, &f, &f.counsellor).await;
+    register_foreign_client(&store, &f).await;
+    let quick = std::time::Duration::from_secs(10);
+    let mut hub_write = store.pool().begin().await.unwrap();
+    sqlx::query("UPDATE hub_sequences SET change_seq = change_seq WHERE hub_id = $1")
+        .bind(f.hub_id.clone())
+        .execute(&mut *hub_write)
+        .await
+        .unwrap();
+    let mut sealer = store.pool().begin().await.unwrap();
+    sqlx::query("UPDATE store_state SET audit_seq = audit_seq WHERE id = 1")
+        .execute(&mut *sealer)
+        .await
+        .unwrap();
+    // The other hub writes.
+    let other = tokio::time::timeout(quick, register_foreign_client(&store, &f)).await;
+    assert!(other.is_ok(), "a push of another hub waited");
+    // The held hub's records are read, audited.
+    let c = actor(&store, &f.counsellor).await;
+    let read = tokio::time::timeout(quick, store.client(&c, &client)).await;
+    assert!(matches!(read, Ok(Ok(_))), "a read waited for a write");
+    let listed = tokio::time::timeout(quick, store.clients(&c, None, None, None, None, 50)).await;
+    assert!(matches!(listed, Ok(Ok(_))));
+    let pulled = tokio::time::timeout(quick, store.pull(&c, "", 100)).await;
+    assert!(matches!(pulled, Ok(Ok(_))));
+    // A write of the held hub waits for that hub alone.
+    let writer = {
+        let (store, counsellor) = (store.clone(), f.counsellor.clone());
+        let (programme, facility) = (f.programme_id.clone(), f.facility_id.clone());
+        tokio::spawn(async move {
+            let a = store.actor_for(&counsellor).await.unwrap();
+            store
+                .push(
+                    &a,
+                    "device-2",
+                    vec![rec("client", &uuid(), None, json!({"programme_id": programme, "facility_id": facility, "registered_on": "2026-03-02", "sex": "female", "birth_year": 1992}))],
+                )
+                .await
+                .unwrap()
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(
+        !writer.is_finished(),
+        "the held hub's write did not wait for its hub"
+    );
+    hub_write.rollback().await.unwrap();
+    let acks = tokio::time::timeout(quick, writer).await.unwrap().unwrap();
+    assert_eq!(acks[0].status, AckStatus::Created);
+    // Events recorded meanwhile are chained once the sealer's round ends.
+    sealer.rollback().await.unwrap();
+    assert!(store.seal_audit().await.unwrap() > 0);
+    let v = store.verify_audit().await.unwrap();
+    assert!(v.ok, "{v:?}");
+}
+
 /// Issue 11: two simultaneous pushes of the same records (a phone that retried while its first
 /// request was still running, or two tabs) used to hit a unique violation on PostgreSQL and fail
 /// a whole batch, because the receipt lookup ran before anything serialised the two. Both must
@@ -823,6 +1015,7 @@ async fn sync_push_is_idempotent_and_isolates_bad_records(store: Store, f: Fixtu
                 .get::<i64, _>("n")
         }
     };
+    store.seal_audit().await.unwrap();
     assert_eq!(
         n("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM audit_log WHERE action = 'record.create'")
             .await,
@@ -1537,6 +1730,8 @@ async fn audit_chain_detects_tampering(store: Store, f: Fixture, _db: Reopen) {
     let client = register_client(&store, &f, &f.counsellor).await;
     let a = actor(&store, &f.counsellor).await;
     store.client(&a, &client).await.unwrap();
+    // A server's sealer chains recorded events within its interval; here, at once.
+    store.seal_audit().await.unwrap();
     let reads = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM audit_log WHERE action = 'client.read' AND client_id = $1").bind(client.clone()).fetch_one(store.pool()).await.unwrap();
     assert_eq!(reads.get::<i64, _>("n"), 1, "reads are audited");
     let ok = store.verify_audit().await.unwrap();
@@ -1898,6 +2093,8 @@ async fn verify_on_a_live_server_never_cries_wolf(store: Store, f: Fixture, _db:
                     )
                     .await
                     .unwrap();
+                // Another server's sealer, chaining while verification walks.
+                store.seal_audit().await.unwrap();
                 appended += 1;
             }
             appended
@@ -1937,8 +2134,10 @@ async fn verify_on_a_live_server_never_cries_wolf(store: Store, f: Fixture, _db:
     assert!(store.verify_audit().await.unwrap().ok);
 }
 
-/// The recorded head of the audit chain (`store_state.audit_seq`).
+/// The recorded head of the audit chain (`store_state.audit_seq`), once every event recorded
+/// so far is chained (a server's sealer would have done it within its interval).
 async fn head_seq(store: &Store) -> i64 {
+    store.seal_audit().await.unwrap();
     sqlx::query_scalar("SELECT audit_seq FROM store_state WHERE id = 1")
         .fetch_one(store.pool())
         .await
@@ -2096,6 +2295,7 @@ async fn an_export_reads_a_programme_with_its_scores_and_is_audited(
             .iter()
             .any(|u| u.id.to_string() == f.facility_id)
     );
+    store.seal_audit().await.unwrap();
     let row = sqlx::query(
         "SELECT detail FROM audit_log WHERE action = 'export.dataset' ORDER BY seq DESC",
     )
@@ -2856,6 +3056,7 @@ async fn raise_risk_alert(
 
 /// Every audit detail, as text, for checks that something never reaches the log.
 async fn audit_details(store: &Store) -> String {
+    store.seal_audit().await.unwrap();
     sqlx::query("SELECT detail FROM audit_log")
         .fetch_all(store.pool())
         .await
@@ -2994,6 +3195,7 @@ async fn alert_acknowledgement_keeps_every_action_and_a_sealed_note(
     assert!(!stored.contains("sister") && !stored.contains("Wanjiru"));
     let details = audit_details(&store).await;
     assert!(!details.contains("sister") && !details.contains("Wanjiru"));
+    store.seal_audit().await.unwrap();
     let reads = sqlx::query("SELECT client_id FROM audit_log WHERE action = 'alert.read'")
         .fetch_all(store.pool())
         .await
@@ -3313,6 +3515,7 @@ async fn harmful_competency_rating_raises_one_safety_flag_for_the_hub_lead(
     assert!(!stored.contains("self-harm"));
     let details = audit_details(&store).await;
     assert!(!details.contains("self-harm"));
+    store.seal_audit().await.unwrap();
     let audited: Vec<String> = sqlx::query_scalar(
         "SELECT action FROM audit_log WHERE entity_kind = 'safety_flag' ORDER BY seq",
     )

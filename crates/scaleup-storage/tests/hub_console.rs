@@ -98,6 +98,7 @@ async fn bearer(store: &Store, username: &str, password: &str) -> Option<String>
 }
 
 async fn audit_actions(store: &Store) -> Vec<(String, Option<String>, Value)> {
+    store.seal_audit().await.unwrap();
     sqlx::query("SELECT action, hub_id, detail FROM audit_log ORDER BY seq")
         .fetch_all(store.pool())
         .await

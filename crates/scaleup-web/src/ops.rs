@@ -361,6 +361,11 @@ pub async fn metrics(
             a.overdue
         );
     }
+    let (unchained, _) = state.store.audit_pending().await?;
+    let _ = writeln!(
+        out,
+        "# HELP scaleup_audit_unchained_events Audit events recorded but not yet chained (the sealer's backlog).\n# TYPE scaleup_audit_unchained_events gauge\nscaleup_audit_unchained_events {unchained}"
+    );
     let pool = state.store.pool_gauge();
     let _ = write!(
         out,

@@ -224,6 +224,21 @@ pub async fn serve_with(
             }
         })
     };
+    // Audit events recorded by this server's (and any server's) transactions are chained within
+    // SEAL_INTERVAL; sealers on several servers take turns on the chain head.
+    let sealer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(scaleup_storage::SEAL_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.seal_audit().await {
+                    tracing::error!(error = %e, "chaining audit events failed");
+                }
+            }
+        })
+    };
     // Definitions uploaded through any server take effect here within DEFINITIONS_INTERVAL
     // (and before any sync push, which checks first): no restart.
     let definitions = {
@@ -278,9 +293,14 @@ pub async fn serve_with(
     };
     accept_loop(listener, app, timeouts).await;
     sweeper.abort();
+    sealer.abort();
     definitions.abort();
     if let Some(sender) = sender {
         sender.abort();
+    }
+    // What this server's last requests recorded is chained before it goes.
+    if let Err(e) = store.seal_audit().await {
+        tracing::error!(error = %e, "chaining audit events at shutdown failed");
     }
     store.close().await;
     Ok(())
