@@ -339,9 +339,9 @@ fn main() -> anyhow::Result<()> {
         config.batch
     );
     println!(
-        "| network | devices | records pushed/s | batch p50 | batch p99 | vs 1 device | errors | CPU cores: PostgreSQL (of which bench db) / servers / load generator + proxy / rest of machine |"
+        "| network | devices | records pushed/s | batch p50 | batch p99 | vs 1 device | errors | CPU cores: PostgreSQL (of which bench db) / servers / load generator + proxy / rest of machine | waiting for a CPU (cores): bench db / servers |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (network, rows) in &tables.ingest {
         let one = rows
             .iter()
@@ -608,7 +608,7 @@ struct Cell {
 
 impl Cell {
     fn header() -> String {
-        "| setup | reads/s | read p50 | read p99 | records pushed/s | push batch p50 | push batch p99 | errors | CPU cores: PostgreSQL (of which bench db) / servers / load generator + proxy / rest of machine |\n|---|---|---|---|---|---|---|---|---|".into()
+        "| setup | reads/s | read p50 | read p99 | records pushed/s | push batch p50 | push batch p99 | errors | CPU cores: PostgreSQL (of which bench db) / servers / load generator + proxy / rest of machine | waiting for a CPU (cores): bench db / servers |\n|---|---|---|---|---|---|---|---|---|---|".into()
     }
 
     fn row(&self) -> String {
@@ -892,9 +892,12 @@ struct CpuSnapshot {
     at: Instant,
     /// Busy ticks of the whole machine (user, nice, system, irq, softirq, steal).
     machine_busy: u64,
-    /// Ticks of each PostgreSQL process.
-    postgres: HashMap<i32, u64>,
+    /// Ticks of each PostgreSQL process, and its nanoseconds spent runnable but waiting for a
+    /// CPU (`/proc/PID/schedstat`).
+    postgres: HashMap<i32, (u64, u64)>,
     servers: u64,
+    /// Nanoseconds the servers' threads waited for a CPU.
+    servers_wait: u64,
     bench: u64,
 }
 
@@ -921,7 +924,8 @@ impl CpuSnapshot {
                 };
                 let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
                 if comm.trim() == "postgres" {
-                    postgres.insert(pid, proc_ticks(&e.path()).unwrap_or(0));
+                    let ticks = proc_ticks(&e.path()).unwrap_or(0);
+                    postgres.insert(pid, (ticks, run_queue_wait(&e.path()).unwrap_or(0)));
                 }
             }
         }
@@ -929,11 +933,19 @@ impl CpuSnapshot {
             .iter()
             .filter_map(|p| proc_ticks(&PathBuf::from(format!("/proc/{p}"))))
             .sum();
+        // A server is many threads: add up the wait of each.
+        let servers_wait = server_pids
+            .iter()
+            .filter_map(|p| std::fs::read_dir(format!("/proc/{p}/task")).ok())
+            .flat_map(|tasks| tasks.flatten())
+            .filter_map(|t| run_queue_wait(&t.path()))
+            .sum();
         CpuSnapshot {
             at: Instant::now(),
             machine_busy,
             postgres,
             servers,
+            servers_wait,
             bench: proc_ticks(Path::new("/proc/self")).unwrap_or(0),
         }
     }
@@ -947,13 +959,27 @@ fn proc_ticks(dir: &Path) -> Option<u64> {
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
-/// Average cores in use over the window, by whom.
+/// Nanoseconds a process (or thread) has spent runnable but waiting for a CPU: the second field
+/// of /proc/PID/schedstat. (Per thread: a process's file counts its main thread only.)
+fn run_queue_wait(dir: &Path) -> Option<u64> {
+    std::fs::read_to_string(dir.join("schedstat"))
+        .ok()?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Average cores in use over the window, by whom; and how many cores' worth of time the bench
+/// database's PostgreSQL processes and the servers spent waiting for a CPU.
 struct CpuShare {
     postgres: f64,
     postgres_bench_db: f64,
     servers: f64,
     bench: f64,
     rest: f64,
+    postgres_bench_db_wait: f64,
+    servers_wait: f64,
 }
 
 impl CpuShare {
@@ -963,14 +989,18 @@ impl CpuShare {
         let cores = |ticks: u64| ticks as f64 / tick / secs;
         let mut postgres = 0;
         let mut bench_db = 0;
-        for (pid, &t) in &b.postgres {
+        let mut bench_db_wait = 0;
+        for (pid, &(t, w)) in &b.postgres {
             // A process that started inside the window spent all its time inside it.
-            let d = t.saturating_sub(a.postgres.get(pid).copied().unwrap_or(0));
+            let (t0, w0) = a.postgres.get(pid).copied().unwrap_or((0, 0));
+            let d = t.saturating_sub(t0);
             postgres += d;
             if bench_db_pids.contains(pid) {
                 bench_db += d;
+                bench_db_wait += w.saturating_sub(w0);
             }
         }
+        let waited = |ns: u64| ns as f64 / 1e9 / secs;
         let servers = b.servers.saturating_sub(a.servers);
         let bench = b.bench.saturating_sub(a.bench);
         let machine = b.machine_busy.saturating_sub(a.machine_busy);
@@ -980,13 +1010,21 @@ impl CpuShare {
             servers: cores(servers),
             bench: cores(bench),
             rest: cores(machine.saturating_sub(postgres + servers + bench)),
+            postgres_bench_db_wait: waited(bench_db_wait),
+            servers_wait: waited(b.servers_wait.saturating_sub(a.servers_wait)),
         }
     }
 
     fn text(&self) -> String {
         format!(
-            "{:.2} ({:.2}) / {:.2} / {:.2} / {:.2}",
-            self.postgres, self.postgres_bench_db, self.servers, self.bench, self.rest
+            "{:.2} ({:.2}) / {:.2} / {:.2} / {:.2} | {:.2} / {:.2}",
+            self.postgres,
+            self.postgres_bench_db,
+            self.servers,
+            self.bench,
+            self.rest,
+            self.postgres_bench_db_wait,
+            self.servers_wait
         )
     }
 }
