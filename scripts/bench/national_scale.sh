@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# National scale on PostgreSQL (issue 11): 1, 2 and 4 `scaleup serve` processes on one
+# database, 16 counsellors reading GET /api/v1/clients?limit=50 with and without two devices
+# pushing batches of 200 new clients, on loopback and through a proxy that delays every byte
+# between the servers and the database by 0.5 ms each way; then ingest from 8 devices of 8
+# hubs against 1 device. The bench is crates/scaleup/benches/national_scale.rs; it builds a
+# fresh demo database (3,000 clients) and drops it at the end. About 9 minutes at the defaults
+# after the build. Prints Markdown for docs/benchmarks.md and keeps a copy in
+# target/national_scale.md.
+#
+# Usage: scripts/bench/national_scale.sh
+# Environment (defaults):
+#   SCALEUP_BENCH_POSTGRES_URL   a role that may create databases (from scripts/start-postgres.sh)
+#   SCALEUP_BENCH_SECONDS=20     measured seconds per cell; SCALEUP_BENCH_WARMUP=3 before it
+#   SCALEUP_BENCH_CLIENTS=3000   demo size
+#   SCALEUP_BENCH_SERVERS=1,2,4  server counts; SCALEUP_BENCH_INGEST_SERVERS=2 for ingest
+#   SCALEUP_BENCH_READERS=16     reading counsellors; SCALEUP_BENCH_PUSHERS=2 pushing devices
+#   SCALEUP_BENCH_BATCH=200      records per push
+#   SCALEUP_BENCH_DELAY_US=500   proxy delay each way; SCALEUP_BENCH_PROXY=0 skips the proxy runs
+#   SCALEUP_BENCH_KEEP_DB=1      keep the database afterwards
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CARGO_INCREMENTAL=0
+# The bench builds the release binary it starts (CARGO_BIN_EXE_scaleup, bench profile).
+cargo bench -p scaleup --bench national_scale --no-run --quiet
+if [[ -z "${SCALEUP_BENCH_POSTGRES_URL:-}" ]]; then
+  SCALEUP_BENCH_POSTGRES_URL=$(scripts/start-postgres.sh)
+  export SCALEUP_BENCH_POSTGRES_URL
+fi
+mkdir -p target
+cargo bench -p scaleup --bench national_scale --quiet | tee target/national_scale.md
