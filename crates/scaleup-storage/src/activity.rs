@@ -151,8 +151,10 @@ impl Store {
         }
         sql.push(" ORDER BY r.client_id, r.occurred_on");
         let mut rows = sql.query().fetch(&self.pool);
-        let mut current: Option<(String, String, Option<i32>, Option<f64>, Option<f64>)> = None;
-        let finish = |c: Option<(String, String, Option<i32>, Option<f64>, Option<f64>)>,
+        // (hub, client, year, baseline score, last score) of the client being read.
+        type Current = Option<(String, String, Option<i32>, Option<f64>, Option<f64>)>;
+        let mut current: Current = None;
+        let finish = |c: Current,
                       out: &mut BTreeMap<(String, i32), HubYearActivity>| {
             if let Some((hub, _client, Some(year), Some(baseline), Some(last))) = c {
                 let e = out

@@ -75,10 +75,8 @@ impl Store {
     /// Whether the configured key opens what an older database already holds: the newest
     /// audit row's MAC and one sealed identity. True for a database holding neither.
     async fn existing_data_opens_with_key(&self) -> Result<bool> {
-        if let Some(matches) = self.newest_audit_row_matches_key().await? {
-            if !matches {
-                return Ok(false);
-            }
+        if let Some(false) = self.newest_audit_row_matches_key().await? {
+            return Ok(false);
         }
         let identity = sqlx::query("SELECT client_id, ciphertext FROM client_identities LIMIT 1")
             .fetch_optional(&self.pool)

@@ -1346,20 +1346,20 @@ impl Store {
                 let episode_id = other
                     .episode_id(uuid::Uuid::parse_str(record_id).unwrap_or_default())
                     .map(|e| e.to_string());
-                if let Some(ep) = &episode_id {
-                    if ep != record_id {
-                        let found = sqlx::query(
-                            "SELECT client_id FROM records WHERE id = $1 AND kind = 'episode'",
-                        )
-                        .bind(ep.clone())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                        match found {
-                            Some(r)
-                                if r.try_get::<Option<String>, _>("client_id")?.as_deref()
-                                    == Some(client_id.as_str()) => {}
-                            _ => return Ok(Err(Rejection::NotFound("data.episode_id"))),
-                        }
+                if let Some(ep) = &episode_id
+                    && ep != record_id
+                {
+                    let found = sqlx::query(
+                        "SELECT client_id FROM records WHERE id = $1 AND kind = 'episode'",
+                    )
+                    .bind(ep.clone())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    match found {
+                        Some(r)
+                            if r.try_get::<Option<String>, _>("client_id")?.as_deref()
+                                == Some(client_id.as_str()) => {}
+                        _ => return Ok(Err(Rejection::NotFound("data.episode_id"))),
                     }
                 }
                 if let RecordPayload::Episode(e) = other {

@@ -66,6 +66,9 @@ pub struct ProgrammeUpdate {
 pub const MAX_SOURCE_CHARS: usize = 500;
 
 /// A programme: an intervention (protocol) delivered at chosen sites, optionally as a trial.
+/// A programme site: (facility id, arm, cluster, crossover period).
+pub type ProgrammeSite = (String, Option<String>, Option<String>, Option<i64>);
+
 #[derive(Clone, Debug)]
 pub struct NewProgramme {
     pub hub_id: String,
@@ -79,7 +82,7 @@ pub struct NewProgramme {
     pub alert_ack_hours: i64,
     pub start_date: String,
     /// (facility id, arm, cluster, crossover period) per site.
-    pub sites: Vec<(String, Option<String>, Option<String>, Option<i64>)>,
+    pub sites: Vec<ProgrammeSite>,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -662,10 +665,10 @@ impl Store {
         let mut out = Vec::new();
         for r in rows {
             let hub: String = r.try_get("hub_id")?;
-            if actor.may_see_hub(&hub) {
-                if let Some(p) = self.programme(&r.try_get::<String, _>("id")?).await? {
-                    out.push(p);
-                }
+            if actor.may_see_hub(&hub)
+                && let Some(p) = self.programme(&r.try_get::<String, _>("id")?).await?
+            {
+                out.push(p);
             }
         }
         Ok(out)

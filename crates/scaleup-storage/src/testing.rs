@@ -3,6 +3,8 @@
 //! PostgreSQL tests read `SCALEUP_TEST_POSTGRES_URL` (an account allowed to create databases)
 //! and create one database per test. When the variable is missing they are skipped locally,
 //! but with `CI=true` they fail: CI must prove both backends.
+// Test support panics on a missing column by design: Row::get is disallowed in the product only.
+#![allow(clippy::disallowed_methods)]
 
 use crate::{MasterKey, NewOrgUnit, NewProgramme, NewUser, Rules, Store, StoreOptions, UserRecord};
 use scaleup_domain::org::OrgLevel;
