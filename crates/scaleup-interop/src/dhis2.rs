@@ -39,6 +39,10 @@ pub struct Mapping {
     /// `duration_minutes`, `modality`, `components`).
     #[serde(default)]
     pub session: Option<StageMapping>,
+    /// Import only: the closure reason an enrollment with status `CANCELLED` becomes (DHIS2
+    /// does not say why a course ended; without this such enrollments are refused).
+    #[serde(default)]
+    pub cancelled_as: Option<ClosureReason>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -47,6 +51,10 @@ pub struct StageMapping {
     pub stage: String,
     #[serde(default)]
     pub data_elements: BTreeMap<String, String>,
+    /// Import only: the occasion of this stage's assessments when no data element `occasion`
+    /// carries it.
+    #[serde(default)]
+    pub occasion: Option<scaleup_domain::record::Occasion>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -274,6 +282,21 @@ pub fn tracker_payload(
                     .iter()
                     .filter_map(|(k, v)| v.map(|v| (k.clone(), format!("{v}"))))
                     .collect();
+                // The occasion and session number travel only where the hub mapped a data element
+                // for them (the import reads them back).
+                for (name, value) in [
+                    (
+                        "occasion",
+                        serde_json::to_value(a.occasion)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string)),
+                    ),
+                    ("session_number", a.session_number.map(|n| n.to_string())),
+                ] {
+                    if let (true, Some(v)) = (stage.data_elements.contains_key(name), value) {
+                        values.push((name.to_string(), v));
+                    }
+                }
                 if let Some(s) = &r.score {
                     if let Some(t) = s.total {
                         values.push(("total".into(), format!("{t}")));

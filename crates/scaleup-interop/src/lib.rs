@@ -26,3 +26,4 @@ pub mod fhir;
 pub mod nda;
 pub mod scripts;
 pub mod source;
+pub mod import;
