@@ -52,6 +52,10 @@ pub struct TrackerReader<'a> {
     tracked: HashMap<String, Pending>,
     /// Enrollment uid → tracked entity uid.
     enrollments: HashMap<String, String>,
+    /// Enrollments met before their tracked entity (DHIS2's own key order is free; serde_json
+    /// writes `enrollments` before `trackedEntities`), kept in a compact form until the end of
+    /// the first pass.
+    waiting: Vec<(Location, Value)>,
 }
 
 impl<'a> TrackerReader<'a> {
@@ -97,6 +101,7 @@ impl<'a> TrackerReader<'a> {
             now: now.to_string(),
             tracked: HashMap::new(),
             enrollments: HashMap::new(),
+            waiting: Vec::new(),
         })
     }
 
@@ -104,26 +109,31 @@ impl<'a> TrackerReader<'a> {
         record_uuid(&self.source, &format!("{what}/{uid}"))
     }
 
-    /// Reads a whole payload, handing each element's outcome to `sink` as it goes. Fails as a
-    /// whole only when the JSON itself is broken (the units already handed over stand).
-    pub fn read<R: Read>(&mut self, input: R, sink: &mut dyn FnMut(Unit)) -> Result<(), ImportError> {
-        let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(input));
-        let result = Top { reader: self, sink }.deserialize(&mut de).and_then(|()| de.end());
-        if let Err(e) = result {
-            return Err(Location::file(&self.file).row(e.line() as u64).error(match e.classify() {
-                serde_json::error::Category::Eof => "the JSON ends early (a truncated file)".to_string(),
-                serde_json::error::Category::Io => "the file could not be read to the end".to_string(),
-                _ => "not valid JSON in the tracker shape (the row is the line of the file)".to_string(),
-            }));
+    /// Reads a whole payload in two passes over the same bytes (`open` is called twice): first
+    /// tracked entities and enrollments (clients and episodes), then events, so an event never
+    /// reaches the store before its client whatever order the file's keys are in. Each
+    /// element's outcome goes to `sink` as it is read. Fails as a whole only when the JSON
+    /// itself is broken (units already handed over stand).
+    pub fn read<R: Read>(
+        &mut self,
+        mut open: impl FnMut() -> std::io::Result<R>,
+        sink: &mut dyn FnMut(Unit),
+    ) -> Result<(), ImportError> {
+        let at = Location::file(&self.file);
+        let first = open().map_err(|_| at.error("the file could not be read"))?;
+        self.pass(first, Pass::Entities, sink)?;
+        // Enrollments that came before their tracked entity.
+        for (at, en) in std::mem::take(&mut self.waiting) {
+            let unit = self.enrollment(&en, at);
+            sink(unit);
         }
         // Tracked entities never enrolled: sent on their own if they say when they were made.
-        let rest: Vec<String> = self
+        let mut rest: Vec<String> = self
             .tracked
             .iter()
             .filter(|(_, p)| !p.sent)
             .map(|(k, _)| k.clone())
             .collect();
-        let mut rest = rest;
         rest.sort();
         for uid in rest {
             let unit = match self.client(&uid, None) {
@@ -133,7 +143,20 @@ impl<'a> TrackerReader<'a> {
             };
             sink(unit);
         }
-        Ok(())
+        let second = open().map_err(|_| at.error("the file could not be read a second time"))?;
+        self.pass(second, Pass::Events, sink)
+    }
+
+    fn pass<R: Read>(&mut self, input: R, pass: Pass, sink: &mut dyn FnMut(Unit)) -> Result<(), ImportError> {
+        let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(input));
+        let result = Top { reader: self, sink, pass }.deserialize(&mut de).and_then(|()| de.end());
+        result.map_err(|e| {
+            Location::file(&self.file).row(e.line() as u64).error(match e.classify() {
+                serde_json::error::Category::Eof => "the JSON ends early (a truncated file)".to_string(),
+                serde_json::error::Category::Io => "the file could not be read to the end".to_string(),
+                _ => "not valid JSON in the tracker shape (the row is the line of the file)".to_string(),
+            })
+        })
     }
 
     fn check(&self, kind: RecordKind, data: &Value, at: &Location) -> Result<(), ImportError> {
@@ -228,9 +251,7 @@ impl<'a> TrackerReader<'a> {
         }
         let te = en["trackedEntity"].as_str().ok_or_else(|| at.column("trackedEntity").error("missing"))?;
         if !self.tracked.contains_key(te) {
-            return Err(at.column("trackedEntity").error(
-                "its tracked entity is not in the payload before it",
-            ));
+            return Err(at.column("trackedEntity").error("its tracked entity is not in the payload"));
         }
         let enrolled = en["enrolledAt"]
             .as_str()
@@ -292,7 +313,7 @@ impl<'a> TrackerReader<'a> {
         let enrollment = ev["enrollment"].as_str().ok_or_else(|| at.column("enrollment").error("missing"))?;
         let te = match self.enrollments.get(enrollment) {
             Some(t) => t.clone(),
-            None => return Err(at.column("enrollment").error("its enrollment is not in the payload before it")),
+            None => return Err(at.column("enrollment").error("its enrollment is not in the payload")),
         };
         let on = ev["occurredAt"]
             .as_str()
@@ -387,9 +408,16 @@ impl<'a> TrackerReader<'a> {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Entities,
+    Events,
+}
+
 struct Top<'r, 'a, 's> {
     reader: &'r mut TrackerReader<'a>,
     sink: &'s mut dyn FnMut(Unit),
+    pass: Pass,
 }
 
 impl<'de> DeserializeSeed<'de> for Top<'_, '_, '_> {
@@ -407,10 +435,17 @@ impl<'de> Visitor<'de> for Top<'_, '_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "trackedEntities" | "enrollments" | "events" => map.next_value_seed(Elements {
+                "trackedEntities" | "enrollments" if self.pass == Pass::Entities => {
+                    map.next_value_seed(Elements {
+                        reader: &mut *self.reader,
+                        sink: &mut *self.sink,
+                        which: if key == "trackedEntities" { 0 } else { 1 },
+                    })?
+                }
+                "events" if self.pass == Pass::Events => map.next_value_seed(Elements {
                     reader: &mut *self.reader,
                     sink: &mut *self.sink,
-                    which: if key == "trackedEntities" { 0 } else if key == "enrollments" { 1 } else { 2 },
+                    which: 2,
                 })?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -473,7 +508,21 @@ impl<'de> Visitor<'de> for Elements<'_, '_, '_> {
                         Ok(()) => continue,
                     }
                 }
-                1 => self.reader.enrollment(&v, at),
+                1 => {
+                    let te = v["trackedEntity"].as_str().unwrap_or("");
+                    if !te.is_empty() && !self.reader.tracked.contains_key(te) {
+                        // Its tracked entity may come later in the file: keep what is needed.
+                        let mut keep = serde_json::Map::new();
+                        for k in ["enrollment", "program", "trackedEntity", "enrolledAt", "status", "completedAt"] {
+                            if let Some(x) = v.get(k) {
+                                keep.insert(k.to_string(), x.clone());
+                            }
+                        }
+                        self.reader.waiting.push((at, Value::Object(keep)));
+                        continue;
+                    }
+                    self.reader.enrollment(&v, at)
+                }
                 _ => {
                     let outcome = self.reader.event_record(&v, &at).map(|r| vec![r]).map_err(|e| vec![e]);
                     Unit { location: at, outcome }

@@ -106,6 +106,9 @@ pub struct InstrumentOptions {
     pub code: Option<String>,
     pub licence: LicenceStatus,
     pub method: Method,
+    /// Questions to leave out by name (a date or a free-text field beside the items); each is
+    /// listed in the notes.
+    pub leave_out: std::collections::BTreeSet<String>,
 }
 
 impl Default for InstrumentOptions {
@@ -114,6 +117,7 @@ impl Default for InstrumentOptions {
             code: None,
             licence: LicenceStatus::Unknown,
             method: Method::Sum,
+            leave_out: Default::default(),
         }
     }
 }
@@ -211,7 +215,18 @@ impl Form {
         let mut texts: BTreeMap<String, Vec<ItemTextDef>> = BTreeMap::new();
         let (mut lo, mut hi) = (0i64, 0i64);
         let mut required = 0usize;
+        for name in &options.leave_out {
+            if !self.questions.iter().any(|q| q.name == *name) {
+                errors.push(file_at.error(format!(
+                    "--leave-out {name}: the form has no question of this name"
+                )));
+            }
+        }
         for q in &self.questions {
+            if options.leave_out.contains(&q.name) {
+                notes.push(format!("{}: question {} left out on request", q.at, q.name));
+                continue;
+            }
             if let Some(r) = &q.relevant {
                 errors.push(r.at.error(
                     "skip logic (relevant) cannot be represented: an instrument's items are all asked",

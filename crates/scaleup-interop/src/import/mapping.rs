@@ -250,7 +250,7 @@ impl Mapping {
                 .to_string();
             let line = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1) as u64);
+                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() as u64 + 1);
             let mut at = Location::file(file);
             at.row = line;
             at.error(format!("{msg} (the mapping file)"))
@@ -642,6 +642,7 @@ impl Compiled {
                 }
             };
             let mut data = Map::new();
+            let errors_before = errors.len();
             // Field name → the column it came from, to point a record-level error at a cell.
             let mut origin: BTreeMap<String, String> = BTreeMap::new();
             for (name, source) in &t.fields {
@@ -758,6 +759,10 @@ impl Compiled {
                     responses.insert(item.clone(), v);
                 }
                 data.insert("responses".into(), Value::Object(responses));
+            }
+            if errors.len() > errors_before {
+                // The record's own rules would only repeat what the cells already said.
+                continue;
             }
             let data = Value::Object(data);
             let checked = parse_payload(t.kind, &data).and_then(|p| p.check_dates(today));

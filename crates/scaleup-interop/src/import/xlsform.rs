@@ -120,6 +120,18 @@ fn read_sheet<RS: Read + Seek>(
 /// separator kept, and plain column names lower-cased.
 fn normalise_header(text: &str) -> String {
     let t = text.trim();
+    // Legacy single-colon language columns (`label:english`), as older pyxform examples write.
+    let legacy;
+    let t = match t.split_once(':') {
+        Some((col, lang))
+            if !lang.starts_with(':')
+                && ["label", "hint"].contains(&col.trim().to_ascii_lowercase().as_str()) =>
+        {
+            legacy = format!("{}::{}", col.trim(), lang);
+            legacy.as_str()
+        }
+        _ => t,
+    };
     match t.split_once("::") {
         Some((col, lang)) => format!("{}::{}", col.trim().to_ascii_lowercase(), lang.trim()),
         None => {
@@ -139,6 +151,29 @@ fn col_letter(c: u32) -> String {
     }
     s.reverse();
     String::from_utf8(s).unwrap_or_default()
+}
+
+/// Older spellings pyxform still reads: `select one from list`, `select all that apply from
+/// list`, `begin group`.
+fn legacy_type(text: &str) -> String {
+    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (old, new) in [
+        ("select one from ", "select_one "),
+        ("select all that apply from ", "select_multiple "),
+        ("select_one_from ", "select_one "),
+        ("begin group", "begin_group"),
+        ("end group", "end_group"),
+        ("begin repeat", "begin_repeat"),
+        ("end repeat", "end_repeat"),
+    ] {
+        if let Some(rest) = t.strip_prefix(old) {
+            return format!("{new}{rest}");
+        }
+        if t == old.trim() {
+            return new.trim().to_string();
+        }
+    }
+    t
 }
 
 /// Types that carry no respondent answer: left out, and listed.
@@ -231,7 +266,7 @@ fn from_sheets(
     for (row, cells) in &survey.rows {
         let at = sat.clone().row(*row);
         let get = |c: Option<usize>| c.and_then(|c| cells.get(&c)).map(|s| s.trim()).unwrap_or("");
-        let type_text = get(Some(ty)).to_string();
+        let type_text = legacy_type(get(Some(ty)));
         if type_text.is_empty() {
             if cells.values().any(|v| !v.trim().is_empty()) && !get(Some(name)).is_empty() {
                 errors.push(at.column("type").error("a question without a type"));
@@ -251,10 +286,6 @@ fn from_sheets(
             "text" | "string" => QuestionType::Text,
             "date" => QuestionType::Date,
             "begin_group" | "end_group" => {
-                left_out.push(format!("{}: a group boundary (its questions are kept, the grouping is not)", at));
-                continue;
-            }
-            "begin" | "end" if arg.as_deref().is_some_and(|a| a.eq_ignore_ascii_case("group")) => {
                 left_out.push(format!("{}: a group boundary (its questions are kept, the grouping is not)", at));
                 continue;
             }
