@@ -26,7 +26,8 @@ pub struct Mapping {
     pub program: String,
     /// Facility code → org unit UID.
     pub org_units: BTreeMap<String, String>,
-    /// Tracked-entity attributes: `sex`, `birth_year`, `pseudonym` → attribute UID.
+    /// Tracked-entity attributes: `sex`, `birth_year`, `registered_on`, `pseudonym` → attribute
+    /// UID.
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
     /// Option codes of sex, when the attribute uses an option set (scaleup code → DHIS2 code).
@@ -196,6 +197,7 @@ pub fn tracker_payload(
                 Some(mapping.sex_codes.get(&sex).cloned().unwrap_or(sex.clone())),
             ),
             ("birth_year", c.birth_year.map(|y| y.to_string())),
+            ("registered_on", Some(c.registered_on.to_string())),
             ("pseudonym", Some(key.pseudonym("C", "client", r.id))),
         ] {
             if let (Some(attr), Some(value)) = (mapping.attributes.get(name), value) {

@@ -287,7 +287,7 @@ fn the_dhis2_documentation_payload_is_read_element_by_element() {
         shown,
         [
             "payload.json: sheet enrollments, row 1: [Client, Episode]",
-            "payload.json: sheet trackedEntities, row 2: a tracked entity without an enrollment or createdAt has no registration date",
+            "payload.json: sheet trackedEntities, row 2: a tracked entity without an enrollment, a registered_on attribute or createdAt has no registration date",
             "payload.json: sheet events, row 1: [Assessment]",
             "payload.json: sheet events, row 2: session record: data: missing field `number`",
         ]
@@ -314,6 +314,7 @@ fac-b = "g8upMTyEZGZ"
 [attributes]
 sex = "cejWyOfXge6"
 birth_year = "gHGyrwKPzej"
+registered_on = "regDate0001"
 pseudonym = "lZGmxYbs97q"
 [sex_codes]
 female = "Female"
@@ -352,10 +353,6 @@ fn scaleup_to_dhis2_tracker_and_back_keeps_every_field_the_format_carries() {
         for k in ["client_id", "episode_id", "programme_id", "counsellor_id", "arm"] {
             v.as_object_mut().unwrap().remove(k);
         }
-        if let RecordPayload::Client(_) = p {
-            // The registration date is not carried: the import takes the enrolment date.
-            v.as_object_mut().unwrap().remove("registered_on");
-        }
         json!({"kind": p.kind().as_str(), "data": v})
     };
     let kinds = [RecordKind::Client, RecordKind::Episode, RecordKind::Assessment, RecordKind::Session];
@@ -366,11 +363,11 @@ fn scaleup_to_dhis2_tracker_and_back_keeps_every_field_the_format_carries() {
     sort(&mut back);
     assert_eq!(original.len(), 12 * (2 + 2 + 3));
     assert_eq!(back, original);
-    // Every client keeps its facility; its registration date becomes its enrolment date.
+    // Every client keeps its facility and its registration date.
     for p in &imported {
         if let RecordPayload::Client(c) = p {
             assert!(c.facility_id == id(FAC_A) || c.facility_id == id(FAC_B));
-            assert_eq!(c.registered_on, d("2026-01-10"));
+            assert_eq!(c.registered_on, d("2026-01-05"));
         }
     }
 }

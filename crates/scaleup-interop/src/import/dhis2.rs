@@ -13,7 +13,8 @@
 //!
 //! Record ids are UUIDv5 of the program and the DHIS2 uid, so a second import of the same
 //! payload names the same records. A client is sent with its first enrollment, whose date is
-//! its registration date (a tracked entity carries none of its own unless `createdAt`).
+//! its registration date unless the tracked entity carries one (the `registered_on` attribute
+//! of the mapping, else `createdAtClient` or `createdAt`).
 
 use super::{ImportError, ImportedRecord, Location, Targets, Unit, date_part, normalise_time, record_uuid};
 use crate::dhis2::Mapping;
@@ -173,6 +174,7 @@ impl<'a> TrackerReader<'a> {
         let facility = te["orgUnit"].as_str().and_then(|o| self.facilities.get(o)).copied();
         let mut sex = "unknown".to_string();
         let mut birth_year = None;
+        let mut registered = None;
         for a in te["attributes"].as_array().into_iter().flatten() {
             let (Some(attr), Some(value)) = (a["attribute"].as_str(), a["value"].as_str()) else {
                 continue;
@@ -185,6 +187,11 @@ impl<'a> TrackerReader<'a> {
                         .cloned()
                         .unwrap_or_else(|| value.to_ascii_lowercase());
                 }
+                Some("registered_on") => {
+                    registered = Some(date_part(value).map(str::to_string).ok_or_else(|| {
+                        at.column("attributes").error("registered_on must be a date")
+                    })?);
+                }
                 Some("birth_year") => {
                     birth_year = Some(value.trim().parse::<i64>().map_err(|_| {
                         at.column("attributes").error("birth_year must be a whole number")
@@ -193,7 +200,11 @@ impl<'a> TrackerReader<'a> {
                 _ => {}
             }
         }
-        let created = te["createdAt"].as_str().and_then(date_part).map(str::to_string);
+        let created = registered.or_else(|| {
+            ["createdAtClient", "createdAt"]
+                .iter()
+                .find_map(|k| te[*k].as_str().and_then(date_part).map(str::to_string))
+        });
         if facility.is_none() {
             return Err(at.column("orgUnit").error("an org unit the mapping does not list"));
         }
@@ -216,7 +227,7 @@ impl<'a> TrackerReader<'a> {
         }
         let at = p.at.clone();
         let registered = p.created.clone().or(enrolled.map(str::to_string)).ok_or_else(|| {
-            at.error("a tracked entity without an enrollment or createdAt has no registration date")
+            at.error("a tracked entity without an enrollment, a registered_on attribute or createdAt has no registration date")
         })?;
         let mut data = json!({
             "programme_id": programme_id.to_string(),
