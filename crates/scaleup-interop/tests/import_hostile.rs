@@ -8,7 +8,12 @@ use scaleup_interop::import::{Targets, dhis2, expr, redcap, xlsform};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import").join(name)).unwrap()
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/import")
+            .join(name),
+    )
+    .unwrap()
 }
 
 /// xorshift64*: enough randomness for mutations, no dependency.
@@ -37,7 +42,8 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
             }
             1 => v.truncate(at),
             2 => {
-                let b = [b',', b'"', b'\n', b'=', 0xFF, b'{', b'}', b'[', b']', b':'][rng.below(10)];
+                let b =
+                    [b',', b'"', b'\n', b'=', 0xFF, b'{', b'}', b'[', b']', b':'][rng.below(10)];
                 v.insert(at, b);
             }
             3 => {
@@ -51,7 +57,9 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
                 let pad = vec![b'x'; 70_000];
                 v.splice(at..at, pad);
             }
-            5 => v.splice(at..at, b"=cmd|' /C calc'!A0".iter().copied()).for_each(drop),
+            5 => v
+                .splice(at..at, b"=cmd|' /C calc'!A0".iter().copied())
+                .for_each(drop),
             _ => {
                 if at < v.len() {
                     v.remove(at);
@@ -64,9 +72,12 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
 
 fn targets() -> Targets {
     let mut t = Targets::default();
-    t.programmes.insert("ke-pmplus".into(), uuid::Uuid::from_u128(1));
-    t.facilities.insert("kibra-hc".into(), uuid::Uuid::from_u128(11));
-    t.users.insert("counsellor".into(), uuid::Uuid::from_u128(99));
+    t.programmes
+        .insert("ke-pmplus".into(), uuid::Uuid::from_u128(1));
+    t.facilities
+        .insert("kibra-hc".into(), uuid::Uuid::from_u128(11));
+    t.users
+        .insert("counsellor".into(), uuid::Uuid::from_u128(99));
     t
 }
 
@@ -76,13 +87,23 @@ fn mutated_csv_exports_and_dictionaries_never_panic() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for (csv, mapping) in [
         ("odk-central-phq2.csv", "odk-central-phq2.mapping.toml"),
-        ("redcap-phq2-records.csv", "redcap-phq2-records.mapping.toml"),
+        (
+            "redcap-phq2-records.csv",
+            "redcap-phq2-records.mapping.toml",
+        ),
     ] {
         let m = Mapping::from_toml("m", &String::from_utf8(fixture(mapping)).unwrap()).unwrap();
         let original = fixture(csv);
         for _ in 0..700 {
             let input = mutate(&mut rng, &original);
-            if let Ok(rows) = Rows::new("f.csv", &input[..], &m, &targets(), today, "2026-06-15T00:00:00Z") {
+            if let Ok(rows) = Rows::new(
+                "f.csv",
+                &input[..],
+                &m,
+                &targets(),
+                today,
+                "2026-06-15T00:00:00Z",
+            ) {
                 for unit in rows {
                     if let Err(errors) = unit.outcome {
                         assert!(errors.iter().all(|e| !e.message.contains("cmd")));
@@ -129,10 +150,22 @@ fn mutated_tracker_payloads_and_expressions_never_panic() {
     let original = fixture("dhis2-docs-flat-payload.json");
     for _ in 0..2000 {
         let input = mutate(&mut rng, &original);
-        let mut reader = dhis2::TrackerReader::new("p.json", &mapping, &targets(), "ke-pmplus", today, "2026-06-15T00:00:00Z").unwrap();
+        let mut reader = dhis2::TrackerReader::new(
+            "p.json",
+            &mapping,
+            &targets(),
+            "ke-pmplus",
+            today,
+            "2026-06-15T00:00:00Z",
+        )
+        .unwrap();
         let _ = reader.read(|| Ok(&input[..]), &mut |_| {});
     }
-    let exprs = ["${a} = 'yes' and . >= 0", "selected(${s}, 'x') or not(${b} != 2)", "count-selected(.) >= 1"];
+    let exprs = [
+        "${a} = 'yes' and . >= 0",
+        "selected(${s}, 'x') or not(${b} != 2)",
+        "count-selected(.) >= 1",
+    ];
     for _ in 0..3000 {
         let e = exprs[rng.below(exprs.len())].as_bytes();
         let input = mutate(&mut rng, e);

@@ -15,7 +15,16 @@ use std::process::{Command, Output};
 fn demo(dir: &Path, seed: &str) -> PathBuf {
     let db = dir.join(format!("demo{seed}.sqlite"));
     let out = Command::new(BIN)
-        .args(["demo", "--clients", "60", "--seed", seed, "--today", "2026-06-15", "--db"])
+        .args([
+            "demo",
+            "--clients",
+            "60",
+            "--seed",
+            seed,
+            "--today",
+            "2026-06-15",
+            "--db",
+        ])
         .arg(&db)
         .output()
         .unwrap();
@@ -39,7 +48,14 @@ fn import(kind: &str, db: &Path, file: &Path, mapping: &Path, extra: &[&str]) ->
         .arg(mapping)
         .arg("--db")
         .arg(db)
-        .args(["--as", "ke.c001", "--today", "2026-06-15", "--format", "json"])
+        .args([
+            "--as",
+            "ke.c001",
+            "--today",
+            "2026-06-15",
+            "--format",
+            "json",
+        ])
         .args(extra)
         .output()
         .unwrap();
@@ -58,7 +74,11 @@ fn count(db: &Path, sql: &str) -> i64 {
         .block_on(async move {
             use sqlx::Row;
             let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-            let n: i64 = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&pool).await.unwrap().get(0);
+            let n: i64 = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get(0);
             pool.close().await;
             n
         })
@@ -100,7 +120,9 @@ administered_on = { column = "visit_date", type = "date" }
 fn odk_csv(item9_of_first: &str) -> String {
     let header = "SubmissionDate,meta-instanceID,client_code,facility,sex,birth_year,visit_date,q-1,q-2,q-3,q-4,q-5,q-6,q-7,q-8,q-9,KEY,SubmitterID,SubmitterName";
     let row = |n: u32, fac: &str, items: &str| {
-        format!("2026-06-0{n}T08:00:00.000Z,uuid:00000000-0000-4000-8000-00000000000{n},KC-{n},{fac},female,1990,2026-06-0{n},{items},uuid:x{n},7,amina")
+        format!(
+            "2026-06-0{n}T08:00:00.000Z,uuid:00000000-0000-4000-8000-00000000000{n},KC-{n},{fac},female,1990,2026-06-0{n},{items},uuid:x{n},7,amina"
+        )
     };
     [
         header.to_string(),
@@ -130,37 +152,84 @@ fn an_odk_export_lands_by_the_sync_path_and_a_second_import_changes_nothing() {
     assert_eq!(count(&db, "SELECT COUNT(*) FROM records"), records_before);
 
     let (s, stderr) = import("odk", &db, &csv, &mapping, &[]);
-    assert_eq!((s["rows"].as_u64(), s["rows_refused"].as_u64()), (Some(3), Some(1)));
-    assert_eq!((s["created"].as_u64(), s["rejected"].as_u64()), (Some(4), Some(0)), "{stderr}");
-    assert!(stderr.contains("submissions.csv, row 4, column q-1: must be a number"), "{stderr}");
-    assert!(!stderr.contains("cmd"), "the rejected value is never echoed: {stderr}");
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM records"), records_before + 4);
+    assert_eq!(
+        (s["rows"].as_u64(), s["rows_refused"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(
+        (s["created"].as_u64(), s["rejected"].as_u64()),
+        (Some(4), Some(0)),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("submissions.csv, row 4, column q-1: must be a number"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("cmd"),
+        "the rejected value is never echoed: {stderr}"
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM records"),
+        records_before + 4
+    );
     // Scored by the server, and item 9 above 0 raised a risk alert, as for a phone's record.
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM assessment_scores s JOIN records r ON r.id = s.record_id JOIN sync_receipts x ON x.record_id = r.id"),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM assessment_scores s JOIN records r ON r.id = s.record_id JOIN sync_receipts x ON x.record_id = r.id"
+        ),
         2
     );
     let alerts_after_first = count(&db, "SELECT COUNT(*) FROM risk_alerts");
     assert!(alerts_after_first >= 1);
     // Audited as a push from the import device.
-    assert!(count(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'sync.push' AND detail LIKE '%import:odk%'") >= 1);
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'sync.push' AND detail LIKE '%import:odk%'"
+        ) >= 1
+    );
 
     // The same file again changes nothing.
     let versions = count(&db, "SELECT COUNT(*) FROM record_versions");
     let (s, _) = import("odk", &db, &csv, &mapping, &[]);
-    assert_eq!((s["created"].as_u64(), s["unchanged"].as_u64()), (Some(0), Some(4)));
+    assert_eq!(
+        (s["created"].as_u64(), s["unchanged"].as_u64()),
+        (Some(0), Some(4))
+    );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM record_versions"), versions);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM risk_alerts"), alerts_after_first);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM risk_alerts"),
+        alerts_after_first
+    );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM sync_conflicts"), 0);
 
     // An edited submission updates its record (no conflict), the rest stay as they were.
     std::fs::write(&csv, odk_csv("0")).unwrap();
     let (s, _) = import("odk", &db, &csv, &mapping, &[]);
-    assert_eq!((s["updated"].as_u64(), s["unchanged"].as_u64()), (Some(1), Some(3)));
+    assert_eq!(
+        (s["updated"].as_u64(), s["unchanged"].as_u64()),
+        (Some(1), Some(3))
+    );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM sync_conflicts"), 0);
 
     // Someone who may not write care records is refused by the sync path's own rule.
-    let out = run(&["import", "odk", csv.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db.to_str().unwrap(), "--as", "demo.researcher", "--today", "2026-06-15", "--format", "json"]);
+    let out = run(&[
+        "import",
+        "odk",
+        csv.to_str().unwrap(),
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--as",
+        "demo.researcher",
+        "--today",
+        "2026-06-15",
+        "--format",
+        "json",
+    ]);
     let s: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     assert!(
         !out.status.success() || s["created"] == 0,
@@ -173,7 +242,8 @@ fn an_odk_export_lands_by_the_sync_path_and_a_second_import_changes_nothing() {
 fn a_redcap_export_with_events_repeats_and_checkboxes_lands_and_server_rules_apply() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo(dir.path(), "5");
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scaleup-interop/tests/fixtures/import");
+    let fixtures =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scaleup-interop/tests/fixtures/import");
     let mapping = std::fs::read_to_string(fixtures.join("redcap-phq2-records.mapping.toml"))
         .unwrap()
         .replace("ke-pmplus", "pmplus-sw-trial")
@@ -183,15 +253,34 @@ fn a_redcap_export_with_events_repeats_and_checkboxes_lands_and_server_rules_app
         );
     let m = dir.path().join("redcap.toml");
     std::fs::write(&m, mapping).unwrap();
-    let (s, stderr) = import("redcap", &db, &fixtures.join("redcap-phq2-records.csv"), &m, &[]);
+    let (s, stderr) = import(
+        "redcap",
+        &db,
+        &fixtures.join("redcap-phq2-records.csv"),
+        &m,
+        &[],
+    );
     // Row 7 is refused by the reader; session 2 names a component outside the PM+ protocol and
     // is rejected by the server's protocol rule, exactly as a phone's record would be.
     assert_eq!(s["rows_refused"], 1, "{stderr}");
     assert_eq!(s["created"], 8, "{s} {stderr}");
     assert_eq!(s["rejected"], 1, "{stderr}");
-    assert!(stderr.contains("rejected: redcap-phq2-records.csv, row 4: session record: data.components"), "{stderr}");
-    let (s, _) = import("redcap", &db, &fixtures.join("redcap-phq2-records.csv"), &m, &[]);
-    assert_eq!((s["created"].as_u64(), s["unchanged"].as_u64()), (Some(0), Some(8)));
+    assert!(
+        stderr
+            .contains("rejected: redcap-phq2-records.csv, row 4: session record: data.components"),
+        "{stderr}"
+    );
+    let (s, _) = import(
+        "redcap",
+        &db,
+        &fixtures.join("redcap-phq2-records.csv"),
+        &m,
+        &[],
+    );
+    assert_eq!(
+        (s["created"].as_u64(), s["unchanged"].as_u64()),
+        (Some(0), Some(8))
+    );
 }
 
 #[test]
@@ -200,24 +289,47 @@ fn a_programme_goes_out_as_a_dhis2_tracker_payload_and_comes_back_into_another_s
     let from = demo(dir.path(), "5");
     let into = demo(dir.path(), "6");
     let uid = |n: usize| format!("a{:010}", n);
-    let mut mapping = String::from("tracked_entity_type = \"nEenWmSyUEp\"\nprogram = \"IpHINAT79UW\"\n[org_units]\n");
+    let mut mapping = String::from(
+        "tracked_entity_type = \"nEenWmSyUEp\"\nprogram = \"IpHINAT79UW\"\n[org_units]\n",
+    );
     for f in 1..=12 {
         mapping += &format!("ke-f{f:03} = \"{}\"\n", uid(f));
     }
     mapping += "[attributes]\nsex = \"cejWyOfXge6\"\nbirth_year = \"gHGyrwKPzej\"\nregistered_on = \"regDate0001\"\n";
     mapping += "[sex_codes]\nfemale = \"Female\"\nmale = \"Male\"\n";
     mapping += "[assessments.phq9]\nstage = \"A03MvHHogjR\"\ndata_elements = { ";
-    let items: Vec<String> = (1..=10).map(|i| format!("\"{i}\" = \"{}\"", uid(100 + i))).collect();
+    let items: Vec<String> = (1..=10)
+        .map(|i| format!("\"{i}\" = \"{}\"", uid(100 + i)))
+        .collect();
     mapping += &items.join(", ");
-    mapping += &format!(", occasion = \"{}\", session_number = \"{}\" }}\n", uid(200), uid(201));
+    mapping += &format!(
+        ", occasion = \"{}\", session_number = \"{}\" }}\n",
+        uid(200),
+        uid(201)
+    );
     mapping += &format!(
         "[session]\nstage = \"ZzYYXq4fJie\"\ndata_elements = {{ number = \"{}\", attended = \"{}\", duration_minutes = \"{}\", modality = \"{}\", components = \"{}\" }}\n",
-        uid(300), uid(301), uid(302), uid(303), uid(304)
+        uid(300),
+        uid(301),
+        uid(302),
+        uid(303),
+        uid(304)
     );
     let m = dir.path().join("dhis2.toml");
     std::fs::write(&m, mapping).unwrap();
     let payload = dir.path().join("payload.json");
-    ok(&run(&["export", "dhis2-tracker", "--programme", "pmplus-sw-trial", "--db", from.to_str().unwrap(), "--mapping", m.to_str().unwrap(), "--out", payload.to_str().unwrap()]));
+    ok(&run(&[
+        "export",
+        "dhis2-tracker",
+        "--programme",
+        "pmplus-sw-trial",
+        "--db",
+        from.to_str().unwrap(),
+        "--mapping",
+        m.to_str().unwrap(),
+        "--out",
+        payload.to_str().unwrap(),
+    ]));
     let out = Command::new(BIN)
         .args(["import", "dhis2-tracker"])
         .arg(&payload)
@@ -225,7 +337,14 @@ fn a_programme_goes_out_as_a_dhis2_tracker_payload_and_comes_back_into_another_s
         .arg(&m)
         .arg("--db")
         .arg(&into)
-        .args(["--as", "ke.sup01", "--today", "2026-06-15", "--format", "json"])
+        .args([
+            "--as",
+            "ke.sup01",
+            "--today",
+            "2026-06-15",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     ok(&out);
@@ -251,7 +370,14 @@ fn a_programme_goes_out_as_a_dhis2_tracker_payload_and_comes_back_into_another_s
         .arg(&m)
         .arg("--db")
         .arg(&into)
-        .args(["--as", "ke.sup01", "--today", "2026-06-15", "--format", "json"])
+        .args([
+            "--as",
+            "ke.sup01",
+            "--today",
+            "2026-06-15",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     ok(&again);

@@ -16,7 +16,9 @@
 //! its registration date unless the tracked entity carries one (the `registered_on` attribute
 //! of the mapping, else `createdAtClient` or `createdAt`).
 
-use super::{ImportError, ImportedRecord, Location, Targets, Unit, date_part, normalise_time, record_uuid};
+use super::{
+    ImportError, ImportedRecord, Location, Targets, Unit, date_part, normalise_time, record_uuid,
+};
 use crate::dhis2::Mapping;
 use scaleup_domain::date::Date;
 use scaleup_domain::record::{ClosureReason, RecordKind, parse_payload};
@@ -71,14 +73,15 @@ impl<'a> TrackerReader<'a> {
         now: &str,
     ) -> Result<TrackerReader<'a>, ImportError> {
         let at = Location::file(file);
-        let programme_id = *targets
-            .programmes
-            .get(programme_code)
-            .ok_or_else(|| at.error("--programme: no programme with this code that you may write to"))?;
+        let programme_id = *targets.programmes.get(programme_code).ok_or_else(|| {
+            at.error("--programme: no programme with this code that you may write to")
+        })?;
         let mut facilities = BTreeMap::new();
         for (code, ou) in &mapping.org_units {
             let id = targets.facilities.get(code).ok_or_else(|| {
-                at.error(format!("mapping: org_units.{code}: not a facility code of the hub"))
+                at.error(format!(
+                    "mapping: org_units.{code}: not a facility code of the hub"
+                ))
             })?;
             facilities.insert(ou.clone(), *id);
         }
@@ -138,9 +141,15 @@ impl<'a> TrackerReader<'a> {
         rest.sort();
         for uid in rest {
             let unit = match self.client(&uid, None) {
-                Ok(Some(r)) => Unit { location: self.tracked[&uid].at.clone(), outcome: Ok(vec![r]) },
+                Ok(Some(r)) => Unit {
+                    location: self.tracked[&uid].at.clone(),
+                    outcome: Ok(vec![r]),
+                },
                 Ok(None) => continue,
-                Err(e) => Unit { location: e.location.clone(), outcome: Err(vec![e]) },
+                Err(e) => Unit {
+                    location: e.location.clone(),
+                    outcome: Err(vec![e]),
+                },
             };
             sink(unit);
         }
@@ -148,15 +157,33 @@ impl<'a> TrackerReader<'a> {
         self.pass(second, Pass::Events, sink)
     }
 
-    fn pass<R: Read>(&mut self, input: R, pass: Pass, sink: &mut dyn FnMut(Unit)) -> Result<(), ImportError> {
+    fn pass<R: Read>(
+        &mut self,
+        input: R,
+        pass: Pass,
+        sink: &mut dyn FnMut(Unit),
+    ) -> Result<(), ImportError> {
         let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(input));
-        let result = Top { reader: self, sink, pass }.deserialize(&mut de).and_then(|()| de.end());
+        let result = Top {
+            reader: self,
+            sink,
+            pass,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
         result.map_err(|e| {
-            Location::file(&self.file).row(e.line() as u64).error(match e.classify() {
-                serde_json::error::Category::Eof => "the JSON ends early (a truncated file)".to_string(),
-                serde_json::error::Category::Io => "the file could not be read to the end".to_string(),
-                _ => "not valid JSON in the tracker shape (the row is the line of the file)".to_string(),
-            })
+            Location::file(&self.file)
+                .row(e.line() as u64)
+                .error(match e.classify() {
+                    serde_json::error::Category::Eof => {
+                        "the JSON ends early (a truncated file)".to_string()
+                    }
+                    serde_json::error::Category::Io => {
+                        "the file could not be read to the end".to_string()
+                    }
+                    _ => "not valid JSON in the tracker shape (the row is the line of the file)"
+                        .to_string(),
+                })
         })
     }
 
@@ -164,14 +191,25 @@ impl<'a> TrackerReader<'a> {
         parse_payload(kind, data)
             .and_then(|p| p.check_dates(self.today))
             .map(|_| ())
-            .map_err(|e| at.error(format!("{} record: {}: {}", kind.as_str(), e.field, e.message)))
+            .map_err(|e| {
+                at.error(format!(
+                    "{} record: {}: {}",
+                    kind.as_str(),
+                    e.field,
+                    e.message
+                ))
+            })
     }
 
     fn tracked_entity(&mut self, te: &Value, at: Location) -> Result<(), ImportError> {
-        let uid = te["trackedEntity"].as_str().filter(|u| crate::dhis2::is_uid(u)).ok_or_else(|| {
-            at.column("trackedEntity").error("must be a DHIS2 UID")
-        })?;
-        let facility = te["orgUnit"].as_str().and_then(|o| self.facilities.get(o)).copied();
+        let uid = te["trackedEntity"]
+            .as_str()
+            .filter(|u| crate::dhis2::is_uid(u))
+            .ok_or_else(|| at.column("trackedEntity").error("must be a DHIS2 UID"))?;
+        let facility = te["orgUnit"]
+            .as_str()
+            .and_then(|o| self.facilities.get(o))
+            .copied();
         let mut sex = "unknown".to_string();
         let mut birth_year = None;
         let mut registered = None;
@@ -189,12 +227,14 @@ impl<'a> TrackerReader<'a> {
                 }
                 Some("registered_on") => {
                     registered = Some(date_part(value).map(str::to_string).ok_or_else(|| {
-                        at.column("attributes").error("registered_on must be a date")
+                        at.column("attributes")
+                            .error("registered_on must be a date")
                     })?);
                 }
                 Some("birth_year") => {
                     birth_year = Some(value.trim().parse::<i64>().map_err(|_| {
-                        at.column("attributes").error("birth_year must be a whole number")
+                        at.column("attributes")
+                            .error("birth_year must be a whole number")
                     })?);
                 }
                 _ => {}
@@ -206,17 +246,30 @@ impl<'a> TrackerReader<'a> {
                 .find_map(|k| te[*k].as_str().and_then(date_part).map(str::to_string))
         });
         if facility.is_none() {
-            return Err(at.column("orgUnit").error("an org unit the mapping does not list"));
+            return Err(at
+                .column("orgUnit")
+                .error("an org unit the mapping does not list"));
         }
         self.tracked.insert(
             uid.to_string(),
-            Pending { at, facility, sex, birth_year, created, sent: false },
+            Pending {
+                at,
+                facility,
+                sex,
+                birth_year,
+                created,
+                sent: false,
+            },
         );
         Ok(())
     }
 
     /// The client record of a tracked entity, once: `None` if already sent.
-    fn client(&mut self, uid: &str, enrolled: Option<&str>) -> Result<Option<ImportedRecord>, ImportError> {
+    fn client(
+        &mut self,
+        uid: &str,
+        enrolled: Option<&str>,
+    ) -> Result<Option<ImportedRecord>, ImportError> {
         let id = self.id("te", uid);
         let programme_id = self.programme_id;
         let Some(p) = self.tracked.get_mut(uid) else {
@@ -250,19 +303,31 @@ impl<'a> TrackerReader<'a> {
 
     fn enrollment(&mut self, en: &Value, at: Location) -> Unit {
         let outcome = self.enrollment_records(en, &at).map_err(|e| vec![e]);
-        Unit { location: at, outcome }
+        Unit {
+            location: at,
+            outcome,
+        }
     }
 
-    fn enrollment_records(&mut self, en: &Value, at: &Location) -> Result<Vec<ImportedRecord>, ImportError> {
-        let uid = en["enrollment"].as_str().filter(|u| crate::dhis2::is_uid(u)).ok_or_else(|| {
-            at.column("enrollment").error("must be a DHIS2 UID")
-        })?;
+    fn enrollment_records(
+        &mut self,
+        en: &Value,
+        at: &Location,
+    ) -> Result<Vec<ImportedRecord>, ImportError> {
+        let uid = en["enrollment"]
+            .as_str()
+            .filter(|u| crate::dhis2::is_uid(u))
+            .ok_or_else(|| at.column("enrollment").error("must be a DHIS2 UID"))?;
         if en["program"].as_str() != Some(self.mapping.program.as_str()) {
             return Err(at.column("program").error("not the program of the mapping"));
         }
-        let te = en["trackedEntity"].as_str().ok_or_else(|| at.column("trackedEntity").error("missing"))?;
+        let te = en["trackedEntity"]
+            .as_str()
+            .ok_or_else(|| at.column("trackedEntity").error("missing"))?;
         if !self.tracked.contains_key(te) {
-            return Err(at.column("trackedEntity").error("its tracked entity is not in the payload"));
+            return Err(at
+                .column("trackedEntity")
+                .error("its tracked entity is not in the payload"));
         }
         let enrolled = en["enrolledAt"]
             .as_str()
@@ -294,15 +359,27 @@ impl<'a> TrackerReader<'a> {
                 let closed = en["completedAt"]
                     .as_str()
                     .and_then(date_part)
-                    .ok_or_else(|| at.column("completedAt").error("a closed enrollment needs a date"))?;
+                    .ok_or_else(|| {
+                        at.column("completedAt")
+                            .error("a closed enrollment needs a date")
+                    })?;
                 data["closed_on"] = json!(closed);
                 data["closure_reason"] = serde_json::to_value(reason).unwrap_or(Value::Null);
             }
-            _ => return Err(at.column("status").error("must be ACTIVE, COMPLETED or CANCELLED")),
+            _ => {
+                return Err(at
+                    .column("status")
+                    .error("must be ACTIVE, COMPLETED or CANCELLED"));
+            }
         }
         self.check(RecordKind::Episode, &data, at)?;
         let device_time = normalise_time(&enrolled).unwrap_or_else(|| self.now.clone());
-        out.push(ImportedRecord { kind: RecordKind::Episode, id: self.id("enrollment", uid), device_time, data });
+        out.push(ImportedRecord {
+            kind: RecordKind::Episode,
+            id: self.id("enrollment", uid),
+            device_time,
+            data,
+        });
         self.enrollments.insert(uid.to_string(), te.to_string());
         for ev in en["events"].as_array().into_iter().flatten() {
             let mut ev = ev.clone();
@@ -318,13 +395,20 @@ impl<'a> TrackerReader<'a> {
     }
 
     fn event_record(&mut self, ev: &Value, at: &Location) -> Result<ImportedRecord, ImportError> {
-        let uid = ev["event"].as_str().filter(|u| crate::dhis2::is_uid(u)).ok_or_else(|| {
-            at.column("event").error("must be a DHIS2 UID")
-        })?;
-        let enrollment = ev["enrollment"].as_str().ok_or_else(|| at.column("enrollment").error("missing"))?;
+        let uid = ev["event"]
+            .as_str()
+            .filter(|u| crate::dhis2::is_uid(u))
+            .ok_or_else(|| at.column("event").error("must be a DHIS2 UID"))?;
+        let enrollment = ev["enrollment"]
+            .as_str()
+            .ok_or_else(|| at.column("enrollment").error("missing"))?;
         let te = match self.enrollments.get(enrollment) {
             Some(t) => t.clone(),
-            None => return Err(at.column("enrollment").error("its enrollment is not in the payload")),
+            None => {
+                return Err(at
+                    .column("enrollment")
+                    .error("its enrollment is not in the payload"));
+            }
         };
         let on = ev["occurredAt"]
             .as_str()
@@ -333,13 +417,22 @@ impl<'a> TrackerReader<'a> {
             .to_string();
         let stage = ev["programStage"].as_str().unwrap_or("");
         let mut values: BTreeMap<String, String> = BTreeMap::new();
-        let find_stage = |data_elements: &BTreeMap<String, String>, values: &mut BTreeMap<String, String>| {
-            let inverse: BTreeMap<&str, &str> =
-                data_elements.iter().map(|(k, v)| (v.as_str(), k.as_str())).collect();
+        let find_stage = |data_elements: &BTreeMap<String, String>,
+                          values: &mut BTreeMap<String, String>| {
+            let inverse: BTreeMap<&str, &str> = data_elements
+                .iter()
+                .map(|(k, v)| (v.as_str(), k.as_str()))
+                .collect();
             for dv in ev["dataValues"].as_array().into_iter().flatten() {
-                let (Some(de), Some(v)) = (dv["dataElement"].as_str(), dv["value"].as_str().map(str::to_string).or_else(|| {
-                    dv["value"].as_f64().map(|n| n.to_string()).or_else(|| dv["value"].as_bool().map(|b| b.to_string()))
-                })) else {
+                let (Some(de), Some(v)) = (
+                    dv["dataElement"].as_str(),
+                    dv["value"].as_str().map(str::to_string).or_else(|| {
+                        dv["value"]
+                            .as_f64()
+                            .map(|n| n.to_string())
+                            .or_else(|| dv["value"].as_bool().map(|b| b.to_string()))
+                    }),
+                ) else {
                     continue;
                 };
                 if let Some(name) = inverse.get(de) {
@@ -349,7 +442,9 @@ impl<'a> TrackerReader<'a> {
         };
         let client_id = self.id("te", &te).to_string();
         let episode_id = self.id("enrollment", enrollment).to_string();
-        let (kind, data) = if let Some(s) = self.mapping.session.as_ref().filter(|s| s.stage == stage) {
+        let (kind, data) = if let Some(s) =
+            self.mapping.session.as_ref().filter(|s| s.stage == stage)
+        {
             find_stage(&s.data_elements, &mut values);
             let mut data = json!({
                 "client_id": client_id,
@@ -359,17 +454,28 @@ impl<'a> TrackerReader<'a> {
             for (name, v) in &values {
                 let value = match name.as_str() {
                     "number" | "duration_minutes" => json!(v.parse::<i64>().map_err(|_| {
-                        at.column("dataValues").error(format!("{name} must be a whole number"))
+                        at.column("dataValues")
+                            .error(format!("{name} must be a whole number"))
                     })?),
                     "attended" => json!(matches!(v.as_str(), "true" | "1" | "yes")),
                     "modality" => json!(v),
-                    "components" => json!(v.split(',').map(str::trim).filter(|c| !c.is_empty()).collect::<Vec<_>>()),
+                    "components" => json!(
+                        v.split(',')
+                            .map(str::trim)
+                            .filter(|c| !c.is_empty())
+                            .collect::<Vec<_>>()
+                    ),
                     _ => continue,
                 };
                 data[name] = value;
             }
             (RecordKind::Session, data)
-        } else if let Some((code, s)) = self.mapping.assessments.iter().find(|(_, s)| s.stage == stage) {
+        } else if let Some((code, s)) = self
+            .mapping
+            .assessments
+            .iter()
+            .find(|(_, s)| s.stage == stage)
+        {
             find_stage(&s.data_elements, &mut values);
             let occasion = match values.get("occasion") {
                 Some(o) => json!(o),
@@ -384,12 +490,21 @@ impl<'a> TrackerReader<'a> {
             };
             let mut responses = serde_json::Map::new();
             for (name, v) in &values {
-                if matches!(name.as_str(), "total" | "band" | "occasion" | "session_number") {
+                if matches!(
+                    name.as_str(),
+                    "total" | "band" | "occasion" | "session_number"
+                ) {
                     continue;
                 }
-                let n = v.trim().parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| {
-                    at.column("dataValues").error(format!("the value of item {name} must be a number"))
-                })?;
+                let n = v
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(|| {
+                        at.column("dataValues")
+                            .error(format!("the value of item {name} must be a number"))
+                    })?;
                 responses.insert(name.clone(), json!(n));
             }
             let mut data = json!({
@@ -402,12 +517,15 @@ impl<'a> TrackerReader<'a> {
             });
             if let Some(n) = values.get("session_number") {
                 data["session_number"] = json!(n.parse::<i64>().map_err(|_| {
-                    at.column("dataValues").error("session_number must be a whole number")
+                    at.column("dataValues")
+                        .error("session_number must be a whole number")
                 })?);
             }
             (RecordKind::Assessment, data)
         } else {
-            return Err(at.column("programStage").error("a program stage the mapping does not list"));
+            return Err(at
+                .column("programStage")
+                .error("a program stage the mapping does not list"));
         };
         self.check(kind, &data, at)?;
         Ok(ImportedRecord {
@@ -446,13 +564,12 @@ impl<'de> Visitor<'de> for Top<'_, '_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "trackedEntities" | "enrollments" if self.pass == Pass::Entities => {
-                    map.next_value_seed(Elements {
+                "trackedEntities" | "enrollments" if self.pass == Pass::Entities => map
+                    .next_value_seed(Elements {
                         reader: &mut *self.reader,
                         sink: &mut *self.sink,
                         which: if key == "trackedEntities" { 0 } else { 1 },
-                    })?
-                }
+                    })?,
                 "events" if self.pass == Pass::Events => map.next_value_seed(Elements {
                     reader: &mut *self.reader,
                     sink: &mut *self.sink,
@@ -496,7 +613,10 @@ impl<'de> Visitor<'de> for Elements<'_, '_, '_> {
                     // A nested payload's enrollments and events come inside the entity.
                     let nested = v["enrollments"].as_array().is_some_and(|e| !e.is_empty());
                     match self.reader.tracked_entity(&v, at.clone()) {
-                        Err(e) => Unit { location: at, outcome: Err(vec![e]) },
+                        Err(e) => Unit {
+                            location: at,
+                            outcome: Err(vec![e]),
+                        },
                         Ok(()) if nested => {
                             let uid = v["trackedEntity"].as_str().unwrap_or("").to_string();
                             let mut records = Vec::new();
@@ -513,7 +633,11 @@ impl<'de> Visitor<'de> for Elements<'_, '_, '_> {
                             }
                             Unit {
                                 location: at,
-                                outcome: if errors.is_empty() { Ok(records) } else { Err(errors) },
+                                outcome: if errors.is_empty() {
+                                    Ok(records)
+                                } else {
+                                    Err(errors)
+                                },
                             }
                         }
                         Ok(()) => continue,
@@ -524,7 +648,14 @@ impl<'de> Visitor<'de> for Elements<'_, '_, '_> {
                     if !te.is_empty() && !self.reader.tracked.contains_key(te) {
                         // Its tracked entity may come later in the file: keep what is needed.
                         let mut keep = serde_json::Map::new();
-                        for k in ["enrollment", "program", "trackedEntity", "enrolledAt", "status", "completedAt"] {
+                        for k in [
+                            "enrollment",
+                            "program",
+                            "trackedEntity",
+                            "enrolledAt",
+                            "status",
+                            "completedAt",
+                        ] {
                             if let Some(x) = v.get(k) {
                                 keep.insert(k.to_string(), x.clone());
                             }
@@ -535,8 +666,15 @@ impl<'de> Visitor<'de> for Elements<'_, '_, '_> {
                     self.reader.enrollment(&v, at)
                 }
                 _ => {
-                    let outcome = self.reader.event_record(&v, &at).map(|r| vec![r]).map_err(|e| vec![e]);
-                    Unit { location: at, outcome }
+                    let outcome = self
+                        .reader
+                        .event_record(&v, &at)
+                        .map(|r| vec![r])
+                        .map_err(|e| vec![e]);
+                    Unit {
+                        location: at,
+                        outcome,
+                    }
                 }
             };
             (self.sink)(unit);

@@ -274,7 +274,10 @@ impl Parser {
     }
 
     fn primary(&mut self) -> Result<Expr, String> {
-        let tok = self.peek().cloned().ok_or("ends where a value is expected")?;
+        let tok = self
+            .peek()
+            .cloned()
+            .ok_or("ends where a value is expected")?;
         self.at += 1;
         match tok {
             Tok::Ref(n) => Ok(Expr::Ref(n)),
@@ -283,7 +286,11 @@ impl Parser {
             Tok::Str(s) => Ok(Expr::Text(s)),
             Tok::Op(Op::Sub) => match self.primary()? {
                 Expr::Number(n) => Ok(Expr::Number(-n)),
-                e => Ok(Expr::Binary(Box::new(Expr::Number(0.0)), Op::Sub, Box::new(e))),
+                e => Ok(Expr::Binary(
+                    Box::new(Expr::Number(0.0)),
+                    Op::Sub,
+                    Box::new(e),
+                )),
             },
             Tok::Open => {
                 let e = self.expr(0)?;
@@ -410,7 +417,9 @@ mod tests {
     use super::*;
 
     fn canon(text: &str) -> String {
-        parse(text).map(|e| e.to_string()).unwrap_or_else(|e| format!("error: {e}"))
+        parse(text)
+            .map(|e| e.to_string())
+            .unwrap_or_else(|e| format!("error: {e}"))
     }
 
     #[test]
@@ -423,7 +432,10 @@ mod tests {
         );
         assert_eq!(canon("(${a} + 1) * 2 > 3"), "(${a} + 1) * 2 > 3");
         assert_eq!(canon("${a} - (${b} - 1)"), "${a} - (${b} - 1)");
-        assert_eq!(canon("count-selected(${m}) >= 1"), "count-selected(${m}) >= 1");
+        assert_eq!(
+            canon("count-selected(${m}) >= 1"),
+            "count-selected(${m}) >= 1"
+        );
         assert_eq!(canon(". < today()"), ". < today()");
         assert_eq!(canon(". > -1.5"), ". > -1.5");
     }

@@ -154,14 +154,21 @@ fn is_code(text: &str) -> bool {
 
 impl Form {
     /// The form as an instrument definition, or every reason it cannot be one.
-    pub fn to_instrument(&self, options: &InstrumentOptions) -> Result<InstrumentFiles, Vec<ImportError>> {
+    pub fn to_instrument(
+        &self,
+        options: &InstrumentOptions,
+    ) -> Result<InstrumentFiles, Vec<ImportError>> {
         let mut errors = Vec::new();
         let mut notes: Vec<String> = self.left_out.clone();
         let file_at = Location::file(&self.file);
         let code = options
             .code
             .clone()
-            .or_else(|| self.id.as_ref().map(|s| s.to_ascii_lowercase().replace('-', "_")))
+            .or_else(|| {
+                self.id
+                    .as_ref()
+                    .map(|s| s.to_ascii_lowercase().replace('-', "_"))
+            })
             .unwrap_or_default();
         if !is_code(&code) {
             errors.push(file_at.clone().sheet("settings").column("form_id").error(
@@ -175,9 +182,13 @@ impl Form {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
         if !version_ok {
-            errors.push(file_at.clone().sheet("settings").column("version").error(
-                "the version must be letters, digits, `.`, `_` or `-` (at most 32)",
-            ));
+            errors.push(
+                file_at
+                    .clone()
+                    .sheet("settings")
+                    .column("version")
+                    .error("the version must be letters, digits, `.`, `_` or `-` (at most 32)"),
+            );
         }
         // Languages: the default's labels go into the instrument, the others into item texts.
         let default = self
@@ -207,7 +218,9 @@ impl Form {
                         .sheet("survey")
                         .row(1)
                         .column(&format!("label::{key}"))
-                        .error("name the language with its code, as `Name (code)`, e.g. `French (fr)`"),
+                        .error(
+                            "name the language with its code, as `Name (code)`, e.g. `French (fr)`",
+                        ),
                 ),
             }
         }
@@ -233,27 +246,27 @@ impl Form {
                 ));
             }
             if !is_item_id(&q.name) {
-                errors.push(q.at.column("name").error(
-                    "an item id must be letters, digits, `_`, `.` or `-` (at most 32)",
-                ));
+                errors.push(
+                    q.at.column("name")
+                        .error("an item id must be letters, digits, `_`, `.` or `-` (at most 32)"),
+                );
             }
             let label = q.labels.get(&default).cloned().unwrap_or_default();
-            let (options_def, range_def, opt_labels): (
-                Option<Vec<OptionDef>>,
-                Option<RangeDef>,
-                Vec<BTreeMap<String, String>>,
-            ) = match q.kind {
+            let (options_def, range_def, opt_labels): ItemShape = match q.kind {
                 QuestionType::SelectOne => {
                     if let Some(c) = &q.constraint {
-                        errors.push(c.at.error(
-                            "a constraint on a select_one question cannot be represented",
-                        ));
+                        errors.push(
+                            c.at.error(
+                                "a constraint on a select_one question cannot be represented",
+                            ),
+                        );
                     }
                     let list = q.list.as_deref().unwrap_or("");
                     let Some(choices) = self.choices.get(list) else {
-                        errors.push(q.at.column(&q.type_column).error(
-                            "the choice list this question names is not in the choices",
-                        ));
+                        errors
+                            .push(q.at.column(&q.type_column).error(
+                                "the choice list this question names is not in the choices",
+                            ));
                         continue;
                     };
                     let mut opts = Vec::new();
@@ -305,9 +318,11 @@ impl Form {
                         continue;
                     };
                     if max - min > 1000 {
-                        errors.push(q.at.column(&q.type_column).error(
-                            "a range of more than 1000 codes cannot be an instrument item",
-                        ));
+                        errors.push(
+                            q.at.column(&q.type_column).error(
+                                "a range of more than 1000 codes cannot be an instrument item",
+                            ),
+                        );
                         continue;
                     }
                     lo += i64::from(min);
@@ -347,7 +362,8 @@ impl Form {
             items.push(ItemDef {
                 id: q.name.clone(),
                 text: (texts_allowed && !label.trim().is_empty()).then(|| label.clone()),
-                label: (!texts_allowed || label.trim().is_empty()).then(|| format!("Item {}", q.name)),
+                label: (!texts_allowed || label.trim().is_empty())
+                    .then(|| format!("Item {}", q.name)),
                 response_set: None,
                 options: options_def,
                 range: range_def,
@@ -416,15 +432,16 @@ impl Form {
             rules: Vec::new(),
             notes: notes.clone(),
         };
-        let body = toml::to_string(&def).map_err(|_| {
-            vec![file_at.error("the instrument could not be written as TOML")]
-        })?;
+        let body = toml::to_string(&def)
+            .map_err(|_| vec![file_at.error("the instrument could not be written as TOML")])?;
         let instrument = format!(
             "# Imported by `scaleup import` from {} — review the licence, citation, recall window,\n# scoring rule and cut-offs before adding it with `scaleup definitions add`.\n{body}",
             self.file.replace('\n', " ")
         );
         // The importer must never hand out a file the catalogue would refuse.
-        if let Err(e) = scaleup_domain::instrument::Instrument::from_toml("imported.toml", &instrument) {
+        if let Err(e) =
+            scaleup_domain::instrument::Instrument::from_toml("imported.toml", &instrument)
+        {
             return Err(vec![file_at.error(format!(
                 "the translated instrument does not validate: {}: {}",
                 e.field, e.message
@@ -454,6 +471,13 @@ impl Form {
         })
     }
 }
+
+/// An item's options or range, and its options' labels per language.
+type ItemShape = (
+    Option<Vec<OptionDef>>,
+    Option<RangeDef>,
+    Vec<BTreeMap<String, String>>,
+);
 
 fn is_item_id(text: &str) -> bool {
     !text.is_empty()

@@ -248,9 +248,13 @@ impl Mapping {
                 .unwrap_or("invalid mapping")
                 .trim()
                 .to_string();
-            let line = e
-                .span()
-                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() as u64 + 1);
+            let line = e.span().map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count() as u64
+                    + 1
+            });
             let mut at = Location::file(file);
             at.row = line;
             at.error(format!("{msg} (the mapping file)"))
@@ -391,8 +395,7 @@ impl Mapping {
                 }
             };
             let when = t.when.as_ref().and_then(|w| {
-                col(&w.column, &mut errors, &format!("{what}.when"))
-                    .map(|i| (i, w.equals.clone()))
+                col(&w.column, &mut errors, &format!("{what}.when")).map(|i| (i, w.equals.clone()))
             });
             let mut fields = Vec::new();
             for (name, f) in &t.fields {
@@ -564,10 +567,9 @@ impl Compiled {
             if codes.is_empty() {
                 Ok(t.to_string())
             } else {
-                codes
-                    .get(t)
-                    .cloned()
-                    .ok_or_else(|| at.error("a value the mapping's codes for this column do not list"))
+                codes.get(t).cloned().ok_or_else(|| {
+                    at.error("a value the mapping's codes for this column do not list")
+                })
             }
         };
         if ty == ValueType::List {
@@ -597,9 +599,9 @@ impl Compiled {
                 "0" | "false" | "no" | "n" => json!(false),
                 _ => return Err(at.error("must be yes/no, true/false or 1/0")),
             },
-            ValueType::Date => json!(
-                date_part(&t).ok_or_else(|| at.error("must be a date (YYYY-MM-DD)"))?
-            ),
+            ValueType::Date => {
+                json!(date_part(&t).ok_or_else(|| at.error("must be a date (YYYY-MM-DD)"))?)
+            }
         }))
     }
 
@@ -694,7 +696,9 @@ impl Compiled {
                                 .get(username)
                                 .map(|id| Some(json!(id.to_string())))
                                 .ok_or_else(|| {
-                                    loc.error("names nobody with an account (see [users] in the mapping)")
+                                    loc.error(
+                                        "names nobody with an account (see [users] in the mapping)",
+                                    )
                                 })
                         }
                     }
@@ -719,7 +723,9 @@ impl Compiled {
                                     }
                                 }
                                 "0" | "" => {}
-                                _ => bad = Some(at.column(c).error("a checkbox column holds 0 or 1")),
+                                _ => {
+                                    bad = Some(at.column(c).error("a checkbox column holds 0 or 1"))
+                                }
                             }
                         }
                         match bad {
@@ -780,7 +786,12 @@ impl Compiled {
                     Some(c) => at.column(c),
                     None => at.clone(),
                 };
-                errors.push(loc.error(format!("{} record: {}: {}", t.kind.as_str(), e.field, e.message)));
+                errors.push(loc.error(format!(
+                    "{} record: {}: {}",
+                    t.kind.as_str(),
+                    e.field,
+                    e.message
+                )));
                 continue;
             }
             records.push(ImportedRecord {

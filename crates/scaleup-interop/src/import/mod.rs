@@ -200,7 +200,10 @@ mod tests {
     #[test]
     fn record_ids_are_stable_and_scoped_by_source() {
         assert_eq!(record_uuid("odk", "uuid:1"), record_uuid("odk", "uuid:1"));
-        assert_ne!(record_uuid("odk", "uuid:1"), record_uuid("redcap", "uuid:1"));
+        assert_ne!(
+            record_uuid("odk", "uuid:1"),
+            record_uuid("redcap", "uuid:1")
+        );
         assert_eq!(record_uuid("odk", "a").get_version_num(), 5);
     }
 

@@ -158,14 +158,24 @@ pub fn read_dictionary<R: Read>(file: &str, input: R) -> Result<Vec<Form>, Vec<I
         let form_name = cell(F_FORM).to_string();
         let c = |i: usize| column_names[i].as_str();
         if name.is_empty() || form_name.is_empty() {
-            errors.push(at.column(if name.is_empty() { c(F_NAME) } else { c(F_FORM) }).error("empty"));
+            errors.push(
+                at.column(if name.is_empty() {
+                    c(F_NAME)
+                } else {
+                    c(F_FORM)
+                })
+                .error("empty"),
+            );
             continue;
         }
         if !seen.insert(name.clone()) {
             errors.push(at.column(c(F_NAME)).error("this variable is defined twice"));
             continue;
         }
-        let form = match forms.iter_mut().position(|f| f.id.as_deref() == Some(form_name.as_str())) {
+        let form = match forms
+            .iter_mut()
+            .position(|f| f.id.as_deref() == Some(form_name.as_str()))
+        {
             Some(i) => &mut forms[i],
             None => {
                 forms.push(Form {
@@ -188,9 +198,10 @@ pub fn read_dictionary<R: Read>(file: &str, input: R) -> Result<Vec<Form>, Vec<I
             if t.is_empty() {
                 return Ok(None);
             }
-            t.parse::<i32>()
-                .map(Some)
-                .map_err(|_| at.column(c(i)).error("must be a whole number for an integer or slider field"))
+            t.parse::<i32>().map(Some).map_err(|_| {
+                at.column(c(i))
+                    .error("must be a whole number for an integer or slider field")
+            })
         };
         let field_type = cell(F_TYPE).to_ascii_lowercase();
         let mut list = None;
@@ -199,11 +210,17 @@ pub fn read_dictionary<R: Read>(file: &str, input: R) -> Result<Vec<Form>, Vec<I
             "radio" | "dropdown" | "checkbox" | "yesno" | "truefalse" => {
                 let parsed = match field_type.as_str() {
                     "yesno" => Some(vec![("1".into(), "Yes".into()), ("0".into(), "No".into())]),
-                    "truefalse" => Some(vec![("1".into(), "True".into()), ("0".into(), "False".into())]),
+                    "truefalse" => Some(vec![
+                        ("1".into(), "True".into()),
+                        ("0".into(), "False".into()),
+                    ]),
                     _ => choices(cell(F_CHOICES)),
                 };
                 let Some(parsed) = parsed else {
-                    errors.push(at.column(c(F_CHOICES)).error("choices must be `code, label | code, label`"));
+                    errors.push(
+                        at.column(c(F_CHOICES))
+                            .error("choices must be `code, label | code, label`"),
+                    );
                     continue;
                 };
                 let mut list_choices = Vec::new();
@@ -227,7 +244,10 @@ pub fn read_dictionary<R: Read>(file: &str, input: R) -> Result<Vec<Form>, Vec<I
                 "integer" => {
                     match (int(F_MIN), int(F_MAX)) {
                         (Ok(Some(lo)), Ok(Some(hi))) if lo <= hi => {
-                            range = Some(Located { value: (lo, hi), at: at.column(c(F_MIN)) })
+                            range = Some(Located {
+                                value: (lo, hi),
+                                at: at.column(c(F_MIN)),
+                            })
                         }
                         (Err(e), _) | (_, Err(e)) => {
                             errors.push(e);
@@ -249,10 +269,16 @@ pub fn read_dictionary<R: Read>(file: &str, input: R) -> Result<Vec<Form>, Vec<I
                     (Ok(lo), Ok(hi)) => {
                         let (lo, hi) = (lo.unwrap_or(0), hi.unwrap_or(100));
                         if lo > hi {
-                            errors.push(at.column(c(F_MIN)).error("the minimum is above the maximum"));
+                            errors.push(
+                                at.column(c(F_MIN))
+                                    .error("the minimum is above the maximum"),
+                            );
                             continue;
                         }
-                        range = Some(Located { value: (lo, hi), at: at.column(c(F_MIN)) });
+                        range = Some(Located {
+                            value: (lo, hi),
+                            at: at.column(c(F_MIN)),
+                        });
                     }
                     (Err(e), _) | (_, Err(e)) => {
                         errors.push(e);
@@ -262,7 +288,8 @@ pub fn read_dictionary<R: Read>(file: &str, input: R) -> Result<Vec<Form>, Vec<I
                 QuestionType::Integer
             }
             "descriptive" => {
-                form.left_out.push(format!("{at}: a descriptive field (it carries no answer)"));
+                form.left_out
+                    .push(format!("{at}: a descriptive field (it carries no answer)"));
                 continue;
             }
             "calc" => {
@@ -281,7 +308,10 @@ pub fn read_dictionary<R: Read>(file: &str, input: R) -> Result<Vec<Form>, Vec<I
         let relevant = match cell(F_BRANCHING) {
             "" => None,
             t => match branching_to_expr(t) {
-                Ok(e) => Some(Located { value: e, at: at.column(c(F_BRANCHING)) }),
+                Ok(e) => Some(Located {
+                    value: e,
+                    at: at.column(c(F_BRANCHING)),
+                }),
                 Err(why) => {
                     errors.push(at.column(c(F_BRANCHING)).error(why));
                     continue;
@@ -330,7 +360,11 @@ mod tests {
             branching_to_expr("[a] <> ''").unwrap().to_string(),
             "${a} != ''"
         );
-        assert!(branching_to_expr("[meds(3)] = '1'").unwrap_err().contains("checkbox"));
+        assert!(
+            branching_to_expr("[meds(3)] = '1'")
+                .unwrap_err()
+                .contains("checkbox")
+        );
         assert!(branching_to_expr("[a").is_err());
     }
 
@@ -338,10 +372,16 @@ mod tests {
     fn choices_parse() {
         assert_eq!(
             choices("1, Urban | 2, Mostly urban").unwrap(),
-            vec![("1".into(), "Urban".into()), ("2".into(), "Mostly urban".into())]
+            vec![
+                ("1".into(), "Urban".into()),
+                ("2".into(), "Mostly urban".into())
+            ]
         );
         assert_eq!(choices("no comma"), None);
         // A label may itself hold commas.
-        assert_eq!(choices("3, Regional, provincial").unwrap()[0].1, "Regional, provincial");
+        assert_eq!(
+            choices("3, Regional, provincial").unwrap()[0].1,
+            "Regional, provincial"
+        );
     }
 }

@@ -73,9 +73,9 @@ impl<R: Read> Table<R> {
             .fill_buf()
             .map_err(|_| at.error("the file could not be read"))?;
         if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-            return Err(at.error(
-                "the file is UTF-16 text; export it as UTF-8 CSV (Excel: \"CSV UTF-8\")",
-            ));
+            return Err(
+                at.error("the file is UTF-16 text; export it as UTF-8 CSV (Excel: \"CSV UTF-8\")")
+            );
         }
         if head.is_empty() {
             return Err(at.row(1).error("the file is empty: a header row is needed"));
@@ -102,9 +102,7 @@ impl<R: Read> Table<R> {
             None => return Err(at.row(1).error("the file is empty: a header row is needed")),
         };
         if header.len() > MAX_COLUMNS {
-            return Err(at
-                .row(1)
-                .error(format!("more than {MAX_COLUMNS} columns")));
+            return Err(at.row(1).error(format!("more than {MAX_COLUMNS} columns")));
         }
         let mut seen = std::collections::BTreeSet::new();
         let mut names = Vec::with_capacity(header.len());
@@ -169,9 +167,9 @@ impl<R: Read> Table<R> {
                                 .get(i)
                                 .cloned()
                                 .unwrap_or_else(|| format!("#{}", i + 1));
-                            return Some(Err(at.column(&col).error(
-                                "not UTF-8 text; export the file as UTF-8 CSV",
-                            )));
+                            return Some(Err(at
+                                .column(&col)
+                                .error("not UTF-8 text; export the file as UTF-8 CSV")));
                         }
                     }
                 }
@@ -243,7 +241,12 @@ fn column_label(name: &str, i: usize) -> String {
 mod tests {
     use super::*;
 
-    fn rows(text: &[u8]) -> (Result<Vec<String>, ImportError>, Vec<Result<Row, ImportError>>) {
+    type Outcome = (
+        Result<Vec<String>, ImportError>,
+        Vec<Result<Row, ImportError>>,
+    );
+
+    fn rows(text: &[u8]) -> Outcome {
         match Table::new("f.csv", text) {
             Ok(mut t) => {
                 let header = t.header().to_vec();
@@ -282,7 +285,10 @@ mod tests {
         assert!(h.unwrap_err().message.contains("no name"));
         let (_, r) = rows(b"a,b\n\xE9t\xE9,2\n");
         let e = r[0].as_ref().unwrap_err();
-        assert_eq!(e.to_string(), "f.csv, row 2, column a: not UTF-8 text; export the file as UTF-8 CSV");
+        assert_eq!(
+            e.to_string(),
+            "f.csv, row 2, column a: not UTF-8 text; export the file as UTF-8 CSV"
+        );
     }
 
     #[test]
@@ -291,7 +297,10 @@ mod tests {
         text.extend(std::iter::repeat_n(b'x', MAX_CELL + 1));
         text.extend(b"\n2,3\n");
         let (_, r) = rows(&text);
-        assert_eq!(r[0].as_ref().unwrap_err().location.column.as_deref(), Some("b"));
+        assert_eq!(
+            r[0].as_ref().unwrap_err().location.column.as_deref(),
+            Some("b")
+        );
         assert!(r[1].is_ok());
         let mut text = b"a\n".to_vec();
         text.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));

@@ -82,7 +82,8 @@ fn read_sheet<RS: Read + Seek>(
         if c >= MAX_COLUMNS {
             return Err(here.error(format!("more than {MAX_COLUMNS} columns")));
         }
-        let text = cell_text(cell.get_value()).map_err(|m| here.clone().column(&col_letter(c)).error(m))?;
+        let text = cell_text(cell.get_value())
+            .map_err(|m| here.clone().column(&col_letter(c)).error(m))?;
         if text.len() > MAX_CELL {
             return Err(here
                 .column(&col_letter(c))
@@ -136,7 +137,11 @@ fn normalise_header(text: &str) -> String {
         Some((col, lang)) => format!("{}::{}", col.trim().to_ascii_lowercase(), lang.trim()),
         None => {
             let l = t.to_ascii_lowercase();
-            if l == "list name" { "list_name".into() } else { l }
+            if l == "list name" {
+                "list_name".into()
+            } else {
+                l
+            }
         }
     }
 }
@@ -210,7 +215,12 @@ pub fn read<RS: Read + Seek>(file: &str, input: RS) -> Result<Form, Vec<ImportEr
         vec![at.error("not an .xlsx workbook (a legacy .xls, or a damaged or password-protected file): save it as .xlsx")]
     })?;
     let names = book.sheet_names();
-    let find = |want: &str| names.iter().find(|n| n.trim().eq_ignore_ascii_case(want)).cloned();
+    let find = |want: &str| {
+        names
+            .iter()
+            .find(|n| n.trim().eq_ignore_ascii_case(want))
+            .cloned()
+    };
     let Some(survey_name) = find("survey") else {
         return Err(vec![at.error("there is no `survey` sheet")]);
     };
@@ -235,7 +245,10 @@ fn from_sheets(
     let mut errors = Vec::new();
     let sat = Location::file(file).sheet(&survey.name);
     let (Some(ty), Some(name)) = (survey.column("type"), survey.column("name")) else {
-        return Err(vec![sat.row(1).error("the survey sheet needs `type` and `name` columns")]);
+        return Err(vec![
+            sat.row(1)
+                .error("the survey sheet needs `type` and `name` columns"),
+        ]);
     };
     // Label columns and their languages.
     let mut languages: Vec<String> = Vec::new();
@@ -259,13 +272,18 @@ fn from_sheets(
         ));
     }
     let col = |h: &str| survey.column(h);
-    let (required_c, relevant_c, constraint_c) = (col("required"), col("relevant"), col("constraint"));
+    let (required_c, relevant_c, constraint_c) =
+        (col("required"), col("relevant"), col("constraint"));
     let mut questions = Vec::new();
     let mut left_out = Vec::new();
     let mut names_seen = std::collections::BTreeSet::new();
     for (row, cells) in &survey.rows {
         let at = sat.clone().row(*row);
-        let get = |c: Option<usize>| c.and_then(|c| cells.get(&c)).map(|s| s.trim()).unwrap_or("");
+        let get = |c: Option<usize>| {
+            c.and_then(|c| cells.get(&c))
+                .map(|s| s.trim())
+                .unwrap_or("")
+        };
         let type_text = legacy_type(get(Some(ty)));
         if type_text.is_empty() {
             if cells.values().any(|v| !v.trim().is_empty()) && !get(Some(name)).is_empty() {
@@ -286,7 +304,10 @@ fn from_sheets(
             "text" | "string" => QuestionType::Text,
             "date" => QuestionType::Date,
             "begin_group" | "end_group" => {
-                left_out.push(format!("{}: a group boundary (its questions are kept, the grouping is not)", at));
+                left_out.push(format!(
+                    "{}: a group boundary (its questions are kept, the grouping is not)",
+                    at
+                ));
                 continue;
             }
             "note" => {
@@ -313,11 +334,17 @@ fn from_sheets(
         };
         let is_select = matches!(kind, QuestionType::SelectOne | QuestionType::SelectMultiple);
         if is_select && (arg.is_none() || extra) {
-            errors.push(at.column("type").error("a select question names exactly one choice list"));
+            errors.push(
+                at.column("type")
+                    .error("a select question names exactly one choice list"),
+            );
             continue;
         }
         if !is_select && arg.is_some() {
-            errors.push(at.column("type").error("only select questions take a choice list"));
+            errors.push(
+                at.column("type")
+                    .error("only select questions take a choice list"),
+            );
             continue;
         }
         if qname.is_empty() {
@@ -325,23 +352,30 @@ fn from_sheets(
             continue;
         }
         if !names_seen.insert(qname.clone()) {
-            errors.push(at.column("name").error("this name is used by an earlier question"));
+            errors.push(
+                at.column("name")
+                    .error("this name is used by an earlier question"),
+            );
             continue;
         }
         for c in REFUSED_COLUMNS {
             if !get(col(c)).is_empty() {
-                errors.push(at.column(c).error("this column cannot be represented by scaleup"));
+                errors.push(
+                    at.column(c)
+                        .error("this column cannot be represented by scaleup"),
+                );
             }
         }
-        let required = match is_yes(get(required_c)) {
-            Some(r) => r,
-            None => {
-                errors.push(at.column("required").error(
-                    "must be yes or no (a conditional requirement cannot be represented)",
-                ));
-                false
-            }
-        };
+        let required =
+            match is_yes(get(required_c)) {
+                Some(r) => r,
+                None => {
+                    errors.push(at.column("required").error(
+                        "must be yes or no (a conditional requirement cannot be represented)",
+                    ));
+                    false
+                }
+            };
         let mut expression = |c: Option<usize>, column: &str| -> Option<Located<expr::Expr>> {
             let text = get(c);
             if text.is_empty() {
@@ -420,7 +454,10 @@ fn from_sheets(
                     }
                     let entry = lists.entry(list.to_string()).or_default();
                     if entry.iter().any(|c| c.name == cname) {
-                        errors.push(at.column("name").error("this choice name appears twice in its list"));
+                        errors.push(
+                            at.column("name")
+                                .error("this choice name appears twice in its list"),
+                        );
                         continue;
                     }
                     entry.push(Choice {
@@ -429,19 +466,27 @@ fn from_sheets(
                         name: cname.to_string(),
                         labels: choice_labels
                             .iter()
-                            .filter_map(|(c, lang)| cells.get(c).map(|t| (lang.clone(), t.trim().to_string())))
+                            .filter_map(|(c, lang)| {
+                                cells.get(c).map(|t| (lang.clone(), t.trim().to_string()))
+                            })
                             .collect(),
                     });
                 }
             }
-            _ => errors.push(cat.row(1).error("the choices sheet needs `list_name` and `name` columns")),
+            _ => errors.push(
+                cat.row(1)
+                    .error("the choices sheet needs `list_name` and `name` columns"),
+            ),
         }
     }
     for q in &questions {
         if let Some(list) = &q.list
             && !lists.contains_key(list)
         {
-            errors.push(q.at.column("type").error("names a choice list that the choices sheet does not have"));
+            errors.push(
+                q.at.column("type")
+                    .error("names a choice list that the choices sheet does not have"),
+            );
         }
     }
     // Settings.
@@ -485,13 +530,20 @@ mod tests {
         assert_eq!(col_letter(0), "A");
         assert_eq!(col_letter(25), "Z");
         assert_eq!(col_letter(26), "AA");
-        assert_eq!(normalise_header(" Label :: French (fr) "), "label::French (fr)");
+        assert_eq!(
+            normalise_header(" Label :: French (fr) "),
+            "label::French (fr)"
+        );
         assert_eq!(normalise_header("List Name"), "list_name");
     }
 
     #[test]
     fn garbage_is_not_a_workbook() {
-        let e = read("x.xlsx", std::io::Cursor::new(b"PK\x03\x04garbage".to_vec())).unwrap_err();
+        let e = read(
+            "x.xlsx",
+            std::io::Cursor::new(b"PK\x03\x04garbage".to_vec()),
+        )
+        .unwrap_err();
         assert!(e[0].message.contains("not an .xlsx"));
     }
 }

@@ -19,7 +19,7 @@ use scaleup_domain::instrument::{LicenceStatus, Method};
 use scaleup_interop::import::form::{Form, InstrumentOptions};
 use scaleup_interop::import::mapping::{Mapping, Rows};
 use scaleup_interop::import::{ImportError, ImportedRecord, Targets, Unit, dhis2, redcap, xlsform};
-use scaleup_storage::{Actor, AckStatus, IncomingRecord, Store};
+use scaleup_storage::{AckStatus, Actor, IncomingRecord, Store};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
@@ -164,7 +164,10 @@ fn forms(a: FormArgs, xls: bool) -> anyhow::Result<()> {
         let all = redcap::read_dictionary(&label, file).map_err(|e| report(&e))?;
         match &a.form {
             Some(name) => {
-                let one: Vec<Form> = all.into_iter().filter(|f| f.id.as_deref() == Some(name.as_str())).collect();
+                let one: Vec<Form> = all
+                    .into_iter()
+                    .filter(|f| f.id.as_deref() == Some(name.as_str()))
+                    .collect();
                 if one.is_empty() {
                     bail!("--form: the dictionary has no form of this name");
                 }
@@ -207,7 +210,12 @@ fn forms(a: FormArgs, xls: bool) -> anyhow::Result<()> {
     let Some(out) = &a.out else {
         if a.dry_run {
             for x in &files {
-                println!("{}: would write {}.toml and {} item-text file(s)", label, x.code, x.item_texts.len());
+                println!(
+                    "{}: would write {}.toml and {} item-text file(s)",
+                    label,
+                    x.code,
+                    x.item_texts.len()
+                );
             }
             return Ok(());
         }
@@ -232,7 +240,11 @@ fn forms(a: FormArgs, xls: bool) -> anyhow::Result<()> {
         }
     }
     for (path, _) in &planned {
-        println!("{} {}", if a.dry_run { "would write" } else { "wrote" }, path.display());
+        println!(
+            "{} {}",
+            if a.dry_run { "would write" } else { "wrote" },
+            path.display()
+        );
     }
     for x in &files {
         for n in &x.notes {
@@ -324,7 +336,12 @@ fn now_rfc3339() -> String {
         .map(|e| e.add_days(days))
         .map(|d| d.to_string())
         .unwrap_or_else(|_| "1970-01-01".into());
-    format!("{d}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{d}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Counts bytes read, for the progress bar.
@@ -369,7 +386,8 @@ impl Pusher<'_> {
         match unit.outcome {
             Ok(records) => {
                 let at = unit.location.to_string();
-                self.pending.extend(records.into_iter().map(|r| (at.clone(), r)));
+                self.pending
+                    .extend(records.into_iter().map(|r| (at.clone(), r)));
                 if self.pending.len() >= self.batch {
                     self.flush().await?;
                 }
@@ -423,7 +441,10 @@ impl Pusher<'_> {
                 AckStatus::Unchanged => self.summary.unchanged += 1,
                 AckStatus::Conflict => {
                     self.summary.conflicts += 1;
-                    self.report(format!("{at}: {} record kept as a sync conflict for review", r.kind.as_str()));
+                    self.report(format!(
+                        "{at}: {} record kept as a sync conflict for review",
+                        r.kind.as_str()
+                    ));
                 }
                 AckStatus::Rejected => {
                     self.summary.rejected += 1;
@@ -518,12 +539,16 @@ fn tabular(a: RecordArgs, sources: &[&str]) -> anyhow::Result<()> {
     let today = today(&a.push.today)?;
     let usernames: Vec<String> = mapping.users.values().cloned().collect();
     let device = format!("import:{}", mapping.source.as_str());
-    let file = std::fs::File::open(&a.file).with_context(|| format!("opening {}", a.file.display()))?;
+    let file =
+        std::fs::File::open(&a.file).with_context(|| format!("opening {}", a.file.display()))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     block_on(async move {
         let (store, actor, targets) = prepare(&a.push, &usernames).await?;
         let bar = crate::progress::bar(len, "bytes");
-        let input = Counting { inner: file, bar: bar.clone() };
+        let input = Counting {
+            inner: file,
+            bar: bar.clone(),
+        };
         let rows = Rows::new(&label, input, &mapping, &targets, today, &now_rfc3339())
             .map_err(|e| report(&e))?;
         let mut pusher = Pusher {
@@ -559,8 +584,15 @@ fn tracker(a: TrackerArgs) -> anyhow::Result<()> {
         .len();
     block_on(async move {
         let (store, actor, targets) = prepare(&a.push, &[]).await?;
-        let mut reader = dhis2::TrackerReader::new(&label, &mapping, &targets, &a.programme, today, &now_rfc3339())
-            .map_err(|e| report(&[e]))?;
+        let mut reader = dhis2::TrackerReader::new(
+            &label,
+            &mapping,
+            &targets,
+            &a.programme,
+            today,
+            &now_rfc3339(),
+        )
+        .map_err(|e| report(&[e]))?;
         let bar = crate::progress::bar(2 * len, "bytes");
         // The reader is synchronous and hands units to a sink; units are collected per batch
         // and pushed between reads by a channel-free loop: the sink only queues.
@@ -579,7 +611,12 @@ fn tracker(a: TrackerArgs) -> anyhow::Result<()> {
         let bar2 = bar.clone();
         let read = tokio::task::block_in_place(|| {
             reader.read(
-                || std::fs::File::open(&path).map(|f| Counting { inner: std::io::BufReader::new(f), bar: bar2.clone() }),
+                || {
+                    std::fs::File::open(&path).map(|f| Counting {
+                        inner: std::io::BufReader::new(f),
+                        bar: bar2.clone(),
+                    })
+                },
                 &mut |u| {
                     queue.push(u);
                     if queue.len() >= pusher.batch {
