@@ -18,11 +18,11 @@ use anyhow::{Context, bail};
 use scaleup_domain::instrument::{LicenceStatus, Method};
 use scaleup_interop::import::form::{Form, InstrumentOptions};
 use scaleup_interop::import::mapping::{Mapping, Rows};
-use scaleup_interop::import::{ImportError, ImportedRecord, Targets, Unit, dhis2, redcap, xlsform};
-use scaleup_storage::{AckStatus, Actor, IncomingRecord, Store};
+use scaleup_interop::import::{ImportError, Targets, dhis2, redcap, xlsform};
+use scaleup_storage::{Actor, Store};
+use scaleup_web::imports::{DEFAULT_BATCH, Importer, Summary, resolve_targets};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use uuid::Uuid;
 
 /// Arguments for `scaleup import`.
 #[derive(clap::Args)]
@@ -272,7 +272,7 @@ pub struct PushArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Records per push.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = DEFAULT_BATCH)]
     pub batch: usize,
     /// The as-of date bounding dates in the file (YYYY-MM-DD; default: today, UTC).
     #[arg(long)]
@@ -299,21 +299,6 @@ pub struct TrackerArgs {
     pub programme: String,
     #[command(flatten)]
     pub push: PushArgs,
-}
-
-/// What an import did.
-#[derive(Debug, Default, serde::Serialize)]
-pub struct Summary {
-    pub rows: u64,
-    pub rows_refused: u64,
-    pub created: u64,
-    pub updated: u64,
-    pub unchanged: u64,
-    pub conflicts: u64,
-    pub rejected: u64,
-    /// Dry run: records that do not exist yet, and records that exist (updated or unchanged).
-    pub would_create: u64,
-    pub would_replace: u64,
 }
 
 fn today(text: &Option<String>) -> anyhow::Result<scaleup_domain::date::Date> {
@@ -358,111 +343,6 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// The pushing half: batches units' records, pushes them, counts and reports.
-struct Pusher<'a> {
-    store: &'a Store,
-    actor: Actor,
-    device: String,
-    batch: usize,
-    dry_run: bool,
-    /// Records waiting, with the location of their unit.
-    pending: Vec<(String, ImportedRecord)>,
-    summary: Summary,
-    problems: u64,
-}
-
-impl Pusher<'_> {
-    fn report(&mut self, line: String) {
-        self.problems += 1;
-        if self.problems <= 500 {
-            eprintln!("{line}");
-        } else if self.problems == 501 {
-            eprintln!("(further problems are counted, not listed)");
-        }
-    }
-
-    async fn unit(&mut self, unit: Unit) -> anyhow::Result<()> {
-        self.summary.rows += 1;
-        match unit.outcome {
-            Ok(records) => {
-                let at = unit.location.to_string();
-                self.pending
-                    .extend(records.into_iter().map(|r| (at.clone(), r)));
-                if self.pending.len() >= self.batch {
-                    self.flush().await?;
-                }
-            }
-            Err(errors) => {
-                self.summary.rows_refused += 1;
-                for e in errors {
-                    self.report(format!("refused: {e}"));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> anyhow::Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let batch = std::mem::take(&mut self.pending);
-        if self.dry_run {
-            let ids: Vec<String> = batch.iter().map(|(_, r)| r.id.to_string()).collect();
-            let existing = self.store.record_versions(&self.actor, &ids).await?;
-            for id in ids {
-                if existing.contains_key(&id) {
-                    self.summary.would_replace += 1;
-                } else {
-                    self.summary.would_create += 1;
-                }
-            }
-            return Ok(());
-        }
-        let incoming: Vec<IncomingRecord> = batch
-            .iter()
-            .map(|(_, r)| IncomingRecord {
-                kind: serde_json::json!(r.kind.as_str()),
-                id: serde_json::json!(r.id.to_string()),
-                base_version: None,
-                device_time: Some(r.device_time.clone()),
-                data: r.data.clone(),
-            })
-            .collect();
-        let acks = self
-            .store
-            .import_records(&self.actor, &self.device, incoming)
-            .await
-            .context("pushing a batch")?;
-        for ((at, r), ack) in batch.iter().zip(acks) {
-            match ack.status {
-                AckStatus::Created => self.summary.created += 1,
-                AckStatus::Updated => self.summary.updated += 1,
-                AckStatus::Unchanged => self.summary.unchanged += 1,
-                AckStatus::Conflict => {
-                    self.summary.conflicts += 1;
-                    self.report(format!(
-                        "{at}: {} record kept as a sync conflict for review",
-                        r.kind.as_str()
-                    ));
-                }
-                AckStatus::Rejected => {
-                    self.summary.rejected += 1;
-                    let why = ack
-                        .error
-                        .map(|e| match e.field {
-                            Some(f) => format!("{f}: {}", e.message),
-                            None => e.message,
-                        })
-                        .unwrap_or_default();
-                    self.report(format!("rejected: {at}: {} record: {why}", r.kind.as_str()));
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
 /// Opens the store and resolves the acting account and the codes a mapping may name.
 async fn prepare(push: &PushArgs, usernames: &[String]) -> anyhow::Result<(Store, Actor, Targets)> {
     let store = push.db.open(false).await?;
@@ -472,40 +352,32 @@ async fn prepare(push: &PushArgs, usernames: &[String]) -> anyhow::Result<(Store
         .filter(|u| u.active)
         .context("--as: no active account with this username")?;
     let actor = store.actor_for(&user).await?;
-    let mut targets = Targets::default();
-    for p in store.programmes(&actor).await? {
-        if let Ok(id) = Uuid::parse_str(&p.id) {
-            targets.programmes.insert(p.code, id);
-        }
-    }
-    let mut ambiguous = std::collections::BTreeSet::new();
-    for u in store.org_units(&actor, None).await? {
-        if u.level.as_str() != "facility" {
-            continue;
-        }
-        if let Ok(id) = Uuid::parse_str(&u.id)
-            && targets.facilities.insert(u.code.clone(), id).is_some()
-        {
-            ambiguous.insert(u.code);
-        }
-    }
-    for code in ambiguous {
-        // A code two hubs share cannot say which facility it is.
-        targets.facilities.remove(&code);
-    }
     let mut names: Vec<String> = usernames.to_vec();
     names.push(push.as_user.clone());
-    for name in names {
-        if let Some(u) = store.user_by_username(&name).await?
-            && let Ok(id) = Uuid::parse_str(&u.id)
-        {
-            targets.users.insert(name, id);
-        }
-    }
+    let targets = resolve_targets(&store, &actor, &names).await?;
     Ok((store, actor, targets))
 }
 
-fn print_summary(s: &Summary, format: OutputFormat, dry_run: bool) -> anyhow::Result<()> {
+/// Prints the problems found so far (at most `MAX_PROBLEMS` in all; the rest are counted).
+fn print_problems(importer: &mut Importer<'_>) {
+    for line in importer.take_problems() {
+        eprintln!("{line}");
+    }
+}
+
+fn print_summary(
+    s: &Summary,
+    total_problems: u64,
+    format: OutputFormat,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    if total_problems > scaleup_web::imports::MAX_PROBLEMS as u64 {
+        eprintln!(
+            "({} problems in all; the first {} are listed)",
+            total_problems,
+            scaleup_web::imports::MAX_PROBLEMS
+        );
+    }
     if format == OutputFormat::Json {
         println!("{}", serde_json::to_string(s)?);
     } else if dry_run {
@@ -538,7 +410,7 @@ fn tabular(a: RecordArgs, sources: &[&str]) -> anyhow::Result<()> {
     }
     let today = today(&a.push.today)?;
     let usernames: Vec<String> = mapping.users.values().cloned().collect();
-    let device = format!("import:{}", mapping.source.as_str());
+    let device = mapping.source.as_str().to_string();
     let file =
         std::fs::File::open(&a.file).with_context(|| format!("opening {}", a.file.display()))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -551,22 +423,17 @@ fn tabular(a: RecordArgs, sources: &[&str]) -> anyhow::Result<()> {
         };
         let rows = Rows::new(&label, input, &mapping, &targets, today, &now_rfc3339())
             .map_err(|e| report(&e))?;
-        let mut pusher = Pusher {
-            store: &store,
-            actor,
-            device,
-            batch: a.push.batch.max(1),
-            dry_run: a.push.dry_run,
-            pending: Vec::new(),
-            summary: Summary::default(),
-            problems: 0,
-        };
+        let mut importer = Importer::new(&store, actor, &device, a.push.batch, a.push.dry_run);
         for unit in rows {
-            pusher.unit(unit).await?;
+            importer.unit(unit).await?;
+            print_problems(&mut importer);
         }
-        pusher.flush().await?;
+        let (summary, rest, total) = importer.finish().await?;
         bar.finish_and_clear();
-        print_summary(&pusher.summary, a.push.format, a.push.dry_run)?;
+        for line in rest {
+            eprintln!("{line}");
+        }
+        print_summary(&summary, total, a.push.format, a.push.dry_run)?;
         store.close().await;
         Ok(())
     })
@@ -594,21 +461,13 @@ fn tracker(a: TrackerArgs) -> anyhow::Result<()> {
         )
         .map_err(|e| report(&[e]))?;
         let bar = crate::progress::bar(2 * len, "bytes");
-        // The reader is synchronous and hands units to a sink; units are collected per batch
-        // and pushed between reads by a channel-free loop: the sink only queues.
-        let mut queue: Vec<Unit> = Vec::new();
-        let mut pusher = Pusher {
-            store: &store,
-            actor,
-            device: "import:dhis2".into(),
-            batch: a.push.batch.max(1),
-            dry_run: a.push.dry_run,
-            pending: Vec::new(),
-            summary: Summary::default(),
-            problems: 0,
-        };
+        // The reader is synchronous and hands units to a sink: the sink pushes each full
+        // batch on this runtime before the reader goes on, so memory holds one batch.
+        let mut importer = Importer::new(&store, actor, "dhis2", a.push.batch, a.push.dry_run);
+        let mut failure: Option<anyhow::Error> = None;
         let path = a.file.clone();
         let bar2 = bar.clone();
+        let handle = tokio::runtime::Handle::current();
         let read = tokio::task::block_in_place(|| {
             reader.read(
                 || {
@@ -617,27 +476,27 @@ fn tracker(a: TrackerArgs) -> anyhow::Result<()> {
                         bar: bar2.clone(),
                     })
                 },
-                &mut |u| {
-                    queue.push(u);
-                    if queue.len() >= pusher.batch {
-                        let units = std::mem::take(&mut queue);
-                        let handle = tokio::runtime::Handle::current();
-                        for unit in units {
-                            if let Err(e) = handle.block_on(pusher.unit(unit)) {
-                                pusher.report(format!("error: {e:#}"));
-                            }
-                        }
+                &mut |unit| {
+                    if failure.is_some() {
+                        return;
                     }
+                    if let Err(e) = handle.block_on(importer.unit(unit)) {
+                        failure = Some(e.into());
+                    }
+                    print_problems(&mut importer);
                 },
             )
         });
-        for unit in std::mem::take(&mut queue) {
-            pusher.unit(unit).await?;
+        if let Some(e) = failure {
+            return Err(e.context("pushing a batch"));
         }
-        pusher.flush().await?;
+        let (summary, rest, total) = importer.finish().await?;
         bar.finish_and_clear();
+        for line in rest {
+            eprintln!("{line}");
+        }
         read.map_err(|e| report(&[e]))?;
-        print_summary(&pusher.summary, a.push.format, a.push.dry_run)?;
+        print_summary(&summary, total, a.push.format, a.push.dry_run)?;
         store.close().await;
         Ok(())
     })
