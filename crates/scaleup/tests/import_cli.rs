@@ -78,7 +78,8 @@ fn count(db: &Path, sql: &str) -> i64 {
                 .fetch_one(&pool)
                 .await
                 .unwrap()
-                .get(0);
+                .try_get(0)
+                .unwrap();
             pool.close().await;
             n
         })
