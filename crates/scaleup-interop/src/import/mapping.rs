@@ -518,7 +518,7 @@ impl Compiled {
             match p {
                 Part::Text(s) => out.push_str(s),
                 Part::Column(i, name) => {
-                    let v = row.cells[*i].trim();
+                    let v = cell(row, *i).trim();
                     if v.is_empty() {
                         return Err(at
                             .column(name)
@@ -529,14 +529,18 @@ impl Compiled {
                 Part::Instance => {
                     let mut any = false;
                     for (n, (i, _)) in self.instance.iter().enumerate() {
-                        let v = row.cells[*i].trim();
+                        let v = cell(row, *i).trim();
                         any |= !v.is_empty();
                         if n > 0 {
                             out.push('|');
                         }
                         out.push_str(v);
                     }
-                    if !any || row.cells[self.instance[0].0].trim().is_empty() {
+                    if !any
+                        || cell(row, self.instance.first().map_or(usize::MAX, |c| c.0))
+                            .trim()
+                            .is_empty()
+                    {
                         return Err(at
                             .column(&self.instance[0].1)
                             .error("empty, and it is the submission's instance id"));
@@ -613,8 +617,8 @@ impl Compiled {
         let mut errors = Vec::new();
         let mut records = Vec::new();
         let device_time = match &self.submitted_at {
-            Some((i, name)) if !row.cells[*i].trim().is_empty() => {
-                match normalise_time(&row.cells[*i]) {
+            Some((i, name)) if !cell(row, *i).trim().is_empty() => {
+                match normalise_time(&cell(row, *i)) {
                     Some(t) => t,
                     None => {
                         errors.push(at.column(name).error("must be a date-time (RFC 3339)"));
@@ -626,7 +630,7 @@ impl Compiled {
         };
         for t in &self.templates {
             if let Some((i, equals)) = &t.when {
-                let v = row.cells[*i].trim();
+                let v = cell(row, *i).trim();
                 let holds = if equals.is_empty() {
                     !v.is_empty()
                 } else {
@@ -656,7 +660,7 @@ impl Compiled {
                         codes,
                     } => {
                         origin.insert(name.clone(), c.clone());
-                        self.convert(&row.cells[*index], *ty, codes, &at.column(c))
+                        self.convert(&cell(row, *index), *ty, codes, &at.column(c))
                     }
                     Compiled1::Const(v) => Ok(Some(v.clone())),
                     Compiled1::Record(tpl) => self
@@ -669,7 +673,7 @@ impl Compiled {
                     } => {
                         origin.insert(name.clone(), c.clone());
                         let loc = at.column(c);
-                        self.convert(&row.cells[*index], ValueType::Text, codes, &loc)
+                        self.convert(&cell(row, *index), ValueType::Text, codes, &loc)
                             .and_then(|v| match v {
                                 None => Ok(None),
                                 Some(Value::String(code)) => self
@@ -686,7 +690,7 @@ impl Compiled {
                     Compiled1::User { index, name: c } => {
                         origin.insert(name.clone(), c.clone());
                         let loc = at.column(c);
-                        let v = row.cells[*index].trim();
+                        let v = cell(row, *index).trim();
                         if v.is_empty() {
                             Ok(None)
                         } else {
@@ -706,7 +710,7 @@ impl Compiled {
                         let mut out = Vec::new();
                         let mut bad = None;
                         for (i, c, code) in columns {
-                            match row.cells[*i].trim() {
+                            match cell(row, *i).trim() {
                                 "1" => {
                                     let code = if codes.is_empty() {
                                         Some(code.clone())
@@ -746,7 +750,7 @@ impl Compiled {
                 let mut responses = Map::new();
                 for (item, i, c) in &t.responses {
                     origin.insert(format!("responses.{item}"), c.clone());
-                    let text = row.cells[*i].trim();
+                    let text = cell(row, *i).trim();
                     let v = if text.is_empty() {
                         Value::Null
                     } else if let Some(n) = t.response_codes.get(text) {
@@ -810,6 +814,12 @@ impl Compiled {
             },
         }
     }
+}
+
+/// A cell of a row; a row shorter than the header (only possible for rows built by hand: the
+/// reader refuses them) reads as empty.
+fn cell(row: &Row, i: usize) -> &str {
+    row.cells.get(i).map(String::as_str).unwrap_or("")
 }
 
 /// A tabular export read row by row through a mapping: an iterator of [`Unit`]s, one per data
