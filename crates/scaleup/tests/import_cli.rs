@@ -386,3 +386,77 @@ fn a_programme_goes_out_as_a_dhis2_tracker_payload_and_comes_back_into_another_s
     assert_eq!(s2["created"], 0);
     assert_eq!(s2["unchanged"], s["created"]);
 }
+
+#[test]
+fn forms_become_definition_files_that_definitions_add_accepts_or_are_refused_by_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scaleup-interop/tests/fixtures/import");
+    let out = dir.path().join("defs");
+    let o = run(&[
+        "import",
+        "xlsform",
+        fixtures.join("phq2-multilingual.xlsx").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--licence",
+        "open",
+    ]);
+    ok(&o);
+    assert!(out.join("phq2_odk.toml").exists() && out.join("phq2_odk.fr.toml").exists());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("note:"),
+        "what was left out is listed"
+    );
+    let o = run(&[
+        "import",
+        "redcap-dictionary",
+        fixtures
+            .join("redcap-phq2-dictionary.csv")
+            .to_str()
+            .unwrap(),
+        "--form",
+        "phq2",
+        "--code",
+        "phq2_redcap",
+        "--leave-out",
+        "phq2_date",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    ok(&o);
+    let db = demo(dir.path(), "5");
+    let o = Command::new(BIN)
+        .args(["definitions", "add", "--hub", "demo-ke-pmplus", "--db"])
+        .arg(&db)
+        .arg(out.join("phq2_odk.toml"))
+        .arg(out.join("phq2_odk.fr.toml"))
+        .arg(out.join("phq2_redcap.toml"))
+        .output()
+        .unwrap();
+    ok(&o);
+    // A form an instrument cannot hold: exit status 2, every cell named, nothing written.
+    let refused = dir.path().join("refused");
+    let o = run(&[
+        "import",
+        "xlsform",
+        fixtures.join("screening-features.xlsx").to_str().unwrap(),
+        "--out",
+        refused.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("screening-features.xlsx: sheet survey, row 4, column type: decimal questions cannot be represented"), "{stderr}");
+    assert!(!refused.exists());
+    // `--format json` is the form as read (scripts/compare-pyxform.py reads it).
+    let o = run(&[
+        "import",
+        "xlsform",
+        fixtures.join("screening-features.xlsx").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    ok(&o);
+    let form: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(form[0]["questions"][1]["relevant"], "${consent} = 'yes'");
+}
