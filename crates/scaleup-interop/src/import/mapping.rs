@@ -618,7 +618,7 @@ impl Compiled {
         let mut records = Vec::new();
         let device_time = match &self.submitted_at {
             Some((i, name)) if !cell(row, *i).trim().is_empty() => {
-                match normalise_time(&cell(row, *i)) {
+                match normalise_time(cell(row, *i)) {
                     Some(t) => t,
                     None => {
                         errors.push(at.column(name).error("must be a date-time (RFC 3339)"));
@@ -660,7 +660,7 @@ impl Compiled {
                         codes,
                     } => {
                         origin.insert(name.clone(), c.clone());
-                        self.convert(&cell(row, *index), *ty, codes, &at.column(c))
+                        self.convert(cell(row, *index), *ty, codes, &at.column(c))
                     }
                     Compiled1::Const(v) => Ok(Some(v.clone())),
                     Compiled1::Record(tpl) => self
@@ -673,7 +673,7 @@ impl Compiled {
                     } => {
                         origin.insert(name.clone(), c.clone());
                         let loc = at.column(c);
-                        self.convert(&cell(row, *index), ValueType::Text, codes, &loc)
+                        self.convert(cell(row, *index), ValueType::Text, codes, &loc)
                             .and_then(|v| match v {
                                 None => Ok(None),
                                 Some(Value::String(code)) => self
