@@ -539,3 +539,25 @@ fn scaleup_to_dhis2_tracker_and_back_keeps_every_field_the_format_carries() {
         }
     }
 }
+
+#[test]
+fn a_kobotoolbox_export_is_read_with_its_own_delimiter_and_meta_columns() {
+    let units = read_rows("kobo-phq2.csv", "kobo-phq2.mapping.toml");
+    assert_eq!(units.len(), 1);
+    let records = units[0].outcome.as_ref().unwrap();
+    assert_eq!(records.len(), 2);
+    // `_submission_time` has no offset: read as UTC.
+    assert_eq!(records[0].device_time, "2026-01-05T06:00:00Z");
+    assert_eq!(records[1].data["responses"], json!({"1": 1.0, "2": 2.0}));
+    // The default key is the submission's `_uuid`: the same row always names the same records,
+    // and an ODK export of another submission never collides with it.
+    let odk = read_rows("odk-central-phq2.csv", "odk-central-phq2.mapping.toml");
+    let odk_ids: Vec<Uuid> = odk[0]
+        .outcome
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(!odk_ids.contains(&records[1].id));
+}

@@ -4,6 +4,8 @@
 //! refuses, it names: a file that is not UTF-8 (UTF-16 exports are recognised and named), a
 //! physical line longer than [`MAX_LINE`] bytes, a cell longer than [`MAX_CELL`] characters, a
 //! row whose width differs from the header's, a header with an empty or repeated column name.
+//! The delimiter is read from the header line: `,`, or `;` (KoboToolbox) or tab when they
+//! outnumber commas there.
 //! A bad row is reported and reading goes on with the next one; a bad header stops the file.
 
 use super::{ImportError, Location};
@@ -80,9 +82,11 @@ impl<R: Read> Table<R> {
         if head.is_empty() {
             return Err(at.row(1).error("the file is empty: a header row is needed"));
         }
+        let delimiter = sniff_delimiter(head);
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(delimiter)
             .from_reader(LineLimit {
                 inner: buffered,
                 run: 0,
@@ -229,6 +233,29 @@ impl<R: Read> Table<R> {
     }
 }
 
+/// The delimiter of the header line: `,` unless the line (outside quotes) has more `;` or tabs,
+/// as KoboToolbox's CSV exports (`;`) and spreadsheets' "text" exports (tab) write.
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    let line = head.split(|b| *b == b'\n').next().unwrap_or(head);
+    let (mut comma, mut semi, mut tab, mut quoted) = (0, 0, 0, false);
+    for &b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => comma += 1,
+            b';' if !quoted => semi += 1,
+            b'\t' if !quoted => tab += 1,
+            _ => {}
+        }
+    }
+    if semi > comma && semi >= tab {
+        b';'
+    } else if tab > comma && tab > semi {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
 fn column_label(name: &str, i: usize) -> String {
     if name.is_empty() {
         format!("#{}", i + 1)
@@ -271,6 +298,15 @@ mod tests {
         assert!(e.message.contains("1 cells where the header has 2"));
         assert_eq!(r[2].as_ref().unwrap().cells, ["5", "6"]);
         assert_eq!(r[3].as_ref().unwrap().cells, ["7", "x\ny"]);
+    }
+
+    #[test]
+    fn reads_semicolon_and_tab_separated_exports() {
+        let (h, r) = rows(b"\"_uuid\";\"q/a\";\"b,c\"\n\"u1\";\"1,5\";x\n");
+        assert_eq!(h.unwrap(), ["_uuid", "q/a", "b,c"]);
+        assert_eq!(r[0].as_ref().unwrap().cells, ["u1", "1,5", "x"]);
+        let (h, _) = rows(b"a\tb\tc\n1\t2\t3\n");
+        assert_eq!(h.unwrap(), ["a", "b", "c"]);
     }
 
     #[test]
