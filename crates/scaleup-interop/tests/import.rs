@@ -561,3 +561,19 @@ fn a_kobotoolbox_export_is_read_with_its_own_delimiter_and_meta_columns() {
         .collect();
     assert!(!odk_ids.contains(&records[1].id));
 }
+
+#[test]
+fn a_scheduled_dhis2_event_is_refused_not_imported_as_an_empty_record() {
+    let mapping = scaleup_interop::dhis2::Mapping::from_toml(DOCS_MAPPING).unwrap();
+    let payload = br#"{"trackedEntities": [{"trackedEntity": "Kj6vYde4LHh", "orgUnit": "y77LiPqLMoq"}],
+        "enrollments": [{"enrollment": "MNWZ6hnuhSw", "trackedEntity": "Kj6vYde4LHh", "program": "IpHINAT79UW", "enrolledAt": "2019-08-19T00:00:00.000", "status": "ACTIVE"}],
+        "events": [{"event": "ZwwuwNp6gVd", "enrollment": "MNWZ6hnuhSw", "programStage": "A03MvHHogjR", "status": "SCHEDULE", "occurredAt": "2019-08-01T00:00:00.000"}]}"#;
+    let units = read_tracker(payload, &mapping, &targets(), "ke-pmplus").unwrap();
+    let last = messages(units.last().unwrap().outcome.as_ref().unwrap_err());
+    assert_eq!(
+        last,
+        [
+            "payload.json: sheet events, row 1, column status: a scheduled, skipped or overdue event carries no data and is not a record"
+        ]
+    );
+}

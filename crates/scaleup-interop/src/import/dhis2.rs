@@ -399,6 +399,14 @@ impl<'a> TrackerReader<'a> {
             .as_str()
             .filter(|u| crate::dhis2::is_uid(u))
             .ok_or_else(|| at.column("event").error("must be a DHIS2 UID"))?;
+        if matches!(
+            ev["status"].as_str(),
+            Some("SCHEDULE" | "SKIPPED" | "OVERDUE")
+        ) {
+            return Err(at.column("status").error(
+                "a scheduled, skipped or overdue event carries no data and is not a record",
+            ));
+        }
         let enrollment = ev["enrollment"]
             .as_str()
             .ok_or_else(|| at.column("enrollment").error("missing"))?;
