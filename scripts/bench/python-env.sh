@@ -17,6 +17,9 @@ declare -A _pins=(
   [numpy]="numpy==2.4.6"
   [pandas]="pandas==2.3.3"
   [statsmodels]="statsmodels==0.15.0"
+  # XLSForm fixtures (crates/scaleup-interop/tests/fixtures/import) and scripts/compare-pyxform.py.
+  [openpyxl]="openpyxl==3.1.5"
+  [pyxform]="pyxform==4.5.0"
 )
 if [ ! -x "$_venv/bin/python" ]; then
   echo "python-env: creating $_venv" >&2

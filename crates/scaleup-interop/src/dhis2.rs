@@ -26,7 +26,8 @@ pub struct Mapping {
     pub program: String,
     /// Facility code → org unit UID.
     pub org_units: BTreeMap<String, String>,
-    /// Tracked-entity attributes: `sex`, `birth_year`, `pseudonym` → attribute UID.
+    /// Tracked-entity attributes: `sex`, `birth_year`, `registered_on`, `pseudonym` → attribute
+    /// UID.
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
     /// Option codes of sex, when the attribute uses an option set (scaleup code → DHIS2 code).
@@ -39,6 +40,10 @@ pub struct Mapping {
     /// `duration_minutes`, `modality`, `components`).
     #[serde(default)]
     pub session: Option<StageMapping>,
+    /// Import only: the closure reason an enrollment with status `CANCELLED` becomes (DHIS2
+    /// does not say why a course ended; without this such enrollments are refused).
+    #[serde(default)]
+    pub cancelled_as: Option<ClosureReason>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -47,6 +52,10 @@ pub struct StageMapping {
     pub stage: String,
     #[serde(default)]
     pub data_elements: BTreeMap<String, String>,
+    /// Import only: the occasion of this stage's assessments when no data element `occasion`
+    /// carries it.
+    #[serde(default)]
+    pub occasion: Option<scaleup_domain::record::Occasion>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -188,6 +197,7 @@ pub fn tracker_payload(
                 Some(mapping.sex_codes.get(&sex).cloned().unwrap_or(sex.clone())),
             ),
             ("birth_year", c.birth_year.map(|y| y.to_string())),
+            ("registered_on", Some(c.registered_on.to_string())),
             ("pseudonym", Some(key.pseudonym("C", "client", r.id))),
         ] {
             if let (Some(attr), Some(value)) = (mapping.attributes.get(name), value) {
@@ -274,6 +284,21 @@ pub fn tracker_payload(
                     .iter()
                     .filter_map(|(k, v)| v.map(|v| (k.clone(), format!("{v}"))))
                     .collect();
+                // The occasion and session number travel only where the hub mapped a data element
+                // for them (the import reads them back).
+                for (name, value) in [
+                    (
+                        "occasion",
+                        serde_json::to_value(a.occasion)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string)),
+                    ),
+                    ("session_number", a.session_number.map(|n| n.to_string())),
+                ] {
+                    if let (true, Some(v)) = (stage.data_elements.contains_key(name), value) {
+                        values.push((name.to_string(), v));
+                    }
+                }
                 if let Some(s) = &r.score {
                     if let Some(t) = s.total {
                         values.push(("total".into(), format!("{t}")));

@@ -23,6 +23,7 @@ pub mod dataset;
 pub mod deid;
 pub mod dhis2;
 pub mod fhir;
+pub mod import;
 pub mod nda;
 pub mod scripts;
 pub mod source;

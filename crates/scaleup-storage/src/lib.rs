@@ -28,6 +28,7 @@ mod definitions;
 mod export;
 mod gauges;
 mod hashing;
+mod imports;
 mod indicators;
 mod key_check;
 mod migrate;

@@ -136,6 +136,19 @@ pub fn router(state: AppState) -> Router {
             "/programmes/{code}/dhis2",
             post(crate::exports::programme_dhis2),
         )
+        .route(
+            "/imports/odk",
+            post(crate::imports::import_odk).layer(DefaultBodyLimit::max(SYNC_BODY_LIMIT)),
+        )
+        .route(
+            "/imports/redcap",
+            post(crate::imports::import_redcap).layer(DefaultBodyLimit::max(SYNC_BODY_LIMIT)),
+        )
+        .route(
+            "/imports/dhis2-tracker",
+            post(crate::imports::import_dhis2_tracker)
+                .layer(DefaultBodyLimit::max(SYNC_BODY_LIMIT)),
+        )
         .route("/analyses/lmm", post(analyses::lmm))
         .route("/analyses/glmm", post(analyses::glmm))
         .route("/analyses/gee", post(analyses::gee))

@@ -23,6 +23,7 @@ mod auth;
 mod console;
 mod error;
 mod exports;
+pub mod imports;
 mod indicators;
 pub mod notify;
 pub mod openapi;

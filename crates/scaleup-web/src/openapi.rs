@@ -381,6 +381,27 @@ pub const ROUTES: &[RouteDoc] = &[
     ),
     r(
         "post",
+        "/imports/odk",
+        "Import an ODK Central or KoboToolbox submission CSV through a mapping file, as `scaleup import odk`: records pushed by the sync path as the caller (device import:odk or import:kobo); counsellors and supervisors; body up to 16 MiB",
+        "import",
+        true,
+    ),
+    r(
+        "post",
+        "/imports/redcap",
+        "Import a REDCap flat record export through a mapping file, as `scaleup import redcap`: records pushed by the sync path as the caller (device import:redcap)",
+        "import",
+        true,
+    ),
+    r(
+        "post",
+        "/imports/dhis2-tracker",
+        "Import a DHIS2 Tracker payload through the tracker export's mapping file, as `scaleup import dhis2-tracker`: records pushed by the sync path as the caller (device import:dhis2)",
+        "import",
+        true,
+    ),
+    r(
+        "post",
         "/analyses/lmm",
         "Linear mixed model (lme4-style formula; REML or ML) on a CSV table",
         "analysis",
@@ -1286,6 +1307,7 @@ fn json_body(method: &str, path: &str) -> Option<&'static str> {
         ("post", "/audit/verify") => "AuditVerifyRequest",
         ("post", "/programmes/{code}/nda") => "NdaGuidMap",
         ("post", "/programmes/{code}/dhis2") => "Dhis2Mapping",
+        ("post", "/imports/odk" | "/imports/redcap" | "/imports/dhis2-tracker") => "ImportRequest",
         _ => return None,
     })
 }
@@ -1300,6 +1322,7 @@ fn response_schema(method: &str, path: &str) -> Option<&'static str> {
         ("get", "/audit/checkpoint") => "AuditCheckpoint",
         ("get", "/indicators") => "IndicatorTable",
         ("get", "/programmes/{code}/dataset") => "ExportFiles",
+        ("post", "/imports/odk" | "/imports/redcap" | "/imports/dhis2-tracker") => "ImportReport",
         _ => return None,
     })
 }
@@ -1313,7 +1336,8 @@ fn nullable(kind: &str) -> Value {
 fn response_schemas() -> Value {
     let uid = json!({"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]{10}$"});
     let stage = json!({"type": "object", "required": ["stage"], "additionalProperties": false, "properties": {
-        "stage": uid, "data_elements": {"type": "object", "additionalProperties": uid}}});
+        "stage": uid, "data_elements": {"type": "object", "additionalProperties": uid},
+        "occasion": {"type": "string", "enum": ["screening", "baseline", "session", "endpoint", "follow_up"], "description": "import only: the occasion of the stage's assessments when no data element carries it"}}});
     json!({
         "NdaGuidMap": {"type": "object", "required": ["guids"], "additionalProperties": false, "properties": {
             "guids": {"type": "object", "additionalProperties": {"type": "string"},
@@ -1324,10 +1348,24 @@ fn response_schemas() -> Value {
             "properties": {
                 "tracked_entity_type": uid, "program": uid,
                 "org_units": {"type": "object", "additionalProperties": uid, "description": "facility code -> org unit UID"},
-                "attributes": {"type": "object", "additionalProperties": uid, "description": "sex, birth_year, pseudonym -> attribute UID"},
+                "attributes": {"type": "object", "additionalProperties": uid, "description": "sex, birth_year, registered_on, pseudonym -> attribute UID"},
+                "cancelled_as": {"type": "string", "enum": ["completed", "dropped_out", "referred", "transferred", "died"], "description": "import only: the closure reason of a CANCELLED enrollment"},
                 "sex_codes": {"type": "object", "additionalProperties": {"type": "string"}},
                 "assessments": {"type": "object", "additionalProperties": stage, "description": "instrument code -> stage and data elements"},
                 "session": stage}},
+        "ImportRequest": {"type": "object", "required": ["mapping", "content"], "additionalProperties": false, "properties": {
+            "mapping": {"type": "string", "description": "the mapping file's text (TOML), as `scaleup import --mapping` reads it (docs/interoperability.md, Imports)"},
+            "content": {"type": "string", "description": "the export's text: CSV (odk, redcap) or JSON (dhis2-tracker), UTF-8"},
+            "file_name": {"type": "string", "maxLength": 200, "description": "the name reports use for the file (default upload)"},
+            "dry_run": {"type": "boolean", "description": "read, map and check every row; write nothing"},
+            "programme": {"type": "string", "description": "dhis2-tracker: the programme (code) the tracked entities are clients of"}}},
+        "ImportReport": {"type": "object", "required": ["summary", "problems"], "properties": {
+            "summary": {"type": "object", "properties": {
+                "rows": {"type": "integer"}, "rows_refused": {"type": "integer"}, "created": {"type": "integer"},
+                "updated": {"type": "integer"}, "unchanged": {"type": "integer"}, "conflicts": {"type": "integer"},
+                "rejected": {"type": "integer"}, "would_create": {"type": "integer"}, "would_replace": {"type": "integer"}}},
+            "problems": {"type": "array", "items": {"type": "string"}, "description": "the first 500 problems, each naming file, row and column, never a value"},
+            "problems_total": {"type": "integer"}}},
         "ExportFiles": {"type": "object", "required": ["files"], "properties": {
             "dataset": {"type": "string", "description": "file stem, e.g. pmplus-sw-trial_episodes"},
             "rows": {"type": "integer"}, "clients": {"type": "integer"},
@@ -1560,6 +1598,10 @@ pub fn openapi_document() -> Value {
         }
         if route.tag == "export" {
             op["responses"]["422"] = json!({"description": "Refused: the message names the combination of quasi-identifiers shared by fewer than k clients, or the unknown variable", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        }
+        if route.tag == "import" {
+            op["responses"]["400"] = json!({"description": "The mapping cannot be used with this file: the message names the mapping key or the file's column (a row's problems are in the 200 report instead)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            op["responses"]["413"] = json!({"description": "The body is larger than 16 MiB: import larger files with `scaleup import`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
         if route.path == "/audit/checkpoint" {
             op["responses"]["409"] = json!({"description": "The audit chain does not verify, so no checkpoint was made (GET /audit/verify lists the findings)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});

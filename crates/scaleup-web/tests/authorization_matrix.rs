@@ -240,6 +240,17 @@ const MATRIX: &[Row] = &[
         "/analyses/costs",
         [401, 200, 200, 403, 403, 200, 200],
     ),
+    row("post", "/imports/odk", [401, 403, 403, 200, 200, 403, 403]),
+    row(
+        "post",
+        "/imports/redcap",
+        [401, 403, 403, 200, 200, 403, 403],
+    ),
+    row(
+        "post",
+        "/imports/dhis2-tracker",
+        [401, 403, 403, 200, 200, 403, 403],
+    ),
     row("post", "/auth/logout", [401, 204, 204, 204, 204, 204, 204]),
 ];
 
@@ -469,6 +480,20 @@ fn request_for(app: &App, t: &Targets, r: &Row, col: usize) -> (String, Option<V
         ("post", "/programmes/{code}/dhis2") => Some(
             json!({"tracked_entity_type": "nEenWmSyUEp", "program": "IpHINAT79UW", "org_units": {}}),
         ),
+        ("post", "/imports/odk") => Some(json!({
+            "mapping": format!("source = \"odk\"\ndataset = \"matrix-{role}\"\n[[records]]\nkind = \"consent\"\n[records.fields]\nclient_id = {{ value = \"{}\" }}\nscope = {{ value = \"research\" }}\ngiven = {{ value = true }}\non = {{ column = \"on\", type = \"date\" }}\n", t.client),
+            "content": "meta-instanceID,on\nuuid:1,2026-03-02\n",
+        })),
+        ("post", "/imports/redcap") => Some(json!({
+            "mapping": format!("source = \"redcap\"\ndataset = \"matrix-{role}\"\n[[records]]\nkind = \"consent\"\n[records.fields]\nclient_id = {{ value = \"{}\" }}\nscope = {{ value = \"research\" }}\ngiven = {{ value = true }}\non = {{ column = \"on\", type = \"date\" }}\n", t.client),
+            "content": "record_id,on\n1,2026-03-02\n",
+            "dry_run": true,
+        })),
+        ("post", "/imports/dhis2-tracker") => Some(json!({
+            "mapping": "tracked_entity_type = \"nEenWmSyUEp\"\nprogram = \"IpHINAT79UW\"\n[org_units]\n",
+            "content": "{\"trackedEntities\": []}",
+            "programme": "pmplus-2026",
+        })),
         ("post", "/analyses/lmm") => Some(Value::String(inputs::lmm_csv())),
         ("post", "/analyses/glmm") => Some(Value::String(inputs::glmm_csv())),
         ("post", "/analyses/gee" | "/analyses/icc") => Some(Value::String(inputs::lmm_csv())),

@@ -1086,3 +1086,74 @@ async fn sync_conflicts_are_reviewed_and_resolved_on_a_page() {
         "{actions:?}"
     );
 }
+
+/// Issue 9: an XLSForm uploaded on the definitions page becomes an instrument and its French
+/// item texts in one step; a form an instrument cannot hold is refused with its sheet, row and
+/// column, and nothing is stored.
+#[tokio::test]
+async fn an_xlsform_upload_becomes_an_instrument_or_is_refused_cell_by_cell() {
+    let app = App::live().await;
+    let manager = Browser::new(&app, "manager").await;
+    let hub = app.fixture.hub_id.clone();
+    let fixtures = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../scaleup-interop/tests/fixtures/import");
+    let upload = |name: &'static str, licence: &'static str| {
+        let bytes = std::fs::read(fixtures.join(name)).unwrap();
+        let boundary = "----scaleupTestBoundaryXlsx";
+        let mut body = Vec::new();
+        for (k, v) in [
+            ("_csrf", form_token(&manager.cookie)),
+            ("hub_id", hub.clone()),
+            ("licence", licence.to_string()),
+        ] {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .bytes(),
+            );
+        }
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n").bytes());
+        body.extend(bytes);
+        body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let cookie = manager.cookie.clone();
+        let app = &app;
+        async move {
+            app.send_bytes(
+                "POST",
+                "/console/definitions",
+                &[
+                    ("cookie", &cookie),
+                    ("content-type", &content_type),
+                    SAME_SITE,
+                ],
+                body,
+            )
+            .await
+        }
+    };
+    let res = upload("screening-features.xlsx", "open").await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(
+        res.body.contains("<tr class=\"problem\"><td>4</td><td><code>survey / type</code></td><td>decimal questions cannot be represented"),
+        "{}",
+        res.body
+    );
+    assert!(app.store.definitions().await.unwrap().is_empty());
+    let res = upload("phq2-multilingual.xlsx", "open").await;
+    assert_eq!(
+        (res.status, res.header("location")),
+        (StatusCode::SEE_OTHER, "/console/definitions?done=uploaded"),
+        "{}",
+        res.body
+    );
+    let catalogs = app.store.catalogs();
+    let catalog = catalogs.catalog(Some(&hub));
+    assert!(catalog.instrument("phq2_odk").is_some());
+    assert_eq!(
+        app.store.definitions().await.unwrap().len(),
+        2,
+        "the instrument and its French texts"
+    );
+}

@@ -50,6 +50,11 @@ enum Command {
     /// indicators to DHIS2 (dataValueSets) and records to DHIS2 Tracker.
     #[cfg(feature = "server")]
     Export(cmd::export::Args),
+    /// Import from other systems: XLSForm and REDCap dictionaries as instrument definitions;
+    /// ODK/KoboToolbox and REDCap exports and DHIS2 Tracker payloads as records, through a
+    /// mapping file, by the sync path (validated, scored, alerted, audited).
+    #[cfg(feature = "server")]
+    Import(cmd::import::Args),
     /// Write a consistent backup of the database (the key is never in it).
     #[cfg(feature = "server")]
     #[command(long_about = cmd::backup::BACKUP_LONG_ABOUT)]
@@ -102,6 +107,8 @@ fn main() -> ExitCode {
         Command::Indicators(args) => cmd::indicators::run(args),
         #[cfg(feature = "server")]
         Command::Export(args) => cmd::export::run(args),
+        #[cfg(feature = "server")]
+        Command::Import(args) => cmd::import::run(args),
         Command::Instruments(args) => cmd::instruments::run(args),
         Command::Protocols(args) => cmd::protocols::run(args),
         Command::Stats(args) => cmd::stats::run(args),

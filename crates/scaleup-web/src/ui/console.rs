@@ -911,6 +911,20 @@ pub async fn upload_definition(
         .filter(|c| !c.is_control())
         .take(100)
         .collect();
+    // An XLSForm workbook becomes an instrument (and item texts per language), stored in one
+    // step: every file is validated before any is kept.
+    if file_name.to_ascii_lowercase().ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04") {
+        return upload_xlsform(
+            &state,
+            &v,
+            &s.actor,
+            hub.as_deref(),
+            &file_name,
+            bytes,
+            form.get("licence"),
+        )
+        .await;
+    }
     let Ok(text) = std::str::from_utf8(bytes) else {
         return unprocessable(
             definitions_page(
@@ -939,6 +953,95 @@ pub async fn upload_definition(
         Err(e) => {
             let problem = form_problem(e)?;
             unprocessable(definitions_page(&state, &v, None, None, Some(problem)).await)
+        }
+    }
+}
+
+/// An uploaded XLSForm: translated by scaleup-interop (`import::xlsform`), refused with every
+/// cell that stops it (sheet, row and column in place of a line), or stored with its item texts.
+async fn upload_xlsform(
+    state: &AppState,
+    v: &Visitor,
+    actor: &scaleup_storage::Actor,
+    hub: Option<&str>,
+    file_name: &str,
+    bytes: &[u8],
+    licence: Option<&str>,
+) -> Result<Response, PageError> {
+    use scaleup_domain::instrument::LicenceStatus;
+    use scaleup_interop::import::form::InstrumentOptions;
+    let options = InstrumentOptions {
+        licence: match licence {
+            Some("open") => LicenceStatus::Open,
+            Some("attribution") => LicenceStatus::Attribution,
+            _ => LicenceStatus::Unknown,
+        },
+        ..InstrumentOptions::default()
+    };
+    let name = file_name.to_string();
+    let owned = bytes.to_vec();
+    let translated = tokio::task::spawn_blocking(move || {
+        scaleup_interop::import::xlsform::read(&name, std::io::Cursor::new(owned))
+            .and_then(|form| form.to_instrument(&options))
+    })
+    .await
+    .map_err(|_| PageError::Internal("the XLSForm translation task failed".into()))?;
+    let files = match translated {
+        Ok(f) => f,
+        Err(errors) => {
+            let problems = errors
+                .iter()
+                .map(|e| LineProblem {
+                    line: e.location.row.map(|r| r as usize),
+                    field: match (&e.location.sheet, &e.location.column) {
+                        (Some(s), Some(c)) => format!("{s} / {c}"),
+                        (Some(s), None) => s.clone(),
+                        (None, Some(c)) => c.clone(),
+                        (None, None) => String::new(),
+                    },
+                    message: e.message.clone(),
+                    excerpt: Vec::new(),
+                })
+                .collect();
+            return unprocessable(
+                definitions_page(
+                    state,
+                    v,
+                    None,
+                    Some((file_name.to_string(), problems)),
+                    None,
+                )
+                .await,
+            );
+        }
+    };
+    let mut texts = vec![(format!("{}.toml", files.code), files.instrument.clone())];
+    for (lang, text) in &files.item_texts {
+        texts.push((format!("{}.{lang}.toml", files.code), text.clone()));
+    }
+    match state.store.add_definitions(Some(actor), hub, &texts).await {
+        Ok(_) => Ok(redirect("/console/definitions?done=uploaded")),
+        Err(StoreError::Definition(e)) => {
+            let problems = vec![LineProblem {
+                line: e.line,
+                field: e.field.clone(),
+                message: e.message.clone(),
+                excerpt: Vec::new(),
+            }];
+            unprocessable(
+                definitions_page(
+                    state,
+                    v,
+                    None,
+                    Some((file_name.to_string(), problems)),
+                    None,
+                )
+                .await,
+            )
+        }
+        Err(e) => {
+            let problem = form_problem(e)?;
+            unprocessable(definitions_page(state, v, None, None, Some(problem)).await)
         }
     }
 }

@@ -192,6 +192,18 @@ impl App {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Page {
+        self.send_bytes(method, path, headers, body.as_bytes().to_vec())
+            .await
+    }
+
+    /// As `send`, with a body that need not be text (an uploaded workbook).
+    pub async fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Page {
         let mut req = Request::builder().method(method).uri(path);
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -199,7 +211,7 @@ impl App {
         let res = self
             .router
             .clone()
-            .oneshot(req.body(Body::from(body.to_string())).unwrap())
+            .oneshot(req.body(Body::from(body)).unwrap())
             .await
             .unwrap();
         let status = res.status();

@@ -27,6 +27,8 @@ pub mod export;
 #[cfg(feature = "server")]
 pub mod export_dhis2;
 #[cfg(feature = "server")]
+pub mod import;
+#[cfg(feature = "server")]
 pub mod indicators;
 #[cfg(feature = "server")]
 pub mod key;

@@ -1,0 +1,871 @@
+//! The mapping file of a tabular import (ODK Central and KoboToolbox submission CSVs, REDCap's
+//! flat record export): which records each row becomes and where each field comes from.
+//!
+//! ```toml
+//! source = "odk"                 # odk | kobo | redcap: decides the default meta columns
+//! dataset = "phq9_screening"     # the form id or project: part of every record id
+//!
+//! [[records]]
+//! kind = "client"
+//! key = "client/{client_code}"   # the record's stable key; its UUID is derived from it
+//! [records.fields]
+//! programme_id = { programme = "ke-pmplus" }
+//! facility_id = { facility = "facility" }          # a column holding facility codes
+//! registered_on = { column = "SubmissionDate", type = "date" }
+//! sex = { column = "sex", codes = { "1" = "male", "2" = "female" } }
+//! birth_year = { column = "birth_year", type = "integer" }
+//!
+//! [[records]]
+//! kind = "assessment"            # no key: the submission's instance id and the kind
+//! [records.fields]
+//! client_id = { record = "client/{client_code}" }  # the id of another record, by its key
+//! instrument = { value = "phq9" }
+//! occasion = { value = "screening" }
+//! administered_on = { column = "visit_date", type = "date" }
+//! [records.responses]            # item id = column
+//! "1" = "phq1"
+//! ```
+//!
+//! A mapping is checked against the file's header before any row is read ([`Mapping::compile`]),
+//! so a misspelt column stops the import with the column named. Each row then becomes all of
+//! its records or none ([`Compiled::apply`]): every record is built and checked with the record
+//! kind's own rules (`parse_payload`, future dates) and the row is refused with every reason if
+//! any record fails, each reason naming the row and the column it came from.
+
+use super::table::{Row, Table};
+use super::{ImportError, ImportedRecord, Location, Targets, Unit, date_part, normalise_time};
+use scaleup_domain::date::Date;
+use scaleup_domain::record::{RecordKind, parse_payload};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::io::Read;
+
+/// Which system exported the file: decides the meta columns read by default.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// ODK Central: `meta-instanceID`, `SubmissionDate`, `SubmitterName`.
+    Odk,
+    /// KoboToolbox: `_uuid`, `_submission_time`, `_submitted_by`.
+    Kobo,
+    /// REDCap flat export: the first column (`record_id`), `redcap_event_name`,
+    /// `redcap_repeat_instrument` and `redcap_repeat_instance` make the row's key.
+    Redcap,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Odk => "odk",
+            Source::Kobo => "kobo",
+            Source::Redcap => "redcap",
+        }
+    }
+}
+
+/// The meta columns of a submission export, when they differ from the source's defaults.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// The submission's instance id: the idempotency key of its records.
+    pub instance_id: Option<String>,
+    /// When the submission reached the server (becomes each record's device time).
+    pub submitted_at: Option<String>,
+    /// Who submitted it (usable as `{ user = "..." }` through `[users]`).
+    pub submitter: Option<String>,
+}
+
+/// The whole mapping file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    pub source: Source,
+    /// A stable name of the source dataset (ODK form id, REDCap project): part of every
+    /// record id, so two projects' `record_id` 1 never meet.
+    pub dataset: String,
+    #[serde(default)]
+    pub meta: Meta,
+    /// Names in the source (submitter names, counsellor codes) → scaleup usernames.
+    #[serde(default)]
+    pub users: BTreeMap<String, String>,
+    pub records: Vec<RecordTemplate>,
+}
+
+/// One record each row may become.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordTemplate {
+    pub kind: String,
+    /// The stable key (`{column}` placeholders; `{_instance}` is the row's instance key).
+    /// Default: the instance key and the template's kind and position.
+    pub key: Option<String>,
+    /// Only rows where this holds become this record.
+    pub when: Option<When>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldSource>,
+    /// Assessment item id → column; an empty cell is an unanswered item.
+    #[serde(default)]
+    pub responses: BTreeMap<String, String>,
+    /// Source answer codes → item response codes, for every response column (e.g. ODK choice
+    /// names `not_at_all` → 0).
+    #[serde(default)]
+    pub response_codes: BTreeMap<String, f64>,
+}
+
+/// A condition on one column: non-empty, or equal to one of the listed values.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    pub column: String,
+    #[serde(default)]
+    pub equals: Vec<String>,
+}
+
+/// The type a column's text is read as.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueType {
+    #[default]
+    Text,
+    Integer,
+    Number,
+    Boolean,
+    Date,
+    /// Space-separated codes (an XLSForm select_multiple).
+    List,
+}
+
+/// Where one field's value comes from: exactly one of the source keys.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSource {
+    /// A column's text, read as `type` after `codes`.
+    pub column: Option<String>,
+    /// A constant.
+    pub value: Option<toml::Value>,
+    /// The id of another record, by its key template.
+    pub record: Option<String>,
+    /// A programme, by code.
+    pub programme: Option<String>,
+    /// A column holding facility codes (after `codes`).
+    pub facility: Option<String>,
+    /// A column holding usernames (after `[users]`).
+    pub user: Option<String>,
+    /// REDCap checkbox: the codes whose `<name>___<code>` column holds 1 (after `codes`).
+    pub checkbox: Option<String>,
+    #[serde(rename = "type", default)]
+    pub ty: ValueType,
+    /// Source code → scaleup code; a value not listed rejects the row.
+    #[serde(default)]
+    pub codes: BTreeMap<String, String>,
+}
+
+/// A key template split into text and column references.
+#[derive(Clone, Debug)]
+struct Template {
+    parts: Vec<Part>,
+}
+
+#[derive(Clone, Debug)]
+enum Part {
+    Text(String),
+    Column(usize, String),
+    Instance,
+}
+
+#[derive(Clone, Debug)]
+enum Compiled1 {
+    Column {
+        index: usize,
+        name: String,
+        ty: ValueType,
+        codes: BTreeMap<String, String>,
+    },
+    Const(Value),
+    Record(Template),
+    Facility {
+        index: usize,
+        name: String,
+        codes: BTreeMap<String, String>,
+    },
+    User {
+        index: usize,
+        name: String,
+    },
+    Checkbox {
+        columns: Vec<(usize, String, String)>,
+        codes: BTreeMap<String, String>,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct CompiledTemplate {
+    kind: RecordKind,
+    key: Template,
+    when: Option<(usize, Vec<String>)>,
+    fields: Vec<(String, Compiled1)>,
+    responses: Vec<(String, usize, String)>,
+    response_codes: BTreeMap<String, f64>,
+}
+
+/// A mapping checked against one file's header, ready to apply to its rows.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    file: String,
+    source: String,
+    instance: Vec<(usize, String)>,
+    submitted_at: Option<(usize, String)>,
+    users: BTreeMap<String, String>,
+    targets: Targets,
+    templates: Vec<CompiledTemplate>,
+}
+
+fn toml_to_json(v: &toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => json!(s),
+        toml::Value::Integer(i) => json!(i),
+        toml::Value::Float(f) => json!(f),
+        toml::Value::Boolean(b) => json!(b),
+        toml::Value::Datetime(d) => json!(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+impl Mapping {
+    /// Parses a mapping file; the error names the line and key (never a value).
+    pub fn from_toml(file: &str, text: &str) -> Result<Mapping, ImportError> {
+        toml::from_str(text).map_err(|e| {
+            let msg = e
+                .message()
+                .split('`')
+                .next()
+                .unwrap_or("invalid mapping")
+                .trim()
+                .to_string();
+            let line = e.span().map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count() as u64
+                    + 1
+            });
+            let mut at = Location::file(file);
+            at.row = line;
+            at.error(format!("{msg} (the mapping file)"))
+        })
+    }
+
+    /// Checks the mapping against a file's header and the scaleup entities it names.
+    pub fn compile(
+        &self,
+        file: &str,
+        header: &[String],
+        targets: &Targets,
+    ) -> Result<Compiled, Vec<ImportError>> {
+        let mut errors = Vec::new();
+        let at = Location::file(file).row(1);
+        let col = |name: &str, errors: &mut Vec<ImportError>, what: &str| -> Option<usize> {
+            let i = header.iter().position(|h| h == name);
+            if i.is_none() {
+                errors.push(at.column(name).error(format!(
+                    "the mapping reads this column ({what}), which the file does not have"
+                )));
+            }
+            i
+        };
+        let optional = |name: &str| header.iter().position(|h| h == name);
+        // The row's instance key: the meta column, or REDCap's record, event and instance.
+        let mut instance = Vec::new();
+        match (&self.meta.instance_id, self.source) {
+            (Some(c), _) => {
+                if let Some(i) = col(c, &mut errors, "meta.instance_id") {
+                    instance.push((i, c.clone()));
+                }
+            }
+            (None, Source::Odk) => {
+                for c in ["meta-instanceID", "KEY"] {
+                    if let Some(i) = optional(c) {
+                        instance.push((i, c.to_string()));
+                        break;
+                    }
+                }
+            }
+            (None, Source::Kobo) => {
+                for c in ["_uuid", "meta/instanceID", "meta-instanceID"] {
+                    if let Some(i) = optional(c) {
+                        instance.push((i, c.to_string()));
+                        break;
+                    }
+                }
+            }
+            (None, Source::Redcap) => {
+                if let Some(first) = header.first() {
+                    instance.push((0, first.clone()));
+                }
+                for c in [
+                    "redcap_event_name",
+                    "redcap_repeat_instrument",
+                    "redcap_repeat_instance",
+                ] {
+                    if let Some(i) = optional(c) {
+                        instance.push((i, c.to_string()));
+                    }
+                }
+            }
+        }
+        let submitted_at = match (&self.meta.submitted_at, self.source) {
+            (Some(c), _) => col(c, &mut errors, "meta.submitted_at").map(|i| (i, c.clone())),
+            (None, Source::Odk) => optional("SubmissionDate").map(|i| (i, "SubmissionDate".into())),
+            (None, Source::Kobo) => {
+                optional("_submission_time").map(|i| (i, "_submission_time".into()))
+            }
+            (None, Source::Redcap) => None,
+        };
+        if let Some(c) = &self.meta.submitter {
+            col(c, &mut errors, "meta.submitter");
+        }
+        if self.dataset.trim().is_empty() {
+            errors.push(Location::file(file).error("mapping: dataset must not be empty"));
+        }
+        if self.records.is_empty() {
+            errors.push(Location::file(file).error("mapping: no [[records]]"));
+        }
+        let template = |text: &str, errors: &mut Vec<ImportError>, what: &str| -> Template {
+            let mut parts = Vec::new();
+            let mut rest = text;
+            while let Some(open) = rest.find('{') {
+                if open > 0 {
+                    parts.push(Part::Text(rest[..open].to_string()));
+                }
+                let Some(close) = rest[open..].find('}') else {
+                    errors.push(
+                        Location::file(file)
+                            .error(format!("mapping: {what}: a `{{` without its `}}`")),
+                    );
+                    return Template { parts };
+                };
+                let name = &rest[open + 1..open + close];
+                if name == "_instance" {
+                    if instance.is_empty() {
+                        errors.push(at.error(format!(
+                            "mapping: {what} uses {{_instance}}, but the file has no instance id column; set meta.instance_id"
+                        )));
+                    }
+                    parts.push(Part::Instance);
+                } else if let Some(i) = col(name, errors, what) {
+                    parts.push(Part::Column(i, name.to_string()));
+                }
+                rest = &rest[open + close + 1..];
+            }
+            if !rest.is_empty() {
+                parts.push(Part::Text(rest.to_string()));
+            }
+            Template { parts }
+        };
+        let mut templates = Vec::new();
+        for (n, t) in self.records.iter().enumerate() {
+            let what = format!("records[{n}]");
+            let Some(kind) = RecordKind::parse(&t.kind) else {
+                errors.push(Location::file(file).error(format!(
+                    "mapping: {what}.kind: {}",
+                    scaleup_domain::error::one_of(&RecordKind::ALL.map(|k| k.as_str()))
+                )));
+                continue;
+            };
+            let key = match &t.key {
+                Some(k) => template(k, &mut errors, &format!("{what}.key")),
+                None => {
+                    if instance.is_empty() {
+                        errors.push(at.error(format!(
+                            "mapping: {what} has no key and the file has no instance id column; give a key or meta.instance_id"
+                        )));
+                    }
+                    Template {
+                        parts: vec![
+                            Part::Instance,
+                            Part::Text(format!("#{}#{}", kind.as_str(), n)),
+                        ],
+                    }
+                }
+            };
+            let when = t.when.as_ref().and_then(|w| {
+                col(&w.column, &mut errors, &format!("{what}.when")).map(|i| (i, w.equals.clone()))
+            });
+            let mut fields = Vec::new();
+            for (name, f) in &t.fields {
+                let fw = format!("{what}.fields.{name}");
+                let given = [
+                    f.column.is_some(),
+                    f.value.is_some(),
+                    f.record.is_some(),
+                    f.programme.is_some(),
+                    f.facility.is_some(),
+                    f.user.is_some(),
+                    f.checkbox.is_some(),
+                ]
+                .iter()
+                .filter(|b| **b)
+                .count();
+                if given != 1 {
+                    errors.push(Location::file(file).error(format!(
+                        "mapping: {fw}: give exactly one of column, value, record, programme, facility, user, checkbox"
+                    )));
+                    continue;
+                }
+                let c = if let Some(c) = &f.column {
+                    col(c, &mut errors, &fw).map(|index| Compiled1::Column {
+                        index,
+                        name: c.clone(),
+                        ty: f.ty,
+                        codes: f.codes.clone(),
+                    })
+                } else if let Some(v) = &f.value {
+                    Some(Compiled1::Const(toml_to_json(v)))
+                } else if let Some(r) = &f.record {
+                    Some(Compiled1::Record(template(r, &mut errors, &fw)))
+                } else if let Some(p) = &f.programme {
+                    match targets.programmes.get(p) {
+                        Some(id) => Some(Compiled1::Const(json!(id.to_string()))),
+                        None => {
+                            errors.push(Location::file(file).error(format!(
+                                "mapping: {fw}: there is no programme with this code that you may write to"
+                            )));
+                            None
+                        }
+                    }
+                } else if let Some(c) = &f.facility {
+                    col(c, &mut errors, &fw).map(|index| Compiled1::Facility {
+                        index,
+                        name: c.clone(),
+                        codes: f.codes.clone(),
+                    })
+                } else if let Some(c) = &f.user {
+                    col(c, &mut errors, &fw).map(|index| Compiled1::User {
+                        index,
+                        name: c.clone(),
+                    })
+                } else if let Some(base) = &f.checkbox {
+                    let prefix = format!("{base}___");
+                    let columns: Vec<(usize, String, String)> = header
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, h)| {
+                            h.strip_prefix(&prefix)
+                                .map(|code| (i, h.clone(), code.to_string()))
+                        })
+                        .collect();
+                    if columns.is_empty() {
+                        errors.push(at.column(&prefix).error(format!(
+                            "the mapping reads checkbox columns ({fw}), and the file has none"
+                        )));
+                    }
+                    Some(Compiled1::Checkbox {
+                        columns,
+                        codes: f.codes.clone(),
+                    })
+                } else {
+                    None
+                };
+                if let Some(c) = c {
+                    fields.push((name.clone(), c));
+                }
+            }
+            let mut responses = Vec::new();
+            for (item, c) in &t.responses {
+                if let Some(i) = col(c, &mut errors, &format!("{what}.responses.{item}")) {
+                    responses.push((item.clone(), i, c.clone()));
+                }
+            }
+            if !responses.is_empty() && kind != RecordKind::Assessment {
+                errors.push(Location::file(file).error(format!(
+                    "mapping: {what}: responses belong to assessments only"
+                )));
+            }
+            templates.push(CompiledTemplate {
+                kind,
+                key,
+                when,
+                fields,
+                responses,
+                response_codes: t.response_codes.clone(),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Compiled {
+            file: file.to_string(),
+            source: format!("{}:{}", self.source.as_str(), self.dataset.trim()),
+            instance,
+            submitted_at,
+            users: self.users.clone(),
+            targets: targets.clone(),
+            templates,
+        })
+    }
+}
+
+impl Compiled {
+    fn render(&self, t: &Template, row: &Row, at: &Location) -> Result<String, ImportError> {
+        let mut out = String::new();
+        for p in &t.parts {
+            match p {
+                Part::Text(s) => out.push_str(s),
+                Part::Column(i, name) => {
+                    let v = cell(row, *i).trim();
+                    if v.is_empty() {
+                        return Err(at
+                            .column(name)
+                            .error("empty, and a record key is made from it"));
+                    }
+                    out.push_str(v);
+                }
+                Part::Instance => {
+                    let mut any = false;
+                    for (n, (i, _)) in self.instance.iter().enumerate() {
+                        let v = cell(row, *i).trim();
+                        any |= !v.is_empty();
+                        if n > 0 {
+                            out.push('|');
+                        }
+                        out.push_str(v);
+                    }
+                    if !any
+                        || cell(row, self.instance.first().map_or(usize::MAX, |c| c.0))
+                            .trim()
+                            .is_empty()
+                    {
+                        return Err(at
+                            .column(&self.instance[0].1)
+                            .error("empty, and it is the submission's instance id"));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The record id a key names, as records' references and ids use it.
+    pub fn record_id(&self, key: &str) -> uuid::Uuid {
+        super::record_uuid(&self.source, key)
+    }
+
+    fn convert(
+        &self,
+        text: &str,
+        ty: ValueType,
+        codes: &BTreeMap<String, String>,
+        at: &Location,
+    ) -> Result<Option<Value>, ImportError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let code = |t: &str| -> Result<String, ImportError> {
+            if codes.is_empty() {
+                Ok(t.to_string())
+            } else {
+                codes.get(t).cloned().ok_or_else(|| {
+                    at.error("a value the mapping's codes for this column do not list")
+                })
+            }
+        };
+        if ty == ValueType::List {
+            let items: Result<Vec<Value>, ImportError> = text
+                .split_whitespace()
+                .map(|t| code(t).map(Value::String))
+                .collect();
+            return Ok(Some(Value::Array(items?)));
+        }
+        let t = code(text)?;
+        Ok(Some(match ty {
+            ValueType::Text | ValueType::List => Value::String(t),
+            ValueType::Integer => json!(
+                t.parse::<i64>()
+                    .map_err(|_| at.error("must be a whole number"))?
+            ),
+            ValueType::Number => {
+                let n = t
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(|| at.error("must be a number"))?;
+                json!(n)
+            }
+            ValueType::Boolean => match t.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "y" => json!(true),
+                "0" | "false" | "no" | "n" => json!(false),
+                _ => return Err(at.error("must be yes/no, true/false or 1/0")),
+            },
+            ValueType::Date => {
+                json!(date_part(&t).ok_or_else(|| at.error("must be a date (YYYY-MM-DD)"))?)
+            }
+        }))
+    }
+
+    /// Builds every record of one row, or says why the row cannot be imported. `today` bounds
+    /// dates (nothing after today plus a day); `now` is the device time of rows without a
+    /// submission time.
+    pub fn apply(&self, row: &Row, today: Date, now: &str) -> Unit {
+        let at = Location::file(&self.file).row(row.row);
+        let mut errors = Vec::new();
+        let mut records = Vec::new();
+        let device_time = match &self.submitted_at {
+            Some((i, name)) if !cell(row, *i).trim().is_empty() => {
+                match normalise_time(cell(row, *i)) {
+                    Some(t) => t,
+                    None => {
+                        errors.push(at.column(name).error("must be a date-time (RFC 3339)"));
+                        now.to_string()
+                    }
+                }
+            }
+            _ => now.to_string(),
+        };
+        for t in &self.templates {
+            if let Some((i, equals)) = &t.when {
+                let v = cell(row, *i).trim();
+                let holds = if equals.is_empty() {
+                    !v.is_empty()
+                } else {
+                    equals.iter().any(|e| e == v)
+                };
+                if !holds {
+                    continue;
+                }
+            }
+            let key = match self.render(&t.key, row, &at) {
+                Ok(k) => k,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let mut data = Map::new();
+            let errors_before = errors.len();
+            // Field name → the column it came from, to point a record-level error at a cell.
+            let mut origin: BTreeMap<String, String> = BTreeMap::new();
+            for (name, source) in &t.fields {
+                let value = match source {
+                    Compiled1::Column {
+                        index,
+                        name: c,
+                        ty,
+                        codes,
+                    } => {
+                        origin.insert(name.clone(), c.clone());
+                        self.convert(cell(row, *index), *ty, codes, &at.column(c))
+                    }
+                    Compiled1::Const(v) => Ok(Some(v.clone())),
+                    Compiled1::Record(tpl) => self
+                        .render(tpl, row, &at)
+                        .map(|k| Some(json!(self.record_id(&k).to_string()))),
+                    Compiled1::Facility {
+                        index,
+                        name: c,
+                        codes,
+                    } => {
+                        origin.insert(name.clone(), c.clone());
+                        let loc = at.column(c);
+                        self.convert(cell(row, *index), ValueType::Text, codes, &loc)
+                            .and_then(|v| match v {
+                                None => Ok(None),
+                                Some(Value::String(code)) => self
+                                    .targets
+                                    .facilities
+                                    .get(&code)
+                                    .map(|id| Some(json!(id.to_string())))
+                                    .ok_or_else(|| {
+                                        loc.error("not the code of a facility of the hub")
+                                    }),
+                                Some(_) => Ok(None),
+                            })
+                    }
+                    Compiled1::User { index, name: c } => {
+                        origin.insert(name.clone(), c.clone());
+                        let loc = at.column(c);
+                        let v = cell(row, *index).trim();
+                        if v.is_empty() {
+                            Ok(None)
+                        } else {
+                            let username = self.users.get(v).map(String::as_str).unwrap_or(v);
+                            self.targets
+                                .users
+                                .get(username)
+                                .map(|id| Some(json!(id.to_string())))
+                                .ok_or_else(|| {
+                                    loc.error(
+                                        "names nobody with an account (see [users] in the mapping)",
+                                    )
+                                })
+                        }
+                    }
+                    Compiled1::Checkbox { columns, codes } => {
+                        let mut out = Vec::new();
+                        let mut bad = None;
+                        for (i, c, code) in columns {
+                            match cell(row, *i).trim() {
+                                "1" => {
+                                    let code = if codes.is_empty() {
+                                        Some(code.clone())
+                                    } else {
+                                        codes.get(code).cloned()
+                                    };
+                                    match code {
+                                        Some(code) => out.push(Value::String(code)),
+                                        None => {
+                                            bad = Some(at.column(c).error(
+                                                "a checkbox choice the mapping's codes do not list",
+                                            ))
+                                        }
+                                    }
+                                }
+                                "0" | "" => {}
+                                _ => {
+                                    bad = Some(at.column(c).error("a checkbox column holds 0 or 1"))
+                                }
+                            }
+                        }
+                        match bad {
+                            Some(e) => Err(e),
+                            None => Ok(Some(Value::Array(out))),
+                        }
+                    }
+                };
+                match value {
+                    Ok(Some(v)) => {
+                        data.insert(name.clone(), v);
+                    }
+                    Ok(None) => {}
+                    Err(e) => errors.push(e),
+                }
+            }
+            if t.kind == RecordKind::Assessment && !t.responses.is_empty() {
+                let mut responses = Map::new();
+                for (item, i, c) in &t.responses {
+                    origin.insert(format!("responses.{item}"), c.clone());
+                    let text = cell(row, *i).trim();
+                    let v = if text.is_empty() {
+                        Value::Null
+                    } else if let Some(n) = t.response_codes.get(text) {
+                        json!(n)
+                    } else {
+                        match text.parse::<f64>().ok().filter(|n| n.is_finite()) {
+                            Some(n) => json!(n),
+                            None => {
+                                errors.push(at.column(c).error(
+                                    "must be a number (or a code listed in response_codes)",
+                                ));
+                                continue;
+                            }
+                        }
+                    };
+                    responses.insert(item.clone(), v);
+                }
+                data.insert("responses".into(), Value::Object(responses));
+            }
+            if errors.len() > errors_before {
+                // The record's own rules would only repeat what the cells already said.
+                continue;
+            }
+            let data = Value::Object(data);
+            let checked = parse_payload(t.kind, &data).and_then(|p| p.check_dates(today));
+            if let Err(e) = checked {
+                let field = e.field.strip_prefix("data.").unwrap_or(&e.field);
+                let column = origin.get(field).or_else(|| {
+                    // `responses.3.x` or a nested path: the longest known prefix.
+                    origin
+                        .iter()
+                        .filter(|(k, _)| field.starts_with(k.as_str()))
+                        .max_by_key(|(k, _)| k.len())
+                        .map(|(_, c)| c)
+                });
+                let loc = match column {
+                    Some(c) => at.column(c),
+                    None => at.clone(),
+                };
+                errors.push(loc.error(format!(
+                    "{} record: {}: {}",
+                    t.kind.as_str(),
+                    e.field,
+                    e.message
+                )));
+                continue;
+            }
+            records.push(ImportedRecord {
+                kind: t.kind,
+                id: self.record_id(&key),
+                device_time: device_time.clone(),
+                data,
+            });
+        }
+        Unit {
+            location: at,
+            outcome: if errors.is_empty() {
+                Ok(records)
+            } else {
+                Err(errors)
+            },
+        }
+    }
+}
+
+/// A cell of a row; a row shorter than the header (only possible for rows built by hand: the
+/// reader refuses them) reads as empty.
+fn cell(row: &Row, i: usize) -> &str {
+    row.cells.get(i).map(String::as_str).unwrap_or("")
+}
+
+/// A tabular export read row by row through a mapping: an iterator of [`Unit`]s, one per data
+/// row (a row the reader refuses is a unit with its error).
+pub struct Rows<R: Read> {
+    table: Table<R>,
+    compiled: Compiled,
+    today: Date,
+    now: String,
+}
+
+impl<R: Read> Rows<R> {
+    /// Reads the header and checks the mapping against it.
+    pub fn new(
+        file: &str,
+        input: R,
+        mapping: &Mapping,
+        targets: &Targets,
+        today: Date,
+        now: &str,
+    ) -> Result<Rows<R>, Vec<ImportError>> {
+        let table = Table::new(file, input).map_err(|e| vec![e])?;
+        let compiled = mapping.compile(file, table.header(), targets)?;
+        Ok(Rows {
+            table,
+            compiled,
+            today,
+            now: now.to_string(),
+        })
+    }
+
+    pub fn compiled(&self) -> &Compiled {
+        &self.compiled
+    }
+}
+
+impl<R: Read> Iterator for Rows<R> {
+    type Item = Unit;
+
+    fn next(&mut self) -> Option<Unit> {
+        Some(match self.table.next_row()? {
+            Ok(row) => self.compiled.apply(&row, self.today, &self.now),
+            Err(e) => Unit {
+                location: e.location.clone(),
+                outcome: Err(vec![e]),
+            },
+        })
+    }
+}

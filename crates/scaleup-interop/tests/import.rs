@@ -1,0 +1,579 @@
+//! Imports (issue 9) on public sample files and files written in their formats
+//! (tests/fixtures/import/SOURCES.md): what each reader keeps, what it refuses and where it
+//! says the problem is, and that a second reading names the same records.
+
+mod common;
+
+use scaleup_domain::catalog::Catalog;
+use scaleup_domain::instrument::{LicenceStatus, Method};
+use scaleup_domain::record::{RecordKind, RecordPayload};
+use scaleup_interop::import::form::{Form, InstrumentOptions, QuestionType};
+use scaleup_interop::import::mapping::{Mapping, Rows};
+use scaleup_interop::import::{ImportError, Targets, Unit, dhis2, redcap, xlsform};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use uuid::Uuid;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+fn bytes(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(name)).unwrap()
+}
+
+fn form(name: &str) -> Result<Form, Vec<ImportError>> {
+    xlsform::read(name, std::io::Cursor::new(bytes(name)))
+}
+
+fn messages(errors: &[ImportError]) -> Vec<String> {
+    errors.iter().map(|e| e.to_string()).collect()
+}
+
+fn open() -> InstrumentOptions {
+    InstrumentOptions {
+        licence: LicenceStatus::Open,
+        ..InstrumentOptions::default()
+    }
+}
+
+#[test]
+fn a_multilingual_xlsform_becomes_an_instrument_and_french_item_texts() {
+    let f = form("phq2-multilingual.xlsx").unwrap();
+    assert_eq!(f.id.as_deref(), Some("phq2_odk"));
+    assert_eq!(f.languages, ["English (en)", "French (fr)"]);
+    let names: Vec<&str> = f.questions.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(names, ["phq2_1", "phq2_2"]);
+    assert!(
+        f.questions
+            .iter()
+            .all(|q| q.required && q.kind == QuestionType::SelectOne)
+    );
+    // The metadata, note, group boundaries and calculation are listed, not silently dropped.
+    assert_eq!(f.left_out.len(), 5, "{:?}", f.left_out);
+    assert!(f.left_out[0].contains("row 2") && f.left_out[0].contains("metadata"));
+    let files = f.to_instrument(&open()).unwrap();
+    assert_eq!(files.code, "phq2_odk");
+    assert!(
+        files
+            .instrument
+            .contains("Little interest or pleasure in doing things")
+    );
+    assert!(
+        files.instrument.contains("range = [0.0, 6.0]"),
+        "{}",
+        files.instrument
+    );
+    // The files join a catalogue exactly as `scaleup definitions add` would add them.
+    let mut catalog = Catalog::builtin();
+    catalog
+        .add_file("phq2_odk.toml", &files.instrument)
+        .unwrap();
+    assert_eq!(files.item_texts.len(), 1);
+    let (lang, text) = &files.item_texts[0];
+    assert_eq!(lang, "fr");
+    assert!(text.contains("Peu d'intérêt"));
+    assert!(text.contains("Presque tous les jours"));
+    catalog.add_file("phq2_odk.fr.toml", text).unwrap();
+    // Without an open licence no wording is carried at all.
+    let closed = f.to_instrument(&InstrumentOptions::default()).unwrap();
+    assert!(!closed.instrument.contains("Little interest"));
+    assert!(closed.item_texts.is_empty());
+    assert!(closed.notes.iter().any(|n| n.contains("licence")));
+}
+
+#[test]
+fn every_type_and_expression_is_read_and_what_an_instrument_cannot_hold_is_refused_where_it_is() {
+    let f = form("screening-features.xlsx").unwrap();
+    let kinds: Vec<QuestionType> = f.questions.iter().map(|q| q.kind).collect();
+    use QuestionType::*;
+    assert_eq!(
+        kinds,
+        [SelectOne, Integer, Decimal, Date, SelectMultiple, Text]
+    );
+    let age = &f.questions[1];
+    assert!(age.required);
+    assert_eq!(
+        age.relevant.as_ref().unwrap().value.to_string(),
+        "${consent} = 'yes'"
+    );
+    assert_eq!(
+        age.constraint.as_ref().unwrap().value.integer_range(),
+        Some((15, 120))
+    );
+    assert_eq!(f.choices["symptoms"].len(), 3);
+    let errors = messages(&f.to_instrument(&open()).unwrap_err());
+    for expected in [
+        "screening-features.xlsx: sheet choices, row 2, column name: choice names must be whole numbers",
+        "screening-features.xlsx: sheet survey, row 3, column relevant: skip logic (relevant) cannot be represented",
+        "screening-features.xlsx: sheet survey, row 4, column type: decimal questions cannot be represented",
+        "screening-features.xlsx: sheet survey, row 5, column type: date questions cannot be represented",
+        "screening-features.xlsx: sheet survey, row 6, column type: select_multiple questions cannot be represented",
+        "screening-features.xlsx: sheet survey, row 7, column type: text questions cannot be represented",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.starts_with(expected)),
+            "missing {expected} in {errors:#?}"
+        );
+    }
+}
+
+#[test]
+fn pyxform_examples_are_read_and_refused_as_instruments_with_their_cells_named() {
+    let f = form("pyxform-text_and_integer.xlsx").unwrap();
+    assert_eq!(f.languages, ["english"]);
+    assert_eq!(f.questions.len(), 2);
+    let errors = messages(&f.to_instrument(&open()).unwrap_err());
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("sheet survey, row 2, column type: text questions"))
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("row 3, column type: an integer item needs a range"))
+    );
+    let f = form("pyxform-yes_or_no_question.xlsx").unwrap();
+    assert_eq!(f.questions[0].kind, QuestionType::SelectOne);
+    assert_eq!(f.questions[0].list.as_deref(), Some("yes_or_no"));
+    let errors = messages(&f.to_instrument(&open()).unwrap_err());
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("sheet choices, row 2, column name")),
+        "{errors:?}"
+    );
+    // A language without a code cannot name item texts.
+    assert!(errors.iter().all(|e| !e.contains("label::english")));
+}
+
+#[test]
+fn a_repeat_a_truncated_workbook_and_garbage_are_refused_without_a_panic() {
+    let e = messages(&form("bad-repeat.xlsx").unwrap_err());
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(e[0].starts_with("bad-repeat.xlsx: sheet survey, row 2, column type: a question type scaleup cannot represent"));
+    let whole = bytes("phq2-multilingual.xlsx");
+    for cut in [10, whole.len() / 3, whole.len() / 2, whole.len() - 20] {
+        let e = xlsform::read("cut.xlsx", std::io::Cursor::new(whole[..cut].to_vec())).unwrap_err();
+        assert!(e[0].to_string().starts_with("cut.xlsx"), "{e:?}");
+    }
+    let e = xlsform::read(
+        "x.xlsx",
+        std::io::Cursor::new(b"=cmd|' /C calc'!A0".to_vec()),
+    )
+    .unwrap_err();
+    assert!(e[0].message.contains("not an .xlsx"));
+}
+
+#[test]
+fn a_real_redcap_dictionary_is_read_and_its_text_fields_refused_as_instrument_items() {
+    let forms =
+        redcap::read_dictionary("tblcenter.csv", &bytes("redcap-iedea-tblcenter.csv")[..]).unwrap();
+    assert_eq!(forms.len(), 1);
+    let f = &forms[0];
+    assert_eq!(f.id.as_deref(), Some("tblcenter"));
+    assert_eq!(f.questions.len(), 22);
+    assert_eq!(f.left_out.len(), 2, "two descriptive fields");
+    let rural = f.questions.iter().find(|q| q.name == "rural").unwrap();
+    assert_eq!(f.choices["rural"].len(), 5);
+    assert_eq!(rural.kind, QuestionType::SelectOne);
+    let open_d = f.questions.iter().find(|q| q.name == "open_d").unwrap();
+    assert_eq!(open_d.kind, QuestionType::Date);
+    let errors = messages(&f.to_instrument(&open()).unwrap_err());
+    assert!(
+        errors.iter().any(|e| e.starts_with(
+            "tblcenter.csv, row 2, column Field Type: text questions cannot be represented"
+        )),
+        "{errors:#?}"
+    );
+    assert!(errors.iter().any(|e| e.starts_with("tblcenter.csv, row 5, column Choices, Calculations, OR Slider Labels: choice names must be whole numbers")));
+}
+
+#[test]
+fn a_redcap_instrument_becomes_a_scaleup_instrument_with_named_fields_left_out() {
+    let forms =
+        redcap::read_dictionary("dict.csv", &bytes("redcap-phq2-dictionary.csv")[..]).unwrap();
+    let names: Vec<_> = forms.iter().map(|f| f.id.clone().unwrap()).collect();
+    assert_eq!(names, ["enrolment", "phq2", "sessions"]);
+    let phq2 = &forms[1];
+    let e = messages(&phq2.to_instrument(&open()).unwrap_err());
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("row 11, column Field Type: date questions"));
+    let mut options = open();
+    options.leave_out.insert("phq2_date".into());
+    options.code = Some("phq2_redcap".into());
+    options.method = Method::Sum;
+    let files = phq2.to_instrument(&options).unwrap();
+    Catalog::builtin()
+        .add_file("phq2_redcap.toml", &files.instrument)
+        .unwrap();
+    assert!(
+        files
+            .notes
+            .iter()
+            .any(|n| n.contains("phq2_date left out on request"))
+    );
+    assert!(files.notes.iter().any(|n| n.contains("calculated field")));
+    // Branching logic is read into the expression tree.
+    let sessions = &forms[2];
+    let date = sessions
+        .questions
+        .iter()
+        .find(|q| q.name == "session_date")
+        .unwrap();
+    assert_eq!(
+        date.relevant.as_ref().unwrap().value.to_string(),
+        "${session_no} != ''"
+    );
+}
+
+#[test]
+fn a_dictionary_with_the_wrong_columns_or_encoding_is_refused() {
+    let e = redcap::read_dictionary("d.csv", &b"field_name,form_name\nx,y\n"[..]).unwrap_err();
+    assert!(
+        e[0].to_string()
+            .starts_with("d.csv, row 1, column Section Header: not a REDCap data dictionary"),
+        "{e:?}"
+    );
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend("Variable".encode_utf16().flat_map(|u| u.to_le_bytes()));
+    let e = redcap::read_dictionary("d.csv", &utf16[..]).unwrap_err();
+    assert!(e[0].message.contains("UTF-16"));
+}
+
+fn targets() -> Targets {
+    let mut t = Targets::default();
+    t.programmes.insert("ke-pmplus".into(), Uuid::from_u128(1));
+    t.facilities.insert("kibra-hc".into(), Uuid::from_u128(11));
+    t.facilities
+        .insert("olympic-hc".into(), Uuid::from_u128(12));
+    t.users.insert("counsellor".into(), Uuid::from_u128(99));
+    t
+}
+
+fn today() -> scaleup_domain::date::Date {
+    common::d("2026-06-15")
+}
+
+fn read_rows(csv: &str, mapping: &str) -> Vec<Unit> {
+    let m = Mapping::from_toml(mapping, &String::from_utf8(bytes(mapping)).unwrap()).unwrap();
+    Rows::new(
+        csv,
+        &bytes(csv)[..],
+        &m,
+        &targets(),
+        today(),
+        "2026-06-15T10:00:00Z",
+    )
+    .unwrap()
+    .collect()
+}
+
+#[test]
+fn a_redcap_export_becomes_clients_episodes_assessments_and_sessions() {
+    let units = read_rows(
+        "redcap-phq2-records.csv",
+        "redcap-phq2-records.mapping.toml",
+    );
+    assert_eq!(units.len(), 6);
+    let kinds = |u: &Unit| -> Vec<RecordKind> {
+        u.outcome.as_ref().unwrap().iter().map(|r| r.kind).collect()
+    };
+    use RecordKind::*;
+    assert_eq!(kinds(&units[0]), [Client, Episode, Assessment]);
+    assert_eq!(kinds(&units[1]), [Session]);
+    assert_eq!(kinds(&units[3]), [Assessment]);
+    let first = units[0].outcome.as_ref().unwrap();
+    let (client, episode, baseline) = (&first[0], &first[1], &first[2]);
+    assert_eq!(client.data["sex"], "female");
+    assert_eq!(client.data["facility_id"], Uuid::from_u128(11).to_string());
+    assert_eq!(baseline.data["occasion"], "baseline");
+    assert_eq!(baseline.data["responses"], json!({"1": 2.0, "2": 3.0}));
+    let session = &units[2].outcome.as_ref().unwrap()[0];
+    assert_eq!(session.data["number"], 2);
+    assert_eq!(
+        session.data["components"],
+        json!(["managing_stress", "problem_solving"])
+    );
+    assert_eq!(session.data["client_id"], client.id.to_string());
+    assert_eq!(session.data["episode_id"], episode.id.to_string());
+    let follow_up = &units[3].outcome.as_ref().unwrap()[0];
+    assert_eq!(follow_up.data["occasion"], "follow_up");
+    assert_ne!(follow_up.id, baseline.id);
+    // The bad row is refused whole, each reason at its cell, the formula never echoed.
+    let bad = messages(units[5].outcome.as_ref().unwrap_err());
+    assert_eq!(bad.len(), 2, "{bad:?}");
+    assert!(bad[0].starts_with(
+        "redcap-phq2-records.csv, row 7, column facility: not the code of a facility"
+    ));
+    assert!(bad[1].starts_with("redcap-phq2-records.csv, row 7, column phq2_1: must be a number"));
+    assert!(bad.iter().all(|m| !m.contains("cmd")));
+    // The same file read again names the same records.
+    let again = read_rows(
+        "redcap-phq2-records.csv",
+        "redcap-phq2-records.mapping.toml",
+    );
+    assert_eq!(units, again);
+}
+
+#[test]
+fn an_odk_central_export_becomes_clients_and_screenings_with_its_meta_columns() {
+    let units = read_rows("odk-central-phq2.csv", "odk-central-phq2.mapping.toml");
+    assert_eq!(units.len(), 4);
+    let first = units[0].outcome.as_ref().unwrap();
+    assert_eq!(first.len(), 2);
+    assert_eq!(first[0].device_time, "2026-01-05T08:58:20.525Z");
+    assert_eq!(
+        first[0].data["counsellor_id"],
+        Uuid::from_u128(99).to_string()
+    );
+    assert_eq!(first[1].data["responses"], json!({"1": 2.0, "2": 3.0}));
+    assert_eq!(first[1].data["client_id"], first[0].id.to_string());
+    let injection = messages(units[2].outcome.as_ref().unwrap_err());
+    assert_eq!(
+        injection,
+        [
+            "odk-central-phq2.csv, row 4, column items-phq2_1: must be a number (or a code listed in response_codes)"
+        ]
+    );
+    let future = messages(units[3].outcome.as_ref().unwrap_err());
+    assert!(
+        future
+            .iter()
+            .all(|m| m.contains("column visit_date") && m.contains("record: data.")),
+        "{future:?}"
+    );
+    // A mapping naming a column the file lacks stops before any row.
+    let m = Mapping::from_toml("m.toml", "source = \"odk\"\ndataset = \"x\"\n[[records]]\nkind = \"client\"\n[records.fields]\nsex = { column = \"gender\" }\n").unwrap();
+    let e = Rows::new(
+        "f.csv",
+        &bytes("odk-central-phq2.csv")[..],
+        &m,
+        &targets(),
+        today(),
+        "2026-06-15T10:00:00Z",
+    )
+    .err()
+    .unwrap();
+    assert_eq!(
+        messages(&e),
+        [
+            "f.csv, row 1, column gender: the mapping reads this column (records[0].fields.sex), which the file does not have"
+        ]
+    );
+    // An unknown key in the mapping is named with its line.
+    let e = Mapping::from_toml(
+        "m.toml",
+        "source = \"odk\"\ndataset = \"x\"\nrecordz = []\n",
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().starts_with("m.toml, row 3: unknown field"),
+        "{e}"
+    );
+}
+
+const DOCS_MAPPING: &str = r#"
+tracked_entity_type = "nEenWmSyUEp"
+program = "IpHINAT79UW"
+[org_units]
+kibra-hc = "y77LiPqLMoq"
+[assessments.phq2]
+stage = "A03MvHHogjR"
+occasion = "screening"
+data_elements = { "1" = "UXz7xuGCEhU" }
+[session]
+stage = "ZzYYXq4fJie"
+data_elements = { number = "X8zyunlgUfM" }
+"#;
+
+fn read_tracker(
+    payload: &[u8],
+    mapping: &scaleup_interop::dhis2::Mapping,
+    t: &Targets,
+    programme: &str,
+) -> Result<Vec<Unit>, ImportError> {
+    let mut units = Vec::new();
+    let mut reader = dhis2::TrackerReader::new(
+        "payload.json",
+        mapping,
+        t,
+        programme,
+        today(),
+        "2026-06-15T10:00:00Z",
+    )?;
+    reader.read(|| Ok(payload), &mut |u| units.push(u))?;
+    Ok(units)
+}
+
+#[test]
+fn the_dhis2_documentation_payload_is_read_element_by_element() {
+    let mapping = scaleup_interop::dhis2::Mapping::from_toml(DOCS_MAPPING).unwrap();
+    let units = read_tracker(
+        &bytes("dhis2-docs-flat-payload.json"),
+        &mapping,
+        &targets(),
+        "ke-pmplus",
+    )
+    .unwrap();
+    let shown: Vec<String> = units
+        .iter()
+        .map(|u| match &u.outcome {
+            Ok(r) => format!(
+                "{}: {:?}",
+                u.location,
+                r.iter().map(|r| r.kind).collect::<Vec<_>>()
+            ),
+            Err(e) => messages(e).join("; "),
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "payload.json: sheet enrollments, row 1: [Client, Episode]",
+            "payload.json: sheet trackedEntities, row 2: a tracked entity without an enrollment, a registered_on attribute or createdAt has no registration date",
+            "payload.json: sheet events, row 1: [Assessment]",
+            "payload.json: sheet events, row 2: session record: data: missing field `number`",
+        ]
+    );
+    let assessment = &units[2].outcome.as_ref().unwrap()[0];
+    assert_eq!(assessment.data["responses"], json!({"1": 5.7}));
+    assert_eq!(assessment.data["administered_on"], "2019-08-01");
+    // Truncated and malformed payloads are errors with a position, never a panic.
+    let whole = bytes("dhis2-docs-flat-payload.json");
+    let e = read_tracker(&whole[..whole.len() / 2], &mapping, &targets(), "ke-pmplus").unwrap_err();
+    assert!(e.message.contains("ends early"), "{e}");
+    let e = read_tracker(b"{\"events\": {}}", &mapping, &targets(), "ke-pmplus").unwrap_err();
+    assert!(e.message.contains("not valid JSON"));
+    let e = read_tracker(b"[]", &mapping, &targets(), "nope").unwrap_err();
+    assert!(e.message.contains("--programme"));
+}
+
+const ROUND_TRIP_MAPPING: &str = r#"
+tracked_entity_type = "nEenWmSyUEp"
+program = "IpHINAT79UW"
+[org_units]
+fac-a = "DiszpKrYNg8"
+fac-b = "g8upMTyEZGZ"
+[attributes]
+sex = "cejWyOfXge6"
+birth_year = "gHGyrwKPzej"
+registered_on = "regDate0001"
+pseudonym = "lZGmxYbs97q"
+[sex_codes]
+female = "Female"
+male = "Male"
+[assessments.phq9]
+stage = "A03MvHHogjR"
+data_elements = { "1" = "de000000001", "2" = "de000000002", "3" = "de000000003", "4" = "de000000004", "5" = "de000000005", "6" = "de000000006", "7" = "de000000007", "8" = "de000000008", "9" = "de000000009", occasion = "deOccasion1", total = "BuZ5LGNfGEU", band = "deBand00001" }
+[session]
+stage = "ZzYYXq4fJie"
+data_elements = { number = "X8zyunlgUfM", attended = "GieVkTxp4HH", duration_minutes = "dDuration01", modality = "dModality01", components = "dComponent1" }
+"#;
+
+#[test]
+fn scaleup_to_dhis2_tracker_and_back_keeps_every_field_the_format_carries() {
+    use common::*;
+    let source = source(&twelve());
+    let mapping = scaleup_interop::dhis2::Mapping::from_toml(ROUND_TRIP_MAPPING).unwrap();
+    let key = scaleup_interop::deid::DeidKey::new([3; 32]);
+    let (payload, summary) = scaleup_interop::dhis2::tracker_payload(&source, &mapping, &key);
+    assert!(
+        summary.unmapped_values.is_empty(),
+        "{:?}",
+        summary.unmapped_values
+    );
+    let text = serde_json::to_vec(&payload).unwrap();
+    let mut t = Targets::default();
+    t.programmes.insert("sw-trial".into(), id(PROGRAMME));
+    t.facilities.insert("fac-a".into(), id(FAC_A));
+    t.facilities.insert("fac-b".into(), id(FAC_B));
+    let units = read_tracker(&text, &mapping, &t, "sw-trial").unwrap();
+    let imported: Vec<RecordPayload> = units
+        .iter()
+        .flat_map(|u| u.outcome.clone().unwrap_or_else(|e| panic!("{e:?}")))
+        .map(|r| scaleup_domain::record::parse_payload(r.kind, &r.data).unwrap())
+        .collect();
+    // Compare each kind's fields the format carries, in order (ids differ by design: DHIS2
+    // uids are keyed pseudonyms of scaleup ids, and the import derives new ids from them).
+    let strip = |p: &RecordPayload| -> Value {
+        let mut v = p.to_json();
+        for k in [
+            "client_id",
+            "episode_id",
+            "programme_id",
+            "counsellor_id",
+            "arm",
+        ] {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        json!({"kind": p.kind().as_str(), "data": v})
+    };
+    let kinds = [
+        RecordKind::Client,
+        RecordKind::Episode,
+        RecordKind::Assessment,
+        RecordKind::Session,
+    ];
+    let mut original: Vec<Value> = source
+        .records
+        .iter()
+        .map(|r| &r.payload)
+        .filter(|p| kinds.contains(&p.kind()))
+        .map(strip)
+        .collect();
+    let mut back: Vec<Value> = imported.iter().map(strip).collect();
+    let sort = |v: &mut Vec<Value>| v.sort_by_key(|x| x.to_string());
+    sort(&mut original);
+    sort(&mut back);
+    assert_eq!(original.len(), 12 * (2 + 2 + 3));
+    assert_eq!(back, original);
+    // Every client keeps its facility and its registration date.
+    for p in &imported {
+        if let RecordPayload::Client(c) = p {
+            assert!(c.facility_id == id(FAC_A) || c.facility_id == id(FAC_B));
+            assert_eq!(c.registered_on, d("2026-01-05"));
+        }
+    }
+}
+
+#[test]
+fn a_kobotoolbox_export_is_read_with_its_own_delimiter_and_meta_columns() {
+    let units = read_rows("kobo-phq2.csv", "kobo-phq2.mapping.toml");
+    assert_eq!(units.len(), 1);
+    let records = units[0].outcome.as_ref().unwrap();
+    assert_eq!(records.len(), 2);
+    // `_submission_time` has no offset: read as UTC.
+    assert_eq!(records[0].device_time, "2026-01-05T06:00:00Z");
+    assert_eq!(records[1].data["responses"], json!({"1": 1.0, "2": 2.0}));
+    // The default key is the submission's `_uuid`: the same row always names the same records,
+    // and an ODK export of another submission never collides with it.
+    let odk = read_rows("odk-central-phq2.csv", "odk-central-phq2.mapping.toml");
+    let odk_ids: Vec<Uuid> = odk[0]
+        .outcome
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(!odk_ids.contains(&records[1].id));
+}
+
+#[test]
+fn a_scheduled_dhis2_event_is_refused_not_imported_as_an_empty_record() {
+    let mapping = scaleup_interop::dhis2::Mapping::from_toml(DOCS_MAPPING).unwrap();
+    let payload = br#"{"trackedEntities": [{"trackedEntity": "Kj6vYde4LHh", "orgUnit": "y77LiPqLMoq"}],
+        "enrollments": [{"enrollment": "MNWZ6hnuhSw", "trackedEntity": "Kj6vYde4LHh", "program": "IpHINAT79UW", "enrolledAt": "2019-08-19T00:00:00.000", "status": "ACTIVE"}],
+        "events": [{"event": "ZwwuwNp6gVd", "enrollment": "MNWZ6hnuhSw", "programStage": "A03MvHHogjR", "status": "SCHEDULE", "occurredAt": "2019-08-01T00:00:00.000"}]}"#;
+    let units = read_tracker(payload, &mapping, &targets(), "ke-pmplus").unwrap();
+    let last = messages(units.last().unwrap().outcome.as_ref().unwrap_err());
+    assert_eq!(
+        last,
+        [
+            "payload.json: sheet events, row 1, column status: a scheduled, skipped or overdue event carries no data and is not a record"
+        ]
+    );
+}

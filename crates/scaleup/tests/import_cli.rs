@@ -1,0 +1,462 @@
+//! `scaleup import` end to end on a demo database (issue 9): records from an ODK export, a
+//! REDCap export and a DHIS2 Tracker payload land through the sync path (scored, alerted,
+//! audited as `import:<source>`), a bad row is refused whole and named, the same file twice
+//! changes nothing, an edited source updates, and `--dry-run` writes nothing.
+
+#![cfg(feature = "server")]
+
+mod common;
+
+use common::BIN;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn demo(dir: &Path, seed: &str) -> PathBuf {
+    let db = dir.join(format!("demo{seed}.sqlite"));
+    let out = Command::new(BIN)
+        .args([
+            "demo",
+            "--clients",
+            "60",
+            "--seed",
+            seed,
+            "--today",
+            "2026-06-15",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    ok(&out);
+    db
+}
+
+fn ok(o: &Output) {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn import(kind: &str, db: &Path, file: &Path, mapping: &Path, extra: &[&str]) -> (Value, String) {
+    let out = Command::new(BIN)
+        .args(["import", kind])
+        .arg(file)
+        .arg("--mapping")
+        .arg(mapping)
+        .arg("--db")
+        .arg(db)
+        .args([
+            "--as",
+            "ke.c001",
+            "--today",
+            "2026-06-15",
+            "--format",
+            "json",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    ok(&out);
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (summary, String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    let url = format!("sqlite://{}", db.display());
+    let sql = sql.to_string();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async move {
+            use sqlx::Row;
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            let n: i64 = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
+            pool.close().await;
+            n
+        })
+}
+
+const ODK_MAPPING: &str = r#"
+source = "odk"
+dataset = "phq9_screening"
+
+[[records]]
+kind = "client"
+key = "client/{client_code}"
+[records.fields]
+programme_id = { programme = "pmplus-sw-trial" }
+facility_id = { facility = "facility" }
+registered_on = { column = "visit_date", type = "date" }
+sex = { column = "sex" }
+birth_year = { column = "birth_year", type = "integer" }
+
+[[records]]
+kind = "assessment"
+[records.fields]
+client_id = { record = "client/{client_code}" }
+instrument = { value = "phq9" }
+occasion = { value = "screening" }
+administered_on = { column = "visit_date", type = "date" }
+[records.responses]
+"1" = "q-1"
+"2" = "q-2"
+"3" = "q-3"
+"4" = "q-4"
+"5" = "q-5"
+"6" = "q-6"
+"7" = "q-7"
+"8" = "q-8"
+"9" = "q-9"
+"#;
+
+fn odk_csv(item9_of_first: &str) -> String {
+    let header = "SubmissionDate,meta-instanceID,client_code,facility,sex,birth_year,visit_date,q-1,q-2,q-3,q-4,q-5,q-6,q-7,q-8,q-9,KEY,SubmitterID,SubmitterName";
+    let row = |n: u32, fac: &str, items: &str| {
+        format!(
+            "2026-06-0{n}T08:00:00.000Z,uuid:00000000-0000-4000-8000-00000000000{n},KC-{n},{fac},female,1990,2026-06-0{n},{items},uuid:x{n},7,amina"
+        )
+    };
+    [
+        header.to_string(),
+        row(1, "ke-f001", &format!("2,2,2,2,1,1,1,1,{item9_of_first}")),
+        row(2, "ke-f002", "0,0,1,0,0,1,0,0,0"),
+        // Formula injection in an item cell: the row is refused whole, the cell named.
+        row(3, "ke-f001", "=cmd|' /C calc'!A0,0,0,0,0,0,0,0,0"),
+    ]
+    .join("\n")
+        + "\n"
+}
+
+#[test]
+fn an_odk_export_lands_by_the_sync_path_and_a_second_import_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path(), "5");
+    let mapping = dir.path().join("odk.toml");
+    std::fs::write(&mapping, ODK_MAPPING).unwrap();
+    let csv = dir.path().join("submissions.csv");
+    std::fs::write(&csv, odk_csv("2")).unwrap();
+    let records_before = count(&db, "SELECT COUNT(*) FROM records");
+
+    // A dry run reads and checks everything and writes nothing.
+    let (s, _) = import("odk", &db, &csv, &mapping, &["--dry-run"]);
+    assert_eq!(s["would_create"], 4);
+    assert_eq!(s["rows_refused"], 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM records"), records_before);
+
+    let (s, stderr) = import("odk", &db, &csv, &mapping, &[]);
+    assert_eq!(
+        (s["rows"].as_u64(), s["rows_refused"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(
+        (s["created"].as_u64(), s["rejected"].as_u64()),
+        (Some(4), Some(0)),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("submissions.csv, row 4, column q-1: must be a number"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("cmd"),
+        "the rejected value is never echoed: {stderr}"
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM records"),
+        records_before + 4
+    );
+    // Scored by the server, and item 9 above 0 raised a risk alert, as for a phone's record.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM assessment_scores s JOIN records r ON r.id = s.record_id JOIN sync_receipts x ON x.record_id = r.id"
+        ),
+        2
+    );
+    let alerts_after_first = count(&db, "SELECT COUNT(*) FROM risk_alerts");
+    assert!(alerts_after_first >= 1);
+    // Audited as a push from the import device.
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'sync.push' AND detail LIKE '%import:odk%'"
+        ) >= 1
+    );
+
+    // The same file again changes nothing.
+    let versions = count(&db, "SELECT COUNT(*) FROM record_versions");
+    let (s, _) = import("odk", &db, &csv, &mapping, &[]);
+    assert_eq!(
+        (s["created"].as_u64(), s["unchanged"].as_u64()),
+        (Some(0), Some(4))
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM record_versions"), versions);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM risk_alerts"),
+        alerts_after_first
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM sync_conflicts"), 0);
+
+    // An edited submission updates its record (no conflict), the rest stay as they were.
+    std::fs::write(&csv, odk_csv("0")).unwrap();
+    let (s, _) = import("odk", &db, &csv, &mapping, &[]);
+    assert_eq!(
+        (s["updated"].as_u64(), s["unchanged"].as_u64()),
+        (Some(1), Some(3))
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM sync_conflicts"), 0);
+
+    // Someone who may not write care records is refused by the sync path's own rule.
+    let out = run(&[
+        "import",
+        "odk",
+        csv.to_str().unwrap(),
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--as",
+        "demo.researcher",
+        "--today",
+        "2026-06-15",
+        "--format",
+        "json",
+    ]);
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert!(
+        !out.status.success() || s["created"] == 0,
+        "a researcher wrote records: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn a_redcap_export_with_events_repeats_and_checkboxes_lands_and_server_rules_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path(), "5");
+    let fixtures =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scaleup-interop/tests/fixtures/import");
+    let mapping = std::fs::read_to_string(fixtures.join("redcap-phq2-records.mapping.toml"))
+        .unwrap()
+        .replace("ke-pmplus", "pmplus-sw-trial")
+        .replace(
+            "facility_id = { facility = \"facility\" }",
+            "facility_id = { facility = \"facility\", codes = { \"kibra-hc\" = \"ke-f001\", \"olympic-hc\" = \"ke-f002\", \"nowhere-hc\" = \"nowhere\" } }",
+        );
+    let m = dir.path().join("redcap.toml");
+    std::fs::write(&m, mapping).unwrap();
+    let (s, stderr) = import(
+        "redcap",
+        &db,
+        &fixtures.join("redcap-phq2-records.csv"),
+        &m,
+        &[],
+    );
+    // Row 7 is refused by the reader; session 2 names a component outside the PM+ protocol and
+    // is rejected by the server's protocol rule, exactly as a phone's record would be.
+    assert_eq!(s["rows_refused"], 1, "{stderr}");
+    assert_eq!(s["created"], 8, "{s} {stderr}");
+    assert_eq!(s["rejected"], 1, "{stderr}");
+    assert!(
+        stderr
+            .contains("rejected: redcap-phq2-records.csv, row 4: session record: data.components"),
+        "{stderr}"
+    );
+    let (s, _) = import(
+        "redcap",
+        &db,
+        &fixtures.join("redcap-phq2-records.csv"),
+        &m,
+        &[],
+    );
+    assert_eq!(
+        (s["created"].as_u64(), s["unchanged"].as_u64()),
+        (Some(0), Some(8))
+    );
+}
+
+#[test]
+fn a_programme_goes_out_as_a_dhis2_tracker_payload_and_comes_back_into_another_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = demo(dir.path(), "5");
+    let into = demo(dir.path(), "6");
+    let uid = |n: usize| format!("a{:010}", n);
+    let mut mapping = String::from(
+        "tracked_entity_type = \"nEenWmSyUEp\"\nprogram = \"IpHINAT79UW\"\n[org_units]\n",
+    );
+    for f in 1..=12 {
+        mapping += &format!("ke-f{f:03} = \"{}\"\n", uid(f));
+    }
+    mapping += "[attributes]\nsex = \"cejWyOfXge6\"\nbirth_year = \"gHGyrwKPzej\"\nregistered_on = \"regDate0001\"\n";
+    mapping += "[sex_codes]\nfemale = \"Female\"\nmale = \"Male\"\n";
+    mapping += "[assessments.phq9]\nstage = \"A03MvHHogjR\"\ndata_elements = { ";
+    let items: Vec<String> = (1..=10)
+        .map(|i| format!("\"{i}\" = \"{}\"", uid(100 + i)))
+        .collect();
+    mapping += &items.join(", ");
+    mapping += &format!(
+        ", occasion = \"{}\", session_number = \"{}\" }}\n",
+        uid(200),
+        uid(201)
+    );
+    mapping += &format!(
+        "[session]\nstage = \"ZzYYXq4fJie\"\ndata_elements = {{ number = \"{}\", attended = \"{}\", duration_minutes = \"{}\", modality = \"{}\", components = \"{}\" }}\n",
+        uid(300),
+        uid(301),
+        uid(302),
+        uid(303),
+        uid(304)
+    );
+    let m = dir.path().join("dhis2.toml");
+    std::fs::write(&m, mapping).unwrap();
+    let payload = dir.path().join("payload.json");
+    ok(&run(&[
+        "export",
+        "dhis2-tracker",
+        "--programme",
+        "pmplus-sw-trial",
+        "--db",
+        from.to_str().unwrap(),
+        "--mapping",
+        m.to_str().unwrap(),
+        "--out",
+        payload.to_str().unwrap(),
+    ]));
+    let out = Command::new(BIN)
+        .args(["import", "dhis2-tracker"])
+        .arg(&payload)
+        .args(["--programme", "pmplus-sw-trial", "--mapping"])
+        .arg(&m)
+        .arg("--db")
+        .arg(&into)
+        .args([
+            "--as",
+            "ke.sup01",
+            "--today",
+            "2026-06-15",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    ok(&out);
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(s["rows_refused"], 0, "{stderr}");
+    assert!(s["created"].as_u64().unwrap() > 10, "{s}");
+    // Enrolments, assessments and sessions as many as went out (the demo's records pass the
+    // same rules on the way back in).
+    let sent: Value = serde_json::from_slice(&std::fs::read(&payload).unwrap()).unwrap();
+    let objects = sent["trackedEntities"].as_array().unwrap().len()
+        + sent["enrollments"].as_array().unwrap().len()
+        + sent["events"].as_array().unwrap().len();
+    assert_eq!(
+        s["created"].as_u64().unwrap() + s["rejected"].as_u64().unwrap(),
+        objects as u64,
+        "{stderr}"
+    );
+    let again = Command::new(BIN)
+        .args(["import", "dhis2-tracker"])
+        .arg(&payload)
+        .args(["--programme", "pmplus-sw-trial", "--mapping"])
+        .arg(&m)
+        .arg("--db")
+        .arg(&into)
+        .args([
+            "--as",
+            "ke.sup01",
+            "--today",
+            "2026-06-15",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    ok(&again);
+    let s2: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(s2["created"], 0);
+    assert_eq!(s2["unchanged"], s["created"]);
+}
+
+#[test]
+fn forms_become_definition_files_that_definitions_add_accepts_or_are_refused_by_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scaleup-interop/tests/fixtures/import");
+    let out = dir.path().join("defs");
+    let o = run(&[
+        "import",
+        "xlsform",
+        fixtures.join("phq2-multilingual.xlsx").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--licence",
+        "open",
+    ]);
+    ok(&o);
+    assert!(out.join("phq2_odk.toml").exists() && out.join("phq2_odk.fr.toml").exists());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("note:"),
+        "what was left out is listed"
+    );
+    let o = run(&[
+        "import",
+        "redcap-dictionary",
+        fixtures
+            .join("redcap-phq2-dictionary.csv")
+            .to_str()
+            .unwrap(),
+        "--form",
+        "phq2",
+        "--code",
+        "phq2_redcap",
+        "--leave-out",
+        "phq2_date",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    ok(&o);
+    let db = demo(dir.path(), "5");
+    let o = Command::new(BIN)
+        .args(["definitions", "add", "--hub", "demo-ke-pmplus", "--db"])
+        .arg(&db)
+        .arg(out.join("phq2_odk.toml"))
+        .arg(out.join("phq2_odk.fr.toml"))
+        .arg(out.join("phq2_redcap.toml"))
+        .output()
+        .unwrap();
+    ok(&o);
+    // A form an instrument cannot hold: exit status 2, every cell named, nothing written.
+    let refused = dir.path().join("refused");
+    let o = run(&[
+        "import",
+        "xlsform",
+        fixtures.join("screening-features.xlsx").to_str().unwrap(),
+        "--out",
+        refused.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("screening-features.xlsx: sheet survey, row 4, column type: decimal questions cannot be represented"), "{stderr}");
+    assert!(!refused.exists());
+    // `--format json` is the form as read (scripts/compare-pyxform.py reads it).
+    let o = run(&[
+        "import",
+        "xlsform",
+        fixtures.join("screening-features.xlsx").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    ok(&o);
+    let form: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(form[0]["questions"][1]["relevant"], "${consent} = 'yes'");
+}

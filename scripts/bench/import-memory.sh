@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Peak memory of `scaleup import odk` on a generated ODK Central export (issue 9: a 1 GB export
+# must need far less than 1 GB). Builds a demo database, writes a submission CSV of about
+# SIZE_MB megabytes (client + PHQ-9 screening per row, the mapping of
+# crates/scaleup/tests/import_cli.rs), and runs the import under /usr/bin/time -v:
+#   - a --dry-run over the whole file (every row read, mapped, checked against the record
+#     rules, and looked up in the store by batch), and
+#   - a real import of the first REAL_ROWS rows (pushed through Store::push in batches).
+# Usage: scripts/bench/import-memory.sh [SIZE_MB] [REAL_ROWS]   (default 1024 and 20000)
+# Output and scratch files go to bench-out/import-memory/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SIZE_MB="${1:-1024}"
+REAL_ROWS="${2:-20000}"
+OUT=bench-out/import-memory
+BIN="${SCALEUP_BIN:-target/release/scaleup}"
+mkdir -p "$OUT"
+if [ ! -x "$BIN" ]; then
+  CARGO_INCREMENTAL=0 cargo build -q --release -p scaleup
+fi
+rm -f "$OUT/demo.sqlite" "$OUT/demo.sqlite.key"
+"$BIN" demo --clients 60 --seed 5 --today 2026-06-15 --db "$OUT/demo.sqlite" > /dev/null
+cat > "$OUT/mapping.toml" <<'TOML'
+source = "odk"
+dataset = "bench"
+[[records]]
+kind = "client"
+key = "client/{client_code}"
+[records.fields]
+programme_id = { programme = "pmplus-sw-trial" }
+facility_id = { facility = "facility" }
+registered_on = { column = "visit_date", type = "date" }
+sex = { column = "sex" }
+birth_year = { column = "birth_year", type = "integer" }
+[[records]]
+kind = "assessment"
+[records.fields]
+client_id = { record = "client/{client_code}" }
+instrument = { value = "phq9" }
+occasion = { value = "screening" }
+administered_on = { column = "visit_date", type = "date" }
+[records.responses]
+"1" = "q-1"
+"2" = "q-2"
+"3" = "q-3"
+"4" = "q-4"
+"5" = "q-5"
+"6" = "q-6"
+"7" = "q-7"
+"8" = "q-8"
+"9" = "q-9"
+TOML
+python3 - "$OUT/big.csv" "$SIZE_MB" <<'PY'
+import sys, random
+path, size_mb = sys.argv[1], int(sys.argv[2])
+limit = size_mb * 1024 * 1024
+rnd = random.Random(5)
+header = "SubmissionDate,meta-instanceID,client_code,facility,sex,birth_year,visit_date,q-1,q-2,q-3,q-4,q-5,q-6,q-7,q-8,q-9,note,KEY,SubmitterID,SubmitterName\n"
+written = 0
+n = 0
+with open(path, "w", buffering=1 << 20) as f:
+    f.write(header)
+    written += len(header)
+    while written < limit:
+        n += 1
+        day = 1 + n % 28
+        items = ",".join(str(rnd.randint(0, 3)) for _ in range(8)) + ",0"
+        note = "x" * rnd.randint(20, 120)
+        row = (f"2026-05-{day:02d}T08:00:00.000Z,uuid:{n:08d}-0000-4000-8000-000000000000,KC-{n},ke-f{1 + n % 12:03d},"
+               f"{'female' if n % 2 else 'male'},{1950 + n % 50},2026-05-{day:02d},{items},{note},uuid:k{n},7,amina\n")
+        f.write(row)
+        written += len(row)
+print(f"{n} rows, {written} bytes", file=sys.stderr)
+PY
+head -n $((REAL_ROWS + 1)) "$OUT/big.csv" > "$OUT/real.csv"
+measure() {
+  local label="$1"; shift
+  /usr/bin/time -v "$@" > "$OUT/$label.out" 2> "$OUT/$label.time"
+  local rss secs
+  rss=$(grep "Maximum resident set size" "$OUT/$label.time" | awk '{print $6}')
+  secs=$(grep "Elapsed (wall clock)" "$OUT/$label.time" | awk '{print $8}')
+  echo "$label: peak RSS $((rss / 1024)) MiB, wall $secs; $(tail -1 "$OUT/$label.out")"
+}
+echo "file: $(du -m "$OUT/big.csv" | cut -f1) MB; machine: $(nproc) cores, $(uname -m); $(date -u +%Y-%m-%d)"
+measure dry-run "$BIN" import odk "$OUT/big.csv" --mapping "$OUT/mapping.toml" --db "$OUT/demo.sqlite" --as ke.c001 --today 2026-06-15 --dry-run
+measure real "$BIN" import odk "$OUT/real.csv" --mapping "$OUT/mapping.toml" --db "$OUT/demo.sqlite" --as ke.c001 --today 2026-06-15
+measure replay "$BIN" import odk "$OUT/real.csv" --mapping "$OUT/mapping.toml" --db "$OUT/demo.sqlite" --as ke.c001 --today 2026-06-15
