@@ -154,8 +154,7 @@ impl Store {
         // (hub, client, year, baseline score, last score) of the client being read.
         type Current = Option<(String, String, Option<i32>, Option<f64>, Option<f64>)>;
         let mut current: Current = None;
-        let finish = |c: Current,
-                      out: &mut BTreeMap<(String, i32), HubYearActivity>| {
+        let finish = |c: Current, out: &mut BTreeMap<(String, i32), HubYearActivity>| {
             if let Some((hub, _client, Some(year), Some(baseline), Some(last))) = c {
                 let e = out
                     .entry((hub.clone(), year))

@@ -17,6 +17,7 @@ use sqlx::Row;
 use std::sync::Arc;
 
 scaleup_storage::on_both_backends!(
+    sealers_racing_chain_every_event_once,
     pull_cursors_are_per_hub_and_skip_nothing,
     hubs_never_wait_for_each_other_and_reads_never_wait_for_writes,
     migrations_are_idempotent_and_versioned,
@@ -719,6 +720,63 @@ async fn pull_all(
         }
     }
     panic!("pulls never ended");
+}
+
+/// Issue 11: audit events are recorded without a lock and chained by sealers, several at once
+/// when several servers run (each skips a round while another seals, verification waits).
+/// Every event recorded is chained exactly once, nothing is left waiting, the chain verifies.
+async fn sealers_racing_chain_every_event_once(store: Store, f: Fixture, _db: Reopen) {
+    let a = actor(&store, &f.counsellor).await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut recorders = Vec::new();
+    for _ in 0..4 {
+        let (store, a) = (store.clone(), a.clone());
+        recorders.push(tokio::spawn(async move {
+            for _ in 0..60 {
+                store
+                    .audit(
+                        Some(&a),
+                        scaleup_storage::AuditEvent::new("sealer.race", "test"),
+                    )
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    let mut sealers = Vec::new();
+    for waits in [false, false, true] {
+        let (store, stop) = (store.clone(), stop.clone());
+        sealers.push(tokio::spawn(async move {
+            let mut chained = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                chained += if waits {
+                    store.seal_audit().await.unwrap()
+                } else {
+                    store.seal_audit_unless_busy().await.unwrap()
+                };
+                tokio::task::yield_now().await;
+            }
+            chained
+        }));
+    }
+    for r in recorders {
+        r.await.unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for s in sealers {
+        s.await.unwrap();
+    }
+    store.seal_audit().await.unwrap();
+    let chained: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE action = 'sealer.race'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(chained, 240);
+    assert_eq!(store.audit_pending().await.unwrap().0, 0);
+    let v = store.verify_audit().await.unwrap();
+    assert!(v.ok, "{v:?}");
 }
 
 /// Issue 11: change sequence numbers are per hub, so a cursor holds one number per hub. A

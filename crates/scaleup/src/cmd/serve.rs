@@ -233,7 +233,7 @@ pub async fn serve_with(
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if let Err(e) = store.seal_audit().await {
+                if let Err(e) = store.seal_audit_unless_busy().await {
                     tracing::error!(error = %e, "chaining audit events failed");
                 }
             }
