@@ -96,6 +96,8 @@ async fn a_second_import_is_unchanged_and_an_edit_updates(store: Store, f: Fixtu
         .try_get("n")
         .unwrap();
     assert_eq!(conflicts, 0);
+    // A server's sealer chains recorded events within its interval; here, at once.
+    store.seal_audit().await.unwrap();
     let audited: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'sync.push' AND detail LIKE '%import:odk%'")
         .fetch_one(store.pool())
         .await
