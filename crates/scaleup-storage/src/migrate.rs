@@ -90,10 +90,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_per_hub_sequences.sql"),
         postgres: include_str!("../migrations/postgres/0012_per_hub_sequences.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_hub_keys",
+        sqlite: include_str!("../migrations/sqlite/0013_hub_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0013_hub_keys.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 12;
+pub const LATEST_VERSION: i64 = 13;
 
 /// The first schema whose audit head carries a MAC (`store_state.audit_head_mac`).
 pub(crate) const AUDIT_HEAD_MAC_SCHEMA: i64 = 7;

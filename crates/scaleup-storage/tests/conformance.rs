@@ -17,6 +17,7 @@ use sqlx::Row;
 use std::sync::Arc;
 
 scaleup_storage::on_both_backends!(
+    every_hub_table_row_carries_its_hub,
     sealers_racing_chain_every_event_once,
     pull_cursors_are_per_hub_and_skip_nothing,
     hubs_never_wait_for_each_other_and_reads_never_wait_for_writes,
@@ -720,6 +721,55 @@ async fn pull_all(
         }
     }
     panic!("pulls never ended");
+}
+
+/// Issue 11, the path past one database: every table holding a hub's data carries hub_id
+/// (migration 0013 fills it by trigger from the row's record, alert or programme), so hubs can
+/// be spread over databases. After a workload touching each table in two hubs, no row lacks
+/// it and every row names its parent's hub.
+async fn every_hub_table_row_carries_its_hub(store: Store, f: Fixture, _db: Reopen) {
+    let client = register_client(&store, &f, &f.counsellor).await;
+    register_foreign_client(&store, &f).await;
+    // A risk alert and its acknowledgement (alert_actions), an assessment (assessment_scores).
+    let a = actor(&store, &f.counsellor).await;
+    let mut responses = serde_json::Map::new();
+    for i in 1..=9 {
+        responses.insert(i.to_string(), json!(if i == 9 { 2 } else { 1 }));
+    }
+    push_created(&store, &a, vec![rec("assessment", &uuid(), None, json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": responses}))]).await;
+    let s = actor(&store, &f.supervisor).await;
+    let alerts = store.alerts(&s, Some("open")).await.unwrap();
+    assert!(!alerts.is_empty(), "the workload raises an alert");
+    store
+        .acknowledge_alert(&s, &alerts[0].id, &["safety_plan_made".to_string()], None)
+        .await
+        .unwrap();
+    for (table, parent, key) in [
+        ("record_versions", "records", "record_id"),
+        ("assessment_scores", "records", "record_id"),
+        ("client_identities", "records", "client_id"),
+        ("sync_receipts", "records", "record_id"),
+        ("alert_actions", "risk_alerts", "alert_id"),
+        ("indicator_activity", "programmes", "programme_id"),
+    ] {
+        let counts: (i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(COUNT(*) AS BIGINT),
+                    CAST(SUM(CASE WHEN t.hub_id IS NULL THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(SUM(CASE WHEN t.hub_id = p.hub_id THEN 1 ELSE 0 END) AS BIGINT)
+             FROM {table} t JOIN {parent} p ON p.id = t.{key}"
+        )))
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert!(counts.0 > 0, "{table}: the workload wrote no row");
+        assert_eq!((counts.1, counts.2), (0, counts.0), "{table}: {counts:?}");
+    }
+    let hubs: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(DISTINCT hub_id) AS BIGINT) FROM record_versions")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(hubs, 2);
 }
 
 /// Issue 11: audit events are recorded without a lock and chained by sealers, several at once
@@ -2660,7 +2710,7 @@ async fn acks_carry_the_servers_score_and_the_alerts_raised(store: Store, f: Fix
         responses[i] = json!(2);
     }
     let assessment = uuid();
-    let body = json!({"client_id": client, "instrument": "phq9", "occasion": "screening", "administered_on": "2026-03-02", "responses": responses});
+    let body = json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": responses});
     let batch = vec![
         rec("assessment", &assessment, None, body.clone()),
         rec(
@@ -2793,7 +2843,7 @@ async fn assessments_are_scored_with_the_version_they_name(store: Store, f: Fixt
         responses[i] = json!(2);
     }
     let body = |version: Option<&str>| {
-        let mut b = json!({"client_id": client, "instrument": "phq9", "occasion": "screening", "administered_on": "2026-03-02", "responses": responses});
+        let mut b = json!({"client_id": client, "instrument": "phq9", "occasion": "baseline", "administered_on": "2026-03-01", "responses": responses});
         if let Some(v) = version {
             b["instrument_version"] = json!(v);
         }
