@@ -38,11 +38,13 @@ fuzz_target!(|data: &[u8]| {
             let estimate = cols.next().unwrap_or("").to_string();
             let se = cols.next().unwrap_or("").to_string();
             let label = cols.next().map(str::to_string);
+            let df = cols.next().map(str::to_string);
             let kh = sel & 16 != 0;
             let req = MetaRequest {
                 estimate,
                 se,
                 label,
+                df,
                 method: [MetaMethodArg::Fe, MetaMethodArg::Dl, MetaMethodArg::Reml]
                     [(sel as usize >> 2) % 3],
                 knapp_hartung: kh,
