@@ -339,7 +339,7 @@ try {
 
     // A broken definition file is refused at its line, and nothing is stored.
     await tabs.getByRole('link', { name: 'Definitions', exact: true }).click();
-    await mp.getByLabel('File (TOML)').setInputFiles({
+    await mp.getByLabel('File (TOML, or XLSForm .xlsx)').setInputFiles({
       name: 'broken.toml',
       mimeType: 'text/plain',
       buffer: Buffer.from('kind = "instrument"\ncode = "broken"\nversion = "1"\nname = 7\n'),
