@@ -405,8 +405,8 @@ dash-download = Pakua takwimu (CSV)
 dash-definitions = Majina na maelezo ya viashiria yako kwa Kiingereza (docs/indicators.md).
 
 ## Hub console (hub managers and admins)
-nav-console = Dashibodi
-console-tabs-label = Dashibodi ya kituo kikuu
+nav-console = Usimamizi
+console-tabs-label = Usimamizi wa kituo kikuu
 console-users = Watumiaji
 console-org-units = Vitengo
 console-programmes = Programu
