@@ -388,11 +388,13 @@ dash-units-district = Districts
 dash-units-facility = Facilities
 dash-unit = Place
 dash-none = No figures yet.
-dash-counsellors = Counsellors: fidelity and dose
+dash-counsellors = Counsellors: fidelity, dose and competency
 dash-counsellor = Counsellor
 dash-suppressed = Counts below { $k } are shown as <{ $k } so that no one can be recognised.
 dash-download = Download the figures (CSV)
 dash-definitions = Indicator names and definitions are in English (docs/indicators.md).
+dash-every = Every indicator
+dash-every-note = All time, for the place above. Open a framework to see its indicators, what each is out of, and how it is defined.
 
 ## Hub console (hub managers and admins)
 nav-console = Console

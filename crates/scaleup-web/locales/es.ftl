@@ -399,11 +399,13 @@ dash-units-district = Distritos
 dash-units-facility = Establecimientos
 dash-unit = Lugar
 dash-none = Aún no hay cifras.
-dash-counsellors = Consejeros: fidelidad y dosis
+dash-counsellors = Consejeros: fidelidad, dosis y competencia
 dash-counsellor = Consejero
 dash-suppressed = Los recuentos menores que { $k } se muestran como <{ $k } para que nadie pueda ser reconocido.
 dash-download = Descargar las cifras (CSV)
 dash-definitions = Los nombres y definiciones de los indicadores están en inglés (docs/indicators.md).
+dash-every = Todos los indicadores
+dash-every-note = Desde el inicio, para el lugar de arriba. Abra un marco para ver sus indicadores, sobre qué total se calculan y cómo se definen.
 
 ## Hub console (hub managers and admins)
 nav-console = Consola

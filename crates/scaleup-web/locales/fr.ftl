@@ -397,11 +397,13 @@ dash-units-district = Districts
 dash-units-facility = Établissements
 dash-unit = Lieu
 dash-none = Pas encore de chiffres.
-dash-counsellors = Conseillers : fidélité et dose
+dash-counsellors = Conseillers : fidélité, dose et compétence
 dash-counsellor = Conseiller
 dash-suppressed = Les effectifs inférieurs à { $k } sont affichés comme <{ $k } afin que personne ne puisse être reconnu.
 dash-download = Télécharger les chiffres (CSV)
 dash-definitions = Les noms et définitions des indicateurs sont en anglais (docs/indicators.md).
+dash-every = Tous les indicateurs
+dash-every-note = Depuis le début, pour le lieu ci-dessus. Ouvrez un cadre pour voir ses indicateurs, leur base et leur définition.
 
 ## Hub console (hub managers and admins)
 nav-console = Console

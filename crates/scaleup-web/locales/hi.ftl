@@ -401,11 +401,13 @@ dash-units-district = ज़िले
 dash-units-facility = स्वास्थ्य केंद्र
 dash-unit = जगह
 dash-none = अभी कोई आँकड़े नहीं।
-dash-counsellors = परामर्शदाता: निष्ठा और खुराक
+dash-counsellors = परामर्शदाता: निष्ठा, खुराक और दक्षता
 dash-counsellor = परामर्शदाता
 dash-suppressed = { $k } से कम की गिनती <{ $k } के रूप में दिखाई जाती है ताकि किसी को पहचाना न जा सके।
 dash-download = आँकड़े डाउनलोड करें (CSV)
 dash-definitions = संकेतकों के नाम और परिभाषाएँ अंग्रेज़ी में हैं (docs/indicators.md)।
+dash-every = सभी संकेतक
+dash-every-note = शुरू से अब तक, ऊपर दी गई जगह के लिए। किसी ढाँचे को खोलकर उसके संकेतक, उनका आधार और उनकी परिभाषा देखें।
 
 ## Hub console (hub managers and admins)
 nav-console = कंसोल

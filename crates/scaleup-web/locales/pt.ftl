@@ -400,11 +400,13 @@ dash-units-district = Distritos
 dash-units-facility = Unidades de saúde
 dash-unit = Local
 dash-none = Ainda sem números.
-dash-counsellors = Conselheiros: fidelidade e dose
+dash-counsellors = Conselheiros: fidelidade, dose e competência
 dash-counsellor = Conselheiro
 dash-suppressed = Contagens abaixo de { $k } aparecem como <{ $k } para que ninguém possa ser reconhecido.
 dash-download = Descarregar os números (CSV)
 dash-definitions = Os nomes e definições dos indicadores estão em inglês (docs/indicators.md).
+dash-every = Todos os indicadores
+dash-every-note = Desde o início, para o local acima. Abra um quadro para ver os seus indicadores, sobre que total são calculados e como são definidos.
 
 ## Hub console (hub managers and admins)
 nav-console = Consola

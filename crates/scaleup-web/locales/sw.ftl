@@ -398,11 +398,13 @@ dash-units-district = Wilaya
 dash-units-facility = Vituo vya afya
 dash-unit = Mahali
 dash-none = Bado hakuna takwimu.
-dash-counsellors = Washauri: uaminifu na kipimo
+dash-counsellors = Washauri: uaminifu, kipimo na umahiri
 dash-counsellor = Mshauri
 dash-suppressed = Idadi chini ya { $k } zinaonyeshwa kama <{ $k } ili mtu yeyote asiweze kutambuliwa.
 dash-download = Pakua takwimu (CSV)
 dash-definitions = Majina na maelezo ya viashiria yako kwa Kiingereza (docs/indicators.md).
+dash-every = Viashiria vyote
+dash-every-note = Tangu mwanzo, kwa mahali palipo juu. Fungua mfumo kuona viashiria vyake, jumla vinayohesabiwa juu yake, na jinsi vinavyofafanuliwa.
 
 ## Hub console (hub managers and admins)
 nav-console = Usimamizi

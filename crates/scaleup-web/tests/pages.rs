@@ -606,7 +606,7 @@ async fn the_dashboard_drills_down_and_withholds_small_counts_from_viewers() {
         "<title>Reach by sex: Female 100%, Male 100%</title>",
         "Regions",
         "NAIROBI",
-        "Counsellors: fidelity and dose",
+        "Counsellors: fidelity, dose and competency",
     ] {
         assert!(page.body.contains(text), "{text}:\n{}", page.body);
     }
@@ -614,6 +614,24 @@ async fn the_dashboard_drills_down_and_withholds_small_counts_from_viewers() {
         !page.body.contains("so that no one can be recognised"),
         "exact for the hub's manager"
     );
+    // Every indicator of the catalogue is listed, named, with its figure and definition.
+    for def in scaleup_indicators::INDICATORS {
+        assert!(
+            page.body.contains(&format!("<dt id=\"i-{}\">", def.code)),
+            "{} is not listed",
+            def.code
+        );
+    }
+    for text in [
+        "Every indicator",
+        "RE-AIM: Adoption",
+        "Proctor implementation outcomes",
+        "<dt id=\"i-enrolled\">Clients enrolled</dt><dd><strong>9</strong>",
+        "<dt id=\"i-reach\">Reach (enrolled ÷ eligible)</dt><dd><strong>100%</strong> <span class=\"muted\">(9 / 9)</span>",
+        "(uncontrolled before/after)",
+    ] {
+        assert!(page.body.contains(text), "{text}:\n{}", page.body);
+    }
     // Drill down: the region lists its districts, the district its facilities.
     let region = app
         .send(
@@ -662,7 +680,18 @@ async fn the_dashboard_drills_down_and_withholds_small_counts_from_viewers() {
         "{}",
         page.body
     );
-    assert!(!page.body.contains("Counsellors: fidelity and dose"));
+    assert!(
+        !page
+            .body
+            .contains("Counsellors: fidelity, dose and competency")
+    );
+    // The full list is there for a viewer too, through the same disclosure control.
+    assert!(
+        page.body
+            .contains("<dt id=\"i-enrolled\">Clients enrolled</dt><dd><strong>9</strong>"),
+        "{}",
+        page.body
+    );
     assert!(
         !page.body.contains("Male 100%"),
         "2 men are below k: {}",

@@ -1,7 +1,8 @@
 //! `GET /dashboard`: a programme's implementation outcomes for hub managers, supervisors,
 //! researchers, viewers and admins: the effective-coverage cascade, monthly screening and
 //! enrolment, reach by sex and age band, org units with drill-down from region to facility, and
-//! (for those who may see exact figures) fidelity and dose by counsellor. Server-rendered
+//! every indicator of the catalogue by framework, and (for those who may see exact figures)
+//! fidelity, dose and competency by counsellor. Server-rendered
 //! inline SVG, no JavaScript.
 //!
 //! Every figure comes from the indicator engine through the same disclosure decision as
@@ -46,8 +47,13 @@ const HEADLINE: [&str; 9] = [
 /// Per org unit in the drill-down table.
 const BY_UNIT: [&str; 4] = ["enrolled", "reach", "coverage_contact", "completion"];
 
-/// Per counsellor (exact figures only).
-const BY_COUNSELLOR: [&str; 3] = ["enrolled", "fidelity", "adequate_dose"];
+/// Per counsellor (exact figures only): caseload, fidelity, dose and competency.
+const BY_COUNSELLOR: [&str; 4] = [
+    "enrolled",
+    "fidelity",
+    "adequate_dose",
+    "counsellors_competent",
+];
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -65,6 +71,23 @@ pub struct DashboardQuery {
 pub struct Figure {
     pub label: String,
     pub text: String,
+}
+
+/// One indicator of the full list: its figure, what it is out of, and its definition.
+pub struct Listed {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub text: String,
+    /// "numerator of denominator" for a share, "n = …" for a mean; none when withheld.
+    pub of: Option<String>,
+    /// The numerator (÷ the denominator) in words, and an estimate's design.
+    pub definition: String,
+}
+
+/// The indicators of one framework, in the catalogue's order.
+pub struct FrameworkBlock {
+    pub label: &'static str,
+    pub items: Vec<Listed>,
 }
 
 /// A row of a table: a label, an optional drill-down link, and its figures.
@@ -93,6 +116,7 @@ struct DashboardPage {
     units: Vec<Row>,
     counsellor_heads: Vec<String>,
     counsellors: Vec<Row>,
+    frameworks: Vec<FrameworkBlock>,
     suppressed_note: Option<String>,
 }
 
@@ -191,6 +215,7 @@ pub async fn dashboard(
         units: Vec::new(),
         counsellor_heads: Vec::new(),
         counsellors: Vec::new(),
+        frameworks: Vec::new(),
         suppressed_note: None,
     };
     let Some(programme) = chosen else {
@@ -274,9 +299,13 @@ pub async fn dashboard(
             .collect()
     };
 
-    let mut headline_codes: Vec<&str> = CASCADE.to_vec();
-    headline_codes.extend_from_slice(&HEADLINE);
-    let overall = compute(ask(&[], &headline_codes, false)?).await?;
+    // Every indicator of the catalogue over all time: the cascade and the headline figures
+    // are read from it, and the full list below shows the rest.
+    let every_code: Vec<&str> = scaleup_indicators::INDICATORS
+        .iter()
+        .map(|d| d.code)
+        .collect();
+    let overall = compute(ask(&[], &every_code, false)?).await?;
     let months = compute(ask(&["month"], &["screened", "enrolled"], true)?).await?;
     let sex = compute(ask(&["sex"], &["reach"], false)?).await?;
     let age = compute(ask(&["age_band"], &["reach"], false)?).await?;
@@ -452,10 +481,56 @@ pub async fn dashboard(
             });
         }
     }
+    page.frameworks = every_indicator(&overall, &base_refs);
     if let Disclosure::SuppressBelow { k } = overall.disclosure() {
         page.suppressed_note = Some(v.tr.s("dash-suppressed", &[("k", &k.to_string())]));
     }
     render(&page)
+}
+
+/// Every indicator of `table` at the row keyed `keys`, grouped by framework in the
+/// catalogue's order, each with what it is out of and its definition.
+fn every_indicator(table: &IndicatorTable, keys: &[&str]) -> Vec<FrameworkBlock> {
+    let mut blocks: Vec<FrameworkBlock> = Vec::new();
+    for def in scaleup_indicators::INDICATORS {
+        let row = table.row(def.code, keys);
+        let of = row.filter(|r| !r.suppressed).and_then(|r| match def.value {
+            scaleup_indicators::ValueKind::Proportion => match (r.numerator, r.denominator) {
+                (Some(n), Some(d)) => Some(format!(
+                    "{} / {}",
+                    scaleup_format::count(n),
+                    scaleup_format::count(d)
+                )),
+                _ => None,
+            },
+            scaleup_indicators::ValueKind::Mean | scaleup_indicators::ValueKind::Hours => {
+                r.n.map(|n| format!("n = {}", scaleup_format::count(n as f64)))
+            }
+            _ => None,
+        });
+        let mut definition = match def.denominator {
+            Some(den) => format!("{} ÷ {}", def.numerator, den),
+            None => def.numerator.to_string(),
+        };
+        if let Some(design) = def.design {
+            definition.push_str(&format!(" ({})", design.label()));
+        }
+        let listed = Listed {
+            code: def.code,
+            label: def.label,
+            text: show(table, def.code, keys),
+            of,
+            definition,
+        };
+        match blocks.last_mut() {
+            Some(b) if b.label == def.framework.label() => b.items.push(listed),
+            _ => blocks.push(FrameworkBlock {
+                label: def.framework.label(),
+                items: vec![listed],
+            }),
+        }
+    }
+    blocks
 }
 
 /// Percent-encodes a query value.
