@@ -209,3 +209,72 @@ fn enact_levels_and_safety_flag() {
     bad.insert("16".to_string(), 2u8);
     assert!(enact.assess(&bad).is_err());
 }
+
+/// Targets are data of the protocol: one per indicator, a share on one side, with a source;
+/// anything else is refused at its line.
+#[test]
+fn protocol_targets_are_shares_with_a_source() {
+    let base = include_str!("../definitions/protocols/friendship_bench.toml")
+        .replace("version = \"1\"", "version = \"2\"");
+    let with = |targets: &str| format!("{base}\n{targets}");
+    let good = with(
+        "[[targets]]\nindicator = \"completion\"\nat_least = 0.7\nsource = \"Hub decision, 2026\"\n\n\
+         [[targets]]\nindicator = \"dropout\"\nat_most = 0.2\nsource = \"Hub decision, 2026\"\n",
+    );
+    let mut cat = Catalog::builtin();
+    cat.add_file("fb.toml", &good).expect("valid targets");
+    let p = cat.protocol("friendship_bench").unwrap();
+    assert_eq!(p.version(), "2");
+    let targets = p.targets();
+    assert_eq!(targets.len(), 2);
+    assert!(targets[0].met_by(0.7) && !targets[0].met_by(0.69));
+    assert!(targets[1].met_by(0.2) && !targets[1].met_by(0.21));
+    assert_eq!(targets[1].share(), 0.2);
+
+    let line_of =
+        |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).map(|i| i + 1);
+    for (targets, field, message) in [
+        (
+            "[[targets]]\nindicator = \"completion\"\nat_least = 70\nsource = \"x\"\n",
+            "targets[0].at_least",
+            "between 0 and 1",
+        ),
+        (
+            "[[targets]]\nindicator = \"completion\"\nat_least = 0.7\nat_most = 0.9\nsource = \"x\"\n",
+            "targets[0]",
+            "exactly one of at_least or at_most",
+        ),
+        (
+            "[[targets]]\nindicator = \"completion\"\nsource = \"x\"\n",
+            "targets[0]",
+            "exactly one of at_least or at_most",
+        ),
+        (
+            "[[targets]]\nindicator = \"completion\"\nat_least = 0.7\nsource = \" \"\n",
+            "targets[0].source",
+            "must not be empty",
+        ),
+        (
+            "[[targets]]\nindicator = \"completion\"\nat_least = 0.7\nsource = \"x\"\n\n\
+             [[targets]]\nindicator = \"completion\"\nat_least = 0.8\nsource = \"y\"\n",
+            "targets[1].indicator",
+            "one target per indicator",
+        ),
+        (
+            "[[targets]]\nindicator = \"Completion!\"\nat_least = 0.7\nsource = \"x\"\n",
+            "targets[0].indicator",
+            "lower-case",
+        ),
+    ] {
+        let text = with(targets);
+        let e = Catalog::builtin()
+            .add_file("fb.toml", &text)
+            .expect_err(targets);
+        assert_eq!(e.field, field, "{targets}: {e}");
+        assert!(e.message.contains(message), "{targets}: {e}");
+        assert!(
+            e.line.is_some() && e.line >= line_of(&text, "[[targets]]"),
+            "{targets}: {e}"
+        );
+    }
+}

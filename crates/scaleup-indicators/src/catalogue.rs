@@ -959,6 +959,30 @@ pub fn indicator(code: &str) -> Option<&'static IndicatorDef> {
     INDICATORS.iter().find(|d| d.code == code)
 }
 
+/// Whether a protocol may set a target on `code`: the indicator must be a share (targets are
+/// drawn as a line across its month-by-month series). The refusal lists the codes allowed.
+pub fn check_target(code: &str) -> Result<(), String> {
+    match indicator(code) {
+        Some(d) if d.value == ValueKind::Proportion => Ok(()),
+        found => {
+            let shares: Vec<&str> = INDICATORS
+                .iter()
+                .filter(|d| d.value == ValueKind::Proportion)
+                .map(|d| d.code)
+                .collect();
+            let what = if found.is_some() {
+                "is not a share"
+            } else {
+                "is not an indicator"
+            };
+            Err(format!(
+                "{code} {what}; targets may be set on: {}",
+                shares.join(", ")
+            ))
+        }
+    }
+}
+
 /// The measures an indicator is computed from.
 pub fn measures_of(def: &IndicatorDef) -> Vec<&'static Measure> {
     let ids: Vec<&str> = match def.formula {

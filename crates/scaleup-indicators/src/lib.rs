@@ -39,7 +39,7 @@ pub mod request;
 
 pub use catalogue::{
     EstimateDesign, Formula, Framework, INDICATORS, IndicatorDef, MixedDesigns, ValueKind,
-    indicator, pool_designs,
+    check_target, indicator, pool_designs,
 };
 pub use compute::{Computed, CutValue, IndicatorRow, ResolvedParams, compute, resolve_params};
 pub use disclosure::{

@@ -24,7 +24,7 @@ use crate::records::Rules;
 use crate::scope::Actor;
 use crate::time_util::now_timestamp;
 use crate::{Result, Store, StoreError};
-use scaleup_domain::catalog::{Added, Catalog, DefinitionError, identify};
+use scaleup_domain::catalog::{Added, Catalog, DefinitionError, DefinitionKind, identify};
 use scaleup_domain::role::Capability;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -406,11 +406,11 @@ impl Store {
         }
         let mut added = Vec::new();
         for (origin, text) in files {
-            added.push(
-                catalog
-                    .add_file(origin, text)
-                    .map_err(StoreError::Definition)?,
-            );
+            let new = catalog
+                .add_file(origin, text)
+                .map_err(StoreError::Definition)?;
+            check_targets(&catalog, &new, origin, text)?;
+            added.push(new);
         }
         if hub_id.is_none() {
             // Every hub's own files must still load on top of the new network catalogue.
@@ -633,6 +633,32 @@ fn check_file(origin: &str, text: &str) -> Result<()> {
     }
     if text.trim().is_empty() {
         return Err(StoreError::invalid("text", format!("{origin} is empty")));
+    }
+    Ok(())
+}
+
+/// A protocol's targets name shares of the indicator catalogue (the domain checks their form;
+/// the catalogue lives in scaleup-indicators, which the domain does not know).
+fn check_targets(catalog: &Catalog, added: &Added, origin: &str, text: &str) -> Result<()> {
+    if added.kind != DefinitionKind::Protocol {
+        return Ok(());
+    }
+    let Some(protocol) = catalog
+        .protocols()
+        .map(|(_, p)| p)
+        .find(|p| p.code() == added.code && p.version() == added.version)
+    else {
+        return Ok(());
+    };
+    for (i, target) in protocol.targets().iter().enumerate() {
+        if let Err(message) = scaleup_indicators::check_target(&target.indicator) {
+            return Err(StoreError::Definition(DefinitionError::at_field(
+                origin,
+                text,
+                &format!("targets[{i}].indicator"),
+                message,
+            )));
+        }
     }
     Ok(())
 }

@@ -739,3 +739,134 @@ async fn the_dashboard_drills_down_and_withholds_small_counts_from_viewers() {
         assert_eq!(res.status, status, "{query}: {}", res.body);
     }
 }
+
+/// Issue 8, the time series against the protocol's targets: a hub uploads its version of the
+/// protocol with targets; the dashboard draws each target's indicator month by month with the
+/// target line, names who set it, and marks the target beside the indicator in the full list.
+/// A target on a count, or on no indicator, is refused at its line with the codes allowed.
+#[tokio::test]
+async fn the_dashboard_draws_the_protocols_targets() {
+    let app = App::live().await;
+    let f = &app.fixture;
+    let base = scaleup_domain::catalog::BUILTIN_FILES
+        .iter()
+        .find(|(name, _)| name.ends_with("pm_plus_individual.toml"))
+        .map(|(_, text)| text.to_string())
+        .expect("built-in PM+ protocol");
+    let version = regex_free_version(&base);
+    let with = |targets: &str| {
+        format!(
+            "{}\n{targets}",
+            base.replace(
+                &format!("version = \"{version}\""),
+                &format!("version = \"{version}-hub\"")
+            )
+        )
+    };
+    for (targets, wanted) in [
+        (
+            "[[targets]]\nindicator = \"enrolled\"\nat_least = 0.5\nsource = \"x\"\n",
+            "enrolled is not a share; targets may be set on: ",
+        ),
+        (
+            "[[targets]]\nindicator = \"nope\"\nat_least = 0.5\nsource = \"x\"\n",
+            "nope is not an indicator; targets may be set on: ",
+        ),
+    ] {
+        let text = with(targets);
+        let e = app
+            .store
+            .add_definitions(None, Some(&f.hub_id), &[("pm.toml".into(), text.clone())])
+            .await
+            .expect_err(targets);
+        let scaleup_storage::StoreError::Definition(e) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(e.field, "targets[0].indicator");
+        assert!(
+            e.message.starts_with(wanted) && e.message.contains("completion"),
+            "{e}"
+        );
+        let at = text
+            .lines()
+            .position(|l| l.starts_with("indicator = "))
+            .unwrap()
+            + 1;
+        assert_eq!(e.line, Some(at), "{e}");
+    }
+    app.store
+        .add_definitions(
+            None,
+            Some(&f.hub_id),
+            &[(
+                "pm.toml".into(),
+                with(
+                    "[[targets]]\nindicator = \"completion\"\nat_least = 0.7\nsource = \"Hub steering group, 2026\"\n\n\
+                     [[targets]]\nindicator = \"dropout\"\nat_most = 0.2\nsource = \"Hub steering group, 2026\"\n",
+                ),
+            )],
+        )
+        .await
+        .expect("targets on shares are accepted");
+
+    // This month: 6 episodes completed, 2 dropped out (completion 75 %, drop-out 25 %).
+    let today = time::OffsetDateTime::now_utc().date();
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        today.month() as u8,
+        today.day()
+    );
+    let first = format!("{}-01", &day[..7]);
+    let token = app.token("counsellor").await;
+    let mut records = Vec::new();
+    for i in 0..8 {
+        let client = uuid();
+        let reason = if i < 6 { "completed" } else { "dropped_out" };
+        records.push(rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": first, "sex": "female"})));
+        records.push(rec("episode", &uuid(), None, json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": first, "closed_on": day, "closure_reason": reason})));
+    }
+    let (status, acks) = app
+        .call(
+            "POST",
+            "/api/v1/sync",
+            Some(&token),
+            Some(json!({"device_id": "d", "records": records})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{acks}");
+
+    let manager = app.browser_session("manager").await;
+    let page = app
+        .send(
+            "GET",
+            "/dashboard?programme=pmplus-2026",
+            &[("cookie", &manager)],
+            "",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let month = &day[5..7];
+    for text in [
+        "Against the protocol&#39;s targets",
+        "<title>Completion (target at least 70%): ",
+        &format!(", {month} 75%</title>"),
+        "<title>Drop-out (target at most 20%): ",
+        &format!(", {month} 25%</title>"),
+        "<line class=\"target\"",
+        "Target set by: Hub steering group, 2026",
+        "<span class=\"chip\">✓ target at least 70%</span>",
+        "<span class=\"chip\">target at most 20%</span>",
+    ] {
+        assert!(page.body.contains(text), "{text}:\n{}", page.body);
+    }
+}
+
+/// The `version = "..."` of a definition file.
+fn regex_free_version(text: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .and_then(|rest| rest.split('"').next())
+        .expect("a version line")
+        .to_string()
+}

@@ -44,6 +44,19 @@ impl std::fmt::Display for DefinitionError {
 
 impl std::error::Error for DefinitionError {}
 
+impl DefinitionError {
+    /// A problem found by a check outside this crate (storage checks a protocol's targets
+    /// against the indicator catalogue), placed at the line of `field` in `text`.
+    pub fn at_field(origin: &str, text: &str, field: &str, message: impl Into<String>) -> Self {
+        DefinitionError {
+            origin: origin.to_string(),
+            line: source::line_of_path(text, field),
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
 /// A validation failure before the file position is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FieldError {

@@ -269,6 +269,40 @@ pub struct MissedSessionDef {
     pub overdue_days: u32,
 }
 
+/// A target for one indicator of programmes following the protocol, drawn against that
+/// indicator's month-by-month series on the dashboard. Exactly one of `at_least` and `at_most`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetDef {
+    /// The indicator's code: a share of the indicator catalogue (docs/indicators.md), such as
+    /// `completion` or `fidelity`. Storage checks the code against the catalogue on upload.
+    pub indicator: String,
+    /// The share to reach or exceed, 0 to 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    /// The share to stay at or below, 0 to 1 (drop-out, the treatment gap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<f64>,
+    /// Where the target comes from: a trial's benchmark, a guideline, or who set it.
+    pub source: String,
+}
+
+impl TargetDef {
+    /// The target share, whichever side it is on.
+    pub fn share(&self) -> f64 {
+        self.at_least.or(self.at_most).unwrap_or(0.0)
+    }
+
+    /// Whether a value meets the target.
+    pub fn met_by(&self, value: f64) -> bool {
+        match (self.at_least, self.at_most) {
+            (Some(t), _) => value >= t,
+            (None, Some(t)) => value <= t,
+            (None, None) => false,
+        }
+    }
+}
+
 /// A whole protocol file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -314,6 +348,9 @@ pub struct ProtocolDef {
     /// Missed sessions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missed_session: Option<MissedSessionDef>,
+    /// Targets for indicators of programmes following the protocol.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetDef>,
     /// Notes, including unverified details.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,

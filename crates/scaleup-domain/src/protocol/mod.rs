@@ -299,7 +299,41 @@ impl Protocol {
         {
             return Err(ferr("missed_session.overdue_days", "must be at least 1"));
         }
+        let mut targeted = BTreeSet::new();
+        for (i, t) in def.targets.iter().enumerate() {
+            let path = format!("targets[{i}]");
+            crate::instrument::validate_code(&format!("{path}.indicator"), &t.indicator)?;
+            if !targeted.insert(t.indicator.as_str()) {
+                return Err(ferr(
+                    format!("{path}.indicator"),
+                    "has a target already: give one target per indicator",
+                ));
+            }
+            let share = match (t.at_least, t.at_most) {
+                (Some(v), None) | (None, Some(v)) => v,
+                _ => return Err(ferr(path, "give exactly one of at_least or at_most")),
+            };
+            if !(0.0..=1.0).contains(&share) {
+                let side = if t.at_least.is_some() {
+                    "at_least"
+                } else {
+                    "at_most"
+                };
+                return Err(ferr(
+                    format!("{path}.{side}"),
+                    "must be a share between 0 and 1 (0.7 for 70 %)",
+                ));
+            }
+            if t.source.trim().is_empty() {
+                return Err(ferr(format!("{path}.source"), "must not be empty"));
+            }
+        }
         Ok(Protocol { def })
+    }
+
+    /// The targets for indicators of programmes following the protocol.
+    pub fn targets(&self) -> &[def::TargetDef] {
+        &self.def.targets
     }
 
     /// The definition.

@@ -15,6 +15,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use scaleup_domain::date::Date;
+use scaleup_domain::protocol::TargetDef;
 use scaleup_domain::role::Capability;
 use scaleup_indicators::{Disclosure, IndicatorTable, QueryText};
 use serde::Deserialize;
@@ -82,6 +83,14 @@ pub struct Listed {
     pub of: Option<String>,
     /// The numerator (÷ the denominator) in words, and an estimate's design.
     pub definition: String,
+    /// The protocol's target for it, in words, and whether the figure meets it.
+    pub target: Option<(String, bool)>,
+}
+
+/// An indicator's month-by-month series against the protocol's target.
+pub struct TargetChart {
+    pub svg: String,
+    pub source: String,
 }
 
 /// The indicators of one framework, in the catalogue's order.
@@ -117,6 +126,7 @@ struct DashboardPage {
     counsellor_heads: Vec<String>,
     counsellors: Vec<Row>,
     frameworks: Vec<FrameworkBlock>,
+    targets: Vec<TargetChart>,
     suppressed_note: Option<String>,
 }
 
@@ -216,6 +226,7 @@ pub async fn dashboard(
         counsellor_heads: Vec::new(),
         counsellors: Vec::new(),
         frameworks: Vec::new(),
+        targets: Vec::new(),
         suppressed_note: None,
     };
     let Some(programme) = chosen else {
@@ -307,6 +318,15 @@ pub async fn dashboard(
         .collect();
     let overall = compute(ask(&[], &every_code, false)?).await?;
     let months = compute(ask(&["month"], &["screened", "enrolled"], true)?).await?;
+    // The targets of the protocol the programme follows, as in force for its hub.
+    let targets =
+        protocol_targets(store, &s.actor, &programmes, &programme, q.hub.as_deref()).await?;
+    let target_codes: Vec<&str> = targets.iter().map(|t| t.indicator.as_str()).collect();
+    let target_months = if target_codes.is_empty() {
+        None
+    } else {
+        Some(compute(ask(&["month"], &target_codes, true)?).await?)
+    };
     let sex = compute(ask(&["sex"], &["reach"], false)?).await?;
     let age = compute(ask(&["age_band"], &["reach"], false)?).await?;
     let units = compute(ask_with(&[child], &BY_UNIT, false, false)?).await?;
@@ -405,23 +425,47 @@ pub async fn dashboard(
     }
 
     // Months.
-    let month_bars = |code: &str| -> Vec<(String, Option<f64>, String)> {
-        let mut m = first;
-        let mut out = Vec::new();
-        for _ in 0..12 {
-            let key = m.month_key();
-            let keys = scoped(&[key.as_str()]);
-            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-            let value = months
-                .row(code, &refs)
-                .and_then(|r| (!r.suppressed).then_some(r.value).flatten());
-            out.push((key[5..].to_string(), value, show(&months, code, &refs)));
-            m = m.last_of_month().add_days(1);
+    let month_series =
+        |months: &IndicatorTable, code: &str| -> Vec<(String, Option<f64>, String)> {
+            let mut m = first;
+            let mut out = Vec::new();
+            for _ in 0..12 {
+                let key = m.month_key();
+                let keys = scoped(&[key.as_str()]);
+                let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+                let value = months
+                    .row(code, &refs)
+                    .and_then(|r| (!r.suppressed).then_some(r.value).flatten());
+                out.push((key[5..].to_string(), value, show(&months, code, &refs)));
+                m = m.last_of_month().add_days(1);
+            }
+            out
+        };
+    page.months_screened =
+        svg::count_columns(&label("screened"), &month_series(&months, "screened"));
+    page.months_enrolled =
+        svg::count_columns(&label("enrolled"), &month_series(&months, "enrolled"));
+    let target_text = |t: &TargetDef| {
+        let share = scaleup_format::percent(t.share(), 0);
+        if t.at_least.is_some() {
+            v.tr.s("dash-target-at-least", &[("share", &share)])
+        } else {
+            v.tr.s("dash-target-at-most", &[("share", &share)])
         }
-        out
     };
-    page.months_screened = svg::count_columns(&label("screened"), &month_bars("screened"));
-    page.months_enrolled = svg::count_columns(&label("enrolled"), &month_bars("enrolled"));
+    if let Some(table) = &target_months {
+        for t in &targets {
+            let text = target_text(t);
+            page.targets.push(TargetChart {
+                svg: svg::share_columns(
+                    &label(&t.indicator),
+                    &month_series(table, &t.indicator),
+                    Some((t.share(), &text)),
+                ),
+                source: v.tr.s("dash-target-source", &[("source", &t.source)]),
+            });
+        }
+    }
 
     // Reach by subgroup.
     let subgroup = |table: &IndicatorTable, title: &str| {
@@ -482,6 +526,14 @@ pub async fn dashboard(
         }
     }
     page.frameworks = every_indicator(&overall, &base_refs);
+    for item in page.frameworks.iter_mut().flat_map(|f| f.items.iter_mut()) {
+        if let Some(t) = targets.iter().find(|t| t.indicator == item.code) {
+            let value = overall
+                .row(item.code, &base_refs)
+                .and_then(|r| (!r.suppressed).then_some(r.value).flatten());
+            item.target = Some((target_text(t), value.is_some_and(|x| t.met_by(x))));
+        }
+    }
     if let Disclosure::SuppressBelow { k } = overall.disclosure() {
         page.suppressed_note = Some(v.tr.s("dash-suppressed", &[("k", &k.to_string())]));
     }
@@ -521,6 +573,7 @@ fn every_indicator(table: &IndicatorTable, keys: &[&str]) -> Vec<FrameworkBlock>
             text: show(table, def.code, keys),
             of,
             definition,
+            target: None,
         };
         match blocks.last_mut() {
             Some(b) if b.label == def.framework.label() => b.items.push(listed),
@@ -531,6 +584,38 @@ fn every_indicator(table: &IndicatorTable, keys: &[&str]) -> Vec<FrameworkBlock>
         }
     }
     blocks
+}
+
+/// The targets of the protocol that `programme` follows, from the catalogue in force for its
+/// hub (a hub may upload its own version of a protocol); none when the protocol sets none.
+async fn protocol_targets(
+    store: &scaleup_storage::Store,
+    actor: &scaleup_storage::Actor,
+    programmes: &[scaleup_storage::ProgrammeRow],
+    programme: &str,
+    hub_code: Option<&str>,
+) -> Result<Vec<TargetDef>, PageError> {
+    let hub_id = match hub_code {
+        Some(code) => store
+            .hubs(Some(actor))
+            .await?
+            .into_iter()
+            .find(|h| h.code == code)
+            .map(|h| h.id),
+        None => None,
+    };
+    let row = programmes
+        .iter()
+        .find(|p| p.code == programme && hub_id.as_ref().is_none_or(|h| *h == p.hub_id));
+    Ok(row
+        .and_then(|p| {
+            store
+                .catalogs()
+                .catalog(Some(&p.hub_id))
+                .protocol(&p.protocol_code)
+                .map(|protocol| protocol.targets().to_vec())
+        })
+        .unwrap_or_default())
 }
 
 /// Percent-encodes a query value.

@@ -161,6 +161,55 @@ pub fn count_columns(title: &str, cols: &[(String, Option<f64>, String)]) -> Str
     out
 }
 
+/// Columns of shares over time (months) on a fixed 0-100 % scale, each labelled, with the
+/// target drawn as a dashed line across them and named in the title. A withheld or missing
+/// share is drawn as its text without a column, never as zero.
+pub fn share_columns(
+    title: &str,
+    cols: &[(String, Option<f64>, String)],
+    target: Option<(f64, &str)>,
+) -> String {
+    const W: f64 = 320.0;
+    const H: f64 = 130.0;
+    // Room above the columns for the figures, below for the month labels.
+    const TOP: f64 = 16.0;
+    const BOTTOM: f64 = 20.0;
+    let plot = H - TOP - BOTTOM;
+    let y = |share: f64| H - BOTTOM - share.clamp(0.0, 1.0) * plot;
+    let slot = W / cols.len().max(1) as f64;
+    let mut out = format!(
+        r#"<svg class="bars" viewBox="0 0 {W} {H}" role="img"><title>{}{}: {}</title>"#,
+        esc(title),
+        target.map_or_else(String::new, |(_, t)| format!(" ({})", esc(t))),
+        cols.iter()
+            .map(|(l, _, t)| format!("{} {}", esc(l), esc(t)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (i, (label, value, text)) in cols.iter().enumerate() {
+        let top = value.map_or(H - BOTTOM, y);
+        let x = i as f64 * slot + slot * 0.15;
+        let mid = x + slot * 0.35;
+        out.push_str(&format!(
+            r#"<rect x="{x:.1}" y="{top:.1}" width="{:.1}" height="{:.1}"/><text x="{mid:.1}" y="{:.1}" text-anchor="middle">{}</text><text x="{mid:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            slot * 0.7,
+            H - BOTTOM - top,
+            top - 4.0,
+            esc(text),
+            H - 6.0,
+            esc(label)
+        ));
+    }
+    if let Some((share, _)) = target {
+        out.push_str(&format!(
+            r#"<line class="target" x1="0" y1="{0:.1}" x2="{W}" y2="{0:.1}"/>"#,
+            y(share)
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
 /// A number as people read it: no trailing zeros, at most one decimal.
 pub fn fmt(v: f64) -> String {
     scaleup_format::up_to(v, 1)
@@ -194,5 +243,27 @@ mod tests {
         assert!(s.contains(r#"width="0.0" height="10""#));
         let c = super::count_columns("Screened", &[("01".into(), Some(12.0), "12".into())]);
         assert!(c.contains("Screened: 01 12"));
+        // Shares against a target: the line sits at the target's height on the 0-100 % scale
+        // (130 high, 16 above and 20 below the plot: 70 % is at 130 - 20 - 0.7 × 94 = 44.2).
+        let t = super::share_columns(
+            "Completion",
+            &[
+                ("01".into(), Some(0.5), "50%".into()),
+                ("02".into(), None, "<5".into()),
+            ],
+            Some((0.7, "target at least 70%")),
+        );
+        assert!(
+            t.contains("<title>Completion (target at least 70%): 01 50%, 02 &lt;5</title>"),
+            "{t}"
+        );
+        assert!(
+            t.contains(r#"<line class="target" x1="0" y1="44.2""#),
+            "{t}"
+        );
+        assert!(
+            t.contains(r#"height="0.0""#),
+            "a withheld month draws no column: {t}"
+        );
     }
 }
