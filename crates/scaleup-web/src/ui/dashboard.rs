@@ -89,6 +89,8 @@ pub struct Listed {
 
 /// An indicator's month-by-month series against the protocol's target.
 pub struct TargetChart {
+    /// The indicator's name and the target in words (the chart's visible caption).
+    pub caption: String,
     pub svg: String,
     pub source: String,
 }
@@ -118,6 +120,8 @@ struct DashboardPage {
     headline: Vec<Figure>,
     months_screened: String,
     months_enrolled: String,
+    /// The two monthly charts' visible captions.
+    month_captions: (String, String),
     by_sex: String,
     by_age: String,
     units_title: String,
@@ -218,6 +222,7 @@ pub async fn dashboard(
         headline: Vec::new(),
         months_screened: String::new(),
         months_enrolled: String::new(),
+        month_captions: (label("screened"), label("enrolled")),
         by_sex: String::new(),
         by_age: String::new(),
         units_title: String::new(),
@@ -457,6 +462,7 @@ pub async fn dashboard(
         for t in &targets {
             let text = target_text(t);
             page.targets.push(TargetChart {
+                caption: format!("{}: {text}", label(&t.indicator)),
                 svg: svg::share_columns(
                     &label(&t.indicator),
                     &month_series(table, &t.indicator),

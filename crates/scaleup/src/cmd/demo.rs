@@ -443,6 +443,13 @@ async fn create_plan(store: &Store, plan: &Plan) -> anyhow::Result<Directory> {
             )
             .await
             .with_context(|| format!("creating programme {}", pr.code))?;
+        // The hub's version of its protocol with the targets its dashboard draws. The built-in
+        // protocols set none (their sources give none), so these are the demo's own, said so.
+        let (protocol_origin, protocol_text) = demo_protocol_with_targets(&pr.protocol_code)?;
+        store
+            .add_definitions(None, Some(&hub_id), &[(protocol_origin, protocol_text)])
+            .await
+            .with_context(|| format!("setting the targets of {}", pr.protocol_code))?;
         dir.programmes.push(uuid(&row.id)?);
         dir.org_units
             .push(ids.iter().map(|i| uuid(i)).collect::<anyhow::Result<_>>()?);
@@ -598,4 +605,49 @@ fn try_as(role: Role) -> &'static str {
         }
         Role::Viewer => "sign in, see aggregate indicators only (/api/v1/summary): no client rows",
     }
+}
+
+/// The demo's targets, on shares of the indicator catalogue (docs/indicators.md#targets).
+const DEMO_TARGETS: &str = r#"
+[[targets]]
+indicator = "completion"
+at_least = 0.7
+source = "Demonstration target of the demo hub, not guidance"
+
+[[targets]]
+indicator = "dropout"
+at_most = 0.2
+source = "Demonstration target of the demo hub, not guidance"
+
+[[targets]]
+indicator = "fidelity"
+at_least = 0.8
+source = "Demonstration target of the demo hub, not guidance"
+
+[[targets]]
+indicator = "alert_response_within_limit"
+at_least = 0.9
+source = "Demonstration target of the demo hub, not guidance"
+"#;
+
+/// A built-in protocol as a hub-scoped file of its own version (`<version>-demo`) with
+/// [`DEMO_TARGETS`]; the rest of the protocol is unchanged.
+fn demo_protocol_with_targets(code: &str) -> anyhow::Result<(String, String)> {
+    let (name, text) = scaleup_domain::catalog::BUILTIN_FILES
+        .iter()
+        .find(|(name, _)| *name == format!("protocols/{code}.toml"))
+        .with_context(|| format!("no built-in protocol file for {code}"))?;
+    let version_line = text
+        .lines()
+        .find(|l| l.starts_with("version = \""))
+        .with_context(|| format!("{name} has no version line"))?;
+    let demo_version = version_line.trim_end().trim_end_matches('"').to_string() + "-demo\"";
+    let file = format!(
+        "{}{DEMO_TARGETS}",
+        text.replacen(version_line, &demo_version, 1)
+    );
+    let origin = name
+        .trim_start_matches("protocols/")
+        .replace(".toml", "-demo.toml");
+    Ok((origin, file))
 }
