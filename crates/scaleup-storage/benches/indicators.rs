@@ -4,7 +4,7 @@
 //! screening; the time until the next request counts it).
 //!
 //! Run: `SCALEUP_BENCH_DB=demo.sqlite cargo bench -p scaleup-storage --bench indicators`
-//! (the key beside it, `demo.sqlite.key`). Prints one line of `key=value` pairs that
+//! (the key beside it, `demo.sqlite.key`), or with a PostgreSQL URL and `SCALEUP_KEY_FILE`. Prints one line of `key=value` pairs that
 //! scripts/bench/indicators.sh turns into the table of docs/benchmarks.md. Speed is measured
 //! here, never asserted in tests.
 
@@ -46,7 +46,9 @@ fn main() {
         eprintln!("set SCALEUP_BENCH_DB to a demo database (scaleup demo --clients N)");
         return;
     };
-    let key = std::fs::read_to_string(format!("{db}.key")).expect("the key file beside it");
+    // A PostgreSQL demo's key is wherever `SCALEUP_KEY_FILE` put it; a SQLite demo's beside it.
+    let key_file = std::env::var("SCALEUP_KEY_FILE").unwrap_or_else(|_| format!("{db}.key"));
+    let key = std::fs::read_to_string(&key_file).expect("the demo's key file");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let store = Store::open(StoreOptions {
@@ -134,7 +136,7 @@ fn main() {
             assert_eq!(now, before + i as f64 + 1.0, "the next request counts the new client");
         }
         println!(
-            "clients={clients} programme={code} rebuild_s={rebuild:.3} all_indicators_ms={:.1} contract_ms={:.1} contract_by_month_ms={:.1} push_ms={:.1} push_to_fresh_ms={:.1}",
+            "clients={clients} programme={code} screened={before} rebuild_s={rebuild:.3} all_indicators_ms={:.1} contract_ms={:.1} contract_by_month_ms={:.1} push_ms={:.1} push_to_fresh_ms={:.1}",
             median(t_all) * 1e3,
             median(t_contract) * 1e3,
             median(t_month) * 1e3,
