@@ -769,7 +769,7 @@ async fn a_bad_definition_file_is_shown_with_its_line_and_a_good_one_applies_at_
     );
     assert!(
         res.body
-            .contains("<tr class=\"problem\"><td>4</td><td><code>name</code></td>"),
+            .contains("<tr class=\"problem\"><td data-label=\"Line\">4</td><td data-label=\"Field\"><code>name</code></td>"),
         "the problem at its line and field: {}",
         res.body
     );
@@ -842,7 +842,7 @@ async fn a_bad_definition_file_is_shown_with_its_line_and_a_good_one_applies_at_
     let page = manager.get("/console/definitions").await;
     assert!(
         page.body
-            .contains("<td>price_list</td><td>ke-pmplus</td><td>2026</td>"),
+            .contains(">price_list</td><td data-label=\"Code\">ke-pmplus</td><td data-label=\"Version\">2026</td>"),
         "{}",
         page.body
     );
@@ -1054,7 +1054,7 @@ async fn sync_conflicts_are_reviewed_and_resolved_on_a_page() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body
-            .contains("<td><code>closed_on</code></td><td>2026-04-01</td><td>2026-04-02</td>"),
+            .contains("<code>closed_on</code></td><td data-label=\"On the server\">2026-04-01</td><td data-label=\"From the phone\">2026-04-02</td>"),
         "{}",
         page.body
     );
@@ -1136,7 +1136,7 @@ async fn an_xlsform_upload_becomes_an_instrument_or_is_refused_cell_by_cell() {
     let res = upload("screening-features.xlsx", "open").await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
     assert!(
-        res.body.contains("<tr class=\"problem\"><td>4</td><td><code>survey / type</code></td><td>decimal questions cannot be represented"),
+        res.body.contains("<tr class=\"problem\"><td data-label=\"Line\">4</td><td data-label=\"Field\"><code>survey / type</code></td><td data-label=\"Problem\">decimal questions cannot be represented"),
         "{}",
         res.body
     );

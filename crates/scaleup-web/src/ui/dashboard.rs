@@ -105,7 +105,9 @@ pub struct FrameworkBlock {
 pub struct Row {
     pub label: String,
     pub link: Option<String>,
-    pub cells: Vec<String>,
+    /// Each figure with its column's heading (the label of its line when the table is shown
+    /// as cards on a phone).
+    pub cells: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -512,7 +514,10 @@ pub async fn dashboard(
         page.units.push(Row {
             label: name,
             link,
-            cells: BY_UNIT.iter().map(|c| show(&units, c, &refs)).collect(),
+            cells: BY_UNIT
+                .iter()
+                .map(|c| (label(c), show(&units, c, &refs)))
+                .collect(),
         });
     }
 
@@ -526,7 +531,7 @@ pub async fn dashboard(
                 link: None,
                 cells: BY_COUNSELLOR
                     .iter()
-                    .map(|c| show(table, c, &refs))
+                    .map(|c| (label(c), show(table, c, &refs)))
                     .collect(),
             });
         }
