@@ -160,11 +160,72 @@ fn add(text: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Applies `replace(from, to)` to GOOD and checks the error.
+/// Applies `replace(from, to)` to GOOD and checks the error's first problem.
 fn check_bad(from: &str, to: &str, expect: &str) {
     assert!(GOOD.contains(from), "fixture lacks {from:?}");
     let text = GOOD.replacen(from, to, 1);
-    assert_eq!(add(&text), Err(expect.to_string()), "replacing {from:?}");
+    let first = add(&text).map_err(|e| e.lines().next().unwrap_or_default().to_string());
+    assert_eq!(first, Err(expect.to_string()), "replacing {from:?}");
+}
+
+/// A file shows every problem of the first stage that has any, each at its line: the header,
+/// the response sets, each item, and (once they are sound) scoring, bands, cut-offs and rules.
+/// A stage with problems stops there, so nothing is reported that only follows from them.
+#[test]
+fn every_problem_of_a_stage_is_reported_at_its_line() {
+    let problems = |text: &str| -> Vec<(Option<usize>, String)> {
+        let mut cat = Catalog::builtin();
+        let e = cat.add_file("my_scale.toml", text).expect_err("refused");
+        e.problems().map(|p| (p.line, p.field.clone())).collect()
+    };
+    let line =
+        |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).map(|i| i + 1);
+    // Two header problems and two item problems: only the header's (stage 1) are shown.
+    let text = GOOD
+        .replacen("name = \"My scale\"", "name = \" \"", 1)
+        .replacen("recall_window = \"past week\"", "recall_window = \"\"", 1);
+    assert!(text != GOOD);
+    let got = problems(&text);
+    assert_eq!(
+        got.iter().map(|(_, f)| f.as_str()).collect::<Vec<_>>(),
+        ["name", "recall_window"],
+        "{got:?}"
+    );
+    assert_eq!(got[0].0, line(&text, "name = \" \""));
+
+    // Three items wrong in different ways: all three, in order, each at its own line.
+    let text = GOOD
+        .replacen("id = \"1\"", "id = \"1\"\nrange = { min = 0, max = 3 }", 1)
+        .replacen(
+            "text = \"Third\"\noptions = [\n  { code = 0, label = \"No\" },\n  { code = 1,",
+            "text = \"Third\"\noptions = [\n  { code = 0, label = \"No\" },\n  { code = 0,",
+            1,
+        )
+        .replacen(
+            "text = \"Fourth\"",
+            "text = \"Fourth\"\nrange = { min = 0, max = 3 }",
+            1,
+        );
+    let got = problems(&text);
+    assert_eq!(
+        got.iter().map(|(_, f)| f.as_str()).collect::<Vec<_>>(),
+        ["items[0]", "items[2].options", "items[3]"],
+        "{got:?}"
+    );
+    assert!(got.iter().all(|(l, _)| l.is_some()), "{got:?}");
+    assert!(got[0].0 < got[1].0 && got[1].0 < got[2].0, "{got:?}");
+
+    // Sound items, then overlapping bands and a rule on an unknown item: both (stage 4).
+    let text = GOOD
+        .replacen("min = 3, max = 5", "min = 1, max = 5", 1)
+        .replacen("when = { item = \"4\"", "when = { item = \"44\"", 1);
+    let got = problems(&text);
+    let fields: Vec<&str> = got.iter().map(|(_, f)| f.as_str()).collect();
+    assert_eq!(
+        fields,
+        ["band_sets[0].bands[1].min", "risk_rules[0].when.item"],
+        "{got:?}"
+    );
 }
 
 #[test]

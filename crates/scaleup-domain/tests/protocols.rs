@@ -278,3 +278,35 @@ fn protocol_targets_are_shares_with_a_source() {
         );
     }
 }
+
+/// A protocol shows a problem of every section at once, each at its line.
+#[test]
+fn a_protocols_sections_each_report_their_problem() {
+    let base = include_str!("../definitions/protocols/friendship_bench.toml")
+        .replace("version = \"1\"", "version = \"2\"");
+    let text =
+        base.replacen(
+            "[dose]\nminimum_sessions = 4",
+            "[dose]\nminimum_sessions = 99",
+            1,
+        )
+        .replacen(
+            "components = [\"opening_the_mind\", \"uplifting\"]",
+            "components = [\"opening_the_mind\", \"nowhere\"]",
+            1,
+        ) + "\n[[targets]]\nindicator = \"completion\"\nat_least = 7\nsource = \"x\"\n";
+    let e = Catalog::builtin()
+        .add_file("fb.toml", &text)
+        .expect_err("refused");
+    let fields: Vec<&str> = e.problems().map(|p| p.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "session_plan[0].components",
+            "dose.minimum_sessions",
+            "targets[0].at_least"
+        ],
+        "{e}"
+    );
+    assert!(e.problems().all(|p| p.line.is_some()), "{e}");
+}

@@ -437,6 +437,7 @@ impl Store {
                                 "network-wide, this would stop hub {code}'s own file {} from loading ({}); upload it for the hubs that need it instead",
                                 row.origin, e.message
                             ),
+                            more: Vec::new(),
                         }));
                     }
                 }

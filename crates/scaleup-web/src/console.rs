@@ -200,7 +200,7 @@ pub async fn upload(
                     origin: file_name.to_string(),
                     line: None,
                     field: "activity".into(),
-                    message: "a stored price list holds [[price_list]] tables only: activity comes from the records".into(),
+                    message: "a stored price list holds [[price_list]] tables only: activity comes from the records".into(), more: Vec::new(),
                 },
             ));
         }
@@ -280,6 +280,7 @@ fn price_error(
         line,
         field,
         message,
+        more: Vec::new(),
     }
 }
 

@@ -779,6 +779,40 @@ async fn a_bad_definition_file_is_shown_with_its_line_and_a_good_one_applies_at_
     );
     assert!(app.store.definitions().await.unwrap().is_empty());
 
+    // A file with problems in several sections shows every one, each at its line.
+    let protocol = scaleup_domain::catalog::BUILTIN_FILES
+        .iter()
+        .find(|(name, _)| name.ends_with("friendship_bench.toml"))
+        .map(|(_, text)| text.replace("version = \"1\"", "version = \"2\""))
+        .unwrap()
+        .replacen(
+            "[dose]\nminimum_sessions = 4",
+            "[dose]\nminimum_sessions = 99",
+            1,
+        )
+        + "\n[[targets]]\nindicator = \"completion\"\nat_least = 7\nsource = \"x\"\n";
+    let res = manager
+        .upload(
+            "/console/definitions",
+            &[("hub_id", &hub)],
+            ("fb.toml", &protocol),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    for field in ["dose.minimum_sessions", "targets[0].at_least"] {
+        assert!(
+            res.body.contains(&format!("<code>{field}</code>")),
+            "{field}: {}",
+            res.body
+        );
+    }
+    assert!(
+        res.body.contains("<mark>97: minimum_sessions = 99</mark>"),
+        "{}",
+        res.body
+    );
+    assert!(app.store.definitions().await.unwrap().is_empty());
+
     // A hub manager cannot upload for every hub.
     let res = manager
         .upload(

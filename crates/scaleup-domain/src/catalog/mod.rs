@@ -16,8 +16,8 @@ use crate::instrument::{Instrument, ItemTexts};
 use crate::protocol::Protocol;
 use serde::de::DeserializeOwned;
 
-/// A definition file that could not be loaded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A definition file that could not be loaded: its first problem, and the others found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DefinitionError {
     /// File name as given by the caller.
     pub origin: String,
@@ -27,6 +27,10 @@ pub struct DefinitionError {
     pub field: String,
     /// What is wrong.
     pub message: String,
+    /// The file's other problems, in file order. Validation goes on past a problem wherever
+    /// what follows does not depend on it, so a file shows every problem of the first stage
+    /// that has any (a syntax error stops at once: nothing after it can be read).
+    pub more: Vec<DefinitionError>,
 }
 
 impl std::fmt::Display for DefinitionError {
@@ -38,13 +42,22 @@ impl std::fmt::Display for DefinitionError {
         if !self.field.is_empty() {
             write!(f, ": {}", self.field)?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", self.message)?;
+        for other in &self.more {
+            write!(f, "\n{other}")?;
+        }
+        Ok(())
     }
 }
 
 impl std::error::Error for DefinitionError {}
 
 impl DefinitionError {
+    /// This problem and the others, in order.
+    pub fn problems(&self) -> impl Iterator<Item = &DefinitionError> {
+        std::iter::once(self).chain(self.more.iter())
+    }
+
     /// A problem found by a check outside this crate (storage checks a protocol's targets
     /// against the indicator catalogue), placed at the line of `field` in `text`.
     pub fn at_field(origin: &str, text: &str, field: &str, message: impl Into<String>) -> Self {
@@ -53,6 +66,7 @@ impl DefinitionError {
             line: source::line_of_path(text, field),
             field: field.to_string(),
             message: message.into(),
+            more: Vec::new(),
         }
     }
 }
@@ -62,6 +76,63 @@ impl DefinitionError {
 pub(crate) struct FieldError {
     pub(crate) path: String,
     pub(crate) message: String,
+}
+
+/// The problems of one file found so far. A validator keeps going past a problem wherever
+/// what follows does not depend on it, and stops at a [`Problems::gate`] where it does.
+#[derive(Default)]
+pub(crate) struct Problems(Vec<FieldError>);
+
+impl Problems {
+    /// Keeps the problem of `result`, if any; the value otherwise.
+    pub(crate) fn keep<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    /// Keeps a problem.
+    pub(crate) fn add(&mut self, problem: FieldError) {
+        self.0.push(problem);
+    }
+
+    /// The end of a stage: the problems found so far stop validation here, because what
+    /// follows relies on what they are about.
+    pub(crate) fn gate(&mut self) -> Result<(), Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(std::mem::take(&mut self.0))
+        }
+    }
+}
+
+impl FieldError {
+    /// Problems as one located error (the first, with the others in `more`).
+    pub(crate) fn locate_all(
+        problems: Vec<FieldError>,
+        origin: &str,
+        text: &str,
+    ) -> DefinitionError {
+        let mut located = problems.into_iter().map(|e| DefinitionError {
+            origin: origin.to_string(),
+            line: source::line_of_path(text, &e.path),
+            field: e.path,
+            message: e.message,
+            more: Vec::new(),
+        });
+        let mut first = located.next().unwrap_or_else(|| DefinitionError {
+            origin: origin.to_string(),
+            message: "invalid definition".into(),
+            ..DefinitionError::default()
+        });
+        first.more = located.collect();
+        first
+    }
 }
 
 /// Deserializes a definition, turning serde and syntax errors into located errors.
@@ -85,6 +156,7 @@ pub(crate) fn parse_toml<T: DeserializeOwned>(
                 .map(|o| source::path_at(text, o, message.starts_with("missing field")))
                 .unwrap_or_default(),
             message,
+            more: Vec::new(),
         }
     })
 }
@@ -111,6 +183,7 @@ pub fn detect_kind(origin: &str, text: &str) -> Result<DefinitionKind, Definitio
         line: source::line_of_path(text, "kind"),
         field: "kind".to_string(),
         message: message.to_string(),
+        more: Vec::new(),
     };
     match table.get("kind").and_then(|v| v.as_str()) {
         Some("instrument") => Ok(DefinitionKind::Instrument),
@@ -147,6 +220,7 @@ pub fn identify(origin: &str, text: &str) -> Result<Added, DefinitionError> {
                 message:
                     "missing or not a string (a definition names itself at the top of the file)"
                         .to_string(),
+                more: Vec::new(),
             })
     };
     let (code, version) = match kind {
@@ -376,6 +450,7 @@ impl Catalog {
                     message: format!(
                         "{code} version {version} is already in the catalogue; use a new version"
                     ),
+                    more: Vec::new(),
                 })
             } else {
                 Ok(())
@@ -435,6 +510,7 @@ impl Catalog {
                         message:
                             "texts for this instrument version and language are already loaded"
                                 .to_string(),
+                        more: Vec::new(),
                     });
                 }
                 let out = (

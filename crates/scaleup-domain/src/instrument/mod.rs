@@ -88,17 +88,12 @@ impl Instrument {
     /// Parses and validates one instrument file; `origin` names the file in errors.
     pub fn from_toml(origin: &str, text: &str) -> Result<Instrument, DefinitionError> {
         let def: InstrumentDef = crate::catalog::parse_toml(origin, text)?;
-        validate::validate(def).map_err(|e| e.locate(origin, text))
+        validate::validate(def).map_err(|e| FieldError::locate_all(e, origin, text))
     }
 
     /// Validates a definition built in code. Errors carry the field path but no line.
     pub fn try_from_def(def: InstrumentDef) -> Result<Instrument, DefinitionError> {
-        validate::validate(def).map_err(|e| DefinitionError {
-            origin: String::from("<memory>"),
-            line: None,
-            field: e.path,
-            message: e.message,
-        })
+        validate::validate(def).map_err(|e| FieldError::locate_all(e, "<memory>", ""))
     }
 
     /// The full definition, for display and export.
@@ -185,6 +180,7 @@ impl FieldError {
             line: crate::catalog::source::line_of_path(text, &self.path),
             field: self.path,
             message: self.message,
+            more: Vec::new(),
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use super::def::*;
 use super::{Condition, Instrument, ResolvedItem};
-use crate::catalog::FieldError;
+use crate::catalog::{FieldError, Problems};
 use std::collections::BTreeSet;
 
 fn err(path: impl Into<String>, message: impl Into<String>) -> FieldError {
@@ -99,118 +99,89 @@ fn check_range(path: &str, r: &RangeDef) -> Result<(), FieldError> {
     Ok(())
 }
 
-pub(crate) fn validate(def: InstrumentDef) -> Result<Instrument, FieldError> {
+/// Validates in stages; within a stage every check runs and every problem is kept, and a stage
+/// with problems ends validation (the next relies on it: items on their response sets, the
+/// scoring range on the items, bands and rules on the range and the items).
+pub(crate) fn validate(def: InstrumentDef) -> Result<Instrument, Vec<FieldError>> {
+    let mut p = Problems::default();
+
+    // Stage 1: the header and the response sets.
     if let Some(kind) = &def.kind
         && kind != "instrument"
     {
-        return Err(err("kind", "must be \"instrument\""));
+        p.add(err("kind", "must be \"instrument\""));
     }
-    check_code("code", &def.code)?;
-    check_nonempty("version", &def.version)?;
-    check_nonempty("name", &def.name)?;
-    check_nonempty("recall_window", &def.recall_window)?;
-    check_nonempty("licence.text", &def.licence.text)?;
-    check_nonempty("licence.source", &def.licence.source)?;
+    p.keep(check_code("code", &def.code));
+    p.keep(check_nonempty("version", &def.version));
+    p.keep(check_nonempty("name", &def.name));
+    p.keep(check_nonempty("recall_window", &def.recall_window));
+    p.keep(check_nonempty("licence.text", &def.licence.text));
+    p.keep(check_nonempty("licence.source", &def.licence.source));
     if def.citations.is_empty() {
-        return Err(err("citations", "at least one citation is required"));
+        p.add(err("citations", "at least one citation is required"));
     }
     for (i, c) in def.citations.iter().enumerate() {
-        check_nonempty(&format!("citations[{i}].text"), &c.text)?;
+        p.keep(check_nonempty(&format!("citations[{i}].text"), &c.text));
     }
-
     for (name, set) in &def.response_sets {
         let path = format!("response_sets.{name}");
-        match (&set.options, &set.range) {
-            (Some(o), None) => check_options(&format!("{path}.options"), o)?,
-            (None, Some(r)) => check_range(&format!("{path}.range"), r)?,
-            _ => return Err(err(path, "give exactly one of options or range")),
-        }
+        p.keep(match (&set.options, &set.range) {
+            (Some(o), None) => check_options(&format!("{path}.options"), o),
+            (None, Some(r)) => check_range(&format!("{path}.range"), r),
+            _ => Err(err(path, "give exactly one of options or range")),
+        });
     }
+    p.gate()?;
 
+    // Stage 2: the items, each on its own.
     if def.items.is_empty() {
-        return Err(err("items", "at least one item is required"));
+        p.add(err("items", "at least one item is required"));
     }
-    check_unique("items", "id", def.items.iter().map(|i| i.id.as_str()))?;
+    p.keep(check_unique(
+        "items",
+        "id",
+        def.items.iter().map(|i| i.id.as_str()),
+    ));
     let texts_allowed =
         def.licence.status.allows_item_text() || def.licence.permission_note.is_some();
     let mut items = Vec::with_capacity(def.items.len());
     for (i, item) in def.items.iter().enumerate() {
-        let path = format!("items[{i}]");
-        if item.text.is_some() && !texts_allowed {
-            return Err(err(
-                format!("{path}.text"),
-                "item text is not allowed under this licence status without licence.permission_note",
-            ));
+        if let Some(resolved) = p.keep(resolve_item(&def, i, item, texts_allowed)) {
+            items.push(resolved);
         }
-        if item.text.is_none() && item.label.is_none() {
-            return Err(err(path, "give a text or a neutral label"));
-        }
-        let codes: Vec<i32> = match (&item.response_set, &item.options, &item.range) {
-            (Some(name), None, None) => match def.response_sets.get(name) {
-                Some(ResponseSet {
-                    options: Some(o), ..
-                }) => o.iter().map(|o| o.code).collect(),
-                Some(ResponseSet { range: Some(r), .. }) => (r.min..=r.max).collect(),
-                _ => {
-                    return Err(err(
-                        format!("{path}.response_set"),
-                        "names no entry of response_sets",
-                    ));
-                }
-            },
-            (None, Some(o), None) => {
-                check_options(&format!("{path}.options"), o)?;
-                o.iter().map(|o| o.code).collect()
-            }
-            (None, None, Some(r)) => {
-                check_range(&format!("{path}.range"), r)?;
-                (r.min..=r.max).collect()
-            }
-            _ => {
-                return Err(err(
-                    path,
-                    "give exactly one of response_set, options or range",
-                ));
-            }
-        };
-        let min = *codes.iter().min().expect("validated non-empty");
-        let max = *codes.iter().max().expect("validated non-empty");
-        items.push(ResolvedItem {
-            codes,
-            min,
-            max,
-            reverse: item.reverse_keyed,
-            scored: item.scored,
-        });
     }
+    p.gate()?;
     let n_scored = items.iter().filter(|i| i.scored).count();
     if n_scored == 0 {
-        return Err(err("items", "at least one item must be scored"));
+        return Err(vec![err("items", "at least one item must be scored")]);
     }
 
+    // Stage 3: scoring and subscales.
     let s = &def.scoring;
     if s.max_missing as usize >= n_scored {
-        return Err(err(
+        p.add(err(
             "scoring.max_missing",
             "must be smaller than the number of scored items",
         ));
-    }
-    if s.method == Method::Sum && s.max_missing != 0 {
-        return Err(err(
+    } else if s.method == Method::Sum && s.max_missing != 0 {
+        p.add(err(
             "scoring.max_missing",
             "must be 0 for method sum; use prorated_sum or mean to allow missing items",
         ));
     }
-    check_unique(
+    p.keep(check_unique(
         "scoring.codings",
         "id",
         s.codings.iter().map(|c| c.id.as_str()),
-    )?;
+    ));
     for (i, c) in s.codings.iter().enumerate() {
-        check_bounded(&format!("scoring.codings[{i}].item_offset"), c.item_offset)?;
+        p.keep(check_bounded(
+            &format!("scoring.codings[{i}].item_offset"),
+            c.item_offset,
+        ));
     }
     if !s.range.iter().all(|x| x.is_finite()) {
-        return Err(err("scoring.range", "must be finite numbers"));
+        p.add(err("scoring.range", "must be finite numbers"));
     }
     let default_coding = if s.codings.is_empty() {
         0
@@ -223,46 +194,51 @@ pub(crate) fn validate(def: InstrumentDef) -> Result<Instrument, FieldError> {
             .map(|(i, _)| i)
             .collect();
         if defaults.len() != 1 {
-            return Err(err(
+            p.add(err(
                 "scoring.codings",
                 "exactly one coding must have default = true",
             ));
         }
-        defaults[0]
+        defaults.first().copied().unwrap_or(0)
     };
 
     let index_of = |id: &str| def.items.iter().position(|it| it.id == id);
-
-    check_unique(
+    p.keep(check_unique(
         "subscales",
         "id",
         def.subscales.iter().map(|s| s.id.as_str()),
-    )?;
+    ));
     let mut subscales = Vec::new();
     for (i, sub) in def.subscales.iter().enumerate() {
-        if sub.items.is_empty() {
-            return Err(err(format!("subscales[{i}].items"), "must not be empty"));
-        }
-        let mut idx = Vec::new();
-        for id in &sub.items {
-            match index_of(id) {
-                Some(k) if items[k].scored => idx.push(k),
-                Some(_) => {
-                    return Err(err(
-                        format!("subscales[{i}].items"),
-                        "lists an unscored item",
-                    ));
-                }
-                None => {
-                    return Err(err(
-                        format!("subscales[{i}].items"),
-                        "lists an unknown item id",
-                    ));
+        let resolved = (|| {
+            if sub.items.is_empty() {
+                return Err(err(format!("subscales[{i}].items"), "must not be empty"));
+            }
+            let mut idx = Vec::new();
+            for id in &sub.items {
+                match index_of(id) {
+                    Some(k) if items[k].scored => idx.push(k),
+                    Some(_) => {
+                        return Err(err(
+                            format!("subscales[{i}].items"),
+                            "lists an unscored item",
+                        ));
+                    }
+                    None => {
+                        return Err(err(
+                            format!("subscales[{i}].items"),
+                            "lists an unknown item id",
+                        ));
+                    }
                 }
             }
+            Ok(idx)
+        })();
+        if let Some(idx) = p.keep(resolved) {
+            subscales.push(idx);
         }
-        subscales.push(idx);
     }
+    p.gate()?;
 
     let mut inst = Instrument {
         def,
@@ -277,110 +253,204 @@ pub(crate) fn validate(def: InstrumentDef) -> Result<Instrument, FieldError> {
     let (lo, hi) = inst.range_under(inst.default_coding_offset());
     let declared = inst.def.scoring.range;
     if (lo - declared[0]).abs() > 1e-9 || (hi - declared[1]).abs() > 1e-9 {
-        return Err(err(
+        return Err(vec![err(
             "scoring.range",
             format!("does not match the items (computed {lo}..{hi})"),
-        ));
+        )]);
     }
 
+    // Stage 4: bands, cut-offs and rules, each on its own.
     let def = &inst.def;
-    check_unique(
+    p.keep(check_unique(
         "band_sets",
         "id",
         def.band_sets.iter().map(|b| b.id.as_str()),
-    )?;
+    ));
     if def.band_sets.len() > 1 && def.band_sets.iter().filter(|b| b.default).count() != 1 {
-        return Err(err(
+        p.add(err(
             "band_sets",
             "exactly one band set must have default = true",
         ));
     }
     let integer_totals = def.scoring.method == Method::Sum;
     for (b, set) in def.band_sets.iter().enumerate() {
-        let path = format!("band_sets[{b}].bands");
-        if set.bands.is_empty() {
-            return Err(err(path, "must not be empty"));
-        }
-        check_unique(&path, "id", set.bands.iter().map(|b| b.id.as_str()))?;
-        for (k, band) in set.bands.iter().enumerate() {
-            // NaN compares false everywhere, so it would pass every check below.
-            if !band.min.is_finite() || !band.max.is_finite() {
-                return Err(err(
-                    format!("{path}[{k}]"),
-                    "min and max must be finite numbers",
-                ));
-            }
-            if band.min > band.max {
-                return Err(err(format!("{path}[{k}]"), "min must not exceed max"));
-            }
-            if k > 0 {
-                let prev = &set.bands[k - 1];
-                let gap_ok = if integer_totals {
-                    (band.min - (prev.max + 1.0)).abs() < 1e-9
-                } else {
-                    band.min > prev.max
-                };
-                if !gap_ok {
-                    return Err(err(
-                        format!("{path}[{k}].min"),
-                        "bands must be ascending without gaps or overlaps",
-                    ));
-                }
-            }
-        }
-        if (set.bands[0].min - lo).abs() > 1e-9
-            || (set.bands[set.bands.len() - 1].max - hi).abs() > 1e-9
-        {
-            return Err(err(path, "bands must cover the scoring range"));
-        }
+        p.keep(check_band_set(b, set, integer_totals, (lo, hi)));
     }
 
-    check_unique("cutoffs", "id", def.cutoffs.iter().map(|c| c.id.as_str()))?;
+    p.keep(check_unique(
+        "cutoffs",
+        "id",
+        def.cutoffs.iter().map(|c| c.id.as_str()),
+    ));
     for (i, c) in def.cutoffs.iter().enumerate() {
-        let path = format!("cutoffs[{i}]");
-        if !c.threshold.is_finite() {
-            return Err(err(format!("{path}.threshold"), "must be a finite number"));
-        }
-        check_nonempty(&format!("{path}.source"), &c.source)?;
-        if let Some(coding) = &c.coding
-            && !def.scoring.codings.iter().any(|k| &k.id == coding)
-        {
-            return Err(err(
-                format!("{path}.coding"),
-                "names no coding in scoring.codings",
-            ));
-        }
-        if let Some(sub) = &c.subscale
-            && !def.subscales.iter().any(|s| &s.id == sub)
-        {
-            return Err(err(format!("{path}.subscale"), "names no subscale"));
-        }
+        p.keep(check_cutoff(def, i, c));
     }
     if let Some(d) = &def.default_cutoff
         && !def.cutoffs.iter().any(|c| &c.id == d)
     {
-        return Err(err("default_cutoff", "names no entry of cutoffs"));
+        p.add(err("default_cutoff", "names no entry of cutoffs"));
     }
 
-    check_unique(
+    p.keep(check_unique(
         "risk_rules",
         "id",
         def.risk_rules.iter().map(|r| r.id.as_str()),
-    )?;
+    ));
     let mut risk = Vec::new();
     for (i, r) in def.risk_rules.iter().enumerate() {
-        check_nonempty(&format!("risk_rules[{i}].message"), &r.message)?;
-        check_nonempty(&format!("risk_rules[{i}].source"), &r.source)?;
-        risk.push(compile(def, &format!("risk_rules[{i}].when"), &r.when)?);
+        p.keep(check_nonempty(
+            &format!("risk_rules[{i}].message"),
+            &r.message,
+        ));
+        p.keep(check_nonempty(
+            &format!("risk_rules[{i}].source"),
+            &r.source,
+        ));
+        if let Some(c) = p.keep(compile(def, &format!("risk_rules[{i}].when"), &r.when)) {
+            risk.push(c);
+        }
     }
-    check_unique("rules", "id", def.rules.iter().map(|r| r.id.as_str()))?;
+    p.keep(check_unique(
+        "rules",
+        "id",
+        def.rules.iter().map(|r| r.id.as_str()),
+    ));
     let mut rules = Vec::new();
     for (i, r) in def.rules.iter().enumerate() {
-        rules.push(compile(def, &format!("rules[{i}].when"), &r.when)?);
+        if let Some(c) = p.keep(compile(def, &format!("rules[{i}].when"), &r.when)) {
+            rules.push(c);
+        }
     }
+    p.gate()?;
     inst.risk = risk;
     inst.rules = rules;
     Ok(inst)
+}
+
+/// One item: its text under the licence, and its codes from its response set, options or range.
+fn resolve_item(
+    def: &InstrumentDef,
+    i: usize,
+    item: &ItemDef,
+    texts_allowed: bool,
+) -> Result<ResolvedItem, FieldError> {
+    let path = format!("items[{i}]");
+    if item.text.is_some() && !texts_allowed {
+        return Err(err(
+            format!("{path}.text"),
+            "item text is not allowed under this licence status without licence.permission_note",
+        ));
+    }
+    if item.text.is_none() && item.label.is_none() {
+        return Err(err(path, "give a text or a neutral label"));
+    }
+    let codes: Vec<i32> = match (&item.response_set, &item.options, &item.range) {
+        (Some(name), None, None) => match def.response_sets.get(name) {
+            Some(ResponseSet {
+                options: Some(o), ..
+            }) => o.iter().map(|o| o.code).collect(),
+            Some(ResponseSet { range: Some(r), .. }) => (r.min..=r.max).collect(),
+            _ => {
+                return Err(err(
+                    format!("{path}.response_set"),
+                    "names no entry of response_sets",
+                ));
+            }
+        },
+        (None, Some(o), None) => {
+            check_options(&format!("{path}.options"), o)?;
+            o.iter().map(|o| o.code).collect()
+        }
+        (None, None, Some(r)) => {
+            check_range(&format!("{path}.range"), r)?;
+            (r.min..=r.max).collect()
+        }
+        _ => {
+            return Err(err(
+                path,
+                "give exactly one of response_set, options or range",
+            ));
+        }
+    };
+    let (Some(&min), Some(&max)) = (codes.iter().min(), codes.iter().max()) else {
+        return Err(err(path, "has no response codes"));
+    };
+    Ok(ResolvedItem {
+        codes,
+        min,
+        max,
+        reverse: item.reverse_keyed,
+        scored: item.scored,
+    })
+}
+
+/// One band set: ascending bands without gaps or overlaps that cover the scoring range.
+fn check_band_set(
+    b: usize,
+    set: &BandSetDef,
+    integer_totals: bool,
+    (lo, hi): (f64, f64),
+) -> Result<(), FieldError> {
+    let path = format!("band_sets[{b}].bands");
+    if set.bands.is_empty() {
+        return Err(err(path, "must not be empty"));
+    }
+    check_unique(&path, "id", set.bands.iter().map(|b| b.id.as_str()))?;
+    for (k, band) in set.bands.iter().enumerate() {
+        // NaN compares false everywhere, so it would pass every check below.
+        if !band.min.is_finite() || !band.max.is_finite() {
+            return Err(err(
+                format!("{path}[{k}]"),
+                "min and max must be finite numbers",
+            ));
+        }
+        if band.min > band.max {
+            return Err(err(format!("{path}[{k}]"), "min must not exceed max"));
+        }
+        if k > 0 {
+            let prev = &set.bands[k - 1];
+            let gap_ok = if integer_totals {
+                (band.min - (prev.max + 1.0)).abs() < 1e-9
+            } else {
+                band.min > prev.max
+            };
+            if !gap_ok {
+                return Err(err(
+                    format!("{path}[{k}].min"),
+                    "bands must be ascending without gaps or overlaps",
+                ));
+            }
+        }
+    }
+    if (set.bands[0].min - lo).abs() > 1e-9
+        || (set.bands[set.bands.len() - 1].max - hi).abs() > 1e-9
+    {
+        return Err(err(path, "bands must cover the scoring range"));
+    }
+    Ok(())
+}
+
+/// One cut-off: a finite threshold with its source, on a coding and subscale that exist.
+fn check_cutoff(def: &InstrumentDef, i: usize, c: &CutoffDef) -> Result<(), FieldError> {
+    let path = format!("cutoffs[{i}]");
+    if !c.threshold.is_finite() {
+        return Err(err(format!("{path}.threshold"), "must be a finite number"));
+    }
+    check_nonempty(&format!("{path}.source"), &c.source)?;
+    if let Some(coding) = &c.coding
+        && !def.scoring.codings.iter().any(|k| &k.id == coding)
+    {
+        return Err(err(
+            format!("{path}.coding"),
+            "names no coding in scoring.codings",
+        ));
+    }
+    if let Some(sub) = &c.subscale
+        && !def.subscales.iter().any(|s| &s.id == sub)
+    {
+        return Err(err(format!("{path}.subscale"), "names no subscale"));
+    }
+    Ok(())
 }
 
 fn compile(def: &InstrumentDef, path: &str, c: &ConditionDef) -> Result<Condition, FieldError> {

@@ -11,7 +11,7 @@ pub mod def;
 pub use care::*;
 pub use def::*;
 
-use crate::catalog::{Catalog, DefinitionError, FieldError};
+use crate::catalog::{Catalog, DefinitionError, FieldError, Problems};
 use crate::instrument::{Instrument, RiskFlag, Score};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -100,138 +100,165 @@ impl Protocol {
     /// Parses and validates one protocol file against the instruments of `catalog`.
     pub fn from_toml(origin: &str, text: &str, catalog: &Catalog) -> Result<Self, DefinitionError> {
         let def: ProtocolDef = crate::catalog::parse_toml(origin, text)?;
-        Self::validate(def, catalog).map_err(|e| e.locate(origin, text))
+        Self::validate(def, catalog).map_err(|e| FieldError::locate_all(e, origin, text))
     }
 
-    fn validate(def: ProtocolDef, catalog: &Catalog) -> Result<Self, FieldError> {
+    /// Validates in two stages: the header (what the rest is checked against) and then every
+    /// section on its own, keeping every section's problem.
+    fn validate(def: ProtocolDef, catalog: &Catalog) -> Result<Self, Vec<FieldError>> {
+        let mut p = Problems::default();
         if let Some(k) = &def.kind
             && k != "protocol"
         {
-            return Err(ferr("kind", "must be \"protocol\""));
+            p.add(ferr("kind", "must be \"protocol\""));
         }
-        crate::instrument::validate_code("code", &def.code)?;
+        p.keep(crate::instrument::validate_code("code", &def.code));
         if def.version.trim().is_empty() {
-            return Err(ferr("version", "must not be empty"));
+            p.add(ferr("version", "must not be empty"));
         }
         if def.sources.is_empty() {
-            return Err(ferr("sources", "at least one source is required"));
+            p.add(ferr("sources", "at least one source is required"));
         }
         if def.delivery.is_empty() {
-            return Err(ferr("delivery", "at least one modality is required"));
+            p.add(ferr("delivery", "at least one modality is required"));
         }
         let planned = def.sessions.planned;
         if planned == 0 {
-            return Err(ferr("sessions.planned", "must be at least 1"));
+            p.add(ferr("sessions.planned", "must be at least 1"));
         }
+        p.gate()?;
         let mut codes = BTreeSet::new();
-        for (i, c) in def.components.iter().enumerate() {
-            crate::instrument::validate_code(&format!("components[{i}].code"), &c.code)?;
-            if !codes.insert(c.code.as_str()) {
-                return Err(ferr(format!("components[{i}].code"), "must be unique"));
-            }
-        }
-        let mut sessions = BTreeSet::new();
-        for (i, s) in def.session_plan.iter().enumerate() {
-            if s.session == 0 || s.session > planned {
-                return Err(ferr(
-                    format!("session_plan[{i}].session"),
-                    "must be between 1 and sessions.planned",
-                ));
-            }
-            if !sessions.insert(s.session) {
-                return Err(ferr(format!("session_plan[{i}].session"), "must be unique"));
-            }
-            if let Some(m) = s.modality
-                && !def.delivery.contains(&m)
-            {
-                let allowed: Vec<String> = def
-                    .delivery
-                    .iter()
-                    .filter_map(|m| serde_json::to_value(m).ok())
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect();
-                return Err(ferr(
-                    format!("session_plan[{i}].modality"),
-                    format!(
-                        "is not one of the protocol's delivery modalities: {}",
-                        allowed.join(", ")
-                    ),
-                ));
-            }
-            for c in &s.components {
-                if !codes.contains(c.as_str()) {
-                    return Err(ferr(
-                        format!("session_plan[{i}].components"),
-                        "names a component not listed in components",
-                    ));
+        p.keep((|| {
+            for (i, c) in def.components.iter().enumerate() {
+                crate::instrument::validate_code(&format!("components[{i}].code"), &c.code)?;
+                if !codes.insert(c.code.as_str()) {
+                    return Err(ferr(format!("components[{i}].code"), "must be unique"));
                 }
             }
-        }
+            Ok(())
+        })());
+        p.keep((|| {
+            let mut sessions = BTreeSet::new();
+            for (i, s) in def.session_plan.iter().enumerate() {
+                if s.session == 0 || s.session > planned {
+                    return Err(ferr(
+                        format!("session_plan[{i}].session"),
+                        "must be between 1 and sessions.planned",
+                    ));
+                }
+                if !sessions.insert(s.session) {
+                    return Err(ferr(format!("session_plan[{i}].session"), "must be unique"));
+                }
+                if let Some(m) = s.modality
+                    && !def.delivery.contains(&m)
+                {
+                    let allowed: Vec<String> = def
+                        .delivery
+                        .iter()
+                        .filter_map(|m| serde_json::to_value(m).ok())
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect();
+                    return Err(ferr(
+                        format!("session_plan[{i}].modality"),
+                        format!(
+                            "is not one of the protocol's delivery modalities: {}",
+                            allowed.join(", ")
+                        ),
+                    ));
+                }
+                for c in &s.components {
+                    if !codes.contains(c.as_str()) {
+                        return Err(ferr(
+                            format!("session_plan[{i}].components"),
+                            "names a component not listed in components",
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        })());
         let instrument = |path: String, code: &str| -> Result<&Instrument, FieldError> {
             catalog
                 .instrument(code)
                 .ok_or_else(|| ferr(path, "names an instrument not in the catalogue"))
         };
-        for (i, o) in def.outcomes.iter().enumerate() {
-            instrument(format!("outcomes[{i}].instrument"), &o.instrument)?;
-            if o.at.is_empty() && o.sessions.is_empty() && o.follow_up_months.is_empty() {
-                return Err(ferr(
-                    format!("outcomes[{i}]"),
-                    "needs at least one timepoint",
-                ));
-            }
-            if o.sessions.iter().any(|&s| s == 0 || s > planned) {
-                return Err(ferr(
-                    format!("outcomes[{i}].sessions"),
-                    "must be between 1 and sessions.planned",
-                ));
-            }
-        }
-        if let Some(s) = &def.screening {
-            instrument("screening.instrument".into(), &s.instrument)?;
-        }
-        if let Some(e) = &def.eligibility {
-            match (&e.all, &e.any) {
-                (None, None) => {
-                    return Err(ferr("eligibility", "give all and/or any criteria"));
+        p.keep((|| {
+            for (i, o) in def.outcomes.iter().enumerate() {
+                instrument(format!("outcomes[{i}].instrument"), &o.instrument)?;
+                if o.at.is_empty() && o.sessions.is_empty() && o.follow_up_months.is_empty() {
+                    return Err(ferr(
+                        format!("outcomes[{i}]"),
+                        "needs at least one timepoint",
+                    ));
                 }
-                _ => {
-                    for (key, list) in [("all", &e.all), ("any", &e.any)] {
-                        if let Some(list) = list {
-                            if list.is_empty() {
-                                return Err(ferr(
-                                    format!("eligibility.{key}"),
-                                    "must not be empty",
-                                ));
-                            }
-                            for (i, c) in list.iter().enumerate() {
-                                check_criterion(catalog, &format!("eligibility.{key}[{i}]"), c)?;
+                if o.sessions.iter().any(|&s| s == 0 || s > planned) {
+                    return Err(ferr(
+                        format!("outcomes[{i}].sessions"),
+                        "must be between 1 and sessions.planned",
+                    ));
+                }
+            }
+            Ok(())
+        })());
+        p.keep((|| {
+            if let Some(s) = &def.screening {
+                instrument("screening.instrument".into(), &s.instrument)?;
+            }
+            Ok(())
+        })());
+        p.keep((|| {
+            if let Some(e) = &def.eligibility {
+                match (&e.all, &e.any) {
+                    (None, None) => {
+                        return Err(ferr("eligibility", "give all and/or any criteria"));
+                    }
+                    _ => {
+                        for (key, list) in [("all", &e.all), ("any", &e.any)] {
+                            if let Some(list) = list {
+                                if list.is_empty() {
+                                    return Err(ferr(
+                                        format!("eligibility.{key}"),
+                                        "must not be empty",
+                                    ));
+                                }
+                                for (i, c) in list.iter().enumerate() {
+                                    check_criterion(
+                                        catalog,
+                                        &format!("eligibility.{key}[{i}]"),
+                                        c,
+                                    )?;
+                                }
                             }
                         }
                     }
                 }
-            }
-            let mut ids = BTreeSet::new();
-            for (i, x) in e.exclusions.iter().enumerate() {
-                let path = format!("eligibility.exclusions[{i}]");
-                if !ids.insert(x.id.as_str()) {
-                    return Err(ferr(format!("{path}.id"), "must be unique"));
+                let mut ids = BTreeSet::new();
+                for (i, x) in e.exclusions.iter().enumerate() {
+                    let path = format!("eligibility.exclusions[{i}]");
+                    if !ids.insert(x.id.as_str()) {
+                        return Err(ferr(format!("{path}.id"), "must be unique"));
+                    }
+                    let inst = instrument(format!("{path}.instrument"), &x.instrument)?;
+                    if !inst.risk_rule_ids().any(|r| r == x.risk_rule) {
+                        return Err(ferr(
+                            format!("{path}.risk_rule"),
+                            "names no risk rule of that instrument",
+                        ));
+                    }
                 }
-                let inst = instrument(format!("{path}.instrument"), &x.instrument)?;
-                if !inst.risk_rule_ids().any(|r| r == x.risk_rule) {
-                    return Err(ferr(
-                        format!("{path}.risk_rule"),
-                        "names no risk rule of that instrument",
-                    ));
-                }
             }
-        }
-        if def.dose.minimum_sessions == 0 || def.dose.minimum_sessions > planned {
-            return Err(ferr(
-                "dose.minimum_sessions",
-                "must be between 1 and sessions.planned",
-            ));
-        }
+            Ok(())
+        })());
+        p.keep((|| {
+            if def.dose.minimum_sessions == 0 || def.dose.minimum_sessions > planned {
+                return Err(ferr(
+                    "dose.minimum_sessions",
+                    "must be between 1 and sessions.planned",
+                ));
+            }
+            Ok(())
+        })());
+        p.keep((|| {
         if let Some(s) = &def.stepped_care {
             let inst = instrument("stepped_care.instrument".into(), &s.instrument)?;
             if inst.def().higher_is_better {
@@ -268,66 +295,78 @@ impl Protocol {
                 _ => {}
             }
         }
-        if let Some(r) = &def.risk {
-            for (i, step) in r.safety_steps.iter().enumerate() {
-                if step
-                    .text
-                    .as_ref()
-                    .is_some_and(|t| t.trim().is_empty() || t.len() > 1000)
-                {
-                    return Err(ferr(
-                        format!("risk.safety_steps[{i}].text"),
-                        "must be 1 to 1000 characters when given",
-                    ));
+            Ok(())
+        })());
+        p.keep((|| {
+            if let Some(r) = &def.risk {
+                for (i, step) in r.safety_steps.iter().enumerate() {
+                    if step
+                        .text
+                        .as_ref()
+                        .is_some_and(|t| t.trim().is_empty() || t.len() > 1000)
+                    {
+                        return Err(ferr(
+                            format!("risk.safety_steps[{i}].text"),
+                            "must be 1 to 1000 characters when given",
+                        ));
+                    }
+                }
+                if r.acknowledge_within_hours == 0 {
+                    return Err(ferr("risk.acknowledge_within_hours", "must be at least 1"));
+                }
+                for (i, a) in r.alert_on.iter().enumerate() {
+                    let inst = instrument(format!("risk.alert_on[{i}].instrument"), &a.instrument)?;
+                    if !inst.risk_rule_ids().any(|x| x == a.rule) {
+                        return Err(ferr(
+                            format!("risk.alert_on[{i}].rule"),
+                            "names no risk rule of that instrument",
+                        ));
+                    }
                 }
             }
-            if r.acknowledge_within_hours == 0 {
-                return Err(ferr("risk.acknowledge_within_hours", "must be at least 1"));
+            Ok(())
+        })());
+        p.keep((|| {
+            if let Some(m) = &def.missed_session
+                && m.overdue_days == 0
+            {
+                return Err(ferr("missed_session.overdue_days", "must be at least 1"));
             }
-            for (i, a) in r.alert_on.iter().enumerate() {
-                let inst = instrument(format!("risk.alert_on[{i}].instrument"), &a.instrument)?;
-                if !inst.risk_rule_ids().any(|x| x == a.rule) {
+            Ok(())
+        })());
+        p.keep((|| {
+            let mut targeted = BTreeSet::new();
+            for (i, t) in def.targets.iter().enumerate() {
+                let path = format!("targets[{i}]");
+                crate::instrument::validate_code(&format!("{path}.indicator"), &t.indicator)?;
+                if !targeted.insert(t.indicator.as_str()) {
                     return Err(ferr(
-                        format!("risk.alert_on[{i}].rule"),
-                        "names no risk rule of that instrument",
+                        format!("{path}.indicator"),
+                        "has a target already: give one target per indicator",
                     ));
                 }
-            }
-        }
-        if let Some(m) = &def.missed_session
-            && m.overdue_days == 0
-        {
-            return Err(ferr("missed_session.overdue_days", "must be at least 1"));
-        }
-        let mut targeted = BTreeSet::new();
-        for (i, t) in def.targets.iter().enumerate() {
-            let path = format!("targets[{i}]");
-            crate::instrument::validate_code(&format!("{path}.indicator"), &t.indicator)?;
-            if !targeted.insert(t.indicator.as_str()) {
-                return Err(ferr(
-                    format!("{path}.indicator"),
-                    "has a target already: give one target per indicator",
-                ));
-            }
-            let share = match (t.at_least, t.at_most) {
-                (Some(v), None) | (None, Some(v)) => v,
-                _ => return Err(ferr(path, "give exactly one of at_least or at_most")),
-            };
-            if !(0.0..=1.0).contains(&share) {
-                let side = if t.at_least.is_some() {
-                    "at_least"
-                } else {
-                    "at_most"
+                let share = match (t.at_least, t.at_most) {
+                    (Some(v), None) | (None, Some(v)) => v,
+                    _ => return Err(ferr(path, "give exactly one of at_least or at_most")),
                 };
-                return Err(ferr(
-                    format!("{path}.{side}"),
-                    "must be a share between 0 and 1 (0.7 for 70 %)",
-                ));
+                if !(0.0..=1.0).contains(&share) {
+                    let side = if t.at_least.is_some() {
+                        "at_least"
+                    } else {
+                        "at_most"
+                    };
+                    return Err(ferr(
+                        format!("{path}.{side}"),
+                        "must be a share between 0 and 1 (0.7 for 70 %)",
+                    ));
+                }
+                if t.source.trim().is_empty() {
+                    return Err(ferr(format!("{path}.source"), "must not be empty"));
+                }
             }
-            if t.source.trim().is_empty() {
-                return Err(ferr(format!("{path}.source"), "must not be empty"));
-            }
-        }
+            Ok(())
+        })());
+        p.gate()?;
         Ok(Protocol { def })
     }
 

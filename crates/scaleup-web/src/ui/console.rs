@@ -940,12 +940,15 @@ pub async fn upload_definition(
     match crate::console::upload(&state, &s.actor, hub.as_deref(), &file_name, text).await {
         Ok(_) => Ok(redirect("/console/definitions?done=uploaded")),
         Err(StoreError::Definition(e)) => {
-            let problems = vec![LineProblem {
-                line: e.line,
-                field: e.field.clone(),
-                message: e.message.clone(),
-                excerpt: excerpt(text, e.line),
-            }];
+            let problems = e
+                .problems()
+                .map(|p| LineProblem {
+                    line: p.line,
+                    field: p.field.clone(),
+                    message: p.message.clone(),
+                    excerpt: excerpt(text, p.line),
+                })
+                .collect();
             unprocessable(
                 definitions_page(&state, &v, None, Some((file_name, problems)), None).await,
             )
@@ -1022,12 +1025,15 @@ async fn upload_xlsform(
     match state.store.add_definitions(Some(actor), hub, &texts).await {
         Ok(_) => Ok(redirect("/console/definitions?done=uploaded")),
         Err(StoreError::Definition(e)) => {
-            let problems = vec![LineProblem {
-                line: e.line,
-                field: e.field.clone(),
-                message: e.message.clone(),
-                excerpt: Vec::new(),
-            }];
+            let problems = e
+                .problems()
+                .map(|p| LineProblem {
+                    line: p.line,
+                    field: p.field.clone(),
+                    message: p.message.clone(),
+                    excerpt: Vec::new(),
+                })
+                .collect();
             unprocessable(
                 definitions_page(
                     state,
