@@ -56,7 +56,7 @@ for n in $SIZES; do
     if [ -n "${SCALEUP_BENCH_POSTGRES:-}" ] && echo " ${SCALEUP_BENCH_POSTGRES_SIZES:-10000 100000} " | grep -q " $n "; then
         name="scaleup_bench_indicators_$n"
         base="${SCALEUP_BENCH_POSTGRES%/*}"
-        psql -q "$SCALEUP_BENCH_POSTGRES" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
+        PGOPTIONS="-c client_min_messages=warning" psql -q "$SCALEUP_BENCH_POSTGRES" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
         pg="$base/$name"
         "$BIN" key generate --out "$WORK/pg-$n.key" >/dev/null 2>&1
         SCALEUP_KEY_FILE="$WORK/pg-$n.key" "$BIN" demo --db "$pg" --clients "$n" --seed 1 --json >/dev/null 2>"$WORK/err"
