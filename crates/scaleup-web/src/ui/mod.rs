@@ -23,7 +23,8 @@ mod assets;
 mod console;
 mod counsellor;
 mod dashboard;
-mod forms;
+pub(crate) mod forms;
+mod imports;
 mod pages;
 mod supervisor;
 mod svg;
@@ -85,6 +86,7 @@ pub fn routes() -> Router<AppState> {
             get(supervisor::rating_form).post(supervisor::save_rating),
         )
         .route("/hub", get(supervisor::hub_home))
+        .route("/imports", get(imports::form).post(imports::upload))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/console", get(console::home))
         .route(
@@ -240,6 +242,11 @@ impl Visitor {
             }
             None => vec![],
         };
+        // Whoever may write care records may import them (the page, like the API, writes as
+        // the signed-in account).
+        if role.is_some_and(|r| r.can(Capability::WriteCareRecords)) {
+            nav.push(("/imports", self.tr.t("nav-imports")));
+        }
         if role.is_some_and(|r| r.can(Capability::OpenHubConsole)) {
             nav.push(("/console", self.tr.t("nav-console")));
         } else if role.is_some_and(|r| r.can(Capability::ReviewClinical)) {
