@@ -1,6 +1,7 @@
 //! The web pages: sign-in, the counsellor's offline app, the supervisor's pages, the hub
 //! console (hub managers and admins: accounts, org units, programmes, definitions, the audit
-//! log, sync conflicts).
+//! log, sync conflicts), the import page (supervisors and counsellors: records from ODK, REDCap
+//! and DHIS2).
 //!
 //! Pages are HTML rendered here from askama templates (`templates/`), in the language the
 //! visitor reads ([`i18n`]), styled by one stylesheet, with no script except where working
