@@ -279,3 +279,64 @@ async fn a_multipart_upload_past_the_import_limit_gets_413() {
         "{e}"
     );
 }
+
+/// The DHIS2 documentation's flat payload through the mapping of the interop tests, as JSON
+/// and as multipart: read element by element and reported per element; a truncated payload is
+/// refused whole (its JSON is checked before the first record is sent), so nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dhis2_tracker_payload_is_read_and_a_truncated_one_writes_nothing() {
+    let app = App::sqlite().await;
+    let token = app.token("counsellor").await;
+    let mapping = "tracked_entity_type = \"nEenWmSyUEp\"\nprogram = \"IpHINAT79UW\"\n[org_units]\nkibra-hc = \"y77LiPqLMoq\"\n[assessments.phq9]\nstage = \"A03MvHHogjR\"\noccasion = \"screening\"\ndata_elements = { \"1\" = \"UXz7xuGCEhU\" }\n[session]\nstage = \"ZzYYXq4fJie\"\ndata_elements = { number = \"X8zyunlgUfM\" }\n";
+    let payload = fixture("dhis2-docs-flat-payload.json");
+    let (s, dry) = app
+        .call(
+            "POST",
+            "/api/v1/imports/dhis2-tracker",
+            Some(&token),
+            Some(
+                json!({"mapping": mapping, "content": payload, "file_name": "tracker.json",
+                "dry_run": true, "programme": "pmplus-2026"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200, "{dry}");
+    assert_eq!(dry["summary"]["rows"], 4, "{dry}");
+    assert_eq!(dry["summary"]["rows_refused"], 2, "{dry}");
+    assert!(
+        dry["problems"].as_array().unwrap().iter().any(|p| p
+            .as_str()
+            .unwrap()
+            .starts_with("refused: tracker.json: sheet events, row 2")),
+        "{dry}"
+    );
+    // Truncated: one 400 naming the file and the line, and no record.
+    let half = &payload[..payload.len() / 2];
+    let bearer = format!("Bearer {token}");
+    let (content_type, bytes) = multipart(
+        &[("programme", "pmplus-2026")],
+        &[
+            ("file", "tracker.json", half.as_bytes().to_vec()),
+            ("mapping", "dhis2.toml", mapping.as_bytes().to_vec()),
+        ],
+    );
+    let res = app
+        .send_bytes(
+            "POST",
+            "/api/v1/imports/dhis2-tracker",
+            &[
+                ("authorization", bearer.as_str()),
+                ("content-type", &content_type),
+            ],
+            bytes,
+        )
+        .await;
+    assert_eq!(res.status.as_u16(), 400, "{}", res.body);
+    assert!(
+        res.body.contains("tracker.json, row") && res.body.contains("the JSON ends early"),
+        "{}",
+        res.body
+    );
+    let (_, clients) = app.call("GET", "/api/v1/clients", Some(&token), None).await;
+    assert_eq!(clients["items"].as_array().unwrap().len(), 0, "{clients}");
+}
