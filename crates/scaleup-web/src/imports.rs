@@ -584,6 +584,7 @@ impl ImportForm {
         }
         match self.form.text("mapping") {
             Some(t) => MappingPart::Text(t.to_string()),
+            None if self.form.has_text_part("mapping") => MappingPart::TooLarge,
             None => MappingPart::Missing,
         }
     }

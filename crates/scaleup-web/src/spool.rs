@@ -144,9 +144,9 @@ pub struct SpooledForm {
 }
 
 impl SpooledForm {
-    /// Finds the parts of `spool` (blocking I/O: call it off the async runtime). Text fields
-    /// of at most `text_max` bytes and the file parts named in `small_files` of at most
-    /// `file_max` bytes are read into memory; everything else stays on disk.
+    /// Finds the parts of `spool` (blocking I/O: call it off the async runtime). The parts
+    /// named in `small_files` (files or text fields) of at most `file_max` bytes and other text
+    /// fields of at most `text_max` bytes are read into memory; everything else stays on disk.
     pub fn read(
         spool: &Spool,
         boundary: &str,
@@ -218,12 +218,14 @@ impl SpooledForm {
                 start,
                 len: part_end.saturating_sub(start),
             };
-            let small = match &filename {
-                None => section.read_small(text_max).map_err(FormError::Io)?,
-                Some(_) if small_files.contains(&name.as_str()) => {
-                    section.read_small(file_max).map_err(FormError::Io)?
-                }
-                Some(_) => None,
+            // A part named in `small_files` (a mapping, sent as a file or as a text field) up
+            // to `file_max`, other text fields up to `text_max`, other files never.
+            let small = if small_files.contains(&name.as_str()) {
+                section.read_small(file_max).map_err(FormError::Io)?
+            } else if filename.is_none() {
+                section.read_small(text_max).map_err(FormError::Io)?
+            } else {
+                None
             };
             parts.push(PartAt {
                 name,
@@ -243,6 +245,13 @@ impl SpooledForm {
             .and_then(|p| std::str::from_utf8(p.small.as_deref()?).ok())
             .map(str::trim)
             .filter(|v| !v.is_empty())
+    }
+
+    /// Whether the form has a text field of this name that was not read (too long).
+    pub fn has_text_part(&self, name: &str) -> bool {
+        self.parts
+            .iter()
+            .any(|p| p.name == name && p.filename.is_none() && p.small.is_none())
     }
 
     /// A file part, when a file was chosen: its name, its contents when they were read into

@@ -228,6 +228,21 @@ async fn a_multipart_upload_is_spooled_and_imported_like_json() {
     let (s, e) = send_multipart(&app, auth, &[], &odk_files()[..1]).await;
     assert_eq!(s, 400, "{e}");
     assert_eq!(e["error"]["field"], "mapping");
+    // The mapping as a text field (longer than a short field's 4 KiB) works as well as a file.
+    let mapping_text = format!(
+        "{}\n{}",
+        String::from_utf8(odk_files()[1].2.clone()).unwrap(),
+        "# padding\n".repeat(600)
+    );
+    let (s, dry) = send_multipart(
+        &app,
+        auth,
+        &[("mapping", &mapping_text), ("dry_run", "1")],
+        &odk_files()[..1],
+    )
+    .await;
+    assert_eq!(s, 200, "{dry}");
+    assert_eq!(dry["summary"]["would_replace"], 4, "{dry}");
     // A session cookie alone does not carry a multipart import (browsers use /imports).
     let cookie = app.browser_session("counsellor").await;
     let (content_type, bytes) = multipart(&[], &odk_files());
