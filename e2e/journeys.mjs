@@ -1,5 +1,5 @@
 // The care app's journeys in Debian's Chromium against the real `scaleup serve` (issue "Care
-// app", tests 1-4; the hub console, issue 8: 5), with axe-core on every page and the bytes each
+// app", tests 1-4; the hub console, issue 8: 5; the import page, issue 9, in 1), with axe-core on every page and the bytes each
 // page costs.
 //
 //   SCALEUP_BIN=target/debug/scaleup SCALEUP_DB=demo.sqlite SCALEUP_ACCOUNTS=accounts.json \
@@ -220,6 +220,28 @@ try {
     await laterPage('competency rating form');
     await accessible(sp, 'rating form');
   }
+  // The import page (issue 9), from the supervisor's navigation: a dry run of an ODK export.
+  await sp.getByRole('link', { name: 'Import records', exact: true }).click();
+  await sp.getByRole('heading', { name: 'Import records' }).waitFor();
+  await accessible(sp, 'import page');
+  const odkCsv = 'SubmissionDate,meta-instanceID,client_code,facility,sex,birth_year,visit_date,q-1,q-2,KEY\n'
+    + '2026-01-05T08:00:00.000Z,uuid:e2e-1,E2E-1,in-f001,female,1990,2026-01-05,1,2,uuid:e2e-1\n'
+    + '2026-01-06T08:00:00.000Z,uuid:e2e-2,E2E-2,in-f001,male,1985,2026-01-06,0,1,uuid:e2e-2\n'
+    + '2026-01-07T08:00:00.000Z,uuid:e2e-3,E2E-3,in-f001,female,1999,2026-01-07,=HYPERLINK("x"),1,uuid:e2e-3\n';
+  const odkMapping = 'source = "odk"\ndataset = "e2e"\n[[records]]\nkind = "client"\nkey = "client/{client_code}"\n'
+    + '[records.fields]\nprogramme_id = { programme = "hap-goa" }\nfacility_id = { facility = "facility" }\n'
+    + 'registered_on = { column = "visit_date", type = "date" }\nsex = { column = "sex" }\nbirth_year = { column = "birth_year", type = "integer" }\n'
+    + '[[records]]\nkind = "assessment"\n[records.fields]\nclient_id = { record = "client/{client_code}" }\ninstrument = { value = "phq9" }\n'
+    + 'occasion = { value = "screening" }\nadministered_on = { column = "visit_date", type = "date" }\n[records.responses]\n"1" = "q-1"\n"2" = "q-2"\n';
+  await sp.getByLabel('Data file').setInputFiles({ name: 'submissions.csv', mimeType: 'text/csv', buffer: Buffer.from(odkCsv) });
+  await sp.getByLabel('Mapping file (TOML)').setInputFiles({ name: 'odk.toml', mimeType: 'text/plain', buffer: Buffer.from(odkMapping) });
+  check(await sp.getByLabel('Dry run: check and count, write nothing').isChecked(), 'the dry run is ticked by default');
+  await sp.getByRole('button', { name: 'Upload', exact: true }).click();
+  await sp.getByRole('heading', { name: 'Dry run of submissions.csv: nothing was written' }).waitFor();
+  const problems = await sp.locator('ol.problems').textContent();
+  check(problems.includes('submissions.csv, row 4, column q-1') && !problems.includes('HYPERLINK'), `the bad row is named by row and column, not by value (${problems})`);
+  await accessible(sp, 'import page: a dry run');
+  await shot(sp, 'imports-dry-run');
   await sp.goto(base + '/language');
   await accessible(sp, 'language page');
   await sup.close();

@@ -8,7 +8,7 @@ use scaleup_domain::catalog::Catalog;
 use scaleup_domain::instrument::{LicenceStatus, Method};
 use scaleup_domain::record::{RecordKind, RecordPayload};
 use scaleup_interop::import::form::{Form, InstrumentOptions, QuestionType};
-use scaleup_interop::import::mapping::{Mapping, Rows};
+use scaleup_interop::import::mapping::{Mapping, Parents, RepeatRows, Rows};
 use scaleup_interop::import::{ImportError, Targets, Unit, dhis2, redcap, xlsform};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -576,4 +576,125 @@ fn a_scheduled_dhis2_event_is_refused_not_imported_as_an_empty_record() {
             "payload.json: sheet events, row 1, column status: a scheduled, skipped or overdue event carries no data and is not a record"
         ]
     );
+}
+
+/// Issue 9: an ODK Central export with a repeat group. Each member row of
+/// `<form>-members.csv` becomes a client and a screening, joined to its household submission
+/// by PARENT_KEY for the facility, visit date, submitter and submission time; a member of a
+/// submission refused whole, or of none in the file, is refused by row and column; the ids are
+/// the same on every read.
+#[test]
+fn an_odk_repeat_group_is_joined_to_its_submissions() {
+    let name = "odk-central-household.mapping.toml";
+    let m = Mapping::from_toml(name, &String::from_utf8(bytes(name)).unwrap()).unwrap();
+    let read = || {
+        let main = bytes("odk-central-household.csv");
+        let mut rows = Rows::new(
+            "household.csv",
+            &main[..],
+            &m,
+            &targets(),
+            today(),
+            "2026-06-15T10:00:00Z",
+        )
+        .unwrap();
+        let main_units: Vec<Unit> = rows.by_ref().collect();
+        let parents = rows.into_parents();
+        let members = bytes("odk-central-household-members.csv");
+        let units: Vec<Unit> = RepeatRows::new(
+            "members.csv",
+            &members[..],
+            &m,
+            "members",
+            &parents,
+            &targets(),
+            today(),
+            "2026-06-15T10:00:00Z",
+        )
+        .unwrap()
+        .collect();
+        (main_units, parents.len(), units)
+    };
+    let (main, kept, members) = read();
+    assert_eq!(main.len(), 3);
+    // The household rows carry no records; the third is refused whole (its submission time).
+    assert_eq!(main[0].outcome.as_ref().unwrap().len(), 0);
+    assert_eq!(
+        messages(main[2].outcome.as_ref().unwrap_err()),
+        ["household.csv, row 4, column SubmissionDate: must be a date-time (RFC 3339)"]
+    );
+    assert_eq!(kept, 2);
+    assert_eq!(members.len(), 5);
+    let a = members[0].outcome.as_ref().unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[0].data["facility_id"], Uuid::from_u128(11).to_string());
+    assert_eq!(a[0].data["registered_on"], "2026-02-03");
+    assert_eq!(a[0].data["counsellor_id"], Uuid::from_u128(99).to_string());
+    assert_eq!(a[0].device_time, "2026-02-03T09:12:44.120Z");
+    assert_eq!(a[1].data["client_id"], a[0].id.to_string());
+    assert_eq!(a[1].data["responses"], json!({"1": 1.0, "2": 2.0}));
+    // The second member of the same household: the same household's facility, its own client.
+    let b = members[1].outcome.as_ref().unwrap();
+    assert_eq!(b[0].data["facility_id"], a[0].data["facility_id"]);
+    assert_ne!(b[0].id, a[0].id);
+    assert_eq!(
+        messages(members[3].outcome.as_ref().unwrap_err()),
+        [
+            "members.csv, row 5, column PARENT_KEY: no submission of the main file has this key (a row of another export, or of a submission refused whole)"
+        ]
+    );
+    assert!(members[4].outcome.is_err());
+    // The formula cell of the second household's member is named by its cell, not echoed.
+    let injected = members[2].outcome.as_ref().unwrap_err();
+    assert!(
+        messages(injected)
+            .iter()
+            .all(|e| e.starts_with("members.csv, row 4, column phq-phq2_2")
+                && !e.contains("HYPERLINK")),
+        "{injected:?}"
+    );
+    // The same files again: the same record ids (a re-import is unchanged).
+    let (_, _, again) = read();
+    assert_eq!(
+        again[0].outcome.as_ref().unwrap()[0].id,
+        members[0].outcome.as_ref().unwrap()[0].id
+    );
+    // A mapping keeping a column the main file lacks, or a group file without PARENT_KEY.
+    let bad = Mapping::from_toml(
+        "m.toml",
+        &String::from_utf8(bytes(name))
+            .unwrap()
+            .replace("\"SubmitterName\"]", "\"village\"]"),
+    )
+    .unwrap();
+    let e = Rows::new(
+        "household.csv",
+        &bytes("odk-central-household.csv")[..],
+        &bad,
+        &targets(),
+        today(),
+        "2026-06-15T10:00:00Z",
+    )
+    .err()
+    .unwrap();
+    assert_eq!(
+        messages(&e),
+        [
+            "household.csv, row 1, column village: the mapping keeps this column for its repeat groups (parent_columns), which the file does not have"
+        ]
+    );
+    let parents = Parents::default();
+    let e = RepeatRows::new(
+        "members.csv",
+        &b"member_code,sex\nA,female\n"[..],
+        &m,
+        "members",
+        &parents,
+        &targets(),
+        today(),
+        "2026-06-15T10:00:00Z",
+    )
+    .err()
+    .unwrap();
+    assert_eq!(e.len(), 2, "{:?}", messages(&e));
 }

@@ -178,3 +178,132 @@ fn mutated_tracker_payloads_and_expressions_never_panic() {
         }
     }
 }
+
+/// A zip written by hand: each entry as (name, declared uncompressed size, raw deflate data,
+/// CRC-32). Enough of the format (no ZIP64, no data descriptors) for a reader to open it.
+fn zip_of(entries: &[(String, u32, &[u8], u32)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, size, data, crc) in entries {
+        let offset = out.len() as u32;
+        let header = |sig: u32, central: bool| {
+            let mut h = Vec::new();
+            h.extend(sig.to_le_bytes());
+            if central {
+                h.extend(20u16.to_le_bytes()); // made by
+            }
+            h.extend(20u16.to_le_bytes()); // version needed
+            h.extend(0u16.to_le_bytes()); // flags
+            h.extend(8u16.to_le_bytes()); // deflate
+            h.extend(0u32.to_le_bytes()); // time and date
+            h.extend(crc.to_le_bytes());
+            h.extend((data.len() as u32).to_le_bytes());
+            h.extend(size.to_le_bytes());
+            h.extend((name.len() as u16).to_le_bytes());
+            h.extend(0u16.to_le_bytes()); // extra
+            if central {
+                h.extend(0u16.to_le_bytes()); // comment
+                h.extend(0u16.to_le_bytes()); // disk
+                h.extend(0u16.to_le_bytes()); // internal attributes
+                h.extend(0u32.to_le_bytes()); // external attributes
+                h.extend(offset.to_le_bytes());
+            }
+            h.extend(name.as_bytes());
+            h
+        };
+        out.extend(header(0x0403_4b50, false));
+        out.extend_from_slice(data);
+        central.extend(header(0x0201_4b50, true));
+    }
+    let cd_offset = out.len() as u32;
+    out.extend(&central);
+    out.extend(0x0605_4b50u32.to_le_bytes());
+    out.extend([0u8; 4]); // disk numbers
+    out.extend((entries.len() as u16).to_le_bytes());
+    out.extend((entries.len() as u16).to_le_bytes());
+    out.extend((central.len() as u32).to_le_bytes());
+    out.extend(cd_offset.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+fn deflated(bytes: &[u8]) -> (Vec<u8>, u32) {
+    use std::io::Write;
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(bytes).unwrap();
+    (e.finish().unwrap(), crc32fast::hash(bytes))
+}
+
+fn refusal(workbook: Vec<u8>) -> String {
+    let errors = xlsform::read("bomb.xlsx", std::io::Cursor::new(workbook)).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    errors[0].to_string()
+}
+
+/// Issue 9: a workbook that would inflate past 64 MiB is refused before calamine reads it,
+/// whether its entries declare their true size or lie about it, and so is one with too many
+/// entries; a real workbook still reads.
+#[test]
+fn zip_bombs_are_refused_before_calamine_inflates_them() {
+    // 80 entries of 1 MiB of spaces each: about 80 KB on disk, 80 MiB inflated. (The same
+    // compressed bytes serve every entry, so the test compresses 1 MiB once.)
+    let mib = vec![b' '; 1 << 20];
+    let (data, crc) = deflated(&mib);
+    assert!(data.len() < 2048, "{}", data.len());
+    let honest: Vec<(String, u32, &[u8], u32)> = (0..80)
+        .map(|i| {
+            (
+                format!("xl/worksheets/sheet{i}.xml"),
+                1 << 20,
+                &data[..],
+                crc,
+            )
+        })
+        .collect();
+    let bomb = zip_of(&honest);
+    assert!(bomb.len() < 200_000, "{}", bomb.len());
+    let message = refusal(bomb);
+    assert!(
+        message.contains("bomb.xlsx") && message.contains("more than 64 MiB once unzipped"),
+        "{message}"
+    );
+    // The same entries claiming 1 KiB each pass the declared sum; inflating them is refused
+    // either by zip (9.x stops at the declared size and the CRC then fails: "damaged") or by
+    // the count of bytes actually inflated. Either way nothing reaches calamine.
+    let liar: Vec<(String, u32, &[u8], u32)> = honest
+        .iter()
+        .map(|(n, _, d, c)| (n.clone(), 1024, *d, *c))
+        .collect();
+    let message = refusal(zip_of(&liar));
+    assert!(
+        message.contains("more than 64 MiB once unzipped") || message.contains("damaged"),
+        "{message}"
+    );
+    // One shared-strings part of 70 MiB.
+    let (big, big_crc) = deflated(&vec![b'a'; 70 << 20]);
+    let message = refusal(zip_of(&[(
+        "xl/sharedStrings.xml".into(),
+        70 << 20,
+        &big[..],
+        big_crc,
+    )]));
+    assert!(
+        message.contains("more than 64 MiB once unzipped"),
+        "{message}"
+    );
+    // Too many entries, each empty.
+    let (empty, empty_crc) = deflated(b"");
+    let many: Vec<(String, u32, &[u8], u32)> = (0..1001)
+        .map(|i| (format!("e{i}"), 0, &empty[..], empty_crc))
+        .collect();
+    let message = refusal(zip_of(&many));
+    assert!(message.contains("more than 1000 entries"), "{message}");
+    // Not a zip at all, and a real workbook.
+    assert!(refusal(b"not a zip".to_vec()).contains("not an .xlsx workbook"));
+    let form = xlsform::read(
+        "phq2.xlsx",
+        std::io::Cursor::new(fixture("phq2-multilingual.xlsx")),
+    )
+    .unwrap();
+    assert!(!form.questions.is_empty());
+}

@@ -535,3 +535,44 @@ console-password-hint = { $count ->
     [one] At least { $count } character. The account's sessions end when it is reset.
    *[other] At least { $count } characters. The account's sessions end when it is reset.
 }
+
+## Record imports (issue 9): the import page, for the roles that write care records
+nav-imports = Import records
+capability-write_care_records = write or import care records
+imports-title = Import records
+imports-intro = Records exported from ODK Central, KoboToolbox, REDCap or DHIS2 Tracker go through the same checks, scoring, risk alerts and audit as records sent from a phone, written as you. Start with a dry run: it reads and checks every row and writes nothing.
+imports-source = Source
+imports-source-odk = ODK Central or KoboToolbox (submissions CSV)
+imports-source-redcap = REDCap (flat record export, CSV)
+imports-source-dhis2-tracker = DHIS2 Tracker (JSON payload)
+imports-file = Data file
+imports-file-hint = The export as the source system writes it, in UTF-8, at most { $size }.
+imports-mapping = Mapping file (TOML)
+imports-mapping-hint = Says which column becomes which scaleup field (docs/interoperability.md, Imports).
+imports-programme = Programme (DHIS2 Tracker only)
+imports-programme-none = None (not DHIS2)
+imports-dry-run = Dry run: check and count, write nothing
+imports-do = Upload
+imports-result-dry = Dry run of { $file }: nothing was written
+imports-result = Imported { $file }
+imports-rows = Rows read
+imports-rows-refused = Rows refused
+imports-created = Records created
+imports-updated = Records updated
+imports-unchanged = Records unchanged
+imports-conflicts = Kept as sync conflicts for review
+imports-rejected = Records rejected
+imports-would-create = Records that would be created
+imports-would-replace = Records that exist already (updated or left unchanged)
+imports-problems = Problems (file, row and column)
+imports-problems-more = Problems in all: { $count }. The first { $shown } are listed.
+imports-none = No problems.
+imports-dry-next = Nothing was written. To import, choose the same files again, untick the dry run and upload.
+imports-source-required = Choose the source of the file.
+imports-file-required = Choose the data file.
+imports-mapping-required = Choose the mapping file.
+imports-mapping-too-large = The mapping file is too large: at most 1 MiB.
+imports-mapping-not-text = The mapping file is not UTF-8 text: save it as UTF-8 and upload it again.
+imports-too-large = The upload is too large: at most { $size }. Import larger files with scaleup import on the server.
+imports-unreadable = The upload could not be read: choose the files and upload them again.
+imports-refused = This import did not run and nothing was written

@@ -546,3 +546,44 @@ console-password-hint = { $count ->
     [one] Al menos { $count } carácter. Las sesiones de la cuenta se cierran al restablecerla.
    *[other] Al menos { $count } caracteres. Las sesiones de la cuenta se cierran al restablecerla.
 }
+
+## Record imports (issue 9): the import page, for the roles that write care records
+nav-imports = Importar registros
+capability-write_care_records = registrar o importar registros de atención
+imports-title = Importar registros
+imports-intro = Los registros exportados de ODK Central, KoboToolbox, REDCap o DHIS2 Tracker pasan por las mismas comprobaciones, puntuaciones, alertas de riesgo y auditoría que los enviados desde un teléfono, guardados a su nombre. Empiece con una prueba: lee y comprueba cada fila y no guarda nada.
+imports-source = Origen
+imports-source-odk = ODK Central o KoboToolbox (CSV de envíos)
+imports-source-redcap = REDCap (exportación plana de registros, CSV)
+imports-source-dhis2-tracker = DHIS2 Tracker (contenido JSON)
+imports-file = Archivo de datos
+imports-file-hint = La exportación tal como la escribe el sistema de origen, en UTF-8, como máximo { $size }.
+imports-mapping = Archivo de correspondencia (TOML)
+imports-mapping-hint = Indica qué columna pasa a qué campo de scaleup (docs/interoperability.md, Imports).
+imports-programme = Programa (solo DHIS2 Tracker)
+imports-programme-none = Ninguno (no es DHIS2)
+imports-dry-run = Prueba: comprobar y contar, no guardar nada
+imports-do = Subir
+imports-result-dry = Prueba de { $file }: no se guardó nada
+imports-result = { $file } importado
+imports-rows = Filas leídas
+imports-rows-refused = Filas rechazadas
+imports-created = Registros creados
+imports-updated = Registros actualizados
+imports-unchanged = Registros sin cambios
+imports-conflicts = Guardados como conflictos de sincronización para revisar
+imports-rejected = Registros rechazados
+imports-would-create = Registros que se crearían
+imports-would-replace = Registros que ya existen (actualizados o sin cambios)
+imports-problems = Problemas (archivo, fila y columna)
+imports-problems-more = Problemas en total: { $count }. Se listan los primeros { $shown }.
+imports-none = Sin problemas.
+imports-dry-next = No se guardó nada. Para importar, elija de nuevo los mismos archivos, desmarque la prueba y suba.
+imports-source-required = Elija el origen del archivo.
+imports-file-required = Elija el archivo de datos.
+imports-mapping-required = Elija el archivo de correspondencia.
+imports-mapping-too-large = El archivo de correspondencia es demasiado grande: como máximo 1 MiB.
+imports-mapping-not-text = El archivo de correspondencia no es texto UTF-8: guárdelo en UTF-8 y súbalo de nuevo.
+imports-too-large = La subida es demasiado grande: como máximo { $size }. Importe archivos más grandes con scaleup import en el servidor.
+imports-unreadable = No se pudo leer la subida: elija los archivos y súbalos de nuevo.
+imports-refused = Esta importación no se hizo y no se guardó nada

@@ -544,3 +544,44 @@ console-password-hint = { $count ->
     [one] Au moins { $count } caractère. Les sessions du compte se ferment à la réinitialisation.
    *[other] Au moins { $count } caractères. Les sessions du compte se ferment à la réinitialisation.
 }
+
+## Record imports (issue 9): the import page, for the roles that write care records
+nav-imports = Importer des dossiers
+capability-write_care_records = saisir ou importer des dossiers de soins
+imports-title = Importer des dossiers
+imports-intro = Les dossiers exportés d’ODK Central, KoboToolbox, REDCap ou DHIS2 Tracker passent par les mêmes contrôles, scores, alertes de risque et journal d’audit que ceux envoyés depuis un téléphone, enregistrés en votre nom. Commencez par un essai à blanc : il lit et vérifie chaque ligne sans rien écrire.
+imports-source = Source
+imports-source-odk = ODK Central ou KoboToolbox (CSV des soumissions)
+imports-source-redcap = REDCap (export plat des enregistrements, CSV)
+imports-source-dhis2-tracker = DHIS2 Tracker (charge utile JSON)
+imports-file = Fichier de données
+imports-file-hint = L’export tel que le système source l’écrit, en UTF-8, { $size } au plus.
+imports-mapping = Fichier de correspondance (TOML)
+imports-mapping-hint = Indique quelle colonne devient quel champ de scaleup (docs/interoperability.md, Imports).
+imports-programme = Programme (DHIS2 Tracker seulement)
+imports-programme-none = Aucun (pas DHIS2)
+imports-dry-run = Essai à blanc : vérifier et compter, ne rien écrire
+imports-do = Téléverser
+imports-result-dry = Essai à blanc de { $file } : rien n’a été écrit
+imports-result = { $file } importé
+imports-rows = Lignes lues
+imports-rows-refused = Lignes refusées
+imports-created = Dossiers créés
+imports-updated = Dossiers mis à jour
+imports-unchanged = Dossiers inchangés
+imports-conflicts = Gardés comme conflits de synchronisation à examiner
+imports-rejected = Dossiers rejetés
+imports-would-create = Dossiers qui seraient créés
+imports-would-replace = Dossiers déjà présents (mis à jour ou inchangés)
+imports-problems = Problèmes (fichier, ligne et colonne)
+imports-problems-more = Problèmes au total : { $count }. Les { $shown } premiers sont listés.
+imports-none = Aucun problème.
+imports-dry-next = Rien n’a été écrit. Pour importer, choisissez à nouveau les mêmes fichiers, décochez l’essai à blanc et téléversez.
+imports-source-required = Choisissez la source du fichier.
+imports-file-required = Choisissez le fichier de données.
+imports-mapping-required = Choisissez le fichier de correspondance.
+imports-mapping-too-large = Le fichier de correspondance est trop volumineux : 1 Mio au plus.
+imports-mapping-not-text = Le fichier de correspondance n’est pas du texte UTF-8 : enregistrez-le en UTF-8 et téléversez-le à nouveau.
+imports-too-large = Le téléversement est trop volumineux : { $size } au plus. Importez les fichiers plus gros avec scaleup import sur le serveur.
+imports-unreadable = Le téléversement n’a pas pu être lu : choisissez les fichiers et téléversez-les à nouveau.
+imports-refused = Cet import n’a pas eu lieu et rien n’a été écrit

@@ -548,3 +548,44 @@ console-password-hint = { $count ->
     [one] कम से कम { $count } अक्षर। रीसेट होने पर खाते के सत्र बंद हो जाते हैं।
    *[other] कम से कम { $count } अक्षर। रीसेट होने पर खाते के सत्र बंद हो जाते हैं।
 }
+
+## Record imports (issue 9): the import page, for the roles that write care records
+nav-imports = रिकॉर्ड आयात करें
+capability-write_care_records = देखभाल रिकॉर्ड लिखने या आयात करने
+imports-title = रिकॉर्ड आयात करें
+imports-intro = ODK Central, KoboToolbox, REDCap या DHIS2 Tracker से निर्यात किए गए रिकॉर्ड उन्हीं जाँचों, स्कोरिंग, जोखिम अलर्ट और ऑडिट से गुज़रते हैं जिनसे फ़ोन से भेजे गए रिकॉर्ड, और आपके नाम से लिखे जाते हैं। पहले परीक्षण चलाएँ: यह हर पंक्ति पढ़कर जाँचता है और कुछ नहीं लिखता।
+imports-source = स्रोत
+imports-source-odk = ODK Central या KoboToolbox (सबमिशन CSV)
+imports-source-redcap = REDCap (फ़्लैट रिकॉर्ड निर्यात, CSV)
+imports-source-dhis2-tracker = DHIS2 Tracker (JSON पेलोड)
+imports-file = डेटा फ़ाइल
+imports-file-hint = निर्यात वैसा ही जैसा स्रोत प्रणाली लिखती है, UTF-8 में, अधिकतम { $size }।
+imports-mapping = मैपिंग फ़ाइल (TOML)
+imports-mapping-hint = बताती है कि कौन-सा कॉलम scaleup का कौन-सा फ़ील्ड बनता है (docs/interoperability.md, Imports)।
+imports-programme = कार्यक्रम (केवल DHIS2 Tracker)
+imports-programme-none = कोई नहीं (DHIS2 नहीं)
+imports-dry-run = परीक्षण: जाँचें और गिनें, कुछ न लिखें
+imports-do = अपलोड करें
+imports-result-dry = { $file } का परीक्षण: कुछ नहीं लिखा गया
+imports-result = { $file } आयात हुई
+imports-rows = पढ़ी गई पंक्तियाँ
+imports-rows-refused = अस्वीकृत पंक्तियाँ
+imports-created = बनाए गए रिकॉर्ड
+imports-updated = अद्यतन रिकॉर्ड
+imports-unchanged = अपरिवर्तित रिकॉर्ड
+imports-conflicts = समीक्षा के लिए सिंक टकराव के रूप में रखे गए
+imports-rejected = अस्वीकृत रिकॉर्ड
+imports-would-create = रिकॉर्ड जो बनाए जाएँगे
+imports-would-replace = रिकॉर्ड जो पहले से हैं (अद्यतन होंगे या वैसे ही रहेंगे)
+imports-problems = समस्याएँ (फ़ाइल, पंक्ति और कॉलम)
+imports-problems-more = कुल समस्याएँ: { $count }। पहली { $shown } सूचीबद्ध हैं।
+imports-none = कोई समस्या नहीं।
+imports-dry-next = कुछ नहीं लिखा गया। आयात करने के लिए वही फ़ाइलें फिर चुनें, परीक्षण का निशान हटाएँ और अपलोड करें।
+imports-source-required = फ़ाइल का स्रोत चुनें।
+imports-file-required = डेटा फ़ाइल चुनें।
+imports-mapping-required = मैपिंग फ़ाइल चुनें।
+imports-mapping-too-large = मैपिंग फ़ाइल बहुत बड़ी है: अधिकतम 1 MiB।
+imports-mapping-not-text = मैपिंग फ़ाइल UTF-8 पाठ नहीं है: इसे UTF-8 में सहेजकर फिर अपलोड करें।
+imports-too-large = अपलोड बहुत बड़ा है: अधिकतम { $size }। बड़ी फ़ाइलें सर्वर पर scaleup import से आयात करें।
+imports-unreadable = अपलोड पढ़ा नहीं जा सका: फ़ाइलें चुनकर फिर अपलोड करें।
+imports-refused = यह आयात नहीं हुआ और कुछ नहीं लिखा गया

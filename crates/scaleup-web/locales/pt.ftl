@@ -547,3 +547,44 @@ console-password-hint = { $count ->
     [one] Pelo menos { $count } carácter. As sessões da conta terminam quando é reposta.
    *[other] Pelo menos { $count } caracteres. As sessões da conta terminam quando é reposta.
 }
+
+## Record imports (issue 9): the import page, for the roles that write care records
+nav-imports = Importar registos
+capability-write_care_records = registar ou importar registos de cuidados
+imports-title = Importar registos
+imports-intro = Os registos exportados do ODK Central, KoboToolbox, REDCap ou DHIS2 Tracker passam pelas mesmas verificações, pontuações, alertas de risco e auditoria que os enviados de um telemóvel, gravados em seu nome. Comece por um ensaio: lê e verifica cada linha e não grava nada.
+imports-source = Origem
+imports-source-odk = ODK Central ou KoboToolbox (CSV das submissões)
+imports-source-redcap = REDCap (exportação plana de registos, CSV)
+imports-source-dhis2-tracker = DHIS2 Tracker (conteúdo JSON)
+imports-file = Ficheiro de dados
+imports-file-hint = A exportação tal como o sistema de origem a escreve, em UTF-8, no máximo { $size }.
+imports-mapping = Ficheiro de correspondência (TOML)
+imports-mapping-hint = Diz que coluna passa a que campo do scaleup (docs/interoperability.md, Imports).
+imports-programme = Programa (só DHIS2 Tracker)
+imports-programme-none = Nenhum (não é DHIS2)
+imports-dry-run = Ensaio: verificar e contar, não gravar nada
+imports-do = Carregar
+imports-result-dry = Ensaio de { $file }: nada foi gravado
+imports-result = { $file } importado
+imports-rows = Linhas lidas
+imports-rows-refused = Linhas recusadas
+imports-created = Registos criados
+imports-updated = Registos atualizados
+imports-unchanged = Registos sem alteração
+imports-conflicts = Guardados como conflitos de sincronização para rever
+imports-rejected = Registos rejeitados
+imports-would-create = Registos que seriam criados
+imports-would-replace = Registos que já existem (atualizados ou sem alteração)
+imports-problems = Problemas (ficheiro, linha e coluna)
+imports-problems-more = Problemas no total: { $count }. São listados os primeiros { $shown }.
+imports-none = Sem problemas.
+imports-dry-next = Nada foi gravado. Para importar, escolha de novo os mesmos ficheiros, desmarque o ensaio e carregue.
+imports-source-required = Escolha a origem do ficheiro.
+imports-file-required = Escolha o ficheiro de dados.
+imports-mapping-required = Escolha o ficheiro de correspondência.
+imports-mapping-too-large = O ficheiro de correspondência é demasiado grande: no máximo 1 MiB.
+imports-mapping-not-text = O ficheiro de correspondência não é texto UTF-8: guarde-o em UTF-8 e carregue-o de novo.
+imports-too-large = O carregamento é demasiado grande: no máximo { $size }. Importe ficheiros maiores com scaleup import no servidor.
+imports-unreadable = Não foi possível ler o carregamento: escolha os ficheiros e carregue-os de novo.
+imports-refused = Esta importação não foi feita e nada foi gravado

@@ -545,3 +545,44 @@ console-password-hint = { $count ->
     [one] Angalau herufi { $count }. Vipindi vya akaunti hukoma ikiwekwa upya.
    *[other] Angalau herufi { $count }. Vipindi vya akaunti hukoma ikiwekwa upya.
 }
+
+## Record imports (issue 9): the import page, for the roles that write care records
+nav-imports = Leta rekodi
+capability-write_care_records = kuandika au kuleta rekodi za huduma
+imports-title = Leta rekodi
+imports-intro = Rekodi zilizotolewa kutoka ODK Central, KoboToolbox, REDCap au DHIS2 Tracker hupitia ukaguzi, upimaji alama, tahadhari za hatari na ukaguzi wa kumbukumbu sawa na rekodi zinazotumwa kutoka simu, zikiandikwa kwa jina lako. Anza na jaribio: linasoma na kukagua kila safu bila kuandika chochote.
+imports-source = Chanzo
+imports-source-odk = ODK Central au KoboToolbox (CSV ya mawasilisho)
+imports-source-redcap = REDCap (rekodi zilizotolewa kwa jedwali moja, CSV)
+imports-source-dhis2-tracker = DHIS2 Tracker (JSON)
+imports-file = Faili ya data
+imports-file-hint = Faili kama mfumo wa chanzo unavyoiandika, kwa UTF-8, isiyozidi { $size }.
+imports-mapping = Faili ya ulinganishaji (TOML)
+imports-mapping-hint = Inaeleza kila safu wima inakuwa sehemu gani ya scaleup (docs/interoperability.md, Imports).
+imports-programme = Programu (DHIS2 Tracker pekee)
+imports-programme-none = Hakuna (si DHIS2)
+imports-dry-run = Jaribio: kagua na uhesabu, usiandike chochote
+imports-do = Pakia
+imports-result-dry = Jaribio la { $file }: hakuna kilichoandikwa
+imports-result = { $file } imeletwa
+imports-rows = Safu zilizosomwa
+imports-rows-refused = Safu zilizokataliwa
+imports-created = Rekodi zilizoundwa
+imports-updated = Rekodi zilizosasishwa
+imports-unchanged = Rekodi zisizobadilika
+imports-conflicts = Zimewekwa kama migongano ya usawazishaji ili zikaguliwe
+imports-rejected = Rekodi zilizokataliwa
+imports-would-create = Rekodi ambazo zingeundwa
+imports-would-replace = Rekodi ambazo tayari zipo (zingesasishwa au kubaki zilivyo)
+imports-problems = Matatizo (faili, safu na safu wima)
+imports-problems-more = Matatizo yote: { $count }. Ya kwanza { $shown } yameorodheshwa.
+imports-none = Hakuna matatizo.
+imports-dry-next = Hakuna kilichoandikwa. Ili kuleta, chagua faili zilezile tena, ondoa alama ya jaribio kisha upakie.
+imports-source-required = Chagua chanzo cha faili.
+imports-file-required = Chagua faili ya data.
+imports-mapping-required = Chagua faili ya ulinganishaji.
+imports-mapping-too-large = Faili ya ulinganishaji ni kubwa mno: isizidi MiB 1.
+imports-mapping-not-text = Faili ya ulinganishaji si maandishi ya UTF-8: ihifadhi kwa UTF-8 kisha uipakie tena.
+imports-too-large = Upakiaji ni mkubwa mno: usizidi { $size }. Leta faili kubwa zaidi kwa scaleup import kwenye seva.
+imports-unreadable = Upakiaji haukuweza kusomwa: chagua faili kisha uzipakie tena.
+imports-refused = Uletaji huu haukufanyika na hakuna kilichoandikwa

@@ -35,6 +35,8 @@ pub struct AppState {
     pub ui: UiConfig,
     /// The analysis slots of this server and the limits on analysis uploads.
     pub analyses: analyses::AnalysisLimits,
+    /// The bound and the spool folder of multipart imports (the API's and the page's).
+    pub imports: crate::imports::ImportLimits,
     /// Trusted proxies, who may read `/metrics`, and the counters behind it (`ops`).
     pub ops: crate::ops::OpsConfig,
 }

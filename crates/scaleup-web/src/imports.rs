@@ -11,14 +11,14 @@ use crate::api::{AppState, Body};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{FromRequest, State};
 use axum::http::StatusCode;
 use scaleup_domain::role::Capability;
 use scaleup_interop::import::mapping::{Mapping, Rows};
-use scaleup_interop::import::{ImportedRecord, Targets, Unit, dhis2};
+use scaleup_interop::import::{ImportedRecord, Location, Targets, Unit, dhis2};
 use scaleup_storage::{AckStatus, Actor, IncomingRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 /// Most problems listed in a report (the rest are counted).
@@ -215,7 +215,8 @@ pub async fn resolve_targets(
     Ok(targets)
 }
 
-/// The body of an import request.
+/// The body of an import request sent as JSON (at most 16 MiB, like a sync push); larger
+/// files go as `multipart/form-data`, which is spooled to disk ([`ImportLimits`]).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImportBody {
@@ -231,6 +232,136 @@ pub struct ImportBody {
     /// DHIS2 Tracker only: the programme (code) the tracked entities are clients of.
     #[serde(default)]
     programme: Option<String>,
+}
+
+/// Limits of multipart imports (the API's and the page's), part of `AppState`.
+#[derive(Clone, Debug)]
+pub struct ImportLimits {
+    /// Most bytes of an upload, decompressed; past it the request gets 413
+    /// (`scaleup serve --import-max-bytes`).
+    pub max_bytes: u64,
+    /// Where uploads are spooled (the system's temporary folder when `None`). The files are
+    /// unlinked from the start, so nothing is left behind.
+    pub spool_dir: Option<std::path::PathBuf>,
+}
+
+/// The default bound of an upload: 1 GiB.
+pub const DEFAULT_MAX_UPLOAD: u64 = 1 << 30;
+
+/// Most bytes of a mapping file.
+pub const MAX_MAPPING_BYTES: u64 = 1 << 20;
+
+/// Units read ahead of the pushes: the reader waits when the queue is full, so memory holds
+/// this many units and one batch, whatever the file's size.
+const UNIT_QUEUE: usize = 256;
+
+impl Default for ImportLimits {
+    fn default() -> Self {
+        ImportLimits {
+            max_bytes: DEFAULT_MAX_UPLOAD,
+            spool_dir: None,
+        }
+    }
+}
+
+/// Which kind of export a request carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// ODK Central or KoboToolbox submission CSV.
+    Odk,
+    /// REDCap flat record export (CSV).
+    Redcap,
+    /// DHIS2 Tracker payload (JSON).
+    Dhis2Tracker,
+}
+
+impl Source {
+    /// Every source, in the order a form lists them.
+    pub const ALL: [Source; 3] = [Source::Odk, Source::Redcap, Source::Dhis2Tracker];
+
+    /// The name in routes and forms: `odk`, `redcap`, `dhis2-tracker`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Odk => "odk",
+            Source::Redcap => "redcap",
+            Source::Dhis2Tracker => "dhis2-tracker",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// The export's bytes: a JSON request's text, or a section of a spooled upload.
+pub(crate) enum Content {
+    Text(axum::body::Bytes),
+    Spooled(crate::spool::Section),
+}
+
+impl Content {
+    /// A reader from the start (blocking I/O for a spooled upload).
+    fn open(&self) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        Ok(match self {
+            Content::Text(b) => Box::new(std::io::Cursor::new(b.clone())),
+            Content::Spooled(s) => Box::new(s.open()?),
+        })
+    }
+}
+
+/// One import, however it arrived.
+pub(crate) struct ImportRequest {
+    pub source: Source,
+    pub mapping: String,
+    pub content: Content,
+    /// The name reports give the file.
+    pub file_name: String,
+    pub dry_run: bool,
+    /// DHIS2 Tracker only.
+    pub programme: Option<String>,
+}
+
+/// What an import did: the summary, the first [`MAX_PROBLEMS`] problems (file, row and
+/// column, never a value) and how many there were.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportReport {
+    pub summary: Summary,
+    pub problems: Vec<String>,
+    pub problems_total: u64,
+}
+
+/// Why an import did not run: the mapping or the file cannot be used (nothing was written),
+/// or the store failed.
+pub(crate) enum ImportFailure {
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    Store(StoreError),
+    Internal(&'static str),
+}
+
+impl From<StoreError> for ImportFailure {
+    fn from(e: StoreError) -> Self {
+        ImportFailure::Store(e)
+    }
+}
+
+impl From<ImportFailure> for ApiError {
+    fn from(f: ImportFailure) -> Self {
+        match f {
+            ImportFailure::Invalid { field, message } => ApiError::invalid(field, message),
+            ImportFailure::Store(e) => e.into(),
+            ImportFailure::Internal(cause) => {
+                tracing::error!(cause, "import failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something went wrong",
+                )
+            }
+        }
+    }
 }
 
 fn today() -> (scaleup_domain::date::Date, String) {
@@ -255,125 +386,340 @@ fn today() -> (scaleup_domain::date::Date, String) {
     (date, stamp)
 }
 
-fn unprocessable(errors: &[scaleup_interop::import::ImportError]) -> ApiError {
+fn invalid(field: &'static str, errors: &[scaleup_interop::import::ImportError]) -> ImportFailure {
     let lines: Vec<String> = errors.iter().take(50).map(|e| e.to_string()).collect();
-    ApiError::invalid("mapping", lines.join("; "))
+    ImportFailure::Invalid {
+        field,
+        message: lines.join("; "),
+    }
 }
 
-async fn run(
-    state: &AppState,
-    caller: &Caller,
-    source: &'static str,
-    body: ImportBody,
-) -> Result<Json<Value>, ApiError> {
-    caller.require(Capability::WriteCareRecords)?;
-    let file = body
-        .file_name
-        .clone()
-        .filter(|f| !f.trim().is_empty() && f.len() <= 200)
-        .unwrap_or_else(|| "upload".into());
+/// Runs one import as `actor`: the reader streams the content on the blocking pool and hands
+/// units through a bounded queue to [`Importer`], which pushes them in batches. The caller has
+/// checked `Capability::WriteCareRecords` before reading the upload.
+pub(crate) async fn import(
+    store: &Store,
+    actor: &Actor,
+    request: ImportRequest,
+) -> Result<ImportReport, ImportFailure> {
+    let ImportRequest {
+        source,
+        mapping,
+        content,
+        file_name,
+        dry_run,
+        programme,
+    } = request;
     let (today, now) = today();
-    let mut device = "dhis2";
-    let units: Vec<Unit> = if source == "dhis2-tracker" {
-        let mapping = scaleup_interop::dhis2::Mapping::from_toml(&body.mapping)
-            .map_err(|e| ApiError::invalid("mapping", e.to_string()))?;
-        let programme = body
-            .programme
-            .clone()
-            .ok_or_else(|| ApiError::invalid("programme", "name the programme (code)"))?;
-        let targets = resolve_targets(&state.store, &caller.actor, &[]).await?;
-        let content = body.content;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Unit>(UNIT_QUEUE);
+    let device: String;
+    let reading = if source == Source::Dhis2Tracker {
+        device = "dhis2".into();
+        let mapping = scaleup_interop::dhis2::Mapping::from_toml(&mapping).map_err(|e| {
+            ImportFailure::Invalid {
+                field: "mapping",
+                message: e.to_string(),
+            }
+        })?;
+        let programme = programme.ok_or(ImportFailure::Invalid {
+            field: "programme",
+            message: "name the programme (code)".into(),
+        })?;
+        let targets = resolve_targets(store, actor, &[]).await?;
         tokio::task::spawn_blocking(move || {
+            let at = || Location::file(&file_name);
+            // A broken JSON is refused before any record is sent: one pass that checks only
+            // the syntax (nothing is kept), then the reader's two.
+            let input = content
+                .open()
+                .map_err(|_| vec![at().error("the file could not be read")])?;
+            let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(input));
+            serde::de::IgnoredAny::deserialize(&mut de)
+                .and_then(|_| de.end())
+                .map_err(|e| {
+                    vec![at().row(e.line() as u64).error(if e.is_eof() {
+                        "the JSON ends early (a truncated file)"
+                    } else {
+                        "not valid JSON (the row is the line of the file)"
+                    })]
+                })?;
             let mut reader =
-                dhis2::TrackerReader::new(&file, &mapping, &targets, &programme, today, &now)
-                    .map_err(|e| unprocessable(&[e]))?;
-            let mut units = Vec::new();
+                dhis2::TrackerReader::new(&file_name, &mapping, &targets, &programme, today, &now)
+                    .map_err(|e| vec![e])?;
             reader
-                .read(|| Ok(content.as_bytes()), &mut |u| units.push(u))
-                .map_err(|e| unprocessable(&[e]))?;
-            Ok::<_, ApiError>(units)
+                .read(|| content.open(), &mut |u| {
+                    // The receiver is gone only when the pushes failed; the rest is moot.
+                    let _ = tx.blocking_send(u);
+                })
+                .map_err(|e| vec![e])
         })
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "something went wrong",
-            )
-        })??
     } else {
         let mapping =
-            Mapping::from_toml("mapping", &body.mapping).map_err(|e| unprocessable(&[e]))?;
-        let allowed: &[&str] = if source == "odk" {
+            Mapping::from_toml("mapping", &mapping).map_err(|e| invalid("mapping", &[e]))?;
+        let allowed: &[&str] = if source == Source::Odk {
             &["odk", "kobo"]
         } else {
             &["redcap"]
         };
         if !allowed.contains(&mapping.source.as_str()) {
-            return Err(ApiError::invalid(
-                "mapping",
-                format!("source: this route reads {}", allowed.join(" or ")),
+            return Err(ImportFailure::Invalid {
+                field: "mapping",
+                message: format!("source: this route reads {}", allowed.join(" or ")),
+            });
+        }
+        device = mapping.source.as_str().to_string();
+        let usernames: Vec<String> = mapping.users.values().cloned().collect();
+        let targets = resolve_targets(store, actor, &usernames).await?;
+        tokio::task::spawn_blocking(move || {
+            let input = content.open().map_err(|_| {
+                vec![Location::file(&file_name).error("the file could not be read")]
+            })?;
+            let rows = Rows::new(&file_name, input, &mapping, &targets, today, &now)?;
+            for unit in rows {
+                if tx.blocking_send(unit).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    };
+    let mut importer = Importer::new(store, actor.clone(), &device, DEFAULT_BATCH, dry_run);
+    let mut pushed = Ok(());
+    while let Some(unit) = rx.recv().await {
+        if let Err(e) = importer.unit(unit).await {
+            pushed = Err(e);
+            break;
+        }
+    }
+    // Stops the reader if the pushes failed.
+    drop(rx);
+    let read = reading
+        .await
+        .map_err(|_| ImportFailure::Internal("the import reader task failed"))?;
+    pushed?;
+    read.map_err(|e| invalid("mapping", &e))?;
+    let (summary, problems, problems_total) = importer.finish().await?;
+    Ok(ImportReport {
+        summary,
+        problems,
+        problems_total,
+    })
+}
+
+/// The parts of a multipart import: `mapping` (a file or a text field), `file` (the export),
+/// `file_name`, `dry_run` (`true`, `1` or `on`), `programme`; `_csrf` for the page.
+pub(crate) struct ImportForm {
+    pub form: crate::spool::SpooledForm,
+}
+
+/// Why a multipart upload was refused before it was read.
+pub(crate) enum UploadRefusal {
+    /// Not multipart/form-data.
+    NotMultipart,
+    TooLarge(u64),
+    Broken,
+    Malformed,
+    Disk,
+}
+
+/// Spools a multipart request body and finds its parts (the role was checked before).
+pub(crate) async fn read_form(
+    limits: &ImportLimits,
+    req: axum::extract::Request,
+) -> Result<ImportForm, UploadRefusal> {
+    let boundary = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::ui::forms::boundary_of)
+        .ok_or(UploadRefusal::NotMultipart)?;
+    let spool = crate::spool::spool(req.into_body(), limits.max_bytes, limits.spool_dir.clone())
+        .await
+        .map_err(|e| match e {
+            crate::spool::SpoolError::TooLarge(n) => UploadRefusal::TooLarge(n),
+            crate::spool::SpoolError::Broken => UploadRefusal::Broken,
+            crate::spool::SpoolError::Disk(e) => {
+                tracing::error!(error = %e, "an import upload could not be spooled");
+                UploadRefusal::Disk
+            }
+        })?;
+    let form = tokio::task::spawn_blocking(move || {
+        crate::spool::SpooledForm::read(&spool, &boundary, 4096, &["mapping"], MAX_MAPPING_BYTES)
+    })
+    .await
+    .map_err(|_| UploadRefusal::Disk)?
+    .map_err(|e| match e {
+        crate::spool::FormError::Malformed => UploadRefusal::Malformed,
+        crate::spool::FormError::Io(e) => {
+            tracing::error!(error = %e, "an import upload could not be read back");
+            UploadRefusal::Disk
+        }
+    })?;
+    Ok(ImportForm { form })
+}
+
+/// A checkbox or flag field: `true`, `1`, `on`, `yes`.
+pub(crate) fn truthy(v: Option<&str>) -> bool {
+    v.is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "on" | "yes"))
+}
+
+/// The mapping's text from a form: a file part or a text field.
+pub(crate) enum MappingPart {
+    Missing,
+    TooLarge,
+    NotText,
+    Text(String),
+}
+
+impl ImportForm {
+    pub fn mapping(&self) -> MappingPart {
+        if let Some((_, small, _)) = self.form.file("mapping") {
+            return match small {
+                None => MappingPart::TooLarge,
+                Some(b) => match std::str::from_utf8(b) {
+                    Ok(t) => MappingPart::Text(t.to_string()),
+                    Err(_) => MappingPart::NotText,
+                },
+            };
+        }
+        match self.form.text("mapping") {
+            Some(t) => MappingPart::Text(t.to_string()),
+            None if self.form.has_text_part("mapping") => MappingPart::TooLarge,
+            None => MappingPart::Missing,
+        }
+    }
+}
+
+fn bad_upload(r: UploadRefusal) -> ApiError {
+    match r {
+        UploadRefusal::NotMultipart => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the import as JSON (application/json, at most 16 MiB) or as multipart/form-data",
+        ),
+        UploadRefusal::TooLarge(n) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the upload is larger than {n} bytes, the server's import limit"),
+        ),
+        UploadRefusal::Broken => ApiError::invalid(
+            "body",
+            "the upload broke off, or is not the gzip its Content-Encoding says",
+        ),
+        UploadRefusal::Malformed => ApiError::invalid(
+            "body",
+            "not multipart/form-data (RFC 7578) with at most 20 parts",
+        ),
+        UploadRefusal::Disk => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong",
+        ),
+    }
+}
+
+async fn run(
+    state: &AppState,
+    caller: &Caller,
+    source: Source,
+    req: axum::extract::Request,
+) -> Result<Json<ImportReport>, ApiError> {
+    // The role first: nobody else makes the server read an upload.
+    caller.require(Capability::WriteCareRecords)?;
+    let content_type = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let request = if content_type.starts_with("multipart/form-data") {
+        // Programs send multipart with their token; a browser uses the page, with its form
+        // token (a session cookie alone does not carry a multipart import).
+        if !crate::ui::security::has_bearer(req.headers()) {
+            return Err(ApiError::forbidden(
+                "a multipart import needs a bearer token (browsers use the import page, /imports)",
             ));
         }
-        device = mapping.source.as_str();
-        let usernames: Vec<String> = mapping.users.values().cloned().collect();
-        let targets = resolve_targets(&state.store, &caller.actor, &usernames).await?;
-        let content = body.content;
-        tokio::task::spawn_blocking(move || {
-            let rows = Rows::new(&file, content.as_bytes(), &mapping, &targets, today, &now)
-                .map_err(|e| unprocessable(&e))?;
-            Ok::<_, ApiError>(rows.collect::<Vec<Unit>>())
-        })
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "something went wrong",
-            )
-        })??
+        let upload = read_form(&state.imports, req).await.map_err(bad_upload)?;
+        let mapping = match upload.mapping() {
+            MappingPart::Text(t) => t,
+            MappingPart::Missing => {
+                return Err(ApiError::invalid("mapping", "send the mapping file (TOML)"));
+            }
+            MappingPart::TooLarge => {
+                return Err(ApiError::invalid(
+                    "mapping",
+                    format!("a mapping file is at most {MAX_MAPPING_BYTES} bytes"),
+                ));
+            }
+            MappingPart::NotText => {
+                return Err(ApiError::invalid("mapping", "not UTF-8 text"));
+            }
+        };
+        let Some((name, _, section)) = upload.form.file("file") else {
+            return Err(ApiError::invalid(
+                "file",
+                "send the export as the `file` part",
+            ));
+        };
+        let file_name = upload
+            .form
+            .text("file_name")
+            .map(crate::spool::clean_file_name)
+            .filter(|f| !f.is_empty())
+            .unwrap_or_else(|| name.to_string());
+        ImportRequest {
+            source,
+            mapping,
+            content: Content::Spooled(
+                section
+                    .try_clone()
+                    .map_err(|_| bad_upload(UploadRefusal::Disk))?,
+            ),
+            file_name,
+            dry_run: truthy(upload.form.text("dry_run")),
+            programme: upload.form.text("programme").map(str::to_string),
+        }
+    } else {
+        let Body(body) = Body::<ImportBody>::from_request(req, state).await?;
+        ImportRequest {
+            source,
+            mapping: body.mapping,
+            content: Content::Text(body.content.into()),
+            file_name: body
+                .file_name
+                .filter(|f| !f.trim().is_empty() && f.len() <= 200)
+                .unwrap_or_else(|| "upload".into()),
+            dry_run: body.dry_run,
+            programme: body.programme,
+        }
     };
-    let mut importer = Importer::new(
-        &state.store,
-        caller.actor.clone(),
-        device,
-        DEFAULT_BATCH,
-        body.dry_run,
-    );
-    for unit in units {
-        importer.unit(unit).await?;
-    }
-    let (summary, problems, count) = importer.finish().await?;
-    Ok(Json(json!({
-        "summary": summary,
-        "problems": problems,
-        "problems_total": count,
-    })))
+    Ok(Json(import(&state.store, &caller.actor, request).await?))
 }
 
 /// `POST /api/v1/imports/odk`: an ODK Central or KoboToolbox submission CSV.
 pub async fn import_odk(
     State(state): State<AppState>,
     caller: Caller,
-    Body(body): Body<ImportBody>,
-) -> Result<Json<Value>, ApiError> {
-    run(&state, &caller, "odk", body).await
+    req: axum::extract::Request,
+) -> Result<Json<ImportReport>, ApiError> {
+    run(&state, &caller, Source::Odk, req).await
 }
 
 /// `POST /api/v1/imports/redcap`: a REDCap flat record export.
 pub async fn import_redcap(
     State(state): State<AppState>,
     caller: Caller,
-    Body(body): Body<ImportBody>,
-) -> Result<Json<Value>, ApiError> {
-    run(&state, &caller, "redcap", body).await
+    req: axum::extract::Request,
+) -> Result<Json<ImportReport>, ApiError> {
+    run(&state, &caller, Source::Redcap, req).await
 }
 
 /// `POST /api/v1/imports/dhis2-tracker`: a DHIS2 Tracker payload.
 pub async fn import_dhis2_tracker(
     State(state): State<AppState>,
     caller: Caller,
-    Body(body): Body<ImportBody>,
-) -> Result<Json<Value>, ApiError> {
-    run(&state, &caller, "dhis2-tracker", body).await
+    req: axum::extract::Request,
+) -> Result<Json<ImportReport>, ApiError> {
+    run(&state, &caller, Source::Dhis2Tracker, req).await
 }

@@ -28,6 +28,7 @@ mod indicators;
 pub mod notify;
 pub mod openapi;
 pub mod ops;
+mod spool;
 pub mod ui;
 
 pub use api::{AppState, MAX_BATCH, UiConfig, router};

@@ -382,7 +382,7 @@ pub const ROUTES: &[RouteDoc] = &[
     r(
         "post",
         "/imports/odk",
-        "Import an ODK Central or KoboToolbox submission CSV through a mapping file, as `scaleup import odk`: records pushed by the sync path as the caller (device import:odk or import:kobo); counsellors and supervisors; body up to 16 MiB",
+        "Import an ODK Central or KoboToolbox submission CSV through a mapping file, as `scaleup import odk`: records pushed by the sync path as the caller (device import:odk or import:kobo); counsellors and supervisors; a JSON body of at most 16 MiB, or multipart/form-data (with a bearer token) spooled to disk up to the server's import limit (`serve --import-max-bytes`, 1 GiB by default)",
         "import",
         true,
     ),
@@ -1359,6 +1359,12 @@ fn response_schemas() -> Value {
             "file_name": {"type": "string", "maxLength": 200, "description": "the name reports use for the file (default upload)"},
             "dry_run": {"type": "boolean", "description": "read, map and check every row; write nothing"},
             "programme": {"type": "string", "description": "dhis2-tracker: the programme (code) the tracked entities are clients of"}}},
+        "ImportUpload": {"type": "object", "required": ["file", "mapping"], "properties": {
+            "file": {"type": "string", "contentMediaType": "application/octet-stream", "description": "the export: CSV (odk, redcap) or JSON (dhis2-tracker), UTF-8; written to a temporary file as it arrives and read from there a row at a time"},
+            "mapping": {"type": "string", "maxLength": 1048576, "description": "the mapping file (TOML), as a file part or a text field"},
+            "file_name": {"type": "string", "maxLength": 200, "description": "the name reports use for the file (default: the file part's name)"},
+            "dry_run": {"type": "string", "description": "true, 1, on or yes: read, map and check every row; write nothing"},
+            "programme": {"type": "string", "description": "dhis2-tracker: the programme (code) the tracked entities are clients of"}}},
         "ImportReport": {"type": "object", "required": ["summary", "problems"], "properties": {
             "summary": {"type": "object", "properties": {
                 "rows": {"type": "integer"}, "rows_refused": {"type": "integer"}, "created": {"type": "integer"},
@@ -1600,8 +1606,10 @@ pub fn openapi_document() -> Value {
             op["responses"]["422"] = json!({"description": "Refused: the message names the combination of quasi-identifiers shared by fewer than k clients, or the unknown variable", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
         if route.tag == "import" {
+            op["requestBody"]["content"]["multipart/form-data"] =
+                json!({"schema": {"$ref": "#/components/schemas/ImportUpload"}});
             op["responses"]["400"] = json!({"description": "The mapping cannot be used with this file: the message names the mapping key or the file's column (a row's problems are in the 200 report instead)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
-            op["responses"]["413"] = json!({"description": "The body is larger than 16 MiB: import larger files with `scaleup import`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            op["responses"]["413"] = json!({"description": "A JSON body larger than 16 MiB, or a multipart upload larger than the server's import limit (1 GiB by default): send larger files as multipart/form-data, or import them with `scaleup import`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
         if route.path == "/audit/checkpoint" {
             op["responses"]["409"] = json!({"description": "The audit chain does not verify, so no checkpoint was made (GET /audit/verify lists the findings)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});

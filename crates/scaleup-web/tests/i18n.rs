@@ -160,6 +160,7 @@ fn every_message_the_pages_use_exists_in_english() {
         ManageNetworkDefinitions,
         ReadAudit,
         ReviewClinical,
+        WriteCareRecords,
     ] {
         let id = format!("capability-{}", capability.as_str());
         assert!(english.contains(&id), "{id}");

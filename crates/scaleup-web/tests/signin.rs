@@ -41,6 +41,7 @@ impl Server {
             secure_cookies: false,
             ui: Default::default(),
             analyses: Default::default(),
+            imports: Default::default(),
             ops: Default::default(),
         });
         Server {

@@ -460,3 +460,76 @@ fn forms_become_definition_files_that_definitions_add_accepts_or_are_refused_by_
     let form: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(form[0]["questions"][1]["relevant"], "${consent} = 'yes'");
 }
+
+/// Issue 9: an ODK Central export with a repeat group (`--repeat members=FILE`): the members
+/// land as clients and screenings joined to their household submissions, refused ones are
+/// named by file, row and column, the same files twice change nothing, and a mapping's group
+/// without its file is refused before anything is read.
+#[test]
+fn an_odk_export_with_a_repeat_group_lands_joined_to_its_submissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path(), "7");
+    let fixtures =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scaleup-interop/tests/fixtures/import");
+    let mapping = std::fs::read_to_string(fixtures.join("odk-central-household.mapping.toml"))
+        .unwrap()
+        .replace("ke-pmplus", "pmplus-sw-trial")
+        .replace("\"phq2\"", "\"phq9\"")
+        .replace("amina = \"counsellor\"", "amina = \"ke.c001\"")
+        .replace(
+            "facility_id = { facility = \"parent.facility\" }",
+            "facility_id = { facility = \"parent.facility\", codes = { \"kibra-hc\" = \"ke-f001\", \"olympic-hc\" = \"ke-f002\" } }",
+        );
+    let m = dir.path().join("household.toml");
+    std::fs::write(&m, mapping).unwrap();
+    let main = fixtures.join("odk-central-household.csv");
+    let members = format!(
+        "members={}",
+        fixtures.join("odk-central-household-members.csv").display()
+    );
+    let clients_before = count(&db, "SELECT COUNT(*) FROM records WHERE kind = 'client'");
+    let (s, stderr) = import("odk", &db, &main, &m, &["--repeat", &members]);
+    assert_eq!(
+        (
+            s["rows"].as_u64(),
+            s["rows_refused"].as_u64(),
+            s["created"].as_u64(),
+            s["rejected"].as_u64()
+        ),
+        (Some(8), Some(4), Some(4), Some(0)),
+        "{s} {stderr}"
+    );
+    assert!(
+        stderr.contains("odk-central-household-members.csv, row 5, column PARENT_KEY"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("HYPERLINK"), "{stderr}");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM records WHERE kind = 'client'"),
+        clients_before + 2
+    );
+    let (s, _) = import("odk", &db, &main, &m, &["--repeat", &members]);
+    assert_eq!(
+        (s["created"].as_u64(), s["unchanged"].as_u64()),
+        (Some(0), Some(4)),
+        "{s}"
+    );
+    // The mapping reads a group whose file was not given.
+    let out = run(&[
+        "import",
+        "odk",
+        main.to_str().unwrap(),
+        "--mapping",
+        m.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--as",
+        "ke.c001",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--repeat members=FILE"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -89,6 +89,30 @@ pub struct Mapping {
     /// Names in the source (submitter names, counsellor codes) → scaleup usernames.
     #[serde(default)]
     pub users: BTreeMap<String, String>,
+    /// The records each row of the main file may become (none when only its repeat groups
+    /// hold records).
+    #[serde(default)]
+    pub records: Vec<RecordTemplate>,
+    /// ODK Central repeat groups: each read from its own CSV of the export and joined to its
+    /// submission by `PARENT_KEY` ([`Parents`], [`RepeatRows`]).
+    #[serde(default)]
+    pub repeats: Vec<Repeat>,
+}
+
+/// One repeat group of an ODK Central export. Central writes a group's rows to a file of its
+/// own (`<form>-<group>.csv`) with `PARENT_KEY`, the `KEY` of the submission (or enclosing
+/// repeat) the row belongs to, and `KEY`, the row's own (`uuid:...​/<group>[n]`), which is the
+/// instance key of the records it becomes. A repeat row's records read its own columns and the
+/// submission's `parent_columns` as `parent.<column>` (and `parent.SubmissionDate` is each
+/// record's device time).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    /// The group's name, as the export's file name and `--repeat GROUP=FILE` give it.
+    pub group: String,
+    /// Columns of the main file kept for each submission, so its repeat rows can read them.
+    #[serde(default)]
+    pub parent_columns: Vec<String>,
     pub records: Vec<RecordTemplate>,
 }
 
@@ -333,8 +357,13 @@ impl Mapping {
         if self.dataset.trim().is_empty() {
             errors.push(Location::file(file).error("mapping: dataset must not be empty"));
         }
-        if self.records.is_empty() {
+        if self.records.is_empty() && self.repeats.is_empty() {
             errors.push(Location::file(file).error("mapping: no [[records]]"));
+        }
+        if !self.repeats.is_empty() && self.source != Source::Odk {
+            errors.push(Location::file(file).error(
+                "mapping: [[repeats]] are read from ODK Central exports (source = \"odk\")",
+            ));
         }
         let template = |text: &str, errors: &mut Vec<ImportError>, what: &str| -> Template {
             let mut parts = Vec::new();
@@ -829,6 +858,29 @@ pub struct Rows<R: Read> {
     compiled: Compiled,
     today: Date,
     now: String,
+    /// The submissions' columns repeat rows read, kept as rows go by.
+    parents: Option<(usize, Vec<usize>, Parents)>,
+}
+
+/// What the repeat rows of an ODK Central export read of their submissions: by submission
+/// `KEY`, the cells of the mapping's `parent_columns` (and `SubmissionDate`). Memory holds one
+/// key and these cells per submission, not the submissions.
+#[derive(Clone, Debug, Default)]
+pub struct Parents {
+    /// `parent.<column>` for each kept column, in order.
+    names: Vec<String>,
+    cells: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl Parents {
+    /// Submissions kept.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
 }
 
 impl<R: Read> Rows<R> {
@@ -843,12 +895,68 @@ impl<R: Read> Rows<R> {
     ) -> Result<Rows<R>, Vec<ImportError>> {
         let table = Table::new(file, input).map_err(|e| vec![e])?;
         let compiled = mapping.compile(file, table.header(), targets)?;
-        Ok(Rows {
+        let mut rows = Rows {
             table,
             compiled,
             today,
             now: now.to_string(),
-        })
+            parents: None,
+        };
+        if !mapping.repeats.is_empty() {
+            rows.parents = Some(rows.parent_columns(file, mapping)?);
+        }
+        Ok(rows)
+    }
+
+    /// The main file's columns its repeat groups read: the submission's `KEY` (else its
+    /// `meta-instanceID`), `SubmissionDate` when present and every group's `parent_columns`.
+    fn parent_columns(
+        &self,
+        file: &str,
+        mapping: &Mapping,
+    ) -> Result<(usize, Vec<usize>, Parents), Vec<ImportError>> {
+        let header = self.table.header();
+        let at = Location::file(file).row(1);
+        let find = |c: &str| header.iter().position(|h| h == c);
+        let Some(key) = find("KEY").or_else(|| find("meta-instanceID")) else {
+            return Err(vec![at.column("KEY").error(
+                "the mapping has [[repeats]], which are joined to their submission by this column, which the file does not have",
+            )]);
+        };
+        let mut wanted: Vec<String> = Vec::new();
+        if find("SubmissionDate").is_some() {
+            wanted.push("SubmissionDate".into());
+        }
+        for r in &mapping.repeats {
+            for c in &r.parent_columns {
+                if !wanted.contains(c) {
+                    wanted.push(c.clone());
+                }
+            }
+        }
+        let mut errors = Vec::new();
+        let mut indices = Vec::new();
+        for c in &wanted {
+            match find(c) {
+                Some(i) => indices.push(i),
+                None => errors.push(at.column(c).error(
+                    "the mapping keeps this column for its repeat groups (parent_columns), which the file does not have",
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let parents = Parents {
+            names: wanted.iter().map(|c| format!("parent.{c}")).collect(),
+            cells: Default::default(),
+        };
+        Ok((key, indices, parents))
+    }
+
+    /// The submissions' kept columns, once every row has been read (empty without repeats).
+    pub fn into_parents(self) -> Parents {
+        self.parents.map(|(_, _, p)| p).unwrap_or_default()
     }
 
     pub fn compiled(&self) -> &Compiled {
@@ -861,7 +969,135 @@ impl<R: Read> Iterator for Rows<R> {
 
     fn next(&mut self) -> Option<Unit> {
         Some(match self.table.next_row()? {
-            Ok(row) => self.compiled.apply(&row, self.today, &self.now),
+            Ok(row) => {
+                let unit = self.compiled.apply(&row, self.today, &self.now);
+                // Only a submission whose own records were all accepted by the reader has
+                // repeat rows: the rows of one refused whole are refused with it.
+                if let Some((key, indices, parents)) = &mut self.parents
+                    && unit.outcome.is_ok()
+                {
+                    let k = cell(&row, *key).trim();
+                    if !k.is_empty() {
+                        let kept = indices.iter().map(|i| cell(&row, *i).to_string()).collect();
+                        parents.cells.insert(k.to_string(), kept);
+                    }
+                }
+                unit
+            }
+            Err(e) => Unit {
+                location: e.location.clone(),
+                outcome: Err(vec![e]),
+            },
+        })
+    }
+}
+
+/// The rows of one repeat group's CSV, each joined to its submission (see [`Repeat`]): its
+/// records, or why the row cannot be imported (a `PARENT_KEY` no submission of the main file
+/// has is named by its row and column).
+pub struct RepeatRows<'p, R: Read> {
+    table: Table<R>,
+    compiled: Compiled,
+    parents: &'p Parents,
+    parent_key: usize,
+    today: Date,
+    now: String,
+}
+
+impl<'p, R: Read> RepeatRows<'p, R> {
+    /// Reads the header of the group's file and checks the group's records against it and the
+    /// kept columns of the submissions.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        file: &str,
+        input: R,
+        mapping: &Mapping,
+        group: &str,
+        parents: &'p Parents,
+        targets: &Targets,
+        today: Date,
+        now: &str,
+    ) -> Result<RepeatRows<'p, R>, Vec<ImportError>> {
+        let at = Location::file(file).row(1);
+        let Some(repeat) = mapping.repeats.iter().find(|r| r.group == group) else {
+            return Err(vec![Location::file(file).error(format!(
+                "the mapping has no [[repeats]] group of this name (it has: {})",
+                mapping
+                    .repeats
+                    .iter()
+                    .map(|r| r.group.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))]);
+        };
+        let table = Table::new(file, input).map_err(|e| vec![e])?;
+        let header = table.header();
+        let mut errors = Vec::new();
+        for c in ["PARENT_KEY", "KEY"] {
+            if !header.iter().any(|h| h == c) {
+                errors.push(at.column(c).error(
+                    "a repeat group's file needs this column (ODK Central writes PARENT_KEY and KEY)",
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let parent_key = header.iter().position(|h| h == "PARENT_KEY").unwrap_or(0);
+        let joined: Vec<String> = header.iter().chain(&parents.names).cloned().collect();
+        let sub = Mapping {
+            source: Source::Odk,
+            dataset: mapping.dataset.clone(),
+            meta: Meta {
+                instance_id: Some("KEY".into()),
+                submitted_at: parents
+                    .names
+                    .iter()
+                    .any(|n| n == "parent.SubmissionDate")
+                    .then(|| "parent.SubmissionDate".into()),
+                submitter: None,
+            },
+            users: mapping.users.clone(),
+            records: repeat.records.clone(),
+            repeats: Vec::new(),
+        };
+        let compiled = sub.compile(file, &joined, targets)?;
+        Ok(RepeatRows {
+            table,
+            compiled,
+            parents,
+            parent_key,
+            today,
+            now: now.to_string(),
+        })
+    }
+}
+
+impl<R: Read> Iterator for RepeatRows<'_, R> {
+    type Item = Unit;
+
+    fn next(&mut self) -> Option<Unit> {
+        Some(match self.table.next_row()? {
+            Ok(mut row) => {
+                let key = cell(&row, self.parent_key).trim();
+                match self.parents.cells.get(key) {
+                    Some(kept) => {
+                        row.cells.extend(kept.iter().cloned());
+                        self.compiled.apply(&row, self.today, &self.now)
+                    }
+                    None => {
+                        let at = Location::file(self.table.file())
+                            .row(row.row)
+                            .column("PARENT_KEY");
+                        Unit {
+                            location: at.clone(),
+                            outcome: Err(vec![at.error(
+                                "no submission of the main file has this key (a row of another export, or of a submission refused whole)",
+                            )]),
+                        }
+                    }
+                }
+            }
             Err(e) => Unit {
                 location: e.location.clone(),
                 outcome: Err(vec![e]),

@@ -8,13 +8,19 @@
 //! [`MAX_COLUMNS`] columns, [`MAX_CELL`] bytes a cell. A feature outside what scaleup reads is
 //! refused with the sheet, row and column; structure that carries no answer (notes, groups,
 //! calculations, metadata) is left out and listed in [`Form::left_out`].
+//!
+//! Before calamine sees the workbook, [`check_zip`] opens it as the zip it is and refuses one
+//! that would inflate past [`MAX_UNZIPPED`] or holds more than [`MAX_ENTRIES`] entries (or is
+//! larger than [`MAX_WORKBOOK`] as sent): calamine inflates whole parts such as
+//! `xl/sharedStrings.xml` into memory, so a zip bomb of a few kilobytes would otherwise take
+//! gigabytes.
 
 use super::expr;
 use super::form::{Choice, Form, Located, Question, QuestionType};
 use super::{ImportError, Location};
 use calamine::{DataRef, Reader, Xlsx};
 use std::collections::BTreeMap;
-use std::io::{Read, Seek};
+use std::io::{Read, Seek, SeekFrom};
 
 /// Most rows read in one sheet.
 pub const MAX_ROWS: u32 = 20_000;
@@ -22,6 +28,88 @@ pub const MAX_ROWS: u32 = 20_000;
 pub const MAX_COLUMNS: u32 = 512;
 /// Longest cell (bytes).
 pub const MAX_CELL: usize = 32 << 10;
+
+/// Most bytes of a workbook as sent (XLSForms are tens of kilobytes; a large one a few MB).
+pub const MAX_WORKBOOK: u64 = 32 << 20;
+/// Most bytes all of a workbook's entries may hold once inflated.
+pub const MAX_UNZIPPED: u64 = 64 << 20;
+/// Most entries in a workbook's zip (a workbook of three sheets has about a dozen).
+pub const MAX_ENTRIES: usize = 1_000;
+
+/// Refuses a workbook that is too large as sent or once inflated, or holds too many entries,
+/// before anything inflates it whole. The entry count is read from the zip's end record before
+/// the central directory is parsed; the inflated size is both the sum the central directory
+/// declares and the bytes actually inflated (an entry can lie about its size), entry by entry
+/// into a sink, never held. Leaves `input` at its start.
+pub fn check_zip<RS: Read + Seek>(file: &str, input: &mut RS) -> Result<(), ImportError> {
+    let at = Location::file(file);
+    let damaged = || {
+        at.error("not an .xlsx workbook (a legacy .xls, or a damaged or password-protected file): save it as .xlsx")
+    };
+    let len = input.seek(SeekFrom::End(0)).map_err(|_| damaged())?;
+    if len > MAX_WORKBOOK {
+        return Err(at.error(format!(
+            "the workbook is larger than {} MiB",
+            MAX_WORKBOOK >> 20
+        )));
+    }
+    // The end-of-central-directory record: the last 22 bytes plus a comment of at most 64 KiB.
+    let tail_len = len.min(22 + 0xFFFF);
+    input
+        .seek(SeekFrom::Start(len - tail_len))
+        .map_err(|_| damaged())?;
+    let mut tail = vec![0u8; tail_len as usize];
+    input.read_exact(&mut tail).map_err(|_| damaged())?;
+    let Some(eocd) = tail
+        .windows(4)
+        .rposition(|w| w == b"PK\x05\x06")
+        .filter(|&i| i + 22 <= tail.len())
+    else {
+        return Err(damaged());
+    };
+    let entries = u16::from_le_bytes([tail[eocd + 10], tail[eocd + 11]]);
+    // 0xFFFF says "see the ZIP64 record": more than MAX_ENTRIES either way.
+    if usize::from(entries) > MAX_ENTRIES {
+        return Err(at.error(format!(
+            "the workbook's zip holds more than {MAX_ENTRIES} entries: refused before reading"
+        )));
+    }
+    input.seek(SeekFrom::Start(0)).map_err(|_| damaged())?;
+    let mut archive = zip::ZipArchive::new(&mut *input).map_err(|_| damaged())?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(at.error(format!(
+            "the workbook's zip holds more than {MAX_ENTRIES} entries: refused before reading"
+        )));
+    }
+    let too_big = || {
+        at.error(format!(
+            "the workbook would take more than {} MiB once unzipped (a zip bomb?): refused before reading",
+            MAX_UNZIPPED >> 20
+        ))
+    };
+    let mut declared: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|_| damaged())?;
+        declared = declared.saturating_add(entry.size());
+    }
+    if declared > MAX_UNZIPPED {
+        return Err(too_big());
+    }
+    let mut inflated: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).map_err(|_| damaged())?;
+        let budget = MAX_UNZIPPED - inflated;
+        let n = std::io::copy(&mut entry.take(budget + 1), &mut std::io::sink())
+            .map_err(|_| damaged())?;
+        inflated += n;
+        if inflated > MAX_UNZIPPED {
+            return Err(too_big());
+        }
+    }
+    drop(archive);
+    input.seek(SeekFrom::Start(0)).map_err(|_| damaged())?;
+    Ok(())
+}
 
 /// A sheet as rows of text cells, with its spreadsheet row numbers.
 struct Sheet {
@@ -209,8 +297,9 @@ fn is_yes(text: &str) -> Option<bool> {
 const REFUSED_COLUMNS: &[&str] = &["choice_filter", "repeat_count", "trigger", "save_to"];
 
 /// Reads an XLSForm workbook. `file` names it in errors.
-pub fn read<RS: Read + Seek>(file: &str, input: RS) -> Result<Form, Vec<ImportError>> {
+pub fn read<RS: Read + Seek>(file: &str, mut input: RS) -> Result<Form, Vec<ImportError>> {
     let at = Location::file(file);
+    check_zip(file, &mut input).map_err(|e| vec![e])?;
     let mut book: Xlsx<RS> = Xlsx::new(input).map_err(|_| {
         vec![at.error("not an .xlsx workbook (a legacy .xls, or a damaged or password-protected file): save it as .xlsx")]
     })?;

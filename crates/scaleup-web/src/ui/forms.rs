@@ -165,7 +165,7 @@ impl MultipartData {
 }
 
 /// The boundary of a `multipart/form-data` content type.
-fn boundary_of(content_type: &str) -> Option<String> {
+pub(crate) fn boundary_of(content_type: &str) -> Option<String> {
     let mut parts = content_type.split(';').map(str::trim);
     if !parts.next()?.eq_ignore_ascii_case("multipart/form-data") {
         return None;
@@ -178,7 +178,7 @@ fn boundary_of(content_type: &str) -> Option<String> {
         .filter(|b| !b.is_empty() && b.len() <= 70)
 }
 
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+pub(crate) fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     if from > haystack.len() || needle.is_empty() {
         return None;
     }
@@ -201,7 +201,7 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 
 /// A parameter of a Content-Disposition header (`name="file"`). A quoted value may hold `;`
 /// (a file named `a;b.toml`); browsers send `"` inside a value as `%22`.
-fn disposition_param(header: &str, key: &str) -> Option<String> {
+pub(crate) fn disposition_param(header: &str, key: &str) -> Option<String> {
     let mut rest = header;
     while let Some(semi) = rest.find(';') {
         rest = rest[semi + 1..].trim_start();

@@ -1,6 +1,7 @@
 //! The web pages: sign-in, the counsellor's offline app, the supervisor's pages, the hub
 //! console (hub managers and admins: accounts, org units, programmes, definitions, the audit
-//! log, sync conflicts).
+//! log, sync conflicts), the import page (supervisors and counsellors: records from ODK, REDCap
+//! and DHIS2).
 //!
 //! Pages are HTML rendered here from askama templates (`templates/`), in the language the
 //! visitor reads ([`i18n`]), styled by one stylesheet, with no script except where working
@@ -23,7 +24,8 @@ mod assets;
 mod console;
 mod counsellor;
 mod dashboard;
-mod forms;
+pub(crate) mod forms;
+mod imports;
 mod pages;
 mod supervisor;
 mod svg;
@@ -85,6 +87,7 @@ pub fn routes() -> Router<AppState> {
             get(supervisor::rating_form).post(supervisor::save_rating),
         )
         .route("/hub", get(supervisor::hub_home))
+        .route("/imports", get(imports::form).post(imports::upload))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/console", get(console::home))
         .route(
@@ -240,6 +243,11 @@ impl Visitor {
             }
             None => vec![],
         };
+        // Whoever may write care records may import them (the page, like the API, writes as
+        // the signed-in account).
+        if role.is_some_and(|r| r.can(Capability::WriteCareRecords)) {
+            nav.push(("/imports", self.tr.t("nav-imports")));
+        }
         if role.is_some_and(|r| r.can(Capability::OpenHubConsole)) {
             nav.push(("/console", self.tr.t("nav-console")));
         } else if role.is_some_and(|r| r.can(Capability::ReviewClinical)) {

@@ -117,7 +117,7 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-fn has_bearer(headers: &HeaderMap) -> bool {
+pub(crate) fn has_bearer(headers: &HeaderMap) -> bool {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

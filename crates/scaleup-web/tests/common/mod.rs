@@ -56,6 +56,7 @@ impl App {
             secure_cookies: false,
             ui: Default::default(),
             analyses: Default::default(),
+            imports: Default::default(),
             ops: Default::default(),
         };
         adjust(&mut state);
@@ -75,6 +76,7 @@ impl App {
             secure_cookies: false,
             ui: Default::default(),
             analyses: Default::default(),
+            imports: Default::default(),
             ops: Default::default(),
         };
         App {

@@ -17,7 +17,7 @@ use super::config::{DbArgs, block_on};
 use anyhow::{Context, bail};
 use scaleup_domain::instrument::{LicenceStatus, Method};
 use scaleup_interop::import::form::{Form, InstrumentOptions};
-use scaleup_interop::import::mapping::{Mapping, Rows};
+use scaleup_interop::import::mapping::{Mapping, RepeatRows, Rows};
 use scaleup_interop::import::{ImportError, Targets, dhis2, redcap, xlsform};
 use scaleup_storage::{Actor, Store};
 use scaleup_web::imports::{DEFAULT_BATCH, Importer, Summary, resolve_targets};
@@ -286,6 +286,11 @@ pub struct PushArgs {
 pub struct RecordArgs {
     /// The export (CSV, UTF-8).
     pub file: PathBuf,
+    /// ODK Central: the CSV of a repeat group from the same export zip (`<form>-<group>.csv`),
+    /// for the mapping's `[[repeats]]` group of that name; repeat once per group. Its rows are
+    /// joined to their submissions by PARENT_KEY and imported after the main file.
+    #[arg(long = "repeat", value_name = "GROUP=FILE")]
+    pub repeats: Vec<String>,
     #[command(flatten)]
     pub push: PushArgs,
 }
@@ -408,6 +413,35 @@ fn tabular(a: RecordArgs, sources: &[&str]) -> anyhow::Result<()> {
             sources.join(", ")
         );
     }
+    // Every repeat group of the mapping has its file, and every file its group.
+    let mut repeats: Vec<(String, PathBuf)> = Vec::new();
+    for r in &a.repeats {
+        let Some((group, path)) = r.split_once('=') else {
+            bail!("--repeat: give GROUP=FILE (the mapping's [[repeats]] group and its CSV)");
+        };
+        if !mapping.repeats.iter().any(|m| m.group == group) {
+            bail!(
+                "--repeat: the mapping has no [[repeats]] group of this name (it has: {})",
+                mapping
+                    .repeats
+                    .iter()
+                    .map(|m| m.group.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        repeats.push((group.to_string(), PathBuf::from(path)));
+    }
+    for m in &mapping.repeats {
+        if !repeats.iter().any(|(g, _)| *g == m.group) {
+            bail!(
+                "{}: the mapping reads the repeat group {}: give its CSV with --repeat {}=FILE",
+                a.push.mapping.display(),
+                m.group,
+                m.group
+            );
+        }
+    }
     let today = today(&a.push.today)?;
     let usernames: Vec<String> = mapping.users.values().cloned().collect();
     let device = mapping.source.as_str().to_string();
@@ -421,12 +455,35 @@ fn tabular(a: RecordArgs, sources: &[&str]) -> anyhow::Result<()> {
             inner: file,
             bar: bar.clone(),
         };
-        let rows = Rows::new(&label, input, &mapping, &targets, today, &now_rfc3339())
-            .map_err(|e| report(&e))?;
+        let now = now_rfc3339();
+        let mut rows =
+            Rows::new(&label, input, &mapping, &targets, today, &now).map_err(|e| report(&e))?;
         let mut importer = Importer::new(&store, actor, &device, a.push.batch, a.push.dry_run);
-        for unit in rows {
+        for unit in rows.by_ref() {
             importer.unit(unit).await?;
             print_problems(&mut importer);
+        }
+        // Repeat groups after their submissions, so a member's client never precedes what it
+        // refers to; the submissions' kept columns are all that is held.
+        let parents = rows.into_parents();
+        for (group, path) in &repeats {
+            let file =
+                std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            let group_rows = RepeatRows::new(
+                &file_label(path),
+                file,
+                &mapping,
+                group,
+                &parents,
+                &targets,
+                today,
+                &now,
+            )
+            .map_err(|e| report(&e))?;
+            for unit in group_rows {
+                importer.unit(unit).await?;
+                print_problems(&mut importer);
+            }
         }
         let (summary, rest, total) = importer.finish().await?;
         bar.finish_and_clear();

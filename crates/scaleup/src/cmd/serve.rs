@@ -99,6 +99,15 @@ pub struct Args {
     /// template, method, status and duration.
     #[arg(long, env = "SCALEUP_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// Most bytes of one multipart import upload (`POST /api/v1/imports/*`, the import page),
+    /// decompressed. Uploads are written to a temporary file as they arrive, so this bounds
+    /// disk, not memory; beyond it the server answers 413.
+    #[arg(long, env = "SCALEUP_IMPORT_MAX_BYTES", default_value_t = scaleup_web::imports::DEFAULT_MAX_UPLOAD, value_name = "BYTES")]
+    pub import_max_bytes: u64,
+    /// Folder for those temporary files (default: the system's temporary folder). The files
+    /// are unlinked from the start, so an interrupted upload leaves nothing behind.
+    #[arg(long, env = "SCALEUP_IMPORT_SPOOL_DIR", value_name = "DIR")]
+    pub import_spool_dir: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -136,6 +145,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             metrics_allow: args.metrics_allow,
             ..Default::default()
         };
+        let imports = scaleup_web::imports::ImportLimits {
+            max_bytes: args.import_max_bytes,
+            spool_dir: args.import_spool_dir,
+        };
         serve_with(
             store,
             &args.addr,
@@ -144,6 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             notify,
             timeouts,
             ops,
+            imports,
             |url| println!("scaleup is listening on {url}"),
         )
         .await
@@ -167,6 +181,7 @@ pub async fn serve(
         None,
         Timeouts::default(),
         OpsConfig::default(),
+        Default::default(),
         announce,
     )
     .await
@@ -182,6 +197,7 @@ pub async fn serve_with(
     notify: Option<WebhookConfig>,
     timeouts: Timeouts,
     ops: OpsConfig,
+    imports: scaleup_web::imports::ImportLimits,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
     // The catalogue the store scores with and the pages and API serve: built-ins plus the
@@ -192,6 +208,7 @@ pub async fn serve_with(
         secure_cookies,
         ui,
         analyses: Default::default(),
+        imports,
         ops,
     };
     let app = scaleup_web::router(state);
