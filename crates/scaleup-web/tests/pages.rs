@@ -223,7 +223,7 @@ async fn signing_in_sets_a_cookie_that_lives_exactly_as_long_as_the_session() {
         .fetch_one(app.store.pool())
         .await
         .unwrap();
-    let expires: String = sqlx::Row::get(&row, "expires_at");
+    let expires: String = sqlx::Row::try_get(&row, "expires_at").unwrap();
     let expires =
         time::OffsetDateTime::parse(&expires, &time::format_description::well_known::Rfc3339)
             .unwrap();
@@ -435,7 +435,7 @@ async fn the_supervision_log_keeps_notes_sealed_and_shows_them_to_their_author()
             .await
             .unwrap();
         for r in rows {
-            let p: String = sqlx::Row::get(&r, "payload");
+            let p: String = sqlx::Row::try_get(&r, "payload").unwrap();
             assert!(
                 !p.contains("grief") && !p.contains("empathy"),
                 "{table} holds notes in plain text"
@@ -496,7 +496,7 @@ async fn a_harmful_rating_reaches_the_hubs_clinical_lead() {
         .await
         .unwrap();
     let payload: serde_json::Value =
-        serde_json::from_str(&sqlx::Row::get::<String, _>(&row, "payload")).unwrap();
+        serde_json::from_str(&sqlx::Row::try_get::<String, _>(&row, "payload").unwrap()).unwrap();
     assert_eq!(payload["levels"], json!({"1": 1, "2": 4, "3": 2}));
     let coaching = app
         .send("GET", res.header("location"), &[("cookie", &cookie)], "")
