@@ -28,6 +28,17 @@ pub enum Framework {
 }
 
 impl Framework {
+    /// Every framework, in the order reports list them (the catalogue's order).
+    pub const ALL: [Framework; 7] = [
+        Framework::Reach,
+        Framework::Effectiveness,
+        Framework::Adoption,
+        Framework::Implementation,
+        Framework::Maintenance,
+        Framework::Proctor,
+        Framework::Coverage,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Framework::Reach => "reach",
@@ -1023,6 +1034,19 @@ mod tests {
                 assert!(matches!(measure(m).unwrap().agg, Agg::Sum(_)), "{}", d.code);
             }
         }
+    }
+
+    /// `Framework::ALL` is the frameworks of the catalogue, in its order, each once (the
+    /// dashboard's headings and their translations are checked over it).
+    #[test]
+    fn framework_all_lists_the_catalogues_frameworks_in_order() {
+        let mut seen: Vec<Framework> = Vec::new();
+        for d in INDICATORS {
+            if seen.last() != Some(&d.framework) {
+                seen.push(d.framework);
+            }
+        }
+        assert_eq!(seen, Framework::ALL);
     }
 
     #[test]

@@ -409,9 +409,80 @@ dash-counsellors = परामर्शदाता: निष्ठा, खु
 dash-counsellor = परामर्शदाता
 dash-suppressed = { $k } से कम की गिनती <{ $k } के रूप में दिखाई जाती है ताकि किसी को पहचाना न जा सके।
 dash-download = आँकड़े डाउनलोड करें (CSV)
-dash-definitions = संकेतकों के नाम और परिभाषाएँ अंग्रेज़ी में हैं (docs/indicators.md)।
+dash-definitions = संकेतकों के नाम अनुवादित हैं; उनकी परिभाषाएँ अंग्रेज़ी में हैं (docs/indicators.md)।
 dash-every = सभी संकेतक
 dash-every-note = शुरू से अब तक, ऊपर दी गई जगह के लिए। किसी ढाँचे को खोलकर उसके संकेतक, उनका आधार और उनकी परिभाषा देखें।
+
+## Indicator and framework names (the dashboard): names only, definitions stay in English.
+## WORKING TRANSLATION, not reviewed by a native speaker (see the top of this file). For the
+## reviewer: RE-AIM's dimensions keep their English word in brackets, since the acronym is
+## built from them; clinical terms programme staff say in English stay as loanwords
+## (रिस्पॉन्स = response, रेमिशन = remission, पर्सेंटाइल = percentile); treatment gap =
+## उपचार अंतराल, fidelity = निष्ठा, dose = खुराक, penetration = पैठ, median = माध्यिका.
+ind-framework-reach = RE-AIM: पहुँच (Reach)
+ind-framework-effectiveness = RE-AIM: प्रभावशीलता (Effectiveness)
+ind-framework-adoption = RE-AIM: अपनाया जाना (Adoption)
+ind-framework-implementation = RE-AIM: कार्यान्वयन (Implementation)
+ind-framework-maintenance = RE-AIM: निरंतरता (Maintenance)
+ind-framework-proctor = कार्यान्वयन परिणाम (Proctor)
+ind-framework-coverage = प्रभावी कवरेज और उपचार अंतराल
+ind-registered = पंजीकृत क्लाइंट
+ind-screened = जाँचे गए क्लाइंट
+ind-eligible = पात्र क्लाइंट
+ind-offered = पात्र क्लाइंट जिन्हें उपचार की पेशकश की गई
+ind-enrolled = नामांकित क्लाइंट
+ind-reach = पहुँच (नामांकित ÷ पात्र)
+ind-reach_participation = पेशकश पाने वालों में भागीदारी
+ind-reach_conservative = पहुँच (न्यूनतम अनुमान)
+ind-eligible_non_participants = भाग न लेने वाले पात्र क्लाइंट
+ind-declined = पेशकश अस्वीकार की
+ind-decline_reason_no_time = अस्वीकार: समय नहीं
+ind-decline_reason_distance = अस्वीकार: दूरी
+ind-decline_reason_cost = अस्वीकार: खर्च
+ind-decline_reason_family_objection = अस्वीकार: परिवार की आपत्ति
+ind-decline_reason_stigma = अस्वीकार: कलंक का डर
+ind-decline_reason_not_needed = अस्वीकार: ज़रूरत नहीं लगती
+ind-decline_reason_prefers_other_care = अस्वीकार: कोई और उपचार पसंद
+ind-decline_reason_other = अस्वीकार: अन्य कारण
+ind-completion = उपचार पूरा होना
+ind-dropout = उपचार बीच में छोड़ना
+ind-phq9_response = PHQ-9 पर रिस्पॉन्स
+ind-phq9_remission = PHQ-9 पर रेमिशन (< 5)
+ind-phq9_mean_change = PHQ-9 में औसत बदलाव
+ind-outcome_response = मुख्य परिणाम पर रिस्पॉन्स
+ind-outcome_remission = मुख्य परिणाम पर रेमिशन
+ind-outcome_mean_change = मुख्य परिणाम में औसत बदलाव
+ind-reliable_improvement = विश्वसनीय सुधार (RCI)
+ind-reliable_deterioration = विश्वसनीय गिरावट (RCI)
+ind-adverse_events = देखभाल के दौरान जोखिम अलर्ट
+ind-adoption_facilities = सत्र देने वाले स्वास्थ्य केंद्र
+ind-adoption_counsellors = सत्र देने वाले प्रशिक्षित परामर्शदाता
+ind-fidelity = निष्ठा (दिए गए हिस्से)
+ind-dose = खुराक (उपस्थित सत्र ÷ नियोजित सत्र)
+ind-adequate_dose = पर्याप्त खुराक पूरी हुई
+ind-competency_level_1 = स्तर 1 (नुकसानदेह) पर दक्षता रेटिंग
+ind-competency_level_2 = स्तर 2 पर दक्षता रेटिंग
+ind-competency_level_3 = स्तर 3 पर दक्षता रेटिंग
+ind-competency_level_4 = स्तर 4 पर दक्षता रेटिंग
+ind-counsellors_competent = दक्ष परामर्शदाता (सभी दक्षताएँ ≥ स्तर 3)
+ind-supervision_coverage = पर्यवेक्षण कवरेज (पिछले 30 दिन)
+ind-alert_response_median_hours = जोखिम अलर्ट पर प्रतिक्रिया का समय, माध्यिका
+ind-alert_response_p90_hours = जोखिम अलर्ट पर प्रतिक्रिया का समय, 90वाँ पर्सेंटाइल
+ind-alert_response_within_limit = प्रोटोकॉल की समय-सीमा में स्वीकार किए गए जोखिम अलर्ट
+ind-maintenance_facilities = सहायता खत्म होने के 6 महीने बाद भी सत्र देने वाली जगहें
+ind-maintenance_followup = आख़िरी संपर्क के 6 महीने बाद फ़ॉलो-अप
+ind-maintenance_response = आख़िरी संपर्क के 6 महीने बाद भी बना रहा रिस्पॉन्स
+ind-penetration_clients = पैठ (क्लाइंट)
+ind-penetration_providers = पैठ (सेवा प्रदाता)
+ind-acceptability_aim = स्वीकार्यता (AIM औसत)
+ind-appropriateness_iam = उपयुक्तता (IAM औसत)
+ind-feasibility_fim = व्यवहार्यता (FIM औसत)
+ind-need = ज़रूरतमंद आबादी
+ind-coverage_contact = संपर्क कवरेज
+ind-coverage_adequate_dose = पर्याप्त खुराक के साथ कवरेज
+ind-coverage_quality = गुणवत्ता-समायोजित कवरेज
+ind-coverage_effective = प्रभावी कवरेज
+ind-treatment_gap = उपचार अंतराल
 
 ## Hub console (hub managers and admins)
 nav-console = कंसोल

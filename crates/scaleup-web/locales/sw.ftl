@@ -406,9 +406,83 @@ dash-counsellors = Washauri: uaminifu, kipimo na umahiri
 dash-counsellor = Mshauri
 dash-suppressed = Idadi chini ya { $k } zinaonyeshwa kama <{ $k } ili mtu yeyote asiweze kutambuliwa.
 dash-download = Pakua takwimu (CSV)
-dash-definitions = Majina na maelezo ya viashiria yako kwa Kiingereza (docs/indicators.md).
+dash-definitions = Majina ya viashiria yametafsiriwa; maelezo yake yako kwa Kiingereza (docs/indicators.md).
 dash-every = Viashiria vyote
 dash-every-note = Tangu mwanzo, kwa mahali palipo juu. Fungua mfumo kuona viashiria vyake, jumla vinayohesabiwa juu yake, na jinsi vinavyofafanuliwa.
+
+## Indicator and framework names (the dashboard): names only, definitions stay in English.
+## WORKING TRANSLATION, not reviewed by a native speaker (see the top of this file). For the
+## reviewer: RE-AIM's dimensions keep their English word in brackets, since the acronym is
+## built from them; effective coverage = ufikiaji halisi (as dash-cascade), treatment gap =
+## pengo la matibabu, response = mwitikio, remission = nafuu kamili, fidelity = uaminifu,
+## dose = kipimo, competency = umahiri (as dash-counsellors), median = wastani wa kati,
+## 90th percentile = asilimia 90 (P90), penetration = upenyaji. Reach and coverage are both
+## ufikiaji in this draft (as dash-reach-by-sex and dash-cascade); a reviewer may prefer
+## kiwango cha huduma for coverage, in these names and in dash-cascade alike.
+ind-framework-reach = RE-AIM: Ufikiaji (Reach)
+ind-framework-effectiveness = RE-AIM: Ufanisi (Effectiveness)
+ind-framework-adoption = RE-AIM: Upokeaji (Adoption)
+ind-framework-implementation = RE-AIM: Utekelezaji (Implementation)
+ind-framework-maintenance = RE-AIM: Uendelevu (Maintenance)
+ind-framework-proctor = Matokeo ya utekelezaji (Proctor)
+ind-framework-coverage = Ufikiaji halisi na pengo la matibabu
+ind-registered = Wateja waliosajiliwa
+ind-screened = Wateja waliochunguzwa
+ind-eligible = Wateja wanaostahiki
+ind-offered = Wateja wanaostahiki waliopewa nafasi ya matibabu
+ind-enrolled = Wateja walioandikishwa
+ind-reach = Ufikiaji (walioandikishwa ÷ wanaostahiki)
+ind-reach_participation = Ushiriki miongoni mwa waliopewa nafasi
+ind-reach_conservative = Ufikiaji (makadirio ya chini)
+ind-eligible_non_participants = Wateja wanaostahiki wasioshiriki
+ind-declined = Walikataa nafasi ya matibabu
+ind-decline_reason_no_time = Walikataa: hawana muda
+ind-decline_reason_distance = Walikataa: umbali
+ind-decline_reason_cost = Walikataa: gharama
+ind-decline_reason_family_objection = Walikataa: familia ilipinga
+ind-decline_reason_stigma = Walikataa: unyanyapaa
+ind-decline_reason_not_needed = Walikataa: hawaoni haja
+ind-decline_reason_prefers_other_care = Walikataa: wanapendelea huduma nyingine
+ind-decline_reason_other = Walikataa: sababu nyingine
+ind-completion = Kukamilisha matibabu
+ind-dropout = Kuacha matibabu
+ind-phq9_response = Mwitikio wa PHQ-9
+ind-phq9_remission = Nafuu kamili kwa PHQ-9 (< 5)
+ind-phq9_mean_change = Wastani wa mabadiliko ya PHQ-9
+ind-outcome_response = Mwitikio kwenye kipimo kikuu cha matokeo
+ind-outcome_remission = Nafuu kamili kwenye kipimo kikuu cha matokeo
+ind-outcome_mean_change = Wastani wa mabadiliko kwenye kipimo kikuu cha matokeo
+ind-reliable_improvement = Kuimarika kunakoaminika (RCI)
+ind-reliable_deterioration = Kuzorota kunakoaminika (RCI)
+ind-adverse_events = Tahadhari za hatari wakati wa matibabu
+ind-adoption_facilities = Vituo vya afya vinavyotoa vikao
+ind-adoption_counsellors = Washauri waliofunzwa wanaotoa vikao
+ind-fidelity = Uaminifu (sehemu zilizotolewa)
+ind-dose = Kipimo (vikao vilivyohudhuriwa ÷ vilivyopangwa)
+ind-adequate_dose = Kipimo cha kutosha kimefikiwa
+ind-competency_level_1 = Tathmini za umahiri katika kiwango 1 (cha madhara)
+ind-competency_level_2 = Tathmini za umahiri katika kiwango 2
+ind-competency_level_3 = Tathmini za umahiri katika kiwango 3
+ind-competency_level_4 = Tathmini za umahiri katika kiwango 4
+ind-counsellors_competent = Washauri wenye umahiri (umahiri wote ≥ kiwango 3)
+ind-supervision_coverage = Ufikiaji wa usimamizi (siku 30 zilizopita)
+ind-alert_response_median_hours = Muda wa kujibu tahadhari za hatari, wastani wa kati
+ind-alert_response_p90_hours = Muda wa kujibu tahadhari za hatari, asilimia 90 (P90)
+ind-alert_response_within_limit = Tahadhari za hatari zilizothibitishwa ndani ya muda wa itifaki
+ind-maintenance_facilities = Maeneo yanayoendelea kutoa vikao miezi 6 baada ya msaada kuisha
+ind-maintenance_followup = Ufuatiliaji miezi 6 baada ya mawasiliano ya mwisho
+ind-maintenance_response = Mwitikio unaodumu miezi 6 baada ya mawasiliano ya mwisho
+ind-penetration_clients = Upenyaji (wateja)
+ind-penetration_providers = Upenyaji (watoa huduma)
+ind-acceptability_aim = Kukubalika (wastani wa AIM)
+ind-appropriateness_iam = Kufaa (wastani wa IAM)
+ind-feasibility_fim = Uwezekano wa kutekeleza (wastani wa FIM)
+ind-need = Watu wenye uhitaji
+ind-coverage_contact = Ufikiaji wa mawasiliano
+ind-coverage_adequate_dose = Ufikiaji kwa kipimo cha kutosha
+ind-coverage_quality = Ufikiaji uliorekebishwa kwa ubora
+ind-coverage_effective = Ufikiaji halisi
+ind-treatment_gap = Pengo la matibabu
 
 ## Hub console (hub managers and admins)
 nav-console = Usimamizi

@@ -194,6 +194,59 @@ fn every_message_the_pages_use_exists_in_english() {
     }
 }
 
+/// Issue 8: the dashboard names every indicator and framework in the reader's language. Each
+/// has its message (`ind-<code>`, `ind-framework-<framework>`) in every catalogue, the English
+/// text is the catalogue's label (what the API, the CSV and docs/indicators.md call it), and no
+/// name outlives its indicator.
+#[test]
+fn every_indicator_and_framework_is_named_in_every_language() {
+    use scaleup_indicators::{Framework, INDICATORS};
+    let names: Vec<(String, &str)> = INDICATORS
+        .iter()
+        .map(|d| (format!("ind-{}", d.code), d.label))
+        .chain(
+            Framework::ALL
+                .iter()
+                .map(|f| (format!("ind-framework-{}", f.as_str()), f.label())),
+        )
+        .collect();
+    assert_eq!(names.len(), INDICATORS.len() + 7);
+    for lang in LANGUAGES {
+        let ids: BTreeSet<String> = message_ids(lang.code).into_iter().collect();
+        let tr = Tr::new(lang.code);
+        for (id, english) in &names {
+            // In this catalogue itself, not through the fallback to English.
+            assert!(ids.contains(id), "{}: {id} is missing", lang.code);
+            let text = tr.t(id);
+            assert!(
+                !text.trim().is_empty() && !text.contains('{'),
+                "{}: {id} = {text:?}",
+                lang.code
+            );
+            if lang.code == "en" {
+                assert_eq!(text, *english, "{id} must equal the catalogue's label");
+            }
+        }
+        let known: BTreeSet<&String> = names.iter().map(|(id, _)| id).collect();
+        let stale: Vec<&String> = ids
+            .iter()
+            .filter(|id| id.starts_with("ind-") && !known.contains(id))
+            .collect();
+        assert!(
+            stale.is_empty(),
+            "{}: names of no indicator: {stale:?}",
+            lang.code
+        );
+    }
+    // A code without a message is answered with none, so the dashboard shows the catalogue's
+    // English label rather than the message id.
+    assert_eq!(Tr::new("sw").t_or_none("ind-no_such_indicator"), None);
+    assert_eq!(
+        Tr::new("sw").t_or_none("ind-treatment_gap").as_deref(),
+        Some("Pengo la matibabu")
+    );
+}
+
 #[test]
 fn plural_output_matches_between_server_and_browser_in_every_language() {
     let numbers: [i64; 14] = [0, 1, 2, 3, 4, 5, 7, 11, 21, 22, 100, 101, 1000, 1_000_000];

@@ -118,7 +118,13 @@ async fn outbox(app: &App) -> Vec<(String, i64, Option<String>)> {
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get("status"), r.get("attempts"), r.get("last_error")))
+        .map(|r| {
+            (
+                r.try_get("status").unwrap(),
+                r.try_get("attempts").unwrap(),
+                r.try_get("last_error").unwrap(),
+            )
+        })
         .collect()
 }
 

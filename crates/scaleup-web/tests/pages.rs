@@ -223,7 +223,7 @@ async fn signing_in_sets_a_cookie_that_lives_exactly_as_long_as_the_session() {
         .fetch_one(app.store.pool())
         .await
         .unwrap();
-    let expires: String = sqlx::Row::get(&row, "expires_at");
+    let expires: String = sqlx::Row::try_get(&row, "expires_at").unwrap();
     let expires =
         time::OffsetDateTime::parse(&expires, &time::format_description::well_known::Rfc3339)
             .unwrap();
@@ -435,7 +435,7 @@ async fn the_supervision_log_keeps_notes_sealed_and_shows_them_to_their_author()
             .await
             .unwrap();
         for r in rows {
-            let p: String = sqlx::Row::get(&r, "payload");
+            let p: String = sqlx::Row::try_get(&r, "payload").unwrap();
             assert!(
                 !p.contains("grief") && !p.contains("empathy"),
                 "{table} holds notes in plain text"
@@ -496,7 +496,7 @@ async fn a_harmful_rating_reaches_the_hubs_clinical_lead() {
         .await
         .unwrap();
     let payload: serde_json::Value =
-        serde_json::from_str(&sqlx::Row::get::<String, _>(&row, "payload")).unwrap();
+        serde_json::from_str(&sqlx::Row::try_get::<String, _>(&row, "payload").unwrap()).unwrap();
     assert_eq!(payload["levels"], json!({"1": 1, "2": 4, "3": 2}));
     let coaching = app
         .send("GET", res.header("location"), &[("cookie", &cookie)], "")
@@ -737,6 +737,100 @@ async fn the_dashboard_drills_down_and_withholds_small_counts_from_viewers() {
             )
             .await;
         assert_eq!(res.status, status, "{query}: {}", res.body);
+    }
+}
+
+/// Issue 8, indicator names in the reader's language: a manager reading Kiswahili (from the
+/// browser's Accept-Language) or French (from the language cookie) sees the indicators and
+/// frameworks named in that language wherever the dashboard names them (cascade, headline
+/// figures, monthly captions, the places table, the full list and its framework headings),
+/// while the definitions stay in English, as the page's note says.
+#[tokio::test]
+async fn the_dashboard_names_indicators_in_the_readers_language() {
+    let app = App::sqlite().await;
+    let f = &app.fixture;
+    // Enough clients that the places and counsellors tables have a row.
+    let token = app.token("counsellor").await;
+    let mut records = Vec::new();
+    for _ in 0..6 {
+        let client = uuid();
+        records.push(rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-01", "sex": "female"})));
+        records.push(rec("episode", &uuid(), None, json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-03-02"})));
+    }
+    let (status, acks) = app
+        .call(
+            "POST",
+            "/api/v1/sync",
+            Some(&token),
+            Some(json!({"device_id": "d", "records": records})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{acks}");
+    let manager = app.browser_session("manager").await;
+    let dashboard = "/dashboard?programme=pmplus-2026";
+
+    let sw = app
+        .send(
+            "GET",
+            dashboard,
+            &[
+                ("cookie", &manager),
+                ("accept-language", "sw-KE,sw;q=0.9,en;q=0.5"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(sw.status, StatusCode::OK, "{}", sw.body);
+    for text in [
+        "lang=\"sw\"",
+        // The cascade (an SVG's accessible title) and the headline figures.
+        "<title>Ufikiaji halisi: watu wenye uhitaji waliofikiwa kila hatua: Ufikiaji wa mawasiliano ",
+        "<dt>Watu wenye uhitaji</dt>",
+        "<dt>Pengo la matibabu</dt>",
+        // The monthly chart's caption and the places table's heads.
+        "<h4>Wateja waliochunguzwa</h4>",
+        "<th scope=\"col\">Ufikiaji (walioandikishwa ÷ wanaostahiki)</th>",
+        // The full list: framework headings and names; definitions in English.
+        "<summary>RE-AIM: Ufikiaji (Reach) (",
+        "<summary>Matokeo ya utekelezaji (Proctor) (",
+        "<dt id=\"i-enrolled\">Wateja walioandikishwa</dt>",
+        "<dt id=\"i-phq9_response\">Mwitikio wa PHQ-9</dt>",
+        "distinct clients with at least one episode",
+        "Majina ya viashiria yametafsiriwa; maelezo yake yako kwa Kiingereza",
+    ] {
+        assert!(sw.body.contains(text), "{text}:\n{}", sw.body);
+    }
+    for english in [
+        "Clients enrolled",
+        "RE-AIM: Reach",
+        "Proctor implementation outcomes",
+        "Treatment gap",
+    ] {
+        assert!(
+            !sw.body.contains(english),
+            "{english} in Kiswahili:\n{}",
+            sw.body
+        );
+    }
+
+    let fr = app
+        .send(
+            "GET",
+            dashboard,
+            &[("cookie", &manager), ("cookie", "scaleup_lang=fr")],
+            "",
+        )
+        .await;
+    assert_eq!(fr.status, StatusCode::OK, "{}", fr.body);
+    for text in [
+        "lang=\"fr\"",
+        "<summary>RE-AIM : Mise en œuvre (",
+        "<summary>Couverture effective et écart thérapeutique (",
+        "<dt id=\"i-treatment_gap\">Écart thérapeutique</dt>",
+        "<th scope=\"col\">Fidélité (éléments réalisés)</th>",
+        "Les noms des indicateurs sont traduits",
+    ] {
+        assert!(fr.body.contains(text), "{text}:\n{}", fr.body);
     }
 }
 

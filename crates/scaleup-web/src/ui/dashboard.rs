@@ -5,10 +5,14 @@
 //! fidelity, dose and competency by counsellor. Server-rendered
 //! inline SVG, no JavaScript.
 //!
+//! Indicators and frameworks are named in the reader's language (the catalogues' `ind-*`
+//! messages); their definitions stay in English, as in docs/indicators.md.
+//!
 //! Every figure comes from the indicator engine through the same disclosure decision as
 //! `GET /api/v1/indicators` ([`crate::indicators::policy_for_session`]): a viewer gets small
 //! counts withheld, whatever cut or drill-down is asked for.
 
+use super::i18n::Tr;
 use super::{Chrome, PageError, Visitor, render, svg};
 use crate::api::AppState;
 use askama::Template;
@@ -17,7 +21,7 @@ use axum::response::Response;
 use scaleup_domain::date::Date;
 use scaleup_domain::protocol::TargetDef;
 use scaleup_domain::role::Capability;
-use scaleup_indicators::{Disclosure, IndicatorTable, QueryText};
+use scaleup_indicators::{Disclosure, Framework, IndicatorDef, IndicatorTable, QueryText};
 use serde::Deserialize;
 
 /// The org-unit levels of the drill-down, from the top.
@@ -74,10 +78,11 @@ pub struct Figure {
     pub text: String,
 }
 
-/// One indicator of the full list: its figure, what it is out of, and its definition.
+/// One indicator of the full list: its name in the reader's language, its figure, what it is
+/// out of, and its definition (in English).
 pub struct Listed {
     pub code: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub text: String,
     /// "numerator of denominator" for a share, "n = …" for a mean; none when withheld.
     pub of: Option<String>,
@@ -95,9 +100,11 @@ pub struct TargetChart {
     pub source: String,
 }
 
-/// The indicators of one framework, in the catalogue's order.
+/// The indicators of one framework, in the catalogue's order, under the framework's name in
+/// the reader's language.
 pub struct FrameworkBlock {
-    pub label: &'static str,
+    pub framework: Framework,
+    pub label: String,
     pub items: Vec<Listed>,
 }
 
@@ -164,8 +171,25 @@ fn show(table: &IndicatorTable, code: &str, keys: &[&str]) -> String {
     }
 }
 
-fn label(code: &str) -> String {
-    scaleup_indicators::indicator(code).map_or_else(|| code.to_string(), |d| d.label.to_string())
+/// An indicator's name in the reader's language (`ind-<code>` in the catalogues), else the
+/// catalogue's English label. The definitions stay in English: they are long, and
+/// docs/indicators.md is their reference.
+fn indicator_label(tr: &Tr, def: &IndicatorDef) -> String {
+    tr.t_or_none(&format!("ind-{}", def.code))
+        .unwrap_or_else(|| def.label.to_string())
+}
+
+/// A framework's name in the reader's language (`ind-framework-<framework>`), else the
+/// catalogue's English label.
+fn framework_label(tr: &Tr, framework: Framework) -> String {
+    tr.t_or_none(&format!("ind-framework-{}", framework.as_str()))
+        .unwrap_or_else(|| framework.label().to_string())
+}
+
+/// The name of the indicator with this code in the reader's language (the code itself for a
+/// code the catalogue does not know, which the constants above and checked targets rule out).
+fn label(tr: &Tr, code: &str) -> String {
+    scaleup_indicators::indicator(code).map_or_else(|| code.to_string(), |d| indicator_label(tr, d))
 }
 
 /// The keys (in the order of the cut) of every row of `table` for `code`.
@@ -224,7 +248,7 @@ pub async fn dashboard(
         headline: Vec::new(),
         months_screened: String::new(),
         months_enrolled: String::new(),
-        month_captions: (label("screened"), label("enrolled")),
+        month_captions: (label(&v.tr, "screened"), label(&v.tr, "enrolled")),
         by_sex: String::new(),
         by_age: String::new(),
         units_title: String::new(),
@@ -416,17 +440,17 @@ pub async fn dashboard(
             let share = overall
                 .row(code, &base_refs)
                 .and_then(|r| (!r.suppressed).then_some(r.value).flatten());
-            (label(code), share, show(&overall, code, &base_refs))
+            (label(&v.tr, code), share, show(&overall, code, &base_refs))
         })
         .collect();
     page.cascade_svg = svg::share_bars(&v.tr.t("dash-cascade"), &steps);
     page.headline.push(Figure {
-        label: label("need"),
+        label: label(&v.tr, "need"),
         text: need.map_or_else(|| show(&overall, "need", &base_refs), scaleup_format::count),
     });
     for code in HEADLINE {
         page.headline.push(Figure {
-            label: label(code),
+            label: label(&v.tr, code),
             text: show(&overall, code, &base_refs),
         });
     }
@@ -443,15 +467,19 @@ pub async fn dashboard(
                 let value = months
                     .row(code, &refs)
                     .and_then(|r| (!r.suppressed).then_some(r.value).flatten());
-                out.push((key[5..].to_string(), value, show(&months, code, &refs)));
+                out.push((key[5..].to_string(), value, show(months, code, &refs)));
                 m = m.last_of_month().add_days(1);
             }
             out
         };
-    page.months_screened =
-        svg::count_columns(&label("screened"), &month_series(&months, "screened"));
-    page.months_enrolled =
-        svg::count_columns(&label("enrolled"), &month_series(&months, "enrolled"));
+    page.months_screened = svg::count_columns(
+        &label(&v.tr, "screened"),
+        &month_series(&months, "screened"),
+    );
+    page.months_enrolled = svg::count_columns(
+        &label(&v.tr, "enrolled"),
+        &month_series(&months, "enrolled"),
+    );
     let target_text = |t: &TargetDef| {
         let share = scaleup_format::percent(t.share(), 0);
         if t.at_least.is_some() {
@@ -464,9 +492,9 @@ pub async fn dashboard(
         for t in &targets {
             let text = target_text(t);
             page.targets.push(TargetChart {
-                caption: format!("{}: {text}", label(&t.indicator)),
+                caption: format!("{}: {text}", label(&v.tr, &t.indicator)),
                 svg: svg::share_columns(
-                    &label(&t.indicator),
+                    &label(&v.tr, &t.indicator),
                     &month_series(table, &t.indicator),
                     Some((t.share(), &text)),
                 ),
@@ -496,7 +524,7 @@ pub async fn dashboard(
 
     // Org units one level down, each a link to its own dashboard (facilities are the last).
     page.units_title = v.tr.t(&format!("dash-units-{child}"));
-    page.unit_heads = BY_UNIT.iter().map(|c| label(c)).collect();
+    page.unit_heads = BY_UNIT.iter().map(|c| label(&v.tr, c)).collect();
     for k in keys_of(&units, "enrolled").into_iter().filter(|k| {
         inside
             .as_ref()
@@ -516,14 +544,14 @@ pub async fn dashboard(
             link,
             cells: BY_UNIT
                 .iter()
-                .map(|c| (label(c), show(&units, c, &refs)))
+                .map(|c| (label(&v.tr, c), show(&units, c, &refs)))
                 .collect(),
         });
     }
 
     // Counsellors (exact figures only: a viewer sees no one's performance).
     if let Some(table) = &counsellors {
-        page.counsellor_heads = BY_COUNSELLOR.iter().map(|c| label(c)).collect();
+        page.counsellor_heads = BY_COUNSELLOR.iter().map(|c| label(&v.tr, c)).collect();
         for k in keys_of(table, "enrolled").into_iter().filter(|k| within(k)) {
             let refs: Vec<&str> = k.iter().map(|(key, _)| key.as_str()).collect();
             page.counsellors.push(Row {
@@ -531,12 +559,12 @@ pub async fn dashboard(
                 link: None,
                 cells: BY_COUNSELLOR
                     .iter()
-                    .map(|c| (label(c), show(table, c, &refs)))
+                    .map(|c| (label(&v.tr, c), show(table, c, &refs)))
                     .collect(),
             });
         }
     }
-    page.frameworks = every_indicator(&overall, &base_refs);
+    page.frameworks = every_indicator(&v.tr, &overall, &base_refs);
     for item in page.frameworks.iter_mut().flat_map(|f| f.items.iter_mut()) {
         if let Some(t) = targets.iter().find(|t| t.indicator == item.code) {
             let value = overall
@@ -552,8 +580,9 @@ pub async fn dashboard(
 }
 
 /// Every indicator of `table` at the row keyed `keys`, grouped by framework in the
-/// catalogue's order, each with what it is out of and its definition.
-fn every_indicator(table: &IndicatorTable, keys: &[&str]) -> Vec<FrameworkBlock> {
+/// catalogue's order, each with what it is out of and its definition; names in the reader's
+/// language, definitions in English.
+fn every_indicator(tr: &Tr, table: &IndicatorTable, keys: &[&str]) -> Vec<FrameworkBlock> {
     let mut blocks: Vec<FrameworkBlock> = Vec::new();
     for def in scaleup_indicators::INDICATORS {
         let row = table.row(def.code, keys);
@@ -580,16 +609,17 @@ fn every_indicator(table: &IndicatorTable, keys: &[&str]) -> Vec<FrameworkBlock>
         }
         let listed = Listed {
             code: def.code,
-            label: def.label,
+            label: indicator_label(tr, def),
             text: show(table, def.code, keys),
             of,
             definition,
             target: None,
         };
         match blocks.last_mut() {
-            Some(b) if b.label == def.framework.label() => b.items.push(listed),
+            Some(b) if b.framework == def.framework => b.items.push(listed),
             _ => blocks.push(FrameworkBlock {
-                label: def.framework.label(),
+                framework: def.framework,
+                label: framework_label(tr, def.framework),
                 items: vec![listed],
             }),
         }

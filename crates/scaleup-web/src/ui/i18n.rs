@@ -164,23 +164,34 @@ impl Tr {
         self.t("meta-reviewed") == "yes"
     }
 
-    fn format(&self, id: &str, args: Option<&FluentArgs>) -> String {
+    /// The message in this language, else in English; none when English lacks it too.
+    fn lookup(&self, id: &str, args: Option<&FluentArgs>) -> Option<String> {
         let all = catalogues();
         for catalogue in [&all[self.index], &all[0]] {
             if let Some(pattern) = catalogue.bundle.get_message(id).and_then(|m| m.value()) {
                 let mut errors = Vec::new();
                 let text = catalogue.bundle.format_pattern(pattern, args, &mut errors);
-                return text.into_owned();
+                return Some(text.into_owned());
             }
         }
-        // Only a message missing from English gets here; a test scans the templates and code
-        // for message ids so that this does not ship.
-        id.to_string()
+        None
+    }
+
+    fn format(&self, id: &str, args: Option<&FluentArgs>) -> String {
+        // Only a message missing from English falls back to its id; a test scans the templates
+        // and code for message ids so that this does not ship.
+        self.lookup(id, args).unwrap_or_else(|| id.to_string())
     }
 
     /// A message without arguments.
     pub fn t(&self, id: &str) -> String {
         self.format(id, None)
+    }
+
+    /// A message without arguments whose id is built from data (an indicator's code), or none
+    /// when no catalogue has it, so that the caller can fall back to the data's own text.
+    pub fn t_or_none(&self, id: &str) -> Option<String> {
+        self.lookup(id, None)
     }
 
     /// A message with one numeric argument (plurals).
