@@ -281,7 +281,7 @@ mod tests {
         assert_eq!(tick(2500.0), "2,500");
         assert_eq!(up_to(7.5, 1), "7.5");
         assert_eq!(up_to(12.0, 2), "12");
-        assert_eq!(up_to(3.14159, 2), "3.14");
+        assert_eq!(up_to(1.23456, 2), "1.23");
     }
 
     #[test]

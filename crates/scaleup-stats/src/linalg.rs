@@ -203,7 +203,7 @@ mod tests {
         for (x, w) in inv.iter().zip(want) {
             assert!((x - w).abs() < 1e-15);
         }
-        assert_eq!(cholesky_in_place(&mut vec![1.0, 2.0, 2.0, 1.0], 2), Err(1));
+        assert_eq!(cholesky_in_place(&mut [1.0, 2.0, 2.0, 1.0], 2), Err(1));
     }
 
     #[test]

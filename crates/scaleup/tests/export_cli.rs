@@ -67,7 +67,12 @@ fn query(db: &Path, sql: &str) -> Vec<(String, i64)> {
                 .unwrap();
             let out = rows
                 .iter()
-                .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+                .map(|r| {
+                    (
+                        r.try_get::<String, _>(0).unwrap(),
+                        r.try_get::<i64, _>(1).unwrap(),
+                    )
+                })
                 .collect();
             pool.close().await;
             out
