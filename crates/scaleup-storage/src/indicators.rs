@@ -617,14 +617,40 @@ impl Store {
         }
         let mut snapped = request.clone();
         snapped.period = scaleup_indicators::snap_period(request.period);
-        let requested = self.indicators(actor, hub, &snapped).await?;
-        let mut canonical = Vec::new();
-        for cuts in scaleup_indicators::canonical_cuts(&request.by) {
-            let mut r = snapped.clone();
-            r.by = cuts;
-            r.period = Period::default();
-            canonical.push(self.indicators(actor, hub, &r).await?);
-        }
+        // The canonical tables (and the request itself, unless it is one of them) are computed
+        // side by side, each on its own connection.
+        let canonical_requests: Vec<Request> = scaleup_indicators::canonical_cuts(&request.by)
+            .into_iter()
+            .map(|cuts| {
+                let mut r = snapped.clone();
+                r.by = cuts;
+                r.period = Period::default();
+                r
+            })
+            .collect();
+        let is_canonical = canonical_requests
+            .iter()
+            .position(|r| r.by == snapped.by && r.period == snapped.period);
+        let (requested, canonical) = futures_util::future::try_join(
+            async {
+                match is_canonical {
+                    Some(_) => Ok(None),
+                    None => self.indicators(actor, hub, &snapped).await.map(Some),
+                }
+            },
+            futures_util::future::try_join_all(
+                canonical_requests
+                    .iter()
+                    .map(|r| self.indicators(actor, hub, r)),
+            ),
+        )
+        .await?;
+        // An all-time request is its own canonical table for its cuts: computed once.
+        let requested =
+            match requested.or_else(|| is_canonical.and_then(|i| canonical.get(i).cloned())) {
+                Some(r) => r,
+                None => self.indicators(actor, hub, &snapped).await?,
+            };
         Ok(scaleup_indicators::disclose_controlled(
             requested, &canonical, k,
         ))
