@@ -643,5 +643,7 @@ imports-mapping-required = Choose the mapping file.
 imports-mapping-too-large = The mapping file is too large: at most 1 MiB.
 imports-mapping-not-text = The mapping file is not UTF-8 text: save it as UTF-8 and upload it again.
 imports-too-large = The upload is too large: at most { $size }. Import larger files with scaleup import on the server.
+imports-busy = Other imports are running. Wait a minute, then send the files again.
+imports-too-slow = The upload took too long to arrive. Try again on a better connection, or split the file.
 imports-unreadable = The upload could not be read: choose the files and upload them again.
 imports-refused = This import did not run and nothing was written

@@ -653,5 +653,7 @@ imports-mapping-required = Elija el archivo de correspondencia.
 imports-mapping-too-large = El archivo de correspondencia es demasiado grande: como máximo 1 MiB.
 imports-mapping-not-text = El archivo de correspondencia no es texto UTF-8: guárdelo en UTF-8 y súbalo de nuevo.
 imports-too-large = La subida es demasiado grande: como máximo { $size }. Importe archivos más grandes con scaleup import en el servidor.
+imports-busy = Hay otras importaciones en curso. Espere un minuto y vuelva a enviar los archivos.
+imports-too-slow = La subida tardó demasiado en llegar. Inténtelo con una conexión mejor o divida el archivo.
 imports-unreadable = No se pudo leer la subida: elija los archivos y súbalos de nuevo.
 imports-refused = Esta importación no se hizo y no se guardó nada

@@ -651,5 +651,7 @@ imports-mapping-required = Choisissez le fichier de correspondance.
 imports-mapping-too-large = Le fichier de correspondance est trop volumineux : 1 Mio au plus.
 imports-mapping-not-text = Le fichier de correspondance n’est pas du texte UTF-8 : enregistrez-le en UTF-8 et téléversez-le à nouveau.
 imports-too-large = Le téléversement est trop volumineux : { $size } au plus. Importez les fichiers plus gros avec scaleup import sur le serveur.
+imports-busy = D'autres importations sont en cours. Attendez une minute, puis renvoyez les fichiers.
+imports-too-slow = Le téléversement a mis trop de temps à arriver. Réessayez avec une meilleure connexion, ou divisez le fichier.
 imports-unreadable = Le téléversement n’a pas pu être lu : choisissez les fichiers et téléversez-les à nouveau.
 imports-refused = Cet import n’a pas eu lieu et rien n’a été écrit

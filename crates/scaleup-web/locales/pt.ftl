@@ -654,5 +654,7 @@ imports-mapping-required = Escolha o ficheiro de correspondência.
 imports-mapping-too-large = O ficheiro de correspondência é demasiado grande: no máximo 1 MiB.
 imports-mapping-not-text = O ficheiro de correspondência não é texto UTF-8: guarde-o em UTF-8 e carregue-o de novo.
 imports-too-large = O carregamento é demasiado grande: no máximo { $size }. Importe ficheiros maiores com scaleup import no servidor.
+imports-busy = Estão a decorrer outras importações. Aguarde um minuto e volte a enviar os ficheiros.
+imports-too-slow = O carregamento demorou demasiado a chegar. Tente com uma ligação melhor ou divida o ficheiro.
 imports-unreadable = Não foi possível ler o carregamento: escolha os ficheiros e carregue-os de novo.
 imports-refused = Esta importação não foi feita e nada foi gravado

@@ -658,5 +658,7 @@ imports-mapping-required = Chagua faili ya ulinganishaji.
 imports-mapping-too-large = Faili ya ulinganishaji ni kubwa mno: isizidi MiB 1.
 imports-mapping-not-text = Faili ya ulinganishaji si maandishi ya UTF-8: ihifadhi kwa UTF-8 kisha uipakie tena.
 imports-too-large = Upakiaji ni mkubwa mno: usizidi { $size }. Leta faili kubwa zaidi kwa scaleup import kwenye seva.
+imports-busy = Uletaji mwingine unaendelea. Subiri dakika moja, kisha tuma faili tena.
+imports-too-slow = Upakiaji ulichukua muda mrefu mno kufika. Jaribu tena kwa mtandao bora, au gawanya faili.
 imports-unreadable = Upakiaji haukuweza kusomwa: chagua faili kisha uzipakie tena.
 imports-refused = Uletaji huu haukufanyika na hakuna kilichoandikwa

@@ -243,6 +243,36 @@ pub struct ImportLimits {
     /// Where uploads are spooled (the system's temporary folder when `None`). The files are
     /// unlinked from the start, so nothing is left behind.
     pub spool_dir: Option<std::path::PathBuf>,
+    /// Multipart imports at once, upload and import (`scaleup serve --imports-at-once`): each
+    /// may spool `max_bytes` to disk, so this bounds the disk in use; one more gets 503 with
+    /// Retry-After before a byte of its body is read.
+    pub slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The longest an upload may take to arrive (`--import-upload-seconds`): a body trickling
+    /// in holds a slot and a file, so past it the request gets 408.
+    pub upload_time: std::time::Duration,
+}
+
+/// Multipart imports at once by default.
+pub const DEFAULT_IMPORTS_AT_ONCE: usize = 2;
+
+/// The default time an upload may take to arrive: 30 minutes (1 GiB at 5 Mbit/s).
+pub const DEFAULT_UPLOAD_SECONDS: u64 = 30 * 60;
+
+impl ImportLimits {
+    /// Limits with `at_once` slots.
+    pub fn new(
+        max_bytes: u64,
+        spool_dir: Option<std::path::PathBuf>,
+        at_once: usize,
+        upload_time: std::time::Duration,
+    ) -> Self {
+        ImportLimits {
+            max_bytes,
+            spool_dir,
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(at_once.max(1))),
+            upload_time,
+        }
+    }
 }
 
 /// The default bound of an upload: 1 GiB.
@@ -257,10 +287,12 @@ const UNIT_QUEUE: usize = 256;
 
 impl Default for ImportLimits {
     fn default() -> Self {
-        ImportLimits {
-            max_bytes: DEFAULT_MAX_UPLOAD,
-            spool_dir: None,
-        }
+        ImportLimits::new(
+            DEFAULT_MAX_UPLOAD,
+            None,
+            DEFAULT_IMPORTS_AT_ONCE,
+            std::time::Duration::from_secs(DEFAULT_UPLOAD_SECONDS),
+        )
     }
 }
 
@@ -510,6 +542,8 @@ pub(crate) async fn import(
 /// `file_name`, `dry_run` (`true`, `1` or `on`), `programme`; `_csrf` for the page.
 pub(crate) struct ImportForm {
     pub form: crate::spool::SpooledForm,
+    /// The slot this import holds until it is answered.
+    _slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// Why a multipart upload was refused before it was read.
@@ -520,7 +554,14 @@ pub(crate) enum UploadRefusal {
     Broken,
     Malformed,
     Disk,
+    /// Every import slot is taken.
+    Busy,
+    /// The upload did not arrive within the time allowed.
+    TooSlow,
 }
+
+/// Seconds a refused import is told to wait before trying again.
+pub(crate) const BUSY_RETRY_SECONDS: u64 = 30;
 
 /// Spools a multipart request body and finds its parts (the role was checked before).
 pub(crate) async fn read_form(
@@ -533,16 +574,25 @@ pub(crate) async fn read_form(
         .and_then(|v| v.to_str().ok())
         .and_then(crate::ui::forms::boundary_of)
         .ok_or(UploadRefusal::NotMultipart)?;
-    let spool = crate::spool::spool(req.into_body(), limits.max_bytes, limits.spool_dir.clone())
-        .await
-        .map_err(|e| match e {
-            crate::spool::SpoolError::TooLarge(n) => UploadRefusal::TooLarge(n),
-            crate::spool::SpoolError::Broken => UploadRefusal::Broken,
-            crate::spool::SpoolError::Disk(e) => {
-                tracing::error!(error = %e, "an import upload could not be spooled");
-                UploadRefusal::Disk
-            }
-        })?;
+    let slot = limits
+        .slots
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| UploadRefusal::Busy)?;
+    let spool = tokio::time::timeout(
+        limits.upload_time,
+        crate::spool::spool(req.into_body(), limits.max_bytes, limits.spool_dir.clone()),
+    )
+    .await
+    .map_err(|_| UploadRefusal::TooSlow)?
+    .map_err(|e| match e {
+        crate::spool::SpoolError::TooLarge(n) => UploadRefusal::TooLarge(n),
+        crate::spool::SpoolError::Broken => UploadRefusal::Broken,
+        crate::spool::SpoolError::Disk(e) => {
+            tracing::error!(error = %e, "an import upload could not be spooled");
+            UploadRefusal::Disk
+        }
+    })?;
     let form = tokio::task::spawn_blocking(move || {
         crate::spool::SpooledForm::read(&spool, &boundary, 4096, &["mapping"], MAX_MAPPING_BYTES)
     })
@@ -555,7 +605,7 @@ pub(crate) async fn read_form(
             UploadRefusal::Disk
         }
     })?;
-    Ok(ImportForm { form })
+    Ok(ImportForm { form, _slot: slot })
 }
 
 /// A checkbox or flag field: `true`, `1`, `on`, `yes`.
@@ -614,6 +664,17 @@ fn bad_upload(r: UploadRefusal) -> ApiError {
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "something went wrong",
+        ),
+        UploadRefusal::Busy => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the server is running as many imports as it allows; try again shortly",
+        )
+        .with_retry_after(BUSY_RETRY_SECONDS),
+        UploadRefusal::TooSlow => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "too_slow",
+            "the upload did not arrive within the time the server allows; try again on a faster connection, or split the file",
         ),
     }
 }

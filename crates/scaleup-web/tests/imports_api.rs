@@ -355,3 +355,74 @@ async fn a_dhis2_tracker_payload_is_read_and_a_truncated_one_writes_nothing() {
     let (_, clients) = app.call("GET", "/api/v1/clients", Some(&token), None).await;
     assert_eq!(clients["items"].as_array().unwrap().len(), 0, "{clients}");
 }
+
+/// A body that sends its first bytes and then nothing more, never ending: a slow client.
+struct Stalled(Option<axum::body::Bytes>);
+
+impl http_body::Body for Stalled {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        match self.0.take() {
+            Some(b) => std::task::Poll::Ready(Some(Ok(http_body::Frame::data(b)))),
+            None => std::task::Poll::Pending,
+        }
+    }
+}
+
+/// Multipart imports are bounded in number and in time: with every slot taken the next one
+/// gets 503 with Retry-After before its body is read, and an upload that trickles in past the
+/// time allowed gets 408 and gives its slot back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multipart_imports_are_bounded_in_number_and_in_time() {
+    use tower::ServiceExt;
+    let app = App::sqlite_with(|s| {
+        s.imports = scaleup_web::imports::ImportLimits::new(
+            1 << 20,
+            None,
+            1,
+            std::time::Duration::from_millis(300),
+        )
+    })
+    .await;
+    let token = app.token("counsellor").await;
+    let bearer = format!("Bearer {token}");
+    let (content_type, bytes) = multipart(&[("dry_run", "true")], &odk_files());
+    let stalled = |prefix: Vec<u8>| {
+        axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/imports/odk")
+            .header("authorization", &bearer)
+            .header("content-type", &content_type)
+            .body(axum::body::Body::new(Stalled(Some(prefix.into()))))
+            .unwrap()
+    };
+    // One upload stalls, holding the only slot; a second meanwhile is turned away at once.
+    let first = tokio::spawn(app.router.clone().oneshot(stalled(bytes[..100].to_vec())));
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let (s, e) = send_multipart(
+        &app,
+        ("authorization", bearer.as_str()),
+        &[("dry_run", "true")],
+        &odk_files(),
+    )
+    .await;
+    assert_eq!(s, 503, "{e}");
+    assert_eq!(e["error"]["code"], "busy");
+    // The stalled one runs out of time.
+    let res = first.await.unwrap().unwrap();
+    assert_eq!(res.status().as_u16(), 408);
+    // Its slot is free again: a whole upload goes through.
+    let (s, dry) = send_multipart(
+        &app,
+        ("authorization", bearer.as_str()),
+        &[("dry_run", "true")],
+        &odk_files(),
+    )
+    .await;
+    assert_eq!(s, 200, "{dry}");
+}

@@ -206,6 +206,18 @@ pub async fn upload(
                 "an import upload could not be spooled".into(),
             ));
         }
+        Err(UploadRefusal::Busy) => {
+            return Err(PageError::Status(
+                StatusCode::SERVICE_UNAVAILABLE,
+                v.tr.t("imports-busy"),
+            ));
+        }
+        Err(UploadRefusal::TooSlow) => {
+            return Err(PageError::Status(
+                StatusCode::REQUEST_TIMEOUT,
+                v.tr.t("imports-too-slow"),
+            ));
+        }
         Err(UploadRefusal::NotMultipart | UploadRefusal::Broken | UploadRefusal::Malformed) => {
             return Err(PageError::Status(
                 StatusCode::BAD_REQUEST,

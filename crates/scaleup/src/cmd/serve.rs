@@ -108,6 +108,13 @@ pub struct Args {
     /// are unlinked from the start, so an interrupted upload leaves nothing behind.
     #[arg(long, env = "SCALEUP_IMPORT_SPOOL_DIR", value_name = "DIR")]
     pub import_spool_dir: Option<std::path::PathBuf>,
+    /// Multipart imports at once; each may hold --import-max-bytes of disk. One more is
+    /// answered 503 with Retry-After before its body is read.
+    #[arg(long, env = "SCALEUP_IMPORTS_AT_ONCE", default_value_t = scaleup_web::imports::DEFAULT_IMPORTS_AT_ONCE, value_name = "N")]
+    pub imports_at_once: usize,
+    /// The longest an import upload may take to arrive, in seconds; past it, 408.
+    #[arg(long, env = "SCALEUP_IMPORT_UPLOAD_SECONDS", default_value_t = scaleup_web::imports::DEFAULT_UPLOAD_SECONDS, value_name = "SECONDS")]
+    pub import_upload_seconds: u64,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -145,10 +152,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             metrics_allow: args.metrics_allow,
             ..Default::default()
         };
-        let imports = scaleup_web::imports::ImportLimits {
-            max_bytes: args.import_max_bytes,
-            spool_dir: args.import_spool_dir,
-        };
+        let imports = scaleup_web::imports::ImportLimits::new(
+            args.import_max_bytes,
+            args.import_spool_dir,
+            args.imports_at_once,
+            std::time::Duration::from_secs(args.import_upload_seconds),
+        );
         serve_with(
             store,
             &args.addr,
