@@ -844,6 +844,21 @@ pub async fn definitions(
     definitions_page(&state, &v, notice(&v, &q), None, None).await
 }
 
+/// Every problem of a refused file, each with the lines around it when the file is text.
+fn line_problems(
+    e: &scaleup_domain::catalog::DefinitionError,
+    text: Option<&str>,
+) -> Vec<LineProblem> {
+    e.problems()
+        .map(|p| LineProblem {
+            line: p.line,
+            field: p.field.clone(),
+            message: p.message.clone(),
+            excerpt: text.map(|t| excerpt(t, p.line)).unwrap_or_default(),
+        })
+        .collect()
+}
+
 /// The numbered lines around `line` (two either side), the problem's line marked.
 fn excerpt(text: &str, line: Option<usize>) -> Vec<(usize, String, bool)> {
     let Some(line) = line else { return vec![] };
@@ -940,15 +955,7 @@ pub async fn upload_definition(
     match crate::console::upload(&state, &s.actor, hub.as_deref(), &file_name, text).await {
         Ok(_) => Ok(redirect("/console/definitions?done=uploaded")),
         Err(StoreError::Definition(e)) => {
-            let problems = e
-                .problems()
-                .map(|p| LineProblem {
-                    line: p.line,
-                    field: p.field.clone(),
-                    message: p.message.clone(),
-                    excerpt: excerpt(text, p.line),
-                })
-                .collect();
+            let problems = line_problems(&e, Some(text));
             unprocessable(
                 definitions_page(&state, &v, None, Some((file_name, problems)), None).await,
             )
@@ -1025,15 +1032,7 @@ async fn upload_xlsform(
     match state.store.add_definitions(Some(actor), hub, &texts).await {
         Ok(_) => Ok(redirect("/console/definitions?done=uploaded")),
         Err(StoreError::Definition(e)) => {
-            let problems = e
-                .problems()
-                .map(|p| LineProblem {
-                    line: p.line,
-                    field: p.field.clone(),
-                    message: p.message.clone(),
-                    excerpt: Vec::new(),
-                })
-                .collect();
+            let problems = line_problems(&e, None);
             unprocessable(
                 definitions_page(
                     state,
