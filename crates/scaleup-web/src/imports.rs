@@ -351,6 +351,21 @@ pub(crate) struct ImportRequest {
     pub dry_run: bool,
     /// DHIS2 Tracker only.
     pub programme: Option<String>,
+    /// ODK Central only: the CSVs of repeat groups from the same export, each with its file
+    /// name (`<form>-<group>.csv`, which names the mapping's `[[repeats]]` group).
+    pub repeats: Vec<(String, Content)>,
+}
+
+/// The mapping's repeat group a Central repeat CSV belongs to: the group whose name ends the
+/// file's name (`<form>-<group>.csv`; the longest such group, as names may nest).
+fn repeat_group<'m>(mapping: &'m Mapping, file_name: &str) -> Option<&'m str> {
+    let stem = file_name.strip_suffix(".csv").unwrap_or(file_name);
+    mapping
+        .repeats
+        .iter()
+        .map(|r| r.group.as_str())
+        .filter(|g| stem == *g || stem.ends_with(&format!("-{g}")))
+        .max_by_key(|g| g.len())
 }
 
 /// What an import did: the summary, the first [`MAX_PROBLEMS`] problems (file, row and
@@ -441,6 +456,7 @@ pub(crate) async fn import(
         file_name,
         dry_run,
         programme,
+        repeats,
     } = request;
     let (today, now) = today();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Unit>(UNIT_QUEUE);
@@ -500,16 +516,63 @@ pub(crate) async fn import(
             });
         }
         device = mapping.source.as_str().to_string();
+        // Every repeat CSV names a group of the mapping, and every group has its CSV, as on
+        // the command line (`scaleup import odk --repeat GROUP=FILE`).
+        let mut groups: Vec<(String, String, Content)> = Vec::new();
+        for (name, part) in repeats {
+            let Some(group) = repeat_group(&mapping, &name) else {
+                return Err(ImportFailure::Invalid {
+                    field: "repeat",
+                    message: format!(
+                        "{name}: names no [[repeats]] group of the mapping (it has: {}); Central names a repeat's CSV <form>-<group>.csv",
+                        mapping
+                            .repeats
+                            .iter()
+                            .map(|r| r.group.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            };
+            groups.push((group.to_string(), name, part));
+        }
+        for r in &mapping.repeats {
+            if !groups.iter().any(|(g, _, _)| *g == r.group) {
+                return Err(ImportFailure::Invalid {
+                    field: "repeat",
+                    message: format!(
+                        "the mapping reads the repeat group {}: send its CSV as a `repeat` file",
+                        r.group
+                    ),
+                });
+            }
+        }
         let usernames: Vec<String> = mapping.users.values().cloned().collect();
         let targets = resolve_targets(store, actor, &usernames).await?;
         tokio::task::spawn_blocking(move || {
             let input = content.open().map_err(|_| {
                 vec![Location::file(&file_name).error("the file could not be read")]
             })?;
-            let rows = Rows::new(&file_name, input, &mapping, &targets, today, &now)?;
-            for unit in rows {
+            let mut rows = Rows::new(&file_name, input, &mapping, &targets, today, &now)?;
+            for unit in rows.by_ref() {
                 if tx.blocking_send(unit).is_err() {
-                    break;
+                    return Ok(());
+                }
+            }
+            // Repeat groups after their submissions, so a member never precedes what it
+            // refers to; only the submissions' kept columns are held.
+            let parents = rows.into_parents();
+            for (group, name, part) in &groups {
+                let input = part
+                    .open()
+                    .map_err(|_| vec![Location::file(name).error("the file could not be read")])?;
+                let members = scaleup_interop::import::mapping::RepeatRows::new(
+                    name, input, &mapping, group, &parents, &targets, today, &now,
+                )?;
+                for unit in members {
+                    if tx.blocking_send(unit).is_err() {
+                        return Ok(());
+                    }
                 }
             }
             Ok(())
@@ -640,6 +703,21 @@ impl ImportForm {
     }
 }
 
+/// The `repeat` files of a multipart import (ODK Central repeat-group CSVs), named.
+pub(crate) fn repeat_parts(
+    form: &crate::spool::SpooledForm,
+) -> std::io::Result<Vec<(String, Content)>> {
+    form.files("repeat")
+        .into_iter()
+        .map(|(name, section)| {
+            Ok((
+                crate::spool::clean_file_name(name),
+                Content::Spooled(section.try_clone()?),
+            ))
+        })
+        .collect()
+}
+
 fn bad_upload(r: UploadRefusal) -> ApiError {
     match r {
         UploadRefusal::NotMultipart => ApiError::new(
@@ -740,6 +818,7 @@ async fn run(
             file_name,
             dry_run: truthy(upload.form.text("dry_run")),
             programme: upload.form.text("programme").map(str::to_string),
+            repeats: repeat_parts(&upload.form).map_err(|_| bad_upload(UploadRefusal::Disk))?,
         }
     } else {
         let Body(body) = Body::<ImportBody>::from_request(req, state).await?;
@@ -753,6 +832,7 @@ async fn run(
                 .unwrap_or_else(|| "upload".into()),
             dry_run: body.dry_run,
             programme: body.programme,
+            repeats: Vec::new(),
         }
     };
     Ok(Json(import(&state.store, &caller.actor, request).await?))

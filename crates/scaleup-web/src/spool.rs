@@ -267,6 +267,18 @@ impl SpooledForm {
     }
 }
 
+impl SpooledForm {
+    /// Every file part of this name that has a file (a file input with `multiple`, or the
+    /// same name repeated): its name and its section on disk, in the order sent.
+    pub fn files(&self, name: &str) -> Vec<(&str, &Section)> {
+        self.parts
+            .iter()
+            .filter(|p| p.name == name)
+            .filter_map(|p| Some((p.filename.as_deref().filter(|f| !f.is_empty())?, &p.section)))
+            .collect()
+    }
+}
+
 /// Only the file's own name: a browser may send a path; no control characters.
 pub fn clean_file_name(name: &str) -> String {
     name.rsplit(['/', '\\'])

@@ -426,3 +426,77 @@ async fn multipart_imports_are_bounded_in_number_and_in_time() {
     .await;
     assert_eq!(s, 200, "{dry}");
 }
+
+/// ODK Central repeat groups over HTTP, as on the command line: the group's CSV goes as a
+/// `repeat` file named as Central names it (`<form>-<group>.csv`); members land joined to their
+/// submissions, an orphan row is named by file, row and column, a missing group's file or a
+/// file of no group is refused before anything is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_odk_repeat_group_is_imported_over_http() {
+    let app = App::sqlite().await;
+    let token = app.token("counsellor").await;
+    let bearer = format!("Bearer {token}");
+    let mapping = fixture("odk-central-household.mapping.toml")
+        .replace("ke-pmplus", "pmplus-2026")
+        .replace("\"phq2\"", "\"phq9\"");
+    let main = fixture("odk-central-household.csv");
+    let members = fixture("odk-central-household-members.csv");
+    let files = |repeat: Option<&'static str>| {
+        let mut f: Vec<(&str, &str, Vec<u8>)> = vec![
+            ("file", "household_screening.csv", main.as_bytes().to_vec()),
+            ("mapping", "household.toml", mapping.as_bytes().to_vec()),
+        ];
+        if let Some(name) = repeat {
+            f.push(("repeat", name, members.as_bytes().to_vec()));
+        }
+        f
+    };
+    let auth = ("authorization", bearer.as_str());
+    let (s, e) = send_multipart(&app, auth, &[], &files(None)).await;
+    assert_eq!(s, 400, "{e}");
+    assert_eq!(e["error"]["field"], "repeat", "{e}");
+    let (s, e) = send_multipart(
+        &app,
+        auth,
+        &[],
+        &files(Some("household_screening-visits.csv")),
+    )
+    .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("names no [[repeats]] group of the mapping (it has: members)"),
+        "{e}"
+    );
+    let (s, report) = send_multipart(
+        &app,
+        auth,
+        &[],
+        &files(Some("household_screening-members.csv")),
+    )
+    .await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["summary"]["created"], 4, "{report}");
+    assert!(
+        report["problems"].as_array().unwrap().iter().any(|p| p
+            .as_str()
+            .unwrap()
+            .contains("household_screening-members.csv, row 5, column PARENT_KEY")),
+        "{report}"
+    );
+    let (s, again) = send_multipart(
+        &app,
+        auth,
+        &[],
+        &files(Some("household_screening-members.csv")),
+    )
+    .await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(
+        (&again["summary"]["created"], &again["summary"]["unchanged"]),
+        (&serde_json::json!(0), &serde_json::json!(4)),
+        "{again}"
+    );
+}

@@ -268,6 +268,8 @@ pub async fn upload(
         dry_run: sent.dry_run,
         programme: (source == Source::Dhis2Tracker && !sent.programme.is_empty())
             .then(|| sent.programme.clone()),
+        repeats: crate::imports::repeat_parts(form)
+            .map_err(|_| PageError::Internal("an import upload could not be reopened".into()))?,
     };
     match crate::imports::import(&state.store, &s.actor, request).await {
         Ok(report) => {
