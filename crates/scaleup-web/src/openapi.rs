@@ -1364,7 +1364,8 @@ fn response_schemas() -> Value {
             "mapping": {"type": "string", "maxLength": 1048576, "description": "the mapping file (TOML), as a file part or a text field"},
             "file_name": {"type": "string", "maxLength": 200, "description": "the name reports use for the file (default: the file part's name)"},
             "dry_run": {"type": "string", "description": "true, 1, on or yes: read, map and check every row; write nothing"},
-            "programme": {"type": "string", "description": "dhis2-tracker: the programme (code) the tracked entities are clients of"}}},
+            "programme": {"type": "string", "description": "dhis2-tracker: the programme (code) the tracked entities are clients of"},
+            "repeat": {"type": "array", "items": {"type": "string", "contentMediaType": "text/csv"}, "description": "odk: the CSV of each repeat group of the same Central export, one part each, named as Central names it (<form>-<group>.csv, which names the mapping's [[repeats]] group)"}}},
         "ImportReport": {"type": "object", "required": ["summary", "problems"], "properties": {
             "summary": {"type": "object", "properties": {
                 "rows": {"type": "integer"}, "rows_refused": {"type": "integer"}, "created": {"type": "integer"},
@@ -1610,6 +1611,10 @@ pub fn openapi_document() -> Value {
                 json!({"schema": {"$ref": "#/components/schemas/ImportUpload"}});
             op["responses"]["400"] = json!({"description": "The mapping cannot be used with this file: the message names the mapping key or the file's column (a row's problems are in the 200 report instead)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
             op["responses"]["413"] = json!({"description": "A JSON body larger than 16 MiB, or a multipart upload larger than the server's import limit (1 GiB by default): send larger files as multipart/form-data, or import them with `scaleup import`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            op["responses"]["408"] = json!({"description": "A multipart upload took longer to arrive than the server allows (`serve --import-upload-seconds`, 30 minutes by default)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            op["responses"]["503"] = json!({"description": "As many multipart imports are running as the server allows (`serve --imports-at-once`, 2 by default); nothing of this one was read",
+                "headers": {"Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer", "minimum": 1}}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
         }
         if route.path == "/audit/checkpoint" {
             op["responses"]["409"] = json!({"description": "The audit chain does not verify, so no checkpoint was made (GET /audit/verify lists the findings)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
