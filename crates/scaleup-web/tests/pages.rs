@@ -797,6 +797,8 @@ async fn the_dashboard_names_indicators_in_the_readers_language() {
         "<dt id=\"i-phq9_response\">Mwitikio wa PHQ-9</dt>",
         "distinct clients with at least one episode",
         "Majina ya viashiria yametafsiriwa; maelezo yake yako kwa Kiingereza",
+        // Reach by sex names the subgroup in the reader's language.
+        ">Mwanamke</text>",
     ] {
         assert!(sw.body.contains(text), "{text}:\n{}", sw.body);
     }

@@ -523,7 +523,15 @@ pub async fn dashboard(
                 let value = table
                     .row("reach", &refs)
                     .and_then(|r| (!r.suppressed).then_some(r.value).flatten());
-                let name = k.last().map(|(_, l)| l.clone()).unwrap_or_default();
+                // Sex in the reader's language (the app's own words for it); age bands are
+                // numbers, and anything without a message keeps the engine's label.
+                let name = k
+                    .last()
+                    .map(|(key, l)| {
+                        v.tr.t_or_none(&format!("app-sex-{key}"))
+                            .unwrap_or_else(|| l.clone())
+                    })
+                    .unwrap_or_default();
                 (name, value, show(table, "reach", &refs))
             })
             .collect();
