@@ -587,6 +587,20 @@ fn a_scheduled_dhis2_event_is_refused_not_imported_as_an_empty_record() {
 fn an_odk_repeat_group_is_joined_to_its_submissions() {
     let name = "odk-central-household.mapping.toml";
     let m = Mapping::from_toml(name, &String::from_utf8(bytes(name)).unwrap()).unwrap();
+    // A repeat CSV is known by the name Central gives it, `<form>-<group>.csv`.
+    assert_eq!(
+        m.repeat_group_of_file("household_screening-members.csv"),
+        Some("members")
+    );
+    assert_eq!(m.repeat_group_of_file("members.csv"), Some("members"));
+    assert_eq!(
+        m.repeat_group_of_file("household_screening-othermembers.csv"),
+        None
+    );
+    assert_eq!(m.repeat_group_of_file("household_screening.csv"), None);
+    assert_eq!(m.repeat_without_file(|g| g == "members"), None);
+    assert_eq!(m.repeat_without_file(|_| false), Some("members"));
+    assert_eq!(m.repeat_group_names(), "members");
     let read = || {
         let main = bytes("odk-central-household.csv");
         let mut rows = Rows::new(

@@ -356,18 +356,6 @@ pub(crate) struct ImportRequest {
     pub repeats: Vec<(String, Content)>,
 }
 
-/// The mapping's repeat group a Central repeat CSV belongs to: the group whose name ends the
-/// file's name (`<form>-<group>.csv`; the longest such group, as names may nest).
-fn repeat_group<'m>(mapping: &'m Mapping, file_name: &str) -> Option<&'m str> {
-    let stem = file_name.strip_suffix(".csv").unwrap_or(file_name);
-    mapping
-        .repeats
-        .iter()
-        .map(|r| r.group.as_str())
-        .filter(|g| stem == *g || stem.ends_with(&format!("-{g}")))
-        .max_by_key(|g| g.len())
-}
-
 /// What an import did: the summary, the first [`MAX_PROBLEMS`] problems (file, row and
 /// column, never a value) and how many there were.
 #[derive(Clone, Debug, Serialize)]
@@ -520,32 +508,26 @@ pub(crate) async fn import(
         // the command line (`scaleup import odk --repeat GROUP=FILE`).
         let mut groups: Vec<(String, String, Content)> = Vec::new();
         for (name, part) in repeats {
-            let Some(group) = repeat_group(&mapping, &name) else {
+            let Some(group) = mapping.repeat_group_of_file(&name) else {
                 return Err(ImportFailure::Invalid {
                     field: "repeat",
                     message: format!(
                         "{name}: names no [[repeats]] group of the mapping (it has: {}); Central names a repeat's CSV <form>-<group>.csv",
-                        mapping
-                            .repeats
-                            .iter()
-                            .map(|r| r.group.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        mapping.repeat_group_names()
                     ),
                 });
             };
             groups.push((group.to_string(), name, part));
         }
-        for r in &mapping.repeats {
-            if !groups.iter().any(|(g, _, _)| *g == r.group) {
-                return Err(ImportFailure::Invalid {
-                    field: "repeat",
-                    message: format!(
-                        "the mapping reads the repeat group {}: send its CSV as a `repeat` file",
-                        r.group
-                    ),
-                });
-            }
+        if let Some(group) =
+            mapping.repeat_without_file(|g| groups.iter().any(|(given, _, _)| given == g))
+        {
+            return Err(ImportFailure::Invalid {
+                field: "repeat",
+                message: format!(
+                    "the mapping reads the repeat group {group}: send its CSV as a `repeat` file"
+                ),
+            });
         }
         let usernames: Vec<String> = mapping.users.values().cloned().collect();
         let targets = resolve_targets(store, actor, &usernames).await?;

@@ -452,16 +452,15 @@ async fn an_odk_repeat_group_is_imported_over_http() {
         f
     };
     let auth = ("authorization", bearer.as_str());
-    let (s, e) = send_multipart(&app, auth, &[], &files(None)).await;
+    let send = |repeat| {
+        let files = files(repeat);
+        let app = &app;
+        async move { send_multipart(app, auth, &[], &files).await }
+    };
+    let (s, e) = send(None).await;
     assert_eq!(s, 400, "{e}");
     assert_eq!(e["error"]["field"], "repeat", "{e}");
-    let (s, e) = send_multipart(
-        &app,
-        auth,
-        &[],
-        &files(Some("household_screening-visits.csv")),
-    )
-    .await;
+    let (s, e) = send(Some("household_screening-visits.csv")).await;
     assert_eq!(s, 400, "{e}");
     assert!(
         e["error"]["message"]
@@ -470,13 +469,7 @@ async fn an_odk_repeat_group_is_imported_over_http() {
             .contains("names no [[repeats]] group of the mapping (it has: members)"),
         "{e}"
     );
-    let (s, report) = send_multipart(
-        &app,
-        auth,
-        &[],
-        &files(Some("household_screening-members.csv")),
-    )
-    .await;
+    let (s, report) = send(Some("household_screening-members.csv")).await;
     assert_eq!(s, 200, "{report}");
     assert_eq!(report["summary"]["created"], 4, "{report}");
     assert!(
@@ -486,13 +479,7 @@ async fn an_odk_repeat_group_is_imported_over_http() {
             .contains("household_screening-members.csv, row 5, column PARENT_KEY")),
         "{report}"
     );
-    let (s, again) = send_multipart(
-        &app,
-        auth,
-        &[],
-        &files(Some("household_screening-members.csv")),
-    )
-    .await;
+    let (s, again) = send(Some("household_screening-members.csv")).await;
     assert_eq!(s, 200, "{again}");
     assert_eq!(
         (&again["summary"]["created"], &again["summary"]["unchanged"]),

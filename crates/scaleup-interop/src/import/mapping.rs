@@ -262,6 +262,36 @@ fn toml_to_json(v: &toml::Value) -> Value {
 }
 
 impl Mapping {
+    /// The names of the repeat groups, comma-separated, for messages.
+    pub fn repeat_group_names(&self) -> String {
+        self.repeats
+            .iter()
+            .map(|r| r.group.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A repeat group the mapping reads that `given` does not supply, if any: every group needs
+    /// its file before anything is read.
+    pub fn repeat_without_file(&self, given: impl Fn(&str) -> bool) -> Option<&str> {
+        self.repeats
+            .iter()
+            .map(|r| r.group.as_str())
+            .find(|g| !given(g))
+    }
+
+    /// The repeat group an ODK Central repeat CSV belongs to, from the name Central gives it
+    /// (`<form>-<group>.csv`): the group that ends the file's name (the longest, as group names
+    /// may end one another).
+    pub fn repeat_group_of_file(&self, file_name: &str) -> Option<&str> {
+        let stem = file_name.strip_suffix(".csv").unwrap_or(file_name);
+        self.repeats
+            .iter()
+            .map(|r| r.group.as_str())
+            .filter(|g| stem == *g || stem.ends_with(&format!("-{g}")))
+            .max_by_key(|g| g.len())
+    }
+
     /// Parses a mapping file; the error names the line and key (never a value).
     pub fn from_toml(file: &str, text: &str) -> Result<Mapping, ImportError> {
         toml::from_str(text).map_err(|e| {
@@ -1022,12 +1052,7 @@ impl<'p, R: Read> RepeatRows<'p, R> {
         let Some(repeat) = mapping.repeats.iter().find(|r| r.group == group) else {
             return Err(vec![Location::file(file).error(format!(
                 "the mapping has no [[repeats]] group of this name (it has: {})",
-                mapping
-                    .repeats
-                    .iter()
-                    .map(|r| r.group.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                mapping.repeat_group_names()
             ))]);
         };
         let table = Table::new(file, input).map_err(|e| vec![e])?;

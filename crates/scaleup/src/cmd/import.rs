@@ -422,25 +422,16 @@ fn tabular(a: RecordArgs, sources: &[&str]) -> anyhow::Result<()> {
         if !mapping.repeats.iter().any(|m| m.group == group) {
             bail!(
                 "--repeat: the mapping has no [[repeats]] group of this name (it has: {})",
-                mapping
-                    .repeats
-                    .iter()
-                    .map(|m| m.group.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                mapping.repeat_group_names()
             );
         }
         repeats.push((group.to_string(), PathBuf::from(path)));
     }
-    for m in &mapping.repeats {
-        if !repeats.iter().any(|(g, _)| *g == m.group) {
-            bail!(
-                "{}: the mapping reads the repeat group {}: give its CSV with --repeat {}=FILE",
-                a.push.mapping.display(),
-                m.group,
-                m.group
-            );
-        }
+    if let Some(group) = mapping.repeat_without_file(|g| repeats.iter().any(|(r, _)| r == g)) {
+        bail!(
+            "{}: the mapping reads the repeat group {group}: give its CSV with --repeat {group}=FILE",
+            a.push.mapping.display(),
+        );
     }
     let today = today(&a.push.today)?;
     let usernames: Vec<String> = mapping.users.values().cloned().collect();
