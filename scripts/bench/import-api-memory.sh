@@ -3,7 +3,7 @@
 # (issue 9: POST /api/v1/imports/odk as multipart/form-data is spooled to a temporary file and
 # read from there a row at a time, so memory should not follow the upload's size).
 # Builds a demo database, writes a submission CSV of about SIZE_MB megabytes
-# (scripts/bench/odk_csv.py, the mapping of import-memory.sh), and for each run starts a fresh
+# (scripts/bench/odk_csv.py, scripts/bench/odk-bench.mapping.toml), and for each run starts a fresh
 # server under /usr/bin/time -v, uploads with curl as the counsellor ke.c001, and stops it:
 #   - idle: the server started, one sign-in, no import (the baseline);
 #   - dry-run: the whole file with dry_run=true (read, mapped, checked, looked up per batch);
@@ -30,36 +30,7 @@ if [ -z "$PASSWORD" ]; then
   echo "the demo has no account ke.c001" >&2
   exit 1
 fi
-cat > "$OUT/mapping.toml" <<'TOML'
-source = "odk"
-dataset = "bench"
-[[records]]
-kind = "client"
-key = "client/{client_code}"
-[records.fields]
-programme_id = { programme = "pmplus-sw-trial" }
-facility_id = { facility = "facility" }
-registered_on = { column = "visit_date", type = "date" }
-sex = { column = "sex" }
-birth_year = { column = "birth_year", type = "integer" }
-[[records]]
-kind = "assessment"
-[records.fields]
-client_id = { record = "client/{client_code}" }
-instrument = { value = "phq9" }
-occasion = { value = "screening" }
-administered_on = { column = "visit_date", type = "date" }
-[records.responses]
-"1" = "q-1"
-"2" = "q-2"
-"3" = "q-3"
-"4" = "q-4"
-"5" = "q-5"
-"6" = "q-6"
-"7" = "q-7"
-"8" = "q-8"
-"9" = "q-9"
-TOML
+cp scripts/bench/odk-bench.mapping.toml "$OUT/mapping.toml"
 python3 scripts/bench/odk_csv.py "$OUT/big.csv" "$SIZE_MB"
 head -n $((REAL_ROWS + 1)) "$OUT/big.csv" > "$OUT/real.csv"
 

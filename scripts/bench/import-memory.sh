@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Peak memory of `scaleup import odk` on a generated ODK Central export (issue 9: a 1 GB export
 # must need far less than 1 GB). Builds a demo database, writes a submission CSV of about
-# SIZE_MB megabytes (client + PHQ-9 screening per row, the mapping of
+# SIZE_MB megabytes (client + PHQ-9 screening per row, scripts/bench/odk-bench.mapping.toml, the mapping of
 # crates/scaleup/tests/import_cli.rs), and runs the import under /usr/bin/time -v:
 #   - a --dry-run over the whole file (every row read, mapped, checked against the record
 #     rules, and looked up in the store by batch), and
@@ -20,36 +20,7 @@ if [ ! -x "$BIN" ]; then
 fi
 rm -f "$OUT/demo.sqlite" "$OUT/demo.sqlite.key"
 "$BIN" demo --clients 60 --seed 5 --today 2026-06-15 --db "$OUT/demo.sqlite" > /dev/null
-cat > "$OUT/mapping.toml" <<'TOML'
-source = "odk"
-dataset = "bench"
-[[records]]
-kind = "client"
-key = "client/{client_code}"
-[records.fields]
-programme_id = { programme = "pmplus-sw-trial" }
-facility_id = { facility = "facility" }
-registered_on = { column = "visit_date", type = "date" }
-sex = { column = "sex" }
-birth_year = { column = "birth_year", type = "integer" }
-[[records]]
-kind = "assessment"
-[records.fields]
-client_id = { record = "client/{client_code}" }
-instrument = { value = "phq9" }
-occasion = { value = "screening" }
-administered_on = { column = "visit_date", type = "date" }
-[records.responses]
-"1" = "q-1"
-"2" = "q-2"
-"3" = "q-3"
-"4" = "q-4"
-"5" = "q-5"
-"6" = "q-6"
-"7" = "q-7"
-"8" = "q-8"
-"9" = "q-9"
-TOML
+cp scripts/bench/odk-bench.mapping.toml "$OUT/mapping.toml"
 python3 scripts/bench/odk_csv.py "$OUT/big.csv" "$SIZE_MB"
 head -n $((REAL_ROWS + 1)) "$OUT/big.csv" > "$OUT/real.csv"
 measure() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Import speed (issue 9): `scaleup import odk` (release build) of ROWS generated ODK Central
-# submissions (a client and a PHQ-9 screening each, the mapping of scripts/bench/import-memory.sh)
+# submissions (a client and a PHQ-9 screening each, scripts/bench/odk-bench.mapping.toml)
 # into a small demo database, on SQLite and on PostgreSQL, then the same file again (every
 # record unchanged). Beside it, the floor of merely loading the same CSV into a table: sqlite3's
 # `.import` and PostgreSQL's `COPY` (no validation, scoring, alerts or audit).
@@ -15,8 +15,8 @@ BIN="${SCALEUP_BIN:-target/release/scaleup}"
 PG="${SCALEUP_BENCH_POSTGRES:?set SCALEUP_BENCH_POSTGRES to a PostgreSQL URL}"
 mkdir -p "$OUT"
 CARGO_INCREMENTAL=0 cargo build -q --release -p scaleup
-# The mapping and the generator of the memory benchmark: one definition of the workload.
-sed -n "/^cat > \"\$OUT\/mapping.toml\" <<'TOML'$/,/^TOML$/p" scripts/bench/import-memory.sh | sed '1d;$d' > "$OUT/mapping.toml"
+# The mapping and the generator of the memory benchmarks: one definition of the workload.
+cp scripts/bench/odk-bench.mapping.toml "$OUT/mapping.toml"
 python3 scripts/bench/odk_csv.py "$OUT/big.csv" $(( ROWS / 4000 + 1 )) 2> /dev/null
 head -n $((ROWS + 1)) "$OUT/big.csv" > "$OUT/rows.csv"
 now() { date +%s.%N; }
