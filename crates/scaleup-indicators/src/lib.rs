@@ -17,6 +17,8 @@
 //!   [`catalogue::MEASURES`]. docs/indicators.md lists the same definitions.
 //! - [`request`]: [`request::Request`] (programme, cuts by [`request::Dimension`], period,
 //!   [`request::Parameters`]) and [`request::Inputs`], what storage reads for it.
+//! - [`rollup`]: the additive measures summed by month and cut ([`rollup::Grain`]), which
+//!   storage keeps current beside the facts so dashboards read cells, not rows.
 //! - [`compute`]: [`compute::resolve_params`] (per programme, before the SQL) and
 //!   [`compute::compute`] (cells → rows, roll-ups, staff, alerts and need).
 //! - [`disclosure`]: [`disclosure::disclose`] with a [`disclosure::Disclosure`] policy, the only
@@ -36,6 +38,7 @@ pub mod facts;
 pub mod measure;
 pub mod render;
 pub mod request;
+pub mod rollup;
 
 pub use catalogue::{
     EstimateDesign, Formula, Framework, INDICATORS, IndicatorDef, MixedDesigns, ValueKind,

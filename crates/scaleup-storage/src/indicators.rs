@@ -31,6 +31,7 @@ use scaleup_indicators::request::{
     Activity, AlertFact, CellKey, Counsellor, Grouping, Inputs, MeasureCells, OrgUnit,
     ProgrammeData, ProgrammeInfo, Site,
 };
+use scaleup_indicators::rollup::{self, Grain, Rollups};
 use scaleup_indicators::{Disclosure, IndicatorTable, Period, Request, resolve_params};
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -108,6 +109,91 @@ async fn insert_facts(tx: &mut Tx, table: Table, rows: &[&dyn FactRow]) -> Resul
             q = bind_val(q, kind, v);
         }
         q.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// One fact row as stored: the table's columns in order (see [`Table::columns`]).
+struct StoredFact {
+    table: Table,
+    values: Vec<Val>,
+}
+
+impl StoredFact {
+    fn read(table: Table, r: &sqlx::any::AnyRow) -> Result<StoredFact> {
+        let mut values = Vec::with_capacity(table.columns().len());
+        for c in table.columns() {
+            let name = c.name();
+            values.push(match c.kind() {
+                ColKind::Text => r
+                    .try_get::<Option<String>, _>(name)?
+                    .map_or(Val::Null, Val::Text),
+                ColKind::Date => date_of(r.try_get(name)?).map_or(Val::Null, Val::Date),
+                ColKind::Int => r
+                    .try_get::<Option<i64>, _>(name)?
+                    .map_or(Val::Null, Val::Int),
+                ColKind::Num => r
+                    .try_get::<Option<f64>, _>(name)?
+                    .map_or(Val::Null, Val::Num),
+            });
+        }
+        Ok(StoredFact { table, values })
+    }
+}
+
+impl FactRow for StoredFact {
+    fn get(&self, col: Col) -> Val {
+        self.table
+            .columns()
+            .iter()
+            .position(|c| *c == col)
+            .map_or(Val::Null, |i| self.values[i].clone())
+    }
+}
+
+/// Adds `change` to the roll-up cells, creating cells it reaches first. Keys go in order, so
+/// two transactions changing the same cells lock them in the same order and cannot deadlock; a
+/// cell whose count falls to zero keeps a total of exactly zero (no rounding residue).
+async fn apply_rollup_change(tx: &mut Tx, change: &Rollups) -> Result<()> {
+    let cells: Vec<(&rollup::RollupKey, &Tally)> = change.iter().collect();
+    for chunk in cells.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(
+            "INSERT INTO indicator_rollups (hub_id, programme_id, grain, measure_id, month, facility_id, sex, age_band, arm, n, total) VALUES ",
+        );
+        for (i, (k, t)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            for (j, v) in [
+                &k.hub_id,
+                &k.programme_id,
+                k.grain.code(),
+                k.measure,
+                &k.month,
+                &k.facility,
+                &k.sex,
+                &k.age_band,
+                &k.arm,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                if j > 0 {
+                    sql.push(", ");
+                }
+                sql.bind_text(v.to_string());
+            }
+            sql.push(", ");
+            sql.bind(Bind::Int(t.n));
+            sql.push(", ");
+            sql.bind(Bind::Float(Some(t.sum)));
+            sql.push(")");
+        }
+        sql.push(
+            " ON CONFLICT (hub_id, programme_id, grain, measure_id, month, facility_id, sex, age_band, arm)
+              DO UPDATE SET n = indicator_rollups.n + excluded.n,
+                            total = CASE WHEN indicator_rollups.n + excluded.n = 0 THEN 0
+                                         ELSE indicator_rollups.total + excluded.total END",
+        );
+        sql.query().execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -224,10 +310,23 @@ impl Store {
                         .push(d);
                 }
             }
-            for table in ["indicator_episodes", "indicator_clients"] {
-                let mut sql = Sql::new(&format!("DELETE FROM {table} WHERE 1 = 1"));
+            // The old rows go, and what they added to the roll-ups is taken away (read back by
+            // the DELETE itself: no extra round trip).
+            let mut change = Rollups::new();
+            for table in [Table::Episodes, Table::Clients] {
+                let cols: Vec<&str> = table.columns().iter().map(|c| c.name()).collect();
+                let mut sql = Sql::new(&format!("DELETE FROM {} WHERE 1 = 1", table.name()));
                 sql.push_in("client_id", &ids);
-                sql.query().execute(&mut *tx).await?;
+                sql.push(&format!(" RETURNING {}", cols.join(", ")));
+                let old = sql
+                    .query()
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| StoredFact::read(table, r))
+                    .collect::<Result<Vec<_>>>()?;
+                let old: Vec<&dyn FactRow> = old.iter().map(|r| r as &dyn FactRow).collect();
+                rollup::contributions(table, &old, -1, &mut change);
             }
             let people: Vec<facts::PersonFacts> = by_client
                 .iter()
@@ -244,6 +343,9 @@ impl Store {
                 .collect();
             insert_facts(tx, Table::Clients, &clients).await?;
             insert_facts(tx, Table::Episodes, &episodes).await?;
+            rollup::contributions(Table::Clients, &clients, 1, &mut change);
+            rollup::contributions(Table::Episodes, &episodes, 1, &mut change);
+            apply_rollup_change(tx, &change).await?;
         }
         Ok(())
     }
@@ -271,24 +373,52 @@ impl Store {
     /// Rebuilds every client's facts when they were derived by another version of the engine
     /// or with other protocols than the rules hold now; returns whether it did. Cheap when
     /// they are current (one row and the programmes); the server calls it at start.
+    /// Roll-ups of another version (or none yet: a database from before them) are emptied
+    /// together with the facts first, and rebuilt with them.
     pub async fn ensure_indicator_facts(&self) -> Result<bool> {
-        let row = sqlx::query("SELECT facts_version, rules FROM indicator_state WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT facts_version, rules, rollups_version FROM indicator_state WHERE id = 1",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         let version: i64 = row.try_get("facts_version")?;
         let rules: String = row.try_get("rules")?;
-        if version == facts::FACTS_VERSION && rules == self.indicator_rules_fingerprint().await? {
+        let rollups_current = row.try_get::<i64, _>("rollups_version")? == rollup::ROLLUPS_VERSION;
+        if version == facts::FACTS_VERSION
+            && rollups_current
+            && rules == self.indicator_rules_fingerprint().await?
+        {
             return Ok(false);
         }
-        self.rebuild_indicator_facts().await?;
+        self.rebuild_facts(!rollups_current).await?;
         Ok(true)
     }
 
     /// Recomputes every client's facts from the records (the full recomputation), a chunk of
     /// clients per transaction so writers never wait long; returns the clients recomputed.
+    /// The roll-ups follow, each chunk changing them by what its clients' facts changed.
     pub async fn rebuild_indicator_facts(&self) -> Result<usize> {
+        self.rebuild_facts(false).await
+    }
+
+    /// [`Store::rebuild_indicator_facts`]; with `from_empty`, facts and roll-ups are emptied
+    /// first (in one transaction), for roll-ups that cannot be trusted to match the facts.
+    async fn rebuild_facts(&self, from_empty: bool) -> Result<usize> {
         let started = std::time::Instant::now();
         let fingerprint = self.indicator_rules_fingerprint().await?;
+        if from_empty {
+            let mut tx = self.begin_write().await?;
+            for table in [
+                "indicator_rollups",
+                "indicator_episodes",
+                "indicator_clients",
+            ] {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
         let hubs: Vec<String> = sqlx::query_scalar("SELECT id FROM hubs ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
@@ -317,11 +447,14 @@ impl Store {
                 after = last;
             }
         }
-        sqlx::query("UPDATE indicator_state SET facts_version = $1, rules = $2 WHERE id = 1")
-            .bind(facts::FACTS_VERSION)
-            .bind(fingerprint)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE indicator_state SET facts_version = $1, rules = $2, rollups_version = $3 WHERE id = 1",
+        )
+        .bind(facts::FACTS_VERSION)
+        .bind(fingerprint)
+        .bind(rollup::ROLLUPS_VERSION)
+        .execute(&self.pool)
+        .await?;
         tracing::info!(
             clients = done,
             seconds = started.elapsed().as_secs_f64(),
@@ -427,6 +560,33 @@ impl Store {
         hub: Option<&str>,
         request: &Request,
     ) -> Result<Inputs> {
+        self.indicator_inputs_from(actor, hub, request, true).await
+    }
+
+    /// Indicators for `request` computed from the fact rows alone, never the roll-ups: what
+    /// tests compare the roll-ups' answers with.
+    #[cfg(feature = "test-support")]
+    pub async fn indicators_from_facts(
+        &self,
+        actor: Option<&Actor>,
+        hub: Option<&str>,
+        request: &Request,
+    ) -> Result<scaleup_indicators::Computed> {
+        let inputs = self
+            .indicator_inputs_from(actor, hub, request, false)
+            .await?;
+        scaleup_indicators::compute(request, &inputs)
+            .map_err(|m| StoreError::invalid("indicator", m))
+    }
+
+    /// [`Store::indicator_inputs`]; `rollups: false` reads every measure from the facts.
+    async fn indicator_inputs_from(
+        &self,
+        actor: Option<&Actor>,
+        hub: Option<&str>,
+        request: &Request,
+        rollups: bool,
+    ) -> Result<Inputs> {
         self.ensure_indicator_facts().await?;
         self.clear_indicator_marks().await?;
         let defs = scaleup_indicators::compute::selected(request)
@@ -494,12 +654,13 @@ impl Store {
             let spread = self
                 .measure_cells(
                     &mut conn,
-                    &programme.id,
+                    (&programme.hub_id, &programme.id),
                     &spread_measures,
                     Grouping::default(),
                     None,
                     None,
                     &NoParams,
+                    rollups,
                 )
                 .await?;
             let first = |id| {
@@ -516,12 +677,13 @@ impl Store {
             let cells = self
                 .measure_cells(
                     &mut conn,
-                    &programme.id,
+                    (&programme.hub_id, &programme.id),
                     &measures,
                     grouping,
                     request.period.from,
                     request.period.to,
                     &params,
+                    rollups,
                 )
                 .await?;
             let activity = if wants_activity {
@@ -742,30 +904,55 @@ impl Store {
     }
 
     /// Runs `measures` over one programme's facts, grouped as `grouping` says, within
-    /// `[from, to]`: one query per fact table, or per table and anchor when grouped by month.
+    /// `[from, to]`: additive measures from the roll-ups when they can answer (one query), the
+    /// others one query per fact table, or per table and anchor when grouped by month.
     #[allow(clippy::too_many_arguments)]
     async fn measure_cells(
         &self,
         conn: &mut Tx,
-        programme_id: &str,
+        (hub_id, programme_id): (&str, &str),
         measures: &[&'static Measure],
         grouping: Grouping,
         from: Option<Date>,
         to: Option<Date>,
         params: &dyn ParamValues,
+        rollups: bool,
     ) -> Result<MeasureCells> {
+        let mut cells = MeasureCells::default();
+        // Additive measures come from the roll-ups when a grain holds the cuts and the period
+        // is whole months; the rest from the facts.
+        let kept = Grain::answering(grouping)
+            .zip(rollup::whole_months(from, to))
+            .filter(|_| rollups);
+        let (from_cells, measures): (Vec<&'static Measure>, Vec<&'static Measure>) = measures
+            .iter()
+            .partition(|m| kept.is_some() && rollup::is_rolled_up(m));
+        if let Some((grain, months)) = kept.filter(|_| !from_cells.is_empty()) {
+            self.rolled_up_cells(
+                conn,
+                (hub_id, programme_id),
+                &from_cells,
+                grain,
+                grouping,
+                &months,
+                &mut cells,
+            )
+            .await?;
+        }
         let mut groups: BTreeMap<(Table, Option<Col>), Vec<&'static Measure>> = BTreeMap::new();
         for m in measures {
             let anchor = grouping.month.then_some(m.anchor);
             groups.entry((m.table, anchor)).or_default().push(m);
         }
-        let mut cells = MeasureCells::default();
         for ((table, anchor), ms) in groups {
             let (sql, columns) =
                 compile(table, anchor, &ms, grouping, programme_id, from, to, params);
             let mut rows = sql.query().fetch(&mut *conn);
             while let Some(r) = rows.try_next().await? {
-                let text = |c: &str| -> Result<Option<String>> { Ok(r.try_get(c)?) };
+                // Empty is absent, as in the roll-ups.
+                let text = |c: &str| -> Result<Option<String>> {
+                    Ok(r.try_get::<Option<String>, _>(c)?.filter(|t| !t.is_empty()))
+                };
                 let key = CellKey {
                     facility: if grouping.facility {
                         text("g_facility")?
@@ -808,6 +995,91 @@ impl Store {
             }
         }
         Ok(cells)
+    }
+
+    /// Adds the cells of `measures` (all kept in roll-ups) from `grain`'s roll-ups of one
+    /// programme, summed to `grouping` over `months`: one query.
+    #[allow(clippy::too_many_arguments)]
+    async fn rolled_up_cells(
+        &self,
+        conn: &mut Tx,
+        (hub_id, programme_id): (&str, &str),
+        measures: &[&'static Measure],
+        grain: Grain,
+        grouping: Grouping,
+        months: &rollup::MonthBounds,
+        cells: &mut MeasureCells,
+    ) -> Result<()> {
+        let cuts: Vec<(&str, &str)> = [
+            (grouping.facility, "facility_id", "g_facility"),
+            (grouping.sex, "sex", "g_sex"),
+            (grouping.age_band, "age_band", "g_age_band"),
+            (grouping.arm, "arm", "g_arm"),
+            (grouping.month, "month", "g_month"),
+        ]
+        .into_iter()
+        .filter(|(on, _, _)| *on)
+        .map(|(_, column, alias)| (column, alias))
+        .collect();
+        let mut sql = Sql::new("SELECT measure_id");
+        for (column, alias) in &cuts {
+            sql.push(&format!(", {column} AS {alias}"));
+        }
+        sql.push(
+            ", CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS DOUBLE PRECISION) AS total
+             FROM indicator_rollups WHERE hub_id = ",
+        );
+        sql.bind_text(hub_id.to_string());
+        sql.push(" AND programme_id = ");
+        sql.bind_text(programme_id.to_string());
+        sql.push(" AND grain = ");
+        sql.bind_text(grain.code().to_string());
+        let ids: Vec<String> = measures.iter().map(|m| m.id.to_string()).collect();
+        sql.push_in("measure_id", &ids);
+        if let Some(f) = &months.from {
+            sql.push(" AND month >= ");
+            sql.bind_text(f.clone());
+        }
+        if let Some(t) = &months.to {
+            sql.push(" AND month <= ");
+            sql.bind_text(t.clone());
+        }
+        sql.push(" GROUP BY measure_id");
+        for (column, _) in &cuts {
+            sql.push(&format!(", {column}"));
+        }
+        let mut rows = sql.query().fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await? {
+            let id: String = r.try_get("measure_id")?;
+            let Some(m) = measures.iter().find(|m| m.id == id) else {
+                continue;
+            };
+            let n: i64 = r.try_get("n")?;
+            if n == 0 {
+                continue;
+            }
+            let cut = |on: bool, alias: &str| -> Result<Option<String>> {
+                if !on {
+                    return Ok(None);
+                }
+                Ok(Some(r.try_get::<String, _>(alias)?).filter(|t| !t.is_empty()))
+            };
+            let key = CellKey {
+                facility: cut(grouping.facility, "g_facility")?,
+                counsellor: None,
+                sex: cut(grouping.sex, "g_sex")?,
+                age_band: cut(grouping.age_band, "g_age_band")?,
+                arm: cut(grouping.arm, "g_arm")?,
+                month: cut(grouping.month, "g_month")?,
+            };
+            let sum = if matches!(m.agg, Agg::Sum(_)) {
+                r.try_get("total")?
+            } else {
+                0.0
+            };
+            cells.add(m.id, key, Tally { n, sum });
+        }
+        Ok(())
     }
 
     /// Attended sessions of a programme per month, facility and counsellor, with a bit per day.
@@ -1006,8 +1278,9 @@ impl Store {
         Ok(by_id.into_values().collect())
     }
 
-    /// Whether the kept facts equal a full recomputation from the records (the invariant the
-    /// module promises); the conformance suite calls it after writes of every kind.
+    /// Whether the kept facts and roll-ups equal a full recomputation from the records, the
+    /// roll-ups from empty cells (the invariant the module promises); the conformance suite
+    /// calls it after writes of every kind.
     #[cfg(feature = "test-support")]
     pub async fn indicator_facts_match_records(&self) -> Result<bool> {
         async fn snapshot(store: &Store) -> Result<Vec<Vec<String>>> {
@@ -1039,13 +1312,43 @@ impl Store {
                     out.push(row);
                 }
             }
+            // Roll-up cells (a cell emptied to zero is as good as none).
+            for r in sqlx::query(
+                "SELECT hub_id, programme_id, grain, measure_id, month, facility_id, sex, age_band, arm, n, total
+                 FROM indicator_rollups WHERE n <> 0
+                 ORDER BY hub_id, programme_id, grain, measure_id, month, facility_id, sex, age_band, arm",
+            )
+            .fetch_all(&store.pool)
+            .await?
+            {
+                let mut row = vec!["indicator_rollups".to_string()];
+                for c in [
+                    "hub_id",
+                    "programme_id",
+                    "grain",
+                    "measure_id",
+                    "month",
+                    "facility_id",
+                    "sex",
+                    "age_band",
+                    "arm",
+                ] {
+                    row.push(r.try_get(c)?);
+                }
+                row.push(r.try_get::<i64, _>("n")?.to_string());
+                row.push(format!(
+                    "{:?}",
+                    (r.try_get::<f64, _>("total")? * 1e9).round() / 1e9
+                ));
+                out.push(row);
+            }
             Ok(out)
         }
         let kept = snapshot(self).await?;
         let marked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM indicator_dirty")
             .fetch_one(&self.pool)
             .await?;
-        // Recompute in a transaction that is rolled back: the kept rows stay as they were.
+        // Recompute from empty tables: when the check passes, they are as they were.
         let mut tx = self.begin_write().await?;
         let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM records WHERE kind = 'client'")
             .fetch_all(&mut *tx)
@@ -1054,6 +1357,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM indicator_episodes")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM indicator_rollups")
             .execute(&mut *tx)
             .await?;
         self.refresh_clients(&mut tx, &ids).await?;

@@ -96,10 +96,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_hub_keys.sql"),
         postgres: include_str!("../migrations/postgres/0013_hub_keys.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_indicator_rollups",
+        sqlite: include_str!("../migrations/sqlite/0014_indicator_rollups.sql"),
+        postgres: include_str!("../migrations/postgres/0014_indicator_rollups.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 13;
+pub const LATEST_VERSION: i64 = 14;
 
 /// The first schema whose audit head carries a MAC (`store_state.audit_head_mac`).
 pub(crate) const AUDIT_HEAD_MAC_SCHEMA: i64 = 7;
