@@ -373,6 +373,23 @@ impl Store {
     /// Rebuilds every client's facts when they were derived by another version of the engine
     /// or with other protocols than the rules hold now; returns whether it did. Cheap when
     /// they are current (one row and the programmes); the server calls it at start.
+    /// Marks the roll-ups current when there are neither facts nor cells (a new database):
+    /// empty tables agree at any version, and cells kept from the first write on need no
+    /// rebuild. Cheap; called at every open.
+    pub(crate) async fn adopt_empty_rollups(&self) -> Result<()> {
+        sqlx::query(
+            "UPDATE indicator_state SET rollups_version = $1
+             WHERE rollups_version <> $1
+               AND NOT EXISTS (SELECT 1 FROM indicator_clients)
+               AND NOT EXISTS (SELECT 1 FROM indicator_episodes)
+               AND NOT EXISTS (SELECT 1 FROM indicator_rollups)",
+        )
+        .bind(rollup::ROLLUPS_VERSION)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Roll-ups of another version (or none yet: a database from before them) are emptied
     /// together with the facts first, and rebuilt with them.
     pub async fn ensure_indicator_facts(&self) -> Result<bool> {
@@ -406,7 +423,13 @@ impl Store {
     async fn rebuild_facts(&self, from_empty: bool) -> Result<usize> {
         let started = std::time::Instant::now();
         let fingerprint = self.indicator_rules_fingerprint().await?;
-        if from_empty {
+        let rollups_version: i64 =
+            sqlx::query_scalar("SELECT rollups_version FROM indicator_state WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?;
+        // Cells of another version do not match the facts: changing them by what the facts
+        // change would keep them wrong.
+        if from_empty || rollups_version != rollup::ROLLUPS_VERSION {
             let mut tx = self.begin_write().await?;
             for table in [
                 "indicator_rollups",

@@ -276,6 +276,9 @@ impl Store {
             // After the key check: a head is signed only with the database's own key.
             store.sign_audit_head_once().await?;
         }
+        if store.schema >= migrate::INDICATOR_ROLLUPS_SCHEMA {
+            store.adopt_empty_rollups().await?;
+        }
         match store.backend {
             Backend::Sqlite => {
                 store.refresh_statistics_if_stale().await?;

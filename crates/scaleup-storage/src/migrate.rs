@@ -107,6 +107,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
 /// The newest schema version this build knows.
 pub const LATEST_VERSION: i64 = 14;
 
+/// The first schema with indicator roll-ups (`indicator_rollups`): migration 0014.
+pub(crate) const INDICATOR_ROLLUPS_SCHEMA: i64 = 14;
+
 /// The first schema whose audit head carries a MAC (`store_state.audit_head_mac`).
 pub(crate) const AUDIT_HEAD_MAC_SCHEMA: i64 = 7;
 

@@ -17,6 +17,7 @@ scaleup_storage::on_both_backends!(
     mixed_workload_keeps_facts_equal_to_a_rebuild_and_the_contract_values,
     a_pushed_record_shows_in_the_next_request,
     episodes_without_and_with_scores_in_one_transaction,
+    facts_from_before_the_rollups_get_their_cells_at_start,
 );
 
 async fn run<F, Fut>(db: &TestDb, test: F)
@@ -435,4 +436,43 @@ async fn episodes_without_and_with_scores_in_one_transaction(store: Store, f: Fi
     let c = contract(&store).await;
     assert_eq!(c["enrolled"], (json!(96), Value::Null, json!(96)));
     assert_eq!(c["phq9_response"], (json!(48), json!(48), json!(1)));
+}
+
+/// A database upgraded from before the roll-ups (migration 0014) holds facts and no cells. The
+/// next start empties the facts and rebuilds both, and so does an explicit rebuild: changing
+/// empty cells by what the facts change would leave them wrong (negative counts).
+async fn facts_from_before_the_rollups_get_their_cells_at_start(store: Store, f: Fixture) {
+    let a = store.actor_for(&f.counsellor).await.unwrap();
+    let mut batch = Vec::new();
+    for (i, sex) in ["female", "male", "female"].into_iter().enumerate() {
+        let (client, episode) = (uuid(), uuid());
+        batch.push(rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": format!("2026-0{}-10", i + 2), "sex": sex})));
+        batch.push(rec("assessment", &uuid(), None, json!({"client_id": client, "instrument": "phq9", "occasion": "screening", "administered_on": "2026-04-02", "responses": phq9(14)})));
+        batch.push(rec("episode", &episode, None, json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2026-04-03"})));
+    }
+    let acks = store.push(&a, "phone", batch).await.unwrap();
+    assert!(acks.iter().all(|a| a.status == AckStatus::Created));
+    let before = document(&store).await;
+    assert_eq!(contract(&store).await["enrolled"].0, json!(3));
+    let as_before_rollups = || async {
+        sqlx::query("DELETE FROM indicator_rollups")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE indicator_state SET rollups_version = 0")
+            .execute(store.pool())
+            .await
+            .unwrap();
+    };
+    as_before_rollups().await;
+    assert!(store.ensure_indicator_facts().await.unwrap(), "rebuilt");
+    assert!(!store.ensure_indicator_facts().await.unwrap(), "current");
+    assert_eq!(document(&store).await, before);
+    assert!(store.indicator_facts_match_records().await.unwrap());
+    rollups_agree_with_facts(&store).await;
+
+    as_before_rollups().await;
+    store.rebuild_indicator_facts().await.unwrap();
+    assert_eq!(document(&store).await, before);
+    assert!(store.indicator_facts_match_records().await.unwrap());
 }
