@@ -23,11 +23,12 @@ use std::collections::BTreeMap;
 
 /// Bumped whenever the grains or the measures kept change: storage then empties the cells and
 /// recomputes the facts (and with them the cells) from the records.
-pub const ROLLUPS_VERSION: i64 = 1;
+pub const ROLLUPS_VERSION: i64 = 2;
 
-/// The cuts a roll-up keeps besides the month of each measure's anchor. Three grains rather
-/// than one cube of every cut: the cube's cells (facility × sex × age band × arm × month) are
-/// almost as many as the programme's clients, which would gain nothing over the facts.
+/// The cuts a roll-up keeps besides the month of each measure's anchor. Four grains rather
+/// than one cube of every cut: the cube's cells (facility × counsellor × sex × age band × arm ×
+/// month) are almost as many as the programme's clients, which would gain nothing over the
+/// facts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Grain {
     /// The month alone: totals, months, the time series.
@@ -35,18 +36,26 @@ pub enum Grain {
     /// Month and facility: every org-unit level (facilities roll up to districts, regions and
     /// the country through the org tree).
     Facility,
+    /// Month and counsellor (the caseload's counsellor now).
+    Counsellor,
     /// Month, sex, age band and trial arm.
     Person,
 }
 
 impl Grain {
-    pub const ALL: [Grain; 3] = [Grain::Month, Grain::Facility, Grain::Person];
+    pub const ALL: [Grain; 4] = [
+        Grain::Month,
+        Grain::Facility,
+        Grain::Counsellor,
+        Grain::Person,
+    ];
 
     /// The code stored in `indicator_rollups.grain`.
     pub fn code(self) -> &'static str {
         match self {
             Grain::Month => "month",
             Grain::Facility => "facility",
+            Grain::Counsellor => "counsellor",
             Grain::Person => "person",
         }
     }
@@ -56,20 +65,22 @@ impl Grain {
         match self {
             Grain::Month => &[],
             Grain::Facility => &[Col::FacilityId],
+            Grain::Counsellor => &[Col::CounsellorId],
             Grain::Person => &[Col::Sex, Col::AgeBand, Col::Arm],
         }
     }
 
     /// The grain whose cells add up to the cells `grouping` asks for, if one does. None holds
-    /// the counsellor, nor the facility together with a person's sex, age band or arm: such
-    /// requests read the facts.
+    /// two of facility, counsellor and a person's sex, age band or arm together: such requests
+    /// read the facts.
     pub fn answering(grouping: Grouping) -> Option<Grain> {
         let person = grouping.sex || grouping.age_band || grouping.arm;
-        match (grouping.counsellor, grouping.facility, person) {
-            (true, _, _) | (false, true, true) => None,
-            (false, true, false) => Some(Grain::Facility),
-            (false, false, true) => Some(Grain::Person),
+        match (grouping.facility, grouping.counsellor, person) {
             (false, false, false) => Some(Grain::Month),
+            (true, false, false) => Some(Grain::Facility),
+            (false, true, false) => Some(Grain::Counsellor),
+            (false, false, true) => Some(Grain::Person),
+            _ => None,
         }
     }
 }
@@ -120,6 +131,7 @@ pub struct RollupKey {
     /// `YYYY-MM` of the measure's anchor.
     pub month: String,
     pub facility: String,
+    pub counsellor: String,
     pub sex: String,
     pub age_band: String,
     pub arm: String,
@@ -188,6 +200,7 @@ pub fn contributions(table: Table, rows: &[&dyn FactRow], sign: i64, into: &mut 
                     measure: m.id,
                     month: month_of(anchor),
                     facility: kept(Col::FacilityId),
+                    counsellor: kept(Col::CounsellorId),
                     sex: kept(Col::Sex),
                     age_band: kept(Col::AgeBand),
                     arm: kept(Col::Arm),
@@ -272,7 +285,14 @@ mod tests {
             }),
             None
         );
-        assert_eq!(g(&|x| x.counsellor = true), None);
+        assert_eq!(g(&|x| x.counsellor = true), Some(Grain::Counsellor));
+        assert_eq!(
+            g(&|x| {
+                x.counsellor = true;
+                x.facility = true
+            }),
+            None
+        );
     }
 
     #[test]

@@ -158,7 +158,7 @@ async fn apply_rollup_change(tx: &mut Tx, change: &Rollups) -> Result<()> {
     let cells: Vec<(&rollup::RollupKey, &Tally)> = change.iter().collect();
     for chunk in cells.chunks(ROWS_PER_STATEMENT) {
         let mut sql = Sql::new(
-            "INSERT INTO indicator_rollups (hub_id, programme_id, grain, measure_id, month, facility_id, sex, age_band, arm, n, total) VALUES ",
+            "INSERT INTO indicator_rollups (hub_id, programme_id, grain, measure_id, month, facility_id, counsellor_id, sex, age_band, arm, n, total) VALUES ",
         );
         for (i, (k, t)) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
@@ -169,6 +169,7 @@ async fn apply_rollup_change(tx: &mut Tx, change: &Rollups) -> Result<()> {
                 k.measure,
                 &k.month,
                 &k.facility,
+                &k.counsellor,
                 &k.sex,
                 &k.age_band,
                 &k.arm,
@@ -188,7 +189,7 @@ async fn apply_rollup_change(tx: &mut Tx, change: &Rollups) -> Result<()> {
             sql.push(")");
         }
         sql.push(
-            " ON CONFLICT (hub_id, programme_id, grain, measure_id, month, facility_id, sex, age_band, arm)
+            " ON CONFLICT (hub_id, programme_id, grain, measure_id, month, facility_id, counsellor_id, sex, age_band, arm)
               DO UPDATE SET n = indicator_rollups.n + excluded.n,
                             total = CASE WHEN indicator_rollups.n + excluded.n = 0 THEN 0
                                          ELSE indicator_rollups.total + excluded.total END",
@@ -1035,6 +1036,7 @@ impl Store {
     ) -> Result<()> {
         let cuts: Vec<(&str, &str)> = [
             (grouping.facility, "facility_id", "g_facility"),
+            (grouping.counsellor, "counsellor_id", "g_counsellor"),
             (grouping.sex, "sex", "g_sex"),
             (grouping.age_band, "age_band", "g_age_band"),
             (grouping.arm, "arm", "g_arm"),
@@ -1089,7 +1091,7 @@ impl Store {
             };
             let key = CellKey {
                 facility: cut(grouping.facility, "g_facility")?,
-                counsellor: None,
+                counsellor: cut(grouping.counsellor, "g_counsellor")?,
                 sex: cut(grouping.sex, "g_sex")?,
                 age_band: cut(grouping.age_band, "g_age_band")?,
                 arm: cut(grouping.arm, "g_arm")?,
@@ -1337,9 +1339,9 @@ impl Store {
             }
             // Roll-up cells (a cell emptied to zero is as good as none).
             for r in sqlx::query(
-                "SELECT hub_id, programme_id, grain, measure_id, month, facility_id, sex, age_band, arm, n, total
+                "SELECT hub_id, programme_id, grain, measure_id, month, facility_id, counsellor_id, sex, age_band, arm, n, total
                  FROM indicator_rollups WHERE n <> 0
-                 ORDER BY hub_id, programme_id, grain, measure_id, month, facility_id, sex, age_band, arm",
+                 ORDER BY hub_id, programme_id, grain, measure_id, month, facility_id, counsellor_id, sex, age_band, arm",
             )
             .fetch_all(&store.pool)
             .await?
@@ -1352,6 +1354,7 @@ impl Store {
                     "measure_id",
                     "month",
                     "facility_id",
+                    "counsellor_id",
                     "sex",
                     "age_band",
                     "arm",

@@ -102,10 +102,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_indicator_rollups.sql"),
         postgres: include_str!("../migrations/postgres/0014_indicator_rollups.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_rollups_by_counsellor",
+        sqlite: include_str!("../migrations/sqlite/0015_rollups_by_counsellor.sql"),
+        postgres: include_str!("../migrations/postgres/0015_rollups_by_counsellor.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 14;
+pub const LATEST_VERSION: i64 = 15;
 
 /// The first schema with indicator roll-ups (`indicator_rollups`): migration 0014.
 pub(crate) const INDICATOR_ROLLUPS_SCHEMA: i64 = 14;

@@ -112,6 +112,8 @@ async fn rollups_agree_with_facts(store: &Store) {
         Some("sex,age_band,arm"),
         Some("facility,sex"),
         Some("counsellor"),
+        Some("counsellor,month"),
+        Some("facility,counsellor"),
     ];
     let periods = [
         (None, None),
