@@ -58,3 +58,47 @@ pub fn costs(source: &str, text: &str, recorded: Vec<costing::Activity>) -> anyh
     let r = costing::report(results, &file.activity);
     report(&r, costing::render_text(&r), costing::render_html(&r))
 }
+
+/// Costs recorded activity with stored price-list files (`sources`, most authoritative first:
+/// see [`costing::cost_with_sources`]). Years no file prices are left out of the report and
+/// named in its warnings; an error only when no year at all could be costed.
+pub fn stored_costs(
+    sources: &[costing::PriceSource],
+    recorded: Vec<costing::Activity>,
+) -> anyhow::Result<Report> {
+    if recorded.is_empty() {
+        anyhow::bail!("no activity recorded to cost");
+    }
+    if sources.is_empty() {
+        anyhow::bail!(
+            "no price list stored: upload one in the hub console (Definitions) or send a price file as the body"
+        );
+    }
+    let mut results = Vec::new();
+    let mut priced = Vec::new();
+    let mut warnings = Vec::new();
+    for c in costing::cost_with_sources(sources, &recorded) {
+        match c.cost {
+            Ok(r) => {
+                results.push(r);
+                priced.push(c.activity);
+            }
+            Err(costing::CostingError::NoPrices { hub, year }) => warnings.push(format!(
+                "not costed: no stored price list for hub {hub} and year {year}"
+            )),
+            Err(e) => {
+                let from = c.origin.unwrap_or_default();
+                return Err(
+                    anyhow::anyhow!(e).context(format!("cannot cost the activity with {from}"))
+                );
+            }
+        }
+    }
+    if results.is_empty() {
+        anyhow::bail!("{}", warnings.join("; "));
+    }
+    let r = costing::report(results, &priced);
+    let mut out = report(&r, costing::render_text(&r), costing::render_html(&r))?;
+    out.warnings = warnings;
+    Ok(out)
+}

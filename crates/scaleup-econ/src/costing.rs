@@ -515,6 +515,67 @@ pub fn cost_file(f: &CostingFile) -> Result<Vec<CostResult>, CostingError> {
     }
 }
 
+/// A stored price-list file: where it came from and what it holds.
+#[derive(Debug, Clone)]
+pub struct PriceSource {
+    /// The file name it was uploaded as.
+    pub origin: String,
+    pub file: CostingFile,
+}
+
+/// One activity record costed with the stored price lists, or the reason it could not be.
+#[derive(Debug, Clone)]
+pub struct CostedActivity {
+    pub activity: Activity,
+    /// The cost, converted as the price list's file asks; `NoPrices` when no file prices the
+    /// activity's hub and year.
+    pub cost: Result<CostResult, CostingError>,
+    /// The file whose price list was used.
+    pub origin: Option<String>,
+}
+
+/// Costs each activity record with the first of `sources` that prices its hub and year
+/// (callers order them: a hub's own files before network-wide ones, newer before older), and
+/// with that file's conversion tables and target. A record no file prices is reported as such
+/// rather than failing the others: a hub may have priced some years and not yet others.
+pub fn cost_with_sources(sources: &[PriceSource], activity: &[Activity]) -> Vec<CostedActivity> {
+    activity
+        .iter()
+        .map(|a| {
+            let found = sources.iter().find_map(|s| {
+                s.file
+                    .price_lists
+                    .iter()
+                    .find(|p| p.hub == a.hub && p.year == a.year)
+                    .map(|p| (s, p))
+            });
+            let Some((source, prices)) = found else {
+                return CostedActivity {
+                    activity: a.clone(),
+                    cost: Err(CostingError::NoPrices {
+                        hub: a.hub.clone(),
+                        year: a.year,
+                    }),
+                    origin: None,
+                };
+            };
+            let one = CostingFile {
+                price_lists: vec![prices.clone()],
+                activity: vec![a.clone()],
+                conversion: source.file.conversion.clone(),
+                target_currency: source.file.target_currency.clone(),
+                target_year: source.file.target_year,
+            };
+            let cost = cost_file(&one).map(|mut r| r.remove(0));
+            CostedActivity {
+                activity: a.clone(),
+                cost,
+                origin: Some(source.origin.clone()),
+            }
+        })
+        .collect()
+}
+
 /// Columns of an activity CSV; the first five are required.
 pub const ACTIVITY_COLUMNS: [&str; 12] = [
     "hub",
@@ -812,6 +873,54 @@ USD = { 2020 = 100.0, 2022 = 110.0 }
 [conversion.ppp]
 USD = { 2022 = 1.0 }
 "#;
+
+    #[test]
+    fn stored_sources_price_each_year_with_the_first_file_that_prices_it() {
+        let file = parse_costing_file(FILE).unwrap();
+        let mut own = parse_costing_file(FILE).unwrap();
+        own.price_lists[0].counsellor_hourly = 4.0;
+        own.target_currency = None;
+        own.target_year = None;
+        let a = file.activity[0].clone();
+        let unpriced = Activity {
+            year: 2021,
+            ..a.clone()
+        };
+        let sources = [
+            PriceSource {
+                origin: "hub.toml".into(),
+                file: own,
+            },
+            PriceSource {
+                origin: "network.toml".into(),
+                file: file.clone(),
+            },
+        ];
+        let costed = cost_with_sources(&sources, &[a.clone(), unpriced]);
+        // The hub's own file comes first: its dearer counsellors, in its own currency.
+        let first = costed[0].cost.as_ref().unwrap();
+        assert_eq!(costed[0].origin.as_deref(), Some("hub.toml"));
+        assert_eq!((first.currency.as_str(), first.price_year), ("USD", 2020));
+        assert_eq!(
+            first,
+            &cost_activity(&sources[0].file.price_lists[0], &a).unwrap()
+        );
+        // The network's file alone: its conversion to I$ 2022 applies, as in `cost_file`.
+        let network = cost_with_sources(&sources[1..], std::slice::from_ref(&a));
+        assert_eq!(
+            network[0].cost.as_ref().unwrap(),
+            &cost_file(&file).unwrap()[0]
+        );
+        // A year nobody priced says so and costs nothing else.
+        assert_eq!(
+            costed[1].cost,
+            Err(CostingError::NoPrices {
+                hub: "Harare".into(),
+                year: 2021
+            })
+        );
+        assert_eq!(costed[1].origin, None);
+    }
 
     #[test]
     fn hand_derived_activity_cost() {

@@ -48,9 +48,12 @@ impl Store {
     /// the hubs the API caller may see; `None` is an operator at the command line (all hubs).
     /// The limit is part of every query (`hub_id IN (...)`, on the indexes that lead with
     /// `hub_id`), so a caller's request reads their hubs' rows, never the whole database.
+    ///
+    /// `only_hub` (a hub id) narrows it to one hub, read alone (a dashboard's costs).
     pub async fn activity_by_hub_year(
         &self,
         actor: Option<&Actor>,
+        only_hub: Option<&str>,
         rule: &OutcomeRule,
     ) -> Result<Vec<HubYearActivity>> {
         // JSON field access differs between the backends; everything else is shared SQL.
@@ -69,9 +72,15 @@ impl Store {
             ),
         };
         // The caller's hubs (`None`: every hub).
-        let hubs: Option<&[String]> = actor
+        let visible: Option<Vec<String>> = actor
             .filter(|a| a.role != scaleup_domain::role::Role::Admin)
-            .map(|a| a.hubs.as_slice());
+            .map(|a| a.hubs.clone());
+        let hubs: Option<Vec<String>> = match (visible, only_hub) {
+            (Some(v), Some(h)) => Some(v.into_iter().filter(|x| x == h).collect()),
+            (None, Some(h)) => Some(vec![h.to_string()]),
+            (v, None) => v,
+        };
+        let hubs: Option<&[String]> = hubs.as_deref();
         let scoped = |text: String, group: &str| -> Sql {
             let mut sql = Sql::new(&text);
             if let Some(hubs) = hubs {

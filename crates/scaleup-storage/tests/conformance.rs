@@ -2482,7 +2482,7 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
         response_fraction: 0.5,
         remission_below: 10.0,
     };
-    let rows = store.activity_by_hub_year(None, &rule).await.unwrap();
+    let rows = store.activity_by_hub_year(None, None, &rule).await.unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     let r = &rows[0];
     assert_eq!((r.hub_code.as_str(), r.year), ("ke-pmplus", 2026));
@@ -2511,7 +2511,7 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
         acks.iter().all(|a| a.status == AckStatus::Created),
         "{acks:?}"
     );
-    let all = store.activity_by_hub_year(None, &rule).await.unwrap();
+    let all = store.activity_by_hub_year(None, None, &rule).await.unwrap();
     assert_eq!(
         all.iter().map(|r| r.hub_code.as_str()).collect::<Vec<_>>(),
         vec!["ke-pmplus", "zw-fb"]
@@ -2521,7 +2521,7 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
     let admin = actor(&store, &f.admin).await;
     assert_eq!(
         store
-            .activity_by_hub_year(Some(&admin), &rule)
+            .activity_by_hub_year(Some(&admin), None, &rule)
             .await
             .unwrap(),
         all
@@ -2530,7 +2530,7 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
         let caller = actor(&store, user).await;
         assert_eq!(
             store
-                .activity_by_hub_year(Some(&caller), &rule)
+                .activity_by_hub_year(Some(&caller), None, &rule)
                 .await
                 .unwrap(),
             vec![r.clone()],
@@ -2539,8 +2539,30 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
         );
     }
     let zw = actor(&store, &f.foreign_counsellor).await;
-    let only_zw = store.activity_by_hub_year(Some(&zw), &rule).await.unwrap();
+    let only_zw = store
+        .activity_by_hub_year(Some(&zw), None, &rule)
+        .await
+        .unwrap();
     assert_eq!(only_zw, vec![all[1].clone()]);
+    // One hub asked for: that hub's row, for the operator and an admin; nothing for a caller
+    // who may not see it.
+    for caller in [None, Some(&admin)] {
+        assert_eq!(
+            store
+                .activity_by_hub_year(caller, Some(&f.other_hub_id), &rule)
+                .await
+                .unwrap(),
+            vec![all[1].clone()]
+        );
+    }
+    let manager = actor(&store, &f.manager).await;
+    assert!(
+        store
+            .activity_by_hub_year(Some(&manager), Some(&f.other_hub_id), &rule)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// The migration files of a backend, sorted.

@@ -223,7 +223,16 @@ async fn next_chunk(
 
 /// The body as text, read whole (it is at most `limit` bytes) within the slot's upload time.
 /// The one buffer becomes the `String`: UTF-8 is checked in place, not in a copy.
-async fn read_text(
+async fn read_text(limits: &AnalysisLimits, body: Body, limit: usize) -> Result<String, ApiError> {
+    let text = read_text_or_empty(limits, body, limit).await?;
+    if text.is_empty() {
+        return Err(empty_body());
+    }
+    Ok(text)
+}
+
+/// [`read_text`] where an empty body means something (the costs: use the stored price lists).
+async fn read_text_or_empty(
     limits: &AnalysisLimits,
     mut body: Body,
     limit: usize,
@@ -238,9 +247,6 @@ async fn read_text(
             return Err(Refusal::TooLarge(limit).error());
         }
         text.extend_from_slice(&chunk);
-    }
-    if text.is_empty() {
-        return Err(empty_body());
     }
     String::from_utf8(text).map_err(|e| {
         ApiError::invalid(
@@ -780,7 +786,32 @@ impl CostsQuery {
     }
 }
 
-/// Costs the activity recorded in the caller's hubs with the price lists in the body.
+/// The stored price-list files the caller's hubs may use, most authoritative first: a hub's
+/// own files (which price that hub only) before network-wide ones, newer before older.
+pub async fn stored_price_sources(
+    store: &scaleup_storage::Store,
+    actor: &scaleup_storage::Actor,
+) -> Result<Vec<scaleup_econ::costing::PriceSource>, scaleup_storage::StoreError> {
+    let mut rows = store.price_lists(actor).await?;
+    rows.reverse();
+    rows.sort_by_key(|r| r.hub_id.is_none());
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            // Checked when stored; a file that no longer parses (a stricter rule since) is
+            // left out, as the catalogue leaves out a definition that no longer loads.
+            let file = scaleup_econ::costing::parse_costing_file(&r.source).ok()?;
+            Some(scaleup_econ::costing::PriceSource {
+                origin: r.origin,
+                file,
+            })
+        })
+        .collect())
+}
+
+/// Costs the activity recorded in the caller's hubs with the price lists in the body or, with
+/// an empty body, with the price lists stored for those hubs (years without one are named in
+/// the warnings).
 pub async fn costs(
     State(state): State<AppState>,
     Analyst(caller): Analyst,
@@ -790,16 +821,24 @@ pub async fn costs(
     let assumptions = q.assumptions();
     assumptions.validate()?;
     let permit = state.analyses.take_slot().await?;
-    let text = read_text(&state.analyses, body, state.analyses.document_bytes).await?;
+    let text = read_text_or_empty(&state.analyses, body, state.analyses.document_bytes).await?;
     let rows = state
         .store
-        .activity_by_hub_year(Some(&caller.actor), &assumptions.outcome_rule())
+        .activity_by_hub_year(Some(&caller.actor), None, &assumptions.outcome_rule())
         .await?;
     let recorded = assumptions.activity(rows);
-    let report = run_blocking(permit, move || {
-        scaleup_analysis::econ::costs(BODY, &text, recorded)
-    })
-    .await?;
+    let report = if text.trim().is_empty() {
+        let sources = stored_price_sources(&state.store, &caller.actor).await?;
+        run_blocking(permit, move || {
+            scaleup_analysis::econ::stored_costs(&sources, recorded)
+        })
+        .await?
+    } else {
+        run_blocking(permit, move || {
+            scaleup_analysis::econ::costs(BODY, &text, recorded)
+        })
+        .await?
+    };
     respond(report, q.format)
 }
 

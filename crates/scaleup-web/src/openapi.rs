@@ -508,7 +508,7 @@ pub const ROUTES: &[RouteDoc] = &[
     r(
         "post",
         "/analyses/costs",
-        "Costs of the activity recorded in the caller's hubs, priced with the TOML price lists sent (audited)",
+        "Costs of the activity recorded in the caller's hubs, priced with the TOML price lists sent or, with an empty body, with the price lists stored for those hubs (years none prices are named in `warnings`; audited)",
         "analysis",
         true,
     ),
@@ -1251,7 +1251,7 @@ fn analysis_body(path: &str) -> Option<(&'static str, &'static str)> {
         )),
         "/analyses/costs" => Some((
             "application/toml",
-            "price lists, as `scaleup econ cost --prices`",
+            "price lists, as `scaleup econ cost --prices`; empty to use the stored price lists",
         )),
         p if p.starts_with("/analyses/") => Some((
             "application/toml",
