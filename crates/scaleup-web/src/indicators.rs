@@ -45,10 +45,20 @@ pub(crate) fn policy_for_session(
     user: &scaleup_storage::UserRecord,
     computed: &Computed,
 ) -> Disclosure {
+    policy_for_hubs(actor, user, computed.hub_ids())
+}
+
+/// [`policy_for_session`] decided before computing, from the hubs whose programmes the answer
+/// will hold (the dashboard knows them from the programme asked for).
+pub(crate) fn policy_for_hubs(
+    actor: &scaleup_storage::Actor,
+    user: &scaleup_storage::UserRecord,
+    hub_ids: &[String],
+) -> Disclosure {
     let role = actor.role;
     let own_hub = |hub: &String| user.hub_id.as_deref() == Some(hub.as_str());
     if role.can(Capability::ReadExactIndicators)
-        && (role.sees_every_hub() || computed.hub_ids().iter().all(own_hub))
+        && (role.sees_every_hub() || hub_ids.iter().all(own_hub))
     {
         Disclosure::Exact
     } else {

@@ -966,3 +966,147 @@ fn regex_free_version(text: &str) -> String {
         .expect("a version line")
         .to_string()
 }
+
+/// Issue 8, Proctor's implementation cost: the costs page prices each year of the hub's
+/// recorded activity with the price list the hub stored, names the years no list prices, and
+/// withholds a year of fewer than k clients from a viewer. With an empty body the costs API
+/// uses the same stored lists.
+///
+/// Three clients with two attended 60-minute sessions each in 2026 (one of them also one in
+/// 2025). Priced 2026: counsellors 2.0 an hour, materials 0.5 a session and 1.0 a client, no
+/// administration time (the default): sessions 6 h × 2 = 12, materials 6 × 0.5 + 3 × 1 = 6;
+/// total 18, per client 6, per session 3. 2025 has no price list.
+#[tokio::test]
+async fn the_costs_page_prices_each_year_with_the_hubs_stored_price_list() {
+    let app = App::sqlite().await;
+    let f = &app.fixture;
+    let token = app.token("counsellor").await;
+    let mut records = Vec::new();
+    for i in 0..3 {
+        let (client, episode) = (uuid(), uuid());
+        records.push(rec("client", &client, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2025-12-01", "sex": "female"})));
+        records.push(rec("episode", &episode, None, json!({"client_id": client, "programme_id": f.programme_id, "enrolled_on": "2025-12-02"})));
+        let mut days = vec!["2026-01-10", "2026-01-17"];
+        if i == 0 {
+            days.push("2025-12-20");
+        }
+        for (n, day) in days.into_iter().enumerate() {
+            records.push(rec("session", &uuid(), None, json!({"client_id": client, "episode_id": episode, "number": n + 1, "on": day, "attended": true, "duration_minutes": 60, "modality": "individual"})));
+        }
+    }
+    let (status, acks) = app
+        .call(
+            "POST",
+            "/api/v1/sync",
+            Some(&token),
+            Some(json!({"device_id": "d", "records": records})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{acks}");
+    let prices = "[[price_list]]\nhub = \"ke-pmplus\"\nyear = 2026\ncurrency = \"KES\"\ncounsellor_hourly = 2.0\nsupervisor_hourly = 10.0\nmaterials_per_session = 0.5\nmaterials_per_client = 1.0\n";
+    app.store
+        .put_price_list(
+            None,
+            Some(&f.hub_id),
+            "ke-prices.toml",
+            prices,
+            &["ke-pmplus".to_string()],
+            &[2026],
+        )
+        .await
+        .unwrap();
+
+    let manager = app.browser_session("manager").await;
+    let dashboard = app
+        .send(
+            "GET",
+            "/dashboard?programme=pmplus-2026",
+            &[("cookie", &manager)],
+            "",
+        )
+        .await;
+    assert!(
+        dashboard
+            .body
+            .contains("href=\"/dashboard/costs?programme=pmplus-2026\""),
+        "the dashboard links to the costs"
+    );
+    let page = app
+        .send(
+            "GET",
+            "/dashboard/costs?programme=pmplus-2026",
+            &[("cookie", &manager)],
+            "",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for text in [
+        "Kenya PM+ hub",
+        "<th scope=\"row\">2026</th><td data-label=\"Clients reached\">3</td><td data-label=\"Sessions\">6</td><td data-label=\"Total cost\">KES 2026 18.00</td><td data-label=\"Cost per client\">KES 2026 6.00</td><td data-label=\"Cost per session\">KES 2026 3.00</td><td data-label=\"Price list\">ke-prices.toml</td>",
+        "No price list for Kenya PM+ hub in 2025.",
+        "href=\"/console/definitions\"",
+    ] {
+        assert!(page.body.contains(text), "{text}:\n{}", page.body);
+    }
+
+    // A viewer: three clients are fewer than k, so the year is withheld.
+    let viewer = app.browser_session("viewer").await;
+    let page = app
+        .send(
+            "GET",
+            "/dashboard/costs?programme=pmplus-2026",
+            &[("cookie", &viewer)],
+            "",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("<td data-label=\"Cost per client\">&#60;5</td>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("KES 2026 6.00"));
+    assert!(!page.body.contains("href=\"/console/definitions\""));
+
+    // A counsellor is told the dashboard is not theirs; an unknown programme is not found.
+    let counsellor = app.browser_session("counsellor").await;
+    let page = app
+        .send(
+            "GET",
+            "/dashboard/costs?programme=pmplus-2026",
+            &[("cookie", &counsellor)],
+            "",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = app
+        .send(
+            "GET",
+            "/dashboard/costs?programme=nope",
+            &[("cookie", &manager)],
+            "",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+
+    // The costs API with an empty body: the same stored price list, 2025 named as not costed.
+    let researcher = app.token("researcher").await;
+    let (status, body) = app
+        .call(
+            "POST",
+            "/api/v1/analyses/costs",
+            Some(&researcher),
+            Some(json!("")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let results = body["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{body}");
+    assert_eq!(results[0]["year"], 2026);
+    assert!((results[0]["total"].as_f64().unwrap() - 18.0).abs() < 1e-9);
+    assert_eq!(
+        body["warnings"],
+        json!(["not costed: no stored price list for hub ke-pmplus and year 2025"])
+    );
+}

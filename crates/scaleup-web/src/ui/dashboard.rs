@@ -314,16 +314,25 @@ pub async fn dashboard(
     let ask = |by: &[&str], codes: &[&str], period: bool| ask_with(by, codes, period, true);
     // The same disclosure decision and path as `GET /api/v1/indicators`: exact figures for the
     // hub's own staff, otherwise month-snapped periods and complementary suppression over the
-    // canonical tables (Store::indicator_table).
+    // canonical tables (Store::indicator_table). Decided once, from the hubs of the programmes
+    // the requests read, so that no request is computed twice.
+    let hub_ids: Vec<String> = programmes
+        .iter()
+        .filter(|p| p.code == programme)
+        .map(|p| p.hub_id.clone())
+        .collect();
+    let policy = crate::indicators::policy_for_hubs(&s.actor, &s.user, &hub_ids);
     let compute = |request: scaleup_indicators::Request| {
         let actor = s.actor.clone();
         let hub = q.hub.clone();
         async move {
-            let computed = store
-                .indicators(Some(&actor), hub.as_deref(), &request)
-                .await?;
-            let table = match crate::indicators::policy_for_session(&s.actor, &s.user, &computed) {
-                Disclosure::Exact => scaleup_indicators::disclose(computed, Disclosure::Exact),
+            let table = match policy {
+                Disclosure::Exact => scaleup_indicators::disclose(
+                    store
+                        .indicators(Some(&actor), hub.as_deref(), &request)
+                        .await?,
+                    Disclosure::Exact,
+                ),
                 policy => {
                     store
                         .indicator_table(Some(&actor), hub.as_deref(), &request, policy)
@@ -358,7 +367,12 @@ pub async fn dashboard(
     } else {
         Some(ask(&["month"], &target_codes, true)?)
     };
-    let (overall, months, target_months, sex, age, units) = tokio::try_join!(
+    // Counsellors only for exact figures: a viewer sees no one's performance.
+    let counsellor_request = match policy {
+        Disclosure::Exact => Some(ask(&["counsellor"], &BY_COUNSELLOR, false)?),
+        _ => None,
+    };
+    let (overall, months, target_months, sex, age, units, counsellors) = tokio::try_join!(
         compute(ask(&[], &every_code, false)?),
         compute(ask(&["month"], &["screened", "enrolled"], true)?),
         async {
@@ -370,6 +384,12 @@ pub async fn dashboard(
         compute(ask(&["sex"], &["reach"], false)?),
         compute(ask(&["age_band"], &["reach"], false)?),
         compute(ask_with(&[child], &BY_UNIT, false, false)?),
+        async {
+            match counsellor_request {
+                Some(r) => compute(r).await.map(Some),
+                None => Ok(None),
+            }
+        },
     )?;
     // Which places of the level below lie within the selected unit (the org tree).
     let inside: Option<std::collections::HashSet<String>> = match (&unit, level) {
@@ -398,12 +418,6 @@ pub async fn dashboard(
             )
         }
         _ => None,
-    };
-    let exact = overall.disclosure() == Disclosure::Exact;
-    let counsellors = if exact {
-        Some(compute(ask(&["counsellor"], &BY_COUNSELLOR, false)?).await?)
-    } else {
-        None
     };
 
     let within = |keys: &[(String, String)]| match &unit {

@@ -22,6 +22,7 @@ pub mod security;
 
 mod assets;
 mod console;
+mod costs;
 mod counsellor;
 mod dashboard;
 pub(crate) mod forms;
@@ -89,6 +90,7 @@ pub fn routes() -> Router<AppState> {
         .route("/hub", get(supervisor::hub_home))
         .route("/imports", get(imports::form).post(imports::upload))
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/dashboard/costs", get(costs::costs))
         .route("/console", get(console::home))
         .route(
             "/console/users",

@@ -450,6 +450,20 @@ async fn create_plan(store: &Store, plan: &Plan) -> anyhow::Result<Directory> {
             .add_definitions(None, Some(&hub_id), &[(protocol_origin, protocol_text)])
             .await
             .with_context(|| format!("setting the targets of {}", pr.protocol_code))?;
+        // Prices for every year the demo records activity in (training starts the year before
+        // the programme), so the dashboard's implementation cost has something to price.
+        let years: Vec<i32> = (pr.start_date.year() - 1..=plan.today.year()).collect();
+        store
+            .put_price_list(
+                None,
+                Some(&hub_id),
+                "demo-prices.toml",
+                &demo_price_list(p.code, &years),
+                &vec![p.code.to_string(); years.len()],
+                &years,
+            )
+            .await
+            .with_context(|| format!("storing the demo prices of {}", p.code))?;
         dir.programmes.push(uuid(&row.id)?);
         dir.org_units
             .push(ids.iter().map(|i| uuid(i)).collect::<anyhow::Result<_>>()?);
@@ -629,6 +643,37 @@ indicator = "alert_response_within_limit"
 at_least = 0.9
 source = "Demonstration target of the demo hub, not guidance"
 "#;
+
+/// The demo's price lists for one hub (`[[price_list]]` tables, as the console stores them):
+/// plausible magnitudes for a lay-counsellor programme, in US dollars, and not data: the file
+/// says so.
+fn demo_price_list(hub: &str, years: &[i32]) -> String {
+    let mut text = String::from(
+        "# Demonstration prices of the demo hub, not data: replace them with the hub's own.\n",
+    );
+    for year in years {
+        text.push_str(&format!(
+            r#"
+[[price_list]]
+hub = "{hub}"
+year = {year}
+currency = "USD"
+counsellor_hourly = 1.5
+supervisor_hourly = 8.0
+training_per_trainee_day = 12.0
+training_event = 150.0
+materials_per_session = 0.3
+materials_per_client = 1.0
+
+[[price_list.overhead]]
+name = "programme management"
+rule = "percent_of_direct"
+value = 0.15
+"#
+        ));
+    }
+    text
+}
 
 /// A built-in protocol as a hub-scoped file of its own version (`<version>-demo`) with
 /// [`DEMO_TARGETS`]; the rest of the protocol is unchanged.
