@@ -113,6 +113,13 @@ async fn insert_facts(tx: &mut Tx, table: Table, rows: &[&dyn FactRow]) -> Resul
     Ok(())
 }
 
+/// What is stale about the indicator facts ([`Store::ensure_indicator_facts`]).
+struct FactsState {
+    /// The roll-ups are of this engine's version (else they are emptied and rebuilt with the
+    /// facts).
+    rollups_current: bool,
+}
+
 /// One fact row as stored: the table's columns in order (see [`Table::columns`]).
 struct StoredFact {
     table: Table,
@@ -371,9 +378,6 @@ impl Store {
         Ok(crate::crypto::sha256_hex(text.as_bytes()))
     }
 
-    /// Rebuilds every client's facts when they were derived by another version of the engine
-    /// or with other protocols than the rules hold now; returns whether it did. Cheap when
-    /// they are current (one row and the programmes); the server calls it at start.
     /// Marks the roll-ups current when there are neither facts nor cells (a new database):
     /// empty tables agree at any version, and cells kept from the first write on need no
     /// rebuild. Cheap; called at every open.
@@ -391,25 +395,40 @@ impl Store {
         Ok(())
     }
 
+    /// Rebuilds every client's facts when they were derived by another version of the engine
+    /// or with other protocols than the rules hold now; returns whether it did. Cheap when
+    /// they are current (one row and the programmes); the server calls it at start.
     /// Roll-ups of another version (or none yet: a database from before them) are emptied
     /// together with the facts first, and rebuilt with them.
     pub async fn ensure_indicator_facts(&self) -> Result<bool> {
+        if self.indicator_facts_state().await?.is_none() {
+            return Ok(false);
+        }
+        // Stale: one rebuild per process; whoever waited for it finds it done.
+        let _one = self.facts_gate.lock().await;
+        match self.indicator_facts_state().await? {
+            None => Ok(false),
+            Some(FactsState { rollups_current }) => {
+                self.rebuild_facts(!rollups_current).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// `None` when the facts and roll-ups are current (this engine's versions, derived with
+    /// the protocols the rules hold now); else what is stale.
+    async fn indicator_facts_state(&self) -> Result<Option<FactsState>> {
         let row = sqlx::query(
             "SELECT facts_version, rules, rollups_version FROM indicator_state WHERE id = 1",
         )
         .fetch_one(&self.pool)
         .await?;
-        let version: i64 = row.try_get("facts_version")?;
-        let rules: String = row.try_get("rules")?;
-        let rollups_current = row.try_get::<i64, _>("rollups_version")? == rollup::ROLLUPS_VERSION;
-        if version == facts::FACTS_VERSION
-            && rollups_current
-            && rules == self.indicator_rules_fingerprint().await?
-        {
-            return Ok(false);
-        }
-        self.rebuild_facts(!rollups_current).await?;
-        Ok(true)
+        let rollups_current =
+            row.try_get::<i64, _>("rollups_version")? == rollup::ROLLUPS_VERSION;
+        let current = rollups_current
+            && row.try_get::<i64, _>("facts_version")? == facts::FACTS_VERSION
+            && row.try_get::<String, _>("rules")? == self.indicator_rules_fingerprint().await?;
+        Ok((!current).then_some(FactsState { rollups_current }))
     }
 
     /// Recomputes every client's facts from the records (the full recomputation), a chunk of

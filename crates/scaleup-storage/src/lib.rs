@@ -180,6 +180,9 @@ pub struct Store {
     /// the previous key until the rotation switches it. Keys the audit chain of a database that
     /// has never rotated (`store_state.audit_key_id` NULL).
     db_key_id: Option<String>,
+    /// One check-and-rebuild of the indicator facts at a time per process: requests arriving
+    /// while the facts are rebuilt wait for it instead of each starting their own.
+    facts_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The rules a store applies and, once [`Store::load_definitions`] has run, the catalogue
@@ -268,6 +271,7 @@ impl Store {
             schema: 0,
             hashing: Arc::new(hashing::HashGate::for_this_machine()),
             db_key_id: None,
+            facts_gate: Arc::new(tokio::sync::Mutex::new(())),
         };
         migrate::run(&store, version).await?;
         store.schema = store.schema_version().await?;

@@ -212,6 +212,17 @@ pub async fn serve_with(
     // The catalogue the store scores with and the pages and API serve: built-ins plus the
     // stored definition files, reloaded whenever one is uploaded (on any server).
     store.load_definitions().await?;
+    // Indicator facts derived by another version or from other protocols are rebuilt now, in
+    // the background (minutes on a national database); indicator requests meanwhile wait for
+    // this rebuild rather than start their own, and every other request is served at once.
+    {
+        let store = store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.ensure_indicator_facts().await {
+                tracing::warn!(error = %e, "rebuilding the indicator facts failed; the next indicator request tries again");
+            }
+        });
+    }
     let state = AppState {
         store: store.clone(),
         secure_cookies,
