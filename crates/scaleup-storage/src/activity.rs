@@ -49,12 +49,14 @@ impl Store {
     /// The limit is part of every query (`hub_id IN (...)`, on the indexes that lead with
     /// `hub_id`), so a caller's request reads their hubs' rows, never the whole database.
     ///
-    /// `only_hub` (a hub id) narrows it to one hub, read alone (a dashboard's costs).
+    /// `only_hub` (a hub id) narrows it to one hub, read alone (a dashboard's costs). Without
+    /// `rule`, responders and remissions are not counted (they are zero), which saves reading
+    /// every outcome score of the hubs.
     pub async fn activity_by_hub_year(
         &self,
         actor: Option<&Actor>,
         only_hub: Option<&str>,
-        rule: &OutcomeRule,
+        rule: Option<&OutcomeRule>,
     ) -> Result<Vec<HubYearActivity>> {
         // JSON field access differs between the backends; everything else is shared SQL.
         let (duration, counsellors, hours, course) = match self.backend {
@@ -136,6 +138,26 @@ impl Store {
             e.training_hours = r.try_get::<Option<f64>, _>("hours")?.unwrap_or(0.0);
             e.training_courses = r.try_get("courses")?;
         }
+        if let Some(rule) = rule {
+            self.add_outcomes(hubs, rule, &mut out).await?;
+        }
+        self.audit(
+            actor,
+            AuditEvent::new("export.activity", "aggregate")
+                .detail(serde_json::json!({"hub_years": out.len()})),
+        )
+        .await?;
+        Ok(out.into_values().collect())
+    }
+
+    /// Adds responders and remissions per hub and year under `rule` (see
+    /// [`Store::activity_by_hub_year`]).
+    async fn add_outcomes(
+        &self,
+        hubs: Option<&[String]>,
+        rule: &OutcomeRule,
+        out: &mut BTreeMap<(String, i32), HubYearActivity>,
+    ) -> Result<()> {
         // Outcomes: per client reached in a year, baseline (first baseline/screening score) and
         // last score of the outcome instrument. The year a client was reached (first attended
         // session) comes from one grouped pass over the caller's sessions, joined by client,
@@ -191,7 +213,7 @@ impl Store {
                 .try_get::<Option<String>, _>("reached")?
                 .and_then(|y| y.parse().ok());
             if current.as_ref().map(|c| &c.1) != Some(&client) {
-                finish(current.take(), &mut out);
+                finish(current.take(), out);
                 current = Some((hub, client, reached, None, None));
             }
             let c = current.as_mut().expect("set above");
@@ -201,15 +223,9 @@ impl Store {
                 _ => {}
             }
         }
-        finish(current.take(), &mut out);
+        finish(current.take(), out);
         drop(rows);
-        self.audit(
-            actor,
-            AuditEvent::new("export.activity", "aggregate")
-                .detail(serde_json::json!({"hub_years": out.len()})),
-        )
-        .await?;
-        Ok(out.into_values().collect())
+        Ok(())
     }
 }
 

@@ -423,8 +423,7 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await?;
-        let rollups_current =
-            row.try_get::<i64, _>("rollups_version")? == rollup::ROLLUPS_VERSION;
+        let rollups_current = row.try_get::<i64, _>("rollups_version")? == rollup::ROLLUPS_VERSION;
         let current = rollups_current
             && row.try_get::<i64, _>("facts_version")? == facts::FACTS_VERSION
             && row.try_get::<String, _>("rules")? == self.indicator_rules_fingerprint().await?;
@@ -735,7 +734,7 @@ impl Store {
                 Vec::new()
             };
             let alerts = if wants_alerts {
-                self.programme_alerts(&mut conn, &programme.id, as_of)
+                self.programme_alerts(&mut conn, (&programme.hub_id, &programme.id), as_of)
                     .await?
             } else {
                 Vec::new()
@@ -1159,14 +1158,17 @@ impl Store {
     async fn programme_alerts(
         &self,
         conn: &mut Tx,
-        programme_id: &str,
+        (hub_id, programme_id): (&str, &str),
         as_of: Date,
     ) -> Result<Vec<AlertFact>> {
+        // The programme's hub first: only its alerts are joined to their clients (a third of
+        // the lookups on the three-hub demo), not every hub's.
         let rows = sqlx::query(
             "SELECT c.facility_id, c.counsellor_id, c.sex, c.age_band, c.arm, a.raised_at, a.acknowledged_at, a.due_at
              FROM risk_alerts a JOIN indicator_clients c ON c.client_id = a.client_id
-             WHERE c.programme_id = $1",
+             WHERE a.hub_id = $1 AND c.programme_id = $2",
         )
+        .bind(hub_id.to_string())
         .bind(programme_id.to_string())
         .fetch_all(&mut *conn)
         .await?;

@@ -2482,7 +2482,10 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
         response_fraction: 0.5,
         remission_below: 10.0,
     };
-    let rows = store.activity_by_hub_year(None, None, &rule).await.unwrap();
+    let rows = store
+        .activity_by_hub_year(None, None, Some(&rule))
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     let r = &rows[0];
     assert_eq!((r.hub_code.as_str(), r.year), ("ke-pmplus", 2026));
@@ -2511,7 +2514,10 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
         acks.iter().all(|a| a.status == AckStatus::Created),
         "{acks:?}"
     );
-    let all = store.activity_by_hub_year(None, None, &rule).await.unwrap();
+    let all = store
+        .activity_by_hub_year(None, None, Some(&rule))
+        .await
+        .unwrap();
     assert_eq!(
         all.iter().map(|r| r.hub_code.as_str()).collect::<Vec<_>>(),
         vec!["ke-pmplus", "zw-fb"]
@@ -2521,7 +2527,7 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
     let admin = actor(&store, &f.admin).await;
     assert_eq!(
         store
-            .activity_by_hub_year(Some(&admin), None, &rule)
+            .activity_by_hub_year(Some(&admin), None, Some(&rule))
             .await
             .unwrap(),
         all
@@ -2530,7 +2536,7 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
         let caller = actor(&store, user).await;
         assert_eq!(
             store
-                .activity_by_hub_year(Some(&caller), None, &rule)
+                .activity_by_hub_year(Some(&caller), None, Some(&rule))
                 .await
                 .unwrap(),
             vec![r.clone()],
@@ -2540,7 +2546,7 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
     }
     let zw = actor(&store, &f.foreign_counsellor).await;
     let only_zw = store
-        .activity_by_hub_year(Some(&zw), None, &rule)
+        .activity_by_hub_year(Some(&zw), None, Some(&rule))
         .await
         .unwrap();
     assert_eq!(only_zw, vec![all[1].clone()]);
@@ -2549,7 +2555,7 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
     for caller in [None, Some(&admin)] {
         assert_eq!(
             store
-                .activity_by_hub_year(caller, Some(&f.other_hub_id), &rule)
+                .activity_by_hub_year(caller, Some(&f.other_hub_id), Some(&rule))
                 .await
                 .unwrap(),
             vec![all[1].clone()]
@@ -2558,7 +2564,7 @@ async fn activity_for_costing_is_aggregated_per_hub_and_year(
     let manager = actor(&store, &f.manager).await;
     assert!(
         store
-            .activity_by_hub_year(Some(&manager), Some(&f.other_hub_id), &rule)
+            .activity_by_hub_year(Some(&manager), Some(&f.other_hub_id), Some(&rule))
             .await
             .unwrap()
             .is_empty()

@@ -824,7 +824,7 @@ pub async fn costs(
     let text = read_text_or_empty(&state.analyses, body, state.analyses.document_bytes).await?;
     let rows = state
         .store
-        .activity_by_hub_year(Some(&caller.actor), None, &assumptions.outcome_rule())
+        .activity_by_hub_year(Some(&caller.actor), None, Some(&assumptions.outcome_rule()))
         .await?;
     let recorded = assumptions.activity(rows);
     let report = if text.trim().is_empty() {

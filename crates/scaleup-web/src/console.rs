@@ -213,6 +213,10 @@ pub async fn upload(
         let mut years: Vec<String> = years.iter().map(|y| y.to_string()).collect();
         years.sort();
         years.dedup();
+        // As stored: each hub once (a file pricing several years names its hub in each).
+        let mut hubs = hubs;
+        hubs.sort();
+        hubs.dedup();
         return Ok(Uploaded {
             kind: scaleup_storage::PRICE_LIST_KIND.into(),
             code: hubs.join(","),

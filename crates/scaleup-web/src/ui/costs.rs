@@ -90,12 +90,17 @@ pub async fn costs(
         .iter()
         .find(|h| h.id == programme.hub_id)
         .ok_or_else(|| PageError::Internal("a visible programme's hub is not visible".into()))?;
+    // Responders and remissions are not shown here: not counting them spares reading every
+    // outcome score of the hub.
     let assumptions = CostingAssumptions::default();
-    let activity = assumptions.activity(
+    let mut activity = assumptions.activity(
         store
-            .activity_by_hub_year(Some(&s.actor), Some(&hub.id), &assumptions.outcome_rule())
+            .activity_by_hub_year(Some(&s.actor), Some(&hub.id), None)
             .await?,
     );
+    for a in &mut activity {
+        (a.responders, a.remissions) = (None, None);
+    }
     let sources = crate::analyses::stored_price_sources(store, &s.actor).await?;
     let costed = cost_with_sources(&sources, &activity);
     // The same decision as the indicators: exact for the hub's own staff, otherwise a year of

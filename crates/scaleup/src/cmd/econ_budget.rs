@@ -143,7 +143,7 @@ fn activity_from_store(
     super::config::block_on(async {
         let store = db_args.open(false).await?;
         rows = store
-            .activity_by_hub_year(None, None, &assumptions.outcome_rule())
+            .activity_by_hub_year(None, None, Some(&assumptions.outcome_rule()))
             .await?;
         store.close().await;
         Ok(())
