@@ -1,5 +1,5 @@
 //! Imports: files from other systems turned into scaleup records and definitions, as pure
-//! translations. Each reader takes a [`std::io::Read`] (or, for .xlsx, `Read + Seek`) and
+//! translations. Each reader takes a [`std::io::Read`] (or, for .xlsx and zips, `Read + Seek`) and
 //! yields either domain values or errors that name the file, sheet, row and column, never the
 //! rejected value.
 //!
