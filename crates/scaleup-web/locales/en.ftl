@@ -630,6 +630,7 @@ imports-source-redcap = REDCap (flat record export, CSV)
 imports-source-dhis2-tracker = DHIS2 Tracker (JSON payload)
 imports-file = Data file
 imports-file-hint = The export as the source system writes it, in UTF-8, at most { $size }.
+imports-file-zip = ODK Central’s export zip (all submissions, as downloaded) may be chosen as it is: the CSV of each repeat group is read from it, so leave “Repeat groups” empty.
 imports-mapping = Mapping file (TOML)
 imports-mapping-hint = Says which column becomes which scaleup field (docs/interoperability.md, Imports).
 imports-repeats = Repeat groups (ODK Central, optional)

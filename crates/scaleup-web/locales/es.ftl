@@ -640,6 +640,7 @@ imports-source-redcap = REDCap (exportación plana de registros, CSV)
 imports-source-dhis2-tracker = DHIS2 Tracker (contenido JSON)
 imports-file = Archivo de datos
 imports-file-hint = La exportación tal como la escribe el sistema de origen, en UTF-8, como máximo { $size }.
+imports-file-zip = El zip de exportación de ODK Central (todos los envíos, tal como se descarga) puede elegirse tal cual: el CSV de cada grupo de repetición se lee de él, así que deje vacío “Grupos de repetición”.
 imports-mapping = Archivo de correspondencia (TOML)
 imports-mapping-hint = Indica qué columna pasa a qué campo de scaleup (docs/interoperability.md, Imports).
 imports-repeats = Grupos de repetición (ODK Central, opcional)

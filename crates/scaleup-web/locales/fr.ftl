@@ -638,6 +638,7 @@ imports-source-redcap = REDCap (export plat des enregistrements, CSV)
 imports-source-dhis2-tracker = DHIS2 Tracker (charge utile JSON)
 imports-file = Fichier de données
 imports-file-hint = L’export tel que le système source l’écrit, en UTF-8, { $size } au plus.
+imports-file-zip = Le zip d’export d’ODK Central (toutes les soumissions, tel que téléchargé) peut être choisi tel quel : le CSV de chaque groupe répété y est lu ; laissez alors « Groupes répétés » vide.
 imports-mapping = Fichier de correspondance (TOML)
 imports-mapping-hint = Indique quelle colonne devient quel champ de scaleup (docs/interoperability.md, Imports).
 imports-repeats = Groupes répétés (ODK Central, facultatif)

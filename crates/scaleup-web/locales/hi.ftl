@@ -645,6 +645,7 @@ imports-source-redcap = REDCap (फ़्लैट रिकॉर्ड नि�
 imports-source-dhis2-tracker = DHIS2 Tracker (JSON पेलोड)
 imports-file = डेटा फ़ाइल
 imports-file-hint = निर्यात वैसा ही जैसा स्रोत प्रणाली लिखती है, UTF-8 में, अधिकतम { $size }।
+imports-file-zip = ODK Central का एक्सपोर्ट zip (सभी सबमिशन, जैसा डाउनलोड हुआ) वैसा ही चुना जा सकता है: हर दोहराए जाने वाले समूह की CSV उसी से पढ़ी जाती है, इसलिए “दोहराए जाने वाले समूह” खाली छोड़ें।
 imports-mapping = मैपिंग फ़ाइल (TOML)
 imports-mapping-hint = बताती है कि कौन-सा कॉलम scaleup का कौन-सा फ़ील्ड बनता है (docs/interoperability.md, Imports)।
 imports-repeats = दोहराए जाने वाले समूह (ODK Central, वैकल्पिक)

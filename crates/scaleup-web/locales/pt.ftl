@@ -641,6 +641,7 @@ imports-source-redcap = REDCap (exportação plana de registos, CSV)
 imports-source-dhis2-tracker = DHIS2 Tracker (conteúdo JSON)
 imports-file = Ficheiro de dados
 imports-file-hint = A exportação tal como o sistema de origem a escreve, em UTF-8, no máximo { $size }.
+imports-file-zip = O zip de exportação do ODK Central (todas as submissões, tal como é descarregado) pode ser escolhido tal como está: o CSV de cada grupo de repetição é lido dele, por isso deixe “Grupos de repetição” vazio.
 imports-mapping = Ficheiro de correspondência (TOML)
 imports-mapping-hint = Diz que coluna passa a que campo do scaleup (docs/interoperability.md, Imports).
 imports-repeats = Grupos de repetição (ODK Central, opcional)

@@ -645,6 +645,7 @@ imports-source-redcap = REDCap (rekodi zilizotolewa kwa jedwali moja, CSV)
 imports-source-dhis2-tracker = DHIS2 Tracker (JSON)
 imports-file = Faili ya data
 imports-file-hint = Faili kama mfumo wa chanzo unavyoiandika, kwa UTF-8, isiyozidi { $size }.
+imports-file-zip = Zip ya upakuaji wa ODK Central (mawasilisho yote, kama ilivyopakuliwa) inaweza kuchaguliwa ilivyo: CSV ya kila kundi linalojirudia husomwa kutoka ndani yake, kwa hivyo acha “Makundi yanayojirudia” tupu.
 imports-mapping = Faili ya ulinganishaji (TOML)
 imports-mapping-hint = Inaeleza kila safu wima inakuwa sehemu gani ya scaleup (docs/interoperability.md, Imports).
 imports-repeats = Makundi yanayojirudia (ODK Central, si lazima)

@@ -6,6 +6,11 @@
 //! `import:<source>`: the permissions, validation, protocol rules, scoring, alerts and audit of
 //! sync. Only the roles that write care records (counsellors, supervisors) may import; the
 //! body is bounded like a sync push. Reports name file, row and column, never a value.
+//!
+//! An ODK Central export zip sent as the `file` (known by its bytes, whatever its name) is read
+//! as it is: `scaleup_interop::import::central` finds the submissions' and the repeat groups'
+//! CSVs in it and measures them against the upload limit before a row is read, then streams
+//! them from the spooled file entry by entry.
 
 use crate::api::{AppState, Body};
 use crate::auth::Caller;
@@ -14,7 +19,8 @@ use axum::Json;
 use axum::extract::{FromRequest, State};
 use axum::http::StatusCode;
 use scaleup_domain::role::Capability;
-use scaleup_interop::import::mapping::{Mapping, Rows};
+use scaleup_interop::import::central::{self, CentralZip};
+use scaleup_interop::import::mapping::{Mapping, Rows, Source as MappingSource};
 use scaleup_interop::import::{ImportedRecord, Location, Targets, Unit, dhis2};
 use scaleup_storage::{AckStatus, Actor, IncomingRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -331,6 +337,11 @@ pub(crate) enum Content {
     Spooled(crate::spool::Section),
 }
 
+/// A reader that can seek, as a zip's reader needs.
+pub(crate) trait ReadSeek: std::io::Read + std::io::Seek + Send {}
+
+impl<T: std::io::Read + std::io::Seek + Send> ReadSeek for T {}
+
 impl Content {
     /// A reader from the start (blocking I/O for a spooled upload).
     fn open(&self) -> std::io::Result<Box<dyn std::io::Read + Send>> {
@@ -339,6 +350,40 @@ impl Content {
             Content::Spooled(s) => Box::new(s.open()?),
         })
     }
+
+    /// A reader that can seek (blocking I/O for a spooled upload).
+    fn seekable(&self) -> std::io::Result<Box<dyn ReadSeek>> {
+        Ok(match self {
+            Content::Text(b) => Box::new(std::io::Cursor::new(b.clone())),
+            Content::Spooled(s) => {
+                Box::new(std::io::BufReader::with_capacity(64 << 10, s.seekable()?))
+            }
+        })
+    }
+
+    fn try_clone(&self) -> std::io::Result<Content> {
+        Ok(match self {
+            Content::Text(b) => Content::Text(b.clone()),
+            Content::Spooled(s) => Content::Spooled(s.try_clone()?),
+        })
+    }
+
+    /// Whether the content begins as a zip does (blocking I/O for a spooled upload).
+    fn is_zip(&self) -> std::io::Result<bool> {
+        let mut head = Vec::with_capacity(4);
+        std::io::Read::read_to_end(&mut std::io::Read::take(self.open()?, 4), &mut head)?;
+        Ok(central::is_zip(&head))
+    }
+}
+
+/// What an ODK or REDCap import reads: a CSV with its repeat groups' CSVs (group, file name,
+/// contents), or ODK Central's export zip, opened and measured.
+enum Tabular {
+    Csv {
+        content: Content,
+        groups: Vec<(String, String, Content)>,
+    },
+    Zip(Box<CentralZip<Box<dyn ReadSeek>>>),
 }
 
 /// One import, however it arrived.
@@ -354,6 +399,9 @@ pub(crate) struct ImportRequest {
     /// ODK Central only: the CSVs of repeat groups from the same export, each with its file
     /// name (`<form>-<group>.csv`, which names the mapping's `[[repeats]]` group).
     pub repeats: Vec<(String, Content)>,
+    /// ODK Central's export zip: the most bytes the CSVs read from it may take once unzipped
+    /// (the server's import limit, as for an upload).
+    pub max_unzipped: u64,
 }
 
 /// What an import did: the summary, the first [`MAX_PROBLEMS`] problems (file, row and
@@ -429,6 +477,79 @@ fn invalid(field: &'static str, errors: &[scaleup_interop::import::ImportError])
     }
 }
 
+/// The CSV of an ODK, Kobo or REDCap import and its repeat groups' CSVs: every repeat CSV names a
+/// group of the mapping, and every group has its CSV, as on the command line (`scaleup import
+/// odk --repeat GROUP=FILE`).
+fn csv_with_groups(
+    mapping: &Mapping,
+    content: Content,
+    repeats: Vec<(String, Content)>,
+) -> Result<Tabular, ImportFailure> {
+    let mut groups: Vec<(String, String, Content)> = Vec::new();
+    for (name, part) in repeats {
+        let Some(group) = mapping.repeat_group_of_file(&name) else {
+            return Err(ImportFailure::Invalid {
+                field: "repeat",
+                message: format!(
+                    "{name}: names no [[repeats]] group of the mapping (it has: {}); Central names a repeat's CSV <form>-<group>.csv",
+                    mapping.repeat_group_names()
+                ),
+            });
+        };
+        groups.push((group.to_string(), name, part));
+    }
+    if let Some(group) =
+        mapping.repeat_without_file(|g| groups.iter().any(|(given, _, _)| given == g))
+    {
+        return Err(ImportFailure::Invalid {
+            field: "repeat",
+            message: format!(
+                "the mapping reads the repeat group {group}: send its CSV as a `repeat` file, or send Central's export zip as the file"
+            ),
+        });
+    }
+    Ok(Tabular::Csv { content, groups })
+}
+
+/// ODK Central's export zip sent as the file: opened from the spool, its CSVs found and
+/// measured (blocking I/O, off the runtime) before anything is read or written.
+async fn central_zip(
+    mapping: &Mapping,
+    content: Content,
+    file_name: &str,
+    repeats: Vec<(String, Content)>,
+    max_unzipped: u64,
+) -> Result<Tabular, ImportFailure> {
+    if mapping.source != MappingSource::Odk {
+        return Err(ImportFailure::Invalid {
+            field: "file",
+            message: format!(
+                "{file_name} is a zip: scaleup reads a zip only as ODK Central's export (POST /api/v1/imports/odk with a mapping whose source is \"odk\"); unzip it and send the CSV"
+            ),
+        });
+    }
+    if !repeats.is_empty() {
+        return Err(ImportFailure::Invalid {
+            field: "repeat",
+            message: format!(
+                "{file_name} is ODK Central's export zip, which carries its repeat groups' CSVs: send the zip alone"
+            ),
+        });
+    }
+    let mapping = mapping.clone();
+    let name = file_name.to_string();
+    let zip = tokio::task::spawn_blocking(move || {
+        let input = content
+            .seekable()
+            .map_err(|_| Location::file(&name).error("the file could not be read"))?;
+        CentralZip::open(&name, input, &mapping, max_unzipped)
+    })
+    .await
+    .map_err(|_| ImportFailure::Internal("the import reader task failed"))?
+    .map_err(|e| invalid("file", &[e]))?;
+    Ok(Tabular::Zip(Box::new(zip)))
+}
+
 /// Runs one import as `actor`: the reader streams the content on the blocking pool and hands
 /// units through a bounded queue to [`Importer`], which pushes them in batches. The caller has
 /// checked `Capability::WriteCareRecords` before reading the upload.
@@ -445,6 +566,7 @@ pub(crate) async fn import(
         dry_run,
         programme,
         repeats,
+        max_unzipped,
     } = request;
     let (today, now) = today();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Unit>(UNIT_QUEUE);
@@ -504,34 +626,33 @@ pub(crate) async fn import(
             });
         }
         device = mapping.source.as_str().to_string();
-        // Every repeat CSV names a group of the mapping, and every group has its CSV, as on
-        // the command line (`scaleup import odk --repeat GROUP=FILE`).
-        let mut groups: Vec<(String, String, Content)> = Vec::new();
-        for (name, part) in repeats {
-            let Some(group) = mapping.repeat_group_of_file(&name) else {
-                return Err(ImportFailure::Invalid {
-                    field: "repeat",
-                    message: format!(
-                        "{name}: names no [[repeats]] group of the mapping (it has: {}); Central names a repeat's CSV <form>-<group>.csv",
-                        mapping.repeat_group_names()
-                    ),
-                });
-            };
-            groups.push((group.to_string(), name, part));
-        }
-        if let Some(group) =
-            mapping.repeat_without_file(|g| groups.iter().any(|(given, _, _)| given == g))
-        {
-            return Err(ImportFailure::Invalid {
-                field: "repeat",
-                message: format!(
-                    "the mapping reads the repeat group {group}: send its CSV as a `repeat` file"
-                ),
-            });
-        }
+        let probe = content
+            .try_clone()
+            .map_err(|_| ImportFailure::Internal("an import upload could not be reopened"))?;
+        let zipped = tokio::task::spawn_blocking(move || probe.is_zip())
+            .await
+            .map_err(|_| ImportFailure::Internal("the import reader task failed"))?
+            .map_err(|_| ImportFailure::Invalid {
+                field: "file",
+                message: format!("{file_name}: the file could not be read"),
+            })?;
+        let tabular = if zipped {
+            central_zip(&mapping, content, &file_name, repeats, max_unzipped).await?
+        } else {
+            csv_with_groups(&mapping, content, repeats)?
+        };
         let usernames: Vec<String> = mapping.users.values().cloned().collect();
         let targets = resolve_targets(store, actor, &usernames).await?;
         tokio::task::spawn_blocking(move || {
+            let (content, groups) = match tabular {
+                Tabular::Zip(mut zip) => {
+                    return zip.read(&mapping, &targets, today, &now, &mut |_| {}, &mut |u| {
+                        // The receiver is gone only when the pushes failed: stop reading.
+                        tx.blocking_send(u).is_ok()
+                    });
+                }
+                Tabular::Csv { content, groups } => (content, groups),
+            };
             let input = content.open().map_err(|_| {
                 vec![Location::file(&file_name).error("the file could not be read")]
             })?;
@@ -801,6 +922,7 @@ async fn run(
             dry_run: truthy(upload.form.text("dry_run")),
             programme: upload.form.text("programme").map(str::to_string),
             repeats: repeat_parts(&upload.form).map_err(|_| bad_upload(UploadRefusal::Disk))?,
+            max_unzipped: state.imports.max_bytes,
         }
     } else {
         let Body(body) = Body::<ImportBody>::from_request(req, state).await?;
@@ -815,6 +937,7 @@ async fn run(
             dry_run: body.dry_run,
             programme: body.programme,
             repeats: Vec::new(),
+            max_unzipped: state.imports.max_bytes,
         }
     };
     Ok(Json(import(&state.store, &caller.actor, request).await?))

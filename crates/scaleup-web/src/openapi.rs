@@ -382,7 +382,7 @@ pub const ROUTES: &[RouteDoc] = &[
     r(
         "post",
         "/imports/odk",
-        "Import an ODK Central or KoboToolbox submission CSV through a mapping file, as `scaleup import odk`: records pushed by the sync path as the caller (device import:odk or import:kobo); counsellors and supervisors; a JSON body of at most 16 MiB, or multipart/form-data (with a bearer token) spooled to disk up to the server's import limit (`serve --import-max-bytes`, 1 GiB by default)",
+        "Import an ODK Central or KoboToolbox submission CSV through a mapping file, as `scaleup import odk`: records pushed by the sync path as the caller (device import:odk or import:kobo); counsellors and supervisors; a JSON body of at most 16 MiB, or multipart/form-data (with a bearer token) spooled to disk up to the server's import limit (`serve --import-max-bytes`, 1 GiB by default). The `file` may be ODK Central's \"all submissions\" export zip as downloaded: the submissions' CSV and each `[[repeats]]` group's CSV (`<form>-<group>.csv`) are read from it, no `repeat` parts",
         "import",
         true,
     ),
@@ -1360,12 +1360,12 @@ fn response_schemas() -> Value {
             "dry_run": {"type": "boolean", "description": "read, map and check every row; write nothing"},
             "programme": {"type": "string", "description": "dhis2-tracker: the programme (code) the tracked entities are clients of"}}},
         "ImportUpload": {"type": "object", "required": ["file", "mapping"], "properties": {
-            "file": {"type": "string", "contentMediaType": "application/octet-stream", "description": "the export: CSV (odk, redcap) or JSON (dhis2-tracker), UTF-8; written to a temporary file as it arrives and read from there a row at a time"},
+            "file": {"type": "string", "contentMediaType": "application/octet-stream", "description": "the export: CSV (odk, redcap) or JSON (dhis2-tracker), UTF-8; or, for odk, ODK Central's export zip as downloaded (known by its first bytes, PK\\x03\\x04, whatever its name), whose submissions' CSV and repeat groups' CSVs are found by name, measured against the import limit once unzipped and read entry by entry (media and nested repeats are not read; an encrypted entry, or one compressed other than stored or deflate, is refused with its name). Written to a temporary file as it arrives and read from there a row at a time"},
             "mapping": {"type": "string", "maxLength": 1048576, "description": "the mapping file (TOML), as a file part or a text field"},
             "file_name": {"type": "string", "maxLength": 200, "description": "the name reports use for the file (default: the file part's name)"},
             "dry_run": {"type": "string", "description": "true, 1, on or yes: read, map and check every row; write nothing"},
             "programme": {"type": "string", "description": "dhis2-tracker: the programme (code) the tracked entities are clients of"},
-            "repeat": {"type": "array", "items": {"type": "string", "contentMediaType": "text/csv"}, "description": "odk: the CSV of each repeat group of the same Central export, one part each, named as Central names it (<form>-<group>.csv, which names the mapping's [[repeats]] group)"}}},
+            "repeat": {"type": "array", "items": {"type": "string", "contentMediaType": "text/csv"}, "description": "odk: the CSV of each repeat group of the same Central export, one part each, named as Central names it (<form>-<group>.csv, which names the mapping's [[repeats]] group); not with Central's export zip as the file, which carries them"}}},
         "ImportReport": {"type": "object", "required": ["summary", "problems"], "properties": {
             "summary": {"type": "object", "properties": {
                 "rows": {"type": "integer"}, "rows_refused": {"type": "integer"}, "created": {"type": "integer"},
@@ -1609,7 +1609,7 @@ pub fn openapi_document() -> Value {
         if route.tag == "import" {
             op["requestBody"]["content"]["multipart/form-data"] =
                 json!({"schema": {"$ref": "#/components/schemas/ImportUpload"}});
-            op["responses"]["400"] = json!({"description": "The mapping cannot be used with this file: the message names the mapping key or the file's column (a row's problems are in the 200 report instead)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+            op["responses"]["400"] = json!({"description": "The mapping cannot be used with this file, or a zip cannot be read as ODK Central's export: the message names the mapping key, the file's column, or the zip's entry (a row's problems are in the 200 report instead)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
             op["responses"]["413"] = json!({"description": "A JSON body larger than 16 MiB, or a multipart upload larger than the server's import limit (1 GiB by default): send larger files as multipart/form-data, or import them with `scaleup import`", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
             op["responses"]["408"] = json!({"description": "A multipart upload took longer to arrive than the server allows (`serve --import-upload-seconds`, 30 minutes by default)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
             op["responses"]["503"] = json!({"description": "As many multipart imports are running as the server allows (`serve --imports-at-once`, 2 by default); nothing of this one was read",

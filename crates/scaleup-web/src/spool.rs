@@ -107,6 +107,17 @@ impl Section {
         ))
     }
 
+    /// A reader of the section that can seek within it, as a zip's reader needs (its directory
+    /// is at its end). Blocking I/O: call it off the async runtime.
+    pub fn seekable(&self) -> std::io::Result<SectionReader> {
+        Ok(SectionReader {
+            file: self.file.try_clone()?,
+            start: self.start,
+            len: self.len,
+            pos: 0,
+        })
+    }
+
     /// The whole section in memory, when it is at most `max` bytes.
     fn read_small(&self, max: u64) -> std::io::Result<Option<Vec<u8>>> {
         if self.len > max {
@@ -115,6 +126,48 @@ impl Section {
         let mut out = Vec::with_capacity(self.len as usize);
         self.open()?.read_to_end(&mut out)?;
         Ok(Some(out))
+    }
+}
+
+/// A section read and sought within its own bounds (position 0 is the section's first byte).
+/// It keeps its own position and seeks the file before every read, since every handle on a
+/// spool shares the descriptor's position; wrap it in a `BufReader` to read in blocks.
+pub struct SectionReader {
+    file: File,
+    start: u64,
+    len: u64,
+    pos: u64,
+}
+
+impl Read for SectionReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+        if want == 0 {
+            return Ok(0);
+        }
+        self.file.seek(SeekFrom::Start(self.start + self.pos))?;
+        let n = self.file.read(&mut buf[..want])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for SectionReader {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        // Past the end is allowed (reads there give nothing), before the start is not.
+        self.pos = target.ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "a seek before the start of the section",
+            )
+        })?;
+        Ok(self.pos)
     }
 }
 
@@ -352,6 +405,35 @@ mod tests {
         let mut out = Vec::new();
         s.open().unwrap().read_to_end(&mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn a_section_seeks_within_its_own_bounds() {
+        let spool = spooled(b"0123456789");
+        let section = Section {
+            file: spool.file.try_clone().unwrap(),
+            start: 2,
+            len: 5,
+        };
+        let mut r = section.seekable().unwrap();
+        let mut all = Vec::new();
+        r.read_to_end(&mut all).unwrap();
+        assert_eq!(all, b"23456");
+        assert_eq!(r.seek(SeekFrom::End(-2)).unwrap(), 3);
+        // Another handle moving the shared file position does not disturb this one.
+        let mut other = section.open().unwrap();
+        let mut one = [0u8; 1];
+        other.read_exact(&mut one).unwrap();
+        let mut two = [0u8; 2];
+        r.read_exact(&mut two).unwrap();
+        assert_eq!(&two, b"56");
+        assert_eq!(r.read(&mut two).unwrap(), 0);
+        assert_eq!(r.seek(SeekFrom::Current(-4)).unwrap(), 1);
+        r.read_exact(&mut two).unwrap();
+        assert_eq!(&two, b"34");
+        assert!(r.seek(SeekFrom::Current(-10)).is_err());
+        assert_eq!(r.seek(SeekFrom::Start(50)).unwrap(), 50);
+        assert_eq!(r.read(&mut two).unwrap(), 0);
     }
 
     #[test]

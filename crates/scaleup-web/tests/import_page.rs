@@ -318,3 +318,93 @@ async fn a_role_that_may_not_import_is_told_who_may() {
     let page = app.send("GET", "/imports", &[], "").await;
     assert_ne!(page.status, StatusCode::OK);
 }
+
+/// Issue 9: ODK Central's export zip chosen as the data file, as downloaded: the page says it
+/// may be, the submissions' and the `members` group's CSVs are read from it (no repeat files
+/// chosen), problems name the zip and the entry, and the same zip again changes nothing.
+#[tokio::test]
+async fn a_central_export_zip_is_imported_from_the_page_as_downloaded() {
+    use std::io::Write;
+    let app = App::sqlite().await;
+    let supervisor = app.browser_session("supervisor").await;
+    let page = app
+        .send("GET", "/imports", &[("cookie", &supervisor)], "")
+        .await;
+    assert!(
+        page.body.contains("accept=\".csv,.json,.zip,"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("export zip (all submissions, as downloaded) may be chosen as it is"),
+        "{}",
+        page.body
+    );
+    let mut w = zip::ZipWriter::new_stream(Vec::new());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in [
+        (
+            "household_screening.csv",
+            fixture("odk-central-household.csv"),
+        ),
+        (
+            "household_screening-members.csv",
+            fixture("odk-central-household-members.csv"),
+        ),
+        ("media/1712.jpg", vec![0xFF, 0xD8, 0xFF]),
+    ] {
+        w.start_file(name, options).unwrap();
+        w.write_all(&bytes).unwrap();
+    }
+    let export = w.finish().unwrap().into_inner();
+    let mapping = String::from_utf8(fixture("odk-central-household.mapping.toml"))
+        .unwrap()
+        .replace("ke-pmplus", "pmplus-2026")
+        .replace("\"phq2\"", "\"phq9\"")
+        .into_bytes();
+    let form = || Form {
+        token: true,
+        fields: vec![("source", "odk")],
+        files: vec![
+            ("file", "household_screening.csv.zip", export.clone()),
+            ("mapping", "household.toml", mapping.clone()),
+        ],
+    };
+    let first = post(&app, &supervisor, form()).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert!(
+        first.body.contains("Imported household_screening.csv.zip"),
+        "{}",
+        first.body
+    );
+    assert!(
+        first.body.contains(&count("Rows read", 8)),
+        "{}",
+        first.body
+    );
+    assert!(
+        first.body.contains(&count("Records created", 4)),
+        "{}",
+        first.body
+    );
+    assert!(
+        first.body.contains(
+            "refused: household_screening.csv.zip:household_screening-members.csv, row 5, column PARENT_KEY"
+        ),
+        "{}",
+        first.body
+    );
+    assert!(!first.body.contains("HYPERLINK"));
+    assert_eq!(clients_of_counsellor(&app).await, 2);
+    let again = post(&app, &supervisor, form()).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert!(
+        again.body.contains(&count("Records unchanged", 4)),
+        "{}",
+        again.body
+    );
+    assert!(again.body.contains(&count("Records created", 0)));
+    assert_eq!(clients_of_counsellor(&app).await, 2);
+}

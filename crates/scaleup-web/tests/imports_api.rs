@@ -487,3 +487,159 @@ async fn an_odk_repeat_group_is_imported_over_http() {
         "{again}"
     );
 }
+
+/// A zip as ODK Central streams its "all submissions" export (deflate, data descriptors).
+fn central_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new_stream(Vec::new());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        w.start_file(*name, options).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// Issue 9: ODK Central's export zip sent as the `file` part, as downloaded: read from the
+/// spooled upload (the submissions' CSV, then the `members` group's; a nested repeat and media
+/// beside them are not read), problems named by zip and entry, the same zip twice unchanged;
+/// refused before anything is written when `repeat` parts come with it, when the group's CSV
+/// is missing, when its CSVs would unzip past the server's import limit, or on a route that
+/// does not read zips.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_odk_central_export_zip_is_imported_from_the_spooled_upload() {
+    let app = App::sqlite().await;
+    let token = app.token("counsellor").await;
+    let bearer = format!("Bearer {token}");
+    let auth = ("authorization", bearer.as_str());
+    let mapping = fixture("odk-central-household.mapping.toml")
+        .replace("ke-pmplus", "pmplus-2026")
+        .replace("\"phq2\"", "\"phq9\"");
+    let main = fixture("odk-central-household.csv");
+    let members = fixture("odk-central-household-members.csv");
+    let export = central_zip(&[
+        ("household_screening.csv", main.as_bytes()),
+        ("household_screening-members.csv", members.as_bytes()),
+        (
+            "household_screening-members-phones.csv",
+            b"phone,PARENT_KEY,KEY\n1,a,b\n",
+        ),
+        ("media/1712.jpg", b"\xFF\xD8\xFF"),
+    ]);
+    let files = |zip: &[u8]| -> Vec<(&str, &str, Vec<u8>)> {
+        vec![
+            ("file", "submissions.csv.zip", zip.to_vec()),
+            ("mapping", "household.toml", mapping.as_bytes().to_vec()),
+        ]
+    };
+    let clients = || async {
+        let (_, c) = app.call("GET", "/api/v1/clients", Some(&token), None).await;
+        c["items"].as_array().unwrap().len()
+    };
+
+    let (s, dry) = send_multipart(&app, auth, &[("dry_run", "true")], &files(&export)).await;
+    assert_eq!(s, 200, "{dry}");
+    assert_eq!(dry["summary"]["would_create"], 4, "{dry}");
+    assert_eq!(clients().await, 0);
+
+    let (s, first) = send_multipart(&app, auth, &[], &files(&export)).await;
+    assert_eq!(s, 200, "{first}");
+    assert_eq!(
+        (&first["summary"]["rows"], &first["summary"]["created"]),
+        (&json!(8), &json!(4)),
+        "{first}"
+    );
+    let problems: Vec<&str> = first["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(
+        problems.iter().any(|p| p.contains(
+            "submissions.csv.zip:household_screening-members.csv, row 5, column PARENT_KEY"
+        )),
+        "{problems:?}"
+    );
+    assert!(problems.iter().all(|p| !p.contains("HYPERLINK")));
+    assert_eq!(clients().await, 2);
+
+    let (s, again) = send_multipart(&app, auth, &[], &files(&export)).await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(
+        (&again["summary"]["created"], &again["summary"]["unchanged"]),
+        (&json!(0), &json!(4)),
+        "{again}"
+    );
+
+    // The zip carries its groups: a `repeat` part beside it is refused.
+    let mut with_repeat = files(&export);
+    with_repeat.push((
+        "repeat",
+        "household_screening-members.csv",
+        members.as_bytes().to_vec(),
+    ));
+    let (s, e) = send_multipart(&app, auth, &[], &with_repeat).await;
+    assert_eq!(s, 400, "{e}");
+    assert_eq!(e["error"]["field"], "repeat");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("send the zip alone"),
+        "{e}"
+    );
+    // No CSV for the mapping's group: refused naming the group and the file expected.
+    let partial = central_zip(&[("household_screening.csv", main.as_bytes())]);
+    let (s, e) = send_multipart(&app, auth, &[], &files(&partial)).await;
+    assert_eq!(s, 400, "{e}");
+    assert_eq!(e["error"]["field"], "file");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains(
+            "submissions.csv.zip: the mapping reads the repeat group members, but the zip has no household_screening-members.csv"
+        ),
+        "{e}"
+    );
+    // A zip is read only as Central's export, on the ODK route.
+    let redcap = mapping.replace("source = \"odk\"", "source = \"redcap\"");
+    let (content_type, bytes) = multipart(
+        &[],
+        &[
+            ("file", "submissions.csv.zip", export.clone()),
+            ("mapping", "redcap.toml", redcap.into_bytes()),
+        ],
+    );
+    let res = app
+        .send_bytes(
+            "POST",
+            "/api/v1/imports/redcap",
+            &[auth, ("content-type", &content_type)],
+            bytes,
+        )
+        .await;
+    assert_eq!(res.status.as_u16(), 400, "{}", res.body);
+    assert!(res.body.contains("is a zip"), "{}", res.body);
+    assert_eq!(clients().await, 2);
+
+    // A few kilobytes on the wire that would unzip past the server's limit (64 KiB here):
+    // refused from the zip's directory, before a byte of the entry is inflated.
+    let app = App::sqlite_with(|s| s.imports.max_bytes = 64 << 10).await;
+    let token = app.token("counsellor").await;
+    let bearer = format!("Bearer {token}");
+    let padded = format!("{members}{}", " ".repeat(200 << 10));
+    let bomb = central_zip(&[
+        ("household_screening.csv", main.as_bytes()),
+        ("household_screening-members.csv", padded.as_bytes()),
+    ]);
+    assert!(bomb.len() < 8 << 10, "{}", bomb.len());
+    let (s, e) = send_multipart(&app, ("authorization", bearer.as_str()), &[], &files(&bomb)).await;
+    assert_eq!(s, 400, "{e}");
+    assert_eq!(e["error"]["field"], "file");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains(
+            "submissions.csv.zip:household_screening-members.csv: the entry would take more than 65536 bytes once unzipped"
+        ),
+        "{e}"
+    );
+}

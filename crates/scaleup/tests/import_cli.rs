@@ -461,17 +461,14 @@ fn forms_become_definition_files_that_definitions_add_accepts_or_are_refused_by_
     assert_eq!(form[0]["questions"][1]["relevant"], "${consent} = 'yes'");
 }
 
-/// Issue 9: an ODK Central export with a repeat group (`--repeat members=FILE`): the members
-/// land as clients and screenings joined to their household submissions, refused ones are
-/// named by file, row and column, the same files twice change nothing, and a mapping's group
-/// without its file is refused before anything is read.
-#[test]
-fn an_odk_export_with_a_repeat_group_lands_joined_to_its_submissions() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = demo(dir.path(), "7");
-    let fixtures =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scaleup-interop/tests/fixtures/import");
-    let mapping = std::fs::read_to_string(fixtures.join("odk-central-household.mapping.toml"))
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scaleup-interop/tests/fixtures/import")
+}
+
+/// The household fixture's mapping (a repeat group `members`), adjusted to the demo hub: its
+/// programme, PHQ-9 for PHQ-2 (the same first two items), its counsellor and facility codes.
+fn household_mapping(dir: &Path) -> PathBuf {
+    let mapping = std::fs::read_to_string(fixtures().join("odk-central-household.mapping.toml"))
         .unwrap()
         .replace("ke-pmplus", "pmplus-sw-trial")
         .replace("\"phq2\"", "\"phq9\"")
@@ -480,8 +477,21 @@ fn an_odk_export_with_a_repeat_group_lands_joined_to_its_submissions() {
             "facility_id = { facility = \"parent.facility\" }",
             "facility_id = { facility = \"parent.facility\", codes = { \"kibra-hc\" = \"ke-f001\", \"olympic-hc\" = \"ke-f002\" } }",
         );
-    let m = dir.path().join("household.toml");
+    let m = dir.join("household.toml");
     std::fs::write(&m, mapping).unwrap();
+    m
+}
+
+/// Issue 9: an ODK Central export with a repeat group (`--repeat members=FILE`): the members
+/// land as clients and screenings joined to their household submissions, refused ones are
+/// named by file, row and column, the same files twice change nothing, and a mapping's group
+/// without its file is refused before anything is read.
+#[test]
+fn an_odk_export_with_a_repeat_group_lands_joined_to_its_submissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path(), "7");
+    let fixtures = fixtures();
+    let m = household_mapping(dir.path());
     let main = fixtures.join("odk-central-household.csv");
     let members = format!(
         "members={}",
@@ -532,4 +542,143 @@ fn an_odk_export_with_a_repeat_group_lands_joined_to_its_submissions() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A zip as ODK Central streams its "all submissions" export (deflate, data descriptors).
+fn central_zip(path: &Path, entries: &[(&str, Vec<u8>)]) {
+    use std::io::Write;
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = zip::ZipWriter::new_stream(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        w.start_file(*name, options).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+/// Issue 9: ODK Central's export zip imported as downloaded: the submissions' CSV and the
+/// `members` group's are found in it (a nested repeat and media beside them are not read), the
+/// rows land as from the unzipped CSVs, problems name the zip and the entry, the same zip twice
+/// changes nothing, and a zip without the group's CSV or with `--repeat` is refused before
+/// anything is written.
+#[test]
+fn an_odk_central_export_zip_is_imported_as_downloaded_and_a_second_time_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path(), "7");
+    let m = household_mapping(dir.path());
+    let main = std::fs::read(fixtures().join("odk-central-household.csv")).unwrap();
+    let members = std::fs::read(fixtures().join("odk-central-household-members.csv")).unwrap();
+    let export = dir.path().join("household_screening.csv.zip");
+    central_zip(
+        &export,
+        &[
+            ("household_screening.csv", main.clone()),
+            ("household_screening-members.csv", members.clone()),
+            (
+                "household_screening-members-phones.csv",
+                b"phone,PARENT_KEY,KEY\n1,a,b\n".to_vec(),
+            ),
+            ("media/photo.jpg", vec![0xFF, 0xD8, 0xFF]),
+        ],
+    );
+    let records = || count(&db, "SELECT COUNT(*) FROM records");
+    let before = records();
+    let clients_before = count(&db, "SELECT COUNT(*) FROM records WHERE kind = 'client'");
+
+    let (s, _) = import("odk", &db, &export, &m, &["--dry-run"]);
+    assert_eq!(
+        (s["would_create"].as_u64(), s["rows_refused"].as_u64()),
+        (Some(4), Some(4)),
+        "{s}"
+    );
+    assert_eq!(records(), before);
+
+    let (s, stderr) = import("odk", &db, &export, &m, &[]);
+    assert_eq!(
+        (
+            s["rows"].as_u64(),
+            s["rows_refused"].as_u64(),
+            s["created"].as_u64(),
+            s["rejected"].as_u64()
+        ),
+        (Some(8), Some(4), Some(4), Some(0)),
+        "{s} {stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "household_screening.csv.zip:household_screening-members.csv, row 5, column PARENT_KEY"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "household_screening.csv.zip:household_screening.csv, row 4, column SubmissionDate"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("HYPERLINK"), "{stderr}");
+    assert_eq!(records(), before + 4);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM records WHERE kind = 'client'"),
+        clients_before + 2
+    );
+
+    let versions = count(&db, "SELECT COUNT(*) FROM record_versions");
+    let (s, _) = import("odk", &db, &export, &m, &[]);
+    assert_eq!(
+        (s["created"].as_u64(), s["unchanged"].as_u64()),
+        (Some(0), Some(4)),
+        "{s}"
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM record_versions"), versions);
+
+    // The unzipped CSVs name the same records: unchanged too.
+    let unzipped = dir.path().join("household_screening.csv");
+    let group = dir.path().join("household_screening-members.csv");
+    std::fs::write(&unzipped, &main).unwrap();
+    std::fs::write(&group, &members).unwrap();
+    let (s, _) = import(
+        "odk",
+        &db,
+        &unzipped,
+        &m,
+        &["--repeat", &format!("members={}", group.display())],
+    );
+    assert_eq!(s["unchanged"], 4, "{s}");
+
+    let refused = |file: &Path, extra: &[&str]| {
+        let out = Command::new(BIN)
+            .args(["import", "odk"])
+            .arg(file)
+            .arg("--mapping")
+            .arg(&m)
+            .arg("--db")
+            .arg(&db)
+            .args(["--as", "ke.c001", "--today", "2026-06-15"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    // The zip carries its groups: --repeat beside it is refused.
+    let stderr = refused(
+        &export,
+        &["--repeat", &format!("members={}", group.display())],
+    );
+    assert!(stderr.contains("give the zip alone"), "{stderr}");
+    // A zip without the group's CSV: refused naming the group and the file expected, nothing
+    // written (not even the submissions' records, were there any).
+    let partial = dir.path().join("partial.zip");
+    central_zip(&partial, &[("household_screening.csv", main.clone())]);
+    let stderr = refused(&partial, &[]);
+    assert!(
+        stderr.contains(
+            "partial.zip: the mapping reads the repeat group members, but the zip has no household_screening-members.csv"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(records(), before + 4);
 }

@@ -1,5 +1,5 @@
 //! Imports: files from other systems turned into scaleup records and definitions, as pure
-//! translations. Each reader takes a [`std::io::Read`] (or, for .xlsx, `Read + Seek`) and
+//! translations. Each reader takes a [`std::io::Read`] (or, for .xlsx and zips, `Read + Seek`) and
 //! yields either domain values or errors that name the file, sheet, row and column, never the
 //! rejected value.
 //!
@@ -11,6 +11,9 @@
 //! - [`mapping`]: the mapping file (TOML) that turns rows of a tabular export (ODK Central,
 //!   KoboToolbox, REDCap) into records, and [`mapping::Rows`], the streaming reader that
 //!   applies it one row at a time.
+//! - [`central`]: ODK Central's "all submissions" export zip read as it is downloaded: the
+//!   submissions' CSV and each repeat group's found by name, measured, then streamed entry by
+//!   entry through [`mapping::Rows`] and [`mapping::RepeatRows`].
 //! - [`table`]: the CSV reader under every tabular import: UTF-8 only, bounded lines and cells,
 //!   rows of the wrong width reported, never guessed.
 //! - [`dhis2`]: a DHIS2 Tracker payload (`trackedEntities`, `enrollments`, `events`) → records,
@@ -23,6 +26,7 @@
 //! pushes them through the same path a device's sync takes, which validates, scores, raises
 //! alerts and audits.
 
+pub mod central;
 pub mod dhis2;
 pub mod expr;
 pub mod form;

@@ -270,6 +270,7 @@ pub async fn upload(
             .then(|| sent.programme.clone()),
         repeats: crate::imports::repeat_parts(form)
             .map_err(|_| PageError::Internal("an import upload could not be reopened".into()))?,
+        max_unzipped: state.imports.max_bytes,
     };
     match crate::imports::import(&state.store, &s.actor, request).await {
         Ok(report) => {

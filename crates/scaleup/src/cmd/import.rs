@@ -2,9 +2,9 @@
 //!
 //! - `xlsform` and `redcap-dictionary` turn a form into instrument definition files (TOML),
 //!   written for review and then `scaleup definitions add`; nothing touches the database.
-//! - `odk` (ODK Central and KoboToolbox submission CSVs), `redcap` (the flat record export) and
-//!   `dhis2-tracker` (a `/api/tracker` payload) turn rows into records through a mapping file
-//!   and push them through the sync path (`Store::import_records` → `Store::push`) as the
+//! - `odk` (ODK Central and KoboToolbox submission CSVs, or Central's export zip as downloaded),
+//!   `redcap` (the flat record export) and `dhis2-tracker` (a `/api/tracker` payload) turn rows
+//!   into records through a mapping file and push them through the sync path (`Store::import_records` → `Store::push`) as the
 //!   account named by `--as` and the device `import:<source>`: the same validation, scoring,
 //!   alerts and audit as a phone's records. Rows are read one at a time and pushed in batches,
 //!   so memory does not grow with the file.
@@ -16,11 +16,12 @@
 use super::config::{DbArgs, block_on};
 use anyhow::{Context, bail};
 use scaleup_domain::instrument::{LicenceStatus, Method};
+use scaleup_interop::import::central::{self, CentralZip};
 use scaleup_interop::import::form::{Form, InstrumentOptions};
-use scaleup_interop::import::mapping::{Mapping, RepeatRows, Rows};
+use scaleup_interop::import::mapping::{Mapping, RepeatRows, Rows, Source};
 use scaleup_interop::import::{ImportError, Targets, dhis2, redcap, xlsform};
 use scaleup_storage::{Actor, Store};
-use scaleup_web::imports::{DEFAULT_BATCH, Importer, Summary, resolve_targets};
+use scaleup_web::imports::{DEFAULT_BATCH, DEFAULT_MAX_UPLOAD, Importer, Summary, resolve_targets};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -37,7 +38,8 @@ pub enum ImportCommand {
     Xlsform(FormArgs),
     /// A REDCap data dictionary (18-column CSV) as instrument definition files, one per form.
     RedcapDictionary(FormArgs),
-    /// An ODK Central or KoboToolbox submission CSV, through a mapping file.
+    /// An ODK Central or KoboToolbox submission CSV, or ODK Central's export zip as downloaded,
+    /// through a mapping file.
     Odk(RecordArgs),
     /// A REDCap flat record export (CSV), through a mapping file.
     Redcap(RecordArgs),
@@ -284,11 +286,14 @@ pub struct PushArgs {
 
 #[derive(clap::Args)]
 pub struct RecordArgs {
-    /// The export (CSV, UTF-8).
+    /// The export (CSV, UTF-8). `odk`: or ODK Central's "all submissions" zip as downloaded,
+    /// which holds the submissions' CSV and each repeat group's (known by its bytes, whatever
+    /// its name).
     pub file: PathBuf,
     /// ODK Central: the CSV of a repeat group from the same export zip (`<form>-<group>.csv`),
     /// for the mapping's `[[repeats]]` group of that name; repeat once per group. Its rows are
-    /// joined to their submissions by PARENT_KEY and imported after the main file.
+    /// joined to their submissions by PARENT_KEY and imported after the main file. Not with the
+    /// zip itself, which carries them.
     #[arg(long = "repeat", value_name = "GROUP=FILE")]
     pub repeats: Vec<String>,
     #[command(flatten)]
@@ -413,6 +418,19 @@ fn tabular(a: RecordArgs, sources: &[&str]) -> anyhow::Result<()> {
             sources.join(", ")
         );
     }
+    if starts_as_zip(&a.file)? {
+        if mapping.source != Source::Odk {
+            bail!(
+                "{label} is a zip: scaleup reads a zip only as ODK Central's export (`scaleup import odk`, with a mapping whose source is \"odk\"); unzip it and give the CSV"
+            );
+        }
+        if !a.repeats.is_empty() {
+            bail!(
+                "--repeat: {label} is ODK Central's export zip, which carries its repeat groups' CSVs; give the zip alone"
+            );
+        }
+        return central_zip(a, mapping);
+    }
     // Every repeat group of the mapping has its file, and every file its group.
     let mut repeats: Vec<(String, PathBuf)> = Vec::new();
     for r in &a.repeats {
@@ -481,6 +499,84 @@ fn tabular(a: RecordArgs, sources: &[&str]) -> anyhow::Result<()> {
         for line in rest {
             eprintln!("{line}");
         }
+        print_summary(&summary, total, a.push.format, a.push.dry_run)?;
+        store.close().await;
+        Ok(())
+    })
+}
+
+/// Whether a file begins as a zip does (its bytes decide, not its name).
+fn starts_as_zip(path: &Path) -> anyhow::Result<bool> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut head = Vec::with_capacity(4);
+    file.take(4)
+        .read_to_end(&mut head)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(central::is_zip(&head))
+}
+
+/// `import odk` of ODK Central's export zip: the submissions' CSV and the mapping's repeat
+/// groups' are found and measured in the zip, then read from it entry by entry (nothing is
+/// unpacked) and pushed as `tabular` pushes unzipped CSVs.
+fn central_zip(a: RecordArgs, mapping: Mapping) -> anyhow::Result<()> {
+    let label = file_label(&a.file);
+    let today = today(&a.push.today)?;
+    let usernames: Vec<String> = mapping.users.values().cloned().collect();
+    let file =
+        std::fs::File::open(&a.file).with_context(|| format!("opening {}", a.file.display()))?;
+    // The bound a server puts on an upload (decompressed), so a zip is held to the same limit
+    // whichever way it comes in; a larger export can still be unzipped and its CSVs given with
+    // --repeat.
+    let mut zip = CentralZip::open(
+        &label,
+        std::io::BufReader::new(file),
+        &mapping,
+        DEFAULT_MAX_UPLOAD,
+    )
+    .map_err(|e| report(&[e]))?;
+    block_on(async move {
+        let (store, actor, targets) = prepare(&a.push, &usernames).await?;
+        let bar = crate::progress::bar(zip.unzipped_len(), "bytes");
+        let now = now_rfc3339();
+        // The reader is synchronous and hands units to a sink, as for DHIS2: each full batch is
+        // pushed on this runtime before the reader goes on, so memory holds one batch.
+        let mut importer = Importer::new(
+            &store,
+            actor,
+            mapping.source.as_str(),
+            a.push.batch,
+            a.push.dry_run,
+        );
+        let mut failure: Option<anyhow::Error> = None;
+        let handle = tokio::runtime::Handle::current();
+        let read = tokio::task::block_in_place(|| {
+            zip.read(
+                &mapping,
+                &targets,
+                today,
+                &now,
+                &mut |n| bar.inc(n),
+                &mut |unit| match handle.block_on(importer.unit(unit)) {
+                    Ok(()) => {
+                        print_problems(&mut importer);
+                        true
+                    }
+                    Err(e) => {
+                        failure = Some(e.into());
+                        false
+                    }
+                },
+            )
+        });
+        if let Some(e) = failure {
+            return Err(e.context("pushing a batch"));
+        }
+        let (summary, rest, total) = importer.finish().await?;
+        bar.finish_and_clear();
+        for line in rest {
+            eprintln!("{line}");
+        }
+        read.map_err(|e| report(&e))?;
         print_summary(&summary, total, a.push.format, a.push.dry_run)?;
         store.close().await;
         Ok(())
