@@ -64,13 +64,7 @@ pub async fn costs(
     v: Visitor,
     Query(q): Query<CostsQuery>,
 ) -> Result<Response, PageError> {
-    let s = v.signed_in()?;
-    if !s.actor.role.can(Capability::ReadIndicators) {
-        return Err(PageError::Status(
-            axum::http::StatusCode::FORBIDDEN,
-            v.tr.t("dash-forbidden"),
-        ));
-    }
+    let s = super::dashboard::indicator_reader(&v)?;
     let store = &state.store;
     let hubs = store.hubs(Some(&s.actor)).await?;
     let programme = store

@@ -208,11 +208,9 @@ fn keys_of(table: &IndicatorTable, code: &str) -> Vec<Vec<(String, String)>> {
     out
 }
 
-pub async fn dashboard(
-    State(state): State<AppState>,
-    v: Visitor,
-    Query(q): Query<DashboardQuery>,
-) -> Result<Response, PageError> {
+/// The signed-in visitor's session when their role reads indicators (the dashboard and its
+/// costs page); otherwise a refusal that says whom to ask.
+pub(super) fn indicator_reader(v: &Visitor) -> Result<&super::Session, PageError> {
     let s = v.signed_in()?;
     if !s.actor.role.can(Capability::ReadIndicators) {
         return Err(PageError::Status(
@@ -220,6 +218,15 @@ pub async fn dashboard(
             v.tr.t("dash-forbidden"),
         ));
     }
+    Ok(s)
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    let s = indicator_reader(&v)?;
     let bad = |m: String| PageError::Status(axum::http::StatusCode::BAD_REQUEST, m);
     let store = &state.store;
     let programmes = store.programmes(&s.actor).await?;
