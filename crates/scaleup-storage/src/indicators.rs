@@ -224,8 +224,13 @@ impl Store {
 
     async fn refresh_dirty(&self, tx: &mut Tx) -> Result<()> {
         loop {
+            // Taken off the queue and read in one statement (a round trip per record saved on
+            // PostgreSQL, where a push commits each record); if the recomputation fails, the
+            // caller's savepoint puts the marks back.
             let ids: Vec<String> = sqlx::query_scalar(
-                "SELECT client_id FROM indicator_dirty ORDER BY client_id LIMIT 250",
+                "DELETE FROM indicator_dirty WHERE client_id IN
+                   (SELECT client_id FROM indicator_dirty ORDER BY client_id LIMIT 250)
+                 RETURNING client_id",
             )
             .fetch_all(&mut *tx)
             .await?;
@@ -233,51 +238,38 @@ impl Store {
                 return Ok(());
             }
             self.refresh_clients(tx, &ids).await?;
-            let mut sql = Sql::new("DELETE FROM indicator_dirty WHERE 1 = 1");
-            sql.push_in("client_id", &ids);
-            sql.query().execute(&mut *tx).await?;
+            // Recomputing writes no records, so it marks no one: a short take was the last.
+            if ids.len() < 250 {
+                return Ok(());
+            }
         }
-    }
-
-    /// The protocol code of every programme (facts need each episode's protocol).
-    /// Each programme's (hub, protocol code): the protocol is looked up in its hub's rules,
-    /// which hold the hub's own definitions besides the network's.
-    async fn programme_protocols(&self, tx: &mut Tx) -> Result<HashMap<String, (String, String)>> {
-        let mut out = HashMap::new();
-        for r in sqlx::query("SELECT id, hub_id, protocol_code FROM programmes")
-            .fetch_all(&mut *tx)
-            .await?
-        {
-            out.insert(
-                r.try_get("id")?,
-                (r.try_get("hub_id")?, r.try_get("protocol_code")?),
-            );
-        }
-        Ok(out)
     }
 
     /// Recomputes the facts of `ids` from their records: their old rows go, the new ones come.
     async fn refresh_clients(&self, tx: &mut Tx, ids: &[String]) -> Result<()> {
-        let protocols = self.programme_protocols(tx).await?;
-        let hub_rules: HashMap<&str, std::sync::Arc<dyn crate::Rules>> = protocols
-            .values()
-            .map(|(hub, _)| (hub.as_str(), self.rules_for(hub)))
-            .collect();
-        let protocol_of = |programme: &str| {
-            protocols
-                .get(programme)
-                .and_then(|(hub, code)| hub_rules.get(hub.as_str())?.protocol(code))
-        };
         for ids in ids.chunks(REFRESH_CHUNK) {
             let ids = ids.to_vec();
+            // Each record with its programme's hub and protocol code (facts need each
+            // episode's protocol, looked up in its hub's rules, which hold the hub's own
+            // definitions besides the network's): one query, not one more for the programmes.
             let mut sql = Sql::new(
-                "SELECT r.id, r.kind, r.hub_id, r.client_id, r.programme_id, r.facility_id, r.counsellor_id, r.payload, s.total
+                "SELECT r.id, r.kind, r.hub_id, r.client_id, r.programme_id, r.facility_id, r.counsellor_id, r.payload, s.total,
+                        p.hub_id AS programme_hub, p.protocol_code
                  FROM records r LEFT JOIN assessment_scores s ON s.record_id = r.id
+                 LEFT JOIN programmes p ON p.id = r.programme_id
                  WHERE r.kind IN ('client', 'assessment', 'eligibility', 'episode', 'session')",
             );
             sql.push_in("r.client_id", &ids);
             let mut by_client: BTreeMap<String, Vec<FactRecord>> = BTreeMap::new();
+            let mut protocols: HashMap<String, (String, String)> = HashMap::new();
             for r in sql.query().fetch_all(&mut *tx).await? {
+                if let (Some(programme), Some(hub), Some(code)) = (
+                    r.try_get::<Option<String>, _>("programme_id")?,
+                    r.try_get::<Option<String>, _>("programme_hub")?,
+                    r.try_get::<Option<String>, _>("protocol_code")?,
+                ) {
+                    protocols.entry(programme).or_insert((hub, code));
+                }
                 let kind: String = r.try_get("kind")?;
                 let Some(kind) = RecordKind::parse(&kind) else {
                     continue;
@@ -336,6 +328,15 @@ impl Store {
                 let old: Vec<&dyn FactRow> = old.iter().map(|r| r as &dyn FactRow).collect();
                 rollup::contributions(table, &old, -1, &mut change);
             }
+            let hub_rules: HashMap<&str, std::sync::Arc<dyn crate::Rules>> = protocols
+                .values()
+                .map(|(hub, _)| (hub.as_str(), self.rules_for(hub)))
+                .collect();
+            let protocol_of = |programme: &str| {
+                protocols
+                    .get(programme)
+                    .and_then(|(hub, code)| hub_rules.get(hub.as_str())?.protocol(code))
+            };
             let people: Vec<facts::PersonFacts> = by_client
                 .iter()
                 .filter_map(|(client, records)| {
