@@ -597,3 +597,52 @@ fn nested_repeats_are_refused_and_long_names_are_cut_as_excel_cuts_them() {
             &format!("uuid-h1/{long}[1]#assessment#1")
         )));
 }
+
+/// A wide header makes every row as wide: the cells held are bounded as rows × columns, not
+/// only by the workbook's size (this one is a few megabytes unzipped).
+#[test]
+fn rows_times_columns_are_bounded() {
+    let text = r#"
+source = "kobo"
+dataset = "wide"
+[[records]]
+kind = "client"
+key = "client/{c0}"
+[records.fields]
+programme_id = { programme = "ke-pmplus" }
+"#;
+    let m = Mapping::from_toml("wide.toml", text).unwrap();
+    let names: Vec<&'static str> = (0..15_000)
+        .map(|i| &*Box::leak(format!("c{i}").into_boxed_str()))
+        .collect();
+    let mut rows = vec![names.iter().map(|n| C::S(n)).collect::<Vec<_>>()];
+    for _ in 0..400 {
+        rows.push(vec![C::N(1.0)]);
+    }
+    let e = open(xlsx(&[("wide", rows)]), &m).unwrap_err();
+    assert!(
+        e.starts_with("kobo.xlsx: sheet wide, row 335: the sheets read hold more than 5000000 cells (rows × columns); scaleup reads a KoboToolbox workbook whole"),
+        "{e}"
+    );
+}
+
+/// Damaged workbooks (bytes overwritten here and there) are refused or read, never a panic.
+#[test]
+fn damaged_workbooks_never_panic() {
+    let m = mapping();
+    let whole = household();
+    let mut seed: u64 = 9;
+    for _ in 0..300 {
+        let mut bytes = whole.clone();
+        for _ in 0..4 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let i = (seed >> 33) as usize % bytes.len();
+            bytes[i] = (seed >> 13) as u8;
+        }
+        if let Ok(book) = open(bytes, &m) {
+            let _ = read(book, &m);
+        }
+    }
+}

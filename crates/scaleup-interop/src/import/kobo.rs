@@ -41,6 +41,12 @@ pub const MAX_UNZIPPED: u64 = 128 << 20;
 /// Most entries in a workbook's zip (one per sheet and a few more).
 pub const MAX_ENTRIES: usize = 1_000;
 
+/// Most cells held for the sheets read, counted as rows × header columns (a row is held as
+/// wide as its header): about 120 MB of empty cells at worst, and more than twice what a
+/// KoboToolbox export of 5,000 submissions of 400 questions holds. The unzipped size alone
+/// does not bound it: a single far-right header cell would make every short row as wide.
+pub const MAX_CELLS: u64 = 5_000_000;
+
 /// The longest sheet name Excel keeps: a group's sheet is its name cut to this many characters.
 pub const SHEET_NAME_MAX: usize = 31;
 
@@ -168,8 +174,15 @@ fn read_sheet<RS: Read + Seek>(
     book: &mut Xlsx<RS>,
     file: &str,
     name: &str,
+    cells_left: &mut u64,
 ) -> Result<Sheet, ImportError> {
     let at = Location::file(file).sheet(&shown(name));
+    let budget = *cells_left;
+    let too_many = |at: &Location| {
+        at.error(format!(
+            "the sheets read hold more than {MAX_CELLS} cells (rows × columns){TOO_LARGE}"
+        ))
+    };
     let mut reader = book
         .worksheet_cells_reader(name)
         .map_err(|_| at.error("the sheet could not be read"))?;
@@ -192,6 +205,7 @@ fn read_sheet<RS: Read + Seek>(
         if text.as_ref().is_ok_and(|t| t.trim().is_empty()) {
             continue;
         }
+        *cells_left = cells_left.checked_sub(1).ok_or_else(|| too_many(&at))?;
         cells.entry(r).or_default().push((c, text));
     }
     drop(reader);
@@ -219,10 +233,16 @@ fn read_sheet<RS: Read + Seek>(
             .column(&col_letter(i as u32))
             .error("a column between named columns has no name"));
     }
+    // The sparse cells counted while reading were a bound on what was read; the dense rows
+    // held from here are counted instead.
+    *cells_left = budget;
     let mut out = VecDeque::new();
     for (r, row_cells) in rows {
         let row = u64::from(r) + 1;
         let here = at.row(row);
+        *cells_left = cells_left
+            .checked_sub(width as u64)
+            .ok_or_else(|| too_many(&here))?;
         let mut texts = vec![String::new(); width];
         let mut bad = None;
         for (c, text) in row_cells {
@@ -337,10 +357,11 @@ impl KoboWorkbook {
             };
             wanted.push((r.group.clone(), sheet.clone()));
         }
-        let main = read_sheet(&mut book, label, &main_name)?;
+        let mut cells_left = MAX_CELLS;
+        let main = read_sheet(&mut book, label, &main_name, &mut cells_left)?;
         let mut repeats = Vec::new();
         for (group, name) in wanted {
-            let sheet = read_sheet(&mut book, label, &name)?;
+            let sheet = read_sheet(&mut book, label, &name, &mut cells_left)?;
             check_parent_table(&sheet, &group, &main_name)?;
             repeats.push((group, sheet));
         }
