@@ -142,9 +142,12 @@ fn time_text(d: &ExcelDateTime) -> Result<String, &'static str> {
     })
 }
 
+/// A cell's text, or why it has none a mapping could read.
+type CellText = Result<String, &'static str>;
+
 /// A typed cell as the text a CSV export would hold: whole numbers without `.0` (a mapping's
 /// `integer` reads them), dates and date-times as above, booleans as `true`/`false`.
-fn cell_text(v: &DataRef<'_>) -> Result<String, &'static str> {
+fn cell_text(v: &DataRef<'_>) -> CellText {
     Ok(match v {
         DataRef::Int(i) => i.to_string(),
         DataRef::Float(f) => {
@@ -188,7 +191,7 @@ fn read_sheet<RS: Read + Seek>(
         .map_err(|_| at.error("the sheet could not be read"))?;
     // Row → its non-empty cells (column, text or why not). The cell reader, not calamine's
     // dense ranges: one cell at XFD1048576 must not become a billion empty ones.
-    let mut cells: BTreeMap<u32, Vec<(u32, Result<String, &'static str>)>> = BTreeMap::new();
+    let mut cells: BTreeMap<u32, Vec<(u32, CellText)>> = BTreeMap::new();
     loop {
         let cell = match reader.next_cell() {
             Ok(Some(c)) => c,

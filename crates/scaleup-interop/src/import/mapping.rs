@@ -1246,7 +1246,7 @@ impl<'p, S: RowSource> RepeatRows<'p, S> {
             dataset: mapping.dataset.clone(),
             meta: Meta {
                 instance_id: Some(instance_id),
-                submitted_at: parents.names.iter().any(|n| *n == time).then_some(time),
+                submitted_at: parents.names.contains(&time).then_some(time),
                 submitter: None,
             },
             users: mapping.users.clone(),
