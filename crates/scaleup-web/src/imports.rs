@@ -10,7 +10,10 @@
 //! An ODK Central export zip sent as the `file` (known by its bytes, whatever its name) is read
 //! as it is: `scaleup_interop::import::central` finds the submissions' and the repeat groups'
 //! CSVs in it and measures them against the upload limit before a row is read, then streams
-//! them from the spooled file entry by entry.
+//! them from the spooled file entry by entry. KoboToolbox's XLSX export (a zip too, sent with a
+//! mapping whose source is `kobo`) is read by `scaleup_interop::import::kobo`: measured, its
+//! submissions' sheet and each repeat group's read whole (it is small by KoboToolbox's own
+//! limits; a larger one is refused before reading), then joined as Central's CSVs are.
 
 use crate::api::{AppState, Body};
 use crate::auth::Caller;
@@ -20,6 +23,7 @@ use axum::extract::{FromRequest, State};
 use axum::http::StatusCode;
 use scaleup_domain::role::Capability;
 use scaleup_interop::import::central::{self, CentralZip};
+use scaleup_interop::import::kobo::{self, KoboWorkbook};
 use scaleup_interop::import::mapping::{Mapping, Rows, Source as MappingSource};
 use scaleup_interop::import::{ImportedRecord, Location, Targets, Unit, dhis2};
 use scaleup_storage::{AckStatus, Actor, IncomingRecord, Store, StoreError};
@@ -305,7 +309,7 @@ impl Default for ImportLimits {
 /// Which kind of export a request carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
-    /// ODK Central or KoboToolbox submission CSV.
+    /// ODK Central or KoboToolbox: a submission CSV, Central's export zip or Kobo's XLSX export.
     Odk,
     /// REDCap flat record export (CSV).
     Redcap,
@@ -376,14 +380,16 @@ impl Content {
     }
 }
 
-/// What an ODK or REDCap import reads: a CSV with its repeat groups' CSVs (group, file name,
-/// contents), or ODK Central's export zip, opened and measured.
+/// What an ODK, Kobo or REDCap import reads: a CSV with its repeat groups' CSVs (group, file
+/// name, contents), ODK Central's export zip, opened and measured, or KoboToolbox's XLSX
+/// export, its sheets read.
 enum Tabular {
     Csv {
         content: Content,
         groups: Vec<(String, String, Content)>,
     },
     Zip(Box<CentralZip<Box<dyn ReadSeek>>>),
+    Workbook(Box<KoboWorkbook>),
 }
 
 /// One import, however it arrived.
@@ -485,6 +491,13 @@ fn csv_with_groups(
     content: Content,
     repeats: Vec<(String, Content)>,
 ) -> Result<Tabular, ImportFailure> {
+    if mapping.source == MappingSource::Kobo && (!mapping.repeats.is_empty() || !repeats.is_empty())
+    {
+        return Err(ImportFailure::Invalid {
+            field: "file",
+            message: "KoboToolbox's CSV export cannot hold repeat groups: send its XLSX export (\"XML values and headers\") as the file".into(),
+        });
+    }
     let mut groups: Vec<(String, String, Content)> = Vec::new();
     for (name, part) in repeats {
         let Some(group) = mapping.repeat_group_of_file(&name) else {
@@ -524,7 +537,7 @@ async fn central_zip(
         return Err(ImportFailure::Invalid {
             field: "file",
             message: format!(
-                "{file_name} is a zip: scaleup reads a zip only as ODK Central's export (POST /api/v1/imports/odk with a mapping whose source is \"odk\"); unzip it and send the CSV"
+                "{file_name} is a zip: scaleup reads a zip only as ODK Central's export (POST /api/v1/imports/odk with a mapping whose source is \"odk\") or KoboToolbox's XLSX export (source \"kobo\"); unzip it and send the CSV"
             ),
         });
     }
@@ -548,6 +561,38 @@ async fn central_zip(
     .map_err(|_| ImportFailure::Internal("the import reader task failed"))?
     .map_err(|e| invalid("file", &[e]))?;
     Ok(Tabular::Zip(Box::new(zip)))
+}
+
+/// KoboToolbox's XLSX export sent as the file (a zip with a `kobo` mapping): opened from the
+/// spool, measured and its sheets read (blocking I/O, off the runtime) before anything is
+/// written; a workbook too large to read whole is refused with what to send instead.
+async fn kobo_workbook(
+    mapping: &Mapping,
+    content: Content,
+    file_name: &str,
+    repeats: Vec<(String, Content)>,
+    max_unzipped: u64,
+) -> Result<Tabular, ImportFailure> {
+    if !repeats.is_empty() {
+        return Err(ImportFailure::Invalid {
+            field: "repeat",
+            message: format!(
+                "{file_name} is KoboToolbox's XLSX export, which holds its repeat groups as sheets: send the workbook alone"
+            ),
+        });
+    }
+    let mapping = mapping.clone();
+    let name = file_name.to_string();
+    let book = tokio::task::spawn_blocking(move || {
+        let input = content
+            .seekable()
+            .map_err(|_| Location::file(&name).error("the file could not be read"))?;
+        KoboWorkbook::open(&name, input, &mapping, max_unzipped.min(kobo::MAX_UNZIPPED))
+    })
+    .await
+    .map_err(|_| ImportFailure::Internal("the import reader task failed"))?
+    .map_err(|e| invalid("file", &[e]))?;
+    Ok(Tabular::Workbook(Box::new(book)))
 }
 
 /// Runs one import as `actor`: the reader streams the content on the blocking pool and hands
@@ -636,7 +681,11 @@ pub(crate) async fn import(
                 field: "file",
                 message: format!("{file_name}: the file could not be read"),
             })?;
-        let tabular = if zipped {
+        // A zip is KoboToolbox's workbook or ODK Central's export: the mapping's source says
+        // which, and each reader refuses the other's by its entries.
+        let tabular = if zipped && mapping.source == MappingSource::Kobo {
+            kobo_workbook(&mapping, content, &file_name, repeats, max_unzipped).await?
+        } else if zipped {
             central_zip(&mapping, content, &file_name, repeats, max_unzipped).await?
         } else {
             csv_with_groups(&mapping, content, repeats)?
@@ -648,6 +697,11 @@ pub(crate) async fn import(
                 Tabular::Zip(mut zip) => {
                     return zip.read(&mapping, &targets, today, &now, &mut |_| {}, &mut |u| {
                         // The receiver is gone only when the pushes failed: stop reading.
+                        tx.blocking_send(u).is_ok()
+                    });
+                }
+                Tabular::Workbook(book) => {
+                    return book.read(&mapping, &targets, today, &now, &mut |u| {
                         tx.blocking_send(u).is_ok()
                     });
                 }
@@ -943,7 +997,8 @@ async fn run(
     Ok(Json(import(&state.store, &caller.actor, request).await?))
 }
 
-/// `POST /api/v1/imports/odk`: an ODK Central or KoboToolbox submission CSV.
+/// `POST /api/v1/imports/odk`: an ODK Central or KoboToolbox submission CSV, Central's export
+/// zip, or KoboToolbox's XLSX export.
 pub async fn import_odk(
     State(state): State<AppState>,
     caller: Caller,

@@ -408,3 +408,66 @@ async fn a_central_export_zip_is_imported_from_the_page_as_downloaded() {
     assert!(again.body.contains(&count("Records created", 0)));
     assert_eq!(clients_of_counsellor(&app).await, 2);
 }
+
+/// Issue 9: KoboToolbox's XLSX export chosen as the data file with a `kobo` mapping: the page
+/// says it may be (and accepts .xlsx), the members are read from their sheet and joined to
+/// their visits, and the same workbook again changes nothing.
+#[tokio::test]
+async fn a_kobo_xlsx_export_is_imported_from_the_page() {
+    let app = App::sqlite().await;
+    let supervisor = app.browser_session("supervisor").await;
+    let page = app
+        .send("GET", "/imports", &[("cookie", &supervisor)], "")
+        .await;
+    assert!(page.body.contains(".xlsx,"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("each repeat group is read from its own sheet"),
+        "{}",
+        page.body
+    );
+    let mapping = String::from_utf8(fixture("kobo-household.mapping.toml"))
+        .unwrap()
+        .replace("ke-pmplus", "pmplus-2026")
+        .replace("\"phq2\"", "\"phq9\"")
+        .into_bytes();
+    let form = || Form {
+        token: true,
+        fields: vec![("source", "odk")],
+        files: vec![
+            (
+                "file",
+                "household_visit.xlsx",
+                fixture("kobo-household.xlsx"),
+            ),
+            ("mapping", "kobo.toml", mapping.clone()),
+        ],
+    };
+    let first = post(&app, &supervisor, form()).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert!(
+        first.body.contains("Imported household_visit.xlsx"),
+        "{}",
+        first.body
+    );
+    assert!(
+        first.body.contains(&count("Rows read", 5)),
+        "{}",
+        first.body
+    );
+    assert!(
+        first.body.contains(&count("Records created", 6)),
+        "{}",
+        first.body
+    );
+    assert_eq!(clients_of_counsellor(&app).await, 3);
+    let again = post(&app, &supervisor, form()).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert!(
+        again.body.contains(&count("Records unchanged", 6)),
+        "{}",
+        again.body
+    );
+    assert!(again.body.contains(&count("Records created", 0)));
+    assert_eq!(clients_of_counsellor(&app).await, 3);
+}

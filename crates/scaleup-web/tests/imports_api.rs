@@ -643,3 +643,74 @@ async fn an_odk_central_export_zip_is_imported_from_the_spooled_upload() {
         "{e}"
     );
 }
+
+/// Issue 9: KoboToolbox's XLSX export sent as the `file` part with a `kobo` mapping: read from
+/// the spooled upload, its repeat group `members` joined to the visits on the first sheet, the
+/// same workbook twice unchanged; a `repeat` part beside it is refused, and so is a Kobo CSV
+/// for a mapping with repeat groups.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kobo_xlsx_export_is_imported_from_the_spooled_upload() {
+    let app = App::sqlite().await;
+    let token = app.token("counsellor").await;
+    let bearer = format!("Bearer {token}");
+    let auth = ("authorization", bearer.as_str());
+    let mapping = fixture("kobo-household.mapping.toml")
+        .replace("ke-pmplus", "pmplus-2026")
+        .replace("\"phq2\"", "\"phq9\"");
+    let book = std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../scaleup-interop/tests/fixtures/import/kobo-household.xlsx"),
+    )
+    .unwrap();
+    let files = |file: Vec<u8>| -> Vec<(&str, &str, Vec<u8>)> {
+        vec![
+            ("file", "household_visit.xlsx", file),
+            ("mapping", "kobo.toml", mapping.as_bytes().to_vec()),
+        ]
+    };
+    let (s, dry) = send_multipart(&app, auth, &[("dry_run", "true")], &files(book.clone())).await;
+    assert_eq!(s, 200, "{dry}");
+    assert_eq!(dry["summary"]["rows"], 5, "{dry}");
+    let (s, report) = send_multipart(&app, auth, &[], &files(book.clone())).await;
+    assert_eq!(s, 200, "{report}");
+    let created = report["summary"]["created"].as_u64().unwrap();
+    assert_eq!(
+        created,
+        dry["summary"]["would_create"].as_u64().unwrap(),
+        "{report}"
+    );
+    assert_eq!(
+        (created, &report["summary"]["rows_refused"]),
+        (6, &json!(0)),
+        "three members, a client and a screening each: {report}"
+    );
+    let (s, again) = send_multipart(&app, auth, &[], &files(book.clone())).await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(
+        (&again["summary"]["created"], &again["summary"]["unchanged"]),
+        (&json!(0), &json!(created)),
+        "{again}"
+    );
+    // The workbook carries its groups.
+    let mut with_repeat = files(book.clone());
+    with_repeat.push(("repeat", "members.csv", b"a\n1\n".to_vec()));
+    let (s, e) = send_multipart(&app, auth, &[], &with_repeat).await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("send the workbook alone"),
+        "{e}"
+    );
+    // KoboToolbox's CSV cannot hold the group.
+    let (s, e) = send_multipart(&app, auth, &[], &files(b"_uuid,_index\nu1,1\n".to_vec())).await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("send its XLSX export"),
+        "{e}"
+    );
+}

@@ -682,3 +682,89 @@ fn an_odk_central_export_zip_is_imported_as_downloaded_and_a_second_time_changes
     );
     assert_eq!(records(), before + 4);
 }
+
+/// Issue 9: KoboToolbox's XLSX export, its repeat group `members` on a sheet of its own: known
+/// by its bytes (the file has no extension here), a dry run writes nothing, the members land
+/// joined to their visits, and the same workbook a second time changes nothing. A CSV for a
+/// mapping with repeat groups is refused with what to give instead.
+#[test]
+fn a_kobo_xlsx_export_with_a_repeat_group_lands_and_a_second_time_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path(), "8");
+    let mapping = std::fs::read_to_string(fixtures().join("kobo-household.mapping.toml"))
+        .unwrap()
+        .replace("ke-pmplus", "pmplus-sw-trial")
+        .replace("\"phq2\"", "\"phq9\"")
+        .replace("amina = \"counsellor\"", "amina = \"ke.c001\"")
+        .replace(
+            "facility_id = { facility = \"parent.facility\" }",
+            "facility_id = { facility = \"parent.facility\", codes = { \"kibra-hc\" = \"ke-f001\", \"olympic-hc\" = \"ke-f002\" } }",
+        );
+    let m = dir.path().join("kobo.toml");
+    std::fs::write(&m, mapping).unwrap();
+    let book = dir.path().join("kobo-export");
+    std::fs::copy(fixtures().join("kobo-household.xlsx"), &book).unwrap();
+    let records = "SELECT COUNT(*) FROM records";
+    let before = count(&db, records);
+    let (s, stderr) = import("kobo", &db, &book, &m, &["--dry-run"]);
+    assert_eq!(
+        (
+            s["rows"].as_u64(),
+            s["rows_refused"].as_u64(),
+            s["would_create"].as_u64()
+        ),
+        (Some(5), Some(0), Some(6)),
+        "{s} {stderr}"
+    );
+    assert_eq!(count(&db, records), before, "a dry run writes nothing");
+    let (s, stderr) = import("kobo", &db, &book, &m, &[]);
+    assert_eq!(
+        (
+            s["created"].as_u64(),
+            s["rejected"].as_u64(),
+            s["conflicts"].as_u64()
+        ),
+        (Some(6), Some(0), Some(0)),
+        "{s} {stderr}"
+    );
+    assert_eq!(count(&db, records), before + 6);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM records WHERE kind = 'client' AND occurred_on IN ('2026-01-05', '2026-01-06')"
+        ),
+        3,
+        "the members registered on their visit's date (an Excel date cell)"
+    );
+    let (s, _) = import("kobo", &db, &book, &m, &[]);
+    assert_eq!(
+        (
+            s["created"].as_u64(),
+            s["updated"].as_u64(),
+            s["unchanged"].as_u64()
+        ),
+        (Some(0), Some(0), Some(6)),
+        "{s}"
+    );
+    assert_eq!(count(&db, records), before + 6);
+    // KoboToolbox's CSV cannot carry the group.
+    let csv = dir.path().join("kobo.csv");
+    std::fs::write(&csv, "_uuid,_index\nu1,1\n").unwrap();
+    let out = run(&[
+        "import",
+        "kobo",
+        csv.to_str().unwrap(),
+        "--mapping",
+        m.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--as",
+        "ke.c001",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("give its XLSX export"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

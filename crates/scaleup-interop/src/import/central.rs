@@ -259,7 +259,7 @@ impl<RS: Read + Seek> CentralZip<RS> {
         }
         if csvs.is_empty() {
             return Err(at.error(if workbook {
-                "an Excel workbook, not an ODK Central export zip: export the submissions as CSV"
+                "an Excel workbook, not an ODK Central export zip: export the submissions as CSV (KoboToolbox's XLSX export is read with a mapping whose source is \"kobo\")"
             } else {
                 "the zip holds no .csv at its root: not an ODK Central export (Download all submissions)"
             }));

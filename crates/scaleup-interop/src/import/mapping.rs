@@ -32,7 +32,7 @@
 //! kind's own rules (`parse_payload`, future dates) and the row is refused with every reason if
 //! any record fails, each reason naming the row and the column it came from.
 
-use super::table::{Row, Table};
+use super::table::{Row, RowSource, Table};
 use super::{ImportError, ImportedRecord, Location, Targets, Unit, date_part, normalise_time};
 use scaleup_domain::date::Date;
 use scaleup_domain::record::{RecordKind, parse_payload};
@@ -93,18 +93,20 @@ pub struct Mapping {
     /// hold records).
     #[serde(default)]
     pub records: Vec<RecordTemplate>,
-    /// ODK Central repeat groups: each read from its own CSV of the export and joined to its
-    /// submission by `PARENT_KEY` ([`Parents`], [`RepeatRows`]).
+    /// Repeat groups: each read from its own CSV of an ODK Central export (joined to its
+    /// submission by `PARENT_KEY`) or its own sheet of KoboToolbox's XLSX export (joined by
+    /// `_parent_index`): see [`Join`], [`Parents`], [`RepeatRows`].
     #[serde(default)]
     pub repeats: Vec<Repeat>,
 }
 
-/// One repeat group of an ODK Central export. Central writes a group's rows to a file of its
-/// own (`<form>-<group>.csv`) with `PARENT_KEY`, the `KEY` of the submission (or enclosing
-/// repeat) the row belongs to, and `KEY`, the row's own (`uuid:...​/<group>[n]`), which is the
-/// instance key of the records it becomes. A repeat row's records read its own columns and the
-/// submission's `parent_columns` as `parent.<column>` (and `parent.SubmissionDate` is each
-/// record's device time).
+/// One repeat group of an export. ODK Central writes a group's rows to a file of its own
+/// (`<form>-<group>.csv`) with `PARENT_KEY`, the `KEY` of the submission (or enclosing repeat)
+/// the row belongs to, and `KEY`, the row's own (`uuid:...​/<group>[n]`), which is the instance
+/// key of the records it becomes. KoboToolbox's XLSX export writes them to a sheet named after
+/// the group, with `_parent_index` (the submission's `_index`) and `_index`. A repeat row's
+/// records read its own columns and the submission's `parent_columns` as `parent.<column>` (and
+/// the submission's time is each record's device time). See [`Join`].
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Repeat {
@@ -236,7 +238,8 @@ struct CompiledTemplate {
 /// A mapping checked against one file's header, ready to apply to its rows.
 #[derive(Clone, Debug)]
 pub struct Compiled {
-    file: String,
+    /// Where the rows are: the file, and the sheet of a workbook.
+    at: Location,
     source: String,
     instance: Vec<(usize, String)>,
     submitted_at: Option<(usize, String)>,
@@ -322,8 +325,19 @@ impl Mapping {
         header: &[String],
         targets: &Targets,
     ) -> Result<Compiled, Vec<ImportError>> {
+        self.compile_at(&Location::file(file), header, targets)
+    }
+
+    /// [`Mapping::compile`] for rows at `base` (a file, or a sheet of a workbook): every report
+    /// of the compiled mapping names it.
+    pub fn compile_at(
+        &self,
+        base: &Location,
+        header: &[String],
+        targets: &Targets,
+    ) -> Result<Compiled, Vec<ImportError>> {
         let mut errors = Vec::new();
-        let at = Location::file(file).row(1);
+        let at = base.row(1);
         let col = |name: &str, errors: &mut Vec<ImportError>, what: &str| -> Option<usize> {
             let i = header.iter().position(|h| h == name);
             if i.is_none() {
@@ -385,14 +399,14 @@ impl Mapping {
             col(c, &mut errors, "meta.submitter");
         }
         if self.dataset.trim().is_empty() {
-            errors.push(Location::file(file).error("mapping: dataset must not be empty"));
+            errors.push(base.clone().error("mapping: dataset must not be empty"));
         }
         if self.records.is_empty() && self.repeats.is_empty() {
-            errors.push(Location::file(file).error("mapping: no [[records]]"));
+            errors.push(base.clone().error("mapping: no [[records]]"));
         }
-        if !self.repeats.is_empty() && self.source != Source::Odk {
-            errors.push(Location::file(file).error(
-                "mapping: [[repeats]] are read from ODK Central exports (source = \"odk\")",
+        if !self.repeats.is_empty() && self.source == Source::Redcap {
+            errors.push(base.clone().error(
+                "mapping: [[repeats]] are read from ODK Central's exports and KoboToolbox's XLSX export (source = \"odk\" or \"kobo\")",
             ));
         }
         let template = |text: &str, errors: &mut Vec<ImportError>, what: &str| -> Template {
@@ -404,7 +418,7 @@ impl Mapping {
                 }
                 let Some(close) = rest[open..].find('}') else {
                     errors.push(
-                        Location::file(file)
+                        base.clone()
                             .error(format!("mapping: {what}: a `{{` without its `}}`")),
                     );
                     return Template { parts };
@@ -431,7 +445,7 @@ impl Mapping {
         for (n, t) in self.records.iter().enumerate() {
             let what = format!("records[{n}]");
             let Some(kind) = RecordKind::parse(&t.kind) else {
-                errors.push(Location::file(file).error(format!(
+                errors.push(base.clone().error(format!(
                     "mapping: {what}.kind: {}",
                     scaleup_domain::error::one_of(&RecordKind::ALL.map(|k| k.as_str()))
                 )));
@@ -472,7 +486,7 @@ impl Mapping {
                 .filter(|b| **b)
                 .count();
                 if given != 1 {
-                    errors.push(Location::file(file).error(format!(
+                    errors.push(base.clone().error(format!(
                         "mapping: {fw}: give exactly one of column, value, record, programme, facility, user, checkbox"
                     )));
                     continue;
@@ -492,7 +506,7 @@ impl Mapping {
                     match targets.programmes.get(p) {
                         Some(id) => Some(Compiled1::Const(json!(id.to_string()))),
                         None => {
-                            errors.push(Location::file(file).error(format!(
+                            errors.push(base.clone().error(format!(
                                 "mapping: {fw}: there is no programme with this code that you may write to"
                             )));
                             None
@@ -542,7 +556,7 @@ impl Mapping {
                 }
             }
             if !responses.is_empty() && kind != RecordKind::Assessment {
-                errors.push(Location::file(file).error(format!(
+                errors.push(base.clone().error(format!(
                     "mapping: {what}: responses belong to assessments only"
                 )));
             }
@@ -559,7 +573,7 @@ impl Mapping {
             return Err(errors);
         }
         Ok(Compiled {
-            file: file.to_string(),
+            at: base.clone(),
             source: format!("{}:{}", self.source.as_str(), self.dataset.trim()),
             instance,
             submitted_at,
@@ -672,7 +686,7 @@ impl Compiled {
     /// dates (nothing after today plus a day); `now` is the device time of rows without a
     /// submission time.
     pub fn apply(&self, row: &Row, today: Date, now: &str) -> Unit {
-        let at = Location::file(&self.file).row(row.row);
+        let at = self.at.row(row.row);
         let mut errors = Vec::new();
         let mut records = Vec::new();
         let device_time = match &self.submitted_at {
@@ -881,10 +895,77 @@ fn cell(row: &Row, i: usize) -> &str {
     row.cells.get(i).map(String::as_str).unwrap_or("")
 }
 
+/// How an export ties a repeat group's rows to their submissions: the two exports scaleup reads
+/// differ only in the columns that carry the keys, so one joining reader serves both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Join {
+    /// ODK Central's CSVs: the submission's `KEY` (else `meta-instanceID`); a repeat row's
+    /// `PARENT_KEY` names it, and the row's own `KEY` is its instance key.
+    Central,
+    /// KoboToolbox's XLSX export: the submission's `_index` (its row number on the first sheet);
+    /// a repeat row's `_parent_index` names it. A row's `_index` counts only within its sheet, so
+    /// its instance key is the submission's `_uuid`, the group and that `_index`
+    /// (`<_uuid>/<group>[<_index>]`, as Central writes its `KEY`s): stable across re-exports of
+    /// the same submissions.
+    Kobo,
+}
+
+impl Join {
+    /// The submission's key columns on the main file, the first found is used.
+    fn submission_keys(self) -> &'static [&'static str] {
+        match self {
+            Join::Central => &["KEY", "meta-instanceID"],
+            Join::Kobo => &["_index"],
+        }
+    }
+
+    /// The submission's time column, kept (when present) as each repeat record's device time.
+    fn submission_time(self) -> &'static str {
+        match self {
+            Join::Central => "SubmissionDate",
+            Join::Kobo => "_submission_time",
+        }
+    }
+
+    /// The repeat row's column naming its submission.
+    fn parent_key(self) -> &'static str {
+        match self {
+            Join::Central => "PARENT_KEY",
+            Join::Kobo => "_parent_index",
+        }
+    }
+
+    /// The repeat row's own key column.
+    fn row_key(self) -> &'static str {
+        match self {
+            Join::Central => "KEY",
+            Join::Kobo => "_index",
+        }
+    }
+
+    /// What the export writes, for the message of a repeat file that lacks a key column.
+    fn writes(self) -> &'static str {
+        match self {
+            Join::Central => "ODK Central writes PARENT_KEY and KEY in a repeat group's CSV",
+            Join::Kobo => {
+                "KoboToolbox writes _parent_index and _index on a repeat group's sheet (XML values and headers)"
+            }
+        }
+    }
+}
+
+/// The Kobo submission's `_uuid`, kept for its repeat rows' instance keys.
+const KOBO_UUID: &str = "_uuid";
+
+/// The column a Kobo repeat row's instance key is computed into, after the kept parent cells.
+/// `#` cannot begin an XML name, so no column of a Kobo export is called this.
+const KOBO_ROW_INSTANCE: &str = "#instance";
+
 /// A tabular export read row by row through a mapping: an iterator of [`Unit`]s, one per data
-/// row (a row the reader refuses is a unit with its error).
-pub struct Rows<R: Read> {
-    table: Table<R>,
+/// row (a row the reader refuses is a unit with its error). The rows come from a CSV
+/// ([`Rows::new`]) or from any [`RowSource`] ([`Rows::from_source`]: a workbook's sheet).
+pub struct Rows<S: RowSource> {
+    table: S,
     compiled: Compiled,
     today: Date,
     now: String,
@@ -892,14 +973,26 @@ pub struct Rows<R: Read> {
     parents: Option<(usize, Vec<usize>, Parents)>,
 }
 
-/// What the repeat rows of an ODK Central export read of their submissions: by submission
-/// `KEY`, the cells of the mapping's `parent_columns` (and `SubmissionDate`). Memory holds one
-/// key and these cells per submission, not the submissions.
-#[derive(Clone, Debug, Default)]
+/// What the repeat rows of an export read of their submissions: by submission key (Central's
+/// `KEY`, Kobo's `_index`), the cells of the mapping's `parent_columns` (and the submission's
+/// time; Kobo's `_uuid`). Memory holds one key and these cells per submission, not the
+/// submissions.
+#[derive(Clone, Debug)]
 pub struct Parents {
+    join: Join,
     /// `parent.<column>` for each kept column, in order.
     names: Vec<String>,
     cells: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl Default for Parents {
+    fn default() -> Self {
+        Parents {
+            join: Join::Central,
+            names: Vec::new(),
+            cells: Default::default(),
+        }
+    }
 }
 
 impl Parents {
@@ -911,10 +1004,18 @@ impl Parents {
     pub fn is_empty(&self) -> bool {
         self.cells.is_empty()
     }
+
+    /// The position of `parent.<column>` among the kept cells.
+    fn kept(&self, column: &str) -> Option<usize> {
+        self.names
+            .iter()
+            .position(|n| n.strip_prefix("parent.") == Some(column))
+    }
 }
 
-impl<R: Read> Rows<R> {
-    /// Reads the header and checks the mapping against it.
+impl<R: Read> Rows<Table<R>> {
+    /// Reads the header of a CSV and checks the mapping against it. A CSV's repeat groups are
+    /// ODK Central's (KoboToolbox's CSV export cannot hold them).
     pub fn new(
         file: &str,
         input: R,
@@ -922,9 +1023,29 @@ impl<R: Read> Rows<R> {
         targets: &Targets,
         today: Date,
         now: &str,
-    ) -> Result<Rows<R>, Vec<ImportError>> {
+    ) -> Result<Rows<Table<R>>, Vec<ImportError>> {
+        if mapping.source == Source::Kobo && !mapping.repeats.is_empty() {
+            return Err(vec![Location::file(file).error(
+                "the mapping has [[repeats]], and KoboToolbox's CSV export cannot hold repeat groups: give its XLSX export (XML values and headers)",
+            )]);
+        }
         let table = Table::new(file, input).map_err(|e| vec![e])?;
-        let compiled = mapping.compile(file, table.header(), targets)?;
+        Rows::from_source(table, Join::Central, mapping, targets, today, now)
+    }
+}
+
+impl<S: RowSource> Rows<S> {
+    /// Checks the mapping against the rows' header; `join` says which columns key the
+    /// submissions for the mapping's repeat groups.
+    pub fn from_source(
+        table: S,
+        join: Join,
+        mapping: &Mapping,
+        targets: &Targets,
+        today: Date,
+        now: &str,
+    ) -> Result<Rows<S>, Vec<ImportError>> {
+        let compiled = mapping.compile_at(&table.location(), table.header(), targets)?;
         let mut rows = Rows {
             table,
             compiled,
@@ -933,29 +1054,40 @@ impl<R: Read> Rows<R> {
             parents: None,
         };
         if !mapping.repeats.is_empty() {
-            rows.parents = Some(rows.parent_columns(file, mapping)?);
+            rows.parents = Some(rows.parent_columns(join, mapping)?);
         }
         Ok(rows)
     }
 
-    /// The main file's columns its repeat groups read: the submission's `KEY` (else its
-    /// `meta-instanceID`), `SubmissionDate` when present and every group's `parent_columns`.
+    /// The main file's columns its repeat groups read: the submission's key, its time when
+    /// present (Kobo: its `_uuid`) and every group's `parent_columns`.
     fn parent_columns(
         &self,
-        file: &str,
+        join: Join,
         mapping: &Mapping,
     ) -> Result<(usize, Vec<usize>, Parents), Vec<ImportError>> {
         let header = self.table.header();
-        let at = Location::file(file).row(1);
+        let at = self.table.location().row(1);
         let find = |c: &str| header.iter().position(|h| h == c);
-        let Some(key) = find("KEY").or_else(|| find("meta-instanceID")) else {
-            return Err(vec![at.column("KEY").error(
+        let keys = join.submission_keys();
+        let Some(key) = keys.iter().find_map(|c| find(c)) else {
+            return Err(vec![at.column(keys[0]).error(
                 "the mapping has [[repeats]], which are joined to their submission by this column, which the file does not have",
             )]);
         };
         let mut wanted: Vec<String> = Vec::new();
-        if find("SubmissionDate").is_some() {
-            wanted.push("SubmissionDate".into());
+        if join == Join::Kobo {
+            if find(KOBO_UUID).is_none() {
+                return Err(vec![at.column(KOBO_UUID).error(
+                    "the mapping has [[repeats]], whose rows are keyed by their submission's _uuid, which the sheet does not have",
+                )]);
+            }
+            wanted.push(KOBO_UUID.into());
+        }
+        if find(join.submission_time()).is_some()
+            && !wanted.iter().any(|w| w == join.submission_time())
+        {
+            wanted.push(join.submission_time().into());
         }
         for r in &mapping.repeats {
             for c in &r.parent_columns {
@@ -978,6 +1110,7 @@ impl<R: Read> Rows<R> {
             return Err(errors);
         }
         let parents = Parents {
+            join,
             names: wanted.iter().map(|c| format!("parent.{c}")).collect(),
             cells: Default::default(),
         };
@@ -994,7 +1127,7 @@ impl<R: Read> Rows<R> {
     }
 }
 
-impl<R: Read> Iterator for Rows<R> {
+impl<S: RowSource> Iterator for Rows<S> {
     type Item = Unit;
 
     fn next(&mut self) -> Option<Unit> {
@@ -1022,20 +1155,23 @@ impl<R: Read> Iterator for Rows<R> {
     }
 }
 
-/// The rows of one repeat group's CSV, each joined to its submission (see [`Repeat`]): its
-/// records, or why the row cannot be imported (a `PARENT_KEY` no submission of the main file
-/// has is named by its row and column).
-pub struct RepeatRows<'p, R: Read> {
-    table: Table<R>,
+/// The rows of one repeat group (a CSV of Central's, a sheet of Kobo's), each joined to its
+/// submission (see [`Repeat`], [`Join`]): its records, or why the row cannot be imported (a
+/// parent key no submission of the main file has is named by its row and column).
+pub struct RepeatRows<'p, S: RowSource> {
+    table: S,
     compiled: Compiled,
     parents: &'p Parents,
     parent_key: usize,
+    /// Kobo: the row's `_index` and the group, for its instance key.
+    row_key: usize,
+    group: String,
     today: Date,
     now: String,
 }
 
-impl<'p, R: Read> RepeatRows<'p, R> {
-    /// Reads the header of the group's file and checks the group's records against it and the
+impl<'p, R: Read> RepeatRows<'p, Table<R>> {
+    /// Reads the header of the group's CSV and checks the group's records against it and the
     /// kept columns of the submissions.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -1047,82 +1183,146 @@ impl<'p, R: Read> RepeatRows<'p, R> {
         targets: &Targets,
         today: Date,
         now: &str,
-    ) -> Result<RepeatRows<'p, R>, Vec<ImportError>> {
-        let at = Location::file(file).row(1);
-        let Some(repeat) = mapping.repeats.iter().find(|r| r.group == group) else {
+    ) -> Result<RepeatRows<'p, Table<R>>, Vec<ImportError>> {
+        if !mapping.repeats.iter().any(|r| r.group == group) {
             return Err(vec![Location::file(file).error(format!(
                 "the mapping has no [[repeats]] group of this name (it has: {})",
                 mapping.repeat_group_names()
             ))]);
-        };
+        }
         let table = Table::new(file, input).map_err(|e| vec![e])?;
+        RepeatRows::from_source(table, mapping, group, parents, targets, today, now)
+    }
+}
+
+impl<'p, S: RowSource> RepeatRows<'p, S> {
+    /// Checks the group's records against its rows' header and the kept columns of the
+    /// submissions; the rows are joined as `parents` were kept ([`Join`]).
+    pub fn from_source(
+        table: S,
+        mapping: &Mapping,
+        group: &str,
+        parents: &'p Parents,
+        targets: &Targets,
+        today: Date,
+        now: &str,
+    ) -> Result<RepeatRows<'p, S>, Vec<ImportError>> {
+        let base = table.location();
+        let at = base.row(1);
+        let Some(repeat) = mapping.repeats.iter().find(|r| r.group == group) else {
+            return Err(vec![base.error(format!(
+                "the mapping has no [[repeats]] group of this name (it has: {})",
+                mapping.repeat_group_names()
+            ))]);
+        };
+        let join = parents.join;
         let header = table.header();
         let mut errors = Vec::new();
-        for c in ["PARENT_KEY", "KEY"] {
+        for c in [join.parent_key(), join.row_key()] {
             if !header.iter().any(|h| h == c) {
-                errors.push(at.column(c).error(
-                    "a repeat group's file needs this column (ODK Central writes PARENT_KEY and KEY)",
-                ));
+                errors.push(at.column(c).error(format!(
+                    "a repeat group's rows need this column ({})",
+                    join.writes()
+                )));
             }
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        let parent_key = header.iter().position(|h| h == "PARENT_KEY").unwrap_or(0);
-        let joined: Vec<String> = header.iter().chain(&parents.names).cloned().collect();
+        let position = |c: &str| header.iter().position(|h| h == c).unwrap_or(0);
+        let parent_key = position(join.parent_key());
+        let row_key = position(join.row_key());
+        let mut joined: Vec<String> = header.iter().chain(&parents.names).cloned().collect();
+        let instance_id = match join {
+            Join::Central => "KEY".to_string(),
+            Join::Kobo => {
+                joined.push(KOBO_ROW_INSTANCE.into());
+                KOBO_ROW_INSTANCE.to_string()
+            }
+        };
+        let time = format!("parent.{}", join.submission_time());
         let sub = Mapping {
-            source: Source::Odk,
+            source: mapping.source,
             dataset: mapping.dataset.clone(),
             meta: Meta {
-                instance_id: Some("KEY".into()),
-                submitted_at: parents
-                    .names
-                    .iter()
-                    .any(|n| n == "parent.SubmissionDate")
-                    .then(|| "parent.SubmissionDate".into()),
+                instance_id: Some(instance_id),
+                submitted_at: parents.names.contains(&time).then_some(time),
                 submitter: None,
             },
             users: mapping.users.clone(),
             records: repeat.records.clone(),
             repeats: Vec::new(),
         };
-        let compiled = sub.compile(file, &joined, targets)?;
+        let compiled = sub.compile_at(&base, &joined, targets)?;
         Ok(RepeatRows {
             table,
             compiled,
             parents,
             parent_key,
+            row_key,
+            group: group.to_string(),
             today,
             now: now.to_string(),
         })
     }
+
+    /// The row joined to its submission's kept cells (and, for Kobo, its instance key), or why
+    /// it cannot be.
+    fn join(&self, row: &mut Row) -> Result<(), ImportError> {
+        let join = self.parents.join;
+        let at = self.table.location().row(row.row);
+        let key = cell(row, self.parent_key).trim();
+        let Some(kept) = self.parents.cells.get(key) else {
+            return Err(at.column(join.parent_key()).error(match join {
+                Join::Central => {
+                    "no submission of the main file has this key (a row of another export, or of a submission refused whole)"
+                }
+                Join::Kobo => {
+                    "no submission on the first sheet has this _index (a row of another export, or of a submission refused whole)"
+                }
+            }));
+        };
+        let instance = match join {
+            Join::Central => None,
+            Join::Kobo => {
+                let index = cell(row, self.row_key).trim();
+                if index.is_empty() {
+                    return Err(at
+                        .column(join.row_key())
+                        .error("empty, and it is part of the row's instance key"));
+                }
+                let uuid = self
+                    .parents
+                    .kept(KOBO_UUID)
+                    .and_then(|i| kept.get(i))
+                    .map(|u| u.trim())
+                    .unwrap_or("");
+                if uuid.is_empty() {
+                    return Err(at.column(join.parent_key()).error(
+                        "the submission this row belongs to has an empty _uuid, and it is part of the row's instance key",
+                    ));
+                }
+                Some(format!("{uuid}/{}[{index}]", self.group))
+            }
+        };
+        row.cells.extend(kept.iter().cloned());
+        row.cells.extend(instance);
+        Ok(())
+    }
 }
 
-impl<R: Read> Iterator for RepeatRows<'_, R> {
+impl<S: RowSource> Iterator for RepeatRows<'_, S> {
     type Item = Unit;
 
     fn next(&mut self) -> Option<Unit> {
         Some(match self.table.next_row()? {
-            Ok(mut row) => {
-                let key = cell(&row, self.parent_key).trim();
-                match self.parents.cells.get(key) {
-                    Some(kept) => {
-                        row.cells.extend(kept.iter().cloned());
-                        self.compiled.apply(&row, self.today, &self.now)
-                    }
-                    None => {
-                        let at = Location::file(self.table.file())
-                            .row(row.row)
-                            .column("PARENT_KEY");
-                        Unit {
-                            location: at.clone(),
-                            outcome: Err(vec![at.error(
-                                "no submission of the main file has this key (a row of another export, or of a submission refused whole)",
-                            )]),
-                        }
-                    }
-                }
-            }
+            Ok(mut row) => match self.join(&mut row) {
+                Ok(()) => self.compiled.apply(&row, self.today, &self.now),
+                Err(e) => Unit {
+                    location: e.location.clone(),
+                    outcome: Err(vec![e]),
+                },
+            },
             Err(e) => Unit {
                 location: e.location.clone(),
                 outcome: Err(vec![e]),

@@ -14,8 +14,13 @@
 //! - [`central`]: ODK Central's "all submissions" export zip read as it is downloaded: the
 //!   submissions' CSV and each repeat group's found by name, measured, then streamed entry by
 //!   entry through [`mapping::Rows`] and [`mapping::RepeatRows`].
+//! - [`kobo`]: KoboToolbox's XLSX export, the only one of its exports that holds repeat groups:
+//!   measured (a workbook is read whole, so one too large is refused), the submissions' sheet and
+//!   each repeat group's read cell by cell into text rows, then through [`mapping::Rows`] and
+//!   [`mapping::RepeatRows`] joined by `_parent_index` ([`mapping::Join::Kobo`]).
 //! - [`table`]: the CSV reader under every tabular import: UTF-8 only, bounded lines and cells,
-//!   rows of the wrong width reported, never guessed.
+//!   rows of the wrong width reported, never guessed; [`table::RowSource`], what the mapping's
+//!   readers take (a CSV, or a workbook's sheet).
 //! - [`dhis2`]: a DHIS2 Tracker payload (`trackedEntities`, `enrollments`, `events`) → records,
 //!   through the same mapping file the tracker export uses, streamed element by element.
 //! - [`expr`]: the subset of XLSForm expressions (`relevant`, `constraint`) scaleup reads.
@@ -30,6 +35,7 @@ pub mod central;
 pub mod dhis2;
 pub mod expr;
 pub mod form;
+pub mod kobo;
 pub mod mapping;
 pub mod redcap;
 pub mod table;

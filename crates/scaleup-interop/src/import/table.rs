@@ -233,6 +233,33 @@ impl<R: Read> Table<R> {
     }
 }
 
+/// Where a mapping's rows come from: a CSV read as it streams ([`Table`]), or a sheet of a
+/// workbook already read ([`super::kobo`]). The mapping's readers ([`super::mapping::Rows`],
+/// [`super::mapping::RepeatRows`]) take either, so a CSV export and a workbook export of the same
+/// form become the same records through the same mapping.
+pub trait RowSource {
+    /// Where the rows are (the file, and the sheet of a workbook), for reports.
+    fn location(&self) -> Location;
+    /// The column names, in order.
+    fn header(&self) -> &[String];
+    /// The next data row, or an error for that row (reading may go on), or `None` at the end.
+    fn next_row(&mut self) -> Option<Result<Row, ImportError>>;
+}
+
+impl<R: Read> RowSource for Table<R> {
+    fn location(&self) -> Location {
+        Location::file(&self.file)
+    }
+
+    fn header(&self) -> &[String] {
+        Table::header(self)
+    }
+
+    fn next_row(&mut self) -> Option<Result<Row, ImportError>> {
+        Table::next_row(self)
+    }
+}
+
 /// The delimiter of the header line: `,` unless the line (outside quotes) has more `;` or tabs,
 /// as KoboToolbox's CSV exports (`;`) and spreadsheets' "text" exports (tab) write.
 fn sniff_delimiter(head: &[u8]) -> u8 {

@@ -36,21 +36,60 @@ pub const MAX_UNZIPPED: u64 = 64 << 20;
 /// Most entries in a workbook's zip (a workbook of three sheets has about a dozen).
 pub const MAX_ENTRIES: usize = 1_000;
 
-/// Refuses a workbook that is too large as sent or once inflated, or holds too many entries,
-/// before anything inflates it whole. The entry count is read from the zip's end record before
-/// the central directory is parsed; the inflated size is both the sum the central directory
-/// declares and the bytes actually inflated (an entry can lie about its size), entry by entry
-/// into a sink, never held. Leaves `input` at its start.
+/// The bounds a workbook is held to before calamine reads it (see [`check_workbook`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorkbookLimits {
+    /// Most bytes as sent.
+    pub workbook: u64,
+    /// Most bytes all its entries may hold once inflated.
+    pub unzipped: u64,
+    /// Most entries in its zip.
+    pub entries: usize,
+}
+
+/// An XLSForm's bounds: [`MAX_WORKBOOK`], [`MAX_UNZIPPED`], [`MAX_ENTRIES`].
+pub const XLSFORM_LIMITS: WorkbookLimits = WorkbookLimits {
+    workbook: MAX_WORKBOOK,
+    unzipped: MAX_UNZIPPED,
+    entries: MAX_ENTRIES,
+};
+
+/// `n` bytes as a limit reads: whole MiB when it is, else bytes.
+fn bytes_text(n: u64) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Refuses an XLSForm workbook that is too large as sent or once inflated, or holds too many
+/// entries, before anything inflates it whole ([`check_workbook`] with [`XLSFORM_LIMITS`]).
+/// Leaves `input` at its start.
 pub fn check_zip<RS: Read + Seek>(file: &str, input: &mut RS) -> Result<(), ImportError> {
+    check_workbook(file, input, &XLSFORM_LIMITS, "")
+}
+
+/// Refuses a workbook outside `limits` before calamine sees it. The entry count is read from the
+/// zip's end record before the central directory is parsed; the inflated size is both the sum
+/// the central directory declares and the bytes actually inflated (an entry can lie about its
+/// size), entry by entry into a sink, never held. `advice` (what to do instead, starting with
+/// `"; "`, or empty) ends the size refusals. Leaves `input` at its start.
+pub fn check_workbook<RS: Read + Seek>(
+    file: &str,
+    input: &mut RS,
+    limits: &WorkbookLimits,
+    advice: &str,
+) -> Result<(), ImportError> {
     let at = Location::file(file);
     let damaged = || {
         at.error("not an .xlsx workbook (a legacy .xls, or a damaged or password-protected file): save it as .xlsx")
     };
     let len = input.seek(SeekFrom::End(0)).map_err(|_| damaged())?;
-    if len > MAX_WORKBOOK {
+    if len > limits.workbook {
         return Err(at.error(format!(
-            "the workbook is larger than {} MiB",
-            MAX_WORKBOOK >> 20
+            "the workbook is larger than {}{advice}",
+            bytes_text(limits.workbook)
         )));
     }
     // The end-of-central-directory record: the last 22 bytes plus a comment of at most 64 KiB.
@@ -68,23 +107,25 @@ pub fn check_zip<RS: Read + Seek>(file: &str, input: &mut RS) -> Result<(), Impo
         return Err(damaged());
     };
     let entries = u16::from_le_bytes([tail[eocd + 10], tail[eocd + 11]]);
-    // 0xFFFF says "see the ZIP64 record": more than MAX_ENTRIES either way.
-    if usize::from(entries) > MAX_ENTRIES {
-        return Err(at.error(format!(
-            "the workbook's zip holds more than {MAX_ENTRIES} entries: refused before reading"
-        )));
+    let too_many = || {
+        at.error(format!(
+            "the workbook's zip holds more than {} entries: refused before reading",
+            limits.entries
+        ))
+    };
+    // 0xFFFF says "see the ZIP64 record": more than any limit here either way.
+    if usize::from(entries) > limits.entries {
+        return Err(too_many());
     }
     input.seek(SeekFrom::Start(0)).map_err(|_| damaged())?;
     let mut archive = zip::ZipArchive::new(&mut *input).map_err(|_| damaged())?;
-    if archive.len() > MAX_ENTRIES {
-        return Err(at.error(format!(
-            "the workbook's zip holds more than {MAX_ENTRIES} entries: refused before reading"
-        )));
+    if archive.len() > limits.entries {
+        return Err(too_many());
     }
     let too_big = || {
         at.error(format!(
-            "the workbook would take more than {} MiB once unzipped (a zip bomb?): refused before reading",
-            MAX_UNZIPPED >> 20
+            "the workbook would take more than {} once unzipped (a zip bomb?): refused before reading{advice}",
+            bytes_text(limits.unzipped)
         ))
     };
     let mut declared: u64 = 0;
@@ -92,17 +133,17 @@ pub fn check_zip<RS: Read + Seek>(file: &str, input: &mut RS) -> Result<(), Impo
         let entry = archive.by_index_raw(i).map_err(|_| damaged())?;
         declared = declared.saturating_add(entry.size());
     }
-    if declared > MAX_UNZIPPED {
+    if declared > limits.unzipped {
         return Err(too_big());
     }
     let mut inflated: u64 = 0;
     for i in 0..archive.len() {
         let entry = archive.by_index(i).map_err(|_| damaged())?;
-        let budget = MAX_UNZIPPED - inflated;
+        let budget = limits.unzipped - inflated;
         let n = std::io::copy(&mut entry.take(budget + 1), &mut std::io::sink())
             .map_err(|_| damaged())?;
         inflated += n;
-        if inflated > MAX_UNZIPPED {
+        if inflated > limits.unzipped {
             return Err(too_big());
         }
     }
@@ -234,7 +275,8 @@ fn normalise_header(text: &str) -> String {
     }
 }
 
-fn col_letter(c: u32) -> String {
+/// A column's letters as a spreadsheet shows them (0 → `A`, 26 → `AA`).
+pub(crate) fn col_letter(c: u32) -> String {
     let mut n = c + 1;
     let mut s = Vec::new();
     while n > 0 {

@@ -18,8 +18,9 @@ use anyhow::{Context, bail};
 use scaleup_domain::instrument::{LicenceStatus, Method};
 use scaleup_interop::import::central::{self, CentralZip};
 use scaleup_interop::import::form::{Form, InstrumentOptions};
+use scaleup_interop::import::kobo::{self, KoboWorkbook};
 use scaleup_interop::import::mapping::{Mapping, RepeatRows, Rows, Source};
-use scaleup_interop::import::{ImportError, Targets, dhis2, redcap, xlsform};
+use scaleup_interop::import::{ImportError, Targets, Unit, dhis2, redcap, xlsform};
 use scaleup_storage::{Actor, Store};
 use scaleup_web::imports::{DEFAULT_BATCH, DEFAULT_MAX_UPLOAD, Importer, Summary, resolve_targets};
 use std::io::Read;
@@ -41,6 +42,9 @@ pub enum ImportCommand {
     /// An ODK Central or KoboToolbox submission CSV, or ODK Central's export zip as downloaded,
     /// through a mapping file.
     Odk(RecordArgs),
+    /// A KoboToolbox export through a mapping file whose source is "kobo": its XLSX export
+    /// (repeat groups read from their sheets) or its CSV.
+    Kobo(RecordArgs),
     /// A REDCap flat record export (CSV), through a mapping file.
     Redcap(RecordArgs),
     /// A DHIS2 Tracker payload (JSON), through the tracker export's mapping file.
@@ -52,6 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ImportCommand::Xlsform(a) => forms(a, true),
         ImportCommand::RedcapDictionary(a) => forms(a, false),
         ImportCommand::Odk(a) => tabular(a, &["odk", "kobo"]),
+        ImportCommand::Kobo(a) => tabular(a, &["kobo"]),
         ImportCommand::Redcap(a) => tabular(a, &["redcap"]),
         ImportCommand::Dhis2Tracker(a) => tracker(a),
     }
@@ -286,9 +291,10 @@ pub struct PushArgs {
 
 #[derive(clap::Args)]
 pub struct RecordArgs {
-    /// The export (CSV, UTF-8). `odk`: or ODK Central's "all submissions" zip as downloaded,
-    /// which holds the submissions' CSV and each repeat group's (known by its bytes, whatever
-    /// its name).
+    /// The export (CSV, UTF-8). ODK: or Central's "all submissions" zip as downloaded, which
+    /// holds the submissions' CSV and each repeat group's; KoboToolbox: or its XLSX export ("XML
+    /// values and headers"), which holds each repeat group on a sheet. Both are known by their
+    /// bytes, whatever their name.
     pub file: PathBuf,
     /// ODK Central: the CSV of a repeat group from the same export zip (`<form>-<group>.csv`),
     /// for the mapping's `[[repeats]]` group of that name; repeat once per group. Its rows are
@@ -419,9 +425,19 @@ fn tabular(a: RecordArgs, sources: &[&str]) -> anyhow::Result<()> {
         );
     }
     if starts_as_zip(&a.file)? {
+        // A zip is KoboToolbox's workbook or ODK Central's export: the mapping's source says
+        // which, and each reader refuses the other's by its entries.
+        if mapping.source == Source::Kobo {
+            if !a.repeats.is_empty() {
+                bail!(
+                    "--repeat: {label} is KoboToolbox's XLSX export, which holds its repeat groups as sheets; give the workbook alone"
+                );
+            }
+            return kobo_workbook(a, mapping);
+        }
         if mapping.source != Source::Odk {
             bail!(
-                "{label} is a zip: scaleup reads a zip only as ODK Central's export (`scaleup import odk`, with a mapping whose source is \"odk\"); unzip it and give the CSV"
+                "{label} is a zip: scaleup reads a zip only as ODK Central's export (`scaleup import odk`, with a mapping whose source is \"odk\") or KoboToolbox's XLSX export (source \"kobo\"); unzip it and give the CSV"
             );
         }
         if !a.repeats.is_empty() {
@@ -430,6 +446,11 @@ fn tabular(a: RecordArgs, sources: &[&str]) -> anyhow::Result<()> {
             );
         }
         return central_zip(a, mapping);
+    }
+    if mapping.source == Source::Kobo && (!mapping.repeats.is_empty() || !a.repeats.is_empty()) {
+        bail!(
+            "{label}: KoboToolbox's CSV export cannot hold repeat groups: give its XLSX export (\"XML values and headers\") for a mapping with [[repeats]]"
+        );
     }
     // Every repeat group of the mapping has its file, and every file its group.
     let mut repeats: Vec<(String, PathBuf)> = Vec::new();
@@ -520,8 +541,6 @@ fn starts_as_zip(path: &Path) -> anyhow::Result<bool> {
 /// unpacked) and pushed as `tabular` pushes unzipped CSVs.
 fn central_zip(a: RecordArgs, mapping: Mapping) -> anyhow::Result<()> {
     let label = file_label(&a.file);
-    let today = today(&a.push.today)?;
-    let usernames: Vec<String> = mapping.users.values().cloned().collect();
     let file =
         std::fs::File::open(&a.file).with_context(|| format!("opening {}", a.file.display()))?;
     // The bound a server puts on an upload (decompressed), so a zip is held to the same limit
@@ -534,29 +553,83 @@ fn central_zip(a: RecordArgs, mapping: Mapping) -> anyhow::Result<()> {
         DEFAULT_MAX_UPLOAD,
     )
     .map_err(|e| report(&[e]))?;
+    let len = zip.unzipped_len();
+    push_from_reader(
+        &a.push,
+        &mapping,
+        len,
+        "bytes",
+        |targets, today, now, bar, sink| {
+            zip.read(&mapping, targets, today, now, &mut |n| bar.inc(n), sink)
+        },
+    )
+}
+
+/// `import kobo` (or `odk`) of KoboToolbox's XLSX export: measured, its submissions' sheet and
+/// the mapping's repeat groups' sheets read (a workbook is read whole, so one too large is
+/// refused before reading), then pushed as `tabular` pushes a CSV's rows.
+fn kobo_workbook(a: RecordArgs, mapping: Mapping) -> anyhow::Result<()> {
+    let label = file_label(&a.file);
+    let file =
+        std::fs::File::open(&a.file).with_context(|| format!("opening {}", a.file.display()))?;
+    let book = KoboWorkbook::open(
+        &label,
+        std::io::BufReader::new(file),
+        &mapping,
+        kobo::MAX_UNZIPPED,
+    )
+    .map_err(|e| report(&[e]))?;
+    let rows = book.rows();
+    push_from_reader(
+        &a.push,
+        &mapping,
+        rows,
+        "rows",
+        |targets, today, now, bar, sink| {
+            book.read(&mapping, targets, today, now, &mut |unit| {
+                bar.inc(1);
+                sink(unit)
+            })
+        },
+    )
+}
+
+/// Runs a synchronous reader that hands units to a sink (Central's zip, Kobo's workbook) and
+/// pushes them: each full batch is pushed on this runtime before the reader goes on, so memory
+/// holds one batch beside what the reader holds.
+fn push_from_reader(
+    push: &PushArgs,
+    mapping: &Mapping,
+    len: u64,
+    unit: &str,
+    read: impl FnOnce(
+        &Targets,
+        scaleup_domain::date::Date,
+        &str,
+        &indicatif::ProgressBar,
+        &mut dyn FnMut(Unit) -> bool,
+    ) -> Result<(), Vec<ImportError>>,
+) -> anyhow::Result<()> {
+    let today = today(&push.today)?;
+    let usernames: Vec<String> = mapping.users.values().cloned().collect();
     block_on(async move {
-        let (store, actor, targets) = prepare(&a.push, &usernames).await?;
-        let bar = crate::progress::bar(zip.unzipped_len(), "bytes");
+        let (store, actor, targets) = prepare(push, &usernames).await?;
+        let bar = crate::progress::bar(len, unit);
         let now = now_rfc3339();
-        // The reader is synchronous and hands units to a sink, as for DHIS2: each full batch is
-        // pushed on this runtime before the reader goes on, so memory holds one batch.
         let mut importer = Importer::new(
             &store,
             actor,
             mapping.source.as_str(),
-            a.push.batch,
-            a.push.dry_run,
+            push.batch,
+            push.dry_run,
         );
         let mut failure: Option<anyhow::Error> = None;
         let handle = tokio::runtime::Handle::current();
-        let read = tokio::task::block_in_place(|| {
-            zip.read(
-                &mapping,
-                &targets,
-                today,
-                &now,
-                &mut |n| bar.inc(n),
-                &mut |unit| match handle.block_on(importer.unit(unit)) {
+        let done =
+            tokio::task::block_in_place(|| {
+                read(&targets, today, &now, &bar, &mut |unit| match handle
+                    .block_on(importer.unit(unit))
+                {
                     Ok(()) => {
                         print_problems(&mut importer);
                         true
@@ -565,9 +638,8 @@ fn central_zip(a: RecordArgs, mapping: Mapping) -> anyhow::Result<()> {
                         failure = Some(e.into());
                         false
                     }
-                },
-            )
-        });
+                })
+            });
         if let Some(e) = failure {
             return Err(e.context("pushing a batch"));
         }
@@ -576,8 +648,8 @@ fn central_zip(a: RecordArgs, mapping: Mapping) -> anyhow::Result<()> {
         for line in rest {
             eprintln!("{line}");
         }
-        read.map_err(|e| report(&e))?;
-        print_summary(&summary, total, a.push.format, a.push.dry_run)?;
+        done.map_err(|e| report(&e))?;
+        print_summary(&summary, total, push.format, push.dry_run)?;
         store.close().await;
         Ok(())
     })
