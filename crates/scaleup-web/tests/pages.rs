@@ -1080,6 +1080,12 @@ async fn the_costs_page_prices_each_year_with_the_hubs_stored_price_list() {
         )
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
+    // A refusal is a page of the app (its stylesheet), with the reason to read.
+    assert!(
+        page.body.contains("rel=\"stylesheet\"") && page.body.contains("role=\"alert\""),
+        "{}",
+        page.body
+    );
     let page = app
         .send(
             "GET",

@@ -337,6 +337,9 @@ struct ErrorPage {
     status: u16,
     message: String,
     back: String,
+    /// The app's stylesheet, so a refusal looks like the rest of the app (the visitor's
+    /// language and navigation are not known here; the message is already in the language).
+    css: String,
 }
 
 impl IntoResponse for PageError {
@@ -356,6 +359,7 @@ impl IntoResponse for PageError {
             status: status.as_u16(),
             message,
             back: "/".into(),
+            css: assets::css_url(),
         };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
