@@ -550,17 +550,32 @@ async fn central_zip(
         });
     }
     let mapping = mapping.clone();
+    let zip = open_seekable(content, file_name, move |name, input| {
+        CentralZip::open(name, input, &mapping, max_unzipped)
+    })
+    .await?;
+    Ok(Tabular::Zip(Box::new(zip)))
+}
+
+/// Opens `content` (named `file_name`) with a reader that can seek and hands it to `open`, off
+/// the runtime (blocking I/O on the spool); `open`'s refusal is the `file` field's.
+async fn open_seekable<T: Send + 'static>(
+    content: Content,
+    file_name: &str,
+    open: impl FnOnce(&str, Box<dyn ReadSeek>) -> Result<T, scaleup_interop::import::ImportError>
+    + Send
+    + 'static,
+) -> Result<T, ImportFailure> {
     let name = file_name.to_string();
-    let zip = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let input = content
             .seekable()
             .map_err(|_| Location::file(&name).error("the file could not be read"))?;
-        CentralZip::open(&name, input, &mapping, max_unzipped)
+        open(&name, input)
     })
     .await
     .map_err(|_| ImportFailure::Internal("the import reader task failed"))?
-    .map_err(|e| invalid("file", &[e]))?;
-    Ok(Tabular::Zip(Box::new(zip)))
+    .map_err(|e| invalid("file", &[e]))
 }
 
 /// KoboToolbox's XLSX export sent as the file (a zip with a `kobo` mapping): opened from the
@@ -582,16 +597,10 @@ async fn kobo_workbook(
         });
     }
     let mapping = mapping.clone();
-    let name = file_name.to_string();
-    let book = tokio::task::spawn_blocking(move || {
-        let input = content
-            .seekable()
-            .map_err(|_| Location::file(&name).error("the file could not be read"))?;
-        KoboWorkbook::open(&name, input, &mapping, max_unzipped.min(kobo::MAX_UNZIPPED))
+    let book = open_seekable(content, file_name, move |name, input| {
+        KoboWorkbook::open(name, input, &mapping, max_unzipped.min(kobo::MAX_UNZIPPED))
     })
-    .await
-    .map_err(|_| ImportFailure::Internal("the import reader task failed"))?
-    .map_err(|e| invalid("file", &[e]))?;
+    .await?;
     Ok(Tabular::Workbook(Box::new(book)))
 }
 
