@@ -23,7 +23,7 @@
 
 use super::mapping::{Join, Mapping, RepeatRows, Rows, Source};
 use super::table::{MAX_CELL, MAX_COLUMNS, Row, RowSource};
-use super::xlsform::{WorkbookLimits, check_workbook, col_letter};
+use super::xlsform::{CellText, WorkbookLimits, cell_text_with, check_workbook, col_letter};
 use super::{ImportError, Location, Targets, Unit};
 use calamine::{DataRef, ExcelDateTime, Reader, Xlsx};
 use scaleup_domain::date::Date;
@@ -120,7 +120,7 @@ impl RowSource for Sheet {
 }
 
 /// A date or date-time cell as the text the mapping's types read.
-fn time_text(d: &ExcelDateTime) -> Result<String, &'static str> {
+fn time_text(d: &ExcelDateTime) -> CellText {
     let v = d.as_f64();
     if d.is_duration() {
         return Ok(v.to_string());
@@ -142,32 +142,10 @@ fn time_text(d: &ExcelDateTime) -> Result<String, &'static str> {
     })
 }
 
-/// A cell's text, or why it has none a mapping could read.
-type CellText = Result<String, &'static str>;
-
 /// A typed cell as the text a CSV export would hold: whole numbers without `.0` (a mapping's
 /// `integer` reads them), dates and date-times as above, booleans as `true`/`false`.
 fn cell_text(v: &DataRef<'_>) -> CellText {
-    Ok(match v {
-        DataRef::Int(i) => i.to_string(),
-        DataRef::Float(f) => {
-            if !f.is_finite() {
-                return Err("holds a number a spreadsheet cannot hold");
-            }
-            if f.fract() == 0.0 && f.abs() < 1e15 {
-                format!("{}", *f as i64)
-            } else {
-                f.to_string()
-            }
-        }
-        DataRef::String(s) => s.clone(),
-        DataRef::SharedString(s) => s.to_string(),
-        DataRef::Bool(b) => b.to_string(),
-        DataRef::DateTime(d) => time_text(d)?,
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
-        DataRef::Error(_) => return Err("holds a spreadsheet error (#REF!, #VALUE!, ...)"),
-        DataRef::Empty => String::new(),
-    })
+    cell_text_with(v, time_text)
 }
 
 /// Reads one sheet into a [`Sheet`]: its first row is the header. A bad header refuses the

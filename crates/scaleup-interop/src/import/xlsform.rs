@@ -166,10 +166,22 @@ impl Sheet {
     }
 }
 
-fn cell_text(v: &DataRef<'_>) -> Result<String, &'static str> {
+/// A cell's text, or why it has none a reader could use.
+pub(crate) type CellText = Result<String, &'static str>;
+
+/// A typed cell as text: whole numbers without `.0`, booleans as `true`/`false`, date-times as
+/// `date_time` writes them (the XLSForm reader keeps Excel's serial number; the Kobo export
+/// reader writes dates as a CSV export holds them). Shared by both workbook readers.
+pub(crate) fn cell_text_with(
+    v: &DataRef<'_>,
+    date_time: impl Fn(&calamine::ExcelDateTime) -> CellText,
+) -> CellText {
     Ok(match v {
         DataRef::Int(i) => i.to_string(),
         DataRef::Float(f) => {
+            if !f.is_finite() {
+                return Err("holds a number a spreadsheet cannot hold");
+            }
             if f.fract() == 0.0 && f.abs() < 1e15 {
                 format!("{}", *f as i64)
             } else {
@@ -179,11 +191,15 @@ fn cell_text(v: &DataRef<'_>) -> Result<String, &'static str> {
         DataRef::String(s) => s.clone(),
         DataRef::SharedString(s) => s.to_string(),
         DataRef::Bool(b) => b.to_string(),
-        DataRef::DateTime(d) => d.as_f64().to_string(),
+        DataRef::DateTime(d) => date_time(d)?,
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
         DataRef::Error(_) => return Err("holds a spreadsheet error (#REF!, #VALUE!, ...)"),
         DataRef::Empty => String::new(),
     })
+}
+
+fn cell_text(v: &DataRef<'_>) -> CellText {
+    cell_text_with(v, |d| Ok(d.as_f64().to_string()))
 }
 
 fn read_sheet<RS: Read + Seek>(
