@@ -65,6 +65,10 @@ struct Config {
     delay: Duration,
     ingest_servers: usize,
     proxy: bool,
+    /// Cores each server may use in the capped runs (a cgroup CPU quota); 0 skips them.
+    server_cpu: f64,
+    /// Whether to run ingest (one device against eight) as well as the read cells.
+    ingest: bool,
     keep_db: bool,
 }
 
@@ -102,10 +106,15 @@ impl Config {
             delay: Duration::from_micros(var("SCALEUP_BENCH_DELAY_US", 500)?),
             ingest_servers: var("SCALEUP_BENCH_INGEST_SERVERS", 2)?,
             proxy: var("SCALEUP_BENCH_PROXY", 1)? != 0,
+            server_cpu: var("SCALEUP_BENCH_SERVER_CPU", 0.25)?,
+            ingest: var("SCALEUP_BENCH_INGEST", 1)? != 0,
             keep_db: var("SCALEUP_BENCH_KEEP_DB", 0)? != 0,
         };
         if config.servers.contains(&0) || config.ingest_servers == 0 {
             bail!("server counts must be at least 1");
+        }
+        if !(0.0..=64.0).contains(&config.server_cpu) {
+            bail!("SCALEUP_BENCH_SERVER_CPU must be a number of cores from 0 (skip) to 64");
         }
         if config.pushers > BENCH_HUBS || config.pushers == 0 {
             bail!("SCALEUP_BENCH_PUSHERS must be between 1 and {BENCH_HUBS}");
@@ -248,17 +257,38 @@ fn main() -> anyhow::Result<()> {
     };
     println!();
 
-    let mut networks = vec![("loopback", db.clone())];
+    // Each network: its name, the database URL the servers use, and each server's CPU quota.
+    let mut networks: Vec<(&'static str, String, Option<f64>)> =
+        vec![("loopback", db.clone(), None)];
     if let Some(url) = &proxy {
-        networks.push(("proxy", url.clone()));
+        networks.push(("proxy", url.clone(), None));
+    }
+    // Servers that are the bottleneck, as they are when each runs on its own machine: on one
+    // 2-core machine the servers and the database share the cores, so a second server only
+    // takes CPU from the database. Capping each server at a fraction of a core (a cgroup CPU
+    // quota) makes a server's CPU the limit while the database keeps the rest of the machine;
+    // the CPU columns show whether it did (servers at their cap, the database below a core and
+    // hardly waiting for one).
+    if config.server_cpu > 0.0 {
+        networks.push(("capped", db.clone(), Some(config.server_cpu)));
     }
     let mut tables = Tables::default();
     let mut problems: Vec<String> = Vec::new();
-    for (network, url) in &networks {
+    for (network, url, cpu) in &networks {
+        let start_servers = |n: usize, what: &str| {
+            (0..n)
+                .map(|i| {
+                    let name = format!("{network}-{what}-{i}");
+                    let server = Server::start(url, &env, dir.path(), &name)?;
+                    match cpu {
+                        Some(cores) => server.limit_cpu(*cores, &name),
+                        None => Ok(server),
+                    }
+                })
+                .collect::<anyhow::Result<Vec<_>>>()
+        };
         for &n in &config.servers {
-            let servers = (0..n)
-                .map(|i| Server::start(url, &env, dir.path(), &format!("{network}-{n}-{i}")))
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let servers = start_servers(n, &n.to_string())?;
             let addrs: Vec<String> = servers.iter().map(|s| s.addr.clone()).collect();
             for push in [false, true] {
                 let pushers = if push {
@@ -290,11 +320,13 @@ fn main() -> anyhow::Result<()> {
             }
             problems.extend(log_problems(&servers, &format!("{network}, {n} servers")));
         }
-        // Ingest: one device against eight devices of eight hubs, no readers.
-        let n = config.ingest_servers;
-        let servers = (0..n)
-            .map(|i| Server::start(url, &env, dir.path(), &format!("{network}-ingest-{i}")))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        // Ingest: one device against eight devices of eight hubs, no readers. The capped runs
+        // are about servers adding throughput; ingest is measured where the servers are not
+        // held back.
+        if !config.ingest || cpu.is_some() {
+            continue;
+        }
+        let servers = start_servers(config.ingest_servers, "ingest")?;
         let addrs: Vec<String> = servers.iter().map(|s| s.addr.clone()).collect();
         for k in [1, BENCH_HUBS] {
             let cell = rt.block_on(run_cell(
@@ -313,16 +345,23 @@ fn main() -> anyhow::Result<()> {
         problems.extend(log_problems(&servers, &format!("{network}, ingest")));
     }
 
-    for (network, rows) in &tables.load {
+    // In the order they ran: loopback, proxy, capped.
+    for (network, rows) in networks
+        .iter()
+        .filter_map(|(n, _, _)| Some((n, tables.load.get(n)?)))
+    {
         println!(
             "### {} ({} readers; requests round-robin over the servers)\n",
-            if *network == "proxy" {
-                format!(
+            match *network {
+                "proxy" => format!(
                     "Through the proxy, {} µs each way between servers and database",
                     config.delay.as_micros()
-                )
-            } else {
-                "Loopback".to_string()
+                ),
+                "capped" => format!(
+                    "Loopback, each server limited to {} of a core (a cgroup CPU quota)",
+                    config.server_cpu
+                ),
+                _ => "Loopback".to_string(),
             },
             config.readers
         );
@@ -1177,6 +1216,8 @@ struct Server {
     child: Child,
     addr: String,
     log: PathBuf,
+    /// Its CPU quota, if capped; dropped (the group removed) after the server has exited.
+    cpu_group: Option<CpuGroup>,
 }
 
 impl Server {
@@ -1209,7 +1250,87 @@ impl Server {
             addr: addr.to_string(),
             child,
             log,
+            cpu_group: None,
         })
+    }
+
+    /// Moves the server (all its threads) into a cgroup of its own that may use `cores` of a
+    /// CPU.
+    fn limit_cpu(mut self, cores: f64, name: &str) -> anyhow::Result<Server> {
+        self.cpu_group = Some(CpuGroup::new(name, cores, self.child.id())?);
+        Ok(self)
+    }
+}
+
+/// A cgroup with a CPU quota, made under the bench's own cgroup (so that a bench run given a
+/// higher share of the machine keeps it for its servers) and removed on drop. cgroup v1 (the
+/// `cpu` controller's `cpu.cfs_quota_us`) or v2 (`cpu.max`).
+struct CpuGroup {
+    dir: PathBuf,
+}
+
+impl CpuGroup {
+    fn new(name: &str, cores: f64, pid: u32) -> anyhow::Result<CpuGroup> {
+        // A 10 ms period: with the default 100 ms a server capped at a quarter of a core would
+        // run flat out for 25 ms and then stand still for 75, which shows up as latency spikes
+        // rather than as a slower server.
+        let period_us: u64 = 10_000;
+        let quota_us = ((cores * period_us as f64).round() as u64).max(1_000);
+        let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+        let v1_path = own.lines().find_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
+            controllers
+                .split(',')
+                .any(|c| c == "cpu")
+                .then(|| path.to_string())
+        });
+        let v1_mount = ["/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|m| m.join("cpu.cfs_quota_us").exists());
+        let leaf = format!("scaleup-bench-{name}-{pid}");
+        let not_possible = |e: std::io::Error, what: &Path| {
+            anyhow!(
+                "cannot cap a server's CPU ({}: {e}); the capped runs need root and the cgroup cpu controller, or set SCALEUP_BENCH_SERVER_CPU=0 to skip them",
+                what.display()
+            )
+        };
+        let group = if let (Some(path), Some(mount)) = (v1_path, v1_mount) {
+            let dir = mount.join(path.trim_start_matches('/')).join(&leaf);
+            std::fs::create_dir(&dir).map_err(|e| not_possible(e, &dir))?;
+            let group = CpuGroup { dir: dir.clone() };
+            std::fs::write(dir.join("cpu.cfs_period_us"), period_us.to_string())
+                .and_then(|_| std::fs::write(dir.join("cpu.cfs_quota_us"), quota_us.to_string()))
+                .map_err(|e| not_possible(e, &dir))?;
+            group
+        } else {
+            let path = own
+                .lines()
+                .find_map(|l| l.strip_prefix("0::"))
+                .ok_or_else(|| anyhow!("no cgroup cpu controller found in /proc/self/cgroup; set SCALEUP_BENCH_SERVER_CPU=0 to skip the capped runs"))?;
+            let dir = Path::new("/sys/fs/cgroup")
+                .join(path.trim_start_matches('/'))
+                .join(&leaf);
+            std::fs::create_dir(&dir).map_err(|e| not_possible(e, &dir))?;
+            let group = CpuGroup { dir: dir.clone() };
+            std::fs::write(dir.join("cpu.max"), format!("{quota_us} {period_us}"))
+                .map_err(|e| not_possible(e, &dir))?;
+            group
+        };
+        // Writing the process id to cgroup.procs moves every thread of the process; threads
+        // made later start in the creating thread's group.
+        std::fs::write(group.dir.join("cgroup.procs"), pid.to_string())
+            .map_err(|e| not_possible(e, &group.dir))?;
+        Ok(group)
+    }
+}
+
+impl Drop for CpuGroup {
+    fn drop(&mut self) {
+        // Only an empty group can be removed: the server has exited by now (Server's drop kills
+        // and waits for it before its fields are dropped).
+        let _ = std::fs::remove_dir(&self.dir);
     }
 }
 
