@@ -42,5 +42,7 @@ if [[ "${SCALEUP_BENCH_CPU_PRIORITY:-0}" == 1 ]]; then
   echo $$ > "$group/cgroup.procs"
   for pid in $(pgrep -x postgres); do echo "$pid" > "$group/cgroup.procs"; done
   echo "bench and PostgreSQL run in $group (cpu.shares 262144)" >&2
+  # Afterwards PostgreSQL goes back to the root group and the group is removed.
+  trap 'for pid in $(cat "$group/cgroup.procs"); do echo "$pid" > /sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null || true; done; rmdir "$group" 2>/dev/null || true' EXIT
 fi
 cargo bench -p scaleup --bench national_scale --quiet | tee target/national_scale.md
