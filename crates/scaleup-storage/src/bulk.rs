@@ -128,7 +128,10 @@ impl Store {
                     b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, b + 13, b + 12, b + 13, b + 14, b + 15
                 ));
             }
-            sql.push_str(" ON CONFLICT (id) DO NOTHING");
+            // A re-run skips what is already there. No conflict target, so the statement holds
+            // whichever unique keys a backend has: PostgreSQL's include hub_id (migration 0016,
+            // for distribution by hub), SQLite keeps the keys it was created with.
+            sql.push_str(" ON CONFLICT DO NOTHING");
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (i, r, stored) in chunk {
                 q = q
@@ -167,7 +170,7 @@ impl Store {
                     b + 4
                 ));
             }
-            sql.push_str(" ON CONFLICT (record_id, version) DO NOTHING");
+            sql.push_str(" ON CONFLICT DO NOTHING");
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (_, r, stored) in chunk {
                 q = q
@@ -190,7 +193,7 @@ impl Store {
                     let client = i.client_id.to_string();
                     let sealed = self.keys.seal(&client, canonical.to_string().as_bytes());
                     sqlx::query(
-                        "INSERT INTO client_identities (client_id, key_id, ciphertext, version, updated_at) VALUES ($1, $2, $3, 1, $4) ON CONFLICT (client_id) DO NOTHING",
+                        "INSERT INTO client_identities (client_id, key_id, ciphertext, version, updated_at) VALUES ($1, $2, $3, 1, $4) ON CONFLICT DO NOTHING",
                     )
                     .bind(client)
                     .bind(self.keys.key_id.clone())
@@ -203,7 +206,7 @@ impl Store {
                     let s = r.score.clone().unwrap_or_default();
                     sqlx::query(
                         "INSERT INTO assessment_scores (record_id, client_id, instrument, total, band, positive, detail, instrument_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                         ON CONFLICT (record_id) DO NOTHING",
+                         ON CONFLICT DO NOTHING",
                     )
                     .bind(r.id.clone())
                     .bind(a.client_id.to_string())
@@ -334,7 +337,7 @@ impl Store {
         let inserted = sqlx::query(
         "INSERT INTO risk_alerts (id, hub_id, client_id, record_id, rule_id, level, counsellor_id, supervisor_id, raised_at, due_at, status,
             acknowledged_by, acknowledged_at, action, actions, escalated_at, escalated_to)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (record_id, rule_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING",
     )
     .bind(id.clone())
     .bind(r.hub_id.clone())

@@ -108,10 +108,20 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_rollups_by_counsellor.sql"),
         postgres: include_str!("../migrations/postgres/0015_rollups_by_counsellor.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_hub_in_keys",
+        sqlite: include_str!("../migrations/sqlite/0016_hub_in_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0016_hub_in_keys.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST_VERSION: i64 = 15;
+pub const LATEST_VERSION: i64 = 16;
+
+/// The first schema whose keys include hub_id (PostgreSQL) and whose upserts of identities and
+/// scores name `(…, hub_id)` as their conflict target: migration 0016.
+pub(crate) const HUB_IN_KEYS_SCHEMA: i64 = 16;
 
 /// The first schema with indicator roll-ups (`indicator_rollups`): migration 0014.
 pub(crate) const INDICATOR_ROLLUPS_SCHEMA: i64 = 14;

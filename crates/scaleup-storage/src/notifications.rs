@@ -227,10 +227,13 @@ impl Store {
         );
         body.insert("text".into(), outgoing.text.into());
         let now = now_timestamp();
+        // One notification per event, subject and recipient: their unique key (with hub_id on
+        // PostgreSQL since migration 0016), which the conflict clause leaves unnamed so that the
+        // statement holds on either backend's key.
         sqlx::query(
             "INSERT INTO notifications (id, event, subject_id, hub_id, recipient_user_id, body, created_at, attempts, next_attempt_at, status)
              VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $7, 'pending')
-             ON CONFLICT (event, subject_id, recipient_user_id) DO NOTHING",
+             ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(outgoing.event)

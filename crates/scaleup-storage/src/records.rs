@@ -1474,24 +1474,38 @@ impl Store {
                 let sealed: serde_json::Value =
                     serde_json::from_str(stored_payload).unwrap_or_default();
                 let client = i.client_id.to_string();
-                sqlx::query(
+                // hub_id is given here (not left to the insert trigger) because it is part of
+                // the conflict target: the key that a table distributed by hub must use.
+                let keyed_by_hub = self.schema >= crate::migrate::HUB_IN_KEYS_SCHEMA;
+                let q = sqlx::query(if keyed_by_hub {
+                    "INSERT INTO client_identities (client_id, key_id, ciphertext, version, updated_at, hub_id) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (client_id, hub_id) DO UPDATE SET key_id = $2, ciphertext = $3, version = $4, updated_at = $5"
+                } else {
                     "INSERT INTO client_identities (client_id, key_id, ciphertext, version, updated_at) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (client_id) DO UPDATE SET key_id = $2, ciphertext = $3, version = $4, updated_at = $5",
-                )
+                     ON CONFLICT (client_id) DO UPDATE SET key_id = $2, ciphertext = $3, version = $4, updated_at = $5"
+                })
                 .bind(client)
                 .bind(self.keys.key_id.clone())
                 .bind(sealed["sealed"].as_str().unwrap_or_default().to_string())
                 .bind(version)
-                .bind(now.clone())
-                .execute(&mut *tx)
-                .await?;
+                .bind(now.clone());
+                let q = if keyed_by_hub {
+                    q.bind(placement.hub_id.clone())
+                } else {
+                    q
+                };
+                q.execute(&mut *tx).await?;
             }
             RecordPayload::Assessment(a) => {
                 let s = score.cloned().unwrap_or_default();
-                sqlx::query(
+                let keyed_by_hub = self.schema >= crate::migrate::HUB_IN_KEYS_SCHEMA;
+                let q = sqlx::query(if keyed_by_hub {
+                    "INSERT INTO assessment_scores (record_id, client_id, instrument, total, band, positive, detail, instrument_version, hub_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                     ON CONFLICT (record_id, hub_id) DO UPDATE SET client_id = $2, instrument = $3, total = $4, band = $5, positive = $6, detail = $7, instrument_version = $8"
+                } else {
                     "INSERT INTO assessment_scores (record_id, client_id, instrument, total, band, positive, detail, instrument_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                     ON CONFLICT (record_id) DO UPDATE SET client_id = $2, instrument = $3, total = $4, band = $5, positive = $6, detail = $7, instrument_version = $8",
-                )
+                     ON CONFLICT (record_id) DO UPDATE SET client_id = $2, instrument = $3, total = $4, band = $5, positive = $6, detail = $7, instrument_version = $8"
+                })
                 .bind(record_id.to_string())
                 .bind(a.client_id.to_string())
                 .bind(a.instrument.clone())
@@ -1499,9 +1513,13 @@ impl Store {
                 .bind(s.band.clone())
                 .bind(s.positive.map(i64::from))
                 .bind(s.detail.to_string())
-                .bind(s.instrument_version.clone())
-                .execute(&mut *tx)
-                .await?;
+                .bind(s.instrument_version.clone());
+                let q = if keyed_by_hub {
+                    q.bind(placement.hub_id.clone())
+                } else {
+                    q
+                };
+                q.execute(&mut *tx).await?;
                 for flag in &s.risk_flags {
                     if let Some(alert) = self
                         .raise_alert(tx, actor, record_id, placement, flag)

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 scaleup_storage::on_both_backends!(
     every_hub_table_row_carries_its_hub,
+    hub_tables_are_keyed_for_distribution_by_hub,
     sealers_racing_chain_every_event_once,
     pull_cursors_are_per_hub_and_skip_nothing,
     hubs_never_wait_for_each_other_and_reads_never_wait_for_writes,
@@ -83,10 +84,13 @@ async fn older_database_upgrades_in_place(db: TestDb) {
         .await
         .unwrap();
     // Records written before the aggregate counts existed (migration 4) are counted on upgrade.
+    // r1 is the assessment scored above: a score belongs to its record (and from migration 0016
+    // on PostgreSQL, to its record's hub).
     for (id, kind, tag) in [
         ("c1", "client", None),
         ("e1", "episode", Some("open")),
         ("s1", "session", Some("attended")),
+        ("r1", "assessment", None),
     ] {
         sqlx::query("INSERT INTO records (id, kind, hub_id, client_id, facility_id, programme_id, occurred_on, tag, version, change_seq, payload, created_by, created_at, updated_by, updated_at, device_time)
                      VALUES ($1, $2, $3, 'c1', $4, $5, '2026-02-03', $6, 1, 1, '{}', 'u', '2026-02-03T00:00:00Z', 'u', '2026-02-03T00:00:00Z', '2026-02-03T00:00:00Z')")
@@ -770,6 +774,150 @@ async fn every_hub_table_row_carries_its_hub(store: Store, f: Fixture, _db: Reop
             .await
             .unwrap();
     assert_eq!(hubs, 2);
+}
+
+/// The tables a Citus deployment distributes by hub_id (ARCHITECTURE.md, "Size, and the path
+/// past one database"). The rest are reference tables (hubs, org units, programmes, users,
+/// definitions...), per-account tables, the coordinator's audit chain, or transient.
+const DISTRIBUTED_BY_HUB: &[&str] = &[
+    "records",
+    "record_versions",
+    "client_identities",
+    "assessment_scores",
+    "sync_receipts",
+    "sync_conflicts",
+    "risk_alerts",
+    "alert_actions",
+    "safety_flags",
+    "notifications",
+    "indicator_clients",
+    "indicator_episodes",
+    "indicator_activity",
+    "indicator_rollups",
+    "summary_counts",
+    "summary_counts_monthly",
+    "hub_sequences",
+];
+
+/// Issue 11, the path past one database, second step (migration 0016): on PostgreSQL the
+/// tables holding a hub's data follow Citus's rules for tables distributed by hub_id, checked
+/// in the catalogue: hub_id is never NULL, every primary key and unique index includes it, and
+/// a foreign key from one such table to another joins on it. The one exception is the
+/// single-node guard `records_single_node_id` (a device-chosen record id unique across hubs),
+/// which distributing drops. On SQLite (never distributed) the keys stay as created, and the
+/// unique indexes the shared upserts name as conflict targets exist.
+async fn hub_tables_are_keyed_for_distribution_by_hub(store: Store, f: Fixture, _db: Reopen) {
+    // With hub_id in the key, what keeps a device-chosen record id from being taken by a second
+    // hub once `records_single_node_id` is dropped is the push's lookup before it inserts: the
+    // other hub's counsellor sending a new client under an existing id is refused, and the id
+    // stays one row.
+    let theirs = register_foreign_client(&store, &f).await;
+    let a = actor(&store, &f.counsellor).await;
+    let acks = store
+        .push(&a, "device-taking-an-id", vec![rec("client", &theirs, None, json!({"programme_id": f.programme_id, "facility_id": f.facility_id, "registered_on": "2026-03-02", "sex": "female", "birth_year": 1991}))])
+        .await
+        .unwrap();
+    assert_eq!(acks[0].status, AckStatus::Rejected);
+    assert_eq!(acks[0].error.as_ref().unwrap().code, "forbidden");
+    let rows: Vec<String> = sqlx::query_scalar("SELECT hub_id FROM records WHERE id = $1")
+        .bind(theirs.clone())
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "one row for the id");
+
+    if store.backend() == scaleup_storage::Backend::Sqlite {
+        for (index, expected) in [
+            ("client_identities_hub_key", ["client_id", "hub_id"]),
+            ("assessment_scores_hub_key", ["record_id", "hub_id"]),
+        ] {
+            let columns: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT name FROM pragma_index_info('{index}') ORDER BY seqno"
+            )))
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+            assert_eq!(columns, expected, "{index}");
+        }
+        for table in DISTRIBUTED_BY_HUB {
+            let has: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM pragma_table_info('{table}') WHERE name = 'hub_id'"
+            )))
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            assert_eq!(has, 1, "{table} has hub_id");
+        }
+        return;
+    }
+    let mut problems = Vec::new();
+    for table in DISTRIBUTED_BY_HUB {
+        let nullable: String = sqlx::query_scalar(
+            "SELECT is_nullable FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'hub_id'",
+        )
+        .bind(*table)
+        .fetch_optional(store.pool())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{table} has no hub_id"));
+        if nullable != "NO" {
+            problems.push(format!("{table}.hub_id may be NULL"));
+        }
+        // Every unique index (primary keys included) and the columns it covers.
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT CAST(ic.relname AS TEXT),
+                    CAST(string_agg(a.attname, ',' ORDER BY k.ord) AS TEXT)
+             FROM pg_index i
+             JOIN pg_class t ON t.oid = i.indrelid
+             JOIN pg_class ic ON ic.oid = i.indexrelid
+             CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+             WHERE t.relname = $1 AND t.relnamespace = current_schema()::regnamespace AND i.indisunique
+             GROUP BY ic.relname",
+        )
+        .bind(*table)
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert!(!indexes.is_empty(), "{table} has a key");
+        for (index, columns) in indexes {
+            if !columns.split(',').any(|c| c == "hub_id") && index != "records_single_node_id" {
+                problems.push(format!(
+                    "{table}: unique index {index} ({columns}) lacks hub_id"
+                ));
+            }
+        }
+        // Foreign keys to other distributed tables join on hub_id.
+        let fks: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT CAST(c.conname AS TEXT), CAST(r.relname AS TEXT),
+                    CAST((SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY k(n, ord)
+                          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n) AS TEXT),
+                    CAST((SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(c.confkey) WITH ORDINALITY k(n, ord)
+                          JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) AS TEXT)
+             FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
+             WHERE c.contype = 'f' AND t.relname = $1 AND t.relnamespace = current_schema()::regnamespace",
+        )
+        .bind(*table)
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        for (name, target, from, to) in fks {
+            if !DISTRIBUTED_BY_HUB.contains(&target.as_str()) {
+                continue; // a reference table: any key may point at it
+            }
+            let joined = from
+                .split(',')
+                .zip(to.split(','))
+                .any(|(a, b)| a == "hub_id" && b == "hub_id");
+            if !joined {
+                problems.push(format!(
+                    "{table}: foreign key {name} to {target} does not join on hub_id"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
 }
 
 /// Issue 11: audit events are recorded without a lock and chained by sealers, several at once
