@@ -94,8 +94,9 @@ pub struct Mapping {
     #[serde(default)]
     pub records: Vec<RecordTemplate>,
     /// Repeat groups: each read from its own CSV of an ODK Central export (joined to its
-    /// submission by `PARENT_KEY`) or its own sheet of KoboToolbox's XLSX export (joined by
-    /// `_parent_index`): see [`Join`], [`Parents`], [`RepeatRows`].
+    /// submission, or to the row of the group it is `nested_in`, by `PARENT_KEY`) or its own
+    /// sheet of KoboToolbox's XLSX export (joined by `_parent_index`): see [`Join`],
+    /// [`Parents`], [`RepeatRows`], [`read_export`].
     #[serde(default)]
     pub repeats: Vec<Repeat>,
 }
