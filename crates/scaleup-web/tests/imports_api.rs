@@ -543,6 +543,23 @@ async fn a_nested_repeat_group_is_imported_over_http() {
         (&serde_json::json!(0), &serde_json::json!(7)),
         "{again}"
     );
+    // The members' CSV twice: refused before anything is read.
+    let mut twice = files(&mapping);
+    twice.push((
+        "repeat",
+        "household_screening-members.csv",
+        members.as_bytes().to_vec(),
+    ));
+    let (s, e) = send_multipart(&app, auth, &[], &twice).await;
+    assert_eq!(s, 400, "{e}");
+    assert_eq!(e["error"]["field"], "repeat", "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("a second CSV of the repeat group members"),
+        "{e}"
+    );
     let flat = mapping.replace("nested_in = \"members\"\n", "");
     let (s, e) = send_multipart(&app, auth, &[], &files(&flat)).await;
     assert_eq!(s, 400, "{e}");

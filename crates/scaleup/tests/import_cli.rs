@@ -671,6 +671,25 @@ fn an_odk_export_with_a_nested_repeat_lands_through_the_rows_it_is_nested_in() {
             ),
         "{stderr}"
     );
+    // One group given twice: which file is its cannot be told.
+    let out = Command::new(BIN)
+        .args(["import", "odk"])
+        .arg(&main)
+        .arg("--mapping")
+        .arg(&m)
+        .arg("--db")
+        .arg(&db)
+        .args(["--as", "ke.c001", "--today", "2026-06-15"])
+        .args(&repeats)
+        .args(["--repeat", &format!("members={}", members.display())])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--repeat: the group members is given twice"),
+        "{stderr}"
+    );
     assert_eq!(records(), before + 7);
 }
 
