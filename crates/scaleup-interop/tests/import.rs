@@ -1086,3 +1086,100 @@ fn a_mapping_nesting_groups_it_cannot_resolve_is_refused_before_any_file_is_read
         ]
     );
 }
+
+/// Any depth: three repeats nested in one another as Central's own test of nested repeats
+/// writes them (central-backend `test/unit/data/briefcase.js`, "briefcase replicated test:
+/// nested-repeats": `g1`, `g2` in `g1`, `g3` in `g2`, each `PARENT_KEY` the enclosing row's
+/// `KEY`), the mapping listing the innermost first and the outer two only as frames: each `g3`
+/// row reaches its submission through two rows, a `g3` row of a `g2` row the export does not
+/// have is refused, and the records are the same on a second reading.
+#[test]
+fn repeats_nested_three_deep_reach_their_submission() {
+    let text = r#"
+source = "odk"
+dataset = "nested-repeats"
+
+[[repeats]]
+group = "g3"
+nested_in = "g2"
+[[repeats.records]]
+kind = "assessment"
+[repeats.records.fields]
+client_id = { record = "row/{_parent_instance}" }
+instrument = { value = "phq2" }
+occasion = { value = "screening" }
+administered_on = { value = "2018-02-01" }
+[repeats.records.responses]
+"1" = "t3"
+
+[[repeats]]
+group = "g2"
+nested_in = "g1"
+
+[[repeats]]
+group = "g1"
+"#;
+    let m = Mapping::from_toml("deep.toml", text).unwrap();
+    let order: Vec<&str> = m
+        .repeats_in_order()
+        .iter()
+        .map(|r| r.group.as_str())
+        .collect();
+    assert_eq!(order, ["g1", "g2", "g3"]);
+    let id = "uuid:0a1b861f-a5fd-4f49-846a-78dcf06cfc1b";
+    let main = format!("SubmissionDate,meta-instanceID,KEY\n2018-02-01T11:35:19.178Z,{id},{id}\n");
+    let g1 =
+        format!("t1,PARENT_KEY,KEY\nx,{id},{id}/g1[1]\nx,{id},{id}/g1[2]\nx,{id},{id}/g1[3]\n");
+    let g2 = format!(
+        "t2,PARENT_KEY,KEY\nx,{id}/g1[1],{id}/g1[1]/g2[1]\nx,{id}/g1[1],{id}/g1[1]/g2[2]\nx,{id}/g1[2],{id}/g1[2]/g2[1]\nx,{id}/g1[3],{id}/g1[3]/g2[1]\n"
+    );
+    let g3 = format!(
+        "t3,PARENT_KEY,KEY\n1,{id}/g1[1]/g2[1],{id}/g1[1]/g2[1]/g3[1]\n2,{id}/g1[3]/g2[1],{id}/g1[3]/g2[1]/g3[1]\n3,{id}/g1[3]/g2[1],{id}/g1[3]/g2[1]/g3[2]\n0,{id}/g1[2]/g2[7],{id}/g1[2]/g2[7]/g3[1]\n"
+    );
+    let read = || {
+        let mut tables = MemCsvs(vec![
+            (String::new(), "deep.csv".into(), main.clone().into_bytes()),
+            ("g3".into(), "deep-g3.csv".into(), g3.clone().into_bytes()),
+            ("g1".into(), "deep-g1.csv".into(), g1.clone().into_bytes()),
+            ("g2".into(), "deep-g2.csv".into(), g2.clone().into_bytes()),
+        ]);
+        let mut units = Vec::new();
+        read_export(&mut tables, &m, &targets(), today(), NOW, &mut |u| {
+            units.push(u);
+            true
+        })
+        .unwrap();
+        units
+    };
+    let units = read();
+    // One submission, three g1 rows, four g2 rows, four g3 rows.
+    assert_eq!(units.len(), 1 + 3 + 4 + 4);
+    let g3_units = &units[8..];
+    let records: Vec<_> = g3_units[..3]
+        .iter()
+        .map(|u| u.outcome.as_ref().unwrap()[0].clone())
+        .collect();
+    assert!(
+        records
+            .iter()
+            .all(|r| r.device_time == "2018-02-01T11:35:19.178Z")
+    );
+    assert_eq!(
+        records[2].id,
+        record_uuid(
+            "odk:nested-repeats",
+            &format!("{id}/g1[3]/g2[1]/g3[2]#assessment#0")
+        )
+    );
+    assert_eq!(
+        records[2].data["client_id"],
+        record_uuid("odk:nested-repeats", &format!("row/{id}/g1[3]/g2[1]")).to_string()
+    );
+    assert_eq!(
+        messages(g3_units[3].outcome.as_ref().unwrap_err()),
+        [
+            "deep-g3.csv, row 5, column PARENT_KEY: no row of g2 (the repeat group g3 is nested in) has this key (a row of another export, or of a row of g2 refused whole)"
+        ]
+    );
+    assert_eq!(read(), units);
+}
