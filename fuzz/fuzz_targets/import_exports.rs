@@ -2,7 +2,9 @@
 //! The export files read as they are downloaded: the first byte picks ODK Central's export zip
 //! (`CentralZip`: the zip's directory, the CSVs found by name, measured, then streamed) or
 //! KoboToolbox's XLSX export (`KoboWorkbook`: measured, the sheets read into rows), each
-//! through the household mapping of the tests (a submission frame and a repeat group).
+//! through the household mapping of the tests (a submission frame and a repeat group); for
+//! Central, the selector's second bit picks the mapping with a repeat nested in that group
+//! instead (`followups` in `members`).
 use libfuzzer_sys::fuzz_target;
 use scaleup_interop::import::central::CentralZip;
 use scaleup_interop::import::kobo::KoboWorkbook;
@@ -11,6 +13,9 @@ use scaleup_interop::import::Targets;
 
 const CENTRAL: &str =
     include_str!("../../crates/scaleup-interop/tests/fixtures/import/odk-central-household.mapping.toml");
+const CENTRAL_NESTED: &str = include_str!(
+    "../../crates/scaleup-interop/tests/fixtures/import/odk-central-household-nested.mapping.toml"
+);
 const KOBO: &str =
     include_str!("../../crates/scaleup-interop/tests/fixtures/import/kobo-household.mapping.toml");
 
@@ -28,7 +33,8 @@ fuzz_target!(|data: &[u8]| {
     // A small unzipped limit, so that a zip bomb's refusal is exercised too.
     let limit = 4 << 20;
     if data[0] % 2 == 0 {
-        let mapping = Mapping::from_toml("m.toml", CENTRAL).expect("the fixture mapping parses");
+        let text = if data[0] & 2 == 0 { CENTRAL } else { CENTRAL_NESTED };
+        let mapping = Mapping::from_toml("m.toml", text).expect("the fixture mapping parses");
         if let Ok(mut zip) = CentralZip::open("f.zip", body, &mapping, limit) {
             let _ = zip.read(&mapping, &t, today, now, &mut |_| {}, &mut |_| true);
         }

@@ -8,8 +8,11 @@ use scaleup_domain::catalog::Catalog;
 use scaleup_domain::instrument::{LicenceStatus, Method};
 use scaleup_domain::record::{RecordKind, RecordPayload};
 use scaleup_interop::import::form::{Form, InstrumentOptions, QuestionType};
-use scaleup_interop::import::mapping::{Mapping, Parents, RepeatRows, Rows};
-use scaleup_interop::import::{ImportError, Targets, Unit, dhis2, redcap, xlsform};
+use scaleup_interop::import::mapping::{
+    Join, Mapping, Parents, Pass, RepeatRows, Rows, Tables, read_export,
+};
+use scaleup_interop::import::table::{RowSource, Table};
+use scaleup_interop::import::{ImportError, Targets, Unit, dhis2, record_uuid, redcap, xlsform};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use uuid::Uuid;
@@ -613,14 +616,14 @@ fn an_odk_repeat_group_is_joined_to_its_submissions() {
         )
         .unwrap();
         let main_units: Vec<Unit> = rows.by_ref().collect();
-        let parents = rows.into_parents();
+        let mut parents = rows.into_parents();
         let members = bytes("odk-central-household-members.csv");
         let units: Vec<Unit> = RepeatRows::new(
             "members.csv",
             &members[..],
             &m,
             "members",
-            &parents,
+            &mut parents,
             &targets(),
             today(),
             "2026-06-15T10:00:00Z",
@@ -697,13 +700,13 @@ fn an_odk_repeat_group_is_joined_to_its_submissions() {
             "household.csv, row 1, column village: the mapping keeps this column for its repeat groups (parent_columns), which the file does not have"
         ]
     );
-    let parents = Parents::default();
+    let mut parents = Parents::default();
     let e = RepeatRows::new(
         "members.csv",
         &b"member_code,sex\nA,female\n"[..],
         &m,
         "members",
-        &parents,
+        &mut parents,
         &targets(),
         today(),
         "2026-06-15T10:00:00Z",
@@ -711,4 +714,472 @@ fn an_odk_repeat_group_is_joined_to_its_submissions() {
     .err()
     .unwrap();
     assert_eq!(e.len(), 2, "{:?}", messages(&e));
+}
+
+const NOW: &str = "2026-06-15T10:00:00Z";
+
+fn nested_mapping_text() -> String {
+    String::from_utf8(bytes("odk-central-household-nested.mapping.toml")).unwrap()
+}
+
+fn nested_mapping() -> Mapping {
+    Mapping::from_toml("nested.toml", &nested_mapping_text()).unwrap()
+}
+
+/// The household submissions, their members and the members' follow-ups, read as a caller
+/// reads them: the main CSV, then each group in the mapping's reading order, joined through
+/// one `Parents`. Each group's units, by group.
+fn read_nested(m: &Mapping, files: &[(&str, &str)]) -> Vec<(String, Vec<Unit>)> {
+    let main = bytes("odk-central-household.csv");
+    let mut rows = Rows::new("household.csv", &main[..], m, &targets(), today(), NOW).unwrap();
+    let main_units: Vec<Unit> = rows.by_ref().collect();
+    let mut parents = rows.into_parents();
+    let mut out = vec![("".to_string(), main_units)];
+    for r in m.repeats_in_order() {
+        let (name, fixture_name) = files
+            .iter()
+            .find(|(g, _)| *g == r.group)
+            .map(|(g, f)| (format!("{g}.csv"), *f))
+            .unwrap();
+        let data = bytes(fixture_name);
+        let units: Vec<Unit> = RepeatRows::new(
+            &name,
+            &data[..],
+            m,
+            &r.group,
+            &mut parents,
+            &targets(),
+            today(),
+            NOW,
+        )
+        .unwrap()
+        .collect();
+        out.push((r.group.clone(), units));
+    }
+    out
+}
+
+const NESTED_FILES: [(&str, &str); 2] = [
+    ("members", "odk-central-household-members.csv"),
+    ("followups", "odk-central-household-followups.csv"),
+];
+
+/// Issue 9: a repeat nested in a repeat (Central's `<form>-followups.csv`, whose PARENT_KEY is
+/// the KEY of a `members` row). Each follow-up row is joined to its member row and through it
+/// to the household submission: its records read the submission's time, refer to the member's
+/// client by the member row's instance key (`{_parent_instance}`) and are keyed by the row's
+/// own KEY, the same on every read. A follow-up of a member row refused whole, or of a member
+/// row the export does not have, is refused with its file, row and column.
+#[test]
+fn a_nested_odk_repeat_group_is_joined_through_the_row_it_is_nested_in() {
+    let m = nested_mapping();
+    let order: Vec<&str> = m
+        .repeats_in_order()
+        .iter()
+        .map(|r| r.group.as_str())
+        .collect();
+    assert_eq!(order, ["members", "followups"]);
+    // The reading order is the nesting's, not the mapping file's.
+    let text = nested_mapping_text();
+    let (preamble, entries) = text.split_once("[[repeats]]").unwrap();
+    let (members, followups) = entries.split_once("[[repeats]]").unwrap();
+    let reordered = format!("{preamble}[[repeats]]{followups}\n[[repeats]]{members}");
+    let r = Mapping::from_toml("r.toml", &reordered).unwrap();
+    assert_eq!(r.repeats[0].group, "followups");
+    let order: Vec<&str> = r
+        .repeats_in_order()
+        .iter()
+        .map(|r| r.group.as_str())
+        .collect();
+    assert_eq!(order, ["members", "followups"]);
+
+    let read = read_nested(&m, &NESTED_FILES);
+    let (members, followups) = (&read[1].1, &read[2].1);
+    assert_eq!(members.len(), 5);
+    assert_eq!(followups.len(), 5);
+    let m1 = members[0].outcome.as_ref().unwrap();
+    let client = &m1[0];
+    assert_eq!(
+        client.id,
+        record_uuid(
+            "odk:household_screening",
+            "member/uuid:9a1c0e52-0001-4c1e-8f00-000000000001/members[1]"
+        )
+    );
+    let f1 = followups[0].outcome.as_ref().unwrap();
+    assert_eq!(f1.len(), 1);
+    assert_eq!(f1[0].data["client_id"], client.id.to_string());
+    assert_eq!(f1[0].data["occasion"], "follow_up");
+    assert_eq!(f1[0].data["administered_on"], "2026-03-03");
+    assert_eq!(f1[0].data["responses"], json!({"1": 1.0, "2": 1.0}));
+    // The submission's time, two levels up.
+    assert_eq!(f1[0].device_time, "2026-02-03T09:12:44.120Z");
+    assert_eq!(
+        f1[0].id,
+        record_uuid(
+            "odk:household_screening",
+            "uuid:9a1c0e52-0001-4c1e-8f00-000000000001/members[1]/followups[1]#assessment#0"
+        )
+    );
+    // The second member's follow-up refers to the second member's client.
+    let m2 = members[1].outcome.as_ref().unwrap();
+    let f3 = followups[2].outcome.as_ref().unwrap();
+    assert_eq!(f3[0].data["client_id"], m2[0].id.to_string());
+    assert!(followups[1].outcome.is_ok());
+    // A follow-up of the member row refused whole (its formula cell), and one of a member row
+    // the export does not have: refused by file, row and column, the rest read.
+    assert!(members[2].outcome.is_err());
+    for (i, row) in [(3, 5), (4, 6)] {
+        assert_eq!(
+            messages(followups[i].outcome.as_ref().unwrap_err()),
+            [format!(
+                "followups.csv, row {row}, column PARENT_KEY: no row of members (the repeat group followups is nested in) has this key (a row of another export, or of a row of members refused whole)"
+            )]
+        );
+    }
+    // Read again: the same records with the same ids (a re-import is unchanged).
+    let again = read_nested(&m, &NESTED_FILES);
+    let ok = |units: &[Unit]| -> Vec<scaleup_interop::import::ImportedRecord> {
+        units
+            .iter()
+            .filter_map(|u| u.outcome.as_ref().ok())
+            .flatten()
+            .cloned()
+            .collect()
+    };
+    for (a, b) in read.iter().zip(&again) {
+        assert_eq!(ok(&a.1), ok(&b.1));
+    }
+    assert_eq!(ok(followups).len(), 3);
+}
+
+/// Central's CSVs held in memory, as `read_export` asks for them.
+struct MemCsvs(Vec<(String, String, Vec<u8>)>);
+
+impl Tables for MemCsvs {
+    fn join(&self) -> Join {
+        Join::Central
+    }
+
+    fn main(&mut self, _: Pass) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>> {
+        let (_, name, data) = &self.0[0];
+        Ok(Box::new(Table::new(name, &data[..]).map_err(|e| vec![e])?))
+    }
+
+    fn group(&mut self, group: &str, _: Pass) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>> {
+        let (_, name, data) = self.0.iter().find(|(g, _, _)| g == group).unwrap();
+        Ok(Box::new(Table::new(name, &data[..]).map_err(|e| vec![e])?))
+    }
+}
+
+fn mem_csvs(files: &[(&str, Vec<u8>)]) -> MemCsvs {
+    let mut all = vec![(
+        String::new(),
+        "household.csv".to_string(),
+        bytes("odk-central-household.csv"),
+    )];
+    for (g, data) in files {
+        all.push((g.to_string(), format!("{g}.csv"), data.clone()));
+    }
+    MemCsvs(all)
+}
+
+fn nested_files() -> Vec<(&'static str, Vec<u8>)> {
+    NESTED_FILES.iter().map(|(g, f)| (*g, bytes(f))).collect()
+}
+
+/// A group whose rows belong elsewhere than the mapping nests it is refused by its first row's
+/// PARENT_KEY before any record goes out; a nested group read before the group it is nested in
+/// is refused, not read as orphans; read whole, the export gives the same records as the
+/// readers one by one.
+#[test]
+fn a_nested_group_the_export_nests_otherwise_is_refused_before_any_record() {
+    let m = nested_mapping();
+    let mut units = Vec::new();
+    read_export(
+        &mut mem_csvs(&nested_files()),
+        &m,
+        &targets(),
+        today(),
+        NOW,
+        &mut |u| {
+            units.push(u);
+            true
+        },
+    )
+    .unwrap();
+    let direct: Vec<Unit> = read_nested(&m, &NESTED_FILES)
+        .into_iter()
+        .flat_map(|(_, u)| u)
+        .collect();
+    assert_eq!(units, direct);
+
+    // `followups` read as a repeat of the submission: its rows name member rows.
+    let flat = Mapping::from_toml(
+        "flat.toml",
+        &nested_mapping_text().replace("nested_in = \"members\"\n", ""),
+    )
+    .unwrap();
+    let mut sent = 0;
+    let e = read_export(
+        &mut mem_csvs(&nested_files()),
+        &flat,
+        &targets(),
+        today(),
+        NOW,
+        &mut |_| {
+            sent += 1;
+            true
+        },
+    )
+    .unwrap_err();
+    assert_eq!(sent, 0, "a record went out before the refusal");
+    assert_eq!(
+        messages(&e),
+        [
+            "followups.csv, row 2, column PARENT_KEY: the mapping reads followups as a repeat group of the submissions, but in this export its rows belong to a row of the repeat group members (their PARENT_KEY): set nested_in = \"members\" in the [[repeats]] entry of followups"
+        ]
+    );
+    // The members' CSV given as the follow-ups': its rows belong to submissions.
+    let e = read_export(
+        &mut mem_csvs(&[
+            ("members", bytes("odk-central-household-members.csv")),
+            (
+                "followups",
+                bytes("odk-central-household-followups.csv")
+                    .split(|b| *b == b'\n')
+                    .take(2)
+                    .map(|line| String::from_utf8_lossy(line).replace("/members[1],", ",") + "\n")
+                    .collect::<String>()
+                    .into_bytes(),
+            ),
+        ]),
+        &m,
+        &targets(),
+        today(),
+        NOW,
+        &mut |_| panic!("a record went out before the refusal"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        messages(&e),
+        [
+            "followups.csv, row 2, column PARENT_KEY: the mapping reads followups as nested in members, but in this export its rows belong to a submission (their PARENT_KEY): remove nested_in from the [[repeats]] entry of followups"
+        ]
+    );
+    // The follow-ups before the members they are nested in.
+    let mut parents = Parents::default();
+    let e = RepeatRows::new(
+        "followups.csv",
+        &bytes("odk-central-household-followups.csv")[..],
+        &m,
+        "followups",
+        &mut parents,
+        &targets(),
+        today(),
+        NOW,
+    )
+    .err()
+    .unwrap();
+    assert_eq!(
+        messages(&e),
+        [
+            "followups.csv: the rows of members, which followups is nested in, must be read before followups's"
+        ]
+    );
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text[..text.find(needle).unwrap()].matches('\n').count() + 1
+}
+
+/// The `[[repeats]]` entries are checked against one another when the mapping is read, before
+/// any file: a `nested_in` naming no group, the group itself or a circle of groups, two
+/// entries of one group, a group without records that frames none: each refused naming the
+/// mapping file, the entry and the line. A group that only frames others may have no records;
+/// `{_parent_instance}` belongs to repeat rows.
+#[test]
+fn a_mapping_nesting_groups_it_cannot_resolve_is_refused_before_any_file_is_read() {
+    let text = nested_mapping_text();
+    let refused = |text: &str| Mapping::from_toml("m.toml", text).unwrap_err().to_string();
+    let unknown = text.replace("nested_in = \"members\"", "nested_in = \"visits\"");
+    assert_eq!(
+        refused(&unknown),
+        format!(
+            "m.toml, row {}: mapping: repeats[1] (group followups): nested_in = \"visits\" names no [[repeats]] group of the mapping (it has: members, followups); a repeat of the submission itself has no nested_in",
+            line_of(&unknown, "nested_in")
+        )
+    );
+    let itself = text.replace("nested_in = \"members\"", "nested_in = \"followups\"");
+    assert_eq!(
+        refused(&itself),
+        format!(
+            "m.toml, row {}: mapping: repeats[1] (group followups): nested_in names the group itself",
+            line_of(&itself, "nested_in")
+        )
+    );
+    let circle = text.replace(
+        "group = \"members\"\n",
+        "group = \"members\"\nnested_in = \"followups\"\n",
+    );
+    assert_eq!(
+        refused(&circle),
+        format!(
+            "m.toml, row {}: mapping: repeats[0] (group members): its groups are nested in one another in a circle (members → followups → members); the chain of nested_in must end at a repeat of the submission",
+            line_of(&circle, "nested_in")
+        )
+    );
+    let twice = format!(
+        "{text}\n[[repeats]]\ngroup = \"members\"\n[[repeats.records]]\nkind = \"client\"\n"
+    );
+    assert_eq!(
+        refused(&twice),
+        "m.toml: mapping: repeats[2] (group members): repeats[0] reads this group already; give each group one [[repeats]] entry"
+    );
+    let empty = format!("{text}\n[[repeats]]\ngroup = \"phones\"\nnested_in = \"members\"\n");
+    assert_eq!(
+        refused(&empty),
+        "m.toml: mapping: repeats[2] (group phones): no [[repeats.records]], and no group is nested in it"
+    );
+    // A group read only as the frame of the group nested in it: accepted, and its rows carry
+    // no records of their own.
+    let (members_entry, followups_entry) = text
+        .split_once("[[repeats]]\ngroup = \"followups\"")
+        .unwrap();
+    let (preamble, _) = members_entry.split_once("[[repeats]]").unwrap();
+    let frame = format!(
+        "{preamble}[[repeats]]\ngroup = \"members\"\nparent_columns = [\"facility\"]\n\n[[repeats]]\ngroup = \"followups\"{}",
+        followups_entry.replace("member/{_parent_instance}", "client/{_parent_instance}")
+    );
+    let m = Mapping::from_toml("frame.toml", &frame).unwrap();
+    let read = read_nested(&m, &NESTED_FILES);
+    let members: Vec<_> = read[1]
+        .1
+        .iter()
+        .filter_map(|u| u.outcome.as_ref().ok())
+        .collect();
+    assert_eq!(members.len(), 3);
+    assert!(members.iter().all(|records| records.is_empty()));
+    // The members' formula cell refuses no member row here (no record reads it): only the
+    // follow-up of a member the export does not have is refused.
+    let followups: Vec<_> = read[2].1.iter().filter(|u| u.outcome.is_ok()).collect();
+    assert_eq!(followups.len(), 4);
+    // `{_parent_instance}` on the submissions' own records: refused with the record.
+    let main_records = format!(
+        "{text}\n[[records]]\nkind = \"client\"\nkey = \"x/{{_parent_instance}}\"\n[records.fields]\nprogramme_id = {{ programme = \"ke-pmplus\" }}\n"
+    );
+    let m = Mapping::from_toml("m.toml", &main_records).unwrap();
+    let e = Rows::new(
+        "household.csv",
+        &bytes("odk-central-household.csv")[..],
+        &m,
+        &targets(),
+        today(),
+        NOW,
+    )
+    .err()
+    .unwrap();
+    assert_eq!(
+        messages(&e),
+        [
+            "household.csv, row 1: mapping: records[0].key uses {_parent_instance}, which only the records of a [[repeats]] group have (the instance key of the submission or row their row belongs to)"
+        ]
+    );
+}
+
+/// Any depth: three repeats nested in one another as Central's own test of nested repeats
+/// writes them (central-backend `test/unit/data/briefcase.js`, "briefcase replicated test:
+/// nested-repeats": `g1`, `g2` in `g1`, `g3` in `g2`, each `PARENT_KEY` the enclosing row's
+/// `KEY`), the mapping listing the innermost first and the outer two only as frames: each `g3`
+/// row reaches its submission through two rows, a `g3` row of a `g2` row the export does not
+/// have is refused, and the records are the same on a second reading.
+#[test]
+fn repeats_nested_three_deep_reach_their_submission() {
+    let text = r#"
+source = "odk"
+dataset = "nested-repeats"
+
+[[repeats]]
+group = "g3"
+nested_in = "g2"
+[[repeats.records]]
+kind = "assessment"
+[repeats.records.fields]
+client_id = { record = "row/{_parent_instance}" }
+instrument = { value = "phq2" }
+occasion = { value = "screening" }
+administered_on = { value = "2018-02-01" }
+[repeats.records.responses]
+"1" = "t3"
+
+[[repeats]]
+group = "g2"
+nested_in = "g1"
+
+[[repeats]]
+group = "g1"
+"#;
+    let m = Mapping::from_toml("deep.toml", text).unwrap();
+    let order: Vec<&str> = m
+        .repeats_in_order()
+        .iter()
+        .map(|r| r.group.as_str())
+        .collect();
+    assert_eq!(order, ["g1", "g2", "g3"]);
+    let id = "uuid:0a1b861f-a5fd-4f49-846a-78dcf06cfc1b";
+    let main = format!("SubmissionDate,meta-instanceID,KEY\n2018-02-01T11:35:19.178Z,{id},{id}\n");
+    let g1 =
+        format!("t1,PARENT_KEY,KEY\nx,{id},{id}/g1[1]\nx,{id},{id}/g1[2]\nx,{id},{id}/g1[3]\n");
+    let g2 = format!(
+        "t2,PARENT_KEY,KEY\nx,{id}/g1[1],{id}/g1[1]/g2[1]\nx,{id}/g1[1],{id}/g1[1]/g2[2]\nx,{id}/g1[2],{id}/g1[2]/g2[1]\nx,{id}/g1[3],{id}/g1[3]/g2[1]\n"
+    );
+    let g3 = format!(
+        "t3,PARENT_KEY,KEY\n1,{id}/g1[1]/g2[1],{id}/g1[1]/g2[1]/g3[1]\n2,{id}/g1[3]/g2[1],{id}/g1[3]/g2[1]/g3[1]\n3,{id}/g1[3]/g2[1],{id}/g1[3]/g2[1]/g3[2]\n0,{id}/g1[2]/g2[7],{id}/g1[2]/g2[7]/g3[1]\n"
+    );
+    let read = || {
+        let mut tables = MemCsvs(vec![
+            (String::new(), "deep.csv".into(), main.clone().into_bytes()),
+            ("g3".into(), "deep-g3.csv".into(), g3.clone().into_bytes()),
+            ("g1".into(), "deep-g1.csv".into(), g1.clone().into_bytes()),
+            ("g2".into(), "deep-g2.csv".into(), g2.clone().into_bytes()),
+        ]);
+        let mut units = Vec::new();
+        read_export(&mut tables, &m, &targets(), today(), NOW, &mut |u| {
+            units.push(u);
+            true
+        })
+        .unwrap();
+        units
+    };
+    let units = read();
+    // One submission, three g1 rows, four g2 rows, four g3 rows.
+    assert_eq!(units.len(), 1 + 3 + 4 + 4);
+    let g3_units = &units[8..];
+    let records: Vec<_> = g3_units[..3]
+        .iter()
+        .map(|u| u.outcome.as_ref().unwrap()[0].clone())
+        .collect();
+    assert!(
+        records
+            .iter()
+            .all(|r| r.device_time == "2018-02-01T11:35:19.178Z")
+    );
+    assert_eq!(
+        records[2].id,
+        record_uuid(
+            "odk:nested-repeats",
+            &format!("{id}/g1[3]/g2[1]/g3[2]#assessment#0")
+        )
+    );
+    assert_eq!(
+        records[2].data["client_id"],
+        record_uuid("odk:nested-repeats", &format!("row/{id}/g1[3]/g2[1]")).to_string()
+    );
+    assert_eq!(
+        messages(g3_units[3].outcome.as_ref().unwrap_err()),
+        [
+            "deep-g3.csv, row 5, column PARENT_KEY: no row of g2 (the repeat group g3 is nested in) has this key (a row of another export, or of a row of g2 refused whole)"
+        ]
+    );
+    assert_eq!(read(), units);
 }

@@ -570,32 +570,235 @@ fn mapping_text() -> String {
     std::fs::read_to_string(fixture("kobo-household.mapping.toml")).unwrap()
 }
 
-/// A group whose sheet holds a repeat inside another repeat is refused when the mapping names
-/// it; a long group name is found under its 31-character sheet name.
+/// The mapping of the fixture, with a repeat `followups` nested in `members`: a member's client
+/// is keyed by the member row's instance key, so a follow-up names it by its own
+/// `{_parent_instance}`.
+fn nested_mapping_text() -> String {
+    mapping_text()
+        .replace(
+            "key = \"client/{member_code}\"",
+            "key = \"member/{_instance}\"",
+        )
+        .replace(
+            "client_id = { record = \"client/{member_code}\" }",
+            "client_id = { record = \"member/{_instance}\" }",
+        )
+        + r#"
+[[repeats]]
+group = "followups"
+nested_in = "members"
+
+[[repeats.records]]
+kind = "assessment"
+[repeats.records.fields]
+client_id = { record = "member/{_parent_instance}" }
+instrument = { value = "phq2" }
+occasion = { value = "follow_up" }
+administered_on = { column = "followup_date", type = "date" }
+[repeats.records.responses]
+"1" = "phq/phq2_1"
+"2" = "phq/phq2_2"
+"#
+}
+
+fn nested_mapping() -> Mapping {
+    Mapping::from_toml("nested.toml", &nested_mapping_text()).unwrap()
+}
+
+/// A follow-up row of the sheet `followups`, nested in `members`: its date (an Excel serial),
+/// the two answers, its `_index`, the section it belongs to and that row's `_index`.
+fn followup(date: f64, a: f64, b: f64, index: f64, table: &'static str, parent: f64) -> Vec<C> {
+    vec![
+        C::D(date),
+        C::N(a),
+        C::N(b),
+        C::N(index),
+        C::S(table),
+        C::N(parent),
+    ]
+}
+
+fn followups_sheet(rows: Vec<Vec<C>>) -> (&'static str, Vec<Vec<C>>) {
+    let mut sheet = vec![
+        [
+            "followup_date",
+            "phq/phq2_1",
+            "phq/phq2_2",
+            "_index",
+            "_parent_table_name",
+            "_parent_index",
+        ]
+        .map(C::S)
+        .to_vec(),
+    ];
+    sheet.extend(rows);
+    ("followups", sheet)
+}
+
+/// Issue 9: a repeat nested in a repeat, on its own sheet: each follow-up row is joined by
+/// `_parent_index` to the `_index` of its member row and through it to the visit, so its
+/// records read the visit's time, refer to the member's client by the member row's instance
+/// key and are keyed `<_uuid>/followups[<_index>]` (the same form as a member row's), the same
+/// on a second reading. A follow-up of a member row refused whole, or of one the sheet does not
+/// have, is refused with its sheet, row and column.
 #[test]
-fn nested_repeats_are_refused_and_long_names_are_cut_as_excel_cuts_them() {
+fn a_nested_repeat_sheet_is_joined_through_the_rows_it_is_nested_in() {
+    let m = nested_mapping();
+    let mut members = household_members();
+    members[1][2] = C::E;
+    let mut sheets = household_sheets(members);
+    sheets.push(followups_sheet(vec![
+        followup(46084.0, 1.0, 1.0, 1.0, "members", 1.0),
+        followup(46085.0, 0.0, 0.0, 2.0, "members", 3.0),
+        followup(46086.0, 2.0, 2.0, 3.0, "members", 9.0),
+        followup(46087.0, 1.0, 0.0, 4.0, "members", 2.0),
+    ]));
+    let workbook = xlsx(&sheets);
+    let book = open(workbook.clone(), &m).unwrap();
+    assert_eq!(book.rows(), 2 + 3 + 4);
+    let (units, done) = read(book, &m);
+    done.unwrap();
+    assert_eq!(
+        problems(&units),
+        [
+            "kobo.xlsx: sheet members, row 3, column birth_year: holds a spreadsheet error (#REF!, #VALUE!, ...)",
+            "kobo.xlsx: sheet followups, row 4, column _parent_index: no row of members (the repeat group followups is nested in) has this _index on its sheet (a row of another export, or of a row of members refused whole)",
+            "kobo.xlsx: sheet followups, row 5, column _parent_index: no row of members (the repeat group followups is nested in) has this _index on its sheet (a row of another export, or of a row of members refused whole)",
+        ]
+    );
+    let ok: Vec<ImportedRecord> = units
+        .iter()
+        .filter_map(|u| u.outcome.as_ref().ok())
+        .flatten()
+        .cloned()
+        .collect();
+    let member = |n: usize| {
+        record_uuid(
+            "kobo:household_visit",
+            &format!("member/uuid-h{}/members[{n}]", if n < 3 { 1 } else { 2 }),
+        )
+    };
+    let followups: Vec<&ImportedRecord> = ok
+        .iter()
+        .filter(|r| r.data["occasion"] == "follow_up")
+        .collect();
+    assert_eq!(followups.len(), 2);
+    assert_eq!(
+        followups[0].id,
+        record_uuid("kobo:household_visit", "uuid-h1/followups[1]#assessment#0")
+    );
+    assert_eq!(followups[0].data["client_id"], member(1).to_string());
+    assert_eq!(followups[0].data["administered_on"], "2026-03-03");
+    assert_eq!(followups[0].device_time, "2026-01-05T06:00:00Z");
+    // The second follow-up's member belongs to the second visit: its client, its time.
+    assert_eq!(
+        followups[1].id,
+        record_uuid("kobo:household_visit", "uuid-h2/followups[2]#assessment#0")
+    );
+    assert_eq!(followups[1].data["client_id"], member(3).to_string());
+    assert_eq!(followups[1].device_time, "2026-01-06T07:30:00Z");
+    assert!(ok.iter().any(|r| r.id == member(1)));
+    // Read again: the same records.
+    let (again, _) = read(open(workbook, &m).unwrap(), &m);
+    let again: Vec<ImportedRecord> = again
+        .iter()
+        .filter_map(|u| u.outcome.as_ref().ok())
+        .flatten()
+        .cloned()
+        .collect();
+    assert_eq!(again, ok);
+}
+
+/// A group whose rows belong elsewhere than the mapping nests it (`_parent_table_name`) is
+/// refused when the workbook is opened: the fixture's `phones`, nested in `members`, read as a
+/// repeat of the submissions; follow-ups of the visits read as nested in `members`; rows naming
+/// a table that is no plain name, which is not echoed.
+#[test]
+fn a_nested_sheet_the_mapping_nests_otherwise_is_refused_when_opened() {
     let text = mapping_text().replace("group = \"members\"", "group = \"phones\"");
     let m = Mapping::from_toml("m.toml", &text).unwrap();
-    let e = open(household(), &m).unwrap_err();
+    assert_eq!(
+        open(household(), &m).unwrap_err(),
+        "kobo.xlsx: sheet phones, row 2, column _parent_table_name: the mapping reads phones as a repeat group of the submissions, but in this export its rows belong to a row of the repeat group members (their _parent_table_name): set nested_in = \"members\" in the [[repeats]] entry of phones"
+    );
+    let m = nested_mapping();
+    let mut sheets = household_sheets(household_members());
+    sheets.push(followups_sheet(vec![followup(
+        46084.0,
+        1.0,
+        1.0,
+        1.0,
+        "household_visit",
+        1.0,
+    )]));
+    assert_eq!(
+        open(xlsx(&sheets), &m).unwrap_err(),
+        "kobo.xlsx: sheet followups, row 2, column _parent_table_name: the mapping reads followups as nested in members, but in this export its rows belong to a submission (their _parent_table_name): remove nested_in from the [[repeats]] entry of followups"
+    );
+    sheets.pop();
+    sheets.push(followups_sheet(vec![followup(
+        46084.0,
+        1.0,
+        1.0,
+        1.0,
+        "=cmd|' /C calc'!A0",
+        1.0,
+    )]));
+    let e = open(xlsx(&sheets), &m).unwrap_err();
     assert_eq!(
         e,
-        "kobo.xlsx: sheet phones, row 2, column _parent_table_name: the mapping reads phones as a repeat group of the submissions, but in this export its rows belong to members (a repeat inside another repeat); scaleup does not read nested repeats"
+        "kobo.xlsx: sheet followups, row 2, column _parent_table_name: the mapping reads followups as nested in members, but in this export its rows belong to a row of another repeat group (their _parent_table_name): set nested_in in the [[repeats]] entry of followups"
     );
+}
+
+/// Sheets are found under the names formpack gives them: a group name longer than 31
+/// characters is cut to 28 and `...` (or, as scaleup has always read, to 31), a second long
+/// name alike in its first characters ends `... (1)`; two sheets that could both be a group's
+/// are refused; the form's title, whose characters Excel forbids formpack replaces on the first
+/// sheet, still names it in `_parent_table_name`.
+#[test]
+fn long_and_unusual_names_are_found_as_formpack_names_their_sheets() {
     let long = "household_members_of_the_visit_2026";
     let text = mapping_text().replace("group = \"members\"", &format!("group = \"{long}\""));
     let m = Mapping::from_toml("m.toml", &text).unwrap();
+    for sheet in [
+        "household_members_of_the_visit_",
+        "household_members_of_the_vis...",
+        "household_members_of_the... (1)",
+    ] {
+        let mut sheets = household_sheets(household_members());
+        sheets[1].0 = sheet;
+        assert!(sheet.chars().count() == 31);
+        let (units, done) = read(open(xlsx(&sheets), &m).unwrap(), &m);
+        done.unwrap();
+        assert_eq!(records(&units).len(), 6, "{sheet}");
+        // The instance key names the group as the mapping does.
+        assert!(records(&units).iter().any(|r| r.id
+            == record_uuid(
+                "kobo:household_visit",
+                &format!("uuid-h1/{long}[1]#assessment#1")
+            )));
+    }
     let mut sheets = household_sheets(household_members());
-    sheets[1].0 = "household_members_of_the_visit_";
-    assert_eq!(sheets[1].0.len(), 31);
-    let (units, done) = read(open(xlsx(&sheets), &m).unwrap(), &m);
+    sheets[1].0 = "household_members_of_the_vis...";
+    let mut other = sheets[1].clone();
+    other.0 = "household_members_of_the... (1)";
+    sheets.push(other);
+    assert_eq!(
+        open(xlsx(&sheets), &m).unwrap_err(),
+        "kobo.xlsx: the mapping reads the repeat group household_members_of_the_visit_2026, and several sheets could be its (household_members_of_the_vis..., household_members_of_the... (1)): KoboToolbox cuts long names to 31 characters, so which one is cannot be told; give the groups shorter names"
+    );
+    // A title with `/` and `:`: formpack's first sheet is `Household visit_ 2026_27`, its
+    // members' rows name `Household visit: 2026/27`.
+    let mut members = household_members();
+    for row in &mut members {
+        row[6] = C::S("Household visit: 2026/27");
+    }
+    let mut sheets = household_sheets(members);
+    sheets[0].0 = "Household visit_ 2026_27";
+    let (units, done) = read(open(xlsx(&sheets), &mapping()).unwrap(), &mapping());
     done.unwrap();
     assert_eq!(records(&units).len(), 6);
-    // The instance key names the group as the mapping does.
-    assert!(records(&units).iter().any(|r| r.id
-        == record_uuid(
-            "kobo:household_visit",
-            &format!("uuid-h1/{long}[1]#assessment#1")
-        )));
 }
 
 /// A wide header makes every row as wide: the cells held are bounded as rows × columns, not

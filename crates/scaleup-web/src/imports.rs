@@ -24,8 +24,11 @@ use axum::http::StatusCode;
 use scaleup_domain::role::Capability;
 use scaleup_interop::import::central::{self, CentralZip};
 use scaleup_interop::import::kobo::{self, KoboWorkbook};
-use scaleup_interop::import::mapping::{Mapping, Rows, Source as MappingSource};
-use scaleup_interop::import::{ImportedRecord, Location, Targets, Unit, dhis2};
+use scaleup_interop::import::mapping::{
+    Join, Mapping, Pass, Source as MappingSource, Tables, read_export,
+};
+use scaleup_interop::import::table::{RowSource, Table};
+use scaleup_interop::import::{ImportError, ImportedRecord, Location, Targets, Unit, dhis2};
 use scaleup_storage::{AckStatus, Actor, IncomingRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -509,6 +512,14 @@ fn csv_with_groups(
                 ),
             });
         };
+        if groups.iter().any(|(given, _, _)| given == group) {
+            return Err(ImportFailure::Invalid {
+                field: "repeat",
+                message: format!(
+                    "{name}: a second CSV of the repeat group {group}: send each group's CSV once"
+                ),
+            });
+        }
         groups.push((group.to_string(), name, part));
     }
     if let Some(group) =
@@ -522,6 +533,41 @@ fn csv_with_groups(
         });
     }
     Ok(Tabular::Csv { content, groups })
+}
+
+/// The CSVs of an ODK import sent one by one (the file and its `repeat` parts), each opened
+/// from the spool again for each reading `read_export` asks for.
+struct CsvParts {
+    main: (String, Content),
+    /// Group, file name, contents.
+    groups: Vec<(String, String, Content)>,
+}
+
+/// A part opened as a table, or why not (named as the file).
+fn part_table(name: &str, part: &Content) -> Result<Box<dyn RowSource>, Vec<ImportError>> {
+    let input = part
+        .open()
+        .map_err(|_| vec![Location::file(name).error("the file could not be read")])?;
+    Ok(Box::new(Table::new(name, input).map_err(|e| vec![e])?))
+}
+
+impl Tables for CsvParts {
+    fn join(&self) -> Join {
+        Join::Central
+    }
+
+    fn main(&mut self, _: Pass) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>> {
+        part_table(&self.main.0, &self.main.1)
+    }
+
+    fn group(&mut self, group: &str, _: Pass) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>> {
+        match self.groups.iter().find(|(g, _, _)| g == group) {
+            Some((_, name, part)) => part_table(name, part),
+            None => Err(vec![Location::file(&self.main.0).error(format!(
+                "the repeat group {group} has no CSV: send it as a `repeat` file"
+            ))]),
+        }
+    }
 }
 
 /// ODK Central's export zip sent as the file: opened from the spool, its CSVs found and
@@ -716,32 +762,16 @@ pub(crate) async fn import(
                 }
                 Tabular::Csv { content, groups } => (content, groups),
             };
-            let input = content.open().map_err(|_| {
-                vec![Location::file(&file_name).error("the file could not be read")]
-            })?;
-            let mut rows = Rows::new(&file_name, input, &mapping, &targets, today, &now)?;
-            for unit in rows.by_ref() {
-                if tx.blocking_send(unit).is_err() {
-                    return Ok(());
-                }
-            }
-            // Repeat groups after their submissions, so a member never precedes what it
-            // refers to; only the submissions' kept columns are held.
-            let parents = rows.into_parents();
-            for (group, name, part) in &groups {
-                let input = part
-                    .open()
-                    .map_err(|_| vec![Location::file(name).error("the file could not be read")])?;
-                let members = scaleup_interop::import::mapping::RepeatRows::new(
-                    name, input, &mapping, group, &parents, &targets, today, &now,
-                )?;
-                for unit in members {
-                    if tx.blocking_send(unit).is_err() {
-                        return Ok(());
-                    }
-                }
-            }
-            Ok(())
+            // A group is read after the group it is nested in (`read_export`), whatever the
+            // order of the `repeat` parts; only the rows' kept keys and cells are held.
+            let mut parts = CsvParts {
+                main: (file_name, content),
+                groups,
+            };
+            read_export(&mut parts, &mapping, &targets, today, &now, &mut |u| {
+                // The receiver is gone only when the pushes failed: stop reading.
+                tx.blocking_send(u).is_ok()
+            })
         })
     };
     let mut importer = Importer::new(store, actor.clone(), &device, DEFAULT_BATCH, dry_run);

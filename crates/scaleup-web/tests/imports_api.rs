@@ -488,6 +488,89 @@ async fn an_odk_repeat_group_is_imported_over_http() {
     );
 }
 
+/// Issue 9: a repeat nested in a repeat over HTTP (`followups` in `members`): the `repeat` parts
+/// in any order, each group read after the one it is nested in; the follow-ups land joined
+/// through their member rows, a follow-up of a refused or absent member row is named by file,
+/// row and column, the same parts again change nothing; a mapping that reads `followups` as a
+/// repeat of the submissions is refused (its rows' PARENT_KEY names member rows) before
+/// anything is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nested_repeat_group_is_imported_over_http() {
+    let app = App::sqlite().await;
+    let token = app.token("counsellor").await;
+    let bearer = format!("Bearer {token}");
+    let mapping = fixture("odk-central-household-nested.mapping.toml")
+        .replace("ke-pmplus", "pmplus-2026")
+        .replace("\"phq2\"", "\"phq9\"");
+    let main = fixture("odk-central-household.csv");
+    let members = fixture("odk-central-household-members.csv");
+    let followups = fixture("odk-central-household-followups.csv");
+    let files = |mapping: &str| -> Vec<(&'static str, &'static str, Vec<u8>)> {
+        vec![
+            ("file", "household_screening.csv", main.as_bytes().to_vec()),
+            ("mapping", "nested.toml", mapping.as_bytes().to_vec()),
+            (
+                "repeat",
+                "household_screening-followups.csv",
+                followups.as_bytes().to_vec(),
+            ),
+            (
+                "repeat",
+                "household_screening-members.csv",
+                members.as_bytes().to_vec(),
+            ),
+        ]
+    };
+    let auth = ("authorization", bearer.as_str());
+    let (s, report) = send_multipart(&app, auth, &[], &files(&mapping)).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["summary"]["created"], 7, "{report}");
+    for row in [5, 6] {
+        let place = format!("household_screening-followups.csv, row {row}, column PARENT_KEY");
+        assert!(
+            report["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p.as_str().unwrap().contains(&place)),
+            "{report}"
+        );
+    }
+    let (s, again) = send_multipart(&app, auth, &[], &files(&mapping)).await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(
+        (&again["summary"]["created"], &again["summary"]["unchanged"]),
+        (&serde_json::json!(0), &serde_json::json!(7)),
+        "{again}"
+    );
+    // The members' CSV twice: refused before anything is read.
+    let mut twice = files(&mapping);
+    twice.push((
+        "repeat",
+        "household_screening-members.csv",
+        members.as_bytes().to_vec(),
+    ));
+    let (s, e) = send_multipart(&app, auth, &[], &twice).await;
+    assert_eq!(s, 400, "{e}");
+    assert_eq!(e["error"]["field"], "repeat", "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("a second CSV of the repeat group members"),
+        "{e}"
+    );
+    let flat = mapping.replace("nested_in = \"members\"\n", "");
+    let (s, e) = send_multipart(&app, auth, &[], &files(&flat)).await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains(
+            "household_screening-followups.csv, row 2, column PARENT_KEY: the mapping reads followups as a repeat group of the submissions, but in this export its rows belong to a row of the repeat group members"
+        ),
+        "{e}"
+    );
+}
+
 /// A zip as ODK Central streams its "all submissions" export (deflate, data descriptors).
 fn central_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
     use std::io::Write;

@@ -544,6 +544,155 @@ fn an_odk_export_with_a_repeat_group_lands_joined_to_its_submissions() {
     );
 }
 
+/// The nested fixture's mapping (`followups` nested in `members`), adjusted to the demo hub as
+/// `household_mapping` adjusts its own.
+fn nested_mapping(dir: &Path) -> PathBuf {
+    let mapping =
+        std::fs::read_to_string(fixtures().join("odk-central-household-nested.mapping.toml"))
+            .unwrap()
+            .replace("ke-pmplus", "pmplus-sw-trial")
+            .replace("\"phq2\"", "\"phq9\"")
+            .replace("amina = \"counsellor\"", "amina = \"ke.c001\"")
+            .replace(
+                "facility_id = { facility = \"parent.facility\" }",
+                "facility_id = { facility = \"parent.facility\", codes = { \"kibra-hc\" = \"ke-f001\", \"olympic-hc\" = \"ke-f002\" } }",
+            );
+    let m = dir.join("nested.toml");
+    std::fs::write(&m, mapping).unwrap();
+    m
+}
+
+/// Issue 9: a repeat nested in a repeat (`followups` in `members`), given as Central's CSVs in
+/// any order (`--repeat followups=...` before `--repeat members=...`): each follow-up lands
+/// joined through its member row to its household, a follow-up of a refused or absent member
+/// row is named by file, row and column, the same files twice and the export zip holding them
+/// change nothing, and a mapping nesting a group in one it does not have is refused before
+/// anything is read.
+#[test]
+fn an_odk_export_with_a_nested_repeat_lands_through_the_rows_it_is_nested_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path(), "7");
+    let fixtures = fixtures();
+    let m = nested_mapping(dir.path());
+    let main = fixtures.join("odk-central-household.csv");
+    let members = fixtures.join("odk-central-household-members.csv");
+    let followups = fixtures.join("odk-central-household-followups.csv");
+    let repeats = [
+        "--repeat".to_string(),
+        format!("followups={}", followups.display()),
+        "--repeat".to_string(),
+        format!("members={}", members.display()),
+    ];
+    let repeats: Vec<&str> = repeats.iter().map(String::as_str).collect();
+    let records = || count(&db, "SELECT COUNT(*) FROM records");
+    let follow_ups = || {
+        count(
+            &db,
+            "SELECT COUNT(*) FROM records WHERE kind = 'assessment' AND tag = 'follow_up'",
+        )
+    };
+    let before = records();
+    let follow_ups_before = follow_ups();
+    let (s, stderr) = import("odk", &db, &main, &m, &repeats);
+    assert_eq!(
+        (
+            s["rows"].as_u64(),
+            s["rows_refused"].as_u64(),
+            s["created"].as_u64(),
+            s["rejected"].as_u64()
+        ),
+        (Some(13), Some(6), Some(7), Some(0)),
+        "{s} {stderr}"
+    );
+    for row in [5, 6] {
+        assert!(
+            stderr.contains(&format!(
+                "odk-central-household-followups.csv, row {row}, column PARENT_KEY: no row of members"
+            )),
+            "{stderr}"
+        );
+    }
+    assert_eq!(records(), before + 7);
+    assert_eq!(follow_ups(), follow_ups_before + 3);
+    let (s, _) = import("odk", &db, &main, &m, &repeats);
+    assert_eq!(
+        (s["created"].as_u64(), s["unchanged"].as_u64()),
+        (Some(0), Some(7)),
+        "{s}"
+    );
+    // The export zip of the same submissions, named as Central names nested repeats.
+    let export = dir.path().join("household_screening.csv.zip");
+    central_zip(
+        &export,
+        &[
+            ("household_screening.csv", std::fs::read(&main).unwrap()),
+            (
+                "household_screening-followups.csv",
+                std::fs::read(&followups).unwrap(),
+            ),
+            (
+                "household_screening-members.csv",
+                std::fs::read(&members).unwrap(),
+            ),
+        ],
+    );
+    let (s, _) = import("odk", &db, &export, &m, &[]);
+    assert_eq!(
+        (s["created"].as_u64(), s["unchanged"].as_u64()),
+        (Some(0), Some(7)),
+        "{s}"
+    );
+    // `followups` nested in a group the mapping does not have: refused, nothing read.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&m)
+            .unwrap()
+            .replace("nested_in = \"members\"", "nested_in = \"visits\""),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["import", "odk"])
+        .arg(&main)
+        .arg("--mapping")
+        .arg(&bad)
+        .arg("--db")
+        .arg(&db)
+        .args(["--as", "ke.c001", "--today", "2026-06-15"])
+        .args(&repeats)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml, row ")
+            && stderr.contains(
+                "mapping: repeats[1] (group followups): nested_in = \"visits\" names no [[repeats]] group of the mapping"
+            ),
+        "{stderr}"
+    );
+    // One group given twice: which file is its cannot be told.
+    let out = Command::new(BIN)
+        .args(["import", "odk"])
+        .arg(&main)
+        .arg("--mapping")
+        .arg(&m)
+        .arg("--db")
+        .arg(&db)
+        .args(["--as", "ke.c001", "--today", "2026-06-15"])
+        .args(&repeats)
+        .args(["--repeat", &format!("members={}", members.display())])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--repeat: the group members is given twice"),
+        "{stderr}"
+    );
+    assert_eq!(records(), before + 7);
+}
+
 /// A zip as ODK Central streams its "all submissions" export (deflate, data descriptors).
 fn central_zip(path: &Path, entries: &[(&str, Vec<u8>)]) {
     use std::io::Write;

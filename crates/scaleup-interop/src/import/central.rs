@@ -1,23 +1,26 @@
 //! ODK Central's "all submissions" export zip (`<FormId>.csv.zip`, `submissions.csv.zip`), read
 //! as it is downloaded: `<FormId>.csv` (one row per submission), `<FormId>-<group>.csv` for each
-//! repeat group (rows joined to their submission by `PARENT_KEY`), nested repeats
-//! (`<FormId>-<group>-<inner>.csv`) and `media/` files, which are not read.
+//! repeat group, nested repeats included (rows joined by `PARENT_KEY` to the `KEY` of their
+//! submission, or of the enclosing repeat's row), and `media/` files, which are not read.
 //!
 //! [`CentralZip::open`] finds the CSVs a mapping reads and measures them before any row is
 //! read: the submissions' CSV is the one `.csv` at the zip's root that is not named as a repeat
 //! of another (nor as one of the mapping's groups); each `[[repeats]]` group's CSV is
-//! `<stem>-<group>.csv`. A missing group, a group the zip holds only as a nested repeat, an
-//! encrypted entry or one compressed other than stored or deflate (what Central writes) is
-//! refused with the entry named. Every entry read is inflated once into nothing, counted, before
-//! the import starts, so a zip bomb, an entry that lies about its size or a damaged entry stops
-//! the import before its first record rather than half-way through. [`CentralZip::read`] then
-//! streams each entry through the same readers as the unzipped CSVs ([`Rows`], [`RepeatRows`]),
-//! one entry at a time: nothing is unpacked whole, on disk or in memory.
+//! `<stem>-<group>.csv` (or, as earlier versions of Central named a repeat inside groups,
+//! `<stem>-<outer>-<group>.csv`). A missing group, an encrypted entry or one compressed other
+//! than stored or deflate (what Central writes) is refused with the entry named. Every entry
+//! read is inflated once into nothing, counted, before the import starts, so a zip bomb, an
+//! entry that lies about its size or a damaged entry stops the import before its first record
+//! rather than half-way through. [`CentralZip::read`] then streams each entry through the same
+//! readers as the unzipped CSVs ([`read_export`]), one entry at a time: nothing is unpacked
+//! whole, on disk or in memory. A group's CSV whose rows belong elsewhere than the mapping nests
+//! the group (`nested_in`; their `PARENT_KEY` says) is refused before the first record.
 //!
 //! Reports name the zip and the entry as the file (`export.zip:form-members.csv, row 12,
 //! column age: ...`), never a value.
 
-use super::mapping::{Mapping, Parents, RepeatRows, Rows};
+use super::mapping::{Join, Mapping, Pass, Tables, read_export};
+use super::table::{RowSource, Table};
 use super::{ImportError, Location, Targets, Unit};
 use scaleup_domain::date::Date;
 use std::collections::BTreeMap;
@@ -283,28 +286,45 @@ impl<RS: Read + Seek> CentralZip<RS> {
         };
         let mut chosen = vec![entry(main, None)];
         for g in &groups {
+            // Central names every repeat's CSV `<form>-<group>.csv`, a nested one's too
+            // (getodk/central-backend `lib/data/briefcase.js`: the repeat's own name, `~1`, `~2`
+            // after two repeats of one name); earlier versions wrote the path of the groups
+            // around it (`<form>-<outer>-<group>.csv`: `singlerepeat-children-child.csv` in its
+            // `test/unit/data/briefcase.js` then), read when the short name is absent. Whose rows a CSV holds is not in its name but in its rows' PARENT_KEY,
+            // checked against the mapping's `nested_in` before any record goes out.
             let expected = format!("{main}-{g}");
             if csvs.contains_key(&expected) {
                 chosen.push(entry(&expected, Some(*g)));
                 continue;
             }
-            // A nested repeat of that name: its rows belong to another repeat's rows, not to
-            // the submissions, and scaleup reads only repeats of the submission itself.
-            let inner = stems.iter().find(|s| {
-                s.strip_prefix(main)
-                    .and_then(|rest| rest.strip_suffix(*g))
-                    .is_some_and(|mid| mid.len() > 2 && mid.starts_with('-') && mid.ends_with('-'))
-            });
-            return Err(at.error(match inner {
-                Some(s) => format!(
-                    "the mapping reads {g} as a repeat group of the submissions, but in this export it is a repeat inside another repeat ({}); scaleup does not read nested repeats",
-                    shown(&csvs[*s].1)
-                ),
-                None => format!(
-                    "the mapping reads the repeat group {g}, but the zip has no {} (its CSV)",
-                    shown(&format!("{expected}.csv"))
-                ),
-            }));
+            let pathed: Vec<&str> = stems
+                .iter()
+                .copied()
+                .filter(|s| {
+                    s.strip_prefix(main)
+                        .and_then(|rest| rest.strip_suffix(*g))
+                        .is_some_and(|mid| {
+                            mid.len() > 2 && mid.starts_with('-') && mid.ends_with('-')
+                        })
+                })
+                .collect();
+            match pathed[..] {
+                [one] => chosen.push(entry(one, Some(*g))),
+                [] => {
+                    return Err(at.error(format!(
+                        "the mapping reads the repeat group {g}, but the zip has no {} (its CSV)",
+                        shown(&format!("{expected}.csv"))
+                    )));
+                }
+                _ => {
+                    let list: Vec<String> = pathed.iter().map(|s| shown(&csvs[*s].1)).collect();
+                    return Err(at.error(format!(
+                        "the mapping reads the repeat group {g}, and the zip has no {} but several CSVs that could be its ({}): which one is cannot be told",
+                        shown(&format!("{expected}.csv")),
+                        list.join(", ")
+                    )));
+                }
+            }
         }
         // Each entry as the zip's directory describes it, before a byte of it is inflated.
         let mut declared: u64 = 0;
@@ -393,12 +413,12 @@ impl<RS: Read + Seek> CentralZip<RS> {
         format!("{}:{}", self.label, entry.name)
     }
 
-    /// An entry's bytes, inflated as they are read.
-    fn entry_reader<'s>(
+    /// An entry's bytes, inflated as they are read; `progress` (if any) is told how many.
+    fn entry_reader<'s, 'f: 's>(
         &'s mut self,
         entry: &Entry,
-        progress: &'s mut dyn FnMut(u64),
-    ) -> Result<Progress<'s, impl Read + 's>, Vec<ImportError>> {
+        progress: Option<&'s mut (dyn FnMut(u64) + 'f)>,
+    ) -> Result<Progress<'s, 'f, impl Read + 's>, Vec<ImportError>> {
         let at = Location::file(&self.file_name(entry));
         let inner = self
             .archive
@@ -407,10 +427,12 @@ impl<RS: Read + Seek> CentralZip<RS> {
         Ok(Progress { inner, progress })
     }
 
-    /// Reads the export: the submissions' CSV, then each repeat group's, handing every unit
-    /// (one per row) to `sink`, which returns false to stop; `progress` is told the bytes
-    /// inflated as they are read. Every CSV's header is checked against the mapping first, so
-    /// a group's CSV the mapping cannot read stops the import before its first record.
+    /// Reads the export: the submissions' CSV, then each repeat group's (a group after the one
+    /// it is nested in), handing every unit (one per row) to `sink`, which returns false to
+    /// stop; `progress` is told the bytes inflated as they are read. Every CSV's header (and
+    /// each group's first row, whose PARENT_KEY says whose rows it holds) is checked against
+    /// the mapping first, so a group's CSV the mapping cannot read stops the import before its
+    /// first record ([`read_export`]).
     pub fn read(
         &mut self,
         mapping: &Mapping,
@@ -420,82 +442,86 @@ impl<RS: Read + Seek> CentralZip<RS> {
         progress: &mut dyn FnMut(u64),
         sink: &mut dyn FnMut(Unit) -> bool,
     ) -> Result<(), Vec<ImportError>> {
-        let main = self.main.clone();
-        let repeats = self.repeats.clone();
-        let main_name = self.file_name(&main);
-        let group_of = |e: &Entry| e.group.clone().unwrap_or_default();
-        let mut quiet = |_: u64| {};
-        // The headers: the main CSV's gives the columns the groups read of their submissions
-        // (no row is read, so no submission is kept yet).
-        let header_only: Parents = {
-            let input = self.entry_reader(&main, &mut quiet)?;
-            Rows::new(&main_name, input, mapping, targets, today, now)?.into_parents()
+        let mut tables = ZipTables {
+            zip: self,
+            progress,
         };
-        for e in &repeats {
-            let name = self.file_name(e);
-            let input = self.entry_reader(e, &mut quiet)?;
-            RepeatRows::new(
-                &name,
-                input,
-                mapping,
-                &group_of(e),
-                &header_only,
-                targets,
-                today,
-                now,
-            )?;
-        }
-        // The rows: repeat groups after their submissions, so a member's records never precede
-        // what they refer to; the submissions' kept columns are all that is held.
-        let parents = {
-            let input = self.entry_reader(&main, progress)?;
-            let mut rows = Rows::new(&main_name, input, mapping, targets, today, now)?;
-            for unit in rows.by_ref() {
-                if !sink(unit) {
-                    return Ok(());
-                }
-            }
-            rows.into_parents()
+        read_export(&mut tables, mapping, targets, today, now, sink)
+    }
+}
+
+/// The CSVs of an opened zip as [`read_export`] asks for them, entry by entry from the zip.
+struct ZipTables<'z, RS: Read + Seek> {
+    zip: &'z mut CentralZip<RS>,
+    progress: &'z mut dyn FnMut(u64),
+}
+
+impl<RS: Read + Seek> ZipTables<'_, RS> {
+    fn open(
+        &mut self,
+        entry: Entry,
+        pass: Pass,
+    ) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>> {
+        let name = self.zip.file_name(&entry);
+        // The check reads a header and a row: only the reading of the rows is progress.
+        let progress = match pass {
+            Pass::Check => None,
+            Pass::Read => Some(&mut *self.progress),
         };
-        for e in &repeats {
-            let name = self.file_name(e);
-            let input = self.entry_reader(e, progress)?;
-            let rows = RepeatRows::new(
-                &name,
-                input,
-                mapping,
-                &group_of(e),
-                &parents,
-                targets,
-                today,
-                now,
-            )?;
-            for unit in rows {
-                if !sink(unit) {
-                    return Ok(());
-                }
-            }
-        }
-        Ok(())
+        let input = self.zip.entry_reader(&entry, progress)?;
+        Ok(Box::new(Table::new(&name, input).map_err(|e| vec![e])?))
+    }
+}
+
+impl<RS: Read + Seek> Tables for ZipTables<'_, RS> {
+    fn join(&self) -> Join {
+        Join::Central
+    }
+
+    fn main(&mut self, pass: Pass) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>> {
+        let entry = self.zip.main.clone();
+        self.open(entry, pass)
+    }
+
+    fn group(
+        &mut self,
+        group: &str,
+        pass: Pass,
+    ) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>> {
+        let Some(entry) = self
+            .zip
+            .repeats
+            .iter()
+            .find(|e| e.group.as_deref() == Some(group))
+            .cloned()
+        else {
+            return Err(vec![Location::file(&self.zip.label).error(format!(
+                "the zip was not opened for the repeat group {group}"
+            ))]);
+        };
+        self.open(entry, pass)
     }
 }
 
 /// A reader that tells `progress` how many bytes went by.
-struct Progress<'p, R> {
+struct Progress<'p, 'f, R> {
     inner: R,
-    progress: &'p mut dyn FnMut(u64),
+    progress: Option<&'p mut (dyn FnMut(u64) + 'f)>,
 }
 
-impl<R: Read> Read for Progress<'_, R> {
+impl<R: Read> Read for Progress<'_, '_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        (self.progress)(n as u64);
+        if let Some(progress) = &mut self.progress {
+            progress(n as u64);
+        }
         Ok(n)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::mapping::{RepeatRows, Rows};
     use super::*;
     use std::io::{Cursor, Write};
     use uuid::Uuid;
@@ -686,14 +712,14 @@ mod tests {
         )
         .unwrap();
         let mut direct: Vec<Unit> = rows.by_ref().collect();
-        let parents = rows.into_parents();
+        let mut parents = rows.into_parents();
         direct.extend(
             RepeatRows::new(
                 "m.csv",
                 MEMBERS.as_bytes(),
                 &mapping(),
                 "members",
-                &parents,
+                &mut parents,
                 &targets(),
                 today(),
                 NOW,
@@ -736,7 +762,7 @@ mod tests {
     }
 
     #[test]
-    fn a_group_without_its_csv_or_only_nested_is_refused_naming_the_file_expected() {
+    fn a_group_without_its_csv_is_refused_naming_the_file_expected() {
         let e = open(
             zip_of(&[("household_screening.csv", MAIN.as_bytes())]),
             &mapping(),
@@ -746,19 +772,36 @@ mod tests {
             e,
             "export.zip: the mapping reads the repeat group members, but the zip has no household_screening-members.csv (its CSV)"
         );
-        // `members` exists only inside another repeat: refused, not read as the submissions'.
-        let e = open(
+        // Named as earlier versions of Central named a repeat inside a group: found, and read
+        // as its rows say (here, a repeat of the submission inside the group `visits`).
+        let mut zip = open(
             zip_of(&[
                 ("household_screening.csv", MAIN.as_bytes()),
-                ("household_screening-visits.csv", b"a,PARENT_KEY,KEY\n"),
                 ("household_screening-visits-members.csv", MEMBERS.as_bytes()),
             ]),
             &mapping(),
         )
+        .unwrap();
+        assert_eq!(
+            zip.repeats()[0].name,
+            "household_screening-visits-members.csv"
+        );
+        let (units, _, done) = read_all(&mut zip);
+        done.unwrap();
+        assert_eq!(units.len(), 8);
+        // Two such names: which one is the group's cannot be told.
+        let e = open(
+            zip_of(&[
+                ("household_screening.csv", MAIN.as_bytes()),
+                ("household_screening-visits-members.csv", MEMBERS.as_bytes()),
+                ("household_screening-homes-members.csv", MEMBERS.as_bytes()),
+            ]),
+            &mapping(),
+        )
         .unwrap_err();
-        assert!(
-            e.starts_with("export.zip: the mapping reads members as a repeat group of the submissions, but in this export it is a repeat inside another repeat (household_screening-visits-members.csv)"),
-            "{e}"
+        assert_eq!(
+            e,
+            "export.zip: the mapping reads the repeat group members, and the zip has no household_screening-members.csv but several CSVs that could be its (household_screening-homes-members.csv, household_screening-visits-members.csv): which one is cannot be told"
         );
         // Only the group's CSV: no submissions CSV.
         let e = open(
@@ -979,6 +1022,136 @@ mod tests {
                 .iter()
                 .any(|e| e.starts_with("export.zip:f-members.csv, row 1, column PARENT_KEY")),
             "{errors:?}"
+        );
+    }
+
+    const NESTED_MAPPING: &str =
+        include_str!("../../tests/fixtures/import/odk-central-household-nested.mapping.toml");
+    const FOLLOWUPS: &str =
+        include_str!("../../tests/fixtures/import/odk-central-household-followups.csv");
+
+    fn read_with(
+        zip: &mut CentralZip<Cursor<Vec<u8>>>,
+        mapping: &Mapping,
+    ) -> (Vec<Unit>, Result<(), Vec<String>>) {
+        let mut units = Vec::new();
+        let done = zip.read(mapping, &targets(), today(), NOW, &mut |_| {}, &mut |u| {
+            units.push(u);
+            true
+        });
+        (
+            units,
+            done.map_err(|e| e.iter().map(|e| e.to_string()).collect()),
+        )
+    }
+
+    /// Issue 9: a repeat nested in a repeat, in the zip as Central names it
+    /// (`<form>-followups.csv`, beside `<form>-members.csv`): found by its group's name, read
+    /// after the group it is nested in whatever the zip's order, joined through the member
+    /// rows to the submissions; the same records as its CSVs read one by one, a follow-up of a
+    /// missing member row refused by entry, row and column, and the same again on a second
+    /// reading.
+    #[test]
+    fn a_nested_repeat_is_read_from_the_zip_through_the_rows_it_is_nested_in() {
+        let nested = Mapping::from_toml("nested.toml", NESTED_MAPPING).unwrap();
+        let bytes = zip_of(&[
+            ("household_screening-followups.csv", FOLLOWUPS.as_bytes()),
+            ("household_screening.csv", MAIN.as_bytes()),
+            ("household_screening-members.csv", MEMBERS.as_bytes()),
+        ]);
+        let mut zip = open(bytes.clone(), &nested).unwrap();
+        let groups: Vec<Option<&str>> = zip.repeats().iter().map(|e| e.group.as_deref()).collect();
+        assert_eq!(groups, [Some("members"), Some("followups")]);
+        let (units, done) = read_with(&mut zip, &nested);
+        done.unwrap();
+        assert_eq!(units.len(), 3 + 5 + 5);
+        let last: Vec<String> = units[12]
+            .outcome
+            .as_ref()
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(
+            last,
+            [
+                "export.zip:household_screening-followups.csv, row 6, column PARENT_KEY: no row of members (the repeat group followups is nested in) has this key (a row of another export, or of a row of members refused whole)"
+            ]
+        );
+        // The unzipped CSVs through the same readers: the same records.
+        let mut rows =
+            Rows::new("h.csv", MAIN.as_bytes(), &nested, &targets(), today(), NOW).unwrap();
+        let mut direct: Vec<Unit> = rows.by_ref().collect();
+        let mut parents = rows.into_parents();
+        for (group, data) in [("members", MEMBERS), ("followups", FOLLOWUPS)] {
+            let rows = RepeatRows::new(
+                "g.csv",
+                data.as_bytes(),
+                &nested,
+                group,
+                &mut parents,
+                &targets(),
+                today(),
+                NOW,
+            )
+            .unwrap();
+            direct.extend(rows);
+        }
+        let records = |units: &[Unit]| -> Vec<crate::import::ImportedRecord> {
+            units
+                .iter()
+                .filter_map(|u| u.outcome.as_ref().ok())
+                .flatten()
+                .cloned()
+                .collect()
+        };
+        assert_eq!(records(&units).len(), 4 + 3);
+        assert_eq!(records(&units), records(&direct));
+        let (again, _) = read_with(&mut open(bytes, &nested).unwrap(), &nested);
+        assert_eq!(records(&again), records(&units));
+    }
+
+    /// A group the mapping nests otherwise than the zip's rows say (their PARENT_KEY) is
+    /// refused when the zip is read, before any record goes out.
+    #[test]
+    fn a_nested_repeat_the_mapping_nests_otherwise_is_refused_before_any_record() {
+        let flat = Mapping::from_toml(
+            "flat.toml",
+            &NESTED_MAPPING.replace("nested_in = \"members\"\n", ""),
+        )
+        .unwrap();
+        let bytes = zip_of(&[
+            ("household_screening.csv", MAIN.as_bytes()),
+            ("household_screening-members.csv", MEMBERS.as_bytes()),
+            ("household_screening-followups.csv", FOLLOWUPS.as_bytes()),
+        ]);
+        let (units, done) = read_with(&mut open(bytes, &flat).unwrap(), &flat);
+        assert!(units.is_empty(), "a unit went out before the refusal");
+        assert_eq!(
+            done.unwrap_err(),
+            [
+                "export.zip:household_screening-followups.csv, row 2, column PARENT_KEY: the mapping reads followups as a repeat group of the submissions, but in this export its rows belong to a row of the repeat group members (their PARENT_KEY): set nested_in = \"members\" in the [[repeats]] entry of followups"
+            ]
+        );
+        // Nested in `members` by the mapping, of the submissions in the zip.
+        let nested = Mapping::from_toml("nested.toml", NESTED_MAPPING).unwrap();
+        let of_submissions = "followup_date,phq-phq2_1,phq-phq2_2,PARENT_KEY,KEY\n2026-03-03,1,1,uuid:9a1c0e52-0001-4c1e-8f00-000000000001,uuid:9a1c0e52-0001-4c1e-8f00-000000000001/followups[1]\n";
+        let bytes = zip_of(&[
+            ("household_screening.csv", MAIN.as_bytes()),
+            ("household_screening-members.csv", MEMBERS.as_bytes()),
+            (
+                "household_screening-followups.csv",
+                of_submissions.as_bytes(),
+            ),
+        ]);
+        let (units, done) = read_with(&mut open(bytes, &nested).unwrap(), &nested);
+        assert!(units.is_empty());
+        let e = done.unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "export.zip:household_screening-followups.csv, row 2, column PARENT_KEY: the mapping reads followups as nested in members, but in this export its rows belong to a submission (their PARENT_KEY): remove nested_in from the [[repeats]] entry of followups"
+            ]
         );
     }
 

@@ -3,9 +3,10 @@
 //! KoboToolbox cannot export repeat groups as CSV; its workbook (formpack) holds the submissions
 //! on the first sheet (columns named by XML name, `group/question` when groups are in the
 //! headers, and the meta columns `_id`, `_uuid`, `_submission_time`, `_index`, ...) and one sheet
-//! per repeat group, named after the group (cut to 31 characters, Excel's limit), whose rows
-//! carry `_index` (the row within that sheet), `_parent_table_name` (the sheet of the row they
-//! belong to) and `_parent_index` (that row's `_index`).
+//! per repeat group, nested ones included, named after the group (as formpack makes a name fit
+//! Excel: [`is_sheet_of`]), whose rows carry `_index` (the row within that sheet),
+//! `_parent_table_name` (the section of the row they belong to: the form, or the repeat they are
+//! nested in) and `_parent_index` (that row's `_index`).
 //!
 //! [`KoboWorkbook::open`] measures the workbook before calamine reads it (calamine reads a whole
 //! sheet, and inflates shared strings whole, into memory: a workbook larger than
@@ -14,14 +15,18 @@
 //! groups, cell by cell, into text rows: numbers without a trailing `.0` when whole, dates as
 //! `YYYY-MM-DD`, date-times as RFC 3339 (Excel keeps no offset: read as UTC, as Kobo writes
 //! `_submission_time`), so the mapping of the CSV export reads the workbook alike. A group whose
-//! sheet is missing, or whose rows belong to another repeat's rows (a nested repeat), is refused
-//! before any record is made. [`KoboWorkbook::read`] then hands the rows to the same readers as
-//! a CSV's ([`Rows`], [`RepeatRows`] with [`Join::Kobo`]).
+//! sheet is missing, or whose rows belong elsewhere than the mapping nests it (`nested_in`:
+//! their `_parent_table_name`), is refused before any record is made. [`KoboWorkbook::read`]
+//! then hands the rows to the same readers as a CSV's ([`read_export`] with [`Join::Kobo`]): a
+//! nested group's rows are joined by `_parent_index` to the accepted rows of the group they are
+//! nested in, and through them to their submission.
 //!
 //! Reports name the file, the sheet, the row as Excel numbers it and the column header, never a
 //! value.
 
-use super::mapping::{Join, Mapping, RepeatRows, Rows, Source};
+use super::mapping::{
+    Join, Mapping, Pass, Source, Tables, nesting_mismatch, plain_name, read_export,
+};
 use super::table::{MAX_CELL, MAX_COLUMNS, Row, RowSource};
 use super::xlsform::{CellText, WorkbookLimits, cell_text_with, check_workbook, col_letter};
 use super::{ImportError, Location, Targets, Unit};
@@ -47,7 +52,7 @@ pub const MAX_ENTRIES: usize = 1_000;
 /// does not bound it: a single far-right header cell would make every short row as wide.
 pub const MAX_CELLS: u64 = 5_000_000;
 
-/// The longest sheet name Excel keeps: a group's sheet is its name cut to this many characters.
+/// The longest sheet name Excel keeps: a longer group's sheet has its name cut ([`is_sheet_of`]).
 pub const SHEET_NAME_MAX: usize = 31;
 
 /// What to do instead of importing a workbook too large to read whole.
@@ -61,12 +66,61 @@ fn shown(name: &str) -> String {
         .collect()
 }
 
-/// A name as Excel keeps it for a sheet: its first 31 characters.
-fn sheet_cut(name: &str) -> &str {
-    match name.char_indices().nth(SHEET_NAME_MAX) {
-        Some((i, _)) => &name[..i],
-        None => name,
+/// The first `n` characters of `text`.
+fn first_chars(text: &str, n: usize) -> &str {
+    match text.char_indices().nth(n) {
+        Some((i, _)) => &text[..i],
+        None => text,
     }
+}
+
+/// Whether `sheet` is the sheet KoboToolbox's exporter names for the section `section` (the
+/// form's title, or a repeat group's name), as formpack does it (kobotoolbox/formpack
+/// `utils/string.py`, `unique_name_for_xls`, called by `Export.to_xlsx`; its test
+/// `test_excel_compatible_worksheet_names`): each of `[]:*?/\` becomes `_`, and so does a `'`
+/// that begins or ends the name; a name longer than 31 characters (Excel's limit) keeps its
+/// first 28 and ends `...`; a name already taken by a sheet written before (two long names
+/// alike in their first 28 characters) ends `... (1)`, `... (2)`, ... after as many
+/// characters as fit in 31. A plain cut at 31 characters, which scaleup has always read,
+/// still is. `_parent_table_name` holds the section's own name, not its sheet's.
+fn is_sheet_of(sheet: &str, section: &str) -> bool {
+    if sheet == section {
+        return true;
+    }
+    let mut clean: String = section
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .collect();
+    if clean.ends_with('\'') {
+        clean.pop();
+        clean.push('_');
+    }
+    if let Some(rest) = clean.strip_prefix('\'') {
+        clean = format!("_{rest}");
+    }
+    if clean.chars().count() <= SHEET_NAME_MAX {
+        return sheet == clean;
+    }
+    if sheet == first_chars(&clean, SHEET_NAME_MAX)
+        || sheet
+            .strip_suffix("...")
+            .is_some_and(|head| head == first_chars(&clean, SHEET_NAME_MAX - 3))
+    {
+        return true;
+    }
+    // The `... (n)` of a name taken already.
+    let Some((head, n)) = sheet
+        .strip_suffix(')')
+        .and_then(|rest| rest.rsplit_once("... ("))
+    else {
+        return false;
+    };
+    let ellipsis = "... ()".len() + n.len();
+    !n.is_empty()
+        && !n.starts_with('0')
+        && n.bytes().all(|b| b.is_ascii_digit())
+        && ellipsis < SHEET_NAME_MAX
+        && head == first_chars(&clean, SHEET_NAME_MAX - ellipsis)
 }
 
 /// A sheet of the workbook read whole into text rows: its header, then its data rows (or the
@@ -318,33 +372,61 @@ impl KoboWorkbook {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        // Every group's sheet is found before any sheet is read.
+        // Every group's sheet is found before any sheet is read: the sheet of its name, else
+        // the one formpack would name for it (`is_sheet_of`).
         let mut wanted: Vec<(String, String)> = Vec::new();
         for r in &mapping.repeats {
             if wanted.iter().any(|(g, _)| *g == r.group) {
                 continue;
             }
-            let cut = sheet_cut(&r.group);
-            let Some(sheet) = names
-                .iter()
-                .skip(1)
-                .find(|n| n.as_str() == r.group || n.as_str() == cut)
-            else {
-                return Err(at.error(format!(
-                    "the mapping reads the repeat group {}, but the workbook has no sheet of that name (its sheets: {}); export with \"XML values and headers\"",
-                    shown(&r.group),
-                    list()
-                )));
+            let exact = names.iter().skip(1).find(|n| **n == r.group);
+            let named: Vec<&String> = match exact {
+                Some(n) => vec![n],
+                None => names
+                    .iter()
+                    .skip(1)
+                    .filter(|n| is_sheet_of(n, &r.group))
+                    .collect(),
+            };
+            let sheet = match named[..] {
+                [one] => one,
+                [] => {
+                    return Err(at.error(format!(
+                        "the mapping reads the repeat group {}, but the workbook has no sheet of that name (its sheets: {}); export with \"XML values and headers\"",
+                        shown(&r.group),
+                        list()
+                    )));
+                }
+                _ => {
+                    let several: Vec<String> = named.iter().map(|n| shown(n)).collect();
+                    return Err(at.error(format!(
+                        "the mapping reads the repeat group {}, and several sheets could be its ({}): KoboToolbox cuts long names to 31 characters, so which one is cannot be told; give the groups shorter names",
+                        shown(&r.group),
+                        several.join(", ")
+                    )));
+                }
             };
             wanted.push((r.group.clone(), sheet.clone()));
         }
         let mut cells_left = MAX_CELLS;
         let main = read_sheet(&mut book, label, &main_name, &mut cells_left)?;
         let mut repeats = Vec::new();
-        for (group, name) in wanted {
-            let sheet = read_sheet(&mut book, label, &name, &mut cells_left)?;
-            check_parent_table(&sheet, &group, &main_name)?;
-            repeats.push((group, sheet));
+        for (group, name) in &wanted {
+            let sheet = read_sheet(&mut book, label, name, &mut cells_left)?;
+            // Where the mapping nests the group: the submissions' sheet, or its group's.
+            let nested_in = mapping
+                .repeats
+                .iter()
+                .find(|r| r.group == *group)
+                .and_then(|r| r.nested_in())
+                .and_then(|p| {
+                    wanted
+                        .iter()
+                        .find(|(g, _)| g == p)
+                        .map(|(g, s)| (g.as_str(), s.as_str()))
+                });
+            check_parent_table(&sheet, group, nested_in, &main_name)?;
+            repeats.push((group.clone(), sheet));
         }
         Ok(KoboWorkbook { main, repeats })
     }
@@ -364,10 +446,11 @@ impl KoboWorkbook {
         (self.main.len() + self.repeats.iter().map(|(_, s)| s.len()).sum::<usize>()) as u64
     }
 
-    /// Reads the export: the submissions, then each repeat group's rows joined to them, handing
-    /// every unit (one per row) to `sink`, which returns false to stop. Every sheet's header is
-    /// checked against the mapping first, so a group the mapping cannot read stops the import
-    /// before its first record.
+    /// Reads the export: the submissions, then each repeat group's rows joined to the rows they
+    /// belong to (a group after the one it is nested in), handing every unit (one per row) to
+    /// `sink`, which returns false to stop. Every sheet's header is checked against the mapping
+    /// first, so a group the mapping cannot read stops the import before its first record
+    /// ([`read_export`]).
     pub fn read(
         self,
         mapping: &Mapping,
@@ -377,46 +460,74 @@ impl KoboWorkbook {
         sink: &mut dyn FnMut(Unit) -> bool,
     ) -> Result<(), Vec<ImportError>> {
         let KoboWorkbook { main, repeats } = self;
-        let header_only =
-            Rows::from_source(main.header_only(), Join::Kobo, mapping, targets, today, now)?
-                .into_parents();
-        for (group, sheet) in &repeats {
-            RepeatRows::from_source(
-                sheet.header_only(),
-                mapping,
-                group,
-                &header_only,
-                targets,
-                today,
-                now,
-            )?;
-        }
-        // Repeat rows after their submissions, so a member's records never precede what they
-        // refer to.
-        let mut rows = Rows::from_source(main, Join::Kobo, mapping, targets, today, now)?;
-        for unit in rows.by_ref() {
-            if !sink(unit) {
-                return Ok(());
-            }
-        }
-        let parents = rows.into_parents();
-        for (group, sheet) in repeats {
-            let rows =
-                RepeatRows::from_source(sheet, mapping, &group, &parents, targets, today, now)?;
-            for unit in rows {
-                if !sink(unit) {
-                    return Ok(());
-                }
-            }
-        }
-        Ok(())
+        let mut tables = BookTables {
+            at: main.at.clone(),
+            main: Some(main),
+            repeats: repeats.into_iter().map(|(g, s)| (g, Some(s))).collect(),
+        };
+        read_export(&mut tables, mapping, targets, today, now, sink)
     }
 }
 
-/// Refuses a group's sheet whose rows belong to anything but the submissions' sheet: a nested
-/// repeat's rows name another repeat's sheet in `_parent_table_name`, and their
-/// `_parent_index` counts that sheet's rows, not the submissions'.
-fn check_parent_table(sheet: &Sheet, group: &str, main: &str) -> Result<(), ImportError> {
+/// The sheets read, as [`read_export`] asks for them: a sheet's header alone for the check,
+/// then the sheet itself (its rows handed over once).
+struct BookTables {
+    at: Location,
+    main: Option<Sheet>,
+    repeats: Vec<(String, Option<Sheet>)>,
+}
+
+/// A sheet for `pass`, or the reader's own mistake (a sheet asked for twice).
+fn sheet_for(
+    sheet: &mut Option<Sheet>,
+    pass: Pass,
+    at: &Location,
+) -> Result<Box<dyn RowSource + 'static>, Vec<ImportError>> {
+    let given = match pass {
+        Pass::Check => sheet.as_ref().map(Sheet::header_only),
+        Pass::Read => sheet.take(),
+    };
+    given
+        .map(|s| Box::new(s) as Box<dyn RowSource>)
+        .ok_or_else(|| vec![at.error("a sheet was read twice")])
+}
+
+impl Tables for BookTables {
+    fn join(&self) -> Join {
+        Join::Kobo
+    }
+
+    fn main(&mut self, pass: Pass) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>> {
+        sheet_for(&mut self.main, pass, &self.at)
+    }
+
+    fn group(
+        &mut self,
+        group: &str,
+        pass: Pass,
+    ) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>> {
+        match self.repeats.iter_mut().find(|(g, _)| g == group) {
+            Some((_, sheet)) => sheet_for(sheet, pass, &self.at),
+            None => Err(vec![self.at.error(format!(
+                "the workbook was not opened for the repeat group {}",
+                shown(group)
+            ))]),
+        }
+    }
+}
+
+/// Refuses a group's sheet whose rows belong elsewhere than the mapping nests the group
+/// (`nested_in`: the group and the sheet of the repeat it is nested in; none, the submissions'):
+/// formpack writes on each row the name of the section it belongs to (`_parent_table_name`:
+/// the form's title for a repeat of the submission, the enclosing repeat's name for a nested
+/// one; kobotoolbox/formpack `reporting/export.py`, `format_one_submission`), and its
+/// `_parent_index` counts that section's rows.
+fn check_parent_table(
+    sheet: &Sheet,
+    group: &str,
+    nested_in: Option<(&str, &str)>,
+    main: &str,
+) -> Result<(), ImportError> {
     let Some(col) = sheet.header.iter().position(|h| h == "_parent_table_name") else {
         return Err(sheet.at.row(1).column("_parent_table_name").error(
             "a repeat group's sheet needs this column (KoboToolbox writes _parent_table_name, _parent_index and _index on it)",
@@ -424,14 +535,90 @@ fn check_parent_table(sheet: &Sheet, group: &str, main: &str) -> Result<(), Impo
     };
     for row in sheet.rows.iter().flatten() {
         let parent = row.cells.get(col).map(|c| c.trim()).unwrap_or("");
-        if parent.is_empty() || parent == main || sheet_cut(parent) == main {
+        let belongs = match nested_in {
+            _ if parent.is_empty() => true,
+            None => is_sheet_of(main, parent),
+            Some((outer, outer_sheet)) => parent == outer || parent == outer_sheet,
+        };
+        if belongs {
             continue;
         }
-        return Err(sheet.at.row(row.row).column("_parent_table_name").error(format!(
-            "the mapping reads {} as a repeat group of the submissions, but in this export its rows belong to {} (a repeat inside another repeat); scaleup does not read nested repeats",
-            shown(group),
-            shown(parent)
-        )));
+        let found = (!is_sheet_of(main, parent)).then(|| plain_name(parent));
+        return Err(sheet
+            .at
+            .row(row.row)
+            .column("_parent_table_name")
+            .error(nesting_mismatch(
+                group,
+                nested_in.map(|(g, _)| g),
+                found,
+                "their _parent_table_name",
+            )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// formpack's own cases (kobotoolbox/formpack `tests/test_utils_string.py`,
+    /// `test_excel_compatible_worksheet_names`, and `unique_name_for_xls`'s docstring): the
+    /// sheet each section's name becomes, and the names that do not.
+    #[test]
+    fn sheets_are_named_as_formpack_names_them() {
+        for (section, sheet) in [
+            (
+                "123456789_123456789_123456789_12",
+                "123456789_123456789_12345678...",
+            ),
+            (
+                "[hi]: *nice*? ok \"/_o,o_\\\"",
+                "_hi__ _nice__ ok \"__o,o__\"",
+            ),
+            ("'both'", "_both_"),
+            ("'leading", "_leading"),
+            ("trailing'", "trailing_"),
+            ("'_'mixed'''", "__'mixed''_"),
+            (
+                "This string has more than 31 characters!",
+                "This string has more than 31...",
+            ),
+            (
+                "This string has more than 31 characters!",
+                "This string has more tha... (1)",
+            ),
+            (
+                "This string has more than 31 characters!",
+                "This string has more th... (12)",
+            ),
+            // The plain cut scaleup has always read.
+            (
+                "This string has more than 31 characters!",
+                "This string has more than 31 ch",
+            ),
+            ("members", "members"),
+        ] {
+            assert!(is_sheet_of(sheet, section), "{section} → {sheet}");
+        }
+        for (section, sheet) in [
+            ("members", "members_"),
+            ("members", "member"),
+            ("[hi]", "[hi]_"),
+            (
+                "This string has more than 31 characters!",
+                "This string has more tha... (0)",
+            ),
+            (
+                "This string has more than 31 characters!",
+                "This string has more than... (1)",
+            ),
+            (
+                "This string has more than 31 characters!",
+                "This string has",
+            ),
+        ] {
+            assert!(!is_sheet_of(sheet, section), "{section} ↛ {sheet}");
+        }
+    }
 }

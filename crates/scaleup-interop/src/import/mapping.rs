@@ -38,7 +38,7 @@ use scaleup_domain::date::Date;
 use scaleup_domain::record::{RecordKind, parse_payload};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
 /// Which system exported the file: decides the meta columns read by default.
@@ -94,28 +94,48 @@ pub struct Mapping {
     #[serde(default)]
     pub records: Vec<RecordTemplate>,
     /// Repeat groups: each read from its own CSV of an ODK Central export (joined to its
-    /// submission by `PARENT_KEY`) or its own sheet of KoboToolbox's XLSX export (joined by
-    /// `_parent_index`): see [`Join`], [`Parents`], [`RepeatRows`].
+    /// submission, or to the row of the group it is `nested_in`, by `PARENT_KEY`) or its own
+    /// sheet of KoboToolbox's XLSX export (joined by `_parent_index`): see [`Join`],
+    /// [`Parents`], [`RepeatRows`], [`read_export`].
     #[serde(default)]
     pub repeats: Vec<Repeat>,
 }
 
 /// One repeat group of an export. ODK Central writes a group's rows to a file of its own
-/// (`<form>-<group>.csv`) with `PARENT_KEY`, the `KEY` of the submission (or enclosing repeat)
-/// the row belongs to, and `KEY`, the row's own (`uuid:...​/<group>[n]`), which is the instance
+/// (`<form>-<group>.csv`, nested groups too) with `PARENT_KEY`, the `KEY` of the submission or
+/// of the enclosing repeat's row the row belongs to, and `KEY`, the row's own
+/// (`uuid:...​/<group>[n]`, `uuid:...​/<outer>[n]/<group>[m]` when nested), which is the instance
 /// key of the records it becomes. KoboToolbox's XLSX export writes them to a sheet named after
-/// the group, with `_parent_index` (the submission's `_index`) and `_index`. A repeat row's
+/// the group, with `_parent_table_name` and `_parent_index` (the `_index` of the row, on the
+/// submissions' sheet or the enclosing repeat's, they belong to) and `_index`. A repeat row's
 /// records read its own columns and the submission's `parent_columns` as `parent.<column>` (and
-/// the submission's time is each record's device time). See [`Join`].
+/// the submission's time is each record's device time), whatever the depth: a nested row's
+/// submission is found through the rows it is nested in. See [`Join`].
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Repeat {
     /// The group's name, as the export's file name and `--repeat GROUP=FILE` give it.
     pub group: String,
-    /// Columns of the main file kept for each submission, so its repeat rows can read them.
+    /// The `[[repeats]]` group this one is nested in (a repeat inside that repeat); none for a
+    /// repeat of the submission itself. Kept with where it stands in the mapping file, so a
+    /// reference the mapping cannot resolve is reported at its line.
+    #[serde(default)]
+    pub nested_in: Option<toml::Spanned<String>>,
+    /// Columns of the main file kept for each submission, so its repeat rows (and the rows
+    /// nested in them) can read them.
     #[serde(default)]
     pub parent_columns: Vec<String>,
+    /// The records each row becomes; none for a group read only because others are nested in
+    /// it.
+    #[serde(default)]
     pub records: Vec<RecordTemplate>,
+}
+
+impl Repeat {
+    /// The group this one is nested in, if any.
+    pub fn nested_in(&self) -> Option<&str> {
+        self.nested_in.as_ref().map(|p| p.get_ref().as_str())
+    }
 }
 
 /// One record each row may become.
@@ -295,8 +315,110 @@ impl Mapping {
             .max_by_key(|g| g.len())
     }
 
+    /// The repeat groups in the order their rows are read: a group after the group it is
+    /// nested in (so its rows' parents are known when they are joined), otherwise as the
+    /// mapping lists them.
+    pub fn repeats_in_order(&self) -> Vec<&Repeat> {
+        let depth = |r: &Repeat| {
+            let mut n = 0;
+            let mut at = r.nested_in();
+            // Bounded: a mapping read by `from_toml` has no circle, and one built by hand stops.
+            while let Some(p) = at
+                && n < self.repeats.len()
+            {
+                n += 1;
+                at = self
+                    .repeats
+                    .iter()
+                    .find(|r| r.group == p)
+                    .and_then(Repeat::nested_in);
+            }
+            n
+        };
+        let mut order: Vec<&Repeat> = self.repeats.iter().collect();
+        order.sort_by_key(|r| depth(r));
+        order
+    }
+
+    /// Whether another `[[repeats]]` group is nested in `group`.
+    fn frames(&self, group: &str) -> bool {
+        self.repeats.iter().any(|r| r.nested_in() == Some(group))
+    }
+
+    /// Checks the `[[repeats]]` entries against one another before any file is read: one entry
+    /// per group, each `nested_in` naming another entry's group, no circle of groups nested in
+    /// one another, and records in every group no other is nested in. The error names the
+    /// mapping file, the entry and (for `nested_in`) its line.
+    fn check_repeats(&self, file: &str, text: &str) -> Result<(), ImportError> {
+        let line = |span: std::ops::Range<usize>| {
+            text.as_bytes()[..span.start.min(text.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64
+                + 1
+        };
+        let entry = |n: usize, r: &Repeat| format!("mapping: repeats[{n}] (group {})", r.group);
+        for (n, r) in self.repeats.iter().enumerate() {
+            let at = Location::file(file);
+            if let Some(first) = self.repeats[..n].iter().position(|o| o.group == r.group) {
+                return Err(at.error(format!(
+                    "{}: repeats[{first}] reads this group already; give each group one [[repeats]] entry",
+                    entry(n, r)
+                )));
+            }
+            if let Some(spanned) = &r.nested_in {
+                let at = at.row(line(spanned.span()));
+                let parent = spanned.get_ref();
+                if *parent == r.group {
+                    return Err(
+                        at.error(format!("{}: nested_in names the group itself", entry(n, r)))
+                    );
+                }
+                if !self.repeats.iter().any(|o| o.group == *parent) {
+                    return Err(at.error(format!(
+                        "{}: nested_in = \"{parent}\" names no [[repeats]] group of the mapping (it has: {}); a repeat of the submission itself has no nested_in",
+                        entry(n, r),
+                        self.repeat_group_names()
+                    )));
+                }
+                // Up the chain of groups: it must end at a repeat of the submission.
+                let mut chain = vec![r.group.as_str()];
+                let mut up = Some(parent.as_str());
+                while let Some(g) = up {
+                    if chain.contains(&g) {
+                        chain.push(g);
+                        return Err(at.error(format!(
+                            "{}: its groups are nested in one another in a circle ({}); the chain of nested_in must end at a repeat of the submission",
+                            entry(n, r),
+                            chain.join(" → ")
+                        )));
+                    }
+                    chain.push(g);
+                    up = self
+                        .repeats
+                        .iter()
+                        .find(|o| o.group == g)
+                        .and_then(Repeat::nested_in);
+                }
+            }
+            if r.records.is_empty() && !self.frames(&r.group) {
+                return Err(at.error(format!(
+                    "{}: no [[repeats.records]], and no group is nested in it",
+                    entry(n, r)
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Parses a mapping file; the error names the line and key (never a value).
     pub fn from_toml(file: &str, text: &str) -> Result<Mapping, ImportError> {
+        let mapping: Mapping = Mapping::parse_toml(file, text)?;
+        mapping.check_repeats(file, text)?;
+        Ok(mapping)
+    }
+
+    fn parse_toml(file: &str, text: &str) -> Result<Mapping, ImportError> {
         toml::from_str(text).map_err(|e| {
             let msg = e
                 .message()
@@ -431,6 +553,13 @@ impl Mapping {
                         )));
                     }
                     parts.push(Part::Instance);
+                } else if name == "_parent_instance" {
+                    match header.iter().position(|h| h == PARENT_INSTANCE) {
+                        Some(i) => parts.push(Part::Column(i, name.to_string())),
+                        None => errors.push(at.error(format!(
+                            "mapping: {what} uses {{_parent_instance}}, which only the records of a [[repeats]] group have (the instance key of the submission or row their row belongs to)"
+                        ))),
+                    }
                 } else if let Some(i) = col(name, errors, what) {
                     parts.push(Part::Column(i, name.to_string()));
                 }
@@ -895,18 +1024,20 @@ fn cell(row: &Row, i: usize) -> &str {
     row.cells.get(i).map(String::as_str).unwrap_or("")
 }
 
-/// How an export ties a repeat group's rows to their submissions: the two exports scaleup reads
-/// differ only in the columns that carry the keys, so one joining reader serves both.
+/// How an export ties a repeat group's rows to the rows they belong to: the two exports scaleup
+/// reads differ only in the columns that carry the keys, so one joining reader serves both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Join {
     /// ODK Central's CSVs: the submission's `KEY` (else `meta-instanceID`); a repeat row's
-    /// `PARENT_KEY` names it, and the row's own `KEY` is its instance key.
+    /// `PARENT_KEY` names the submission's `KEY`, or the `KEY` of the enclosing repeat's row
+    /// when the group is nested, and the row's own `KEY` is its instance key.
     Central,
-    /// KoboToolbox's XLSX export: the submission's `_index` (its row number on the first sheet);
-    /// a repeat row's `_parent_index` names it. A row's `_index` counts only within its sheet, so
-    /// its instance key is the submission's `_uuid`, the group and that `_index`
-    /// (`<_uuid>/<group>[<_index>]`, as Central writes its `KEY`s): stable across re-exports of
-    /// the same submissions.
+    /// KoboToolbox's XLSX export: a row's `_index` (its row number on its sheet); a repeat row's
+    /// `_parent_index` names the `_index` of the row it belongs to, on the submissions' sheet or
+    /// the enclosing repeat's. A row's `_index` counts only within its sheet, so its instance key
+    /// is its submission's `_uuid`, the group and that `_index` (`<_uuid>/<group>[<_index>]`, as
+    /// Central writes its `KEY`s; the same form at any depth, the `_uuid` found through the rows
+    /// it is nested in): stable across re-exports of the same submissions.
     Kobo,
 }
 
@@ -927,7 +1058,7 @@ impl Join {
         }
     }
 
-    /// The repeat row's column naming its submission.
+    /// The repeat row's column naming the row it belongs to.
     fn parent_key(self) -> &'static str {
         match self {
             Join::Central => "PARENT_KEY",
@@ -961,6 +1092,45 @@ const KOBO_UUID: &str = "_uuid";
 /// `#` cannot begin an XML name, so no column of a Kobo export is called this.
 const KOBO_ROW_INSTANCE: &str = "#instance";
 
+/// The column a repeat row's `{_parent_instance}` is computed into: the instance key of the row
+/// it belongs to (the submission's, or the enclosing repeat row's). `#` cannot begin an XML
+/// name, so no column of an export is called this.
+const PARENT_INSTANCE: &str = "#parent_instance";
+
+/// A name read from an export (a repeat group in a Central key, a Kobo `_parent_table_name`)
+/// as a report may show it: only when it is a plain name (letters, digits, `_-.:`), as the
+/// names of XForm elements are; anything else is not echoed.
+pub(crate) fn plain_name(name: &str) -> Option<&str> {
+    let plain = !name.is_empty()
+        && name.chars().count() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
+    plain.then_some(name)
+}
+
+/// The repeat group a Central `PARENT_KEY` names: Central writes the `KEY` of the enclosing
+/// repeat's row (`<instance id>/.../<group>[n]`, its last step the group and the row's number)
+/// for a nested group's rows, the bare instance id for a repeat of the submission
+/// (getodk/central-backend `lib/data/briefcase.js`, `keyForStacks` and `repeatContextSlicer`;
+/// its test `test/unit/data/briefcase.js`, "should handle nested repeats, with
+/// PARENT_KEY/KEY"). `None`: the submission.
+fn central_parent_group(parent_key: &str) -> Option<&str> {
+    let (_, last) = parent_key.trim().rsplit_once('/')?;
+    let inner = last.strip_suffix(']')?;
+    let (name, n) = inner.rsplit_once('[')?;
+    (!name.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some(name)
+}
+
+/// A group's name as Central's keys write it: the file name Central gives two repeats of one
+/// name ends `~1`, `~2` (in the form's order), which its keys do not carry.
+fn central_key_name(group: &str) -> &str {
+    match group.rsplit_once('~') {
+        Some((name, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => group,
+    }
+}
+
 /// A tabular export read row by row through a mapping: an iterator of [`Unit`]s, one per data
 /// row (a row the reader refuses is a unit with its error). The rows come from a CSV
 /// ([`Rows::new`]) or from any [`RowSource`] ([`Rows::from_source`]: a workbook's sheet).
@@ -973,16 +1143,24 @@ pub struct Rows<S: RowSource> {
     parents: Option<(usize, Vec<usize>, Parents)>,
 }
 
-/// What the repeat rows of an export read of their submissions: by submission key (Central's
-/// `KEY`, Kobo's `_index`), the cells of the mapping's `parent_columns` (and the submission's
-/// time; Kobo's `_uuid`). Memory holds one key and these cells per submission, not the
-/// submissions.
+/// What the repeat rows of an export read of the rows they belong to, whatever their depth:
+/// for each accepted submission, by its key (Central's `KEY`, Kobo's `_index`), the cells of the
+/// mapping's `parent_columns` (and the submission's time; Kobo's `_uuid`); for each accepted row
+/// of a group others are nested in, by its key (Central's `KEY`, Kobo's `_index`), the
+/// submission it belongs to. Memory holds one key and these cells per submission and one key
+/// per row of such a group, not the rows.
 #[derive(Clone, Debug)]
 pub struct Parents {
     join: Join,
     /// `parent.<column>` for each kept column, in order.
     names: Vec<String>,
-    cells: std::collections::HashMap<String, Vec<String>>,
+    /// Submission key → its place in `kept`.
+    submissions: HashMap<String, usize>,
+    /// The kept cells of each submission.
+    kept: Vec<Vec<String>>,
+    /// For each group others are nested in (entered when its rows are about to be read): its
+    /// accepted rows' keys → their submission's place in `kept`.
+    rows: HashMap<String, HashMap<String, usize>>,
 }
 
 impl Default for Parents {
@@ -990,7 +1168,9 @@ impl Default for Parents {
         Parents {
             join: Join::Central,
             names: Vec::new(),
-            cells: Default::default(),
+            submissions: HashMap::new(),
+            kept: Vec::new(),
+            rows: HashMap::new(),
         }
     }
 }
@@ -998,11 +1178,16 @@ impl Default for Parents {
 impl Parents {
     /// Submissions kept.
     pub fn len(&self) -> usize {
-        self.cells.len()
+        self.submissions.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
+        self.submissions.is_empty()
+    }
+
+    /// Rows of `group` kept for the groups nested in it.
+    pub fn rows_of(&self, group: &str) -> usize {
+        self.rows.get(group).map_or(0, HashMap::len)
     }
 
     /// The position of `parent.<column>` among the kept cells.
@@ -1010,6 +1195,17 @@ impl Parents {
         self.names
             .iter()
             .position(|n| n.strip_prefix("parent.") == Some(column))
+    }
+
+    /// Keeps an accepted submission's cells under its key (a key seen again replaces them).
+    fn keep_submission(&mut self, key: &str, cells: Vec<String>) {
+        match self.submissions.get(key) {
+            Some(&at) => self.kept[at] = cells,
+            None => {
+                self.submissions.insert(key.to_string(), self.kept.len());
+                self.kept.push(cells);
+            }
+        }
     }
 }
 
@@ -1112,7 +1308,7 @@ impl<S: RowSource> Rows<S> {
         let parents = Parents {
             join,
             names: wanted.iter().map(|c| format!("parent.{c}")).collect(),
-            cells: Default::default(),
+            ..Parents::default()
         };
         Ok((key, indices, parents))
     }
@@ -1142,7 +1338,7 @@ impl<S: RowSource> Iterator for Rows<S> {
                     let k = cell(&row, *key).trim();
                     if !k.is_empty() {
                         let kept = indices.iter().map(|i| cell(&row, *i).to_string()).collect();
-                        parents.cells.insert(k.to_string(), kept);
+                        parents.keep_submission(k, kept);
                     }
                 }
                 unit
@@ -1155,17 +1351,26 @@ impl<S: RowSource> Iterator for Rows<S> {
     }
 }
 
-/// The rows of one repeat group (a CSV of Central's, a sheet of Kobo's), each joined to its
+/// The rows of one repeat group (a CSV of Central's, a sheet of Kobo's), each joined to the row
+/// it belongs to (a submission, or a row of the group it is nested in) and through it to its
 /// submission (see [`Repeat`], [`Join`]): its records, or why the row cannot be imported (a
-/// parent key no submission of the main file has is named by its row and column).
+/// parent key no accepted row has is named by its row and column). The rows of a group others
+/// are nested in are kept by key in [`Parents`] as they are accepted, for those groups' rows.
 pub struct RepeatRows<'p, S: RowSource> {
     table: S,
     compiled: Compiled,
-    parents: &'p Parents,
+    parents: &'p mut Parents,
     parent_key: usize,
-    /// Kobo: the row's `_index` and the group, for its instance key.
+    /// The row's own key (`KEY`, `_index`): Kobo's instance key, and the key the rows nested in
+    /// this group name.
     row_key: usize,
     group: String,
+    /// The group these rows belong to the rows of; `None`: the submissions'.
+    nested_in: Option<String>,
+    /// Whether another group is nested in this one, so its accepted rows' keys are kept.
+    frames: bool,
+    /// The first row, read ahead when the reader was made (see [`RepeatRows::from_source`]).
+    first: Option<Result<Row, ImportError>>,
     today: Date,
     now: String,
 }
@@ -1179,7 +1384,7 @@ impl<'p, R: Read> RepeatRows<'p, Table<R>> {
         input: R,
         mapping: &Mapping,
         group: &str,
-        parents: &'p Parents,
+        parents: &'p mut Parents,
         targets: &Targets,
         today: Date,
         now: &str,
@@ -1197,12 +1402,16 @@ impl<'p, R: Read> RepeatRows<'p, Table<R>> {
 
 impl<'p, S: RowSource> RepeatRows<'p, S> {
     /// Checks the group's records against its rows' header and the kept columns of the
-    /// submissions; the rows are joined as `parents` were kept ([`Join`]).
+    /// submissions; the rows are joined as `parents` were kept ([`Join`]). A group nested in
+    /// another is read after it (its rows are joined to that group's accepted rows:
+    /// [`Mapping::repeats_in_order`]). For Central's CSVs the first row is read ahead: its
+    /// `PARENT_KEY` says whose rows these are (a submission's, or a row of which repeat), and a
+    /// group the mapping nests otherwise is refused before any of its rows is read.
     pub fn from_source(
-        table: S,
+        mut table: S,
         mapping: &Mapping,
         group: &str,
-        parents: &'p Parents,
+        parents: &'p mut Parents,
         targets: &Targets,
         today: Date,
         now: &str,
@@ -1215,6 +1424,16 @@ impl<'p, S: RowSource> RepeatRows<'p, S> {
                 mapping.repeat_group_names()
             ))]);
         };
+        let nested_in = repeat.nested_in().map(str::to_string);
+        if let Some(p) = &nested_in
+            && !parents.rows.contains_key(p)
+        {
+            // The readers' order, not the file's: every caller reads the groups in
+            // `repeats_in_order`.
+            return Err(vec![base.error(format!(
+                "the rows of {p}, which {group} is nested in, must be read before {group}'s"
+            ))]);
+        }
         let join = parents.join;
         let header = table.header();
         let mut errors = Vec::new();
@@ -1240,6 +1459,7 @@ impl<'p, S: RowSource> RepeatRows<'p, S> {
                 KOBO_ROW_INSTANCE.to_string()
             }
         };
+        joined.push(PARENT_INSTANCE.into());
         let time = format!("parent.{}", join.submission_time());
         let sub = Mapping {
             source: mapping.source,
@@ -1251,9 +1471,37 @@ impl<'p, S: RowSource> RepeatRows<'p, S> {
             },
             users: mapping.users.clone(),
             records: repeat.records.clone(),
-            repeats: Vec::new(),
+            // The groups nested in this one: a group that only frames them has no records.
+            repeats: mapping
+                .repeats
+                .iter()
+                .filter(|r| r.nested_in() == Some(group))
+                .cloned()
+                .collect(),
         };
         let compiled = sub.compile_at(&base, &joined, targets)?;
+        let first = table.next_row();
+        if join == Join::Central
+            && let Some(Ok(row)) = &first
+        {
+            let key = cell(row, parent_key);
+            if !key.trim().is_empty() {
+                let found = central_parent_group(key);
+                if found != nested_in.as_deref().map(central_key_name) {
+                    let here = base.row(row.row).column(join.parent_key());
+                    return Err(vec![here.error(nesting_mismatch(
+                        group,
+                        nested_in.as_deref(),
+                        found.map(plain_name),
+                        "their PARENT_KEY",
+                    ))]);
+                }
+            }
+        }
+        let frames = mapping.frames(group);
+        if frames {
+            parents.rows.entry(group.to_string()).or_default();
+        }
         Ok(RepeatRows {
             table,
             compiled,
@@ -1261,29 +1509,43 @@ impl<'p, S: RowSource> RepeatRows<'p, S> {
             parent_key,
             row_key,
             group: group.to_string(),
+            nested_in,
+            frames,
+            first,
             today,
             now: now.to_string(),
         })
     }
 
-    /// The row joined to its submission's kept cells (and, for Kobo, its instance key), or why
-    /// it cannot be.
-    fn join(&self, row: &mut Row) -> Result<(), ImportError> {
+    /// The row joined to its submission's kept cells (and, for Kobo, its instance key; its
+    /// parent's instance key), or why it cannot be: the submission the row belongs to, found
+    /// through the row of the group it is nested in when it is.
+    fn join(&self, row: &mut Row) -> Result<usize, ImportError> {
         let join = self.parents.join;
         let at = self.table.location().row(row.row);
         let key = cell(row, self.parent_key).trim();
-        let Some(kept) = self.parents.cells.get(key) else {
-            return Err(at.column(join.parent_key()).error(match join {
-                Join::Central => {
-                    "no submission of the main file has this key (a row of another export, or of a submission refused whole)"
-                }
-                Join::Kobo => {
-                    "no submission on the first sheet has this _index (a row of another export, or of a submission refused whole)"
-                }
-            }));
+        let slot = match &self.nested_in {
+            None => self.parents.submissions.get(key),
+            Some(p) => self.parents.rows.get(p).and_then(|rows| rows.get(key)),
         };
-        let instance = match join {
-            Join::Central => None,
+        let Some(&slot) = slot else {
+            let missing = match (join, &self.nested_in) {
+                (Join::Central, None) => "no submission of the main file has this key (a row of another export, or of a submission refused whole)".to_string(),
+                (Join::Kobo, None) => "no submission on the first sheet has this _index (a row of another export, or of a submission refused whole)".to_string(),
+                (Join::Central, Some(p)) => format!(
+                    "no row of {p} (the repeat group {} is nested in) has this key (a row of another export, or of a row of {p} refused whole)",
+                    self.group
+                ),
+                (Join::Kobo, Some(p)) => format!(
+                    "no row of {p} (the repeat group {} is nested in) has this _index on its sheet (a row of another export, or of a row of {p} refused whole)",
+                    self.group
+                ),
+            };
+            return Err(at.column(join.parent_key()).error(missing));
+        };
+        let kept = &self.parents.kept[slot];
+        let (instance, parent_instance) = match join {
+            Join::Central => (None, key.to_string()),
             Join::Kobo => {
                 let index = cell(row, self.row_key).trim();
                 if index.is_empty() {
@@ -1302,31 +1564,163 @@ impl<'p, S: RowSource> RepeatRows<'p, S> {
                         "the submission this row belongs to has an empty _uuid, and it is part of the row's instance key",
                     ));
                 }
-                Some(format!("{uuid}/{}[{index}]", self.group))
+                // The enclosing row's instance key, as that row's own records have it.
+                let parent = match &self.nested_in {
+                    None => uuid.to_string(),
+                    Some(p) => format!("{uuid}/{p}[{key}]"),
+                };
+                (Some(format!("{uuid}/{}[{index}]", self.group)), parent)
             }
         };
         row.cells.extend(kept.iter().cloned());
         row.cells.extend(instance);
-        Ok(())
+        row.cells.push(parent_instance);
+        Ok(slot)
     }
+}
+
+/// Why a group's rows cannot be read as the mapping nests it: they belong to the submissions or
+/// to a row of another group (`found`: `None` the submissions, `Some(None)` a group whose name
+/// is not shown), read from `whence`.
+pub(crate) fn nesting_mismatch(
+    group: &str,
+    declared: Option<&str>,
+    found: Option<Option<&str>>,
+    whence: &str,
+) -> String {
+    let declared_text = match declared {
+        None => format!("the mapping reads {group} as a repeat group of the submissions"),
+        Some(p) => format!("the mapping reads {group} as nested in {p}"),
+    };
+    let found_text = match found {
+        None => "to a submission".to_string(),
+        Some(Some(q)) => format!("to a row of the repeat group {q}"),
+        Some(None) => "to a row of another repeat group".to_string(),
+    };
+    let fix = match found {
+        None => format!("remove nested_in from the [[repeats]] entry of {group}"),
+        Some(Some(q)) => format!("set nested_in = \"{q}\" in the [[repeats]] entry of {group}"),
+        Some(None) => format!("set nested_in in the [[repeats]] entry of {group}"),
+    };
+    format!("{declared_text}, but in this export its rows belong {found_text} ({whence}): {fix}")
 }
 
 impl<S: RowSource> Iterator for RepeatRows<'_, S> {
     type Item = Unit;
 
     fn next(&mut self) -> Option<Unit> {
-        Some(match self.table.next_row()? {
-            Ok(mut row) => match self.join(&mut row) {
-                Ok(()) => self.compiled.apply(&row, self.today, &self.now),
-                Err(e) => Unit {
-                    location: e.location.clone(),
-                    outcome: Err(vec![e]),
-                },
-            },
+        let next = match self.first.take() {
+            Some(first) => first,
+            None => self.table.next_row()?,
+        };
+        Some(match next {
+            Ok(mut row) => {
+                let own = cell(&row, self.row_key).trim().to_string();
+                match self.join(&mut row) {
+                    Ok(slot) => {
+                        let unit = self.compiled.apply(&row, self.today, &self.now);
+                        // Only a row whose records were all accepted has rows nested in it: the
+                        // rows of one refused whole are refused with it, as a submission's are.
+                        if self.frames
+                            && unit.outcome.is_ok()
+                            && !own.is_empty()
+                            && let Some(rows) = self.parents.rows.get_mut(&self.group)
+                        {
+                            rows.insert(own, slot);
+                        }
+                        unit
+                    }
+                    Err(e) => Unit {
+                        location: e.location.clone(),
+                        outcome: Err(vec![e]),
+                    },
+                }
+            }
             Err(e) => Unit {
                 location: e.location.clone(),
                 outcome: Err(vec![e]),
             },
         })
     }
+}
+
+/// Which reading of a table [`read_export`] asks an export for: the check of its header (and,
+/// for a repeat group, its first row) before any record goes out, or its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    Check,
+    Read,
+}
+
+/// The tables of one export, opened as often as [`read_export`] asks: the submissions' and
+/// each of the mapping's repeat groups'. ODK Central's CSVs (given one by one or in its export
+/// zip) and KoboToolbox's workbook each implement it.
+pub trait Tables {
+    /// How the groups' rows are joined to the rows they belong to.
+    fn join(&self) -> Join;
+    /// The submissions' rows, from the start.
+    fn main(&mut self, pass: Pass) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>>;
+    /// The rows of one of the mapping's repeat groups, from the start.
+    fn group(
+        &mut self,
+        group: &str,
+        pass: Pass,
+    ) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>>;
+}
+
+/// Reads an export through a mapping, handing every unit (one per row) to `sink`, which returns
+/// false to stop. Every table's header is checked against the mapping first (and each group's
+/// first row against where the mapping nests it), so a table the mapping cannot read stops the
+/// import before its first record. Then the submissions, then each repeat group after the
+/// group it is nested in ([`Mapping::repeats_in_order`]), so a record never precedes what it
+/// refers to; what is held between tables is [`Parents`].
+pub fn read_export(
+    tables: &mut dyn Tables,
+    mapping: &Mapping,
+    targets: &Targets,
+    today: Date,
+    now: &str,
+    sink: &mut dyn FnMut(Unit) -> bool,
+) -> Result<(), Vec<ImportError>> {
+    let join = tables.join();
+    let order = mapping.repeats_in_order();
+    // The headers: the main table's gives the columns the groups read of their submissions
+    // (no row is read, so no submission is kept yet).
+    let mut header_only = {
+        let main = tables.main(Pass::Check)?;
+        Rows::from_source(main, join, mapping, targets, today, now)?.into_parents()
+    };
+    for r in &order {
+        let rows = tables.group(&r.group, Pass::Check)?;
+        RepeatRows::from_source(
+            rows,
+            mapping,
+            &r.group,
+            &mut header_only,
+            targets,
+            today,
+            now,
+        )?;
+    }
+    let mut parents = {
+        let main = tables.main(Pass::Read)?;
+        let mut rows = Rows::from_source(main, join, mapping, targets, today, now)?;
+        for unit in rows.by_ref() {
+            if !sink(unit) {
+                return Ok(());
+            }
+        }
+        rows.into_parents()
+    };
+    for r in &order {
+        let source = tables.group(&r.group, Pass::Read)?;
+        let rows =
+            RepeatRows::from_source(source, mapping, &r.group, &mut parents, targets, today, now)?;
+        for unit in rows {
+            if !sink(unit) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
 }

@@ -9,15 +9,17 @@
 //! - [`redcap`]: a REDCap data dictionary (18-column CSV) → forms, and the flat record export's
 //!   header conventions (`record_id`, events, repeat instances, `field___code` checkboxes).
 //! - [`mapping`]: the mapping file (TOML) that turns rows of a tabular export (ODK Central,
-//!   KoboToolbox, REDCap) into records, and [`mapping::Rows`], the streaming reader that
-//!   applies it one row at a time.
+//!   KoboToolbox, REDCap) into records, [`mapping::Rows`], the streaming reader that applies it
+//!   one row at a time, [`mapping::RepeatRows`], which joins a repeat group's rows (nested ones
+//!   through the rows they are nested in) to their submissions, and [`mapping::read_export`],
+//!   the one order in which an export's tables are read.
 //! - [`central`]: ODK Central's "all submissions" export zip read as it is downloaded: the
-//!   submissions' CSV and each repeat group's found by name, measured, then streamed entry by
-//!   entry through [`mapping::Rows`] and [`mapping::RepeatRows`].
+//!   submissions' CSV and each repeat group's (nested ones too) found by name, measured, then
+//!   streamed entry by entry through [`mapping::read_export`].
 //! - [`kobo`]: KoboToolbox's XLSX export, the only one of its exports that holds repeat groups:
 //!   measured (a workbook is read whole, so one too large is refused), the submissions' sheet and
-//!   each repeat group's read cell by cell into text rows, then through [`mapping::Rows`] and
-//!   [`mapping::RepeatRows`] joined by `_parent_index` ([`mapping::Join::Kobo`]).
+//!   each repeat group's read cell by cell into text rows, then through
+//!   [`mapping::read_export`] joined by `_parent_index` ([`mapping::Join::Kobo`]).
 //! - [`table`]: the CSV reader under every tabular import: UTF-8 only, bounded lines and cells,
 //!   rows of the wrong width reported, never guessed; [`table::RowSource`], what the mapping's
 //!   readers take (a CSV, or a workbook's sheet).

@@ -260,6 +260,21 @@ impl<R: Read> RowSource for Table<R> {
     }
 }
 
+/// A boxed source, as an export hands out its tables ([`super::mapping::Tables`]).
+impl<T: RowSource + ?Sized> RowSource for Box<T> {
+    fn location(&self) -> Location {
+        (**self).location()
+    }
+
+    fn header(&self) -> &[String] {
+        (**self).header()
+    }
+
+    fn next_row(&mut self) -> Option<Result<Row, ImportError>> {
+        (**self).next_row()
+    }
+}
+
 /// The delimiter of the header line: `,` unless the line (outside quotes) has more `;` or tabs,
 /// as KoboToolbox's CSV exports (`;`) and spreadsheets' "text" exports (tab) write.
 fn sniff_delimiter(head: &[u8]) -> u8 {

@@ -19,8 +19,9 @@ use scaleup_domain::instrument::{LicenceStatus, Method};
 use scaleup_interop::import::central::{self, CentralZip};
 use scaleup_interop::import::form::{Form, InstrumentOptions};
 use scaleup_interop::import::kobo::{self, KoboWorkbook};
-use scaleup_interop::import::mapping::{Mapping, RepeatRows, Rows, Source};
-use scaleup_interop::import::{ImportError, Targets, Unit, dhis2, redcap, xlsform};
+use scaleup_interop::import::mapping::{Join, Mapping, Pass, Source, Tables, read_export};
+use scaleup_interop::import::table::{RowSource, Table};
+use scaleup_interop::import::{ImportError, Location, Targets, Unit, dhis2, redcap, xlsform};
 use scaleup_storage::{Actor, Store};
 use scaleup_web::imports::{DEFAULT_BATCH, DEFAULT_MAX_UPLOAD, Importer, Summary, resolve_targets};
 use std::io::Read;
@@ -464,6 +465,9 @@ fn tabular(a: RecordArgs, sources: &[&str]) -> anyhow::Result<()> {
                 mapping.repeat_group_names()
             );
         }
+        if repeats.iter().any(|(g, _)| g == group) {
+            bail!("--repeat: the group {group} is given twice: give each group its one CSV");
+        }
         repeats.push((group.to_string(), PathBuf::from(path)));
     }
     if let Some(group) = mapping.repeat_without_file(|g| repeats.iter().any(|(r, _)| r == g)) {
@@ -472,58 +476,75 @@ fn tabular(a: RecordArgs, sources: &[&str]) -> anyhow::Result<()> {
             a.push.mapping.display(),
         );
     }
-    let today = today(&a.push.today)?;
-    let usernames: Vec<String> = mapping.users.values().cloned().collect();
-    let device = mapping.source.as_str().to_string();
-    let file =
-        std::fs::File::open(&a.file).with_context(|| format!("opening {}", a.file.display()))?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    block_on(async move {
-        let (store, actor, targets) = prepare(&a.push, &usernames).await?;
-        let bar = crate::progress::bar(len, "bytes");
-        let input = Counting {
+    let len = std::fs::metadata(&a.file)
+        .with_context(|| format!("opening {}", a.file.display()))?
+        .len();
+    // The main file's bytes are the progress; a group is read after the group it is nested in
+    // (`read_export`), whatever the order of --repeat.
+    push_from_reader(
+        &a.push,
+        &mapping,
+        len,
+        "bytes",
+        |targets, today, now, bar, sink| {
+            let mut files = CsvFiles {
+                main: (label.clone(), a.file.clone()),
+                repeats: repeats
+                    .iter()
+                    .map(|(g, path)| (g.clone(), file_label(path), path.clone()))
+                    .collect(),
+                bar,
+            };
+            read_export(&mut files, &mapping, targets, today, now, sink)
+        },
+    )
+}
+
+/// The CSVs of `import odk` given one by one (the main file and `--repeat GROUP=FILE`), each
+/// opened again for each reading `read_export` asks for.
+struct CsvFiles<'b> {
+    main: (String, PathBuf),
+    /// Group, the name reports give its file, its path.
+    repeats: Vec<(String, String, PathBuf)>,
+    bar: &'b indicatif::ProgressBar,
+}
+
+/// A CSV opened as a table, or why not (named as the file).
+fn csv_table(
+    label: &str,
+    path: &Path,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<Box<dyn RowSource + 'static>, Vec<ImportError>> {
+    let file = std::fs::File::open(path)
+        .map_err(|_| vec![Location::file(label).error("the file could not be opened")])?;
+    let input: Box<dyn Read> = match bar {
+        Some(bar) => Box::new(Counting {
             inner: file,
             bar: bar.clone(),
-        };
-        let now = now_rfc3339();
-        let mut rows =
-            Rows::new(&label, input, &mapping, &targets, today, &now).map_err(|e| report(&e))?;
-        let mut importer = Importer::new(&store, actor, &device, a.push.batch, a.push.dry_run);
-        for unit in rows.by_ref() {
-            importer.unit(unit).await?;
-            print_problems(&mut importer);
+        }),
+        None => Box::new(file),
+    };
+    Ok(Box::new(Table::new(label, input).map_err(|e| vec![e])?))
+}
+
+impl Tables for CsvFiles<'_> {
+    fn join(&self) -> Join {
+        Join::Central
+    }
+
+    fn main(&mut self, pass: Pass) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>> {
+        let bar = (pass == Pass::Read).then_some(self.bar);
+        csv_table(&self.main.0, &self.main.1, bar)
+    }
+
+    fn group(&mut self, group: &str, _: Pass) -> Result<Box<dyn RowSource + '_>, Vec<ImportError>> {
+        match self.repeats.iter().find(|(g, _, _)| g == group) {
+            Some((_, label, path)) => csv_table(label, path, None),
+            None => Err(vec![Location::file(&self.main.0).error(format!(
+                "the repeat group {group} has no CSV (--repeat {group}=FILE)"
+            ))]),
         }
-        // Repeat groups after their submissions, so a member's client never precedes what it
-        // refers to; the submissions' kept columns are all that is held.
-        let parents = rows.into_parents();
-        for (group, path) in &repeats {
-            let file =
-                std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-            let group_rows = RepeatRows::new(
-                &file_label(path),
-                file,
-                &mapping,
-                group,
-                &parents,
-                &targets,
-                today,
-                &now,
-            )
-            .map_err(|e| report(&e))?;
-            for unit in group_rows {
-                importer.unit(unit).await?;
-                print_problems(&mut importer);
-            }
-        }
-        let (summary, rest, total) = importer.finish().await?;
-        bar.finish_and_clear();
-        for line in rest {
-            eprintln!("{line}");
-        }
-        print_summary(&summary, total, a.push.format, a.push.dry_run)?;
-        store.close().await;
-        Ok(())
-    })
+    }
 }
 
 /// Whether a file begins as a zip does (its bytes decide, not its name).
