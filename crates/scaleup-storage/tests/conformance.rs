@@ -808,9 +808,9 @@ const DISTRIBUTED_BY_HUB: &[&str] = &[
 /// unique indexes the shared upserts name as conflict targets exist.
 async fn hub_tables_are_keyed_for_distribution_by_hub(store: Store, f: Fixture, _db: Reopen) {
     // With hub_id in the key, what keeps a device-chosen record id from being taken by a second
-    // hub once `records_single_node_id` is dropped is the push's lookup before it inserts: the
-    // other hub's counsellor sending a new client under an existing id is refused, and the id
-    // stays one row.
+    // hub once `records_single_node_id` is dropped is the push: its lock on the id and its lookup
+    // before it inserts. The other hub's counsellor sending a new client under an existing id
+    // is refused, and the id stays one row.
     let theirs = register_foreign_client(&store, &f).await;
     let a = actor(&store, &f.counsellor).await;
     let acks = store
