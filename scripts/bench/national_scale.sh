@@ -21,6 +21,7 @@
 #   SCALEUP_BENCH_DELAY_US=500   proxy delay each way; SCALEUP_BENCH_PROXY=0 skips the proxy runs
 #   SCALEUP_BENCH_SERVER_CPU=0.25 cores per server in the capped runs; 0 skips them
 #   SCALEUP_BENCH_INGEST=1       0 skips the ingest cells
+#   SCALEUP_BENCH_DB_CONNECTIONS each server's --db-connections (unset: the server's default, 8)
 #   SCALEUP_BENCH_CPU_PRIORITY=0 1 runs the bench and PostgreSQL in a cgroup with a large CPU
 #                                share, so other work on a shared machine (builds) yields to
 #                                them; needs root and cgroup v1's cpu controller

@@ -69,6 +69,9 @@ struct Config {
     server_cpu: f64,
     /// Whether to run ingest (one device against eight) as well as the read cells.
     ingest: bool,
+    /// Each server's pool of database connections (`--db-connections`; the server's default, 8,
+    /// when 0).
+    db_connections: u32,
     keep_db: bool,
 }
 
@@ -108,6 +111,7 @@ impl Config {
             proxy: var("SCALEUP_BENCH_PROXY", 1)? != 0,
             server_cpu: var("SCALEUP_BENCH_SERVER_CPU", 0.25)?,
             ingest: var("SCALEUP_BENCH_INGEST", 1)? != 0,
+            db_connections: var("SCALEUP_BENCH_DB_CONNECTIONS", 0)?,
             keep_db: var("SCALEUP_BENCH_KEEP_DB", 0)? != 0,
         };
         if config.servers.contains(&0) || config.ingest_servers == 0 {
@@ -137,7 +141,7 @@ fn main() -> anyhow::Result<()> {
     println!("- date: {}", sh("date -u '+%Y-%m-%d %H:%M UTC'"));
     println!("- uptime at start: {}", sh("uptime"));
     println!(
-        "- settings: {} demo clients, {} readers, {} pushing devices, batches of {}, {} s warm-up + {} s per cell, servers {:?}, ingest on {} servers, proxy delay {} µs each way",
+        "- settings: {} demo clients, {} readers, {} pushing devices, batches of {}, {} s warm-up + {} s per cell, servers {:?}, ingest on {} servers, proxy delay {} µs each way, {} database connections per server",
         config.clients,
         config.readers,
         config.pushers,
@@ -146,7 +150,12 @@ fn main() -> anyhow::Result<()> {
         config.seconds,
         config.servers,
         config.ingest_servers,
-        config.delay.as_micros()
+        config.delay.as_micros(),
+        if config.db_connections > 0 {
+            config.db_connections.to_string()
+        } else {
+            "8 (the default)".to_string()
+        }
     );
 
     // A fresh database, dropped at the end (by the guard, also after a failure). Its name is
@@ -171,7 +180,13 @@ fn main() -> anyhow::Result<()> {
     let db = admin_url.with_database(&name);
     let key = dir.path().join("master.key");
     run(Command::new(BIN).args(["key", "generate", "--out", path_str(&key)]))?;
-    let env = vec![("SCALEUP_KEY_FILE".to_string(), path_str(&key).to_string())];
+    let mut env = vec![("SCALEUP_KEY_FILE".to_string(), path_str(&key).to_string())];
+    if config.db_connections > 0 {
+        env.push((
+            "SCALEUP_DB_CONNECTIONS".to_string(),
+            config.db_connections.to_string(),
+        ));
+    }
 
     let t = Instant::now();
     let demo = run(Command::new(BIN)

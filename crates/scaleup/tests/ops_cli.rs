@@ -80,3 +80,47 @@ fn request_log_lines_are_json_and_name_no_one() {
     assert!(request["level"] == "INFO");
     assert!(!stderr.contains(&client), "a client id reached the log");
 }
+
+/// `--db-connections` sizes each server's pool (a server a round trip away from PostgreSQL
+/// needs more than the default 8): the pool's ceiling in `/metrics` is the number given, and a
+/// number outside 1 to 1,000 is refused before anything opens.
+#[test]
+fn the_database_pool_is_sized_by_db_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.sqlite").to_string_lossy().into_owned();
+    let refused = Command::new(common::BIN)
+        .args(["migrate", "--db", &db, "--db-connections", "0"])
+        .env_remove("SCALEUP_MASTER_KEY")
+        .env_remove("SCALEUP_KEY_FILE")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--db-connections"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(!std::path::Path::new(&db).exists(), "nothing was created");
+    let mut server = common::start_with(
+        &db,
+        &["--db-connections", "3", "--metrics-allow", "127.0.0.1"],
+    );
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    use std::io::Write;
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        server.addr
+    )
+    .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l == "scaleup_db_pool_max_connections 3"),
+        "{text}"
+    );
+}

@@ -26,6 +26,18 @@ pub struct DbArgs {
     /// `SCALEUP_PREVIOUS_MASTER_KEY` may hold it instead (base64).
     #[arg(long, env = "SCALEUP_PREVIOUS_KEY_FILE")]
     pub previous_key_file: Option<PathBuf>,
+    /// Connections to the database this process keeps at most. Each request holds one while
+    /// its statements run, so a server needs about requests per second × round trips per
+    /// request × the round trip's time (a sync push holds one for a record's ~22 statements):
+    /// where PostgreSQL is a millisecond away, raise it; every server's count together must
+    /// stay under PostgreSQL's `max_connections` (100 by default). See docs/operations.md.
+    #[arg(
+        long,
+        env = "SCALEUP_DB_CONNECTIONS",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u32).range(1..=1000)
+    )]
+    pub db_connections: u32,
 }
 
 fn is_postgres(db: &str) -> bool {
@@ -121,7 +133,7 @@ impl DbArgs {
             StoreOptions {
                 url: self.db.clone(),
                 master_key,
-                max_connections: 8,
+                max_connections: self.db_connections,
                 rules: builtin,
             },
             previous,

@@ -84,6 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         db: args.db.clone(),
         key_file: args.key_file.clone(),
         previous_key_file: None,
+        db_connections: 8,
     };
     if args.force {
         remove_sqlite_file(&args.db)?;

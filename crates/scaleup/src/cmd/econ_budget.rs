@@ -124,6 +124,7 @@ fn activity_from_store(
         db: db.to_string(),
         key_file: a.key_file.clone(),
         previous_key_file: None,
+        db_connections: 8,
     };
     let assumptions = scaleup_web::analyses::CostingAssumptions {
         admin_minutes_per_session: a.admin_minutes_per_session,
